@@ -1,0 +1,126 @@
+using Microsoft.CodeAnalysis;
+
+namespace TypedNets.Generator;
+
+/// <summary>Every diagnostic TypedNets reports. Each id has a page under <c>docs/diagnostics/</c>.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "TypedNets";
+
+    public static readonly DiagnosticDescriptor NetworkNotPartial = Error(
+        "TN0001",
+        "Network class must be partial",
+        "Network '{0}' must be declared partial{1}, so that the generator can add its forward and backward passes",
+        "A [Network] class, and every type that encloses it, must be declared 'partial'.");
+
+    public static readonly DiagnosticDescriptor LayerNotPartial = Error(
+        "TN0002",
+        "Layer property must be partial",
+        "Layer '{0}' must be declared as a partial property: '{1} partial {2} {0} {{ get; }}'",
+        "Each layer is a partial property that the generator implements; without 'partial' it cannot.");
+
+    public static readonly DiagnosticDescriptor MissingInput = Error(
+        "TN0003",
+        "Network has no [Input]",
+        "Network '{0}' has no [Input] attribute; declare the shape of one sample, for example [Input(10)] for ten features",
+        "The generator infers every shape from the declared per-sample input shape.");
+
+    public static readonly DiagnosticDescriptor InvalidInputShape = Error(
+        "TN0004",
+        "Invalid input shape",
+        "Network '{0}' declares input shape {1}, but {2}",
+        "The per-sample input shape has one to three positive dimensions: [features], [steps, features] or [channels, height, width].");
+
+    public static readonly DiagnosticDescriptor NonPositiveUnits = Error(
+        "TN0005",
+        "Layer needs a positive number of units",
+        "Layer '{0}' ({1}) declares {2} units; a layer needs at least 1",
+        "A dense layer's unit count is the size of its output and must be positive.");
+
+    public static readonly DiagnosticDescriptor DropoutRateOutOfRange = Error(
+        "TN0006",
+        "Dropout rate outside [0, 1)",
+        "Layer '{0}' (Dropout) declares rate {1}, but a dropout rate is a probability in [0, 1), such as 0.5",
+        "The rate is the probability of dropping an element; at 1 every element would be dropped.");
+
+    public static readonly DiagnosticDescriptor MultipleLayerAttributes = Error(
+        "TN0007",
+        "More than one layer attribute on a property",
+        "Property '{0}' carries both [{1}] and [{2}]; declare one layer per property",
+        "Each layer property declares exactly one layer, so that every layer has its own name and weights.");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error(
+        "TN0008",
+        "Network has no layers",
+        "Network '{0}' declares no layers; add a partial property with a layer attribute, for example [Dense(10)] public partial DenseLayer Output {{ get; }}",
+        "A network needs at least one layer property.");
+
+    public static readonly DiagnosticDescriptor IncompatibleShape = Error(
+        "TN0009",
+        "Layer cannot take the shape it receives",
+        "Layer '{0}' ({1}) needs {2} but receives {3} from {4}; {5}",
+        "Every layer checks the per-sample shape its predecessor produces.");
+
+    public static readonly DiagnosticDescriptor WrongLayerType = Error(
+        "TN0010",
+        "Layer property has the wrong type",
+        "Layer '{0}' is declared with [{1}], so its property must have type {2}, not {3}",
+        "The property type gives typed access to the layer's weights and must match its attribute.");
+
+    public static readonly DiagnosticDescriptor ReservedName = Error(
+        "TN0011",
+        "Name clashes with a generated member",
+        "'{0}' in network '{1}' clashes with {2} that TypedNets generates; rename it",
+        "The generated API adds members such as Forward, Predict, Sample and Parameters to the network class.");
+
+    public static readonly DiagnosticDescriptor InvalidLayerProperty = Error(
+        "TN0012",
+        "Layer property must be an instance property with only a getter",
+        "Layer '{0}' must be an instance property with a get accessor only: '{1} partial {2} {0} {{ get; }}'",
+        "The generator implements the getter; static properties, setters and indexers cannot be layers.");
+
+    public static readonly DiagnosticDescriptor UnsupportedNetworkType = Error(
+        "TN0013",
+        "Unsupported network type",
+        "'{0}' cannot be a network: {1}",
+        "A network is a non-generic, non-static partial class, not a record or struct, and not nested in a generic type.");
+
+    public static readonly DiagnosticDescriptor UnknownActivation = Error(
+        "TN0014",
+        "Unknown activation",
+        "Layer '{0}' declares activation {1}, which is not a member of TypedNets.Activation",
+        "Activations are Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax and GELU.");
+
+    public static readonly DiagnosticDescriptor DuplicateModuleName = Error(
+        "TN0015",
+        "Two layers share a state_dict name",
+        "Layers '{0}' and '{1}' both map to the state_dict name '{2}'; rename one of them",
+        "Layer property names become snake_case state_dict prefixes (OutputLayer -> output_layer), which must be unique.");
+
+    public static readonly DiagnosticDescriptor NetworkTooLarge = Error(
+        "TN0016",
+        "Network too large",
+        "Layer '{0}' makes {1} hold {2} elements, more than the 2,147,483,647 one buffer can index; use fewer units or a smaller input",
+        "Parameter and activation buffers are single arrays indexed by int.");
+
+    public static readonly DiagnosticDescriptor SoftmaxOverOneUnit = Warning(
+        "TN0017",
+        "Softmax over a single unit",
+        "Layer '{0}' applies Softmax over 1 unit, which always outputs 1; use Sigmoid for one output, or 2 units with Softmax",
+        "Softmax normalises over the units of a layer; over one unit it is constant.");
+
+    public static readonly DiagnosticDescriptor InternalError = Error(
+        "TN0999",
+        "TypedNets generator failed",
+        "The TypedNets generator failed on '{0}': {1}; please report this with the declaration",
+        "An unexpected failure inside the generator is reported here instead of crashing the build.");
+
+    private static DiagnosticDescriptor Error(string id, string title, string message, string description)
+        => Create(id, title, message, description, DiagnosticSeverity.Error);
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message, string description)
+        => Create(id, title, message, description, DiagnosticSeverity.Warning);
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string description, DiagnosticSeverity severity)
+        => new(id, title, message, Category, severity, isEnabledByDefault: true, description, helpLinkUri: $"docs/diagnostics/{id}.md");
+}

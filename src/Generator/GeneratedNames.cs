@@ -1,0 +1,96 @@
+using System.Collections.Generic;
+using System.Text;
+
+namespace TypedNets.Generator;
+
+/// <summary>
+/// The names the emitter adds to a network class. The parser checks every user member against them, so a clash
+/// is a TypedNets diagnostic on the user's line rather than a compiler error inside generated code.
+/// </summary>
+internal static class GeneratedNames
+{
+    public const string InputShape = nameof(InputShape);
+    public const string OutputShape = nameof(OutputShape);
+    public const string InputSize = nameof(InputSize);
+    public const string OutputSize = nameof(OutputSize);
+    public const string ParameterCount = nameof(ParameterCount);
+    public const string Summary = nameof(Summary);
+    public const string Sample = nameof(Sample);
+    public const string Prediction = nameof(Prediction);
+    public const string Engine = nameof(Engine);
+    public const string MaxBatch = nameof(MaxBatch);
+    public const string Parameters = nameof(Parameters);
+    public const string Gradients = nameof(Gradients);
+    public const string Layers = nameof(Layers);
+    public const string Predict = nameof(Predict);
+    public const string Forward = nameof(Forward);
+    public const string Backward = nameof(Backward);
+    public const string ZeroGradients = nameof(ZeroGradients);
+    public const string Initialize = nameof(Initialize);
+    public const string ReseedDropout = nameof(ReseedDropout);
+    public const string EngineField = "_engine";
+    public const string LayersField = "_layers";
+
+    /// <summary>Every member name the emitter adds, with what it is (for the TN0011 message).</summary>
+    public static readonly Dictionary<string, string> Members = new()
+    {
+        [InputShape] = "the static property InputShape",
+        [OutputShape] = "the static property OutputShape",
+        [InputSize] = "the constant InputSize",
+        [OutputSize] = "the constant OutputSize",
+        [ParameterCount] = "the constant ParameterCount",
+        [Summary] = "the constant Summary",
+        [Sample] = "the nested type Sample",
+        [Prediction] = "the nested type Prediction",
+        [Engine] = "the nested type Engine<T>",
+        [MaxBatch] = "the property MaxBatch",
+        [Parameters] = "the property Parameters",
+        [Gradients] = "the property Gradients",
+        [Layers] = "the property Layers",
+        [Predict] = "the method Predict",
+        [Forward] = "the method Forward",
+        [Backward] = "the method Backward",
+        [ZeroGradients] = "the method ZeroGradients",
+        [Initialize] = "the method Initialize",
+        [ReseedDropout] = "the method ReseedDropout",
+        [EngineField] = "the private field _engine",
+        [LayersField] = "the private field _layers",
+    };
+
+    /// <summary>The private field that holds a layer's description object: <c>_hiddenLayer</c> for <c>Hidden</c>.</summary>
+    public static string LayerField(string propertyName) => "_" + CamelCase(propertyName) + "Layer";
+
+    /// <summary><c>Hidden</c> -> <c>hidden</c>; <c>OutputLayer</c> -> <c>outputLayer</c>.</summary>
+    public static string CamelCase(string name)
+        => name.Length == 0 || char.IsLower(name[0]) ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
+
+    /// <summary>
+    /// The PyTorch module name of a property: snake_case, as an <c>nn.Module</c> attribute would be named.
+    /// <c>Hidden</c> -> <c>hidden</c>, <c>OutputLayer</c> -> <c>output_layer</c>, <c>LSTMEncoder</c> -> <c>lstm_encoder</c>.
+    /// </summary>
+    public static string ModuleName(string propertyName)
+    {
+        var name = new StringBuilder(propertyName.Length + 4);
+        for (int i = 0; i < propertyName.Length; i++)
+        {
+            char c = propertyName[i];
+            if (char.IsUpper(c))
+            {
+                bool afterLowerOrDigit = i > 0 && (char.IsLower(propertyName[i - 1]) || char.IsDigit(propertyName[i - 1]));
+                bool endsAcronym = i > 0 && char.IsUpper(propertyName[i - 1]) && i + 1 < propertyName.Length && char.IsLower(propertyName[i + 1]);
+                if ((afterLowerOrDigit || endsAcronym) && name.Length > 0 && name[name.Length - 1] != '_')
+                {
+                    name.Append('_');
+                }
+
+                name.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                name.Append(c);
+            }
+        }
+
+        return name.ToString();
+    }
+}

@@ -1,0 +1,14 @@
+namespace TypedNets.Generator.Helpers;
+
+/// <summary>Names of the tracked pipeline steps, so that caching tests can find them.</summary>
+public static class TrackingNames
+{
+    /// <summary>A network declaration parsed and its shapes inferred, with its diagnostics.</summary>
+    public const string Networks = nameof(Networks);
+
+    /// <summary>The diagnostics branch.</summary>
+    public const string Diagnostics = nameof(Diagnostics);
+
+    /// <summary>The models branch, from which source is emitted.</summary>
+    public const string Models = nameof(Models);
+}

@@ -1,0 +1,41 @@
+using TypedNets.Generator.Helpers;
+
+namespace TypedNets.Generator.Model;
+
+/// <summary>A network with every shape inferred and every parameter placed: all the emitter needs.</summary>
+/// <param name="Namespace">The namespace, or <see langword="null"/> for the global namespace.</param>
+/// <param name="ClassName">The network class's name.</param>
+/// <param name="ContainingTypes">Enclosing types, outermost first, as <c>partial class Outer</c> headers.</param>
+/// <param name="InputShape">The per-sample input shape.</param>
+/// <param name="Layers">The layers in forward order, shapes and offsets filled in.</param>
+/// <param name="ParameterCount">The length of the parameter buffer.</param>
+/// <param name="IsValid">
+/// <see langword="false"/> when the declaration has errors: the emitter then writes only what keeps the user's
+/// partial properties compiling, so that the TypedNets diagnostics are the errors the user sees.
+/// </param>
+internal sealed record NetworkModel(
+    string? Namespace,
+    string ClassName,
+    EquatableArray<string> ContainingTypes,
+    EquatableArray<int> InputShape,
+    EquatableArray<LayerModel> Layers,
+    int ParameterCount,
+    bool IsValid)
+{
+    public EquatableArray<int> OutputShape => Layers.Length == 0 ? InputShape : Layers[Layers.Length - 1].OutputShape;
+
+    public int InputSize => ShapeMath.Size(InputShape);
+
+    public int OutputSize => ShapeMath.Size(OutputShape);
+
+    /// <summary>The name used in generated messages: the class name with its enclosing types.</summary>
+    public string DisplayName => ContainingTypes.Length == 0 ? ClassName : string.Join(".", ContainingTypeNames()) + "." + ClassName;
+
+    private System.Collections.Generic.IEnumerable<string> ContainingTypeNames()
+    {
+        foreach (string header in ContainingTypes)
+        {
+            yield return header.Substring(header.LastIndexOf(' ') + 1);
+        }
+    }
+}

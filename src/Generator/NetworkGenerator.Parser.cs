@@ -1,0 +1,485 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TypedNets.Generator.Helpers;
+using TypedNets.Generator.Model;
+
+namespace TypedNets.Generator;
+
+public sealed partial class NetworkGenerator
+{
+    /// <summary>
+    /// Turns a <c>[Network]</c> class into a <see cref="NetworkModel"/> and its diagnostics. Symbols and syntax are
+    /// read here and nowhere else; what leaves is plain data.
+    /// </summary>
+    internal sealed class Parser
+    {
+        private const string InputAttributeName = "TypedNets.InputAttribute";
+        private const string DenseAttributeName = "TypedNets.DenseAttribute";
+        private const string DropoutAttributeName = "TypedNets.DropoutAttribute";
+        private const string FlattenAttributeName = "TypedNets.FlattenAttribute";
+
+        private static readonly Dictionary<string, (LayerKind Kind, string LayerType)> LayerAttributes = new()
+        {
+            [DenseAttributeName] = (LayerKind.Dense, "TypedNets.DenseLayer"),
+            [DropoutAttributeName] = (LayerKind.Dropout, "TypedNets.DropoutLayer"),
+            [FlattenAttributeName] = (LayerKind.Flatten, "TypedNets.FlattenLayer"),
+        };
+
+        private readonly INamedTypeSymbol _type;
+        private readonly TypeDeclarationSyntax _declaration;
+        private readonly CancellationToken _cancellationToken;
+        private readonly List<DiagnosticInfo> _diagnostics = [];
+        private bool _unresolved;
+
+        private Parser(INamedTypeSymbol type, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
+        {
+            _type = type;
+            _declaration = declaration;
+            _cancellationToken = cancellationToken;
+        }
+
+        /// <summary>The transform of the pipeline. It never throws but for cancellation.</summary>
+        public static NetworkInfo Transform(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
+            {
+                return new NetworkInfo(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            try
+            {
+                return new Parser(type, declaration, cancellationToken).Parse();
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                var failure = DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InternalError,
+                    declaration.Identifier.GetLocation(),
+                    type.Name,
+                    $"{exception.GetType().Name}: {exception.Message}");
+                return new NetworkInfo(null, new[] { failure }.ToEquatableArray());
+            }
+        }
+
+        private NetworkInfo Parse()
+        {
+            if (!CheckTypeKind() || !CheckPartial())
+            {
+                return Result(null);
+            }
+
+            bool hasInput = TryParseInput(out EquatableArray<int> inputShape);
+            List<(LayerModel Layer, LayerSite Site)> layers = ParseLayers();
+            CheckGeneratedNameClashes(layers);
+
+            if (layers.Count == 0)
+            {
+                Report(DiagnosticDescriptors.NoLayers, _declaration.Identifier.GetLocation(), _type.Name);
+            }
+
+            var inferred = layers.Select(entry => entry.Layer).ToList();
+            if (hasInput && layers.Count > 0)
+            {
+                ShapeInference.Result result = ShapeInference.Infer(inputShape, inferred);
+                inferred = result.Layers;
+                foreach (ShapeInference.Problem problem in result.Problems)
+                {
+                    LayerSite site = layers[problem.LayerIndex].Site;
+                    Report(problem.Descriptor, site.Attribute, problem.Arguments);
+                }
+            }
+
+            bool isValid = !_unresolved && !_diagnostics.Any(diagnostic => diagnostic.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
+            var implementable = inferred.Where((layer, index) => layers[index].Site.Implementable).ToList();
+            var model = new NetworkModel(
+                _type.ContainingNamespace.IsGlobalNamespace ? null : _type.ContainingNamespace.ToDisplayString(),
+                _type.Name,
+                ContainingTypeHeaders(),
+                inputShape,
+                (isValid ? inferred : implementable).ToEquatableArray(),
+                isValid ? inferred.Sum(layer => layer.ParameterCount) : 0,
+                isValid);
+            return Result(model);
+        }
+
+        private NetworkInfo Result(NetworkModel? model) => new(model, _diagnostics.ToEquatableArray());
+
+        private bool CheckTypeKind()
+        {
+            string? problem = null;
+            if (_type.TypeKind != TypeKind.Class || _type.IsRecord)
+            {
+                problem = "a network must be a class, not a record or struct";
+            }
+            else if (_type.IsStatic)
+            {
+                problem = "a network is instantiated and cannot be static";
+            }
+            else if (_type.TypeParameters.Length > 0)
+            {
+                problem = "a network cannot be generic; its sizes are fixed at compile time";
+            }
+            else if (ContainingTypes().Any(container => container.TypeParameters.Length > 0))
+            {
+                problem = "a network cannot be nested inside a generic type";
+            }
+            else if (ContainingTypes().Any(container => container.TypeKind != TypeKind.Class || container.IsRecord))
+            {
+                problem = "a network can be nested only inside classes";
+            }
+
+            if (problem is not null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedNetworkType, _declaration.Identifier.GetLocation(), _type.Name, problem);
+                return false;
+            }
+
+            return true;
+        }
+
+        private bool CheckPartial()
+        {
+            if (!_declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                Report(DiagnosticDescriptors.NetworkNotPartial, _declaration.Identifier.GetLocation(), _type.Name, string.Empty);
+                return false;
+            }
+
+            foreach (INamedTypeSymbol container in ContainingTypes())
+            {
+                bool partial = container.DeclaringSyntaxReferences.All(reference =>
+                    reference.GetSyntax(_cancellationToken) is TypeDeclarationSyntax syntax && syntax.Modifiers.Any(SyntaxKind.PartialKeyword));
+                if (!partial)
+                {
+                    Report(
+                        DiagnosticDescriptors.NetworkNotPartial,
+                        _declaration.Identifier.GetLocation(),
+                        _type.Name,
+                        $" and so must its enclosing type '{container.Name}'");
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private bool TryParseInput(out EquatableArray<int> shape)
+        {
+            shape = EquatableArray<int>.Empty;
+            AttributeData? input = _type.GetAttributes().FirstOrDefault(attribute => FullName(attribute.AttributeClass) == InputAttributeName);
+            if (input is null)
+            {
+                Report(DiagnosticDescriptors.MissingInput, _declaration.Identifier.GetLocation(), _type.Name);
+                return false;
+            }
+
+            if (input.ConstructorArguments.Length != 1 || input.ConstructorArguments[0].Kind != TypedConstantKind.Array)
+            {
+                return Unresolved();
+            }
+
+            var dimensions = new List<int>();
+            foreach (TypedConstant value in input.ConstructorArguments[0].Values)
+            {
+                if (value.Value is not int dimension)
+                {
+                    return Unresolved();
+                }
+
+                dimensions.Add(dimension);
+            }
+
+            shape = dimensions.ToEquatableArray();
+            string? problem = dimensions.Count == 0 || dimensions.Count > 3
+                ? $"a sample has one to three dimensions ([features], [steps, features] or [channels, height, width]), not {dimensions.Count}"
+                : dimensions.Any(dimension => dimension <= 0)
+                    ? "every dimension must be positive"
+                    : dimensions.Aggregate(1L, (product, dimension) => product * dimension) > int.MaxValue
+                        ? "one sample would hold more than 2,147,483,647 elements"
+                        : null;
+            if (problem is not null)
+            {
+                Report(DiagnosticDescriptors.InvalidInputShape, AttributeLocation(input), _type.Name, ShapeMath.Format(shape), problem);
+                return false;
+            }
+
+            return true;
+        }
+
+        private List<(LayerModel Layer, LayerSite Site)> ParseLayers()
+        {
+            var layers = new List<(LayerModel, LayerSite)>();
+            var moduleNames = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (IPropertySymbol property in PropertiesInSourceOrder())
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                var layerAttributes = property.GetAttributes()
+                    .Where(attribute => LayerAttributes.ContainsKey(FullName(attribute.AttributeClass)))
+                    .ToList();
+                if (layerAttributes.Count == 0)
+                {
+                    continue;
+                }
+
+                AttributeData attribute = layerAttributes[0];
+                for (int i = 1; i < layerAttributes.Count; i++)
+                {
+                    Report(
+                        DiagnosticDescriptors.MultipleLayerAttributes,
+                        AttributeLocation(layerAttributes[i]),
+                        property.Name,
+                        ShortName(attribute),
+                        ShortName(layerAttributes[i]));
+                }
+
+                (LayerKind kind, string layerType) = LayerAttributes[FullName(attribute.AttributeClass)];
+                var syntax = property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) as PropertyDeclarationSyntax;
+                var site = new LayerSite(
+                    AttributeLocation(attribute),
+                    attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax,
+                    property.Locations.FirstOrDefault(),
+                    Implementable: CheckProperty(property, syntax, kind, layerType));
+
+                LayerModel? layer = ParseLayer(property, attribute, kind, site);
+                if (layer is null)
+                {
+                    continue;
+                }
+
+                if (moduleNames.TryGetValue(layer.ModuleName, out string? earlier))
+                {
+                    Report(DiagnosticDescriptors.DuplicateModuleName, site.Identifier, earlier, property.Name, layer.ModuleName);
+                }
+                else
+                {
+                    moduleNames.Add(layer.ModuleName, property.Name);
+                }
+
+                layers.Add((layer, site));
+            }
+
+            return layers;
+        }
+
+        /// <summary>Checks how the property is declared; returns whether the emitter can implement it.</summary>
+        private bool CheckProperty(IPropertySymbol property, PropertyDeclarationSyntax? syntax, LayerKind kind, string layerType)
+        {
+            Location? identifier = syntax?.Identifier.GetLocation() ?? property.Locations.FirstOrDefault();
+            string accessibility = AccessibilityKeywords(property.DeclaredAccessibility);
+            string shortType = layerType.Substring(layerType.LastIndexOf('.') + 1);
+            bool partial = syntax is not null && syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
+            bool getterOnly = !property.IsStatic && !property.IsIndexer && property.GetMethod is not null && property.SetMethod is null;
+
+            if (!getterOnly)
+            {
+                Report(DiagnosticDescriptors.InvalidLayerProperty, identifier, property.Name, accessibility, shortType);
+            }
+            else if (!partial)
+            {
+                Report(DiagnosticDescriptors.LayerNotPartial, identifier, property.Name, accessibility, shortType);
+            }
+
+            bool typeKnown = property.Type.TypeKind != TypeKind.Error;
+            if (typeKnown && FullName(property.Type) != layerType)
+            {
+                Report(
+                    DiagnosticDescriptors.WrongLayerType,
+                    syntax?.Type.GetLocation() ?? identifier,
+                    property.Name,
+                    kind.ToString(),
+                    shortType,
+                    property.Type.ToDisplayString());
+            }
+
+            return partial && getterOnly && typeKnown;
+        }
+
+        private LayerModel? ParseLayer(IPropertySymbol property, AttributeData attribute, LayerKind kind, LayerSite site)
+        {
+            ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
+            if (attribute.AttributeConstructor is null || arguments.Any(argument => argument.Kind == TypedConstantKind.Error))
+            {
+                // The compiler reports the malformed attribute itself; the layer is left out.
+                Unresolved();
+                return null;
+            }
+
+            int units = 0;
+            var activation = ActivationKind.Identity;
+            double rate = 0;
+            switch (kind)
+            {
+                case LayerKind.Dense:
+                    units = arguments[0].Value is int declaredUnits ? declaredUnits : 0;
+                    int activationValue = arguments.Length > 1 && arguments[1].Value is int value ? value : 0;
+                    if (units <= 0)
+                    {
+                        Report(DiagnosticDescriptors.NonPositiveUnits, site.Argument(0, "units"), property.Name, kind.ToString(), Invariant(units));
+                    }
+
+                    if (!Enum.IsDefined(typeof(ActivationKind), activationValue))
+                    {
+                        Report(DiagnosticDescriptors.UnknownActivation, site.Argument(1, "activation"), property.Name, Invariant(activationValue));
+                    }
+                    else
+                    {
+                        activation = (ActivationKind)activationValue;
+                    }
+
+                    break;
+
+                case LayerKind.Dropout:
+                    rate = arguments[0].Value is double declaredRate ? declaredRate : double.NaN;
+                    if (!(rate >= 0 && rate < 1))
+                    {
+                        Report(DiagnosticDescriptors.DropoutRateOutOfRange, site.Argument(0, "rate"), property.Name, rate.ToString("R", CultureInfo.InvariantCulture));
+                    }
+
+                    break;
+            }
+
+            return new LayerModel(
+                property.Name,
+                GeneratedNames.ModuleName(property.Name),
+                AccessibilityKeywords(property.DeclaredAccessibility),
+                property.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                kind,
+                units,
+                activation,
+                rate,
+                EquatableArray<int>.Empty,
+                EquatableArray<int>.Empty,
+                ParameterOffset: 0);
+        }
+
+        private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)
+        {
+            var layerNames = new HashSet<string>(layers.Select(entry => entry.Layer.PropertyName));
+            var generated = new Dictionary<string, string>(GeneratedNames.Members);
+            foreach ((LayerModel layer, _) in layers)
+            {
+                generated[GeneratedNames.LayerField(layer.PropertyName)] = $"the private field {GeneratedNames.LayerField(layer.PropertyName)}";
+            }
+
+            foreach ((LayerModel layer, LayerSite site) in layers)
+            {
+                if (layer.PropertyName == _type.Name)
+                {
+                    Report(DiagnosticDescriptors.ReservedName, site.Identifier, layer.PropertyName, _type.Name, "the network's own name, which C# reserves for constructors");
+                }
+                else if (generated.TryGetValue(layer.PropertyName, out string? what))
+                {
+                    Report(DiagnosticDescriptors.ReservedName, site.Identifier, layer.PropertyName, _type.Name, what);
+                }
+            }
+
+            // Methods may overload generated methods; anything else with a generated name cannot coexist with it.
+            foreach (ISymbol member in _type.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared || member is IMethodSymbol || layerNames.Contains(member.Name))
+                {
+                    continue;
+                }
+
+                if (generated.TryGetValue(member.Name, out string? what))
+                {
+                    Report(DiagnosticDescriptors.ReservedName, member.Locations.FirstOrDefault(), member.Name, _type.Name, what);
+                }
+            }
+        }
+
+        private IEnumerable<IPropertySymbol> PropertiesInSourceOrder()
+            => _type.GetMembers()
+                .OfType<IPropertySymbol>()
+                .Where(property => property.Locations.Length > 0 && property.Locations[0].IsInSource)
+                .OrderBy(property => property.Locations[0].SourceTree?.FilePath, StringComparer.Ordinal)
+                .ThenBy(property => property.Locations[0].SourceSpan.Start);
+
+        private IEnumerable<INamedTypeSymbol> ContainingTypes()
+        {
+            for (INamedTypeSymbol? container = _type.ContainingType; container is not null; container = container.ContainingType)
+            {
+                yield return container;
+            }
+        }
+
+        private EquatableArray<string> ContainingTypeHeaders()
+            => ContainingTypes().Reverse().Select(container => "partial class " + container.Name).ToEquatableArray();
+
+        private bool Unresolved()
+        {
+            // The network cannot be generated, but the compiler already reports why (a malformed attribute).
+            _unresolved = true;
+            return false;
+        }
+
+        private void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments)
+            => _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
+
+        private Location? AttributeLocation(AttributeData attribute)
+            => attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken).GetLocation() ?? _declaration.Identifier.GetLocation();
+
+        private static string FullName(ITypeSymbol? type)
+            => type is null ? string.Empty : type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+
+        private static string ShortName(AttributeData attribute)
+        {
+            string name = attribute.AttributeClass?.Name ?? "?";
+            return name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+        }
+
+        private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        private static string AccessibilityKeywords(Accessibility accessibility) => accessibility switch
+        {
+            Accessibility.Public => "public",
+            Accessibility.Internal => "internal",
+            Accessibility.Protected => "protected",
+            Accessibility.ProtectedOrInternal => "protected internal",
+            Accessibility.ProtectedAndInternal => "private protected",
+            _ => "private",
+        };
+    }
+
+    /// <summary>Where a layer is declared, kept beside the model (never inside it) for the diagnostics of shape inference.</summary>
+    internal sealed record LayerSite(Location? Attribute, AttributeSyntax? AttributeSyntax, Location? Identifier, bool Implementable)
+    {
+        /// <summary>The location of the argument given for a constructor parameter, by position or by name, or else the attribute's.</summary>
+        public Location? Argument(int index, string parameterName)
+        {
+            SeparatedSyntaxList<AttributeArgumentSyntax>? arguments = AttributeSyntax?.ArgumentList?.Arguments;
+            if (arguments is null)
+            {
+                return Attribute;
+            }
+
+            int position = 0;
+            foreach (AttributeArgumentSyntax argument in arguments.Value)
+            {
+                if (argument.NameColon?.Name.Identifier.ValueText == parameterName)
+                {
+                    return argument.Expression.GetLocation();
+                }
+
+                if (argument.NameColon is null && argument.NameEquals is null)
+                {
+                    if (position == index)
+                    {
+                        return argument.Expression.GetLocation();
+                    }
+
+                    position++;
+                }
+            }
+
+            return Attribute;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System;
+using Microsoft.CodeAnalysis;
+using TypedNets.Generator.Helpers;
+using TypedNets.Generator.Model;
+
+namespace TypedNets.Generator;
+
+/// <summary>
+/// Generates a typed network for every <c>[Network]</c> class: parse (symbols to a plain model) -> infer shapes ->
+/// emit, with diagnostics on a branch of their own so that a change in them does not regenerate code.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class NetworkGenerator : IIncrementalGenerator
+{
+    private const string NetworkAttributeName = "TypedNets.NetworkAttribute";
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<NetworkInfo> networks = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                NetworkAttributeName,
+                predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax,
+                transform: Parser.Transform)
+            .WithTrackingName(TrackingNames.Networks);
+
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = networks
+            .Select(static (info, _) => info.Diagnostics)
+            .WithTrackingName(TrackingNames.Diagnostics);
+
+        context.RegisterSourceOutput(diagnostics, static (context, diagnostics) =>
+        {
+            foreach (DiagnosticInfo diagnostic in diagnostics)
+            {
+                context.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+
+        IncrementalValuesProvider<NetworkModel> models = networks
+            .Select(static (info, _) => info.Model)
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .WithTrackingName(TrackingNames.Models);
+
+        context.RegisterSourceOutput(models, static (context, model) =>
+        {
+            string source;
+            try
+            {
+                source = Emitter.Emit(model);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.InternalError,
+                    Location.None,
+                    model.DisplayName,
+                    $"{exception.GetType().Name}: {exception.Message}"));
+                return;
+            }
+
+            context.AddSource(Emitter.HintName(model), source);
+        });
+    }
+}

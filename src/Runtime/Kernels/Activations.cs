@@ -1,0 +1,168 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace TypedNets.Kernels;
+
+/// <summary>
+/// Activation functions and their backward passes. Forward functions work in place on a layer's output;
+/// backward functions turn <c>dL/dy</c> into <c>dL/dz</c> in place, reading the saved output <c>y</c> (or, for
+/// GELU, the saved pre-activation <c>z</c>).
+/// </summary>
+public static class Activations
+{
+    /// <summary>The negative slope of <see cref="Activation.LeakyReLU"/>, PyTorch's default.</summary>
+    public const double LeakyReLUSlope = 0.01;
+
+    /// <summary><c>y = max(y, 0)</c> in place.</summary>
+    public static void ReLU<T>(Span<T> y)
+        where T : IFloatingPointIeee754<T>
+        => TensorPrimitives.Max(y, T.Zero, y);
+
+    /// <summary><c>dz = y &gt; 0 ? dy : 0</c>, in place on <paramref name="dy"/>.</summary>
+    public static void ReLUBackward<T>(ReadOnlySpan<T> y, Span<T> dy)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameLength(y, dy);
+        for (int i = 0; i < dy.Length; i++)
+        {
+            if (!(y[i] > T.Zero))
+            {
+                dy[i] = T.Zero;
+            }
+        }
+    }
+
+    /// <summary><c>y = y &gt; 0 ? y : 0.01 y</c> in place.</summary>
+    public static void LeakyReLU<T>(Span<T> y)
+        where T : IFloatingPointIeee754<T>
+    {
+        T slope = T.CreateTruncating(LeakyReLUSlope);
+        for (int i = 0; i < y.Length; i++)
+        {
+            if (!(y[i] > T.Zero))
+            {
+                y[i] *= slope;
+            }
+        }
+    }
+
+    /// <summary><c>dz = y &gt; 0 ? dy : 0.01 dy</c>, in place on <paramref name="dy"/> (the slope is positive, so y and z share their sign).</summary>
+    public static void LeakyReLUBackward<T>(ReadOnlySpan<T> y, Span<T> dy)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameLength(y, dy);
+        T slope = T.CreateTruncating(LeakyReLUSlope);
+        for (int i = 0; i < dy.Length; i++)
+        {
+            if (!(y[i] > T.Zero))
+            {
+                dy[i] *= slope;
+            }
+        }
+    }
+
+    /// <summary><c>y = 1 / (1 + e^-y)</c> in place.</summary>
+    public static void Sigmoid<T>(Span<T> y)
+        where T : IFloatingPointIeee754<T>
+        => TensorPrimitives.Sigmoid(y, y);
+
+    /// <summary><c>dz = dy y (1 - y)</c>, in place on <paramref name="dy"/>.</summary>
+    public static void SigmoidBackward<T>(ReadOnlySpan<T> y, Span<T> dy)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameLength(y, dy);
+        for (int i = 0; i < dy.Length; i++)
+        {
+            dy[i] *= y[i] * (T.One - y[i]);
+        }
+    }
+
+    /// <summary><c>y = tanh(y)</c> in place.</summary>
+    public static void Tanh<T>(Span<T> y)
+        where T : IFloatingPointIeee754<T>
+        => TensorPrimitives.Tanh(y, y);
+
+    /// <summary><c>dz = dy (1 - y^2)</c>, in place on <paramref name="dy"/>.</summary>
+    public static void TanhBackward<T>(ReadOnlySpan<T> y, Span<T> dy)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameLength(y, dy);
+        for (int i = 0; i < dy.Length; i++)
+        {
+            dy[i] *= T.One - (y[i] * y[i]);
+        }
+    }
+
+    /// <summary>Softmax over each row of <paramref name="rowLength"/> elements, in place.</summary>
+    public static void Softmax<T>(Span<T> y, int rowLength)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckRows(y.Length, rowLength);
+        for (int start = 0; start < y.Length; start += rowLength)
+        {
+            Span<T> row = y.Slice(start, rowLength);
+            TensorPrimitives.SoftMax(row, row);
+        }
+    }
+
+    /// <summary>
+    /// The softmax Jacobian-vector product per row, <c>dz = y (dy - sum(dy y))</c>, in place on <paramref name="dy"/>.
+    /// </summary>
+    public static void SoftmaxBackward<T>(ReadOnlySpan<T> y, Span<T> dy, int rowLength)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameLength(y, dy);
+        CheckRows(dy.Length, rowLength);
+        for (int start = 0; start < dy.Length; start += rowLength)
+        {
+            ReadOnlySpan<T> yRow = y.Slice(start, rowLength);
+            Span<T> dyRow = dy.Slice(start, rowLength);
+            T dot = TensorPrimitives.Dot(dyRow, yRow);
+            TensorPrimitives.Subtract(dyRow, dot, dyRow);
+            TensorPrimitives.Multiply(dyRow, yRow, dyRow);
+        }
+    }
+
+    /// <summary><c>y = z Phi(z)</c> with the exact normal CDF <c>Phi</c>, reading <paramref name="z"/> and writing <paramref name="y"/>.</summary>
+    public static void Gelu<T>(ReadOnlySpan<T> z, Span<T> y)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameLength(z, y);
+        for (int i = 0; i < y.Length; i++)
+        {
+            double value = double.CreateTruncating(z[i]);
+            y[i] = T.CreateTruncating(value * SpecialFunctions.NormalCdf(value));
+        }
+    }
+
+    /// <summary><c>dz = dy (Phi(z) + z phi(z))</c>, in place on <paramref name="dy"/>.</summary>
+    public static void GeluBackward<T>(ReadOnlySpan<T> z, Span<T> dy)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameLength(z, dy);
+        for (int i = 0; i < dy.Length; i++)
+        {
+            double value = double.CreateTruncating(z[i]);
+            double derivative = SpecialFunctions.NormalCdf(value) + (value * SpecialFunctions.NormalPdf(value));
+            dy[i] *= T.CreateTruncating(derivative);
+        }
+    }
+
+    private static void CheckSameLength<T>(ReadOnlySpan<T> saved, ReadOnlySpan<T> gradient)
+    {
+        if (saved.Length != gradient.Length)
+        {
+            throw new ArgumentException(
+                $"The saved activation has {saved.Length} elements but the gradient has {gradient.Length}; both must cover the same batch.");
+        }
+    }
+
+    private static void CheckRows(int length, int rowLength)
+    {
+        if (rowLength <= 0 || length % rowLength != 0)
+        {
+            throw new ArgumentException($"A span of {length} elements does not split into rows of {rowLength}.");
+        }
+    }
+}

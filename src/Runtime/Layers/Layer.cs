@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Generic;
+
+namespace TypedNets;
+
+/// <summary>A layer of a generated network: its name, its shapes and its parameter tensors.</summary>
+public abstract class Layer
+{
+    private readonly int[] _inputShape;
+    private readonly int[] _outputShape;
+
+    /// <summary>Creates the description of a layer; generated code calls this.</summary>
+    protected Layer(string propertyName, string name, int[] inputShape, int[] outputShape, params ParameterTensor[] parameters)
+    {
+        PropertyName = propertyName;
+        Name = name;
+        _inputShape = inputShape;
+        _outputShape = outputShape;
+        Parameters = parameters;
+    }
+
+    /// <summary>The property that declares the layer, such as <c>Hidden</c>.</summary>
+    public string PropertyName { get; }
+
+    /// <summary>The module name used in <c>state_dict</c> keys and summaries, such as <c>hidden</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The layer's kind as a summary shows it, such as <c>Dense</c>.</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>The per-sample shape the layer receives.</summary>
+    public ReadOnlySpan<int> InputShape => _inputShape;
+
+    /// <summary>The per-sample shape the layer produces.</summary>
+    public ReadOnlySpan<int> OutputShape => _outputShape;
+
+    /// <summary>The layer's parameter tensors, in <c>state_dict</c> order.</summary>
+    public IReadOnlyList<ParameterTensor> Parameters { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({Kind}) [{string.Join(", ", _inputShape)}] -> [{string.Join(", ", _outputShape)}]";
+}
+
+/// <summary>A fully connected layer: <see cref="Weight"/> <c>[units, inputs]</c> and <see cref="Bias"/> <c>[units]</c>.</summary>
+public sealed class DenseLayer : Layer
+{
+    /// <summary>Creates the description of a dense layer; generated code calls this.</summary>
+    public DenseLayer(string propertyName, string name, int[] inputShape, int[] outputShape, Activation activation, ParameterTensor weight, ParameterTensor bias)
+        : base(propertyName, name, inputShape, outputShape, weight, bias)
+    {
+        Activation = activation;
+        Weight = weight;
+        Bias = bias;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "Dense";
+
+    /// <summary>The activation applied to the outputs.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>The weight, <c>[units, inputs]</c>.</summary>
+    public ParameterTensor Weight { get; }
+
+    /// <summary>The bias, <c>[units]</c>.</summary>
+    public ParameterTensor Bias { get; }
+
+    /// <summary>The number of outputs.</summary>
+    public int Units => Weight.Shape[0];
+
+    /// <summary>The number of inputs.</summary>
+    public int Inputs => Weight.Shape[1];
+}
+
+/// <summary>An inverted-dropout layer; it has no parameters.</summary>
+public sealed class DropoutLayer : Layer
+{
+    /// <summary>Creates the description of a dropout layer; generated code calls this.</summary>
+    public DropoutLayer(string propertyName, string name, int[] shape, double rate)
+        : base(propertyName, name, shape, shape)
+    {
+        Rate = rate;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "Dropout";
+
+    /// <summary>The probability of dropping an element in training.</summary>
+    public double Rate { get; }
+}
+
+/// <summary>A layer that flattens the per-sample shape; it has no parameters and moves no data.</summary>
+public sealed class FlattenLayer : Layer
+{
+    /// <summary>Creates the description of a flatten layer; generated code calls this.</summary>
+    public FlattenLayer(string propertyName, string name, int[] inputShape, int[] outputShape)
+        : base(propertyName, name, inputShape, outputShape)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "Flatten";
+}
