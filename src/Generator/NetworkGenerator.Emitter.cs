@@ -362,7 +362,7 @@ public sealed partial class NetworkGenerator
                 /// gradient checks. It owns the parameter and gradient buffers and a workspace sized for
                 /// <see cref="MaxBatch"/> samples, so that forward and backward passes allocate nothing.
                 /// </summary>
-                public sealed class Engine<T>
+                public sealed class Engine<T> : global::TypedNets.IEngine<T>
                     where T : global::System.Numerics.IFloatingPointIeee754<T>
                 {
                     private const string NetworkName = {{StringLiteral(_model.DisplayName)}};
@@ -452,6 +452,10 @@ public sealed partial class NetworkGenerator
 
                     /// <summary>The batch size of the last forward pass.</summary>
                     public int Batch => _batch;
+
+                    int global::TypedNets.IEngine<T>.InputSize => InputSize;
+
+                    int global::TypedNets.IEngine<T>.OutputSize => OutputSize;
 
                     """);
                 EmitInitialize(layers);

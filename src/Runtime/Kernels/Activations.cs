@@ -95,6 +95,10 @@ public static class Activations
     }
 
     /// <summary>Softmax over each row of <paramref name="rowLength"/> elements, in place.</summary>
+    /// <remarks>
+    /// Each row's maximum is subtracted before exponentiating, so large logits cannot overflow
+    /// (<see cref="TensorPrimitives.SoftMax{T}(ReadOnlySpan{T}, Span{T})"/> does not do this and returns NaN for logits near 1000).
+    /// </remarks>
     public static void Softmax<T>(Span<T> y, int rowLength)
         where T : IFloatingPointIeee754<T>
     {
@@ -102,7 +106,9 @@ public static class Activations
         for (int start = 0; start < y.Length; start += rowLength)
         {
             Span<T> row = y.Slice(start, rowLength);
-            TensorPrimitives.SoftMax(row, row);
+            TensorPrimitives.Subtract(row, TensorPrimitives.Max<T>(row), row);
+            TensorPrimitives.Exp(row, row);
+            TensorPrimitives.Multiply(row, T.One / TensorPrimitives.Sum<T>(row), row);
         }
     }
 

@@ -1,0 +1,89 @@
+using TypedNets;
+
+// Networks compiled by the generator inside this test project. Small sizes keep finite differences cheap;
+// together they cover every activation, dropout, flatten and both ends of the network.
+namespace TypedNets.Tests.Networks;
+
+[Network, Input(10)]
+public partial class TutorialClassifier
+{
+    [Dense(50, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+    [Dropout(0.5)] public partial DropoutLayer Drop { get; }
+    [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4)]
+public partial class IdentityNet
+{
+    [Dense(5)] public partial DenseLayer Hidden { get; }
+    [Dense(3, Activation.Identity)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4)]
+public partial class ReluNet
+{
+    [Dense(6, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+    [Dense(3)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4)]
+public partial class LeakyReluNet
+{
+    [Dense(6, Activation.LeakyReLU)] public partial DenseLayer Hidden { get; }
+    [Dense(3)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4)]
+public partial class SigmoidNet
+{
+    [Dense(6, Activation.Sigmoid)] public partial DenseLayer Hidden { get; }
+    [Dense(2, Activation.Sigmoid)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4)]
+public partial class TanhNet
+{
+    [Dense(6, Activation.Tanh)] public partial DenseLayer Hidden { get; }
+    [Dense(3, Activation.Tanh)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4)]
+public partial class SoftmaxNet
+{
+    [Dense(6, Activation.Softmax)] public partial DenseLayer Hidden { get; }
+    [Dense(3, Activation.Softmax)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4)]
+public partial class GeluNet
+{
+    [Dense(6, Activation.GELU)] public partial DenseLayer Hidden { get; }
+    [Dense(3, Activation.GELU)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(5)]
+public partial class DropoutNet
+{
+    [Dense(7, Activation.Sigmoid)] public partial DenseLayer First { get; }
+    [Dropout(0.3)] public partial DropoutLayer FirstDrop { get; }
+    [Dense(6, Activation.GELU)] public partial DenseLayer Second { get; }
+    [Dropout(0.5)] public partial DropoutLayer SecondDrop { get; }
+    [Dense(3, Activation.Softmax)] public partial DenseLayer Output { get; }
+}
+
+// Dropout first and last: the input gradient and the output both pass through a mask.
+[Network, Input(4)]
+public partial class DropoutEndsNet
+{
+    [Dropout(0.25)] public partial DropoutLayer InputDrop { get; }
+    [Dense(5, Activation.LeakyReLU)] public partial DenseLayer Hidden { get; }
+    [Dropout(0.4)] public partial DropoutLayer OutputDrop { get; }
+}
+
+[Network, Input(2, 3, 2)]
+public partial class FlattenNet
+{
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(4, Activation.Tanh)] public partial DenseLayer Hidden { get; }
+    [Dense(2)] public partial DenseLayer Output { get; }
+}
