@@ -10,7 +10,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NetworkNotPartial = Error(
         "TN0001",
         "Network class must be partial",
-        "Network '{0}' must be declared partial{1}, so that the generator can add its forward and backward passes",
+        "'{0}' must be declared partial{1}, so that the generator can add the network's forward and backward passes",
         "A [Network] class, and every type that encloses it, must be declared 'partial'.");
 
     public static readonly DiagnosticDescriptor LayerNotPartial = Error(
@@ -76,14 +76,14 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidLayerProperty = Error(
         "TN0012",
         "Layer property must be an instance property with only a getter",
-        "Layer '{0}' must be an instance property with a get accessor only: '{1} partial {2} {0} {{ get; }}'",
+        "Layer '{0}' must be an instance property with a get accessor only, such as '{1} partial {2} {3} {{ get; }}'",
         "The generator implements the getter; static properties, setters and indexers cannot be layers.");
 
     public static readonly DiagnosticDescriptor UnsupportedNetworkType = Error(
         "TN0013",
         "Unsupported network type",
         "'{0}' cannot be a network: {1}",
-        "A network is a non-generic, non-static partial class, not a record or struct, and not nested in a generic type.");
+        "A network is a non-generic, non-static partial class (not a record or struct), nested, if at all, only in non-generic classes.");
 
     public static readonly DiagnosticDescriptor UnknownActivation = Error(
         "TN0014",
@@ -100,8 +100,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NetworkTooLarge = Error(
         "TN0016",
         "Network too large",
-        "Layer '{0}' makes {1} hold {2} elements, more than the 2,147,483,647 one buffer can index; use fewer units or a smaller input",
-        "Parameter and activation buffers are single arrays indexed by int.");
+        "Layer '{0}' brings the parameter count to {1}, more than the 2,147,483,647 one buffer can index; use fewer units or a smaller input",
+        "All parameters live in a single array indexed by int.");
 
     public static readonly DiagnosticDescriptor SoftmaxOverOneUnit = Warning(
         "TN0017",
@@ -112,7 +112,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",
         "TypedNets generator failed",
-        "The TypedNets generator failed on '{0}': {1}; please report this with the declaration",
+        "The TypedNets generator failed on '{0}' ({1}); please report this with the declaration",
         "An unexpected failure inside the generator is reported here instead of crashing the build.");
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description)

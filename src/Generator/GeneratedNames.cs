@@ -57,6 +57,9 @@ internal static class GeneratedNames
         [LayersField] = "the private field _layers",
     };
 
+    /// <summary>The generated methods, which a user's method of the same name may overload.</summary>
+    public static readonly HashSet<string> Methods = [Predict, Forward, Backward, ZeroGradients, Initialize, ReseedDropout];
+
     /// <summary>The private field that holds a layer's description object: <c>_hiddenLayer</c> for <c>Hidden</c>.</summary>
     public static string LayerField(string propertyName) => "_" + CamelCase(propertyName) + "Layer";
 

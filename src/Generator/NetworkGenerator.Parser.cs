@@ -79,7 +79,7 @@ public sealed partial class NetworkGenerator
             List<(LayerModel Layer, LayerSite Site)> layers = ParseLayers();
             CheckGeneratedNameClashes(layers);
 
-            if (layers.Count == 0)
+            if (layers.Count == 0 && !_unresolved)
             {
                 Report(DiagnosticDescriptors.NoLayers, _declaration.Identifier.GetLocation(), _type.Name);
             }
@@ -158,11 +158,12 @@ public sealed partial class NetworkGenerator
                     reference.GetSyntax(_cancellationToken) is TypeDeclarationSyntax syntax && syntax.Modifiers.Any(SyntaxKind.PartialKeyword));
                 if (!partial)
                 {
-                    Report(
-                        DiagnosticDescriptors.NetworkNotPartial,
-                        _declaration.Identifier.GetLocation(),
-                        _type.Name,
-                        $" and so must its enclosing type '{container.Name}'");
+                    Location? location = container.DeclaringSyntaxReferences
+                        .Select(reference => reference.GetSyntax(_cancellationToken))
+                        .OfType<TypeDeclarationSyntax>()
+                        .FirstOrDefault(syntax => !syntax.Modifiers.Any(SyntaxKind.PartialKeyword))?
+                        .Identifier.GetLocation();
+                    Report(DiagnosticDescriptors.NetworkNotPartial, location, container.Name, $" because it encloses network '{_type.Name}'");
                     return false;
                 }
             }
@@ -186,7 +187,8 @@ public sealed partial class NetworkGenerator
             }
 
             var dimensions = new List<int>();
-            foreach (TypedConstant value in input.ConstructorArguments[0].Values)
+            ImmutableArray<TypedConstant> values = input.ConstructorArguments[0].IsNull ? ImmutableArray<TypedConstant>.Empty : input.ConstructorArguments[0].Values;
+            foreach (TypedConstant value in values)
             {
                 if (value.Value is not int dimension)
                 {
@@ -279,7 +281,8 @@ public sealed partial class NetworkGenerator
 
             if (!getterOnly)
             {
-                Report(DiagnosticDescriptors.InvalidLayerProperty, identifier, property.Name, accessibility, shortType);
+                string suggestedName = property.IsIndexer ? "Layer" : property.Name;
+                Report(DiagnosticDescriptors.InvalidLayerProperty, identifier, property.Name, accessibility, shortType, suggestedName);
             }
             else if (!partial)
             {
@@ -295,7 +298,7 @@ public sealed partial class NetworkGenerator
                     property.Name,
                     kind.ToString(),
                     shortType,
-                    property.Type.ToDisplayString());
+                    property.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
             }
 
             return partial && getterOnly && typeKnown;
@@ -372,7 +375,7 @@ public sealed partial class NetworkGenerator
             {
                 if (layer.PropertyName == _type.Name)
                 {
-                    Report(DiagnosticDescriptors.ReservedName, site.Identifier, layer.PropertyName, _type.Name, "the network's own name, which C# reserves for constructors");
+                    Report(DiagnosticDescriptors.ReservedName, site.Identifier, layer.PropertyName, _type.Name, "the constructor");
                 }
                 else if (generated.TryGetValue(layer.PropertyName, out string? what))
                 {
@@ -380,15 +383,18 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            // Methods may overload generated methods; anything else with a generated name cannot coexist with it.
+            // A user method may overload a generated method; any other pairing of a user member and a generated one of
+            // the same name cannot compile. Engine<T> has arity 1, so a user's non-generic Engine can coexist with it.
             foreach (ISymbol member in _type.GetMembers())
             {
-                if (member.IsImplicitlyDeclared || member is IMethodSymbol || layerNames.Contains(member.Name))
+                if (member.IsImplicitlyDeclared || layerNames.Contains(member.Name))
                 {
                     continue;
                 }
 
-                if (generated.TryGetValue(member.Name, out string? what))
+                bool overloads = member is IMethodSymbol { MethodKind: MethodKind.Ordinary } && GeneratedNames.Methods.Contains(member.Name);
+                bool otherArity = member is INamedTypeSymbol { Arity: not 1 } && member.Name == GeneratedNames.Engine;
+                if (!overloads && !otherArity && generated.TryGetValue(member.Name, out string? what))
                 {
                     Report(DiagnosticDescriptors.ReservedName, member.Locations.FirstOrDefault(), member.Name, _type.Name, what);
                 }

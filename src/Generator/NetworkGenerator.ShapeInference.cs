@@ -56,7 +56,7 @@ public sealed partial class NetworkGenerator
                 long parameters = layer.Kind == LayerKind.Dense ? ((long)layer.Units * Size(shape)) + layer.Units : 0;
                 if (offset + parameters > int.MaxValue)
                 {
-                    problems.Add(new Problem(index, DiagnosticDescriptors.NetworkTooLarge, [layer.PropertyName, "the parameter buffer", (offset + parameters).ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+                    problems.Add(new Problem(index, DiagnosticDescriptors.NetworkTooLarge, [layer.PropertyName, (offset + parameters).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)]));
                     parameters = 0;
                 }
 
