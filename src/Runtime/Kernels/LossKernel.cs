@@ -1,0 +1,335 @@
+using System;
+using System.Numerics;
+
+namespace TypedNets.Kernels;
+
+/// <summary>
+/// Losses and their gradients, averaged as PyTorch's <c>reduction='mean'</c> does: over every element for the
+/// regression losses and binary cross-entropy, over the batch for categorical cross-entropy. Each function returns
+/// the loss and, when <c>gradient</c> is not empty, writes <c>dL/dinput</c> there. Sums run in double.
+/// </summary>
+public static class LossKernel
+{
+    /// <summary>The clipping bound of the probability paths, as Keras' <c>epsilon()</c>.</summary>
+    public const double ProbabilityEpsilon = 1e-7;
+
+    /// <summary>
+    /// The loss of a network's output and its gradient, by the most stable path the output layer allows:
+    /// cross-entropy after a Softmax layer and binary cross-entropy after a Sigmoid layer read the layer's logits and
+    /// return the gradient with respect to them (<paramref name="gradientIsPreActivation"/> is then true), so the
+    /// softmax or sigmoid is never differentiated on its own.
+    /// </summary>
+    /// <param name="loss">The loss.</param>
+    /// <param name="outputActivation">The activation of the last layer if it is a dense layer, otherwise <see langword="null"/>.</param>
+    /// <param name="output">The network's output, <c>[batch, width]</c>.</param>
+    /// <param name="preActivation">The last dense layer's logits where it keeps them (Softmax, Sigmoid), otherwise empty.</param>
+    /// <param name="target">The targets: <c>[batch, width]</c>, or <c>[batch]</c> class indices for cross-entropy.</param>
+    /// <param name="gradient">Receives the gradient, <c>[batch, width]</c>; empty to compute the loss only.</param>
+    /// <param name="width">The number of outputs per sample.</param>
+    /// <param name="gradientIsPreActivation">Whether the gradient is with respect to the logits rather than the output.</param>
+    public static T Compute<T>(
+        LossFunction loss, Activation? outputActivation,
+        ReadOnlySpan<T> output, ReadOnlySpan<T> preActivation, ReadOnlySpan<T> target, Span<T> gradient,
+        int width, out bool gradientIsPreActivation)
+        where T : IFloatingPointIeee754<T>
+    {
+        gradientIsPreActivation = false;
+        switch (loss.Kind)
+        {
+            case LossKind.MeanSquaredError:
+                return MeanSquaredError(output, target, gradient);
+
+            case LossKind.MeanAbsoluteError:
+                return MeanAbsoluteError(output, target, gradient);
+
+            case LossKind.Huber:
+                return Huber(output, target, gradient, loss.Delta);
+
+            case LossKind.CrossEntropy:
+                if (width < 2)
+                {
+                    throw new InvalidOperationException(
+                        $"CrossEntropy needs at least 2 output units, one per class, but the network has {width}; use BinaryCrossEntropy for one unit.");
+                }
+
+                switch (outputActivation)
+                {
+                    case Activation.Softmax:
+                        gradientIsPreActivation = true;
+                        return CrossEntropyFromLogits(preActivation, target, gradient, width);
+                    case Activation.Identity:
+                        return CrossEntropyFromLogits(output, target, gradient, width);
+                    case null:
+                        return CrossEntropyFromProbabilities(output, target, gradient, width);
+                    default:
+                        throw new InvalidOperationException(
+                            $"CrossEntropy needs an output layer with Softmax or no activation, but it uses {outputActivation}; change the last layer's activation to Softmax.");
+                }
+
+            case LossKind.BinaryCrossEntropy:
+                if (width != 1)
+                {
+                    throw new InvalidOperationException(
+                        $"BinaryCrossEntropy needs exactly 1 output unit, but the network has {width}; use CrossEntropy with Softmax for {width} classes.");
+                }
+
+                switch (outputActivation)
+                {
+                    case Activation.Sigmoid:
+                        gradientIsPreActivation = true;
+                        return BinaryCrossEntropyFromLogits(preActivation, target, gradient);
+                    case Activation.Identity:
+                        return BinaryCrossEntropyFromLogits(output, target, gradient);
+                    case null:
+                        return BinaryCrossEntropyFromProbabilities(output, target, gradient);
+                    default:
+                        throw new InvalidOperationException(
+                            $"BinaryCrossEntropy needs an output layer with Sigmoid or no activation, but it uses {outputActivation}; change the last layer's activation to Sigmoid.");
+                }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(loss), loss, "Not a known loss.");
+        }
+    }
+
+    /// <summary><c>mean((y - t)^2)</c>; gradient <c>2 (y - t) / n</c>.</summary>
+    public static T MeanSquaredError<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> target, Span<T> gradient)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameShape(output, target, gradient, "MeanSquaredError");
+        double sum = 0;
+        T scale = T.CreateTruncating(2.0 / output.Length);
+        for (int i = 0; i < output.Length; i++)
+        {
+            T residual = output[i] - target[i];
+            sum += double.CreateTruncating(residual * residual);
+            if (!gradient.IsEmpty)
+            {
+                gradient[i] = scale * residual;
+            }
+        }
+
+        return T.CreateTruncating(sum / output.Length);
+    }
+
+    /// <summary><c>mean(|y - t|)</c>; gradient <c>sign(y - t) / n</c>, zero where they are equal (as <c>torch.sign</c>).</summary>
+    public static T MeanAbsoluteError<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> target, Span<T> gradient)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameShape(output, target, gradient, "MeanAbsoluteError");
+        double sum = 0;
+        T scale = T.One / T.CreateTruncating(output.Length);
+        for (int i = 0; i < output.Length; i++)
+        {
+            T residual = output[i] - target[i];
+            sum += double.CreateTruncating(T.Abs(residual));
+            if (!gradient.IsEmpty)
+            {
+                gradient[i] = residual > T.Zero ? scale : residual < T.Zero ? -scale : T.Zero;
+            }
+        }
+
+        return T.CreateTruncating(sum / output.Length);
+    }
+
+    /// <summary>
+    /// <c>mean(h(y - t))</c> with <c>h(r) = r^2 / 2</c> for <c>|r| &lt;= delta</c>, else <c>delta (|r| - delta / 2)</c>;
+    /// gradient <c>clamp(r, -delta, delta) / n</c>.
+    /// </summary>
+    public static T Huber<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> target, Span<T> gradient, double delta)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameShape(output, target, gradient, "Huber");
+        if (!(delta > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(delta), delta, "The Huber delta must be positive, such as 1.0.");
+        }
+
+        double sum = 0;
+        T d = T.CreateTruncating(delta);
+        T scale = T.One / T.CreateTruncating(output.Length);
+        for (int i = 0; i < output.Length; i++)
+        {
+            T residual = output[i] - target[i];
+            T magnitude = T.Abs(residual);
+            sum += magnitude <= d
+                ? 0.5 * double.CreateTruncating(residual * residual)
+                : delta * (double.CreateTruncating(magnitude) - (0.5 * delta));
+            if (!gradient.IsEmpty)
+            {
+                gradient[i] = scale * T.Clamp(residual, -d, d);
+            }
+        }
+
+        return T.CreateTruncating(sum / output.Length);
+    }
+
+    /// <summary>
+    /// Cross-entropy from logits, <c>mean over the batch of logsumexp(z) - sum_c t_c z_c</c>; gradient
+    /// <c>(softmax(z) - t) / batch</c>. Targets are class indices (<c>[batch]</c>) or probability rows (<c>[batch, classes]</c>).
+    /// </summary>
+    public static T CrossEntropyFromLogits<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> target, Span<T> gradient, int classes)
+        where T : IFloatingPointIeee754<T>
+    {
+        int batch = CheckClassification(logits, target, gradient, classes, "CrossEntropy", out bool indices);
+        double sum = 0;
+        T scale = T.One / T.CreateTruncating(batch);
+        for (int row = 0; row < batch; row++)
+        {
+            ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
+            T max = System.Numerics.Tensors.TensorPrimitives.Max(z);
+            double total = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                total += double.CreateTruncating(T.Exp(z[c] - max));
+            }
+
+            double logSumExp = double.CreateTruncating(max) + Math.Log(total);
+            for (int c = 0; c < classes; c++)
+            {
+                double t = indices ? (c == ClassIndex(target, row, classes) ? 1.0 : 0.0) : double.CreateTruncating(target[(row * classes) + c]);
+                double zc = double.CreateTruncating(z[c]);
+                sum += t * (logSumExp - zc);
+                if (!gradient.IsEmpty)
+                {
+                    double probability = Math.Exp(zc - logSumExp);
+                    gradient[(row * classes) + c] = scale * T.CreateTruncating(probability - t);
+                }
+            }
+        }
+
+        return T.CreateTruncating(sum / batch);
+    }
+
+    /// <summary>
+    /// Cross-entropy from probabilities, <c>-mean over the batch of sum_c t_c log(clip(p_c))</c>, with <c>p</c> clipped to
+    /// <c>[1e-7, 1 - 1e-7]</c> as Keras does; gradient <c>-t / (batch p)</c>, zero where the clip is active.
+    /// </summary>
+    public static T CrossEntropyFromProbabilities<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<T> target, Span<T> gradient, int classes)
+        where T : IFloatingPointIeee754<T>
+    {
+        int batch = CheckClassification(probabilities, target, gradient, classes, "CrossEntropy", out bool indices);
+        double sum = 0;
+        for (int row = 0; row < batch; row++)
+        {
+            for (int c = 0; c < classes; c++)
+            {
+                int i = (row * classes) + c;
+                double t = indices ? (c == ClassIndex(target, row, classes) ? 1.0 : 0.0) : double.CreateTruncating(target[i]);
+                double p = double.CreateTruncating(probabilities[i]);
+                double clipped = Math.Clamp(p, ProbabilityEpsilon, 1 - ProbabilityEpsilon);
+                sum -= t * Math.Log(clipped);
+                if (!gradient.IsEmpty)
+                {
+                    gradient[i] = clipped == p ? T.CreateTruncating(-t / (batch * p)) : T.Zero;
+                }
+            }
+        }
+
+        return T.CreateTruncating(sum / batch);
+    }
+
+    /// <summary>
+    /// Binary cross-entropy from logits, <c>mean(max(z, 0) - z t + log(1 + e^-|z|))</c>, stable for any <c>z</c>;
+    /// gradient <c>(sigmoid(z) - t) / n</c>.
+    /// </summary>
+    public static T BinaryCrossEntropyFromLogits<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> target, Span<T> gradient)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameShape(logits, target, gradient, "BinaryCrossEntropy");
+        double sum = 0;
+        double scale = 1.0 / logits.Length;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            double z = double.CreateTruncating(logits[i]);
+            double t = double.CreateTruncating(target[i]);
+            sum += Math.Max(z, 0) - (z * t) + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+            if (!gradient.IsEmpty)
+            {
+                double sigmoid = z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
+                gradient[i] = T.CreateTruncating(scale * (sigmoid - t));
+            }
+        }
+
+        return T.CreateTruncating(sum * scale);
+    }
+
+    /// <summary>
+    /// Binary cross-entropy from probabilities, <c>-mean(t log p + (1 - t) log(1 - p))</c> with <c>p</c> clipped to
+    /// <c>[1e-7, 1 - 1e-7]</c>; gradient <c>(p - t) / (p (1 - p) n)</c>, zero where the clip is active.
+    /// </summary>
+    public static T BinaryCrossEntropyFromProbabilities<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<T> target, Span<T> gradient)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSameShape(probabilities, target, gradient, "BinaryCrossEntropy");
+        double sum = 0;
+        double n = probabilities.Length;
+        for (int i = 0; i < probabilities.Length; i++)
+        {
+            double p = double.CreateTruncating(probabilities[i]);
+            double t = double.CreateTruncating(target[i]);
+            double clipped = Math.Clamp(p, ProbabilityEpsilon, 1 - ProbabilityEpsilon);
+            sum -= (t * Math.Log(clipped)) + ((1 - t) * Math.Log(1 - clipped));
+            if (!gradient.IsEmpty)
+            {
+                gradient[i] = clipped == p ? T.CreateTruncating((p - t) / (p * (1 - p) * n)) : T.Zero;
+            }
+        }
+
+        return T.CreateTruncating(sum / n);
+    }
+
+    private static int ClassIndex<T>(ReadOnlySpan<T> target, int row, int classes)
+        where T : IFloatingPointIeee754<T>
+    {
+        T value = target[row];
+        int index = int.CreateSaturating(value);
+        if (T.CreateTruncating(index) != value || index < 0 || index >= classes)
+        {
+            throw new ArgumentException(
+                $"Row {row} has class label {value}, but labels must be whole numbers from 0 to {classes - 1}; check the label column or the number of output units.",
+                nameof(target));
+        }
+
+        return index;
+    }
+
+    private static int CheckClassification<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> target, Span<T> gradient, int classes, string loss, out bool indices)
+    {
+        if (classes <= 0 || output.Length % classes != 0)
+        {
+            throw new ArgumentException($"{loss}: {output.Length} outputs do not split into rows of {classes} classes.", nameof(output));
+        }
+
+        int batch = output.Length / classes;
+        indices = target.Length == batch;
+        if (!indices && target.Length != output.Length)
+        {
+            throw new ArgumentException(
+                $"{loss}: the batch of {batch} rows needs {batch} class indices or {batch} x {classes} = {output.Length} one-hot or probability targets, but got {target.Length}.",
+                nameof(target));
+        }
+
+        if (!gradient.IsEmpty && gradient.Length != output.Length)
+        {
+            throw new ArgumentException($"{loss}: the gradient needs {output.Length} elements, one per output, but has {gradient.Length}.", nameof(gradient));
+        }
+
+        return batch;
+    }
+
+    private static void CheckSameShape<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> target, Span<T> gradient, string loss)
+    {
+        if (target.Length != output.Length)
+        {
+            throw new ArgumentException(
+                $"{loss}: the network gave {output.Length} outputs but the targets have {target.Length}; there must be one target per output.",
+                nameof(target));
+        }
+
+        if (!gradient.IsEmpty && gradient.Length != output.Length)
+        {
+            throw new ArgumentException($"{loss}: the gradient needs {output.Length} elements, one per output, but has {gradient.Length}.", nameof(gradient));
+        }
+    }
+}
