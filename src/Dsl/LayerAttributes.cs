@@ -33,6 +33,12 @@ public sealed class DenseAttribute : LayerAttribute
 
     /// <summary>The activation applied to the outputs.</summary>
     public Activation Activation { get; }
+
+    /// <summary>An L1 penalty <c>L1 * sum(|W|)</c> on the weight, as Keras' <c>kernel_regularizer=l1(...)</c>; 0 for none.</summary>
+    public double L1 { get; set; }
+
+    /// <summary>An L2 penalty <c>L2 * sum(W^2)</c> on the weight, as Keras' <c>kernel_regularizer=l2(...)</c>; 0 for none.</summary>
+    public double L2 { get; set; }
 }
 
 /// <summary>

@@ -109,6 +109,30 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' applies Softmax over 1 unit, which always outputs 1; use Sigmoid for one output, or 2 units with Softmax",
         "Softmax normalises over the units of a layer; over one unit it is constant.");
 
+    public static readonly DiagnosticDescriptor LossDoesNotFitOutput = Error(
+        "TN0018",
+        "Loss does not fit the output layer",
+        "Loss {0} needs {1}, but {2}; {3}",
+        "Cross-entropy needs a Softmax or linear output of at least two units; binary cross-entropy one Sigmoid or linear unit.");
+
+    public static readonly DiagnosticDescriptor UnknownLoss = Error(
+        "TN0019",
+        "Unknown loss",
+        "Network '{0}' declares loss {1}, which is not a member of TypedNets.LossKind",
+        "Losses are MeanSquaredError, MeanAbsoluteError, Huber, CrossEntropy and BinaryCrossEntropy.");
+
+    public static readonly DiagnosticDescriptor InvalidLossParameter = Error(
+        "TN0020",
+        "Invalid loss parameter",
+        "Loss Huber declares Delta = {0}, but the delta must be a positive number, such as 1.0",
+        "Huber's delta is the residual at which the loss turns from quadratic to linear.");
+
+    public static readonly DiagnosticDescriptor InvalidPenalty = Error(
+        "TN0021",
+        "Invalid weight penalty",
+        "Layer '{0}' declares {1} = {2}, but a penalty factor must be a finite number >= 0, such as 0.01",
+        "L1 and L2 add a multiple of the weights' absolute values or squares to the loss.");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",
         "TypedNets generator failed",

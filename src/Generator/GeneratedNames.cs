@@ -28,6 +28,10 @@ internal static class GeneratedNames
     public const string ZeroGradients = nameof(ZeroGradients);
     public const string Initialize = nameof(Initialize);
     public const string ReseedDropout = nameof(ReseedDropout);
+    public const string DeclaredLoss = nameof(DeclaredLoss);
+    public const string Loss = nameof(Loss);
+    public const string LossBackward = nameof(LossBackward);
+    public const string Regularize = nameof(Regularize);
     public const string EngineField = "_engine";
     public const string LayersField = "_layers";
 
@@ -53,12 +57,16 @@ internal static class GeneratedNames
         [ZeroGradients] = "the method ZeroGradients",
         [Initialize] = "the method Initialize",
         [ReseedDropout] = "the method ReseedDropout",
+        [DeclaredLoss] = "the static property DeclaredLoss",
+        [Loss] = "the method Loss",
+        [LossBackward] = "the method LossBackward",
+        [Regularize] = "the method Regularize",
         [EngineField] = "the private field _engine",
         [LayersField] = "the private field _layers",
     };
 
     /// <summary>The generated methods, which a user's method of the same name may overload.</summary>
-    public static readonly HashSet<string> Methods = [Predict, Forward, Backward, ZeroGradients, Initialize, ReseedDropout];
+    public static readonly HashSet<string> Methods = [Predict, Forward, Backward, ZeroGradients, Initialize, ReseedDropout, Loss, LossBackward, Regularize];
 
     /// <summary>The private field that holds a layer's description object: <c>_hiddenLayer</c> for <c>Hidden</c>.</summary>
     public static string LayerField(string propertyName) => "_" + CamelCase(propertyName) + "Layer";

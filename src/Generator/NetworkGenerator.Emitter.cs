@@ -329,6 +329,25 @@ public sealed partial class NetworkGenerator
                 public void Backward({{ReadOnlySpan}}<float> outputGradient, {{Span}}<float> inputGradient = default)
                     => _engine.Backward(outputGradient, inputGradient);
 
+                /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
+                public static global::TypedNets.LossFunction? DeclaredLoss => {{DeclaredLossExpression()}};
+
+                global::TypedNets.LossFunction? global::TypedNets.INetwork.DeclaredLoss => DeclaredLoss;
+
+                /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless <paramref name="loss"/> is given).</summary>
+                public float Loss({{ReadOnlySpan}}<float> target, global::TypedNets.LossFunction? loss = null)
+                    => _engine.Loss(target, global::TypedNets.NetworkGuard.LossToUse("{{name}}", loss, DeclaredLoss));
+
+                /// <summary>
+                /// The loss of the last forward pass against <paramref name="target"/>, back-propagated into <see cref="Gradients"/>
+                /// (fused with a Softmax or Sigmoid output where the loss is a cross-entropy).
+                /// </summary>
+                public float LossBackward({{ReadOnlySpan}}<float> target, global::TypedNets.LossFunction? loss = null, {{Span}}<float> inputGradient = default)
+                    => _engine.LossBackward(target, global::TypedNets.NetworkGuard.LossToUse("{{name}}", loss, DeclaredLoss), inputGradient);
+
+                /// <summary>Adds the gradients of the layers' L1 and L2 weight penalties into <see cref="Gradients"/> and returns the penalty.</summary>
+                public float Regularize() => _engine.Regularize();
+
                 /// <summary>Sets every gradient to zero.</summary>
                 public void ZeroGradients() => _engine.ZeroGradients();
 
@@ -376,7 +395,7 @@ public sealed partial class NetworkGenerator
                 {
                     LayerModel layer = layers[i];
                     string camel = GeneratedNames.CamelCase(layer.PropertyName);
-                    if (layer.Kind == LayerKind.Dense && layer.Activation == ActivationKind.GELU)
+                    if (layer.KeepsPreActivation(isOutput: i == layers.Count - 1))
                     {
                         _writer.WriteLine($"private readonly T[] _{camel}PreActivation;");
                     }
@@ -412,11 +431,12 @@ public sealed partial class NetworkGenerator
                     """);
                 using (Indent())
                 {
-                    foreach (LayerModel layer in layers)
+                    for (int i = 0; i < layers.Count; i++)
                     {
+                        LayerModel layer = layers[i];
                         string camel = GeneratedNames.CamelCase(layer.PropertyName);
                         string size = Invariant(layer.OutputSize);
-                        if (layer.Kind == LayerKind.Dense && layer.Activation == ActivationKind.GELU)
+                        if (layer.KeepsPreActivation(isOutput: i == layers.Count - 1))
                         {
                             _writer.WriteLine($"_{camel}PreActivation = new T[maxBatch * {size}];");
                         }
@@ -460,7 +480,7 @@ public sealed partial class NetworkGenerator
                     """);
                 EmitInitialize(layers);
                 EmitForward(layers, outputBuffers);
-                EmitBackward(layers);
+                EmitBackward(layers, outputBuffers);
                 _writer.WriteBlock($$"""
                     /// <summary>Sets every gradient to zero.</summary>
                     public void ZeroGradients() => global::System.Array.Clear(Gradients);
@@ -476,7 +496,7 @@ public sealed partial class NetworkGenerator
                     if (layers[i].MovesData)
                     {
                         _writer.WriteLine();
-                        EmitLayerMethods(layers[i], inputBuffers[i], outputBuffers[i]);
+                        EmitLayerMethods(layers[i], inputBuffers[i], outputBuffers[i], isOutput: i == layers.Count - 1);
                     }
                 }
             }
@@ -530,9 +550,17 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine();
         }
 
-        private void EmitBackward(List<LayerModel> layers)
+        private void EmitBackward(List<LayerModel> layers, string[] outputBuffers)
         {
             List<LayerModel> computing = layers.Where(layer => layer.MovesData).ToList();
+            LayerModel? outputDense = _model.OutputDense;
+            bool fusable = outputDense is not null && outputDense.Activation != ActivationKind.Identity;
+            string output = layers.Count == 0 ? "_input" : outputBuffers[layers.Count - 1];
+            string preActivation = outputDense is not null && outputDense.KeepsPreActivation(isOutput: true)
+                ? $"View(_{GeneratedNames.CamelCase(outputDense.PropertyName)}PreActivation, 0, batch * OutputSize)"
+                : "default";
+            string outputActivation = outputDense is null ? "null" : $"global::TypedNets.Activation.{outputDense.Activation}";
+
             _writer.WriteBlock($$"""
                 /// <summary>
                 /// Back-propagates <paramref name="outputGradient"/> through the last forward pass, adding into
@@ -543,38 +571,106 @@ public sealed partial class NetworkGenerator
                     int batch = _batch;
                     global::TypedNets.NetworkGuard.OutputGradient(NetworkName, outputGradient.Length, batch, OutputSize);
                     global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
+                    outputGradient.CopyTo(_gradientA);
+                    BackPropagate(batch, outputGradientIsPreActivation: false, inputGradient);
+                }
+
+                /// <summary>The loss of the last forward pass against <paramref name="target"/>, without gradients.</summary>
+                public T Loss({{ReadOnlySpan}}<T> target, global::TypedNets.LossFunction loss)
+                {
+                    int batch = _batch;
+                    global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
+                    return {{Kernels}}.LossKernel.Compute<T>(
+                        loss, {{outputActivation}}, View({{output}}, 0, batch * OutputSize), {{preActivation}}, target, default, OutputSize, out _);
+                }
+
+                /// <summary>
+                /// The loss of the last forward pass against <paramref name="target"/>, back-propagated: adds every
+                /// parameter's gradient into <see cref="Gradients"/>. Cross-entropy after Softmax and binary
+                /// cross-entropy after Sigmoid are computed from the logits, fused with the activation.
+                /// </summary>
+                public T LossBackward({{ReadOnlySpan}}<T> target, global::TypedNets.LossFunction loss, {{Span}}<T> inputGradient)
+                {
+                    int batch = _batch;
+                    global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
+                    global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
+                    T value = {{Kernels}}.LossKernel.Compute<T>(
+                        loss, {{outputActivation}}, View({{output}}, 0, batch * OutputSize), {{preActivation}}, target,
+                        View(_gradientA, 0, batch * OutputSize), OutputSize, out bool gradientIsPreActivation);
+                    BackPropagate(batch, gradientIsPreActivation, inputGradient);
+                    return value;
+                }
+
                 """);
-            using (Indent())
+            EmitRegularize(layers);
+            _writer.WriteLine("// The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.");
+            using (_writer.Block($"private void BackPropagate(int batch, bool outputGradientIsPreActivation, {Span}<T> inputGradient)"))
             {
                 if (computing.Count == 0)
                 {
-                    _writer.WriteLine("outputGradient.CopyTo(inputGradient);");
+                    _writer.WriteLine("View(_gradientA, 0, inputGradient.Length).CopyTo(inputGradient);");
                 }
                 else
                 {
-                    _writer.WriteLine("outputGradient.CopyTo(_gradientA);");
                     string incoming = "_gradientA";
                     for (int i = computing.Count - 1; i >= 0; i--)
                     {
                         string outgoing = i == 0 ? "inputGradient" : incoming == "_gradientA" ? "_gradientB" : "_gradientA";
-                        _writer.WriteLine($"{computing[i].PropertyName}Backward(batch, {incoming}, {outgoing});");
+                        bool last = i == computing.Count - 1 && ReferenceEquals(computing[i], outputDense) && fusable;
+                        _writer.WriteLine(last
+                            ? $"{computing[i].PropertyName}Backward(batch, {incoming}, {outgoing}, outputGradientIsPreActivation);"
+                            : $"{computing[i].PropertyName}Backward(batch, {incoming}, {outgoing});");
                         incoming = outgoing;
                     }
                 }
             }
 
-            _writer.WriteLine("}");
             _writer.WriteLine();
         }
 
-        private void EmitLayerMethods(LayerModel layer, string input, string output)
+        private void EmitRegularize(List<LayerModel> layers)
+        {
+            _writer.WriteLine("/// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref=\"Gradients\"/> and returns the penalty.</summary>");
+            using (_writer.Block("public T Regularize()"))
+            {
+                var penalized = layers.Where(layer => layer.Kind == LayerKind.Dense && (layer.L1 > 0 || layer.L2 > 0)).ToList();
+                if (penalized.Count == 0)
+                {
+                    _writer.WriteLine("return T.Zero;");
+                }
+                else
+                {
+                    _writer.WriteLine("double penalty = 0;");
+                    foreach (LayerModel layer in penalized)
+                    {
+                        string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+                        string gradient = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+                        if (layer.L1 > 0)
+                        {
+                            _writer.WriteLine($"penalty += double.CreateTruncating(global::TypedNets.Optimizers.Regularization.AddL1<T>({weight}, {gradient}, {DoubleLiteral(layer.L1)}));");
+                        }
+
+                        if (layer.L2 > 0)
+                        {
+                            _writer.WriteLine($"penalty += double.CreateTruncating(global::TypedNets.Optimizers.Regularization.AddL2<T>({weight}, {gradient}, {DoubleLiteral(layer.L2)}));");
+                        }
+                    }
+
+                    _writer.WriteLine("return T.CreateTruncating(penalty);");
+                }
+            }
+
+            _writer.WriteLine();
+        }
+
+        private void EmitLayerMethods(LayerModel layer, string input, string output, bool isOutput)
         {
             string n = Invariant(layer.OutputSize);
             string m = Invariant(layer.InputSize);
             switch (layer.Kind)
             {
                 case LayerKind.Dense:
-                    EmitDense(layer, input, output, m, n);
+                    EmitDense(layer, input, output, m, n, isOutput);
                     break;
 
                 case LayerKind.Dropout:
@@ -616,15 +712,16 @@ public sealed partial class NetworkGenerator
             }
         }
 
-        private void EmitDense(LayerModel layer, string input, string output, string m, string n)
+        private void EmitDense(LayerModel layer, string input, string output, string m, string n, bool isOutput)
         {
             string camel = GeneratedNames.CamelCase(layer.PropertyName);
             string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
             string bias = $"View(Parameters, {Invariant(layer.BiasOffset)}, {n})";
             string weightGradient = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
             string biasGradient = $"View(Gradients, {Invariant(layer.BiasOffset)}, {n})";
-            bool gelu = layer.Activation == ActivationKind.GELU;
-            string affineTarget = gelu ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
+            bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
+            string affineTarget = keepsPreActivation ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
+            bool fusable = isOutput && layer.Activation != ActivationKind.Identity;
 
             _writer.WriteLine($"// {layer.ModuleName}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation};");
             _writer.WriteLine($"// weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, bias [{n}] at {Invariant(layer.BiasOffset)}.");
@@ -632,6 +729,11 @@ public sealed partial class NetworkGenerator
             {
                 _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
                 _writer.WriteLine($"{Kernels}.DenseKernel.Forward<T>(View({input}, 0, batch * {m}), {weight}, {bias}, {affineTarget}, batch, {m}, {n});");
+                if (keepsPreActivation && layer.Activation != ActivationKind.GELU)
+                {
+                    _writer.WriteLine($"{affineTarget}.CopyTo(y);");
+                }
+
                 string? activation = layer.Activation switch
                 {
                     ActivationKind.ReLU => $"{Kernels}.Activations.ReLU<T>(y);",
@@ -649,7 +751,15 @@ public sealed partial class NetworkGenerator
             }
 
             _writer.WriteLine();
-            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            string signature = fusable
+                ? $"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx, bool dyIsPreActivation)"
+                : $"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)";
+            if (fusable)
+            {
+                _writer.WriteLine("// A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).");
+            }
+
+            using (_writer.Block(signature))
             {
                 _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {n});");
                 string saved = $"View({output}, 0, batch * {n})";
@@ -663,7 +773,16 @@ public sealed partial class NetworkGenerator
                     ActivationKind.GELU => $"{Kernels}.Activations.GeluBackward<T>(View(_{camel}PreActivation, 0, batch * {n}), dz);",
                     _ => null,
                 };
-                if (activationBackward is not null)
+                if (activationBackward is not null && fusable)
+                {
+                    using (_writer.Block("if (!dyIsPreActivation)"))
+                    {
+                        _writer.WriteLine(activationBackward);
+                    }
+
+                    _writer.WriteLine();
+                }
+                else if (activationBackward is not null)
                 {
                     _writer.WriteLine(activationBackward);
                 }
@@ -677,6 +796,11 @@ public sealed partial class NetworkGenerator
                 }
             }
         }
+
+        private string DeclaredLossExpression()
+            => _model.Loss is null
+                ? "null"
+                : $"new global::TypedNets.LossFunction(global::TypedNets.LossKind.{_model.Loss.Kind}, {DoubleLiteral(_model.Loss.Delta)})";
 
         private string SummaryText()
         {

@@ -24,6 +24,7 @@ public sealed partial class NetworkGenerator
         private const string DenseAttributeName = "TypedNets.DenseAttribute";
         private const string DropoutAttributeName = "TypedNets.DropoutAttribute";
         private const string FlattenAttributeName = "TypedNets.FlattenAttribute";
+        private const string LossAttributeName = "TypedNets.LossAttribute";
 
         private static readonly Dictionary<string, (LayerKind Kind, string LayerType)> LayerAttributes = new()
         {
@@ -76,6 +77,7 @@ public sealed partial class NetworkGenerator
             }
 
             bool hasInput = TryParseInput(out EquatableArray<int> inputShape);
+            LossModel? loss = ParseLoss(out Location? lossLocation);
             List<(LayerModel Layer, LayerSite Site)> layers = ParseLayers();
             CheckGeneratedNameClashes(layers);
 
@@ -94,6 +96,14 @@ public sealed partial class NetworkGenerator
                     LayerSite site = layers[problem.LayerIndex].Site;
                     Report(problem.Descriptor, site.Attribute, problem.Arguments);
                 }
+
+                if (loss is not null)
+                {
+                    foreach (ShapeInference.Problem problem in ShapeInference.CheckLoss(loss, inferred))
+                    {
+                        Report(problem.Descriptor, lossLocation, problem.Arguments);
+                    }
+                }
             }
 
             bool isValid = !_unresolved && !_diagnostics.Any(diagnostic => diagnostic.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
@@ -105,6 +115,7 @@ public sealed partial class NetworkGenerator
                 inputShape,
                 (isValid ? inferred : implementable).ToEquatableArray(),
                 isValid ? inferred.Sum(layer => layer.ParameterCount) : 0,
+                loss,
                 isValid);
             return Result(model);
         }
@@ -215,6 +226,41 @@ public sealed partial class NetworkGenerator
             return true;
         }
 
+        private LossModel? ParseLoss(out Location? location)
+        {
+            location = null;
+            AttributeData? attribute = _type.GetAttributes().FirstOrDefault(candidate => FullName(candidate.AttributeClass) == LossAttributeName);
+            if (attribute is null)
+            {
+                return null;
+            }
+
+            location = AttributeLocation(attribute);
+            if (attribute.AttributeConstructor is null
+                || attribute.ConstructorArguments.Length != 1
+                || attribute.ConstructorArguments[0].Value is not int kind
+                || attribute.NamedArguments.Any(argument => argument.Value.Kind == TypedConstantKind.Error))
+            {
+                Unresolved();
+                return null;
+            }
+
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax;
+            if (!Enum.IsDefined(typeof(LossKindModel), kind))
+            {
+                Report(DiagnosticDescriptors.UnknownLoss, ArgumentLocation(syntax, 0, "kind") ?? location, _type.Name, Invariant(kind));
+                return null;
+            }
+
+            double delta = NamedDouble(attribute, "Delta", 1.0);
+            if (!(delta > 0) || double.IsInfinity(delta))
+            {
+                Report(DiagnosticDescriptors.InvalidLossParameter, NamedArgumentLocation(syntax, "Delta") ?? location, delta.ToString("R", CultureInfo.InvariantCulture));
+            }
+
+            return new LossModel((LossKindModel)kind, delta);
+        }
+
         private List<(LayerModel Layer, LayerSite Site)> ParseLayers()
         {
             var layers = new List<(LayerModel, LayerSite)>();
@@ -317,6 +363,8 @@ public sealed partial class NetworkGenerator
             int units = 0;
             var activation = ActivationKind.Identity;
             double rate = 0;
+            double l1 = 0;
+            double l2 = 0;
             switch (kind)
             {
                 case LayerKind.Dense:
@@ -334,6 +382,21 @@ public sealed partial class NetworkGenerator
                     else
                     {
                         activation = (ActivationKind)activationValue;
+                    }
+
+                    l1 = NamedDouble(attribute, "L1", 0);
+                    l2 = NamedDouble(attribute, "L2", 0);
+                    foreach ((string name, double factor) in new[] { ("L1", l1), ("L2", l2) })
+                    {
+                        if (!(factor >= 0) || double.IsInfinity(factor))
+                        {
+                            Report(
+                                DiagnosticDescriptors.InvalidPenalty,
+                                NamedArgumentLocation(site.AttributeSyntax, name) ?? site.Attribute,
+                                property.Name,
+                                name,
+                                factor.ToString("R", CultureInfo.InvariantCulture));
+                        }
                     }
 
                     break;
@@ -359,7 +422,9 @@ public sealed partial class NetworkGenerator
                 rate,
                 EquatableArray<int>.Empty,
                 EquatableArray<int>.Empty,
-                ParameterOffset: 0);
+                ParameterOffset: 0,
+                l1,
+                l2);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)
@@ -431,6 +496,27 @@ public sealed partial class NetworkGenerator
 
         private Location? AttributeLocation(AttributeData attribute)
             => attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken).GetLocation() ?? _declaration.Identifier.GetLocation();
+
+        private static double NamedDouble(AttributeData attribute, string name, double fallback)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key == name && argument.Value.Value is double value)
+                {
+                    return value;
+                }
+            }
+
+            return fallback;
+        }
+
+        private static Location? NamedArgumentLocation(AttributeSyntax? attribute, string name)
+            => attribute?.ArgumentList?.Arguments
+                .FirstOrDefault(argument => argument.NameEquals?.Name.Identifier.ValueText == name)?
+                .Expression.GetLocation();
+
+        private static Location? ArgumentLocation(AttributeSyntax? attribute, int index, string parameterName)
+            => new LayerSite(null, attribute, null, false).Argument(index, parameterName);
 
         private static string FullName(ITypeSymbol? type)
             => type is null ? string.Empty : type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);

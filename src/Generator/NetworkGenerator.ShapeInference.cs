@@ -69,6 +69,56 @@ public sealed partial class NetworkGenerator
             return new Result(layers, problems);
         }
 
+        /// <summary>Checks a declared loss against the output layer; regression losses fit any output.</summary>
+        public static List<Problem> CheckLoss(LossModel loss, IReadOnlyList<LayerModel> layers)
+        {
+            var problems = new List<Problem>();
+            if (loss.Kind is not (LossKindModel.CrossEntropy or LossKindModel.BinaryCrossEntropy) || layers.Count == 0)
+            {
+                return problems;
+            }
+
+            bool binary = loss.Kind == LossKindModel.BinaryCrossEntropy;
+            string name = binary ? "BinaryCrossEntropy" : "CrossEntropy";
+            string activation = binary ? "Sigmoid" : "Softmax";
+            LayerModel last = layers[layers.Count - 1];
+            int index = layers.Count - 1;
+            if (last.Kind != LayerKind.Dense)
+            {
+                problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
+                [
+                    name, "the network to end in a Dense layer", $"it ends in '{last.PropertyName}' ({last.Kind})",
+                    $"end it with a Dense layer with {activation} or no activation",
+                ]));
+            }
+            else if (last.Activation != ActivationKind.Identity && last.Activation.ToString() != activation)
+            {
+                problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
+                [
+                    name, $"an output layer with {activation} or no activation", $"'{last.PropertyName}' uses {last.Activation}",
+                    binary ? "use Activation.Sigmoid, or CrossEntropy for a Softmax output" : "use Activation.Softmax, or BinaryCrossEntropy for one Sigmoid unit",
+                ]));
+            }
+            else if (binary && last.Units != 1)
+            {
+                problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
+                [
+                    name, "exactly 1 output unit", $"'{last.PropertyName}' has {last.Units}",
+                    $"use [Dense(1, Activation.Sigmoid)], or CrossEntropy with Softmax for {last.Units} classes",
+                ]));
+            }
+            else if (!binary && last.Units < 2)
+            {
+                problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
+                [
+                    name, "at least 2 output units, one per class", $"'{last.PropertyName}' has {last.Units}",
+                    "use 2 or more units, or BinaryCrossEntropy with one Sigmoid unit",
+                ]));
+            }
+
+            return problems;
+        }
+
         private static long Size(EquatableArray<int> shape)
         {
             long size = 1;

@@ -37,6 +37,15 @@ public interface IEngine<T>
     /// </summary>
     void Backward(ReadOnlySpan<T> outputGradient, Span<T> inputGradient);
 
+    /// <summary>The loss of the last forward pass against <paramref name="target"/>.</summary>
+    T Loss(ReadOnlySpan<T> target, LossFunction loss);
+
+    /// <summary>The loss of the last forward pass, back-propagated into <see cref="Gradients"/>.</summary>
+    T LossBackward(ReadOnlySpan<T> target, LossFunction loss, Span<T> inputGradient);
+
+    /// <summary>Adds the gradients of the declared weight penalties and returns the penalty.</summary>
+    T Regularize();
+
     /// <summary>Sets every gradient to zero.</summary>
     void ZeroGradients();
 

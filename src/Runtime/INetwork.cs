@@ -40,6 +40,21 @@ public interface INetwork
     /// </summary>
     void Backward(ReadOnlySpan<float> outputGradient, Span<float> inputGradient);
 
+    /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/>.</summary>
+    LossFunction? DeclaredLoss { get; }
+
+    /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless one is given).</summary>
+    float Loss(ReadOnlySpan<float> target, LossFunction? loss = null);
+
+    /// <summary>
+    /// The loss of the last forward pass against <paramref name="target"/>, back-propagated: adds every parameter's gradient into
+    /// <see cref="Gradients"/> and, when <paramref name="inputGradient"/> is not empty, writes <c>dL/dinput</c> there.
+    /// </summary>
+    float LossBackward(ReadOnlySpan<float> target, LossFunction? loss = null, Span<float> inputGradient = default);
+
+    /// <summary>Adds the gradients of the layers' declared L1 and L2 weight penalties and returns the penalty.</summary>
+    float Regularize();
+
     /// <summary>Sets every gradient to zero.</summary>
     void ZeroGradients();
 

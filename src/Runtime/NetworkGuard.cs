@@ -48,6 +48,20 @@ public static class NetworkGuard
         }
     }
 
+    /// <summary>Throws unless a forward pass has run.</summary>
+    public static void ForwardDone(string network, int batch)
+    {
+        if (batch == 0)
+        {
+            throw new InvalidOperationException($"{network} computes a loss on the output of a forward pass; call Forward first.");
+        }
+    }
+
+    /// <summary>The loss given, else the declared one, else an exception saying how to choose one.</summary>
+    public static LossFunction LossToUse(string network, LossFunction? given, LossFunction? declared)
+        => given ?? declared ?? throw new InvalidOperationException(
+            $"{network} declares no loss; pass one (for example LossKind.CrossEntropy) or declare [Loss(LossKind.CrossEntropy)] on the class.");
+
     /// <summary>Throws unless <paramref name="length"/> is zero (no input gradient wanted) or exactly <paramref name="expected"/>.</summary>
     public static void InputGradient(string network, int length, int expected)
     {

@@ -87,3 +87,41 @@ public partial class FlattenNet
     [Dense(4, Activation.Tanh)] public partial DenseLayer Hidden { get; }
     [Dense(2)] public partial DenseLayer Output { get; }
 }
+
+// The networks of the PyTorch fixtures mlp_tiny and mlp_tiny_mse (reference/pytorch/make_fixtures.py).
+[Network, Input(4), Loss(LossKind.CrossEntropy)]
+public partial class TinyMlp
+{
+    [Dense(5, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+    [Dense(3)] public partial DenseLayer Output { get; }
+}
+
+// The same as TinyMlp with the softmax inside the network: the loss fuses with it.
+[Network, Input(4), Loss(LossKind.CrossEntropy)]
+public partial class TinyMlpSoftmax
+{
+    [Dense(5, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+    [Dense(3, Activation.Softmax)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4), Loss(LossKind.MeanSquaredError)]
+public partial class TinyMlpMse
+{
+    [Dense(5, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+    [Dense(3, Activation.Sigmoid)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4), Loss(LossKind.BinaryCrossEntropy)]
+public partial class BinaryNet
+{
+    [Dense(6, Activation.Tanh)] public partial DenseLayer Hidden { get; }
+    [Dropout(0.2)] public partial DropoutLayer Drop { get; }
+    [Dense(1, Activation.Sigmoid)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4), Loss(LossKind.Huber, Delta = 0.5)]
+public partial class RegularizedNet
+{
+    [Dense(5, Activation.ReLU, L1 = 0.01, L2 = 0.02)] public partial DenseLayer Hidden { get; }
+    [Dense(2, L2 = 0.05)] public partial DenseLayer Output { get; }
+}

@@ -37,6 +37,8 @@ internal enum ActivationKind
 /// <param name="InputShape">The per-sample shape received (filled by shape inference).</param>
 /// <param name="OutputShape">The per-sample shape produced (filled by shape inference).</param>
 /// <param name="ParameterOffset">Where the layer's parameters start in the parameter buffer.</param>
+/// <param name="L1">Dense: the L1 penalty factor on the weight (Keras' kernel_regularizer).</param>
+/// <param name="L2">Dense: the L2 penalty factor on the weight.</param>
 internal sealed record LayerModel(
     string PropertyName,
     string ModuleName,
@@ -48,8 +50,14 @@ internal sealed record LayerModel(
     double Rate,
     EquatableArray<int> InputShape,
     EquatableArray<int> OutputShape,
-    int ParameterOffset)
+    int ParameterOffset,
+    double L1 = 0,
+    double L2 = 0)
 {
+    /// <summary>Whether the layer keeps its pre-activation: GELU's backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
+    public bool KeepsPreActivation(bool isOutput)
+        => Kind == LayerKind.Dense && (Activation == ActivationKind.GELU || (isOutput && Activation is ActivationKind.Softmax or ActivationKind.Sigmoid));
+
     public int InputSize => ShapeMath.Size(InputShape);
 
     public int OutputSize => ShapeMath.Size(OutputShape);

@@ -9,6 +9,7 @@ namespace TypedNets.Generator.Model;
 /// <param name="InputShape">The per-sample input shape.</param>
 /// <param name="Layers">The layers in forward order, shapes and offsets filled in.</param>
 /// <param name="ParameterCount">The length of the parameter buffer.</param>
+/// <param name="Loss">The declared loss, if any.</param>
 /// <param name="IsValid">
 /// <see langword="false"/> when the declaration has errors: the emitter then writes only what keeps the user's
 /// partial properties compiling, so that the TypedNets diagnostics are the errors the user sees.
@@ -20,6 +21,7 @@ internal sealed record NetworkModel(
     EquatableArray<int> InputShape,
     EquatableArray<LayerModel> Layers,
     int ParameterCount,
+    LossModel? Loss,
     bool IsValid)
 {
     public EquatableArray<int> OutputShape => Layers.Length == 0 ? InputShape : Layers[Layers.Length - 1].OutputShape;
@@ -27,6 +29,9 @@ internal sealed record NetworkModel(
     public int InputSize => ShapeMath.Size(InputShape);
 
     public int OutputSize => ShapeMath.Size(OutputShape);
+
+    /// <summary>The last layer if it is a dense layer: the one a loss can fuse with.</summary>
+    public LayerModel? OutputDense => Layers.Length > 0 && Layers[Layers.Length - 1].Kind == LayerKind.Dense ? Layers[Layers.Length - 1] : null;
 
     /// <summary>The name used in generated messages: the class name with its enclosing types.</summary>
     public string DisplayName => ContainingTypes.Length == 0 ? ClassName : string.Join(".", ContainingTypeNames()) + "." + ClassName;
@@ -39,3 +44,16 @@ internal sealed record NetworkModel(
         }
     }
 }
+
+/// <summary>Mirrors <c>TypedNets.LossKind</c> value for value (a test checks it).</summary>
+internal enum LossKindModel
+{
+    MeanSquaredError = 0,
+    MeanAbsoluteError = 1,
+    Huber = 2,
+    CrossEntropy = 3,
+    BinaryCrossEntropy = 4,
+}
+
+/// <summary>A declared <c>[Loss]</c>.</summary>
+internal sealed record LossModel(LossKindModel Kind, double Delta);

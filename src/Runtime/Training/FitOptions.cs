@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using TypedNets.Data;
+using TypedNets.Optimizers;
+
+namespace TypedNets.Training;
+
+/// <summary>How <see cref="Trainer.Fit"/> trains: Keras' <c>fit</c> arguments, with a seed for everything random.</summary>
+public sealed class FitOptions
+{
+    /// <summary>Passes over the training data; positive.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Samples per gradient step; positive and at most the network's <c>MaxBatch</c>.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Whether to visit the training rows in a fresh random order each epoch.</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>Fixes the shuffling and the dropout masks: the same seed gives the same weights, bit for bit.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>
+    /// The fraction of the data held out for validation, taken from the end of the data before any shuffling, as
+    /// Keras' <c>validation_split</c>; in [0, 1). Ignored when <see cref="ValidationData"/> is given.
+    /// </summary>
+    public double ValidationSplit { get; init; }
+
+    /// <summary>Explicit validation data, as Keras' <c>validation_data</c>.</summary>
+    public Dataset? ValidationData { get; init; }
+
+    /// <summary>The loss; the network's declared <c>[Loss]</c> when not given.</summary>
+    public LossFunction? Loss { get; init; }
+
+    /// <summary>Changes the optimizer's learning rate at the start of every epoch.</summary>
+    public ILearningRateSchedule? LearningRateSchedule { get; init; }
+
+    /// <summary>When set, gradients are rescaled each step so that their global L2 norm is at most this value.</summary>
+    public double? ClipGradientNorm { get; init; }
+
+    /// <summary>Called after every epoch, in order; any of them can stop training.</summary>
+    public IReadOnlyList<ICallback> Callbacks { get; init; } = [];
+
+    /// <summary>Receives one report per epoch.</summary>
+    public IProgress<EpochResult>? Progress { get; init; }
+}
+
+/// <summary>The figures of one finished epoch.</summary>
+/// <param name="Epoch">The epoch, counted from 1.</param>
+/// <param name="Epochs">The number of epochs asked for.</param>
+/// <param name="Loss">The mean training loss over the epoch's batches, weight penalties included.</param>
+/// <param name="Accuracy">The training accuracy, for classifiers; otherwise <see langword="null"/>.</param>
+/// <param name="ValidationLoss">The validation loss, when there is validation data.</param>
+/// <param name="ValidationAccuracy">The validation accuracy, for classifiers with validation data.</param>
+/// <param name="LearningRate">The learning rate used during the epoch.</param>
+/// <param name="Elapsed">The wall time of the epoch.</param>
+public sealed record EpochResult(
+    int Epoch,
+    int Epochs,
+    double Loss,
+    double? Accuracy,
+    double? ValidationLoss,
+    double? ValidationAccuracy,
+    double LearningRate,
+    TimeSpan Elapsed)
+{
+    /// <summary>The value of a monitored quantity: <c>loss</c>, <c>accuracy</c>, <c>val_loss</c> or <c>val_accuracy</c>.</summary>
+    public double? Get(string metric) => metric switch
+    {
+        "loss" => Loss,
+        "accuracy" => Accuracy,
+        "val_loss" => ValidationLoss,
+        "val_accuracy" => ValidationAccuracy,
+        _ => throw new ArgumentException($"Unknown metric '{metric}'; use loss, accuracy, val_loss or val_accuracy.", nameof(metric)),
+    };
+
+    /// <summary>A Keras-style progress line.</summary>
+    public override string ToString()
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append(System.Globalization.CultureInfo.InvariantCulture, $"Epoch {Epoch}/{Epochs} - {Elapsed.TotalMilliseconds:F0}ms - loss: {Loss:F4}");
+        if (Accuracy is double accuracy)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $" - accuracy: {accuracy:F4}");
+        }
+
+        if (ValidationLoss is double validationLoss)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $" - val_loss: {validationLoss:F4}");
+        }
+
+        if (ValidationAccuracy is double validationAccuracy)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $" - val_accuracy: {validationAccuracy:F4}");
+        }
+
+        return text.ToString();
+    }
+}
+
+/// <summary>What a training run produced, epoch by epoch, as Keras' <c>History</c>.</summary>
+public sealed class History
+{
+    private readonly List<EpochResult> _epochs = [];
+
+    /// <summary>Every finished epoch, in order.</summary>
+    public IReadOnlyList<EpochResult> Epochs => _epochs;
+
+    /// <summary>The epoch (from 1) at which a callback stopped training, or <see langword="null"/> if all ran.</summary>
+    public int? StoppedAt { get; internal set; }
+
+    /// <summary>The values of one metric per epoch (<c>loss</c>, <c>accuracy</c>, <c>val_loss</c>, <c>val_accuracy</c>).</summary>
+    public IReadOnlyList<double?> this[string metric] => _epochs.ConvertAll(epoch => epoch.Get(metric));
+
+    internal void Add(EpochResult epoch) => _epochs.Add(epoch);
+}
