@@ -191,7 +191,7 @@ public sealed class TrainingTests
     {
         var network = new TinyMlpSoftmax(maxBatch: 8);
         var wrongFeatures = new Dataset(new float[30], 5, new float[6], 1);
-        var error = Assert.Throws<ArgumentException>(() => Trainer.Fit(network, new Adam(), wrongFeatures, new FitOptions()));
+        var error = Assert.Throws<ArgumentException>(() => Trainer.Fit(network, new Adam(), wrongFeatures, new FitOptions { BatchSize = 8 }));
         Assert.Contains("5 features per row, but the network takes 4", error.Message);
 
         var tooLarge = Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Fit(network, new Adam(), Blobs(10, 1), new FitOptions { BatchSize = 64 }));
