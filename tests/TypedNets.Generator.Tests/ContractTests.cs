@@ -1,11 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Reflection;
-using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Emit;
 using TypedNets.Generator.Tests.Infrastructure;
 using Xunit;
 
@@ -56,39 +53,33 @@ public class ContractTests
         GeneratorRun run = GeneratorHarness.Run(source);
         Expect.NoGeneratorDiagnostics(run);
 
-        Type network = LoadType(run.Output, "Reserved.Probe", out AssemblyLoadContext context);
-        try
-        {
-            const BindingFlags declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-            var generatedNames = network.GetMembers(declared)
-                .Where(member => member is not ConstructorInfo)
-                .Where(member => member is not MethodBase { IsSpecialName: true })   // property accessors
-                .Where(member => !member.Name.Contains('.'))                          // explicit interface implementations
-                .Where(member => !layers.Contains(member.Name))                       // the user's own layer properties
-                .Select(member => member is Type type ? type.Name.Split('`')[0] : member.Name)
-                .Distinct()
-                .Order(StringComparer.Ordinal)
-                .ToList();
+        using var assembly = new InMemoryAssembly(run.Output);
+        Type network = assembly.Type("Reserved.Probe");
+        const BindingFlags declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var generatedNames = network.GetMembers(declared)
+            .Where(member => member is not ConstructorInfo)
+            .Where(member => member is not MethodBase { IsSpecialName: true })   // property accessors
+            .Where(member => !member.Name.Contains('.'))                          // explicit interface implementations
+            .Where(member => !layers.Contains(member.Name))                       // the user's own layer properties
+            .Select(member => member is Type type ? type.Name.Split('`')[0] : member.Name)
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToList();
 
-            IReadOnlyDictionary<string, string> reserved = GeneratorInternals.ReservedMembers;
-            var layerFields = layers.Select(GeneratorInternals.LayerField).ToHashSet();
-            Assert.All(generatedNames, name => Assert.True(
-                reserved.ContainsKey(name) || layerFields.Contains(name),
-                $"The network has a member '{name}' that GeneratedNames.Members does not list, so TN0011 cannot catch a user member of that name."));
+        IReadOnlyDictionary<string, string> reserved = GeneratorInternals.ReservedMembers;
+        var layerFields = layers.Select(GeneratorInternals.LayerField).ToHashSet();
+        Assert.All(generatedNames, name => Assert.True(
+            reserved.ContainsKey(name) || layerFields.Contains(name),
+            $"The network has a member '{name}' that GeneratedNames.Members does not list, so TN0011 cannot catch a user member of that name."));
 
-            // And the other way round: every reserved name is really generated, so the table tells users the truth.
-            Assert.All(reserved.Keys, name => Assert.Contains(name, generatedNames));
-            Assert.All(layerFields, name => Assert.Contains(name, generatedNames));
+        // And the other way round: every reserved name is really generated, so the table tells users the truth.
+        Assert.All(reserved.Keys, name => Assert.Contains(name, generatedNames));
+        Assert.All(layerFields, name => Assert.Contains(name, generatedNames));
 
-            // The public API really is public, as the table's descriptions say.
-            Assert.All(
-                reserved.Where(pair => !pair.Value.Contains("private", StringComparison.Ordinal)).Select(pair => pair.Key),
-                name => Assert.True(network.GetMember(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static).Length > 0 || network.GetNestedType(name + "`1") is { IsNestedPublic: true }, $"{name} is not public."));
-        }
-        finally
-        {
-            context.Unload();
-        }
+        // The public API really is public, as the table's descriptions say.
+        Assert.All(
+            reserved.Where(pair => !pair.Value.Contains("private", StringComparison.Ordinal)).Select(pair => pair.Key),
+            name => Assert.True(network.GetMember(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static).Length > 0 || network.GetNestedType(name + "`1") is { IsNestedPublic: true }, $"{name} is not public."));
     }
 
     public static TheoryData<string> ReservedNames() => new(GeneratorInternals.ReservedMembers.Keys.Order(StringComparer.Ordinal));
@@ -110,18 +101,5 @@ public class ContractTests
         Expect.Diagnostic(run, "TN0011", DiagnosticSeverity.Error, 6, name,
             $"'{name}' in network 'Net' clashes with {GeneratorInternals.ReservedMembers[name]} that TypedNets generates; rename it");
         Expect.NothingInGeneratedCode(run);
-    }
-
-    private static Type LoadType(Compilation compilation, string typeName, out AssemblyLoadContext context)
-    {
-        using var image = new MemoryStream();
-        EmitResult emitted = compilation.Emit(image);
-        Assert.True(emitted.Success, DiagnosticRenderer.Render(emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
-
-        // Collectible, so that the test leaves nothing loaded; TypedNets' own assemblies resolve from the default context.
-        context = new AssemblyLoadContext("GeneratedNetwork", isCollectible: true);
-        image.Position = 0;
-        Assembly assembly = context.LoadFromStream(image);
-        return assembly.GetType(typeName, throwOnError: true)!;
     }
 }

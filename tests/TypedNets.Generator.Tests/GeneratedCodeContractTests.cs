@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using TypedNets.Generator.Tests.Infrastructure;
@@ -128,5 +129,41 @@ public class GeneratedCodeContractTests
         {
             Expect.NothingInGeneratedCode(run);
         }
+    }
+
+    [Fact]
+    public void BackwardWithoutAnInputGradientWorksWhenNoLayerMovesData()
+    {
+        // Backward documents an empty inputGradient as "skip it", and NetworkGuard.InputGradient accepts it; but for
+        // a network of Flatten layers only, the emitted Backward is outputGradient.CopyTo(inputGradient), which
+        // throws "Destination is too short" for an empty span.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo;
+
+            [Network, Input(2, 3)]
+            public partial class Reshape
+            {
+                [Flatten] public partial FlattenLayer Flat { get; }
+            }
+
+            public static class Probe
+            {
+                public static void Run()
+                {
+                    var network = new Reshape(maxBatch: 2);
+                    network.Forward([1f, 2f, 3f, 4f, 5f, 6f], training: true);
+                    network.Backward((System.ReadOnlySpan<float>)new float[6]);
+                }
+            }
+            """);
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+
+        using var assembly = new InMemoryAssembly(run.Output);
+        Exception? thrown = Record.Exception(() => assembly.Type("Zoo.Probe").GetMethod("Run")!.Invoke(null, null));
+
+        Assert.Null(thrown?.InnerException ?? thrown);
     }
 }

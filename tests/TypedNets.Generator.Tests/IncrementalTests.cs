@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
@@ -16,7 +17,12 @@ namespace TypedNets.Generator.Tests;
 /// </summary>
 public class IncrementalTests
 {
-    private static readonly string[] TrackedSteps = [TrackingNames.Networks, TrackingNames.Diagnostics, TrackingNames.Models];
+    // Every name in TrackingNames, read by reflection, so that a step added later is held to the same rules.
+    private static readonly string[] TrackedSteps = typeof(TrackingNames)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(field => field.IsLiteral && field.FieldType == typeof(string))
+        .Select(field => (string)field.GetRawConstantValue()!)
+        .ToArray();
 
     // Two networks, one with a warning, so that the diagnostics branch carries a located diagnostic too.
     private const string Networks = """
@@ -131,7 +137,8 @@ public class IncrementalTests
         GeneratorRunResult result = GeneratorHarness.CreateDriver().RunGenerators(compilation).GetRunResult().Results.Single();
 
         var seen = new HashSet<string>();
-        foreach (string step in new[] { TrackingNames.Networks, TrackingNames.Models })
+        Assert.Superset(new HashSet<string> { TrackingNames.Networks, TrackingNames.Diagnostics, TrackingNames.Models }, TrackedSteps.ToHashSet());
+        foreach (string step in TrackedSteps)
         {
             Assert.True(result.TrackedSteps.ContainsKey(step), $"No tracked step named {step}.");
             int index = 0;
