@@ -1,0 +1,575 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using TypedNets.Generator.Tests.Infrastructure;
+using Xunit;
+
+namespace TypedNets.Generator.Tests;
+
+/// <summary>
+/// One test (at least) per diagnostic id: the id, the line, the exact text under the span and the full message.
+/// Every test also requires that no compiler error lands inside generated code: a declaration error must surface as a
+/// TypedNets diagnostic on the user's line, never as a CS error in a file the user did not write.
+/// </summary>
+public class DiagnosticTests
+{
+    private const DiagnosticSeverity Error = DiagnosticSeverity.Error;
+
+    [Fact]
+    public void TN0001_NetworkNotPartial()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public class Plain
+            {
+                [Dense(2)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0001", Error, 4, "Plain",
+            "Network 'Plain' must be declared partial, so that the generator can add its forward and backward passes");
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void TN0001_EnclosingTypeNotPartial()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            public class Outer
+            {
+                [Network, Input(10)]
+                public partial class Inner
+                {
+                    [Dense(2)] public partial DenseLayer Output { get; }
+                }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0001", Error, 6, "Inner",
+            "Network 'Inner' must be declared partial and so must its enclosing type 'Outer', so that the generator can add its forward and backward passes");
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void TN0002_LayerNotPartial()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2)] internal DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0002", Error, 6, "Output",
+            "Layer 'Output' must be declared as a partial property: 'internal partial DenseLayer Output { get; }'");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0003_MissingInput()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network]
+            public partial class Net
+            {
+                [Dense(2)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0003", Error, 4, "Net",
+            "Network 'Net' has no [Input] attribute; declare the shape of one sample, for example [Input(10)] for ten features");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Theory]
+    [InlineData("Input(0)", "[0]", "every dimension must be positive")]
+    [InlineData("Input(10, -3)", "[10, -3]", "every dimension must be positive")]
+    [InlineData("Input()", "[]", "a sample has one to three dimensions ([features], [steps, features] or [channels, height, width]), not 0")]
+    [InlineData("Input(1, 2, 3, 4)", "[1, 2, 3, 4]", "a sample has one to three dimensions ([features], [steps, features] or [channels, height, width]), not 4")]
+    [InlineData("Input(65536, 32768)", "[65536, 32768]", "one sample would hold more than 2,147,483,647 elements")]
+    public void TN0004_InvalidInputShape(string attribute, string shape, string problem)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, {{attribute}}]
+            public partial class Net
+            {
+                [Dense(2)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0004", Error, 3, attribute, $"Network 'Net' declares input shape {shape}, but {problem}");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Theory]
+    [InlineData("Dense(0)", "0", "0")]
+    [InlineData("Dense(activation: Activation.ReLU, units: -4)", "-4", "-4")]
+    public void TN0005_NonPositiveUnits(string attribute, string spanText, string units)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(8)] public partial DenseLayer Hidden { get; }
+                [{{attribute}}] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0005", Error, 7, spanText, $"Layer 'Output' (Dense) declares {units} units; a layer needs at least 1");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Theory]
+    [InlineData("1.5", "1.5")]
+    [InlineData("rate: -0.1", "-0.1")]
+    [InlineData("1", "1")]
+    [InlineData("double.NaN", "NaN")]
+    public void TN0006_DropoutRateOutOfRange(string argument, string rate)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dropout({{argument}})] public partial DropoutLayer Drop { get; }
+                [Dense(2)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        // The span is the argument's expression, without a parameter name.
+        string spanText = argument.StartsWith("rate: ", StringComparison.Ordinal) ? argument["rate: ".Length..] : argument;
+        Expect.Diagnostic(run, "TN0006", Error, 6, spanText,
+            $"Layer 'Drop' (Dropout) declares rate {rate}, but a dropout rate is a probability in [0, 1), such as 0.5");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0006_QuickstartWithRateAboveOne()
+    {
+        // The acceptance case: the tutorial's own declaration with one typo must fail on that attribute's line with
+        // the TypedNets error alone, not with compiler errors about missing implementations piled on top.
+        string quickstart = RepositoryFiles.Read("examples/Quickstart/BinaryClassifier.cs");
+        Assert.Contains("Dropout(0.5)", quickstart);
+        string broken = quickstart.Replace("Dropout(0.5)", "Dropout(1.5)");
+        int line = broken.Replace("\r\n", "\n").Split('\n').ToList().FindIndex(text => text.Contains("[Dropout(1.5)]", StringComparison.Ordinal)) + 1;
+
+        GeneratorRun run = GeneratorHarness.Run(broken);
+
+        Expect.Diagnostic(run, "TN0006", Error, line, "1.5",
+            "Layer 'Drop' (Dropout) declares rate 1.5, but a dropout rate is a probability in [0, 1), such as 0.5");
+        Assert.Equal(["TN0006"], run.GeneratorDiagnostics.Select(diagnostic => diagnostic.Id));
+        Expect.CompilesCleanly(run);
+
+        // What the build sees: every error is a TypedNets error.
+        var errors = run.Output.GetDiagnostics().Concat(run.GeneratorDiagnostics).Where(d => d.Severity == Error).ToList();
+        Assert.NotEmpty(errors);
+        Assert.All(errors, error => Assert.StartsWith("TN", error.Id, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TN0007_MultipleLayerAttributes()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2), Dropout(0.5)]
+                public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0007", Error, 6, "Dropout(0.5)",
+            "Property 'Output' carries both [Dense] and [Dropout]; declare one layer per property");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0008_NoLayers()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Empty
+            {
+                public DenseLayer? NotALayer { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0008", Error, 4, "Empty",
+            "Network 'Empty' declares no layers; add a partial property with a layer attribute, for example [Dense(10)] public partial DenseLayer Output { get; }");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0009_DenseOnAnImage()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(1, 28, 28)]
+            public partial class Net
+            {
+                [Dense(10, Activation.Softmax)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0009", Error, 6, "Dense(10, Activation.Softmax)",
+            "Layer 'Output' (Dense) needs a vector [features] but receives [1, 28, 28] from the input; add a [Flatten] layer before it");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0009_NamesThePreviousLayer()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(4, 4)]
+            public partial class Net
+            {
+                [Dropout(0.1)] public partial DropoutLayer Noise { get; }
+                [Dense(3)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0009", Error, 7, "Dense(3)",
+            "Layer 'Output' (Dense) needs a vector [features] but receives [4, 4] from 'Noise'; add a [Flatten] layer before it");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0010_WrongLayerType()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2)] public partial DropoutLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0010", Error, 6, "DropoutLayer",
+            "Layer 'Output' is declared with [Dense], so its property must have type DenseLayer, not TypedNets.DropoutLayer");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0011_LayerNamedLikeAGeneratedMethod()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2)] public partial DenseLayer Forward { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0011", Error, 6, "Forward",
+            "'Forward' in network 'Net' clashes with the method Forward that TypedNets generates; rename it");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0011_OtherMemberNamedLikeAGeneratedOne()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2)] public partial DenseLayer Output { get; }
+
+                private readonly float[] Parameters = new float[3];
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0011", Error, 8, "Parameters",
+            "'Parameters' in network 'Net' clashes with the property Parameters that TypedNets generates; rename it");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0011_FieldNamedLikeALayerField()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2)] public partial DenseLayer Output { get; }
+
+                private int _outputLayer;
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0011", Error, 8, "_outputLayer",
+            "'_outputLayer' in network 'Net' clashes with the private field _outputLayer that TypedNets generates; rename it");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Theory]
+    [InlineData("{ get; set; }", "public")]
+    [InlineData("{ get; init; }", "public")]
+    public void TN0012_LayerWithSetter(string accessors, string accessibility)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2)] {{accessibility}} partial DenseLayer Output {{accessors}}
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0012", Error, 6, "Output",
+            $"Layer 'Output' must be an instance property with a get accessor only: '{accessibility} partial DenseLayer Output {{ get; }}'");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0012_StaticLayer()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2)] public static partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0012", Error, 6, "Output",
+            "Layer 'Output' must be an instance property with a get accessor only: 'public partial DenseLayer Output { get; }'");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Theory]
+    [InlineData("public partial record Net", "Net", "a network must be a class, not a record or struct")]
+    [InlineData("public partial struct Net", "Net", "a network must be a class, not a record or struct")]
+    [InlineData("public static partial class Net", "Net", "a network is instantiated and cannot be static")]
+    [InlineData("public partial class Net<T>", "Net", "a network cannot be generic; its sizes are fixed at compile time")]
+    public void TN0013_UnsupportedNetworkType(string header, string name, string problem)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(10)]
+            {{header}}
+            {
+                [Dense(2)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0013", Error, 4, name, $"'{name}' cannot be a network: {problem}");
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Theory]
+    [InlineData("public partial class Outer<T>", "a network cannot be nested inside a generic type")]
+    [InlineData("public partial struct Outer", "a network can be nested only inside classes")]
+    [InlineData("public partial record Outer", "a network can be nested only inside classes")]
+    public void TN0013_UnsupportedEnclosingType(string header, string problem)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            {{header}}
+            {
+                [Network, Input(10)]
+                public partial class Net
+                {
+                    [Dense(2)] public partial DenseLayer Output { get; }
+                }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0013", Error, 6, "Net", $"'Net' cannot be a network: {problem}");
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void TN0014_UnknownActivation()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2, (Activation)42)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0014", Error, 6, "(Activation)42",
+            "Layer 'Output' declares activation 42, which is not a member of TypedNets.Activation");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0015_DuplicateModuleName()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(4)] public partial DenseLayer HttpServer { get; }
+                [Dense(2)] public partial DenseLayer HTTPServer { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0015", Error, 7, "HTTPServer",
+            "Layers 'HttpServer' and 'HTTPServer' both map to the state_dict name 'http_server'; rename one of them");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0016_NetworkTooLarge()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(50000)]
+            public partial class Net
+            {
+                [Dense(50000)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0016", Error, 6, "Dense(50000)",
+            "Layer 'Output' makes the parameter buffer hold 2500050000 elements, more than the 2,147,483,647 one buffer can index; use fewer units or a smaller input");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0017_SoftmaxOverOneUnit()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(1, Activation.Softmax)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0017", DiagnosticSeverity.Warning, 6, "Dense(1, Activation.Softmax)",
+            "Layer 'Output' applies Softmax over 1 unit, which always outputs 1; use Sigmoid for one output, or 2 units with Softmax");
+
+        // A warning does not stop generation: the whole network is emitted and compiles.
+        Assert.Contains("public const int OutputSize = 1;", run.GeneratedSource("Net.g.cs"));
+        Expect.CompilesCleanly(run);
+    }
+
+    [Fact]
+    public void TN0999_InternalError()
+    {
+        // The parser trusts the DSL's constructor shapes. A source type that takes the place of the DSL's
+        // attribute (the compiler prefers it, with warning CS0436) breaks that trust and makes the parser throw;
+        // the generator must then report TN0999 on the network instead of crashing the build.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense] public partial DenseLayer Output { get; }
+            }
+
+            namespace TypedNets
+            {
+                [System.AttributeUsage(System.AttributeTargets.Property)]
+                public sealed class DenseAttribute : System.Attribute
+                {
+                }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0999", Error, 4, "Net",
+            "The TypedNets generator failed on 'Net': IndexOutOfRangeException: Index was outside the bounds of the array.; please report this with the declaration");
+        Assert.Null(run.Result.Exception);
+    }
+
+    [Fact]
+    public void WarningCanBeSuppressedWithPragma()
+    {
+        // Diagnostics keep a tree and span and rebuild a real location, so #pragma applies to them.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+            #pragma warning disable TN0017
+                [Dense(1, Activation.Softmax)] public partial DenseLayer Output { get; }
+            #pragma warning restore TN0017
+            }
+            """);
+
+        Expect.NoGeneratorException(run);
+        Diagnostic warning = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("TN0017", warning.Id);
+        Assert.True(warning.IsSuppressed, "TN0017 under #pragma warning disable should be suppressed.");
+    }
+
+    [Fact]
+    public void EveryDiagnosticIdHasATest()
+    {
+        // A new descriptor without a test here fails this test.
+        string[] tested = typeof(DiagnosticTests).GetMethods()
+            .Where(method => method.GetCustomAttributes<FactAttribute>().Any())
+            .Select(method => method.Name.Split('_')[0])
+            .ToArray();
+        var ids = GeneratorInternals.Descriptors.Values.Select(descriptor => descriptor.Id).ToList();
+
+        Assert.Equal(18, ids.Count);
+        Assert.All(ids, id => Assert.Contains(id, tested));
+    }
+
+    [Fact]
+    public void EveryDescriptorIsDocumentedAndListedInTheReleaseNotes()
+    {
+        string unshipped = RepositoryFiles.Read("src/Generator/AnalyzerReleases.Unshipped.md");
+        foreach (DiagnosticDescriptor descriptor in GeneratorInternals.Descriptors.Values)
+        {
+            Assert.Matches("^TN[0-9]{4}$", descriptor.Id);
+            Assert.Equal("TypedNets", descriptor.Category);
+            Assert.True(descriptor.IsEnabledByDefault, descriptor.Id);
+            Assert.False(string.IsNullOrWhiteSpace(descriptor.Description.ToString(CultureInfo.InvariantCulture)), descriptor.Id);
+            Assert.Equal($"docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
+            string row = $"{descriptor.Id} | TypedNets | {descriptor.DefaultSeverity} | {descriptor.Title.ToString(CultureInfo.InvariantCulture)}";
+            Assert.Contains(row, unshipped);
+        }
+
+        Assert.Equal(GeneratorInternals.Descriptors.Count, GeneratorInternals.Descriptors.Values.Select(d => d.Id).Distinct().Count());
+    }
+}

@@ -1,0 +1,195 @@
+using System.Linq;
+using TypedNets.Generator.Tests.Infrastructure;
+using Xunit;
+
+namespace TypedNets.Generator.Tests;
+
+/// <summary>
+/// The generated source of representative networks, compared with the verified snapshots in <c>Snapshots/</c>.
+/// Every generated file must also compile without errors or warnings next to the declaration.
+/// </summary>
+public class SnapshotTests
+{
+    [Fact]
+    public void TutorialClassifier()
+    {
+        // The Quickstart's declaration exactly as users read it in the tutorial.
+        GeneratorRun run = GeneratorHarness.Run(RepositoryFiles.Read("examples/Quickstart/BinaryClassifier.cs"));
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Assert.Equal("Quickstart.BinaryClassifier.g.cs", Assert.Single(run.GeneratedSources).HintName);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
+    public void DeepMlpWithEveryActivation()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo.Mlp;
+
+            [Network, Input(16)]
+            public partial class DeepMlp
+            {
+                [Dense(32)]                         public partial DenseLayer Linear { get; }
+                [Dense(32, Activation.ReLU)]        public partial DenseLayer Rectified { get; }
+                [Dense(32, Activation.LeakyReLU)]   public partial DenseLayer Leaky { get; }
+                [Dense(24, Activation.Sigmoid)]     public partial DenseLayer Gate { get; }
+                [Dense(24, Activation.Tanh)]        public partial DenseLayer Squash { get; }
+                [Dense(16, activation: Activation.GELU)] public partial DenseLayer Smooth { get; }
+                [Dropout(0.25)]                     public partial DropoutLayer Drop { get; }
+                [Dense(units: 10, activation: Activation.Softmax)] public partial DenseLayer Classes { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
+    public void ImageInputFlattenedIntoDense()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo.Images;
+
+            // A one-channel 28x28 image, flattened into 784 features.
+            [Network, Input(1, 28, 28)]
+            public partial class DigitClassifier
+            {
+                [Flatten]                       public partial FlattenLayer Pixels { get; }
+                [Dense(128, Activation.ReLU)]   public partial DenseLayer Hidden { get; }
+                [Dense(10, Activation.Softmax)] public partial DenseLayer Digits { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
+    public void NetworkInGlobalNamespace()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(4)]
+            partial class Regressor
+            {
+                [Dense(8, Activation.Tanh)] public partial DenseLayer Hidden { get; }
+                [Dense(1)]                  public partial DenseLayer Value { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Assert.Equal("Regressor.g.cs", Assert.Single(run.GeneratedSources).HintName);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
+    public void NetworkNestedInPartialOuterClasses()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo
+            {
+                public static partial class Models
+                {
+                    internal sealed partial class Small
+                    {
+                        [Network, Input(3)]
+                        public sealed partial class Xor
+                        {
+                            [Dense(4, Activation.Sigmoid)] public partial DenseLayer Hidden { get; }
+                            [Dense(1, Activation.Sigmoid)] public partial DenseLayer Output { get; }
+                        }
+                    }
+                }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Assert.Equal("Zoo.Models.Small.Xor.g.cs", Assert.Single(run.GeneratedSources).HintName);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
+    public void InternalLayersNamedInputAndOutput()
+    {
+        // 'Input' is also the name of the class attribute and 'Output' a natural last layer: neither may clash with
+        // anything generated.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo;
+
+            [Network, Input(6)]
+            internal sealed partial class Encoder
+            {
+                [Dense(12, Activation.ReLU)] internal partial DenseLayer Input { get; }
+                [Dropout(0)]                 private partial DropoutLayer Noise { get; }
+                [Dense(3)]                   internal partial DenseLayer Output { get; }
+
+                public DropoutLayer NoiseLayer => Noise;
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
+    public void OnlyAFlattenLayer()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo;
+
+            [Network, Input(2, 3, 4)]
+            public partial class Reshape
+            {
+                [Flatten] public partial FlattenLayer Flat { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
+    public void InvalidDeclarationGetsPlaceholderProperties()
+    {
+        // With a declaration error only the declared layer properties are implemented, each throwing, so that the
+        // TypedNets diagnostics are the only errors the user sees.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo;
+
+            [Network, Input(10)]
+            public partial class Broken
+            {
+                [Dense(50, Activation.ReLU)]   public partial DenseLayer Hidden { get; }
+                [Dropout(1.5)]                 internal partial DropoutLayer Drop { get; }
+                [Dense(0, Activation.Softmax)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.NoGeneratorException(run);
+        Assert.Equal(["TN0006", "TN0005"], run.GeneratorDiagnostics.Select(diagnostic => diagnostic.Id));
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+        Snapshot.VerifyDiagnostics(run.GeneratorDiagnostics);
+    }
+}
