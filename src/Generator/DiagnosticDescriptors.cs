@@ -133,6 +133,12 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' declares {1} = {2}, but a penalty factor must be a finite number >= 0, such as 0.01",
         "L1 and L2 add a multiple of the weights' absolute values or squares to the loss.");
 
+    public static readonly DiagnosticDescriptor LayerImplemented = Error(
+        "TN0022",
+        "Layer property already implemented",
+        "Layer '{0}' has an implementation of its own, but TypedNets implements layer properties; remove the implementing declaration and keep '{{ get; }}'",
+        "The generator writes the getter of every layer property, so the user's code declares it only.");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",
         "TypedNets generator failed",

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 
 namespace TypedNets.Generator;
@@ -67,6 +68,28 @@ internal static class GeneratedNames
 
     /// <summary>The generated methods, which a user's method of the same name may overload.</summary>
     public static readonly HashSet<string> Methods = [Predict, Forward, Backward, ZeroGradients, Initialize, ReseedDropout, Loss, LossBackward, Regularize];
+
+    // Parameter types of every generated method, by their simple names (an unresolved generated type such as
+    // Sample still has its name during generation).
+    private static readonly Dictionary<string, string[][]> Signatures = new()
+    {
+        [Predict] = [["Sample"], ["ReadOnlySpan", "Span"]],
+        [Forward] = [["ReadOnlySpan", "Boolean"]],
+        [Backward] = [["ReadOnlySpan", "Span"]],
+        [ZeroGradients] = [[]],
+        [Initialize] = [["UInt64"]],
+        [ReseedDropout] = [["UInt64"]],
+        [Loss] = [["ReadOnlySpan", "Nullable"]],
+        [LossBackward] = [["ReadOnlySpan", "Nullable", "Span"]],
+        [Regularize] = [[]],
+    };
+
+    /// <summary>Whether a user method would have the same signature as a generated one (so it cannot be an overload).</summary>
+    public static bool IsGeneratedSignature(string name, string[] parameterTypes)
+        => Signatures.TryGetValue(name, out string[][]? overloads) && overloads.Any(overload => overload.SequenceEqual(parameterTypes));
+
+    /// <summary>Whether a user constructor has the generated constructor's parameters (int maxBatch, ulong seed).</summary>
+    public static bool IsGeneratedConstructor(string[] parameterTypes) => parameterTypes.SequenceEqual(["Int32", "UInt64"]);
 
     /// <summary>The private field that holds a layer's description object: <c>_hiddenLayer</c> for <c>Hidden</c>.</summary>
     public static string LayerField(string propertyName) => "_" + CamelCase(propertyName) + "Layer";

@@ -35,10 +35,30 @@ public sealed partial class NetworkGenerator
                 parts.Add(model.Namespace);
             }
 
-            parts.AddRange(model.ContainingTypes.Select(header => header.Substring(header.LastIndexOf(' ') + 1)));
+            parts.AddRange(model.ContainingTypes.Select(header => header.Substring(header.LastIndexOf(' ') + 1).TrimStart('@')));
             parts.Add(model.ClassName);
             return string.Join(".", parts) + ".g.cs";
         }
+
+        /// <summary>
+        /// The hint name itself, or, when another network's hint name equals it ignoring case, the name with the
+        /// position of this one among them (ordinal order) appended.
+        /// </summary>
+        public static string UniqueHintName(string hintName, EquatableArray<string> allHintNames)
+        {
+            List<string> sameIgnoringCase = allHintNames
+                .Where(other => string.Equals(other, hintName, StringComparison.OrdinalIgnoreCase))
+                .Distinct(StringComparer.Ordinal)
+                .OrderBy(other => other, StringComparer.Ordinal)
+                .ToList();
+            return sameIgnoringCase.Count <= 1
+                ? hintName
+                : hintName.Substring(0, hintName.Length - ".g.cs".Length) + "." + Invariant(sameIgnoringCase.IndexOf(hintName) + 1) + ".g.cs";
+        }
+
+        /// <summary>An identifier as C# source: a reserved keyword gets its <c>@</c> back.</summary>
+        public static string Identifier(string name)
+            => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
         public static string Emit(NetworkModel model)
         {
@@ -54,7 +74,7 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine();
             if (_model.Namespace is not null)
             {
-                _writer.WriteLine($"namespace {_model.Namespace}");
+                _writer.WriteLine($"namespace {string.Join(".", _model.Namespace.Split('.').Select(Identifier))}");
                 _writer.OpenBrace();
             }
 
@@ -88,12 +108,12 @@ public sealed partial class NetworkGenerator
         // properties keeps the compiler from piling its own errors on top.
         private void EmitPlaceholderProperties()
         {
-            using (_writer.Block($"partial class {_model.ClassName}"))
+            using (_writer.Block($"partial class {Identifier(_model.ClassName)}"))
             {
                 foreach (LayerModel layer in _model.Layers)
                 {
                     _writer.WriteLine(
-                        $"{layer.Accessibility} partial {layer.PropertyType} {layer.PropertyName} => throw new global::System.InvalidOperationException(" +
+                        $"{layer.Accessibility} partial {layer.PropertyType} {Identifier(layer.PropertyName)} => throw new global::System.InvalidOperationException(" +
                         $"\"{_model.DisplayName} has declaration errors (TypedNets diagnostics); fix them to generate the network.\");");
                 }
             }
@@ -111,7 +131,7 @@ public sealed partial class NetworkGenerator
 
             _writer.WriteLine("/// </code>");
             _writer.WriteLine("/// </remarks>");
-            using (_writer.Block($"partial class {name} : global::TypedNets.INetwork"))
+            using (_writer.Block($"partial class {Identifier(name)} : global::TypedNets.INetwork"))
             {
                 EmitConstants();
                 EmitValueType("Sample", "One input sample", _model.InputShape, withArgMax: false);
@@ -210,7 +230,7 @@ public sealed partial class NetworkGenerator
                 /// <summary>Creates the network with weights drawn from <paramref name="seed"/> and a workspace for up to <paramref name="maxBatch"/> samples.</summary>
                 /// <param name="maxBatch">The largest batch that <c>Forward</c> will be given; <c>Predict</c> splits larger inputs itself.</param>
                 /// <param name="seed">Fixes the initial weights and the stream of dropout masks.</param>
-                public {{_model.ClassName}}(int maxBatch = 32, ulong seed = 0)
+                public {{Identifier(_model.ClassName)}}(int maxBatch = 32, ulong seed = 0)
                 {
                     _engine = new Engine<float>(maxBatch, seed);
                 """);
@@ -259,7 +279,7 @@ public sealed partial class NetworkGenerator
         {
             foreach (LayerModel layer in _model.Layers)
             {
-                _writer.WriteLine($"{layer.Accessibility} partial {layer.PropertyType} {layer.PropertyName} => {GeneratedNames.LayerField(layer.PropertyName)};");
+                _writer.WriteLine($"{layer.Accessibility} partial {layer.PropertyType} {Identifier(layer.PropertyName)} => {GeneratedNames.LayerField(layer.PropertyName)};");
             }
 
             _writer.WriteLine();

@@ -54,6 +54,12 @@ public sealed partial class NetworkGenerator
                 return new NetworkInfo(null, EquatableArray<DiagnosticInfo>.Empty);
             }
 
+            // [Network] on two partial declarations (an error the compiler reports) must still yield one model.
+            if (!IsFirstNetworkDeclaration(type, declaration, cancellationToken))
+            {
+                return new NetworkInfo(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
             try
             {
                 return new Parser(type, declaration, cancellationToken).Parse();
@@ -69,6 +75,18 @@ public sealed partial class NetworkGenerator
             }
         }
 
+        private static bool IsFirstNetworkDeclaration(INamedTypeSymbol type, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
+        {
+            SyntaxNode? first = type.GetAttributes()
+                .Where(attribute => FullName(attribute.AttributeClass) == NetworkAttributeName)
+                .Select(attribute => attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken))
+                .Where(node => node is not null)
+                .OrderBy(node => node!.SyntaxTree.FilePath, StringComparer.Ordinal)
+                .ThenBy(node => node!.SpanStart)
+                .FirstOrDefault();
+            return first is null || declaration.AttributeLists.Any(list => list.Attributes.Contains(first));
+        }
+
         private NetworkInfo Parse()
         {
             if (!CheckTypeKind() || !CheckPartial())
@@ -80,6 +98,7 @@ public sealed partial class NetworkGenerator
             LossModel? loss = ParseLoss(out Location? lossLocation);
             List<(LayerModel Layer, LayerSite Site)> layers = ParseLayers();
             CheckGeneratedNameClashes(layers);
+            CheckInheritedClashes();
 
             if (layers.Count == 0 && !_unresolved)
             {
@@ -145,6 +164,22 @@ public sealed partial class NetworkGenerator
             {
                 problem = "a network can be nested only inside classes";
             }
+            else if (_type.IsFileLocal)
+            {
+                problem = "a file-local type cannot be extended by a generated file; remove 'file'";
+            }
+            else if (_type.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax(_cancellationToken) is ClassDeclarationSyntax { ParameterList: not null }))
+            {
+                problem = "TypedNets generates the network's constructors, so it cannot have a primary constructor";
+            }
+            else if (_type.BaseType is { SpecialType: not SpecialType.System_Object } baseType && !HasParameterlessConstructor(baseType))
+            {
+                problem = $"its base class '{baseType.Name}' has no accessible parameterless constructor for the generated constructor to call";
+            }
+            else if (GeneratedNames.Members.ContainsKey(_type.Name))
+            {
+                problem = $"its name is taken by {GeneratedNames.Members[_type.Name]} that TypedNets generates inside it; rename the class";
+            }
 
             if (problem is not null)
             {
@@ -154,6 +189,11 @@ public sealed partial class NetworkGenerator
 
             return true;
         }
+
+        private static bool HasParameterlessConstructor(INamedTypeSymbol type)
+            => type.InstanceConstructors.Any(constructor =>
+                constructor.DeclaredAccessibility is not Accessibility.Private
+                && constructor.Parameters.All(parameter => parameter.IsOptional || parameter.IsParams));
 
         private bool CheckPartial()
         {
@@ -335,6 +375,12 @@ public sealed partial class NetworkGenerator
                 Report(DiagnosticDescriptors.LayerNotPartial, identifier, property.Name, accessibility, shortType);
             }
 
+            if (partial && property.PartialImplementationPart is not null)
+            {
+                Report(DiagnosticDescriptors.LayerImplemented, property.PartialImplementationPart.Locations.FirstOrDefault() ?? identifier, property.Name);
+                partial = false;
+            }
+
             bool typeKnown = property.Type.TypeKind != TypeKind.Error;
             if (typeKnown && FullName(property.Type) != layerType)
             {
@@ -414,8 +460,8 @@ public sealed partial class NetworkGenerator
             return new LayerModel(
                 property.Name,
                 GeneratedNames.ModuleName(property.Name),
-                AccessibilityKeywords(property.DeclaredAccessibility),
-                property.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                DeclaredModifiers(property),
+                property.Type.ToDisplayString(FullyQualifiedWithNullability),
                 kind,
                 units,
                 activation,
@@ -457,6 +503,19 @@ public sealed partial class NetworkGenerator
                     continue;
                 }
 
+                if (member is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor && GeneratedNames.IsGeneratedConstructor(ParameterTypeNames(constructor)))
+                {
+                    Report(DiagnosticDescriptors.ReservedName, member.Locations.FirstOrDefault(), _type.Name + "(int, ulong)", _type.Name, "the constructor (int maxBatch, ulong seed)");
+                    continue;
+                }
+
+                if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary } method
+                    && GeneratedNames.IsGeneratedSignature(method.Name, ParameterTypeNames(method)))
+                {
+                    Report(DiagnosticDescriptors.ReservedName, member.Locations.FirstOrDefault(), member.Name, _type.Name, $"the method {member.Name} with the same parameters");
+                    continue;
+                }
+
                 bool overloads = member is IMethodSymbol { MethodKind: MethodKind.Ordinary } && GeneratedNames.Methods.Contains(member.Name);
                 bool otherArity = member is INamedTypeSymbol { Arity: not 1 } && member.Name == GeneratedNames.Engine;
                 if (!overloads && !otherArity && generated.TryGetValue(member.Name, out string? what))
@@ -465,6 +524,31 @@ public sealed partial class NetworkGenerator
                 }
             }
         }
+
+        private void CheckInheritedClashes()
+        {
+            for (INamedTypeSymbol? baseType = _type.BaseType; baseType is { SpecialType: not SpecialType.System_Object }; baseType = baseType.BaseType)
+            {
+                foreach (ISymbol member in baseType.GetMembers())
+                {
+                    if (member.DeclaredAccessibility != Accessibility.Private && !member.IsImplicitlyDeclared
+                        && member is not IMethodSymbol { MethodKind: not MethodKind.Ordinary }
+                        && GeneratedNames.Members.TryGetValue(member.Name, out string? what))
+                    {
+                        Report(
+                            DiagnosticDescriptors.ReservedName,
+                            _declaration.Identifier.GetLocation(),
+                            $"{baseType.Name}.{member.Name}",
+                            _type.Name,
+                            what);
+                        return;
+                    }
+                }
+            }
+        }
+
+        private static string[] ParameterTypeNames(IMethodSymbol method)
+            => method.Parameters.Select(parameter => parameter.Type.Name).ToArray();
 
         private IEnumerable<IPropertySymbol> PropertiesInSourceOrder()
             => _type.GetMembers()
@@ -482,7 +566,7 @@ public sealed partial class NetworkGenerator
         }
 
         private EquatableArray<string> ContainingTypeHeaders()
-            => ContainingTypes().Reverse().Select(container => "partial class " + container.Name).ToEquatableArray();
+            => ContainingTypes().Reverse().Select(container => "partial class " + Emitter.Identifier(container.Name)).ToEquatableArray();
 
         private bool Unresolved()
         {
@@ -528,6 +612,18 @@ public sealed partial class NetworkGenerator
         }
 
         private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        private static readonly SymbolDisplayFormat FullyQualifiedWithNullability =
+            SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+        /// <summary>The modifiers before <c>partial</c>, as written: the implementing part must repeat them exactly.</summary>
+        private string DeclaredModifiers(IPropertySymbol property)
+        {
+            var syntax = property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) as PropertyDeclarationSyntax;
+            return syntax is null
+                ? AccessibilityKeywords(property.DeclaredAccessibility)
+                : string.Join(" ", syntax.Modifiers.Where(modifier => !modifier.IsKind(SyntaxKind.PartialKeyword)).Select(modifier => modifier.Text));
+        }
 
         private static string AccessibilityKeywords(Accessibility accessibility) => accessibility switch
         {

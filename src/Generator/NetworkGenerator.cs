@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using TypedNets.Generator.Helpers;
 using TypedNets.Generator.Model;
@@ -42,8 +43,15 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
             .Select(static (model, _) => model!)
             .WithTrackingName(TrackingNames.Models);
 
-        context.RegisterSourceOutput(models, static (context, model) =>
+        // Hint names must differ ignoring case, so networks whose names differ only in case need telling apart.
+        IncrementalValueProvider<EquatableArray<string>> hintNames = models
+            .Select(static (model, _) => Emitter.HintName(model))
+            .Collect()
+            .Select(static (names, _) => names.ToEquatableArray());
+
+        context.RegisterSourceOutput(models.Combine(hintNames), static (context, pair) =>
         {
+            (NetworkModel model, EquatableArray<string> allHintNames) = pair;
             string source;
             try
             {
@@ -59,7 +67,7 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
                 return;
             }
 
-            context.AddSource(Emitter.HintName(model), source);
+            context.AddSource(Emitter.UniqueHintName(Emitter.HintName(model), allHintNames), source);
         });
     }
 }

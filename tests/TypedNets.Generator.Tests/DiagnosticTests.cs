@@ -31,7 +31,7 @@ public class DiagnosticTests
             """);
 
         Expect.Diagnostic(run, "TN0001", Error, 4, "Plain",
-            "Network 'Plain' must be declared partial, so that the generator can add its forward and backward passes");
+            "'Plain' must be declared partial, so that the generator can add the network's forward and backward passes");
         Assert.Empty(run.GeneratedSources);
     }
 
@@ -51,8 +51,8 @@ public class DiagnosticTests
             }
             """);
 
-        Expect.Diagnostic(run, "TN0001", Error, 6, "Inner",
-            "Network 'Inner' must be declared partial and so must its enclosing type 'Outer', so that the generator can add its forward and backward passes");
+        Expect.Diagnostic(run, "TN0001", Error, 3, "Outer",
+            "'Outer' must be declared partial because it encloses network 'Inner', so that the generator can add the network's forward and backward passes");
         Assert.Empty(run.GeneratedSources);
     }
 
@@ -270,7 +270,7 @@ public class DiagnosticTests
             """);
 
         Expect.Diagnostic(run, "TN0010", Error, 6, "DropoutLayer",
-            "Layer 'Output' is declared with [Dense], so its property must have type DenseLayer, not TypedNets.DropoutLayer");
+            "Layer 'Output' is declared with [Dense], so its property must have type DenseLayer, not DropoutLayer");
         Expect.NothingInGeneratedCode(run);
     }
 
@@ -348,7 +348,7 @@ public class DiagnosticTests
             """);
 
         Expect.Diagnostic(run, "TN0012", Error, 6, "Output",
-            $"Layer 'Output' must be an instance property with a get accessor only: '{accessibility} partial DenseLayer Output {{ get; }}'");
+            $"Layer 'Output' must be an instance property with a get accessor only, such as '{accessibility} partial DenseLayer Output {{ get; }}'");
         Expect.NothingInGeneratedCode(run);
     }
 
@@ -366,7 +366,7 @@ public class DiagnosticTests
             """);
 
         Expect.Diagnostic(run, "TN0012", Error, 6, "Output",
-            "Layer 'Output' must be an instance property with a get accessor only: 'public partial DenseLayer Output { get; }'");
+            "Layer 'Output' must be an instance property with a get accessor only, such as 'public partial DenseLayer Output { get; }'");
         Expect.NothingInGeneratedCode(run);
     }
 
@@ -465,7 +465,7 @@ public class DiagnosticTests
             """);
 
         Expect.Diagnostic(run, "TN0016", Error, 6, "Dense(50000)",
-            "Layer 'Output' makes the parameter buffer hold 2500050000 elements, more than the 2,147,483,647 one buffer can index; use fewer units or a smaller input");
+            "Layer 'Output' brings the parameter count to 2,500,050,000, more than the 2,147,483,647 one buffer can index; use fewer units or a smaller input");
         Expect.NothingInGeneratedCode(run);
     }
 
@@ -488,6 +488,124 @@ public class DiagnosticTests
         // A warning does not stop generation: the whole network is emitted and compiles.
         Assert.Contains("public const int OutputSize = 1;", run.GeneratedSource("Net.g.cs"));
         Expect.CompilesCleanly(run);
+    }
+
+    [Theory]
+    [InlineData("LossKind.CrossEntropy", "[Dense(2, Activation.Sigmoid)]",
+        "Loss CrossEntropy needs an output layer with Softmax or no activation, but 'Output' uses Sigmoid; use Activation.Softmax, or BinaryCrossEntropy for one Sigmoid unit")]
+    [InlineData("LossKind.CrossEntropy", "[Dense(1)]",
+        "Loss CrossEntropy needs at least 2 output units, one per class, but 'Output' has 1; use 2 or more units, or BinaryCrossEntropy with one Sigmoid unit")]
+    [InlineData("LossKind.BinaryCrossEntropy", "[Dense(2, Activation.Softmax)]",
+        "Loss BinaryCrossEntropy needs an output layer with Sigmoid or no activation, but 'Output' uses Softmax; use Activation.Sigmoid, or CrossEntropy for a Softmax output")]
+    [InlineData("LossKind.BinaryCrossEntropy", "[Dense(3, Activation.Sigmoid)]",
+        "Loss BinaryCrossEntropy needs exactly 1 output unit, but 'Output' has 3; use [Dense(1, Activation.Sigmoid)], or CrossEntropy with Softmax for 3 classes")]
+    [InlineData("LossKind.CrossEntropy", "[Dropout(0.5)]",
+        "Loss CrossEntropy needs the network to end in a Dense layer, but it ends in 'Output' (Dropout); end it with a Dense layer with Softmax or no activation")]
+    public void TN0018_LossDoesNotFitOutput(string loss, string outputAttribute, string message)
+    {
+        string type = outputAttribute.StartsWith("[Dropout", System.StringComparison.Ordinal) ? "DropoutLayer" : "DenseLayer";
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(10), Loss({{loss}})]
+            public partial class Net
+            {
+                [Dense(8, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+                {{outputAttribute}} public partial {{type}} Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0018", Error, 3, $"Loss({loss})", message);
+    }
+
+    [Theory]
+    [InlineData("LossKind.MeanSquaredError", "[Dense(2, Activation.Softmax)]")]
+    [InlineData("LossKind.CrossEntropy", "[Dense(3)]")]
+    [InlineData("LossKind.BinaryCrossEntropy", "[Dense(1, Activation.Sigmoid)]")]
+    [InlineData("LossKind.Huber, Delta = 0.5", "[Dense(4, Activation.Tanh)]")]
+    public void Losses_that_fit_their_output_compile_cleanly(string loss, string outputAttribute)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(10), Loss({{loss}})]
+            public partial class Net
+            {
+                {{outputAttribute}} public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Expect.CompilesCleanly(run);
+    }
+
+    [Fact]
+    public void TN0019_UnknownLoss()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10), Loss((LossKind)9)]
+            public partial class Net
+            {
+                [Dense(2)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0019", Error, 3, "(LossKind)9",
+            "Network 'Net' declares loss 9, which is not a member of TypedNets.LossKind");
+    }
+
+    [Fact]
+    public void TN0020_InvalidLossParameter()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10), Loss(LossKind.Huber, Delta = -1)]
+            public partial class Net
+            {
+                [Dense(2)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0020", Error, 3, "-1",
+            "Loss Huber declares Delta = -1, but the delta must be a positive number, such as 1.0");
+    }
+
+    [Fact]
+    public void TN0021_InvalidPenalty()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2, L2 = -0.01)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0021", Error, 6, "-0.01",
+            "Layer 'Output' declares L2 = -0.01, but a penalty factor must be a finite number >= 0, such as 0.01");
+    }
+
+    [Fact]
+    public void TN0022_LayerImplemented()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2)] public partial DenseLayer Output { get; }
+                public partial DenseLayer Output => null!;
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0022", Error, 7, "Output",
+            "Layer 'Output' has an implementation of its own, but TypedNets implements layer properties; remove the implementing declaration and keep '{ get; }'");
     }
 
     [Fact]
@@ -515,7 +633,7 @@ public class DiagnosticTests
             """);
 
         Expect.Diagnostic(run, "TN0999", Error, 4, "Net",
-            "The TypedNets generator failed on 'Net': IndexOutOfRangeException: Index was outside the bounds of the array.; please report this with the declaration");
+            "The TypedNets generator failed on 'Net' (IndexOutOfRangeException: Index was outside the bounds of the array.); please report this with the declaration");
         Assert.Null(run.Result.Exception);
     }
 
@@ -551,7 +669,7 @@ public class DiagnosticTests
             .ToArray();
         var ids = GeneratorInternals.Descriptors.Values.Select(descriptor => descriptor.Id).ToList();
 
-        Assert.Equal(18, ids.Count);
+        Assert.Equal(23, ids.Count);
         Assert.All(ids, id => Assert.Contains(id, tested));
     }
 

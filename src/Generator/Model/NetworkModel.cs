@@ -40,7 +40,7 @@ internal sealed record NetworkModel(
     {
         foreach (string header in ContainingTypes)
         {
-            yield return header.Substring(header.LastIndexOf(' ') + 1);
+            yield return header.Substring(header.LastIndexOf(' ') + 1).TrimStart('@');
         }
     }
 }

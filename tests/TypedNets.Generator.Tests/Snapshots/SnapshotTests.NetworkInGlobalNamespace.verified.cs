@@ -174,6 +174,25 @@ partial class Regressor : global::TypedNets.INetwork
     public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default)
         => _engine.Backward(outputGradient, inputGradient);
 
+    /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
+    public static global::TypedNets.LossFunction? DeclaredLoss => null;
+
+    global::TypedNets.LossFunction? global::TypedNets.INetwork.DeclaredLoss => DeclaredLoss;
+
+    /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless <paramref name="loss"/> is given).</summary>
+    public float Loss(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null)
+        => _engine.Loss(target, global::TypedNets.NetworkGuard.LossToUse("Regressor", loss, DeclaredLoss));
+
+    /// <summary>
+    /// The loss of the last forward pass against <paramref name="target"/>, back-propagated into <see cref="Gradients"/>
+    /// (fused with a Softmax or Sigmoid output where the loss is a cross-entropy).
+    /// </summary>
+    public float LossBackward(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null, global::System.Span<float> inputGradient = default)
+        => _engine.LossBackward(target, global::TypedNets.NetworkGuard.LossToUse("Regressor", loss, DeclaredLoss), inputGradient);
+
+    /// <summary>Adds the gradients of the layers' L1 and L2 weight penalties into <see cref="Gradients"/> and returns the penalty.</summary>
+    public float Regularize() => _engine.Regularize();
+
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGradients() => _engine.ZeroGradients();
 
@@ -188,7 +207,7 @@ partial class Regressor : global::TypedNets.INetwork
     /// gradient checks. It owns the parameter and gradient buffers and a workspace sized for
     /// <see cref="MaxBatch"/> samples, so that forward and backward passes allocate nothing.
     /// </summary>
-    public sealed class Engine<T>
+    public sealed class Engine<T> : global::TypedNets.IEngine<T>
         where T : global::System.Numerics.IFloatingPointIeee754<T>
     {
         private const string NetworkName = "Regressor";
@@ -233,6 +252,10 @@ partial class Regressor : global::TypedNets.INetwork
         /// <summary>The batch size of the last forward pass.</summary>
         public int Batch => _batch;
 
+        int global::TypedNets.IEngine<T>.InputSize => InputSize;
+
+        int global::TypedNets.IEngine<T>.OutputSize => OutputSize;
+
         /// <summary>Draws fresh weights from <paramref name="seed"/> and zeroes the biases.</summary>
         public void Initialize(ulong seed)
         {
@@ -265,6 +288,44 @@ partial class Regressor : global::TypedNets.INetwork
             global::TypedNets.NetworkGuard.OutputGradient(NetworkName, outputGradient.Length, batch, OutputSize);
             global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
             outputGradient.CopyTo(_gradientA);
+            BackPropagate(batch, outputGradientIsPreActivation: false, inputGradient);
+        }
+
+        /// <summary>The loss of the last forward pass against <paramref name="target"/>, without gradients.</summary>
+        public T Loss(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss)
+        {
+            int batch = _batch;
+            global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
+            return global::TypedNets.Kernels.LossKernel.Compute<T>(
+                loss, global::TypedNets.Activation.Identity, View(_valueOutput, 0, batch * OutputSize), default, target, default, OutputSize, out _);
+        }
+
+        /// <summary>
+        /// The loss of the last forward pass against <paramref name="target"/>, back-propagated: adds every
+        /// parameter's gradient into <see cref="Gradients"/>. Cross-entropy after Softmax and binary
+        /// cross-entropy after Sigmoid are computed from the logits, fused with the activation.
+        /// </summary>
+        public T LossBackward(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss, global::System.Span<T> inputGradient)
+        {
+            int batch = _batch;
+            global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
+            global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
+            T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
+                loss, global::TypedNets.Activation.Identity, View(_valueOutput, 0, batch * OutputSize), default, target,
+                View(_gradientA, 0, batch * OutputSize), OutputSize, out bool gradientIsPreActivation);
+            BackPropagate(batch, gradientIsPreActivation, inputGradient);
+            return value;
+        }
+
+        /// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref="Gradients"/> and returns the penalty.</summary>
+        public T Regularize()
+        {
+            return T.Zero;
+        }
+
+        // The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.
+        private void BackPropagate(int batch, bool outputGradientIsPreActivation, global::System.Span<T> inputGradient)
+        {
             ValueBackward(batch, _gradientA, _gradientB);
             HiddenBackward(batch, _gradientB, inputGradient);
         }

@@ -180,6 +180,25 @@ namespace Quickstart
         public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default)
             => _engine.Backward(outputGradient, inputGradient);
 
+        /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
+        public static global::TypedNets.LossFunction? DeclaredLoss => new global::TypedNets.LossFunction(global::TypedNets.LossKind.CrossEntropy, 1d);
+
+        global::TypedNets.LossFunction? global::TypedNets.INetwork.DeclaredLoss => DeclaredLoss;
+
+        /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless <paramref name="loss"/> is given).</summary>
+        public float Loss(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null)
+            => _engine.Loss(target, global::TypedNets.NetworkGuard.LossToUse("BinaryClassifier", loss, DeclaredLoss));
+
+        /// <summary>
+        /// The loss of the last forward pass against <paramref name="target"/>, back-propagated into <see cref="Gradients"/>
+        /// (fused with a Softmax or Sigmoid output where the loss is a cross-entropy).
+        /// </summary>
+        public float LossBackward(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null, global::System.Span<float> inputGradient = default)
+            => _engine.LossBackward(target, global::TypedNets.NetworkGuard.LossToUse("BinaryClassifier", loss, DeclaredLoss), inputGradient);
+
+        /// <summary>Adds the gradients of the layers' L1 and L2 weight penalties into <see cref="Gradients"/> and returns the penalty.</summary>
+        public float Regularize() => _engine.Regularize();
+
         /// <summary>Sets every gradient to zero.</summary>
         public void ZeroGradients() => _engine.ZeroGradients();
 
@@ -194,7 +213,7 @@ namespace Quickstart
         /// gradient checks. It owns the parameter and gradient buffers and a workspace sized for
         /// <see cref="MaxBatch"/> samples, so that forward and backward passes allocate nothing.
         /// </summary>
-        public sealed class Engine<T>
+        public sealed class Engine<T> : global::TypedNets.IEngine<T>
             where T : global::System.Numerics.IFloatingPointIeee754<T>
         {
             private const string NetworkName = "BinaryClassifier";
@@ -204,6 +223,7 @@ namespace Quickstart
             private readonly T[] _hiddenOutput;
             private readonly T[] _dropMask;
             private readonly T[] _dropOutput;
+            private readonly T[] _outputPreActivation;
             private readonly T[] _outputOutput;
 
             // Gradients with respect to activations, [MaxBatch, widest layer]; layers pass them back and forth.
@@ -224,6 +244,7 @@ namespace Quickstart
                 _hiddenOutput = new T[maxBatch * 50];
                 _dropMask = new T[maxBatch * 50];
                 _dropOutput = new T[maxBatch * 50];
+                _outputPreActivation = new T[maxBatch * 2];
                 _outputOutput = new T[maxBatch * 2];
                 _gradientA = new T[maxBatch * 50];
                 _gradientB = new T[maxBatch * 50];
@@ -242,6 +263,10 @@ namespace Quickstart
 
             /// <summary>The batch size of the last forward pass.</summary>
             public int Batch => _batch;
+
+            int global::TypedNets.IEngine<T>.InputSize => InputSize;
+
+            int global::TypedNets.IEngine<T>.OutputSize => OutputSize;
 
             /// <summary>Draws fresh weights from <paramref name="seed"/> and zeroes the biases.</summary>
             public void Initialize(ulong seed)
@@ -276,7 +301,45 @@ namespace Quickstart
                 global::TypedNets.NetworkGuard.OutputGradient(NetworkName, outputGradient.Length, batch, OutputSize);
                 global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
                 outputGradient.CopyTo(_gradientA);
-                OutputBackward(batch, _gradientA, _gradientB);
+                BackPropagate(batch, outputGradientIsPreActivation: false, inputGradient);
+            }
+
+            /// <summary>The loss of the last forward pass against <paramref name="target"/>, without gradients.</summary>
+            public T Loss(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss)
+            {
+                int batch = _batch;
+                global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
+                return global::TypedNets.Kernels.LossKernel.Compute<T>(
+                    loss, global::TypedNets.Activation.Softmax, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target, default, OutputSize, out _);
+            }
+
+            /// <summary>
+            /// The loss of the last forward pass against <paramref name="target"/>, back-propagated: adds every
+            /// parameter's gradient into <see cref="Gradients"/>. Cross-entropy after Softmax and binary
+            /// cross-entropy after Sigmoid are computed from the logits, fused with the activation.
+            /// </summary>
+            public T LossBackward(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss, global::System.Span<T> inputGradient)
+            {
+                int batch = _batch;
+                global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
+                global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
+                T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
+                    loss, global::TypedNets.Activation.Softmax, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target,
+                    View(_gradientA, 0, batch * OutputSize), OutputSize, out bool gradientIsPreActivation);
+                BackPropagate(batch, gradientIsPreActivation, inputGradient);
+                return value;
+            }
+
+            /// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref="Gradients"/> and returns the penalty.</summary>
+            public T Regularize()
+            {
+                return T.Zero;
+            }
+
+            // The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.
+            private void BackPropagate(int batch, bool outputGradientIsPreActivation, global::System.Span<T> inputGradient)
+            {
+                OutputBackward(batch, _gradientA, _gradientB, outputGradientIsPreActivation);
                 DropBackward(batch, _gradientB, _gradientA);
                 HiddenBackward(batch, _gradientA, inputGradient);
             }
@@ -345,14 +408,20 @@ namespace Quickstart
             private void OutputForward(int batch)
             {
                 global::System.Span<T> y = View(_outputOutput, 0, batch * 2);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_dropOutput, 0, batch * 50), View(Parameters, 550, 100), View(Parameters, 650, 2), y, batch, 50, 2);
+                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_dropOutput, 0, batch * 50), View(Parameters, 550, 100), View(Parameters, 650, 2), View(_outputPreActivation, 0, batch * 2), batch, 50, 2);
+                View(_outputPreActivation, 0, batch * 2).CopyTo(y);
                 global::TypedNets.Kernels.Activations.Softmax<T>(y, 2);
             }
 
-            private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
+            private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)
             {
                 global::System.Span<T> dz = dy.Slice(0, batch * 2);
-                global::TypedNets.Kernels.Activations.SoftmaxBackward<T>(View(_outputOutput, 0, batch * 2), dz, 2);
+                if (!dyIsPreActivation)
+                {
+                    global::TypedNets.Kernels.Activations.SoftmaxBackward<T>(View(_outputOutput, 0, batch * 2), dz, 2);
+                }
+
                 global::TypedNets.Kernels.DenseKernel.Backward<T>(
                     View(_dropOutput, 0, batch * 50), View(Parameters, 550, 100), dz,
                     View(Gradients, 550, 100), View(Gradients, 650, 2),
