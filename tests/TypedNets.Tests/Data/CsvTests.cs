@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using TypedNets.Data;
+
+namespace TypedNets.Tests.Data;
+
+public sealed class CsvTests
+{
+    private static CsvTable Parse(string text, CsvOptions? options = null) => Csv.Parse(new StringReader(text), options);
+
+    [Fact]
+    public void Reads_a_header_and_rows_of_numbers()
+    {
+        CsvTable table = Parse("a,b,c\n1,2.5,-3\n4e2, 5 ,6\n");
+        Assert.Equal(["a", "b", "c"], table.ColumnNames);
+        Assert.Equal(2, table.RowCount);
+        Assert.Equal(3, table.ColumnCount);
+        Assert.Equal([1f, 2.5f, -3f, 400f, 5f, 6f], table.Values.ToArray());
+        Assert.Equal([2.5f, 5f], table.Column("b"));
+        Assert.Equal([400f, 5f, 6f], table.Row(1).ToArray());
+        Assert.Equal(-3f, table[0, 2]);
+    }
+
+    [Fact]
+    public void Without_a_header_columns_are_numbered_and_skipped_lines_are_dropped()
+    {
+        CsvTable table = Parse("569,30,malignant,benign\n1,2,0\n3,4,1\n", new CsvOptions { SkipRows = 1, HasHeader = false });
+        Assert.Equal(["column0", "column1", "column2"], table.ColumnNames);
+        Assert.Equal([0f, 1f], table.Column("column2"));
+    }
+
+    [Fact]
+    public void Handles_quotes_crlf_blank_lines_and_special_values()
+    {
+        CsvTable table = Parse("\"sepal length\",\"say \"\"hi\"\"\",c\r\n\r\n\"1.5\",NaN,-Infinity\r\n   \r\n2,3,4\r\n");
+        Assert.Equal(["sepal length", "say \"hi\"", "c"], table.ColumnNames);
+        Assert.Equal(2, table.RowCount);
+        Assert.Equal(1.5f, table[0, 0]);
+        Assert.True(float.IsNaN(table[0, 1]));
+        Assert.Equal(float.NegativeInfinity, table[0, 2]);
+    }
+
+    [Fact]
+    public void Reads_other_separators_and_cultures()
+    {
+        CsvTable table = Parse("x;y\n1,5;-2,25\n", new CsvOptions { Separator = ';', Culture = CultureInfo.GetCultureInfo("de-DE") });
+        Assert.Equal([1.5f, -2.25f], table.Values.ToArray());
+
+        table = Parse("x\ty\n1.5\t2\n", new CsvOptions { Separator = '\t' });
+        Assert.Equal([1.5f, 2f], table.Values.ToArray());
+    }
+
+    [Fact]
+    public void A_separator_that_is_the_cultures_decimal_point_is_rejected()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Parse("x\n1\n", new CsvOptions { Culture = CultureInfo.GetCultureInfo("de-DE") }));
+        Assert.Contains("also the decimal separator of culture 'de-DE'", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Parse("x\n1\n", new CsvOptions { Separator = '"' }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Parse("x\n1\n", new CsvOptions { SkipRows = -1 }));
+    }
+
+    [Fact]
+    public void A_bad_cell_names_line_column_and_text()
+    {
+        // Line 1 skipped, line 2 header, line 3 blank, line 4 good, line 5 bad.
+        var error = Assert.Throws<CsvFormatException>(() => Parse("meta\nid,area,label\n\n1,2,0\n2,abc,1\n", new CsvOptions { SkipRows = 1 }));
+        Assert.Equal("Line 5, column 1 ('area'): 'abc' is not a number in the invariant culture; fix that cell, or set CsvOptions.Separator or Culture if the file uses another format.", error.Message);
+        Assert.Equal(5, error.LineNumber);
+        Assert.Equal(1, error.ColumnIndex);
+        Assert.Equal("area", error.ColumnName);
+        Assert.Equal("abc", error.Text);
+        Assert.IsAssignableFrom<FormatException>(error);
+    }
+
+    [Fact]
+    public void Empty_and_out_of_range_cells_say_so()
+    {
+        var error = Assert.Throws<CsvFormatException>(() => Parse("a,b\n1,\n", new CsvOptions()));
+        Assert.StartsWith("Line 2, column 1 ('b'): the cell is empty", error.Message, StringComparison.Ordinal);
+
+        error = Assert.Throws<CsvFormatException>(() => Parse("1,1e50\n", new CsvOptions { HasHeader = false }));
+        Assert.StartsWith("Line 1, column 1 ('column1'): '1e50' is beyond float's range", error.Message, StringComparison.Ordinal);
+        Assert.Equal("1e50", error.Text);
+    }
+
+    [Fact]
+    public void A_ragged_row_names_the_line_and_both_counts()
+    {
+        var error = Assert.Throws<CsvFormatException>(() => Parse("a,b,c\n1,2,3\n4,5\n"));
+        Assert.StartsWith("Line 3 has 2 cells, but the header on line 1 has 3;", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, error.LineNumber);
+        Assert.Equal(-1, error.ColumnIndex);
+
+        error = Assert.Throws<CsvFormatException>(() => Parse("skip\n1,2\n\n3,4,5\n", new CsvOptions { SkipRows = 1, HasHeader = false }));
+        Assert.StartsWith("Line 4 has 3 cells, but the first row, on line 2, has 2;", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unclosed_quote_or_a_missing_header_is_reported()
+    {
+        var error = Assert.Throws<CsvFormatException>(() => Parse("a,b\n1,\"2\n"));
+        Assert.StartsWith("Line 2, column 1: the quote at character 3 is never closed", error.Message, StringComparison.Ordinal);
+
+        error = Assert.Throws<CsvFormatException>(() => Parse("only line\n", new CsvOptions { SkipRows = 1 }));
+        Assert.StartsWith("The CSV text ends after 1 lines, before the header row", error.Message, StringComparison.Ordinal);
+
+        error = Assert.Throws<CsvFormatException>(() => Parse("one\n", new CsvOptions { SkipRows = 3 }));
+        Assert.StartsWith("The CSV text ends after 1 lines, before the 3 lines that SkipRows skips", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_file_names_its_path()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "typednets-no-such-file-" + Guid.NewGuid().ToString("N") + ".csv");
+        var error = Assert.Throws<FileNotFoundException>(() => Csv.Read(path));
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Equal(path, error.FileName);
+    }
+
+    [Fact]
+    public void Errors_in_a_file_name_the_file()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "typednets-bad-" + Guid.NewGuid().ToString("N") + ".csv");
+        File.WriteAllText(path, "a,b\n1,x\n");
+        try
+        {
+            var error = Assert.Throws<CsvFormatException>(() => Csv.Read(path));
+            Assert.StartsWith($"'{path}', line 2, column 1 ('b'): 'x' is not a number", error.Message, StringComparison.Ordinal);
+            Assert.Equal(path, error.FilePath);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ToDataset_takes_the_label_and_the_chosen_features()
+    {
+        CsvTable table = Parse("f0,f1,label,f2\n1,2,0,3\n4,5,1,6\n");
+        Dataset all = table.ToDataset("label");
+        Assert.Equal(3, all.FeatureWidth);
+        Assert.Equal(1, all.TargetWidth);
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f], all.Features.ToArray());
+        Assert.Equal([0f, 1f], all.Targets.ToArray());
+
+        Dataset chosen = table.ToDataset("label", ["f2", "f0"]);
+        Assert.Equal([3f, 1f, 6f, 4f], chosen.Features.ToArray());
+        Assert.Equal(chosen.Features.ToArray(), table.ToDataset(2, [3, 0]).Features.ToArray());
+    }
+
+    [Fact]
+    public void ToDataset_and_Column_reject_bad_names()
+    {
+        CsvTable table = Parse("f0,f1,label,f1\n1,2,0,3\n");
+        var missing = Assert.Throws<KeyNotFoundException>(() => table.Column("Label"));
+        Assert.Contains("no column 'Label'; its columns are 'f0', 'f1', 'label', 'f1'", missing.Message, StringComparison.Ordinal);
+        var twice = Assert.Throws<KeyNotFoundException>(() => table.Column("f1"));
+        Assert.Contains("Columns 1 and 3 are both named 'f1'", twice.Message, StringComparison.Ordinal);
+        var leak = Assert.Throws<ArgumentException>(() => table.ToDataset("label", ["f0", "label"]));
+        Assert.Contains("'label' (column 2) is also listed as a feature", leak.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => table.ToDataset(2, [0, 0]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => table.ToDataset(4));
+    }
+
+    [Fact]
+    public void Reads_the_shape_of_sklearns_breast_cancer_file()
+    {
+        // The first 20 rows of sklearn's breast_cancer.csv with its metadata line "569,30,malignant,benign" (which
+        // still says 569 rows). The full file is examples/Quickstart/Data/breast_cancer.csv.
+        string path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "data", "breast_cancer_head.csv");
+        CsvTable table = Csv.Read(path, new CsvOptions { SkipRows = 1, HasHeader = false });
+
+        Assert.Equal(20, table.RowCount);
+        Assert.Equal(31, table.ColumnCount);
+        Assert.Equal("column30", table.ColumnNames[30]);
+        Assert.Equal([17.99f, 10.38f, 122.8f, 1001f], table.Row(0)[..4].ToArray());
+        Assert.Equal(0.1189f, table[0, 29]);
+        Assert.All(table.Column(30), label => Assert.True(label is 0f or 1f));
+        Assert.Contains(1f, table.Column(30));
+
+        Dataset data = table.ToDataset(labelColumn: 30);
+        Assert.Equal(20, data.Count);
+        Assert.Equal(30, data.FeatureWidth);
+        Assert.Equal(table.Row(19)[..30].ToArray(), data.FeatureRow(19).ToArray());
+
+        // Without SkipRows the metadata line reads as a header of 4 columns, and the first data row is ragged.
+        var error = Assert.Throws<CsvFormatException>(() => Csv.Read(path));
+        Assert.StartsWith($"'{path}', line 2 has 31 cells, but the header on line 1 has 4;", error.Message, StringComparison.Ordinal);
+    }
+}
