@@ -42,13 +42,20 @@ public class Adam<T> : Optimizer<T>
     /// <param name="amsgrad">Whether to divide by the largest second moment seen so far (AMSGrad).</param>
     /// <exception cref="ArgumentOutOfRangeException">When a value is outside its range; the message names it.</exception>
     public Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, bool amsgrad = false)
+        : this(learningRate, beta1, beta2, epsilon, weightDecay, amsgrad, decoupledWeightDecay: false)
+    {
+    }
+
+    /// <summary>The constructor of Adam and of <see cref="AdamW{T}"/>, which differ only in how they apply weight decay.</summary>
+    private protected Adam(double learningRate, double beta1, double beta2, double epsilon, double weightDecay, bool amsgrad, bool decoupledWeightDecay)
         : base(HyperParameters.LearningRate(learningRate, "0.001"))
     {
         Beta1 = HyperParameters.HalfOpenUnit(beta1, nameof(beta1), "0.9");
         Beta2 = HyperParameters.HalfOpenUnit(beta2, nameof(beta2), "0.999");
         Epsilon = HyperParameters.Positive(epsilon, nameof(epsilon), "1e-8");
-        WeightDecay = HyperParameters.NonNegative(weightDecay, nameof(weightDecay), "0");
+        WeightDecay = HyperParameters.NonNegative(weightDecay, nameof(weightDecay), decoupledWeightDecay ? "0.01" : "0");
         AmsGrad = amsgrad;
+        DecoupledWeightDecay = decoupledWeightDecay;
     }
 
     /// <summary>The decay of the first moment (the running mean of the gradient).</summary>
@@ -60,8 +67,14 @@ public class Adam<T> : Optimizer<T>
     /// <summary>Added to the bias-corrected <c>sqrt(v)</c> so the step stays finite.</summary>
     public double Epsilon { get; }
 
-    /// <summary>The L2 factor added to the gradient as <c>weightDecay * p</c> before the moments (PyTorch's <c>weight_decay</c>).</summary>
+    /// <summary>
+    /// The weight decay: for Adam an L2 factor added to the gradient as <c>weightDecay * p</c> before the moments
+    /// (PyTorch's <c>weight_decay</c>); for AdamW a decay of the parameters by <c>1 - lr * weightDecay</c> each step.
+    /// </summary>
     public double WeightDecay { get; }
+
+    /// <summary>Whether weight decay shrinks the parameters directly (AdamW) rather than adding to the gradient (Adam).</summary>
+    public bool DecoupledWeightDecay { get; }
 
     /// <summary>Whether the denominator uses the largest second moment seen so far (AMSGrad).</summary>
     public bool AmsGrad { get; }
@@ -73,7 +86,7 @@ public class Adam<T> : Optimizer<T>
         _secondMoment = new T[length];
         _maxSecondMoment = AmsGrad ? new T[length] : [];
         _scratch = new T[Math.Min(length, HyperParameters.ChunkLength)];
-        _decayedGradient = WeightDecay != 0 ? new T[_scratch.Length] : [];
+        _decayedGradient = WeightDecay != 0 && !DecoupledWeightDecay ? new T[_scratch.Length] : [];
     }
 
     /// <inheritdoc/>
@@ -91,12 +104,17 @@ public class Adam<T> : Optimizer<T>
     {
         var coefficients = new AdamKernel.Coefficients<T>(Beta1, Beta2, Epsilon, LearningRate, step);
         T weightDecay = T.CreateTruncating(WeightDecay);
+        T decay = T.CreateTruncating(1 - (LearningRate * WeightDecay));
         for (int start = 0; start < parameters.Length; start += HyperParameters.ChunkLength)
         {
             int length = Math.Min(HyperParameters.ChunkLength, parameters.Length - start);
             Span<T> p = parameters.Slice(start, length);
             ReadOnlySpan<T> g = gradients.Slice(start, length);
-            if (WeightDecay != 0)
+            if (WeightDecay != 0 && DecoupledWeightDecay)
+            {
+                TensorPrimitives.Multiply(p, decay, p);
+            }
+            else if (WeightDecay != 0)
             {
                 Span<T> decayed = _decayedGradient.AsSpan(0, length);
                 TensorPrimitives.MultiplyAdd(p, weightDecay, g, decayed);

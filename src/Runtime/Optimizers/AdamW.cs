@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace TypedNets.Optimizers;
 
@@ -23,14 +22,9 @@ namespace TypedNets.Optimizers;
 /// decay with it.</para>
 /// </remarks>
 /// <typeparam name="T"><c>float</c> for training; <c>double</c> for checks against PyTorch in float64.</typeparam>
-public class AdamW<T> : Optimizer<T>
+public class AdamW<T> : Adam<T>
     where T : IFloatingPointIeee754<T>
 {
-    private T[] _firstMoment = [];
-    private T[] _secondMoment = [];
-    private T[] _maxSecondMoment = [];
-    private T[] _scratch = [];
-
     /// <summary>Creates the optimizer; every argument is checked here.</summary>
     /// <param name="learningRate"><c>lr</c>, a finite number &gt;= 0, such as 0.001.</param>
     /// <param name="beta1">The decay of the first moment, in [0, 1), such as 0.9.</param>
@@ -40,71 +34,8 @@ public class AdamW<T> : Optimizer<T>
     /// <param name="amsgrad">Whether to divide by the largest second moment seen so far (AMSGrad).</param>
     /// <exception cref="ArgumentOutOfRangeException">When a value is outside its range; the message names it.</exception>
     public AdamW(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0.01, bool amsgrad = false)
-        : base(HyperParameters.LearningRate(learningRate, "0.001"))
+        : base(learningRate, beta1, beta2, epsilon, weightDecay, amsgrad, decoupledWeightDecay: true)
     {
-        Beta1 = HyperParameters.HalfOpenUnit(beta1, nameof(beta1), "0.9");
-        Beta2 = HyperParameters.HalfOpenUnit(beta2, nameof(beta2), "0.999");
-        Epsilon = HyperParameters.Positive(epsilon, nameof(epsilon), "1e-8");
-        WeightDecay = HyperParameters.NonNegative(weightDecay, nameof(weightDecay), "0.01");
-        AmsGrad = amsgrad;
-    }
-
-    /// <summary>The decay of the first moment (the running mean of the gradient).</summary>
-    public double Beta1 { get; }
-
-    /// <summary>The decay of the second moment (the running mean of the squared gradient).</summary>
-    public double Beta2 { get; }
-
-    /// <summary>Added to the bias-corrected <c>sqrt(v)</c> so the step stays finite.</summary>
-    public double Epsilon { get; }
-
-    /// <summary>The decoupled decay: each step multiplies the parameters by <c>1 - lr * weightDecay</c>.</summary>
-    public double WeightDecay { get; }
-
-    /// <summary>Whether the denominator uses the largest second moment seen so far (AMSGrad).</summary>
-    public bool AmsGrad { get; }
-
-    /// <inheritdoc/>
-    protected sealed override void AllocateState(int length)
-    {
-        _firstMoment = new T[length];
-        _secondMoment = new T[length];
-        _maxSecondMoment = AmsGrad ? new T[length] : [];
-        _scratch = new T[Math.Min(length, HyperParameters.ChunkLength)];
-    }
-
-    /// <inheritdoc/>
-    protected sealed override void ClearState()
-    {
-        _firstMoment = [];
-        _secondMoment = [];
-        _maxSecondMoment = [];
-        _scratch = [];
-    }
-
-    /// <inheritdoc/>
-    protected sealed override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, int step)
-    {
-        var coefficients = new AdamKernel.Coefficients<T>(Beta1, Beta2, Epsilon, LearningRate, step);
-        T decay = T.CreateTruncating(1 - (LearningRate * WeightDecay));
-        for (int start = 0; start < parameters.Length; start += HyperParameters.ChunkLength)
-        {
-            int length = Math.Min(HyperParameters.ChunkLength, parameters.Length - start);
-            Span<T> p = parameters.Slice(start, length);
-            if (WeightDecay != 0)
-            {
-                TensorPrimitives.Multiply(p, decay, p);
-            }
-
-            AdamKernel.Update(
-                p,
-                gradients.Slice(start, length),
-                _firstMoment.AsSpan(start, length),
-                _secondMoment.AsSpan(start, length),
-                AmsGrad ? _maxSecondMoment.AsSpan(start, length) : [],
-                _scratch.AsSpan(0, length),
-                coefficients);
-        }
     }
 }
 

@@ -1,7 +1,8 @@
-using System;
 using System.Linq;
+using System;
 using TypedNets.Data;
 using TypedNets.Tests.Metrics;
+using TypedNets.Tests.Reference;
 
 namespace TypedNets.Tests.Data;
 
@@ -12,7 +13,7 @@ public sealed class ScalerTests
     [Fact]
     public void StandardScaler_matches_sklearn()
     {
-        var fixture = SklearnFixture.Load("standard_scaler");
+        var fixture = ReferenceFixture.Sklearn("standard_scaler");
         float[] train = fixture.Floats("train");
         float[] test = fixture.Floats("test");
         var scaler = new StandardScaler().Fit(train, Width);
@@ -34,7 +35,7 @@ public sealed class ScalerTests
     [InlineData("minmax_scaler_m1_1")]
     public void MinMaxScaler_matches_sklearn(string name)
     {
-        var fixture = SklearnFixture.Load(name);
+        var fixture = ReferenceFixture.Sklearn(name);
         double[] range = fixture.Config("feature_range").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         float[] train = fixture.Floats("train");
         float[] test = fixture.Floats("test");

@@ -1,8 +1,9 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
+using System;
 using TypedNets.Data;
 using TypedNets.Tests.Metrics;
+using TypedNets.Tests.Reference;
 
 namespace TypedNets.Tests.Data;
 
@@ -26,7 +27,7 @@ public sealed class ShuffledBatchesTests
     [Fact]
     public void Epoch_orders_match_the_python_port_and_batches_hold_those_rows()
     {
-        var fixture = SklearnFixture.Load("batches_epochs");
+        var fixture = ReferenceFixture.Sklearn("batches_epochs");
         int count = fixture.Config("count").GetInt32();
         int batchSize = fixture.Config("batch_size").GetInt32();
         int[] orders = fixture.Ints("orders");

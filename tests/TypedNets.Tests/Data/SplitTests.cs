@@ -1,7 +1,8 @@
-using System;
 using System.Linq;
+using System;
 using TypedNets.Data;
 using TypedNets.Tests.Metrics;
+using TypedNets.Tests.Reference;
 
 namespace TypedNets.Tests.Data;
 
@@ -10,7 +11,7 @@ public sealed class SplitTests
     [Fact]
     public void Shuffle_matches_the_python_port_of_the_documented_algorithm()
     {
-        var fixture = SklearnFixture.Load("split_shuffle");
+        var fixture = ReferenceFixture.Sklearn("split_shuffle");
         ulong[] seeds = fixture.Config("seeds").EnumerateArray().Select(e => e.GetUInt64()).ToArray();
         int[] counts = fixture.Config("counts").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         for (int i = 0; i < seeds.Length; i++)
@@ -27,7 +28,7 @@ public sealed class SplitTests
     [Fact]
     public void TrainTest_matches_the_python_port()
     {
-        var fixture = SklearnFixture.Load("split_train_test");
+        var fixture = ReferenceFixture.Sklearn("split_train_test");
         (int[] train, int[] test) = Split.TrainTest(
             fixture.Config("count").GetInt32(), fixture.Config("test_fraction").GetDouble(), fixture.Config("seed").GetUInt64());
         Assert.Equal(fixture.Ints("train"), train);
@@ -40,7 +41,7 @@ public sealed class SplitTests
     [InlineData("split_stratified_odd_labels")]
     public void StratifiedTrainTest_matches_the_python_port(string name)
     {
-        var fixture = SklearnFixture.Load(name);
+        var fixture = ReferenceFixture.Sklearn(name);
         float[] labels = Array.ConvertAll(fixture.Tensor("labels"), v => (float)v);
         (int[] train, int[] test) = Split.StratifiedTrainTest(labels, fixture.Config("test_fraction").GetDouble(), fixture.Config("seed").GetUInt64());
         Assert.Equal(fixture.Ints("train"), train);
@@ -51,7 +52,7 @@ public sealed class SplitTests
     public void The_two_zeros_are_one_class()
     {
         // Python's json module writes -0.0; check the fixture really exercises it.
-        float[] labels = Array.ConvertAll(SklearnFixture.Load("split_stratified_odd_labels").Tensor("labels"), v => (float)v);
+        float[] labels = Array.ConvertAll(ReferenceFixture.Sklearn("split_stratified_odd_labels").Tensor("labels"), v => (float)v);
         Assert.Contains(labels, l => l == 0 && float.IsNegative(l));
     }
 

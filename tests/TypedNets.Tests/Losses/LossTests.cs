@@ -22,7 +22,7 @@ public sealed class LossTests
 
     private static LossFunction BinaryCrossEntropyOnProbabilities => (x, t, g) => LossKernel.BinaryCrossEntropyFromProbabilities<double>(x, t, g);
 
-    private static LossFunction ForFixture(PyTorchFixture fixture) => fixture.Name switch
+    private static LossFunction ForFixture(ReferenceFixture fixture) => fixture.Name switch
     {
         "mse" => Mse,
         "mae" => Mae,
@@ -44,7 +44,7 @@ public sealed class LossTests
     [InlineData("bce_with_logits_large")]
     public void Loss_and_gradient_match_pytorch(string name)
     {
-        PyTorchFixture fixture = PyTorchFixture.Load(name);
+        ReferenceFixture fixture = ReferenceFixture.PyTorch(name);
         double[] input = fixture.Tensor("input");
         double[] gradient = new double[input.Length];
         double loss = ForFixture(fixture)(input, fixture.Tensor("target"), gradient);
@@ -59,7 +59,7 @@ public sealed class LossTests
     [InlineData("bce_with_logits")]
     public void Probability_paths_match_pytorch(string name)
     {
-        PyTorchFixture fixture = PyTorchFixture.Load(name);
+        ReferenceFixture fixture = ReferenceFixture.PyTorch(name);
         (double[] probabilities, int[] shape) = fixture.TensorWithShape("probabilities");
         double[] gradient = new double[probabilities.Length];
         LossFunction loss = name.StartsWith("bce", StringComparison.Ordinal) ? BinaryCrossEntropyOnProbabilities : CrossEntropyOnProbabilities(shape[1]);
@@ -79,7 +79,7 @@ public sealed class LossTests
     [MemberData(nameof(FiniteDifferenceCases))]
     public void Gradient_matches_central_differences(string name)
     {
-        PyTorchFixture fixture = PyTorchFixture.Load(name switch
+        ReferenceFixture fixture = ReferenceFixture.PyTorch(name switch
         {
             "ce_probabilities_path" => "cross_entropy_probabilities",
             "bce_probabilities_path" => "bce_with_logits",

@@ -1,8 +1,9 @@
-using System;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json;
+using System;
 using TypedNets.Metrics;
+using TypedNets.Tests.Reference;
 
 namespace TypedNets.Tests.Metrics;
 
@@ -22,7 +23,7 @@ public sealed class ClassificationMetricsTests
     [MemberData(nameof(Fixtures))]
     public void Confusion_matrix_matches_sklearn(string name)
     {
-        var fixture = SklearnFixture.Load(name);
+        var fixture = ReferenceFixture.Sklearn(name);
         int classes = fixture.Config("classes").GetInt32();
         ConfusionMatrix matrix = ConfusionMatrix.Compute(fixture.Ints("true"), fixture.Ints("predicted"), classes);
 
@@ -44,7 +45,7 @@ public sealed class ClassificationMetricsTests
     [MemberData(nameof(Fixtures))]
     public void Scores_match_sklearn(string name)
     {
-        var fixture = SklearnFixture.Load(name);
+        var fixture = ReferenceFixture.Sklearn(name);
         int classes = fixture.Config("classes").GetInt32();
         int positive = fixture.Config("positive_class").GetInt32();
         var metrics = ClassificationMetrics.Compute(fixture.Ints("true"), fixture.Ints("predicted"), classes, positive);
@@ -76,7 +77,7 @@ public sealed class ClassificationMetricsTests
     [MemberData(nameof(Fixtures))]
     public void Classification_report_is_sklearns_text(string name)
     {
-        var fixture = SklearnFixture.Load(name);
+        var fixture = ReferenceFixture.Sklearn(name);
         if (!fixture.HasString("classification_report"))
         {
             return; // sklearn titles the micro row differently when a class is absent; see the fixture's description.
@@ -98,7 +99,7 @@ public sealed class ClassificationMetricsTests
     [Fact]
     public void Zero_division_sets_zero_and_names_the_classes_in_warnings()
     {
-        var fixture = SklearnFixture.Load("classification_zero_division");
+        var fixture = ReferenceFixture.Sklearn("classification_zero_division");
         var metrics = ClassificationMetrics.Compute(fixture.Ints("true"), fixture.Ints("predicted"), 4, positiveClass: 3);
 
         Assert.True(metrics.HasUndefinedMetrics);
@@ -128,7 +129,7 @@ public sealed class ClassificationMetricsTests
         try
         {
             CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
-            var fixture = SklearnFixture.Load("classification_zero_division");
+            var fixture = ReferenceFixture.Sklearn("classification_zero_division");
             var metrics = ClassificationMetrics.Compute(fixture.Ints("true"), fixture.Ints("predicted"), 4);
             string text = metrics.ToString();
 

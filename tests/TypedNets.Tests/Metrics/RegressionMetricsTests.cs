@@ -1,6 +1,7 @@
-using System;
 using System.Globalization;
+using System;
 using TypedNets.Metrics;
+using TypedNets.Tests.Reference;
 
 namespace TypedNets.Tests.Metrics;
 
@@ -12,7 +13,7 @@ public sealed class RegressionMetricsTests
     [InlineData("regression_constant_true")]
     public void Scores_match_sklearn(string name)
     {
-        var fixture = SklearnFixture.Load(name);
+        var fixture = ReferenceFixture.Sklearn(name);
         int outputs = fixture.Config("outputs").GetInt32();
         var metrics = RegressionMetrics.Compute(fixture.Floats("true"), fixture.Floats("predicted"), outputs);
 

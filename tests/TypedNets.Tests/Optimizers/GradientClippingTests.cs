@@ -12,7 +12,7 @@ public sealed class GradientClippingTests(ITestOutputHelper output)
     public void Norms_and_clipped_gradients_match_pytorch()
     {
         // PyTorch clips two tensors together; a network keeps them in one buffer, so the test concatenates them.
-        var fixture = PyTorchFixture.Load("clip_grad_norm");
+        var fixture = ReferenceFixture.PyTorch("clip_grad_norm");
         double maxNorm = fixture.ConfigNumber("max_norm");
         double[] grads0 = fixture.Tensor("grads.0");
         double[] grads1 = fixture.Tensor("grads.1");

@@ -13,7 +13,7 @@ public sealed class LearningRateScheduleTests(ITestOutputHelper output)
     /// </summary>
     private static double CompareWithPyTorch(string name, ILearningRateSchedule schedule, string tensor = "lr", double tolerance = 1e-12)
     {
-        var fixture = PyTorchFixture.Load(name);
+        var fixture = ReferenceFixture.PyTorch(name);
         double baseRate = fixture.ConfigNumber("base_lr");
         double[] expected = fixture.Tensor(tensor);
         Assert.Equal(baseRate, schedule.LearningRate(0, baseRate));
@@ -33,7 +33,7 @@ public sealed class LearningRateScheduleTests(ITestOutputHelper output)
     [Fact]
     public void Step_decay_matches_steplr()
     {
-        var fixture = PyTorchFixture.Load("lr_step");
+        var fixture = ReferenceFixture.PyTorch("lr_step");
         var schedule = new StepDecay((int)fixture.ConfigNumber("step_size"), fixture.ConfigNumber("gamma"));
         output.WriteLine($"lr_step: worst relative error {CompareWithPyTorch("lr_step", schedule):E2}");
         Assert.Equal(0.1, schedule.LearningRate(2, 0.1));
@@ -43,7 +43,7 @@ public sealed class LearningRateScheduleTests(ITestOutputHelper output)
     [Fact]
     public void Exponential_decay_matches_exponentiallr()
     {
-        var fixture = PyTorchFixture.Load("lr_exponential");
+        var fixture = ReferenceFixture.PyTorch("lr_exponential");
         var schedule = new ExponentialDecay(fixture.ConfigNumber("gamma"));
         output.WriteLine($"lr_exponential: worst relative error {CompareWithPyTorch("lr_exponential", schedule):E2}");
     }
@@ -51,7 +51,7 @@ public sealed class LearningRateScheduleTests(ITestOutputHelper output)
     [Fact]
     public void Cosine_annealing_matches_cosineannealinglr_through_and_past_max_epochs()
     {
-        var fixture = PyTorchFixture.Load("lr_cosine_annealing");
+        var fixture = ReferenceFixture.PyTorch("lr_cosine_annealing");
         var schedule = new CosineAnnealing((int)fixture.ConfigNumber("T_max"), fixture.ConfigNumber("eta_min"));
         double recursive = CompareWithPyTorch("lr_cosine_annealing", schedule);
         double closedForm = CompareWithPyTorch("lr_cosine_annealing", schedule, "lr_closed_form", tolerance: 1e-15);

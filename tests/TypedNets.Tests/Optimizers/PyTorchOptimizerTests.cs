@@ -32,7 +32,7 @@ public sealed class PyTorchOptimizerTests(ITestOutputHelper output)
     [MemberData(nameof(Fixtures))]
     public void Ten_steps_in_double_follow_pytorch(string name)
     {
-        var fixture = PyTorchFixture.Load(name);
+        var fixture = ReferenceFixture.PyTorch(name);
         double worst = RunAndCompare(fixture, FromConfig<double>(fixture), Tolerance, out string where);
         output.WriteLine($"{name}: worst relative error {worst:E2} at {where}");
 
@@ -46,7 +46,7 @@ public sealed class PyTorchOptimizerTests(ITestOutputHelper output)
     [MemberData(nameof(Fixtures))]
     public void Ten_steps_in_float_follow_pytorch_to_float_precision(string name)
     {
-        var fixture = PyTorchFixture.Load(name);
+        var fixture = ReferenceFixture.PyTorch(name);
         Optimizer<float> optimizer = FromConfig<float>(fixture);
         float[] parameters = fixture.TensorAsFloat("p0");
         float[] gradients = fixture.TensorAsFloat("grads");
@@ -70,7 +70,7 @@ public sealed class PyTorchOptimizerTests(ITestOutputHelper output)
     public void Reset_makes_the_next_run_repeat_the_first(string name)
     {
         // The first SGD momentum step skips dampening and AMSGrad keeps a running maximum: both must restart.
-        var fixture = PyTorchFixture.Load(name);
+        var fixture = ReferenceFixture.PyTorch(name);
         Optimizer<double> optimizer = FromConfig<double>(fixture);
         RunAndCompare(fixture, optimizer, Tolerance, out _);
         Assert.Equal(10, optimizer.StepCount);
@@ -83,7 +83,7 @@ public sealed class PyTorchOptimizerTests(ITestOutputHelper output)
     [Fact]
     public void The_float_classes_are_the_generic_ones_over_float()
     {
-        var fixture = PyTorchFixture.Load("adam");
+        var fixture = ReferenceFixture.PyTorch("adam");
         float[] viaAlias = fixture.TensorAsFloat("p0");
         float[] viaGeneric = fixture.TensorAsFloat("p0");
         float[] gradients = fixture.TensorAsFloat("grads");
@@ -162,7 +162,7 @@ public sealed class PyTorchOptimizerTests(ITestOutputHelper output)
     }
 
     /// <summary>Builds the optimizer a fixture's <c>config</c> describes, with every hyper-parameter passed explicitly.</summary>
-    internal static Optimizer<T> FromConfig<T>(PyTorchFixture fixture)
+    internal static Optimizer<T> FromConfig<T>(ReferenceFixture fixture)
         where T : System.Numerics.IFloatingPointIeee754<T>
     {
         double lr = fixture.ConfigNumber("lr");
@@ -189,7 +189,7 @@ public sealed class PyTorchOptimizerTests(ITestOutputHelper output)
     private static double[] Betas(JsonElement betas) => [betas[0].GetDouble(), betas[1].GetDouble()];
 
     /// <summary>Runs the fixture's steps from <c>p0</c>, asserting every parameter after every step; returns the worst error.</summary>
-    private static double RunAndCompare(PyTorchFixture fixture, Optimizer<double> optimizer, double tolerance, out string where)
+    private static double RunAndCompare(ReferenceFixture fixture, Optimizer<double> optimizer, double tolerance, out string where)
     {
         double[] parameters = fixture.Tensor("p0");
         double[] gradients = fixture.Tensor("grads");

@@ -10,7 +10,7 @@ public sealed class RegularizationTests(ITestOutputHelper output)
     [Fact]
     public void L1_gradient_and_penalty_match_pytorch_with_zero_weights_getting_no_penalty_gradient()
     {
-        var fixture = PyTorchFixture.Load("l1_penalty");
+        var fixture = ReferenceFixture.PyTorch("l1_penalty");
         double l1 = fixture.ConfigNumber("l1");
         double[] p = fixture.Tensor("p");
         double[] gradients = fixture.Tensor("grad.data");

@@ -15,7 +15,7 @@ public sealed class PyTorchNetworkTests
     [InlineData(true)]
     public void Cross_entropy_network_matches_pytorch(bool softmaxInside)
     {
-        PyTorchFixture fixture = PyTorchFixture.Load("mlp_tiny");
+        ReferenceFixture fixture = ReferenceFixture.PyTorch("mlp_tiny");
         IEngine<double> engine = softmaxInside ? new TinyMlpSoftmax.Engine<double>(6, 0) : new TinyMlp.Engine<double>(6, 0);
         LoadStateDict(engine, fixture, prefix: "");
 
@@ -38,7 +38,7 @@ public sealed class PyTorchNetworkTests
     [Fact]
     public void Mse_network_with_sigmoid_output_matches_pytorch()
     {
-        PyTorchFixture fixture = PyTorchFixture.Load("mlp_tiny_mse");
+        ReferenceFixture fixture = ReferenceFixture.PyTorch("mlp_tiny_mse");
         var engine = new TinyMlpMse.Engine<double>(6, 0);
         LoadStateDict(engine, fixture, prefix: "");
 
@@ -59,7 +59,7 @@ public sealed class PyTorchNetworkTests
     [Fact]
     public void Float_network_follows_pytorch_within_float_precision()
     {
-        PyTorchFixture fixture = PyTorchFixture.Load("mlp_tiny");
+        ReferenceFixture fixture = ReferenceFixture.PyTorch("mlp_tiny");
         var network = new TinyMlpSoftmax(maxBatch: 6);
         double[] state = Concatenate(fixture, "");
         for (int i = 0; i < state.Length; i++)
@@ -92,11 +92,11 @@ public sealed class PyTorchNetworkTests
         return losses;
     }
 
-    private static void LoadStateDict(IEngine<double> engine, PyTorchFixture fixture, string prefix)
+    private static void LoadStateDict(IEngine<double> engine, ReferenceFixture fixture, string prefix)
         => Concatenate(fixture, prefix).CopyTo(engine.Parameters, 0);
 
     // The parameter buffer is the state_dict, tensor after tensor, in declaration order.
-    private static double[] Concatenate(PyTorchFixture fixture, string prefix)
+    private static double[] Concatenate(ReferenceFixture fixture, string prefix)
     {
         var values = new System.Collections.Generic.List<double>();
         foreach (string name in StateDict)

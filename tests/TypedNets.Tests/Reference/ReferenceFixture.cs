@@ -3,17 +3,18 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
 
-namespace TypedNets.Tests.Metrics;
+namespace TypedNets.Tests.Reference;
 
 /// <summary>
-/// One fixture written by <c>reference/sklearn/make_metric_fixtures.py</c> (format in <c>reference/sklearn/README.md</c>):
-/// tensors, scalars and strings computed by scikit-learn, or by the Python port of TypedNets' splits.
+/// One fixture written by a reference script: <c>reference/pytorch/make_fixtures.py</c> (PyTorch in float64) or
+/// <c>reference/sklearn/make_metric_fixtures.py</c> (scikit-learn, and the Python port of TypedNets' splits).
+/// Both write the format of <c>reference/README.md</c>: tensors, scalars, config and (scikit-learn) strings.
 /// </summary>
-internal sealed class SklearnFixture
+internal sealed class ReferenceFixture
 {
     private readonly JsonElement _root;
 
-    private SklearnFixture(string name, JsonElement root)
+    private ReferenceFixture(string name, JsonElement root)
     {
         Name = name;
         _root = root;
@@ -21,14 +22,13 @@ internal sealed class SklearnFixture
 
     public string Name { get; }
 
-    public static string Directory => Path.Combine(AppContext.BaseDirectory, "Fixtures", "sklearn");
+    public static string PyTorchDirectory => Path.Combine(AppContext.BaseDirectory, "Fixtures", "pytorch");
 
-    public static SklearnFixture Load(string name)
-    {
-        string path = Path.Combine(Directory, name + ".json");
-        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
-        return new SklearnFixture(name, document.RootElement.Clone());
-    }
+    public static string SklearnDirectory => Path.Combine(AppContext.BaseDirectory, "Fixtures", "sklearn");
+
+    public static ReferenceFixture PyTorch(string name) => Load(PyTorchDirectory, name);
+
+    public static ReferenceFixture Sklearn(string name) => Load(SklearnDirectory, name);
 
     public double[] Tensor(string name) => TensorWithShape(name).Data;
 
@@ -53,6 +53,8 @@ internal sealed class SklearnFixture
 
         return (data.ToArray(), shape.ToArray());
     }
+
+    public float[] TensorAsFloat(string name) => Array.ConvertAll(Tensor(name), value => (float)value);
 
     /// <summary>A tensor of float32-representable values, as floats (exact: the script rounded them to float32).</summary>
     public float[] Floats(string name)
@@ -79,7 +81,18 @@ internal sealed class SklearnFixture
 
     public bool HasString(string name) => _root.TryGetProperty("strings", out JsonElement strings) && strings.TryGetProperty(name, out _);
 
+    public double ConfigNumber(string name) => Config(name).GetDouble();
+
+    public bool ConfigFlag(string name) => Config(name).GetBoolean();
+
     public JsonElement Config(string name) => _root.GetProperty("config").GetProperty(name);
 
     public bool HasConfig(string name) => _root.GetProperty("config").TryGetProperty(name, out _);
+
+    private static ReferenceFixture Load(string directory, string name)
+    {
+        string path = Path.Combine(directory, name + ".json");
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
+        return new ReferenceFixture(name, document.RootElement.Clone());
+    }
 }
