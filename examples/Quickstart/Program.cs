@@ -19,6 +19,7 @@ int epochs = ArgumentAfter("--epochs") ?? 100;
 ulong seed = (ulong)(ArgumentAfter("--seed") ?? 0);
 const double TestFraction = 0.2;
 const ulong SplitSeed = 42;
+const int ComparisonSeeds = 5;
 string[] classNames = ["malignant", "benign"];
 
 // sklearn's copy of the data: a metadata line "569,30,malignant,benign", then 30 features and the label (0 = malignant).
@@ -36,32 +37,20 @@ Console.WriteLine($"Breast cancer: {data.Count} rows, {featureCount} features ({
 Console.WriteLine();
 Console.WriteLine(allFeatures ? WideBinaryClassifier.Summary : BinaryClassifier.Summary);
 
-var results = new (string Loss, ClassificationMetrics Metrics)[2];
-foreach ((int index, LossFunction loss) in new[] { (0, LossFunction.MeanSquaredError), (1, LossFunction.CrossEntropy) })
+LossFunction[] losses = [LossFunction.MeanSquaredError, LossFunction.CrossEntropy];
+double[,] accuracies = new double[losses.Length, ComparisonSeeds];
+for (int index = 0; index < losses.Length; index++)
 {
-    INetwork network = allFeatures ? new WideBinaryClassifier(maxBatch: 32, seed: seed) : new BinaryClassifier(maxBatch: 32, seed: seed);
-
-    // Mean squared error compares the two softmax outputs with one-hot targets; cross-entropy takes the class index.
-    Dataset trainTargets = loss.Kind == LossKind.MeanSquaredError ? OneHot.Encode(train, 2) : train;
+    LossFunction loss = losses[index];
     Console.WriteLine();
     Console.WriteLine($"Training with {loss}: Adam(0.001), batch 32, {epochs} epochs");
     var clock = Stopwatch.StartNew();
-    Trainer.Fit(network, new Adam(0.001), trainTargets, new FitOptions
-    {
-        Epochs = epochs,
-        BatchSize = 32,
-        Seed = seed,
-        Loss = loss,
-        Progress = new ConsoleProgress(),
-    });
+    (_, float[] outputs) = TrainAndPredict(loss, seed, new ConsoleProgress());
     Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F2} s.");
 
-    float[] outputs = Trainer.Predict(network, test.Features);
     int[] predicted = Predictions.ArgMax(outputs, 2);
     int[] actual = Predictions.ClassIndices(test.Targets, 1);
     var metrics = ClassificationMetrics.Compute(actual, predicted, 2, positiveClass: 0);
-    results[index] = (loss.ToString(), metrics);
-
     Console.WriteLine();
     Console.WriteLine($"Held-out results with {loss} (positive class: malignant):");
     Console.WriteLine(metrics.ToString(3, classNames));
@@ -71,17 +60,51 @@ foreach ((int index, LossFunction loss) in new[] { (0, LossFunction.MeanSquaredE
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  row {row}: p(malignant) = {outputs[row * 2]:F3}, p(benign) = {outputs[(row * 2) + 1]:F3} -> {classNames[predicted[row]]} (actual {classNames[actual[row]]})"));
     }
+
+    // The reference script averages PyTorch over seeds 0 to 4; the comparison averages TypedNets over the same count.
+    accuracies[index, 0] = metrics.Accuracy;
+    for (int other = 1; other < ComparisonSeeds; other++)
+    {
+        accuracies[index, other] = Accuracy(TrainAndPredict(loss, seed + (ulong)other, progress: null).Outputs);
+    }
 }
 
 Console.WriteLine();
-Console.WriteLine("Held-out accuracy         TypedNets   PyTorch (same split and settings)");
+Console.WriteLine($"Held-out accuracy, mean over {ComparisonSeeds} seeds (same split and settings):");
+Console.WriteLine("  loss                    TypedNets   PyTorch");
 JsonElement? reference = LoadReference(Path.Combine(dataDirectory, "pytorch_reference.json"), allFeatures ? "all_features" : "mean_features");
-foreach ((string loss, ClassificationMetrics metrics) in results)
+for (int index = 0; index < losses.Length; index++)
 {
-    string pytorch = reference?.TryGetProperty(loss, out JsonElement figures) == true
-        ? string.Create(CultureInfo.InvariantCulture, $"{figures.GetProperty("mean_accuracy").GetDouble():F3} (mean of {figures.GetProperty("accuracies").GetArrayLength()} seeds)")
+    string name = losses[index].ToString();
+    double mean = Enumerable.Range(0, ComparisonSeeds).Average(other => accuracies[index, other]);
+    string pytorch = reference?.TryGetProperty(name, out JsonElement figures) == true
+        ? figures.GetProperty("mean_accuracy").GetDouble().ToString("F3", CultureInfo.InvariantCulture)
         : "not available";
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {loss,-22}  {metrics.Accuracy,9:F3}   {pytorch}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-22}  {mean,9:F3}   {pytorch}"));
+}
+
+(INetwork Network, float[] Outputs) TrainAndPredict(LossFunction loss, ulong runSeed, IProgress<EpochResult>? progress)
+{
+    INetwork network = allFeatures ? new WideBinaryClassifier(maxBatch: 32, seed: runSeed) : new BinaryClassifier(maxBatch: 32, seed: runSeed);
+
+    // Mean squared error compares the two softmax outputs with one-hot targets; cross-entropy takes the class index.
+    Dataset targets = loss.Kind == LossKind.MeanSquaredError ? OneHot.Encode(train, 2) : train;
+    Trainer.Fit(network, new Adam(0.001), targets, new FitOptions
+    {
+        Epochs = epochs,
+        BatchSize = 32,
+        Seed = runSeed,
+        Loss = loss,
+        Progress = progress,
+    });
+    return (network, Trainer.Predict(network, test.Features));
+}
+
+double Accuracy(float[] outputs)
+{
+    int[] predicted = Predictions.ArgMax(outputs, 2);
+    int[] actual = Predictions.ClassIndices(test.Targets, 1);
+    return ClassificationMetrics.Compute(actual, predicted, 2).Accuracy;
 }
 
 int? ArgumentAfter(string name)
