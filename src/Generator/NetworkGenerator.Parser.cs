@@ -293,7 +293,7 @@ public sealed partial class NetworkGenerator
             }
 
             double delta = NamedDouble(attribute, "Delta", 1.0);
-            if (!(delta > 0) || double.IsInfinity(delta))
+            if (kind == (int)LossKindModel.Huber && (!(delta > 0) || double.IsInfinity(delta)))
             {
                 Report(DiagnosticDescriptors.InvalidLossParameter, NamedArgumentLocation(syntax, "Delta") ?? location, delta.ToString("R", CultureInfo.InvariantCulture));
             }
