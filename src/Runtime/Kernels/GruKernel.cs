@@ -1,0 +1,169 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace TypedNets.Kernels;
+
+/// <summary>
+/// A single-layer GRU over a batch-first sequence, with PyTorch's gate order and parameter layout:
+/// <c>weight_ih [3H, in]</c>, <c>weight_hh [3H, H]</c>, <c>bias_ih [3H]</c>, <c>bias_hh [3H]</c>, gates <c>r, z, n</c>:
+/// <code>
+/// r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr)     z likewise
+/// n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn))
+/// h' = (1 - z) n + z h
+/// </code>
+/// States start at zero; masked steps keep the previous state, as in <see cref="LstmKernel"/>.
+/// </summary>
+public static class GruKernel
+{
+    private const int GateCount = 3;
+
+    /// <summary>Runs the sequence <c>x [batch, steps, inputs]</c> and writes <c>[batch, steps, units]</c> or the last state <c>[batch, units]</c>.</summary>
+    public static void Forward<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> weightIh, ReadOnlySpan<T> weightHh, ReadOnlySpan<T> biasIh, ReadOnlySpan<T> biasHh,
+        ReadOnlySpan<T> mask, RecurrentWorkspace<T> workspace, Span<T> output, int batch, int inputs, bool returnSequences)
+        where T : IFloatingPointIeee754<T>
+    {
+        int steps = workspace.Steps;
+        int units = workspace.Units;
+        int width = GateCount * units;
+        Span<T> projection = workspace.Projection.AsSpan(0, batch * steps * width);
+        Gemm.MultiplyTransposedB(x.Slice(0, batch * steps * inputs), weightIh, projection, batch * steps, width, inputs, accumulate: false);
+        for (int row = 0; row < batch * steps; row++)
+        {
+            Span<T> target = projection.Slice(row * width, width);
+            TensorPrimitives.Add(target, biasIh, target);
+        }
+
+        // The recurrent projection h W_hh^T + b_hh of one step, kept in the step-gradient buffer during the forward pass.
+        Span<T> recurrent = workspace.StepGradient.AsSpan(0, batch * width);
+        for (int t = 0; t < steps; t++)
+        {
+            if (t > 0)
+            {
+                Gemm.MultiplyTransposedB(State(workspace.Hidden, t - 1, batch, units), weightHh, recurrent, batch, width, units, accumulate: false);
+            }
+            else
+            {
+                recurrent.Clear();
+            }
+
+            Span<T> gates = workspace.Gates.AsSpan(t * batch * width, batch * width);
+            for (int b = 0; b < batch; b++)
+            {
+                Span<T> hRow = recurrent.Slice(b * width, width);
+                TensorPrimitives.Add(hRow, biasHh, hRow);
+                Span<T> row = gates.Slice(b * width, width);
+                ReadOnlySpan<T> xRow = projection.Slice(((b * steps) + t) * width, width);
+
+                // r and z; then n = tanh(x_n + r * h_n), with h_n kept for the backward pass.
+                TensorPrimitives.Add(xRow.Slice(0, 2 * units), hRow.Slice(0, 2 * units), row.Slice(0, 2 * units));
+                TensorPrimitives.Sigmoid(row.Slice(0, 2 * units), row.Slice(0, 2 * units));
+                Span<T> candidate = State(workspace.Cells, t, batch, units).Slice(b * units, units);
+                hRow.Slice(2 * units, units).CopyTo(candidate);
+                TensorPrimitives.MultiplyAdd(row.Slice(0, units), candidate, xRow.Slice(2 * units, units), row.Slice(2 * units, units));
+                TensorPrimitives.Tanh(row.Slice(2 * units, units), row.Slice(2 * units, units));
+
+                Span<T> hidden = State(workspace.Hidden, t, batch, units).Slice(b * units, units);
+                if (t == 0)
+                {
+                    hidden.Clear();
+                }
+                else
+                {
+                    State(workspace.Hidden, t - 1, batch, units).Slice(b * units, units).CopyTo(hidden);
+                }
+
+                if (Recurrent.IsKept(mask, b, t, steps))
+                {
+                    // h = n + z (h_prev - n)
+                    for (int j = 0; j < units; j++)
+                    {
+                        T z = row[units + j];
+                        T n = row[(2 * units) + j];
+                        hidden[j] = n + (z * (hidden[j] - n));
+                    }
+                }
+            }
+        }
+
+        Recurrent.WriteOutput(workspace, mask, output, batch, returnSequences);
+    }
+
+    /// <summary>
+    /// Back-propagation through time: adds the gradients of all four parameter tensors and, when <paramref name="dx"/>
+    /// is not empty, writes the input gradient <c>[batch, steps, inputs]</c>.
+    /// </summary>
+    public static void Backward<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> weightIh, ReadOnlySpan<T> weightHh, ReadOnlySpan<T> mask, RecurrentWorkspace<T> workspace,
+        ReadOnlySpan<T> outputGradient, Span<T> weightIhGradient, Span<T> weightHhGradient, Span<T> biasIhGradient, Span<T> biasHhGradient,
+        Span<T> dx, int batch, int inputs, bool returnSequences)
+        where T : IFloatingPointIeee754<T>
+    {
+        int steps = workspace.Steps;
+        int units = workspace.Units;
+        int width = GateCount * units;
+        Span<T> projectionGradient = workspace.Projection.AsSpan(0, batch * steps * width);
+        Span<T> dh = workspace.HiddenGradient.AsSpan(0, batch * units);
+        Span<T> dhNext = workspace.NextHiddenGradient.AsSpan(0, batch * units);
+        Span<T> stepGradient = workspace.StepGradient.AsSpan(0, batch * width);
+        dhNext.Clear();
+
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            Recurrent.AddOutputGradient(dhNext, outputGradient, mask, dh, t, batch, steps, units, returnSequences);
+            ReadOnlySpan<T> gates = workspace.Gates.AsSpan(t * batch * width, batch * width);
+            for (int b = 0; b < batch; b++)
+            {
+                Span<T> xGradient = projectionGradient.Slice(((b * steps) + t) * width, width);
+                Span<T> hGradient = stepGradient.Slice(b * width, width);
+                if (!Recurrent.IsKept(mask, b, t, steps))
+                {
+                    xGradient.Clear();
+                    hGradient.Clear();
+                    continue;
+                }
+
+                ReadOnlySpan<T> row = gates.Slice(b * width, width);
+                ReadOnlySpan<T> candidate = State(workspace.Cells, t, batch, units).Slice(b * units, units);
+                for (int j = 0; j < units; j++)
+                {
+                    T r = row[j];
+                    T z = row[units + j];
+                    T n = row[(2 * units) + j];
+                    T hPrevious = t > 0 ? workspace.Hidden[((((t - 1) * batch) + b) * units) + j] : T.Zero;
+                    T dhj = dh[(b * units) + j];
+                    T dnPre = dhj * (T.One - z) * (T.One - (n * n));
+                    T drPre = dnPre * candidate[j] * r * (T.One - r);
+                    T dzPre = dhj * (hPrevious - n) * z * (T.One - z);
+                    xGradient[j] = drPre;
+                    xGradient[units + j] = dzPre;
+                    xGradient[(2 * units) + j] = dnPre;
+                    hGradient[j] = drPre;
+                    hGradient[units + j] = dzPre;
+                    hGradient[(2 * units) + j] = dnPre * r;
+
+                    // What flows straight to h_prev through h = n + z (h_prev - n); the Gemm below adds the rest.
+                    dh[(b * units) + j] = dhj * z;
+                }
+            }
+
+            Recurrent.SumRows(stepGradient, biasHhGradient, width);
+            if (t > 0)
+            {
+                Gemm.MultiplyTransposedA(stepGradient, State(workspace.Hidden, t - 1, batch, units), weightHhGradient, width, units, batch, accumulate: true);
+                Gemm.Multiply(stepGradient, weightHh, dhNext, batch, units, width, accumulate: false);
+                TensorPrimitives.Add(dhNext, dh, dhNext);
+            }
+        }
+
+        Recurrent.SumRows(projectionGradient, biasIhGradient, width);
+        Gemm.MultiplyTransposedA(projectionGradient, x.Slice(0, batch * steps * inputs), weightIhGradient, width, inputs, batch * steps, accumulate: true);
+        if (!dx.IsEmpty)
+        {
+            Gemm.Multiply(projectionGradient, weightIh, dx.Slice(0, batch * steps * inputs), batch * steps, inputs, width, accumulate: false);
+        }
+    }
+
+    private static Span<T> State<T>(T[] states, int t, int batch, int units) => states.AsSpan(t * batch * units, batch * units);
+}

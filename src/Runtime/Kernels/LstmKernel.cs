@@ -1,0 +1,160 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace TypedNets.Kernels;
+
+/// <summary>
+/// A single-layer LSTM over a batch-first sequence, with PyTorch's gate order and parameter layout:
+/// <c>weight_ih [4H, in]</c>, <c>weight_hh [4H, H]</c>, <c>bias_ih [4H]</c>, <c>bias_hh [4H]</c>, gates <c>i, f, g, o</c>:
+/// <code>
+/// i = sigmoid(x W_ii^T + b_ii + h W_hi^T + b_hi)     f, o likewise
+/// g = tanh(x W_ig^T + b_ig + h W_hg^T + b_hg)
+/// c' = f c + i g,  h' = o tanh(c')
+/// </code>
+/// States start at zero. Where the mask is 0 (Keras' <c>mask_zero</c>), a step keeps the previous state and, in a
+/// returned sequence, outputs zeros.
+/// </summary>
+public static class LstmKernel
+{
+    private const int GateCount = 4;
+
+    /// <summary>Runs the sequence <c>x [batch, steps, inputs]</c> and writes <c>[batch, steps, units]</c> or the last state <c>[batch, units]</c>.</summary>
+    public static void Forward<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> weightIh, ReadOnlySpan<T> weightHh, ReadOnlySpan<T> biasIh, ReadOnlySpan<T> biasHh,
+        ReadOnlySpan<T> mask, RecurrentWorkspace<T> workspace, Span<T> output, int batch, int inputs, bool returnSequences)
+        where T : IFloatingPointIeee754<T>
+    {
+        int steps = workspace.Steps;
+        int units = workspace.Units;
+        int width = GateCount * units;
+        Span<T> projection = workspace.Projection.AsSpan(0, batch * steps * width);
+        Gemm.MultiplyTransposedB(x.Slice(0, batch * steps * inputs), weightIh, projection, batch * steps, width, inputs, accumulate: false);
+
+        for (int t = 0; t < steps; t++)
+        {
+            Span<T> gates = workspace.Gates.AsSpan(t * batch * width, batch * width);
+            for (int b = 0; b < batch; b++)
+            {
+                Span<T> row = gates.Slice(b * width, width);
+                TensorPrimitives.Add(projection.Slice(((b * steps) + t) * width, width), biasIh, row);
+                TensorPrimitives.Add(row, biasHh, row);
+            }
+
+            if (t > 0)
+            {
+                Gemm.MultiplyTransposedB(State(workspace.Hidden, t - 1, batch, units), weightHh, gates, batch, width, units, accumulate: true);
+            }
+
+            for (int b = 0; b < batch; b++)
+            {
+                Span<T> row = gates.Slice(b * width, width);
+                TensorPrimitives.Sigmoid(row.Slice(0, 2 * units), row.Slice(0, 2 * units));
+                TensorPrimitives.Tanh(row.Slice(2 * units, units), row.Slice(2 * units, units));
+                TensorPrimitives.Sigmoid(row.Slice(3 * units, units), row.Slice(3 * units, units));
+
+                Span<T> cell = State(workspace.Cells, t, batch, units).Slice(b * units, units);
+                Span<T> hidden = State(workspace.Hidden, t, batch, units).Slice(b * units, units);
+                bool kept = Recurrent.IsKept(mask, b, t, steps);
+                if (t == 0)
+                {
+                    cell.Clear();
+                    hidden.Clear();
+                }
+                else
+                {
+                    State(workspace.Cells, t - 1, batch, units).Slice(b * units, units).CopyTo(cell);
+                    State(workspace.Hidden, t - 1, batch, units).Slice(b * units, units).CopyTo(hidden);
+                }
+
+                if (kept)
+                {
+                    // c = f c_prev + i g;  h = o tanh(c)
+                    TensorPrimitives.Multiply(cell, row.Slice(units, units), cell);
+                    TensorPrimitives.MultiplyAdd(row.Slice(0, units), row.Slice(2 * units, units), cell, cell);
+                    TensorPrimitives.Tanh(cell, hidden);
+                    TensorPrimitives.Multiply(hidden, row.Slice(3 * units, units), hidden);
+                }
+            }
+        }
+
+        Recurrent.WriteOutput(workspace, mask, output, batch, returnSequences);
+    }
+
+    /// <summary>
+    /// Back-propagation through time: adds the gradients of all four parameter tensors and, when <paramref name="dx"/>
+    /// is not empty, writes the input gradient <c>[batch, steps, inputs]</c>.
+    /// </summary>
+    public static void Backward<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> weightIh, ReadOnlySpan<T> weightHh, ReadOnlySpan<T> mask, RecurrentWorkspace<T> workspace,
+        ReadOnlySpan<T> outputGradient, Span<T> weightIhGradient, Span<T> weightHhGradient, Span<T> biasIhGradient, Span<T> biasHhGradient,
+        Span<T> dx, int batch, int inputs, bool returnSequences)
+        where T : IFloatingPointIeee754<T>
+    {
+        int steps = workspace.Steps;
+        int units = workspace.Units;
+        int width = GateCount * units;
+        Span<T> projectionGradient = workspace.Projection.AsSpan(0, batch * steps * width);
+        Span<T> dh = workspace.HiddenGradient.AsSpan(0, batch * units);
+        Span<T> dhNext = workspace.NextHiddenGradient.AsSpan(0, batch * units);
+        Span<T> dcNext = workspace.NextCellGradient.AsSpan(0, batch * units);
+        Span<T> stepGradient = workspace.StepGradient.AsSpan(0, batch * width);
+        dhNext.Clear();
+        dcNext.Clear();
+
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            Recurrent.AddOutputGradient(dhNext, outputGradient, mask, dh, t, batch, steps, units, returnSequences);
+            ReadOnlySpan<T> gates = workspace.Gates.AsSpan(t * batch * width, batch * width);
+            for (int b = 0; b < batch; b++)
+            {
+                Span<T> gradientRow = stepGradient.Slice(b * width, width);
+                if (!Recurrent.IsKept(mask, b, t, steps))
+                {
+                    // The step passed its state through: dh and dc flow on to t - 1 unchanged.
+                    gradientRow.Clear();
+                    gradientRow.CopyTo(projectionGradient.Slice(((b * steps) + t) * width, width));
+                    continue;
+                }
+
+                ReadOnlySpan<T> row = gates.Slice(b * width, width);
+                ReadOnlySpan<T> cell = State(workspace.Cells, t, batch, units).Slice(b * units, units);
+                for (int j = 0; j < units; j++)
+                {
+                    T i = row[j];
+                    T f = row[units + j];
+                    T g = row[(2 * units) + j];
+                    T o = row[(3 * units) + j];
+                    T cPrevious = t > 0 ? workspace.Cells[((((t - 1) * batch) + b) * units) + j] : T.Zero;
+                    T tanhC = T.Tanh(cell[j]);
+                    T dhj = dh[(b * units) + j];
+                    T dc = dcNext[(b * units) + j] + (dhj * o * (T.One - (tanhC * tanhC)));
+                    gradientRow[j] = dc * g * i * (T.One - i);
+                    gradientRow[units + j] = dc * cPrevious * f * (T.One - f);
+                    gradientRow[(2 * units) + j] = dc * i * (T.One - (g * g));
+                    gradientRow[(3 * units) + j] = dhj * tanhC * o * (T.One - o);
+                    dcNext[(b * units) + j] = dc * f;
+                }
+
+                gradientRow.CopyTo(projectionGradient.Slice(((b * steps) + t) * width, width));
+            }
+
+            if (t > 0)
+            {
+                Gemm.MultiplyTransposedA(stepGradient, State(workspace.Hidden, t - 1, batch, units), weightHhGradient, width, units, batch, accumulate: true);
+                Gemm.Multiply(stepGradient, weightHh, dhNext, batch, units, width, accumulate: false);
+                Recurrent.CarryMaskedGradient(mask, dh, dhNext, t, batch, steps, units);
+            }
+        }
+
+        Recurrent.SumRows(projectionGradient, biasIhGradient, width);
+        Recurrent.SumRows(projectionGradient, biasHhGradient, width);
+        Gemm.MultiplyTransposedA(projectionGradient, x.Slice(0, batch * steps * inputs), weightIhGradient, width, inputs, batch * steps, accumulate: true);
+        if (!dx.IsEmpty)
+        {
+            Gemm.Multiply(projectionGradient, weightIh, dx.Slice(0, batch * steps * inputs), batch * steps, inputs, width, accumulate: false);
+        }
+    }
+
+    private static Span<T> State<T>(T[] states, int t, int batch, int units) => states.AsSpan(t * batch * units, batch * units);
+}

@@ -1,0 +1,88 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace TypedNets.Kernels;
+
+/// <summary>What LSTM and GRU share: masks, outputs, and the bookkeeping of back-propagation through time.</summary>
+internal static class Recurrent
+{
+    /// <summary>Whether step <paramref name="t"/> of sample <paramref name="b"/> is processed (no mask, or a mask of 1).</summary>
+    public static bool IsKept<T>(ReadOnlySpan<T> mask, int b, int t, int steps)
+        where T : IFloatingPointIeee754<T>
+        => mask.IsEmpty || mask[(b * steps) + t] != T.Zero;
+
+    /// <summary>Copies the hidden states to the batch-first output: every step (masked steps as zeros), or the last state.</summary>
+    public static void WriteOutput<T>(RecurrentWorkspace<T> workspace, ReadOnlySpan<T> mask, Span<T> output, int batch, bool returnSequences)
+        where T : IFloatingPointIeee754<T>
+    {
+        int steps = workspace.Steps;
+        int units = workspace.Units;
+        for (int b = 0; b < batch; b++)
+        {
+            if (!returnSequences)
+            {
+                workspace.Hidden.AsSpan((((steps - 1) * batch) + b) * units, units).CopyTo(output.Slice(b * units, units));
+                continue;
+            }
+
+            for (int t = 0; t < steps; t++)
+            {
+                Span<T> target = output.Slice(((b * steps) + t) * units, units);
+                if (IsKept(mask, b, t, steps))
+                {
+                    workspace.Hidden.AsSpan(((t * batch) + b) * units, units).CopyTo(target);
+                }
+                else
+                {
+                    target.Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary><c>dh = dhNext + dL/dh_t</c> from the layer's output gradient (every step, or only the last).</summary>
+    public static void AddOutputGradient<T>(
+        ReadOnlySpan<T> dhNext, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> mask, Span<T> dh, int t, int batch, int steps, int units, bool returnSequences)
+        where T : IFloatingPointIeee754<T>
+    {
+        dhNext.CopyTo(dh);
+        for (int b = 0; b < batch; b++)
+        {
+            if (returnSequences && IsKept(mask, b, t, steps))
+            {
+                Span<T> row = dh.Slice(b * units, units);
+                TensorPrimitives.Add(row, outputGradient.Slice(((b * steps) + t) * units, units), row);
+            }
+            else if (!returnSequences && t == steps - 1)
+            {
+                Span<T> row = dh.Slice(b * units, units);
+                TensorPrimitives.Add(row, outputGradient.Slice(b * units, units), row);
+            }
+        }
+    }
+
+    /// <summary>A masked step copied its state from the step before, so its whole gradient flows on: <c>dhNext += dh</c>.</summary>
+    public static void CarryMaskedGradient<T>(ReadOnlySpan<T> mask, ReadOnlySpan<T> dh, Span<T> dhNext, int t, int batch, int steps, int units)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int b = 0; b < batch; b++)
+        {
+            if (!IsKept(mask, b, t, steps))
+            {
+                Span<T> row = dhNext.Slice(b * units, units);
+                TensorPrimitives.Add(row, dh.Slice(b * units, units), row);
+            }
+        }
+    }
+
+    /// <summary><c>sum += the rows of matrix</c>, for bias gradients.</summary>
+    public static void SumRows<T>(ReadOnlySpan<T> matrix, Span<T> sum, int width)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int start = 0; start < matrix.Length; start += width)
+        {
+            TensorPrimitives.Add(sum, matrix.Slice(start, width), sum);
+        }
+    }
+}
