@@ -24,6 +24,18 @@ public static class Initializers
         where T : IFloatingPointIeee754<T>
         => Uniform(weight, Math.Sqrt(6.0 / (fanIn + fanOut)), ref random);
 
+    /// <summary>Fills <paramref name="values"/> from <c>N(0, 1)</c>, PyTorch's default for <c>nn.Embedding</c> (Box-Muller).</summary>
+    public static void StandardNormal<T>(Span<T> values, ref Xoshiro256 random)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            // 1 - u keeps the logarithm's argument in (0, 1].
+            double radius = Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble()));
+            values[i] = T.CreateTruncating(radius * Math.Cos(2.0 * Math.PI * random.NextDouble()));
+        }
+    }
+
     /// <summary>Fills <paramref name="values"/> from <c>U(-limit, limit)</c>.</summary>
     public static void Uniform<T>(Span<T> values, double limit, ref Xoshiro256 random)
         where T : IFloatingPointIeee754<T>

@@ -101,3 +101,121 @@ public sealed class FlattenLayer : Layer
     /// <inheritdoc/>
     public override string Kind => "Flatten";
 }
+
+/// <summary>An embedding: <see cref="Weight"/> <c>[vocabulary, dimension]</c>.</summary>
+public sealed class EmbeddingLayer : Layer
+{
+    /// <summary>Creates the description of an embedding; generated code calls this.</summary>
+    public EmbeddingLayer(string propertyName, string name, int[] inputShape, int[] outputShape, bool maskZero, ParameterTensor weight)
+        : base(propertyName, name, inputShape, outputShape, weight)
+    {
+        MaskZero = maskZero;
+        Weight = weight;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "Embedding";
+
+    /// <summary>Whether id 0 is padding that later layers skip.</summary>
+    public bool MaskZero { get; }
+
+    /// <summary>The table, <c>[vocabulary, dimension]</c>.</summary>
+    public ParameterTensor Weight { get; }
+
+    /// <summary>The number of distinct ids.</summary>
+    public int Vocabulary => Weight.Shape[0];
+
+    /// <summary>The length of each vector.</summary>
+    public int Dimension => Weight.Shape[1];
+}
+
+/// <summary>A recurrent layer (LSTM or GRU) with PyTorch's single-layer parameters.</summary>
+public abstract class RecurrentLayer : Layer
+{
+    /// <summary>Creates the description of a recurrent layer; generated code calls this.</summary>
+    protected RecurrentLayer(
+        string propertyName, string name, int[] inputShape, int[] outputShape, bool returnSequences,
+        ParameterTensor weightIh, ParameterTensor weightHh, ParameterTensor biasIh, ParameterTensor biasHh)
+        : base(propertyName, name, inputShape, outputShape, weightIh, weightHh, biasIh, biasHh)
+    {
+        ReturnSequences = returnSequences;
+        WeightIh = weightIh;
+        WeightHh = weightHh;
+        BiasIh = biasIh;
+        BiasHh = biasHh;
+    }
+
+    /// <summary>Whether the layer outputs every step's state rather than the last.</summary>
+    public bool ReturnSequences { get; }
+
+    /// <summary>The input weights, <c>[gates * units, inputs]</c> (<c>weight_ih_l0</c>).</summary>
+    public ParameterTensor WeightIh { get; }
+
+    /// <summary>The recurrent weights, <c>[gates * units, units]</c> (<c>weight_hh_l0</c>).</summary>
+    public ParameterTensor WeightHh { get; }
+
+    /// <summary>The input bias, <c>[gates * units]</c> (<c>bias_ih_l0</c>).</summary>
+    public ParameterTensor BiasIh { get; }
+
+    /// <summary>The recurrent bias, <c>[gates * units]</c> (<c>bias_hh_l0</c>).</summary>
+    public ParameterTensor BiasHh { get; }
+
+    /// <summary>The size of the hidden state.</summary>
+    public int Units => WeightHh.Shape[1];
+}
+
+/// <summary>A long short-term memory layer; gates <c>i, f, g, o</c>.</summary>
+public sealed class LstmLayer : RecurrentLayer
+{
+    /// <summary>Creates the description of an LSTM; generated code calls this.</summary>
+    public LstmLayer(
+        string propertyName, string name, int[] inputShape, int[] outputShape, bool returnSequences,
+        ParameterTensor weightIh, ParameterTensor weightHh, ParameterTensor biasIh, ParameterTensor biasHh)
+        : base(propertyName, name, inputShape, outputShape, returnSequences, weightIh, weightHh, biasIh, biasHh)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "LSTM";
+}
+
+/// <summary>A gated recurrent unit layer; gates <c>r, z, n</c>.</summary>
+public sealed class GruLayer : RecurrentLayer
+{
+    /// <summary>Creates the description of a GRU; generated code calls this.</summary>
+    public GruLayer(
+        string propertyName, string name, int[] inputShape, int[] outputShape, bool returnSequences,
+        ParameterTensor weightIh, ParameterTensor weightHh, ParameterTensor biasIh, ParameterTensor biasHh)
+        : base(propertyName, name, inputShape, outputShape, returnSequences, weightIh, weightHh, biasIh, biasHh)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "GRU";
+}
+
+/// <summary>The mean over the time axis; no parameters.</summary>
+public sealed class GlobalAveragePooling1DLayer : Layer
+{
+    /// <summary>Creates the description of the layer; generated code calls this.</summary>
+    public GlobalAveragePooling1DLayer(string propertyName, string name, int[] inputShape, int[] outputShape)
+        : base(propertyName, name, inputShape, outputShape)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "GlobalAveragePooling1D";
+}
+
+/// <summary>The maximum over the time axis; no parameters.</summary>
+public sealed class GlobalMaxPooling1DLayer : Layer
+{
+    /// <summary>Creates the description of the layer; generated code calls this.</summary>
+    public GlobalMaxPooling1DLayer(string propertyName, string name, int[] inputShape, int[] outputShape)
+        : base(propertyName, name, inputShape, outputShape)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "GlobalMaxPooling1D";
+}

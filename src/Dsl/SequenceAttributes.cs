@@ -1,0 +1,96 @@
+using System;
+
+namespace TypedNets;
+
+/// <summary>
+/// The input is a sequence of a fixed number of token ids per sample (Keras' <c>input_length</c>); the first
+/// layer must be an <see cref="EmbeddingAttribute"/>. Token ids travel as floats in the flat API (exact below 2^24).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class TokenInputAttribute : Attribute
+{
+    /// <summary>Declares token input of a fixed length.</summary>
+    /// <param name="length">The number of tokens per sample; positive. Pad or truncate texts to it.</param>
+    public TokenInputAttribute(int length) => Length = length;
+
+    /// <summary>The number of tokens per sample.</summary>
+    public int Length { get; }
+}
+
+/// <summary>
+/// Maps each token id to a learned vector, PyTorch's <c>nn.Embedding</c>: <c>[steps]</c> ids to <c>[steps, dimension]</c>,
+/// with a weight <c>[vocabulary, dimension]</c>. Declare the property as <c>EmbeddingLayer</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class EmbeddingAttribute : LayerAttribute
+{
+    /// <summary>Declares an embedding.</summary>
+    /// <param name="vocabulary">The number of distinct ids, 0 to vocabulary - 1; positive.</param>
+    /// <param name="dimension">The length of each vector; positive.</param>
+    public EmbeddingAttribute(int vocabulary, int dimension)
+    {
+        Vocabulary = vocabulary;
+        Dimension = dimension;
+    }
+
+    /// <summary>The number of distinct ids.</summary>
+    public int Vocabulary { get; }
+
+    /// <summary>The length of each vector.</summary>
+    public int Dimension { get; }
+
+    /// <summary>
+    /// Whether id 0 is padding, as Keras' <c>mask_zero</c>: recurrent layers then skip those steps (keeping their state)
+    /// and pooling layers leave them out.
+    /// </summary>
+    public bool MaskZero { get; set; }
+}
+
+/// <summary>
+/// A long short-term memory layer with PyTorch's gate order and <c>state_dict</c> layout (<c>weight_ih_l0 [4H, in]</c>,
+/// <c>weight_hh_l0 [4H, H]</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c>). Takes <c>[steps, features]</c>; gives the last state
+/// <c>[units]</c>, or every state <c>[steps, units]</c> with <see cref="ReturnSequences"/>. Declare the property as <c>LstmLayer</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class LstmAttribute : LayerAttribute
+{
+    /// <summary>Declares an LSTM.</summary>
+    /// <param name="units">The size of the hidden state; positive.</param>
+    public LstmAttribute(int units) => Units = units;
+
+    /// <summary>The size of the hidden state.</summary>
+    public int Units { get; }
+
+    /// <summary>Whether to output every step's state rather than the last.</summary>
+    public bool ReturnSequences { get; set; }
+}
+
+/// <summary>
+/// A gated recurrent unit layer with PyTorch's gate order and <c>state_dict</c> layout (<c>weight_ih_l0 [3H, in]</c>,
+/// <c>weight_hh_l0 [3H, H]</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c>). Declare the property as <c>GruLayer</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class GruAttribute : LayerAttribute
+{
+    /// <summary>Declares a GRU.</summary>
+    /// <param name="units">The size of the hidden state; positive.</param>
+    public GruAttribute(int units) => Units = units;
+
+    /// <summary>The size of the hidden state.</summary>
+    public int Units { get; }
+
+    /// <summary>Whether to output every step's state rather than the last.</summary>
+    public bool ReturnSequences { get; set; }
+}
+
+/// <summary>The mean over the time axis: <c>[steps, features]</c> to <c>[features]</c>. Declare the property as <c>GlobalAveragePooling1DLayer</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class GlobalAveragePooling1DAttribute : LayerAttribute
+{
+}
+
+/// <summary>The maximum over the time axis: <c>[steps, features]</c> to <c>[features]</c>. Declare the property as <c>GlobalMaxPooling1DLayer</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class GlobalMaxPooling1DAttribute : LayerAttribute
+{
+}
