@@ -22,7 +22,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MissingInput = Error(
         "TN0003",
         "Network has no [Input]",
-        "Network '{0}' has no [Input] attribute; declare the shape of one sample, for example [Input(10)] for ten features",
+        "Network '{0}' has no [Input] attribute; declare the shape of one sample, for example [Input(10)] for ten features, or [TokenInput(100)] for 100 token ids",
         "The generator infers every shape from the declared per-sample input shape.");
 
     public static readonly DiagnosticDescriptor InvalidInputShape = Error(
@@ -138,6 +138,24 @@ internal static class DiagnosticDescriptors
         "Layer property already implemented",
         "Layer '{0}' has an implementation of its own, but TypedNets implements layer properties; remove the implementing declaration and keep '{{ get; }}'",
         "The generator writes the getter of every layer property, so the user's code declares it only.");
+
+    public static readonly DiagnosticDescriptor NonPositiveSize = Error(
+        "TN0023",
+        "Layer needs a positive size",
+        "Layer '{0}' ({1}) declares {2} {3}; it must be at least 1",
+        "An embedding's vocabulary and dimension are table sizes and must be positive.");
+
+    public static readonly DiagnosticDescriptor TwoInputs = Error(
+        "TN0024",
+        "Both [Input] and [TokenInput]",
+        "Network '{0}' declares both [Input] and [TokenInput]; keep [TokenInput(length)] for token ids, or [Input(...)] for float features",
+        "A network has one input: float features or token ids.");
+
+    public static readonly DiagnosticDescriptor TokensWithoutEmbedding = Error(
+        "TN0025",
+        "Token input without an Embedding",
+        "Network '{0}' takes token ids ({1}) but its first layer '{2}' is {3}; start with an [Embedding(vocabulary, dimension)] layer",
+        "Token ids are indices, not features: an Embedding turns them into vectors that the other layers can take.");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",

@@ -21,6 +21,7 @@ public sealed partial class NetworkGenerator
         private const string Span = "global::System.Span";
         private const string ReadOnlySpan = "global::System.ReadOnlySpan";
         private const string Kernels = "global::TypedNets.Kernels";
+        private const string IntViewMethod = "private static global::System.Span<int> View(int[] buffer, int start, int length) => new(buffer, start, length);";
 
         private readonly NetworkModel _model;
         private readonly SourceWriter _writer = new();
@@ -134,8 +135,8 @@ public sealed partial class NetworkGenerator
             using (_writer.Block($"partial class {Identifier(name)} : global::TypedNets.INetwork"))
             {
                 EmitConstants();
-                EmitValueType("Sample", "One input sample", _model.InputShape, withArgMax: false);
-                EmitValueType("Prediction", "One output of the network", _model.OutputShape, withArgMax: true);
+                EmitValueType("Sample", _model.TokenInput ? "One input sample of token ids" : "One input sample", _model.InputShape, SampleElement, withArgMax: false);
+                EmitValueType("Prediction", "One output of the network", _model.OutputShape, "float", withArgMax: true);
                 EmitFields();
                 EmitConstructor();
                 EmitLayerProperties();
@@ -168,25 +169,25 @@ public sealed partial class NetworkGenerator
                 """);
         }
 
-        private void EmitValueType(string typeName, string description, EquatableArray<int> shape, bool withArgMax)
+        private void EmitValueType(string typeName, string description, EquatableArray<int> shape, string element, bool withArgMax)
         {
             string size = Invariant(ShapeMath.Size(shape));
             string shapeText = ShapeMath.Format(shape);
             _writer.WriteBlock($$"""
-                /// <summary>{{description}}: {{size}} floats, shape {{shapeText}}, row-major. Index it like an array.</summary>
+                /// <summary>{{description}}: {{size}} {{element}}s, shape {{shapeText}}, row-major. Index it like an array.</summary>
                 [global::System.Runtime.CompilerServices.InlineArray({{size}})]
                 public struct {{typeName}}
                 {
-                    private float _element;
+                    private {{element}} _element;
 
                     /// <summary>Copies exactly {{size}} values into a new <see cref="{{typeName}}"/>.</summary>
-                    /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold {{size}} floats.</exception>
-                    public static {{typeName}} From({{ReadOnlySpan}}<float> values)
+                    /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold {{size}} {{element}}s.</exception>
+                    public static {{typeName}} From({{ReadOnlySpan}}<{{element}}> values)
                     {
                         if (values.Length != {{size}})
                         {
                             throw new global::System.ArgumentException(
-                                $"{{_model.DisplayName}}.{{typeName}} holds {{size}} floats (shape {{shapeText}}), but {values.Length} were given.", nameof(values));
+                                $"{{_model.DisplayName}}.{{typeName}} holds {{size}} {{element}}s (shape {{shapeText}}), but {values.Length} were given.", nameof(values));
                         }
 
                         {{typeName}} value = default;
@@ -216,6 +217,11 @@ public sealed partial class NetworkGenerator
         {
             _writer.WriteLine("private readonly Engine<float> _engine;");
             _writer.WriteLine("private readonly global::TypedNets.Layer[] _layers;");
+            if (_model.TokenInput)
+            {
+                _writer.WriteLine("private readonly float[] _tokenScratch;");
+            }
+
             foreach (LayerModel layer in _model.Layers)
             {
                 _writer.WriteLine($"private readonly global::TypedNets.{LayerTypeName(layer)} {GeneratedNames.LayerField(layer.PropertyName)};");
@@ -234,6 +240,11 @@ public sealed partial class NetworkGenerator
                 {
                     _engine = new Engine<float>(maxBatch, seed);
                 """);
+            if (_model.TokenInput)
+            {
+                _writer.WriteLine("    _tokenScratch = new float[maxBatch * InputSize];");
+            }
+
             using (Indent())
             {
                 foreach (LayerModel layer in _model.Layers)
@@ -251,27 +262,34 @@ public sealed partial class NetworkGenerator
         private void EmitLayerConstruction(LayerModel layer)
         {
             string field = GeneratedNames.LayerField(layer.PropertyName);
-            string common = $"\"{layer.PropertyName}\", \"{layer.ModuleName}\", {IntArray(layer.InputShape)}";
-            switch (layer.Kind)
+            string common = $"\"{layer.PropertyName}\", \"{layer.ModuleName}\", {IntArray(layer.InputShape)}, {IntArray(layer.OutputShape)}";
+            string[] tensors = layer.Tensors
+                .Select(tensor => $"new global::TypedNets.ParameterTensor(\"{layer.ModuleName}.{tensor.Name}\", _engine.Parameters, _engine.Gradients, {Invariant(tensor.Offset)}, {string.Join(", ", tensor.Shape.Select(Invariant))})")
+                .ToArray();
+            string? options = layer.Kind switch
             {
-                case LayerKind.Dense:
-                    _writer.WriteLine($"{field} = new global::TypedNets.DenseLayer(");
-                    using (Indent())
-                    {
-                        _writer.WriteLine($"{common}, {IntArray(layer.OutputShape)}, global::TypedNets.Activation.{layer.Activation},");
-                        _writer.WriteLine($"new global::TypedNets.ParameterTensor(\"{layer.ModuleName}.weight\", _engine.Parameters, _engine.Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units)}, {Invariant(layer.InputSize)}),");
-                        _writer.WriteLine($"new global::TypedNets.ParameterTensor(\"{layer.ModuleName}.bias\", _engine.Parameters, _engine.Gradients, {Invariant(layer.BiasOffset)}, {Invariant(layer.Units)}));");
-                    }
+                LayerKind.Dense => $"global::TypedNets.Activation.{layer.Activation}",
+                LayerKind.Dropout => DoubleLiteral(layer.Rate),
+                LayerKind.Embedding => layer.MaskZero ? "maskZero: true" : "maskZero: false",
+                LayerKind.Lstm or LayerKind.Gru => layer.ReturnSequences ? "returnSequences: true" : "returnSequences: false",
+                _ => null,
+            };
 
-                    break;
+            string arguments = options is null ? common : $"{common}, {options}";
+            if (tensors.Length == 0)
+            {
+                _writer.WriteLine($"{field} = new global::TypedNets.{LayerTypeName(layer)}({arguments});");
+                return;
+            }
 
-                case LayerKind.Dropout:
-                    _writer.WriteLine($"{field} = new global::TypedNets.DropoutLayer({common}, {DoubleLiteral(layer.Rate)});");
-                    break;
-
-                case LayerKind.Flatten:
-                    _writer.WriteLine($"{field} = new global::TypedNets.FlattenLayer({common}, {IntArray(layer.OutputShape)});");
-                    break;
+            _writer.WriteLine($"{field} = new global::TypedNets.{LayerTypeName(layer)}(");
+            using (Indent())
+            {
+                _writer.WriteLine($"{arguments},");
+                for (int i = 0; i < tensors.Length; i++)
+                {
+                    _writer.WriteLine(tensors[i] + (i == tensors.Length - 1 ? ");" : ","));
+                }
             }
         }
 
@@ -308,8 +326,8 @@ public sealed partial class NetworkGenerator
                 /// <summary>Predicts one sample in inference mode. Allocates nothing.</summary>
                 public Prediction Predict(in Sample sample)
                 {
-                    {{ReadOnlySpan}}<float> input = sample;
-                    return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(_engine.Forward(input, training: false))[0];
+                    {{ReadOnlySpan}}<{{SampleElement}}> input = sample;
+                    return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(_engine.Forward({{EngineInput("input")}}, training: false))[0];
                 }
 
                 /// <summary>Predicts every sample in inference mode, in batches of at most <see cref="MaxBatch"/>.</summary>
@@ -330,7 +348,7 @@ public sealed partial class NetworkGenerator
                 /// </summary>
                 public {{ReadOnlySpan}}<Prediction> Forward({{ReadOnlySpan}}<Sample> batch, bool training = false)
                     => global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(
-                        _engine.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, float>(batch), training));
+                        _engine.Forward({{EngineInput($"global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, {SampleElement}>(batch)")}}, training));
 
                 /// <summary>The forward pass on flattened samples, <c>batch * InputSize</c> floats.</summary>
                 public {{ReadOnlySpan}}<float> Forward({{ReadOnlySpan}}<float> input, bool training = false) => _engine.Forward(input, training);
@@ -340,10 +358,7 @@ public sealed partial class NetworkGenerator
                 /// parameter's gradient into <see cref="Gradients"/> and, when <paramref name="inputGradient"/> is not
                 /// empty, writes the gradient with respect to the input there.
                 /// </summary>
-                public void Backward({{ReadOnlySpan}}<Prediction> outputGradient, {{Span}}<Sample> inputGradient = default)
-                    => _engine.Backward(
-                        global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(outputGradient),
-                        global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, float>(inputGradient));
+                {{TypedBackward()}}
 
                 /// <summary>The backward pass on flattened gradients.</summary>
                 public void Backward({{ReadOnlySpan}}<float> outputGradient, {{Span}}<float> inputGradient = default)
@@ -411,23 +426,16 @@ public sealed partial class NetworkGenerator
                 """);
             using (Indent())
             {
+                if (UsesSequenceMask())
+                {
+                    _writer.WriteLine("private readonly T[] _sequenceMask;");
+                }
+
                 for (int i = 0; i < layers.Count; i++)
                 {
-                    LayerModel layer = layers[i];
-                    string camel = GeneratedNames.CamelCase(layer.PropertyName);
-                    if (layer.KeepsPreActivation(isOutput: i == layers.Count - 1))
+                    foreach ((string type, string field, _) in LayerBuffers(layers[i], isOutput: i == layers.Count - 1))
                     {
-                        _writer.WriteLine($"private readonly T[] _{camel}PreActivation;");
-                    }
-
-                    if (layer.Kind == LayerKind.Dropout)
-                    {
-                        _writer.WriteLine($"private readonly T[] _{camel}Mask;");
-                    }
-
-                    if (layer.MovesData)
-                    {
-                        _writer.WriteLine($"private readonly T[] {outputBuffers[i]};");
+                        _writer.WriteLine($"private readonly {type} {field};");
                     }
                 }
 
@@ -451,24 +459,16 @@ public sealed partial class NetworkGenerator
                     """);
                 using (Indent())
                 {
+                    if (UsesSequenceMask())
+                    {
+                        _writer.WriteLine($"_sequenceMask = new T[maxBatch * {Invariant(_model.InputSize)}];");
+                    }
+
                     for (int i = 0; i < layers.Count; i++)
                     {
-                        LayerModel layer = layers[i];
-                        string camel = GeneratedNames.CamelCase(layer.PropertyName);
-                        string size = Invariant(layer.OutputSize);
-                        if (layer.KeepsPreActivation(isOutput: i == layers.Count - 1))
+                        foreach ((_, string field, string initializer) in LayerBuffers(layers[i], isOutput: i == layers.Count - 1))
                         {
-                            _writer.WriteLine($"_{camel}PreActivation = new T[maxBatch * {size}];");
-                        }
-
-                        if (layer.Kind == LayerKind.Dropout)
-                        {
-                            _writer.WriteLine($"_{camel}Mask = new T[maxBatch * {size}];");
-                        }
-
-                        if (layer.MovesData)
-                        {
-                            _writer.WriteLine($"_{camel}Output = new T[maxBatch * {size}];");
+                            _writer.WriteLine($"{field} = {initializer};");
                         }
                     }
 
@@ -508,20 +508,80 @@ public sealed partial class NetworkGenerator
                     /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
                     public void ReseedDropout(ulong seed) => _dropoutRandom = global::TypedNets.Xoshiro256.ForStream(seed, 1);
 
-                    private static {{Span}}<T> View(T[] buffer, int start, int length) => new(buffer, start, length);
+                    private static {{Span}}<T> View(T[] buffer, int start, int length) => new(buffer, start, length);{{(_model.Layers.Any(layer => layer.Kind == LayerKind.GlobalMaxPooling1D) ? "\n\n" + IntViewMethod : "")}}
                     """);
 
+                bool[] maskReaches = MaskReachesInput();
                 for (int i = 0; i < layers.Count; i++)
                 {
                     if (layers[i].MovesData)
                     {
                         _writer.WriteLine();
-                        EmitLayerMethods(layers[i], inputBuffers[i], outputBuffers[i], isOutput: i == layers.Count - 1);
+                        EmitLayerMethods(layers[i], inputBuffers[i], outputBuffers[i], isOutput: i == layers.Count - 1, maskReaches[i]);
                     }
                 }
             }
 
             _writer.WriteLine("}");
+        }
+
+        /// <summary>The engine's buffers for one layer: type, field name and initializer.</summary>
+        private static List<(string Type, string Field, string Initializer)> LayerBuffers(LayerModel layer, bool isOutput)
+        {
+            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string size = Invariant(layer.OutputSize);
+            var buffers = new List<(string, string, string)>();
+            if (layer.KeepsPreActivation(isOutput))
+            {
+                buffers.Add(("T[]", $"_{camel}PreActivation", $"new T[maxBatch * {size}]"));
+            }
+
+            switch (layer.Kind)
+            {
+                case LayerKind.Dropout:
+                    buffers.Add(("T[]", $"_{camel}Mask", $"new T[maxBatch * {size}]"));
+                    break;
+                case LayerKind.Lstm or LayerKind.Gru:
+                    buffers.Add((
+                        $"{Kernels}.RecurrentWorkspace<T>",
+                        $"_{camel}Workspace",
+                        $"new {Kernels}.RecurrentWorkspace<T>(maxBatch, {Invariant(layer.Steps)}, {Invariant(layer.Units)}, {Invariant(layer.GateCount)})"));
+                    break;
+                case LayerKind.GlobalMaxPooling1D:
+                    buffers.Add(("int[]", $"_{camel}ArgMax", $"new int[maxBatch * {size}]"));
+                    break;
+            }
+
+            if (layer.MovesData)
+            {
+                buffers.Add(("T[]", $"_{camel}Output", $"new T[maxBatch * {size}]"));
+            }
+
+            return buffers;
+        }
+
+        private bool UsesSequenceMask() => _model.Layers.Any(layer => layer.Kind == LayerKind.Embedding && layer.MaskZero);
+
+        /// <summary>For each layer, whether a padding mask reaches its input: it starts at an Embedding with MaskZero and
+        /// follows the time axis until a layer removes it (pooling, a recurrent layer's last state, Flatten).</summary>
+        private bool[] MaskReachesInput()
+        {
+            bool[] reaches = new bool[_model.Layers.Length];
+            bool active = false;
+            for (int i = 0; i < reaches.Length; i++)
+            {
+                LayerModel layer = _model.Layers[i];
+                reaches[i] = active;
+                active = layer.Kind switch
+                {
+                    LayerKind.Embedding => layer.MaskZero,
+                    LayerKind.Lstm or LayerKind.Gru => active && layer.ReturnSequences,
+                    LayerKind.Dense or LayerKind.Dropout => active && layer.OutputShape.Length == 2,
+                    _ => false,
+                };
+            }
+
+            return reaches;
         }
 
         private void EmitInitialize(List<LayerModel> layers)
@@ -530,14 +590,30 @@ public sealed partial class NetworkGenerator
             using (_writer.Block("public void Initialize(ulong seed)"))
             {
                 _writer.WriteLine("global::TypedNets.Xoshiro256 random = global::TypedNets.Xoshiro256.ForStream(seed, 0);");
-                foreach (LayerModel layer in layers.Where(layer => layer.Kind == LayerKind.Dense))
+                foreach (LayerModel layer in layers.Where(layer => layer.ParameterCount > 0))
                 {
-                    string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-                    bool he = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU;
-                    _writer.WriteLine(he
-                        ? $"global::TypedNets.Initializers.HeUniform<T>({weight}, fanIn: {Invariant(layer.InputSize)}, ref random);"
-                        : $"global::TypedNets.Initializers.GlorotUniform<T>({weight}, fanIn: {Invariant(layer.InputSize)}, fanOut: {Invariant(layer.Units)}, ref random);");
-                    _writer.WriteLine($"View(Parameters, {Invariant(layer.BiasOffset)}, {Invariant(layer.Units)}).Clear();");
+                    string all = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
+                    switch (layer.Kind)
+                    {
+                        case LayerKind.Dense:
+                            string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+                            bool he = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU;
+                            _writer.WriteLine(he
+                                ? $"global::TypedNets.Initializers.HeUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, ref random);"
+                                : $"global::TypedNets.Initializers.GlorotUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, fanOut: {Invariant(layer.Units)}, ref random);");
+                            _writer.WriteLine($"View(Parameters, {Invariant(layer.BiasOffset)}, {Invariant(layer.Units)}).Clear();");
+                            break;
+
+                        case LayerKind.Embedding:
+                            _writer.WriteLine($"// {layer.ModuleName}: N(0, 1), as PyTorch's nn.Embedding.");
+                            _writer.WriteLine($"global::TypedNets.Initializers.StandardNormal<T>({all}, ref random);");
+                            break;
+
+                        case LayerKind.Lstm or LayerKind.Gru:
+                            _writer.WriteLine($"// {layer.ModuleName}: every weight and bias from U(-1/sqrt(units), 1/sqrt(units)), as PyTorch.");
+                            _writer.WriteLine($"global::TypedNets.Initializers.Uniform<T>({all}, {DoubleLiteral(1.0 / Math.Sqrt(layer.Units))}, ref random);");
+                            break;
+                    }
                 }
             }
 
@@ -581,6 +657,12 @@ public sealed partial class NetworkGenerator
                 : "default";
             string outputActivation = outputDense is null ? "null" : $"global::TypedNets.Activation.{outputDense.Activation}";
 
+            // Losses read the last axis: the classes of a classifier, or the units of each step of a sequence.
+            string lossWidth = Invariant(_model.OutputShape.Length == 0 ? 1 : _model.OutputShape[_model.OutputShape.Length - 1]);
+            string inputGradientGuard = _model.TokenInput
+                ? "global::TypedNets.NetworkGuard.NoTokenGradient(NetworkName, inputGradient.Length);"
+                : "global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);";
+
             _writer.WriteBlock($$"""
                 /// <summary>
                 /// Back-propagates <paramref name="outputGradient"/> through the last forward pass, adding into
@@ -590,7 +672,7 @@ public sealed partial class NetworkGenerator
                 {
                     int batch = _batch;
                     global::TypedNets.NetworkGuard.OutputGradient(NetworkName, outputGradient.Length, batch, OutputSize);
-                    global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
+                    {{inputGradientGuard}}
                     outputGradient.CopyTo(_gradientA);
                     BackPropagate(batch, outputGradientIsPreActivation: false, inputGradient);
                 }
@@ -601,7 +683,7 @@ public sealed partial class NetworkGenerator
                     int batch = _batch;
                     global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
                     return {{Kernels}}.LossKernel.Compute<T>(
-                        loss, {{outputActivation}}, View({{output}}, 0, batch * OutputSize), {{preActivation}}, target, default, OutputSize, out _);
+                        loss, {{outputActivation}}, View({{output}}, 0, batch * OutputSize), {{preActivation}}, target, default, {{lossWidth}}, out _);
                 }
 
                 /// <summary>
@@ -613,10 +695,10 @@ public sealed partial class NetworkGenerator
                 {
                     int batch = _batch;
                     global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
-                    global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
+                    {{inputGradientGuard}}
                     T value = {{Kernels}}.LossKernel.Compute<T>(
                         loss, {{outputActivation}}, View({{output}}, 0, batch * OutputSize), {{preActivation}}, target,
-                        View(_gradientA, 0, batch * OutputSize), OutputSize, out bool gradientIsPreActivation);
+                        View(_gradientA, 0, batch * OutputSize), {{lossWidth}}, out bool gradientIsPreActivation);
                     BackPropagate(batch, gradientIsPreActivation, inputGradient);
                     return value;
                 }
@@ -683,18 +765,31 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine();
         }
 
-        private void EmitLayerMethods(LayerModel layer, string input, string output, bool isOutput)
+        private void EmitLayerMethods(LayerModel layer, string input, string output, bool isOutput, bool masked)
         {
             string n = Invariant(layer.OutputSize);
             string m = Invariant(layer.InputSize);
+            string mask = masked ? $"View(_sequenceMask, 0, batch * {Invariant(layer.Steps)})" : "default";
             switch (layer.Kind)
             {
                 case LayerKind.Dense:
-                    EmitDense(layer, input, output, m, n, isOutput);
+                    EmitDense(layer, input, output, Invariant(layer.InputFeatures), Invariant(layer.Units), isOutput);
+                    break;
+
+                case LayerKind.Embedding:
+                    EmitEmbedding(layer, output);
+                    break;
+
+                case LayerKind.Lstm or LayerKind.Gru:
+                    EmitRecurrent(layer, input, output, mask);
+                    break;
+
+                case LayerKind.GlobalAveragePooling1D or LayerKind.GlobalMaxPooling1D:
+                    EmitPooling(layer, input, output, mask);
                     break;
 
                 case LayerKind.Dropout:
-                    string mask = $"_{GeneratedNames.CamelCase(layer.PropertyName)}Mask";
+                    string dropMask = $"_{GeneratedNames.CamelCase(layer.PropertyName)}Mask";
                     _writer.WriteBlock($$"""
                         // {{layer.ModuleName}}: Dropout({{DoubleLiteral(layer.Rate).TrimEnd('d')}}) on {{ShapeMath.Format(layer.InputShape)}}.
                         private void {{layer.PropertyName}}Forward(int batch, bool training)
@@ -703,7 +798,7 @@ public sealed partial class NetworkGenerator
                             {{Span}}<T> y = View({{output}}, 0, batch * {{n}});
                             if (training)
                             {
-                                {{Kernels}}.DropoutKernel.Forward<T>(x, y, View({{mask}}, 0, batch * {{n}}), {{DoubleLiteral(layer.Rate)}}, ref _dropoutRandom);
+                                {{Kernels}}.DropoutKernel.Forward<T>(x, y, View({{dropMask}}, 0, batch * {{n}}), {{DoubleLiteral(layer.Rate)}}, ref _dropoutRandom);
                             }
                             else
                             {
@@ -720,7 +815,7 @@ public sealed partial class NetworkGenerator
 
                             if (_training)
                             {
-                                {{Kernels}}.DropoutKernel.Backward<T>(View({{mask}}, 0, batch * {{n}}), dy.Slice(0, batch * {{n}}), dx.Slice(0, batch * {{n}}));
+                                {{Kernels}}.DropoutKernel.Backward<T>(View({{dropMask}}, 0, batch * {{n}}), dy.Slice(0, batch * {{n}}), dx.Slice(0, batch * {{n}}));
                             }
                             else
                             {
@@ -735,20 +830,23 @@ public sealed partial class NetworkGenerator
         private void EmitDense(LayerModel layer, string input, string output, string m, string n, bool isOutput)
         {
             string camel = GeneratedNames.CamelCase(layer.PropertyName);
+
+            // On a sequence, a dense layer runs once per step: its rows are batch x steps.
+            string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
             string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
             string bias = $"View(Parameters, {Invariant(layer.BiasOffset)}, {n})";
             string weightGradient = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
             string biasGradient = $"View(Gradients, {Invariant(layer.BiasOffset)}, {n})";
             bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
-            string affineTarget = keepsPreActivation ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
+            string affineTarget = keepsPreActivation ? $"View(_{camel}PreActivation, 0, {rows} * {n})" : "y";
             bool fusable = isOutput && layer.Activation != ActivationKind.Identity;
 
             _writer.WriteLine($"// {layer.ModuleName}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation};");
             _writer.WriteLine($"// weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, bias [{n}] at {Invariant(layer.BiasOffset)}.");
             using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
             {
-                _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
-                _writer.WriteLine($"{Kernels}.DenseKernel.Forward<T>(View({input}, 0, batch * {m}), {weight}, {bias}, {affineTarget}, batch, {m}, {n});");
+                _writer.WriteLine($"{Span}<T> y = View({output}, 0, {rows} * {n});");
+                _writer.WriteLine($"{Kernels}.DenseKernel.Forward<T>(View({input}, 0, {rows} * {m}), {weight}, {bias}, {affineTarget}, {rows}, {m}, {n});");
                 if (keepsPreActivation && layer.Activation != ActivationKind.GELU)
                 {
                     _writer.WriteLine($"{affineTarget}.CopyTo(y);");
@@ -781,8 +879,8 @@ public sealed partial class NetworkGenerator
 
             using (_writer.Block(signature))
             {
-                _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {n});");
-                string saved = $"View({output}, 0, batch * {n})";
+                _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, {rows} * {n});");
+                string saved = $"View({output}, 0, {rows} * {n})";
                 string? activationBackward = layer.Activation switch
                 {
                     ActivationKind.ReLU => $"{Kernels}.Activations.ReLUBackward<T>({saved}, dz);",
@@ -790,7 +888,7 @@ public sealed partial class NetworkGenerator
                     ActivationKind.Sigmoid => $"{Kernels}.Activations.SigmoidBackward<T>({saved}, dz);",
                     ActivationKind.Tanh => $"{Kernels}.Activations.TanhBackward<T>({saved}, dz);",
                     ActivationKind.Softmax => $"{Kernels}.Activations.SoftmaxBackward<T>({saved}, dz, {n});",
-                    ActivationKind.GELU => $"{Kernels}.Activations.GeluBackward<T>(View(_{camel}PreActivation, 0, batch * {n}), dz);",
+                    ActivationKind.GELU => $"{Kernels}.Activations.GeluBackward<T>(View(_{camel}PreActivation, 0, {rows} * {n}), dz);",
                     _ => null,
                 };
                 if (activationBackward is not null && fusable)
@@ -810,11 +908,28 @@ public sealed partial class NetworkGenerator
                 _writer.WriteLine($"{Kernels}.DenseKernel.Backward<T>(");
                 using (Indent())
                 {
-                    _writer.WriteLine($"View({input}, 0, batch * {m}), {weight}, dz,");
+                    _writer.WriteLine($"View({input}, 0, {rows} * {m}), {weight}, dz,");
                     _writer.WriteLine($"{weightGradient}, {biasGradient},");
-                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {m}), batch, {m}, {n});");
+                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, {rows} * {m}), {rows}, {m}, {n});");
                 }
             }
+        }
+
+        /// <summary>The element of <c>Sample</c>: token ids are ints, everything else floats.</summary>
+        private string SampleElement => _model.TokenInput ? "int" : "float";
+
+        /// <summary>What the float engine takes for a span of sample elements: token ids are converted into a scratch buffer.</summary>
+        private string EngineInput(string samples)
+            => _model.TokenInput ? $"global::TypedNets.TokenIds.ToFloats({samples}, _tokenScratch, MaxBatch)" : samples;
+
+        private string TypedBackward()
+        {
+            const string Cast = "global::System.Runtime.InteropServices.MemoryMarshal.Cast";
+            return _model.TokenInput
+                ? $"public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient)\n" +
+                  $"    => _engine.Backward({Cast}<Prediction, float>(outputGradient), default);"
+                : $"public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient, global::System.Span<Sample> inputGradient = default)\n" +
+                  $"    => _engine.Backward({Cast}<Prediction, float>(outputGradient), {Cast}<Sample, float>(inputGradient));";
         }
 
         private string DeclaredLossExpression()
@@ -822,12 +937,104 @@ public sealed partial class NetworkGenerator
                 ? "null"
                 : $"new global::TypedNets.LossFunction(global::TypedNets.LossKind.{_model.Loss.Kind}, {DoubleLiteral(_model.Loss.Delta)})";
 
+        private void EmitEmbedding(LayerModel layer, string output)
+        {
+            string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
+            string weightGradient = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
+            string tokens = $"View(_input, 0, batch * {Invariant(layer.InputSize)})";
+            string vocabulary = Invariant(layer.Vocabulary);
+            string dimension = Invariant(layer.Units);
+            _writer.WriteLine($"// {layer.ModuleName}: Embedding of {vocabulary} ids into {dimension} dimensions; weight [{vocabulary}, {dimension}] at {Invariant(layer.ParameterOffset)}.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            {
+                _writer.WriteLine($"{Kernels}.EmbeddingKernel.Forward<T>({tokens}, {weight}, View({output}, 0, batch * {Invariant(layer.OutputSize)}), {vocabulary}, {dimension});");
+                if (layer.MaskZero)
+                {
+                    _writer.WriteLine($"{Kernels}.EmbeddingKernel.Mask<T>({tokens}, View(_sequenceMask, 0, batch * {Invariant(layer.InputSize)}));");
+                }
+            }
+
+            _writer.WriteLine();
+            _writer.WriteLine("// Token ids have no gradient: dx is never written.");
+            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            {
+                _writer.WriteLine($"{Kernels}.EmbeddingKernel.Backward<T>({tokens}, dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {weightGradient}, {vocabulary}, {dimension});");
+            }
+        }
+
+        private void EmitRecurrent(LayerModel layer, string input, string output, string mask)
+        {
+            string kernel = layer.Kind == LayerKind.Lstm ? "LstmKernel" : "GruKernel";
+            string workspace = $"_{GeneratedNames.CamelCase(layer.PropertyName)}Workspace";
+            EquatableArray<TensorModel> tensors = layer.Tensors;
+            string Parameter(int index) => $"View(Parameters, {Invariant(tensors[index].Offset)}, {Invariant(tensors[index].Length)})";
+            string Gradient(int index) => $"View(Gradients, {Invariant(tensors[index].Offset)}, {Invariant(tensors[index].Length)})";
+            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
+            string features = Invariant(layer.InputFeatures);
+            string sequences = layer.ReturnSequences ? "true" : "false";
+
+            _writer.WriteLine(
+                $"// {layer.ModuleName}: {ShapeInference.KindName(layer.Kind)}({Invariant(layer.Units)}) {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}; " +
+                $"weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 from {Invariant(layer.ParameterOffset)}.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            {
+                _writer.WriteLine($"{Kernels}.{kernel}.Forward<T>(");
+                using (Indent())
+                {
+                    _writer.WriteLine($"{x}, {Parameter(0)}, {Parameter(1)}, {Parameter(2)}, {Parameter(3)},");
+                    _writer.WriteLine($"{mask}, {workspace}, View({output}, 0, batch * {Invariant(layer.OutputSize)}), batch, {features}, returnSequences: {sequences});");
+                }
+            }
+
+            _writer.WriteLine();
+            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            {
+                _writer.WriteLine($"{Kernels}.{kernel}.Backward<T>(");
+                using (Indent())
+                {
+                    _writer.WriteLine($"{x}, {Parameter(0)}, {Parameter(1)}, {mask}, {workspace},");
+                    _writer.WriteLine($"dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {Gradient(0)}, {Gradient(1)}, {Gradient(2)}, {Gradient(3)},");
+                    _writer.WriteLine($"dx, batch, {features}, returnSequences: {sequences});");
+                }
+            }
+        }
+
+        private void EmitPooling(LayerModel layer, string input, string output, string mask)
+        {
+            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
+            string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
+            string sizes = $"batch, {Invariant(layer.Steps)}, {Invariant(layer.InputFeatures)}";
+            bool average = layer.Kind == LayerKind.GlobalAveragePooling1D;
+            string argMax = $"View(_{GeneratedNames.CamelCase(layer.PropertyName)}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
+            _writer.WriteLine($"// {layer.ModuleName}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            {
+                _writer.WriteLine(average
+                    ? $"{Kernels}.PoolingKernel.AverageForward<T>({x}, {mask}, {y}, {sizes});"
+                    : $"{Kernels}.PoolingKernel.MaxForward<T>({x}, {mask}, {y}, {argMax}, {sizes});");
+            }
+
+            _writer.WriteLine();
+            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            {
+                using (_writer.Block("if (dx.IsEmpty)"))
+                {
+                    _writer.WriteLine("return;");
+                }
+
+                _writer.WriteLine();
+                _writer.WriteLine(average
+                    ? $"{Kernels}.PoolingKernel.AverageBackward<T>(dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {mask}, dx, {sizes});"
+                    : $"{Kernels}.PoolingKernel.MaxBackward<T>(dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {argMax}, dx, {sizes});");
+            }
+        }
+
         private string SummaryText()
         {
             var rows = new List<(string Layer, string Shape, string Parameters)>();
             foreach (LayerModel layer in _model.Layers)
             {
-                rows.Add(($"{layer.ModuleName} ({layer.Kind})", "(None, " + string.Join(", ", layer.OutputShape.Select(Invariant)) + ")", Invariant(layer.ParameterCount)));
+                rows.Add(($"{layer.ModuleName} ({ShapeInference.KindName(layer.Kind)})", "(None, " + string.Join(", ", layer.OutputShape.Select(Invariant)) + ")", Invariant(layer.ParameterCount)));
             }
 
             int layerWidth = Math.Max(28, rows.Select(row => row.Layer.Length + 2).DefaultIfEmpty(0).Max());
@@ -859,9 +1066,9 @@ public sealed partial class NetworkGenerator
 
         private static string LayerTypeName(LayerModel layer) => layer.Kind switch
         {
-            LayerKind.Dense => "DenseLayer",
-            LayerKind.Dropout => "DropoutLayer",
-            _ => "FlattenLayer",
+            LayerKind.Lstm => "LstmLayer",
+            LayerKind.Gru => "GruLayer",
+            _ => layer.Kind + "Layer",
         };
 
         private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

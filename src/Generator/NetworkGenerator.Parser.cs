@@ -25,12 +25,18 @@ public sealed partial class NetworkGenerator
         private const string DropoutAttributeName = "TypedNets.DropoutAttribute";
         private const string FlattenAttributeName = "TypedNets.FlattenAttribute";
         private const string LossAttributeName = "TypedNets.LossAttribute";
+        private const string TokenInputAttributeName = "TypedNets.TokenInputAttribute";
 
         private static readonly Dictionary<string, (LayerKind Kind, string LayerType)> LayerAttributes = new()
         {
             [DenseAttributeName] = (LayerKind.Dense, "TypedNets.DenseLayer"),
             [DropoutAttributeName] = (LayerKind.Dropout, "TypedNets.DropoutLayer"),
             [FlattenAttributeName] = (LayerKind.Flatten, "TypedNets.FlattenLayer"),
+            ["TypedNets.EmbeddingAttribute"] = (LayerKind.Embedding, "TypedNets.EmbeddingLayer"),
+            ["TypedNets.LstmAttribute"] = (LayerKind.Lstm, "TypedNets.LstmLayer"),
+            ["TypedNets.GruAttribute"] = (LayerKind.Gru, "TypedNets.GruLayer"),
+            ["TypedNets.GlobalAveragePooling1DAttribute"] = (LayerKind.GlobalAveragePooling1D, "TypedNets.GlobalAveragePooling1DLayer"),
+            ["TypedNets.GlobalMaxPooling1DAttribute"] = (LayerKind.GlobalMaxPooling1D, "TypedNets.GlobalMaxPooling1DLayer"),
         };
 
         private readonly INamedTypeSymbol _type;
@@ -94,7 +100,7 @@ public sealed partial class NetworkGenerator
                 return Result(null);
             }
 
-            bool hasInput = TryParseInput(out EquatableArray<int> inputShape);
+            bool hasInput = TryParseInput(out EquatableArray<int> inputShape, out bool tokenInput);
             LossModel? loss = ParseLoss(out Location? lossLocation);
             List<(LayerModel Layer, LayerSite Site)> layers = ParseLayers();
             CheckGeneratedNameClashes(layers);
@@ -108,10 +114,15 @@ public sealed partial class NetworkGenerator
             var inferred = layers.Select(entry => entry.Layer).ToList();
             if (hasInput && layers.Count > 0)
             {
-                ShapeInference.Result result = ShapeInference.Infer(inputShape, inferred);
+                ShapeInference.Result result = ShapeInference.Infer(inputShape, tokenInput, inferred);
                 inferred = result.Layers;
                 foreach (ShapeInference.Problem problem in result.Problems)
                 {
+                    if (problem.Descriptor == DiagnosticDescriptors.TokensWithoutEmbedding)
+                    {
+                        problem.Arguments[0] = _type.Name;
+                    }
+
                     LayerSite site = layers[problem.LayerIndex].Site;
                     Report(problem.Descriptor, site.Attribute, problem.Arguments);
                 }
@@ -132,6 +143,7 @@ public sealed partial class NetworkGenerator
                 _type.Name,
                 ContainingTypeHeaders(),
                 inputShape,
+                tokenInput,
                 (isValid ? inferred : implementable).ToEquatableArray(),
                 isValid ? inferred.Sum(layer => layer.ParameterCount) : 0,
                 loss,
@@ -222,10 +234,35 @@ public sealed partial class NetworkGenerator
             return true;
         }
 
-        private bool TryParseInput(out EquatableArray<int> shape)
+        private bool TryParseInput(out EquatableArray<int> shape, out bool tokens)
         {
             shape = EquatableArray<int>.Empty;
             AttributeData? input = _type.GetAttributes().FirstOrDefault(attribute => FullName(attribute.AttributeClass) == InputAttributeName);
+            AttributeData? tokenInput = _type.GetAttributes().FirstOrDefault(attribute => FullName(attribute.AttributeClass) == TokenInputAttributeName);
+            tokens = input is null && tokenInput is not null;
+            if (input is not null && tokenInput is not null)
+            {
+                Report(DiagnosticDescriptors.TwoInputs, AttributeLocation(tokenInput), _type.Name);
+                return false;
+            }
+
+            if (tokenInput is not null)
+            {
+                if (tokenInput.ConstructorArguments.Length != 1 || tokenInput.ConstructorArguments[0].Value is not int length)
+                {
+                    return Unresolved();
+                }
+
+                shape = new[] { length }.ToEquatableArray();
+                if (length <= 0)
+                {
+                    Report(DiagnosticDescriptors.InvalidInputShape, AttributeLocation(tokenInput), _type.Name, ShapeMath.Format(shape), "every dimension must be positive");
+                    return false;
+                }
+
+                return true;
+            }
+
             if (input is null)
             {
                 Report(DiagnosticDescriptors.MissingInput, _declaration.Identifier.GetLocation(), _type.Name);
@@ -411,6 +448,9 @@ public sealed partial class NetworkGenerator
             double rate = 0;
             double l1 = 0;
             double l2 = 0;
+            int vocabulary = 0;
+            bool returnSequences = NamedBool(attribute, "ReturnSequences");
+            bool maskZero = NamedBool(attribute, "MaskZero");
             switch (kind)
             {
                 case LayerKind.Dense:
@@ -447,6 +487,28 @@ public sealed partial class NetworkGenerator
 
                     break;
 
+                case LayerKind.Lstm or LayerKind.Gru:
+                    units = arguments[0].Value is int declaredStateUnits ? declaredStateUnits : 0;
+                    if (units <= 0)
+                    {
+                        Report(DiagnosticDescriptors.NonPositiveUnits, site.Argument(0, "units"), property.Name, kind == LayerKind.Lstm ? "LSTM" : "GRU", Invariant(units));
+                    }
+
+                    break;
+
+                case LayerKind.Embedding:
+                    vocabulary = arguments[0].Value is int declaredVocabulary ? declaredVocabulary : 0;
+                    units = arguments[1].Value is int declaredDimension ? declaredDimension : 0;
+                    foreach ((int index, string name, int size) in new[] { (0, "vocabulary", vocabulary), (1, "dimension", units) })
+                    {
+                        if (size <= 0)
+                        {
+                            Report(DiagnosticDescriptors.NonPositiveSize, site.Argument(index, name), property.Name, "Embedding", name, Invariant(size));
+                        }
+                    }
+
+                    break;
+
                 case LayerKind.Dropout:
                     rate = arguments[0].Value is double declaredRate ? declaredRate : double.NaN;
                     if (!(rate >= 0 && rate < 1))
@@ -470,7 +532,10 @@ public sealed partial class NetworkGenerator
                 EquatableArray<int>.Empty,
                 ParameterOffset: 0,
                 l1,
-                l2);
+                l2,
+                vocabulary,
+                returnSequences,
+                maskZero);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)
@@ -580,6 +645,9 @@ public sealed partial class NetworkGenerator
 
         private Location? AttributeLocation(AttributeData attribute)
             => attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken).GetLocation() ?? _declaration.Identifier.GetLocation();
+
+        private static bool NamedBool(AttributeData attribute, string name)
+            => attribute.NamedArguments.Any(argument => argument.Key == name && argument.Value.Value is true);
 
         private static double NamedDouble(AttributeData attribute, string name, double fallback)
         {

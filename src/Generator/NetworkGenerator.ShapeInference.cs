@@ -17,30 +17,38 @@ public sealed partial class NetworkGenerator
 
         public sealed record Result(List<LayerModel> Layers, List<Problem> Problems);
 
-        public static Result Infer(EquatableArray<int> inputShape, IReadOnlyList<LayerModel> declared)
+        public static Result Infer(EquatableArray<int> inputShape, bool tokenInput, IReadOnlyList<LayerModel> declared)
         {
             var layers = new List<LayerModel>(declared.Count);
             var problems = new List<Problem>();
             EquatableArray<int> shape = inputShape;
             string source = "the input";
+            LayerModel? previous = null;
             long offset = 0;
+
+            if (tokenInput && declared.Count > 0 && declared[0].Kind != LayerKind.Embedding)
+            {
+                problems.Add(new Problem(0, DiagnosticDescriptors.TokensWithoutEmbedding,
+                    ["", $"[TokenInput({inputShape[0]})]", declared[0].PropertyName, declared[0].Kind.ToString()]));
+            }
 
             for (int index = 0; index < declared.Count; index++)
             {
                 LayerModel layer = declared[index];
                 EquatableArray<int> output = shape;
+                void Incompatible(string needs, string fix)
+                    => problems.Add(new Problem(index, DiagnosticDescriptors.IncompatibleShape,
+                        [layer.PropertyName, KindName(layer.Kind), needs, ShapeMath.Format(shape), source, fix]));
+
                 switch (layer.Kind)
                 {
                     case LayerKind.Dense:
-                        if (shape.Length != 1)
+                        if (shape.Length > 2)
                         {
-                            problems.Add(new Problem(
-                                index,
-                                DiagnosticDescriptors.IncompatibleShape,
-                                [layer.PropertyName, "Dense", "a vector [features]", ShapeMath.Format(shape), source, "add a [Flatten] layer before it"]));
+                            Incompatible("a vector [features] or a sequence [steps, features]", "add a [Flatten] layer before it");
                         }
 
-                        output = new[] { layer.Units }.ToEquatableArray();
+                        output = shape.Length == 2 ? new[] { shape[0], layer.Units }.ToEquatableArray() : new[] { layer.Units }.ToEquatableArray();
                         if (layer.Activation == ActivationKind.Softmax && layer.Units == 1)
                         {
                             problems.Add(new Problem(index, DiagnosticDescriptors.SoftmaxOverOneUnit, [layer.PropertyName]));
@@ -51,23 +59,64 @@ public sealed partial class NetworkGenerator
                     case LayerKind.Flatten:
                         output = new[] { ShapeMath.Size(shape) }.ToEquatableArray();
                         break;
+
+                    case LayerKind.Embedding:
+                        if (!tokenInput || index != 0)
+                        {
+                            Incompatible("token ids from [TokenInput(length)]", "make it the first layer of a network declared with [TokenInput(length)]");
+                        }
+
+                        output = new[] { shape.Length > 0 ? shape[0] : 1, layer.Units }.ToEquatableArray();
+                        break;
+
+                    case LayerKind.Lstm or LayerKind.Gru or LayerKind.GlobalAveragePooling1D or LayerKind.GlobalMaxPooling1D:
+                        if (shape.Length != 2)
+                        {
+                            Incompatible(
+                                "a sequence [steps, features]",
+                                previous is { IsRecurrent: true, ReturnSequences: false }
+                                    ? $"set ReturnSequences = true on '{previous.PropertyName}'"
+                                    : "feed it from an Embedding, a recurrent layer with ReturnSequences = true, or an [Input(steps, features)]");
+                        }
+
+                        int features = shape.Length == 0 ? 0 : shape[shape.Length - 1];
+                        int steps = shape.Length == 2 ? shape[0] : 1;
+                        output = layer.IsRecurrent
+                            ? (layer.ReturnSequences ? new[] { steps, layer.Units } : new[] { layer.Units }).ToEquatableArray()
+                            : new[] { features }.ToEquatableArray();
+                        break;
                 }
 
-                long parameters = layer.Kind == LayerKind.Dense ? ((long)layer.Units * Size(shape)) + layer.Units : 0;
+                LayerModel placed = layer with { InputShape = shape, OutputShape = output, ParameterOffset = (int)offset };
+                long parameters = 0;
+                foreach (TensorModel tensor in placed.Tensors)
+                {
+                    parameters += Size(tensor.Shape);
+                }
+
                 if (offset + parameters > int.MaxValue)
                 {
                     problems.Add(new Problem(index, DiagnosticDescriptors.NetworkTooLarge, [layer.PropertyName, (offset + parameters).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)]));
                     parameters = 0;
                 }
 
-                layers.Add(layer with { InputShape = shape, OutputShape = output, ParameterOffset = (int)offset });
+                layers.Add(placed);
                 offset += parameters;
                 shape = output;
                 source = $"'{layer.PropertyName}'";
+                previous = layer;
             }
 
             return new Result(layers, problems);
         }
+
+        /// <summary>The kind as messages and summaries name it.</summary>
+        public static string KindName(LayerKind kind) => kind switch
+        {
+            LayerKind.Lstm => "LSTM",
+            LayerKind.Gru => "GRU",
+            _ => kind.ToString(),
+        };
 
         /// <summary>Checks a declared loss against the output layer; regression losses fit any output.</summary>
         public static List<Problem> CheckLoss(LossModel loss, IReadOnlyList<LayerModel> layers)
@@ -83,7 +132,26 @@ public sealed partial class NetworkGenerator
             string activation = binary ? "Sigmoid" : "Softmax";
             LayerModel last = layers[layers.Count - 1];
             int index = layers.Count - 1;
-            if (last.Kind != LayerKind.Dense)
+            if (last.OutputShape.Length > 1)
+            {
+                LayerModel? sequenceSource = null;
+                foreach (LayerModel layer in layers)
+                {
+                    if (layer.IsRecurrent && layer.ReturnSequences)
+                    {
+                        sequenceSource = layer;
+                    }
+                }
+
+                problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
+                [
+                    name, "one prediction per sample", $"the output is still a sequence {ShapeMath.Format(last.OutputShape)}",
+                    sequenceSource is null
+                        ? "add a [GlobalAveragePooling1D] or [Flatten] layer before the output layer"
+                        : $"set ReturnSequences = false on '{sequenceSource.PropertyName}', or add a [GlobalAveragePooling1D] layer after it",
+                ]));
+            }
+            else if (last.Kind != LayerKind.Dense)
             {
                 problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
                 [

@@ -23,4 +23,21 @@ public static class Formatting
 
         return text.Append(']').ToString();
     }
+
+    /// <summary>Formats token ids as <c>[4, 0, 17]</c>.</summary>
+    public static string Values(ReadOnlySpan<int> values)
+    {
+        var text = new StringBuilder("[");
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (i > 0)
+            {
+                text.Append(", ");
+            }
+
+            text.Append(values[i].ToString(CultureInfo.InvariantCulture));
+        }
+
+        return text.Append(']').ToString();
+    }
 }

@@ -74,6 +74,17 @@ public static class NetworkGuard
         }
     }
 
+    /// <summary>Throws when an input gradient is asked of a network whose input is token ids, which have none.</summary>
+    public static void NoTokenGradient(string network, int length)
+    {
+        if (length != 0)
+        {
+            throw new ArgumentException(
+                $"{network} takes token ids, which have no gradient; pass an empty span for the input gradient.",
+                "inputGradient");
+        }
+    }
+
     /// <summary>
     /// Throws unless <paramref name="maxBatch"/> is positive and a workspace of <paramref name="maxBatch"/> samples of
     /// the widest activation (<paramref name="widestSample"/> elements) fits one array.

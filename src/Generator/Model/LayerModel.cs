@@ -8,6 +8,11 @@ internal enum LayerKind
     Dense,
     Dropout,
     Flatten,
+    Embedding,
+    Lstm,
+    Gru,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
 }
 
 /// <summary>
@@ -31,7 +36,7 @@ internal enum ActivationKind
 /// <param name="Accessibility">The property's accessibility keywords, repeated by the implementation.</param>
 /// <param name="PropertyType">The property's type, fully qualified, as the implementation repeats it.</param>
 /// <param name="Kind">The layer kind.</param>
-/// <param name="Units">Dense: the number of outputs.</param>
+/// <param name="Units">Dense: the number of outputs; Embedding: the vector length; LSTM and GRU: the state size.</param>
 /// <param name="Activation">Dense: the activation.</param>
 /// <param name="Rate">Dropout: the drop probability.</param>
 /// <param name="InputShape">The per-sample shape received (filled by shape inference).</param>
@@ -39,6 +44,9 @@ internal enum ActivationKind
 /// <param name="ParameterOffset">Where the layer's parameters start in the parameter buffer.</param>
 /// <param name="L1">Dense: the L1 penalty factor on the weight (Keras' kernel_regularizer).</param>
 /// <param name="L2">Dense: the L2 penalty factor on the weight.</param>
+/// <param name="Vocabulary">Embedding: the number of distinct ids.</param>
+/// <param name="ReturnSequences">LSTM and GRU: whether every step's state is output.</param>
+/// <param name="MaskZero">Embedding: whether id 0 is padding.</param>
 internal sealed record LayerModel(
     string PropertyName,
     string ModuleName,
@@ -52,7 +60,10 @@ internal sealed record LayerModel(
     EquatableArray<int> OutputShape,
     int ParameterOffset,
     double L1 = 0,
-    double L2 = 0)
+    double L2 = 0,
+    int Vocabulary = 0,
+    bool ReturnSequences = false,
+    bool MaskZero = false)
 {
     /// <summary>Whether the layer keeps its pre-activation: GELU's backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
@@ -62,13 +73,76 @@ internal sealed record LayerModel(
 
     public int OutputSize => ShapeMath.Size(OutputShape);
 
+    /// <summary>The last axis of the input: the features a dense or recurrent layer reads per step.</summary>
+    public int InputFeatures => InputShape.Length == 0 ? 0 : InputShape[InputShape.Length - 1];
+
+    /// <summary>The time steps of a sequence input, or 1: a dense layer runs once per step.</summary>
+    public int Steps => InputShape.Length == 2 ? InputShape[0] : 1;
+
+    /// <summary>LSTM 4, GRU 3.</summary>
+    public int GateCount => Kind == LayerKind.Lstm ? 4 : 3;
+
+    public bool IsRecurrent => Kind is LayerKind.Lstm or LayerKind.Gru;
+
     /// <summary>Dense: the weight <c>[units, inputs]</c> comes first, then the bias <c>[units]</c>.</summary>
-    public int WeightLength => Kind == LayerKind.Dense ? Units * InputSize : 0;
+    public int WeightLength => Kind == LayerKind.Dense ? Units * InputFeatures : 0;
 
     public int BiasOffset => ParameterOffset + WeightLength;
 
-    public int ParameterCount => Kind == LayerKind.Dense ? WeightLength + Units : 0;
+    /// <summary>The layer's parameter tensors in <c>state_dict</c> order, with their shapes and offsets.</summary>
+    public EquatableArray<TensorModel> Tensors
+    {
+        get
+        {
+            var tensors = new System.Collections.Generic.List<TensorModel>();
+            int offset = ParameterOffset;
+            void Add(string name, params int[] shape)
+            {
+                tensors.Add(new TensorModel(name, shape.ToEquatableArray(), offset));
+                offset += ShapeMath.Size(shape.ToEquatableArray());
+            }
+
+            switch (Kind)
+            {
+                case LayerKind.Dense:
+                    Add("weight", Units, InputFeatures);
+                    Add("bias", Units);
+                    break;
+                case LayerKind.Embedding:
+                    Add("weight", Vocabulary, Units);
+                    break;
+                case LayerKind.Lstm or LayerKind.Gru:
+                    Add("weight_ih_l0", GateCount * Units, InputFeatures);
+                    Add("weight_hh_l0", GateCount * Units, Units);
+                    Add("bias_ih_l0", GateCount * Units);
+                    Add("bias_hh_l0", GateCount * Units);
+                    break;
+            }
+
+            return tensors.ToEquatableArray();
+        }
+    }
+
+    public int ParameterCount
+    {
+        get
+        {
+            int count = 0;
+            foreach (TensorModel tensor in Tensors)
+            {
+                count += tensor.Length;
+            }
+
+            return count;
+        }
+    }
 
     /// <summary>Whether the layer computes anything; Flatten only renames its input's shape.</summary>
     public bool MovesData => Kind != LayerKind.Flatten;
+}
+
+/// <summary>One parameter tensor: its <c>state_dict</c> suffix, shape and offset in the parameter buffer.</summary>
+internal sealed record TensorModel(string Name, EquatableArray<int> Shape, int Offset)
+{
+    public int Length => ShapeMath.Size(Shape);
 }

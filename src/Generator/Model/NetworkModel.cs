@@ -7,6 +7,7 @@ namespace TypedNets.Generator.Model;
 /// <param name="ClassName">The network class's name.</param>
 /// <param name="ContainingTypes">Enclosing types, outermost first, as <c>partial class Outer</c> headers.</param>
 /// <param name="InputShape">The per-sample input shape.</param>
+/// <param name="TokenInput">Whether the input is token ids (<c>[TokenInput]</c>) rather than floats.</param>
 /// <param name="Layers">The layers in forward order, shapes and offsets filled in.</param>
 /// <param name="ParameterCount">The length of the parameter buffer.</param>
 /// <param name="Loss">The declared loss, if any.</param>
@@ -19,6 +20,7 @@ internal sealed record NetworkModel(
     string ClassName,
     EquatableArray<string> ContainingTypes,
     EquatableArray<int> InputShape,
+    bool TokenInput,
     EquatableArray<LayerModel> Layers,
     int ParameterCount,
     LossModel? Loss,

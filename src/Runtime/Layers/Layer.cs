@@ -76,8 +76,8 @@ public sealed class DenseLayer : Layer
 public sealed class DropoutLayer : Layer
 {
     /// <summary>Creates the description of a dropout layer; generated code calls this.</summary>
-    public DropoutLayer(string propertyName, string name, int[] shape, double rate)
-        : base(propertyName, name, shape, shape)
+    public DropoutLayer(string propertyName, string name, int[] inputShape, int[] outputShape, double rate)
+        : base(propertyName, name, inputShape, outputShape)
     {
         Rate = rate;
     }
