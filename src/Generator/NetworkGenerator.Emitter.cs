@@ -355,8 +355,9 @@ public sealed partial class NetworkGenerator
 
                 /// <summary>
                 /// Back-propagates the gradient of the loss with respect to the last forward pass's output: adds every
-                /// parameter's gradient into <see cref="Gradients"/> and, when <paramref name="inputGradient"/> is not
-                /// empty, writes the gradient with respect to the input there.
+                {{(_model.TokenInput
+                    ? "/// parameter's gradient into <see cref=\"Gradients\"/>; token ids have no gradient of their own."
+                    : "/// parameter's gradient into <see cref=\"Gradients\"/> and, when <paramref name=\"inputGradient\"/> is not\n/// empty, writes the gradient with respect to the input there.")}}
                 /// </summary>
                 {{TypedBackward()}}
 
@@ -929,7 +930,9 @@ public sealed partial class NetworkGenerator
                 ? $"public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient)\n" +
                   $"    => _engine.Backward({Cast}<Prediction, float>(outputGradient), default);"
                 : $"public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient, global::System.Span<Sample> inputGradient = default)\n" +
-                  $"    => _engine.Backward({Cast}<Prediction, float>(outputGradient), {Cast}<Sample, float>(inputGradient));";
+                  $"    => _engine.Backward(\n" +
+                  $"        {Cast}<Prediction, float>(outputGradient),\n" +
+                  $"        {Cast}<Sample, float>(inputGradient));";
         }
 
         private string DeclaredLossExpression()

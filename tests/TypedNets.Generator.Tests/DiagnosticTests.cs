@@ -88,7 +88,7 @@ public class DiagnosticTests
             """);
 
         Expect.Diagnostic(run, "TN0003", Error, 4, "Net",
-            "Network 'Net' has no [Input] attribute; declare the shape of one sample, for example [Input(10)] for ten features");
+            "Network 'Net' has no [Input] attribute; declare the shape of one sample, for example [Input(10)] for ten features, or [TokenInput(100)] for 100 token ids");
         Expect.NothingInGeneratedCode(run);
     }
 
@@ -233,7 +233,7 @@ public class DiagnosticTests
             """);
 
         Expect.Diagnostic(run, "TN0009", Error, 6, "Dense(10, Activation.Softmax)",
-            "Layer 'Output' (Dense) needs a vector [features] but receives [1, 28, 28] from the input; add a [Flatten] layer before it");
+            "Layer 'Output' (Dense) needs a vector [features] or a sequence [steps, features] but receives [1, 28, 28] from the input; add a [Flatten] layer before it");
         Expect.NothingInGeneratedCode(run);
     }
 
@@ -243,7 +243,7 @@ public class DiagnosticTests
         GeneratorRun run = GeneratorHarness.Run("""
             using TypedNets;
 
-            [Network, Input(4, 4)]
+            [Network, Input(2, 4, 4)]
             public partial class Net
             {
                 [Dropout(0.1)] public partial DropoutLayer Noise { get; }
@@ -252,7 +252,7 @@ public class DiagnosticTests
             """);
 
         Expect.Diagnostic(run, "TN0009", Error, 7, "Dense(3)",
-            "Layer 'Output' (Dense) needs a vector [features] but receives [4, 4] from 'Noise'; add a [Flatten] layer before it");
+            "Layer 'Output' (Dense) needs a vector [features] or a sequence [steps, features] but receives [2, 4, 4] from 'Noise'; add a [Flatten] layer before it");
         Expect.NothingInGeneratedCode(run);
     }
 
@@ -609,6 +609,127 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void TN0023_NonPositiveSize()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, TokenInput(20)]
+            public partial class Net
+            {
+                [Embedding(0, 8)] public partial EmbeddingLayer Embedding { get; }
+                [Lstm(4)] public partial LstmLayer Encoder { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0023", Error, 6, "0",
+            "Layer 'Embedding' (Embedding) declares vocabulary 0; it must be at least 1");
+    }
+
+    [Fact]
+    public void TN0024_TwoInputs()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10), TokenInput(10)]
+            public partial class Net
+            {
+                [Dense(2)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0024", Error, 3, "TokenInput(10)",
+            "Network 'Net' declares both [Input] and [TokenInput]; keep [TokenInput(length)] for token ids, or [Input(...)] for float features");
+    }
+
+    [Fact]
+    public void TN0025_TokensWithoutEmbedding()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, TokenInput(100)]
+            public partial class Net
+            {
+                [Dense(64, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+                [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0025", Error, 6, "Dense(64, Activation.ReLU)",
+            "Network 'Net' takes token ids ([TokenInput(100)]) but its first layer 'Hidden' is Dense; start with an [Embedding(vocabulary, dimension)] layer");
+    }
+
+    [Theory]
+    [InlineData("[Input(10)]", "[Lstm(8)] public partial LstmLayer Encoder { get; }",
+        "Layer 'Encoder' (LSTM) needs a sequence [steps, features] but receives [10] from the input; feed it from an Embedding, a recurrent layer with ReturnSequences = true, or an [Input(steps, features)]")]
+    [InlineData("[TokenInput(20)]", "[Embedding(100, 8)] public partial EmbeddingLayer Embedding { get; } [Lstm(8)] public partial LstmLayer First { get; } [Gru(4)] public partial GruLayer Second { get; }",
+        "Layer 'Second' (GRU) needs a sequence [steps, features] but receives [8] from 'First'; set ReturnSequences = true on 'First'")]
+    [InlineData("[Input(10)]", "[GlobalAveragePooling1D] public partial GlobalAveragePooling1DLayer Pool { get; }",
+        "Layer 'Pool' (GlobalAveragePooling1D) needs a sequence [steps, features] but receives [10] from the input; feed it from an Embedding, a recurrent layer with ReturnSequences = true, or an [Input(steps, features)]")]
+    [InlineData("[Input(10)]", "[Embedding(100, 8)] public partial EmbeddingLayer Embedding { get; }",
+        "Layer 'Embedding' (Embedding) needs token ids from [TokenInput(length)] but receives [10] from the input; make it the first layer of a network declared with [TokenInput(length)]")]
+    public void TN0009_SequenceShapes(string input, string layers, string message)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, {{input.Trim('[', ']')}}]
+            public partial class Net
+            {
+                {{layers}}
+            }
+            """);
+
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics, candidate => candidate.Id == "TN0009");
+        Assert.Equal(message, diagnostic.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Equal(6, diagnostic.Location.GetLineSpan().StartLinePosition.Line + 1);
+    }
+
+    [Fact]
+    public void TN0018_ClassifierOutputStillASequence()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, TokenInput(100), Loss(LossKind.CrossEntropy)]
+            public partial class Net
+            {
+                [Embedding(10000, 128)] public partial EmbeddingLayer Embedding { get; }
+                [Lstm(64, ReturnSequences = true)] public partial LstmLayer Encoder { get; }
+                [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0018", Error, 3, "Loss(LossKind.CrossEntropy)",
+            "Loss CrossEntropy needs one prediction per sample, but the output is still a sequence [100, 2]; set ReturnSequences = false on 'Encoder', or add a [GlobalAveragePooling1D] layer after it");
+    }
+
+    [Fact]
+    public void The_tutorial_text_classifier_compiles_cleanly()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, TokenInput(100), Loss(LossKind.CrossEntropy)]
+            public partial class TextClassifier
+            {
+                [Embedding(10000, 128)] public partial EmbeddingLayer Embedding { get; }
+                [Lstm(64)] public partial LstmLayer Encoder { get; }
+                [Dropout(0.5)] public partial DropoutLayer Drop1 { get; }
+                [Dense(64, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+                [Dropout(0.5)] public partial DropoutLayer Drop2 { get; }
+                [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Expect.CompilesCleanly(run);
+        Assert.Contains("public const int ParameterCount = 1333954;", run.GeneratedSource("TextClassifier.g.cs"));
+    }
+
+    [Fact]
     public void TN0999_InternalError()
     {
         // The parser trusts the DSL's constructor shapes. A source type that takes the place of the DSL's
@@ -669,7 +790,7 @@ public class DiagnosticTests
             .ToArray();
         var ids = GeneratorInternals.Descriptors.Values.Select(descriptor => descriptor.Id).ToList();
 
-        Assert.Equal(23, ids.Count);
+        Assert.Equal(26, ids.Count);
         Assert.All(ids, id => Assert.Contains(id, tested));
     }
 

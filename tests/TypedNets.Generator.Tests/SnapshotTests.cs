@@ -23,6 +23,56 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void TutorialTextClassifier()
+    {
+        // The tutorial's text model: Embedding -> LSTM -> Dropout -> Dense -> Dropout -> Dense.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo.Text;
+
+            [Network, TokenInput(100), Loss(LossKind.CrossEntropy)]
+            public partial class TextClassifier
+            {
+                [Embedding(10000, 128)]        public partial EmbeddingLayer Embedding { get; }
+                [Lstm(64)]                     public partial LstmLayer Encoder { get; }
+                [Dropout(0.5)]                 public partial DropoutLayer Drop1 { get; }
+                [Dense(64, Activation.ReLU)]   public partial DenseLayer Hidden { get; }
+                [Dropout(0.5)]                 public partial DropoutLayer Drop2 { get; }
+                [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
+    public void MaskedSequencesWithPooling()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo.Text;
+
+            [Network, TokenInput(20)]
+            public partial class Tagger
+            {
+                [Embedding(500, 16, MaskZero = true)] public partial EmbeddingLayer Embedding { get; }
+                [Gru(8, ReturnSequences = true)]      public partial GruLayer Encoder { get; }
+                [Dense(8, Activation.Tanh)]           public partial DenseLayer PerStep { get; }
+                [GlobalMaxPooling1D]                  public partial GlobalMaxPooling1DLayer Pool { get; }
+                [Dense(3, Activation.Softmax)]        public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
     public void DeepMlpWithEveryActivation()
     {
         GeneratorRun run = GeneratorHarness.Run("""

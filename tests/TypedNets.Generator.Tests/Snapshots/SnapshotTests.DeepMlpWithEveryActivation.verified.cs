@@ -138,7 +138,7 @@ namespace Zoo.Mlp
                 "Smooth", "smooth", [24], [16], global::TypedNets.Activation.GELU,
                 new global::TypedNets.ParameterTensor("smooth.weight", _engine.Parameters, _engine.Gradients, 4048, 16, 24),
                 new global::TypedNets.ParameterTensor("smooth.bias", _engine.Parameters, _engine.Gradients, 4432, 16));
-            _dropLayer = new global::TypedNets.DropoutLayer("Drop", "drop", [16], 0.25d);
+            _dropLayer = new global::TypedNets.DropoutLayer("Drop", "drop", [16], [16], 0.25d);
             _classesLayer = new global::TypedNets.DenseLayer(
                 "Classes", "classes", [16], [10], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("classes.weight", _engine.Parameters, _engine.Gradients, 4448, 10, 16),
@@ -372,7 +372,7 @@ namespace Zoo.Mlp
                 int batch = _batch;
                 global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
                 return global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Softmax, View(_classesOutput, 0, batch * OutputSize), View(_classesPreActivation, 0, batch * OutputSize), target, default, OutputSize, out _);
+                    loss, global::TypedNets.Activation.Softmax, View(_classesOutput, 0, batch * OutputSize), View(_classesPreActivation, 0, batch * OutputSize), target, default, 10, out _);
             }
 
             /// <summary>
@@ -387,7 +387,7 @@ namespace Zoo.Mlp
                 global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
                 T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
                     loss, global::TypedNets.Activation.Softmax, View(_classesOutput, 0, batch * OutputSize), View(_classesPreActivation, 0, batch * OutputSize), target,
-                    View(_gradientA, 0, batch * OutputSize), OutputSize, out bool gradientIsPreActivation);
+                    View(_gradientA, 0, batch * OutputSize), 10, out bool gradientIsPreActivation);
                 BackPropagate(batch, gradientIsPreActivation, inputGradient);
                 return value;
             }

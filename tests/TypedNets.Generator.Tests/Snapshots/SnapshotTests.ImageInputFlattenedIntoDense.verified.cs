@@ -305,7 +305,7 @@ namespace Zoo.Images
                 int batch = _batch;
                 global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
                 return global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Softmax, View(_digitsOutput, 0, batch * OutputSize), View(_digitsPreActivation, 0, batch * OutputSize), target, default, OutputSize, out _);
+                    loss, global::TypedNets.Activation.Softmax, View(_digitsOutput, 0, batch * OutputSize), View(_digitsPreActivation, 0, batch * OutputSize), target, default, 10, out _);
             }
 
             /// <summary>
@@ -320,7 +320,7 @@ namespace Zoo.Images
                 global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
                 T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
                     loss, global::TypedNets.Activation.Softmax, View(_digitsOutput, 0, batch * OutputSize), View(_digitsPreActivation, 0, batch * OutputSize), target,
-                    View(_gradientA, 0, batch * OutputSize), OutputSize, out bool gradientIsPreActivation);
+                    View(_gradientA, 0, batch * OutputSize), 10, out bool gradientIsPreActivation);
                 BackPropagate(batch, gradientIsPreActivation, inputGradient);
                 return value;
             }

@@ -108,7 +108,7 @@ namespace Zoo
                 "Input", "input", [6], [12], global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("input.weight", _engine.Parameters, _engine.Gradients, 0, 12, 6),
                 new global::TypedNets.ParameterTensor("input.bias", _engine.Parameters, _engine.Gradients, 72, 12));
-            _noiseLayer = new global::TypedNets.DropoutLayer("Noise", "noise", [12], 0d);
+            _noiseLayer = new global::TypedNets.DropoutLayer("Noise", "noise", [12], [12], 0d);
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [12], [3], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("output.weight", _engine.Parameters, _engine.Gradients, 84, 3, 12),
@@ -308,7 +308,7 @@ namespace Zoo
                 int batch = _batch;
                 global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
                 return global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Identity, View(_outputOutput, 0, batch * OutputSize), default, target, default, OutputSize, out _);
+                    loss, global::TypedNets.Activation.Identity, View(_outputOutput, 0, batch * OutputSize), default, target, default, 3, out _);
             }
 
             /// <summary>
@@ -323,7 +323,7 @@ namespace Zoo
                 global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
                 T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
                     loss, global::TypedNets.Activation.Identity, View(_outputOutput, 0, batch * OutputSize), default, target,
-                    View(_gradientA, 0, batch * OutputSize), OutputSize, out bool gradientIsPreActivation);
+                    View(_gradientA, 0, batch * OutputSize), 3, out bool gradientIsPreActivation);
                 BackPropagate(batch, gradientIsPreActivation, inputGradient);
                 return value;
             }

@@ -297,7 +297,7 @@ partial class Regressor : global::TypedNets.INetwork
             int batch = _batch;
             global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
             return global::TypedNets.Kernels.LossKernel.Compute<T>(
-                loss, global::TypedNets.Activation.Identity, View(_valueOutput, 0, batch * OutputSize), default, target, default, OutputSize, out _);
+                loss, global::TypedNets.Activation.Identity, View(_valueOutput, 0, batch * OutputSize), default, target, default, 1, out _);
         }
 
         /// <summary>
@@ -312,7 +312,7 @@ partial class Regressor : global::TypedNets.INetwork
             global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
             T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
                 loss, global::TypedNets.Activation.Identity, View(_valueOutput, 0, batch * OutputSize), default, target,
-                View(_gradientA, 0, batch * OutputSize), OutputSize, out bool gradientIsPreActivation);
+                View(_gradientA, 0, batch * OutputSize), 1, out bool gradientIsPreActivation);
             BackPropagate(batch, gradientIsPreActivation, inputGradient);
             return value;
         }

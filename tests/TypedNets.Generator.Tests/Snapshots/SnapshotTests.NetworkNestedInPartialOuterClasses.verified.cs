@@ -305,7 +305,7 @@ namespace Zoo
                         int batch = _batch;
                         global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
                         return global::TypedNets.Kernels.LossKernel.Compute<T>(
-                            loss, global::TypedNets.Activation.Sigmoid, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target, default, OutputSize, out _);
+                            loss, global::TypedNets.Activation.Sigmoid, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target, default, 1, out _);
                     }
 
                     /// <summary>
@@ -320,7 +320,7 @@ namespace Zoo
                         global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
                         T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
                             loss, global::TypedNets.Activation.Sigmoid, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target,
-                            View(_gradientA, 0, batch * OutputSize), OutputSize, out bool gradientIsPreActivation);
+                            View(_gradientA, 0, batch * OutputSize), 1, out bool gradientIsPreActivation);
                         BackPropagate(batch, gradientIsPreActivation, inputGradient);
                         return value;
                     }

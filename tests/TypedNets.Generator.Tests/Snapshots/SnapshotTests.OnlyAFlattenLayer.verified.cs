@@ -279,7 +279,7 @@ namespace Zoo
                 int batch = _batch;
                 global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
                 return global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, null, View(_input, 0, batch * OutputSize), default, target, default, OutputSize, out _);
+                    loss, null, View(_input, 0, batch * OutputSize), default, target, default, 24, out _);
             }
 
             /// <summary>
@@ -294,7 +294,7 @@ namespace Zoo
                 global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
                 T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
                     loss, null, View(_input, 0, batch * OutputSize), default, target,
-                    View(_gradientA, 0, batch * OutputSize), OutputSize, out bool gradientIsPreActivation);
+                    View(_gradientA, 0, batch * OutputSize), 24, out bool gradientIsPreActivation);
                 BackPropagate(batch, gradientIsPreActivation, inputGradient);
                 return value;
             }

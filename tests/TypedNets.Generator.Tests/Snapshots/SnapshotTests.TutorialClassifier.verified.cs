@@ -108,7 +108,7 @@ namespace Quickstart
                 "Hidden", "hidden", [10], [50], global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("hidden.weight", _engine.Parameters, _engine.Gradients, 0, 50, 10),
                 new global::TypedNets.ParameterTensor("hidden.bias", _engine.Parameters, _engine.Gradients, 500, 50));
-            _dropLayer = new global::TypedNets.DropoutLayer("Drop", "drop", [50], 0.5d);
+            _dropLayer = new global::TypedNets.DropoutLayer("Drop", "drop", [50], [50], 0.5d);
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [50], [2], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", _engine.Parameters, _engine.Gradients, 550, 2, 50),
@@ -310,7 +310,7 @@ namespace Quickstart
                 int batch = _batch;
                 global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
                 return global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Softmax, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target, default, OutputSize, out _);
+                    loss, global::TypedNets.Activation.Softmax, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target, default, 2, out _);
             }
 
             /// <summary>
@@ -325,7 +325,7 @@ namespace Quickstart
                 global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
                 T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
                     loss, global::TypedNets.Activation.Softmax, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target,
-                    View(_gradientA, 0, batch * OutputSize), OutputSize, out bool gradientIsPreActivation);
+                    View(_gradientA, 0, batch * OutputSize), 2, out bool gradientIsPreActivation);
                 BackPropagate(batch, gradientIsPreActivation, inputGradient);
                 return value;
             }
