@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using TextClassifier;
+using TypedNets;
+using TypedNets.Data;
+using TypedNets.Metrics;
+using TypedNets.Optimizers;
+using TypedNets.Text;
+using TypedNets.Training;
+
+// Classifies quotes from Debian's fortunes as "computers" or "politics" with the tutorial's text model, next to a
+// majority-class and a bag-of-words baseline. Run scripts/fetch-fortunes.sh first.
+const int VocabularySize = 10000;
+const int SequenceLength = 100;
+const double TestFraction = 0.2;
+const ulong SplitSeed = 42;
+const ulong OrderSeed = 7;
+string[] classNames = ["computers", "politics"];
+int epochs = ArgumentAfter("--epochs") ?? 10;
+ulong seed = (ulong)(ArgumentAfter("--seed") ?? 0);
+
+string dataDirectory = FindDataDirectory();
+var texts = new List<string>();
+var labels = new List<float>();
+for (int label = 0; label < classNames.Length; label++)
+{
+    foreach (string quote in FortuneFile.Read(Path.Combine(dataDirectory, classNames[label])))
+    {
+        texts.Add(quote);
+        labels.Add(label);
+    }
+}
+
+// A stratified held-out split; the training rows are then put in a seeded random order once, because Keras'
+// validation_split takes the last 20% of the rows as they stand.
+(int[] trainRows, int[] testRows) = Split.StratifiedTrainTest(labels.ToArray(), TestFraction, SplitSeed);
+int[] order = Split.Shuffle(trainRows.Length, OrderSeed);
+trainRows = order.Select(position => trainRows[position]).ToArray();
+
+var tokenizer = new Tokenizer(numWords: VocabularySize);
+tokenizer.FitOnTexts(trainRows.Select(row => texts[row]));
+Dataset Sequences(int[] rows) => new(
+    TypedNets.Text.Sequences.PadAsFloats(tokenizer.TextsToSequences(rows.Select(row => texts[row])), SequenceLength),
+    SequenceLength,
+    rows.Select(row => labels[row]).ToArray(),
+    1);
+Dataset train = Sequences(trainRows);
+Dataset test = Sequences(testRows);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"Fortunes: {texts.Count} quotes ({labels.Count(label => label == 0)} computers, {labels.Count(label => label == 1)} politics); " +
+    $"{train.Count} for training (20% of them for validation), {test.Count} held out. Vocabulary: {tokenizer.WordIndex.Count} words, the {VocabularySize - 1} most frequent kept."));
+Console.WriteLine();
+Console.WriteLine(FortuneClassifier.Summary);
+Console.WriteLine();
+
+Console.WriteLine($"Training the LSTM classifier: Adam(0.001), batch 32, {epochs} epochs, validation split 0.2");
+var network = new FortuneClassifier(maxBatch: 32, seed: seed);
+var clock = Stopwatch.StartNew();
+Trainer.Fit(network, new Adam(0.001), train, new FitOptions
+{
+    Epochs = epochs,
+    BatchSize = 32,
+    ValidationSplit = 0.2,
+    Seed = seed,
+    Progress = new ConsoleProgress(),
+});
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trained in {clock.Elapsed.TotalSeconds:F1} s."));
+ClassificationMetrics lstm = Score(Trainer.Predict(network, test.Features));
+
+// Bag of words: 1 where a kept word occurs in the quote.
+Dataset BagOf(Dataset sequences)
+{
+    float[] features = new float[sequences.Count * VocabularySize];
+    for (int row = 0; row < sequences.Count; row++)
+    {
+        foreach (float id in sequences.FeatureRow(row))
+        {
+            if (id > 0)
+            {
+                features[(row * VocabularySize) + (int)id] = 1;
+            }
+        }
+    }
+
+    return new Dataset(features, VocabularySize, sequences.Targets.ToArray(), 1);
+}
+
+var bag = new BagOfWords(maxBatch: 32, seed: seed);
+Trainer.Fit(bag, new Adam(0.01), BagOf(train), new FitOptions { Epochs = epochs, BatchSize = 32, Seed = seed });
+ClassificationMetrics bagOfWords = Score(Trainer.Predict(bag, BagOf(test).Features));
+
+int[] actual = Predictions.ClassIndices(test.Targets, 1);
+int majorityClass = actual.Count(label => label == 1) > actual.Length / 2 ? 1 : 0;
+ClassificationMetrics majority = ClassificationMetrics.Compute(actual, Enumerable.Repeat(majorityClass, actual.Length).ToArray(), 2);
+
+Console.WriteLine();
+Console.WriteLine("LSTM classifier on the held-out quotes (positive class: politics):");
+Console.WriteLine(lstm.ToString(3, classNames));
+Console.WriteLine("Held-out results                accuracy  precision  recall     F1");
+Report("LSTM classifier (TypedNets)", lstm);
+Report("bag-of-words softmax", bagOfWords);
+Report($"majority class ({classNames[majorityClass]})", majority);
+PrintReference(Path.Combine(AppContext.BaseDirectory, "pytorch_reference.json"));
+
+ClassificationMetrics Score(float[] outputs)
+    => ClassificationMetrics.Compute(Predictions.ClassIndices(test.Targets, 1), Predictions.ArgMax(outputs, 2), 2, positiveClass: 1);
+
+void Report(string name, ClassificationMetrics metrics)
+    => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  {name,-30} {metrics.Accuracy,6:F3}  {metrics.Precision,9:F3}  {metrics.Recall,6:F3}  {metrics.F1,6:F3}"));
+
+static void PrintReference(string path)
+{
+    if (!File.Exists(path))
+    {
+        return;
+    }
+
+    using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
+    JsonElement root = document.RootElement;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  {"LSTM classifier (PyTorch)",-30} {root.GetProperty("mean_accuracy").GetDouble(),6:F3}  (mean of {root.GetProperty("accuracies").GetArrayLength()} seeds, same split, tokenizer and settings)"));
+}
+
+int? ArgumentAfter(string name)
+{
+    int position = Array.IndexOf(args, name);
+    return position >= 0 && position + 1 < args.Length && int.TryParse(args[position + 1], CultureInfo.InvariantCulture, out int value) ? value : null;
+}
+
+static string FindDataDirectory()
+{
+    // data/fortunes at the repository root, found from the working directory or the program's own folder.
+    foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+    {
+        for (DirectoryInfo? directory = new(start); directory is not null; directory = directory.Parent)
+        {
+            string candidate = Path.Combine(directory.FullName, "data", "fortunes");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+    }
+
+    throw new DirectoryNotFoundException("data/fortunes was not found; run scripts/fetch-fortunes.sh from the repository first.");
+}
+
+internal sealed class ConsoleProgress : IProgress<EpochResult>
+{
+    public void Report(EpochResult value) => Console.WriteLine(value);
+}
