@@ -29,7 +29,7 @@ public sealed partial class NetworkGenerator
             if (tokenInput && declared.Count > 0 && declared[0].Kind != LayerKind.Embedding)
             {
                 problems.Add(new Problem(0, DiagnosticDescriptors.TokensWithoutEmbedding,
-                    ["", $"[TokenInput({inputShape[0]})]", declared[0].PropertyName, declared[0].Kind.ToString()]));
+                    ["", $"[TokenInput({inputShape[0]})]", declared[0].PropertyName, KindName(declared[0].Kind)]));
             }
 
             for (int index = 0; index < declared.Count; index++)
@@ -145,7 +145,7 @@ public sealed partial class NetworkGenerator
 
                 problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
                 [
-                    name, "one prediction per sample", $"the output is still a sequence {ShapeMath.Format(last.OutputShape)}",
+                    name, "one prediction per sample", $"the output is still {(last.OutputShape.Length == 2 ? "a sequence" : "an image")} {ShapeMath.Format(last.OutputShape)}",
                     sequenceSource is null
                         ? "add a [GlobalAveragePooling1D] or [Flatten] layer before the output layer"
                         : $"set ReturnSequences = false on '{sequenceSource.PropertyName}', or add a [GlobalAveragePooling1D] layer after it",
@@ -155,7 +155,7 @@ public sealed partial class NetworkGenerator
             {
                 problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
                 [
-                    name, "the network to end in a Dense layer", $"it ends in '{last.PropertyName}' ({last.Kind})",
+                    name, "the network to end in a Dense layer", $"it ends in '{last.PropertyName}' ({KindName(last.Kind)})",
                     $"end it with a Dense layer with {activation} or no activation",
                 ]));
             }
