@@ -1,0 +1,158 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace TypedNets.Kernels;
+
+/// <summary>The sizes of a 2-D convolution or pooling window over a <c>[channels, height, width]</c> image.</summary>
+/// <param name="Channels">Input channels.</param>
+/// <param name="Height">Input height.</param>
+/// <param name="Width">Input width.</param>
+/// <param name="Kernel">The square window's side.</param>
+/// <param name="Stride">The step between windows.</param>
+/// <param name="Padding">Zeros added on every side.</param>
+public readonly record struct ImageGeometry(int Channels, int Height, int Width, int Kernel, int Stride, int Padding)
+{
+    /// <summary>The output height, <c>(height + 2 padding - kernel) / stride + 1</c>.</summary>
+    public int OutHeight => ((Height + (2 * Padding) - Kernel) / Stride) + 1;
+
+    /// <summary>The output width.</summary>
+    public int OutWidth => ((Width + (2 * Padding) - Kernel) / Stride) + 1;
+
+    /// <summary>Input values per sample.</summary>
+    public int InputSize => Channels * Height * Width;
+
+    /// <summary>Rows of the unfolded input: one per (channel, kernel row, kernel column).</summary>
+    public int ColumnRows => Channels * Kernel * Kernel;
+
+    /// <summary>Columns of the unfolded input: one per output position.</summary>
+    public int ColumnCount => OutHeight * OutWidth;
+}
+
+/// <summary>
+/// 2-D convolution as PyTorch's <c>nn.Conv2d</c> (cross-correlation; weight <c>[filters, channels, k, k]</c>, bias
+/// <c>[filters]</c>), by unfolding each image into columns (im2col) and one matrix product per sample, so that the
+/// fast <see cref="Gemm"/> does the work.
+/// </summary>
+public static class Conv2DKernel
+{
+    /// <summary><c>y[b] = weight · unfold(x[b]) + bias</c> for every sample; <paramref name="columns"/> is scratch of <c>ColumnRows * ColumnCount</c>.</summary>
+    public static void Forward<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, Span<T> columns, int batch, int filters, ImageGeometry geometry)
+        where T : IFloatingPointIeee754<T>
+    {
+        int inputSize = geometry.InputSize;
+        int outputSize = filters * geometry.ColumnCount;
+        Span<T> unfolded = columns.Slice(0, geometry.ColumnRows * geometry.ColumnCount);
+        for (int b = 0; b < batch; b++)
+        {
+            Unfold(x.Slice(b * inputSize, inputSize), unfolded, geometry);
+            Span<T> output = y.Slice(b * outputSize, outputSize);
+            Gemm.Multiply(weight, unfolded, output, filters, geometry.ColumnCount, geometry.ColumnRows, accumulate: false);
+            for (int f = 0; f < filters; f++)
+            {
+                Span<T> map = output.Slice(f * geometry.ColumnCount, geometry.ColumnCount);
+                TensorPrimitives.Add(map, bias[f], map);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds the weight and bias gradients and, when <paramref name="dx"/> is not empty, writes the input gradient
+    /// (folding the column gradients back, col2im). <paramref name="columns"/> and <paramref name="columnGradient"/> are scratch.
+    /// </summary>
+    public static void Backward<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> dy, Span<T> weightGradient, Span<T> biasGradient, Span<T> dx,
+        Span<T> columns, Span<T> columnGradient, int batch, int filters, ImageGeometry geometry)
+        where T : IFloatingPointIeee754<T>
+    {
+        int inputSize = geometry.InputSize;
+        int outputSize = filters * geometry.ColumnCount;
+        Span<T> unfolded = columns.Slice(0, geometry.ColumnRows * geometry.ColumnCount);
+        Span<T> unfoldedGradient = columnGradient.Slice(0, geometry.ColumnRows * geometry.ColumnCount);
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<T> gradient = dy.Slice(b * outputSize, outputSize);
+            Unfold(x.Slice(b * inputSize, inputSize), unfolded, geometry);
+            Gemm.MultiplyTransposedB(gradient, unfolded, weightGradient, filters, geometry.ColumnRows, geometry.ColumnCount, accumulate: true);
+            for (int f = 0; f < filters; f++)
+            {
+                biasGradient[f] += TensorPrimitives.Sum(gradient.Slice(f * geometry.ColumnCount, geometry.ColumnCount));
+            }
+
+            if (!dx.IsEmpty)
+            {
+                Gemm.MultiplyTransposedA(weight, gradient, unfoldedGradient, geometry.ColumnRows, geometry.ColumnCount, filters, accumulate: false);
+                Span<T> inputGradient = dx.Slice(b * inputSize, inputSize);
+                inputGradient.Clear();
+                Fold(unfoldedGradient, inputGradient, geometry);
+            }
+        }
+    }
+
+    /// <summary>im2col: row <c>(c, i, j)</c>, column <c>(oy, ox)</c> holds <c>x[c, oy*stride + i - padding, ox*stride + j - padding]</c>, or 0 outside.</summary>
+    public static void Unfold<T>(ReadOnlySpan<T> image, Span<T> columns, ImageGeometry g)
+        where T : IFloatingPointIeee754<T>
+    {
+        int outHeight = g.OutHeight;
+        int outWidth = g.OutWidth;
+        int row = 0;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            for (int i = 0; i < g.Kernel; i++)
+            {
+                for (int j = 0; j < g.Kernel; j++, row++)
+                {
+                    Span<T> target = columns.Slice(row * outHeight * outWidth, outHeight * outWidth);
+                    for (int oy = 0; oy < outHeight; oy++)
+                    {
+                        int y = (oy * g.Stride) + i - g.Padding;
+                        for (int ox = 0; ox < outWidth; ox++)
+                        {
+                            int x = (ox * g.Stride) + j - g.Padding;
+                            target[(oy * outWidth) + ox] = (uint)y < (uint)g.Height && (uint)x < (uint)g.Width
+                                ? image[(((c * g.Height) + y) * g.Width) + x]
+                                : T.Zero;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>col2im: adds every column entry back into the input position it was read from.</summary>
+    public static void Fold<T>(ReadOnlySpan<T> columns, Span<T> image, ImageGeometry g)
+        where T : IFloatingPointIeee754<T>
+    {
+        int outHeight = g.OutHeight;
+        int outWidth = g.OutWidth;
+        int row = 0;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            for (int i = 0; i < g.Kernel; i++)
+            {
+                for (int j = 0; j < g.Kernel; j++, row++)
+                {
+                    ReadOnlySpan<T> source = columns.Slice(row * outHeight * outWidth, outHeight * outWidth);
+                    for (int oy = 0; oy < outHeight; oy++)
+                    {
+                        int y = (oy * g.Stride) + i - g.Padding;
+                        if ((uint)y >= (uint)g.Height)
+                        {
+                            continue;
+                        }
+
+                        for (int ox = 0; ox < outWidth; ox++)
+                        {
+                            int x = (ox * g.Stride) + j - g.Padding;
+                            if ((uint)x < (uint)g.Width)
+                            {
+                                image[(((c * g.Height) + y) * g.Width) + x] += source[(oy * outWidth) + ox];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
