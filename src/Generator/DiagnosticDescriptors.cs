@@ -142,8 +142,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NonPositiveSize = Error(
         "TN0023",
         "Layer needs a positive size",
-        "Layer '{0}' ({1}) declares {2} {3}; it must be at least 1",
-        "An embedding's vocabulary and dimension are table sizes and must be positive.");
+        "Layer '{0}' ({1}) declares {2} {3}; it must be at least {4}",
+        "Sizes of layers (an embedding's vocabulary and dimension, a convolution's filters, kernel, stride and padding, a pooling window) have lower bounds.");
 
     public static readonly DiagnosticDescriptor TwoInputs = Error(
         "TN0024",
@@ -156,6 +156,24 @@ internal static class DiagnosticDescriptors
         "Token input without an Embedding",
         "Network '{0}' takes token ids ({1}) but its first layer '{2}' is {3}; start with an [Embedding(vocabulary, dimension)] layer",
         "Token ids are indices, not features: an Embedding turns them into vectors that the other layers can take.");
+
+    public static readonly DiagnosticDescriptor UnavailableActivation = Error(
+        "TN0026",
+        "Activation not available on this layer",
+        "Layer '{0}' ({1}) cannot apply {2}; {3}",
+        "Softmax normalises over a vector of classes; put it on a Dense output layer.");
+
+    public static readonly DiagnosticDescriptor InvalidBatchNorm = Error(
+        "TN0027",
+        "Invalid batch normalisation parameter",
+        "Layer '{0}' (BatchNorm) declares {1} = {2}, but {3}",
+        "Momentum is a fraction in [0, 1]; epsilon is a small positive number such as 1e-5.");
+
+    public static readonly DiagnosticDescriptor WindowTooLarge = Error(
+        "TN0028",
+        "Window larger than its input",
+        "Layer '{0}' ({1}) with {2} turns {3} into {4}; {5}",
+        "A convolution or pooling window must fit inside its (padded) input.");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",

@@ -22,6 +22,7 @@ internal static class GeneratedNames
     public const string MaxBatch = nameof(MaxBatch);
     public const string Parameters = nameof(Parameters);
     public const string Gradients = nameof(Gradients);
+    public const string Buffers = nameof(Buffers);
     public const string Layers = nameof(Layers);
     public const string Predict = nameof(Predict);
     public const string Forward = nameof(Forward);
@@ -51,6 +52,7 @@ internal static class GeneratedNames
         [MaxBatch] = "the property MaxBatch",
         [Parameters] = "the property Parameters",
         [Gradients] = "the property Gradients",
+        [Buffers] = "the property Buffers",
         [Layers] = "the property Layers",
         [Predict] = "the method Predict",
         [Forward] = "the method Forward",

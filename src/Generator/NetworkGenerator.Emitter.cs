@@ -272,8 +272,14 @@ public sealed partial class NetworkGenerator
                 LayerKind.Dropout => DoubleLiteral(layer.Rate),
                 LayerKind.Embedding => layer.MaskZero ? "maskZero: true" : "maskZero: false",
                 LayerKind.Lstm or LayerKind.Gru => layer.ReturnSequences ? "returnSequences: true" : "returnSequences: false",
+                LayerKind.Conv2D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, global::TypedNets.Activation.{layer.Activation}",
+                LayerKind.MaxPool2D or LayerKind.AvgPool2D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}",
+                LayerKind.BatchNorm => $"momentum: {DoubleLiteral(layer.Momentum)}, epsilon: {DoubleLiteral(layer.Epsilon)}",
                 _ => null,
             };
+            tensors = tensors.Concat(layer.Buffers.Select(buffer =>
+                    $"new global::TypedNets.BufferTensor(\"{layer.ModuleName}.{buffer.Name}\", _engine.Buffers, {Invariant(buffer.Offset)}, {string.Join(", ", buffer.Shape.Select(Invariant))})"))
+                .ToArray();
 
             string arguments = options is null ? common : $"{common}, {options}";
             if (tensors.Length == 0)
@@ -315,6 +321,9 @@ public sealed partial class NetworkGenerator
 
                 /// <summary>The gradients, laid out like <see cref="Parameters"/>; <c>Backward</c> adds to them.</summary>
                 public {{Span}}<float> Gradients => _engine.Gradients;
+
+                /// <summary>Non-trainable state in state_dict order, such as batch normalisation's running statistics.</summary>
+                public {{Span}}<float> Buffers => _engine.Buffers;
 
                 /// <summary>The layers in forward order.</summary>
                 public global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> Layers => _layers;
@@ -456,6 +465,7 @@ public sealed partial class NetworkGenerator
                         MaxBatch = maxBatch;
                         Parameters = new T[ParameterCount];
                         Gradients = new T[ParameterCount];
+                        Buffers = new T[{{Invariant(_model.BufferCount)}}];
                         _input = new T[maxBatch * {{Invariant(_model.InputSize)}}];
                     """);
                 using (Indent())
@@ -491,6 +501,9 @@ public sealed partial class NetworkGenerator
                     /// <summary>The gradients, laid out like <see cref="Parameters"/>.</summary>
                     public T[] Gradients { get; }
 
+                    /// <summary>Non-trainable state, such as batch normalisation's running statistics.</summary>
+                    public T[] Buffers { get; }
+
                     /// <summary>The batch size of the last forward pass.</summary>
                     public int Batch => _batch;
 
@@ -509,7 +522,7 @@ public sealed partial class NetworkGenerator
                     /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
                     public void ReseedDropout(ulong seed) => _dropoutRandom = global::TypedNets.Xoshiro256.ForStream(seed, 1);
 
-                    private static {{Span}}<T> View(T[] buffer, int start, int length) => new(buffer, start, length);{{(_model.Layers.Any(layer => layer.Kind == LayerKind.GlobalMaxPooling1D) ? "\n\n" + IntViewMethod : "")}}
+                    private static {{Span}}<T> View(T[] buffer, int start, int length) => new(buffer, start, length);{{(_model.Layers.Any(layer => layer.Kind is LayerKind.GlobalMaxPooling1D or LayerKind.MaxPool2D) ? "\n\n" + IntViewMethod : "")}}
                     """);
 
                 bool[] maskReaches = MaskReachesInput();
@@ -548,8 +561,17 @@ public sealed partial class NetworkGenerator
                         $"_{camel}Workspace",
                         $"new {Kernels}.RecurrentWorkspace<T>(maxBatch, {Invariant(layer.Steps)}, {Invariant(layer.Units)}, {Invariant(layer.GateCount)})"));
                     break;
-                case LayerKind.GlobalMaxPooling1D:
+                case LayerKind.GlobalMaxPooling1D or LayerKind.MaxPool2D:
                     buffers.Add(("int[]", $"_{camel}ArgMax", $"new int[maxBatch * {size}]"));
+                    break;
+                case LayerKind.Conv2D:
+                    string columns = Invariant(layer.Image.Channels * layer.Kernel * layer.Kernel * layer.OutputShape[1] * layer.OutputShape[2]);
+                    buffers.Add(("T[]", $"_{camel}Columns", $"new T[{columns}]"));
+                    buffers.Add(("T[]", $"_{camel}ColumnGradient", $"new T[{columns}]"));
+                    break;
+                case LayerKind.BatchNorm:
+                    buffers.Add(("T[]", $"_{camel}Normalized", $"new T[maxBatch * {size}]"));
+                    buffers.Add(("T[]", $"_{camel}InverseDeviation", $"new T[{Invariant(layer.NormalizedChannels.Channels)}]"));
                     break;
             }
 
@@ -610,6 +632,24 @@ public sealed partial class NetworkGenerator
                             _writer.WriteLine($"global::TypedNets.Initializers.StandardNormal<T>({all}, ref random);");
                             break;
 
+                        case LayerKind.Conv2D:
+                            int receptive = layer.Kernel * layer.Kernel;
+                            string kernels = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units * layer.Image.Channels * receptive)})";
+                            bool rectified = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU;
+                            _writer.WriteLine(rectified
+                                ? $"global::TypedNets.Initializers.HeUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, ref random);"
+                                : $"global::TypedNets.Initializers.GlorotUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, fanOut: {Invariant(layer.Units * receptive)}, ref random);");
+                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
+                            break;
+
+                        case LayerKind.BatchNorm:
+                            _writer.WriteLine($"// {layer.ModuleName}: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.");
+                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[0].Offset)}, {Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
+                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
+                            _writer.WriteLine($"View(Buffers, {Invariant(layer.Buffers[0].Offset)}, {Invariant(layer.Buffers[0].Length)}).Clear();");
+                            _writer.WriteLine($"View(Buffers, {Invariant(layer.Buffers[1].Offset)}, {Invariant(layer.Buffers[1].Length)}).Fill(T.One);");
+                            break;
+
                         case LayerKind.Lstm or LayerKind.Gru:
                             _writer.WriteLine($"// {layer.ModuleName}: every weight and bias from U(-1/sqrt(units), 1/sqrt(units)), as PyTorch.");
                             _writer.WriteLine($"global::TypedNets.Initializers.Uniform<T>({all}, {DoubleLiteral(1.0 / Math.Sqrt(layer.Units))}, ref random);");
@@ -637,7 +677,7 @@ public sealed partial class NetworkGenerator
             {
                 foreach (LayerModel layer in layers.Where(layer => layer.MovesData))
                 {
-                    _writer.WriteLine(layer.Kind == LayerKind.Dropout ? $"{layer.PropertyName}Forward(batch, training);" : $"{layer.PropertyName}Forward(batch);");
+                    _writer.WriteLine(layer.Kind is LayerKind.Dropout or LayerKind.BatchNorm ? $"{layer.PropertyName}Forward(batch, training);" : $"{layer.PropertyName}Forward(batch);");
                 }
 
                 _writer.WriteLine($"return View({output}, 0, batch * OutputSize);");
@@ -789,6 +829,18 @@ public sealed partial class NetworkGenerator
                     EmitPooling(layer, input, output, mask);
                     break;
 
+                case LayerKind.Conv2D:
+                    EmitConvolution(layer, input, output, isOutput);
+                    break;
+
+                case LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.GlobalAveragePooling2D:
+                    EmitImagePooling(layer, input, output);
+                    break;
+
+                case LayerKind.BatchNorm:
+                    EmitBatchNorm(layer, input, output);
+                    break;
+
                 case LayerKind.Dropout:
                     string dropMask = $"_{GeneratedNames.CamelCase(layer.PropertyName)}Mask";
                     _writer.WriteBlock($$"""
@@ -853,16 +905,7 @@ public sealed partial class NetworkGenerator
                     _writer.WriteLine($"{affineTarget}.CopyTo(y);");
                 }
 
-                string? activation = layer.Activation switch
-                {
-                    ActivationKind.ReLU => $"{Kernels}.Activations.ReLU<T>(y);",
-                    ActivationKind.LeakyReLU => $"{Kernels}.Activations.LeakyReLU<T>(y);",
-                    ActivationKind.Sigmoid => $"{Kernels}.Activations.Sigmoid<T>(y);",
-                    ActivationKind.Tanh => $"{Kernels}.Activations.Tanh<T>(y);",
-                    ActivationKind.Softmax => $"{Kernels}.Activations.Softmax<T>(y, {n});",
-                    ActivationKind.GELU => $"{Kernels}.Activations.Gelu<T>({affineTarget}, y);",
-                    _ => null,
-                };
+                string? activation = ActivationForward(layer.Activation, affineTarget, rowLength: n);
                 if (activation is not null)
                 {
                     _writer.WriteLine(activation);
@@ -882,16 +925,7 @@ public sealed partial class NetworkGenerator
             {
                 _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, {rows} * {n});");
                 string saved = $"View({output}, 0, {rows} * {n})";
-                string? activationBackward = layer.Activation switch
-                {
-                    ActivationKind.ReLU => $"{Kernels}.Activations.ReLUBackward<T>({saved}, dz);",
-                    ActivationKind.LeakyReLU => $"{Kernels}.Activations.LeakyReLUBackward<T>({saved}, dz);",
-                    ActivationKind.Sigmoid => $"{Kernels}.Activations.SigmoidBackward<T>({saved}, dz);",
-                    ActivationKind.Tanh => $"{Kernels}.Activations.TanhBackward<T>({saved}, dz);",
-                    ActivationKind.Softmax => $"{Kernels}.Activations.SoftmaxBackward<T>({saved}, dz, {n});",
-                    ActivationKind.GELU => $"{Kernels}.Activations.GeluBackward<T>(View(_{camel}PreActivation, 0, {rows} * {n}), dz);",
-                    _ => null,
-                };
+                string? activationBackward = ActivationBackward(layer.Activation, saved, $"View(_{camel}PreActivation, 0, {rows} * {n})", rowLength: n);
                 if (activationBackward is not null && fusable)
                 {
                     using (_writer.Block("if (!dyIsPreActivation)"))
@@ -1032,6 +1066,165 @@ public sealed partial class NetworkGenerator
             }
         }
 
+        private void EmitConvolution(LayerModel layer, string input, string output, bool isOutput)
+        {
+            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            (int channels, int height, int width) = layer.Image;
+            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)})";
+            TensorModel weight = layer.Tensors[0];
+            TensorModel bias = layer.Tensors[1];
+            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
+            string n = Invariant(layer.OutputSize);
+            bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
+            string target = keepsPreActivation ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
+            string filters = Invariant(layer.Units);
+
+            _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}, {layer.Activation};");
+            _writer.WriteLine($"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            {
+                _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
+                _writer.WriteLine($"{Kernels}.Conv2DKernel.Forward<T>({x}, {ParameterView(weight)}, {ParameterView(bias)}, {target}, _{camel}Columns, batch, {filters}, {geometry});");
+                string? activation = ActivationForward(layer.Activation, target, rowLength: n);
+                if (activation is not null)
+                {
+                    _writer.WriteLine(activation);
+                }
+            }
+
+            _writer.WriteLine();
+            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            {
+                _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {n});");
+                string? activationBackward = ActivationBackward(layer.Activation, $"View({output}, 0, batch * {n})", target, rowLength: n);
+                if (activationBackward is not null)
+                {
+                    _writer.WriteLine(activationBackward);
+                }
+
+                _writer.WriteLine($"{Kernels}.Conv2DKernel.Backward<T>(");
+                using (Indent())
+                {
+                    _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {GradientView(bias)},");
+                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), _{camel}Columns, _{camel}ColumnGradient, batch, {filters}, {geometry});");
+                }
+            }
+        }
+
+        private void EmitImagePooling(LayerModel layer, string input, string output)
+        {
+            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            (int channels, int height, int width) = layer.Image;
+            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, 0)";
+            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
+            string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
+            string dy = $"dy.Slice(0, batch * {Invariant(layer.OutputSize)})";
+            string argMax = $"View(_{camel}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
+            (string forward, string backward) = layer.Kind switch
+            {
+                LayerKind.MaxPool2D => (
+                    $"{Kernels}.Pool2DKernel.MaxForward<T>({x}, {y}, {argMax}, batch, {geometry});",
+                    $"{Kernels}.Pool2DKernel.MaxBackward<T>({dy}, {argMax}, dx, batch, {geometry});"),
+                LayerKind.AvgPool2D => (
+                    $"{Kernels}.Pool2DKernel.AverageForward<T>({x}, {y}, batch, {geometry});",
+                    $"{Kernels}.Pool2DKernel.AverageBackward<T>({dy}, dx, batch, {geometry});"),
+                _ => (
+                    $"{Kernels}.Pool2DKernel.GlobalAverageForward<T>({x}, {y}, batch, {Invariant(channels)}, {Invariant(height * width)});",
+                    $"{Kernels}.Pool2DKernel.GlobalAverageBackward<T>({dy}, dx, batch, {Invariant(channels)}, {Invariant(height * width)});"),
+            };
+
+            _writer.WriteLine($"// {layer.ModuleName}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            {
+                _writer.WriteLine(forward);
+            }
+
+            _writer.WriteLine();
+            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            {
+                using (_writer.Block("if (dx.IsEmpty)"))
+                {
+                    _writer.WriteLine("return;");
+                }
+
+                _writer.WriteLine();
+                _writer.WriteLine(backward);
+            }
+        }
+
+        private void EmitBatchNorm(LayerModel layer, string input, string output)
+        {
+            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            (int channels, int area) = layer.NormalizedChannels;
+            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
+            string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
+            string normalized = $"View(_{camel}Normalized, 0, batch * {Invariant(layer.OutputSize)})";
+            string statistics = $"View(Buffers, {Invariant(layer.Buffers[0].Offset)}, {Invariant(channels)}), View(Buffers, {Invariant(layer.Buffers[1].Offset)}, {Invariant(channels)})";
+            string sizes = $"batch, {Invariant(channels)}, {Invariant(area)}";
+            _writer.WriteLine($"// {layer.ModuleName}: BatchNorm over {Invariant(channels)} channels of {Invariant(area)} positions; running statistics at {Invariant(layer.BufferOffset)} in Buffers.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch, bool training)"))
+            {
+                using (_writer.Block("if (training)"))
+                {
+                    _writer.WriteLine($"{Kernels}.BatchNormKernel.TrainForward<T>(");
+                    using (Indent())
+                    {
+                        _writer.WriteLine($"{x}, {ParameterView(layer.Tensors[0])}, {ParameterView(layer.Tensors[1])}, {statistics},");
+                        _writer.WriteLine($"{y}, {normalized}, _{camel}InverseDeviation, {sizes}, {DoubleLiteral(layer.Momentum)}, {DoubleLiteral(layer.Epsilon)});");
+                    }
+                }
+
+                using (_writer.Block("else"))
+                {
+                    _writer.WriteLine($"{Kernels}.BatchNormKernel.InferenceForward<T>(");
+                    using (Indent())
+                    {
+                        _writer.WriteLine($"{x}, {ParameterView(layer.Tensors[0])}, {ParameterView(layer.Tensors[1])}, {statistics},");
+                        _writer.WriteLine($"{y}, {normalized}, _{camel}InverseDeviation, {sizes}, {DoubleLiteral(layer.Epsilon)});");
+                    }
+                }
+            }
+
+            _writer.WriteLine();
+            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            {
+                _writer.WriteLine($"{Kernels}.BatchNormKernel.Backward<T>(");
+                using (Indent())
+                {
+                    _writer.WriteLine($"dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {ParameterView(layer.Tensors[0])}, {normalized}, _{camel}InverseDeviation,");
+                    _writer.WriteLine($"{GradientView(layer.Tensors[0])}, {GradientView(layer.Tensors[1])}, dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {sizes}, _training);");
+                }
+            }
+        }
+
+        private static string ParameterView(TensorModel tensor) => $"View(Parameters, {Invariant(tensor.Offset)}, {Invariant(tensor.Length)})";
+
+        private static string GradientView(TensorModel tensor) => $"View(Gradients, {Invariant(tensor.Offset)}, {Invariant(tensor.Length)})";
+
+        /// <summary>The in-place forward call of an elementwise activation on <paramref name="target"/> (y, or the pre-activation for GELU).</summary>
+        private static string? ActivationForward(ActivationKind activation, string target, string rowLength) => activation switch
+        {
+            ActivationKind.ReLU => $"{Kernels}.Activations.ReLU<T>(y);",
+            ActivationKind.LeakyReLU => $"{Kernels}.Activations.LeakyReLU<T>(y);",
+            ActivationKind.Sigmoid => $"{Kernels}.Activations.Sigmoid<T>(y);",
+            ActivationKind.Tanh => $"{Kernels}.Activations.Tanh<T>(y);",
+            ActivationKind.Softmax => $"{Kernels}.Activations.Softmax<T>(y, {rowLength});",
+            ActivationKind.GELU => $"{Kernels}.Activations.Gelu<T>({target}, y);",
+            _ => null,
+        };
+
+        /// <summary>The in-place backward call that turns dL/dy in <c>dz</c> into dL/dz.</summary>
+        private static string? ActivationBackward(ActivationKind activation, string saved, string preActivation, string rowLength) => activation switch
+        {
+            ActivationKind.ReLU => $"{Kernels}.Activations.ReLUBackward<T>({saved}, dz);",
+            ActivationKind.LeakyReLU => $"{Kernels}.Activations.LeakyReLUBackward<T>({saved}, dz);",
+            ActivationKind.Sigmoid => $"{Kernels}.Activations.SigmoidBackward<T>({saved}, dz);",
+            ActivationKind.Tanh => $"{Kernels}.Activations.TanhBackward<T>({saved}, dz);",
+            ActivationKind.Softmax => $"{Kernels}.Activations.SoftmaxBackward<T>({saved}, dz, {rowLength});",
+            ActivationKind.GELU => $"{Kernels}.Activations.GeluBackward<T>({preActivation}, dz);",
+            _ => null,
+        };
+
         private string SummaryText()
         {
             var rows = new List<(string Layer, string Shape, string Parameters)>();
@@ -1054,9 +1247,9 @@ public sealed partial class NetworkGenerator
             }
 
             text.Append('=', width).Append('\n');
-            text.Append("Total params: ").Append(Invariant(_model.ParameterCount)).Append('\n');
+            text.Append("Total params: ").Append(Invariant(_model.ParameterCount + _model.BufferCount)).Append('\n');
             text.Append("Trainable params: ").Append(Invariant(_model.ParameterCount)).Append('\n');
-            text.Append("Non-trainable params: 0\n");
+            text.Append("Non-trainable params: ").Append(Invariant(_model.BufferCount)).Append('\n');
             text.Append('_', width);
             return text.ToString();
         }
@@ -1071,6 +1264,7 @@ public sealed partial class NetworkGenerator
         {
             LayerKind.Lstm => "LstmLayer",
             LayerKind.Gru => "GruLayer",
+            LayerKind.MaxPool2D or LayerKind.AvgPool2D => "Pool2DLayer",
             _ => layer.Kind + "Layer",
         };
 

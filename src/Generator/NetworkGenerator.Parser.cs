@@ -37,6 +37,11 @@ public sealed partial class NetworkGenerator
             ["TypedNets.GruAttribute"] = (LayerKind.Gru, "TypedNets.GruLayer"),
             ["TypedNets.GlobalAveragePooling1DAttribute"] = (LayerKind.GlobalAveragePooling1D, "TypedNets.GlobalAveragePooling1DLayer"),
             ["TypedNets.GlobalMaxPooling1DAttribute"] = (LayerKind.GlobalMaxPooling1D, "TypedNets.GlobalMaxPooling1DLayer"),
+            ["TypedNets.Conv2DAttribute"] = (LayerKind.Conv2D, "TypedNets.Conv2DLayer"),
+            ["TypedNets.MaxPool2DAttribute"] = (LayerKind.MaxPool2D, "TypedNets.Pool2DLayer"),
+            ["TypedNets.AvgPool2DAttribute"] = (LayerKind.AvgPool2D, "TypedNets.Pool2DLayer"),
+            ["TypedNets.GlobalAveragePooling2DAttribute"] = (LayerKind.GlobalAveragePooling2D, "TypedNets.GlobalAveragePooling2DLayer"),
+            ["TypedNets.BatchNormAttribute"] = (LayerKind.BatchNorm, "TypedNets.BatchNormLayer"),
         };
 
         private readonly INamedTypeSymbol _type;
@@ -451,6 +456,19 @@ public sealed partial class NetworkGenerator
             int vocabulary = 0;
             bool returnSequences = NamedBool(attribute, "ReturnSequences");
             bool maskZero = NamedBool(attribute, "MaskZero");
+            int kernel = 0;
+            int stride = 0;
+            int padding = 0;
+            double momentum = 0;
+            double epsilon = 0;
+            void CheckAtLeast(string name, int value, int minimum, Location? location)
+            {
+                if (value < minimum)
+                {
+                    Report(DiagnosticDescriptors.NonPositiveSize, location, property.Name, kind.ToString(), name, Invariant(value), Invariant(minimum));
+                }
+            }
+
             switch (kind)
             {
                 case LayerKind.Dense:
@@ -503,8 +521,64 @@ public sealed partial class NetworkGenerator
                     {
                         if (size <= 0)
                         {
-                            Report(DiagnosticDescriptors.NonPositiveSize, site.Argument(index, name), property.Name, "Embedding", name, Invariant(size));
+                            Report(DiagnosticDescriptors.NonPositiveSize, site.Argument(index, name), property.Name, "Embedding", name, Invariant(size), "1");
                         }
+                    }
+
+                    break;
+
+                case LayerKind.Conv2D:
+                    units = arguments[0].Value is int declaredFilters ? declaredFilters : 0;
+                    kernel = arguments[1].Value is int declaredKernel ? declaredKernel : 0;
+                    stride = NamedInt(attribute, "Stride", 1);
+                    padding = NamedInt(attribute, "Padding", 0);
+                    int convolutionActivation = NamedInt(attribute, "Activation", 0);
+                    CheckAtLeast("filters", units, 1, site.Argument(0, "filters"));
+                    CheckAtLeast("kernel", kernel, 1, site.Argument(1, "kernel"));
+                    CheckAtLeast("stride", stride, 1, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute);
+                    CheckAtLeast("padding", padding, 0, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute);
+                    if (!Enum.IsDefined(typeof(ActivationKind), convolutionActivation))
+                    {
+                        Report(DiagnosticDescriptors.UnknownActivation, NamedArgumentLocation(site.AttributeSyntax, "Activation") ?? site.Attribute, property.Name, Invariant(convolutionActivation));
+                    }
+                    else if ((ActivationKind)convolutionActivation == ActivationKind.Softmax)
+                    {
+                        Report(
+                            DiagnosticDescriptors.UnavailableActivation,
+                            NamedArgumentLocation(site.AttributeSyntax, "Activation") ?? site.Attribute,
+                            property.Name,
+                            "Conv2D",
+                            "Softmax",
+                            "use ReLU or no activation here, and Softmax on a Dense output layer");
+                    }
+                    else
+                    {
+                        activation = (ActivationKind)convolutionActivation;
+                    }
+
+                    break;
+
+                case LayerKind.MaxPool2D or LayerKind.AvgPool2D:
+                    kernel = arguments[0].Value is int declaredSize ? declaredSize : 0;
+                    stride = NamedInt(attribute, "Stride", 0);
+                    CheckAtLeast("size", kernel, 1, site.Argument(0, "size"));
+                    CheckAtLeast("stride", stride, 0, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute);
+                    stride = stride == 0 ? kernel : stride;
+                    break;
+
+                case LayerKind.BatchNorm:
+                    momentum = NamedDouble(attribute, "Momentum", 0.1);
+                    epsilon = NamedDouble(attribute, "Epsilon", 1e-5);
+                    if (!(momentum >= 0 && momentum <= 1))
+                    {
+                        Report(DiagnosticDescriptors.InvalidBatchNorm, NamedArgumentLocation(site.AttributeSyntax, "Momentum") ?? site.Attribute, property.Name, "Momentum",
+                            momentum.ToString("R", CultureInfo.InvariantCulture), "it must be a fraction in [0, 1], such as 0.1");
+                    }
+
+                    if (!(epsilon > 0) || double.IsInfinity(epsilon))
+                    {
+                        Report(DiagnosticDescriptors.InvalidBatchNorm, NamedArgumentLocation(site.AttributeSyntax, "Epsilon") ?? site.Attribute, property.Name, "Epsilon",
+                            epsilon.ToString("R", CultureInfo.InvariantCulture), "it must be a positive number, such as 1e-5");
                     }
 
                     break;
@@ -535,7 +609,12 @@ public sealed partial class NetworkGenerator
                 l2,
                 vocabulary,
                 returnSequences,
-                maskZero);
+                maskZero,
+                kernel,
+                stride,
+                padding,
+                momentum,
+                epsilon);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)
@@ -645,6 +724,19 @@ public sealed partial class NetworkGenerator
 
         private Location? AttributeLocation(AttributeData attribute)
             => attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken).GetLocation() ?? _declaration.Identifier.GetLocation();
+
+        private static int NamedInt(AttributeData attribute, string name, int fallback)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key == name && argument.Value.Value is int value)
+                {
+                    return value;
+                }
+            }
+
+            return fallback;
+        }
 
         private static bool NamedBool(AttributeData attribute, string name)
             => attribute.NamedArguments.Any(argument => argument.Key == name && argument.Value.Value is true);

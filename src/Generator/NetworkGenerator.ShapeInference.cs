@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using TypedNets.Generator.Helpers;
@@ -25,6 +26,7 @@ public sealed partial class NetworkGenerator
             string source = "the input";
             LayerModel? previous = null;
             long offset = 0;
+            int bufferOffset = 0;
 
             if (tokenInput && declared.Count > 0 && declared[0].Kind != LayerKind.Embedding)
             {
@@ -85,9 +87,63 @@ public sealed partial class NetworkGenerator
                             ? (layer.ReturnSequences ? new[] { steps, layer.Units } : new[] { layer.Units }).ToEquatableArray()
                             : new[] { features }.ToEquatableArray();
                         break;
+
+                    case LayerKind.Conv2D or LayerKind.MaxPool2D or LayerKind.AvgPool2D:
+                        if (shape.Length < 2)
+                        {
+                            Incompatible(
+                                "an image [channels, height, width]",
+                                previous?.Kind == LayerKind.Flatten ? $"remove the [Flatten] layer '{previous.PropertyName}' before it" : "declare the input as [Input(channels, height, width)]");
+                            break;
+                        }
+
+                        int channels = shape.Length == 3 ? shape[0] : 1;
+                        int height = shape[shape.Length - 2];
+                        int width = shape[shape.Length - 1];
+                        int padding = layer.Kind == LayerKind.Conv2D ? layer.Padding : 0;
+                        int stride = Math.Max(layer.Stride, 1);
+                        int outHeight = ((height + (2 * padding) - layer.Kernel) / stride) + 1;
+                        int outWidth = ((width + (2 * padding) - layer.Kernel) / stride) + 1;
+                        if (height + (2 * padding) < layer.Kernel || width + (2 * padding) < layer.Kernel)
+                        {
+                            outHeight = height + (2 * padding) < layer.Kernel ? 0 : outHeight;
+                            outWidth = width + (2 * padding) < layer.Kernel ? 0 : outWidth;
+                        }
+
+                        output = new[] { layer.Kind == LayerKind.Conv2D ? layer.Units : channels, outHeight, outWidth }.ToEquatableArray();
+                        if ((outHeight <= 0 || outWidth <= 0) && layer.Kernel > 0)
+                        {
+                            string window = layer.Kind == LayerKind.Conv2D
+                                ? $"kernel {layer.Kernel}, stride {stride}, padding {padding}"
+                                : $"window {layer.Kernel}, stride {stride}";
+                            problems.Add(new Problem(index, DiagnosticDescriptors.WindowTooLarge,
+                            [
+                                layer.PropertyName, layer.Kind.ToString(), window, ShapeMath.Format(shape), ShapeMath.Format(output),
+                                layer.Kind == LayerKind.Conv2D ? "use a smaller kernel or more padding, or a larger input" : "use a smaller window, or pool earlier in the network",
+                            ]));
+                        }
+
+                        break;
+
+                    case LayerKind.GlobalAveragePooling2D:
+                        if (shape.Length < 2)
+                        {
+                            Incompatible("an image [channels, height, width]", "declare the input as [Input(channels, height, width)] or remove the [Flatten] before it");
+                        }
+
+                        output = new[] { shape.Length == 3 ? shape[0] : 1 }.ToEquatableArray();
+                        break;
+
+                    case LayerKind.BatchNorm:
+                        if (shape.Length == 2)
+                        {
+                            Incompatible("a vector [features] or an image [channels, height, width]", "add a [Flatten] or a pooling layer before it");
+                        }
+
+                        break;
                 }
 
-                LayerModel placed = layer with { InputShape = shape, OutputShape = output, ParameterOffset = (int)offset };
+                LayerModel placed = layer with { InputShape = shape, OutputShape = output, ParameterOffset = (int)offset, BufferOffset = bufferOffset };
                 long parameters = 0;
                 foreach (TensorModel tensor in placed.Tensors)
                 {
@@ -102,6 +158,11 @@ public sealed partial class NetworkGenerator
 
                 layers.Add(placed);
                 offset += parameters;
+                foreach (TensorModel buffer in placed.Buffers)
+                {
+                    bufferOffset += buffer.Length;
+                }
+
                 shape = output;
                 source = $"'{layer.PropertyName}'";
                 previous = layer;

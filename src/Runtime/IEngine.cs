@@ -28,6 +28,9 @@ public interface IEngine<T>
     /// <summary>The gradients, laid out like <see cref="Parameters"/>.</summary>
     T[] Gradients { get; }
 
+    /// <summary>Non-trainable state, such as batch normalisation's running statistics.</summary>
+    T[] Buffers { get; }
+
     /// <summary>Runs the forward pass on <c>batch * InputSize</c> values and returns the <c>batch * OutputSize</c> outputs.</summary>
     ReadOnlySpan<T> Forward(ReadOnlySpan<T> input, bool training);
 

@@ -25,6 +25,9 @@ public interface INetwork
     /// <summary>The gradient of every parameter, laid out like <see cref="Parameters"/>.</summary>
     Span<float> Gradients { get; }
 
+    /// <summary>Non-trainable state (batch normalisation's running statistics) in <c>state_dict</c> order.</summary>
+    Span<float> Buffers { get; }
+
     /// <summary>The layers in forward order.</summary>
     IReadOnlyList<Layer> Layers { get; }
 

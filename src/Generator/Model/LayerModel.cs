@@ -13,6 +13,11 @@ internal enum LayerKind
     Gru,
     GlobalAveragePooling1D,
     GlobalMaxPooling1D,
+    Conv2D,
+    MaxPool2D,
+    AvgPool2D,
+    GlobalAveragePooling2D,
+    BatchNorm,
 }
 
 /// <summary>
@@ -47,6 +52,12 @@ internal enum ActivationKind
 /// <param name="Vocabulary">Embedding: the number of distinct ids.</param>
 /// <param name="ReturnSequences">LSTM and GRU: whether every step's state is output.</param>
 /// <param name="MaskZero">Embedding: whether id 0 is padding.</param>
+/// <param name="Kernel">Conv2D: the kernel's side; pooling: the window's side.</param>
+/// <param name="Stride">Conv2D and pooling: the step between windows.</param>
+/// <param name="Padding">Conv2D: zeros added on every side.</param>
+/// <param name="Momentum">BatchNorm: how far running statistics move per batch.</param>
+/// <param name="Epsilon">BatchNorm: added to the variance.</param>
+/// <param name="BufferOffset">BatchNorm: where its running statistics start in the buffer array.</param>
 internal sealed record LayerModel(
     string PropertyName,
     string ModuleName,
@@ -63,11 +74,17 @@ internal sealed record LayerModel(
     double L2 = 0,
     int Vocabulary = 0,
     bool ReturnSequences = false,
-    bool MaskZero = false)
+    bool MaskZero = false,
+    int Kernel = 0,
+    int Stride = 0,
+    int Padding = 0,
+    double Momentum = 0,
+    double Epsilon = 0,
+    int BufferOffset = 0)
 {
     /// <summary>Whether the layer keeps its pre-activation: GELU's backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
-        => Kind == LayerKind.Dense && (Activation == ActivationKind.GELU || (isOutput && Activation is ActivationKind.Softmax or ActivationKind.Sigmoid));
+        => (Kind == LayerKind.Conv2D && Activation == ActivationKind.GELU) || Kind == LayerKind.Dense && (Activation == ActivationKind.GELU || (isOutput && Activation is ActivationKind.Softmax or ActivationKind.Sigmoid));
 
     public int InputSize => ShapeMath.Size(InputShape);
 
@@ -83,6 +100,26 @@ internal sealed record LayerModel(
     public int GateCount => Kind == LayerKind.Lstm ? 4 : 3;
 
     public bool IsRecurrent => Kind is LayerKind.Lstm or LayerKind.Gru;
+
+    /// <summary>The input read as an image: <c>[height, width]</c> is one channel.</summary>
+    public (int Channels, int Height, int Width) Image
+        => InputShape.Length == 3 ? (InputShape[0], InputShape[1], InputShape[2])
+            : InputShape.Length == 2 ? (1, InputShape[0], InputShape[1])
+            : (InputShape.Length == 1 ? InputShape[0] : 0, 1, 1);
+
+    /// <summary>BatchNorm: the channels normalised (features for a vector) and the positions per channel.</summary>
+    public (int Channels, int Area) NormalizedChannels
+        => InputShape.Length == 3 ? (InputShape[0], InputShape[1] * InputShape[2]) : (InputFeatures, 1);
+
+    /// <summary>BatchNorm: the running statistics, <c>running_mean</c> then <c>running_var</c>, in the buffer array.</summary>
+    public EquatableArray<TensorModel> Buffers
+        => Kind == LayerKind.BatchNorm
+            ? new[]
+            {
+                new TensorModel("running_mean", new[] { NormalizedChannels.Channels }.ToEquatableArray(), BufferOffset),
+                new TensorModel("running_var", new[] { NormalizedChannels.Channels }.ToEquatableArray(), BufferOffset + NormalizedChannels.Channels),
+            }.ToEquatableArray()
+            : EquatableArray<TensorModel>.Empty;
 
     /// <summary>Dense: the weight <c>[units, inputs]</c> comes first, then the bias <c>[units]</c>.</summary>
     public int WeightLength => Kind == LayerKind.Dense ? Units * InputFeatures : 0;
@@ -110,6 +147,14 @@ internal sealed record LayerModel(
                     break;
                 case LayerKind.Embedding:
                     Add("weight", Vocabulary, Units);
+                    break;
+                case LayerKind.Conv2D:
+                    Add("weight", Units, Image.Channels, Kernel, Kernel);
+                    Add("bias", Units);
+                    break;
+                case LayerKind.BatchNorm:
+                    Add("weight", NormalizedChannels.Channels);
+                    Add("bias", NormalizedChannels.Channels);
                     break;
                 case LayerKind.Lstm or LayerKind.Gru:
                     Add("weight_ih_l0", GateCount * Units, InputFeatures);

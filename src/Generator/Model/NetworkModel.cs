@@ -32,6 +32,24 @@ internal sealed record NetworkModel(
 
     public int OutputSize => ShapeMath.Size(OutputShape);
 
+    /// <summary>The length of the buffer array: every layer's non-trainable state (batch normalisation's running statistics).</summary>
+    public int BufferCount
+    {
+        get
+        {
+            int count = 0;
+            foreach (LayerModel layer in Layers)
+            {
+                foreach (TensorModel buffer in layer.Buffers)
+                {
+                    count += buffer.Length;
+                }
+            }
+
+            return count;
+        }
+    }
+
     /// <summary>The last layer if it is a dense layer: the one a loss can fuse with.</summary>
     public LayerModel? OutputDense => Layers.Length > 0 && Layers[Layers.Length - 1].Kind == LayerKind.Dense ? Layers[Layers.Length - 1] : null;
 

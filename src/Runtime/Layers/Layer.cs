@@ -37,6 +37,9 @@ public abstract class Layer
     /// <summary>The layer's parameter tensors, in <c>state_dict</c> order.</summary>
     public IReadOnlyList<ParameterTensor> Parameters { get; }
 
+    /// <summary>The layer's non-trainable state in <c>state_dict</c> order, such as batch normalisation's running statistics.</summary>
+    public IReadOnlyList<BufferTensor> Buffers { get; protected init; } = [];
+
     /// <inheritdoc/>
     public override string ToString() => $"{Name} ({Kind}) [{string.Join(", ", _inputShape)}] -> [{string.Join(", ", _outputShape)}]";
 }
@@ -218,4 +221,115 @@ public sealed class GlobalMaxPooling1DLayer : Layer
 
     /// <inheritdoc/>
     public override string Kind => "GlobalMaxPooling1D";
+}
+
+/// <summary>A 2-D convolution: <see cref="Weight"/> <c>[filters, channels, kernel, kernel]</c> and <see cref="Bias"/> <c>[filters]</c>.</summary>
+public sealed class Conv2DLayer : Layer
+{
+    /// <summary>Creates the description of a convolution; generated code calls this.</summary>
+    public Conv2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, int stride, int padding, Activation activation, ParameterTensor weight, ParameterTensor bias)
+        : base(propertyName, name, inputShape, outputShape, weight, bias)
+    {
+        Stride = stride;
+        Padding = padding;
+        Activation = activation;
+        Weight = weight;
+        Bias = bias;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "Conv2D";
+
+    /// <summary>The step between kernel positions.</summary>
+    public int Stride { get; }
+
+    /// <summary>Zeros added on every side.</summary>
+    public int Padding { get; }
+
+    /// <summary>The activation applied to the output.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>The kernels, <c>[filters, channels, kernel, kernel]</c>.</summary>
+    public ParameterTensor Weight { get; }
+
+    /// <summary>The bias, <c>[filters]</c>.</summary>
+    public ParameterTensor Bias { get; }
+}
+
+/// <summary>Max or average pooling over square windows; no parameters.</summary>
+public sealed class Pool2DLayer : Layer
+{
+    /// <summary>Creates the description of a pooling layer; generated code calls this.</summary>
+    public Pool2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, string kind, int size, int stride)
+        : base(propertyName, name, inputShape, outputShape)
+    {
+        Kind = kind;
+        Size = size;
+        Stride = stride;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind { get; }
+
+    /// <summary>The window's side.</summary>
+    public int Size { get; }
+
+    /// <summary>The step between windows.</summary>
+    public int Stride { get; }
+}
+
+/// <summary>The mean of every channel; no parameters.</summary>
+public sealed class GlobalAveragePooling2DLayer : Layer
+{
+    /// <summary>Creates the description of the layer; generated code calls this.</summary>
+    public GlobalAveragePooling2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape)
+        : base(propertyName, name, inputShape, outputShape)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "GlobalAveragePooling2D";
+}
+
+/// <summary>
+/// Batch normalisation: trainable <see cref="Weight"/> and <see cref="Bias"/>, and running statistics that are state,
+/// not parameters (optimizers never see them), kept in the network's <c>Buffers</c>.
+/// </summary>
+public sealed class BatchNormLayer : Layer
+{
+    /// <summary>Creates the description of a batch normalisation; generated code calls this.</summary>
+    public BatchNormLayer(
+        string propertyName, string name, int[] inputShape, int[] outputShape, double momentum, double epsilon,
+        ParameterTensor weight, ParameterTensor bias, BufferTensor runningMean, BufferTensor runningVariance)
+        : base(propertyName, name, inputShape, outputShape, weight, bias)
+    {
+        Momentum = momentum;
+        Epsilon = epsilon;
+        Weight = weight;
+        Bias = bias;
+        RunningMean = runningMean;
+        RunningVariance = runningVariance;
+        Buffers = [runningMean, runningVariance];
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "BatchNorm";
+
+    /// <summary>How far the running statistics move towards each training batch's.</summary>
+    public double Momentum { get; }
+
+    /// <summary>Added to the variance before the square root.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>The scale, one per channel.</summary>
+    public ParameterTensor Weight { get; }
+
+    /// <summary>The shift, one per channel.</summary>
+    public ParameterTensor Bias { get; }
+
+    /// <summary>The running mean (<c>running_mean</c>).</summary>
+    public BufferTensor RunningMean { get; }
+
+    /// <summary>The running variance (<c>running_var</c>).</summary>
+    public BufferTensor RunningVariance { get; }
 }
