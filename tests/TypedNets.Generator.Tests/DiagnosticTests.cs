@@ -730,6 +730,100 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void TN0026_SoftmaxOnAConvolution()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(1, 28, 28)]
+            public partial class Net
+            {
+                [Conv2D(8, 3, Activation = Activation.Softmax)] public partial Conv2DLayer Conv { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0026", Error, 6, "Activation.Softmax",
+            "Layer 'Conv' (Conv2D) cannot apply Softmax; use ReLU or no activation here, and Softmax on a Dense output layer");
+    }
+
+    [Fact]
+    public void TN0027_InvalidBatchNorm()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(16)]
+            public partial class Net
+            {
+                [BatchNorm(Momentum = 1.5)] public partial BatchNormLayer Norm { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0027", Error, 6, "1.5",
+            "Layer 'Norm' (BatchNorm) declares Momentum = 1.5, but it must be a fraction in [0, 1], such as 0.1");
+    }
+
+    [Theory]
+    [InlineData("[Input(1, 5, 5)]", "[Conv2D(8, 7)] public partial Conv2DLayer Conv { get; }", "Conv2D(8, 7)",
+        "Layer 'Conv' (Conv2D) with kernel 7, stride 1, padding 0 turns [1, 5, 5] into [8, 0, 0]; use a smaller kernel or more padding, or a larger input")]
+    [InlineData("[Input(3, 4, 4)]", "[MaxPool2D(5)] public partial Pool2DLayer Pool { get; }", "MaxPool2D(5)",
+        "Layer 'Pool' (MaxPool2D) with window 5, stride 5 turns [3, 4, 4] into [3, 0, 0]; use a smaller window, or pool earlier in the network")]
+    public void TN0028_WindowTooLarge(string input, string layer, string span, string message)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, {{input.Trim('[', ']')}}]
+            public partial class Net
+            {
+                {{layer}}
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0028", Error, 6, span, message);
+    }
+
+    [Fact]
+    public void TN0023_ConvolutionSizes()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(1, 28, 28)]
+            public partial class Net
+            {
+                [Conv2D(8, 3, Padding = -1)] public partial Conv2DLayer Conv { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0023", Error, 6, "-1",
+            "Layer 'Conv' (Conv2D) declares padding -1; it must be at least 0");
+    }
+
+    [Theory]
+    [InlineData("[Input(784)]", "[Conv2D(8, 3)] public partial Conv2DLayer Conv { get; }",
+        "Layer 'Conv' (Conv2D) needs an image [channels, height, width] but receives [784] from the input; declare the input as [Input(channels, height, width)]")]
+    [InlineData("[Input(1, 28, 28)]", "[Flatten] public partial FlattenLayer Flat { get; } [MaxPool2D(2)] public partial Pool2DLayer Pool { get; }",
+        "Layer 'Pool' (MaxPool2D) needs an image [channels, height, width] but receives [784] from 'Flat'; remove the [Flatten] layer 'Flat' before it")]
+    [InlineData("[Input(1, 28, 28)]", "[Conv2D(8, 3)] public partial Conv2DLayer Conv { get; } [Dense(10)] public partial DenseLayer Output { get; }",
+        "Layer 'Output' (Dense) needs a vector [features] or a sequence [steps, features] but receives [8, 26, 26] from 'Conv'; add a [Flatten] layer before it")]
+    public void TN0009_ImageShapes(string input, string layers, string message)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, {{input.Trim('[', ']')}}]
+            public partial class Net
+            {
+                {{layers}}
+            }
+            """);
+
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics, candidate => candidate.Id == "TN0009");
+        Assert.Equal(message, diagnostic.GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void TN0999_InternalError()
     {
         // The parser trusts the DSL's constructor shapes. A source type that takes the place of the DSL's
@@ -790,7 +884,7 @@ public class DiagnosticTests
             .ToArray();
         var ids = GeneratorInternals.Descriptors.Values.Select(descriptor => descriptor.Id).ToList();
 
-        Assert.Equal(26, ids.Count);
+        Assert.Equal(29, ids.Count);
         Assert.All(ids, id => Assert.Contains(id, tested));
     }
 

@@ -73,6 +73,32 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void ConvnetWithBatchNorm()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo.Images;
+
+            [Network, Input(1, 28, 28), Loss(LossKind.CrossEntropy)]
+            public partial class FashionConvnet
+            {
+                [Conv2D(16, 3, Padding = 1, Activation = Activation.ReLU)] public partial Conv2DLayer Conv1 { get; }
+                [BatchNorm]                                                 public partial BatchNormLayer Norm1 { get; }
+                [MaxPool2D(2)]                                              public partial Pool2DLayer Pool1 { get; }
+                [Conv2D(32, 3, Activation = Activation.ReLU)]               public partial Conv2DLayer Conv2 { get; }
+                [AvgPool2D(2)]                                              public partial Pool2DLayer Pool2 { get; }
+                [Flatten]                                                   public partial FlattenLayer Flat { get; }
+                [Dense(10, Activation.Softmax)]                             public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
     public void DeepMlpWithEveryActivation()
     {
         GeneratorRun run = GeneratorHarness.Run("""

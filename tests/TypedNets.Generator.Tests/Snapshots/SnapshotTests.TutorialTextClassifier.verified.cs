@@ -150,6 +150,9 @@ namespace Zoo.Text
         /// <summary>The gradients, laid out like <see cref="Parameters"/>; <c>Backward</c> adds to them.</summary>
         public global::System.Span<float> Gradients => _engine.Gradients;
 
+        /// <summary>Non-trainable state in state_dict order, such as batch normalisation's running statistics.</summary>
+        public global::System.Span<float> Buffers => _engine.Buffers;
+
         /// <summary>The layers in forward order.</summary>
         public global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> Layers => _layers;
 
@@ -263,6 +266,7 @@ namespace Zoo.Text
                 MaxBatch = maxBatch;
                 Parameters = new T[ParameterCount];
                 Gradients = new T[ParameterCount];
+                Buffers = new T[0];
                 _input = new T[maxBatch * 100];
                 _embeddingOutput = new T[maxBatch * 12800];
                 _encoderWorkspace = new global::TypedNets.Kernels.RecurrentWorkspace<T>(maxBatch, 100, 64, 4);
@@ -288,6 +292,9 @@ namespace Zoo.Text
 
             /// <summary>The gradients, laid out like <see cref="Parameters"/>.</summary>
             public T[] Gradients { get; }
+
+            /// <summary>Non-trainable state, such as batch normalisation's running statistics.</summary>
+            public T[] Buffers { get; }
 
             /// <summary>The batch size of the last forward pass.</summary>
             public int Batch => _batch;
