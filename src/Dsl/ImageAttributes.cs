@@ -37,7 +37,7 @@ public sealed class Conv2DAttribute : LayerAttribute
 
 /// <summary>
 /// The maximum of every <c>size x size</c> window, PyTorch's <c>nn.MaxPool2d(size, stride)</c> without padding.
-/// Declare the property as <c>MaxPool2DLayer</c>.
+/// Declare the property as <c>Pool2DLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class MaxPool2DAttribute : LayerAttribute
@@ -55,7 +55,7 @@ public sealed class MaxPool2DAttribute : LayerAttribute
 
 /// <summary>
 /// The mean of every <c>size x size</c> window, PyTorch's <c>nn.AvgPool2d(size, stride)</c> without padding.
-/// Declare the property as <c>AvgPool2DLayer</c>.
+/// Declare the property as <c>Pool2DLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class AvgPool2DAttribute : LayerAttribute
