@@ -43,7 +43,16 @@ public sealed class FitOptions
 
     /// <summary>Receives one report per epoch.</summary>
     public IProgress<EpochResult>? Progress { get; init; }
+
+    /// <summary>
+    /// Changes each training batch's features in place before the step, such as image augmentation; validation and
+    /// evaluation data are never changed.
+    /// </summary>
+    public BatchTransform? Augment { get; init; }
 }
+
+/// <summary>Changes a training batch's features in place: <c>[rows, features]</c>, row-major.</summary>
+public delegate void BatchTransform(Span<float> features);
 
 /// <summary>The figures of one finished epoch.</summary>
 /// <param name="Epoch">The epoch, counted from 1.</param>

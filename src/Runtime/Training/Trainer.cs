@@ -65,6 +65,7 @@ public static class Trainer
             {
                 int count = Math.Min(options.BatchSize, training.Count - start);
                 batches.Gather(start, count);
+                options.Augment?.Invoke(batches.MutableFeatures(count));
                 lossSum += count * Step(network, optimizer, batches.Features(count), batches.Targets(count), loss, options.ClipGradientNorm, ref counts);
             }
 
@@ -281,6 +282,8 @@ public static class Trainer
         }
 
         public ReadOnlySpan<float> Features(int count) => _features.AsSpan(0, count * _data.FeatureWidth);
+
+        public Span<float> MutableFeatures(int count) => _features.AsSpan(0, count * _data.FeatureWidth);
 
         public ReadOnlySpan<float> Targets(int count) => _targets.AsSpan(0, count * _data.TargetWidth);
     }
