@@ -1,0 +1,399 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace TypedNets.Serialization;
+
+/// <summary>
+/// Saves and loads a network's parameters in the <a href="https://github.com/huggingface/safetensors">safetensors</a>
+/// format, under PyTorch's <c>state_dict</c> names and shapes, so weights move between TypedNets and PyTorch
+/// (<c>safetensors.torch.load_file</c>, then <c>model.load_state_dict</c>) in both directions.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A file is an 8-byte little-endian header length N, N bytes of UTF-8 JSON
+/// <c>{"__metadata__": {...}, "hidden.weight": {"dtype": "F32", "shape": [5, 4], "data_offsets": [0, 80]}, ...}</c>,
+/// then the data buffer, in which every tensor's bytes lie at its offsets, row-major and little-endian.
+/// </para>
+/// <para>
+/// Saving writes F32 in <c>state_dict</c> order, the header padded with spaces to a multiple of 8 bytes as the
+/// reference implementation does, and replaces a file atomically. Loading reads F32, F16 and BF16 (converted to float
+/// exactly) and trusts nothing: the header length, the JSON, every entry, the tiling of the data buffer and the match
+/// with the network's names and shapes are all checked before the first parameter is written, and every fault is a
+/// <see cref="SafeTensorsFormatException"/> that leaves the network as it was. What is checked:
+/// </para>
+/// <list type="bullet">
+/// <item>the file holds at least the 8-byte length field; the header length is at least 2, at most
+/// <see cref="MaxHeaderLength"/>, and at most the bytes after the field;</item>
+/// <item>the header is valid UTF-8 and one JSON object starting with <c>{</c> (no comments, trailing commas, byte-order
+/// mark or leading whitespace), with no key twice and no escape that decodes to a lone surrogate;</item>
+/// <item><c>__metadata__</c>, when present, maps strings to strings, with no key twice;</item>
+/// <item>every other key is a tensor: an object with exactly <c>dtype</c> (<c>F32</c>, <c>F16</c> or <c>BF16</c>),
+/// <c>shape</c> (at most 64 non-negative integers whose product fits 64 bits) and <c>data_offsets</c> (two
+/// non-negative integers <c>[begin, end]</c>, begin &lt;= end &lt;= data length, <c>end - begin</c> = elements x
+/// element size); integers are plain digits, without sign, fraction or exponent;</item>
+/// <item>sorted by offset, the tensors start at byte 0, follow one another without gap or overlap and end at the end of
+/// the file;</item>
+/// <item>the tensors are exactly the network's, by name, each with the network's shape. Their order in the file is free.</item>
+/// </list>
+/// <para>
+/// Memory: sizes from the header are checked against the file's length before anything is allocated from them, and
+/// what the header cannot be trusted with is bounded: names are matched as bytes and never decoded unless they are
+/// wrong, a header listing more tensors than the network has is refused as soon as it does, and metadata keys cost one
+/// 8-byte hash each. A load from a span allocates a small constant plus at most the header's length; from a seekable
+/// stream or a path, also a copy of the header and a staging copy of the parameters (at most twice the data's length,
+/// for F16 or BF16). The metadata is not returned by a load; <see cref="ReadMetadata(string)"/> reads it.
+/// </para>
+/// </remarks>
+public static class SafeTensors
+{
+    /// <summary>The largest header a file may declare, in bytes; the reference implementation's limit.</summary>
+    public const int MaxHeaderLength = SafeTensorsHeader.MaxLength;
+
+    // Data is read through a pooled chunk of this size and decoded into the staging buffer as it arrives.
+    private const int ChunkSize = 1 << 16;
+
+    /// <summary>
+    /// Saves <paramref name="network"/>'s parameters to <paramref name="path"/> as F32, replacing the file atomically:
+    /// the bytes go to a temporary file in the same directory, are flushed to the disk and then renamed over
+    /// <paramref name="path"/>, so a failed or interrupted save leaves any previous file untouched (see <see cref="AtomicFile"/>).
+    /// </summary>
+    /// <param name="network">The network whose parameters to save.</param>
+    /// <param name="path">The file to create or replace, conventionally <c>*.safetensors</c>.</param>
+    /// <param name="metadata">Strings to store in the header's <c>__metadata__</c> (PyTorch's writer adds <c>"format": "pt"</c>), or <see langword="null"/>.</param>
+    public static void Save(INetwork network, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+
+        // The header is built first, so a network or metadata that cannot be saved creates no file at all.
+        byte[] header = SafeTensorsHeader.Write(network, metadata);
+        AtomicFile.Write(path, stream => Write(network, header, stream));
+    }
+
+    /// <summary>Writes <paramref name="network"/>'s parameters to <paramref name="stream"/> as a safetensors file of F32 tensors.</summary>
+    /// <param name="network">The network whose parameters to save.</param>
+    /// <param name="stream">Where to write, from its current position; it is neither flushed nor closed.</param>
+    /// <param name="metadata">Strings to store in the header's <c>__metadata__</c>, or <see langword="null"/>.</param>
+    public static void Save(INetwork network, Stream stream, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanWrite)
+        {
+            throw new ArgumentException("The stream cannot be written; pass a writable stream.", nameof(stream));
+        }
+
+        Write(network, SafeTensorsHeader.Write(network, metadata), stream);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="network"/>'s parameters from the safetensors file at <paramref name="path"/>, after checking
+    /// all of it (see <see cref="SafeTensors"/>); the network is unchanged when it throws.
+    /// </summary>
+    /// <param name="network">The network to fill; the file must hold exactly its tensors, by name and shape, as F32, F16 or BF16.</param>
+    /// <param name="path">The file to read.</param>
+    /// <exception cref="SafeTensorsFormatException">The file is malformed or does not match the network; the message says where and how.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static void Load(INetwork network, string path)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+
+        // Unbuffered: the reads are already large, and the header and the data go straight to their own buffers.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+        Load(network, stream, path);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="network"/>'s parameters from a safetensors file that fills <paramref name="stream"/> from
+    /// its current position to its end, after checking all of it; the network is unchanged when it throws.
+    /// </summary>
+    /// <remarks>
+    /// A seekable stream's length bounds every size in the header before anything is allocated. A stream that cannot
+    /// seek is read as its bytes arrive: the header grows with the bytes actually read, the tensors are staged in a copy
+    /// of the network's parameters (allocated once the header matched the network), and the stream must end exactly
+    /// where the last tensor does.
+    /// </remarks>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="stream">The stream to read; it is read to its end and not closed.</param>
+    /// <exception cref="SafeTensorsFormatException">The bytes are not a safetensors file for this network.</exception>
+    public static void Load(INetwork network, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(stream);
+        Load(network, stream, path: null);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="network"/>'s parameters from a whole safetensors file held in memory, after checking all of
+    /// it; the network is unchanged when it throws.
+    /// </summary>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="file">The file's bytes, exactly: the header length field, the header and the data buffer.</param>
+    /// <exception cref="SafeTensorsFormatException">The bytes are not a safetensors file for this network.</exception>
+    public static void Load(INetwork network, ReadOnlySpan<byte> file)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (file.Length < 8)
+        {
+            throw TooShort(file.Length, null);
+        }
+
+        int headerLength = SafeTensorsHeader.CheckLength(BinaryPrimitives.ReadUInt64LittleEndian(file), file.Length - 8, null);
+        ReadOnlySpan<byte> buffer = file[(8 + headerLength)..];
+        SafeTensorsLayout layout = SafeTensorsHeader.Parse(file.Slice(8, headerLength), buffer.Length, network, null, readMetadata: false);
+
+        // Everything that can be wrong has been checked, and decoding cannot fail, so the bytes go straight into the
+        // network: no staging copy is needed to keep a failed load from changing it.
+        foreach (PlannedTensor tensor in layout.Tensors)
+        {
+            Decode(buffer[(int)tensor.Begin..(int)tensor.End], tensor.Dtype, tensor.Target.Values);
+        }
+    }
+
+    /// <summary>
+    /// The <c>__metadata__</c> of the safetensors file at <paramref name="path"/>, read from its header without the
+    /// tensor data; the header is checked as <see cref="Load(INetwork, string)"/> checks it, short of matching a network.
+    /// </summary>
+    /// <remarks>Unlike a load, this allocates the metadata's strings and the tensor names, in proportion to the header.</remarks>
+    /// <param name="path">The file to read.</param>
+    /// <returns>The metadata, empty when the file has none.</returns>
+    /// <exception cref="SafeTensorsFormatException">The file is malformed.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        long length = stream.Length;
+        Span<byte> prefix = stackalloc byte[8];
+        int prefixRead = ReadAtMost(stream, prefix);
+        if (prefixRead < 8)
+        {
+            throw TooShort(prefixRead, path);
+        }
+
+        int headerLength = SafeTensorsHeader.CheckLength(BinaryPrimitives.ReadUInt64LittleEndian(prefix), length - 8, path);
+        byte[] header = ReadExactly(stream, new byte[headerLength], 8, null, path);
+        return SafeTensorsHeader.Parse(header, length - 8 - headerLength, null, path, readMetadata: true).Metadata;
+    }
+
+    /// <summary>The <c>__metadata__</c> of a whole safetensors file held in memory, after checking its header.</summary>
+    /// <param name="file">The file's bytes.</param>
+    /// <returns>The metadata, empty when the file has none.</returns>
+    /// <exception cref="SafeTensorsFormatException">The file is malformed.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(ReadOnlySpan<byte> file)
+    {
+        if (file.Length < 8)
+        {
+            throw TooShort(file.Length, null);
+        }
+
+        int headerLength = SafeTensorsHeader.CheckLength(BinaryPrimitives.ReadUInt64LittleEndian(file), file.Length - 8, null);
+        return SafeTensorsHeader.Parse(file.Slice(8, headerLength), file.Length - 8 - headerLength, null, null, readMetadata: true).Metadata;
+    }
+
+    private static void Load(INetwork network, Stream stream, string? path)
+    {
+        if (!stream.CanRead)
+        {
+            throw new ArgumentException("The stream cannot be read; pass a readable stream.", nameof(stream));
+        }
+
+        long? available = stream.CanSeek ? Math.Max(0, stream.Length - stream.Position) : null;
+        Span<byte> prefix = stackalloc byte[8];
+        int prefixRead = ReadAtMost(stream, prefix);
+        if (prefixRead < 8)
+        {
+            throw TooShort(prefixRead, path);
+        }
+
+        int headerLength = SafeTensorsHeader.CheckLength(BinaryPrimitives.ReadUInt64LittleEndian(prefix), available - 8, path);
+        byte[] header = available is null ? ReadGrowing(stream, headerLength, path) : ReadExactly(stream, new byte[headerLength], 8, null, path);
+        SafeTensorsLayout layout = SafeTensorsHeader.Parse(header, available - 8 - headerLength, network, path, readMetadata: false);
+
+        // A read can still fail (an I/O error, a file cut short since its length was taken), so the tensors are decoded
+        // into a copy and copied into the network only when all of them have arrived.
+        float[] staging = network.Parameters.ToArray();
+        byte[] chunk = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(layout.BufferLength, 1, ChunkSize));
+        try
+        {
+            long position = 8L + headerLength;
+            foreach (PlannedTensor tensor in layout.Tensors)
+            {
+                Span<float> destination = staging.AsSpan(tensor.Target.Offset, tensor.Target.Length);
+                int elementsPerChunk = chunk.Length / tensor.ElementSize;
+                long remaining = tensor.End - tensor.Begin;
+                while (remaining > 0)
+                {
+                    int bytes = (int)Math.Min(remaining, (long)elementsPerChunk * tensor.ElementSize);
+                    ReadExactly(stream, chunk.AsSpan(0, bytes), position, tensor.Target.Name, path);
+                    int elements = bytes / tensor.ElementSize;
+                    Decode(chunk.AsSpan(0, bytes), tensor.Dtype, destination[..elements]);
+                    destination = destination[elements..];
+                    remaining -= bytes;
+                    position += bytes;
+                }
+            }
+
+            if (available is null && ReadAtMost(stream, chunk.AsSpan(0, 1)) > 0)
+            {
+                throw SafeTensorsHeader.Error(
+                    path,
+                    null,
+                    $"The stream goes on after byte {position}, where the last tensor ends; a safetensors file ends where its last tensor does.");
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        staging.CopyTo(network.Parameters);
+    }
+
+    private static void Write(INetwork network, byte[] header, Stream stream)
+    {
+        Span<byte> prefix = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
+        stream.Write(prefix);
+        stream.Write(header);
+        foreach (Layer layer in network.Layers)
+        {
+            foreach (ParameterTensor tensor in layer.Parameters)
+            {
+                WriteLittleEndian(stream, tensor.Values);
+            }
+        }
+    }
+
+    private static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            stream.Write(MemoryMarshal.AsBytes(values));
+            return;
+        }
+
+        Span<byte> chunk = stackalloc byte[4096];
+        while (!values.IsEmpty)
+        {
+            int count = Math.Min(values.Length, chunk.Length / 4);
+            for (int i = 0; i < count; i++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(chunk[(4 * i)..], values[i]);
+            }
+
+            stream.Write(chunk[..(4 * count)]);
+            values = values[count..];
+        }
+    }
+
+    /// <summary>Converts little-endian elements of <paramref name="dtype"/> to floats; every conversion is exact.</summary>
+    private static void Decode(ReadOnlySpan<byte> source, SafeTensorsDtype dtype, Span<float> destination)
+    {
+        switch (dtype)
+        {
+            case SafeTensorsDtype.F32 when BitConverter.IsLittleEndian:
+                MemoryMarshal.Cast<byte, float>(source).CopyTo(destination);
+                break;
+            case SafeTensorsDtype.F32:
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = BinaryPrimitives.ReadSingleLittleEndian(source[(4 * i)..]);
+                }
+
+                break;
+            case SafeTensorsDtype.F16 when BitConverter.IsLittleEndian:
+                TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(source), destination);
+                break;
+            case SafeTensorsDtype.F16:
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(source[(2 * i)..]);
+                }
+
+                break;
+            default:
+                // A bfloat16 is the upper 16 bits of the float32 with the same sign, exponent and leading mantissa bits.
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(source[(2 * i)..]) << 16);
+                }
+
+                break;
+        }
+    }
+
+    private static byte[] ReadGrowing(Stream stream, int length, string? path)
+    {
+        // The length is not yet checked against the stream, so the buffer grows with the bytes that actually arrive.
+        byte[] buffer = new byte[Math.Min(length, 4096)];
+        int filled = 0;
+        while (filled < length)
+        {
+            if (filled == buffer.Length)
+            {
+                Array.Resize(ref buffer, (int)Math.Min(length, 2L * buffer.Length));
+            }
+
+            int read = stream.Read(buffer, filled, buffer.Length - filled);
+            if (read == 0)
+            {
+                throw Truncated(8L + filled, "inside the header", path);
+            }
+
+            filled += read;
+        }
+
+        return buffer;
+    }
+
+    private static byte[] ReadExactly(Stream stream, byte[] buffer, long position, string? tensor, string? path)
+    {
+        ReadExactly(stream, buffer.AsSpan(), position, tensor, path);
+        return buffer;
+    }
+
+    /// <summary>Fills <paramref name="buffer"/> from the stream, or throws naming where the file ended: in <paramref name="tensor"/>, or in the header when it is null.</summary>
+    private static void ReadExactly(Stream stream, Span<byte> buffer, long position, string? tensor, string? path)
+    {
+        int read = ReadAtMost(stream, buffer);
+        if (read < buffer.Length)
+        {
+            throw Truncated(position + read, tensor is null ? "inside the header" : $"inside tensor {SafeTensorsHeader.Quote(tensor)}", path);
+        }
+    }
+
+    private static int ReadAtMost(Stream stream, Span<byte> buffer)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int read = stream.Read(buffer[total..]);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    private static SafeTensorsFormatException TooShort(int length, string? path)
+        => SafeTensorsHeader.Error(
+            path,
+            null,
+            $"The file is {length} bytes long, too short for the 8-byte header length a safetensors file starts with; it is truncated or not a safetensors file.");
+
+    private static SafeTensorsFormatException Truncated(long position, string where, string? path)
+        => SafeTensorsHeader.Error(
+            path,
+            null,
+            $"The file ends at byte {position}, {where}, before the length its header declares; it is truncated (or changed while it was read).");
+}

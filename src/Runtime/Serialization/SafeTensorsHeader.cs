@@ -1,0 +1,210 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace TypedNets.Serialization;
+
+/// <summary>The element types TypedNets reads from a safetensors file, each converted to <see cref="float"/> exactly.</summary>
+internal enum SafeTensorsDtype
+{
+    /// <summary>IEEE 754 binary32, little-endian.</summary>
+    F32,
+
+    /// <summary>IEEE 754 binary16, little-endian.</summary>
+    F16,
+
+    /// <summary>bfloat16 (the upper half of a binary32), little-endian.</summary>
+    BF16,
+}
+
+/// <summary>One tensor of a validated file: where its bytes are in the data buffer and which network tensor they fill.</summary>
+/// <param name="Dtype">The element type of the bytes.</param>
+/// <param name="Begin">The first byte, relative to the start of the data buffer.</param>
+/// <param name="End">One past the last byte, relative to the start of the data buffer.</param>
+/// <param name="Target">The network tensor of the same name and shape.</param>
+internal readonly record struct PlannedTensor(SafeTensorsDtype Dtype, long Begin, long End, ParameterTensor Target)
+{
+    /// <summary>The number of bytes of one element.</summary>
+    public int ElementSize => SafeTensorsHeader.SizeOf(Dtype);
+}
+
+/// <summary>A header that passed every check: its tensors in data-buffer order, the buffer's length and the metadata.</summary>
+/// <param name="Tensors">The tensors sorted by <see cref="PlannedTensor.Begin"/>; they follow one another from byte 0 without gaps.</param>
+/// <param name="BufferLength">The length of the data buffer, which the tensors cover exactly.</param>
+/// <param name="Metadata">The <c>__metadata__</c> object when it was asked for, else (and when the file has none) empty.</param>
+internal sealed record SafeTensorsLayout(PlannedTensor[] Tensors, long BufferLength, IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>
+/// Writes and checks the JSON header of a safetensors file. Checking is strict and complete: a header that passes
+/// describes tensors that exactly tile the data buffer and exactly match the network, so copying can no longer fail.
+/// </summary>
+internal static class SafeTensorsHeader
+{
+    /// <summary>The key of the optional string-to-string metadata object.</summary>
+    public const string MetadataKey = "__metadata__";
+
+    private const int NameDisplayLength = 100;
+
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        // Tensor names and metadata are written as UTF-8, as the reference implementation does; the relaxed encoder
+        // still escapes quotes, backslashes and control characters, so the header stays valid JSON.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Indented = false,
+    };
+
+    /// <summary>The size in bytes of one element of <paramref name="dtype"/>.</summary>
+    public static int SizeOf(SafeTensorsDtype dtype) => dtype == SafeTensorsDtype.F32 ? 4 : 2;
+
+    /// <summary>
+    /// The header of <paramref name="network"/>'s parameters as F32, in <c>state_dict</c> order with contiguous
+    /// offsets, <c>__metadata__</c> first when given (keys in ordinal order, so equal inputs give equal bytes), padded
+    /// with spaces to a multiple of 8 bytes so that the data buffer starts 8-byte aligned.
+    /// </summary>
+    /// <param name="network">The network whose tensors the header describes.</param>
+    /// <param name="metadata">Free-form strings to store, or <see langword="null"/>.</param>
+    public static byte[] Write(INetwork network, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(output, WriterOptions))
+        {
+            writer.WriteStartObject();
+            if (metadata is not null)
+            {
+                var keys = new List<string>(metadata.Count);
+                foreach (KeyValuePair<string, string> pair in metadata)
+                {
+                    if (pair.Key is null || pair.Value is null)
+                    {
+                        throw new ArgumentException(
+                            $"Metadata entry '{pair.Key}' has a null {(pair.Key is null ? "key" : "value")}; safetensors metadata maps strings to strings.",
+                            nameof(metadata));
+                    }
+
+                    keys.Add(pair.Key);
+                }
+
+                keys.Sort(StringComparer.Ordinal);
+                writer.WriteStartObject(MetadataKey);
+                foreach (string key in keys)
+                {
+                    writer.WriteString(key, metadata[key]);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            var names = new HashSet<string>(StringComparer.Ordinal) { MetadataKey };
+            long offset = 0;
+            foreach (Layer layer in network.Layers)
+            {
+                foreach (ParameterTensor tensor in layer.Parameters)
+                {
+                    if (!names.Add(tensor.Name))
+                    {
+                        throw new InvalidOperationException(
+                            $"{NameOf(network)} has two tensors named {Quote(tensor.Name)} (or one named {MetadataKey}); " +
+                            "a safetensors file holds each name once.");
+                    }
+
+                    writer.WriteStartObject(tensor.Name);
+                    writer.WriteString("dtype", "F32");
+                    writer.WriteStartArray("shape");
+                    foreach (int dimension in tensor.Shape)
+                    {
+                        writer.WriteNumberValue(dimension);
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteStartArray("data_offsets");
+                    writer.WriteNumberValue(offset);
+                    offset += 4L * tensor.Length;
+                    writer.WriteNumberValue(offset);
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        int padded = (output.WrittenCount + 7) / 8 * 8;
+        byte[] header = new byte[padded];
+        output.WrittenSpan.CopyTo(header);
+        header.AsSpan(output.WrittenCount).Fill((byte)' ');
+        return header;
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="header"/> is a well-formed safetensors header whose tensors tile the data buffer and,
+    /// when a network is given, match its names and shapes, and returns where each tensor's bytes are.
+    /// </summary>
+    /// <param name="header">The header's bytes (the length field excluded).</param>
+    /// <param name="bufferLength">
+    /// The length of the data buffer that follows the header, or <see langword="null"/> when it is not known yet (a
+    /// stream that cannot seek); then the tensors' extent defines it and the caller checks the stream ends there.
+    /// </param>
+    /// <param name="network">The network the file must match, or <see langword="null"/> to check the file alone.</param>
+    /// <param name="path">The file, for messages, or <see langword="null"/>.</param>
+    /// <param name="readMetadata">Whether to return the metadata's strings, rather than only check them.</param>
+    /// <exception cref="SafeTensorsFormatException">The header is malformed or does not match the network.</exception>
+    public static SafeTensorsLayout Parse(ReadOnlySpan<byte> header, long? bufferLength, INetwork? network, string? path, bool readMetadata)
+        => new SafeTensorsHeaderReader(network, bufferLength, path).Read(header, readMetadata);
+
+    /// <summary>The largest header a file may declare, as the reference implementation limits it.</summary>
+    internal const int MaxLength = 100_000_000;
+
+    /// <summary>
+    /// Checks the header length field against the limits and against the bytes that follow it, and returns it as an int.
+    /// </summary>
+    /// <param name="declared">The value of the 8-byte length field.</param>
+    /// <param name="following">The number of bytes after the length field, or <see langword="null"/> when not known.</param>
+    /// <param name="path">The file, for messages, or <see langword="null"/>.</param>
+    public static int CheckLength(ulong declared, long? following, string? path)
+    {
+        if (declared < 2)
+        {
+            throw Error(path, null, $"The header length field says {declared} bytes, but the smallest header, '{{}}', takes 2; the file is corrupted or not a safetensors file.");
+        }
+
+        if (declared > MaxLength)
+        {
+            throw Error(
+                path,
+                null,
+                $"The header length field says {declared} bytes, more than the {MaxLength} bytes a safetensors header may take; " +
+                "the file is corrupted or not a safetensors file (its first 8 bytes must be the header's length, little-endian).");
+        }
+
+        if (following is long available && declared > (ulong)Math.Max(0, available))
+        {
+            throw Error(
+                path,
+                null,
+                $"The header length field says {declared} bytes, but only {available} bytes follow it; the file is truncated or not a safetensors file.");
+        }
+
+        return (int)declared;
+    }
+
+    /// <summary>The exception for a malformed file, its message prefixed with the file's path when there is one.</summary>
+    public static SafeTensorsFormatException Error(string? path, string? tensor, string message, Exception? inner = null)
+        => new(path is null ? message : $"Safetensors file '{path}': {message}", path, tensor, inner);
+
+    /// <summary>A tensor name in quotes, shortened when it is long enough to drown the message.</summary>
+    public static string Quote(string name)
+        => name.Length <= NameDisplayLength
+            ? $"'{name}'"
+            : $"'{name.AsSpan(0, NameDisplayLength)}...' ({name.Length} characters)";
+
+    /// <summary>The name of a network for messages: its type's name.</summary>
+    public static string NameOf(INetwork network) => network.GetType().Name;
+
+    /// <summary>A shape for messages, such as <c>[5, 4]</c>.</summary>
+    public static string Format(ulong[] shape) => "[" + string.Join(", ", shape) + "]";
+
+    /// <summary>A shape for messages, such as <c>[5, 4]</c>.</summary>
+    public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
+}

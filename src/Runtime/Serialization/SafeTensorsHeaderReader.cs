@@ -1,0 +1,733 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using static TypedNets.Serialization.SafeTensorsHeader;
+
+namespace TypedNets.Serialization;
+
+/// <summary>
+/// Reads and checks one safetensors header against one network (or none): the grammar of every entry, the tiling of
+/// the data buffer, and the names and shapes the network expects. One instance reads one header.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The header is read with <see cref="Utf8JsonReader"/> and a fixed grammar rather than into a document: every token
+/// is checked where it stands, and a value of the wrong kind is refused before anything nested in it is read, so deep
+/// nesting costs nothing.
+/// </para>
+/// <para>
+/// With a network, what reading allocates is bounded by the network, not by what the header claims: names are
+/// matched as UTF-8 bytes against the network's (only a name that matches nothing is decoded, and only its first
+/// hundred characters, for the message), a header that lists more tensors than the network has is refused as soon as
+/// it does, shapes are limited to <see cref="MaxRank"/> dimensions, and the metadata is checked (an object of strings
+/// without a key twice) through one 8-byte hash per key rather than a string. Without a network (reading the
+/// metadata) names and metadata are decoded, in proportion to the header.
+/// </para>
+/// </remarks>
+internal sealed class SafeTensorsHeaderReader
+{
+    /// <summary>The most dimensions a tensor may have; PyTorch's own limit is far below it.</summary>
+    public const int MaxRank = 64;
+
+    private const int ListedNames = 8;
+    private const int DisplayedBytes = 80;
+
+    private readonly string? _path;
+    private readonly long? _bufferLength;
+    private readonly string _networkName = "";
+    private readonly ParameterTensor[] _tensors = [];
+    private readonly byte[][] _utf8Names = [];
+    private readonly Dictionary<ulong, int> _byHash = [];
+    private readonly List<int> _unhashed = [];
+    private readonly bool[] _claimed = [];
+    private readonly HashSet<string>? _names;
+    private readonly List<Entry> _entries = [];
+    private readonly List<ulong> _dimensions = [];
+    private byte[] _scratch = [];
+    private bool _hasMetadata;
+
+    /// <summary>Prepares to read a header for <paramref name="network"/>, or for no network when it is <see langword="null"/>.</summary>
+    /// <param name="network">The network whose tensors the header must list, or <see langword="null"/>.</param>
+    /// <param name="bufferLength">The length of the data buffer after the header, or <see langword="null"/> when not yet known.</param>
+    /// <param name="path">The file, for messages, or <see langword="null"/>.</param>
+    public SafeTensorsHeaderReader(INetwork? network, long? bufferLength, string? path)
+    {
+        _path = path;
+        _bufferLength = bufferLength;
+        if (network is null)
+        {
+            _names = new HashSet<string>(StringComparer.Ordinal);
+            return;
+        }
+
+        _networkName = NameOf(network);
+        var tensors = new List<ParameterTensor>();
+        foreach (Layer layer in network.Layers)
+        {
+            tensors.AddRange(layer.Parameters);
+        }
+
+        _tensors = [.. tensors];
+        _utf8Names = new byte[_tensors.Length][];
+        _claimed = new bool[_tensors.Length];
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < _tensors.Length; i++)
+        {
+            if (!distinct.Add(_tensors[i].Name))
+            {
+                throw new InvalidOperationException($"{_networkName} has two tensors named {Quote(_tensors[i].Name)}, so a file cannot say which is which.");
+            }
+
+            _utf8Names[i] = Encoding.UTF8.GetBytes(_tensors[i].Name);
+            if (!_byHash.TryAdd(Hash(_utf8Names[i]), i))
+            {
+                _unhashed.Add(i);
+            }
+        }
+    }
+
+    /// <summary>Reads <paramref name="header"/>, checks all of it, and returns where each tensor's bytes are.</summary>
+    /// <param name="header">The header's bytes.</param>
+    /// <param name="readMetadata">Whether to return the metadata's strings, rather than only check them.</param>
+    public SafeTensorsLayout Read(ReadOnlySpan<byte> header, bool readMetadata)
+    {
+        if (!Utf8.IsValid(header))
+        {
+            throw Fail(null, "The header is not valid UTF-8 text, so it cannot be the JSON a safetensors header holds; the file is corrupted or not a safetensors file.");
+        }
+
+        if (header[0] != (byte)'{')
+        {
+            throw Fail(
+                null,
+                $"The header starts with {DescribeByte(header[0])}, but a safetensors header is a JSON object that starts with '{{' (no leading whitespace or byte-order mark); " +
+                "the file is corrupted or not a safetensors file.");
+        }
+
+        IReadOnlyDictionary<string, string>? metadata = null;
+        try
+        {
+            // Depth 3 is all the grammar needs (header object, entry object, shape array); anything deeper is refused
+            // by the grammar before the reader gets there, and MaxDepth is a second guard.
+            var reader = new Utf8JsonReader(header, new JsonReaderOptions { MaxDepth = 4 });
+            reader.Read();
+            while (Next(ref reader) != JsonTokenType.EndObject)
+            {
+                if (reader.ValueTextEquals(MetadataKey))
+                {
+                    if (_hasMetadata)
+                    {
+                        throw Fail(MetadataKey, $"The header has key {MetadataKey} twice; it may appear once.");
+                    }
+
+                    _hasMetadata = true;
+                    Next(ref reader);
+                    metadata = ReadMetadata(ref reader, readMetadata);
+                    continue;
+                }
+
+                (string name, int target) = ReadName(ref reader);
+                Next(ref reader);
+                _entries.Add(ReadEntry(ref reader, name, target));
+            }
+
+            // Only whitespace may follow the object; the reader throws on anything else.
+            reader.Read();
+        }
+        catch (JsonException exception)
+        {
+            throw Fail(null, $"The header is not valid JSON ({exception.Message}); the file is corrupted or not a safetensors file.", exception);
+        }
+
+        long extent = CheckTiling();
+        PlannedTensor[] planned = _names is null ? Match() : [];
+        return new SafeTensorsLayout(planned, extent, metadata ?? ReadOnlyDictionary<string, string>.Empty);
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader)
+    {
+        // The whole header is one final block, so the reader throws when the document ends inside a value; the check
+        // keeps a false return from ever being mistaken for the previous token.
+        if (!reader.Read())
+        {
+            throw new JsonException("The header ends inside an unclosed object or array.");
+        }
+
+        return reader.TokenType;
+    }
+
+    /// <summary>The name of the tensor whose key the reader stands on, and the index of the network tensor it names (-1 for none).</summary>
+    private (string Name, int Target) ReadName(ref Utf8JsonReader reader)
+    {
+        ReadOnlySpan<byte> key = Unescaped(ref reader, "A key of the header");
+        if (_names is not null)
+        {
+            string text = Encoding.UTF8.GetString(key);
+            if (!_names.Add(text))
+            {
+                throw Fail(text, $"The header has key {Quote(text)} twice; each tensor may appear once.");
+            }
+
+            return (text, -1);
+        }
+
+        int target = Find(key);
+        string name = target >= 0 ? _tensors[target].Name : Display(key);
+        if (target >= 0 && _claimed[target])
+        {
+            throw Fail(name, $"The header has key {Quote(name)} twice; each tensor may appear once.");
+        }
+
+        if (_entries.Count == _tensors.Length)
+        {
+            // The keys are distinct, so among one more than the network has, at least one is not the network's.
+            var unexpected = new List<string>();
+            foreach (Entry entry in _entries)
+            {
+                if (entry.Target < 0)
+                {
+                    unexpected.Add(entry.Name);
+                }
+            }
+
+            if (target < 0)
+            {
+                unexpected.Add(name);
+            }
+
+            throw Fail(
+                unexpected[0],
+                $"The file's tensors are not {_networkName}'s: it holds more than the {_tensors.Length} tensors {_networkName} has, among them " +
+                $"{List(unexpected, Quote)}, which {_networkName} does not have. Load a file saved from a {_networkName}, whose tensors are {NetworkNames()}.");
+        }
+
+        if (target >= 0)
+        {
+            _claimed[target] = true;
+        }
+
+        return (name, target);
+    }
+
+    private int Find(ReadOnlySpan<byte> key)
+    {
+        if (_byHash.TryGetValue(Hash(key), out int index) && key.SequenceEqual(_utf8Names[index]))
+        {
+            return index;
+        }
+
+        foreach (int other in _unhashed)
+        {
+            if (key.SequenceEqual(_utf8Names[other]))
+            {
+                return other;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>A name that is not the network's, decoded for a message: whole when short, else its start and its length.</summary>
+    private static string Display(ReadOnlySpan<byte> name)
+    {
+        if (name.Length <= DisplayedBytes)
+        {
+            return Encoding.UTF8.GetString(name);
+        }
+
+        int cut = DisplayedBytes;
+        while (cut > 0 && (name[cut] & 0xC0) == 0x80)
+        {
+            cut--;
+        }
+
+        return $"{Encoding.UTF8.GetString(name[..cut])}...[{name.Length} bytes]";
+    }
+
+    private IReadOnlyDictionary<string, string>? ReadMetadata(ref Utf8JsonReader reader, bool materialize)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Fail(null, $"{MetadataKey} is {Describe(reader.TokenType)}, but it must be an object mapping strings to strings.");
+        }
+
+        // First pass: the structure, every string decodable, and the number of keys.
+        Utf8JsonReader start = reader;
+        int count = 0;
+        while (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            Utf8JsonReader key = reader;
+            Unescaped(ref reader, $"A key of {MetadataKey}");
+            if (Next(ref reader) != JsonTokenType.String)
+            {
+                throw Fail(null, $"{MetadataKey} maps {Quote(key.GetString()!)} to {Describe(reader.TokenType)}, but metadata values must be strings.");
+            }
+
+            Unescaped(ref reader, $"A value of {MetadataKey}");
+            count++;
+        }
+
+        // Second pass: no key twice, through a randomly seeded 64-bit hash of each key's text rather than a string per
+        // key, so that a header of many tiny keys costs 8 bytes a key; equal hashes are then compared in full.
+        Utf8JsonReader scan = start;
+        ulong[] hashes = new ulong[count];
+        for (int i = 0; i < count; i++)
+        {
+            Next(ref scan);
+            hashes[i] = Hash(Unescaped(ref scan, $"A key of {MetadataKey}"));
+            Next(ref scan);
+        }
+
+        Array.Sort(hashes);
+        for (int i = 1; i < count; i++)
+        {
+            if (hashes[i] == hashes[i - 1])
+            {
+                ThrowIfDuplicateKey(start, count, hashes[i]);
+            }
+        }
+
+        if (!materialize)
+        {
+            return null;
+        }
+
+        var metadata = new Dictionary<string, string>(count, StringComparer.Ordinal);
+        scan = start;
+        for (int i = 0; i < count; i++)
+        {
+            Next(ref scan);
+            string key = scan.GetString()!;
+            Next(ref scan);
+            metadata.Add(key, scan.GetString()!);
+        }
+
+        return metadata;
+    }
+
+    /// <summary>Throws if two keys of the metadata object at <paramref name="start"/> with hash <paramref name="hash"/> are equal.</summary>
+    private void ThrowIfDuplicateKey(Utf8JsonReader start, int count, ulong hash)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < count; i++)
+        {
+            Next(ref start);
+            if (Hash(Unescaped(ref start, $"A key of {MetadataKey}")) == hash && !keys.Add(start.GetString()!))
+            {
+                throw Fail(null, $"{MetadataKey} has key {Quote(start.GetString()!)} twice; each key may appear once.");
+            }
+
+            Next(ref start);
+        }
+    }
+
+    /// <summary>The current string token's text as UTF-8, unescaped into the scratch buffer when it has escapes.</summary>
+    private ReadOnlySpan<byte> Unescaped(ref Utf8JsonReader reader, string what)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return reader.ValueSpan;
+        }
+
+        // Unescaping never lengthens the text; the buffer doubles, so its growth costs at most twice the longest string.
+        if (_scratch.Length < reader.ValueSpan.Length)
+        {
+            _scratch = new byte[Math.Max(reader.ValueSpan.Length, 2 * _scratch.Length)];
+        }
+
+        try
+        {
+            return _scratch.AsSpan(0, reader.CopyString(_scratch));
+        }
+        catch (InvalidOperationException exception)
+        {
+            // An escape such as "\ud800" that decodes to half a surrogate pair: valid JSON syntax, but not text.
+            throw Fail(null, $"{what} holds an escape that is not valid UTF-16 text (a lone surrogate such as \\ud800); the header is corrupted.", exception);
+        }
+    }
+
+    private static ulong Hash(ReadOnlySpan<byte> text)
+    {
+        // HashCode is seeded per process, so no file can be crafted to make many keys collide.
+        var low = default(HashCode);
+        low.Add(1);
+        low.AddBytes(text);
+        var high = default(HashCode);
+        high.Add(2);
+        high.AddBytes(text);
+        return ((ulong)(uint)high.ToHashCode() << 32) | (uint)low.ToHashCode();
+    }
+
+    private Entry ReadEntry(ref Utf8JsonReader reader, string name, int target)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Fail(name, $"Tensor {Quote(name)} is {Describe(reader.TokenType)} in the header, but each tensor must be an object with dtype, shape and data_offsets.");
+        }
+
+        SafeTensorsDtype dtype = default;
+        bool hasDtype = false;
+        ulong[]? shape = null;
+        ulong begin = 0, end = 0;
+        bool hasOffsets = false;
+        while (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            if (reader.ValueTextEquals("dtype"u8))
+            {
+                ThrowIfSeen(hasDtype, name, "dtype");
+                if (Next(ref reader) != JsonTokenType.String)
+                {
+                    throw Fail(name, $"Tensor {Quote(name)} has a dtype that is {Describe(reader.TokenType)}, but it must be a string such as \"F32\".");
+                }
+
+                dtype = ReadDtype(ref reader, name);
+                hasDtype = true;
+            }
+            else if (reader.ValueTextEquals("shape"u8))
+            {
+                ThrowIfSeen(shape is not null, name, "shape");
+                if (Next(ref reader) != JsonTokenType.StartArray)
+                {
+                    throw Fail(name, $"Tensor {Quote(name)} has a shape that is {Describe(reader.TokenType)}, but it must be an array of non-negative integers such as [5, 4].");
+                }
+
+                _dimensions.Clear();
+                while (Next(ref reader) != JsonTokenType.EndArray)
+                {
+                    if (_dimensions.Count == MaxRank)
+                    {
+                        throw Fail(name, $"Tensor {Quote(name)} has a shape of more than {MaxRank} dimensions; TypedNets reads at most {MaxRank}, and its own tensors have 1 or 2.");
+                    }
+
+                    _dimensions.Add(ReadUnsigned(ref reader, name, $"dimension {_dimensions.Count} of its shape"));
+                }
+
+                shape = [.. _dimensions];
+            }
+            else if (reader.ValueTextEquals("data_offsets"u8))
+            {
+                ThrowIfSeen(hasOffsets, name, "data_offsets");
+                if (Next(ref reader) != JsonTokenType.StartArray)
+                {
+                    throw Fail(name, $"Tensor {Quote(name)} has data_offsets that are {Describe(reader.TokenType)}, but they must be an array [begin, end] of two non-negative integers.");
+                }
+
+                if (Next(ref reader) == JsonTokenType.EndArray)
+                {
+                    throw Fail(name, $"Tensor {Quote(name)} has data_offsets [], but they must be [begin, end], two byte offsets into the data buffer.");
+                }
+
+                begin = ReadUnsigned(ref reader, name, "the begin of its data_offsets");
+                if (Next(ref reader) == JsonTokenType.EndArray)
+                {
+                    throw Fail(name, $"Tensor {Quote(name)} has data_offsets [{begin}], one number, but they must be [begin, end], two byte offsets into the data buffer.");
+                }
+
+                end = ReadUnsigned(ref reader, name, "the end of its data_offsets");
+                if (Next(ref reader) != JsonTokenType.EndArray)
+                {
+                    throw Fail(name, $"Tensor {Quote(name)} has more than two data_offsets, but they must be [begin, end], two byte offsets into the data buffer.");
+                }
+
+                hasOffsets = true;
+            }
+            else
+            {
+                string field = Display(Unescaped(ref reader, $"A field of tensor {Quote(name)}"));
+                throw Fail(name, $"Tensor {Quote(name)} has a field {Quote(field)}, but a tensor entry holds only dtype, shape and data_offsets.");
+            }
+        }
+
+        string? missing = !hasDtype ? "dtype" : shape is null ? "shape" : !hasOffsets ? "data_offsets" : null;
+        if (missing is not null)
+        {
+            throw Fail(name, $"Tensor {Quote(name)} has no {missing}; each tensor entry needs dtype, shape and data_offsets.");
+        }
+
+        ulong count = ElementCount(shape!, name);
+        if (count > ulong.MaxValue / (ulong)SizeOf(dtype))
+        {
+            throw Fail(name, $"Tensor {Quote(name)} of shape {Format(shape!)} would take more than 2^64 bytes; the shape is corrupted.");
+        }
+
+        ulong bytes = count * (ulong)SizeOf(dtype);
+        if (begin > end)
+        {
+            throw Fail(name, $"Tensor {Quote(name)} has data_offsets [{begin}, {end}], which begin after they end; begin must be at most end.");
+        }
+
+        if (_bufferLength is long length && end > (ulong)length)
+        {
+            throw Fail(
+                name,
+                $"Tensor {Quote(name)} has data_offsets [{begin}, {end}], which end past the {length}-byte data buffer; the file is truncated or its header is corrupted.");
+        }
+
+        if (end - begin != bytes)
+        {
+            throw Fail(
+                name,
+                $"Tensor {Quote(name)} has data_offsets [{begin}, {end}], {end - begin} bytes, but shape {Format(shape!)} of {dtype} takes {count} x {SizeOf(dtype)} = {bytes} bytes; " +
+                "the offsets, the shape and the dtype must agree.");
+        }
+
+        // Checked against the buffer's length where it is known; without it (a stream that cannot seek) the offsets
+        // must still fit a stream's position.
+        if (end > long.MaxValue)
+        {
+            throw Fail(name, $"Tensor {Quote(name)} has data_offsets [{begin}, {end}], which end past the largest file a stream can hold.");
+        }
+
+        return new Entry(name, target, dtype, shape!, (long)begin, (long)end);
+    }
+
+    private void ThrowIfSeen(bool seen, string name, string field)
+    {
+        if (seen)
+        {
+            throw Fail(name, $"Tensor {Quote(name)} has field {field} twice; each field may appear once.");
+        }
+    }
+
+    private SafeTensorsDtype ReadDtype(ref Utf8JsonReader reader, string name)
+    {
+        if (reader.ValueTextEquals("F32"u8))
+        {
+            return SafeTensorsDtype.F32;
+        }
+
+        if (reader.ValueTextEquals("F16"u8))
+        {
+            return SafeTensorsDtype.F16;
+        }
+
+        if (reader.ValueTextEquals("BF16"u8))
+        {
+            return SafeTensorsDtype.BF16;
+        }
+
+        string text = Display(Unescaped(ref reader, $"The dtype of tensor {Quote(name)}"));
+        throw text switch
+        {
+            "F64" or "I64" or "U64" or "I32" or "U32" or "I16" or "U16" or "I8" or "U8" or "BOOL"
+                or "F8_E4M3" or "F8_E5M2" or "F8_E8M0" or "F6_E2M3" or "F6_E3M2" or "F4" or "C64" => Fail(
+                name,
+                $"Tensor {Quote(name)} has dtype {text}, which TypedNets does not load; it loads F32, F16 and BF16. " +
+                "Convert the tensor before saving (in PyTorch, tensor.float())."),
+            _ => Fail(name, $"Tensor {Quote(name)} has dtype {Quote(text)}, which is not a safetensors dtype; TypedNets loads F32, F16 and BF16 (upper case)."),
+        };
+    }
+
+    private ulong ElementCount(ulong[] shape, string name)
+    {
+        // A zero dimension makes the tensor empty however large the others are.
+        if (Array.IndexOf(shape, 0UL) >= 0)
+        {
+            return 0;
+        }
+
+        ulong count = 1;
+        foreach (ulong dimension in shape)
+        {
+            if (count > ulong.MaxValue / dimension)
+            {
+                throw Fail(name, $"Tensor {Quote(name)} has shape {Format(shape)}, whose element count overflows 64 bits; the shape is corrupted.");
+            }
+
+            count *= dimension;
+        }
+
+        return count;
+    }
+
+    private ulong ReadUnsigned(ref Utf8JsonReader reader, string name, string what)
+    {
+        if (reader.TokenType != JsonTokenType.Number)
+        {
+            throw Fail(name, $"Tensor {Quote(name)} has {what} {Describe(reader.TokenType)}, but it must be a non-negative integer.");
+        }
+
+        // Numbers are never escaped, so the raw bytes are the literal; JSON forbids leading zeros and '+'.
+        ReadOnlySpan<byte> literal = reader.ValueSpan;
+        ulong value = 0;
+        foreach (byte digit in literal)
+        {
+            if (digit is < (byte)'0' or > (byte)'9')
+            {
+                string problem = literal[0] == (byte)'-' ? "negative" : "not a whole number written without a fraction or exponent";
+                throw Fail(name, $"Tensor {Quote(name)} has {what} {Literal(literal)}, which is {problem}; it must be a non-negative integer.");
+            }
+
+            uint next = (uint)(digit - '0');
+            if (value > (ulong.MaxValue - next) / 10)
+            {
+                throw Fail(name, $"Tensor {Quote(name)} has {what} {Literal(literal)}, which does not fit 64 bits; the header is corrupted.");
+            }
+
+            value = (value * 10) + next;
+        }
+
+        return value;
+    }
+
+    private long CheckTiling()
+    {
+        // Sorted by (begin, end), so an empty tensor sits before a non-empty one that starts at the same byte.
+        _entries.Sort(static (a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long expected = 0;
+        string? previous = null;
+        foreach (Entry entry in _entries)
+        {
+            if (entry.Begin != expected)
+            {
+                string after = previous is null ? "the data buffer starts at byte 0" : $"the tensor before it, {Quote(previous)}, ends at byte {expected}";
+                string fault = entry.Begin > expected ? $"leaving {entry.Begin - expected} bytes that belong to no tensor" : "overlapping it";
+                throw Fail(
+                    entry.Name,
+                    $"Tensor {Quote(entry.Name)} starts at byte {entry.Begin}, but {after}, {fault}; tensors must follow one another without gaps or overlaps.");
+            }
+
+            expected = entry.End;
+            previous = entry.Name;
+        }
+
+        if (_bufferLength is long length && expected != length)
+        {
+            throw Fail(
+                null,
+                $"The tensors cover {expected} bytes, but the data buffer after the header is {length} bytes; the last {length - expected} bytes belong to no tensor " +
+                "(a safetensors file ends where its last tensor does).");
+        }
+
+        return expected;
+    }
+
+    private PlannedTensor[] Match()
+    {
+        var missing = new List<string>();
+        for (int i = 0; i < _tensors.Length; i++)
+        {
+            if (!_claimed[i])
+            {
+                missing.Add(_tensors[i].Name);
+            }
+        }
+
+        var unexpected = new List<string>();
+        foreach (Entry entry in _entries)
+        {
+            if (entry.Target < 0)
+            {
+                unexpected.Add(entry.Name);
+            }
+        }
+
+        if (missing.Count > 0 || unexpected.Count > 0)
+        {
+            var message = new StringBuilder($"The file's tensors are not {_networkName}'s:");
+            if (missing.Count > 0)
+            {
+                message.Append(CultureInfo.InvariantCulture, $" it lacks {List(missing, name => $"{Quote(name)} {Format(_tensors[Array.FindIndex(_tensors, tensor => tensor.Name == name)].Shape)}")}");
+            }
+
+            if (unexpected.Count > 0)
+            {
+                message.Append(missing.Count > 0 ? ", and" : "")
+                    .Append(CultureInfo.InvariantCulture, $" it holds {List(unexpected, Quote)}, which {_networkName} does not have");
+            }
+
+            message.Append(CultureInfo.InvariantCulture, $". Load a file saved from a {_networkName}, whose tensors are {NetworkNames()}.");
+            throw Fail(missing.Count > 0 ? missing[0] : unexpected[0], message.ToString());
+        }
+
+        var planned = new PlannedTensor[_entries.Count];
+        for (int i = 0; i < _entries.Count; i++)
+        {
+            Entry entry = _entries[i];
+            ParameterTensor target = _tensors[entry.Target];
+            if (!SameShape(entry.Shape, target.Shape))
+            {
+                throw Fail(
+                    entry.Name,
+                    $"Tensor {Quote(entry.Name)} has shape {Format(entry.Shape)} in the file, but {_networkName}'s {entry.Name} is {Format(target.Shape)}; " +
+                    "the file was saved from a network with other layer sizes.");
+            }
+
+            planned[i] = new PlannedTensor(entry.Dtype, entry.Begin, entry.End, target);
+        }
+
+        return planned;
+    }
+
+    private static bool SameShape(ulong[] file, ReadOnlySpan<int> network)
+    {
+        if (file.Length != network.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < file.Length; i++)
+        {
+            if (file[i] != (ulong)network[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private string NetworkNames()
+    {
+        var names = new List<string>(_tensors.Length);
+        foreach (ParameterTensor tensor in _tensors)
+        {
+            names.Add(tensor.Name);
+        }
+
+        return List(names, Quote);
+    }
+
+    private static string List(List<string> names, Func<string, string> show)
+    {
+        var text = new StringBuilder();
+        for (int i = 0; i < Math.Min(names.Count, ListedNames); i++)
+        {
+            text.Append(i == 0 ? "" : ", ").Append(show(names[i]));
+        }
+
+        return names.Count > ListedNames ? text.Append(CultureInfo.InvariantCulture, $" and {names.Count - ListedNames} more").ToString() : text.ToString();
+    }
+
+    private SafeTensorsFormatException Fail(string? tensor, string message, Exception? inner = null) => Error(_path, tensor, message, inner);
+
+    private static string Literal(ReadOnlySpan<byte> literal)
+        => literal.Length <= 40 ? Encoding.UTF8.GetString(literal) : $"{Encoding.UTF8.GetString(literal[..40])}... ({literal.Length} characters)";
+
+    private static string DescribeByte(byte value)
+        => value is >= 0x20 and < 0x7F ? $"'{(char)value}'" : $"byte 0x{value:X2}";
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
+    };
+
+    /// <summary>A tensor entry as the header states it, after its own checks and before the checks across entries.</summary>
+    /// <param name="Name">The name, exactly when it is the network's, else shortened for messages.</param>
+    /// <param name="Target">The index of the network tensor of that name, or -1.</param>
+    /// <param name="Dtype">The element type.</param>
+    /// <param name="Shape">The shape.</param>
+    /// <param name="Begin">The first byte in the data buffer.</param>
+    /// <param name="End">One past the last byte in the data buffer.</param>
+    private readonly record struct Entry(string Name, int Target, SafeTensorsDtype Dtype, ulong[] Shape, long Begin, long End);
+}
