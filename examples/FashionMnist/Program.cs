@@ -1,0 +1,97 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using FashionMnist;
+using TypedNets;
+using TypedNets.Data;
+using TypedNets.Metrics;
+using TypedNets.Optimizers;
+using TypedNets.Training;
+
+// Trains an MLP and a small convnet on Fashion-MNIST and reports test accuracy, per-class F1, the confusion matrix
+// and the time per epoch. Run scripts/fetch-fashion-mnist.sh first.
+//   --model mlp|convnet|both   (default both)   --epochs N   --batch N   --augment   --train-rows N (a quicker run)
+string model = ValueAfter("--model") ?? "both";
+int? epochsOverride = ArgumentAfter("--epochs");
+int batchSize = ArgumentAfter("--batch") ?? 64;
+bool augment = args.Contains("--augment");
+int? trainRows = ArgumentAfter("--train-rows");
+ulong seed = (ulong)(ArgumentAfter("--seed") ?? 0);
+
+(Dataset train, Dataset test) = Idx.LoadFashionMnist(FindDataDirectory());
+if (trainRows is int rows && rows < train.Count)
+{
+    (train, _) = train.SplitAt(rows);
+}
+
+Console.WriteLine($"Fashion-MNIST: {train.Count} training and {test.Count} test images of 28x28, 10 classes.");
+if (model is "mlp" or "both")
+{
+    Run("MLP 784-256-128-10", new FashionMlp(maxBatch: batchSize, seed: seed), FashionMlp.Summary, epochsOverride ?? 20, learningRate: 0.001);
+}
+
+if (model is "convnet" or "both")
+{
+    Run("Convnet", new FashionConvnet(maxBatch: batchSize, seed: seed), FashionConvnet.Summary, epochsOverride ?? 12, learningRate: 0.001);
+}
+
+void Run(string name, INetwork network, string summary, int epochs, double learningRate)
+{
+    Console.WriteLine();
+    Console.WriteLine(summary);
+    Console.WriteLine($"Training the {name}: Adam({learningRate.ToString(CultureInfo.InvariantCulture)}), batch {batchSize}, {epochs} epochs{(augment ? ", with augmentation" : "")}");
+    var augmentation = new ImageAugmentation(1, 28, 28, seed) { FlipProbability = 0.5, MaxShift = 2, MaxRotationDegrees = 0 };
+    var clock = Stopwatch.StartNew();
+    History history = Trainer.Fit(network, new Adam(learningRate), train, new FitOptions
+    {
+        Epochs = epochs,
+        BatchSize = batchSize,
+        Seed = seed,
+        ValidationData = test,
+        LearningRateSchedule = new CosineAnnealing(epochs, learningRate / 20),
+        Augment = augment ? images => augmentation.Apply(images) : null,
+        Progress = new ConsoleProgress(),
+    });
+    double secondsPerEpoch = clock.Elapsed.TotalSeconds / history.Epochs.Count;
+
+    float[] outputs = Trainer.Predict(network, test.Features);
+    var metrics = ClassificationMetrics.Compute(Predictions.ClassIndices(test.Targets, 1), Predictions.ArgMax(outputs, 10), 10);
+    Console.WriteLine();
+    Console.WriteLine($"{name} on the {test.Count} test images:");
+    Console.WriteLine(metrics.ToString(3, Idx.FashionMnistClassNames));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{name}: test accuracy {metrics.Accuracy:F4}, macro F1 {metrics.MacroF1:F4}, {secondsPerEpoch:F1} s per epoch, {clock.Elapsed.TotalSeconds:F0} s in all."));
+}
+
+int? ArgumentAfter(string name)
+    => ValueAfter(name) is string value && int.TryParse(value, CultureInfo.InvariantCulture, out int number) ? number : null;
+
+string? ValueAfter(string name)
+{
+    int position = Array.IndexOf(args, name);
+    return position >= 0 && position + 1 < args.Length ? args[position + 1] : null;
+}
+
+static string FindDataDirectory()
+{
+    foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+    {
+        for (DirectoryInfo? directory = new(start); directory is not null; directory = directory.Parent)
+        {
+            string candidate = Path.Combine(directory.FullName, "data", "fashion-mnist");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+    }
+
+    throw new DirectoryNotFoundException("data/fashion-mnist was not found; run scripts/fetch-fashion-mnist.sh from the repository first.");
+}
+
+internal sealed class ConsoleProgress : IProgress<EpochResult>
+{
+    public void Report(EpochResult value) => Console.WriteLine(value);
+}
