@@ -9,7 +9,8 @@ public readonly record struct LossFunction
     /// <summary>Creates a loss; <paramref name="delta"/> matters only to <see cref="LossKind.Huber"/>.</summary>
     public LossFunction(LossKind kind, double delta = 1.0)
     {
-        if (!Enum.IsDefined(kind))
+        // A range check rather than Enum.IsDefined, whose cache the GC may drop, making this allocate in a training step.
+        if ((uint)kind > (uint)LossKind.BinaryCrossEntropy)
         {
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a member of LossKind.");
         }
