@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
@@ -8,21 +9,18 @@ namespace TypedNets.Kernels;
 public static partial class Gemm
 {
     /// <summary>
-    /// The multiply-adds (<c>m n k</c>) from which a product is split over two threads. Below it, waking a
-    /// thread-pool thread costs more than half the product.
+    /// The multiply-adds (<c>m n k</c>) from which a product is split over two threads. Below it, waking the helper
+    /// thread costs more than half the product saves.
     /// </summary>
     private static readonly long ParallelThreshold = Tune("TN_PAR", 1 << 21);
 
-    /// <summary>Every calling thread's hand-off to a second thread, made on its first large product.</summary>
-    [ThreadStatic]
-    private static SecondHalf? t_secondHalf;
-
     /// <summary>
-    /// Splits a large product into two halves of <c>C</c>, one for a thread-pool thread and one for the calling
-    /// thread. The larger of <c>m</c> and <c>n</c> is split, at a multiple of the micro-tile, so that each half
-    /// packs half of the larger operand and the whole of the smaller one (the duplicated packing is the smaller
-    /// share of the work).
+    /// Splits a large product into two halves of <c>C</c>, one for the helper thread and one for the calling thread.
+    /// The larger of <c>m</c> and <c>n</c> is split, at a multiple of the micro-tile, so that each half packs half of
+    /// the larger operand and the whole of the smaller one (the duplicated packing is the smaller share of the work).
     /// </summary>
+    /// <returns>Whether the product was done; not when it is too small, the machine has one core, or the helper is
+    /// busy with another caller's product.</returns>
     private static unsafe bool TryMultiplyOnTwoThreads(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate)
     {
         if ((long)m * n * k < ParallelThreshold || Environment.ProcessorCount < 2)
@@ -40,21 +38,20 @@ public static partial class Gemm
             rowSplit = RoundUp(m / 2, MicroRows);
         }
 
-        if (rowSplit >= m && columnSplit >= n)
+        if ((rowSplit >= m && columnSplit >= n) || !HelperThread.TryAcquire(out HelperThread? helper))
         {
             return false;
         }
 
         // Spans cannot cross to another thread, so the operands are pinned for the duration of the call and the
-        // second half reads them through pointers; the caller waits for it before returning.
+        // helper reads them through pointers; the caller waits for it before returning.
         ref float aFirst = ref a.Origin, bFirst = ref b.Origin;
         fixed (float* aOrigin = &aFirst, bOrigin = &bFirst, cOrigin = &c)
         {
-            SecondHalf second = t_secondHalf ??= new SecondHalf();
-            second.Post(new Problem(aOrigin, a.RowStride, a.ColumnStride, bOrigin, b.RowStride, b.ColumnStride, cOrigin, n, k, accumulate),
+            helper.Post(new Problem(aOrigin, a.RowStride, a.ColumnStride, bOrigin, b.RowStride, b.ColumnStride, cOrigin, n, k, accumulate),
                 rowSplit < m ? rowSplit : 0, m, columnSplit < n ? columnSplit : 0, n);
             MultiplyBlocked(a, b, ref c, n, 0, rowSplit, 0, columnSplit, k, accumulate, t_packBuffers ??= new PackBuffers());
-            second.Join();
+            helper.Join();
         }
 
         return true;
@@ -73,25 +70,59 @@ public static partial class Gemm
     }
 
     /// <summary>
-    /// The half of a product that runs on a thread-pool thread. One instance per calling thread is reused for every
-    /// call, queued as an <see cref="IThreadPoolWorkItem"/>, so that a split product allocates nothing (a
-    /// <c>Task</c> or <c>Parallel.For</c> would allocate on every call).
+    /// One background thread, started on the first large product, that computes the second half of split products
+    /// for one caller at a time.
     /// </summary>
     /// <remarks>
-    /// Whoever moves the state from posted to claimed runs the work: the pool thread, or, if the pool has not got to
-    /// it by the time the caller finishes its own half (a busy pool), the caller itself, which then never waits. A
-    /// queue entry that finds nothing posted does nothing, so a late entry from an earlier call is harmless.
+    /// <para>
+    /// A dedicated thread rather than the thread pool: a <c>Task</c> or <c>Parallel.For</c> allocates on every call,
+    /// and even a reused <see cref="IThreadPoolWorkItem"/> made the calling thread allocate when the pool was busy
+    /// (its global queue grows in segments: 1 to 4 KB every hundred calls, measured under the test runner). Handing
+    /// work to a thread that waits on an event allocates nothing.
+    /// </para>
+    /// <para>
+    /// Whoever moves the state from posted to claimed runs the half: the helper, or, if the helper has not woken by
+    /// the time the caller finishes its own half (the other core is busy), the caller itself, which then never waits.
+    /// </para>
     /// </remarks>
-    private sealed unsafe class SecondHalf : IThreadPoolWorkItem
+    private sealed unsafe class HelperThread
     {
         private const int Idle = 0, Posted = 1, Claimed = 2;
 
+        private static HelperThread? s_instance;
+
         private readonly PackBuffers _buffers = new();
+        private readonly ManualResetEventSlim _posted = new(false);
         private readonly ManualResetEventSlim _done = new(false);
         private Problem _problem;
         private int _rowStart, _rowEnd, _columnStart, _columnEnd;
         private Exception? _error;
         private int _state;
+        private int _owned;
+
+        private HelperThread()
+        {
+            new Thread(WaitForWork) { IsBackground = true, Name = "TypedNets GEMM helper" }.Start();
+        }
+
+        /// <summary>Takes the helper for one product, unless another caller has it.</summary>
+        public static bool TryAcquire([NotNullWhen(true)] out HelperThread? helper)
+        {
+            helper = Volatile.Read(ref s_instance);
+            if (helper is null)
+            {
+                var created = new HelperThread();
+                helper = Interlocked.CompareExchange(ref s_instance, created, null) ?? created;
+            }
+
+            if (Interlocked.CompareExchange(ref helper._owned, 1, 0) == 0)
+            {
+                return true;
+            }
+
+            helper = null;
+            return false;
+        }
 
         public void Post(Problem problem, int rowStart, int rowEnd, int columnStart, int columnEnd)
         {
@@ -100,9 +131,10 @@ public static partial class Gemm
             _error = null;
             _done.Reset();
             Volatile.Write(ref _state, Posted);
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            _posted.Set();
         }
 
+        /// <summary>Waits for the posted half (or runs it, if the helper has not started it) and releases the helper.</summary>
         public void Join()
         {
             if (Interlocked.CompareExchange(ref _state, Claimed, Posted) == Posted)
@@ -114,19 +146,28 @@ public static partial class Gemm
                 _done.Wait();
             }
 
+            Exception? error = _error;
             Volatile.Write(ref _state, Idle);
-            if (_error is { } error)
+            Volatile.Write(ref _owned, 0);
+            if (error is not null)
             {
                 ExceptionDispatchInfo.Throw(error);
             }
         }
 
-        void IThreadPoolWorkItem.Execute()
+        private void WaitForWork()
         {
-            if (Interlocked.CompareExchange(ref _state, Claimed, Posted) == Posted)
+            while (true)
             {
-                Run();
-                _done.Set();
+                _posted.Wait();
+
+                // Reset before looking at the state: a post after this point sets the event again.
+                _posted.Reset();
+                if (Interlocked.CompareExchange(ref _state, Claimed, Posted) == Posted)
+                {
+                    Run();
+                    _done.Set();
+                }
             }
         }
 

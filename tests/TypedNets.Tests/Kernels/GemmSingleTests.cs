@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Generic;
+using TypedNets.Kernels;
+
+namespace TypedNets.Tests.Kernels;
+
+/// <summary>
+/// The single-precision GEMM (packed panels, micro-kernels, the two-thread split) against a naive product in double
+/// precision. Sizes straddle the micro-tile (8 × 32 with 512-bit vectors, 6 × 16 with 256-bit ones) and the cache
+/// blocks, so that every edge case of the packing is met.
+/// </summary>
+public sealed class GemmSingleTests
+{
+    public enum Form { AB, ATransposedB, ABTransposed }
+
+    /// <summary>Single precision's unit roundoff, 2^-24.</summary>
+    private const double UnitRoundoff = 1.0 / (1 << 24);
+
+    private static readonly int[] EdgeSizes = [1, 15, 16, 17, 31, 32, 33, 63, 64, 65];
+
+    [Theory]
+    [InlineData(Form.AB)]
+    [InlineData(Form.ATransposedB)]
+    [InlineData(Form.ABTransposed)]
+    public void Matches_a_naive_product_for_sampled_sizes_up_to_300(Form form)
+    {
+        var random = new Xoshiro256(17 + (ulong)form);
+        var sizes = new List<(int M, int N, int K)>();
+        for (int trial = 0; trial < 200; trial++)
+        {
+            sizes.Add((1 + random.NextInt(300), 1 + random.NextInt(300), 1 + random.NextInt(300)));
+        }
+
+        foreach (int size in EdgeSizes)
+        {
+            // Each edge size in each role, the others drawn from the edge sizes too.
+            sizes.Add((size, EdgeSizes[random.NextInt(EdgeSizes.Length)], EdgeSizes[random.NextInt(EdgeSizes.Length)]));
+            sizes.Add((EdgeSizes[random.NextInt(EdgeSizes.Length)], size, EdgeSizes[random.NextInt(EdgeSizes.Length)]));
+            sizes.Add((EdgeSizes[random.NextInt(EdgeSizes.Length)], EdgeSizes[random.NextInt(EdgeSizes.Length)], size));
+            sizes.Add((size, size, size));
+        }
+
+        foreach ((int m, int n, int k) in sizes)
+        {
+            CheckAgainstNaive(form, m, n, k, ref random);
+        }
+    }
+
+    [Theory]
+    [InlineData(Form.AB, 512, 384, 300)]
+    [InlineData(Form.ATransposedB, 512, 384, 300)]
+    [InlineData(Form.ABTransposed, 512, 384, 300)]
+    [InlineData(Form.AB, 1000, 7, 600)]          // split by rows: n is too narrow to split
+    [InlineData(Form.ABTransposed, 33, 1000, 129)]
+    [InlineData(Form.ATransposedB, 700, 650, 20)]  // more rows and columns than one cache block
+    public void Matches_a_naive_product_for_products_large_enough_for_two_threads(Form form, int m, int n, int k)
+    {
+        var random = new Xoshiro256(99);
+        CheckAgainstNaive(form, m, n, k, ref random);
+    }
+
+    [Fact]
+    public void Zero_depth_clears_or_keeps_the_result()
+    {
+        float[] c = [1, 2, 3, 4, 5, 6];
+        Gemm.Multiply<float>([], [], c, 2, 3, 0, accumulate: true);
+        Assert.Equal([1, 2, 3, 4, 5, 6], c);
+        Gemm.MultiplyTransposedB<float>([], [], c, 2, 3, 0, accumulate: false);
+        Assert.Equal(new float[6], c);
+    }
+
+    [Theory]
+    [InlineData(24, 48, 40)]
+    [InlineData(512, 384, 300)]
+    public void Allocates_nothing_once_warm(int m, int n, int k)
+    {
+        var a = new float[m * k];
+        var b = new float[k * n];
+        var c = new float[m * n];
+        Array.Fill(a, 0.5f);
+        Array.Fill(b, 0.25f);
+        for (int warmUp = 0; warmUp < 3; warmUp++)
+        {
+            RunAllForms(a, b, c, m, n, k);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int call = 0; call < 100; call++)
+        {
+            RunAllForms(a, b, c, m, n, k);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static void RunAllForms(float[] a, float[] b, float[] c, int m, int n, int k)
+    {
+        Gemm.Multiply<float>(a, b, c, m, n, k, accumulate: false);
+        Gemm.MultiplyTransposedA<float>(a, b, c, m, n, k, accumulate: true);
+        Gemm.MultiplyTransposedB<float>(a, b, c, m, n, k, accumulate: true);
+    }
+
+    /// <summary>
+    /// Runs one form with and without <c>accumulate</c> on operands that start at an odd offset inside larger
+    /// arrays, and checks every element against the naive product and that nothing outside <c>C</c> was written.
+    /// </summary>
+    private static void CheckAgainstNaive(Form form, int m, int n, int k, ref Xoshiro256 random)
+    {
+        const int offset = 3, guard = 37;
+        float[] a = Fill(offset + (m * k) + guard, ref random);
+        float[] b = Fill(offset + (k * n) + guard, ref random);
+        float[] c0 = Fill(offset + (m * n) + guard, ref random);
+        (double[] product, double[] magnitude) = Naive(form, a.AsSpan(offset, m * k), b.AsSpan(offset, k * n), m, n, k);
+
+        foreach (bool accumulate in new[] { false, true })
+        {
+            float[] c = (float[])c0.Clone();
+            Span<float> result = c.AsSpan(offset, m * n);
+            ReadOnlySpan<float> left = a.AsSpan(offset, m * k), right = b.AsSpan(offset, k * n);
+            switch (form)
+            {
+                case Form.AB: Gemm.Multiply(left, right, result, m, n, k, accumulate); break;
+                case Form.ATransposedB: Gemm.MultiplyTransposedA(left, right, result, m, n, k, accumulate); break;
+                case Form.ABTransposed: Gemm.MultiplyTransposedB(left, right, result, m, n, k, accumulate); break;
+            }
+
+            for (int i = 0; i < m * n; i++)
+            {
+                double start = accumulate ? c0[offset + i] : 0;
+                double expected = start + product[i];
+
+                // Any order of summation with fused multiply-adds is within (k + 1) u of the sum of magnitudes
+                // (Higham, Accuracy and Stability of Numerical Algorithms, 3.1); a wrong element is far outside it.
+                double tolerance = (k + 1) * UnitRoundoff * (magnitude[i] + Math.Abs(start));
+                if (Math.Abs(result[i] - expected) > tolerance)
+                {
+                    Assert.Fail($"{form} m = {m}, n = {n}, k = {k}, accumulate = {accumulate}: C[{i / n}, {i % n}] is {result[i]}, expected {expected} ± {tolerance}.");
+                }
+            }
+
+            Assert.True(c.AsSpan(0, offset).SequenceEqual(c0.AsSpan(0, offset)), $"{form} m = {m}, n = {n}, k = {k} wrote before C.");
+            Assert.True(c.AsSpan(offset + (m * n)).SequenceEqual(c0.AsSpan(offset + (m * n))), $"{form} m = {m}, n = {n}, k = {k} wrote past C.");
+        }
+    }
+
+    /// <summary>The product in double precision and, for the tolerance, the sum of the magnitudes of its terms.</summary>
+    private static (double[] Product, double[] Magnitude) Naive(Form form, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k)
+    {
+        var product = new double[m * n];
+        var magnitude = new double[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, absolute = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double left = form == Form.ATransposedB ? a[(p * m) + i] : a[(i * k) + p];
+                    double right = form == Form.ABTransposed ? b[(j * k) + p] : b[(p * n) + j];
+                    sum += left * right;
+                    absolute += Math.Abs(left * right);
+                }
+
+                product[(i * n) + j] = sum;
+                magnitude[(i * n) + j] = absolute;
+            }
+        }
+
+        return (product, magnitude);
+    }
+
+    private static float[] Fill(int length, ref Xoshiro256 random)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = (float)random.NextDouble(-1, 1);
+        }
+
+        return values;
+    }
+}
