@@ -36,7 +36,7 @@ public static partial class Gemm
         where T : IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        if (typeof(T) == typeof(float) && IsSingleAccelerated)
+        if (typeof(T) == typeof(float) && UsesPackedPath(m, n, transposedB: false))
         {
             // A[i, p] is at i k + p and B[p, j] at p n + j.
             MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), n, 1), ref AsSingle(c), m, n, k, accumulate);
@@ -71,7 +71,7 @@ public static partial class Gemm
         where T : IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        if (typeof(T) == typeof(float) && IsSingleAccelerated)
+        if (typeof(T) == typeof(float) && UsesPackedPath(m, n, transposedB: true))
         {
             // A[i, p] is at i k + p and B^T[p, j] = B[j, p] at j k + p.
             MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), 1, k), ref AsSingle(c), m, n, k, accumulate);
@@ -102,7 +102,7 @@ public static partial class Gemm
         where T : IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        if (typeof(T) == typeof(float) && IsSingleAccelerated)
+        if (typeof(T) == typeof(float) && UsesPackedPath(m, n, transposedB: false))
         {
             // A^T[i, p] = A[p, i] is at p m + i and B[p, j] at p n + j.
             MultiplySingle(new(ref AsSingle(a), 1, m), new(ref AsSingle(b), n, 1), ref AsSingle(c), m, n, k, accumulate);

@@ -26,6 +26,15 @@ public static partial class Gemm
     /// <summary>Whether <see cref="float"/> products take the packed path: it needs 256- or 512-bit vectors with FMA.</summary>
     private static bool IsSingleAccelerated => Vector512.IsHardwareAccelerated || (Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported);
 
+    /// <summary>
+    /// Whether a <see cref="float"/> product of this shape takes the packed path. Packing pads to whole micro-tiles,
+    /// so a product with very few rows (a batch of one, a matrix-vector product) or, for <c>A B^T</c>, very few
+    /// columns would mostly multiply zeros; the plain loops, a dot product or an axpy per row, are faster there
+    /// (measured: 1 × 256 × 64 and 3 × 512 × 256 in every form, 32 × 2 × 64 and 32 × 8 × 128 in <c>A B^T</c>).
+    /// Everything from 4 × 16 up, even 8 × 8 × 8, is faster packed.
+    /// </summary>
+    private static bool UsesPackedPath(int m, int n, bool transposedB) => IsSingleAccelerated && m >= 4 && (n >= 16 || !transposedB);
+
     /// <summary>The rows of a micro-tile, <c>MR</c>.</summary>
     private static int MicroRows => Vector512.IsHardwareAccelerated ? 8 : 6;
 
