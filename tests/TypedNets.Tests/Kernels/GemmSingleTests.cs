@@ -9,6 +9,13 @@ namespace TypedNets.Tests.Kernels;
 /// precision. Sizes straddle the micro-tile (8 × 32 with 512-bit vectors, 6 × 16 with 256-bit ones) and the cache
 /// blocks, so that every edge case of the packing is met.
 /// </summary>
+/// <remarks>
+/// These tests allocate megabytes of operands, and a collection that another thread's allocations set off shifts
+/// <see cref="GC.GetAllocatedBytesForCurrentThread"/> on a thread that allocates nothing (by the unused part of its
+/// allocation context, about 8 KB: measured). So they run alone, not beside the other allocation tests, and reuse
+/// their buffers.
+/// </remarks>
+[Collection(nameof(GemmSingleTests))]
 public sealed class GemmSingleTests
 {
     public enum Form { AB, ATransposedB, ABTransposed }
@@ -40,9 +47,10 @@ public sealed class GemmSingleTests
             sizes.Add((size, size, size));
         }
 
+        var scratch = new Scratch(300, 300, 300);
         foreach ((int m, int n, int k) in sizes)
         {
-            CheckAgainstNaive(form, m, n, k, ref random);
+            CheckAgainstNaive(form, m, n, k, ref random, scratch);
         }
     }
 
@@ -56,7 +64,7 @@ public sealed class GemmSingleTests
     public void Matches_a_naive_product_for_products_large_enough_for_two_threads(Form form, int m, int n, int k)
     {
         var random = new Xoshiro256(99);
-        CheckAgainstNaive(form, m, n, k, ref random);
+        CheckAgainstNaive(form, m, n, k, ref random, new Scratch(m, n, k));
     }
 
     [Fact]
@@ -104,19 +112,21 @@ public sealed class GemmSingleTests
     /// Runs one form with and without <c>accumulate</c> on operands that start at an odd offset inside larger
     /// arrays, and checks every element against the naive product and that nothing outside <c>C</c> was written.
     /// </summary>
-    private static void CheckAgainstNaive(Form form, int m, int n, int k, ref Xoshiro256 random)
+    private static void CheckAgainstNaive(Form form, int m, int n, int k, ref Xoshiro256 random, Scratch scratch)
     {
-        const int offset = 3, guard = 37;
-        float[] a = Fill(offset + (m * k) + guard, ref random);
-        float[] b = Fill(offset + (k * n) + guard, ref random);
-        float[] c0 = Fill(offset + (m * n) + guard, ref random);
-        (double[] product, double[] magnitude) = Naive(form, a.AsSpan(offset, m * k), b.AsSpan(offset, k * n), m, n, k);
+        const int offset = Scratch.Offset;
+        Span<float> a = Fill(scratch.A.AsSpan(0, offset + (m * k) + Scratch.Guard), ref random);
+        Span<float> b = Fill(scratch.B.AsSpan(0, offset + (k * n) + Scratch.Guard), ref random);
+        Span<float> c0 = Fill(scratch.C0.AsSpan(0, offset + (m * n) + Scratch.Guard), ref random);
+        Span<double> product = scratch.Product.AsSpan(0, m * n), magnitude = scratch.Magnitude.AsSpan(0, m * n);
+        Naive(form, a.Slice(offset, m * k), b.Slice(offset, k * n), m, n, k, product, magnitude);
 
         foreach (bool accumulate in new[] { false, true })
         {
-            float[] c = (float[])c0.Clone();
-            Span<float> result = c.AsSpan(offset, m * n);
-            ReadOnlySpan<float> left = a.AsSpan(offset, m * k), right = b.AsSpan(offset, k * n);
+            Span<float> c = scratch.C.AsSpan(0, c0.Length);
+            c0.CopyTo(c);
+            Span<float> result = c.Slice(offset, m * n);
+            ReadOnlySpan<float> left = a.Slice(offset, m * k), right = b.Slice(offset, k * n);
             switch (form)
             {
                 case Form.AB: Gemm.Multiply(left, right, result, m, n, k, accumulate); break;
@@ -138,16 +148,14 @@ public sealed class GemmSingleTests
                 }
             }
 
-            Assert.True(c.AsSpan(0, offset).SequenceEqual(c0.AsSpan(0, offset)), $"{form} m = {m}, n = {n}, k = {k} wrote before C.");
-            Assert.True(c.AsSpan(offset + (m * n)).SequenceEqual(c0.AsSpan(offset + (m * n))), $"{form} m = {m}, n = {n}, k = {k} wrote past C.");
+            Assert.True(c.Slice(0, offset).SequenceEqual(c0.Slice(0, offset)), $"{form} m = {m}, n = {n}, k = {k} wrote before C.");
+            Assert.True(c.Slice(offset + (m * n)).SequenceEqual(c0.Slice(offset + (m * n))), $"{form} m = {m}, n = {n}, k = {k} wrote past C.");
         }
     }
 
     /// <summary>The product in double precision and, for the tolerance, the sum of the magnitudes of its terms.</summary>
-    private static (double[] Product, double[] Magnitude) Naive(Form form, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k)
+    private static void Naive(Form form, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, Span<double> product, Span<double> magnitude)
     {
-        var product = new double[m * n];
-        var magnitude = new double[m * n];
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)
@@ -165,14 +173,32 @@ public sealed class GemmSingleTests
                 magnitude[(i * n) + j] = absolute;
             }
         }
-
-        return (product, magnitude);
     }
 
-    private static float[] Fill(int length, ref Xoshiro256 random)
+    /// <summary>
+    /// Buffers for every size up to the given one. Operands start at an odd offset, away from any alignment, and
+    /// <c>C</c> has guard elements on both sides to catch writes outside it.
+    /// </summary>
+    private sealed class Scratch(int m, int n, int k)
     {
-        var values = new float[length];
-        for (int i = 0; i < length; i++)
+        public const int Offset = 3, Guard = 37;
+
+        public float[] A { get; } = new float[Offset + (m * k) + Guard];
+
+        public float[] B { get; } = new float[Offset + (k * n) + Guard];
+
+        public float[] C0 { get; } = new float[Offset + (m * n) + Guard];
+
+        public float[] C { get; } = new float[Offset + (m * n) + Guard];
+
+        public double[] Product { get; } = new double[m * n];
+
+        public double[] Magnitude { get; } = new double[m * n];
+    }
+
+    private static Span<float> Fill(Span<float> values, ref Xoshiro256 random)
+    {
+        for (int i = 0; i < values.Length; i++)
         {
             values[i] = (float)random.NextDouble(-1, 1);
         }
@@ -180,3 +206,7 @@ public sealed class GemmSingleTests
         return values;
     }
 }
+
+/// <summary>Runs <see cref="GemmSingleTests"/> on its own, after the tests that run in parallel.</summary>
+[CollectionDefinition(nameof(GemmSingleTests), DisableParallelization = true)]
+public sealed class GemmSingleTestsCollection;
