@@ -9,15 +9,22 @@ namespace TypedNets.Kernels;
 public static partial class Gemm
 {
     /// <summary>
-    /// The multiply-adds (<c>m n k</c>) from which a product is split over two threads. Below it, waking the helper
-    /// thread costs more than half the product saves.
+    /// The multiply-adds (<c>m n k</c>) from which a product is shared with a second thread, about 40 µs of work on
+    /// one core. Below it, waking the helper costs more than its share saves: measured on two cores, 32 × 512 × 128
+    /// (2^21) ran slower on two threads than on one, 64 × 512 × 128 and 128 × 128 × 256 (2^22) faster.
     /// </summary>
-    private static readonly long ParallelThreshold = Tune("TN_PAR", 1 << 21);
+    private const long ParallelThreshold = 1 << 22;
+
+    /// <summary>The most pieces a shared product is cut into.</summary>
+    private const int MaxChunks = 8;
 
     /// <summary>
-    /// Splits a large product into two halves of <c>C</c>, one for the helper thread and one for the calling thread.
-    /// The larger of <c>m</c> and <c>n</c> is split, at a multiple of the micro-tile, so that each half packs half of
-    /// the larger operand and the whole of the smaller one (the duplicated packing is the smaller share of the work).
+    /// Shares a large product with the helper thread. The larger of <c>m</c> and <c>n</c> is cut into up to
+    /// <see cref="MaxChunks"/> pieces, each a multiple of the micro-tile, and the two threads take pieces from a
+    /// shared counter until none are left. Pieces rather than two fixed halves, because on a busy machine the other
+    /// core is often taken: the caller then does most of the pieces itself instead of waiting for a half that the
+    /// helper cannot run. Each piece packs its own part of the larger operand and the whole of the smaller one, so the
+    /// repeated packing is the smaller share (at most 8 / n of the work).
     /// </summary>
     /// <returns>Whether the product was done; not when it is too small, the machine has one core, or the helper is
     /// busy with another caller's product.</returns>
@@ -28,50 +35,72 @@ public static partial class Gemm
             return false;
         }
 
-        int rowSplit = m, columnSplit = n;
-        if (n >= m)
-        {
-            columnSplit = RoundUp(n / 2, MicroColumns);
-        }
-        else
-        {
-            rowSplit = RoundUp(m / 2, MicroRows);
-        }
-
-        if ((rowSplit >= m && columnSplit >= n) || !HelperThread.TryAcquire(out HelperThread? helper))
+        bool splitColumns = n >= m;
+        int extent = splitColumns ? n : m;
+        int micro = splitColumns ? MicroColumns : MicroRows;
+        int chunkSize = Math.Max(RoundUp((extent + MaxChunks - 1) / MaxChunks, micro), 2 * micro);
+        int chunks = (extent + chunkSize - 1) / chunkSize;
+        if (chunks < 2 || !HelperThread.TryAcquire(out HelperThread? helper))
         {
             return false;
         }
 
-        // Spans cannot cross to another thread, so the operands are pinned for the duration of the call and the
-        // helper reads them through pointers; the caller waits for it before returning.
+        // Spans cannot cross to another thread, so the operands are pinned for the duration of the call and both
+        // threads read them through pointers; the caller waits for the helper before returning.
         ref float aFirst = ref a.Origin, bFirst = ref b.Origin;
         fixed (float* aOrigin = &aFirst, bOrigin = &bFirst, cOrigin = &c)
         {
-            helper.Post(new Problem(aOrigin, a.RowStride, a.ColumnStride, bOrigin, b.RowStride, b.ColumnStride, cOrigin, n, k, accumulate),
-                rowSplit < m ? rowSplit : 0, m, columnSplit < n ? columnSplit : 0, n);
-            MultiplyBlocked(a, b, ref c, n, 0, rowSplit, 0, columnSplit, k, accumulate, t_packBuffers ??= new PackBuffers());
+            var problem = new Problem(
+                aOrigin, a.RowStride, a.ColumnStride, bOrigin, b.RowStride, b.ColumnStride, cOrigin,
+                m, n, k, accumulate, splitColumns, chunkSize, chunks);
+            helper.Post(problem);
+            RunChunks(problem, ref helper.NextChunk, t_packBuffers ??= new PackBuffers());
             helper.Join();
         }
 
         return true;
     }
 
-    /// <summary>A product as raw pointers, the form in which it can be handed to another thread.</summary>
+    /// <summary>Takes pieces of a shared product from <paramref name="nextChunk"/> until none are left.</summary>
+    private static unsafe void RunChunks(in Problem p, ref int nextChunk, PackBuffers buffers)
+    {
+        var a = new StridedMatrix(ref Unsafe.AsRef<float>(p.A), p.ARowStride, p.AColumnStride);
+        var b = new StridedMatrix(ref Unsafe.AsRef<float>(p.B), p.BRowStride, p.BColumnStride);
+        ref float c = ref Unsafe.AsRef<float>(p.C);
+        int chunk;
+        while ((chunk = Interlocked.Increment(ref nextChunk) - 1) < p.Chunks)
+        {
+            int start = chunk * p.ChunkSize;
+            if (p.SplitColumns)
+            {
+                MultiplyBlocked(a, b, ref c, p.N, 0, p.M, start, Math.Min(start + p.ChunkSize, p.N), p.K, p.Accumulate, buffers);
+            }
+            else
+            {
+                MultiplyBlocked(a, b, ref c, p.N, start, Math.Min(start + p.ChunkSize, p.M), 0, p.N, p.K, p.Accumulate, buffers);
+            }
+        }
+    }
+
+    /// <summary>A shared product as raw pointers, the form in which it can be handed to another thread.</summary>
     private readonly unsafe struct Problem(
         float* a, nint aRowStride, nint aColumnStride,
         float* b, nint bRowStride, nint bColumnStride,
-        float* c, int ldc, int k, bool accumulate)
+        float* c, int m, int n, int k, bool accumulate, bool splitColumns, int chunkSize, int chunks)
     {
         public readonly float* A = a, B = b, C = c;
         public readonly nint ARowStride = aRowStride, AColumnStride = aColumnStride, BRowStride = bRowStride, BColumnStride = bColumnStride;
-        public readonly int Ldc = ldc, K = k;
+        public readonly int M = m, N = n, K = k;
         public readonly bool Accumulate = accumulate;
+
+        /// <summary>Whether the pieces are ranges of columns of <c>C</c> (otherwise of rows).</summary>
+        public readonly bool SplitColumns = splitColumns;
+        public readonly int ChunkSize = chunkSize, Chunks = chunks;
     }
 
     /// <summary>
-    /// One background thread, started on the first large product, that computes the second half of split products
-    /// for one caller at a time.
+    /// One background thread, started on the first large product, that takes pieces of shared products for one
+    /// caller at a time.
     /// </summary>
     /// <remarks>
     /// <para>
@@ -81,21 +110,24 @@ public static partial class Gemm
     /// work to a thread that waits on an event allocates nothing.
     /// </para>
     /// <para>
-    /// Whoever moves the state from posted to claimed runs the half: the helper, or, if the helper has not woken by
-    /// the time the caller finishes its own half (the other core is busy), the caller itself, which then never waits.
+    /// The helper runs a posted product only if it moves the state from posted to claimed. When the caller has taken
+    /// every piece before the helper woke, it makes that move itself and returns without waiting; the helper then
+    /// finds nothing posted and goes back to sleep.
     /// </para>
     /// </remarks>
-    private sealed unsafe class HelperThread
+    private sealed class HelperThread
     {
         private const int Idle = 0, Posted = 1, Claimed = 2;
 
         private static HelperThread? s_instance;
 
+        /// <summary>The next piece of the posted product to take; both threads increment it.</summary>
+        public int NextChunk;
+
         private readonly PackBuffers _buffers = new();
         private readonly ManualResetEventSlim _posted = new(false);
         private readonly ManualResetEventSlim _done = new(false);
         private Problem _problem;
-        private int _rowStart, _rowEnd, _columnStart, _columnEnd;
         private Exception? _error;
         private int _state;
         private int _owned;
@@ -124,24 +156,20 @@ public static partial class Gemm
             return false;
         }
 
-        public void Post(Problem problem, int rowStart, int rowEnd, int columnStart, int columnEnd)
+        public void Post(Problem problem)
         {
             _problem = problem;
-            (_rowStart, _rowEnd, _columnStart, _columnEnd) = (rowStart, rowEnd, columnStart, columnEnd);
             _error = null;
+            NextChunk = 0;
             _done.Reset();
             Volatile.Write(ref _state, Posted);
             _posted.Set();
         }
 
-        /// <summary>Waits for the posted half (or runs it, if the helper has not started it) and releases the helper.</summary>
+        /// <summary>Once the caller has run out of pieces: waits for the helper's last one, and releases the helper.</summary>
         public void Join()
         {
-            if (Interlocked.CompareExchange(ref _state, Claimed, Posted) == Posted)
-            {
-                Run();
-            }
-            else
+            if (Interlocked.CompareExchange(ref _state, Claimed, Posted) != Posted)
             {
                 _done.Wait();
             }
@@ -165,25 +193,17 @@ public static partial class Gemm
                 _posted.Reset();
                 if (Interlocked.CompareExchange(ref _state, Claimed, Posted) == Posted)
                 {
-                    Run();
+                    try
+                    {
+                        RunChunks(_problem, ref NextChunk, _buffers);
+                    }
+                    catch (Exception error)
+                    {
+                        _error = error;
+                    }
+
                     _done.Set();
                 }
-            }
-        }
-
-        private void Run()
-        {
-            try
-            {
-                Problem p = _problem;
-                MultiplyBlocked(
-                    new StridedMatrix(ref Unsafe.AsRef<float>(p.A), p.ARowStride, p.AColumnStride),
-                    new StridedMatrix(ref Unsafe.AsRef<float>(p.B), p.BRowStride, p.BColumnStride),
-                    ref Unsafe.AsRef<float>(p.C), p.Ldc, _rowStart, _rowEnd, _columnStart, _columnEnd, p.K, p.Accumulate, _buffers);
-            }
-            catch (Exception error)
-            {
-                _error = error;
             }
         }
     }

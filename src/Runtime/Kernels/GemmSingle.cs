@@ -48,15 +48,13 @@ public static partial class Gemm
     /// <c>KC</c>, the length of the sum a micro-kernel call covers: the B̃ micro-panel of <c>KC × NR</c> floats
     /// (32 KiB at NR = 32) and the Ã micro-panel of <c>MR × KC</c> (8 KiB) fit together in a 48 KiB L1.
     /// </summary>
-    private static readonly int DepthBlock = Tune("TN_KC", 256);
+    private const int DepthBlock = 256;
 
     /// <summary><c>MC</c>, the rows of Ã: <c>MC × KC</c> floats (192 KiB) stay in a 1 MiB L2 with room for B̃'s panels.</summary>
-    private static readonly int RowBlock = Tune("TN_MC", 192);
+    private const int RowBlock = 192;
 
     /// <summary><c>NC</c>, the columns of B̃: <c>KC × NC</c> floats (2 MiB) stay in L3.</summary>
-    private static readonly int ColumnBlock = Tune("TN_NC", 2048);
-
-    private static int Tune(string name, int value) => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : value;
+    private const int ColumnBlock = 2048;
 
     /// <summary>Every thread's pack buffers, allocated on its first product and grown only for a larger one.</summary>
     [ThreadStatic]

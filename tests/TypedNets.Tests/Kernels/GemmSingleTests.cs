@@ -68,6 +68,46 @@ public sealed class GemmSingleTests
     }
 
     [Fact]
+    public void Concurrent_callers_get_the_same_bits_as_one_caller()
+    {
+        // Two callers contend for the one helper thread; whoever does not get it runs alone. Either way every element
+        // is summed in the same order, so the results must match a lone call bit for bit.
+        const int m = 300, n = 260, k = 200;
+        var random = new Xoshiro256(5);
+        float[] a = Fill(new float[m * k], ref random).ToArray();
+        float[] b = Fill(new float[n * k], ref random).ToArray();
+        var expected = new float[m * n];
+        Gemm.MultiplyTransposedB<float>(a, b, expected, m, n, k, accumulate: false);
+
+        var mismatches = new int[2];
+        var threads = new System.Threading.Thread[2];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            int index = t;
+            threads[t] = new System.Threading.Thread(() =>
+            {
+                var c = new float[m * n];
+                for (int call = 0; call < 20; call++)
+                {
+                    Gemm.MultiplyTransposedB<float>(a, b, c, m, n, k, accumulate: false);
+                    if (!c.AsSpan().SequenceEqual(expected))
+                    {
+                        mismatches[index]++;
+                    }
+                }
+            });
+            threads[t].Start();
+        }
+
+        foreach (System.Threading.Thread thread in threads)
+        {
+            thread.Join();
+        }
+
+        Assert.Equal([0, 0], mismatches);
+    }
+
+    [Fact]
     public void Zero_depth_clears_or_keeps_the_result()
     {
         float[] c = [1, 2, 3, 4, 5, 6];
