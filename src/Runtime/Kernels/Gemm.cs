@@ -15,11 +15,16 @@ namespace TypedNets.Kernels;
 /// Every form computes <c>C = op(A) op(B)</c> or, with <c>accumulate</c>, <c>C += op(A) op(B)</c>.
 /// </para>
 /// <para>
-/// For <see cref="float"/> on a machine with 256- or 512-bit vectors, products run through a packed, cache-blocked
-/// kernel in the manner of BLIS and llm.c's matmul (see <c>GemmSingle.cs</c>): the operands are copied into
-/// contiguous micro-panels, whatever their form, and a register-blocked micro-kernel does the arithmetic; large
-/// products are split over two threads. Every other element type (notably <see cref="double"/>, which the gradient
-/// checks use) takes a plain loop over <see cref="TensorPrimitives"/>, which is exact enough and simple to trust.
+/// For <see cref="float"/> on a machine with 256- or 512-bit vectors and FMA, products run through a packed,
+/// cache-blocked kernel in the manner of BLIS (see <c>GemmSingle.cs</c>): the operands are copied into contiguous
+/// micro-panels, whatever their form, and a register-blocked micro-kernel does the arithmetic; large products are
+/// shared with a second thread. Products with fewer than four rows (a batch of one) and thin <c>A B^T</c> products
+/// take plain loops over <see cref="TensorPrimitives"/>, and so does every other element type (notably
+/// <see cref="double"/>, which the gradient checks use), where simple code is easy to trust.
+/// </para>
+/// <para>
+/// The packed path sums in a different order from the plain loops, so <see cref="float"/> results may differ from
+/// them in the last bits; for given sizes they are the same from call to call, whichever threads did the work.
 /// </para>
 /// </remarks>
 public static partial class Gemm

