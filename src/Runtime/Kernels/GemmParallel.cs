@@ -119,6 +119,7 @@ public static partial class Gemm
     {
         private const int Idle = 0, Posted = 1, Claimed = 2;
 
+        private static readonly Lock s_creation = new();
         private static HelperThread? s_instance;
 
         /// <summary>The next piece of the posted product to take; both threads increment it.</summary>
@@ -143,8 +144,11 @@ public static partial class Gemm
             helper = Volatile.Read(ref s_instance);
             if (helper is null)
             {
-                var created = new HelperThread();
-                helper = Interlocked.CompareExchange(ref s_instance, created, null) ?? created;
+                // Under a lock, so that two first callers cannot start two threads.
+                lock (s_creation)
+                {
+                    helper = s_instance ??= new HelperThread();
+                }
             }
 
             if (Interlocked.CompareExchange(ref helper._owned, 1, 0) == 0)
