@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace TypedNets.Kernels;
 
@@ -9,16 +11,43 @@ namespace TypedNets.Kernels;
 /// passes need, so that no transpose is ever materialised.
 /// </summary>
 /// <remarks>
-/// Every form computes <c>C = op(A) op(B)</c> or, with <c>accumulate</c>, <c>C += op(A) op(B)</c>; the
-/// inner loops run through <see cref="TensorPrimitives"/> and so use the widest vectors the machine has.
+/// <para>
+/// Every form computes <c>C = op(A) op(B)</c> or, with <c>accumulate</c>, <c>C += op(A) op(B)</c>.
+/// </para>
+/// <para>
+/// For <see cref="float"/> on a machine with 256- or 512-bit vectors and FMA, products run through a packed,
+/// cache-blocked kernel in the manner of BLIS (see <c>GemmSingle.cs</c>): the operands are copied into contiguous
+/// micro-panels, whatever their form, and a register-blocked micro-kernel does the arithmetic; large products are
+/// shared with a second thread. Products with fewer than four rows (a batch of one) and thin <c>A B^T</c> products
+/// take plain loops over <see cref="TensorPrimitives"/>, and so does every other element type (notably
+/// <see cref="double"/>, which the gradient checks use), where simple code is easy to trust.
+/// </para>
+/// <para>
+/// The packed path sums in a different order from the plain loops, so <see cref="float"/> results may differ from
+/// them in the last bits; for given sizes they are the same from call to call, whichever threads did the work.
+/// </para>
 /// </remarks>
-public static class Gemm
+public static partial class Gemm
 {
     /// <summary><c>C[m, n] (+)= A[m, k] · B[k, n]</c>.</summary>
+    /// <param name="a">The row-major <c>[m, k]</c> left operand.</param>
+    /// <param name="b">The row-major <c>[k, n]</c> right operand.</param>
+    /// <param name="c">The row-major <c>[m, n]</c> result.</param>
+    /// <param name="m">The rows of the result.</param>
+    /// <param name="n">The columns of the result.</param>
+    /// <param name="k">The length of the sum behind every element.</param>
+    /// <param name="accumulate">Whether to add the product to <paramref name="c"/> rather than overwrite it.</param>
     public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, bool accumulate)
         where T : IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
+        if (typeof(T) == typeof(float) && UsesPackedPath(m, n, transposedB: false))
+        {
+            // A[i, p] is at i k + p and B[p, j] at p n + j.
+            MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), n, 1), ref AsSingle(c), m, n, k, accumulate);
+            return;
+        }
+
         for (int i = 0; i < m; i++)
         {
             Span<T> cRow = c.Slice(i * n, n);
@@ -36,10 +65,24 @@ public static class Gemm
     }
 
     /// <summary><c>C[m, n] (+)= A[m, k] · B[n, k]^T</c>: every element is a dot product of two rows.</summary>
+    /// <param name="a">The row-major <c>[m, k]</c> left operand.</param>
+    /// <param name="b">The row-major <c>[n, k]</c> right operand, used transposed.</param>
+    /// <param name="c">The row-major <c>[m, n]</c> result.</param>
+    /// <param name="m">The rows of the result.</param>
+    /// <param name="n">The columns of the result.</param>
+    /// <param name="k">The length of the sum behind every element.</param>
+    /// <param name="accumulate">Whether to add the product to <paramref name="c"/> rather than overwrite it.</param>
     public static void MultiplyTransposedB<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, bool accumulate)
         where T : IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
+        if (typeof(T) == typeof(float) && UsesPackedPath(m, n, transposedB: true))
+        {
+            // A[i, p] is at i k + p and B^T[p, j] = B[j, p] at j k + p.
+            MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), 1, k), ref AsSingle(c), m, n, k, accumulate);
+            return;
+        }
+
         for (int i = 0; i < m; i++)
         {
             ReadOnlySpan<T> aRow = a.Slice(i * k, k);
@@ -53,10 +96,24 @@ public static class Gemm
     }
 
     /// <summary><c>C[m, n] (+)= A[k, m]^T · B[k, n]</c>: a sum of outer products of rows.</summary>
+    /// <param name="a">The row-major <c>[k, m]</c> left operand, used transposed.</param>
+    /// <param name="b">The row-major <c>[k, n]</c> right operand.</param>
+    /// <param name="c">The row-major <c>[m, n]</c> result.</param>
+    /// <param name="m">The rows of the result.</param>
+    /// <param name="n">The columns of the result.</param>
+    /// <param name="k">The length of the sum behind every element.</param>
+    /// <param name="accumulate">Whether to add the product to <paramref name="c"/> rather than overwrite it.</param>
     public static void MultiplyTransposedA<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, bool accumulate)
         where T : IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
+        if (typeof(T) == typeof(float) && UsesPackedPath(m, n, transposedB: false))
+        {
+            // A^T[i, p] = A[p, i] is at p m + i and B[p, j] at p n + j.
+            MultiplySingle(new(ref AsSingle(a), 1, m), new(ref AsSingle(b), n, 1), ref AsSingle(c), m, n, k, accumulate);
+            return;
+        }
+
         if (!accumulate)
         {
             c.Slice(0, m * n).Clear();
@@ -74,6 +131,13 @@ public static class Gemm
         }
     }
 
+    /// <summary>
+    /// The first element of a span of <typeparamref name="T"/> that the caller has checked to be <see cref="float"/>;
+    /// <see cref="MemoryMarshal.Cast{TFrom, TTo}(ReadOnlySpan{TFrom})"/> would need <c>T : struct</c>, which the
+    /// public signatures do not promise.
+    /// </summary>
+    private static ref float AsSingle<T>(ReadOnlySpan<T> span) => ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(span));
+
     private static void CheckSizes(int aLength, int bLength, int cLength, int m, int n, int k)
     {
         if (m < 0 || n < 0 || k < 0)
@@ -81,10 +145,10 @@ public static class Gemm
             throw new ArgumentOutOfRangeException(nameof(m), $"GEMM sizes must be non-negative, got m = {m}, n = {n}, k = {k}.");
         }
 
-        if (aLength < m * k || bLength < k * n || cLength < m * n)
+        if (aLength < (long)m * k || bLength < (long)k * n || cLength < (long)m * n)
         {
             throw new ArgumentException(
-                $"GEMM with m = {m}, n = {n}, k = {k} needs A of {m * k}, B of {k * n} and C of {m * n} elements, " +
+                $"GEMM with m = {m}, n = {n}, k = {k} needs A of {(long)m * k}, B of {(long)k * n} and C of {(long)m * n} elements, " +
                 $"but got {aLength}, {bLength} and {cLength}.");
         }
     }

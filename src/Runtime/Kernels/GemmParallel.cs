@@ -1,0 +1,244 @@
+using System;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace TypedNets.Kernels;
+
+public static partial class Gemm
+{
+    /// <summary>
+    /// The multiply-adds (<c>m n k</c>) from which a product is shared with a second thread, about 40 µs of work on
+    /// one core. Below it, waking the helper costs more than its share saves: measured on two cores, 32 × 512 × 128
+    /// (2^21) ran slower on two threads than on one, 64 × 512 × 128 and 128 × 128 × 256 (2^22) faster.
+    /// </summary>
+    private const long ParallelThreshold = 1 << 22;
+
+    /// <summary>The most pieces a shared product is cut into.</summary>
+    private const int MaxChunks = 8;
+
+    /// <summary>
+    /// Shares a large product with the helper thread. The larger of <c>m</c> and <c>n</c> is cut into up to
+    /// <see cref="MaxChunks"/> pieces, each a multiple of the micro-tile, and the two threads take pieces from a
+    /// shared counter until none are left. Pieces rather than two fixed halves, because on a busy machine the other
+    /// core is often taken: the caller then does most of the pieces itself instead of waiting for a half that the
+    /// helper cannot run. Each piece packs its own part of the larger operand and the whole of the smaller one, so the
+    /// repeated packing is the smaller share (at most 8 / n of the work).
+    /// </summary>
+    /// <returns>Whether the product was done; not when it is too small, the machine has one core, or the helper is
+    /// busy with another caller's product.</returns>
+    private static unsafe bool TryMultiplyOnTwoThreads(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate)
+    {
+        if ((long)m * n * k < ParallelThreshold || Environment.ProcessorCount < 2)
+        {
+            return false;
+        }
+
+        bool splitColumns = n >= m;
+        int extent = splitColumns ? n : m;
+        int micro = splitColumns ? MicroColumns : MicroRows;
+        int chunkSize = Math.Max(RoundUp((extent + MaxChunks - 1) / MaxChunks, micro), 2 * micro);
+        int chunks = (extent + chunkSize - 1) / chunkSize;
+        if (chunks < 2 || !HelperThread.TryAcquire(out HelperThread? helper))
+        {
+            return false;
+        }
+
+        // Spans cannot cross to another thread, so the operands are pinned for the duration of the call and both
+        // threads read them through pointers; the caller waits for the helper before returning.
+        ref float aFirst = ref a.Origin, bFirst = ref b.Origin;
+        fixed (float* aOrigin = &aFirst, bOrigin = &bFirst, cOrigin = &c)
+        {
+            var problem = new Problem(
+                aOrigin, a.RowStride, a.ColumnStride, bOrigin, b.RowStride, b.ColumnStride, cOrigin,
+                m, n, k, accumulate, splitColumns, chunkSize, chunks);
+            helper.Post(problem);
+            RunChunks(problem, ref helper.NextChunk, t_packBuffers ??= new PackBuffers());
+            helper.Join();
+        }
+
+        return true;
+    }
+
+    /// <summary>Takes pieces of a shared product from <paramref name="nextChunk"/> until none are left.</summary>
+    private static unsafe void RunChunks(in Problem p, ref int nextChunk, PackBuffers buffers)
+    {
+        var a = new StridedMatrix(ref Unsafe.AsRef<float>(p.A), p.ARowStride, p.AColumnStride);
+        var b = new StridedMatrix(ref Unsafe.AsRef<float>(p.B), p.BRowStride, p.BColumnStride);
+        ref float c = ref Unsafe.AsRef<float>(p.C);
+        int chunk;
+        while ((chunk = Interlocked.Increment(ref nextChunk) - 1) < p.Chunks)
+        {
+            int start = chunk * p.ChunkSize;
+            if (p.SplitColumns)
+            {
+                MultiplyBlocked(a, b, ref c, p.N, 0, p.M, start, Math.Min(start + p.ChunkSize, p.N), p.K, p.Accumulate, buffers);
+            }
+            else
+            {
+                MultiplyBlocked(a, b, ref c, p.N, start, Math.Min(start + p.ChunkSize, p.M), 0, p.N, p.K, p.Accumulate, buffers);
+            }
+        }
+    }
+
+    /// <summary>A shared product as raw pointers, the form in which it can be handed to another thread.</summary>
+    private readonly unsafe struct Problem(
+        float* a, nint aRowStride, nint aColumnStride,
+        float* b, nint bRowStride, nint bColumnStride,
+        float* c, int m, int n, int k, bool accumulate, bool splitColumns, int chunkSize, int chunks)
+    {
+        public readonly float* A = a, B = b, C = c;
+        public readonly nint ARowStride = aRowStride, AColumnStride = aColumnStride, BRowStride = bRowStride, BColumnStride = bColumnStride;
+        public readonly int M = m, N = n, K = k;
+        public readonly bool Accumulate = accumulate;
+
+        /// <summary>Whether the pieces are ranges of columns of <c>C</c> (otherwise of rows).</summary>
+        public readonly bool SplitColumns = splitColumns;
+        public readonly int ChunkSize = chunkSize, Chunks = chunks;
+    }
+
+    /// <summary>
+    /// One background thread, started on the first large product, that takes pieces of shared products for one
+    /// caller at a time.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// A dedicated thread rather than the thread pool: a <c>Task</c> or <c>Parallel.For</c> allocates on every call,
+    /// and even a reused <see cref="IThreadPoolWorkItem"/> made the calling thread allocate when the pool was busy
+    /// (its global queue grows in segments: 1 to 4 KB every hundred calls, measured under the test runner). Handing
+    /// work to a thread that waits on an event allocates nothing.
+    /// </para>
+    /// <para>
+    /// The helper runs a posted product only if it moves the state from posted to claimed. When the caller has taken
+    /// every piece before the helper woke, it makes that move itself and returns without waiting; the helper then
+    /// finds nothing posted and goes back to sleep.
+    /// </para>
+    /// </remarks>
+    private sealed class HelperThread
+    {
+        private const int Idle = 0, Posted = 1, Claimed = 2;
+
+        /// <summary>How long the helper keeps watching for work after a product before it sleeps.</summary>
+        private static readonly TimeSpan SpinTime = TimeSpan.FromMicroseconds(200);
+
+        private static readonly Lock s_creation = new();
+        private static HelperThread? s_instance;
+
+        /// <summary>The next piece of the posted product to take; both threads increment it.</summary>
+        public int NextChunk;
+
+        private readonly PackBuffers _buffers = new();
+        private readonly ManualResetEventSlim _posted = new(false);
+        private readonly ManualResetEventSlim _done = new(false);
+        private Problem _problem;
+        private Exception? _error;
+        private int _state;
+        private int _owned;
+
+        private HelperThread()
+        {
+            new Thread(WaitForWork) { IsBackground = true, Name = "TypedNets GEMM helper" }.Start();
+        }
+
+        /// <summary>Takes the helper for one product, unless another caller has it.</summary>
+        public static bool TryAcquire([NotNullWhen(true)] out HelperThread? helper)
+        {
+            helper = Volatile.Read(ref s_instance);
+            if (helper is null)
+            {
+                // Under a lock, so that two first callers cannot start two threads.
+                lock (s_creation)
+                {
+                    helper = s_instance ??= new HelperThread();
+                }
+            }
+
+            if (Interlocked.CompareExchange(ref helper._owned, 1, 0) == 0)
+            {
+                return true;
+            }
+
+            helper = null;
+            return false;
+        }
+
+        public void Post(Problem problem)
+        {
+            _problem = problem;
+            _error = null;
+            NextChunk = 0;
+            _done.Reset();
+            Volatile.Write(ref _state, Posted);
+            _posted.Set();
+        }
+
+        /// <summary>Once the caller has run out of pieces: waits for the helper's last one, and releases the helper.</summary>
+        public void Join()
+        {
+            if (Interlocked.CompareExchange(ref _state, Claimed, Posted) != Posted)
+            {
+                _done.Wait();
+            }
+
+            Exception? error = _error;
+            Volatile.Write(ref _state, Idle);
+            Volatile.Write(ref _owned, 0);
+            if (error is not null)
+            {
+                ExceptionDispatchInfo.Throw(error);
+            }
+        }
+
+        private void WaitForWork()
+        {
+            while (true)
+            {
+                if (!SpinUntilPosted())
+                {
+                    _posted.Wait();
+                }
+
+                // Reset before looking at the state: a post after this point sets the event again.
+                _posted.Reset();
+                if (Interlocked.CompareExchange(ref _state, Claimed, Posted) == Posted)
+                {
+                    try
+                    {
+                        RunChunks(_problem, ref NextChunk, _buffers);
+                    }
+                    catch (Exception error)
+                    {
+                        _error = error;
+                    }
+
+                    _done.Set();
+                }
+            }
+        }
+
+        /// <summary>
+        /// Watches for the next product for <see cref="SpinTime"/> before going to sleep. Waking a sleeping thread
+        /// took longer than a 40 µs product on this project's machine (an idle virtual core has to be woken by the
+        /// host), so with the helper asleep a shared product was no faster than one thread; a training step's large
+        /// products come a few microseconds apart, and a spinning helper catches them. OpenMP runtimes spin for the
+        /// same reason, and longer (GNU's default is about 300,000 polls; Intel's 200 ms).
+        /// </summary>
+        private bool SpinUntilPosted()
+        {
+            long deadline = Stopwatch.GetTimestamp() + (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
+            while (Volatile.Read(ref _state) != Posted)
+            {
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    return false;
+                }
+
+                Thread.SpinWait(20);
+            }
+
+            return true;
+        }
+    }
+}

@@ -1,0 +1,252 @@
+using System;
+using System.Collections.Generic;
+using TypedNets.Kernels;
+
+namespace TypedNets.Tests.Kernels;
+
+/// <summary>
+/// The single-precision GEMM (packed panels, micro-kernels, the two-thread split) against a naive product in double
+/// precision. Sizes straddle the micro-tile (8 × 32 with 512-bit vectors, 6 × 16 with 256-bit ones) and the cache
+/// blocks, so that every edge case of the packing is met.
+/// </summary>
+/// <remarks>
+/// These tests allocate megabytes of operands, and a collection that another thread's allocations set off shifts
+/// <see cref="GC.GetAllocatedBytesForCurrentThread"/> on a thread that allocates nothing (by the unused part of its
+/// allocation context, about 8 KB: measured). So they run alone, not beside the other allocation tests, and reuse
+/// their buffers.
+/// </remarks>
+[Collection(nameof(GemmSingleTests))]
+public sealed class GemmSingleTests
+{
+    public enum Form { AB, ATransposedB, ABTransposed }
+
+    /// <summary>Single precision's unit roundoff, 2^-24.</summary>
+    private const double UnitRoundoff = 1.0 / (1 << 24);
+
+    private static readonly int[] EdgeSizes = [1, 15, 16, 17, 31, 32, 33, 63, 64, 65];
+
+    [Theory]
+    [InlineData(Form.AB)]
+    [InlineData(Form.ATransposedB)]
+    [InlineData(Form.ABTransposed)]
+    public void Matches_a_naive_product_for_sampled_sizes_up_to_300(Form form)
+    {
+        var random = new Xoshiro256(17 + (ulong)form);
+        var sizes = new List<(int M, int N, int K)>();
+        for (int trial = 0; trial < 200; trial++)
+        {
+            sizes.Add((1 + random.NextInt(300), 1 + random.NextInt(300), 1 + random.NextInt(300)));
+        }
+
+        foreach (int size in EdgeSizes)
+        {
+            // Each edge size in each role, the others drawn from the edge sizes too.
+            sizes.Add((size, EdgeSizes[random.NextInt(EdgeSizes.Length)], EdgeSizes[random.NextInt(EdgeSizes.Length)]));
+            sizes.Add((EdgeSizes[random.NextInt(EdgeSizes.Length)], size, EdgeSizes[random.NextInt(EdgeSizes.Length)]));
+            sizes.Add((EdgeSizes[random.NextInt(EdgeSizes.Length)], EdgeSizes[random.NextInt(EdgeSizes.Length)], size));
+            sizes.Add((size, size, size));
+        }
+
+        var scratch = new Scratch(300, 300, 300);
+        foreach ((int m, int n, int k) in sizes)
+        {
+            CheckAgainstNaive(form, m, n, k, ref random, scratch);
+        }
+    }
+
+    [Theory]
+    [InlineData(Form.AB, 512, 384, 300)]
+    [InlineData(Form.ATransposedB, 512, 384, 300)]
+    [InlineData(Form.ABTransposed, 512, 384, 300)]
+    [InlineData(Form.AB, 1000, 7, 600)]          // split by rows: n is too narrow to split
+    [InlineData(Form.ABTransposed, 33, 1000, 129)]
+    [InlineData(Form.ATransposedB, 700, 650, 20)]  // more rows and columns than one cache block
+    public void Matches_a_naive_product_for_products_large_enough_for_two_threads(Form form, int m, int n, int k)
+    {
+        var random = new Xoshiro256(99);
+        CheckAgainstNaive(form, m, n, k, ref random, new Scratch(m, n, k));
+    }
+
+    [Fact]
+    public void Concurrent_callers_get_the_same_bits_as_one_caller()
+    {
+        // Two callers contend for the one helper thread; whoever does not get it runs alone. Either way every element
+        // is summed in the same order, so the results must match a lone call bit for bit.
+        const int m = 300, n = 260, k = 200;
+        var random = new Xoshiro256(5);
+        float[] a = Fill(new float[m * k], ref random).ToArray();
+        float[] b = Fill(new float[n * k], ref random).ToArray();
+        var expected = new float[m * n];
+        Gemm.MultiplyTransposedB<float>(a, b, expected, m, n, k, accumulate: false);
+
+        var mismatches = new int[2];
+        var threads = new System.Threading.Thread[2];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            int index = t;
+            threads[t] = new System.Threading.Thread(() =>
+            {
+                var c = new float[m * n];
+                for (int call = 0; call < 20; call++)
+                {
+                    Gemm.MultiplyTransposedB<float>(a, b, c, m, n, k, accumulate: false);
+                    if (!c.AsSpan().SequenceEqual(expected))
+                    {
+                        mismatches[index]++;
+                    }
+                }
+            });
+            threads[t].Start();
+        }
+
+        foreach (System.Threading.Thread thread in threads)
+        {
+            thread.Join();
+        }
+
+        Assert.Equal([0, 0], mismatches);
+    }
+
+    [Fact]
+    public void Zero_depth_clears_or_keeps_the_result()
+    {
+        float[] c = [1, 2, 3, 4, 5, 6];
+        Gemm.Multiply<float>([], [], c, 2, 3, 0, accumulate: true);
+        Assert.Equal([1, 2, 3, 4, 5, 6], c);
+        Gemm.MultiplyTransposedB<float>([], [], c, 2, 3, 0, accumulate: false);
+        Assert.Equal(new float[6], c);
+    }
+
+    [Theory]
+    [InlineData(24, 48, 40)]
+    [InlineData(512, 384, 300)]
+    public void Allocates_nothing_once_warm(int m, int n, int k)
+    {
+        var a = new float[m * k];
+        var b = new float[k * n];
+        var c = new float[m * n];
+        Array.Fill(a, 0.5f);
+        Array.Fill(b, 0.25f);
+        for (int warmUp = 0; warmUp < 3; warmUp++)
+        {
+            RunAllForms(a, b, c, m, n, k);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int call = 0; call < 100; call++)
+        {
+            RunAllForms(a, b, c, m, n, k);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static void RunAllForms(float[] a, float[] b, float[] c, int m, int n, int k)
+    {
+        Gemm.Multiply<float>(a, b, c, m, n, k, accumulate: false);
+        Gemm.MultiplyTransposedA<float>(a, b, c, m, n, k, accumulate: true);
+        Gemm.MultiplyTransposedB<float>(a, b, c, m, n, k, accumulate: true);
+    }
+
+    /// <summary>
+    /// Runs one form with and without <c>accumulate</c> on operands that start at an odd offset inside larger
+    /// arrays, and checks every element against the naive product and that nothing outside <c>C</c> was written.
+    /// </summary>
+    private static void CheckAgainstNaive(Form form, int m, int n, int k, ref Xoshiro256 random, Scratch scratch)
+    {
+        const int offset = Scratch.Offset;
+        Span<float> a = Fill(scratch.A.AsSpan(0, offset + (m * k) + Scratch.Guard), ref random);
+        Span<float> b = Fill(scratch.B.AsSpan(0, offset + (k * n) + Scratch.Guard), ref random);
+        Span<float> c0 = Fill(scratch.C0.AsSpan(0, offset + (m * n) + Scratch.Guard), ref random);
+        Span<double> product = scratch.Product.AsSpan(0, m * n), magnitude = scratch.Magnitude.AsSpan(0, m * n);
+        Naive(form, a.Slice(offset, m * k), b.Slice(offset, k * n), m, n, k, product, magnitude);
+
+        foreach (bool accumulate in new[] { false, true })
+        {
+            Span<float> c = scratch.C.AsSpan(0, c0.Length);
+            c0.CopyTo(c);
+            Span<float> result = c.Slice(offset, m * n);
+            ReadOnlySpan<float> left = a.Slice(offset, m * k), right = b.Slice(offset, k * n);
+            switch (form)
+            {
+                case Form.AB: Gemm.Multiply(left, right, result, m, n, k, accumulate); break;
+                case Form.ATransposedB: Gemm.MultiplyTransposedA(left, right, result, m, n, k, accumulate); break;
+                case Form.ABTransposed: Gemm.MultiplyTransposedB(left, right, result, m, n, k, accumulate); break;
+            }
+
+            for (int i = 0; i < m * n; i++)
+            {
+                double start = accumulate ? c0[offset + i] : 0;
+                double expected = start + product[i];
+
+                // Any order of summation with fused multiply-adds is within (k + 1) u of the sum of magnitudes
+                // (Higham, Accuracy and Stability of Numerical Algorithms, 3.1); a wrong element is far outside it.
+                double tolerance = (k + 1) * UnitRoundoff * (magnitude[i] + Math.Abs(start));
+                if (Math.Abs(result[i] - expected) > tolerance)
+                {
+                    Assert.Fail($"{form} m = {m}, n = {n}, k = {k}, accumulate = {accumulate}: C[{i / n}, {i % n}] is {result[i]}, expected {expected} ± {tolerance}.");
+                }
+            }
+
+            Assert.True(c.Slice(0, offset).SequenceEqual(c0.Slice(0, offset)), $"{form} m = {m}, n = {n}, k = {k} wrote before C.");
+            Assert.True(c.Slice(offset + (m * n)).SequenceEqual(c0.Slice(offset + (m * n))), $"{form} m = {m}, n = {n}, k = {k} wrote past C.");
+        }
+    }
+
+    /// <summary>The product in double precision and, for the tolerance, the sum of the magnitudes of its terms.</summary>
+    private static void Naive(Form form, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, Span<double> product, Span<double> magnitude)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, absolute = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double left = form == Form.ATransposedB ? a[(p * m) + i] : a[(i * k) + p];
+                    double right = form == Form.ABTransposed ? b[(j * k) + p] : b[(p * n) + j];
+                    sum += left * right;
+                    absolute += Math.Abs(left * right);
+                }
+
+                product[(i * n) + j] = sum;
+                magnitude[(i * n) + j] = absolute;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Buffers for every size up to the given one. Operands start at an odd offset, away from any alignment, and
+    /// <c>C</c> has guard elements on both sides to catch writes outside it.
+    /// </summary>
+    private sealed class Scratch(int m, int n, int k)
+    {
+        public const int Offset = 3, Guard = 37;
+
+        public float[] A { get; } = new float[Offset + (m * k) + Guard];
+
+        public float[] B { get; } = new float[Offset + (k * n) + Guard];
+
+        public float[] C0 { get; } = new float[Offset + (m * n) + Guard];
+
+        public float[] C { get; } = new float[Offset + (m * n) + Guard];
+
+        public double[] Product { get; } = new double[m * n];
+
+        public double[] Magnitude { get; } = new double[m * n];
+    }
+
+    private static Span<float> Fill(Span<float> values, ref Xoshiro256 random)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)random.NextDouble(-1, 1);
+        }
+
+        return values;
+    }
+}
+
+/// <summary>Runs <see cref="GemmSingleTests"/> on its own, after the tests that run in parallel.</summary>
+[CollectionDefinition(nameof(GemmSingleTests), DisableParallelization = true)]
+public sealed class GemmSingleTestsCollection;
