@@ -6,7 +6,8 @@
 Each file is read by the strict hand-written reader in safetensors_io.py, then loaded into
 the matching nn.Module of make_safetensors_fixtures.py with load_state_dict(strict=True),
 which checks every name and shape. The module runs, in eval mode and float32, on the input
-recorded for the file, and its output must match the recorded output within 1e-5.
+recorded for the file, and its output must match the recorded output within 1e-5; for the
+BatchNorm network that output depends on the loaded running statistics (the buffers).
 
 Where the input and output come from:
 
@@ -14,7 +15,11 @@ Where the input and output come from:
   __metadata__: "typednets.network" (TinyMlp or TinyTextClassifier), "typednets.input" and
   "typednets.output" (JSON arrays, row-major), "typednets.input_shape" and
   "typednets.output_shape". The output is what TypedNets computed with the weights it
-  saved. Such a file must also list its tensors in state_dict order, as TypedNets promises.
+  saved. Such a file must also list its tensors in state_dict order, as TypedNets promises
+  (parameters, then buffers, per module), less BatchNorm's num_batches_tracked, which TypedNets
+  does not write: load_state_dict(strict=True) accepts a plain dict without it (BatchNorm's
+  _load_from_state_dict fills in 0 when the dict carries no version), and checking that is part
+  of this check.
 - Otherwise, the fixture JSON of the same name next to it (make_safetensors_fixtures.py).
 
 Prints one line per file and exits with status 1 if any file fails.
@@ -55,9 +60,13 @@ def check(path):
     tensors, dtypes, metadata = safetensors_io.load(path)
     network, x, expected, source = recorded(path, metadata, tensors)
     model = fixtures.MODELS[network]()
-    if "typednets.network" in metadata and list(tensors) != list(model.state_dict()):
-        raise ValueError("tensors are in the order %s, not state_dict order %s" % (list(tensors), list(model.state_dict())))
+    written = [k for k in model.state_dict() if not k.endswith(".num_batches_tracked")]
+    if "typednets.network" in metadata and list(tensors) != written:
+        raise ValueError("tensors are in the order %s, not state_dict order %s" % (list(tensors), written))
     model.load_state_dict(tensors, strict=True)
+    for k, t in tensors.items():  # every stored tensor, parameters and buffers, is now the module's
+        if not torch.equal(model.state_dict()[k], t):
+            raise ValueError("%s differs from the stored tensor after load_state_dict" % k)
     model.eval()
     if network == "TinyTextClassifier":
         x = x.to(torch.int64)
@@ -68,9 +77,10 @@ def check(path):
     difference = (output - expected).abs().max().item()
     kinds = ",".join(sorted(set(dtypes.values())))
     verdict = "OK  " if difference <= TOLERANCE else "FAIL"
-    print("%s %s: %s, %d tensors (%s), %d parameters; PyTorch's output vs %s: max |difference| = %.3g (tolerance %g)"
-          % (verdict, path, network, len(tensors), kinds, sum(t.numel() for t in tensors.values()), source,
-             difference, TOLERANCE))
+    buffers = [k for k, _ in model.named_buffers() if k in tensors]
+    print("%s %s: %s, %d tensors (%s), %d values, buffers %s; PyTorch's output vs %s: max |difference| = %.3g "
+          "(tolerance %g)" % (verdict, path, network, len(tensors), kinds, sum(t.numel() for t in tensors.values()),
+                              ", ".join(buffers) or "none", source, difference, TOLERANCE))
     return difference <= TOLERANCE
 
 

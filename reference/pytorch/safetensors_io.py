@@ -5,7 +5,8 @@ an 8-byte little-endian header length N, N bytes of UTF-8 JSON mapping each tens
 {"dtype", "shape", "data_offsets": [begin, end]} (plus an optional "__metadata__" object of
 strings), then the data buffer; offsets are relative to the buffer's start. See
 https://github.com/huggingface/safetensors. Only F32, F16 and BF16 are handled, the dtypes
-TypedNets reads.
+TypedNets reads, and I64 for integer tensors such as BatchNorm's num_batches_tracked (which
+TypedNets accepts, as an I64 scalar, and ignores).
 """
 
 import json
@@ -15,7 +16,7 @@ import numpy as np
 import torch
 
 MAX_HEADER = 100_000_000
-SIZES = {"F32": 4, "F16": 2, "BF16": 2}
+SIZES = {"F32": 4, "F16": 2, "BF16": 2, "I64": 8}
 
 
 def tensor_bytes(t, dtype):
@@ -28,18 +29,31 @@ def tensor_bytes(t, dtype):
     if dtype == "BF16":
         # numpy has no bfloat16: reinterpret the rounded bits as int16.
         return t.to(torch.bfloat16).view(torch.int16).numpy().astype("<i2").tobytes()
+    if dtype == "I64":
+        return t.to(torch.int64).numpy().astype("<i8").tobytes()
     raise ValueError("unsupported dtype %r" % dtype)
 
 
+def dtype_of(t, dtype):
+    """The dtype a tensor is stored as: integer tensors (num_batches_tracked) as I64, floats as dtype."""
+    if t.is_floating_point():
+        return dtype
+    if t.dtype != torch.int64:
+        raise ValueError("unsupported tensor dtype %s" % t.dtype)
+    return "I64"
+
+
 def save(path, tensors, dtype="F32", metadata=None):
-    """Writes tensors (name -> tensor, in the order given) as one dtype, the header padded with
-    spaces to a multiple of 8 bytes as the reference implementation does."""
+    """Writes tensors (name -> tensor, in the order given), the floating-point ones as dtype and
+    the int64 ones as I64, the header padded with spaces to a multiple of 8 bytes as the reference
+    implementation does."""
     header, blobs, offset = {}, [], 0
     if metadata is not None:
         header["__metadata__"] = metadata
     for name, t in tensors.items():
-        blob = tensor_bytes(t, dtype)
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
+        kind = dtype_of(t, dtype)
+        blob = tensor_bytes(t, kind)
+        header[name] = {"dtype": kind, "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
         blobs.append(blob)
         offset += len(blob)
     text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -56,9 +70,9 @@ def _no_duplicates(pairs):
 
 
 def load(path):
-    """Returns ({name: float32 tensor} in header order, {name: dtype}, metadata), after checking
-    the file as strictly as TypedNets does: header length, JSON, every entry, and that the
-    tensors tile the data buffer exactly."""
+    """Returns ({name: tensor} in header order, float32 except int64 for I64, {name: dtype},
+    metadata), after checking the file as strictly as TypedNets does: header length, JSON, every
+    entry, and that the tensors tile the data buffer exactly."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 8:
@@ -96,6 +110,8 @@ def load(path):
             t = torch.from_numpy(np.frombuffer(blob, dtype="<f4").astype(np.float32))
         elif dtype == "F16":
             t = torch.from_numpy(np.frombuffer(blob, dtype="<f2").astype(np.float16)).to(torch.float32)
+        elif dtype == "I64":
+            t = torch.from_numpy(np.frombuffer(blob, dtype="<i8").astype(np.int64))
         else:
             t = torch.from_numpy(np.frombuffer(blob, dtype="<i2").astype(np.int16)).view(torch.bfloat16).to(torch.float32)
         tensors[name] = t.reshape(shape)

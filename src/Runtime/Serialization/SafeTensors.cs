@@ -9,8 +9,9 @@ using System.Runtime.InteropServices;
 namespace TypedNets.Serialization;
 
 /// <summary>
-/// Saves and loads a network's parameters in the <a href="https://github.com/huggingface/safetensors">safetensors</a>
-/// format, under PyTorch's <c>state_dict</c> names and shapes, so weights move between TypedNets and PyTorch
+/// Saves and loads a network's state in the <a href="https://github.com/huggingface/safetensors">safetensors</a>
+/// format: its parameters and its buffers (batch normalisation's <c>running_mean</c> and <c>running_var</c>), under
+/// PyTorch's <c>state_dict</c> names and shapes, so weights move between TypedNets and PyTorch
 /// (<c>safetensors.torch.load_file</c>, then <c>model.load_state_dict</c>) in both directions.
 /// </summary>
 /// <remarks>
@@ -20,11 +21,14 @@ namespace TypedNets.Serialization;
 /// then the data buffer, in which every tensor's bytes lie at its offsets, row-major and little-endian.
 /// </para>
 /// <para>
-/// Saving writes F32 in <c>state_dict</c> order, the header padded with spaces to a multiple of 8 bytes as the
-/// reference implementation does, and replaces a file atomically. Loading reads F32, F16 and BF16 (converted to float
-/// exactly) and trusts nothing: the header length, the JSON, every entry, the tiling of the data buffer and the match
-/// with the network's names and shapes are all checked before the first parameter is written, and every fault is a
-/// <see cref="SafeTensorsFormatException"/> that leaves the network as it was. What is checked:
+/// Saving writes F32 in <c>state_dict</c> order, which is PyTorch's: layer by layer, each layer's parameters
+/// (<see cref="Layer.Parameters"/>) and then its buffers (<see cref="Layer.Buffers"/>), as in
+/// <c>norm.weight, norm.bias, norm.running_mean, norm.running_var</c>. The header is padded with spaces to a multiple of
+/// 8 bytes as the reference implementation does, and a file is replaced atomically. Loading reads F32, F16 and BF16
+/// (converted to float exactly) and trusts nothing: the header length, the JSON, every entry, the tiling of the data
+/// buffer and the match with the network's names and shapes are all checked before the first value is written, and
+/// every fault is a <see cref="SafeTensorsFormatException"/> that leaves the network's parameters and buffers as they
+/// were. What is checked:
 /// </para>
 /// <list type="bullet">
 /// <item>the file holds at least the 8-byte length field; the header length is at least 2, at most
@@ -32,21 +36,35 @@ namespace TypedNets.Serialization;
 /// <item>the header is valid UTF-8 and one JSON object starting with <c>{</c> (no comments, trailing commas, byte-order
 /// mark or leading whitespace), with no key twice and no escape that decodes to a lone surrogate;</item>
 /// <item><c>__metadata__</c>, when present, maps strings to strings, with no key twice;</item>
-/// <item>every other key is a tensor: an object with exactly <c>dtype</c> (<c>F32</c>, <c>F16</c> or <c>BF16</c>),
-/// <c>shape</c> (at most 64 non-negative integers whose product fits 64 bits) and <c>data_offsets</c> (two
-/// non-negative integers <c>[begin, end]</c>, begin &lt;= end &lt;= data length, <c>end - begin</c> = elements x
-/// element size); integers are plain digits, without sign, fraction or exponent;</item>
+/// <item>every other key is a tensor: an object with exactly <c>dtype</c> (<c>F32</c>, <c>F16</c> or <c>BF16</c>; or
+/// <c>I64</c> for the BatchNorm counter below), <c>shape</c> (at most 64 non-negative integers whose product fits 64
+/// bits) and <c>data_offsets</c> (two non-negative integers <c>[begin, end]</c>, begin &lt;= end &lt;= data length,
+/// <c>end - begin</c> = elements x element size); integers are plain digits, without sign, fraction or exponent;</item>
 /// <item>sorted by offset, the tensors start at byte 0, follow one another without gap or overlap and end at the end of
 /// the file;</item>
-/// <item>the tensors are exactly the network's, by name, each with the network's shape. Their order in the file is free.</item>
+/// <item>the tensors are exactly the network's parameters and buffers, by name, each with the network's shape, and
+/// nothing else but the optional counters below. Their order in the file is free.</item>
 /// </list>
+/// <para>
+/// PyTorch's BatchNorm modules also put <c>&lt;module&gt;.num_batches_tracked</c> in their <c>state_dict</c>: the
+/// number of training batches seen, an I64 scalar (shape <c>[]</c>). PyTorch reads it only to average the running
+/// statistics when <c>momentum=None</c>; TypedNets' BatchNorm always has a momentum and keeps no such count. So a load
+/// <b>accepts and ignores</b> it: for each <see cref="BatchNormLayer"/>, a file may hold
+/// <c>&lt;its name&gt;.num_batches_tracked</c>, which must then be dtype <c>I64</c> and shape <c>[]</c> (8 bytes, checked
+/// and tiled like any other tensor, its value skipped), and which is never required. I64 is refused everywhere else. A
+/// save <b>does not write</b> it, having no count to write; PyTorch's <c>load_state_dict</c>, even with
+/// <c>strict=True</c>, accepts a <c>state_dict</c> without it (from a plain dictionary such as
+/// <c>safetensors.torch.load_file</c> returns, it fills in 0). Without a network, <see cref="ReadMetadata(string)"/>
+/// accepts an I64 scalar under any name ending in <c>.num_batches_tracked</c>, since any module may be a BatchNorm.
+/// </para>
 /// <para>
 /// Memory: sizes from the header are checked against the file's length before anything is allocated from them, and
 /// what the header cannot be trusted with is bounded: names are matched as bytes and never decoded unless they are
-/// wrong, a header listing more tensors than the network has is refused as soon as it does, and metadata keys cost one
-/// 8-byte hash each. A load from a span allocates a small constant plus at most the header's length; from a seekable
-/// stream or a path, also a copy of the header and a staging copy of the parameters (at most twice the data's length,
-/// for F16 or BF16). The metadata is not returned by a load; <see cref="ReadMetadata(string)"/> reads it.
+/// wrong, a header listing more tensors than the network can hold is refused as soon as it does, and metadata keys
+/// cost one 8-byte hash each. A load from a span allocates a small constant plus at most the header's length; from a
+/// seekable stream or a path, also a copy of the header and staging copies of the parameters and buffers (at most
+/// twice the data's length, for F16 or BF16). The metadata is not returned by a load;
+/// <see cref="ReadMetadata(string)"/> reads it.
 /// </para>
 /// </remarks>
 public static class SafeTensors
@@ -58,11 +76,12 @@ public static class SafeTensors
     private const int ChunkSize = 1 << 16;
 
     /// <summary>
-    /// Saves <paramref name="network"/>'s parameters to <paramref name="path"/> as F32, replacing the file atomically:
+    /// Saves <paramref name="network"/>'s parameters and buffers to <paramref name="path"/> as F32 in <c>state_dict</c>
+    /// order (without BatchNorm's <c>num_batches_tracked</c>; see <see cref="SafeTensors"/>), replacing the file atomically:
     /// the bytes go to a temporary file in the same directory, are flushed to the disk and then renamed over
     /// <paramref name="path"/>, so a failed or interrupted save leaves any previous file untouched (see <see cref="AtomicFile"/>).
     /// </summary>
-    /// <param name="network">The network whose parameters to save.</param>
+    /// <param name="network">The network whose parameters and buffers to save.</param>
     /// <param name="path">The file to create or replace, conventionally <c>*.safetensors</c>.</param>
     /// <param name="metadata">Strings to store in the header's <c>__metadata__</c> (PyTorch's writer adds <c>"format": "pt"</c>), or <see langword="null"/>.</param>
     public static void Save(INetwork network, string path, IReadOnlyDictionary<string, string>? metadata = null)
@@ -75,8 +94,11 @@ public static class SafeTensors
         AtomicFile.Write(path, stream => Write(network, header, stream));
     }
 
-    /// <summary>Writes <paramref name="network"/>'s parameters to <paramref name="stream"/> as a safetensors file of F32 tensors.</summary>
-    /// <param name="network">The network whose parameters to save.</param>
+    /// <summary>
+    /// Writes <paramref name="network"/>'s parameters and buffers to <paramref name="stream"/> as a safetensors file of F32
+    /// tensors in <c>state_dict</c> order (without BatchNorm's <c>num_batches_tracked</c>).
+    /// </summary>
+    /// <param name="network">The network whose parameters and buffers to save.</param>
     /// <param name="stream">Where to write, from its current position; it is neither flushed nor closed.</param>
     /// <param name="metadata">Strings to store in the header's <c>__metadata__</c>, or <see langword="null"/>.</param>
     public static void Save(INetwork network, Stream stream, IReadOnlyDictionary<string, string>? metadata = null)
@@ -92,10 +114,14 @@ public static class SafeTensors
     }
 
     /// <summary>
-    /// Loads <paramref name="network"/>'s parameters from the safetensors file at <paramref name="path"/>, after checking
-    /// all of it (see <see cref="SafeTensors"/>); the network is unchanged when it throws.
+    /// Loads <paramref name="network"/>'s parameters and buffers from the safetensors file at <paramref name="path"/>,
+    /// after checking all of it (see <see cref="SafeTensors"/>); the network's parameters and buffers are unchanged when
+    /// it throws.
     /// </summary>
-    /// <param name="network">The network to fill; the file must hold exactly its tensors, by name and shape, as F32, F16 or BF16.</param>
+    /// <param name="network">
+    /// The network to fill; the file must hold exactly its parameters and buffers, by name and shape, as F32, F16 or BF16,
+    /// and may also hold each BatchNorm layer's <c>num_batches_tracked</c> (I64, shape <c>[]</c>), which is ignored.
+    /// </param>
     /// <param name="path">The file to read.</param>
     /// <exception cref="SafeTensorsFormatException">The file is malformed or does not match the network; the message says where and how.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
@@ -110,14 +136,15 @@ public static class SafeTensors
     }
 
     /// <summary>
-    /// Loads <paramref name="network"/>'s parameters from a safetensors file that fills <paramref name="stream"/> from
-    /// its current position to its end, after checking all of it; the network is unchanged when it throws.
+    /// Loads <paramref name="network"/>'s parameters and buffers from a safetensors file that fills
+    /// <paramref name="stream"/> from its current position to its end, after checking all of it; the network's
+    /// parameters and buffers are unchanged when it throws.
     /// </summary>
     /// <remarks>
     /// A seekable stream's length bounds every size in the header before anything is allocated. A stream that cannot
-    /// seek is read as its bytes arrive: the header grows with the bytes actually read, the tensors are staged in a copy
-    /// of the network's parameters (allocated once the header matched the network), and the stream must end exactly
-    /// where the last tensor does.
+    /// seek is read as its bytes arrive: the header grows with the bytes actually read, the tensors are staged in copies
+    /// of the network's parameters and buffers (allocated once the header matched the network), and the stream must end
+    /// exactly where the last tensor does.
     /// </remarks>
     /// <param name="network">The network to fill.</param>
     /// <param name="stream">The stream to read; it is read to its end and not closed.</param>
@@ -130,8 +157,8 @@ public static class SafeTensors
     }
 
     /// <summary>
-    /// Loads <paramref name="network"/>'s parameters from a whole safetensors file held in memory, after checking all of
-    /// it; the network is unchanged when it throws.
+    /// Loads <paramref name="network"/>'s parameters and buffers from a whole safetensors file held in memory, after
+    /// checking all of it; the network's parameters and buffers are unchanged when it throws.
     /// </summary>
     /// <param name="network">The network to fill.</param>
     /// <param name="file">The file's bytes, exactly: the header length field, the header and the data buffer.</param>
@@ -152,13 +179,19 @@ public static class SafeTensors
         // network: no staging copy is needed to keep a failed load from changing it.
         foreach (PlannedTensor tensor in layout.Tensors)
         {
-            Decode(buffer[(int)tensor.Begin..(int)tensor.End], tensor.Dtype, tensor.Target.Values);
+            StateTensor target = tensor.Target;
+            if (target.Kind != StateKind.Ignored)
+            {
+                Span<float> state = target.Kind == StateKind.Parameter ? network.Parameters : network.Buffers;
+                Decode(buffer[(int)tensor.Begin..(int)tensor.End], tensor.Dtype, state.Slice(target.Offset, target.Length));
+            }
         }
     }
 
     /// <summary>
     /// The <c>__metadata__</c> of the safetensors file at <paramref name="path"/>, read from its header without the
-    /// tensor data; the header is checked as <see cref="Load(INetwork, string)"/> checks it, short of matching a network.
+    /// tensor data; the header is checked as <see cref="Load(INetwork, string)"/> checks it, short of matching a network
+    /// (an I64 scalar is accepted under any name ending in <c>.num_batches_tracked</c>).
     /// </summary>
     /// <remarks>Unlike a load, this allocates the metadata's strings and the tensor names, in proportion to the header.</remarks>
     /// <param name="path">The file to read.</param>
@@ -216,24 +249,37 @@ public static class SafeTensors
         SafeTensorsLayout layout = SafeTensorsHeader.Parse(header, available - 8 - headerLength, network, path, readMetadata: false);
 
         // A read can still fail (an I/O error, a file cut short since its length was taken), so the tensors are decoded
-        // into a copy and copied into the network only when all of them have arrived.
-        float[] staging = network.Parameters.ToArray();
+        // into copies of the parameters and the buffers, copied into the network only when all of them have arrived.
+        float[] parameters = network.Parameters.ToArray();
+        float[] buffers = network.Buffers.ToArray();
         byte[] chunk = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(layout.BufferLength, 1, ChunkSize));
         try
         {
             long position = 8L + headerLength;
             foreach (PlannedTensor tensor in layout.Tensors)
             {
-                Span<float> destination = staging.AsSpan(tensor.Target.Offset, tensor.Target.Length);
+                StateTensor target = tensor.Target;
+
+                // An ignored counter's bytes are read through and dropped: the destination stays empty.
+                Span<float> destination = target.Kind switch
+                {
+                    StateKind.Parameter => parameters.AsSpan(target.Offset, target.Length),
+                    StateKind.Buffer => buffers.AsSpan(target.Offset, target.Length),
+                    _ => default,
+                };
                 int elementsPerChunk = chunk.Length / tensor.ElementSize;
                 long remaining = tensor.End - tensor.Begin;
                 while (remaining > 0)
                 {
                     int bytes = (int)Math.Min(remaining, (long)elementsPerChunk * tensor.ElementSize);
-                    ReadExactly(stream, chunk.AsSpan(0, bytes), position, tensor.Target.Name, path);
-                    int elements = bytes / tensor.ElementSize;
-                    Decode(chunk.AsSpan(0, bytes), tensor.Dtype, destination[..elements]);
-                    destination = destination[elements..];
+                    ReadExactly(stream, chunk.AsSpan(0, bytes), position, target.Name, path);
+                    if (target.Kind != StateKind.Ignored)
+                    {
+                        int elements = bytes / tensor.ElementSize;
+                        Decode(chunk.AsSpan(0, bytes), tensor.Dtype, destination[..elements]);
+                        destination = destination[elements..];
+                    }
+
                     remaining -= bytes;
                     position += bytes;
                 }
@@ -252,7 +298,8 @@ public static class SafeTensors
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
-        staging.CopyTo(network.Parameters);
+        parameters.CopyTo(network.Parameters);
+        buffers.CopyTo(network.Buffers);
     }
 
     private static void Write(INetwork network, byte[] header, Stream stream)
@@ -261,9 +308,15 @@ public static class SafeTensors
         BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
         stream.Write(prefix);
         stream.Write(header);
+        // The order of the header: per layer, its parameters and then its buffers.
         foreach (Layer layer in network.Layers)
         {
             foreach (ParameterTensor tensor in layer.Parameters)
+            {
+                WriteLittleEndian(stream, tensor.Values);
+            }
+
+            foreach (BufferTensor tensor in layer.Buffers)
             {
                 WriteLittleEndian(stream, tensor.Values);
             }
@@ -317,7 +370,7 @@ public static class SafeTensors
                 }
 
                 break;
-            default:
+            case SafeTensorsDtype.BF16:
                 // A bfloat16 is the upper 16 bits of the float32 with the same sign, exponent and leading mantissa bits.
                 for (int i = 0; i < destination.Length; i++)
                 {
@@ -325,6 +378,9 @@ public static class SafeTensors
                 }
 
                 break;
+            default:
+                // I64 is only ever the ignored BatchNorm counter, whose bytes are never converted.
+                throw new InvalidOperationException($"{dtype} is not converted to float.");
         }
     }
 

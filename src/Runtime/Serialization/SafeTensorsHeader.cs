@@ -17,14 +17,45 @@ internal enum SafeTensorsDtype
 
     /// <summary>bfloat16 (the upper half of a binary32), little-endian.</summary>
     BF16,
+
+    /// <summary>
+    /// 64-bit signed integer, little-endian: read only as PyTorch's BatchNorm counter <c>num_batches_tracked</c>, whose
+    /// bytes are checked and skipped, never converted.
+    /// </summary>
+    I64,
+}
+
+/// <summary>Where the values of a file's tensor go.</summary>
+internal enum StateKind
+{
+    /// <summary>Into the network's <see cref="INetwork.Parameters"/>.</summary>
+    Parameter,
+
+    /// <summary>Into the network's <see cref="INetwork.Buffers"/>.</summary>
+    Buffer,
+
+    /// <summary>Nowhere: PyTorch's BatchNorm <c>num_batches_tracked</c>, which a file may hold and a load skips.</summary>
+    Ignored,
+}
+
+/// <summary>One entry of a network's <c>state_dict</c> as a file may hold it: a parameter, a buffer or an ignored counter.</summary>
+/// <param name="Name">The <c>state_dict</c> name, such as <c>norm.running_mean</c>.</param>
+/// <param name="Shape">The shape the file must give it (<c>[]</c> for the ignored counter).</param>
+/// <param name="Kind">Where its values go.</param>
+/// <param name="Offset">Where it starts in the network's parameter or buffer array (0 when ignored).</param>
+/// <param name="Length">The number of elements (1 for the ignored counter).</param>
+internal sealed record StateTensor(string Name, int[] Shape, StateKind Kind, int Offset, int Length)
+{
+    /// <summary>Whether the file must hold it: every parameter and buffer must be there, an ignored counter may be.</summary>
+    public bool Required => Kind != StateKind.Ignored;
 }
 
 /// <summary>One tensor of a validated file: where its bytes are in the data buffer and which network tensor they fill.</summary>
 /// <param name="Dtype">The element type of the bytes.</param>
 /// <param name="Begin">The first byte, relative to the start of the data buffer.</param>
 /// <param name="End">One past the last byte, relative to the start of the data buffer.</param>
-/// <param name="Target">The network tensor of the same name and shape.</param>
-internal readonly record struct PlannedTensor(SafeTensorsDtype Dtype, long Begin, long End, ParameterTensor Target)
+/// <param name="Target">The network tensor of the same name and shape, or the ignored counter.</param>
+internal readonly record struct PlannedTensor(SafeTensorsDtype Dtype, long Begin, long End, StateTensor Target)
 {
     /// <summary>The number of bytes of one element.</summary>
     public int ElementSize => SafeTensorsHeader.SizeOf(Dtype);
@@ -38,7 +69,8 @@ internal sealed record SafeTensorsLayout(PlannedTensor[] Tensors, long BufferLen
 
 /// <summary>
 /// Writes and checks the JSON header of a safetensors file. Checking is strict and complete: a header that passes
-/// describes tensors that exactly tile the data buffer and exactly match the network, so copying can no longer fail.
+/// describes tensors that exactly tile the data buffer and exactly match the network's parameters and buffers (and
+/// the BatchNorm counters it may hold), so copying can no longer fail.
 /// </summary>
 internal static class SafeTensorsHeader
 {
@@ -55,12 +87,67 @@ internal static class SafeTensorsHeader
         Indented = false,
     };
 
+    /// <summary>The suffix of the one tensor name a file may hold beyond the network's, for each BatchNorm layer.</summary>
+    public const string CounterSuffix = ".num_batches_tracked";
+
     /// <summary>The size in bytes of one element of <paramref name="dtype"/>.</summary>
-    public static int SizeOf(SafeTensorsDtype dtype) => dtype == SafeTensorsDtype.F32 ? 4 : 2;
+    public static int SizeOf(SafeTensorsDtype dtype) => dtype switch
+    {
+        SafeTensorsDtype.F32 => 4,
+        SafeTensorsDtype.I64 => 8,
+        _ => 2,
+    };
 
     /// <summary>
-    /// The header of <paramref name="network"/>'s parameters as F32, in <c>state_dict</c> order with contiguous
-    /// offsets, <c>__metadata__</c> first when given (keys in ordinal order, so equal inputs give equal bytes), padded
+    /// The network's <c>state_dict</c> in order (per layer, its parameters and then its buffers), followed by the
+    /// counter <c>&lt;module&gt;.num_batches_tracked</c> of each BatchNorm layer, which a file may hold and a load ignores.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Two of the network's tensors have the same name.</exception>
+    public static List<StateTensor> StateOf(INetwork network)
+    {
+        var state = new List<StateTensor>();
+        var names = new HashSet<string>(StringComparer.Ordinal) { MetadataKey };
+        foreach (Layer layer in network.Layers)
+        {
+            foreach (ParameterTensor tensor in layer.Parameters)
+            {
+                Add(new StateTensor(tensor.Name, tensor.Shape.ToArray(), StateKind.Parameter, tensor.Offset, tensor.Length));
+            }
+
+            foreach (BufferTensor tensor in layer.Buffers)
+            {
+                Add(new StateTensor(tensor.Name, tensor.Shape.ToArray(), StateKind.Buffer, tensor.Offset, tensor.Length));
+            }
+        }
+
+        // After every real tensor, so that a real tensor of the same name (none has one today) would win.
+        foreach (Layer layer in network.Layers)
+        {
+            if (layer is BatchNormLayer && names.Add(layer.Name + CounterSuffix))
+            {
+                state.Add(new StateTensor(layer.Name + CounterSuffix, [], StateKind.Ignored, 0, 1));
+            }
+        }
+
+        return state;
+
+        void Add(StateTensor tensor)
+        {
+            if (!names.Add(tensor.Name))
+            {
+                throw new InvalidOperationException(
+                    $"{NameOf(network)} has two tensors named {Quote(tensor.Name)} (or one named {MetadataKey}); " +
+                    "a safetensors file holds each name once, so it could not say which is which.");
+            }
+
+            state.Add(tensor);
+        }
+    }
+
+    /// <summary>
+    /// The header of <paramref name="network"/>'s parameters and buffers as F32, in <c>state_dict</c> order (per layer,
+    /// its parameters and then its buffers; no <c>num_batches_tracked</c>) with contiguous offsets, <c>__metadata__</c>
+    /// first when given (keys in ordinal order, so equal inputs give equal bytes), padded
     /// with spaces to a multiple of 8 bytes so that the data buffer starts 8-byte aligned.
     /// </summary>
     /// <param name="network">The network whose tensors the header describes.</param>
@@ -96,35 +183,29 @@ internal static class SafeTensorsHeader
                 writer.WriteEndObject();
             }
 
-            var names = new HashSet<string>(StringComparer.Ordinal) { MetadataKey };
             long offset = 0;
-            foreach (Layer layer in network.Layers)
+            foreach (StateTensor tensor in StateOf(network))
             {
-                foreach (ParameterTensor tensor in layer.Parameters)
+                if (!tensor.Required)
                 {
-                    if (!names.Add(tensor.Name))
-                    {
-                        throw new InvalidOperationException(
-                            $"{NameOf(network)} has two tensors named {Quote(tensor.Name)} (or one named {MetadataKey}); " +
-                            "a safetensors file holds each name once.");
-                    }
-
-                    writer.WriteStartObject(tensor.Name);
-                    writer.WriteString("dtype", "F32");
-                    writer.WriteStartArray("shape");
-                    foreach (int dimension in tensor.Shape)
-                    {
-                        writer.WriteNumberValue(dimension);
-                    }
-
-                    writer.WriteEndArray();
-                    writer.WriteStartArray("data_offsets");
-                    writer.WriteNumberValue(offset);
-                    offset += 4L * tensor.Length;
-                    writer.WriteNumberValue(offset);
-                    writer.WriteEndArray();
-                    writer.WriteEndObject();
+                    continue;
                 }
+
+                writer.WriteStartObject(tensor.Name);
+                writer.WriteString("dtype", "F32");
+                writer.WriteStartArray("shape");
+                foreach (int dimension in tensor.Shape)
+                {
+                    writer.WriteNumberValue(dimension);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteStartArray("data_offsets");
+                writer.WriteNumberValue(offset);
+                offset += 4L * tensor.Length;
+                writer.WriteNumberValue(offset);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
             }
 
             writer.WriteEndObject();

@@ -11,7 +11,8 @@ namespace TypedNets.Serialization;
 
 /// <summary>
 /// Reads and checks one safetensors header against one network (or none): the grammar of every entry, the tiling of
-/// the data buffer, and the names and shapes the network expects. One instance reads one header.
+/// the data buffer, and the names and shapes of the network's parameters and buffers, plus the BatchNorm counters
+/// (<c>num_batches_tracked</c>, I64 scalars) a file may hold and a load ignores. One instance reads one header.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -22,8 +23,8 @@ namespace TypedNets.Serialization;
 /// <para>
 /// With a network, what reading allocates is bounded by the network, not by what the header claims: names are
 /// matched as UTF-8 bytes against the network's (only a name that matches nothing is decoded, and only its first
-/// hundred characters, for the message), a header that lists more tensors than the network has is refused as soon as
-/// it does, shapes are limited to <see cref="MaxRank"/> dimensions, and the metadata is checked (an object of strings
+/// hundred characters, for the message), a header that lists more tensors than the network can hold is refused as soon
+/// as it does, shapes are limited to <see cref="MaxRank"/> dimensions, and the metadata is checked (an object of strings
 /// without a key twice) through one 8-byte hash per key rather than a string. Without a network (reading the
 /// metadata) names and metadata are decoded, in proportion to the header.
 /// </para>
@@ -39,7 +40,8 @@ internal sealed class SafeTensorsHeaderReader
     private readonly string? _path;
     private readonly long? _bufferLength;
     private readonly string _networkName = "";
-    private readonly ParameterTensor[] _tensors = [];
+    private readonly StateTensor[] _tensors = [];
+    private readonly int _required;
     private readonly byte[][] _utf8Names = [];
     private readonly Dictionary<ulong, int> _byHash = [];
     private readonly List<int> _unhashed = [];
@@ -65,21 +67,16 @@ internal sealed class SafeTensorsHeaderReader
         }
 
         _networkName = NameOf(network);
-        var tensors = new List<ParameterTensor>();
-        foreach (Layer layer in network.Layers)
-        {
-            tensors.AddRange(layer.Parameters);
-        }
 
-        _tensors = [.. tensors];
+        // Distinct names (StateOf throws otherwise): the required tensors first, then the optional counters.
+        _tensors = [.. StateOf(network)];
         _utf8Names = new byte[_tensors.Length][];
         _claimed = new bool[_tensors.Length];
-        var distinct = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < _tensors.Length; i++)
         {
-            if (!distinct.Add(_tensors[i].Name))
+            if (_tensors[i].Required)
             {
-                throw new InvalidOperationException($"{_networkName} has two tensors named {Quote(_tensors[i].Name)}, so a file cannot say which is which.");
+                _required++;
             }
 
             _utf8Names[i] = Encoding.UTF8.GetBytes(_tensors[i].Name);
@@ -199,9 +196,10 @@ internal sealed class SafeTensorsHeaderReader
                 unexpected.Add(name);
             }
 
+            string optional = _tensors.Length == _required ? "" : $" and the {_tensors.Length - _required} it may also hold ({OptionalNames()})";
             throw Fail(
                 unexpected[0],
-                $"The file's tensors are not {_networkName}'s: it holds more than the {_tensors.Length} tensors {_networkName} has, among them " +
+                $"The file's tensors are not {_networkName}'s: it holds more than the {_required} tensors {_networkName} has{optional}, among them " +
                 $"{List(unexpected, Quote)}, which {_networkName} does not have. Load a file saved from a {_networkName}, whose tensors are {NetworkNames()}.");
         }
 
@@ -385,6 +383,7 @@ internal sealed class SafeTensorsHeaderReader
                 }
 
                 dtype = ReadDtype(ref reader, name);
+                CheckCounterDtype(dtype, name, target);
                 hasDtype = true;
             }
             else if (reader.ValueTextEquals("shape"u8))
@@ -448,6 +447,15 @@ internal sealed class SafeTensorsHeaderReader
             throw Fail(name, $"Tensor {Quote(name)} has no {missing}; each tensor entry needs dtype, shape and data_offsets.");
         }
 
+        if (dtype == SafeTensorsDtype.I64 && shape!.Length != 0)
+        {
+            // Only a counter may be I64 (CheckCounterDtype), and PyTorch's counter is a scalar.
+            throw Fail(
+                name,
+                $"Tensor {Quote(name)} has shape {Format(shape)}, but as I64 it can only be PyTorch's BatchNorm counter num_batches_tracked, " +
+                "a scalar of shape [], which TypedNets checks and ignores.");
+        }
+
         ulong count = ElementCount(shape!, name);
         if (count > ulong.MaxValue / (ulong)SizeOf(dtype))
         {
@@ -493,6 +501,39 @@ internal sealed class SafeTensorsHeaderReader
         }
     }
 
+    /// <summary>
+    /// Whether the entry named <paramref name="name"/> (the network tensor <paramref name="target"/>, or -1) is where
+    /// a file may hold PyTorch's BatchNorm counter: with a network, <c>&lt;module&gt;.num_batches_tracked</c> of one of
+    /// its BatchNorm layers; without one (checking a file alone), any name ending in <c>.num_batches_tracked</c>.
+    /// </summary>
+    private bool IsCounter(string name, int target)
+        => _names is not null ? name.EndsWith(CounterSuffix, StringComparison.Ordinal) : target >= 0 && !_tensors[target].Required;
+
+    /// <summary>Refuses I64 anywhere but at a counter, and at a counter of the network anything but I64.</summary>
+    private void CheckCounterDtype(SafeTensorsDtype dtype, string name, int target)
+    {
+        bool counter = IsCounter(name, target);
+        if (dtype == SafeTensorsDtype.I64 && !counter)
+        {
+            throw Unsupported(name, "I64");
+        }
+
+        if (counter && _names is null && dtype != SafeTensorsDtype.I64)
+        {
+            throw Fail(
+                name,
+                $"Tensor {Quote(name)} has dtype {dtype}, but {_networkName} can only hold it as PyTorch's BatchNorm counter, an I64 scalar " +
+                "(shape []) that TypedNets checks and ignores; save num_batches_tracked as PyTorch has it, or leave it out.");
+        }
+    }
+
+    private SafeTensorsFormatException Unsupported(string name, string dtype)
+        => Fail(
+            name,
+            $"Tensor {Quote(name)} has dtype {dtype}, which TypedNets does not load; it loads F32, F16 and BF16 " +
+            "(and I64 only as PyTorch's BatchNorm counter num_batches_tracked, which it ignores). " +
+            "Convert the tensor before saving (in PyTorch, tensor.float()).");
+
     private SafeTensorsDtype ReadDtype(ref Utf8JsonReader reader, string name)
     {
         if (reader.ValueTextEquals("F32"u8))
@@ -510,14 +551,16 @@ internal sealed class SafeTensorsHeaderReader
             return SafeTensorsDtype.BF16;
         }
 
+        if (reader.ValueTextEquals("I64"u8))
+        {
+            return SafeTensorsDtype.I64;
+        }
+
         string text = Display(Unescaped(ref reader, $"The dtype of tensor {Quote(name)}"));
         throw text switch
         {
-            "F64" or "I64" or "U64" or "I32" or "U32" or "I16" or "U16" or "I8" or "U8" or "BOOL"
-                or "F8_E4M3" or "F8_E5M2" or "F8_E8M0" or "F6_E2M3" or "F6_E3M2" or "F4" or "C64" => Fail(
-                name,
-                $"Tensor {Quote(name)} has dtype {text}, which TypedNets does not load; it loads F32, F16 and BF16. " +
-                "Convert the tensor before saving (in PyTorch, tensor.float())."),
+            "F64" or "U64" or "I32" or "U32" or "I16" or "U16" or "I8" or "U8" or "BOOL"
+                or "F8_E4M3" or "F8_E5M2" or "F8_E8M0" or "F6_E2M3" or "F6_E3M2" or "F4" or "C64" => Unsupported(name, text),
             _ => Fail(name, $"Tensor {Quote(name)} has dtype {Quote(text)}, which is not a safetensors dtype; TypedNets loads F32, F16 and BF16 (upper case)."),
         };
     }
@@ -611,7 +654,7 @@ internal sealed class SafeTensorsHeaderReader
         var missing = new List<string>();
         for (int i = 0; i < _tensors.Length; i++)
         {
-            if (!_claimed[i])
+            if (!_claimed[i] && _tensors[i].Required)
             {
                 missing.Add(_tensors[i].Name);
             }
@@ -648,8 +691,10 @@ internal sealed class SafeTensorsHeaderReader
         for (int i = 0; i < _entries.Count; i++)
         {
             Entry entry = _entries[i];
-            ParameterTensor target = _tensors[entry.Target];
-            if (!SameShape(entry.Shape, target.Shape))
+            StateTensor target = _tensors[entry.Target];
+
+            // The counter's dtype and shape were checked as it was read.
+            if (target.Required && !SameShape(entry.Shape, target.Shape))
             {
                 throw Fail(
                     entry.Name,
@@ -681,12 +726,19 @@ internal sealed class SafeTensorsHeaderReader
         return true;
     }
 
-    private string NetworkNames()
+    private string NetworkNames() => Names(required: true);
+
+    private string OptionalNames() => Names(required: false);
+
+    private string Names(bool required)
     {
         var names = new List<string>(_tensors.Length);
-        foreach (ParameterTensor tensor in _tensors)
+        foreach (StateTensor tensor in _tensors)
         {
-            names.Add(tensor.Name);
+            if (tensor.Required == required)
+            {
+                names.Add(tensor.Name);
+            }
         }
 
         return List(names, Quote);

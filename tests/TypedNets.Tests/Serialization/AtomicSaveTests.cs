@@ -27,6 +27,7 @@ public sealed class AtomicSaveTests : IDisposable
     [Theory]
     [InlineData(nameof(TinyMlp))]
     [InlineData(nameof(TinyTextClassifier))]
+    [InlineData(nameof(TinyBatchNormConvNet))]
     public void A_save_interrupted_at_any_write_leaves_the_previous_file_byte_identical(string name)
     {
         var metadata = new Dictionary<string, string> { ["format"] = "pt" };
@@ -34,7 +35,7 @@ public sealed class AtomicSaveTests : IDisposable
         byte[] previous = File.ReadAllBytes(_path);
         INetwork next = SafeTensorsTests.Trained(name, 2);
 
-        // How many writes one save makes: the length field, the header, one per tensor.
+        // How many writes one save makes: the length field, the header, one per tensor (parameter or buffer).
         var counter = new FailingStream(Stream.Null, failOn: 0);
         SafeTensors.Save(next, counter, metadata);
         int writes = counter.Writes;
@@ -65,6 +66,7 @@ public sealed class AtomicSaveTests : IDisposable
         INetwork loaded = SafeTensorsTests.Create(name, 3);
         SafeTensors.Load(loaded, _path);
         Assert.True(SafeTensorsTesting.SameBits(next.Parameters, loaded.Parameters));
+        Assert.True(SafeTensorsTesting.SameBits(next.Buffers, loaded.Buffers));
         Assert.Equal([_path], Directory.GetFiles(_directory));
     }
 
@@ -115,7 +117,7 @@ public sealed class AtomicSaveTests : IDisposable
         int count = 0;
         foreach (Layer layer in network.Layers)
         {
-            count += layer.Parameters.Count;
+            count += layer.Parameters.Count + layer.Buffers.Count;
         }
 
         return count;

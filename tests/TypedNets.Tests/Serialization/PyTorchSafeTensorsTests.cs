@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using TypedNets.Serialization;
 using TypedNets.Tests.Networks;
 
@@ -12,18 +13,24 @@ namespace TypedNets.Tests.Serialization;
 /// <summary>
 /// Weights moving between PyTorch and TypedNets in both directions. PyTorch to TypedNets: files written by
 /// <c>reference/pytorch/make_safetensors_fixtures.py</c> from trained modules (F32, F16, BF16, tensors in state_dict or
-/// name order) load into the generated networks, which then compute PyTorch's outputs. TypedNets to PyTorch: a saved
-/// file carries its input and TypedNets' output in <c>__metadata__</c>, so that
-/// <c>reference/pytorch/check_safetensors.py</c> can load it into PyTorch and compare; one such file is committed
-/// (<c>written_by_typednets*.safetensors</c>, rewritten when <c>TYPEDNETS_WRITE_SAFETENSORS_FIXTURES=1</c>).
+/// name order; a BatchNorm network with its running statistics and PyTorch's <c>num_batches_tracked</c>) load into the
+/// generated networks, which then compute PyTorch's eval-mode outputs. TypedNets to PyTorch: a saved file carries its
+/// input and TypedNets' output in <c>__metadata__</c>, so that <c>reference/pytorch/check_safetensors.py</c> can load it
+/// into PyTorch and compare; one such file per network is committed (<c>written_by_typednets*.safetensors</c>, rewritten
+/// when <c>TYPEDNETS_WRITE_SAFETENSORS_FIXTURES=1</c>).
 /// </summary>
 public sealed class PyTorchSafeTensorsTests
 {
     private const double Tolerance = 1e-5;
 
-    public static TheoryData<string> PyTorchFiles => new() { "tiny_mlp", "tiny_mlp_f16", "tiny_mlp_bf16", "tiny_text_classifier", "tiny_text_classifier_bf16" };
+    public static TheoryData<string> PyTorchFiles => new()
+    {
+        "tiny_mlp", "tiny_mlp_f16", "tiny_mlp_bf16", "tiny_text_classifier", "tiny_text_classifier_bf16", "tiny_batchnorm_convnet", "tiny_batchnorm_convnet_f16",
+    };
 
-    public static TheoryData<string> WrittenNetworks => new() { nameof(TinyMlp), nameof(TinyTextClassifier) };
+    public static TheoryData<string> BatchNormFiles => new() { "tiny_batchnorm_convnet", "tiny_batchnorm_convnet_f16" };
+
+    public static TheoryData<string> WrittenNetworks => new() { nameof(TinyMlp), nameof(TinyTextClassifier), nameof(TinyBatchNormConvNet) };
 
     private static string FixtureDirectory => Path.Combine(AppContext.BaseDirectory, "Fixtures", "safetensors");
 
@@ -40,14 +47,43 @@ public sealed class PyTorchSafeTensorsTests
         SafeTensors.Load(network, path);
 
         Assert.Equal("pt", SafeTensors.ReadMetadata(path)["format"]);
-        foreach (ParameterTensor tensor in SafeTensorsTesting.Tensors(network))
+        foreach (NamedTensor tensor in SafeTensorsTesting.StateTensors(network))
         {
-            // The fixture records what the file stores, rounded to its dtype: the conversion must be exact.
-            Assert.True(SafeTensorsTesting.SameBits(Floats(root, tensor.Name), tensor.Values), $"{name}: {tensor.Name} differs from the stored values");
+            // The fixture records what the file stores, rounded to its dtype: the conversion must be exact, for the
+            // parameters and for the buffers (the running statistics) alike.
+            Assert.True(SafeTensorsTesting.SameBits(Floats(root, tensor.Name), tensor.Values(network)), $"{name}: {tensor.Name} differs from the stored values");
         }
 
         float[] output = network.Forward(Floats(root, "input"), training: false).ToArray();
         AssertClose(Floats(root, "output"), output, $"{name} output");
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchNormFiles))]
+    public void PyTorchs_batchnorm_file_holds_trained_running_statistics_and_the_counter_that_the_load_ignores(string name)
+    {
+        using JsonDocument fixture = JsonDocument.Parse(File.ReadAllText(Path.Combine(FixtureDirectory, name + ".json")));
+        JsonElement root = fixture.RootElement;
+        byte[] file = File.ReadAllBytes(Path.Combine(FixtureDirectory, root.GetProperty("config").GetProperty("file").GetString()!));
+
+        // PyTorch wrote its whole state_dict, counter included: an I64 scalar holding the number of training steps.
+        long steps = root.GetProperty("scalars").GetProperty("norm.num_batches_tracked").GetInt64();
+        Assert.True(steps > 0);
+        (string header, byte[] data) = SafeTensorsTesting.Split(file);
+        Match counter = Regex.Match(header, "\"norm\\.num_batches_tracked\":\\{\"dtype\":\"I64\",\"shape\":\\[\\],\"data_offsets\":\\[(\\d+),(\\d+)\\]\\}");
+        Assert.True(counter.Success, header);
+        int begin = int.Parse(counter.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(begin + 8, int.Parse(counter.Groups[2].Value, CultureInfo.InvariantCulture));
+        Assert.Equal(steps, BitConverter.ToInt64(data, begin));
+
+        // Training in train mode moved the running statistics off their initial 0 and 1, and they load exactly.
+        var network = new TinyBatchNormConvNet(maxBatch: 6, seed: 3);
+        SafeTensors.Load(network, file);
+        Assert.DoesNotContain(0f, network.Norm.RunningMean.Values.ToArray());
+        Assert.DoesNotContain(1f, network.Norm.RunningVariance.Values.ToArray());
+        Assert.Equal(Floats(root, "norm.running_mean"), network.Norm.RunningMean.Values.ToArray());
+        Assert.Equal(Floats(root, "norm.running_var"), network.Norm.RunningVariance.Values.ToArray());
+        AssertClose(Floats(root, "output"), network.Forward(Floats(root, "input"), training: false).ToArray(), $"{name} output");
     }
 
     [Theory]
@@ -63,6 +99,7 @@ public sealed class PyTorchSafeTensorsTests
             INetwork loaded = SafeTensorsTests.Create(networkName, 5);
             SafeTensors.Load(loaded, path);
             Assert.True(SafeTensorsTesting.SameBits(network.Parameters, loaded.Parameters));
+            Assert.True(SafeTensorsTesting.SameBits(network.Buffers, loaded.Buffers));
             Assert.Equal(metadata.OrderBy(pair => pair.Key), SafeTensors.ReadMetadata(path).OrderBy(pair => pair.Key));
             Assert.Equal(Parse(metadata["typednets.output"]), loaded.Forward(Parse(metadata["typednets.input"]), training: false).ToArray());
         }
@@ -117,7 +154,12 @@ public sealed class PyTorchSafeTensorsTests
         };
     }
 
-    private static string WrittenName(string networkName) => networkName == nameof(TinyTextClassifier) ? "written_by_typednets" : "written_by_typednets_mlp";
+    private static string WrittenName(string networkName) => networkName switch
+    {
+        nameof(TinyTextClassifier) => "written_by_typednets",
+        nameof(TinyBatchNormConvNet) => "written_by_typednets_batchnorm",
+        _ => "written_by_typednets_mlp",
+    };
 
     private static string Format(float[] values) => "[" + string.Join(", ", values.Select(value => value.ToString("R", CultureInfo.InvariantCulture))) + "]";
 

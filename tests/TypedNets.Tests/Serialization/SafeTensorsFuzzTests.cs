@@ -20,8 +20,10 @@ namespace TypedNets.Tests.Serialization;
 /// forms: tens of thousands of mutations of valid files (every truncation, flipped bytes, header length fields, edited
 /// dtypes, shapes, offsets, names and metadata, malformed and deeply nested JSON, stacked combinations). Each load must
 /// succeed exactly when the independent <see cref="SafeTensorsOracle"/> finds the file valid, with the oracle's values;
-/// otherwise throw <see cref="SafeTensorsFormatException"/> and nothing else, leaving the network's parameters
-/// bit-for-bit as they were; and never allocate more than four times the file's length plus a constant.
+/// otherwise throw <see cref="SafeTensorsFormatException"/> and nothing else, leaving the network's parameters and
+/// buffers bit-for-bit as they were; and never allocate more than four times the file's length plus a constant. The
+/// bases include a BatchNorm network, saved by TypedNets and built as PyTorch saves it (BF16, by name, with the I64
+/// counter <c>norm.num_batches_tracked</c>), so buffers and the optional counter are fuzzed too.
 /// </summary>
 public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
 {
@@ -114,6 +116,9 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
         var metadata = new Dictionary<string, string> { ["format"] = "pt", ["epoch"] = "3", ["note"] = "ünïcödé" };
         ParameterTensor[] byName = SafeTensorsTesting.Tensors(mlp).OrderBy(tensor => tensor.Name, StringComparer.Ordinal).ToArray();
         ParameterTensor[] reversed = SafeTensorsTesting.Tensors(mlp).Reverse().ToArray();
+        INetwork batchNorm = SafeTensorsTests.Trained(nameof(TinyBatchNormConvNet), 5);
+        string[] pyTorchNames = SafeTensorsTesting.StateTensors(batchNorm).Select(tensor => tensor.Name)
+            .Concat(SafeTensorsTesting.CounterNames(batchNorm)).Order(StringComparer.Ordinal).ToArray();
         return
         [
             new("TinyMlp F32", nameof(TinyMlp), SafeTensorsTesting.SaveToBytes(mlp)),
@@ -121,6 +126,8 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
             new("TinyMlp F16 by name", nameof(TinyMlp), SafeTensorsTesting.Build(mlp, "F16", byName, "{\"format\":\"pt\"}")),
             new("TinyMlp BF16 reversed", nameof(TinyMlp), SafeTensorsTesting.Build(mlp, "BF16", reversed)),
             new("TinyTextClassifier F32", nameof(TinyTextClassifier), SafeTensorsTesting.SaveToBytes(text)),
+            new("TinyBatchNormConvNet F32", nameof(TinyBatchNormConvNet), SafeTensorsTesting.SaveToBytes(batchNorm)),
+            new("TinyBatchNormConvNet BF16 by name + I64 counter", nameof(TinyBatchNormConvNet), SafeTensorsTesting.BuildState(batchNorm, "BF16", pyTorchNames, "{\"format\":\"pt\"}")),
         ];
     }
 
@@ -156,7 +163,7 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
                 "forward-only stream" => new ForwardOnlyStream(new MemoryStream(mutation.File, writable: false), chunk: (mutation.File.Length % 3) switch { 0 => 1, 1 => 13, _ => 4096 }),
                 _ => null,
             };
-            b.Baseline.CopyTo(network.Parameters);
+            SafeTensorsTesting.SetState(network, b.Baseline);
             Exception? error = null;
             long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
             long started = Stopwatch.GetTimestamp();
@@ -203,7 +210,7 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
                     statistics.Fail(b, mutation, api, $"refused a valid file: {format.Message}");
                 }
 
-                if (!SafeTensorsTesting.SameBits(b.Baseline, network.Parameters))
+                if (!SafeTensorsTesting.SameBits(b.Baseline, SafeTensorsTesting.State(network)))
                 {
                     statistics.Fail(b, mutation, api, $"a failed load changed the network ({format.Message})");
                 }
@@ -217,7 +224,7 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
             {
                 statistics.Fail(b, mutation, api, "loaded a file the oracle finds invalid");
             }
-            else if (!SafeTensorsTesting.SameBits(expected, network.Parameters))
+            else if (!SafeTensorsTesting.SameBits(expected, SafeTensorsTesting.State(network)))
             {
                 statistics.Fail(b, mutation, api, "loaded other values than the file holds");
             }
@@ -302,9 +309,17 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
             mutations.Add(new(category, mutant, valid));
         }
 
+        // 5. A BatchNorm counter (I64 scalar) added at the end, under each layer's name: valid only for a BatchNorm
+        // layer whose counter the file lacks (the oracle decides).
+        foreach (Layer layer in b.Network.Layers)
+        {
+            string entry = $"\"{layer.Name}.num_batches_tracked\":{{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[{data.Length},{data.Length + 8}]}}";
+            mutations.Add(new("counter: added", SafeTensorsTesting.Assemble(header[..^1] + (header.Length > 2 ? "," : "") + entry + "}", [.. data, 3, 0, 0, 0, 0, 0, 0, 0]), null));
+        }
+
         int structural = mutations.Count;
 
-        // 5. Flipped bytes: 1 to 3 bytes xor a random non-zero value; half land in the length field and header, and
+        // 6. Flipped bytes: 1 to 3 bytes xor a random non-zero value; half land in the length field and header, and
         // half of those keep ASCII text ASCII (xor below 128), so that they reach the JSON rather than the UTF-8 check.
         for (int i = 0; i < FlipsPerBase; i++)
         {
@@ -324,7 +339,7 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
             mutations.Add(new(dataOnly ? "flipped data bytes" : "flipped bytes", mutant, dataOnly ? true : null));
         }
 
-        // 6. Combinations: a structural mutation with flipped bytes or a truncation on top.
+        // 7. Combinations: a structural mutation with flipped bytes or a truncation on top.
         for (int i = 0; i < CombinationsPerBase; i++)
         {
             byte[] mutant = (byte[])mutations[random.NextInt(structural)].File.Clone();
@@ -354,42 +369,39 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
         string Entry(string? key = null, string? type = null, string? dims = null, string? offsets = null, string extra = "")
             => $"\"{key ?? name}\":{{\"dtype\":{type ?? $"\"{dtype}\""},\"shape\":{dims ?? $"[{shape}]"},\"data_offsets\":{offsets ?? $"[{begin},{end}]"}{extra}}}";
 
-        foreach (string type in new[] { "\"F64\"", "\"I32\"", "\"U8\"", "\"BOOL\"", "\"f32\"", "\"\"", "\"F32 \"", "\"FP32\"", "42", "null", "true", "[\"F32\"]", "{\"F32\":1}" })
+        string[] types = ["\"F64\"", "\"I64\"", "\"I32\"", "\"U8\"", "\"BOOL\"", "\"f32\"", "\"i64\"", "\"\"", "\"F32 \"", "\"FP32\"", "42", "null", "true", "[\"F32\"]", "{\"F32\":1}"];
+        foreach (string type in types.Where(type => type != $"\"{dtype}\""))
         {
             yield return ("dtype: unsupported or not a dtype", Entry(type: type), false);
         }
 
         foreach (string other in new[] { "F32", "F16", "BF16" }.Where(other => other != dtype))
         {
-            // F16 <-> BF16 keeps every size and so stays valid (with other values); anything else breaks a length.
-            bool sameSize = (other == "F32") == (dtype == "F32");
+            // F16 <-> BF16 keeps every size and so stays valid (with other values); anything else breaks a length, and
+            // the I64 counter may be nothing but I64.
+            bool sameSize = dtype != "I64" && (other == "F32") == (dtype == "F32");
             yield return ("dtype: another float type", Entry(type: $"\"{other}\""), sameSize);
         }
 
-        string first = dimensions[0];
-        string rest = dimensions.Length > 1 ? "," + string.Join(",", dimensions[1..]) : "";
-        var shapes = new List<string>
+        if (shape.Length == 0)
         {
-            "[]", $"[{shape},1]", $"[1,{shape}]", $"[{long.Parse(first, CultureInfo.InvariantCulture) + 1}{rest}]",
-            $"[-{first}{rest}]", $"[{first}.0{rest}]", $"[{first}e0{rest}]", $"[\"{first}\"{rest}]", $"[{first}{rest},]", "[18446744073709551616]",
-            "[18446744073709551615]", "[9223372036854775808]", "[4294967296,4294967296,4294967296]", "[4294967296,4294967296,0]", "[0]", $"[[{first}]{rest}]",
-            "null", "{}", $"\"{shape}\"", "[" + new string('[', 1000) + new string(']', 1000) + "]",
-        };
-        if (dimensions.Length > 1)
-        {
-            shapes.Add($"[{string.Join(",", dimensions[..^1])}]");
-            if (dimensions[0] != dimensions[^1])
+            // A scalar (the BatchNorm counter): any dimension at all breaks its shape or its length.
+            foreach (string dims in new[] { "[1]", "[0]", "[1,1]", "[8]", "[-0]", "[0.0]", "[\"\"]", "[,]", "[[]]", "null", "{}", "\"\"", "[18446744073709551616]", "[" + new string('[', 1000) + new string(']', 1000) + "]" })
             {
-                shapes.Add($"[{string.Join(",", dimensions.Reverse())}]");
+                yield return ("shape: wrong, malformed or huge", Entry(dims: dims), false);
             }
-        }
 
-        foreach (string dims in shapes)
+            yield return ("shape: spaced out", Entry(dims: "[ \n ]"), true);
+        }
+        else
         {
-            yield return ("shape: wrong, malformed or huge", Entry(dims: dims), false);
-        }
+            foreach (string dims in Shapes(shape, dimensions))
+            {
+                yield return ("shape: wrong, malformed or huge", Entry(dims: dims), false);
+            }
 
-        yield return ("shape: spaced out", Entry(dims: $"[ {shape.Replace(",", " , ", StringComparison.Ordinal)} ]"), true);
+            yield return ("shape: spaced out", Entry(dims: $"[ {shape.Replace(",", " , ", StringComparison.Ordinal)} ]"), true);
+        }
 
         var offsets = new List<string>
         {
@@ -432,6 +444,30 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
         yield return ("name: empty", Entry(key: ""), false);
         yield return ("entry: duplicated", Entry() + "," + Entry(), false);
         yield return ("entry: twice under two names", Entry() + "," + Entry(key: name + "2"), false);
+    }
+
+    /// <summary>Wrong, malformed and huge spellings of a shape of at least one dimension.</summary>
+    private static List<string> Shapes(string shape, string[] dimensions)
+    {
+        string first = dimensions[0];
+        string rest = dimensions.Length > 1 ? "," + string.Join(",", dimensions[1..]) : "";
+        var shapes = new List<string>
+        {
+            "[]", $"[{shape},1]", $"[1,{shape}]", $"[{long.Parse(first, CultureInfo.InvariantCulture) + 1}{rest}]",
+            $"[-{first}{rest}]", $"[{first}.0{rest}]", $"[{first}e0{rest}]", $"[\"{first}\"{rest}]", $"[{first}{rest},]", "[18446744073709551616]",
+            "[18446744073709551615]", "[9223372036854775808]", "[4294967296,4294967296,4294967296]", "[4294967296,4294967296,0]", "[0]", $"[[{first}]{rest}]",
+            "null", "{}", $"\"{shape}\"", "[" + new string('[', 1000) + new string(']', 1000) + "]",
+        };
+        if (dimensions.Length > 1)
+        {
+            shapes.Add($"[{string.Join(",", dimensions[..^1])}]");
+            if (dimensions[0] != dimensions[^1])
+            {
+                shapes.Add($"[{string.Join(",", dimensions.Reverse())}]");
+            }
+        }
+
+        return shapes;
     }
 
     private static IEnumerable<(string Category, byte[] File, bool? Valid)> HeaderEdits(string header, byte[] data)
@@ -520,9 +556,9 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
             NetworkName = networkName;
             File = file;
 
-            // Weights other than the file's, so that a partly applied load would show.
+            // Weights and buffers other than the file's, so that a partly applied load would show.
             Network = SafeTensorsTests.Create(networkName, 42);
-            Baseline = Network.Parameters.ToArray();
+            Baseline = SafeTensorsTesting.State(Network);
         }
 
         public string Name { get; }
@@ -533,6 +569,7 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
 
         public INetwork Network { get; }
 
+        /// <summary>The network's parameters and buffers before each load (<see cref="SafeTensorsTesting.State(INetwork)"/>).</summary>
         public float[] Baseline { get; }
     }
 

@@ -12,15 +12,21 @@ namespace TypedNets.Tests.Serialization;
 /// The safetensors rules of <see cref="TypedNets.Serialization.SafeTensors"/> restated as plainly as possible, through
 /// <see cref="JsonDocument"/> and <see cref="BigInteger"/> rather than a hand-written reader and checked 64-bit
 /// arithmetic, so that the fuzz test can tell, independently of the loader, whether a mutated file is still valid and
-/// which parameters it holds.
+/// which parameters and buffers it holds.
 /// </summary>
+/// <remarks>
+/// The rules: dtypes F32, F16, BF16 (floats) and I64; an I64 tensor must be a scalar (shape []) named
+/// <c>&lt;module&gt;.num_batches_tracked</c>, where, against a network, the module is one of its BatchNorm layers (and
+/// then that name must be I64); against a network, the file's names are all its parameters and buffers, with their
+/// shapes, as floats, plus any of those counters, and nothing else.
+/// </remarks>
 internal static class SafeTensorsOracle
 {
     private const int MaxHeader = 100_000_000;
 
     /// <summary>
-    /// The network's parameters after loading <paramref name="file"/>, or <see langword="null"/> when the file is invalid
-    /// for it. Without a network, an empty array when the file itself is valid; <paramref name="metadata"/> is then its
+    /// The network's state (<see cref="SafeTensorsTesting.State(INetwork)"/>: parameters, then buffers) after loading
+    /// <paramref name="file"/> over <paramref name="current"/>, or <see langword="null"/> when the file is invalid for it. Without a network, an empty array when the file itself is valid; <paramref name="metadata"/> is then its
     /// <c>__metadata__</c>.
     /// </summary>
     public static float[]? Expect(byte[] file, INetwork? network, float[] current, out Dictionary<string, string> metadata)
@@ -120,7 +126,7 @@ internal static class SafeTensorsOracle
             JsonElement dtype = entry.GetProperty("dtype");
             JsonElement shape = entry.GetProperty("shape");
             JsonElement offsets = entry.GetProperty("data_offsets");
-            if (dtype.ValueKind != JsonValueKind.String || dtype.GetString() is not ("F32" or "F16" or "BF16")
+            if (dtype.ValueKind != JsonValueKind.String || dtype.GetString() is not ("F32" or "F16" or "BF16" or "I64")
                 || shape.ValueKind != JsonValueKind.Array || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2)
             {
                 return null;
@@ -143,8 +149,13 @@ internal static class SafeTensorsOracle
             }
 
             BigInteger count = dimensions.Aggregate(BigInteger.One, (product, dimension) => product * dimension);
-            int size = dtype.GetString() == "F32" ? 4 : 2;
+            int size = dtype.GetString() switch { "F32" => 4, "I64" => 8, _ => 2 };
             if (begin > end || end > buffer.Length || end - begin != count * size)
+            {
+                return null;
+            }
+
+            if (dtype.GetString() == "I64" && (dimensions.Count != 0 || !property.Name.EndsWith(".num_batches_tracked", StringComparison.Ordinal)))
             {
                 return null;
             }
@@ -173,8 +184,10 @@ internal static class SafeTensorsOracle
             return [];
         }
 
-        var tensors = SafeTensorsTesting.Tensors(network).ToDictionary(tensor => tensor.Name);
-        if (entries.Count != tensors.Count || entries.Any(entry => !tensors.ContainsKey(entry.Name)))
+        var tensors = SafeTensorsTesting.StateTensors(network).ToDictionary(tensor => tensor.Name);
+        var counters = SafeTensorsTesting.CounterNames(network).ToHashSet(StringComparer.Ordinal);
+        var names = entries.Select(entry => entry.Name).ToHashSet(StringComparer.Ordinal);
+        if (!tensors.Keys.All(names.Contains) || !names.All(name => tensors.ContainsKey(name) || counters.Contains(name)))
         {
             return null;
         }
@@ -182,16 +195,27 @@ internal static class SafeTensorsOracle
         float[] expected = (float[])current.Clone();
         foreach (var entry in entries)
         {
-            ParameterTensor tensor = tensors[entry.Name];
-            if (!entry.Shape.SequenceEqual(tensor.Shape.ToArray().Select(dimension => (BigInteger)dimension)))
+            if (!tensors.TryGetValue(entry.Name, out NamedTensor? tensor))
+            {
+                // A counter: an I64 scalar (shape checked above), whose value goes nowhere.
+                if (entry.Dtype != "I64")
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
+            if (entry.Dtype == "I64" || !entry.Shape.SequenceEqual(tensor.Shape.Select(dimension => (BigInteger)dimension)))
             {
                 return null;
             }
 
             ReadOnlySpan<byte> bytes = buffer[(int)entry.Begin..(int)entry.End];
+            int offset = tensor.StateOffset(network);
             for (int i = 0; i < tensor.Length; i++)
             {
-                expected[tensor.Offset + i] = entry.Dtype switch
+                expected[offset + i] = entry.Dtype switch
                 {
                     "F32" => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..])),
                     "F16" => (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..])),

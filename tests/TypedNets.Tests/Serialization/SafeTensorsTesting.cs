@@ -38,10 +38,19 @@ internal static class SafeTensorsTesting
     }
 
     /// <summary>
-    /// A file holding the network's tensors in the given dtype, in the given order, written by hand (not by
+    /// A file holding the network's parameters in the given dtype, in the given order, written by hand (not by
     /// <see cref="SafeTensors.Save(INetwork, Stream, IReadOnlyDictionary{string, string})"/>), with the values the network then holds.
     /// </summary>
     public static byte[] Build(INetwork network, string dtype, IEnumerable<ParameterTensor>? order = null, string? metadataJson = null)
+        => BuildState(network, dtype, (order ?? Tensors(network)).Select(tensor => tensor.Name), metadataJson);
+
+    /// <summary>
+    /// A file holding the named tensors of the network's state (parameters and buffers; by default all of them in
+    /// <c>state_dict</c> order) in the given dtype and order, written by hand with the values the network then holds. A
+    /// name ending in <c>.num_batches_tracked</c> that is not the network's is written as PyTorch's BatchNorm counter:
+    /// an I64 scalar holding <paramref name="counter"/>.
+    /// </summary>
+    public static byte[] BuildState(INetwork network, string dtype, IEnumerable<string>? names = null, string? metadataJson = null, long counter = 20)
     {
         var header = new StringBuilder("{");
         if (metadataJson is not null)
@@ -49,18 +58,29 @@ internal static class SafeTensorsTesting
             header.Append("\"__metadata__\":").Append(metadataJson).Append(',');
         }
 
+        List<NamedTensor> tensors = StateTensors(network);
+        Dictionary<string, NamedTensor> state = tensors.ToDictionary(tensor => tensor.Name, StringComparer.Ordinal);
         var data = new MemoryStream();
-        Span<byte> bytes = stackalloc byte[4];
-        foreach (ParameterTensor tensor in order ?? Tensors(network))
+        Span<byte> bytes = stackalloc byte[8];
+        foreach (string name in names ?? tensors.Select(tensor => tensor.Name))
         {
             long begin = data.Length;
-            foreach (float value in tensor.Values)
+            if (!state.TryGetValue(name, out NamedTensor? tensor))
+            {
+                Assert.EndsWith(".num_batches_tracked", name, StringComparison.Ordinal);
+                BinaryPrimitives.WriteInt64LittleEndian(bytes, counter);
+                data.Write(bytes);
+                header.Append($"\"{name}\":{{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[{begin},{data.Length}]}},");
+                continue;
+            }
+
+            foreach (float value in tensor.Values(network))
             {
                 switch (dtype)
                 {
                     case "F32":
                         BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
-                        data.Write(bytes);
+                        data.Write(bytes[..4]);
                         break;
                     case "F16":
                         BinaryPrimitives.WriteHalfLittleEndian(bytes, (Half)value);
@@ -75,7 +95,7 @@ internal static class SafeTensorsTesting
                 }
             }
 
-            header.Append($"\"{tensor.Name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{string.Join(",", tensor.Shape.ToArray())}],\"data_offsets\":[{begin},{data.Length}]}},");
+            header.Append($"\"{tensor.Name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{string.Join(",", tensor.Shape)}],\"data_offsets\":[{begin},{data.Length}]}},");
         }
 
         if (header[^1] == ',')
@@ -103,6 +123,35 @@ internal static class SafeTensorsTesting
     public static float FromBFloat16Bits(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
 
     public static IEnumerable<ParameterTensor> Tensors(INetwork network) => network.Layers.SelectMany(layer => layer.Parameters);
+
+    /// <summary>The network's <c>state_dict</c> in PyTorch's order: per layer, its parameters and then its buffers.</summary>
+    public static List<NamedTensor> StateTensors(INetwork network)
+    {
+        var state = new List<NamedTensor>();
+        foreach (Layer layer in network.Layers)
+        {
+            state.AddRange(layer.Parameters.Select(tensor => new NamedTensor(tensor.Name, tensor.Shape.ToArray(), false, tensor.Offset, tensor.Length)));
+            state.AddRange(layer.Buffers.Select(tensor => new NamedTensor(tensor.Name, tensor.Shape.ToArray(), true, tensor.Offset, tensor.Length)));
+        }
+
+        return state;
+    }
+
+    /// <summary>The names of the BatchNorm counters a file for the network may hold: <c>&lt;module&gt;.num_batches_tracked</c>.</summary>
+    public static List<string> CounterNames(INetwork network)
+        => network.Layers.OfType<BatchNormLayer>().Select(layer => layer.Name + ".num_batches_tracked").ToList();
+
+    /// <summary>The network's parameters followed by its buffers, copied.</summary>
+    public static float[] State(INetwork network) => [.. network.Parameters, .. network.Buffers];
+
+    /// <summary>Sets the network's parameters and buffers from <see cref="State(INetwork)"/>'s layout.</summary>
+    public static void SetState(INetwork network, float[] state)
+    {
+        int parameters = network.Parameters.Length;
+        Assert.Equal(parameters + network.Buffers.Length, state.Length);
+        state.AsSpan(0, parameters).CopyTo(network.Parameters);
+        state.AsSpan(parameters).CopyTo(network.Buffers);
+    }
 
     /// <summary>True when the two buffers hold the same bits (NaNs of any payload count as equal).</summary>
     public static bool SameBits(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
@@ -136,6 +185,15 @@ internal static class SafeTensorsTesting
 
         throw new DirectoryNotFoundException($"No TypedNets.sln above {AppContext.BaseDirectory}.");
     }
+}
+
+/// <summary>A parameter or a buffer of a network, by where it lies in <see cref="INetwork.Parameters"/> or <see cref="INetwork.Buffers"/>.</summary>
+internal sealed record NamedTensor(string Name, int[] Shape, bool IsBuffer, int Offset, int Length)
+{
+    /// <summary>Where the tensor lies in <see cref="SafeTensorsTesting.State(INetwork)"/>'s layout.</summary>
+    public int StateOffset(INetwork network) => IsBuffer ? network.Parameters.Length + Offset : Offset;
+
+    public float[] Values(INetwork network) => (IsBuffer ? network.Buffers : network.Parameters).Slice(Offset, Length).ToArray();
 }
 
 /// <summary>A read-only view of a stream that cannot seek and hands out at most <c>chunk</c> bytes per read, like a socket.</summary>

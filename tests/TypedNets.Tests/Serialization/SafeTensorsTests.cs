@@ -20,7 +20,8 @@ public sealed class SafeTensorsTests : IDisposable
     public static TheoryData<string> NetworkNames => new()
     {
         nameof(TinyMlp), nameof(TinyTextClassifier), nameof(SequenceNet), nameof(MaskedGruNet), nameof(MaskedLstmNet),
-        nameof(FlattenNet), nameof(DropoutNet), nameof(AveragePoolingFixtureNet),
+        nameof(FlattenNet), nameof(DropoutNet), nameof(AveragePoolingFixtureNet), nameof(TinyBatchNormConvNet), nameof(ImageGradientNet),
+        nameof(StridedImageNet), nameof(BatchNorm2DFixtureNet), nameof(BatchNorm1DFixtureNet),
     };
 
     internal static INetwork Create(string name, ulong seed) => name switch
@@ -33,10 +34,18 @@ public sealed class SafeTensorsTests : IDisposable
         nameof(FlattenNet) => new FlattenNet(maxBatch: 2, seed: seed),
         nameof(DropoutNet) => new DropoutNet(maxBatch: 2, seed: seed),
         nameof(AveragePoolingFixtureNet) => new AveragePoolingFixtureNet(maxBatch: 2, seed: seed),
+        nameof(TinyBatchNormConvNet) => new TinyBatchNormConvNet(maxBatch: 6, seed: seed),
+        nameof(ImageGradientNet) => new ImageGradientNet(maxBatch: 2, seed: seed),
+        nameof(StridedImageNet) => new StridedImageNet(maxBatch: 2, seed: seed),
+        nameof(BatchNorm2DFixtureNet) => new BatchNorm2DFixtureNet(maxBatch: 2, seed: seed),
+        nameof(BatchNorm1DFixtureNet) => new BatchNorm1DFixtureNet(maxBatch: 2, seed: seed),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such network."),
     };
 
-    /// <summary>A network with every parameter distinct and non-zero (Initialize zeroes the biases).</summary>
+    /// <summary>
+    /// A network with every parameter distinct and non-zero (Initialize zeroes the biases), and every buffer moved off
+    /// its initial value (running means of 0 and variances of 1) as training would; variances stay positive.
+    /// </summary>
     internal static INetwork Trained(string name, ulong seed)
     {
         INetwork network = Create(name, seed);
@@ -45,6 +54,12 @@ public sealed class SafeTensorsTests : IDisposable
         for (int i = 0; i < parameters.Length; i++)
         {
             parameters[i] += (float)random.NextDouble(-0.1, 0.1);
+        }
+
+        Span<float> buffers = network.Buffers;
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            buffers[i] += (float)random.NextDouble(-0.5, 0.5);
         }
 
         return network;
@@ -112,6 +127,7 @@ public sealed class SafeTensorsTests : IDisposable
             INetwork network = Create(name, 77);
             load(network);
             Assert.True(SafeTensorsTesting.SameBits(saved.Parameters, network.Parameters), $"{name} via {how}: parameters differ");
+            Assert.True(SafeTensorsTesting.SameBits(saved.Buffers, network.Buffers), $"{name} via {how}: buffers differ");
             Assert.Equal(expected, network.Forward(input, training: false).ToArray());
         }
     }
