@@ -12,7 +12,6 @@ namespace TypedNets.Benchmarks;
 /// graph optimization, and inputs and outputs bound once through an <see cref="OrtIoBinding"/> so that a run pays no
 /// marshalling: the cheapest way ONNX Runtime offers to call a model.
 /// </summary>
-[MemoryDiagnoser(displayGenColumns: false)]
 public class OnnxRuntimeBenchmarks
 {
     private readonly List<IDisposable> _owned = [];

@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Engines;
 using Library = TypedNets.Benchmarks.Library;
 using BenchmarkDotNet.Exporters;
@@ -99,8 +98,7 @@ foreach (BenchmarkReport report in summaries.SelectMany(summary => summary.Repor
     CaseAttribute info = CaseOf(report.BenchmarkCase);
     if (report.ResultStatistics is { } statistics)
     {
-        long? allocated = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase);
-        results[(info.Key, info.Library)] = new BenchmarkResult(statistics.Median * 1e-9, statistics.Min * 1e-9, allocated);
+        results[(info.Key, info.Library)] = new BenchmarkResult(statistics.Median * 1e-9, statistics.Min * 1e-9);
     }
     else
     {
@@ -108,13 +106,15 @@ foreach (BenchmarkReport report in summaries.SelectMany(summary => summary.Repor
     }
 }
 
+Console.WriteLine("Counting TypedNets' allocations per call...");
+Dictionary<string, double> allocations = Allocations.Measure(results.Keys.Where(k => k.Library == Library.TypedNets).Select(k => k.Key).ToHashSet());
 PyTorchResults? pytorch = PyTorchResults.Load(pytorchFile);
 if (pytorch is null)
 {
     Console.WriteLine($"No PyTorch timings at {pytorchFile} (run benchmarks/run.sh, which writes them first): that column is empty.");
 }
 
-string table = Report.Table(results, pytorch, full);
+string table = Report.Table(results, allocations, pytorch, full);
 Console.WriteLine();
 Console.WriteLine(table);
 string tablePath = Path.Combine(Settings.ArtifactsDirectory, "table.md");
@@ -127,7 +127,6 @@ IConfig Config(Job chosen)
     ManualConfig config = ManualConfig.CreateEmpty()
         .AddJob(chosen)
         .AddColumnProvider(DefaultColumnProviders.Instance)
-        .AddDiagnoser(MemoryDiagnoser.Default)
         .AddExporter(MarkdownExporter.GitHub)
         .AddLogger(verbose ? ConsoleLogger.Default : new ProgressLogger())
         .WithArtifactsPath(Path.Combine(Settings.ArtifactsDirectory, "BenchmarkDotNet"))
@@ -144,8 +143,8 @@ string? ArgumentAfter(string name)
     return position >= 0 && position + 1 < args.Length ? args[position + 1] : null;
 }
 
-/// <summary>One benchmark's median and fastest time per operation, in seconds, and its allocations.</summary>
-internal sealed record BenchmarkResult(double Median, double Minimum, long? AllocatedBytes);
+/// <summary>One benchmark's median and fastest iteration, as seconds per operation.</summary>
+internal sealed record BenchmarkResult(double Median, double Minimum);
 
 /// <summary>Shows which benchmark is running and any error, instead of BenchmarkDotNet's full log (<c>--verbose</c>).</summary>
 internal sealed class ProgressLogger : ILogger

@@ -41,7 +41,8 @@ internal sealed class PyTorchResults
 /// <summary>Builds the table: one row per case, times as medians, ratios as TypedNets' time over the peer's.</summary>
 internal static class Report
 {
-    public static string Table(IReadOnlyDictionary<(string Key, Library Library), BenchmarkResult> results, PyTorchResults? pytorch, bool full)
+    public static string Table(
+        IReadOnlyDictionary<(string Key, Library Library), BenchmarkResult> results, IReadOnlyDictionary<string, double> allocations, PyTorchResults? pytorch, bool full)
     {
         CultureInfo invariant = CultureInfo.InvariantCulture;
         // The peak is a ceiling: its fastest iteration, since noise from other work on the machine only ever slows it down.
@@ -50,16 +51,17 @@ internal static class Report
         text.AppendLine(string.Create(invariant,
             $"{DateTime.UtcNow:yyyy-MM-dd}, {(full ? "full" : "quick")} mode, {CpuName()}, {Environment.ProcessorCount} cores, one thread per engine; " +
             $".NET {Environment.Version}, ONNX Runtime {OnnxRuntimeVersion()}, {pytorch?.Description ?? "PyTorch: not run"}."));
-        text.AppendLine("Times are medians per call; a ratio is TypedNets' time over the peer's (above 1: TypedNets is slower); "
-            + "% of peak is matrix-product flops per second over the FMA peak row.");
+        text.AppendLine("Times per call, best of the timed loops (timeit's advice on a shared machine: other work only ever adds time; "
+            + "medians are in BenchmarkDotNet's reports and pytorch.json). A ratio is TypedNets' time over the peer's (above 1: TypedNets is slower). "
+            + "% of peak: matrix-product flops per second over the FMA peak row. Allocations: bytes per call on the calling thread.");
         text.AppendLine();
-        text.AppendLine("| case | TypedNets | ONNX Runtime | PyTorch | TN / ORT | TN / PyTorch | % peak TN | % peak PyTorch | TN alloc/op |");
+        text.AppendLine("| case | TypedNets | ONNX Runtime | PyTorch | TN / ORT | TN / PyTorch | % peak TN | % peak PyTorch | TN alloc/call |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (CaseInfo info in Cases.All)
         {
             results.TryGetValue((info.Key, Library.TypedNets), out BenchmarkResult? typedNets);
             results.TryGetValue((info.Key, Library.OnnxRuntime), out BenchmarkResult? onnx);
-            double? torch = pytorch?.Cases.TryGetValue(info.Key, out var timing) == true ? timing.Median : null;
+            double? torch = pytorch?.Cases.TryGetValue(info.Key, out var timing) == true ? timing.Best : null;
             if (info.Key == "fma_peak")
             {
                 string gflops = peakFlops is double value ? string.Create(invariant, $"{value / 1e9:F0} GFLOP/s") : "—";
@@ -74,14 +76,14 @@ internal static class Report
 
             text.AppendLine(string.Join(" | ",
                 "| " + info.Label,
-                Time(typedNets?.Median),
-                Time(onnx?.Median),
+                Time(typedNets?.Minimum),
+                Time(onnx?.Minimum),
                 Time(torch),
-                Ratio(typedNets?.Median, onnx?.Median),
-                Ratio(typedNets?.Median, torch),
-                Percent(info.Flops, typedNets?.Median, peakFlops),
+                Ratio(typedNets?.Minimum, onnx?.Minimum),
+                Ratio(typedNets?.Minimum, torch),
+                Percent(info.Flops, typedNets?.Minimum, peakFlops),
                 Percent(info.Flops, torch, peakFlops),
-                Bytes(typedNets?.AllocatedBytes)) + " |");
+                Bytes(allocations.TryGetValue(info.Key, out double bytes) ? bytes : null)) + " |");
         }
 
         return text.ToString();
@@ -121,11 +123,11 @@ internal static class Report
         return percent.ToString(percent >= 10 ? "F0" : "F1", CultureInfo.InvariantCulture) + "%";
     }
 
-    private static string Bytes(long? bytes) => bytes switch
+    private static string Bytes(double? bytes) => bytes switch
     {
         null => "—",
-        < 1024 => $"{bytes} B",
-        _ => (bytes.Value / 1024.0).ToString("F1", CultureInfo.InvariantCulture) + " KiB",
+        < 1024 => bytes.Value.ToString("F0", CultureInfo.InvariantCulture) + " B",
+        _ => (bytes.Value / 1024.0).ToString("F0", CultureInfo.InvariantCulture) + " KiB",
     };
 
     private static string CpuName()

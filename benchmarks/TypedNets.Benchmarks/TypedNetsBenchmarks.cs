@@ -56,7 +56,6 @@ public class PeakBenchmarks
 }
 
 /// <summary>(a) The tutorial's MLP.</summary>
-[MemoryDiagnoser(displayGenColumns: false)]
 public class TutorialMlpBenchmarks
 {
     private TutorialMlp _predictor = null!;
@@ -85,7 +84,6 @@ public class TutorialMlpBenchmarks
 }
 
 /// <summary>(b) The 784-256-128-10 MLP.</summary>
-[MemoryDiagnoser(displayGenColumns: false)]
 public class MnistMlpBenchmarks
 {
     private MnistMlp _predictor = null!;
@@ -131,7 +129,6 @@ public class MnistMlpBenchmarks
 }
 
 /// <summary>(c) The text classifier: Embedding(10000, 128), LSTM(64), Dense(64, ReLU), Dense(2, Softmax).</summary>
-[MemoryDiagnoser(displayGenColumns: false)]
 public class TextLstmBenchmarks
 {
     private TextLstm _predictor = null!;
