@@ -9,7 +9,7 @@ that the .NET suite (benchmarks/TypedNets.Benchmarks) reads, and exports the mod
     text_lstm.onnx  the text classifier: Embedding(10000, 128), LSTM(64), Dense(64, ReLU), Dense(2), softmax
 
 Timing is timeit's: each case runs in a loop long enough to last a target time, and the per-call time of several such
-loops gives a median and a best. Training steps are zero_grad, forward in training mode, cross-entropy on the logits
+loops, taken round-robin over the cases, gives a median and a best. Training steps are zero_grad, forward in training mode, cross-entropy on the logits
 (TypedNets fuses its Softmax with the loss in the same way), backward and torch.optim.Adam(lr=0.001).
 
     /usr/bin/python3 benchmarks/pytorch_bench.py [--mode quick|full] [--out FILE] [--onnx-dir DIR] [--no-epoch]
@@ -17,6 +17,8 @@ loops gives a median and a best. Training steps are zero_grad, forward in traini
 """
 
 import argparse
+import contextlib
+import copy
 import ctypes
 import datetime
 import json
@@ -38,7 +40,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 SETTINGS = {
-    # seconds one timing loop lasts at least, loops per case, timed epochs
+    # seconds one timing loop lasts at least, loops per case (round-robin), timed epochs
     "quick": {"target": 0.1, "repeats": 5, "epochs": 2},
     "full": {"target": 0.25, "repeats": 15, "epochs": 5},
 }
@@ -98,25 +100,42 @@ def check_blas():
     return 0
 
 
-def measure(function, target, repeats):
-    """timeit-style: calls per loop chosen so that a loop lasts at least `target` seconds; returns (median, best) per call."""
-    function()
-    calls = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(calls):
-            function()
-        elapsed = time.perf_counter() - start
-        if elapsed >= target:
-            break
-        calls = max(calls * 2, int(calls * target / max(elapsed, 1e-9) * 1.2))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(calls):
-            function()
-        times.append((time.perf_counter() - start) / calls)
-    return {"median_s": statistics.median(times), "best_s": min(times), "calls_per_loop": calls, "loops": repeats}
+class Case:
+    """One timed function; `inference` runs its loops under torch.inference_mode()."""
+
+    def __init__(self, key, function, inference=False, fixed_calls=None, max_loops=None):
+        self.key, self.function, self.inference = key, function, inference
+        self.calls, self.max_loops, self.times = fixed_calls, max_loops, []
+
+    def loop(self, calls):
+        with torch.inference_mode() if self.inference else contextlib.nullcontext():
+            start = time.perf_counter()
+            for _ in range(calls):
+                self.function()
+            return time.perf_counter() - start
+
+
+def measure(cases, target, repeats):
+    """
+    timeit-style: each case's calls per loop are chosen so that a loop lasts at least `target` seconds; then the loops
+    are timed round-robin over the cases (case 1, case 2, ..., case 1, ...), so that a burst of other work on the machine
+    lands on one loop of several cases rather than on every loop of one.
+    """
+    for case in cases:
+        case.loop(1)
+        if case.calls is None:
+            case.calls = 1
+            while True:
+                elapsed = case.loop(case.calls)
+                if elapsed >= target:
+                    break
+                case.calls = max(case.calls * 2, int(case.calls * target / max(elapsed, 1e-9) * 1.2))
+    for round_ in range(repeats):
+        for case in cases:
+            if case.max_loops is None or round_ < case.max_loops:
+                case.times.append(case.loop(case.calls) / case.calls)
+    return {case.key: {"median_s": statistics.median(case.times), "best_s": min(case.times),
+                       "calls_per_loop": case.calls, "loops": len(case.times)} for case in cases}
 
 
 def mlp10():
@@ -156,9 +175,10 @@ class WithSoftmax(nn.Module):
 
 
 def train_step(model, optimizer, x, y):
-    def step():
+    """One step on (x, y), or, when they are None, a step function that takes the batch."""
+    def step(batch_x=x, batch_y=y):
         optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
+        loss = F.cross_entropy(model(batch_x), batch_y)
         loss.backward()
         optimizer.step()
         return loss
@@ -198,65 +218,48 @@ def main():
     torch.manual_seed(0)
     settings = SETTINGS[args.mode]
     os.makedirs(args.onnx_dir, exist_ok=True)
-    cases = {}
-
-    def time_case(key, function):
-        cases[key] = measure(function, settings["target"], settings["repeats"])
-        print(f"  {key:20} median {cases[key]['median_s'] * 1e6:12.1f} us   best {cases[key]['best_s'] * 1e6:12.1f} us", flush=True)
-
+    cases = []
     print(f"PyTorch {torch_version()}, OpenBLAS core {blas_core()}, {torch.get_num_threads()} thread "
           f"(OpenBLAS {blas_threads()}), {args.mode} mode")
 
-    # (a) the tutorial's MLP
-    small = mlp10()
-    export(small, torch.rand(1, 10), os.path.join(args.onnx_dir, "mlp10.onnx"))
-    with torch.inference_mode():
-        time_case("mlp10_predict1", predict(WithSoftmax(small).eval(), torch.rand(1, 10)))
-    small.train()
-    time_case("mlp10_train32", train_step(small, torch.optim.Adam(small.parameters(), lr=0.001), torch.rand(32, 10), torch.randint(0, 2, (32,))))
+    def classifier_cases(key, model, example, batch, classes):
+        """Export the model for ONNX Runtime; predict with a copy in eval mode, train the original."""
+        export(model, example(1), os.path.join(args.onnx_dir, f"{key}.onnx"))
+        predictor = WithSoftmax(copy.deepcopy(model)).eval()
+        for size in (1, 256) if key == "mlp784" else (1,):
+            cases.append(Case(f"{key}_predict{size}", predict(predictor, example(size)), inference=True))
+        trainee = model.train()
+        step = train_step(trainee, torch.optim.Adam(trainee.parameters(), lr=0.001), example(batch), torch.randint(0, classes, (batch,)))
+        cases.append(Case(f"{key}_train{batch}", step))
 
-    # (b) the 784-256-128-10 MLP
-    mnist = mlp784()
-    export(mnist, torch.rand(1, 784), os.path.join(args.onnx_dir, "mlp784.onnx"))
-    with torch.inference_mode():
-        time_case("mlp784_predict1", predict(WithSoftmax(mnist).eval(), torch.rand(1, 784)))
-        time_case("mlp784_predict256", predict(WithSoftmax(mnist).eval(), torch.rand(256, 784)))
-    mnist.train()
-    time_case("mlp784_train64", train_step(mnist, torch.optim.Adam(mnist.parameters(), lr=0.001), torch.rand(64, 784), torch.randint(0, 10, (64,))))
-
-    # (c) the text classifier
-    text = TextLstm()
-    export(text, torch.randint(1, 10000, (1, 100)), os.path.join(args.onnx_dir, "text_lstm.onnx"))
-    with torch.inference_mode():
-        time_case("text_predict1", predict(WithSoftmax(text).eval(), torch.randint(1, 10000, (1, 100))))
-    text.train()
-    time_case("text_train32", train_step(text, torch.optim.Adam(text.parameters(), lr=0.001), torch.randint(1, 10000, (32, 100)), torch.randint(0, 2, (32,))))
+    # (a) the tutorial's MLP, (b) the 784-256-128-10 MLP, (c) the text classifier
+    classifier_cases("mlp10", mlp10(), lambda n: torch.rand(n, 10), 32, classes=2)
+    classifier_cases("mlp784", mlp784(), lambda n: torch.rand(n, 784), 64, classes=10)
+    classifier_cases("text", TextLstm(), lambda n: torch.randint(1, 10000, (n, 100)), 32, classes=2)
+    os.replace(os.path.join(args.onnx_dir, "text.onnx"), os.path.join(args.onnx_dir, "text_lstm.onnx"))
 
     # (d) SGEMM, into a preallocated result as Gemm.Multiply does
     for n in (256, 1024):
         a, b, c = torch.rand(n, n) * 2 - 1, torch.rand(n, n) * 2 - 1, torch.empty(n, n)
-        time_case(f"gemm{n}", lambda a=a, b=b, c=c: torch.mm(a, b, out=c))
+        cases.append(Case(f"gemm{n}", lambda a=a, b=b, c=c: torch.mm(a, b, out=c)))
 
     # (e) one epoch of (b) on synthetic data of Fashion-MNIST's size: shuffle, gather each batch, step
     if not args.no_epoch:
         features, labels = torch.rand(EPOCH_ROWS, 784), torch.randint(0, 10, (EPOCH_ROWS,))
         epoch_model = mlp784().train()
-        optimizer = torch.optim.Adam(epoch_model.parameters(), lr=0.001)
+        epoch_step = train_step(epoch_model, torch.optim.Adam(epoch_model.parameters(), lr=0.001), None, None)
 
         def epoch():
             order = torch.randperm(EPOCH_ROWS)
             for start in range(0, EPOCH_ROWS, 64):
                 rows = order[start:start + 64]
-                train_step(epoch_model, optimizer, features.index_select(0, rows), labels.index_select(0, rows))()
+                epoch_step(features.index_select(0, rows), labels.index_select(0, rows))
 
-        epoch()
-        times = []
-        for _ in range(settings["epochs"]):
-            start = time.perf_counter()
-            epoch()
-            times.append(time.perf_counter() - start)
-        cases["mlp784_epoch"] = {"median_s": statistics.median(times), "best_s": min(times), "calls_per_loop": 1, "loops": len(times)}
-        print(f"  {'mlp784_epoch':20} median {cases['mlp784_epoch']['median_s']:12.3f} s    best {cases['mlp784_epoch']['best_s']:12.3f} s")
+        cases.append(Case("mlp784_epoch", epoch, fixed_calls=1, max_loops=settings["epochs"]))
+
+    results = measure(cases, settings["target"], settings["repeats"])
+    for key, result in results.items():
+        print(f"  {key:20} median {result['median_s'] * 1e6:12.1f} us   best {result['best_s'] * 1e6:12.1f} us")
 
     meta = {
         "torch": torch_version(),
@@ -270,7 +273,7 @@ def main():
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as handle:
-        json.dump({"meta": meta, "cases": cases}, handle, indent=2)
+        json.dump({"meta": meta, "cases": results}, handle, indent=2)
     print(f"written {args.out}")
     return 0
 
