@@ -6,15 +6,15 @@ using System.Linq;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
-using Library = TypedNets.Benchmarks.Library;
 using BenchmarkDotNet.Exporters;
-using Perfolizer.Horology;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Perfolizer.Horology;
 using TypedNets.Benchmarks;
+using Library = TypedNets.Benchmarks.Library;
 
 // The speed suite: TypedNets and ONNX Runtime measured here by BenchmarkDotNet, PyTorch read from the JSON that
 // pytorch_bench.py wrote just before (run both through benchmarks/run.sh), printed as one table.
@@ -49,7 +49,7 @@ if (!onnx)
     Console.WriteLine($"ONNX models not found in {Settings.ArtifactsDirectory} (run benchmarks/run.sh, which exports them): ONNX Runtime is skipped.");
 }
 
-// Quick: few short iterations (BenchmarkDotNet's ShortRun, with 100 ms iterations). Full: more and longer iterations.
+// Quick: a few short iterations (like BenchmarkDotNet's ShortRun, with 100 ms iterations). Full: more and longer ones.
 Job job = Job.Default
     .WithToolchain(InProcessEmitToolchain.Instance)
     .WithLaunchCount(1)
