@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+
+namespace TypedNets.Benchmarks;
+
+/// <summary>
+/// Bytes that each TypedNets case allocates per call on the calling thread. BenchmarkDotNet's own figure counts the whole
+/// process and divides its per-iteration bookkeeping by the few calls a long case makes per iteration, so it shows
+/// kilobytes for a training step that allocates nothing; this counts the call alone.
+/// </summary>
+internal static class Allocations
+{
+    public static Dictionary<string, double> Measure(IReadOnlySet<string> keys)
+    {
+        var tutorial = new TutorialMlpBenchmarks();
+        var mnist = new MnistMlpBenchmarks();
+        var text = new TextLstmBenchmarks();
+        var gemm = new GemmBenchmarks();
+        var epoch = new EpochBenchmarks();
+        var cases = new (string Key, Action Setup, Action Run, int Calls)[]
+        {
+            ("mlp10_predict1", tutorial.Setup, () => tutorial.Predict1(), 1000),
+            ("mlp10_train32", tutorial.Setup, () => tutorial.TrainStep32(), 1000),
+            ("mlp784_predict1", mnist.Setup, () => mnist.Predict1(), 100),
+            ("mlp784_predict256", mnist.Setup, () => mnist.Predict256(), 10),
+            ("mlp784_train64", mnist.Setup, () => mnist.TrainStep64(), 10),
+            ("text_predict1", text.Setup, () => text.Predict1(), 10),
+            ("text_train32", text.Setup, () => text.TrainStep32(), 3),
+            ("gemm256", gemm.Setup, () => gemm.Gemm256(), 3),
+            ("gemm1024", gemm.Setup, () => gemm.Gemm1024(), 1),
+            ("mlp784_epoch", epoch.Setup, () => epoch.Epoch(), 1),
+        };
+
+        var bytes = new Dictionary<string, double>();
+        var setUp = new HashSet<Action>();
+        foreach ((string key, Action setup, Action run, int calls) in cases)
+        {
+            if (!keys.Contains(key))
+            {
+                continue;
+            }
+
+            if (setUp.Add(setup))
+            {
+                setup();
+            }
+
+            run();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int call = 0; call < calls; call++)
+            {
+                run();
+            }
+
+            bytes[key] = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)calls;
+        }
+
+        return bytes;
+    }
+}
