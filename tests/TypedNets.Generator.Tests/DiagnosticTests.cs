@@ -1023,6 +1023,8 @@ public class DiagnosticTests
     public void EveryDescriptorIsDocumentedAndListedInTheReleaseNotes()
     {
         string unshipped = RepositoryFiles.Read("src/Generator/AnalyzerReleases.Unshipped.md");
+        string index = RepositoryFiles.Read("docs/diagnostics/README.md");
+        string readme = RepositoryFiles.Read("README.md");
         foreach (DiagnosticDescriptor descriptor in GeneratorInternals.Descriptors.Values)
         {
             Assert.Matches("^TN[0-9]{4}$", descriptor.Id);
@@ -1032,6 +1034,12 @@ public class DiagnosticTests
             Assert.Equal($"docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
             string row = $"{descriptor.Id} | TypedNets | {descriptor.DefaultSeverity} | {descriptor.Title.ToString(CultureInfo.InvariantCulture)}";
             Assert.Contains(row, unshipped);
+
+            // A page per id whose heading is the descriptor's title, a row in the index and one in the README.
+            string title = descriptor.Title.ToString(CultureInfo.InvariantCulture);
+            Assert.StartsWith($"# {descriptor.Id}: {title}\n", RepositoryFiles.Read($"docs/diagnostics/{descriptor.Id}.md").Replace("\r\n", "\n"));
+            Assert.Contains($"| [{descriptor.Id}]({descriptor.Id}.md) | {descriptor.DefaultSeverity} | {title} |", index);
+            Assert.Contains($"| {descriptor.Id} |", readme);
         }
 
         Assert.Equal(GeneratorInternals.Descriptors.Count, GeneratorInternals.Descriptors.Values.Select(d => d.Id).Distinct().Count());

@@ -162,6 +162,30 @@ public class EmbeddedWeightsTests
         Assert.InRange(failures, 200, 400);
     }
 
+    [Fact]
+    public void The_embedded_inference_example_declares_the_quickstart_network_and_its_weights_fit()
+    {
+        // examples/EmbeddedInference repeats the Quickstart's declaration so that the weights the Quickstart exports
+        // fit it; a layer changed in one and not the other would only show at the next export.
+        const string Weights = "examples/EmbeddedInference/BinaryClassifier.safetensors.b64";
+        GeneratorRun quickstart = GeneratorHarness.Run(RepositoryFiles.Read("examples/Quickstart/BinaryClassifier.cs"));
+        GeneratorRun example = GeneratorHarness.Run(
+            RepositoryFiles.Read("examples/EmbeddedInference/BinaryClassifier.cs"),
+            WeightsFiles.Text(Weights, RepositoryFiles.Read(Weights)));
+
+        Expect.NoGeneratorDiagnostics(quickstart);
+        Expect.NoGeneratorDiagnostics(example);
+        Assert.Equal(SummaryOf(quickstart), SummaryOf(example));
+    }
+
+    private static string SummaryOf(GeneratorRun run)
+    {
+        string source = Assert.Single(run.GeneratedSources).SourceText.ToString();
+        const string Start = "public const string Summary = ";
+        int start = source.IndexOf(Start, StringComparison.Ordinal) + Start.Length;
+        return source[start..source.IndexOf('\n', start)];
+    }
+
     private static float[] Reference(float[] parameters, float[] input)
     {
         float[] hidden = new float[4];
