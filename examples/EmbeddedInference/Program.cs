@@ -30,8 +30,13 @@ for (int i = 0; i < args.Length; i++)
         case "--csv":
             csv = true;
             break;
-        case "--time" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int count) && count > 0:
-            timedPredictions = count;
+        case "--time":
+            if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out timedPredictions) || timedPredictions < 1)
+            {
+                Console.Error.WriteLine($"--time needs a positive number of predictions, such as --time 1000000.\n\n{Usage()}");
+                return ExitUsage;
+            }
+
             i++;
             break;
         case "-h" or "--help":
@@ -73,6 +78,11 @@ if (rows.Count > 0)
     return 0;
 }
 
+if (!Console.IsInputRedirected)
+{
+    Console.Error.WriteLine("Reading rows from standard input, one per line; end with Ctrl-D. --help shows the usage.");
+}
+
 int lineNumber = 0;
 while (Console.In.ReadLine() is { } line)
 {
@@ -81,12 +91,6 @@ while (Console.In.ReadLine() is { } line)
     {
         return ExitBadInput;
     }
-}
-
-if (lineNumber == 0 && !Console.IsInputRedirected)
-{
-    Console.Error.WriteLine(Usage());
-    return ExitUsage;
 }
 
 return 0;

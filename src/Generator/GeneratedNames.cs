@@ -38,6 +38,7 @@ internal static class GeneratedNames
     public const string Regularize = nameof(Regularize);
     public const string LoadEmbeddedWeights = nameof(LoadEmbeddedWeights);
     public const string EmbeddedWeightBytes = nameof(EmbeddedWeightBytes);
+    public const string EmbeddedWeightWords = nameof(EmbeddedWeightWords);
     public const string EngineField = "_engine";
     public const string LayersField = "_layers";
 
@@ -70,6 +71,7 @@ internal static class GeneratedNames
         [Regularize] = "the method Regularize",
         [LoadEmbeddedWeights] = "the method LoadEmbeddedWeights",
         [EmbeddedWeightBytes] = "the static property EmbeddedWeightBytes",
+        [EmbeddedWeightWords] = "the private static property EmbeddedWeightWords",
         [EngineField] = "the private field _engine",
         [LayersField] = "the private field _layers",
     };

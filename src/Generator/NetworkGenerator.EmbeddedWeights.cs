@@ -86,6 +86,11 @@ public sealed partial class NetworkGenerator
             }
 
             string wanted = NormalizePath(name).TrimStart('/');
+            while (wanted.StartsWith("./", StringComparison.Ordinal))
+            {
+                wanted = wanted.Substring(2).TrimStart('/');
+            }
+
             var matches = files.Where(file => file.Path == wanted || file.Path.EndsWith("/" + wanted, StringComparison.Ordinal)).ToList();
             if (matches.Count == 0)
             {

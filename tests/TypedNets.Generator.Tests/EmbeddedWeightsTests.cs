@@ -66,10 +66,13 @@ public class EmbeddedWeightsTests
         Assert.Equal(expected, network.Forward(input, training: false).ToArray());
     }
 
-    [Fact]
-    public void A_longer_path_picks_one_of_two_files_of_the_same_name()
+    [Theory]
+    [InlineData("b/net.safetensors.b64")]
+    [InlineData("./b/net.safetensors.b64")]
+    [InlineData("repo\\b\\net.safetensors.b64")]
+    public void A_longer_path_picks_one_of_two_files_of_the_same_name(string name)
     {
-        string source = Source.Replace("\"net.safetensors.b64\"", "\"b/net.safetensors.b64\"");
+        string source = Source.Replace("\"net.safetensors.b64\"", $"@\"{name}\"");
         GeneratorRun run = GeneratorHarness.Run(
             source,
             WeightsFiles.Base64File("/repo/a/net.safetensors.b64", new WeightsFiles.Tensor("unrelated", [1])),

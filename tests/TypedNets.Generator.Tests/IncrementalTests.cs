@@ -147,7 +147,7 @@ public class IncrementalTests
         Assert.Contains(models[1], new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged });
         string after = second.GeneratedSources.Single(source => source.HintName == "Cache.Classifier.g.cs").SourceText.ToString();
         Assert.NotEqual(before, after);
-        Assert.Contains("0x00, 0x00, 0x40, 0x40,", after);   // 3.0f, the first weight
+        Assert.Contains("0x4050000040400000,", after);   // 3.0f and 3.25f, the first two weights
     }
 
     [Fact]

@@ -9,49 +9,49 @@ namespace Zoo
     /// __________________________________________________________________
     ///  Layer (type)                Output Shape              Param #
     /// ==================================================================
-    ///  hidden (Dense)              (None, 4)                 16
-    ///  output (Dense)              (None, 2)                 10
+    ///  hidden (Dense)              (None, 3)                 9
+    ///  output (Dense)              (None, 2)                 8
     /// ==================================================================
-    /// Total params: 26
-    /// Trainable params: 26
+    /// Total params: 17
+    /// Trainable params: 17
     /// Non-trainable params: 0
     /// __________________________________________________________________
     /// </code>
     /// </remarks>
     partial class TinyEmbedded : global::TypedNets.INetwork
     {
-        /// <summary>The per-sample input shape, [3].</summary>
-        public static global::System.ReadOnlySpan<int> InputShape => [3];
+        /// <summary>The per-sample input shape, [2].</summary>
+        public static global::System.ReadOnlySpan<int> InputShape => [2];
 
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
 
         /// <summary>The number of floats in one input sample.</summary>
-        public const int InputSize = 3;
+        public const int InputSize = 2;
 
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
 
         /// <summary>The number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
-        public const int ParameterCount = 26;
+        public const int ParameterCount = 17;
 
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
-        public const string Summary = "Model: \"TinyEmbedded\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n hidden (Dense)              (None, 4)                 16\n output (Dense)              (None, 2)                 10\n==================================================================\nTotal params: 26\nTrainable params: 26\nNon-trainable params: 0\n__________________________________________________________________";
+        public const string Summary = "Model: \"TinyEmbedded\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n hidden (Dense)              (None, 3)                 9\n output (Dense)              (None, 2)                 8\n==================================================================\nTotal params: 17\nTrainable params: 17\nNon-trainable params: 0\n__________________________________________________________________";
 
-        /// <summary>One input sample: 3 floats, shape [3], row-major. Index it like an array.</summary>
-        [global::System.Runtime.CompilerServices.InlineArray(3)]
+        /// <summary>One input sample: 2 floats, shape [2], row-major. Index it like an array.</summary>
+        [global::System.Runtime.CompilerServices.InlineArray(2)]
         public struct Sample
         {
             private float _element;
 
-            /// <summary>Copies exactly 3 values into a new <see cref="Sample"/>.</summary>
-            /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 3 floats.</exception>
+            /// <summary>Copies exactly 2 values into a new <see cref="Sample"/>.</summary>
+            /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 2 floats.</exception>
             public static Sample From(global::System.ReadOnlySpan<float> values)
             {
-                if (values.Length != 3)
+                if (values.Length != 2)
                 {
                     throw new global::System.ArgumentException(
-                        $"TinyEmbedded.Sample holds 3 floats (shape [3]), but {values.Length} were given.", nameof(values));
+                        $"TinyEmbedded.Sample holds 2 floats (shape [2]), but {values.Length} were given.", nameof(values));
                 }
 
                 Sample value = default;
@@ -106,13 +106,13 @@ namespace Zoo
         {
             _engine = new Engine<float>(maxBatch, seed);
             _hiddenLayer = new global::TypedNets.DenseLayer(
-                "Hidden", "hidden", [3], [4], global::TypedNets.Activation.ReLU,
-                new global::TypedNets.ParameterTensor("hidden.weight", _engine.Parameters, _engine.Gradients, 0, 4, 3),
-                new global::TypedNets.ParameterTensor("hidden.bias", _engine.Parameters, _engine.Gradients, 12, 4));
+                "Hidden", "hidden", [2], [3], global::TypedNets.Activation.ReLU,
+                new global::TypedNets.ParameterTensor("hidden.weight", _engine.Parameters, _engine.Gradients, 0, 3, 2),
+                new global::TypedNets.ParameterTensor("hidden.bias", _engine.Parameters, _engine.Gradients, 6, 3));
             _outputLayer = new global::TypedNets.DenseLayer(
-                "Output", "output", [4], [2], global::TypedNets.Activation.Softmax,
-                new global::TypedNets.ParameterTensor("output.weight", _engine.Parameters, _engine.Gradients, 16, 2, 4),
-                new global::TypedNets.ParameterTensor("output.bias", _engine.Parameters, _engine.Gradients, 24, 2));
+                "Output", "output", [3], [2], global::TypedNets.Activation.Softmax,
+                new global::TypedNets.ParameterTensor("output.weight", _engine.Parameters, _engine.Gradients, 9, 2, 3),
+                new global::TypedNets.ParameterTensor("output.bias", _engine.Parameters, _engine.Gradients, 15, 2));
             _layers = [_hiddenLayer, _outputLayer];
             LoadEmbeddedWeights();
         }
@@ -237,17 +237,17 @@ namespace Zoo
             /// <summary>Creates the buffers and draws the initial weights from <paramref name="seed"/>.</summary>
             public Engine(int maxBatch, ulong seed)
             {
-                global::TypedNets.NetworkGuard.MaxBatch(NetworkName, maxBatch, 4);
+                global::TypedNets.NetworkGuard.MaxBatch(NetworkName, maxBatch, 3);
                 MaxBatch = maxBatch;
                 Parameters = new T[ParameterCount];
                 Gradients = new T[ParameterCount];
                 Buffers = new T[0];
-                _input = new T[maxBatch * 3];
-                _hiddenOutput = new T[maxBatch * 4];
+                _input = new T[maxBatch * 2];
+                _hiddenOutput = new T[maxBatch * 3];
                 _outputPreActivation = new T[maxBatch * 2];
                 _outputOutput = new T[maxBatch * 2];
-                _gradientA = new T[maxBatch * 4];
-                _gradientB = new T[maxBatch * 4];
+                _gradientA = new T[maxBatch * 3];
+                _gradientB = new T[maxBatch * 3];
                 Initialize(seed);
                 ReseedDropout(seed);
             }
@@ -275,13 +275,13 @@ namespace Zoo
             public void Initialize(ulong seed)
             {
                 global::TypedNets.Xoshiro256 random = global::TypedNets.Xoshiro256.ForStream(seed, 0);
-                global::TypedNets.Initializers.HeUniform<T>(View(Parameters, 0, 12), fanIn: 3, ref random);
-                View(Parameters, 12, 4).Clear();
-                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 16, 8), fanIn: 4, fanOut: 2, ref random);
-                View(Parameters, 24, 2).Clear();
+                global::TypedNets.Initializers.HeUniform<T>(View(Parameters, 0, 6), fanIn: 2, ref random);
+                View(Parameters, 6, 3).Clear();
+                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 9, 6), fanIn: 3, fanOut: 2, ref random);
+                View(Parameters, 15, 2).Clear();
             }
 
-            /// <summary>Runs the forward pass on <c>batch * 3</c> values and returns the <c>batch * 2</c> outputs.</summary>
+            /// <summary>Runs the forward pass on <c>batch * 2</c> values and returns the <c>batch * 2</c> outputs.</summary>
             public global::System.ReadOnlySpan<T> Forward(global::System.ReadOnlySpan<T> input, bool training)
             {
                 int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, input.Length, InputSize, MaxBatch);
@@ -353,31 +353,31 @@ namespace Zoo
 
             private static global::System.Span<T> View(T[] buffer, int start, int length) => new(buffer, start, length);
 
-            // hidden: Dense [3] -> [4], ReLU;
-            // weight [4, 3] at 0, bias [4] at 12.
+            // hidden: Dense [2] -> [3], ReLU;
+            // weight [3, 2] at 0, bias [3] at 6.
             private void HiddenForward(int batch)
             {
-                global::System.Span<T> y = View(_hiddenOutput, 0, batch * 4);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_input, 0, batch * 3), View(Parameters, 0, 12), View(Parameters, 12, 4), y, batch, 3, 4);
+                global::System.Span<T> y = View(_hiddenOutput, 0, batch * 3);
+                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_input, 0, batch * 2), View(Parameters, 0, 6), View(Parameters, 6, 3), y, batch, 2, 3);
                 global::TypedNets.Kernels.Activations.ReLU<T>(y);
             }
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             {
-                global::System.Span<T> dz = dy.Slice(0, batch * 4);
-                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(_hiddenOutput, 0, batch * 4), dz);
+                global::System.Span<T> dz = dy.Slice(0, batch * 3);
+                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(_hiddenOutput, 0, batch * 3), dz);
                 global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_input, 0, batch * 3), View(Parameters, 0, 12), dz,
-                    View(Gradients, 0, 12), View(Gradients, 12, 4),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 3), batch, 3, 4);
+                    View(_input, 0, batch * 2), View(Parameters, 0, 6), dz,
+                    View(Gradients, 0, 6), View(Gradients, 6, 3),
+                    dx.IsEmpty ? dx : dx.Slice(0, batch * 2), batch, 2, 3);
             }
 
-            // output: Dense [4] -> [2], Softmax;
-            // weight [2, 4] at 16, bias [2] at 24.
+            // output: Dense [3] -> [2], Softmax;
+            // weight [2, 3] at 9, bias [2] at 15.
             private void OutputForward(int batch)
             {
                 global::System.Span<T> y = View(_outputOutput, 0, batch * 2);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 16, 8), View(Parameters, 24, 2), View(_outputPreActivation, 0, batch * 2), batch, 4, 2);
+                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_hiddenOutput, 0, batch * 3), View(Parameters, 9, 6), View(Parameters, 15, 2), View(_outputPreActivation, 0, batch * 2), batch, 3, 2);
                 View(_outputPreActivation, 0, batch * 2).CopyTo(y);
                 global::TypedNets.Kernels.Activations.Softmax<T>(y, 2);
             }
@@ -392,9 +392,9 @@ namespace Zoo
                 }
 
                 global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_hiddenOutput, 0, batch * 4), View(Parameters, 16, 8), dz,
-                    View(Gradients, 16, 8), View(Gradients, 24, 2),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 4), batch, 4, 2);
+                    View(_hiddenOutput, 0, batch * 3), View(Parameters, 9, 6), dz,
+                    View(Gradients, 9, 6), View(Gradients, 15, 2),
+                    dx.IsEmpty ? dx : dx.Slice(0, batch * 3), batch, 3, 2);
             }
         }
 
@@ -406,22 +406,24 @@ namespace Zoo
             => global::TypedNets.Serialization.EmbeddedParameters.CopyTo("TinyEmbedded", EmbeddedWeightBytes, Parameters);
 
         /// <summary>
-        /// The weights compiled in from <c>Weights/tiny.safetensors.b64</c>: all 26 parameters as little-endian float32 bytes, in
+        /// The weights compiled in from <c>Weights/tiny.safetensors.b64</c>: all 17 parameters as little-endian float32 bytes, in
         /// the layout of <see cref="Parameters"/>. They live in the assembly's data section; reading them allocates nothing.
         /// </summary>
-        public static global::System.ReadOnlySpan<byte> EmbeddedWeightBytes => new byte[]
+        public static global::System.ReadOnlySpan<byte> EmbeddedWeightBytes
+            => global::TypedNets.Serialization.EmbeddedParameters.LittleEndianBytes(EmbeddedWeightWords, ParameterCount);
+
+        // The parameters' little-endian bytes read as 64-bit little-endian words, two parameters a word (the last
+        // one padded with zeros): constant data, like a byte array, with an eighth of the literals to compile.
+        private static global::System.ReadOnlySpan<ulong> EmbeddedWeightWords => new ulong[]
         {
-            // hidden.weight [4, 3]
-            0x00, 0x00, 0x00, 0x3F, 0x00, 0x00, 0x40, 0x3F, 0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0xA0, 0x3F,
-            0x00, 0x00, 0xC0, 0x3F, 0x00, 0x00, 0xE0, 0x3F, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x10, 0x40,
-            0x00, 0x00, 0x20, 0x40, 0x00, 0x00, 0x30, 0x40, 0x00, 0x00, 0x40, 0x40, 0x00, 0x00, 0x50, 0x40,
-            // hidden.bias [4]
-            0x00, 0x00, 0x00, 0xBF, 0x00, 0x00, 0x80, 0xBE, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x3E,
-            // output.weight [2, 4]
-            0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x10, 0x40, 0x00, 0x00, 0x20, 0x40, 0x00, 0x00, 0x30, 0x40,
-            0x00, 0x00, 0x40, 0x40, 0x00, 0x00, 0x50, 0x40, 0x00, 0x00, 0x60, 0x40, 0x00, 0x00, 0x70, 0x40,
-            // output.bias [2]
-            0x00, 0x00, 0x80, 0xBF, 0x00, 0x00, 0x40, 0xBF,
+            // hidden.weight [3, 2]: parameters 0 to 5
+            0x3F4000003F000000, 0x3FA000003F800000, 0x3FE000003FC00000,
+            // hidden.bias [3]: parameters 6 to 8
+            0xBE800000BF000000, 0x4000000000000000,
+            // output.weight [2, 3]: parameters 9 to 14, the first value in the word above
+            0x4020000040100000, 0x4040000040300000, 0xBF80000040500000,
+            // output.bias [2]: parameters 15 to 16, the first value in the word above
+            0x00000000BF400000,
         };
     }
 }

@@ -88,6 +88,25 @@ public sealed class EmbeddedWeightsTests : IDisposable
     }
 
     [Fact]
+    public void The_generated_words_are_viewed_as_little_endian_bytes_and_checked_against_the_parameter_count()
+    {
+        ulong[] words = [0x4000000040400000, 0x00000000BF800000];   // 3, 2, -1 and the padding
+
+        Assert.Equal(
+            [0x00, 0x00, 0x40, 0x40, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x80, 0xBF],
+            EmbeddedParameters.LittleEndianBytes(words, 3).ToArray());
+
+        float[] parameters = new float[3];
+        EmbeddedParameters.CopyTo("Net", EmbeddedParameters.LittleEndianBytes(words, 3), parameters);
+        Assert.Equal([3f, 2f, -1f], parameters);
+
+        ArgumentException words5 = Assert.Throws<ArgumentException>(() => EmbeddedParameters.LittleEndianBytes(words, 5));
+        Assert.StartsWith("2 words of embedded weights cannot hold 5 parameters, which take 3; rebuild the project", words5.Message);
+        ArgumentException bytes = Assert.Throws<ArgumentException>(() => EmbeddedParameters.CopyTo("Net", new byte[8], parameters));
+        Assert.StartsWith("Net has 3 parameters (12 bytes as float32), but its embedded weights hold 8 bytes; rebuild the project", bytes.Message);
+    }
+
+    [Fact]
     public void SaveBase64_writes_the_safetensors_bytes_as_base64_lines_and_LoadBase64_reads_them()
     {
         INetwork network = SafeTensorsTests.Trained(nameof(TinyTextClassifier), 11);
