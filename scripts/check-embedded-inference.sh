@@ -78,7 +78,7 @@ if "$binary" "1,2,3" 2>"$work/error.txt"; then
     echo "embedded inference: a row of 3 values was accepted"
     exit 1
 fi
-grep -q "argument 1 has 3 values, not 10" "$work/error.txt" || { cat "$work/error.txt"; echo "embedded inference: unexpected error message"; exit 1; }
+grep -q "row 1 has 3 values, not 10" "$work/error.txt" || { cat "$work/error.txt"; echo "embedded inference: unexpected error message"; exit 1; }
 
 echo "== embedded inference: start-up, classifying one row per run"
 row="$(head -n 1 "$work/rows.csv")"

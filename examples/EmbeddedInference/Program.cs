@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO;
 using EmbeddedInference;
 
 // Classifies breast-cancer tumours with the Quickstart's network, compiled ahead of time into one native file with its
@@ -69,7 +68,7 @@ if (rows.Count > 0)
 {
     for (int i = 0; i < rows.Count; i++)
     {
-        if (!Classify(rows[i], $"argument {i + 1}"))
+        if (!Classify(rows[i], $"row {i + 1}"))
         {
             return ExitBadInput;
         }
@@ -156,7 +155,7 @@ string ExpectedRow() => $"a row is {BinaryClassifier.InputSize} comma-separated 
 int Time(int count)
 {
     // The cost of one prediction once the program runs: the first held-out row, scaled, predicted count times.
-    if (!TryParse(rows.Count > 0 ? rows[0] : "17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871", "argument 1", out BinaryClassifier.Sample sample))
+    if (!TryParse(rows.Count > 0 ? rows[0] : "17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871", "row 1", out BinaryClassifier.Sample sample))
     {
         return ExitBadInput;
     }
