@@ -9,6 +9,7 @@ using TypedNets;
 using TypedNets.Data;
 using TypedNets.Metrics;
 using TypedNets.Optimizers;
+using TypedNets.Serialization;
 using TypedNets.Training;
 
 // The tutorial's binary classifier on the Wisconsin breast-cancer data: min-max scaled features, a stratified 20%
@@ -17,6 +18,20 @@ using TypedNets.Training;
 bool allFeatures = args.Contains("--all-features");
 int epochs = ArgumentAfter("--epochs") ?? 100;
 ulong seed = (ulong)(ArgumentAfter("--seed") ?? 0);
+
+// --export DIR writes what examples/EmbeddedInference compiles in: the cross-entropy network's weights, the scaler,
+// and the held-out rows with this (JIT-compiled) program's predictions, which that example's native build must repeat.
+int exportPosition = Array.IndexOf(args, "--export");
+string? exportDirectory = exportPosition >= 0 && exportPosition + 1 < args.Length ? args[exportPosition + 1] : null;
+if (exportPosition >= 0 && (exportDirectory is null || allFeatures || !Directory.Exists(exportDirectory)))
+{
+    Console.Error.WriteLine(exportDirectory is null
+        ? "--export needs a directory: --export examples/EmbeddedInference"
+        : allFeatures
+            ? "--export writes the ten-feature network that examples/EmbeddedInference declares; leave out --all-features."
+            : $"--export: the directory '{exportDirectory}' does not exist.");
+    return 2;
+}
 const double TestFraction = 0.2;
 const ulong SplitSeed = 42;
 const int ComparisonSeeds = 5;
@@ -29,6 +44,7 @@ int featureCount = allFeatures ? 30 : 10;
 Dataset data = table.ToDataset(labelColumn: 30, featureColumns: Enumerable.Range(0, featureCount).ToArray());
 
 (Dataset train, Dataset test) = Split.StratifiedTrainTest(data, TestFraction, SplitSeed);
+Dataset rawTest = test;
 var scaler = new MinMaxScaler(0, 1).Fit(train);
 train = scaler.Transform(train);
 test = scaler.Transform(test);
@@ -45,8 +61,12 @@ for (int index = 0; index < losses.Length; index++)
     Console.WriteLine();
     Console.WriteLine($"Training with {loss}: Adam(0.001), batch 32, {epochs} epochs");
     var clock = Stopwatch.StartNew();
-    (_, float[] outputs) = TrainAndPredict(loss, seed, new ConsoleProgress());
+    (INetwork trained, float[] outputs) = TrainAndPredict(loss, seed, new ConsoleProgress());
     Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F2} s.");
+    if (exportDirectory is not null && loss.Kind == LossKind.CrossEntropy)
+    {
+        Export.Write(exportDirectory, trained, scaler, rawTest, outputs, epochs, seed);
+    }
 
     int[] predicted = Predictions.ArgMax(outputs, 2);
     int[] actual = Predictions.ClassIndices(test.Targets, 1);
@@ -82,6 +102,8 @@ for (int index = 0; index < losses.Length; index++)
         : "not available";
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-22}  {mean,9:F3}   {pytorch}"));
 }
+
+return 0;
 
 (INetwork Network, float[] Outputs) TrainAndPredict(LossFunction loss, ulong runSeed, IProgress<EpochResult>? progress)
 {

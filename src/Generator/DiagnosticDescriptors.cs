@@ -175,6 +175,30 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' ({1}) with {2} turns {3} into {4}; {5}",
         "A convolution or pooling window must fit inside its (padded) input.");
 
+    public static readonly DiagnosticDescriptor EmbeddedWeightsNotFound = Error(
+        "TN0029",
+        "Embedded weights file not found",
+        "Network '{0}' embeds weights from '{1}', but {2}",
+        "[EmbeddedWeights] names a base64 safetensors file that the project lists as an AdditionalFiles item; the generator reads it from there.");
+
+    public static readonly DiagnosticDescriptor MalformedEmbeddedWeights = Error(
+        "TN0030",
+        "Embedded weights file is not a base64 safetensors file",
+        "Embedded weights '{0}' for network '{1}' are not a base64-encoded safetensors file: {2}; write them with SafeTensors.SaveBase64",
+        "The file must be base64 text of a whole safetensors file: a header length, a JSON header whose tensors tile the data, and the data.");
+
+    public static readonly DiagnosticDescriptor EmbeddedTensorNamesMismatch = Error(
+        "TN0031",
+        "Embedded weights do not hold the network's tensors",
+        "Embedded weights '{0}' for network '{1}' {2}; {3}",
+        "The file must hold every parameter tensor of the network under its state_dict name, and no other tensor.");
+
+    public static readonly DiagnosticDescriptor EmbeddedTensorDoesNotFit = Error(
+        "TN0032",
+        "Embedded tensor does not fit its layer",
+        "Embedded weights '{0}' for network '{1}' give tensor '{2}' {3}, but layer '{4}' ({5}) needs {6}; {7}",
+        "Each tensor of the file must be F32 and have the shape of the layer's tensor of the same name.");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",
         "TypedNets generator failed",

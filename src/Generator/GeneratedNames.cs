@@ -6,7 +6,9 @@ namespace TypedNets.Generator;
 
 /// <summary>
 /// The names the emitter adds to a network class. The parser checks every user member against them, so a clash
-/// is a TypedNets diagnostic on the user's line rather than a compiler error inside generated code.
+/// is a TypedNets diagnostic on the user's line rather than a compiler error inside generated code. Those of embedded
+/// weights are generated only with <c>[EmbeddedWeights]</c> but reserved in every network, so that adding the
+/// attribute later cannot turn a user's member into a clash.
 /// </summary>
 internal static class GeneratedNames
 {
@@ -34,6 +36,9 @@ internal static class GeneratedNames
     public const string Loss = nameof(Loss);
     public const string LossBackward = nameof(LossBackward);
     public const string Regularize = nameof(Regularize);
+    public const string LoadEmbeddedWeights = nameof(LoadEmbeddedWeights);
+    public const string EmbeddedWeightBytes = nameof(EmbeddedWeightBytes);
+    public const string EmbeddedWeightWords = nameof(EmbeddedWeightWords);
     public const string EngineField = "_engine";
     public const string LayersField = "_layers";
 
@@ -64,12 +69,15 @@ internal static class GeneratedNames
         [Loss] = "the method Loss",
         [LossBackward] = "the method LossBackward",
         [Regularize] = "the method Regularize",
+        [LoadEmbeddedWeights] = "the method LoadEmbeddedWeights",
+        [EmbeddedWeightBytes] = "the static property EmbeddedWeightBytes",
+        [EmbeddedWeightWords] = "the private static property EmbeddedWeightWords",
         [EngineField] = "the private field _engine",
         [LayersField] = "the private field _layers",
     };
 
     /// <summary>The generated methods, which a user's method of the same name may overload.</summary>
-    public static readonly HashSet<string> Methods = [Predict, Forward, Backward, ZeroGradients, Initialize, ReseedDropout, Loss, LossBackward, Regularize];
+    public static readonly HashSet<string> Methods = [Predict, Forward, Backward, ZeroGradients, Initialize, ReseedDropout, Loss, LossBackward, Regularize, LoadEmbeddedWeights];
 
     // Parameter types of every generated method, by their simple names (an unresolved generated type such as
     // Sample still has its name during generation).
@@ -84,6 +92,7 @@ internal static class GeneratedNames
         [Loss] = [["ReadOnlySpan", "Nullable"]],
         [LossBackward] = [["ReadOnlySpan", "Nullable", "Span"]],
         [Regularize] = [[]],
+        [LoadEmbeddedWeights] = [[]],
     };
 
     /// <summary>Whether a user method would have the same signature as a generated one (so it cannot be an overload).</summary>

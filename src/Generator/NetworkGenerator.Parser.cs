@@ -26,6 +26,7 @@ public sealed partial class NetworkGenerator
         private const string FlattenAttributeName = "TypedNets.FlattenAttribute";
         private const string LossAttributeName = "TypedNets.LossAttribute";
         private const string TokenInputAttributeName = "TypedNets.TokenInputAttribute";
+        private const string EmbeddedWeightsAttributeName = "TypedNets.EmbeddedWeightsAttribute";
 
         private static readonly Dictionary<string, (LayerKind Kind, string LayerType)> LayerAttributes = new()
         {
@@ -107,6 +108,7 @@ public sealed partial class NetworkGenerator
 
             bool hasInput = TryParseInput(out EquatableArray<int> inputShape, out bool tokenInput);
             LossModel? loss = ParseLoss(out Location? lossLocation);
+            EmbeddedWeightsRequest? embeddedWeights = ParseEmbeddedWeights();
             List<(LayerModel Layer, LayerSite Site)> layers = ParseLayers();
             CheckGeneratedNameClashes(layers);
             CheckInheritedClashes();
@@ -153,7 +155,7 @@ public sealed partial class NetworkGenerator
                 isValid ? inferred.Sum(layer => layer.ParameterCount) : 0,
                 loss,
                 isValid);
-            return Result(model);
+            return Result(model) with { EmbeddedWeights = embeddedWeights };
         }
 
         private NetworkInfo Result(NetworkModel? model) => new(model, _diagnostics.ToEquatableArray());
@@ -341,6 +343,29 @@ public sealed partial class NetworkGenerator
             }
 
             return new LossModel((LossKindModel)kind, delta);
+        }
+
+        /// <summary>
+        /// The file named by <c>[EmbeddedWeights]</c> and where the attribute is. The file itself is checked later, once
+        /// the pipeline has joined the network with the project's additional files.
+        /// </summary>
+        private EmbeddedWeightsRequest? ParseEmbeddedWeights()
+        {
+            AttributeData? attribute = _type.GetAttributes().FirstOrDefault(candidate => FullName(candidate.AttributeClass) == EmbeddedWeightsAttributeName);
+            if (attribute is null)
+            {
+                return null;
+            }
+
+            if (attribute.AttributeConstructor is null
+                || attribute.ConstructorArguments.Length != 1
+                || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Error)
+            {
+                Unresolved();
+                return null;
+            }
+
+            return new EmbeddedWeightsRequest(attribute.ConstructorArguments[0].Value as string ?? string.Empty, DiagnosticSite.From(AttributeLocation(attribute)));
         }
 
         private List<(LayerModel Layer, LayerSite Site)> ParseLayers()

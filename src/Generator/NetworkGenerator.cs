@@ -18,12 +18,27 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<NetworkInfo> networks = context.SyntaxProvider
+        IncrementalValuesProvider<NetworkInfo> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 NetworkAttributeName,
                 predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax,
                 transform: Parser.Transform)
             .WithTrackingName(TrackingNames.Networks);
+
+        // Base64 weights files among the additional files, each decoded and read once per change of its text (an
+        // unchanged file keeps its AdditionalText and so its cached result); other additional files are never read.
+        IncrementalValueProvider<EquatableArray<WeightsFile>> weightsFiles = context.AdditionalTextsProvider
+            .Where(static text => EmbeddedWeights.IsCandidate(text))
+            .Select(static (text, cancellationToken) => EmbeddedWeights.ReadFile(text, cancellationToken))
+            .Collect()
+            .Select(static (files, _) => files.ToEquatableArray())
+            .WithTrackingName(TrackingNames.WeightsFiles);
+
+        // A network without [EmbeddedWeights] passes through unchanged (and so stays cached when a weights file changes).
+        IncrementalValuesProvider<NetworkInfo> networks = parsed
+            .Combine(weightsFiles)
+            .Select(static (pair, _) => EmbeddedWeights.Apply(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.EmbeddedWeights);
 
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = networks
             .Select(static (info, _) => info.Diagnostics)

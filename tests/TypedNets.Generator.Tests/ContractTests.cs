@@ -34,13 +34,13 @@ public class ContractTests
     {
         // Compile and load a real network, then compare what it contains with GeneratedNames.Members, the table the
         // TN0011 check uses. A member added to the emitter but not to the table would let a user's member clash with
-        // it as a compiler error inside generated code.
+        // it as a compiler error inside generated code. The probe embeds weights, so that their members are generated too.
         const string source = """
             using TypedNets;
 
             namespace Reserved;
 
-            [Network, Input(1, 4, 4)]
+            [Network, Input(1, 4, 4), EmbeddedWeights("probe.safetensors.b64")]
             public partial class Probe
             {
                 [Flatten]                      public partial FlattenLayer Pixels { get; }
@@ -50,7 +50,9 @@ public class ContractTests
             }
             """;
         string[] layers = ["Pixels", "Hidden", "Drop", "Output"];
-        GeneratorRun run = GeneratorHarness.Run(source);
+        GeneratorRun run = GeneratorHarness.Run(source, WeightsFiles.Base64File(
+            "probe.safetensors.b64",
+            new("hidden.weight", [8, 16]), new("hidden.bias", [8]), new("output.weight", [3, 8]), new("output.bias", [3])));
         Expect.NoGeneratorDiagnostics(run);
 
         using var assembly = new InMemoryAssembly(run.Output);

@@ -874,6 +874,137 @@ public class DiagnosticTests
         Assert.True(warning.IsSuppressed, "TN0017 under #pragma warning disable should be suppressed.");
     }
 
+    // A network with embedded weights: output.weight [2, 3] and output.bias [2]. The user's call keeps the test honest
+    // about generated members: with any weights error, LoadEmbeddedWeights must still exist for it to compile.
+    private const string EmbeddedNetwork = """
+        using TypedNets;
+
+        [Network, Input(3), EmbeddedWeights("net.safetensors.b64")]
+        public partial class Net
+        {
+            [Dense(2)] public partial DenseLayer Output { get; }
+
+            public static void Reload(Net net) => net.LoadEmbeddedWeights();
+        }
+        """;
+
+    private const string EmbeddedAttribute = "EmbeddedWeights(\"net.safetensors.b64\")";
+
+    private static readonly WeightsFiles.Tensor OutputWeight = new("output.weight", [2, 3]);
+    private static readonly WeightsFiles.Tensor OutputBias = new("output.bias", [2]);
+
+    [Fact]
+    public void TN0029_EmbeddedWeightsFileNotFound()
+    {
+        // A base64 file of another name is there, but not the one named.
+        GeneratorRun run = GeneratorHarness.Run(EmbeddedNetwork, WeightsFiles.Base64File("/project/other.safetensors.b64", OutputWeight, OutputBias));
+
+        Expect.Diagnostic(run, "TN0029", Error, 3, EmbeddedAttribute,
+            "Network 'Net' embeds weights from 'net.safetensors.b64', but no AdditionalFiles item has that name; add <AdditionalFiles Include=\"net.safetensors.b64\" /> to the project file");
+        Expect.CompilesCleanly(run);
+    }
+
+    [Theory]
+    [InlineData("net.safetensors.b64", "2 AdditionalFiles items match it ('/project/a/net.safetensors.b64', '/project/b/net.safetensors.b64'); name one by more of its path, such as 'Weights/net.safetensors.b64'")]
+    [InlineData("", "the name is empty; name a base64 safetensors file, such as 'classifier.safetensors.b64', that SafeTensors.SaveBase64 wrote")]
+    [InlineData("net.safetensors", "the name does not end in '.b64'; embedded weights are a base64 safetensors file, such as 'classifier.safetensors.b64', that SafeTensors.SaveBase64 writes")]
+    public void TN0029_EmbeddedWeightsFileNameAmbiguousOrInvalid(string name, string problem)
+    {
+        string source = EmbeddedNetwork.Replace("net.safetensors.b64", name);
+        GeneratorRun run = GeneratorHarness.Run(
+            source,
+            WeightsFiles.Base64File("/project/a/net.safetensors.b64", OutputWeight, OutputBias),
+            WeightsFiles.Base64File("/project/b/net.safetensors.b64", OutputWeight, OutputBias));
+
+        Expect.Diagnostic(run, "TN0029", Error, 3, $"EmbeddedWeights(\"{name}\")", $"Network 'Net' embeds weights from '{name}', but {problem}");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    public static TheoryData<string, string> MalformedWeightsFiles() => new()
+    {
+        {
+            "AAAA\nAB!C\n",
+            "line 2, column 3 holds '!', which is not a base64 character (A-Z, a-z, 0-9, '+', '/', and '=' at the end)"
+        },
+        {
+            "AAAA\nAAA",
+            "it holds 7 base64 characters, not a multiple of 4, so the text is cut short or has characters missing"
+        },
+        {
+            WeightsFiles.Base64([1, 2, 3, 4]),
+            "it decodes to 4 bytes, fewer than the 8 of a safetensors file's header length field"
+        },
+        {
+            WeightsFiles.Base64([.. BitConverter.GetBytes(1000UL), .. "{}"u8]),
+            "the header length field says 1000 bytes, but only 2 bytes follow it"
+        },
+        {
+            WeightsFiles.Base64(WeightsFiles.File("""{"output.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},}""", new byte[24])),
+            "expected a tensor name (a string) but found '}', at character 70 of the header"
+        },
+        {
+            WeightsFiles.Base64(WeightsFiles.File("""{"output.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"output.bias":{"dtype":"F32","shape":[2],"data_offsets":[28,36]}}""", new byte[36])),
+            "tensor 'output.bias' starts at byte 28, but tensor 'output.weight' ends at byte 24; tensors must follow one another without gaps"
+        },
+        {
+            WeightsFiles.Base64(WeightsFiles.File("""{"output.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,20]}}""", new byte[20])),
+            "tensor 'output.weight' is F32 [2, 3], 24 bytes, but its data_offsets [0, 20] span 20"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedWeightsFiles))]
+    public void TN0030_MalformedEmbeddedWeights(string text, string problem)
+    {
+        GeneratorRun run = GeneratorHarness.Run(EmbeddedNetwork, WeightsFiles.Text("/project/net.safetensors.b64", text));
+
+        Expect.Diagnostic(run, "TN0030", Error, 3, EmbeddedAttribute,
+            $"Embedded weights 'net.safetensors.b64' for network 'Net' are not a base64-encoded safetensors file: {problem}; write them with SafeTensors.SaveBase64");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0031_EmbeddedWeightsMissATensor()
+    {
+        GeneratorRun run = GeneratorHarness.Run(EmbeddedNetwork, WeightsFiles.Base64File("/project/net.safetensors.b64", OutputWeight));
+
+        Expect.Diagnostic(run, "TN0031", Error, 3, EmbeddedAttribute,
+            "Embedded weights 'net.safetensors.b64' for network 'Net' have no tensor 'output.bias', which layer 'Output' (Dense) needs with shape [2]; save the weights of this network with SafeTensors.SaveBase64");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0031_EmbeddedWeightsHoldAnotherTensor()
+    {
+        GeneratorRun run = GeneratorHarness.Run(
+            EmbeddedNetwork,
+            WeightsFiles.Base64File("/project/net.safetensors.b64", new WeightsFiles.Tensor("hidden.weight", [4, 3]), OutputWeight, OutputBias));
+
+        Expect.Diagnostic(run, "TN0031", Error, 3, EmbeddedAttribute,
+            "Embedded weights 'net.safetensors.b64' for network 'Net' have a tensor 'hidden.weight' F32 [4, 3] that no layer of the network has; save the weights of this network, or declare the layer the tensor belongs to");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0032_EmbeddedTensorHasAnotherShape()
+    {
+        GeneratorRun run = GeneratorHarness.Run(EmbeddedNetwork, WeightsFiles.Base64File("/project/net.safetensors.b64", new WeightsFiles.Tensor("output.weight", [2, 4]), OutputBias));
+
+        Expect.Diagnostic(run, "TN0032", Error, 3, EmbeddedAttribute,
+            "Embedded weights 'net.safetensors.b64' for network 'Net' give tensor 'output.weight' shape [2, 4], but layer 'Output' (Dense) needs shape [2, 3]; save the weights of this network, or declare the layer to match them");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0032_EmbeddedTensorIsNotFloat32()
+    {
+        GeneratorRun run = GeneratorHarness.Run(EmbeddedNetwork, WeightsFiles.Base64File("/project/net.safetensors.b64", OutputWeight with { Dtype = "F16" }, OutputBias));
+
+        Expect.Diagnostic(run, "TN0032", Error, 3, EmbeddedAttribute,
+            "Embedded weights 'net.safetensors.b64' for network 'Net' give tensor 'output.weight' dtype F16, but layer 'Output' (Dense) needs F32; convert the weights to float32 before saving them (tensor.float() in PyTorch)");
+        Expect.NothingInGeneratedCode(run);
+    }
+
     [Fact]
     public void EveryDiagnosticIdHasATest()
     {
@@ -884,7 +1015,7 @@ public class DiagnosticTests
             .ToArray();
         var ids = GeneratorInternals.Descriptors.Values.Select(descriptor => descriptor.Id).ToList();
 
-        Assert.Equal(29, ids.Count);
+        Assert.Equal(33, ids.Count);
         Assert.All(ids, id => Assert.Contains(id, tested));
     }
 
@@ -892,6 +1023,8 @@ public class DiagnosticTests
     public void EveryDescriptorIsDocumentedAndListedInTheReleaseNotes()
     {
         string unshipped = RepositoryFiles.Read("src/Generator/AnalyzerReleases.Unshipped.md");
+        string index = RepositoryFiles.Read("docs/diagnostics/README.md");
+        string readme = RepositoryFiles.Read("README.md");
         foreach (DiagnosticDescriptor descriptor in GeneratorInternals.Descriptors.Values)
         {
             Assert.Matches("^TN[0-9]{4}$", descriptor.Id);
@@ -901,6 +1034,12 @@ public class DiagnosticTests
             Assert.Equal($"docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
             string row = $"{descriptor.Id} | TypedNets | {descriptor.DefaultSeverity} | {descriptor.Title.ToString(CultureInfo.InvariantCulture)}";
             Assert.Contains(row, unshipped);
+
+            // A page per id whose heading is the descriptor's title, a row in the index and one in the README.
+            string title = descriptor.Title.ToString(CultureInfo.InvariantCulture);
+            Assert.StartsWith($"# {descriptor.Id}: {title}\n", RepositoryFiles.Read($"docs/diagnostics/{descriptor.Id}.md").Replace("\r\n", "\n"));
+            Assert.Contains($"| [{descriptor.Id}]({descriptor.Id}.md) | {descriptor.DefaultSeverity} | {title} |", index);
+            Assert.Contains($"| {descriptor.Id} |", readme);
         }
 
         Assert.Equal(GeneratorInternals.Descriptors.Count, GeneratorInternals.Descriptors.Values.Select(d => d.Id).Distinct().Count());

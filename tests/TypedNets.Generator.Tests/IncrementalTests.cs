@@ -24,13 +24,14 @@ public class IncrementalTests
         .Select(field => (string)field.GetRawConstantValue()!)
         .ToArray();
 
-    // Two networks, one with a warning, so that the diagnostics branch carries a located diagnostic too.
+    // Two networks, one with a warning, so that the diagnostics branch carries a located diagnostic too, and one with
+    // embedded weights, so that the additional files' branch is part of every test.
     private const string Networks = """
         using TypedNets;
 
         namespace Cache;
 
-        [Network, Input(10)]
+        [Network, Input(10), EmbeddedWeights("classifier.safetensors.b64")]
         public partial class Classifier
         {
             [Dense(50, Activation.ReLU)]   public partial DenseLayer Hidden { get; }
@@ -131,10 +132,46 @@ public class IncrementalTests
     }
 
     [Fact]
+    public void ChangingTheWeightsFileRegeneratesOnlyTheNetworkThatEmbedsIt()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(Networks, Unrelated);
+        GeneratorDriver driver = FirstRun(compilation);
+        string before = driver.GetRunResult().Results.Single().GeneratedSources.Single(source => source.HintName == "Cache.Classifier.g.cs").SourceText.ToString();
+
+        AdditionalText retrained = ClassifierWeights(first: 3);
+        GeneratorRunResult second = driver.ReplaceAdditionalText(WeightsText, retrained).RunGenerators(compilation).GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(second, TrackingNames.WeightsFiles));
+        var models = Reasons(second, TrackingNames.Models);
+        Assert.Equal(IncrementalStepRunReason.Modified, models[0]);
+        Assert.Contains(models[1], new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged });
+        string after = second.GeneratedSources.Single(source => source.HintName == "Cache.Classifier.g.cs").SourceText.ToString();
+        Assert.NotEqual(before, after);
+        Assert.Contains("0x4050000040400000,", after);   // 3.0f and 3.25f, the first two weights
+    }
+
+    [Fact]
+    public void AddingAnotherAdditionalFileKeepsTheWeightsCached()
+    {
+        // A .b64 file that no network names changes the collected files but no network's model; a file of another
+        // extension is not even read.
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(Networks, Unrelated);
+        GeneratorDriver driver = FirstRun(compilation);
+
+        GeneratorRunResult second = driver
+            .AddAdditionalTexts([WeightsFiles.Text("/repo/unused.b64", "AAAA"), WeightsFiles.Text("/repo/README.md", "# notes")])
+            .RunGenerators(compilation).GetRunResult().Results.Single();
+
+        Assert.All(Reasons(second, TrackingNames.EmbeddedWeights), reason => Assert.Contains(reason, new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged }));
+        Assert.All(Reasons(second, TrackingNames.Models), reason => Assert.Contains(reason, new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged }));
+        AssertOutputs(second, IncrementalStepRunReason.Cached);
+    }
+
+    [Fact]
     public void PipelineModelsHoldNoRoslynObjects()
     {
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation(Networks, Unrelated);
-        GeneratorRunResult result = GeneratorHarness.CreateDriver().RunGenerators(compilation).GetRunResult().Results.Single();
+        GeneratorRunResult result = GeneratorHarness.CreateDriver(WeightsText).RunGenerators(compilation).GetRunResult().Results.Single();
 
         var seen = new HashSet<string>();
         Assert.Superset(new HashSet<string> { TrackingNames.Networks, TrackingNames.Diagnostics, TrackingNames.Models }, TrackedSteps.ToHashSet());
@@ -151,7 +188,13 @@ public class IncrementalTests
         }
 
         // The walk must have reached the models and the located diagnostic, or it proved nothing.
-        Assert.Superset(new HashSet<string> { "NetworkInfo", "NetworkModel", "LayerModel", "DiagnosticInfo", "DiagnosticDescriptor" }, seen);
+        Assert.Superset(
+            new HashSet<string>
+            {
+                "NetworkInfo", "NetworkModel", "LayerModel", "DiagnosticInfo", "DiagnosticDescriptor",
+                "EmbeddedWeightsRequest", "DiagnosticSite", "EmbeddedWeightsModel", "WeightsFile", "WeightsTensor",
+            },
+            seen);
     }
 
     [Fact]
@@ -175,14 +218,22 @@ public class IncrementalTests
         Assert.Contains(graph.Problems, problem => problem.StartsWith("planted.Items[0] is a Location"));
         Assert.Contains(graph.Problems, problem => problem.Contains("is a ISymbol"));
         Assert.Contains(graph.Problems, problem => problem.StartsWith("planted.Record.Compilation is a Compilation"));
-        Assert.Contains(graph.Problems, problem => problem.StartsWith("planted.Record.Tree is a SyntaxTree outside a DiagnosticInfo"));
+        Assert.Contains(graph.Problems, problem => problem.StartsWith("planted.Record.Tree is a SyntaxTree outside a DiagnosticInfo or DiagnosticSite"));
     }
 
     private sealed record Holder(Compilation Compilation, SyntaxTree Tree);
 
+    // The weights of Classifier: hidden [50, 10] and [50], output [2, 50] and [2].
+    private static readonly AdditionalText WeightsText = ClassifierWeights(first: 0);
+
+    private static AdditionalText ClassifierWeights(float first)
+        => WeightsFiles.Base64File(
+            "/repo/Cache/classifier.safetensors.b64",
+            new("hidden.weight", [50, 10], First: first), new("hidden.bias", [50]), new("output.weight", [2, 50]), new("output.bias", [2]));
+
     private static GeneratorDriver FirstRun(CSharpCompilation compilation)
     {
-        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(WeightsText).RunGenerators(compilation);
         GeneratorRunResult first = driver.GetRunResult().Results.Single();
         Assert.Null(first.Exception);
         Assert.Equal(2, first.GeneratedSources.Length);

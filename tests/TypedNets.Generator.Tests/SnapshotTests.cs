@@ -244,6 +244,37 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void SmallNetworkWithEmbeddedWeights()
+    {
+        // The weights become constant data (64-bit words, two parameters each) behind a ReadOnlySpan, in the layout of
+        // the parameter buffer (the file lists the tensors in another order), and the constructor loads them. 17
+        // parameters: output.weight starts inside a word, and the last word is padded.
+        GeneratorRun run = GeneratorHarness.Run(
+            """
+            using TypedNets;
+
+            namespace Zoo;
+
+            [Network, Input(2), Loss(LossKind.CrossEntropy), EmbeddedWeights("Weights/tiny.safetensors.b64")]
+            public partial class TinyEmbedded
+            {
+                [Dense(3, Activation.ReLU)]    public partial DenseLayer Hidden { get; }
+                [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
+            }
+            """,
+            WeightsFiles.Base64File(
+                "/src/Zoo/Weights/tiny.safetensors.b64",
+                new("output.bias", [2], First: -1),
+                new("output.weight", [2, 3], First: 2),
+                new("hidden.weight", [3, 2], First: 0.5f),
+                new("hidden.bias", [3], First: -0.5f)));
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
     public void InvalidDeclarationGetsPlaceholderProperties()
     {
         // With a declaration error only the declared layer properties are implemented, each throwing, so that the

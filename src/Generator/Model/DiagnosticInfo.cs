@@ -16,6 +16,9 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, SyntaxTre
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, Location? location, params string[] arguments)
         => new(descriptor, location?.SourceTree, location?.SourceSpan ?? default, arguments.ToEquatableArray());
 
+    public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, DiagnosticSite site, params string[] arguments)
+        => new(descriptor, site.SyntaxTree, site.Span, arguments.ToEquatableArray());
+
     public Diagnostic ToDiagnostic()
     {
         Location location = SyntaxTree is null ? Location.None : Location.Create(SyntaxTree, Span);
@@ -29,5 +32,8 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, SyntaxTre
     }
 }
 
-/// <summary>The result of the transform: the model (absent when the class cannot be generated at all) and its diagnostics.</summary>
-internal sealed record NetworkInfo(NetworkModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// The result of the transform: the model (absent when the class cannot be generated at all), its diagnostics, and
+/// the <c>[EmbeddedWeights]</c> file still to be checked against the project's additional files, if any.
+/// </summary>
+internal sealed record NetworkInfo(NetworkModel? Model, EquatableArray<DiagnosticInfo> Diagnostics, EmbeddedWeightsRequest? EmbeddedWeights = null);

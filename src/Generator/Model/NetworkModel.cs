@@ -15,6 +15,7 @@ namespace TypedNets.Generator.Model;
 /// <see langword="false"/> when the declaration has errors: the emitter then writes only what keeps the user's
 /// partial properties compiling, so that the TypedNets diagnostics are the errors the user sees.
 /// </param>
+/// <param name="EmbeddedWeights">The weights compiled in with <c>[EmbeddedWeights]</c>, once checked; <see langword="null"/> without.</param>
 internal sealed record NetworkModel(
     string? Namespace,
     string ClassName,
@@ -24,7 +25,8 @@ internal sealed record NetworkModel(
     EquatableArray<LayerModel> Layers,
     int ParameterCount,
     LossModel? Loss,
-    bool IsValid)
+    bool IsValid,
+    EmbeddedWeightsModel? EmbeddedWeights = null)
 {
     public EquatableArray<int> OutputShape => Layers.Length == 0 ? InputShape : Layers[Layers.Length - 1].OutputShape;
 

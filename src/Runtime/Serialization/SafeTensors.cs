@@ -114,6 +114,63 @@ public static class SafeTensors
     }
 
     /// <summary>
+    /// Saves <paramref name="network"/>'s parameters and buffers as a safetensors file encoded in base64 text, the file that
+    /// <see cref="EmbeddedWeightsAttribute"/> compiles into a network: the bytes <see cref="Save(INetwork, string, IReadOnlyDictionary{string, string})"/>
+    /// writes, in lines of 76 base64 characters ending in <c>'\n'</c>. The file is replaced atomically, as by <c>Save</c>.
+    /// </summary>
+    /// <remarks>
+    /// A source generator receives a project's <c>AdditionalFiles</c> as text, not bytes, so embedded weights travel
+    /// as base64 (a third larger than the binary file). List the file as
+    /// <c>&lt;AdditionalFiles Include="name.safetensors.b64" /&gt;</c> and name it in <c>[EmbeddedWeights("name.safetensors.b64")]</c>.
+    /// <see cref="LoadBase64(INetwork, string)"/> reads it back at run time.
+    /// </remarks>
+    /// <param name="network">The network whose parameters to save.</param>
+    /// <param name="path">The file to create or replace, conventionally <c>*.safetensors.b64</c>.</param>
+    /// <param name="metadata">Strings to store in the header's <c>__metadata__</c>, or <see langword="null"/>.</param>
+    public static void SaveBase64(INetwork network, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+
+        // Encoded before the file is opened, so a network or metadata that cannot be saved creates no file at all.
+        byte[] text = ToBase64Lines(ToBytes(network, metadata));
+        AtomicFile.Write(path, stream => stream.Write(text));
+    }
+
+    /// <summary>
+    /// Loads <paramref name="network"/>'s parameters from a base64-encoded safetensors file written by
+    /// <see cref="SaveBase64(INetwork, string, IReadOnlyDictionary{string, string})"/> (whitespace between the base64
+    /// characters is ignored), after checking all of it; the network is unchanged when it throws.
+    /// </summary>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="path">The file to read.</param>
+    /// <exception cref="SafeTensorsFormatException">The text is not base64, or its bytes are not a safetensors file for this network.</exception>
+    public static void LoadBase64(INetwork network, string path)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string text = File.ReadAllText(path);
+        byte[] file;
+        try
+        {
+            file = Convert.FromBase64String(text);
+        }
+        catch (FormatException exception)
+        {
+            throw SafeTensorsHeader.Error(path, null, $"The text is not base64 ({exception.Message}); write the file with SafeTensors.SaveBase64.", exception);
+        }
+
+        try
+        {
+            Load(network, file);
+        }
+        catch (SafeTensorsFormatException exception) when (exception.FilePath is null)
+        {
+            throw SafeTensorsHeader.Error(path, exception.TensorName, exception.Message, exception);
+        }
+    }
+
+    /// <summary>
     /// Loads <paramref name="network"/>'s parameters and buffers from the safetensors file at <paramref name="path"/>,
     /// after checking all of it (see <see cref="SafeTensors"/>); the network's parameters and buffers are unchanged when
     /// it throws.
@@ -300,6 +357,35 @@ public static class SafeTensors
 
         parameters.CopyTo(network.Parameters);
         buffers.CopyTo(network.Buffers);
+    }
+
+    private static byte[] ToBytes(INetwork network, IReadOnlyDictionary<string, string>? metadata)
+    {
+        using var memory = new MemoryStream();
+        Write(network, SafeTensorsHeader.Write(network, metadata), memory);
+        return memory.ToArray();
+    }
+
+    /// <summary>Base64 in lines of 76 characters (MIME's length), each ending in '\n', so that the text diffs and reads well.</summary>
+    private static byte[] ToBase64Lines(byte[] bytes)
+    {
+        const int LineLength = 76;
+        string base64 = Convert.ToBase64String(bytes);
+        int lines = (base64.Length + LineLength - 1) / LineLength;
+        byte[] text = new byte[base64.Length + lines];
+        int position = 0;
+        for (int start = 0; start < base64.Length; start += LineLength)
+        {
+            int length = Math.Min(LineLength, base64.Length - start);
+            for (int i = 0; i < length; i++)
+            {
+                text[position++] = (byte)base64[start + i];
+            }
+
+            text[position++] = (byte)'\n';
+        }
+
+        return text;
     }
 
     private static void Write(INetwork network, byte[] header, Stream stream)

@@ -44,17 +44,22 @@ internal static class GeneratorHarness
             References,
             CompilationOptions);
 
-    public static GeneratorDriver CreateDriver()
+    /// <summary>A driver for the generator, with the project's additional files (AdditionalFiles items) if any.</summary>
+    public static GeneratorDriver CreateDriver(params AdditionalText[] additionalTexts)
         => CSharpGeneratorDriver.Create(
             new[] { new NetworkGenerator().AsSourceGenerator() },
+            additionalTexts: additionalTexts,
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     public static GeneratorRun Run(params string[] sources) => Run(CreateCompilation(sources));
 
-    public static GeneratorRun Run(CSharpCompilation compilation)
+    /// <summary>Runs the generator on one source with the given additional files.</summary>
+    public static GeneratorRun Run(string source, params AdditionalText[] additionalTexts) => Run(CreateCompilation(source), additionalTexts);
+
+    public static GeneratorRun Run(CSharpCompilation compilation, params AdditionalText[] additionalTexts)
     {
-        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(
+        GeneratorDriver driver = CreateDriver(additionalTexts).RunGeneratorsAndUpdateCompilation(
             compilation, out Compilation output, out ImmutableArray<Diagnostic> driverDiagnostics);
         return new GeneratorRun(compilation, output, driver, driverDiagnostics);
     }

@@ -58,12 +58,14 @@ internal sealed class ObjectGraph
 
         if (value is SyntaxTree)
         {
-            // Allowed in one place only: the tree of a DiagnosticInfo, as in ComputeSharp's DiagnosticInfo. A tree
-            // is immutable and stays the same instance while its file is unchanged, so it caches; and it lets the
-            // diagnostic rebuild a real location that #pragma applies to. It is a leaf: its root is syntax.
-            if (parent?.GetType().Name != "DiagnosticInfo" || !path.EndsWith(".SyntaxTree", StringComparison.Ordinal))
+            // Allowed in two places only: the tree of a DiagnosticInfo, as in ComputeSharp's DiagnosticInfo, and of a
+            // DiagnosticSite, the same tree and span kept for a diagnostic that a later step reports (the check of
+            // embedded weights). A tree is immutable and stays the same instance while its file is unchanged, so it
+            // caches; and it lets the diagnostic rebuild a real location that #pragma applies to. It is a leaf: its
+            // root is syntax.
+            if (parent?.GetType().Name is not ("DiagnosticInfo" or "DiagnosticSite") || !path.EndsWith(".SyntaxTree", StringComparison.Ordinal))
             {
-                _problems.Add($"{path} is a SyntaxTree outside a DiagnosticInfo");
+                _problems.Add($"{path} is a SyntaxTree outside a DiagnosticInfo or DiagnosticSite");
             }
 
             return;

@@ -1,0 +1,200 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using TypedNets.Generator.Helpers;
+using TypedNets.Generator.Model;
+
+namespace TypedNets.Generator;
+
+public sealed partial class NetworkGenerator
+{
+    /// <summary>
+    /// Compiles trained weights into a network (<c>[EmbeddedWeights("name.safetensors.b64")]</c>): finds the named file
+    /// among the project's additional files, and checks every tensor in it against the network's: names, F32, shapes.
+    /// A network that passes gets its parameters as bytes in the layout of its parameter buffer; any fault is an error
+    /// on the attribute (TN0029 to TN0032).
+    /// </summary>
+    /// <remarks>
+    /// Each additional file is decoded and read once per change of its text (<see cref="ReadFile"/>); the check
+    /// itself only matches names and copies bytes. It runs only for a network whose declaration has no error, since an
+    /// invalid network has no parameter layout to check against.
+    /// </remarks>
+    internal static class EmbeddedWeights
+    {
+        /// <summary>The extension of the files read: base64 text. Other additional files are never read.</summary>
+        public const string Extension = ".b64";
+
+        public static bool IsCandidate(AdditionalText text) => text.Path.EndsWith(Extension, StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>Decodes and reads one additional file; never throws but for cancellation.</summary>
+        public static WeightsFile ReadFile(AdditionalText text, CancellationToken cancellationToken)
+        {
+            string path = NormalizePath(text.Path);
+            SourceText? content = text.GetText(cancellationToken);
+            if (content is null)
+            {
+                return new WeightsFile(path, "its text could not be read", EquatableArray<WeightsTensor>.Empty, EquatableArray<byte>.Empty);
+            }
+
+            try
+            {
+                return SafeTensorsReader.Read(path, content.ToString());
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                return new WeightsFile(path, $"reading it failed ({exception.GetType().Name}: {exception.Message})", EquatableArray<WeightsTensor>.Empty, EquatableArray<byte>.Empty);
+            }
+        }
+
+        /// <summary>Checks a network's embedded weights, if it declares any, and puts them into its model.</summary>
+        public static NetworkInfo Apply(NetworkInfo info, EquatableArray<WeightsFile> files)
+        {
+            if (info.EmbeddedWeights is not { } request || info.Model is not { IsValid: true } model)
+            {
+                return info;
+            }
+
+            var diagnostics = new List<DiagnosticInfo>(info.Diagnostics);
+            EquatableArray<byte> data = Check(model, request, files, diagnostics);
+            bool valid = diagnostics.Count == info.Diagnostics.Length;
+            return info with
+            {
+                Model = model with { EmbeddedWeights = new EmbeddedWeightsModel(request.FileName, valid ? data : EquatableArray<byte>.Empty, valid) },
+                Diagnostics = diagnostics.ToEquatableArray(),
+            };
+        }
+
+        private static EquatableArray<byte> Check(NetworkModel model, EmbeddedWeightsRequest request, EquatableArray<WeightsFile> files, List<DiagnosticInfo> diagnostics)
+        {
+            string name = request.FileName;
+            void NotFound(string problem) => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddedWeightsNotFound, request.Site, model.DisplayName, name, problem));
+
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                NotFound("the name is empty; name a base64 safetensors file, such as 'classifier.safetensors.b64', that SafeTensors.SaveBase64 wrote");
+                return EquatableArray<byte>.Empty;
+            }
+
+            if (!name.EndsWith(Extension, StringComparison.OrdinalIgnoreCase))
+            {
+                NotFound($"the name does not end in '{Extension}'; embedded weights are a base64 safetensors file, such as 'classifier.safetensors.b64', that SafeTensors.SaveBase64 writes");
+                return EquatableArray<byte>.Empty;
+            }
+
+            string wanted = NormalizePath(name).TrimStart('/');
+            while (wanted.StartsWith("./", StringComparison.Ordinal))
+            {
+                wanted = wanted.Substring(2).TrimStart('/');
+            }
+
+            var matches = files.Where(file => file.Path == wanted || file.Path.EndsWith("/" + wanted, StringComparison.Ordinal)).ToList();
+            if (matches.Count == 0)
+            {
+                NotFound($"no AdditionalFiles item has that name; add <AdditionalFiles Include=\"{name}\" /> to the project file");
+                return EquatableArray<byte>.Empty;
+            }
+
+            if (matches.Count > 1)
+            {
+                NotFound(
+                    $"{matches.Count.ToString(CultureInfo.InvariantCulture)} AdditionalFiles items match it ({string.Join(", ", matches.Select(file => "'" + file.Path + "'").OrderBy(path => path, StringComparer.Ordinal))}); " +
+                    "name one by more of its path, such as 'Weights/" + wanted + "'");
+                return EquatableArray<byte>.Empty;
+            }
+
+            WeightsFile weights = matches[0];
+            if (weights.Problem is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedEmbeddedWeights, request.Site, name, model.DisplayName, weights.Problem));
+                return EquatableArray<byte>.Empty;
+            }
+
+            return MatchTensors(model, request, weights, diagnostics);
+        }
+
+        /// <summary>Every tensor of the network must be in the file, as F32 with the layer's shape, and nothing else may be.</summary>
+        private static EquatableArray<byte> MatchTensors(NetworkModel model, EmbeddedWeightsRequest request, WeightsFile weights, List<DiagnosticInfo> diagnostics)
+        {
+            var byName = new Dictionary<string, WeightsTensor>(StringComparer.Ordinal);
+            foreach (WeightsTensor tensor in weights.Tensors)
+            {
+                byName[tensor.Name] = tensor;
+            }
+
+            string file = request.FileName;
+            var matched = new List<(WeightsTensor Found, TensorModel Tensor)>();
+            var expected = new HashSet<string>(StringComparer.Ordinal);
+            int before = diagnostics.Count;
+            foreach (LayerModel layer in model.Layers)
+            {
+                foreach (TensorModel tensor in layer.Tensors)
+                {
+                    string tensorName = layer.ModuleName + "." + tensor.Name;
+                    expected.Add(tensorName);
+                    string layerKind = ShapeInference.KindName(layer.Kind);
+                    string shape = ShapeMath.Format(tensor.Shape);
+                    if (!byName.TryGetValue(tensorName, out WeightsTensor? found))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddedTensorNamesMismatch, request.Site, file, model.DisplayName,
+                            $"have no tensor '{tensorName}', which layer '{layer.PropertyName}' ({layerKind}) needs with shape {shape}",
+                            "save the weights of this network with SafeTensors.SaveBase64"));
+                        continue;
+                    }
+
+                    bool fits = true;
+                    if (found.Dtype != "F32")
+                    {
+                        fits = false;
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddedTensorDoesNotFit, request.Site, file, model.DisplayName,
+                            tensorName, $"dtype {found.Dtype}", layer.PropertyName, layerKind, "F32",
+                            "convert the weights to float32 before saving them (tensor.float() in PyTorch)"));
+                    }
+
+                    if (!found.Shape.SequenceEqual(tensor.Shape.Select(dimension => (long)dimension)))
+                    {
+                        fits = false;
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddedTensorDoesNotFit, request.Site, file, model.DisplayName,
+                            tensorName, $"shape {SafeTensorsReader.Format(found.Shape)}", layer.PropertyName, layerKind, $"shape {shape}",
+                            "save the weights of this network, or declare the layer to match them"));
+                    }
+
+                    if (fits)
+                    {
+                        matched.Add((found, tensor));
+                    }
+                }
+            }
+
+            foreach (WeightsTensor tensor in weights.Tensors)
+            {
+                if (!expected.Contains(tensor.Name))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddedTensorNamesMismatch, request.Site, file, model.DisplayName,
+                        $"have a tensor '{tensor.Name}' {tensor.Dtype} {SafeTensorsReader.Format(tensor.Shape)} that no layer of the network has",
+                        "save the weights of this network, or declare the layer the tensor belongs to"));
+                }
+            }
+
+            if (diagnostics.Count != before)
+            {
+                return EquatableArray<byte>.Empty;
+            }
+
+            // Every tensor matched, so the file holds exactly the network's parameters and the copy fits.
+            byte[] data = new byte[4 * model.ParameterCount];
+            ReadOnlySpan<byte> buffer = weights.Buffer.AsSpan();
+            foreach ((WeightsTensor found, TensorModel tensor) in matched)
+            {
+                buffer.Slice((int)found.Begin, (int)(found.End - found.Begin)).CopyTo(data.AsSpan(4 * tensor.Offset));
+            }
+
+            return data.ToEquatableArray();
+        }
+
+        private static string NormalizePath(string path) => path.Replace('\\', '/');
+    }
+}
