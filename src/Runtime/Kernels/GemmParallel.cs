@@ -10,11 +10,20 @@ namespace TypedNets.Kernels;
 public static partial class Gemm
 {
     /// <summary>
-    /// The multiply-adds (<c>m n k</c>) from which a product is shared with a second thread, about 40 µs of work on
-    /// one core. Below it, waking the helper costs more than its share saves: measured on two cores, 32 × 512 × 128
-    /// (2^21) ran slower on two threads than on one, 64 × 512 × 128 and 128 × 128 × 256 (2^22) faster.
+    /// The multiply-adds (<c>m n k</c>) from which a product is shared with the helper thread when the helper is
+    /// awake (it stays awake for a while after a product, see <see cref="HelperThread"/>): about 5 µs of work on one
+    /// core. Measured on two cores, with the helper awake, 32 × 256 × 64 (2^19) took 4.4 µs instead of 5.3 and
+    /// 128 × 128 × 256 (2^22) 20 µs instead of 35.
     /// </summary>
-    private const long ParallelThreshold = 1 << 22;
+    private const long SharedWhenAwake = 1 << 20;
+
+    /// <summary>
+    /// The multiply-adds from which a product is worth waking the helper for, about 70 µs of work on one core. Waking
+    /// a sleeping thread took 40 to 60 µs on this project's machine (a virtual core that has gone idle has to be
+    /// woken by the host): measured with the helper asleep, 128 × 128 × 256 (2^22) took 57 µs shared instead of 35
+    /// alone, and 256 × 256 × 256 (2^24) 122 µs instead of 133.
+    /// </summary>
+    private const long WorthWaking = 1 << 24;
 
     /// <summary>The most pieces a shared product is cut into.</summary>
     private const int MaxChunks = 8;
@@ -31,7 +40,8 @@ public static partial class Gemm
     /// busy with another caller's product.</returns>
     private static unsafe bool TryMultiplyOnTwoThreads(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate)
     {
-        if ((long)m * n * k < ParallelThreshold || Environment.ProcessorCount < 2)
+        long work = (long)m * n * k;
+        if (work < SharedWhenAwake || Environment.ProcessorCount < 2 || (work < WorthWaking && !HelperThread.IsAwake))
         {
             return false;
         }
@@ -126,6 +136,9 @@ public static partial class Gemm
         private static readonly Lock s_creation = new();
         private static HelperThread? s_instance;
 
+        /// <summary>Set while the helper runs or watches for work, cleared just before it sleeps.</summary>
+        private static volatile bool s_awake;
+
         /// <summary>The next piece of the posted product to take; both threads increment it.</summary>
         public int NextChunk;
 
@@ -141,6 +154,9 @@ public static partial class Gemm
         {
             new Thread(WaitForWork) { IsBackground = true, Name = "TypedNets GEMM helper" }.Start();
         }
+
+        /// <summary>Whether the helper would take up a product at once, without being woken.</summary>
+        public static bool IsAwake => s_awake;
 
         /// <summary>Takes the helper for one product, unless another caller has it.</summary>
         public static bool TryAcquire([NotNullWhen(true)] out HelperThread? helper)
@@ -195,8 +211,10 @@ public static partial class Gemm
         {
             while (true)
             {
+                s_awake = true;
                 if (!SpinUntilPosted())
                 {
+                    s_awake = false;
                     _posted.Wait();
                 }
 
