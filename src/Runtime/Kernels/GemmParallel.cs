@@ -18,12 +18,12 @@ public static partial class Gemm
     private const long SharedWhenAwake = 1 << 20;
 
     /// <summary>
-    /// The multiply-adds from which a product is worth waking the helper for, about 70 µs of work on one core. Waking
-    /// a sleeping thread took 40 to 60 µs on this project's machine (a virtual core that has gone idle has to be
-    /// woken by the host): measured with the helper asleep, 128 × 128 × 256 (2^22) took 57 µs shared instead of 35
-    /// alone, and 256 × 256 × 256 (2^24) 122 µs instead of 133.
+    /// The multiply-adds from which a product is worth waking the helper for, about 140 µs of work on one core.
+    /// Waking a sleeping thread took 40 to 60 µs on this project's machine (a virtual core that has gone idle has to
+    /// be woken by the host): measured with the helper asleep, 128 × 128 × 256 (2^22) took 57 µs shared instead of
+    /// 35 alone, and 256 × 256 × 256 (2^24) 120 to 150 µs instead of 135; with it awake, 74 µs.
     /// </summary>
-    private const long WorthWaking = 1 << 24;
+    private const long WorthWaking = 1 << 25;
 
     /// <summary>The most pieces a shared product is cut into.</summary>
     private const int MaxChunks = 8;
