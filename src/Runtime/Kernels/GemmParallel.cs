@@ -44,8 +44,8 @@ public static partial class Gemm
     /// helper cannot run. Each piece packs its own part of the larger operand and the whole of the smaller one, so the
     /// repeated packing is the smaller share (at most 8 / n of the work).
     /// </summary>
-    /// <returns>Whether the product was done; not when it is too small, the machine has one core, or the helper is
-    /// busy with another caller's product.</returns>
+    /// <returns>Whether the product was done; not when it is too small, the machine has one core, the helper sleeps
+    /// and the product is not worth waking it for, or the helper is busy with another caller's product.</returns>
     private static unsafe bool TryMultiplyOnTwoThreads(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate)
     {
         long work = (long)m * n * k;
