@@ -163,7 +163,9 @@ public static partial class Gemm
 
         private readonly PackBuffers _buffers = new();
         private readonly ManualResetEventSlim _posted = new(false);
-        private readonly ManualResetEventSlim _done = new(false);
+        // A semaphore, released once for each product the helper runs: a ManualResetEventSlim allocates its lock
+        // object on the first wait that blocks, which made the calling thread allocate once, mid-run (measured).
+        private readonly SemaphoreSlim _done = new(0);
         private Problem _problem;
         private Exception? _error;
         private int _state;
@@ -219,7 +221,6 @@ public static partial class Gemm
             _problem = problem;
             _error = null;
             NextChunk = 0;
-            _done.Reset();
             Volatile.Write(ref _state, Posted);
             _posted.Set();
         }
@@ -265,7 +266,7 @@ public static partial class Gemm
                         _error = error;
                     }
 
-                    _done.Set();
+                    _done.Release();
                 }
             }
         }
