@@ -10,11 +10,28 @@ namespace TypedNets.Kernels;
 public static partial class Gemm
 {
     /// <summary>
-    /// The multiply-adds (<c>m n k</c>) from which a product is shared with a second thread, about 40 µs of work on
-    /// one core. Below it, waking the helper costs more than its share saves: measured on two cores, 32 × 512 × 128
-    /// (2^21) ran slower on two threads than on one, 64 × 512 × 128 and 128 × 128 × 256 (2^22) faster.
+    /// The multiply-adds (<c>m n k</c>) from which a product is shared with the helper thread when the helper is
+    /// awake (it stays awake for a while after a product, see <see cref="HelperThread"/>): about 5 µs of work on one
+    /// core. Measured on two cores, with the helper awake, 32 × 256 × 64 (2^19) took 4.4 µs instead of 5.3 and
+    /// 128 × 128 × 256 (2^22) 20 µs instead of 35.
     /// </summary>
-    private const long ParallelThreshold = 1 << 22;
+    private const long SharedWhenAwake = 1 << 20;
+
+    /// <summary>
+    /// The multiply-adds from which a product is worth waking the helper for, about 140 µs of work on one core.
+    /// Waking a sleeping thread took 40 to 60 µs on this project's machine (a virtual core that has gone idle has to
+    /// be woken by the host): measured with the helper asleep, 128 × 128 × 256 (2^22) took 57 µs shared instead of
+    /// 35 alone, and 256 × 256 × 256 (2^24) 120 to 150 µs instead of 135; with it awake, 74 µs.
+    /// </summary>
+    private const long WorthWaking = 1 << 25;
+
+    /// <summary>
+    /// The multiply-adds from which a product that runs alone wakes the helper for the products after it, about
+    /// 135 µs of work: a stream of 256 × 256 × 256 products then runs on two threads from the second one on (75 µs
+    /// instead of 137, measured). Waking costs the caller about 9 µs here (a system call that interrupts the other
+    /// virtual core; measured on 128 × 128 × 256, 44 µs instead of 35), hence not for smaller products.
+    /// </summary>
+    private const long WorthNudging = 1 << 24;
 
     /// <summary>The most pieces a shared product is cut into.</summary>
     private const int MaxChunks = 8;
@@ -27,12 +44,24 @@ public static partial class Gemm
     /// helper cannot run. Each piece packs its own part of the larger operand and the whole of the smaller one, so the
     /// repeated packing is the smaller share (at most 8 / n of the work).
     /// </summary>
-    /// <returns>Whether the product was done; not when it is too small, the machine has one core, or the helper is
-    /// busy with another caller's product.</returns>
+    /// <returns>Whether the product was done; not when it is too small, the machine has one core, the helper sleeps
+    /// and the product is not worth waking it for, or the helper is busy with another caller's product.</returns>
     private static unsafe bool TryMultiplyOnTwoThreads(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate)
     {
-        if ((long)m * n * k < ParallelThreshold || Environment.ProcessorCount < 2)
+        long work = (long)m * n * k;
+        if (work < SharedWhenAwake || Environment.ProcessorCount < 2)
         {
+            return false;
+        }
+
+        if (work < WorthWaking && !HelperThread.IsAwake)
+        {
+            // Not worth waiting for the helper to wake, but the next product of a stream like this one will be.
+            if (work >= WorthNudging)
+            {
+                HelperThread.Nudge();
+            }
+
             return false;
         }
 
@@ -126,12 +155,17 @@ public static partial class Gemm
         private static readonly Lock s_creation = new();
         private static HelperThread? s_instance;
 
+        /// <summary>Set while the helper runs or watches for work, cleared just before it sleeps.</summary>
+        private static volatile bool s_awake;
+
         /// <summary>The next piece of the posted product to take; both threads increment it.</summary>
         public int NextChunk;
 
         private readonly PackBuffers _buffers = new();
         private readonly ManualResetEventSlim _posted = new(false);
-        private readonly ManualResetEventSlim _done = new(false);
+        // A semaphore, released once for each product the helper runs: a ManualResetEventSlim allocates its lock
+        // object on the first wait that blocks, which made the calling thread allocate once, mid-run (measured).
+        private readonly SemaphoreSlim _done = new(0);
         private Problem _problem;
         private Exception? _error;
         private int _state;
@@ -140,6 +174,24 @@ public static partial class Gemm
         private HelperThread()
         {
             new Thread(WaitForWork) { IsBackground = true, Name = "TypedNets GEMM helper" }.Start();
+        }
+
+        /// <summary>Whether the helper would take up a product at once, without being woken.</summary>
+        public static bool IsAwake => s_awake;
+
+        /// <summary>Wakes the helper, if it sleeps, to watch for the next product.</summary>
+        public static void Nudge()
+        {
+            HelperThread? helper = Volatile.Read(ref s_instance);
+            if (helper is null)
+            {
+                lock (s_creation)
+                {
+                    helper = s_instance ??= new HelperThread();
+                }
+            }
+
+            helper._posted.Set();
         }
 
         /// <summary>Takes the helper for one product, unless another caller has it.</summary>
@@ -169,7 +221,6 @@ public static partial class Gemm
             _problem = problem;
             _error = null;
             NextChunk = 0;
-            _done.Reset();
             Volatile.Write(ref _state, Posted);
             _posted.Set();
         }
@@ -195,8 +246,10 @@ public static partial class Gemm
         {
             while (true)
             {
+                s_awake = true;
                 if (!SpinUntilPosted())
                 {
+                    s_awake = false;
                     _posted.Wait();
                 }
 
@@ -213,7 +266,7 @@ public static partial class Gemm
                         _error = error;
                     }
 
-                    _done.Set();
+                    _done.Release();
                 }
             }
         }

@@ -58,11 +58,12 @@ public sealed class GemmSingleTests
     [InlineData(Form.AB, 512, 384, 300)]
     [InlineData(Form.ATransposedB, 512, 384, 300)]
     [InlineData(Form.ABTransposed, 512, 384, 300)]
-    [InlineData(Form.AB, 1000, 7, 600)]          // split by rows: n is too narrow to split
-    [InlineData(Form.ABTransposed, 33, 1000, 129)]
-    [InlineData(Form.ATransposedB, 700, 650, 20)]  // more rows and columns than one cache block
+    [InlineData(Form.AB, 1000, 40, 900)]          // shared by rows
+    [InlineData(Form.ABTransposed, 33, 1000, 1040)]  // shared by columns, a partial micro-tile of rows
+    [InlineData(Form.ATransposedB, 700, 650, 80)]   // more rows and columns than one cache block
     public void Matches_a_naive_product_for_products_large_enough_for_two_threads(Form form, int m, int n, int k)
     {
+        // At least 2^25 multiply-adds: shared even when the helper thread is asleep.
         var random = new Xoshiro256(99);
         CheckAgainstNaive(form, m, n, k, ref random, new Scratch(m, n, k));
     }
@@ -72,7 +73,7 @@ public sealed class GemmSingleTests
     {
         // Two callers contend for the one helper thread; whoever does not get it runs alone. Either way every element
         // is summed in the same order, so the results must match a lone call bit for bit.
-        const int m = 300, n = 260, k = 200;
+        const int m = 400, n = 300, k = 300;
         var random = new Xoshiro256(5);
         float[] a = Fill(new float[m * k], ref random).ToArray();
         float[] b = Fill(new float[n * k], ref random).ToArray();
