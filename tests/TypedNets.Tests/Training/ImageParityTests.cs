@@ -25,22 +25,22 @@ public sealed class ImageParityTests
     {
         (INetwork network, IEngine<double> engine) = Create(name);
         ReferenceFixture fixture = ReferenceFixture.PyTorch(name);
-        StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
-        Buffers(network, fixture).CopyTo(engine.Buffers, 0);
+        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
+        Parity.Buffers(network, fixture).CopyTo(engine.Buffers, 0);
         bool training = name.EndsWith("_train", StringComparison.Ordinal);
 
         double[] input = fixture.Tensor("input");
-        AssertClose(fixture.Tensor("output"), engine.Forward(input, training).ToArray(), 1e-12, $"{name} output");
+        Parity.AssertClose(fixture.Tensor("output"), engine.Forward(input, training).ToArray(), 1e-12, $"{name} output");
         if (training)
         {
-            AssertClose(fixture.Tensor("running_mean_after").Concat(fixture.Tensor("running_var_after")).ToArray(), engine.Buffers, 1e-12, $"{name} running statistics");
+            Parity.AssertClose(fixture.Tensor("running_mean_after").Concat(fixture.Tensor("running_var_after")).ToArray(), engine.Buffers, 1e-12, $"{name} running statistics");
         }
 
         engine.ZeroGradients();
         double[] inputGradient = new double[input.Length];
         engine.Backward(fixture.Tensor("output_weights"), inputGradient);
-        AssertClose(StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, $"{name} parameter gradients");
-        AssertClose(fixture.Tensor("grad.input"), inputGradient, 1e-10, $"{name} input gradient");
+        Parity.AssertClose(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, $"{name} parameter gradients");
+        Parity.AssertClose(fixture.Tensor("grad.input"), inputGradient, 1e-10, $"{name} input gradient");
     }
 
     [Theory]
@@ -49,8 +49,8 @@ public sealed class ImageParityTests
     {
         (INetwork network, _) = Create(name);
         ReferenceFixture fixture = ReferenceFixture.PyTorch(name);
-        double[] parameters = StateDict(network, fixture, "");
-        double[] buffers = Buffers(network, fixture);
+        double[] parameters = Parity.StateDict(network, fixture, "");
+        double[] buffers = Parity.Buffers(network, fixture);
         for (int i = 0; i < parameters.Length; i++)
         {
             network.Parameters[i] = (float)parameters[i];
@@ -63,12 +63,12 @@ public sealed class ImageParityTests
 
         bool training = name.EndsWith("_train", StringComparison.Ordinal);
         float[] input = fixture.TensorAsFloat("input");
-        AssertAbsolute(fixture.Tensor("output"), network.Forward(input, training).ToArray(), 1e-5, $"{name} output");
+        Parity.AssertAbsolute(fixture.Tensor("output"), network.Forward(input, training).ToArray(), 1e-5, $"{name} output");
         network.ZeroGradients();
         float[] inputGradient = new float[input.Length];
         network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
-        AssertAbsolute(StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, $"{name} parameter gradients");
-        AssertAbsolute(fixture.Tensor("grad.input"), inputGradient, 1e-4, $"{name} input gradient");
+        Parity.AssertAbsolute(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, $"{name} parameter gradients");
+        Parity.AssertAbsolute(fixture.Tensor("grad.input"), inputGradient, 1e-4, $"{name} input gradient");
     }
 
     [Fact]
@@ -77,17 +77,17 @@ public sealed class ImageParityTests
         ReferenceFixture fixture = ReferenceFixture.PyTorch("convnet_tiny");
         var network = new TinyConvNet(maxBatch: 4);
         var engine = new TinyConvNet.Engine<double>(4, 0);
-        StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
+        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
         double[] input = fixture.Tensor("input");
         double[] target = fixture.Tensor("target");
 
-        AssertClose(fixture.Tensor("probabilities"), engine.Forward(input, training: false).ToArray(), 1e-12, "probabilities");
+        Parity.AssertClose(fixture.Tensor("probabilities"), engine.Forward(input, training: false).ToArray(), 1e-12, "probabilities");
         engine.ZeroGradients();
         double[] inputGradient = new double[input.Length];
         double loss = engine.LossBackward(target, LossKind.CrossEntropy, inputGradient);
-        AssertClose([fixture.Scalar("loss")], [loss], 1e-12, "loss");
-        AssertClose(StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "gradients");
-        AssertClose(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient");
+        Parity.AssertClose([fixture.Scalar("loss")], [loss], 1e-12, "loss");
+        Parity.AssertClose(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "gradients");
+        Parity.AssertClose(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient");
 
         var adam = new Adam<double>(learningRate: 0.01);
         double[] losses = new double[5];
@@ -99,8 +99,8 @@ public sealed class ImageParityTests
             adam.Step(engine.Parameters, engine.Gradients);
         }
 
-        AssertClose(fixture.Tensor("adam_losses"), losses, 1e-10, "Adam losses");
-        AssertClose(StateDict(network, fixture, "final."), engine.Parameters, 1e-9, "weights after five Adam steps");
+        Parity.AssertClose(fixture.Tensor("adam_losses"), losses, 1e-10, "Adam losses");
+        Parity.AssertClose(Parity.StateDict(network, fixture, "final."), engine.Parameters, 1e-9, "weights after five Adam steps");
     }
 
     private static (INetwork Network, IEngine<double> Engine) Create(string name) => name switch
@@ -115,40 +115,4 @@ public sealed class ImageParityTests
         "batchnorm1d_train" or "batchnorm1d_eval" => (new BatchNorm1DFixtureNet(6), new BatchNorm1DFixtureNet.Engine<double>(6, 0)),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such fixture."),
     };
-
-    private static double[] StateDict(INetwork network, ReferenceFixture fixture, string prefix)
-    {
-        var values = new List<double>();
-        foreach (ParameterTensor tensor in network.Layers.SelectMany(layer => layer.Parameters))
-        {
-            (double[] data, int[] shape) = fixture.TensorWithShape(prefix + tensor.Name);
-            Assert.Equal(tensor.Shape.ToArray(), shape);
-            values.AddRange(data);
-        }
-
-        return values.ToArray();
-    }
-
-    private static double[] Buffers(INetwork network, ReferenceFixture fixture)
-        => network.Layers.SelectMany(layer => layer.Buffers).SelectMany(buffer => fixture.Tensor(buffer.Name)).ToArray();
-
-    private static void AssertClose(double[] expected, ReadOnlySpan<double> actual, double tolerance, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(
-                Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])),
-                $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}");
-        }
-    }
-
-    private static void AssertAbsolute(double[] expected, float[] actual, double tolerance, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}");
-        }
-    }
 }

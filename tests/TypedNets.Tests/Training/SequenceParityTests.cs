@@ -25,21 +25,21 @@ public sealed class SequenceParityTests
         (INetwork network, IEngine<double> engine) = Create(name);
         ReferenceFixture fixture = ReferenceFixture.PyTorch(name.StartsWith("pooling", StringComparison.Ordinal) ? "pooling" : name);
         string suffix = name switch { "pooling_average" => ".average", "pooling_max" => ".max", _ => "" };
-        double[] stateDict = StateDict(network, fixture, prefix: "");
+        double[] stateDict = Parity.StateDict(network, fixture, prefix: "");
         stateDict.CopyTo(engine.Parameters, 0);
 
         double[] input = fixture.Tensor("input");
         double[] output = engine.Forward(input, training: false).ToArray();
-        AssertClose(fixture.Tensor(suffix == "" ? "output" : suffix.TrimStart('.')), output, 1e-12, $"{name} output");
+        Parity.AssertClose(fixture.Tensor(suffix == "" ? "output" : suffix.TrimStart('.')), output, 1e-12, $"{name} output");
 
         engine.ZeroGradients();
         bool tokens = name == "embedding";
         double[] inputGradient = new double[tokens ? 0 : input.Length];
         engine.Backward(fixture.Tensor("output_weights" + suffix), inputGradient);
-        AssertClose(StateDict(network, fixture, prefix: "grad."), engine.Gradients, 1e-10, $"{name} parameter gradients");
+        Parity.AssertClose(Parity.StateDict(network, fixture, prefix: "grad."), engine.Gradients, 1e-10, $"{name} parameter gradients");
         if (!tokens)
         {
-            AssertClose(fixture.Tensor("grad.input" + suffix), inputGradient, 1e-10, $"{name} input gradient");
+            Parity.AssertClose(fixture.Tensor("grad.input" + suffix), inputGradient, 1e-10, $"{name} input gradient");
         }
     }
 
@@ -50,7 +50,7 @@ public sealed class SequenceParityTests
         (INetwork network, _) = Create(name);
         ReferenceFixture fixture = ReferenceFixture.PyTorch(name.StartsWith("pooling", StringComparison.Ordinal) ? "pooling" : name);
         string suffix = name switch { "pooling_average" => ".average", "pooling_max" => ".max", _ => "" };
-        double[] stateDict = StateDict(network, fixture, prefix: "");
+        double[] stateDict = Parity.StateDict(network, fixture, prefix: "");
         for (int i = 0; i < stateDict.Length; i++)
         {
             network.Parameters[i] = (float)stateDict[i];
@@ -58,16 +58,16 @@ public sealed class SequenceParityTests
 
         float[] input = fixture.TensorAsFloat("input");
         float[] output = network.Forward(input, training: false).ToArray();
-        AssertAbsolute(fixture.Tensor(suffix == "" ? "output" : suffix.TrimStart('.')), output, 1e-5, $"{name} output");
+        Parity.AssertAbsolute(fixture.Tensor(suffix == "" ? "output" : suffix.TrimStart('.')), output, 1e-5, $"{name} output");
 
         network.ZeroGradients();
         bool tokens = name == "embedding";
         float[] inputGradient = new float[tokens ? 0 : input.Length];
         network.Backward(fixture.TensorAsFloat("output_weights" + suffix), inputGradient);
-        AssertAbsolute(StateDict(network, fixture, prefix: "grad."), network.Gradients.ToArray(), 1e-4, $"{name} parameter gradients");
+        Parity.AssertAbsolute(Parity.StateDict(network, fixture, prefix: "grad."), network.Gradients.ToArray(), 1e-4, $"{name} parameter gradients");
         if (!tokens)
         {
-            AssertAbsolute(fixture.Tensor("grad.input" + suffix), inputGradient, 1e-4, $"{name} input gradient");
+            Parity.AssertAbsolute(fixture.Tensor("grad.input" + suffix), inputGradient, 1e-4, $"{name} input gradient");
         }
     }
 
@@ -77,15 +77,15 @@ public sealed class SequenceParityTests
         ReferenceFixture fixture = ReferenceFixture.PyTorch("text_classifier_tiny");
         var network = new TinyTextClassifier(maxBatch: 4);
         var engine = new TinyTextClassifier.Engine<double>(4, 0);
-        StateDict(network, fixture, prefix: "").CopyTo(engine.Parameters, 0);
+        Parity.StateDict(network, fixture, prefix: "").CopyTo(engine.Parameters, 0);
         double[] tokens = fixture.Tensor("input");
         double[] target = fixture.Tensor("target");
 
-        AssertClose(fixture.Tensor("probabilities"), engine.Forward(tokens, training: false).ToArray(), 1e-12, "probabilities");
+        Parity.AssertClose(fixture.Tensor("probabilities"), engine.Forward(tokens, training: false).ToArray(), 1e-12, "probabilities");
         engine.ZeroGradients();
         double loss = engine.LossBackward(target, LossKind.CrossEntropy, default);
-        AssertClose([fixture.Scalar("loss")], [loss], 1e-12, "loss");
-        AssertClose(StateDict(network, fixture, prefix: "grad."), engine.Gradients, 1e-10, "gradients");
+        Parity.AssertClose([fixture.Scalar("loss")], [loss], 1e-12, "loss");
+        Parity.AssertClose(Parity.StateDict(network, fixture, prefix: "grad."), engine.Gradients, 1e-10, "gradients");
 
         // PyTorch took its steps in eval mode (dropout off); so does this.
         var adam = new Adam<double>(learningRate: 0.01);
@@ -99,8 +99,8 @@ public sealed class SequenceParityTests
             adam.Step(engine.Parameters, engine.Gradients);
         }
 
-        AssertClose(fixture.Tensor("adam_losses"), losses, 1e-10, "Adam losses");
-        AssertClose(StateDict(network, fixture, prefix: "final."), engine.Parameters, 1e-9, "weights after five Adam steps");
+        Parity.AssertClose(fixture.Tensor("adam_losses"), losses, 1e-10, "Adam losses");
+        Parity.AssertClose(Parity.StateDict(network, fixture, prefix: "final."), engine.Parameters, 1e-9, "weights after five Adam steps");
     }
 
     private static (INetwork Network, IEngine<double> Engine) Create(string name) => name switch
@@ -115,38 +115,4 @@ public sealed class SequenceParityTests
         "dense_per_step" => (new DensePerStepFixtureNet(3), new DensePerStepFixtureNet.Engine<double>(3, 0)),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such fixture."),
     };
-
-    // The parameter buffer is the state_dict in the network's own order; its tensor names say where each comes from.
-    private static double[] StateDict(INetwork network, ReferenceFixture fixture, string prefix)
-    {
-        var values = new List<double>();
-        foreach (ParameterTensor tensor in network.Layers.SelectMany(layer => layer.Parameters))
-        {
-            (double[] data, int[] shape) = fixture.TensorWithShape(prefix + tensor.Name);
-            Assert.Equal(tensor.Shape.ToArray(), shape);
-            values.AddRange(data);
-        }
-
-        return values.ToArray();
-    }
-
-    private static void AssertClose(double[] expected, ReadOnlySpan<double> actual, double tolerance, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(
-                Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])),
-                $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}");
-        }
-    }
-
-    private static void AssertAbsolute(double[] expected, float[] actual, double tolerance, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}");
-        }
-    }
 }

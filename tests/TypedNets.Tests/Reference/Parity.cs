@@ -1,0 +1,52 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace TypedNets.Tests.Reference;
+
+/// <summary>What every comparison with a PyTorch fixture needs: the state_dict in a network's order, and tolerant equality.</summary>
+internal static class Parity
+{
+    /// <summary>
+    /// The fixture's tensors (with <paramref name="prefix"/>, such as <c>grad.</c>) in the network's parameter order; the
+    /// parameter buffer is the state_dict, tensor after tensor, so this is what to copy into it or compare with it.
+    /// </summary>
+    public static double[] StateDict(INetwork network, ReferenceFixture fixture, string prefix)
+    {
+        var values = new List<double>();
+        foreach (ParameterTensor tensor in network.Layers.SelectMany(layer => layer.Parameters))
+        {
+            (double[] data, int[] shape) = fixture.TensorWithShape(prefix + tensor.Name);
+            Assert.Equal(tensor.Shape.ToArray(), shape);
+            values.AddRange(data);
+        }
+
+        return values.ToArray();
+    }
+
+    /// <summary>The fixture's buffers (running statistics) in the network's buffer order.</summary>
+    public static double[] Buffers(INetwork network, ReferenceFixture fixture)
+        => network.Layers.SelectMany(layer => layer.Buffers).SelectMany(buffer => fixture.Tensor(buffer.Name)).ToArray();
+
+    /// <summary>Equal to <paramref name="tolerance"/>, relative to the value where it exceeds 1.</summary>
+    public static void AssertClose(double[] expected, ReadOnlySpan<double> actual, double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(
+                Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])),
+                $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}");
+        }
+    }
+
+    /// <summary>Equal to an absolute <paramref name="tolerance"/>: float results against PyTorch's float64 ones.</summary>
+    public static void AssertAbsolute(double[] expected, float[] actual, double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}");
+        }
+    }
+}
