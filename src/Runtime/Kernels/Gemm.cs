@@ -83,6 +83,19 @@ public static partial class Gemm
             return;
         }
 
+        if (typeof(T) == typeof(float) && GemmFewRows.Applies(m))
+        {
+            GemmFewRows.MultiplyTransposedB(
+                MemoryMarshal.CreateReadOnlySpan(ref AsSingle(a), a.Length),
+                MemoryMarshal.CreateReadOnlySpan(ref AsSingle(b), b.Length),
+                MemoryMarshal.CreateSpan(ref AsSingle(c), c.Length),
+                m,
+                n,
+                k,
+                accumulate);
+            return;
+        }
+
         for (int i = 0; i < m; i++)
         {
             ReadOnlySpan<T> aRow = a.Slice(i * k, k);
