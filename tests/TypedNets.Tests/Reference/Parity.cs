@@ -28,25 +28,44 @@ internal static class Parity
     public static double[] Buffers(INetwork network, ReferenceFixture fixture)
         => network.Layers.SelectMany(layer => layer.Buffers).SelectMany(buffer => fixture.Tensor(buffer.Name)).ToArray();
 
-    /// <summary>Equal to <paramref name="tolerance"/>, relative to the value where it exceeds 1.</summary>
-    public static void AssertClose(double[] expected, ReadOnlySpan<double> actual, double tolerance, string what)
+    /// <summary>
+    /// The first element further from PyTorch's than <paramref name="tolerance"/> (relative to the value where it
+    /// exceeds 1), described for a failure message, or <see langword="null"/> when all agree.
+    /// </summary>
+    public static string? Mismatch(double[] expected, ReadOnlySpan<double> actual, double tolerance, string what)
     {
-        Assert.Equal(expected.Length, actual.Length);
+        if (expected.Length != actual.Length)
+        {
+            return $"{what}: {actual.Length} values, PyTorch {expected.Length}";
+        }
+
         for (int i = 0; i < expected.Length; i++)
         {
-            Assert.True(
-                Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])),
-                $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}");
+            if (!(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i]))))
+            {
+                return $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}";
+            }
         }
+
+        return null;
     }
 
-    /// <summary>Equal to an absolute <paramref name="tolerance"/>: float results against PyTorch's float64 ones.</summary>
-    public static void AssertAbsolute(double[] expected, float[] actual, double tolerance, string what)
+    /// <summary>As <see cref="Mismatch(double[], ReadOnlySpan{double}, double, string)"/> with an absolute tolerance: float results against PyTorch's float64 ones.</summary>
+    public static string? AbsoluteMismatch(double[] expected, float[] actual, double tolerance, string what)
     {
-        Assert.Equal(expected.Length, actual.Length);
+        if (expected.Length != actual.Length)
+        {
+            return $"{what}: {actual.Length} values, PyTorch {expected.Length}";
+        }
+
         for (int i = 0; i < expected.Length; i++)
         {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}");
+            if (!(Math.Abs(expected[i] - actual[i]) <= tolerance))
+            {
+                return $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}";
+            }
         }
+
+        return null;
     }
 }

@@ -30,17 +30,17 @@ public sealed class ImageParityTests
         bool training = name.EndsWith("_train", StringComparison.Ordinal);
 
         double[] input = fixture.Tensor("input");
-        Parity.AssertClose(fixture.Tensor("output"), engine.Forward(input, training).ToArray(), 1e-12, $"{name} output");
+        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training).ToArray(), 1e-12, $"{name} output"));
         if (training)
         {
-            Parity.AssertClose(fixture.Tensor("running_mean_after").Concat(fixture.Tensor("running_var_after")).ToArray(), engine.Buffers, 1e-12, $"{name} running statistics");
+            Assert.Null(Parity.Mismatch(fixture.Tensor("running_mean_after").Concat(fixture.Tensor("running_var_after")).ToArray(), engine.Buffers, 1e-12, $"{name} running statistics"));
         }
 
         engine.ZeroGradients();
         double[] inputGradient = new double[input.Length];
         engine.Backward(fixture.Tensor("output_weights"), inputGradient);
-        Parity.AssertClose(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, $"{name} parameter gradients");
-        Parity.AssertClose(fixture.Tensor("grad.input"), inputGradient, 1e-10, $"{name} input gradient");
+        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, $"{name} parameter gradients"));
+        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, $"{name} input gradient"));
     }
 
     [Theory]
@@ -63,12 +63,12 @@ public sealed class ImageParityTests
 
         bool training = name.EndsWith("_train", StringComparison.Ordinal);
         float[] input = fixture.TensorAsFloat("input");
-        Parity.AssertAbsolute(fixture.Tensor("output"), network.Forward(input, training).ToArray(), 1e-5, $"{name} output");
+        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("output"), network.Forward(input, training).ToArray(), 1e-5, $"{name} output"));
         network.ZeroGradients();
         float[] inputGradient = new float[input.Length];
         network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
-        Parity.AssertAbsolute(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, $"{name} parameter gradients");
-        Parity.AssertAbsolute(fixture.Tensor("grad.input"), inputGradient, 1e-4, $"{name} input gradient");
+        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, $"{name} parameter gradients"));
+        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, $"{name} input gradient"));
     }
 
     [Fact]
@@ -81,13 +81,13 @@ public sealed class ImageParityTests
         double[] input = fixture.Tensor("input");
         double[] target = fixture.Tensor("target");
 
-        Parity.AssertClose(fixture.Tensor("probabilities"), engine.Forward(input, training: false).ToArray(), 1e-12, "probabilities");
+        Assert.Null(Parity.Mismatch(fixture.Tensor("probabilities"), engine.Forward(input, training: false).ToArray(), 1e-12, "probabilities"));
         engine.ZeroGradients();
         double[] inputGradient = new double[input.Length];
         double loss = engine.LossBackward(target, LossKind.CrossEntropy, inputGradient);
-        Parity.AssertClose([fixture.Scalar("loss")], [loss], 1e-12, "loss");
-        Parity.AssertClose(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "gradients");
-        Parity.AssertClose(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient");
+        Assert.Null(Parity.Mismatch([fixture.Scalar("loss")], [loss], 1e-12, "loss"));
+        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "gradients"));
+        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient"));
 
         var adam = new Adam<double>(learningRate: 0.01);
         double[] losses = new double[5];
@@ -99,8 +99,8 @@ public sealed class ImageParityTests
             adam.Step(engine.Parameters, engine.Gradients);
         }
 
-        Parity.AssertClose(fixture.Tensor("adam_losses"), losses, 1e-10, "Adam losses");
-        Parity.AssertClose(Parity.StateDict(network, fixture, "final."), engine.Parameters, 1e-9, "weights after five Adam steps");
+        Assert.Null(Parity.Mismatch(fixture.Tensor("adam_losses"), losses, 1e-10, "Adam losses"));
+        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "final."), engine.Parameters, 1e-9, "weights after five Adam steps"));
     }
 
     private static (INetwork Network, IEngine<double> Engine) Create(string name) => name switch

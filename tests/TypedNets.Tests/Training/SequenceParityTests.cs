@@ -30,16 +30,16 @@ public sealed class SequenceParityTests
 
         double[] input = fixture.Tensor("input");
         double[] output = engine.Forward(input, training: false).ToArray();
-        Parity.AssertClose(fixture.Tensor(suffix == "" ? "output" : suffix.TrimStart('.')), output, 1e-12, $"{name} output");
+        Assert.Null(Parity.Mismatch(fixture.Tensor(suffix == "" ? "output" : suffix.TrimStart('.')), output, 1e-12, $"{name} output"));
 
         engine.ZeroGradients();
         bool tokens = name == "embedding";
         double[] inputGradient = new double[tokens ? 0 : input.Length];
         engine.Backward(fixture.Tensor("output_weights" + suffix), inputGradient);
-        Parity.AssertClose(Parity.StateDict(network, fixture, prefix: "grad."), engine.Gradients, 1e-10, $"{name} parameter gradients");
+        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, prefix: "grad."), engine.Gradients, 1e-10, $"{name} parameter gradients"));
         if (!tokens)
         {
-            Parity.AssertClose(fixture.Tensor("grad.input" + suffix), inputGradient, 1e-10, $"{name} input gradient");
+            Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input" + suffix), inputGradient, 1e-10, $"{name} input gradient"));
         }
     }
 
@@ -58,16 +58,16 @@ public sealed class SequenceParityTests
 
         float[] input = fixture.TensorAsFloat("input");
         float[] output = network.Forward(input, training: false).ToArray();
-        Parity.AssertAbsolute(fixture.Tensor(suffix == "" ? "output" : suffix.TrimStart('.')), output, 1e-5, $"{name} output");
+        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor(suffix == "" ? "output" : suffix.TrimStart('.')), output, 1e-5, $"{name} output"));
 
         network.ZeroGradients();
         bool tokens = name == "embedding";
         float[] inputGradient = new float[tokens ? 0 : input.Length];
         network.Backward(fixture.TensorAsFloat("output_weights" + suffix), inputGradient);
-        Parity.AssertAbsolute(Parity.StateDict(network, fixture, prefix: "grad."), network.Gradients.ToArray(), 1e-4, $"{name} parameter gradients");
+        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, prefix: "grad."), network.Gradients.ToArray(), 1e-4, $"{name} parameter gradients"));
         if (!tokens)
         {
-            Parity.AssertAbsolute(fixture.Tensor("grad.input" + suffix), inputGradient, 1e-4, $"{name} input gradient");
+            Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input" + suffix), inputGradient, 1e-4, $"{name} input gradient"));
         }
     }
 
@@ -81,11 +81,11 @@ public sealed class SequenceParityTests
         double[] tokens = fixture.Tensor("input");
         double[] target = fixture.Tensor("target");
 
-        Parity.AssertClose(fixture.Tensor("probabilities"), engine.Forward(tokens, training: false).ToArray(), 1e-12, "probabilities");
+        Assert.Null(Parity.Mismatch(fixture.Tensor("probabilities"), engine.Forward(tokens, training: false).ToArray(), 1e-12, "probabilities"));
         engine.ZeroGradients();
         double loss = engine.LossBackward(target, LossKind.CrossEntropy, default);
-        Parity.AssertClose([fixture.Scalar("loss")], [loss], 1e-12, "loss");
-        Parity.AssertClose(Parity.StateDict(network, fixture, prefix: "grad."), engine.Gradients, 1e-10, "gradients");
+        Assert.Null(Parity.Mismatch([fixture.Scalar("loss")], [loss], 1e-12, "loss"));
+        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, prefix: "grad."), engine.Gradients, 1e-10, "gradients"));
 
         // PyTorch took its steps in eval mode (dropout off); so does this.
         var adam = new Adam<double>(learningRate: 0.01);
@@ -99,8 +99,8 @@ public sealed class SequenceParityTests
             adam.Step(engine.Parameters, engine.Gradients);
         }
 
-        Parity.AssertClose(fixture.Tensor("adam_losses"), losses, 1e-10, "Adam losses");
-        Parity.AssertClose(Parity.StateDict(network, fixture, prefix: "final."), engine.Parameters, 1e-9, "weights after five Adam steps");
+        Assert.Null(Parity.Mismatch(fixture.Tensor("adam_losses"), losses, 1e-10, "Adam losses"));
+        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, prefix: "final."), engine.Parameters, 1e-9, "weights after five Adam steps"));
     }
 
     private static (INetwork Network, IEngine<double> Engine) Create(string name) => name switch
