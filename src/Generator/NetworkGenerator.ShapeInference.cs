@@ -102,13 +102,8 @@ public sealed partial class NetworkGenerator
                         int width = shape[shape.Length - 1];
                         int padding = layer.Kind == LayerKind.Conv2D ? layer.Padding : 0;
                         int stride = Math.Max(layer.Stride, 1);
-                        int outHeight = ((height + (2 * padding) - layer.Kernel) / stride) + 1;
-                        int outWidth = ((width + (2 * padding) - layer.Kernel) / stride) + 1;
-                        if (height + (2 * padding) < layer.Kernel || width + (2 * padding) < layer.Kernel)
-                        {
-                            outHeight = height + (2 * padding) < layer.Kernel ? 0 : outHeight;
-                            outWidth = width + (2 * padding) < layer.Kernel ? 0 : outWidth;
-                        }
+                        int outHeight = WindowCount(height, layer.Kernel, stride, padding);
+                        int outWidth = WindowCount(width, layer.Kernel, stride, padding);
 
                         output = new[] { layer.Kind == LayerKind.Conv2D ? layer.Units : channels, outHeight, outWidth }.ToEquatableArray();
                         if ((outHeight <= 0 || outWidth <= 0) && layer.Kernel > 0)
@@ -170,6 +165,13 @@ public sealed partial class NetworkGenerator
 
             return new Result(layers, problems);
         }
+
+        /// <summary>
+        /// How many windows fit along one axis, <c>(size + 2 padding - window) / stride + 1</c>, and 0 when not even one
+        /// does (integer division would round a negative numerator up to 0 and count one).
+        /// </summary>
+        private static int WindowCount(int size, int window, int stride, int padding)
+            => size + (2 * padding) < window ? 0 : ((size + (2 * padding) - window) / stride) + 1;
 
         /// <summary>The kind as messages and summaries name it.</summary>
         public static string KindName(LayerKind kind) => kind switch

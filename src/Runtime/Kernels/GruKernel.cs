@@ -41,7 +41,7 @@ public static class GruKernel
         {
             if (t > 0)
             {
-                Gemm.MultiplyTransposedB(State(workspace.Hidden, t - 1, batch, units), weightHh, recurrent, batch, width, units, accumulate: false);
+                Gemm.MultiplyTransposedB(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, recurrent, batch, width, units, accumulate: false);
             }
             else
             {
@@ -59,19 +59,19 @@ public static class GruKernel
                 // r and z; then n = tanh(x_n + r * h_n), with h_n kept for the backward pass.
                 TensorPrimitives.Add(xRow.Slice(0, 2 * units), hRow.Slice(0, 2 * units), row.Slice(0, 2 * units));
                 TensorPrimitives.Sigmoid(row.Slice(0, 2 * units), row.Slice(0, 2 * units));
-                Span<T> candidate = State(workspace.Cells, t, batch, units).Slice(b * units, units);
+                Span<T> candidate = Recurrent.State(workspace.Cells, t, batch, units).Slice(b * units, units);
                 hRow.Slice(2 * units, units).CopyTo(candidate);
                 TensorPrimitives.MultiplyAdd(row.Slice(0, units), candidate, xRow.Slice(2 * units, units), row.Slice(2 * units, units));
                 TensorPrimitives.Tanh(row.Slice(2 * units, units), row.Slice(2 * units, units));
 
-                Span<T> hidden = State(workspace.Hidden, t, batch, units).Slice(b * units, units);
+                Span<T> hidden = Recurrent.State(workspace.Hidden, t, batch, units).Slice(b * units, units);
                 if (t == 0)
                 {
                     hidden.Clear();
                 }
                 else
                 {
-                    State(workspace.Hidden, t - 1, batch, units).Slice(b * units, units).CopyTo(hidden);
+                    Recurrent.State(workspace.Hidden, t - 1, batch, units).Slice(b * units, units).CopyTo(hidden);
                 }
 
                 if (Recurrent.IsKept(mask, b, t, steps))
@@ -125,7 +125,7 @@ public static class GruKernel
                 }
 
                 ReadOnlySpan<T> row = gates.Slice(b * width, width);
-                ReadOnlySpan<T> candidate = State(workspace.Cells, t, batch, units).Slice(b * units, units);
+                ReadOnlySpan<T> candidate = Recurrent.State(workspace.Cells, t, batch, units).Slice(b * units, units);
                 for (int j = 0; j < units; j++)
                 {
                     T r = row[j];
@@ -151,7 +151,7 @@ public static class GruKernel
             Recurrent.SumRows(stepGradient, biasHhGradient, width);
             if (t > 0)
             {
-                Gemm.MultiplyTransposedA(stepGradient, State(workspace.Hidden, t - 1, batch, units), weightHhGradient, width, units, batch, accumulate: true);
+                Gemm.MultiplyTransposedA(stepGradient, Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHhGradient, width, units, batch, accumulate: true);
                 Gemm.Multiply(stepGradient, weightHh, dhNext, batch, units, width, accumulate: false);
                 TensorPrimitives.Add(dhNext, dh, dhNext);
             }
@@ -164,6 +164,4 @@ public static class GruKernel
             Gemm.Multiply(projectionGradient, weightIh, dx.Slice(0, batch * steps * inputs), batch * steps, inputs, width, accumulate: false);
         }
     }
-
-    private static Span<T> State<T>(T[] states, int t, int batch, int units) => states.AsSpan(t * batch * units, batch * units);
 }

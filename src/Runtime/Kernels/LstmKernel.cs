@@ -43,7 +43,7 @@ public static class LstmKernel
 
             if (t > 0)
             {
-                Gemm.MultiplyTransposedB(State(workspace.Hidden, t - 1, batch, units), weightHh, gates, batch, width, units, accumulate: true);
+                Gemm.MultiplyTransposedB(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, gates, batch, width, units, accumulate: true);
             }
 
             for (int b = 0; b < batch; b++)
@@ -53,8 +53,8 @@ public static class LstmKernel
                 TensorPrimitives.Tanh(row.Slice(2 * units, units), row.Slice(2 * units, units));
                 TensorPrimitives.Sigmoid(row.Slice(3 * units, units), row.Slice(3 * units, units));
 
-                Span<T> cell = State(workspace.Cells, t, batch, units).Slice(b * units, units);
-                Span<T> hidden = State(workspace.Hidden, t, batch, units).Slice(b * units, units);
+                Span<T> cell = Recurrent.State(workspace.Cells, t, batch, units).Slice(b * units, units);
+                Span<T> hidden = Recurrent.State(workspace.Hidden, t, batch, units).Slice(b * units, units);
                 bool kept = Recurrent.IsKept(mask, b, t, steps);
                 if (t == 0)
                 {
@@ -63,8 +63,8 @@ public static class LstmKernel
                 }
                 else
                 {
-                    State(workspace.Cells, t - 1, batch, units).Slice(b * units, units).CopyTo(cell);
-                    State(workspace.Hidden, t - 1, batch, units).Slice(b * units, units).CopyTo(hidden);
+                    Recurrent.State(workspace.Cells, t - 1, batch, units).Slice(b * units, units).CopyTo(cell);
+                    Recurrent.State(workspace.Hidden, t - 1, batch, units).Slice(b * units, units).CopyTo(hidden);
                 }
 
                 if (kept)
@@ -118,7 +118,7 @@ public static class LstmKernel
                 }
 
                 ReadOnlySpan<T> row = gates.Slice(b * width, width);
-                ReadOnlySpan<T> cell = State(workspace.Cells, t, batch, units).Slice(b * units, units);
+                ReadOnlySpan<T> cell = Recurrent.State(workspace.Cells, t, batch, units).Slice(b * units, units);
                 for (int j = 0; j < units; j++)
                 {
                     T i = row[j];
@@ -141,7 +141,7 @@ public static class LstmKernel
 
             if (t > 0)
             {
-                Gemm.MultiplyTransposedA(stepGradient, State(workspace.Hidden, t - 1, batch, units), weightHhGradient, width, units, batch, accumulate: true);
+                Gemm.MultiplyTransposedA(stepGradient, Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHhGradient, width, units, batch, accumulate: true);
                 Gemm.Multiply(stepGradient, weightHh, dhNext, batch, units, width, accumulate: false);
                 Recurrent.CarryMaskedGradient(mask, dh, dhNext, t, batch, steps, units);
             }
@@ -155,6 +155,4 @@ public static class LstmKernel
             Gemm.Multiply(projectionGradient, weightIh, dx.Slice(0, batch * steps * inputs), batch * steps, inputs, width, accumulate: false);
         }
     }
-
-    private static Span<T> State<T>(T[] states, int t, int batch, int units) => states.AsSpan(t * batch * units, batch * units);
 }

@@ -7,6 +7,9 @@ namespace TypedNets.Kernels;
 /// <summary>What LSTM and GRU share: masks, outputs, and the bookkeeping of back-propagation through time.</summary>
 internal static class Recurrent
 {
+    /// <summary>Step <paramref name="t"/>'s states of the whole batch in a time-major <c>[steps, batch, units]</c> buffer.</summary>
+    public static Span<T> State<T>(T[] states, int t, int batch, int units) => states.AsSpan(t * batch * units, batch * units);
+
     /// <summary>Whether step <paramref name="t"/> of sample <paramref name="b"/> is processed (no mask, or a mask of 1).</summary>
     public static bool IsKept<T>(ReadOnlySpan<T> mask, int b, int t, int steps)
         where T : IFloatingPointIeee754<T>
