@@ -1006,13 +1006,16 @@ public sealed partial class NetworkGenerator
             using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
             {
                 _writer.WriteLine($"{Span}<T> y = View({output}, 0, {rows} * {n});");
-                _writer.WriteLine($"{Kernels}.DenseKernel.Forward<T>(View({input}, 0, {rows} * {m}), {weight}, {bias}, {affineTarget}, {rows}, {m}, {n});");
+                // A ReLU needs nothing but the output, so it is the product's epilogue; other activations follow it.
+                bool fusedReLU = layer.Activation == ActivationKind.ReLU && !keepsPreActivation;
+                string relu = fusedReLU ? ", relu: true" : "";
+                _writer.WriteLine($"{Kernels}.DenseKernel.Forward<T>(View({input}, 0, {rows} * {m}), {weight}, {bias}, {affineTarget}, {rows}, {m}, {n}{relu});");
                 if (keepsPreActivation && layer.Activation != ActivationKind.GELU)
                 {
                     _writer.WriteLine($"{affineTarget}.CopyTo(y);");
                 }
 
-                string? activation = ActivationForward(layer.Activation, affineTarget, rowLength: n);
+                string? activation = fusedReLU ? null : ActivationForward(layer.Activation, affineTarget, rowLength: n);
                 if (activation is not null)
                 {
                     _writer.WriteLine(activation);

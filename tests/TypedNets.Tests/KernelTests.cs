@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using TypedNets.Kernels;
 
 namespace TypedNets.Tests;
@@ -105,6 +106,53 @@ public sealed class KernelTests
         int dropped = Array.FindAll(y, value => value == 0).Length;
         Assert.InRange(dropped / (double)x.Length, 0.29, 0.31);
         Assert.All(y, value => Assert.True(value == 0 || Math.Abs(value - (1 / 0.7f)) < 1e-6));
+    }
+
+    [Fact]
+    public void Dropout_masks_follow_eight_scalar_generators_and_are_the_same_in_double()
+    {
+        // The documented scheme, rebuilt from the scalar generator: one draw seeds lane j as new Xoshiro256(seed + 4 j γ);
+        // element 16 s + 2 j takes the low half of lane j's draw s, element 16 s + 2 j + 1 the high half.
+        const double rate = 0.3;
+        const int length = 16 * 7 + 5;
+        var caller = new Xoshiro256(123);
+        ulong seed = new Xoshiro256(123).NextUInt64();
+        var lanes = new Xoshiro256[8];
+        for (int j = 0; j < lanes.Length; j++)
+        {
+            lanes[j] = new Xoshiro256(unchecked(seed + ((ulong)(4 * j) * 0x9E3779B97F4A7C15UL)));
+        }
+
+        uint threshold = (uint)Math.Round(rate * 4294967296.0);
+        var expected = new float[length];
+        for (int step = 0; step * 16 < length; step++)
+        {
+            for (int j = 0; j < lanes.Length; j++)
+            {
+                ulong draw = lanes[j].NextUInt64();
+                for (int half = 0; half < 2; half++)
+                {
+                    int i = (16 * step) + (2 * j) + half;
+                    if (i < length)
+                    {
+                        expected[i] = (uint)(draw >> (32 * half)) >= threshold ? (float)(1 / (1 - rate)) : 0f;
+                    }
+                }
+            }
+        }
+
+        float[] ones = new float[length], y = new float[length], mask = new float[length];
+        Array.Fill(ones, 1f);
+        DropoutKernel.Forward<float>(ones, y, mask, rate, ref caller);
+        Assert.Equal(expected, mask);
+
+        // The double path (gradient checks) draws the same mask from the same generator state.
+        var again = new Xoshiro256(123);
+        double[] onesDouble = new double[length], yDouble = new double[length], maskDouble = new double[length];
+        Array.Fill(onesDouble, 1.0);
+        DropoutKernel.Forward<double>(onesDouble, yDouble, maskDouble, rate, ref again);
+        Assert.Equal(expected.Select(value => value != 0), maskDouble.Select(value => value != 0));
+        Assert.Equal(caller.NextUInt64(), again.NextUInt64());
     }
 
     [Fact]

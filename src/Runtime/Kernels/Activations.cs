@@ -1,6 +1,9 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TypedNets.Kernels;
 
@@ -24,11 +27,23 @@ public static class Activations
         where T : IFloatingPointIeee754<T>
     {
         CheckSameLength(y, dy);
-        for (int i = 0; i < dy.Length; i++)
+        ref T saved = ref MemoryMarshal.GetReference(y);
+        ref T gradient = ref MemoryMarshal.GetReference(dy);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {
-            if (!(y[i] > T.Zero))
+            for (; i + Vector512<T>.Count <= dy.Length; i += Vector512<T>.Count)
             {
-                dy[i] = T.Zero;
+                Vector512<T> active = Vector512.GreaterThan(Vector512.LoadUnsafe(ref saved, (nuint)i), Vector512<T>.Zero);
+                (Vector512.LoadUnsafe(ref gradient, (nuint)i) & active).StoreUnsafe(ref gradient, (nuint)i);
+            }
+        }
+
+        for (; i < dy.Length; i++)
+        {
+            if (!(Unsafe.Add(ref saved, i) > T.Zero))
+            {
+                Unsafe.Add(ref gradient, i) = T.Zero;
             }
         }
     }
@@ -103,14 +118,56 @@ public static class Activations
         where T : IFloatingPointIeee754<T>
     {
         CheckRows(y.Length, rowLength);
+        if (rowLength >= ShortRow)
+        {
+            for (int start = 0; start < y.Length; start += rowLength)
+            {
+                Span<T> row = y.Slice(start, rowLength);
+                TensorPrimitives.Subtract(row, TensorPrimitives.Max<T>(row), row);
+                TensorPrimitives.Exp(row, row);
+                TensorPrimitives.Multiply(row, T.One / TensorPrimitives.Sum<T>(row), row);
+            }
+
+            return;
+        }
+
+        // Short rows (a classifier with a few classes): one vectorised exponential over the whole batch instead of
+        // five library calls per row, which would cost more than the arithmetic.
         for (int start = 0; start < y.Length; start += rowLength)
         {
             Span<T> row = y.Slice(start, rowLength);
-            TensorPrimitives.Subtract(row, TensorPrimitives.Max<T>(row), row);
-            TensorPrimitives.Exp(row, row);
-            TensorPrimitives.Multiply(row, T.One / TensorPrimitives.Sum<T>(row), row);
+            T max = row[0];
+            for (int c = 1; c < row.Length; c++)
+            {
+                max = T.Max(max, row[c]);
+            }
+
+            for (int c = 0; c < row.Length; c++)
+            {
+                row[c] -= max;
+            }
+        }
+
+        TensorPrimitives.Exp(y, y);
+        for (int start = 0; start < y.Length; start += rowLength)
+        {
+            Span<T> row = y.Slice(start, rowLength);
+            T sum = T.Zero;
+            for (int c = 0; c < row.Length; c++)
+            {
+                sum += row[c];
+            }
+
+            T inverse = T.One / sum;
+            for (int c = 0; c < row.Length; c++)
+            {
+                row[c] *= inverse;
+            }
         }
     }
+
+    /// <summary>Rows shorter than this take scalar loops around one batch-wide call, not library calls per row.</summary>
+    internal const int ShortRow = 16;
 
     /// <summary>
     /// The softmax Jacobian-vector product per row, <c>dz = y (dy - sum(dy y))</c>, in place on <paramref name="dy"/>.

@@ -1,10 +1,21 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TypedNets.Kernels;
 
 /// <summary>Inverted dropout: survivors are scaled by <c>1 / (1 - rate)</c> in training, so inference is the identity.</summary>
+/// <remarks>
+/// A mask takes one 64-bit draw from the caller's <see cref="Xoshiro256"/>, whatever its length: that draw seeds
+/// eight xoshiro256** generators (through SplitMix64, as <see cref="Xoshiro256(ulong)"/> seeds one), which run side by
+/// side in the lanes of a vector and give sixteen 32-bit draws per step. Element <c>i</c> is dropped when draw
+/// <c>i</c> is below <c>rate × 2^32</c> (rounded to the nearest integer), so the rate is honoured to within 2^-33.
+/// The masks are the same on every machine and for every element type; only the speed depends on the vector width.
+/// </remarks>
 public static class DropoutKernel
 {
     /// <summary>
@@ -19,10 +30,20 @@ public static class DropoutKernel
             throw new ArgumentException($"Dropout needs input, output and mask of one length, got {x.Length}, {y.Length} and {mask.Length}.");
         }
 
-        T keep = T.CreateTruncating(1.0 / (1.0 - rate));
-        for (int i = 0; i < mask.Length; i++)
+        if (!(rate >= 0 && rate < 1))
         {
-            mask[i] = random.NextDouble() < rate ? T.Zero : keep;
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The dropout rate must be in [0, 1).");
+        }
+
+        var lanes = new LaneGenerators(random.NextUInt64());
+        uint threshold = (uint)Math.Min(Math.Round(rate * 4294967296.0), uint.MaxValue);
+        if (typeof(T) == typeof(float))
+        {
+            FillSingle(MemoryMarshal.CreateSpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(mask)), mask.Length), (float)(1.0 / (1.0 - rate)), threshold, ref lanes);
+        }
+        else
+        {
+            Fill(mask, T.CreateTruncating(1.0 / (1.0 - rate)), threshold, ref lanes);
         }
 
         TensorPrimitives.Multiply(x, mask, y);
@@ -32,4 +53,98 @@ public static class DropoutKernel
     public static void Backward<T>(ReadOnlySpan<T> mask, ReadOnlySpan<T> dy, Span<T> dx)
         where T : IFloatingPointIeee754<T>
         => TensorPrimitives.Multiply(dy, mask, dx);
+
+    private static void FillSingle(Span<float> mask, float keep, uint threshold, ref LaneGenerators lanes)
+    {
+        ref float target = ref MemoryMarshal.GetReference(mask);
+        Vector512<uint> limit = Vector512.Create(threshold);
+        Vector512<float> kept = Vector512.Create(keep);
+        int i = 0;
+        for (; i + Vector512<float>.Count <= mask.Length; i += Vector512<float>.Count)
+        {
+            // Lanes whose draw is at or above the threshold survive: all ones in the comparison, so the AND keeps them.
+            Vector512<uint> survives = Vector512.GreaterThanOrEqual(lanes.Next(), limit);
+            (survives.AsSingle() & kept).StoreUnsafe(ref target, (nuint)i);
+        }
+
+        if (i < mask.Length)
+        {
+            Vector512<uint> draws = lanes.Next();
+            for (int lane = 0; i < mask.Length; i++, lane++)
+            {
+                Unsafe.Add(ref target, i) = draws[lane] >= threshold ? keep : 0f;
+            }
+        }
+    }
+
+    private static void Fill<T>(Span<T> mask, T keep, uint threshold, ref LaneGenerators lanes)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < mask.Length; i += Vector512<uint>.Count)
+        {
+            Vector512<uint> draws = lanes.Next();
+            for (int lane = 0; lane < Vector512<uint>.Count && i + lane < mask.Length; lane++)
+            {
+                mask[i + lane] = draws[lane] >= threshold ? keep : T.Zero;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Eight xoshiro256** generators, one per 64-bit lane, stepped together.
+    /// </summary>
+    private struct LaneGenerators
+    {
+        private const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+        private Vector512<ulong> _s0;
+        private Vector512<ulong> _s1;
+        private Vector512<ulong> _s2;
+        private Vector512<ulong> _s3;
+
+        public LaneGenerators(ulong seed)
+        {
+            // Lane j's state is the SplitMix64 outputs 4j+1 .. 4j+4 of the seed: what new Xoshiro256(seed + 4j γ) would hold.
+            Vector512<ulong> counter = Vector512.Create(seed) + (Vector512<ulong>.Indices * Vector512.Create(unchecked(4 * Golden)));
+            _s0 = SplitMix(counter += Vector512.Create(Golden));
+            _s1 = SplitMix(counter += Vector512.Create(Golden));
+            _s2 = SplitMix(counter += Vector512.Create(Golden));
+            _s3 = SplitMix(counter + Vector512.Create(Golden));
+        }
+
+        /// <summary>Sixteen 32-bit draws: the low then the high half of each lane's next 64 bits.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<uint> Next()
+        {
+            Vector512<ulong> s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+
+            // rotl(s1 * 5, 7) * 9, with the multiplications by 5 and 9 as shifts and adds.
+            Vector512<ulong> times5 = Vector512.ShiftLeft(s1, 2) + s1;
+            Vector512<ulong> rotated = RotateLeft(times5, 7);
+            Vector512<ulong> result = Vector512.ShiftLeft(rotated, 3) + rotated;
+            Vector512<ulong> t = Vector512.ShiftLeft(s1, 17);
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = RotateLeft(s3, 45);
+            _s0 = s0;
+            _s1 = s1;
+            _s2 = s2;
+            _s3 = s3;
+            return result.AsUInt32();
+        }
+
+        private static Vector512<ulong> SplitMix(Vector512<ulong> z)
+        {
+            z = (z ^ Vector512.ShiftRightLogical(z, 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ Vector512.ShiftRightLogical(z, 27)) * 0x94D049BB133111EBUL;
+            return z ^ Vector512.ShiftRightLogical(z, 31);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<ulong> RotateLeft(Vector512<ulong> value, [ConstantExpected] int count)
+            => Vector512.ShiftLeft(value, count) | Vector512.ShiftRightLogical(value, 64 - count);
+    }
 }

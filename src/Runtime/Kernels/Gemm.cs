@@ -41,7 +41,7 @@ public static partial class Gemm
         where T : IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        if (typeof(T) == typeof(float) && UsesPackedPath(m, n, transposedB: false))
+        if (typeof(T) == typeof(float) && (UsesSmallPath(m, n, k, transposedB: false) || UsesPackedPath(m, n, transposedB: false)))
         {
             // A[i, p] is at i k + p and B[p, j] at p n + j.
             MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), n, 1), ref AsSingle(c), m, n, k, accumulate);
@@ -76,7 +76,7 @@ public static partial class Gemm
         where T : IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        if (typeof(T) == typeof(float) && UsesPackedPath(m, n, transposedB: true))
+        if (typeof(T) == typeof(float) && !GemmFewRows.Applies(m) && (UsesSmallPath(m, n, k, transposedB: true) || UsesPackedPath(m, n, transposedB: true)))
         {
             // A[i, p] is at i k + p and B^T[p, j] = B[j, p] at j k + p.
             MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), 1, k), ref AsSingle(c), m, n, k, accumulate);
@@ -108,6 +108,53 @@ public static partial class Gemm
         }
     }
 
+    /// <summary>
+    /// <c>C[m, n] = A[m, k] · B[n, k]^T + bias[n]</c>, then <c>C = max(C, 0)</c> when <paramref name="relu"/> is set:
+    /// a dense layer's forward pass with its epilogue fused. Small single-precision products start their sums from
+    /// the bias and apply the ReLU in registers before the one store; the others add the bias row by row right after
+    /// the product.
+    /// </summary>
+    /// <param name="a">The row-major <c>[m, k]</c> left operand.</param>
+    /// <param name="b">The row-major <c>[n, k]</c> right operand, used transposed.</param>
+    /// <param name="bias">The <c>[n]</c> values added to every row of the product.</param>
+    /// <param name="c">The row-major <c>[m, n]</c> result.</param>
+    /// <param name="m">The rows of the result.</param>
+    /// <param name="n">The columns of the result.</param>
+    /// <param name="k">The length of the sum behind every element.</param>
+    /// <param name="relu">Whether to replace negative results by zero.</param>
+    public static unsafe void MultiplyTransposedB<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k, bool relu)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSizes(a.Length, b.Length, c.Length, m, n, k);
+        if (bias.Length != n)
+        {
+            throw new ArgumentException($"The bias of a product with n = {n} columns needs {n} elements, but got {bias.Length}.", nameof(bias));
+        }
+
+        if (typeof(T) == typeof(float) && !GemmFewRows.Applies(m) && UsesSmallPath(m, n, k, transposedB: true))
+        {
+            fixed (float* biasStart = &AsSingle(bias))
+            {
+                MultiplySmall(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), 1, k), ref AsSingle(c), m, n, k, accumulate: false, biasStart, relu);
+            }
+
+            return;
+        }
+
+        MultiplyTransposedB(a, b, c, m, n, k, accumulate: false);
+        for (int row = 0; row < m; row++)
+        {
+            Span<T> cRow = c.Slice(row * n, n);
+            TensorPrimitives.Add(cRow, bias, cRow);
+        }
+
+        if (relu)
+        {
+            Span<T> result = c.Slice(0, m * n);
+            TensorPrimitives.Max(result, T.Zero, result);
+        }
+    }
+
     /// <summary><c>C[m, n] (+)= A[k, m]^T · B[k, n]</c>: a sum of outer products of rows.</summary>
     /// <param name="a">The row-major <c>[k, m]</c> left operand, used transposed.</param>
     /// <param name="b">The row-major <c>[k, n]</c> right operand.</param>
@@ -120,7 +167,7 @@ public static partial class Gemm
         where T : IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        if (typeof(T) == typeof(float) && UsesPackedPath(m, n, transposedB: false))
+        if (typeof(T) == typeof(float) && (UsesSmallPath(m, n, k, transposedB: false) || UsesPackedPath(m, n, transposedB: false)))
         {
             // A^T[i, p] = A[p, i] is at p m + i and B[p, j] at p n + j.
             MultiplySingle(new(ref AsSingle(a), 1, m), new(ref AsSingle(b), n, 1), ref AsSingle(c), m, n, k, accumulate);

@@ -81,7 +81,7 @@ public static partial class Gemm
         public ref float At(int row, int column) => ref Unsafe.Add(ref Origin, (row * RowStride) + (column * ColumnStride));
     }
 
-    private static void MultiplySingle(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate)
+    private static unsafe void MultiplySingle(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate)
     {
         if (m == 0 || n == 0)
         {
@@ -95,6 +95,12 @@ public static partial class Gemm
                 MemoryMarshal.CreateSpan(ref c, m * n).Clear();
             }
 
+            return;
+        }
+
+        if (UsesSmallPath(m, n, k, transposedB: b.ColumnStride != 1))
+        {
+            MultiplySmall(a, b, ref c, m, n, k, accumulate, bias: null, relu: false);
             return;
         }
 

@@ -174,31 +174,81 @@ public static class LossKernel
         int batch = CheckClassification(logits, target, gradient, classes, "CrossEntropy", out bool indices);
         double sum = 0;
         T scale = T.One / T.CreateTruncating(batch);
+        if (gradient.Overlaps(logits))
+        {
+            throw new ArgumentException("CrossEntropy: the gradient must not share memory with the logits; pass a separate buffer.", nameof(gradient));
+        }
+
+        if (!gradient.IsEmpty)
+        {
+            // The shifted logits z - max, then their exponentials in one call for the whole batch, kept in the
+            // gradient: each row's softmax is then exp(z - max) / total.
+            for (int row = 0; row < batch; row++)
+            {
+                ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
+                System.Numerics.Tensors.TensorPrimitives.Subtract(z, RowMax(z), gradient.Slice(row * classes, classes));
+            }
+
+            System.Numerics.Tensors.TensorPrimitives.Exp(gradient, gradient);
+        }
+
         for (int row = 0; row < batch; row++)
         {
             ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
-            T max = System.Numerics.Tensors.TensorPrimitives.Max(z);
+            T max = RowMax(z);
             double total = 0;
-            for (int c = 0; c < classes; c++)
+            if (gradient.IsEmpty)
             {
-                total += double.CreateTruncating(T.Exp(z[c] - max));
+                for (int c = 0; c < classes; c++)
+                {
+                    total += double.CreateTruncating(T.Exp(z[c] - max));
+                }
+            }
+            else
+            {
+                foreach (T exponential in gradient.Slice(row * classes, classes))
+                {
+                    total += double.CreateTruncating(exponential);
+                }
             }
 
             double logSumExp = double.CreateTruncating(max) + Math.Log(total);
+            int label = indices ? ClassIndex(target, row, classes) : -1;
             for (int c = 0; c < classes; c++)
             {
-                double t = indices ? (c == ClassIndex(target, row, classes) ? 1.0 : 0.0) : double.CreateTruncating(target[(row * classes) + c]);
-                double zc = double.CreateTruncating(z[c]);
-                sum += t * (logSumExp - zc);
+                double t = indices ? (c == label ? 1.0 : 0.0) : double.CreateTruncating(target[(row * classes) + c]);
+                if (t != 0)
+                {
+                    sum += t * (logSumExp - double.CreateTruncating(z[c]));
+                }
+
                 if (!gradient.IsEmpty)
                 {
-                    double probability = Math.Exp(zc - logSumExp);
-                    gradient[(row * classes) + c] = scale * T.CreateTruncating(probability - t);
+                    ref T g = ref gradient[(row * classes) + c];
+                    g = scale * T.CreateTruncating((double.CreateTruncating(g) / total) - t);
                 }
             }
         }
 
         return T.CreateTruncating(sum / batch);
+    }
+
+    /// <summary>The largest element of a row, by a plain loop for the short rows of a classifier with few classes.</summary>
+    private static T RowMax<T>(ReadOnlySpan<T> row)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (row.Length >= 16)
+        {
+            return System.Numerics.Tensors.TensorPrimitives.Max(row);
+        }
+
+        T max = row[0];
+        for (int c = 1; c < row.Length; c++)
+        {
+            max = T.Max(max, row[c]);
+        }
+
+        return max;
     }
 
     /// <summary>

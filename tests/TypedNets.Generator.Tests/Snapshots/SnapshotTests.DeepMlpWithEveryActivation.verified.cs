@@ -448,8 +448,7 @@ namespace Zoo.Mlp
             private void RectifiedForward(int batch)
             {
                 global::System.Span<T> y = View(_rectifiedOutput, 0, batch * 32);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), View(Parameters, 1568, 32), y, batch, 32, 32);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), View(Parameters, 1568, 32), y, batch, 32, 32, relu: true);
             }
 
             private void RectifiedBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

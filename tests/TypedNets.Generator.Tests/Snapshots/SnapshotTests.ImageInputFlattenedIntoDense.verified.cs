@@ -358,8 +358,7 @@ namespace Zoo.Images
             private void HiddenForward(int batch)
             {
                 global::System.Span<T> y = View(_hiddenOutput, 0, batch * 128);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_input, 0, batch * 784), View(Parameters, 0, 100352), View(Parameters, 100352, 128), y, batch, 784, 128);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_input, 0, batch * 784), View(Parameters, 0, 100352), View(Parameters, 100352, 128), y, batch, 784, 128, relu: true);
             }
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

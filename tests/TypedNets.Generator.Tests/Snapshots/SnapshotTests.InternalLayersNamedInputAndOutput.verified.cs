@@ -362,8 +362,7 @@ namespace Zoo
             private void InputForward(int batch)
             {
                 global::System.Span<T> y = View(_inputOutput, 0, batch * 12);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_input, 0, batch * 6), View(Parameters, 0, 72), View(Parameters, 72, 12), y, batch, 6, 12);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_input, 0, batch * 6), View(Parameters, 0, 72), View(Parameters, 72, 12), y, batch, 6, 12, relu: true);
             }
 
             private void InputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

@@ -358,8 +358,7 @@ namespace Zoo
             private void HiddenForward(int batch)
             {
                 global::System.Span<T> y = View(_hiddenOutput, 0, batch * 3);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_input, 0, batch * 2), View(Parameters, 0, 6), View(Parameters, 6, 3), y, batch, 2, 3);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_input, 0, batch * 2), View(Parameters, 0, 6), View(Parameters, 6, 3), y, batch, 2, 3, relu: true);
             }
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

@@ -364,8 +364,7 @@ namespace Quickstart
             private void HiddenForward(int batch)
             {
                 global::System.Span<T> y = View(_hiddenOutput, 0, batch * 50);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_input, 0, batch * 10), View(Parameters, 0, 500), View(Parameters, 500, 50), y, batch, 10, 50);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_input, 0, batch * 10), View(Parameters, 0, 500), View(Parameters, 500, 50), y, batch, 10, 50, relu: true);
             }
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

@@ -462,8 +462,7 @@ namespace Zoo.Text
             private void HiddenForward(int batch)
             {
                 global::System.Span<T> y = View(_hiddenOutput, 0, batch * 64);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_drop1Output, 0, batch * 64), View(Parameters, 1329664, 4096), View(Parameters, 1333760, 64), y, batch, 64, 64);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_drop1Output, 0, batch * 64), View(Parameters, 1329664, 4096), View(Parameters, 1333760, 64), y, batch, 64, 64, relu: true);
             }
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

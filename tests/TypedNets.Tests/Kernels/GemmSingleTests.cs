@@ -55,6 +55,62 @@ public sealed class GemmSingleTests
     }
 
     [Theory]
+    [InlineData(32, 50, 10)]   // a 10 -> 50 dense layer at batch 32: forward, weight gradient, input gradient
+    [InlineData(50, 10, 32)]
+    [InlineData(32, 10, 50)]
+    [InlineData(32, 2, 50)]    // a 50 -> 2 dense layer
+    [InlineData(2, 50, 32)]
+    [InlineData(32, 50, 2)]
+    [InlineData(5, 33, 7)]     // rows past a group of four, columns past two vectors
+    [InlineData(64, 64, 64)]   // the largest products of the small path
+    [InlineData(4, 16, 4096)]
+    public void Matches_a_naive_product_on_the_small_path(int m, int n, int k)
+    {
+        var random = new Xoshiro256(29);
+        var scratch = new Scratch(m, n, k);
+        foreach (Form form in Enum.GetValues<Form>())
+        {
+            CheckAgainstNaive(form, m, n, k, ref random, scratch);
+        }
+    }
+
+    [Theory]
+    [InlineData(32, 50, 10, true)]     // small path: bias and ReLU in registers
+    [InlineData(32, 2, 50, false)]
+    [InlineData(7, 33, 5, true)]
+    [InlineData(2, 20, 30, true)]      // fewer than four rows
+    [InlineData(64, 256, 784, true)]   // packed path: bias and ReLU after the product
+    [InlineData(5, 40, 0, true)]       // an empty sum leaves the bias
+    public void Fused_bias_and_relu_match_the_product_followed_by_both(int m, int n, int k, bool relu)
+    {
+        var random = new Xoshiro256(31);
+        float[] a = Fill(new float[m * k], ref random).ToArray(), b = Fill(new float[n * k], ref random).ToArray(), bias = Fill(new float[n], ref random).ToArray();
+        float[] fused = Fill(new float[m * n], ref random).ToArray();
+        Gemm.MultiplyTransposedB<float>(a, b, bias, fused, m, n, k, relu);
+        double[] aDouble = Array.ConvertAll(a, value => (double)value), bDouble = Array.ConvertAll(b, value => (double)value);
+        double[] expected = new double[m * n], fusedDouble = new double[m * n];
+        Gemm.MultiplyTransposedB<double>(aDouble, bDouble, Array.ConvertAll(bias, value => (double)value), fusedDouble, m, n, k, relu);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = bias[j], magnitude = Math.Abs(bias[j]);
+                for (int p = 0; p < k; p++)
+                {
+                    sum += (double)a[(i * k) + p] * b[(j * k) + p];
+                    magnitude += Math.Abs((double)a[(i * k) + p] * b[(j * k) + p]);
+                }
+
+                double value = relu ? Math.Max(sum, 0) : sum;
+                double tolerance = (k + 2) * UnitRoundoff * magnitude;
+                Assert.True(Math.Abs(fused[(i * n) + j] - value) <= tolerance, $"float m = {m}, n = {n}, k = {k}: C[{i}, {j}] is {fused[(i * n) + j]}, expected {value} ± {tolerance}.");
+                Assert.True(Math.Abs(fusedDouble[(i * n) + j] - value) <= 1e-12 * (1 + magnitude), $"double m = {m}, n = {n}, k = {k}: C[{i}, {j}] is {fusedDouble[(i * n) + j]}, expected {value}.");
+                Assert.True(!relu || fused[(i * n) + j] >= 0);
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(Form.AB, 512, 384, 300)]
     [InlineData(Form.ATransposedB, 512, 384, 300)]
     [InlineData(Form.ABTransposed, 512, 384, 300)]
