@@ -35,15 +35,15 @@ public static class DropoutKernel
             throw new ArgumentOutOfRangeException(nameof(rate), rate, "The dropout rate must be in [0, 1).");
         }
 
-        var lanes = new LaneGenerators(random.NextUInt64());
+        ulong seed = random.NextUInt64();
         uint threshold = (uint)Math.Min(Math.Round(rate * 4294967296.0), uint.MaxValue);
         if (typeof(T) == typeof(float))
         {
-            FillSingle(MemoryMarshal.CreateSpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(mask)), mask.Length), (float)(1.0 / (1.0 - rate)), threshold, ref lanes);
+            FillSingle(MemoryMarshal.CreateSpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(mask)), mask.Length), (float)(1.0 / (1.0 - rate)), threshold, seed);
         }
         else
         {
-            Fill(mask, T.CreateTruncating(1.0 / (1.0 - rate)), threshold, ref lanes);
+            Fill(mask, T.CreateTruncating(1.0 / (1.0 - rate)), threshold, seed);
         }
 
         TensorPrimitives.Multiply(x, mask, y);
@@ -54,8 +54,9 @@ public static class DropoutKernel
         where T : IFloatingPointIeee754<T>
         => TensorPrimitives.Multiply(dy, mask, dx);
 
-    private static void FillSingle(Span<float> mask, float keep, uint threshold, ref LaneGenerators lanes)
+    private static void FillSingle(Span<float> mask, float keep, uint threshold, ulong seed)
     {
+        LaneGenerators.Seed(seed, out Vector512<ulong> s0, out Vector512<ulong> s1, out Vector512<ulong> s2, out Vector512<ulong> s3);
         ref float target = ref MemoryMarshal.GetReference(mask);
         Vector512<uint> limit = Vector512.Create(threshold);
         Vector512<float> kept = Vector512.Create(keep);
@@ -63,13 +64,13 @@ public static class DropoutKernel
         for (; i + Vector512<float>.Count <= mask.Length; i += Vector512<float>.Count)
         {
             // Lanes whose draw is at or above the threshold survive: all ones in the comparison, so the AND keeps them.
-            Vector512<uint> survives = Vector512.GreaterThanOrEqual(lanes.Next(), limit);
+            Vector512<uint> survives = Vector512.GreaterThanOrEqual(LaneGenerators.Next(ref s0, ref s1, ref s2, ref s3), limit);
             (survives.AsSingle() & kept).StoreUnsafe(ref target, (nuint)i);
         }
 
         if (i < mask.Length)
         {
-            Vector512<uint> draws = lanes.Next();
+            Vector512<uint> draws = LaneGenerators.Next(ref s0, ref s1, ref s2, ref s3);
             for (int lane = 0; i < mask.Length; i++, lane++)
             {
                 Unsafe.Add(ref target, i) = draws[lane] >= threshold ? keep : 0f;
@@ -77,12 +78,13 @@ public static class DropoutKernel
         }
     }
 
-    private static void Fill<T>(Span<T> mask, T keep, uint threshold, ref LaneGenerators lanes)
+    private static void Fill<T>(Span<T> mask, T keep, uint threshold, ulong seed)
         where T : IFloatingPointIeee754<T>
     {
+        LaneGenerators.Seed(seed, out Vector512<ulong> s0, out Vector512<ulong> s1, out Vector512<ulong> s2, out Vector512<ulong> s3);
         for (int i = 0; i < mask.Length; i += Vector512<uint>.Count)
         {
-            Vector512<uint> draws = lanes.Next();
+            Vector512<uint> draws = LaneGenerators.Next(ref s0, ref s1, ref s2, ref s3);
             for (int lane = 0; lane < Vector512<uint>.Count && i + lane < mask.Length; lane++)
             {
                 mask[i + lane] = draws[lane] >= threshold ? keep : T.Zero;
@@ -91,33 +93,28 @@ public static class DropoutKernel
     }
 
     /// <summary>
-    /// Eight xoshiro256** generators, one per 64-bit lane, stepped together.
+    /// Eight xoshiro256** generators, one per 64-bit lane, stepped together. The state is four locals of the caller,
+    /// passed by reference to methods that are always inlined, so that the JIT keeps them in registers.
     /// </summary>
-    private struct LaneGenerators
+    private static class LaneGenerators
     {
         private const ulong Golden = 0x9E3779B97F4A7C15UL;
 
-        private Vector512<ulong> _s0;
-        private Vector512<ulong> _s1;
-        private Vector512<ulong> _s2;
-        private Vector512<ulong> _s3;
-
-        public LaneGenerators(ulong seed)
+        /// <summary>Lane j's state is the SplitMix64 outputs 4j+1 .. 4j+4 of the seed: what new Xoshiro256(seed + 4j γ) would hold.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Seed(ulong seed, out Vector512<ulong> s0, out Vector512<ulong> s1, out Vector512<ulong> s2, out Vector512<ulong> s3)
         {
-            // Lane j's state is the SplitMix64 outputs 4j+1 .. 4j+4 of the seed: what new Xoshiro256(seed + 4j γ) would hold.
             Vector512<ulong> counter = Vector512.Create(seed) + (Vector512<ulong>.Indices * Vector512.Create(unchecked(4 * Golden)));
-            _s0 = SplitMix(counter += Vector512.Create(Golden));
-            _s1 = SplitMix(counter += Vector512.Create(Golden));
-            _s2 = SplitMix(counter += Vector512.Create(Golden));
-            _s3 = SplitMix(counter + Vector512.Create(Golden));
+            s0 = SplitMix(counter += Vector512.Create(Golden));
+            s1 = SplitMix(counter += Vector512.Create(Golden));
+            s2 = SplitMix(counter += Vector512.Create(Golden));
+            s3 = SplitMix(counter + Vector512.Create(Golden));
         }
 
         /// <summary>Sixteen 32-bit draws: the low then the high half of each lane's next 64 bits.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<uint> Next()
+        public static Vector512<uint> Next(ref Vector512<ulong> s0, ref Vector512<ulong> s1, ref Vector512<ulong> s2, ref Vector512<ulong> s3)
         {
-            Vector512<ulong> s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
-
             // rotl(s1 * 5, 7) * 9, with the multiplications by 5 and 9 as shifts and adds.
             Vector512<ulong> times5 = Vector512.ShiftLeft(s1, 2) + s1;
             Vector512<ulong> rotated = RotateLeft(times5, 7);
@@ -129,10 +126,6 @@ public static class DropoutKernel
             s0 ^= s3;
             s2 ^= t;
             s3 = RotateLeft(s3, 45);
-            _s0 = s0;
-            _s1 = s1;
-            _s2 = s2;
-            _s3 = s3;
             return result.AsUInt32();
         }
 
