@@ -97,6 +97,22 @@ public sealed class SubnormalFlushTests
     }
 
     [Fact]
+    public void Double_adam_flushes_below_the_double_normal_range()
+    {
+        // m = 0.1 x 1e-307 = 1e-308 is below double's smallest normal, 2.2250738585072014e-308; v underflows to 0.
+        // Flushed, m is 0 and so is the step; unflushed, the parameters would move by 1e-308 / 1e-8 x 0.01 = 1e-302.
+        double[] parameters = new double[Length], gradient = new double[Length];
+        Array.Fill(gradient, 1e-307);
+        new Adam<double>(0.001).Step(parameters, gradient);
+        Assert.All(parameters, p => Assert.Equal(0.0, p));
+
+        // 1e-306 gives m = 1e-307, a normal double: the step is made.
+        Array.Fill(gradient, 1e-306);
+        new Adam<double>(0.001).Step(parameters, gradient);
+        Assert.All(parameters, p => Assert.True(p < 0, $"Expected a step below 0, got {p:R}."));
+    }
+
+    [Fact]
     public void Adam_flushes_a_subnormal_second_moment()
     {
         // g = 3e-18: v = (0.001 g) g = 9e-39 is subnormal, m = 3e-19 is not. With epsilon 1e-30 the flushed v leaves
