@@ -25,8 +25,8 @@ namespace TypedNets.Optimizers;
 /// </para>
 /// <para>
 /// The effect on the numbers is that of PyTorch's <c>torch.set_flush_denormal(True)</c>: a value below 1.2e-38 is
-/// taken as 0. Its contribution to a parameter step, <c>lr m / (sqrt(v) + eps)</c>, is below 1e-30 of the learning
-/// rate times 1 / eps.
+/// taken as 0. A first moment that small moved a parameter by at most about <c>lr 1.2e-38 / eps</c> a step, of the
+/// order of 1e-30 of the learning rate with the usual eps of 1e-8.
 /// </para>
 /// </remarks>
 internal static class Moments
