@@ -21,6 +21,7 @@ using Library = TypedNets.Benchmarks.Library;
 //
 //   TypedNets.Benchmarks [--quick | --full] [--artifacts DIR] [--pytorch FILE] [--passes 2] [--no-epoch] [--only key1,key2] [--verbose]
 //   TypedNets.Benchmarks --breakdown      time the phases of each training step and the GEMM shapes inside them
+//   TypedNets.Benchmarks --denormals      time instructions, kernels and training steps on subnormal against normal values
 //   TypedNets.Benchmarks --spin KEY SECONDS   run one case in a loop, for a sampling profiler
 bool full = args.Contains("--full");
 bool verbose = args.Contains("--verbose");
@@ -34,6 +35,12 @@ Directory.CreateDirectory(Settings.ArtifactsDirectory);
 if (args.Contains("--breakdown"))
 {
     Breakdown.Run(full);
+    return 0;
+}
+
+if (args.Contains("--denormals"))
+{
+    Denormals.Run(full);
     return 0;
 }
 

@@ -24,8 +24,9 @@ internal static class AdamKernel
 
     /// <summary>
     /// One chunk: <c>m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; vMax = max(vMax, v)</c> (when <paramref name="maxSecondMoment"/>
-    /// is not empty); <c>p = p - stepSize * m / (sqrt(v or vMax) / sqrt(1 - b2^t) + eps)</c>. <paramref name="scratch"/>
-    /// must not overlap the other spans.
+    /// is not empty); <c>p = p - stepSize * m / (sqrt(v or vMax) / sqrt(1 - b2^t) + eps)</c>. <c>m</c> and <c>v</c> are
+    /// flushed to zero where they would be subnormal (<see cref="Moments"/>); <c>vMax</c> holds values of <c>v</c>, so it
+    /// is too. <paramref name="scratch"/> must not overlap the other spans.
     /// </summary>
     internal static void Update<T>(
         Span<T> parameters,
@@ -37,13 +38,10 @@ internal static class AdamKernel
         in Coefficients<T> c)
         where T : IFloatingPointIeee754<T>
     {
-        TensorPrimitives.Multiply(firstMoment, c.Beta1, firstMoment);
-        TensorPrimitives.MultiplyAdd(gradients, c.OneMinusBeta1, firstMoment, firstMoment);
-
-        // ((1 - b2) g) g, the order of PyTorch's addcmul.
-        TensorPrimitives.Multiply(secondMoment, c.Beta2, secondMoment);
-        TensorPrimitives.Multiply(gradients, c.OneMinusBeta2, scratch);
-        TensorPrimitives.MultiplyAdd(scratch, gradients, secondMoment, secondMoment);
+        // Flushed to zero where they fall below the normal range (see Moments): a weight whose gradient stops would
+        // otherwise carry a subnormal first moment for about 150 steps.
+        Moments.Decay(firstMoment, c.Beta1, gradients, c.OneMinusBeta1);
+        Moments.DecaySquares(secondMoment, c.Beta2, gradients, c.OneMinusBeta2);
 
         ReadOnlySpan<T> denominatorMoment = secondMoment;
         if (!maxSecondMoment.IsEmpty)

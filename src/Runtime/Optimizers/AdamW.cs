@@ -20,6 +20,11 @@ namespace TypedNets.Optimizers;
 /// </code>
 /// <para>The decay is scaled by the learning rate, as PyTorch does, so a schedule that lowers the rate lowers the
 /// decay with it.</para>
+/// <para>The moments are flushed to zero where they would be subnormal (nonzero and below 1.17549435e-38 in
+/// magnitude, for <c>float</c>); every other value is bit for bit unchanged. That is what PyTorch computes under
+/// <c>torch.set_flush_denormal(True)</c>: a weight whose gradient stops (a blank pixel, a dead ReLU unit) would otherwise
+/// keep a first moment among the subnormals for about 150 steps, and arithmetic on subnormals is slow; .NET cannot set
+/// the processor's flush-to-zero mode, so the optimizer does it in code.</para>
 /// </remarks>
 /// <typeparam name="T"><c>float</c> for training; <c>double</c> for checks against PyTorch in float64.</typeparam>
 public class AdamW<T> : Adam<T>

@@ -27,6 +27,9 @@ namespace TypedNets.Optimizers;
 /// </code>
 /// <para>There is no bias correction: <c>v</c> starts at 0, so the first steps are larger than later ones (about
 /// <c>lr / sqrt(1 - alpha)</c> per element on the first step), as in PyTorch and Keras.</para>
+/// <para><c>v</c>, <c>gAvg</c>, <c>gAvg^2</c> and <c>buf</c> are flushed to zero where they would be subnormal
+/// (nonzero and below 1.17549435e-38 in magnitude, for <c>float</c>), as under PyTorch's
+/// <c>torch.set_flush_denormal(True)</c>; every other value is bit for bit unchanged.</para>
 /// </remarks>
 /// <typeparam name="T"><c>float</c> for training; <c>double</c> for checks against PyTorch in float64.</typeparam>
 public class RmsProp<T> : Optimizer<T>
@@ -113,18 +116,20 @@ public class RmsProp<T> : Optimizer<T>
                 g = decayed;
             }
 
-            // v = alpha v + ((1 - alpha) g) g, the order of PyTorch's addcmul.
+            // v = alpha v + ((1 - alpha) g) g, the order of PyTorch's addcmul. The running averages and the momentum
+            // buffer are flushed to zero below the normal range (see Moments), as they decay where gradients stop.
             Span<T> squareAverage = _squareAverage.AsSpan(start, length);
-            TensorPrimitives.Multiply(squareAverage, alpha, squareAverage);
-            TensorPrimitives.Multiply(g, oneMinusAlpha, scratch);
-            TensorPrimitives.MultiplyAdd(scratch, g, squareAverage, squareAverage);
+            Moments.DecaySquares(squareAverage, alpha, g, oneMinusAlpha);
 
             if (Centered)
             {
                 Span<T> gradientAverage = _gradientAverage.AsSpan(start, length);
-                TensorPrimitives.Multiply(gradientAverage, alpha, gradientAverage);
-                TensorPrimitives.MultiplyAdd(g, oneMinusAlpha, gradientAverage, gradientAverage);
+                Moments.Decay(gradientAverage, alpha, g, oneMinusAlpha);
                 TensorPrimitives.Multiply(gradientAverage, gradientAverage, scratch);
+
+                // Flushed too, as the processor's flush-to-zero mode would: with the square average flushed and this
+                // square not, v - g_avg^2 could come out below zero and its square root NaN.
+                Moments.FlushSubnormals<T>(scratch);
                 TensorPrimitives.Subtract(squareAverage, scratch, scratch);
                 TensorPrimitives.Sqrt(scratch, scratch);
             }
@@ -138,8 +143,7 @@ public class RmsProp<T> : Optimizer<T>
             if (Momentum > 0)
             {
                 Span<T> buffer = _momentumBuffer.AsSpan(start, length);
-                TensorPrimitives.Multiply(buffer, momentum, buffer);
-                TensorPrimitives.Add(buffer, scratch, buffer);
+                Moments.Decay(buffer, momentum, scratch, T.One);
                 TensorPrimitives.MultiplyAdd(buffer, negativeLearningRate, p, p);
             }
             else

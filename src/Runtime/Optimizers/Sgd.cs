@@ -20,6 +20,9 @@ namespace TypedNets.Optimizers;
 /// p   = p - lr * g
 /// </code>
 /// <para>The momentum buffer is this optimizer's only state; it is allocated on the first step.</para>
+/// <para>The momentum buffer is flushed to zero where it would be subnormal (nonzero and below 1.17549435e-38 in
+/// magnitude, for <c>float</c>), as under PyTorch's <c>torch.set_flush_denormal(True)</c>; every other value is bit for
+/// bit unchanged.</para>
 /// </remarks>
 /// <typeparam name="T"><c>float</c> for training; <c>double</c> for checks against PyTorch in float64.</typeparam>
 public class Sgd<T> : Optimizer<T>
@@ -115,8 +118,8 @@ public class Sgd<T> : Optimizer<T>
                 }
                 else
                 {
-                    TensorPrimitives.Multiply(buffer, momentum, buffer);
-                    TensorPrimitives.MultiplyAdd(g, oneMinusDampening, buffer, buffer);
+                    // Flushed to zero below the normal range (see Moments), as the buffer decays where gradients stop.
+                    Moments.Decay(buffer, momentum, g, oneMinusDampening);
                 }
 
                 if (Nesterov)
