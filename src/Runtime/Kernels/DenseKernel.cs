@@ -13,14 +13,7 @@ public static class DenseKernel
     /// <summary><c>z[batch, outputs] = x[batch, inputs] W[outputs, inputs]^T + b[outputs]</c>.</summary>
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> z, int batch, int inputs, int outputs)
         where T : IFloatingPointIeee754<T>
-    {
-        Gemm.MultiplyTransposedB(x, weight, z, batch, outputs, inputs, accumulate: false);
-        for (int row = 0; row < batch; row++)
-        {
-            Span<T> zRow = z.Slice(row * outputs, outputs);
-            TensorPrimitives.Add(zRow, bias, zRow);
-        }
-    }
+        => Gemm.MultiplyTransposedBAddBias(x, weight, bias, z, batch, outputs, inputs);
 
     /// <summary>
     /// Given <c>dz = dL/dz</c>, accumulates <c>dW += dz^T x</c> and <c>db += sum over the batch of dz</c>, and,
