@@ -29,7 +29,11 @@ internal static class GemmFewRows
     private const int Lanes = 16;
     private const int RowsPerPass = 8;
 
-    public static bool Applies(int m) => Avx512F.IsSupported && m < 4;
+    /// <summary>
+    /// Whether A·B^T with <paramref name="m"/> rows takes this kernel: on machines where the runtime uses 512-bit
+    /// vectors (it declines them on processors that slow down for them) and offers AVX-512's masked loads.
+    /// </summary>
+    public static bool Applies(int m) => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && m < 4;
 
     /// <summary><c>C[m, n] (+)= A[m, k] · B[n, k]^T</c>, plus <paramref name="bias"/>[n] on every row unless it is empty.</summary>
     public static unsafe void MultiplyTransposedB(
