@@ -22,6 +22,7 @@ internal static class Allocations
             ("mlp10_predict1", tutorial.Setup, () => tutorial.Predict1(), 1000),
             ("mlp10_train32", tutorial.Setup, () => tutorial.TrainStep32(), 1000),
             ("mlp784_predict1", mnist.Setup, () => mnist.Predict1(), 100),
+            ("mlp784_read_weights", mnist.Setup, () => mnist.ReadWeights(), 100),
             ("mlp784_predict256", mnist.Setup, () => mnist.Predict256(), 10),
             ("mlp784_train64", mnist.Setup, () => mnist.TrainStep64(), 10),
             ("text_predict1", text.Setup, () => text.Predict1(), 10),

@@ -35,11 +35,12 @@ internal static class Breakdown
         {
             "mlp784_train64" => Step(new MnistMlp(maxBatch: 64, seed: 3), Data.Uniform(64 * 784, 4), Data.Labels(64, 10, 5)),
             "text_train32" => Step(new TextLstm(maxBatch: 32, seed: 3), Array.ConvertAll(Data.Tokens(32 * Cases.TextSteps, 10000, 4), t => (float)t), Data.Labels(32, 2, 5)),
+            "mlp784_predict1" => Predict(new MnistMlp(maxBatch: 1, seed: 1), Data.Uniform(784, 2)),
             "mlp784_predict256" => Predict(new MnistMlp(maxBatch: 256, seed: 1), Data.Uniform(256 * 784, 2)),
             "text_predict1" => Predict(new TextLstm(maxBatch: 1, seed: 1), Array.ConvertAll(Data.Tokens(Cases.TextSteps, 10000, 2), t => (float)t)),
             "gemm256" => SquareGemm(256),
             "gemm1024" => SquareGemm(1024),
-            _ => throw new ArgumentException($"--spin takes mlp784_train64, text_train32, mlp784_predict256, text_predict1, gemm256 or gemm1024, not {key}."),
+            _ => throw new ArgumentException($"--spin takes mlp784_train64, text_train32, mlp784_predict1, mlp784_predict256, text_predict1, gemm256 or gemm1024, not {key}."),
         };
         var clock = Stopwatch.StartNew();
         long count = 0;

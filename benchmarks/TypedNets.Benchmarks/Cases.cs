@@ -40,6 +40,7 @@ public static class Cases
         new("mlp10_predict1", "(a) MLP 10-50-2: predict 1", null),
         new("mlp10_train32", "(a) MLP 10-50-2: train step, batch 32", DenseTrainingFlops(32, 10, 50, 2)),
         new("mlp784_predict1", "(b) MLP 784-256-128-10: predict 1", null),
+        new("mlp784_read_weights", "(b) MLP 784-256-128-10: read its weights once (the memory floor of predict 1)", null),
         new("mlp784_predict256", "(b) MLP 784-256-128-10: predict 256", null),
         new("mlp784_train64", "(b) MLP 784-256-128-10: train step, batch 64", DenseTrainingFlops(64, 784, 256, 128, 10)),
         new("text_predict1", "(c) text LSTM classifier: predict 1", null),

@@ -18,8 +18,9 @@ namespace TypedNets.Kernels;
 /// For <see cref="float"/> on a machine with 256- or 512-bit vectors and FMA, products run through a packed,
 /// cache-blocked kernel in the manner of BLIS (see <c>GemmSingle.cs</c>): the operands are copied into contiguous
 /// micro-panels, whatever their form, and a register-blocked micro-kernel does the arithmetic; large products are
-/// shared with a second thread. Products with fewer than four rows (a batch of one) and thin <c>A B^T</c> products
-/// take plain loops over <see cref="TensorPrimitives"/>, and so does every other element type (notably
+/// shared with a second thread. <c>A B^T</c> products with fewer than four rows (a batch of one) take a dot-product
+/// kernel that streams B once (see <c>GemmFewRows.cs</c>); other thin products take plain loops over
+/// <see cref="TensorPrimitives"/>, and so does every other element type (notably
 /// <see cref="double"/>, which the gradient checks use), where simple code is easy to trust.
 /// </para>
 /// <para>
@@ -85,14 +86,7 @@ public static partial class Gemm
 
         if (typeof(T) == typeof(float) && GemmFewRows.Applies(m))
         {
-            GemmFewRows.MultiplyTransposedB(
-                MemoryMarshal.CreateReadOnlySpan(ref AsSingle(a), a.Length),
-                MemoryMarshal.CreateReadOnlySpan(ref AsSingle(b), b.Length),
-                MemoryMarshal.CreateSpan(ref AsSingle(c), c.Length),
-                m,
-                n,
-                k,
-                accumulate);
+            GemmFewRows.MultiplyTransposedB(AsSingles(a), AsSingles(b), default, AsSingles(c), m, n, k, accumulate);
             return;
         }
 
@@ -110,9 +104,9 @@ public static partial class Gemm
 
     /// <summary>
     /// <c>C[m, n] = A[m, k] · B[n, k]^T + bias[n]</c>, then <c>C = max(C, 0)</c> when <paramref name="relu"/> is set:
-    /// a dense layer's forward pass with its epilogue fused. Small single-precision products start their sums from
-    /// the bias and apply the ReLU in registers before the one store; the others add the bias row by row right after
-    /// the product.
+    /// a dense layer's forward pass with its epilogue fused. Single-precision products with fewer than four rows add
+    /// the bias while the dot products are still in registers, and small ones start their sums from the bias and apply
+    /// the ReLU before their one store; the others add the bias row by row right after the product.
     /// </summary>
     /// <param name="a">The row-major <c>[m, k]</c> left operand.</param>
     /// <param name="b">The row-major <c>[n, k]</c> right operand, used transposed.</param>
@@ -128,7 +122,7 @@ public static partial class Gemm
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
         if (bias.Length != n)
         {
-            throw new ArgumentException($"The bias of a product with n = {n} columns needs {n} elements, but got {bias.Length}.", nameof(bias));
+            throw new ArgumentException($"A product with n = {n} columns needs a bias of {n} elements, but got {bias.Length}.", nameof(bias));
         }
 
         if (typeof(T) == typeof(float) && !GemmFewRows.Applies(m) && UsesSmallPath(m, n, k, transposedB: true))
@@ -141,11 +135,18 @@ public static partial class Gemm
             return;
         }
 
-        MultiplyTransposedB(a, b, c, m, n, k, accumulate: false);
-        for (int row = 0; row < m; row++)
+        if (typeof(T) == typeof(float) && GemmFewRows.Applies(m))
         {
-            Span<T> cRow = c.Slice(row * n, n);
-            TensorPrimitives.Add(cRow, bias, cRow);
+            GemmFewRows.MultiplyTransposedB(AsSingles(a), AsSingles(b), AsSingles(bias), AsSingles(c), m, n, k, accumulate: false);
+        }
+        else
+        {
+            MultiplyTransposedB(a, b, c, m, n, k, accumulate: false);
+            for (int row = 0; row < m; row++)
+            {
+                Span<T> cRow = c.Slice(row * n, n);
+                TensorPrimitives.Add(cRow, bias, cRow);
+            }
         }
 
         if (relu)
@@ -197,6 +198,12 @@ public static partial class Gemm
     /// public signatures do not promise.
     /// </summary>
     private static ref float AsSingle<T>(ReadOnlySpan<T> span) => ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(span));
+
+    /// <summary>A span of <typeparamref name="T"/> that the caller has checked to be <see cref="float"/>, as floats.</summary>
+    private static Span<float> AsSingles<T>(Span<T> span) => MemoryMarshal.CreateSpan(ref AsSingle<T>(span), span.Length);
+
+    /// <inheritdoc cref="AsSingles{T}(Span{T})"/>
+    private static ReadOnlySpan<float> AsSingles<T>(ReadOnlySpan<T> span) => MemoryMarshal.CreateReadOnlySpan(ref AsSingle(span), span.Length);
 
     private static void CheckSizes(int aLength, int bLength, int cLength, int m, int n, int k)
     {

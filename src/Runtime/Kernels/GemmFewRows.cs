@@ -1,81 +1,190 @@
 using System;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TypedNets.Kernels;
 
 /// <summary>
-/// <c>C (+)= A · B^T</c> in single precision for the products the packed path leaves alone: fewer than four rows of
-/// A, as a network predicting one sample has. Every element is a dot product; four rows of B are taken together so
-/// that each load of A's row feeds four fused multiply-adds instead of one.
+/// <c>C (+)= A · B^T (+ bias)</c> in single precision for the products the packed path leaves alone: fewer than four
+/// rows of A, as a network predicting one sample has. Every element is a dot product, and the cost is reading B once:
+/// a dense layer's weights, which for a batch of one are used once each and come from L2 or further.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Eight rows of B are taken together, so that each load of A's row feeds eight fused multiply-adds and the eight
+/// accumulators cover the FMA latency; the eight sums are reduced together, added to the bias (and to C when
+/// accumulating) and stored as one vector.
+/// </para>
+/// <para>
+/// The loads of B are aligned to cache lines where the rows allow it (when <c>k</c> is a multiple of sixteen, every row
+/// starts at the same offset in its line): a 64-byte load that straddles two lines costs two, and with eight streams
+/// in flight that made the loop slower than the memory behind it. The part of a row before its first boundary and the
+/// part after its last are read with masked loads, which touch nothing outside the row; so is the tail of a row whose
+/// length is not a multiple of sixteen.
+/// </para>
+/// </remarks>
 internal static class GemmFewRows
 {
-    public static bool Applies(int m) => Vector512.IsHardwareAccelerated && m < 4;
+    private const int Lanes = 16;
+    private const int RowsPerPass = 8;
 
-    public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, bool accumulate)
+    /// <summary>
+    /// Whether A·B^T with <paramref name="m"/> rows takes this kernel: on machines where the runtime uses 512-bit
+    /// vectors (it declines them on processors that slow down for them) and offers AVX-512's masked loads.
+    /// </summary>
+    public static bool Applies(int m) => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && m < 4;
+
+    /// <summary><c>C[m, n] (+)= A[m, k] · B[n, k]^T</c>, plus <paramref name="bias"/>[n] on every row unless it is empty.</summary>
+    public static unsafe void MultiplyTransposedB(
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, int m, int n, int k, bool accumulate)
     {
-        for (int i = 0; i < m; i++)
+        if (m == 0 || n == 0)
         {
-            ReadOnlySpan<float> x = a.Slice(i * k, k);
-            Span<float> row = c.Slice(i * n, n);
-            int j = 0;
-            for (; j + 4 <= n; j += 4)
+            return;
+        }
+
+        // Pinned because the alignment is worked out once from B's address.
+        fixed (float* aStart = a)
+        fixed (float* bStart = b)
+        fixed (float* biasStart = bias)
+        fixed (float* cStart = c)
+        {
+            var rows = new RowShape(bStart, k);
+            for (int i = 0; i < m; i++)
             {
-                Vector128<float> dots = Dot4(x, b.Slice(j * k, 4 * k), k);
-                Span<float> target = row.Slice(j, 4);
-                if (accumulate)
+                float* x = aStart + ((nint)i * k);
+                float* y = cStart + ((nint)i * n);
+                for (int j = 0; j < n; j += RowsPerPass)
                 {
-                    dots += Vector128.Create(target[0], target[1], target[2], target[3]);
+                    Vector256<float> dots = Dot8(x, bStart, j, n, k, rows);
+                    int count = Math.Min(RowsPerPass, n - j);
+                    if (count == RowsPerPass)
+                    {
+                        if (accumulate)
+                        {
+                            dots += Vector256.Load(y + j);
+                        }
+
+                        if (biasStart != null)
+                        {
+                            dots += Vector256.Load(biasStart + j);
+                        }
+
+                        dots.Store(y + j);
+                    }
+                    else
+                    {
+                        for (int t = 0; t < count; t++)
+                        {
+                            float value = dots.GetElement(t);
+                            value += accumulate ? y[j + t] : 0;
+                            y[j + t] = biasStart != null ? value + biasStart[j + t] : value;
+                        }
+                    }
                 }
-
-                dots.CopyTo(target);
-            }
-
-            for (; j < n; j++)
-            {
-                float dot = System.Numerics.Tensors.TensorPrimitives.Dot(x, b.Slice(j * k, k));
-                row[j] = accumulate ? row[j] + dot : dot;
             }
         }
     }
 
-    // The dot products of x with four consecutive rows of length k.
-    private static Vector128<float> Dot4(ReadOnlySpan<float> x, ReadOnlySpan<float> rows, int k)
+    /// <summary>
+    /// The dot products of <paramref name="x"/> with rows <c>j .. j + 7</c> of B; past the last row, the last row again
+    /// (its products are computed and dropped, which keeps one loop for every <c>n</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<float> Dot8(float* x, float* b, int j, int n, int k, in RowShape rows)
     {
-        ref float xs = ref MemoryMarshal.GetReference(x);
-        ref float r0 = ref MemoryMarshal.GetReference(rows);
-        ref float r1 = ref Unsafe.Add(ref r0, k);
-        ref float r2 = ref Unsafe.Add(ref r1, k);
-        ref float r3 = ref Unsafe.Add(ref r2, k);
-        Vector512<float> s0 = Vector512<float>.Zero;
-        Vector512<float> s1 = Vector512<float>.Zero;
-        Vector512<float> s2 = Vector512<float>.Zero;
-        Vector512<float> s3 = Vector512<float>.Zero;
-        int p = 0;
-        for (; p + Vector512<float>.Count <= k; p += Vector512<float>.Count)
+        int last = n - 1;
+        float* r0 = b + ((nint)j * k);
+        float* r1 = b + ((nint)Math.Min(j + 1, last) * k);
+        float* r2 = b + ((nint)Math.Min(j + 2, last) * k);
+        float* r3 = b + ((nint)Math.Min(j + 3, last) * k);
+        float* r4 = b + ((nint)Math.Min(j + 4, last) * k);
+        float* r5 = b + ((nint)Math.Min(j + 5, last) * k);
+        float* r6 = b + ((nint)Math.Min(j + 6, last) * k);
+        float* r7 = b + ((nint)Math.Min(j + 7, last) * k);
+        Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        Vector512<float> zero = Vector512<float>.Zero;
+
+        int p = rows.BodyStart;
+        if (p != 0)
         {
-            Vector512<float> v = Vector512.LoadUnsafe(ref xs, (nuint)p);
-            s0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref r0, (nuint)p), s0);
-            s1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref r1, (nuint)p), s1);
-            s2 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref r2, (nuint)p), s2);
-            s3 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref r3, (nuint)p), s3);
+            // The row's first elements, up to its first line boundary, in the top lanes of the vector that ends there.
+            int q = p - Lanes;
+            Vector512<float> mask = rows.HeadMask;
+            Vector512<float> v = Avx512F.MaskLoad(x + q, mask, zero);
+            s0 = v * Avx512F.MaskLoad(r0 + q, mask, zero);
+            s1 = v * Avx512F.MaskLoad(r1 + q, mask, zero);
+            s2 = v * Avx512F.MaskLoad(r2 + q, mask, zero);
+            s3 = v * Avx512F.MaskLoad(r3 + q, mask, zero);
+            s4 = v * Avx512F.MaskLoad(r4 + q, mask, zero);
+            s5 = v * Avx512F.MaskLoad(r5 + q, mask, zero);
+            s6 = v * Avx512F.MaskLoad(r6 + q, mask, zero);
+            s7 = v * Avx512F.MaskLoad(r7 + q, mask, zero);
         }
 
-        float d0 = Vector512.Sum(s0);
-        float d1 = Vector512.Sum(s1);
-        float d2 = Vector512.Sum(s2);
-        float d3 = Vector512.Sum(s3);
-        for (; p < k; p++)
+        for (; p < rows.BodyEnd; p += Lanes)
         {
-            float v = Unsafe.Add(ref xs, p);
-            d0 += v * Unsafe.Add(ref r0, p);
-            d1 += v * Unsafe.Add(ref r1, p);
-            d2 += v * Unsafe.Add(ref r2, p);
-            d3 += v * Unsafe.Add(ref r3, p);
+            Vector512<float> v = Vector512.Load(x + p);
+            s0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(r0 + p), s0);
+            s1 = Vector512.FusedMultiplyAdd(v, Vector512.Load(r1 + p), s1);
+            s2 = Vector512.FusedMultiplyAdd(v, Vector512.Load(r2 + p), s2);
+            s3 = Vector512.FusedMultiplyAdd(v, Vector512.Load(r3 + p), s3);
+            s4 = Vector512.FusedMultiplyAdd(v, Vector512.Load(r4 + p), s4);
+            s5 = Vector512.FusedMultiplyAdd(v, Vector512.Load(r5 + p), s5);
+            s6 = Vector512.FusedMultiplyAdd(v, Vector512.Load(r6 + p), s6);
+            s7 = Vector512.FusedMultiplyAdd(v, Vector512.Load(r7 + p), s7);
         }
 
-        return Vector128.Create(d0, d1, d2, d3);
+        if (p < k)
+        {
+            Vector512<float> mask = rows.TailMask;
+            Vector512<float> v = Avx512F.MaskLoad(x + p, mask, zero);
+            s0 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(r0 + p, mask, zero), s0);
+            s1 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(r1 + p, mask, zero), s1);
+            s2 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(r2 + p, mask, zero), s2);
+            s3 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(r3 + p, mask, zero), s3);
+            s4 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(r4 + p, mask, zero), s4);
+            s5 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(r5 + p, mask, zero), s5);
+            s6 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(r6 + p, mask, zero), s6);
+            s7 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(r7 + p, mask, zero), s7);
+        }
+
+        // Each accumulator folded to four lanes, then pairwise horizontal adds: lane t of the result is row t's sum.
+        Vector128<float> low = Sse3.HorizontalAdd(Sse3.HorizontalAdd(Fold(s0), Fold(s1)), Sse3.HorizontalAdd(Fold(s2), Fold(s3)));
+        Vector128<float> high = Sse3.HorizontalAdd(Sse3.HorizontalAdd(Fold(s4), Fold(s5)), Sse3.HorizontalAdd(Fold(s6), Fold(s7)));
+        return Vector256.Create(low, high);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Fold(Vector512<float> s)
+    {
+        Vector256<float> half = s.GetLower() + s.GetUpper();
+        return half.GetLower() + half.GetUpper();
+    }
+
+    /// <summary>
+    /// Where the full vectors of every row of B start and end, and which lanes the partial vectors before and after them
+    /// hold: <c>[BodyStart - 16, BodyStart)</c> under <see cref="HeadMask"/>, <c>[BodyEnd, BodyEnd + 16)</c> under
+    /// <see cref="TailMask"/>.
+    /// </summary>
+    private readonly struct RowShape
+    {
+        public readonly int BodyStart;
+        public readonly int BodyEnd;
+        public readonly Vector512<float> HeadMask;
+        public readonly Vector512<float> TailMask;
+
+        public unsafe RowShape(float* b, int k)
+        {
+            Vector512<float> lane = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            // Rows share their offset within a cache line only when a row is a whole number of lines; otherwise the
+            // loads stay where the rows start.
+            int offset = k % Lanes == 0 ? (int)((nuint)b / sizeof(float) % Lanes) : 0;
+            BodyStart = offset == 0 || k < Lanes ? 0 : Lanes - offset;
+            BodyEnd = BodyStart + ((k - BodyStart) / Lanes * Lanes);
+            HeadMask = Vector512.GreaterThanOrEqual(lane, Vector512.Create((float)offset));
+            TailMask = Vector512.LessThan(lane, Vector512.Create((float)(k - BodyEnd)));
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using TypedNets.Kernels;
 
 namespace TypedNets.Tests.Kernels;
@@ -111,6 +112,62 @@ public sealed class GemmSingleTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Few_rows_match_a_naive_product_for_every_tail_and_alignment(int m)
+    {
+        // A·B^T with fewer than four rows takes its own kernel: eight rows of B per pass (so n is tried around
+        // multiples of eight), masked vectors for what precedes a row's first cache-line boundary and follows its last
+        // (so k is tried at every remainder modulo sixteen, and B at every offset within a line).
+        int[] columns = [1, 2, 7, 8, 9, 10, 16, 17, 23];
+        int[] depths = [.. Enumerable.Range(1, 50), 63, 64, 65, 128, 784];
+        var random = new Xoshiro256(23 + (ulong)m);
+        var scratch = new Scratch(3, 23, 784);
+        foreach (int k in depths)
+        {
+            foreach (int n in columns)
+            {
+                for (int offset = 0; offset < 16; offset++)
+                {
+                    CheckAgainstNaive(Form.ABTransposed, m, n, k, ref random, scratch, offset);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 10, 784)]
+    [InlineData(2, 17, 33)]
+    [InlineData(3, 256, 128)]
+    [InlineData(5, 40, 21)]
+    public void Dense_forward_adds_the_bias_to_every_row(int batch, int outputs, int inputs)
+    {
+        var random = new Xoshiro256(41);
+        float[] x = Fill(new float[batch * inputs], ref random).ToArray();
+        float[] weight = Fill(new float[outputs * inputs], ref random).ToArray();
+        float[] bias = Fill(new float[outputs], ref random).ToArray();
+        float[] z = Fill(new float[(batch * outputs) + 1], ref random).ToArray();
+        float after = z[^1];
+        var product = new double[batch * outputs];
+        var magnitude = new double[batch * outputs];
+        Naive(Form.ABTransposed, x, weight, batch, outputs, inputs, product, magnitude);
+
+        DenseKernel.Forward<float>(x, weight, bias, z.AsSpan(0, batch * outputs), batch, inputs, outputs);
+
+        for (int i = 0; i < batch * outputs; i++)
+        {
+            double expected = product[i] + bias[i % outputs];
+            double tolerance = (inputs + 2) * UnitRoundoff * (magnitude[i] + Math.Abs(bias[i % outputs]));
+            Assert.True(Math.Abs(z[i] - expected) <= tolerance, $"batch = {batch}: z[{i / outputs}, {i % outputs}] is {z[i]}, expected {expected} ± {tolerance}.");
+        }
+
+        Assert.Equal(after, z[^1]);
+        ArgumentException error = Assert.Throws<ArgumentException>(() => DenseKernel.Forward<float>(x, weight, bias.AsSpan(1), z.AsSpan(0, batch * outputs), batch, inputs, outputs));
+        Assert.Contains($"got {outputs - 1}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(Form.AB, 512, 384, 300)]
     [InlineData(Form.ATransposedB, 512, 384, 300)]
     [InlineData(Form.ABTransposed, 512, 384, 300)]
@@ -175,6 +232,8 @@ public sealed class GemmSingleTests
     }
 
     [Theory]
+    [InlineData(1, 10, 784)]
+    [InlineData(3, 17, 33)]
     [InlineData(24, 48, 40)]
     [InlineData(512, 384, 300)]
     public void Allocates_nothing_once_warm(int m, int n, int k)
@@ -182,17 +241,20 @@ public sealed class GemmSingleTests
         var a = new float[m * k];
         var b = new float[k * n];
         var c = new float[m * n];
+        var bias = new float[n];
         Array.Fill(a, 0.5f);
         Array.Fill(b, 0.25f);
         for (int warmUp = 0; warmUp < 3; warmUp++)
         {
             RunAllForms(a, b, c, m, n, k);
+            DenseKernel.Forward<float>(a, b, bias, c, m, k, n);
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int call = 0; call < 100; call++)
         {
             RunAllForms(a, b, c, m, n, k);
+            DenseKernel.Forward<float>(a, b, bias, c, m, k, n);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -209,21 +271,21 @@ public sealed class GemmSingleTests
     /// Runs one form with and without <c>accumulate</c> on operands that start at an odd offset inside larger
     /// arrays, and checks every element against the naive product and that nothing outside <c>C</c> was written.
     /// </summary>
-    private static void CheckAgainstNaive(Form form, int m, int n, int k, ref Xoshiro256 random, Scratch scratch)
+    private static void CheckAgainstNaive(Form form, int m, int n, int k, ref Xoshiro256 random, Scratch scratch, int bOffset = Scratch.Offset)
     {
         const int offset = Scratch.Offset;
         Span<float> a = Fill(scratch.A.AsSpan(0, offset + (m * k) + Scratch.Guard), ref random);
-        Span<float> b = Fill(scratch.B.AsSpan(0, offset + (k * n) + Scratch.Guard), ref random);
+        Span<float> b = Fill(scratch.B.AsSpan(0, bOffset + (k * n) + Scratch.Guard), ref random);
         Span<float> c0 = Fill(scratch.C0.AsSpan(0, offset + (m * n) + Scratch.Guard), ref random);
         Span<double> product = scratch.Product.AsSpan(0, m * n), magnitude = scratch.Magnitude.AsSpan(0, m * n);
-        Naive(form, a.Slice(offset, m * k), b.Slice(offset, k * n), m, n, k, product, magnitude);
+        Naive(form, a.Slice(offset, m * k), b.Slice(bOffset, k * n), m, n, k, product, magnitude);
 
         foreach (bool accumulate in new[] { false, true })
         {
             Span<float> c = scratch.C.AsSpan(0, c0.Length);
             c0.CopyTo(c);
             Span<float> result = c.Slice(offset, m * n);
-            ReadOnlySpan<float> left = a.Slice(offset, m * k), right = b.Slice(offset, k * n);
+            ReadOnlySpan<float> left = a.Slice(offset, m * k), right = b.Slice(bOffset, k * n);
             switch (form)
             {
                 case Form.AB: Gemm.Multiply(left, right, result, m, n, k, accumulate); break;
@@ -273,16 +335,17 @@ public sealed class GemmSingleTests
     }
 
     /// <summary>
-    /// Buffers for every size up to the given one. Operands start at an odd offset, away from any alignment, and
-    /// <c>C</c> has guard elements on both sides to catch writes outside it.
+    /// Buffers for every size up to the given one. Operands start at an odd offset, away from any alignment (B at
+    /// any offset up to <see cref="MaxOffset"/>), and <c>C</c> has guard elements on both sides to catch writes
+    /// outside it.
     /// </summary>
     private sealed class Scratch(int m, int n, int k)
     {
-        public const int Offset = 3, Guard = 37;
+        public const int Offset = 3, MaxOffset = 15, Guard = 37;
 
         public float[] A { get; } = new float[Offset + (m * k) + Guard];
 
-        public float[] B { get; } = new float[Offset + (k * n) + Guard];
+        public float[] B { get; } = new float[MaxOffset + (k * n) + Guard];
 
         public float[] C0 { get; } = new float[Offset + (m * n) + Guard];
 
