@@ -15,6 +15,20 @@ internal static class Recurrent
         where T : IFloatingPointIeee754<T>
         => mask.IsEmpty || mask[(b * steps) + t] != T.Zero;
 
+    /// <summary>A masked step of sample <paramref name="b"/>: its state at step <paramref name="t"/> is the one before, or zero at the first step.</summary>
+    public static void KeepState<T>(T[] states, int t, int b, int batch, int units)
+    {
+        Span<T> state = State(states, t, batch, units).Slice(b * units, units);
+        if (t == 0)
+        {
+            state.Clear();
+        }
+        else
+        {
+            State(states, t - 1, batch, units).Slice(b * units, units).CopyTo(state);
+        }
+    }
+
     /// <summary>Copies the hidden states to the batch-first output: every step (masked steps as zeros), or the last state.</summary>
     public static void WriteOutput<T>(RecurrentWorkspace<T> workspace, ReadOnlySpan<T> mask, Span<T> output, int batch, bool returnSequences)
         where T : IFloatingPointIeee754<T>

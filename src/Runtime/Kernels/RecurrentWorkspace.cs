@@ -26,6 +26,7 @@ public sealed class RecurrentWorkspace<T>
         Gates = new T[steps * maxBatch * gates * units];
         Cells = new T[steps * maxBatch * units];
         Hidden = new T[steps * maxBatch * units];
+        CellTanh = gates == 4 ? new T[steps * maxBatch * units] : [];
         HiddenGradient = new T[maxBatch * units];
         NextHiddenGradient = new T[maxBatch * units];
         NextCellGradient = new T[maxBatch * units];
@@ -52,6 +53,9 @@ public sealed class RecurrentWorkspace<T>
 
     /// <summary>The hidden states, <c>[steps, batch, units]</c>.</summary>
     public T[] Hidden { get; }
+
+    /// <summary>LSTM: <c>tanh(c)</c> of every step, kept so that the backward pass need not recompute it; GRU: empty.</summary>
+    internal T[] CellTanh { get; }
 
     internal T[] HiddenGradient { get; }
 
