@@ -47,8 +47,8 @@ internal static class GruCell
         if (typeof(T) == typeof(float))
         {
             j = ForwardVectorized(
-                LstmCell.Cast(input), LstmCell.Cast(biasIh), LstmCell.Cast(biasHh), LstmCell.Cast(recurrent), LstmCell.Cast(hiddenPrevious),
-                LstmCell.Cast(gates), LstmCell.Cast(candidate), LstmCell.Cast(hidden), units);
+                FloatSpans.AsFloat(input), FloatSpans.AsFloat(biasIh), FloatSpans.AsFloat(biasHh), FloatSpans.AsFloat(recurrent), FloatSpans.AsFloat(hiddenPrevious),
+                FloatSpans.AsFloat(gates), FloatSpans.AsFloat(candidate), FloatSpans.AsFloat(hidden), units);
         }
 
         for (; j < units; j++)
@@ -92,8 +92,8 @@ internal static class GruCell
         if (typeof(T) == typeof(float))
         {
             j = BackwardVectorized(
-                LstmCell.Cast(gates), LstmCell.Cast(candidate), LstmCell.Cast(hiddenPrevious), LstmCell.Cast(hiddenGradient),
-                LstmCell.Cast(inputGradient), LstmCell.Cast(recurrentGradient), units);
+                FloatSpans.AsFloat(gates), FloatSpans.AsFloat(candidate), FloatSpans.AsFloat(hiddenPrevious), FloatSpans.AsFloat(hiddenGradient),
+                FloatSpans.AsFloat(inputGradient), FloatSpans.AsFloat(recurrentGradient), units);
         }
 
         for (; j < units; j++)

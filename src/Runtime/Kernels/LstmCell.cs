@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -57,8 +56,8 @@ internal static class LstmCell
         if (typeof(T) == typeof(float))
         {
             j = ForwardVectorized(
-                Cast(input), Cast(biasIh), Cast(biasHh), hasRecurrent, Cast(cellPrevious),
-                Cast(gates), Cast(cell), Cast(cellTanh), Cast(hidden), units);
+                FloatSpans.AsFloat(input), FloatSpans.AsFloat(biasIh), FloatSpans.AsFloat(biasHh), hasRecurrent, FloatSpans.AsFloat(cellPrevious),
+                FloatSpans.AsFloat(gates), FloatSpans.AsFloat(cell), FloatSpans.AsFloat(cellTanh), FloatSpans.AsFloat(hidden), units);
         }
 
         for (; j < units; j++)
@@ -114,8 +113,8 @@ internal static class LstmCell
         if (typeof(T) == typeof(float))
         {
             j = BackwardVectorized(
-                Cast(gates), Cast(cellPrevious), Cast(cellTanh), Cast(hiddenGradient),
-                Cast(cellGradient), Cast(gateGradient), Cast(projectionGradient), units);
+                FloatSpans.AsFloat(gates), FloatSpans.AsFloat(cellPrevious), FloatSpans.AsFloat(cellTanh), FloatSpans.AsFloat(hiddenGradient),
+                FloatSpans.AsFloat(cellGradient), FloatSpans.AsFloat(gateGradient), FloatSpans.AsFloat(projectionGradient), units);
         }
 
         for (; j < units; j++)
@@ -294,12 +293,4 @@ internal static class LstmCell
         value.StoreUnsafe(ref a, n);
         value.StoreUnsafe(ref b, n);
     }
-
-    /// <summary>A span of <typeparamref name="T"/> as floats; only called where <typeparamref name="T"/> is float.</summary>
-    internal static ReadOnlySpan<float> Cast<T>(ReadOnlySpan<T> span)
-        => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(span)), span.Length);
-
-    /// <summary>A span of <typeparamref name="T"/> as floats; only called where <typeparamref name="T"/> is float.</summary>
-    internal static Span<float> Cast<T>(Span<T> span)
-        => MemoryMarshal.CreateSpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(span)), span.Length);
 }

@@ -30,7 +30,6 @@ public class Adam<T> : Optimizer<T>
     private T[] _firstMoment = [];
     private T[] _secondMoment = [];
     private T[] _maxSecondMoment = [];
-    private T[] _scratch = [];
     private T[] _decayedGradient = [];
 
     /// <summary>Creates the optimizer; every argument is checked here.</summary>
@@ -85,8 +84,7 @@ public class Adam<T> : Optimizer<T>
         _firstMoment = new T[length];
         _secondMoment = new T[length];
         _maxSecondMoment = AmsGrad ? new T[length] : [];
-        _scratch = new T[Math.Min(length, HyperParameters.ChunkLength)];
-        _decayedGradient = WeightDecay != 0 && !DecoupledWeightDecay ? new T[_scratch.Length] : [];
+        _decayedGradient = WeightDecay != 0 && !DecoupledWeightDecay ? new T[Math.Min(length, HyperParameters.ChunkLength)] : [];
     }
 
     /// <inheritdoc/>
@@ -95,7 +93,6 @@ public class Adam<T> : Optimizer<T>
         _firstMoment = [];
         _secondMoment = [];
         _maxSecondMoment = [];
-        _scratch = [];
         _decayedGradient = [];
     }
 
@@ -127,7 +124,6 @@ public class Adam<T> : Optimizer<T>
                 _firstMoment.AsSpan(start, length),
                 _secondMoment.AsSpan(start, length),
                 AmsGrad ? _maxSecondMoment.AsSpan(start, length) : [],
-                _scratch.AsSpan(0, length),
                 coefficients);
         }
     }
