@@ -18,9 +18,11 @@ namespace TypedNets.Kernels;
 /// For <see cref="float"/> on a machine with 256- or 512-bit vectors and FMA, products run through a packed,
 /// cache-blocked kernel in the manner of BLIS (see <c>GemmSingle.cs</c>): the operands are copied into contiguous
 /// micro-panels, whatever their form, and a register-blocked micro-kernel does the arithmetic; large products are
-/// shared with a second thread. Products with fewer than four rows (a batch of one) and thin <c>A B^T</c> products
-/// take plain loops over <see cref="TensorPrimitives"/>, and so does every other element type (notably
-/// <see cref="double"/>, which the gradient checks use), where simple code is easy to trust.
+/// shared with a second thread. <c>A B</c> and <c>A B^T</c> with fewer than four rows (a batch of one) skip the
+/// packing and run in registers where there are 512-bit vectors (<c>GemmFewRows.cs</c>). The other few-row
+/// products and thin <c>A B^T</c> products take plain loops over <see cref="TensorPrimitives"/>, and so does every
+/// other element type (notably <see cref="double"/>, which the gradient checks use), where simple code is easy to
+/// trust.
 /// </para>
 /// <para>
 /// The packed path sums in a different order from the plain loops, so <see cref="float"/> results may differ from
@@ -45,6 +47,19 @@ public static partial class Gemm
         {
             // A[i, p] is at i k + p and B[p, j] at p n + j.
             MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), n, 1), ref AsSingle(c), m, n, k, accumulate);
+            return;
+        }
+
+        if (typeof(T) == typeof(float) && GemmFewRows.Applies(m))
+        {
+            GemmFewRows.Multiply(
+                MemoryMarshal.CreateReadOnlySpan(ref AsSingle(a), a.Length),
+                MemoryMarshal.CreateReadOnlySpan(ref AsSingle(b), b.Length),
+                MemoryMarshal.CreateSpan(ref AsSingle(c), c.Length),
+                m,
+                n,
+                k,
+                accumulate);
             return;
         }
 

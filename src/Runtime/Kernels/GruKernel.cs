@@ -29,6 +29,10 @@ public static class GruKernel
         int width = GateCount * units;
         Span<T> projection = workspace.Projection.AsSpan(0, batch * steps * width);
         Gemm.MultiplyTransposedB(x.Slice(0, batch * steps * inputs), weightIh, projection, batch * steps, width, inputs, accumulate: false);
+        if (Recurrent.TransposesRecurrentWeight<T>(batch))
+        {
+            Gemm.Transpose(weightHh, workspace.TransposedRecurrentWeight, width, units);
+        }
 
         // The recurrent projection h W_hh^T of one step, kept in the step-gradient buffer during the forward pass.
         Span<T> recurrent = workspace.StepGradient.AsSpan(0, batch * width);
@@ -36,7 +40,7 @@ public static class GruKernel
         {
             if (t > 0)
             {
-                Gemm.MultiplyTransposedB(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, recurrent, batch, width, units, accumulate: false);
+                Recurrent.MultiplyRecurrent(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, workspace, recurrent, batch, width, units);
             }
 
             Span<T> gates = workspace.Gates.AsSpan(t * batch * width, batch * width);

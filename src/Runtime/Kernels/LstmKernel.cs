@@ -30,13 +30,17 @@ public static class LstmKernel
         int width = GateCount * units;
         Span<T> projection = workspace.Projection.AsSpan(0, batch * steps * width);
         Gemm.MultiplyTransposedB(x.Slice(0, batch * steps * inputs), weightIh, projection, batch * steps, width, inputs, accumulate: false);
+        if (Recurrent.TransposesRecurrentWeight<T>(batch))
+        {
+            Gemm.Transpose(weightHh, workspace.TransposedRecurrentWeight, width, units);
+        }
 
         for (int t = 0; t < steps; t++)
         {
             Span<T> gates = workspace.Gates.AsSpan(t * batch * width, batch * width);
             if (t > 0)
             {
-                Gemm.MultiplyTransposedB(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, gates, batch, width, units, accumulate: false);
+                Recurrent.MultiplyRecurrent(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, workspace, gates, batch, width, units);
             }
 
             for (int b = 0; b < batch; b++)

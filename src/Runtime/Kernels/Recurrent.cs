@@ -15,6 +15,29 @@ internal static class Recurrent
         where T : IFloatingPointIeee754<T>
         => mask.IsEmpty || mask[(b * steps) + t] != T.Zero;
 
+    /// <summary>
+    /// Whether the recurrent products <c>h W_hh^T</c> of a forward pass run on a transpose of <c>W_hh</c>, made once
+    /// per sequence: with fewer than four samples (a prediction) the packed GEMM does not apply, and <c>A · B</c> on
+    /// the transpose keeps a row of the product in registers where <c>A · B^T</c> needs a dot product, with its
+    /// horizontal sum, per output.
+    /// </summary>
+    public static bool TransposesRecurrentWeight<T>(int batch) => typeof(T) == typeof(float) && GemmFewRows.Applies(batch);
+
+    /// <summary><c>result = h_prev W_hh^T</c> for one step, on the transpose when <see cref="TransposesRecurrentWeight{T}"/> says so.</summary>
+    public static void MultiplyRecurrent<T>(
+        ReadOnlySpan<T> hiddenPrevious, ReadOnlySpan<T> weightHh, RecurrentWorkspace<T> workspace, Span<T> result, int batch, int width, int units)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (TransposesRecurrentWeight<T>(batch))
+        {
+            Gemm.Multiply<T>(hiddenPrevious, workspace.TransposedRecurrentWeight, result, batch, width, units, accumulate: false);
+        }
+        else
+        {
+            Gemm.MultiplyTransposedB(hiddenPrevious, weightHh, result, batch, width, units, accumulate: false);
+        }
+    }
+
     /// <summary>A masked step of sample <paramref name="b"/>: its state at step <paramref name="t"/> is the one before, or zero at the first step.</summary>
     public static void KeepState<T>(T[] states, int t, int b, int batch, int units)
     {

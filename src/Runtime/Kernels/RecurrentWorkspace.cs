@@ -27,6 +27,7 @@ public sealed class RecurrentWorkspace<T>
         Cells = new T[steps * maxBatch * units];
         Hidden = new T[steps * maxBatch * units];
         CellTanh = gates == 4 ? new T[steps * maxBatch * units] : [];
+        TransposedRecurrentWeight = new T[gates * units * units];
         HiddenGradient = new T[maxBatch * units];
         NextHiddenGradient = new T[maxBatch * units];
         NextCellGradient = new T[maxBatch * units];
@@ -56,6 +57,9 @@ public sealed class RecurrentWorkspace<T>
 
     /// <summary>LSTM: <c>tanh(c)</c> of every step, kept so that the backward pass need not recompute it; GRU: empty.</summary>
     internal T[] CellTanh { get; }
+
+    /// <summary><c>W_hh^T</c>, <c>[units, gates * units]</c>, for the few-sample recurrent products (see <see cref="Recurrent.TransposesRecurrentWeight{T}"/>).</summary>
+    internal T[] TransposedRecurrentWeight { get; }
 
     internal T[] HiddenGradient { get; }
 

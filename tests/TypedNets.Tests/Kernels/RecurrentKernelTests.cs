@@ -8,7 +8,8 @@ namespace TypedNets.Tests.Kernels;
 /// The fused LSTM and GRU gate passes in float, which run on vector registers, against the same kernels in double,
 /// which run the scalar formulas that the PyTorch fixtures check (<c>SequenceParityTests</c>). The fixtures' layers
 /// have fewer units than one vector holds, so only these tests reach the vector paths: 27 units are one 512-bit
-/// vector, one 256-bit vector and three scalar units; 64 are the text classifier's.
+/// vector, one 256-bit vector and three scalar units; 64 are the text classifier's. A batch of three takes the
+/// few-sample recurrent products on the transposed weight, a batch of five the packed GEMM.
 /// </summary>
 public sealed class RecurrentKernelTests
 {
@@ -16,17 +17,20 @@ public sealed class RecurrentKernelTests
     private const int Steps = 6;
     private const int Inputs = 7;
 
-    public static TheoryData<bool, int, bool, bool> Cases()
+    public static TheoryData<bool, int, int, bool, bool> Cases()
     {
-        var cases = new TheoryData<bool, int, bool, bool>();
+        var cases = new TheoryData<bool, int, int, bool, bool>();
         foreach (bool lstm in new[] { true, false })
         {
-            foreach (int units in new[] { 27, 64 })
+            foreach (int batch in new[] { 3, 5 })
             {
-                foreach (bool returnSequences in new[] { false, true })
+                foreach (int units in new[] { 27, 64 })
                 {
-                    cases.Add(lstm, units, returnSequences, false);
-                    cases.Add(lstm, units, returnSequences, true);
+                    foreach (bool returnSequences in new[] { false, true })
+                    {
+                        cases.Add(lstm, batch, units, returnSequences, false);
+                        cases.Add(lstm, batch, units, returnSequences, true);
+                    }
                 }
             }
         }
@@ -36,22 +40,22 @@ public sealed class RecurrentKernelTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Float_forward_and_backward_match_double(bool lstm, int units, bool returnSequences, bool masked)
+    public void Float_forward_and_backward_match_double(bool lstm, int batch, int units, bool returnSequences, bool masked)
     {
         int gates = lstm ? 4 : 3;
-        var random = new Xoshiro256((ulong)(units + (lstm ? 1 : 0) + (returnSequences ? 10 : 0) + (masked ? 100 : 0)));
-        double[] x = Uniform(ref random, Batch * Steps * Inputs, 1.0);
+        var random = new Xoshiro256((ulong)(units + (lstm ? 1 : 0) + (returnSequences ? 10 : 0) + (masked ? 100 : 0) + (batch * 1000)));
+        double[] x = Uniform(ref random, batch * Steps * Inputs, 1.0);
         double[] weightIh = Uniform(ref random, gates * units * Inputs, 0.5);
         double[] weightHh = Uniform(ref random, gates * units * units, 0.5);
         double[] biasIh = Uniform(ref random, gates * units, 0.5);
         double[] biasHh = Uniform(ref random, gates * units, 0.5);
-        double[] outputGradient = Uniform(ref random, Batch * (returnSequences ? Steps : 1) * units, 1.0);
+        double[] outputGradient = Uniform(ref random, batch * (returnSequences ? Steps : 1) * units, 1.0);
 
-        // Sample 0 is masked at its first step, sample 1 in the middle and at its last step, sample 2 never.
+        // Sample 0 is masked at its first step, sample 1 in the middle and at its last step, the others never.
         double[] mask = [];
         if (masked)
         {
-            mask = new double[Batch * Steps];
+            mask = new double[batch * Steps];
             Array.Fill(mask, 1.0);
             mask[0] = 0;
             mask[Steps + 2] = 0;
@@ -59,9 +63,9 @@ public sealed class RecurrentKernelTests
             mask[(2 * Steps) - 1] = 0;
         }
 
-        Result<double> expected = Run(lstm, units, returnSequences, x, weightIh, weightHh, biasIh, biasHh, mask, outputGradient);
+        Result<double> expected = Run(lstm, batch, units, returnSequences, x, weightIh, weightHh, biasIh, biasHh, mask, outputGradient);
         Result<float> actual = Run(
-            lstm, units, returnSequences, ToFloat(x), ToFloat(weightIh), ToFloat(weightHh), ToFloat(biasIh), ToFloat(biasHh), ToFloat(mask), ToFloat(outputGradient));
+            lstm, batch, units, returnSequences, ToFloat(x), ToFloat(weightIh), ToFloat(weightHh), ToFloat(biasIh), ToFloat(biasHh), ToFloat(mask), ToFloat(outputGradient));
 
         Assert.Null(Parity.AbsoluteMismatch(expected.Output, actual.Output, 2e-6, "output"));
         Assert.Null(Parity.AbsoluteMismatch(expected.WeightIhGradient, actual.WeightIhGradient, 2e-5, "weight_ih gradient"));
@@ -107,25 +111,25 @@ public sealed class RecurrentKernelTests
     }
 
     private static Result<T> Run<T>(
-        bool lstm, int units, bool returnSequences, T[] x, T[] weightIh, T[] weightHh, T[] biasIh, T[] biasHh, T[] mask, T[] outputGradient)
+        bool lstm, int batch, int units, bool returnSequences, T[] x, T[] weightIh, T[] weightHh, T[] biasIh, T[] biasHh, T[] mask, T[] outputGradient)
         where T : System.Numerics.IFloatingPointIeee754<T>
     {
-        var workspace = new RecurrentWorkspace<T>(Batch, Steps, units, lstm ? 4 : 3);
+        var workspace = new RecurrentWorkspace<T>(batch, Steps, units, lstm ? 4 : 3);
         var result = new Result<T>(
             new T[outputGradient.Length], new T[weightIh.Length], new T[weightHh.Length], new T[biasIh.Length], new T[biasHh.Length], new T[x.Length]);
         if (lstm)
         {
-            LstmKernel.Forward<T>(x, weightIh, weightHh, biasIh, biasHh, mask, workspace, result.Output, Batch, Inputs, returnSequences);
+            LstmKernel.Forward<T>(x, weightIh, weightHh, biasIh, biasHh, mask, workspace, result.Output, batch, Inputs, returnSequences);
             LstmKernel.Backward<T>(
                 x, weightIh, weightHh, mask, workspace, outputGradient, result.WeightIhGradient, result.WeightHhGradient,
-                result.BiasIhGradient, result.BiasHhGradient, result.InputGradient, Batch, Inputs, returnSequences);
+                result.BiasIhGradient, result.BiasHhGradient, result.InputGradient, batch, Inputs, returnSequences);
         }
         else
         {
-            GruKernel.Forward<T>(x, weightIh, weightHh, biasIh, biasHh, mask, workspace, result.Output, Batch, Inputs, returnSequences);
+            GruKernel.Forward<T>(x, weightIh, weightHh, biasIh, biasHh, mask, workspace, result.Output, batch, Inputs, returnSequences);
             GruKernel.Backward<T>(
                 x, weightIh, weightHh, mask, workspace, outputGradient, result.WeightIhGradient, result.WeightHhGradient,
-                result.BiasIhGradient, result.BiasHhGradient, result.InputGradient, Batch, Inputs, returnSequences);
+                result.BiasIhGradient, result.BiasHhGradient, result.InputGradient, batch, Inputs, returnSequences);
         }
 
         return result;
