@@ -200,6 +200,18 @@ internal static class Breakdown
         Time("embedding: clearing its gradient (all rows)", rounds, () => Array.Clear(tableGradient));
         Time("embedding: Adam step over the table (all rows)", rounds, () => tableAdam.Step(table, tableGradient));
         Time("Adam step over the other 53,954 parameters", rounds, () => restAdam.Step(restParameters, restGradient));
+
+        // Opted in (Adam.UpdateRowsLazily, PyTorch's SparseAdam): only the rows of this batch's tokens step.
+        var lazyAdam = new Adam(0.001);
+        lazyAdam.UpdateRowsLazily(0, vocabulary, inputs);
+        EmbeddingKernel.Backward<float>(tokens, x, tableGradient, vocabulary, inputs);
+        int touched = 0;
+        for (int row = 0; row < vocabulary; row++)
+        {
+            touched += tableGradient.AsSpan(row * inputs, inputs).ContainsAnyExcept(0f) ? 1 : 0;
+        }
+
+        Time($"embedding: Adam step over the table, lazy rows ({touched} touched)", rounds, () => lazyAdam.Step(table, tableGradient));
     }
 
     private static void Time(string name, int rounds, Action run)
