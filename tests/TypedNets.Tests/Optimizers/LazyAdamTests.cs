@@ -75,6 +75,24 @@ public sealed class LazyAdamTests
     }
 
     [Fact]
+    public void Lazy_steps_allocate_nothing()
+    {
+        float[] parameters = new float[Length], gradient = new float[Length];
+        Array.Fill(gradient, 0.25f);
+        gradient.AsSpan(Before, 10 * RowLength).Clear();
+        var adam = new Adam(LearningRate);
+        adam.UpdateRowsLazily(Before, Rows, RowLength);
+        adam.Step(parameters, gradient);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int step = 0; step < 10; step++)
+        {
+            adam.Step(parameters, gradient);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Dense_adam_moves_untouched_rows()
     {
         // The default, PyTorch's Adam: a row whose gradient is zero this step still moves on its moments.
