@@ -115,8 +115,12 @@ public static class LstmKernel
             }
         }
 
-        Recurrent.SumRows(projectionGradient, biasIhGradient, width);
-        Recurrent.SumRows(projectionGradient, biasHhGradient, width);
+        // Both biases enter every gate pre-activation alike, so their gradients are the same column sums.
+        Span<T> biasGradient = stepGradient.Slice(0, width);
+        biasGradient.Clear();
+        Recurrent.SumRows(projectionGradient, biasGradient, width);
+        TensorPrimitives.Add(biasIhGradient, biasGradient, biasIhGradient);
+        TensorPrimitives.Add(biasHhGradient, biasGradient, biasHhGradient);
         Gemm.MultiplyTransposedA(projectionGradient, x.Slice(0, batch * steps * inputs), weightIhGradient, width, inputs, batch * steps, accumulate: true);
         if (!dx.IsEmpty)
         {
