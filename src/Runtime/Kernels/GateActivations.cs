@@ -34,7 +34,8 @@ internal static class GateActivations
 
     /// <summary>
     /// <c>e^x</c> in single precision. <c>Vector512.Exp</c> computes in double and rounds, which is exact to the last
-    /// bit but took a third of the fused forward pass; gates need no more than the float accuracy this gives.
+    /// bit but took over a quarter of the fused forward pass (profiled on the text classifier); gates need no more
+    /// than the float accuracy this gives.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
