@@ -31,7 +31,7 @@ public static class GruKernel
         Gemm.MultiplyTransposedB(x.Slice(0, batch * steps * inputs), weightIh, projection, batch * steps, width, inputs, accumulate: false);
         if (Recurrent.TransposesRecurrentWeight<T>(batch))
         {
-            Gemm.Transpose(weightHh, workspace.TransposedRecurrentWeight, width, units);
+            Recurrent.TransposeRecurrentWeight(weightHh, workspace, width, units);
         }
 
         // The recurrent projection h W_hh^T of one step, kept in the step-gradient buffer during the forward pass.
@@ -40,7 +40,7 @@ public static class GruKernel
         {
             if (t > 0)
             {
-                Recurrent.MultiplyRecurrent(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, workspace, recurrent, batch, width, units);
+                Recurrent.MultiplyRecurrent(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, workspace, recurrent, t, batch, width, units);
             }
 
             Span<T> gates = workspace.Gates.AsSpan(t * batch * width, batch * width);

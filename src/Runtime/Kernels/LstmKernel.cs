@@ -32,7 +32,7 @@ public static class LstmKernel
         Gemm.MultiplyTransposedB(x.Slice(0, batch * steps * inputs), weightIh, projection, batch * steps, width, inputs, accumulate: false);
         if (Recurrent.TransposesRecurrentWeight<T>(batch))
         {
-            Gemm.Transpose(weightHh, workspace.TransposedRecurrentWeight, width, units);
+            Recurrent.TransposeRecurrentWeight(weightHh, workspace, width, units);
         }
 
         for (int t = 0; t < steps; t++)
@@ -40,7 +40,7 @@ public static class LstmKernel
             Span<T> gates = workspace.Gates.AsSpan(t * batch * width, batch * width);
             if (t > 0)
             {
-                Recurrent.MultiplyRecurrent(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, workspace, gates, batch, width, units);
+                Recurrent.MultiplyRecurrent(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, workspace, gates, t, batch, width, units);
             }
 
             for (int b = 0; b < batch; b++)

@@ -26,20 +26,53 @@ internal static class Recurrent
     /// </summary>
     public static bool TransposesRecurrentWeight<T>(int batch) => typeof(T) == typeof(float) && GemmFewRows.Applies(batch);
 
-    /// <summary><c>result = h_prev W_hh^T</c> for one step, on the transpose when <see cref="TransposesRecurrentWeight{T}"/> says so.</summary>
-    public static void MultiplyRecurrent<T>(
-        ReadOnlySpan<T> hiddenPrevious, ReadOnlySpan<T> weightHh, RecurrentWorkspace<T> workspace, Span<T> result, int batch, int width, int units)
+    /// <summary>
+    /// Writes <c>W_hh^T</c> into the workspace as two blocks of columns, <c>[units, first]</c> and
+    /// <c>[units, width - first]</c>, each contiguous (see <see cref="MultiplyRecurrent{T}"/> for why).
+    /// </summary>
+    public static void TransposeRecurrentWeight<T>(ReadOnlySpan<T> weightHh, RecurrentWorkspace<T> workspace, int width, int units)
         where T : IFloatingPointIeee754<T>
     {
-        if (TransposesRecurrentWeight<T>(batch))
-        {
-            Gemm.Multiply<T>(hiddenPrevious, workspace.TransposedRecurrentWeight, result, batch, width, units, accumulate: false);
-        }
-        else
+        int first = FirstBlock(width);
+        Span<T> transposed = workspace.TransposedRecurrentWeight;
+        Gemm.Transpose(weightHh.Slice(0, first * units), transposed.Slice(0, first * units), first, units);
+        Gemm.Transpose(weightHh.Slice(first * units, (width - first) * units), transposed.Slice(first * units, (width - first) * units), width - first, units);
+    }
+
+    /// <summary><c>result = h_prev W_hh^T</c> for step <paramref name="t"/>, on the transpose when <see cref="TransposesRecurrentWeight{T}"/> says so.</summary>
+    /// <remarks>
+    /// A step reads all of <c>W_hh^T</c>, 64 KiB for the text classifier's LSTM, more than the 48 KiB L1 cache, so
+    /// reading it in the same order every step would find none of it there. The two blocks of columns are taken in
+    /// turn first and second: the block read last in one step is read first in the next, while it is still in L1.
+    /// </remarks>
+    public static void MultiplyRecurrent<T>(
+        ReadOnlySpan<T> hiddenPrevious, ReadOnlySpan<T> weightHh, RecurrentWorkspace<T> workspace, Span<T> result, int t, int batch, int width, int units)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (!TransposesRecurrentWeight<T>(batch))
         {
             Gemm.MultiplyTransposedB(hiddenPrevious, weightHh, result, batch, width, units, accumulate: false);
+            return;
+        }
+
+        int first = FirstBlock(width);
+        ReadOnlySpan<T> transposed = workspace.TransposedRecurrentWeight;
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<T> h = hiddenPrevious.Slice(b * units, units);
+            Span<T> row = result.Slice(b * width, width);
+            for (int block = 0; block < 2; block++)
+            {
+                bool firstColumns = (block == 0) == (t % 2 == 0);
+                int start = firstColumns ? 0 : first;
+                int columns = firstColumns ? first : width - first;
+                Gemm.Multiply(h, transposed.Slice(start * units, columns * units), row.Slice(start, columns), 1, columns, units, accumulate: false);
+            }
         }
     }
+
+    /// <summary>The columns of the first block of the transposed weight: half, rounded up to whole 512-bit vectors.</summary>
+    private static int FirstBlock(int width) => Math.Min(width, (((width / 2) + 15) / 16) * 16);
 
     /// <summary>A masked step of sample <paramref name="b"/>: its state at step <paramref name="t"/> is the one before, or zero at the first step.</summary>
     public static void KeepState<T>(T[] states, int t, int b, int batch, int units)

@@ -58,7 +58,7 @@ public sealed class RecurrentWorkspace<T>
     /// <summary>LSTM: <c>tanh(c)</c> of every step, kept so that the backward pass need not recompute it; GRU: empty.</summary>
     internal T[] CellTanh { get; }
 
-    /// <summary><c>W_hh^T</c>, <c>[units, gates * units]</c>, for the few-sample recurrent products (see <see cref="Recurrent.TransposesRecurrentWeight{T}"/>).</summary>
+    /// <summary><c>W_hh^T</c> in two blocks of columns, for the few-sample recurrent products (see <see cref="Recurrent.TransposeRecurrentWeight{T}"/>).</summary>
     internal T[] TransposedRecurrentWeight { get; }
 
     internal T[] HiddenGradient { get; }
