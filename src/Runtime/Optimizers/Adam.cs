@@ -170,7 +170,7 @@ public class Adam<T> : Optimizer<T>
         for (int start = offset; start < end; start += rowLength)
         {
             ReadOnlySpan<T> g = gradients.Slice(start, rowLength);
-            if (TensorPrimitives.MaxMagnitude(g) == T.Zero)
+            if (AdamKernel.IsZero(g))
             {
                 continue;
             }

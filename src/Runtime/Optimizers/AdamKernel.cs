@@ -77,6 +77,43 @@ internal static class AdamKernel
         }
     }
 
+    /// <summary>Whether every element is zero (of either sign); a NaN is not.</summary>
+    /// <remarks>
+    /// For the lazy rows of <see cref="Adam{T}.UpdateRowsLazily(int, int, int)"/>, which ask this of every row of an
+    /// embedding table each step: a TensorPrimitives reduction per 128-element row cost about as much as dense Adam
+    /// saved. Float ORs the bits below the sign across the row and tests once.
+    /// </remarks>
+    internal static bool IsZero<T>(ReadOnlySpan<T> values)
+        where T : IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<uint> bits = MemoryMarshal.Cast<float, uint>(FloatSpans.AsFloat(values));
+            ref uint first = ref MemoryMarshal.GetReference(bits);
+            Vector512<uint> any = Vector512<uint>.Zero;
+            for (; i <= values.Length - Vector512<uint>.Count; i += Vector512<uint>.Count)
+            {
+                any |= Vector512.LoadUnsafe(ref first, (nuint)i);
+            }
+
+            if ((any & Vector512.Create(0x7FFF_FFFFu)) != Vector512<uint>.Zero)
+            {
+                return false;
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (values[i] != T.Zero)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The update over whole vectors; returns how many elements it did.</summary>
     private static int UpdateVectorized(
         Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> firstMoment, Span<float> secondMoment, Span<float> maxSecondMoment,
