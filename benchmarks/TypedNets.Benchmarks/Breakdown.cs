@@ -135,15 +135,12 @@ internal static class Breakdown
         float[] projection = new float[batch * steps * width], hidden = Data.Uniform(batch * units, 4), gates = new float[batch * width];
         float[] gradient = Data.Uniform(batch * width, 5), dWhh = new float[width * units], dh = new float[batch * units];
         float[] dWih = new float[width * inputs], dx = new float[batch * steps * inputs];
-        float[] row = Data.Uniform(width, 6);
         (string Name, double Flops, Action Run)[] kernels =
         [
             ("forward: input projection, MultiplyTransposedB 3200x256x128", 2.0 * batch * steps * width * inputs,
                 () => Gemm.MultiplyTransposedB<float>(x, weightIh, projection, batch * steps, width, inputs, accumulate: false)),
             ("forward: recurrent, MultiplyTransposedB 32x256x64, x99", 2.0 * (steps - 1) * batch * width * units,
                 () => { for (int t = 1; t < steps; t++) { Gemm.MultiplyTransposedB<float>(hidden, weightHh, gates, batch, width, units, accumulate: true); } }),
-            ("forward: gate activations, TensorPrimitives on 64-wide rows, x3200", 0,
-                () => { for (int r = 0; r < batch * steps; r++) { Span<float> g = row; System.Numerics.Tensors.TensorPrimitives.Sigmoid(g[..128], g[..128]); System.Numerics.Tensors.TensorPrimitives.Tanh(g.Slice(128, 64), g.Slice(128, 64)); System.Numerics.Tensors.TensorPrimitives.Sigmoid(g[192..], g[192..]); } }),
             ("backward: dW_hh, MultiplyTransposedA 256x64 over 32, x99", 2.0 * (steps - 1) * batch * width * units,
                 () => { for (int t = 1; t < steps; t++) { Gemm.MultiplyTransposedA<float>(gradient, hidden, dWhh, width, units, batch, accumulate: true); } }),
             ("backward: dh, Multiply 32x64x256, x99", 2.0 * (steps - 1) * batch * width * units,
@@ -174,6 +171,62 @@ internal static class Breakdown
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"sum",-68} {Report.Time(sum),10}"));
+
+        // The whole kernels, whose time beyond the products above is the fused gate passes and the bookkeeping. The
+        // weights are drawn as PyTorch draws them, U(-1/8, 1/8) for 64 units: with the products' weights from U(0, 1)
+        // every gate saturates and the backward pass runs on subnormal numbers, several times slower.
+        float[] lstmWeightIh = Data.Uniform(width * inputs, 2, -0.125f, 0.125f), lstmWeightHh = Data.Uniform(width * units, 3, -0.125f, 0.125f);
+        var workspace = new RecurrentWorkspace<float>(batch, steps, units, 4);
+        float[] bias = new float[width], biasGradient = new float[width], last = new float[batch * units], lastGradient = Data.Uniform(batch * units, 7);
+        Console.WriteLine();
+        Time("LstmKernel.Forward, batch 32 (products and fused gates)", rounds,
+            () => LstmKernel.Forward<float>(x, lstmWeightIh, lstmWeightHh, bias, bias, default, workspace, last, batch, inputs, returnSequences: false));
+        Time("LstmKernel.Backward, batch 32 (products and fused gates)", rounds,
+            () => LstmKernel.Backward<float>(x, lstmWeightIh, lstmWeightHh, default, workspace, lastGradient, dWih, dWhh, biasGradient, biasGradient, dx, batch, inputs, returnSequences: false));
+        var single = new RecurrentWorkspace<float>(1, steps, units, 4);
+        Time("LstmKernel.Forward, batch 1 (a prediction)", rounds,
+            () => LstmKernel.Forward<float>(x.AsSpan(0, steps * inputs), lstmWeightIh, lstmWeightHh, bias, bias, default, single, last.AsSpan(0, units), 1, inputs, returnSequences: false));
+
+        // What the embedding table of 10,000 x 128 costs each step. Its backward pass adds into the rows of the tokens
+        // in the batch only; clearing its gradient and Adam's update cover every row, as PyTorch's dense Adam does.
+        const int vocabulary = 10000, tableLength = vocabulary * inputs, rest = 53954;
+        float[] tokens = Array.ConvertAll(Data.Tokens(batch * steps, vocabulary, 4), token => (float)token);
+        float[] table = Data.Uniform(tableLength, 8), tableGradient = new float[tableLength];
+        float[] restParameters = Data.Uniform(rest, 9), restGradient = Data.Uniform(rest, 10);
+        var tableAdam = new Adam(0.001);
+        var restAdam = new Adam(0.001);
+        Console.WriteLine();
+        Time("embedding: backward, 3200 tokens into a 10000x128 table", rounds,
+            () => EmbeddingKernel.Backward<float>(tokens, x, tableGradient, vocabulary, inputs));
+        Time("embedding: clearing its gradient (all rows)", rounds, () => Array.Clear(tableGradient));
+        Time("embedding: Adam step over the table (all rows)", rounds, () => tableAdam.Step(table, tableGradient));
+        Time("Adam step over the other 53,954 parameters", rounds, () => restAdam.Step(restParameters, restGradient));
+
+        // Opted in (Adam.UpdateRowsLazily, PyTorch's SparseAdam): only the rows of this batch's tokens step.
+        var lazyAdam = new Adam(0.001);
+        lazyAdam.UpdateRowsLazily(0, vocabulary, inputs);
+        EmbeddingKernel.Backward<float>(tokens, x, tableGradient, vocabulary, inputs);
+        int touched = 0;
+        for (int row = 0; row < vocabulary; row++)
+        {
+            touched += tableGradient.AsSpan(row * inputs, inputs).ContainsAnyExcept(0f) ? 1 : 0;
+        }
+
+        Time($"embedding: Adam step over the table, lazy rows ({touched} touched)", rounds, () => lazyAdam.Step(table, tableGradient));
+    }
+
+    private static void Time(string name, int rounds, Action run)
+    {
+        run();
+        var times = new List<double>();
+        for (int round = 0; round < rounds * 4; round++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            run();
+            times.Add((Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-68} {Report.Time(Median(times)),10}"));
     }
 
     private static double Median(List<double> values)

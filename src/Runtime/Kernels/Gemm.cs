@@ -18,9 +18,10 @@ namespace TypedNets.Kernels;
 /// For <see cref="float"/> on a machine with 256- or 512-bit vectors and FMA, products run through a packed,
 /// cache-blocked kernel in the manner of BLIS (see <c>GemmSingle.cs</c>): the operands are copied into contiguous
 /// micro-panels, whatever their form, and a register-blocked micro-kernel does the arithmetic; large products are
-/// shared with a second thread. <c>A B^T</c> products with fewer than four rows (a batch of one) take a dot-product
-/// kernel that streams B once (see <c>GemmFewRows.cs</c>); other thin products take plain loops over
-/// <see cref="TensorPrimitives"/>, and so does every other element type (notably
+/// shared with a second thread. Small products (up to 2^18 multiply-adds, such as a tiny dense layer's) skip the
+/// packing and compute C a few rows at a time with masked vectors (<c>GemmSmall.cs</c>); <c>A B</c> and <c>A B^T</c>
+/// with fewer than four rows (a batch of one) take kernels that stream B once (<c>GemmFewRows.cs</c>). Other thin
+/// products take plain loops over <see cref="TensorPrimitives"/>, and so does every other element type (notably
 /// <see cref="double"/>, which the gradient checks use), where simple code is easy to trust.
 /// </para>
 /// <para>
@@ -42,10 +43,16 @@ public static partial class Gemm
         where T : IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        if (typeof(T) == typeof(float) && (UsesSmallPath(m, n, k, transposedB: false) || UsesPackedPath(m, n, transposedB: false)))
+        if (typeof(T) == typeof(float) && !GemmFewRows.Applies(m) && (UsesSmallPath(m, n, k, transposedB: false) || UsesPackedPath(m, n, transposedB: false)))
         {
             // A[i, p] is at i k + p and B[p, j] at p n + j.
             MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), n, 1), ref AsSingle(c), m, n, k, accumulate);
+            return;
+        }
+
+        if (typeof(T) == typeof(float) && GemmFewRows.Applies(m))
+        {
+            GemmFewRows.Multiply(AsSingles(a), AsSingles(b), AsSingles(c), m, n, k, accumulate);
             return;
         }
 

@@ -29,61 +29,35 @@ public static class GruKernel
         int width = GateCount * units;
         Span<T> projection = workspace.Projection.AsSpan(0, batch * steps * width);
         Gemm.MultiplyTransposedB(x.Slice(0, batch * steps * inputs), weightIh, projection, batch * steps, width, inputs, accumulate: false);
-        for (int row = 0; row < batch * steps; row++)
+        if (Recurrent.TransposesRecurrentWeight<T>(batch))
         {
-            Span<T> target = projection.Slice(row * width, width);
-            TensorPrimitives.Add(target, biasIh, target);
+            Recurrent.TransposeRecurrentWeight(weightHh, workspace, width, units);
         }
 
-        // The recurrent projection h W_hh^T + b_hh of one step, kept in the step-gradient buffer during the forward pass.
+        // The recurrent projection h W_hh^T of one step, kept in the step-gradient buffer during the forward pass.
         Span<T> recurrent = workspace.StepGradient.AsSpan(0, batch * width);
         for (int t = 0; t < steps; t++)
         {
             if (t > 0)
             {
-                Gemm.MultiplyTransposedB(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, recurrent, batch, width, units, accumulate: false);
-            }
-            else
-            {
-                recurrent.Clear();
+                Recurrent.MultiplyRecurrent(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, workspace, recurrent, t, batch, width, units);
             }
 
             Span<T> gates = workspace.Gates.AsSpan(t * batch * width, batch * width);
             for (int b = 0; b < batch; b++)
             {
-                Span<T> hRow = recurrent.Slice(b * width, width);
-                TensorPrimitives.Add(hRow, biasHh, hRow);
-                Span<T> row = gates.Slice(b * width, width);
-                ReadOnlySpan<T> xRow = projection.Slice(((b * steps) + t) * width, width);
-
-                // r and z; then n = tanh(x_n + r * h_n), with h_n kept for the backward pass.
-                TensorPrimitives.Add(xRow.Slice(0, 2 * units), hRow.Slice(0, 2 * units), row.Slice(0, 2 * units));
-                TensorPrimitives.Sigmoid(row.Slice(0, 2 * units), row.Slice(0, 2 * units));
-                Span<T> candidate = Recurrent.State(workspace.Cells, t, batch, units).Slice(b * units, units);
-                hRow.Slice(2 * units, units).CopyTo(candidate);
-                TensorPrimitives.MultiplyAdd(row.Slice(0, units), candidate, xRow.Slice(2 * units, units), row.Slice(2 * units, units));
-                TensorPrimitives.Tanh(row.Slice(2 * units, units), row.Slice(2 * units, units));
-
-                Span<T> hidden = Recurrent.State(workspace.Hidden, t, batch, units).Slice(b * units, units);
-                if (t == 0)
+                if (!Recurrent.IsKept(mask, b, t, steps))
                 {
-                    hidden.Clear();
-                }
-                else
-                {
-                    Recurrent.State(workspace.Hidden, t - 1, batch, units).Slice(b * units, units).CopyTo(hidden);
+                    Recurrent.KeepState(workspace.Hidden, t, b, batch, units);
+                    continue;
                 }
 
-                if (Recurrent.IsKept(mask, b, t, steps))
-                {
-                    // h = n + z (h_prev - n)
-                    for (int j = 0; j < units; j++)
-                    {
-                        T z = row[units + j];
-                        T n = row[(2 * units) + j];
-                        hidden[j] = n + (z * (hidden[j] - n));
-                    }
-                }
+                GruCell.Forward(
+                    projection.Slice(((b * steps) + t) * width, width), biasIh, biasHh,
+                    t > 0 ? recurrent.Slice(b * width, width) : default,
+                    t > 0 ? Recurrent.State(workspace.Hidden, t - 1, batch, units).Slice(b * units, units) : default,
+                    gates.Slice(b * width, width), Recurrent.State(workspace.Cells, t, batch, units).Slice(b * units, units),
+                    Recurrent.State(workspace.Hidden, t, batch, units).Slice(b * units, units), units);
             }
         }
 
@@ -124,28 +98,10 @@ public static class GruKernel
                     continue;
                 }
 
-                ReadOnlySpan<T> row = gates.Slice(b * width, width);
-                ReadOnlySpan<T> candidate = Recurrent.State(workspace.Cells, t, batch, units).Slice(b * units, units);
-                for (int j = 0; j < units; j++)
-                {
-                    T r = row[j];
-                    T z = row[units + j];
-                    T n = row[(2 * units) + j];
-                    T hPrevious = t > 0 ? workspace.Hidden[((((t - 1) * batch) + b) * units) + j] : T.Zero;
-                    T dhj = dh[(b * units) + j];
-                    T dnPre = dhj * (T.One - z) * (T.One - (n * n));
-                    T drPre = dnPre * candidate[j] * r * (T.One - r);
-                    T dzPre = dhj * (hPrevious - n) * z * (T.One - z);
-                    xGradient[j] = drPre;
-                    xGradient[units + j] = dzPre;
-                    xGradient[(2 * units) + j] = dnPre;
-                    hGradient[j] = drPre;
-                    hGradient[units + j] = dzPre;
-                    hGradient[(2 * units) + j] = dnPre * r;
-
-                    // What flows straight to h_prev through h = n + z (h_prev - n); the Gemm below adds the rest.
-                    dh[(b * units) + j] = dhj * z;
-                }
+                GruCell.Backward(
+                    gates.Slice(b * width, width), Recurrent.State(workspace.Cells, t, batch, units).Slice(b * units, units),
+                    t > 0 ? Recurrent.State(workspace.Hidden, t - 1, batch, units).Slice(b * units, units) : default,
+                    dh.Slice(b * units, units), xGradient, hGradient, units);
             }
 
             Recurrent.SumRows(stepGradient, biasHhGradient, width);

@@ -30,51 +30,35 @@ public static class LstmKernel
         int width = GateCount * units;
         Span<T> projection = workspace.Projection.AsSpan(0, batch * steps * width);
         Gemm.MultiplyTransposedB(x.Slice(0, batch * steps * inputs), weightIh, projection, batch * steps, width, inputs, accumulate: false);
+        if (Recurrent.TransposesRecurrentWeight<T>(batch))
+        {
+            Recurrent.TransposeRecurrentWeight(weightHh, workspace, width, units);
+        }
 
         for (int t = 0; t < steps; t++)
         {
             Span<T> gates = workspace.Gates.AsSpan(t * batch * width, batch * width);
-            for (int b = 0; b < batch; b++)
-            {
-                Span<T> row = gates.Slice(b * width, width);
-                TensorPrimitives.Add(projection.Slice(((b * steps) + t) * width, width), biasIh, row);
-                TensorPrimitives.Add(row, biasHh, row);
-            }
-
             if (t > 0)
             {
-                Gemm.MultiplyTransposedB(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, gates, batch, width, units, accumulate: true);
+                Recurrent.MultiplyRecurrent(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, workspace, gates, t, batch, width, units);
             }
 
             for (int b = 0; b < batch; b++)
             {
-                Span<T> row = gates.Slice(b * width, width);
-                TensorPrimitives.Sigmoid(row.Slice(0, 2 * units), row.Slice(0, 2 * units));
-                TensorPrimitives.Tanh(row.Slice(2 * units, units), row.Slice(2 * units, units));
-                TensorPrimitives.Sigmoid(row.Slice(3 * units, units), row.Slice(3 * units, units));
-
                 Span<T> cell = Recurrent.State(workspace.Cells, t, batch, units).Slice(b * units, units);
                 Span<T> hidden = Recurrent.State(workspace.Hidden, t, batch, units).Slice(b * units, units);
-                bool kept = Recurrent.IsKept(mask, b, t, steps);
-                if (t == 0)
+                ReadOnlySpan<T> cellPrevious = t > 0 ? Recurrent.State(workspace.Cells, t - 1, batch, units).Slice(b * units, units) : default;
+                if (!Recurrent.IsKept(mask, b, t, steps))
                 {
-                    cell.Clear();
-                    hidden.Clear();
-                }
-                else
-                {
-                    Recurrent.State(workspace.Cells, t - 1, batch, units).Slice(b * units, units).CopyTo(cell);
-                    Recurrent.State(workspace.Hidden, t - 1, batch, units).Slice(b * units, units).CopyTo(hidden);
+                    // A masked step keeps the previous state (zero at the first step).
+                    Recurrent.KeepState(workspace.Cells, t, b, batch, units);
+                    Recurrent.KeepState(workspace.Hidden, t, b, batch, units);
+                    continue;
                 }
 
-                if (kept)
-                {
-                    // c = f c_prev + i g;  h = o tanh(c)
-                    TensorPrimitives.Multiply(cell, row.Slice(units, units), cell);
-                    TensorPrimitives.MultiplyAdd(row.Slice(0, units), row.Slice(2 * units, units), cell, cell);
-                    TensorPrimitives.Tanh(cell, hidden);
-                    TensorPrimitives.Multiply(hidden, row.Slice(3 * units, units), hidden);
-                }
+                LstmCell.Forward(
+                    projection.Slice(((b * steps) + t) * width, width), biasIh, biasHh, hasRecurrent: t > 0, cellPrevious,
+                    gates.Slice(b * width, width), cell, Recurrent.State(workspace.CellTanh, t, batch, units).Slice(b * units, units), hidden, units);
             }
         }
 
@@ -117,26 +101,10 @@ public static class LstmKernel
                     continue;
                 }
 
-                ReadOnlySpan<T> row = gates.Slice(b * width, width);
-                ReadOnlySpan<T> cell = Recurrent.State(workspace.Cells, t, batch, units).Slice(b * units, units);
-                for (int j = 0; j < units; j++)
-                {
-                    T i = row[j];
-                    T f = row[units + j];
-                    T g = row[(2 * units) + j];
-                    T o = row[(3 * units) + j];
-                    T cPrevious = t > 0 ? workspace.Cells[((((t - 1) * batch) + b) * units) + j] : T.Zero;
-                    T tanhC = T.Tanh(cell[j]);
-                    T dhj = dh[(b * units) + j];
-                    T dc = dcNext[(b * units) + j] + (dhj * o * (T.One - (tanhC * tanhC)));
-                    gradientRow[j] = dc * g * i * (T.One - i);
-                    gradientRow[units + j] = dc * cPrevious * f * (T.One - f);
-                    gradientRow[(2 * units) + j] = dc * i * (T.One - (g * g));
-                    gradientRow[(3 * units) + j] = dhj * tanhC * o * (T.One - o);
-                    dcNext[(b * units) + j] = dc * f;
-                }
-
-                gradientRow.CopyTo(projectionGradient.Slice(((b * steps) + t) * width, width));
+                ReadOnlySpan<T> cellPrevious = t > 0 ? Recurrent.State(workspace.Cells, t - 1, batch, units).Slice(b * units, units) : default;
+                LstmCell.Backward(
+                    gates.Slice(b * width, width), cellPrevious, Recurrent.State(workspace.CellTanh, t, batch, units).Slice(b * units, units),
+                    dh.Slice(b * units, units), dcNext.Slice(b * units, units), gradientRow, projectionGradient.Slice(((b * steps) + t) * width, width), units);
             }
 
             if (t > 0)
@@ -147,8 +115,12 @@ public static class LstmKernel
             }
         }
 
-        Recurrent.SumRows(projectionGradient, biasIhGradient, width);
-        Recurrent.SumRows(projectionGradient, biasHhGradient, width);
+        // Both biases enter every gate pre-activation alike, so their gradients are the same column sums.
+        Span<T> biasGradient = stepGradient.Slice(0, width);
+        biasGradient.Clear();
+        Recurrent.SumRows(projectionGradient, biasGradient, width);
+        TensorPrimitives.Add(biasIhGradient, biasGradient, biasIhGradient);
+        TensorPrimitives.Add(biasHhGradient, biasGradient, biasHhGradient);
         Gemm.MultiplyTransposedA(projectionGradient, x.Slice(0, batch * steps * inputs), weightIhGradient, width, inputs, batch * steps, accumulate: true);
         if (!dx.IsEmpty)
         {

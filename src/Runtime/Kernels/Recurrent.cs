@@ -1,6 +1,9 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TypedNets.Kernels;
 
@@ -14,6 +17,76 @@ internal static class Recurrent
     public static bool IsKept<T>(ReadOnlySpan<T> mask, int b, int t, int steps)
         where T : IFloatingPointIeee754<T>
         => mask.IsEmpty || mask[(b * steps) + t] != T.Zero;
+
+    /// <summary>
+    /// Whether the recurrent products <c>h W_hh^T</c> of a forward pass run on a transpose of <c>W_hh</c>, made once
+    /// per sequence: with fewer than four samples (a prediction) the packed GEMM does not apply, and <c>A · B</c> on
+    /// the transpose keeps a row of the product in registers where <c>A · B^T</c> needs a dot product, with its
+    /// horizontal sum, per output.
+    /// </summary>
+    public static bool TransposesRecurrentWeight<T>(int batch) => typeof(T) == typeof(float) && GemmFewRows.Applies(batch);
+
+    /// <summary>
+    /// Writes <c>W_hh^T</c> into the workspace as two blocks of columns, <c>[units, first]</c> and
+    /// <c>[units, width - first]</c>, each contiguous (see <see cref="MultiplyRecurrent{T}"/> for why).
+    /// </summary>
+    public static void TransposeRecurrentWeight<T>(ReadOnlySpan<T> weightHh, RecurrentWorkspace<T> workspace, int width, int units)
+        where T : IFloatingPointIeee754<T>
+    {
+        int first = FirstBlock(width);
+        Span<T> transposed = workspace.TransposedRecurrentWeight;
+        Gemm.Transpose(weightHh.Slice(0, first * units), transposed.Slice(0, first * units), first, units);
+        Gemm.Transpose(weightHh.Slice(first * units, (width - first) * units), transposed.Slice(first * units, (width - first) * units), width - first, units);
+    }
+
+    /// <summary><c>result = h_prev W_hh^T</c> for step <paramref name="t"/>, on the transpose when <see cref="TransposesRecurrentWeight{T}"/> says so.</summary>
+    /// <remarks>
+    /// A step reads all of <c>W_hh^T</c>, 64 KiB for the text classifier's LSTM, more than the 48 KiB L1 cache, so
+    /// reading it in the same order every step would find none of it there. The two blocks of columns are taken in
+    /// turn first and second: the block read last in one step is read first in the next, while it is still in L1.
+    /// </remarks>
+    public static void MultiplyRecurrent<T>(
+        ReadOnlySpan<T> hiddenPrevious, ReadOnlySpan<T> weightHh, RecurrentWorkspace<T> workspace, Span<T> result, int t, int batch, int width, int units)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (!TransposesRecurrentWeight<T>(batch))
+        {
+            Gemm.MultiplyTransposedB(hiddenPrevious, weightHh, result, batch, width, units, accumulate: false);
+            return;
+        }
+
+        int first = FirstBlock(width);
+        ReadOnlySpan<T> transposed = workspace.TransposedRecurrentWeight;
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<T> h = hiddenPrevious.Slice(b * units, units);
+            Span<T> row = result.Slice(b * width, width);
+            for (int block = 0; block < 2; block++)
+            {
+                bool firstColumns = (block == 0) == (t % 2 == 0);
+                int start = firstColumns ? 0 : first;
+                int columns = firstColumns ? first : width - first;
+                Gemm.Multiply(h, transposed.Slice(start * units, columns * units), row.Slice(start, columns), 1, columns, units, accumulate: false);
+            }
+        }
+    }
+
+    /// <summary>The columns of the first block of the transposed weight: half, rounded up to whole 512-bit vectors.</summary>
+    private static int FirstBlock(int width) => Math.Min(width, (((width / 2) + 15) / 16) * 16);
+
+    /// <summary>A masked step of sample <paramref name="b"/>: its state at step <paramref name="t"/> is the one before, or zero at the first step.</summary>
+    public static void KeepState<T>(T[] states, int t, int b, int batch, int units)
+    {
+        Span<T> state = State(states, t, batch, units).Slice(b * units, units);
+        if (t == 0)
+        {
+            state.Clear();
+        }
+        else
+        {
+            State(states, t - 1, batch, units).Slice(b * units, units).CopyTo(state);
+        }
+    }
 
     /// <summary>Copies the hidden states to the batch-first output: every step (masked steps as zeros), or the last state.</summary>
     public static void WriteOutput<T>(RecurrentWorkspace<T> workspace, ReadOnlySpan<T> mask, Span<T> output, int batch, bool returnSequences)
@@ -80,12 +153,77 @@ internal static class Recurrent
     }
 
     /// <summary><c>sum += the rows of matrix</c>, for bias gradients.</summary>
+    /// <remarks>
+    /// Float keeps a block of up to eight vectors of column sums in registers across all rows, rather than loading
+    /// and storing the sum once per row; each column is still summed row after row, so the result is the same.
+    /// </remarks>
     public static void SumRows<T>(ReadOnlySpan<T> matrix, Span<T> sum, int width)
         where T : IFloatingPointIeee754<T>
     {
-        for (int start = 0; start < matrix.Length; start += width)
+        sum = sum.Slice(0, width);
+        int rows = matrix.Length / width;
+        int column = 0;
+        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
         {
-            TensorPrimitives.Add(sum, matrix.Slice(start, width), sum);
+            column = SumRowsVectorized(FloatSpans.AsFloat(matrix.Slice(0, rows * width)), FloatSpans.AsFloat(sum), rows, width);
         }
+
+        if (column < width)
+        {
+            for (int start = 0; start < rows * width; start += width)
+            {
+                TensorPrimitives.Add(sum.Slice(column), matrix.Slice(start + column, width - column), sum.Slice(column));
+            }
+        }
+    }
+
+    private static int SumRowsVectorized(ReadOnlySpan<float> matrix, Span<float> sum, int rows, int width)
+    {
+        const int Width = 16;
+        ref float m = ref MemoryMarshal.GetReference(matrix);
+        ref float s = ref MemoryMarshal.GetReference(sum);
+        int column = 0;
+        for (; column + (8 * Width) <= width; column += 8 * Width)
+        {
+            nuint c = (nuint)column;
+            Vector512<float> s0 = Vector512.LoadUnsafe(ref s, c), s1 = Vector512.LoadUnsafe(ref s, c + Width);
+            Vector512<float> s2 = Vector512.LoadUnsafe(ref s, c + (2 * Width)), s3 = Vector512.LoadUnsafe(ref s, c + (3 * Width));
+            Vector512<float> s4 = Vector512.LoadUnsafe(ref s, c + (4 * Width)), s5 = Vector512.LoadUnsafe(ref s, c + (5 * Width));
+            Vector512<float> s6 = Vector512.LoadUnsafe(ref s, c + (6 * Width)), s7 = Vector512.LoadUnsafe(ref s, c + (7 * Width));
+            for (int row = 0; row < rows; row++)
+            {
+                ref float r = ref Unsafe.Add(ref m, (row * width) + column);
+                s0 += Vector512.LoadUnsafe(ref r);
+                s1 += Vector512.LoadUnsafe(ref r, Width);
+                s2 += Vector512.LoadUnsafe(ref r, 2 * Width);
+                s3 += Vector512.LoadUnsafe(ref r, 3 * Width);
+                s4 += Vector512.LoadUnsafe(ref r, 4 * Width);
+                s5 += Vector512.LoadUnsafe(ref r, 5 * Width);
+                s6 += Vector512.LoadUnsafe(ref r, 6 * Width);
+                s7 += Vector512.LoadUnsafe(ref r, 7 * Width);
+            }
+
+            s0.StoreUnsafe(ref s, c);
+            s1.StoreUnsafe(ref s, c + Width);
+            s2.StoreUnsafe(ref s, c + (2 * Width));
+            s3.StoreUnsafe(ref s, c + (3 * Width));
+            s4.StoreUnsafe(ref s, c + (4 * Width));
+            s5.StoreUnsafe(ref s, c + (5 * Width));
+            s6.StoreUnsafe(ref s, c + (6 * Width));
+            s7.StoreUnsafe(ref s, c + (7 * Width));
+        }
+
+        for (; column + Width <= width; column += Width)
+        {
+            Vector512<float> total = Vector512.LoadUnsafe(ref s, (nuint)column);
+            for (int row = 0; row < rows; row++)
+            {
+                total += Vector512.LoadUnsafe(ref m, (nuint)((row * width) + column));
+            }
+
+            total.StoreUnsafe(ref s, (nuint)column);
+        }
+
+        return column;
     }
 }

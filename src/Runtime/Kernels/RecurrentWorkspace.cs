@@ -26,6 +26,8 @@ public sealed class RecurrentWorkspace<T>
         Gates = new T[steps * maxBatch * gates * units];
         Cells = new T[steps * maxBatch * units];
         Hidden = new T[steps * maxBatch * units];
+        CellTanh = gates == 4 ? new T[steps * maxBatch * units] : [];
+        TransposedRecurrentWeight = new T[gates * units * units];
         HiddenGradient = new T[maxBatch * units];
         NextHiddenGradient = new T[maxBatch * units];
         NextCellGradient = new T[maxBatch * units];
@@ -52,6 +54,12 @@ public sealed class RecurrentWorkspace<T>
 
     /// <summary>The hidden states, <c>[steps, batch, units]</c>.</summary>
     public T[] Hidden { get; }
+
+    /// <summary>LSTM: <c>tanh(c)</c> of every step, kept so that the backward pass need not recompute it; GRU: empty.</summary>
+    internal T[] CellTanh { get; }
+
+    /// <summary><c>W_hh^T</c> in two blocks of columns, for the few-sample recurrent products (see <see cref="Recurrent.TransposeRecurrentWeight{T}"/>).</summary>
+    internal T[] TransposedRecurrentWeight { get; }
 
     internal T[] HiddenGradient { get; }
 

@@ -35,7 +35,6 @@ public class Adam<T> : Optimizer<T>
     private T[] _firstMoment = [];
     private T[] _secondMoment = [];
     private T[] _maxSecondMoment = [];
-    private T[] _scratch = [];
     private T[] _decayedGradient = [];
 
     /// <summary>Creates the optimizer; every argument is checked here.</summary>
@@ -90,8 +89,7 @@ public class Adam<T> : Optimizer<T>
         _firstMoment = new T[length];
         _secondMoment = new T[length];
         _maxSecondMoment = AmsGrad ? new T[length] : [];
-        _scratch = new T[Math.Min(length, HyperParameters.ChunkLength)];
-        _decayedGradient = WeightDecay != 0 && !DecoupledWeightDecay ? new T[_scratch.Length] : [];
+        _decayedGradient = WeightDecay != 0 && !DecoupledWeightDecay ? new T[Math.Min(length, HyperParameters.ChunkLength)] : [];
     }
 
     /// <inheritdoc/>
@@ -100,19 +98,102 @@ public class Adam<T> : Optimizer<T>
         _firstMoment = [];
         _secondMoment = [];
         _maxSecondMoment = [];
-        _scratch = [];
         _decayedGradient = [];
+    }
+
+    /// <summary>Where the rows that <see cref="UpdateRowsLazily(int, int, int)"/> chose start, how many there are and how long each is; no rows by default.</summary>
+    public (int Offset, int Rows, int RowLength) LazyRows { get; private set; }
+
+    /// <summary>
+    /// Updates the rows of one table, such as an embedding's, lazily, as PyTorch's <c>SparseAdam</c> does: a row
+    /// whose gradient is zero in every element keeps its parameters and moments this step, and every other row takes
+    /// the usual step. The rest of the parameters stay dense.
+    /// </summary>
+    /// <remarks>
+    /// <para>By default Adam is dense, as <c>torch.optim.Adam</c> is: every row's moments decay each step and every
+    /// row with a moment moves, including the rows of tokens that are not in the batch. For the tutorial's text
+    /// classifier that is 1.28 of its 1.33 million parameters, and most of the optimizer's time.</para>
+    /// <para>The results then differ from dense Adam for every row that was once touched and then skipped, as
+    /// SparseAdam's differ from Adam's. A row of a token in the batch whose gradient happens to be zero in every
+    /// element is skipped too; SparseAdam would update it.</para>
+    /// </remarks>
+    /// <param name="offset">Where the table starts in the parameter buffer, such as <c>network.Embedding.Weight.Offset</c>.</param>
+    /// <param name="rows">The number of rows, such as the vocabulary.</param>
+    /// <param name="rowLength">The elements in a row, such as the embedding's dimension.</param>
+    /// <exception cref="ArgumentOutOfRangeException">When a size is negative or zero.</exception>
+    /// <exception cref="InvalidOperationException">With weight decay or AMSGrad, which SparseAdam does not offer.</exception>
+    public void UpdateRowsLazily(int offset, int rows, int rowLength)
+    {
+        if (offset < 0 || rows <= 0 || rowLength <= 0)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(offset), $"Lazy rows need an offset >= 0 and positive sizes, got offset {offset}, {rows} rows of {rowLength}.");
+        }
+
+        if (WeightDecay != 0 || AmsGrad)
+        {
+            throw new InvalidOperationException(
+                $"{GetType().Name} has weightDecay {WeightDecay} and amsgrad {AmsGrad}; lazy rows, like PyTorch's SparseAdam, take neither. " +
+                "Create the optimizer without them, or keep the rows dense.");
+        }
+
+        LazyRows = (offset, rows, rowLength);
+    }
+
+    /// <summary>As <see cref="UpdateRowsLazily(int, int, int)"/> for a two-dimensional tensor, such as <c>network.Embedding.Weight</c>.</summary>
+    public void UpdateRowsLazily(ParameterTensor table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (table.Shape.Length != 2)
+        {
+            throw new ArgumentException($"Lazy rows need a two-dimensional tensor; {table} has {table.Shape.Length} dimensions.", nameof(table));
+        }
+
+        UpdateRowsLazily(table.Offset, table.Shape[0], table.Shape[1]);
     }
 
     /// <inheritdoc/>
     protected sealed override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, int step)
     {
         var coefficients = new AdamKernel.Coefficients<T>(Beta1, Beta2, Epsilon, LearningRate, step);
+        (int offset, int rows, int rowLength) = LazyRows;
+        if (rows == 0)
+        {
+            UpdateDense(parameters, gradients, 0, parameters.Length, coefficients);
+            return;
+        }
+
+        int end = offset + (rows * rowLength);
+        if (end > parameters.Length)
+        {
+            throw new ArgumentException(
+                $"The lazy rows end at {end} but the parameter buffer holds {parameters.Length}; pass the offset and shape of a tensor of this network.",
+                nameof(parameters));
+        }
+
+        UpdateDense(parameters, gradients, 0, offset, coefficients);
+        for (int start = offset; start < end; start += rowLength)
+        {
+            ReadOnlySpan<T> g = gradients.Slice(start, rowLength);
+            if (AdamKernel.IsZero(g))
+            {
+                continue;
+            }
+
+            AdamKernel.Update(
+                parameters.Slice(start, rowLength), g, _firstMoment.AsSpan(start, rowLength), _secondMoment.AsSpan(start, rowLength), [], coefficients);
+        }
+
+        UpdateDense(parameters, gradients, end, parameters.Length, coefficients);
+    }
+
+    private void UpdateDense(Span<T> parameters, ReadOnlySpan<T> gradients, int from, int to, in AdamKernel.Coefficients<T> coefficients)
+    {
         T weightDecay = T.CreateTruncating(WeightDecay);
         T decay = T.CreateTruncating(1 - (LearningRate * WeightDecay));
-        for (int start = 0; start < parameters.Length; start += HyperParameters.ChunkLength)
+        for (int start = from; start < to; start += HyperParameters.ChunkLength)
         {
-            int length = Math.Min(HyperParameters.ChunkLength, parameters.Length - start);
+            int length = Math.Min(HyperParameters.ChunkLength, to - start);
             Span<T> p = parameters.Slice(start, length);
             ReadOnlySpan<T> g = gradients.Slice(start, length);
             if (WeightDecay != 0 && DecoupledWeightDecay)
@@ -132,7 +213,6 @@ public class Adam<T> : Optimizer<T>
                 _firstMoment.AsSpan(start, length),
                 _secondMoment.AsSpan(start, length),
                 AmsGrad ? _maxSecondMoment.AsSpan(start, length) : [],
-                _scratch.AsSpan(0, length),
                 coefficients);
         }
     }

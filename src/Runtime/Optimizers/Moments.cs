@@ -144,19 +144,19 @@ internal static class Moments
     /// is kept.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Flush<T>(Vector512<T> x, Vector512<T> limit, Vector512<T> sign)
+    internal static Vector512<T> Flush<T>(Vector512<T> x, Vector512<T> limit, Vector512<T> sign)
         => Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(x), limit), x & sign, x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Flush<T>(Vector256<T> x, Vector256<T> limit, Vector256<T> sign)
+    internal static Vector256<T> Flush<T>(Vector256<T> x, Vector256<T> limit, Vector256<T> sign)
         => Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(x), limit), x & sign, x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<T> Flush<T>(Vector128<T> x, Vector128<T> limit, Vector128<T> sign)
+    internal static Vector128<T> Flush<T>(Vector128<T> x, Vector128<T> limit, Vector128<T> sign)
         => Vector128.ConditionalSelect(Vector128.LessThan(Vector128.Abs(x), limit), x & sign, x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Flush<T>(T value, T minNormal)
+    internal static T Flush<T>(T value, T minNormal)
         where T : IFloatingPointIeee754<T>
         => T.Abs(value) < minNormal ? T.CopySign(T.Zero, value) : value;
 

@@ -232,6 +232,56 @@ public sealed class GemmSingleTests
     }
 
     [Theory]
+    [InlineData(Form.AB)]
+    [InlineData(Form.ABTransposed)]
+    public void Matches_a_naive_product_with_fewer_than_four_rows(Form form)
+    {
+        // The few-row kernels: eight vectors of columns at a time, then single vectors, then single columns.
+        var random = new Xoshiro256(29 + (ulong)form);
+        var scratch = new Scratch(3, 300, 300);
+        foreach (int m in new[] { 1, 2, 3 })
+        {
+            foreach (int n in new[] { 1, 15, 16, 17, 127, 128, 129, 256, 300 })
+            {
+                foreach (int k in new[] { 1, 7, 64, 65, 300 })
+                {
+                    CheckAgainstNaive(form, m, n, k, ref random, scratch);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(8, 8)]
+    [InlineData(256, 64)]
+    [InlineData(19, 42)]
+    [InlineData(3, 17)]
+    public void Transpose_moves_every_element(int rows, int columns)
+    {
+        var random = new Xoshiro256(31);
+        float[] source = new float[rows * columns];
+        for (int i = 0; i < source.Length; i++)
+        {
+            source[i] = (float)random.NextDouble(-1, 1);
+        }
+
+        float[] transposed = new float[source.Length];
+        double[] transposedDouble = new double[source.Length];
+        Gemm.Transpose<float>(source, transposed, rows, columns);
+        Gemm.Transpose<double>(Array.ConvertAll(source, value => (double)value), transposedDouble, rows, columns);
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < columns; j++)
+            {
+                Assert.Equal(source[(i * columns) + j], transposed[(j * rows) + i]);
+                Assert.Equal(source[(i * columns) + j], transposedDouble[(j * rows) + i]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 256, 64)]
     [InlineData(1, 10, 784)]
     [InlineData(3, 17, 33)]
     [InlineData(24, 48, 40)]
