@@ -29,6 +29,7 @@ internal static class Allocations
             ("text_train32", text.Setup, () => text.TrainStep32(), 3),
             ("gemm256", gemm.Setup, () => gemm.Gemm256(), 3),
             ("gemm1024", gemm.Setup, () => gemm.Gemm1024(), 1),
+            ("gemm1024_two_threads", gemm.Setup, () => gemm.Gemm1024TwoThreads(), 1),
             ("mlp784_epoch", epoch.Setup, () => epoch.Epoch(), 1),
         };
 

@@ -47,6 +47,7 @@ public static class Cases
         new("text_train32", "(c) text LSTM classifier: train step, batch 32", TextTrainingFlops(32)),
         new("gemm256", "(d) SGEMM 256 x 256 x 256", 2.0 * 256 * 256 * 256),
         new("gemm1024", "(d) SGEMM 1024 x 1024 x 1024", 2.0 * 1024 * 1024 * 1024),
+        new("gemm1024_two_threads", "(d) SGEMM 1024 x 1024 x 1024, two threads (TypedNets only; % of the one-core peak)", 2.0 * 1024 * 1024 * 1024),
         new("mlp784_epoch", "(e) MLP 784-256-128-10: 1 epoch, 60,000 x 784, batch 64", EpochFlops()),
     ];
 

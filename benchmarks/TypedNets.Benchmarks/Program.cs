@@ -14,6 +14,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Perfolizer.Horology;
 using TypedNets.Benchmarks;
+using TypedNets.Kernels;
 using Library = TypedNets.Benchmarks.Library;
 
 // The speed suite: TypedNets and ONNX Runtime measured here by BenchmarkDotNet, PyTorch read from the JSON that
@@ -31,6 +32,9 @@ HashSet<string>? only = ArgumentAfter("--only")?.Split(',', StringSplitOptions.R
 int passes = int.Parse(ArgumentAfter("--passes") ?? "2", CultureInfo.InvariantCulture);
 bool epoch = !args.Contains("--no-epoch") && (only is null || only.Contains("mlp784_epoch"));
 Directory.CreateDirectory(Settings.ArtifactsDirectory);
+
+// One thread per engine, as PyTorch and ONNX Runtime are held to; only the row that says so uses the GEMM's helper.
+Gemm.MaxThreads = 1;
 
 if (args.Contains("--breakdown"))
 {

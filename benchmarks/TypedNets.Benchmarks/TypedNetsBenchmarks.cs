@@ -229,6 +229,23 @@ public class GemmBenchmarks
         Gemm.Multiply<float>(_a1024, _b1024, _c1024, 1024, 1024, 1024, accumulate: false);
         return _c1024[0];
     }
+
+    /// <summary>The same product with the GEMM's helper thread: the suite's one row on two cores.</summary>
+    [Benchmark, Case("gemm1024_two_threads", Library.TypedNets)]
+    public float Gemm1024TwoThreads()
+    {
+        Gemm.MaxThreads = 2;
+        try
+        {
+            Gemm.Multiply<float>(_a1024, _b1024, _c1024, 1024, 1024, 1024, accumulate: false);
+        }
+        finally
+        {
+            Gemm.MaxThreads = 1;
+        }
+
+        return _c1024[0];
+    }
 }
 
 /// <summary>(e) One epoch of (b) with <c>Trainer.Fit</c>: shuffling, batch gathering, 938 steps of batch 64.</summary>

@@ -33,6 +33,28 @@ public static partial class Gemm
     /// </summary>
     private const long WorthNudging = 1 << 24;
 
+    private static int s_maxThreads = Environment.ProcessorCount >= 2 ? 2 : 1;
+
+    /// <summary>
+    /// How many threads a large single-precision product may use: 2 (the caller and one helper thread, the default on
+    /// a machine with two or more cores) or 1 (the caller only, as <c>torch.set_num_threads(1)</c> would have it).
+    /// Products always give the same bits, whichever threads did the work.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">When the value is not 1 or 2.</exception>
+    public static int MaxThreads
+    {
+        get => s_maxThreads;
+        set
+        {
+            if (value is not (1 or 2))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Gemm.MaxThreads is 1 (the calling thread only) or 2 (with one helper thread).");
+            }
+
+            s_maxThreads = value;
+        }
+    }
+
     /// <summary>The most pieces a shared product is cut into.</summary>
     private const int MaxChunks = 8;
 
@@ -53,12 +75,12 @@ public static partial class Gemm
     /// helper cannot run. Each piece packs its own part of the larger operand and the whole of the smaller one, so
     /// pieces are at least <see cref="MinChunk"/> long.
     /// </summary>
-    /// <returns>Whether the product was done; not when it is too small, the machine has one core, the helper sleeps
+    /// <returns>Whether the product was done; not when it is too small, <see cref="MaxThreads"/> is 1, the machine has one core, the helper sleeps
     /// and the product is not worth waking it for, or the helper is busy with another caller's product.</returns>
     private static unsafe bool TryMultiplyOnTwoThreads(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate)
     {
         long work = (long)m * n * k;
-        if (work < SharedWhenAwake || Environment.ProcessorCount < 2)
+        if (work < SharedWhenAwake || s_maxThreads < 2 || Environment.ProcessorCount < 2)
         {
             return false;
         }
