@@ -27,12 +27,24 @@ public static partial class Gemm
 
     /// <remarks>
     /// <c>A B^T</c> takes it only where copying <c>B^T</c> is cheap next to the product (a sum of at most 16) or where
-    /// the packed path cannot go (fewer than 16 columns); otherwise the packed path's copy of <c>B</c> does better.
+    /// the packed path cannot go (fewer than 16 columns, such as a classifier's output layer, at any number of rows);
+    /// otherwise the packed path's copy of <c>B</c> does better.
     /// </remarks>
     private static bool UsesSmallPath(int m, int n, int k, bool transposedB)
-        => Avx512F.IsSupported
-            && (long)m * n * k <= SmallProductLimit
-            && (!transposedB || ((long)k * RoundUp(n, Vector512<float>.Count) <= SmallTransposeLimit && (k <= 16 || n < 16)));
+    {
+        if (!Avx512F.IsSupported)
+        {
+            return false;
+        }
+
+        if (!transposedB)
+        {
+            return (long)m * n * k <= SmallProductLimit;
+        }
+
+        bool copyFits = (long)k * RoundUp(n, Vector512<float>.Count) <= SmallTransposeLimit;
+        return copyFits && (n < 16 || (k <= 16 && (long)m * n * k <= SmallProductLimit));
+    }
 
     private static unsafe void MultiplySmall(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate, float* bias, bool relu)
     {
