@@ -191,7 +191,7 @@ internal static class DiagnosticDescriptors
         "TN0031",
         "Embedded weights do not hold the network's tensors",
         "Embedded weights '{0}' for network '{1}' {2}; {3}",
-        "The file must hold every parameter tensor of the network under its state_dict name, and no other tensor.");
+        "The file must hold every parameter tensor of the network, and BatchNorm's running statistics, under its state_dict name, and no other tensor but BatchNorm's num_batches_tracked.");
 
     public static readonly DiagnosticDescriptor EmbeddedTensorDoesNotFit = Error(
         "TN0032",

@@ -39,6 +39,7 @@ internal static class GeneratedNames
     public const string LoadEmbeddedWeights = nameof(LoadEmbeddedWeights);
     public const string EmbeddedWeightBytes = nameof(EmbeddedWeightBytes);
     public const string EmbeddedWeightWords = nameof(EmbeddedWeightWords);
+    public const string EmbeddedBufferBytes = nameof(EmbeddedBufferBytes);
     public const string EngineField = "_engine";
     public const string LayersField = "_layers";
 
@@ -72,6 +73,7 @@ internal static class GeneratedNames
         [LoadEmbeddedWeights] = "the method LoadEmbeddedWeights",
         [EmbeddedWeightBytes] = "the static property EmbeddedWeightBytes",
         [EmbeddedWeightWords] = "the private static property EmbeddedWeightWords",
+        [EmbeddedBufferBytes] = "the static property EmbeddedBufferBytes",
         [EngineField] = "the private field _engine",
         [LayersField] = "the private field _layers",
     };

@@ -15,8 +15,8 @@ public sealed partial class NetworkGenerator
     /// <summary>
     /// Compiles trained weights into a network (<c>[EmbeddedWeights("name.safetensors.b64")]</c>): finds the named file
     /// among the project's additional files, and checks every tensor in it against the network's: names, F32, shapes.
-    /// A network that passes gets its parameters as bytes in the layout of its parameter buffer; any fault is an error
-    /// on the attribute (TN0029 to TN0032).
+    /// A network that passes gets its parameters, then its buffers (BatchNorm's running statistics), as bytes in the
+    /// layout of its parameter and buffer arrays; any fault is an error on the attribute (TN0029 to TN0032).
     /// </summary>
     /// <remarks>
     /// Each additional file is decoded and read once per change of its text (<see cref="ReadFile"/>); the check
@@ -116,7 +116,11 @@ public sealed partial class NetworkGenerator
             return MatchTensors(model, request, weights, diagnostics);
         }
 
-        /// <summary>Every tensor of the network must be in the file, as F32 with the layer's shape, and nothing else may be.</summary>
+        /// <summary>
+        /// Every tensor of the network, parameters and BatchNorm's running statistics, must be in the file, as F32 with
+        /// the layer's shape, and nothing else may be but BatchNorm's <c>num_batches_tracked</c> (an I64 scalar PyTorch
+        /// saves, which inference does not use). The data is the parameters, then the buffers, each in its buffer's layout.
+        /// </summary>
         private static EquatableArray<byte> MatchTensors(NetworkModel model, EmbeddedWeightsRequest request, WeightsFile weights, List<DiagnosticInfo> diagnostics)
         {
             var byName = new Dictionary<string, WeightsTensor>(StringComparer.Ordinal);
@@ -126,16 +130,18 @@ public sealed partial class NetworkGenerator
             }
 
             string file = request.FileName;
-            var matched = new List<(WeightsTensor Found, TensorModel Tensor)>();
+            var matched = new List<(WeightsTensor Found, int Start)>();
             var expected = new HashSet<string>(StringComparer.Ordinal);
             int before = diagnostics.Count;
             foreach (LayerModel layer in model.Layers)
             {
-                foreach (TensorModel tensor in layer.Tensors)
+                string layerKind = ShapeInference.KindName(layer.Kind);
+                var tensors = layer.Tensors.Select(tensor => (Tensor: tensor, Start: tensor.Offset))
+                    .Concat(layer.Buffers.Select(buffer => (Tensor: buffer, Start: model.ParameterCount + buffer.Offset)));
+                foreach ((TensorModel tensor, int start) in tensors)
                 {
                     string tensorName = layer.ModuleName + "." + tensor.Name;
                     expected.Add(tensorName);
-                    string layerKind = ShapeInference.KindName(layer.Kind);
                     string shape = ShapeMath.Format(tensor.Shape);
                     if (!byName.TryGetValue(tensorName, out WeightsTensor? found))
                     {
@@ -145,27 +151,26 @@ public sealed partial class NetworkGenerator
                         continue;
                     }
 
-                    bool fits = true;
-                    if (found.Dtype != "F32")
+                    bool isSingle = Fits(
+                        model, request, found, layer, found.Dtype == "F32", $"dtype {found.Dtype}", "F32",
+                        "convert the weights to float32 before saving them (tensor.float() in PyTorch)", diagnostics);
+                    bool hasShape = Fits(
+                        model, request, found, layer, found.Shape.SequenceEqual(tensor.Shape.Select(dimension => (long)dimension)),
+                        $"shape {SafeTensorsReader.Format(found.Shape)}", $"shape {shape}", "save the weights of this network, or declare the layer to match them", diagnostics);
+                    if (isSingle && hasShape)
                     {
-                        fits = false;
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddedTensorDoesNotFit, request.Site, file, model.DisplayName,
-                            tensorName, $"dtype {found.Dtype}", layer.PropertyName, layerKind, "F32",
-                            "convert the weights to float32 before saving them (tensor.float() in PyTorch)"));
+                        matched.Add((found, start));
                     }
+                }
 
-                    if (!found.Shape.SequenceEqual(tensor.Shape.Select(dimension => (long)dimension)))
-                    {
-                        fits = false;
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddedTensorDoesNotFit, request.Site, file, model.DisplayName,
-                            tensorName, $"shape {SafeTensorsReader.Format(found.Shape)}", layer.PropertyName, layerKind, $"shape {shape}",
-                            "save the weights of this network, or declare the layer to match them"));
-                    }
-
-                    if (fits)
-                    {
-                        matched.Add((found, tensor));
-                    }
+                string counter = layer.ModuleName + ".num_batches_tracked";
+                if (layer.Kind == LayerKind.BatchNorm && byName.TryGetValue(counter, out WeightsTensor? tracked))
+                {
+                    expected.Add(counter);
+                    Fits(
+                        model, request, tracked, layer, tracked.Dtype == "I64" && tracked.Shape.Length == 0,
+                        $"{tracked.Dtype} of shape {SafeTensorsReader.Format(tracked.Shape)}", "I64 of shape []",
+                        "save num_batches_tracked as PyTorch does, or leave it out", diagnostics);
                 }
             }
 
@@ -184,15 +189,29 @@ public sealed partial class NetworkGenerator
                 return EquatableArray<byte>.Empty;
             }
 
-            // Every tensor matched, so the file holds exactly the network's parameters and the copy fits.
-            byte[] data = new byte[4 * model.ParameterCount];
+            // Every tensor matched, so the file holds exactly the network's parameters and buffers, and the copy fits.
+            byte[] data = new byte[4 * (model.ParameterCount + model.BufferCount)];
             ReadOnlySpan<byte> buffer = weights.Buffer.AsSpan();
-            foreach ((WeightsTensor found, TensorModel tensor) in matched)
+            foreach ((WeightsTensor found, int start) in matched)
             {
-                buffer.Slice((int)found.Begin, (int)(found.End - found.Begin)).CopyTo(data.AsSpan(4 * tensor.Offset));
+                buffer.Slice((int)found.Begin, (int)(found.End - found.Begin)).CopyTo(data.AsSpan(4 * start));
             }
 
             return data.ToEquatableArray();
+        }
+
+        /// <summary>Reports TN0032 for a tensor of the file that is not what the layer needs; returns whether it is.</summary>
+        private static bool Fits(
+            NetworkModel model, EmbeddedWeightsRequest request, WeightsTensor found, LayerModel layer,
+            bool fits, string given, string needed, string fix, List<DiagnosticInfo> diagnostics)
+        {
+            if (!fits)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddedTensorDoesNotFit, request.Site, request.FileName, model.DisplayName,
+                    found.Name, given, layer.PropertyName, ShapeInference.KindName(layer.Kind), needed, fix));
+            }
+
+            return fits;
         }
 
         private static string NormalizePath(string path) => path.Replace('\\', '/');

@@ -579,13 +579,20 @@ public sealed partial class NetworkGenerator
             _writer.WriteBlock($$"""
 
                 /// <summary>
-                /// Copies the weights compiled in from <c>{{file}}</c> into <see cref="Parameters"/>, replacing the current ones.
+                /// Copies the weights compiled in from <c>{{file}}</c> into <see cref="Parameters"/>{{(_model.BufferCount > 0 ? " and <see cref=\"Buffers\"/>" : "")}}, replacing the current ones.
                 /// The constructor has done so already; call it again to undo training or <c>Initialize</c>. Allocates nothing.
                 /// </summary>
                 public void {{GeneratedNames.LoadEmbeddedWeights}}()
-                    => global::TypedNets.Serialization.EmbeddedParameters.CopyTo({{StringLiteral(_model.DisplayName)}}, {{GeneratedNames.EmbeddedWeightBytes}}, Parameters);
-
+                {
+                    global::TypedNets.Serialization.EmbeddedParameters.CopyTo({{StringLiteral(_model.DisplayName)}}, {{GeneratedNames.EmbeddedWeightBytes}}, Parameters);
                 """);
+            if (_model.BufferCount > 0)
+            {
+                _writer.WriteLine($"    global::TypedNets.Serialization.EmbeddedParameters.CopyTo({StringLiteral(_model.DisplayName)}, {GeneratedNames.EmbeddedBufferBytes}, Buffers);");
+            }
+
+            _writer.WriteLine("}");
+            _writer.WriteLine();
             if (!weights.IsValid)
             {
                 _writer.WriteBlock($$"""
@@ -593,8 +600,20 @@ public sealed partial class NetworkGenerator
                     public static {{ReadOnlySpan}}<byte> {{GeneratedNames.EmbeddedWeightBytes}} => throw new global::System.InvalidOperationException(
                         {{StringLiteral($"{_model.DisplayName}'s embedded weights '{weights.FileName}' failed their checks (TypedNets errors TN0029-TN0032); fix them to embed the weights.")}});
                     """);
+                if (_model.BufferCount > 0)
+                {
+                    _writer.WriteBlock($$"""
+
+                        /// <summary>Not available: the embedded weights failed their checks (see the TypedNets errors on <c>[EmbeddedWeights]</c>).</summary>
+                        public static {{ReadOnlySpan}}<byte> {{GeneratedNames.EmbeddedBufferBytes}} => {{GeneratedNames.EmbeddedWeightBytes}};
+                        """);
+                }
+
                 return;
             }
+
+            string total = _model.BufferCount > 0 ? $"ParameterCount + {Invariant(_model.BufferCount)}" : "ParameterCount";
+            string parameterBytes = _model.BufferCount > 0 ? "[..(4 * ParameterCount)]" : string.Empty;
 
             _writer.WriteBlock($$"""
                 /// <summary>
@@ -602,10 +621,26 @@ public sealed partial class NetworkGenerator
                 /// the layout of <see cref="Parameters"/>. They live in the assembly's data section; reading them allocates nothing.
                 /// </summary>
                 public static {{ReadOnlySpan}}<byte> {{GeneratedNames.EmbeddedWeightBytes}}
-                    => global::TypedNets.Serialization.EmbeddedParameters.LittleEndianBytes({{GeneratedNames.EmbeddedWeightWords}}, ParameterCount);
+                    => global::TypedNets.Serialization.EmbeddedParameters.LittleEndianBytes({{GeneratedNames.EmbeddedWeightWords}}, {{total}}){{parameterBytes}};
 
-                // The parameters' little-endian bytes read as 64-bit little-endian words, two parameters a word (the last
-                // one padded with zeros): constant data, like a byte array, with an eighth of the literals to compile.
+                """);
+            if (_model.BufferCount > 0)
+            {
+                _writer.WriteBlock($$"""
+                    /// <summary>
+                    /// The buffers compiled in from <c>{{file}}</c>: all {{Invariant(_model.BufferCount)}} values (BatchNorm's running statistics) as
+                    /// little-endian float32 bytes, in the layout of <see cref="Buffers"/>.
+                    /// </summary>
+                    public static {{ReadOnlySpan}}<byte> {{GeneratedNames.EmbeddedBufferBytes}}
+                        => global::TypedNets.Serialization.EmbeddedParameters.LittleEndianBytes({{GeneratedNames.EmbeddedWeightWords}}, {{total}})[(4 * ParameterCount)..];
+
+                    """);
+            }
+
+            _writer.WriteBlock($$"""
+                // The values' little-endian bytes (the parameters, then the buffers) read as 64-bit little-endian words, two
+                // values a word (the last one padded with zeros): constant data, like a byte array, with an eighth of the
+                // literals to compile.
                 private static {{ReadOnlySpan}}<ulong> {{GeneratedNames.EmbeddedWeightWords}} => new ulong[]
                 {
                 """);
@@ -615,29 +650,29 @@ public sealed partial class NetworkGenerator
                 int words = (data.Length + 7) / 8;
                 int written = 0;
                 var line = new StringBuilder();
-                foreach (LayerModel layer in _model.Layers)
+                // The parameters, then the buffers: each tensor's comment gives its place in its own array.
+                var tensors = _model.Layers.SelectMany(layer => layer.Tensors.Select(tensor => (Layer: layer, Tensor: tensor, Start: tensor.Offset, What: "parameters")))
+                    .Concat(_model.Layers.SelectMany(layer => layer.Buffers.Select(buffer => (Layer: layer, Tensor: buffer, Start: _model.ParameterCount + buffer.Offset, What: "buffer values"))));
+                foreach ((LayerModel layer, TensorModel tensor, int start, string what) in tensors)
                 {
-                    foreach (TensorModel tensor in layer.Tensors)
+                    int first = start / 2;
+                    int last = (start + tensor.Length - 1) / 2;
+                    string shared = first < written ? ", the first value in the word above" : string.Empty;
+                    _writer.WriteLine($"// {layer.ModuleName}.{tensor.Name} {ShapeMath.Format(tensor.Shape)}: {what} {Invariant(tensor.Offset)} to {Invariant(tensor.Offset + tensor.Length - 1)}{shared}");
+                    for (; written <= last && written < words; written++)
                     {
-                        int first = tensor.Offset / 2;
-                        int last = (tensor.Offset + tensor.Length - 1) / 2;
-                        string shared = first < written ? ", the first value in the word above" : string.Empty;
-                        _writer.WriteLine($"// {layer.ModuleName}.{tensor.Name} {ShapeMath.Format(tensor.Shape)}: parameters {Invariant(tensor.Offset)} to {Invariant(tensor.Offset + tensor.Length - 1)}{shared}");
-                        for (; written <= last && written < words; written++)
+                        ulong word = 0;
+                        for (int i = 7; i >= 0; i--)
                         {
-                            ulong word = 0;
-                            for (int i = 7; i >= 0; i--)
-                            {
-                                int index = (8 * written) + i;
-                                word = (word << 8) | (index < data.Length ? data[index] : (byte)0);
-                            }
+                            int index = (8 * written) + i;
+                            word = (word << 8) | (index < data.Length ? data[index] : (byte)0);
+                        }
 
-                            line.Append("0x").Append(word.ToString("X16", CultureInfo.InvariantCulture)).Append(", ");
-                            if (line.Length >= WordsPerLine * 20 || written == last)
-                            {
-                                _writer.WriteLine(line.ToString(0, line.Length - 1));
-                                line.Clear();
-                            }
+                        line.Append("0x").Append(word.ToString("X16", CultureInfo.InvariantCulture)).Append(", ");
+                        if (line.Length >= WordsPerLine * 20 || written == last)
+                        {
+                            _writer.WriteLine(line.ToString(0, line.Length - 1));
+                            line.Clear();
                         }
                     }
                 }

@@ -34,7 +34,7 @@ public class ContractTests
     {
         // Compile and load a real network, then compare what it contains with GeneratedNames.Members, the table the
         // TN0011 check uses. A member added to the emitter but not to the table would let a user's member clash with
-        // it as a compiler error inside generated code. The probe embeds weights, so that their members are generated too.
+        // it as a compiler error inside generated code. The probe embeds weights, with a BatchNorm's running statistics, so that their members are generated too.
         const string source = """
             using TypedNets;
 
@@ -45,14 +45,16 @@ public class ContractTests
             {
                 [Flatten]                      public partial FlattenLayer Pixels { get; }
                 [Dense(8, Activation.GELU)]    public partial DenseLayer Hidden { get; }
+                [BatchNorm]                    public partial BatchNormLayer Norm { get; }
                 [Dropout(0.5)]                 internal partial DropoutLayer Drop { get; }
                 [Dense(3, Activation.Softmax)] public partial DenseLayer Output { get; }
             }
             """;
-        string[] layers = ["Pixels", "Hidden", "Drop", "Output"];
+        string[] layers = ["Pixels", "Hidden", "Norm", "Drop", "Output"];
         GeneratorRun run = GeneratorHarness.Run(source, WeightsFiles.Base64File(
             "probe.safetensors.b64",
-            new("hidden.weight", [8, 16]), new("hidden.bias", [8]), new("output.weight", [3, 8]), new("output.bias", [3])));
+            new("hidden.weight", [8, 16]), new("hidden.bias", [8]), new("norm.weight", [8]), new("norm.bias", [8]),
+            new("norm.running_mean", [8]), new("norm.running_var", [8]), new("output.weight", [3, 8]), new("output.bias", [3])));
         Expect.NoGeneratorDiagnostics(run);
 
         using var assembly = new InMemoryAssembly(run.Output);

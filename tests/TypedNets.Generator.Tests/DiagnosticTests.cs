@@ -1005,6 +1005,57 @@ public class DiagnosticTests
         Expect.NothingInGeneratedCode(run);
     }
 
+    private const string EmbeddedBatchNormNetwork = """
+        using TypedNets;
+
+        [Network, Input(3), EmbeddedWeights("net.safetensors.b64")]
+        public partial class Net
+        {
+            [BatchNorm] public partial BatchNormLayer Norm { get; }
+            [Dense(2)] public partial DenseLayer Output { get; }
+        }
+        """;
+
+    private static readonly WeightsFiles.Tensor[] NormParameters = [new("norm.weight", [3]), new("norm.bias", [3])];
+
+    [Fact]
+    public void TN0031_EmbeddedWeightsMissTheRunningStatistics()
+    {
+        GeneratorRun run = GeneratorHarness.Run(
+            EmbeddedBatchNormNetwork,
+            WeightsFiles.Base64File("/project/net.safetensors.b64", [.. NormParameters, new("norm.running_mean", [3]), OutputWeight, OutputBias]));
+
+        Expect.Diagnostic(run, "TN0031", Error, 3, EmbeddedAttribute,
+            "Embedded weights 'net.safetensors.b64' for network 'Net' have no tensor 'norm.running_var', which layer 'Norm' (BatchNorm) needs with shape [3]; save the weights of this network with SafeTensors.SaveBase64");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0032_EmbeddedBatchCounterIsNotAnInt64Scalar()
+    {
+        GeneratorRun run = GeneratorHarness.Run(
+            EmbeddedBatchNormNetwork,
+            WeightsFiles.Base64File(
+                "/project/net.safetensors.b64",
+                [.. NormParameters, new("norm.running_mean", [3]), new("norm.running_var", [3]), new("norm.num_batches_tracked", [1]), OutputWeight, OutputBias]));
+
+        Expect.Diagnostic(run, "TN0032", Error, 3, EmbeddedAttribute,
+            "Embedded weights 'net.safetensors.b64' for network 'Net' give tensor 'norm.num_batches_tracked' F32 of shape [1], but layer 'Norm' (BatchNorm) needs I64 of shape []; save num_batches_tracked as PyTorch does, or leave it out");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void Embedded_running_statistics_and_PyTorchs_batch_counter_compile_cleanly()
+    {
+        GeneratorRun run = GeneratorHarness.Run(
+            EmbeddedBatchNormNetwork,
+            WeightsFiles.Base64File(
+                "/project/net.safetensors.b64",
+                [.. NormParameters, new("norm.running_mean", [3]), new("norm.running_var", [3]), new("norm.num_batches_tracked", [], "I64"), OutputWeight, OutputBias]));
+
+        Expect.CompilesCleanly(run);
+    }
+
     [Fact]
     public void EveryDiagnosticIdHasATest()
     {

@@ -7,8 +7,9 @@ namespace TypedNets.Generator.Model;
 /// <summary>Weights compiled into a network from a base64 safetensors file (<c>[EmbeddedWeights]</c>), after their check.</summary>
 /// <param name="FileName">The file as the attribute names it.</param>
 /// <param name="Data">
-/// Every parameter as little-endian float32 bytes, in the layout of the parameter buffer (so the file's tensors are
-/// already in <c>state_dict</c> order); empty when the file failed its check.
+/// Every parameter, then every buffer value (BatchNorm's running statistics), as little-endian float32 bytes, in the
+/// layouts of the parameter and buffer arrays (so the file's tensors are already in <c>state_dict</c> order); empty when
+/// the file failed its check.
 /// </param>
 /// <param name="IsValid">Whether the file was found and matched the network; when not, the emitter writes members that throw.</param>
 internal sealed record EmbeddedWeightsModel(string FileName, EquatableArray<byte> Data, bool IsValid);

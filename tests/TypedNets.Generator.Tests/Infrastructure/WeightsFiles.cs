@@ -21,7 +21,7 @@ internal static class WeightsFiles
     {
         public int Elements => Shape.Aggregate(1, (product, dimension) => product * dimension);
 
-        public int ElementSize => Dtype is "F16" or "BF16" ? 2 : Dtype is "F64" ? 8 : 4;
+        public int ElementSize => Dtype is "F16" or "BF16" ? 2 : Dtype is "F64" or "I64" ? 8 : 4;
 
         public float Value(int index) => First + (0.25f * index);
     }

@@ -402,7 +402,9 @@ namespace Zoo
         /// The constructor has done so already; call it again to undo training or <c>Initialize</c>. Allocates nothing.
         /// </summary>
         public void LoadEmbeddedWeights()
-            => global::TypedNets.Serialization.EmbeddedParameters.CopyTo("TinyEmbedded", EmbeddedWeightBytes, Parameters);
+        {
+            global::TypedNets.Serialization.EmbeddedParameters.CopyTo("TinyEmbedded", EmbeddedWeightBytes, Parameters);
+        }
 
         /// <summary>
         /// The weights compiled in from <c>Weights/tiny.safetensors.b64</c>: all 17 parameters as little-endian float32 bytes, in
@@ -411,8 +413,9 @@ namespace Zoo
         public static global::System.ReadOnlySpan<byte> EmbeddedWeightBytes
             => global::TypedNets.Serialization.EmbeddedParameters.LittleEndianBytes(EmbeddedWeightWords, ParameterCount);
 
-        // The parameters' little-endian bytes read as 64-bit little-endian words, two parameters a word (the last
-        // one padded with zeros): constant data, like a byte array, with an eighth of the literals to compile.
+        // The values' little-endian bytes (the parameters, then the buffers) read as 64-bit little-endian words, two
+        // values a word (the last one padded with zeros): constant data, like a byte array, with an eighth of the
+        // literals to compile.
         private static global::System.ReadOnlySpan<ulong> EmbeddedWeightWords => new ulong[]
         {
             // hidden.weight [3, 2]: parameters 0 to 5

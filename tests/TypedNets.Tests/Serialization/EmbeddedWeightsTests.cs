@@ -29,6 +29,18 @@ public partial class EmbeddedTinyTextClassifier
     [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
 }
 
+// The network of the PyTorch fixture tiny_batchnorm_convnet, with its parameters and BatchNorm's running statistics
+// compiled in (PyTorch's num_batches_tracked is in the file too, and checked and left out).
+[Network, Input(1, 8, 8), EmbeddedWeights("tiny_batchnorm_convnet.safetensors.b64")]
+public partial class EmbeddedTinyBatchNormConvNet
+{
+    [Conv2D(4, 3, Activation = Activation.ReLU)] public partial Conv2DLayer Conv { get; }
+    [BatchNorm] public partial BatchNormLayer Norm { get; }
+    [MaxPool2D(2)] public partial Pool2DLayer Pool { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(3, Activation.Softmax)] public partial DenseLayer Output { get; }
+}
+
 /// <summary>
 /// Weights compiled in with <see cref="EmbeddedWeightsAttribute"/>: a network constructed with them holds exactly what
 /// <see cref="SafeTensors.Load(INetwork, string)"/> reads from the same file and computes PyTorch's outputs, loading them
@@ -47,14 +59,19 @@ public sealed class EmbeddedWeightsTests : IDisposable
     [Theory]
     [InlineData("tiny_mlp")]
     [InlineData("tiny_text_classifier")]
+    [InlineData("tiny_batchnorm_convnet")]
     public void A_new_network_holds_the_embedded_pytorch_weights_and_gives_pytorchs_outputs(string name)
     {
-        (INetwork embedded, INetwork loaded) = name == "tiny_mlp"
-            ? ((INetwork)new EmbeddedTinyMlp(maxBatch: 8, seed: 42), (INetwork)new TinyMlp(maxBatch: 8, seed: 1))
-            : (new EmbeddedTinyTextClassifier(maxBatch: 8, seed: 42), new TinyTextClassifier(maxBatch: 8, seed: 1));
+        (INetwork embedded, INetwork loaded) = name switch
+        {
+            "tiny_mlp" => ((INetwork)new EmbeddedTinyMlp(maxBatch: 8, seed: 42), (INetwork)new TinyMlp(maxBatch: 8, seed: 1)),
+            "tiny_text_classifier" => (new EmbeddedTinyTextClassifier(maxBatch: 8, seed: 42), new TinyTextClassifier(maxBatch: 8, seed: 1)),
+            _ => (new EmbeddedTinyBatchNormConvNet(maxBatch: 8, seed: 42), new TinyBatchNormConvNet(maxBatch: 8, seed: 1)),
+        };
         SafeTensors.Load(loaded, Path.Combine(FixtureDirectory, name + ".safetensors"));
 
         Assert.True(SafeTensorsTesting.SameBits(loaded.Parameters, embedded.Parameters), $"{name}: the embedded parameters differ from the file's");
+        Assert.True(SafeTensorsTesting.SameBits(loaded.Buffers, embedded.Buffers), $"{name}: the embedded buffers differ from the file's");
 
         using JsonDocument fixture = JsonDocument.Parse(File.ReadAllText(Path.Combine(FixtureDirectory, name + ".json")));
         JsonElement tensors = fixture.RootElement.GetProperty("tensors");
@@ -85,6 +102,27 @@ public sealed class EmbeddedWeightsTests : IDisposable
 
         Assert.Equal(0, allocated);
         Assert.True(SafeTensorsTesting.SameBits(embedded, network.Parameters));
+    }
+
+    [Fact]
+    public void Reloading_restores_the_running_statistics_too()
+    {
+        var network = new EmbeddedTinyBatchNormConvNet(maxBatch: 4);
+        Assert.Equal(4 * network.Buffers.Length, EmbeddedTinyBatchNormConvNet.EmbeddedBufferBytes.Length);
+        float[] statistics = network.Buffers.ToArray();
+        Assert.Contains(statistics, value => value != 0 && value != 1);   // moved by PyTorch's 20 training steps
+
+        // Training moves the running statistics; loading the embedded weights brings them back.
+        float[] images = new float[4 * 64];
+        for (int i = 0; i < images.Length; i++)
+        {
+            images[i] = (i % 7) - 3;
+        }
+
+        network.Forward(images, training: true);
+        Assert.False(SafeTensorsTesting.SameBits(statistics, network.Buffers));
+        network.LoadEmbeddedWeights();
+        Assert.True(SafeTensorsTesting.SameBits(statistics, network.Buffers));
     }
 
     [Fact]
