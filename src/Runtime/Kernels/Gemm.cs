@@ -111,9 +111,10 @@ public static partial class Gemm
 
     /// <summary>
     /// <c>C[m, n] = A[m, k] · B[n, k]^T + bias[n]</c>, then <c>C = max(C, 0)</c> when <paramref name="relu"/> is set:
-    /// a dense layer's forward pass with its epilogue fused. Single-precision products with fewer than four rows add
-    /// the bias while the dot products are still in registers, and small ones start their sums from the bias and apply
-    /// the ReLU before their one store; the others add the bias row by row right after the product.
+    /// a dense layer's forward pass with its epilogue fused. Single-precision products apply it in registers before
+    /// the store: the packed path as the micro-kernel stores the last cache block of the sum, the small path by
+    /// starting its sums from the bias, and products with fewer than four rows (which take the ReLU as one pass after)
+    /// while the dot products are still in registers. Other element types add the bias row by row after the product.
     /// </summary>
     /// <param name="a">The row-major <c>[m, k]</c> left operand.</param>
     /// <param name="b">The row-major <c>[n, k]</c> right operand, used transposed.</param>
@@ -137,6 +138,16 @@ public static partial class Gemm
             fixed (float* biasStart = &AsSingle(bias))
             {
                 MultiplySmall(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), 1, k), ref AsSingle(c), m, n, k, accumulate: false, biasStart, relu);
+            }
+
+            return;
+        }
+
+        if (typeof(T) == typeof(float) && k > 0 && !GemmFewRows.Applies(m) && UsesPackedPath(m, n, transposedB: true))
+        {
+            fixed (float* biasStart = &AsSingle(bias))
+            {
+                MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), 1, k), ref AsSingle(c), m, n, k, accumulate: false, new Epilogue(biasStart, relu));
             }
 
             return;

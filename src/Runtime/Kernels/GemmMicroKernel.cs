@@ -17,15 +17,16 @@ public static partial class Gemm
     /// <param name="c">The tile's first element in <c>C</c>.</param>
     /// <param name="ldc">The distance between rows of <c>C</c>.</param>
     /// <param name="add">Whether to add to <c>C</c> (every cache block of the sum after the first, or <c>accumulate</c>).</param>
-    private static void MicroKernel(ref float a, ref float b, int depth, ref float c, nint ldc, bool add)
+    /// <param name="epilogue">The bias and ReLU to apply before the store, on the last cache block of the sum.</param>
+    private static void MicroKernel(ref float a, ref float b, int depth, ref float c, nint ldc, bool add, Epilogue epilogue)
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            MicroKernel512(ref a, ref b, depth, ref c, ldc, add);
+            MicroKernel512(ref a, ref b, depth, ref c, ldc, add, epilogue);
         }
         else
         {
-            MicroKernel256(ref a, ref b, depth, ref c, ldc, add);
+            MicroKernel256(ref a, ref b, depth, ref c, ldc, add, epilogue);
         }
     }
 
@@ -34,7 +35,7 @@ public static partial class Gemm
     /// eight independent sums in flight; sixteen also hide the loads, and leave enough of the 32 registers for the
     /// two rows of <c>B̃</c> and the broadcasts without spilling.
     /// </summary>
-    private static void MicroKernel512(ref float a, ref float b, int depth, ref float c, nint ldc, bool add)
+    private static void MicroKernel512(ref float a, ref float b, int depth, ref float c, nint ldc, bool add, Epilogue epilogue)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -72,23 +73,35 @@ public static partial class Gemm
             b = ref Unsafe.Add(ref b, 32);
         }
 
-        Store512(ref c, c00, c01, add);
-        Store512(ref Unsafe.Add(ref c, ldc), c10, c11, add);
-        Store512(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, add);
-        Store512(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, add);
-        Store512(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, add);
-        Store512(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, add);
-        Store512(ref Unsafe.Add(ref c, 6 * ldc), c60, c61, add);
-        Store512(ref Unsafe.Add(ref c, 7 * ldc), c70, c71, add);
+        Store512(ref c, c00, c01, add, epilogue);
+        Store512(ref Unsafe.Add(ref c, ldc), c10, c11, add, epilogue);
+        Store512(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, add, epilogue);
+        Store512(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, add, epilogue);
+        Store512(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, add, epilogue);
+        Store512(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, add, epilogue);
+        Store512(ref Unsafe.Add(ref c, 6 * ldc), c60, c61, add, epilogue);
+        Store512(ref Unsafe.Add(ref c, 7 * ldc), c70, c71, add, epilogue);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512(ref float c, Vector512<float> left, Vector512<float> right, bool add)
+    private static unsafe void Store512(ref float c, Vector512<float> left, Vector512<float> right, bool add, Epilogue epilogue)
     {
         if (add)
         {
             left += Vector512.LoadUnsafe(ref c);
             right += Vector512.LoadUnsafe(ref c, 16);
+        }
+
+        if (epilogue.Bias != null)
+        {
+            left += Vector512.Load(epilogue.Bias);
+            right += Vector512.Load(epilogue.Bias + 16);
+        }
+
+        if (epilogue.ReLU)
+        {
+            left = Vector512.Max(left, Vector512<float>.Zero);
+            right = Vector512.Max(right, Vector512<float>.Zero);
         }
 
         left.StoreUnsafe(ref c);
@@ -99,7 +112,7 @@ public static partial class Gemm
     /// The 6 × 16 tile of 256-bit vectors for machines without AVX-512: 12 accumulators, two rows of <c>B̃</c> and a
     /// broadcast fill 15 of the 16 registers AVX2 has (the classic Haswell shape).
     /// </summary>
-    private static void MicroKernel256(ref float a, ref float b, int depth, ref float c, nint ldc, bool add)
+    private static void MicroKernel256(ref float a, ref float b, int depth, ref float c, nint ldc, bool add, Epilogue epilogue)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -130,16 +143,16 @@ public static partial class Gemm
             b = ref Unsafe.Add(ref b, 16);
         }
 
-        Store256(ref c, c00, c01, add);
-        Store256(ref Unsafe.Add(ref c, ldc), c10, c11, add);
-        Store256(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, add);
-        Store256(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, add);
-        Store256(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, add);
-        Store256(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, add);
+        Store256(ref c, c00, c01, add, epilogue);
+        Store256(ref Unsafe.Add(ref c, ldc), c10, c11, add, epilogue);
+        Store256(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, add, epilogue);
+        Store256(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, add, epilogue);
+        Store256(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, add, epilogue);
+        Store256(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, add, epilogue);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store256(ref float c, Vector256<float> left, Vector256<float> right, bool add)
+    private static unsafe void Store256(ref float c, Vector256<float> left, Vector256<float> right, bool add, Epilogue epilogue)
     {
         if (add)
         {
@@ -147,7 +160,33 @@ public static partial class Gemm
             right += Vector256.LoadUnsafe(ref c, 8);
         }
 
+        if (epilogue.Bias != null)
+        {
+            left += Vector256.Load(epilogue.Bias);
+            right += Vector256.Load(epilogue.Bias + 8);
+        }
+
+        if (epilogue.ReLU)
+        {
+            left = Vector256.Max(left, Vector256<float>.Zero);
+            right = Vector256.Max(right, Vector256<float>.Zero);
+        }
+
         left.StoreUnsafe(ref c);
         right.StoreUnsafe(ref c, 8);
+    }
+
+    /// <summary>
+    /// What a product's last cache block applies to <c>C</c> as it stores it: a bias per column (from
+    /// <see cref="Bias"/>, which points at the bias of the first column in view, or is null) and a ReLU. A raw
+    /// pointer, so that it can travel with a shared product to the helper thread; the caller keeps the bias pinned.
+    /// </summary>
+    private readonly unsafe struct Epilogue(float* bias, bool relu)
+    {
+        public readonly float* Bias = bias;
+        public readonly bool ReLU = relu;
+
+        /// <summary>The same epilogue for the columns from <paramref name="column"/> on.</summary>
+        public Epilogue From(int column) => new(Bias == null ? null : Bias + column, ReLU);
     }
 }

@@ -81,7 +81,7 @@ public static partial class Gemm
         public ref float At(int row, int column) => ref Unsafe.Add(ref Origin, (row * RowStride) + (column * ColumnStride));
     }
 
-    private static unsafe void MultiplySingle(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate)
+    private static unsafe void MultiplySingle(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate, Epilogue epilogue = default)
     {
         if (m == 0 || n == 0)
         {
@@ -100,16 +100,16 @@ public static partial class Gemm
 
         if (UsesSmallPath(m, n, k, transposedB: b.ColumnStride != 1))
         {
-            MultiplySmall(a, b, ref c, m, n, k, accumulate, bias: null, relu: false);
+            MultiplySmall(a, b, ref c, m, n, k, accumulate, epilogue.Bias, epilogue.ReLU);
             return;
         }
 
-        if (TryMultiplyOnTwoThreads(a, b, ref c, m, n, k, accumulate))
+        if (TryMultiplyOnTwoThreads(a, b, ref c, m, n, k, accumulate, epilogue))
         {
             return;
         }
 
-        MultiplyBlocked(a, b, ref c, n, 0, m, 0, n, k, accumulate, t_packBuffers ??= new PackBuffers());
+        MultiplyBlocked(a, b, ref c, n, 0, m, 0, n, k, accumulate, epilogue, t_packBuffers ??= new PackBuffers());
     }
 
     /// <summary>
@@ -118,7 +118,7 @@ public static partial class Gemm
     /// </summary>
     private static void MultiplyBlocked(
         StridedMatrix a, StridedMatrix b, ref float c, int ldc,
-        int rowStart, int rowEnd, int columnStart, int columnEnd, int k, bool accumulate, PackBuffers buffers)
+        int rowStart, int rowEnd, int columnStart, int columnEnd, int k, bool accumulate, Epilogue epilogue, PackBuffers buffers)
     {
         int mr = MicroRows;
         int nr = MicroColumns;
@@ -132,21 +132,23 @@ public static partial class Gemm
                 ref float packedB = ref buffers.B(RoundUp(nc, nr) * kc);
                 PackB(b, pc, kc, jc, nc, ref packedB);
 
-                // The first block of the sum overwrites C unless the caller accumulates; the others add to it.
+                // The first block of the sum overwrites C unless the caller accumulates; the others add to it. The
+                // last one applies the epilogue as it stores.
                 bool add = accumulate || pc > 0;
+                Epilogue last = pc + kc == k ? epilogue.From(jc) : default;
                 for (int ic = rowStart; ic < rowEnd; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, rowEnd - ic);
                     ref float packedA = ref buffers.A(RoundUp(mc, mr) * kc);
                     PackA(a, ic, mc, pc, kc, ref packedA);
-                    MacroKernel(ref packedA, ref packedB, mc, nc, kc, ref Unsafe.Add(ref c, ((nint)ic * ldc) + jc), ldc, add);
+                    MacroKernel(ref packedA, ref packedB, mc, nc, kc, ref Unsafe.Add(ref c, ((nint)ic * ldc) + jc), ldc, add, last);
                 }
             }
         }
     }
 
     /// <summary><c>C[mc, nc] (+)= Ã · B̃</c> for one packed block of each operand, a micro-tile at a time.</summary>
-    private static void MacroKernel(ref float packedA, ref float packedB, int mc, int nc, int kc, ref float c, nint ldc, bool add)
+    private static void MacroKernel(ref float packedA, ref float packedB, int mc, int nc, int kc, ref float c, nint ldc, bool add, Epilogue epilogue)
     {
         int mr = MicroRows;
         int nr = MicroColumns;
@@ -161,11 +163,11 @@ public static partial class Gemm
                 ref float cTile = ref Unsafe.Add(ref c, (ir * ldc) + jr);
                 if (rows == mr && columns == nr)
                 {
-                    MicroKernel(ref aPanel, ref bPanel, kc, ref cTile, ldc, add);
+                    MicroKernel(ref aPanel, ref bPanel, kc, ref cTile, ldc, add, epilogue.From(jr));
                 }
                 else
                 {
-                    EdgeTile(ref aPanel, ref bPanel, kc, ref cTile, ldc, add, rows, columns);
+                    EdgeTile(ref aPanel, ref bPanel, kc, ref cTile, ldc, add, epilogue.From(jr), rows, columns);
                 }
             }
         }
@@ -177,25 +179,24 @@ public static partial class Gemm
     /// copied out. Edge tiles are a small share of any product big enough for the packed path to matter.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void EdgeTile(ref float aPanel, ref float bPanel, int kc, ref float c, nint ldc, bool add, int rows, int columns)
+    private static unsafe void EdgeTile(ref float aPanel, ref float bPanel, int kc, ref float c, nint ldc, bool add, Epilogue epilogue, int rows, int columns)
     {
         int nr = MicroColumns;
         Span<float> tile = stackalloc float[MaxMicroTile];
-        MicroKernel(ref aPanel, ref bPanel, kc, ref MemoryMarshal.GetReference(tile), nr, add: false);
+        MicroKernel(ref aPanel, ref bPanel, kc, ref MemoryMarshal.GetReference(tile), nr, add: false, epilogue: default);
         for (int r = 0; r < rows; r++)
         {
             Span<float> source = tile.Slice(r * nr, columns);
             Span<float> target = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref c, r * ldc), columns);
-            if (add)
+            for (int j = 0; j < columns; j++)
             {
-                for (int j = 0; j < columns; j++)
+                float value = add ? target[j] + source[j] : source[j];
+                if (epilogue.Bias != null)
                 {
-                    target[j] += source[j];
+                    value += epilogue.Bias[j];
                 }
-            }
-            else
-            {
-                source.CopyTo(target);
+
+                target[j] = epilogue.ReLU ? Math.Max(value, 0f) : value;
             }
         }
     }

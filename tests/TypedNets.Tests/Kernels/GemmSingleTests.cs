@@ -80,7 +80,9 @@ public sealed class GemmSingleTests
     [InlineData(32, 2, 50, false)]
     [InlineData(7, 33, 5, true)]
     [InlineData(2, 20, 30, true)]      // fewer than four rows
-    [InlineData(64, 256, 784, true)]   // packed path: bias and ReLU after the product
+    [InlineData(64, 256, 784, true)]   // packed path: bias and ReLU as the last cache block is stored
+    [InlineData(45, 70, 300, false)]   // packed, with edge tiles on both sides
+    [InlineData(512, 384, 300, true)]  // large enough to be shared with the helper thread
     [InlineData(5, 40, 0, true)]       // an empty sum leaves the bias
     public void Fused_bias_and_relu_match_the_product_followed_by_both(int m, int n, int k, bool relu)
     {
