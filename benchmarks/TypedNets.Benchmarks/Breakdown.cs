@@ -33,6 +33,8 @@ internal static class Breakdown
     {
         Action action = key switch
         {
+            "mlp10_predict1" => PredictOne(new TutorialMlp(maxBatch: 1, seed: 1), TutorialMlp.Sample.From(Data.Uniform(10, 2))),
+            "mlp10_train32" => Step(new TutorialMlp(maxBatch: 32, seed: 3), Data.Uniform(32 * 10, 4), Data.Labels(32, 2, 5)),
             "mlp784_train64" => Step(new MnistMlp(maxBatch: 64, seed: 3), Data.Uniform(64 * 784, 4), Data.Labels(64, 10, 5)),
             "text_train32" => Step(new TextLstm(maxBatch: 32, seed: 3), Array.ConvertAll(Data.Tokens(32 * Cases.TextSteps, 10000, 4), t => (float)t), Data.Labels(32, 2, 5)),
             "mlp784_predict1" => Predict(new MnistMlp(maxBatch: 1, seed: 1), Data.Uniform(784, 2)),
@@ -40,7 +42,7 @@ internal static class Breakdown
             "text_predict1" => Predict(new TextLstm(maxBatch: 1, seed: 1), Array.ConvertAll(Data.Tokens(Cases.TextSteps, 10000, 2), t => (float)t)),
             "gemm256" => SquareGemm(256),
             "gemm1024" => SquareGemm(1024),
-            _ => throw new ArgumentException($"--spin takes mlp784_train64, text_train32, mlp784_predict1, mlp784_predict256, text_predict1, gemm256 or gemm1024, not {key}."),
+            _ => throw new ArgumentException($"--spin takes mlp10_predict1, mlp10_train32, mlp784_train64, text_train32, mlp784_predict1, mlp784_predict256, text_predict1, gemm256 or gemm1024, not {key}."),
         };
         var clock = Stopwatch.StartNew();
         long count = 0;
@@ -50,7 +52,7 @@ internal static class Breakdown
             count++;
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}: {count} runs in {clock.Elapsed.TotalSeconds:F1} s, {clock.Elapsed.TotalMilliseconds / count:F3} ms each"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}: {count} runs in {clock.Elapsed.TotalSeconds:F1} s, {Report.Time(clock.Elapsed.TotalSeconds / count)} each"));
     }
 
     private static Action Step(INetwork network, float[] features, float[] labels)
@@ -60,6 +62,9 @@ internal static class Breakdown
     }
 
     private static Action Predict(INetwork network, float[] features) => () => network.Forward(features, training: false);
+
+    /// <summary>One sample through the typed <c>Predict</c>, as the (a) row times it.</summary>
+    private static Action PredictOne(TutorialMlp network, TutorialMlp.Sample sample) => () => network.Predict(sample);
 
     private static Action SquareGemm(int n)
     {
