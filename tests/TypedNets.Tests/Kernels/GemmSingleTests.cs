@@ -184,6 +184,40 @@ public sealed class GemmSingleTests
     }
 
     [Fact]
+    public void One_thread_gives_the_same_bits_as_two_and_MaxThreads_takes_only_one_or_two()
+    {
+        // Large enough to wake the helper thread when two are allowed.
+        const int m = 512, n = 384, k = 300;
+        var random = new Xoshiro256(7);
+        float[] a = Fill(new float[m * k], ref random).ToArray();
+        float[] b = Fill(new float[k * n], ref random).ToArray();
+        float[] bias = Fill(new float[n], ref random).ToArray();
+        float[] twoThreads = new float[m * n], oneThread = new float[m * n];
+        float[] fusedTwo = new float[m * n], fusedOne = new float[m * n];
+        int before = Gemm.MaxThreads;
+        try
+        {
+            Gemm.MaxThreads = 2;
+            Gemm.Multiply<float>(a, b, twoThreads, m, n, k, accumulate: false);
+            Gemm.MultiplyTransposedB<float>(a, b, bias, fusedTwo, m, n, k, relu: true);
+            Gemm.MaxThreads = 1;
+            Gemm.Multiply<float>(a, b, oneThread, m, n, k, accumulate: false);
+            Gemm.MultiplyTransposedB<float>(a, b, bias, fusedOne, m, n, k, relu: true);
+        }
+        finally
+        {
+            Gemm.MaxThreads = before;
+        }
+
+        Assert.True(oneThread.AsSpan().SequenceEqual(twoThreads), "A·B on one thread differs from two.");
+        Assert.True(fusedOne.AsSpan().SequenceEqual(fusedTwo), "A·B^T + bias, ReLU on one thread differs from two.");
+        ArgumentOutOfRangeException error = Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.MaxThreads = 3);
+        Assert.Contains("Gemm.MaxThreads is 1 (the calling thread only) or 2 (with one helper thread)", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.MaxThreads = 0);
+        Assert.Equal(before, Gemm.MaxThreads);
+    }
+
+    [Fact]
     public void Concurrent_callers_get_the_same_bits_as_one_caller()
     {
         // Two callers contend for the one helper thread; whoever does not get it runs alone. Either way every element
