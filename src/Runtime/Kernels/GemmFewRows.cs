@@ -52,6 +52,12 @@ internal static class GemmFewRows
         fixed (float* biasStart = bias)
         fixed (float* cStart = c)
         {
+            if (k <= Lanes)
+            {
+                ShortRows(aStart, bStart, biasStart, cStart, m, n, k, accumulate);
+                return;
+            }
+
             var rows = new RowShape(bStart, k);
             for (int i = 0; i < m; i++)
             {
@@ -237,6 +243,75 @@ internal static class GemmFewRows
     {
         Vector256<float> half = s.GetLower() + s.GetUpper();
         return half.GetLower() + half.GetUpper();
+    }
+
+    /// <summary>
+    /// <c>A · B^T</c> when a row of B fits one vector (<c>k</c> at most 16, such as a first layer over ten features):
+    /// sixteen rows of B at a time, each one masked load and one multiply, and the sixteen products summed across
+    /// their lanes together by a tree of shuffles and adds whose result holds the sixteen dot products in order. The
+    /// eight-row kernel would spend more on its horizontal sums than on the arithmetic here.
+    /// </summary>
+    private static unsafe void ShortRows(float* a, float* b, float* bias, float* c, int m, int n, int k, bool accumulate)
+    {
+        Vector512<float> zero = Vector512<float>.Zero;
+        Vector512<float> lane = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        Vector512<float> inRow = Vector512.LessThan(lane, Vector512.Create((float)k));
+        int last = n - 1;
+        for (int i = 0; i < m; i++)
+        {
+            Vector512<float> x = Avx512F.MaskLoad(a + ((nint)i * k), inRow, zero);
+            float* y = c + ((nint)i * n);
+            for (int j = 0; j < n; j += Lanes)
+            {
+                // Rows past the last repeat it; their sums are computed and not stored.
+                Vector512<float> Product(int row) => x * Avx512F.MaskLoad(b + ((nint)Math.Min(j + row, last) * k), inRow, zero);
+                Vector512<float> sums = Sum16(
+                    Product(0), Product(1), Product(2), Product(3), Product(4), Product(5), Product(6), Product(7),
+                    Product(8), Product(9), Product(10), Product(11), Product(12), Product(13), Product(14), Product(15));
+                Vector512<float> inC = Vector512.LessThan(lane, Vector512.Create((float)(n - j)));
+                if (accumulate)
+                {
+                    sums += Avx512F.MaskLoad(y + j, inC, zero);
+                }
+
+                if (bias != null)
+                {
+                    sums += Avx512F.MaskLoad(bias + j, inC, zero);
+                }
+
+                Avx512F.MaskStore(y + j, inC, sums);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lane <c>r</c> of the result is the sum of the lanes of <c>p</c>r: within 128-bit blocks, pairs of vectors are
+    /// interleaved and added (singles, then pairs of singles), which leaves each block with one partial sum of four
+    /// rows; then blocks are paired across vectors, twice, until the four blocks hold rows 0-3, 4-7, 8-11 and 12-15.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Sum16(
+        Vector512<float> p0, Vector512<float> p1, Vector512<float> p2, Vector512<float> p3,
+        Vector512<float> p4, Vector512<float> p5, Vector512<float> p6, Vector512<float> p7,
+        Vector512<float> p8, Vector512<float> p9, Vector512<float> p10, Vector512<float> p11,
+        Vector512<float> p12, Vector512<float> p13, Vector512<float> p14, Vector512<float> p15)
+    {
+        Vector512<float> rows0To3 = Quad(Pair(p0, p1), Pair(p2, p3));
+        Vector512<float> rows4To7 = Quad(Pair(p4, p5), Pair(p6, p7));
+        Vector512<float> rows8To11 = Quad(Pair(p8, p9), Pair(p10, p11));
+        Vector512<float> rows12To15 = Quad(Pair(p12, p13), Pair(p14, p15));
+        return Blocks(Blocks(rows0To3, rows4To7), Blocks(rows8To11, rows12To15));
+
+        // Per 128-bit block: [u0 + u2, v0 + v2, u1 + u3, v1 + v3].
+        static Vector512<float> Pair(Vector512<float> u, Vector512<float> v) => Avx512F.UnpackLow(u, v) + Avx512F.UnpackHigh(u, v);
+
+        // Per 128-bit block: the block sums of the four rows, in order.
+        static Vector512<float> Quad(Vector512<float> u, Vector512<float> v)
+            => Avx512F.UnpackLow(u.AsDouble(), v.AsDouble()).AsSingle() + Avx512F.UnpackHigh(u.AsDouble(), v.AsDouble()).AsSingle();
+
+        // [u.b0 + u.b1, u.b2 + u.b3, v.b0 + v.b1, v.b2 + v.b3], in 128-bit blocks b.
+        static Vector512<float> Blocks(Vector512<float> u, Vector512<float> v)
+            => Avx512F.Shuffle4x128(u, v, 0b10_00_10_00) + Avx512F.Shuffle4x128(u, v, 0b11_01_11_01);
     }
 
     /// <summary>

@@ -80,6 +80,7 @@ public sealed class GemmSingleTests
     [InlineData(32, 2, 50, false)]
     [InlineData(7, 33, 5, true)]
     [InlineData(2, 20, 30, true)]      // fewer than four rows
+    [InlineData(1, 50, 10, true)]      // fewer than four rows, each row of B one vector
     [InlineData(64, 256, 784, true)]   // packed path: bias and ReLU as the last cache block is stored
     [InlineData(45, 70, 300, false)]   // packed, with edge tiles on both sides
     [InlineData(512, 384, 300, true)]  // large enough to be shared with the helper thread
@@ -140,6 +141,8 @@ public sealed class GemmSingleTests
 
     [Theory]
     [InlineData(1, 10, 784)]
+    [InlineData(1, 50, 10)]    // rows of B shorter than a vector: sixteen at a time
+    [InlineData(3, 17, 16)]
     [InlineData(2, 17, 33)]
     [InlineData(3, 256, 128)]
     [InlineData(5, 40, 21)]
