@@ -47,6 +47,11 @@ if [[ -n "${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-}" ]]; then
     fi
 fi
 
+# Case (e) trains on Fashion-MNIST when it is there (data/fashion-mnist, ignored by git), on synthetic data otherwise.
+if [[ " ${python_args[*]} " != *" --no-epoch "* ]]; then
+    bash scripts/fetch-fashion-mnist.sh || echo "Fashion-MNIST could not be fetched: case (e) runs on synthetic data of its size"
+fi
+
 echo "== PyTorch ($mode)"
 env "${blas_env[@]}" "$python" benchmarks/pytorch_bench.py --mode "$mode" --out "$artifacts/pytorch.json" --onnx-dir "$artifacts" "${python_args[@]}"
 

@@ -133,7 +133,13 @@ if (pytorch is null)
     Console.WriteLine($"No PyTorch timings at {pytorchFile} (run benchmarks/run.sh, which writes them first): that column is empty.");
 }
 
-string table = Report.Table(results, allocations, pytorch, full);
+var accuracy = new Dictionary<string, double>();
+if (results.ContainsKey(("mlp784_epoch", Library.TypedNets)) && EpochBenchmarks.TestAccuracyAfterOneEpoch() is double epochAccuracy)
+{
+    accuracy["mlp784_epoch"] = epochAccuracy;
+}
+
+string table = Report.Table(results, allocations, accuracy, pytorch, full);
 Console.WriteLine();
 Console.WriteLine(table);
 string tablePath = Path.Combine(Settings.ArtifactsDirectory, "table.md");

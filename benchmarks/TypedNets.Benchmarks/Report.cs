@@ -16,6 +16,9 @@ internal sealed class PyTorchResults
 
     public required string Description { get; init; }
 
+    /// <summary>Test accuracies by case, where the case has one (the epoch of (e) on Fashion-MNIST).</summary>
+    public required IReadOnlyDictionary<string, double> Accuracy { get; init; }
+
     public static PyTorchResults? Load(string path)
     {
         if (!File.Exists(path))
@@ -31,10 +34,19 @@ internal sealed class PyTorchResults
             cases[entry.Name] = (entry.Value.GetProperty("median_s").GetDouble(), entry.Value.GetProperty("best_s").GetDouble());
         }
 
+        var accuracy = new Dictionary<string, double>();
+        if (root.TryGetProperty("accuracy", out JsonElement accuracies))
+        {
+            foreach (JsonProperty entry in accuracies.EnumerateObject())
+            {
+                accuracy[entry.Name] = entry.Value.GetDouble();
+            }
+        }
+
         JsonElement meta = root.GetProperty("meta");
         string description = string.Create(CultureInfo.InvariantCulture,
             $"PyTorch {meta.GetProperty("torch").GetString()} (OpenBLAS core {meta.GetProperty("blas_core").GetString()}, {meta.GetProperty("threads").GetInt32()} thread, eager mode)");
-        return new PyTorchResults { Cases = cases, Description = description };
+        return new PyTorchResults { Cases = cases, Description = description, Accuracy = accuracy };
     }
 }
 
@@ -42,7 +54,8 @@ internal sealed class PyTorchResults
 internal static class Report
 {
     public static string Table(
-        IReadOnlyDictionary<(string Key, Library Library), BenchmarkResult> results, IReadOnlyDictionary<string, double> allocations, PyTorchResults? pytorch, bool full)
+        IReadOnlyDictionary<(string Key, Library Library), BenchmarkResult> results, IReadOnlyDictionary<string, double> allocations,
+        IReadOnlyDictionary<string, double> accuracy, PyTorchResults? pytorch, bool full)
     {
         CultureInfo invariant = CultureInfo.InvariantCulture;
         // The peak is a ceiling: its fastest iteration, since noise from other work on the machine only ever slows it down.
@@ -74,8 +87,15 @@ internal static class Report
                 continue;
             }
 
+            string label = info.Label;
+            if (accuracy.TryGetValue(info.Key, out double ours))
+            {
+                string theirs = pytorch?.Accuracy.TryGetValue(info.Key, out double value) == true ? value.ToString("F4", invariant) : "—";
+                label += string.Create(invariant, $" (Fashion-MNIST; test accuracy after the epoch: TypedNets {ours:F4}, PyTorch {theirs})");
+            }
+
             text.AppendLine(string.Join(" | ",
-                "| " + info.Label,
+                "| " + label,
                 Time(typedNets?.Minimum),
                 Time(onnx?.Minimum),
                 Time(torch),
