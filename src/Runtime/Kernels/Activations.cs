@@ -136,12 +136,7 @@ public static class Activations
         for (int start = 0; start < y.Length; start += rowLength)
         {
             Span<T> row = y.Slice(start, rowLength);
-            T max = row[0];
-            for (int c = 1; c < row.Length; c++)
-            {
-                max = T.Max(max, row[c]);
-            }
-
+            T max = RowMax<T>(row);
             for (int c = 0; c < row.Length; c++)
             {
                 row[c] -= max;
@@ -164,6 +159,24 @@ public static class Activations
                 row[c] *= inverse;
             }
         }
+    }
+
+    /// <summary>The largest element of a row, by a plain loop for the short rows of a classifier with few classes.</summary>
+    internal static T RowMax<T>(ReadOnlySpan<T> row)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (row.Length >= ShortRow)
+        {
+            return TensorPrimitives.Max(row);
+        }
+
+        T max = row[0];
+        for (int c = 1; c < row.Length; c++)
+        {
+            max = T.Max(max, row[c]);
+        }
+
+        return max;
     }
 
     /// <summary>Rows shorter than this take scalar loops around one batch-wide call, not library calls per row.</summary>

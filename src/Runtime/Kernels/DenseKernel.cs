@@ -1,6 +1,9 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TypedNets.Kernels;
 
@@ -37,30 +40,91 @@ public static class DenseKernel
         }
     }
 
-    /// <summary><c>sums[j] += sum over the rows of values[row, j]</c>: a bias gradient.</summary>
-    private static void AddColumnSums<T>(ReadOnlySpan<T> values, Span<T> sums, int rows, int columns)
+    /// <summary><c>sums[j] += sum over the rows of values[row, j]</c>: the bias gradient of a dense or recurrent layer.</summary>
+    /// <remarks>
+    /// Every column is summed row after row, whatever the path. Float keeps a block of up to eight vectors of column
+    /// sums in registers across all rows, rather than loading and storing the sum once per row; the columns left over
+    /// take a library call per row where they are many, plain loops where they are few (a classifier's output layer).
+    /// </remarks>
+    internal static void AddColumnSums<T>(ReadOnlySpan<T> values, Span<T> sums, int rows, int columns)
         where T : IFloatingPointIeee754<T>
     {
-        if (columns >= Activations.ShortRow)
+        sums = sums.Slice(0, columns);
+        values = values.Slice(0, rows * columns);
+        int column = 0;
+        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
         {
-            for (int row = 0; row < rows; row++)
+            column = AddColumnSumsVectorized(FloatSpans.AsFloat(values), FloatSpans.AsFloat(sums), rows, columns);
+        }
+
+        int left = columns - column;
+        if (left >= Activations.ShortRow)
+        {
+            Span<T> target = sums.Slice(column);
+            for (int start = column; start < values.Length; start += columns)
             {
-                TensorPrimitives.Add(sums, values.Slice(row * columns, columns), sums);
+                TensorPrimitives.Add(target, values.Slice(start, left), target);
             }
 
             return;
         }
 
-        // Few columns (an output layer with a few classes): plain loops, not a library call per row.
-        sums = sums.Slice(0, columns);
-        values = values.Slice(0, rows * columns);
-        for (int row = 0; row < rows; row++)
+        for (int start = 0; start < values.Length; start += columns)
         {
-            ReadOnlySpan<T> rowValues = values.Slice(row * columns, columns);
-            for (int j = 0; j < sums.Length; j++)
+            for (int j = column; j < columns; j++)
             {
-                sums[j] += rowValues[j];
+                sums[j] += values[start + j];
             }
         }
+    }
+
+    private static int AddColumnSumsVectorized(ReadOnlySpan<float> matrix, Span<float> sum, int rows, int width)
+    {
+        const int Width = 16;
+        ref float m = ref MemoryMarshal.GetReference(matrix);
+        ref float s = ref MemoryMarshal.GetReference(sum);
+        int column = 0;
+        for (; column + (8 * Width) <= width; column += 8 * Width)
+        {
+            nuint c = (nuint)column;
+            Vector512<float> s0 = Vector512.LoadUnsafe(ref s, c), s1 = Vector512.LoadUnsafe(ref s, c + Width);
+            Vector512<float> s2 = Vector512.LoadUnsafe(ref s, c + (2 * Width)), s3 = Vector512.LoadUnsafe(ref s, c + (3 * Width));
+            Vector512<float> s4 = Vector512.LoadUnsafe(ref s, c + (4 * Width)), s5 = Vector512.LoadUnsafe(ref s, c + (5 * Width));
+            Vector512<float> s6 = Vector512.LoadUnsafe(ref s, c + (6 * Width)), s7 = Vector512.LoadUnsafe(ref s, c + (7 * Width));
+            for (int row = 0; row < rows; row++)
+            {
+                ref float r = ref Unsafe.Add(ref m, (row * width) + column);
+                s0 += Vector512.LoadUnsafe(ref r);
+                s1 += Vector512.LoadUnsafe(ref r, Width);
+                s2 += Vector512.LoadUnsafe(ref r, 2 * Width);
+                s3 += Vector512.LoadUnsafe(ref r, 3 * Width);
+                s4 += Vector512.LoadUnsafe(ref r, 4 * Width);
+                s5 += Vector512.LoadUnsafe(ref r, 5 * Width);
+                s6 += Vector512.LoadUnsafe(ref r, 6 * Width);
+                s7 += Vector512.LoadUnsafe(ref r, 7 * Width);
+            }
+
+            s0.StoreUnsafe(ref s, c);
+            s1.StoreUnsafe(ref s, c + Width);
+            s2.StoreUnsafe(ref s, c + (2 * Width));
+            s3.StoreUnsafe(ref s, c + (3 * Width));
+            s4.StoreUnsafe(ref s, c + (4 * Width));
+            s5.StoreUnsafe(ref s, c + (5 * Width));
+            s6.StoreUnsafe(ref s, c + (6 * Width));
+            s7.StoreUnsafe(ref s, c + (7 * Width));
+        }
+
+        for (; column + Width <= width; column += Width)
+        {
+            Vector512<float> total = Vector512.LoadUnsafe(ref s, (nuint)column);
+            for (int row = 0; row < rows; row++)
+            {
+                total += Vector512.LoadUnsafe(ref m, (nuint)((row * width) + column));
+            }
+
+            total.StoreUnsafe(ref s, (nuint)column);
+        }
+
+        return column;
     }
 }

@@ -39,7 +39,7 @@ public static class DropoutKernel
         uint threshold = (uint)Math.Min(Math.Round(rate * 4294967296.0), uint.MaxValue);
         if (typeof(T) == typeof(float))
         {
-            FillSingle(MemoryMarshal.CreateSpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(mask)), mask.Length), (float)(1.0 / (1.0 - rate)), threshold, seed);
+            FillSingle(FloatSpans.AsFloat(mask), (float)(1.0 / (1.0 - rate)), threshold, seed);
         }
         else
         {

@@ -10,6 +10,13 @@ namespace TypedNets.Kernels;
 /// </summary>
 internal static class FloatSpans
 {
+    /// <summary>
+    /// The first element as a float; only valid where <typeparamref name="T"/> is float.
+    /// <see cref="MemoryMarshal.Cast{TFrom, TTo}(ReadOnlySpan{TFrom})"/> would need <c>T : struct</c>, which the
+    /// kernels' generic signatures do not promise.
+    /// </summary>
+    public static ref float First<T>(ReadOnlySpan<T> span) => ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(span));
+
     /// <summary>The same memory as floats; only valid where <typeparamref name="T"/> is float.</summary>
     public static ReadOnlySpan<float> AsFloat<T>(ReadOnlySpan<T> span)
         => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(span)), span.Length);

@@ -1,8 +1,6 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace TypedNets.Kernels;
 
@@ -46,13 +44,13 @@ public static partial class Gemm
         if (typeof(T) == typeof(float) && !GemmFewRows.Applies(m) && (UsesSmallPath(m, n, k, transposedB: false) || UsesPackedPath(m, n, transposedB: false)))
         {
             // A[i, p] is at i k + p and B[p, j] at p n + j.
-            MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), n, 1), ref AsSingle(c), m, n, k, accumulate);
+            MultiplySingle(new(ref FloatSpans.First(a), k, 1), new(ref FloatSpans.First(b), n, 1), ref FloatSpans.First(c), m, n, k, accumulate);
             return;
         }
 
         if (typeof(T) == typeof(float) && GemmFewRows.Applies(m))
         {
-            GemmFewRows.Multiply(AsSingles(a), AsSingles(b), AsSingles(c), m, n, k, accumulate);
+            GemmFewRows.Multiply(FloatSpans.AsFloat(a), FloatSpans.AsFloat(b), FloatSpans.AsFloat(c), m, n, k, accumulate);
             return;
         }
 
@@ -87,13 +85,13 @@ public static partial class Gemm
         if (typeof(T) == typeof(float) && !GemmFewRows.Applies(m) && (UsesSmallPath(m, n, k, transposedB: true) || UsesPackedPath(m, n, transposedB: true)))
         {
             // A[i, p] is at i k + p and B^T[p, j] = B[j, p] at j k + p.
-            MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), 1, k), ref AsSingle(c), m, n, k, accumulate);
+            MultiplySingle(new(ref FloatSpans.First(a), k, 1), new(ref FloatSpans.First(b), 1, k), ref FloatSpans.First(c), m, n, k, accumulate);
             return;
         }
 
         if (typeof(T) == typeof(float) && GemmFewRows.Applies(m))
         {
-            GemmFewRows.MultiplyTransposedB(AsSingles(a), AsSingles(b), default, AsSingles(c), m, n, k, accumulate);
+            GemmFewRows.MultiplyTransposedB(FloatSpans.AsFloat(a), FloatSpans.AsFloat(b), default, FloatSpans.AsFloat(c), m, n, k, accumulate);
             return;
         }
 
@@ -135,9 +133,9 @@ public static partial class Gemm
 
         if (typeof(T) == typeof(float) && !GemmFewRows.Applies(m) && UsesSmallPath(m, n, k, transposedB: true))
         {
-            fixed (float* biasStart = &AsSingle(bias))
+            fixed (float* biasStart = &FloatSpans.First(bias))
             {
-                MultiplySmall(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), 1, k), ref AsSingle(c), m, n, k, accumulate: false, biasStart, relu);
+                MultiplySmall(new(ref FloatSpans.First(a), k, 1), new(ref FloatSpans.First(b), 1, k), ref FloatSpans.First(c), m, n, k, accumulate: false, biasStart, relu);
             }
 
             return;
@@ -145,9 +143,9 @@ public static partial class Gemm
 
         if (typeof(T) == typeof(float) && k > 0 && !GemmFewRows.Applies(m) && UsesPackedPath(m, n, transposedB: true))
         {
-            fixed (float* biasStart = &AsSingle(bias))
+            fixed (float* biasStart = &FloatSpans.First(bias))
             {
-                MultiplySingle(new(ref AsSingle(a), k, 1), new(ref AsSingle(b), 1, k), ref AsSingle(c), m, n, k, accumulate: false, new Epilogue(biasStart, relu));
+                MultiplySingle(new(ref FloatSpans.First(a), k, 1), new(ref FloatSpans.First(b), 1, k), ref FloatSpans.First(c), m, n, k, accumulate: false, new Epilogue(biasStart, relu));
             }
 
             return;
@@ -155,7 +153,7 @@ public static partial class Gemm
 
         if (typeof(T) == typeof(float) && GemmFewRows.Applies(m))
         {
-            GemmFewRows.MultiplyTransposedB(AsSingles(a), AsSingles(b), AsSingles(bias), AsSingles(c), m, n, k, accumulate: false);
+            GemmFewRows.MultiplyTransposedB(FloatSpans.AsFloat(a), FloatSpans.AsFloat(b), FloatSpans.AsFloat(bias), FloatSpans.AsFloat(c), m, n, k, accumulate: false);
         }
         else
         {
@@ -189,7 +187,7 @@ public static partial class Gemm
         if (typeof(T) == typeof(float) && (UsesSmallPath(m, n, k, transposedB: false) || UsesPackedPath(m, n, transposedB: false)))
         {
             // A^T[i, p] = A[p, i] is at p m + i and B[p, j] at p n + j.
-            MultiplySingle(new(ref AsSingle(a), 1, m), new(ref AsSingle(b), n, 1), ref AsSingle(c), m, n, k, accumulate);
+            MultiplySingle(new(ref FloatSpans.First(a), 1, m), new(ref FloatSpans.First(b), n, 1), ref FloatSpans.First(c), m, n, k, accumulate);
             return;
         }
 
@@ -209,19 +207,6 @@ public static partial class Gemm
             }
         }
     }
-
-    /// <summary>
-    /// The first element of a span of <typeparamref name="T"/> that the caller has checked to be <see cref="float"/>;
-    /// <see cref="MemoryMarshal.Cast{TFrom, TTo}(ReadOnlySpan{TFrom})"/> would need <c>T : struct</c>, which the
-    /// public signatures do not promise.
-    /// </summary>
-    private static ref float AsSingle<T>(ReadOnlySpan<T> span) => ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(span));
-
-    /// <summary>A span of <typeparamref name="T"/> that the caller has checked to be <see cref="float"/>, as floats.</summary>
-    private static Span<float> AsSingles<T>(Span<T> span) => MemoryMarshal.CreateSpan(ref AsSingle<T>(span), span.Length);
-
-    /// <inheritdoc cref="AsSingles{T}(Span{T})"/>
-    private static ReadOnlySpan<float> AsSingles<T>(ReadOnlySpan<T> span) => MemoryMarshal.CreateReadOnlySpan(ref AsSingle(span), span.Length);
 
     private static void CheckSizes(int aLength, int bLength, int cLength, int m, int n, int k)
     {

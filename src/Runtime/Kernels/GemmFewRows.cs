@@ -254,8 +254,7 @@ internal static class GemmFewRows
     private static unsafe void ShortRows(float* a, float* b, float* bias, float* c, int m, int n, int k, bool accumulate)
     {
         Vector512<float> zero = Vector512<float>.Zero;
-        Vector512<float> lane = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        Vector512<float> inRow = Vector512.LessThan(lane, Vector512.Create((float)k));
+        Vector512<float> inRow = Gemm.ColumnMask(k);
         int last = n - 1;
         for (int i = 0; i < m; i++)
         {
@@ -268,7 +267,7 @@ internal static class GemmFewRows
                 Vector512<float> sums = Sum16(
                     Product(0), Product(1), Product(2), Product(3), Product(4), Product(5), Product(6), Product(7),
                     Product(8), Product(9), Product(10), Product(11), Product(12), Product(13), Product(14), Product(15));
-                Vector512<float> inC = Vector512.LessThan(lane, Vector512.Create((float)(n - j)));
+                Vector512<float> inC = Gemm.ColumnMask(n - j);
                 if (accumulate)
                 {
                     sums += Avx512F.MaskLoad(y + j, inC, zero);
@@ -328,14 +327,13 @@ internal static class GemmFewRows
 
         public unsafe RowShape(float* b, int k)
         {
-            Vector512<float> lane = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
             // Rows share their offset within a cache line only when a row is a whole number of lines; otherwise the
             // loads stay where the rows start.
             int offset = k % Lanes == 0 ? (int)((nuint)b / sizeof(float) % Lanes) : 0;
             BodyStart = offset == 0 || k < Lanes ? 0 : Lanes - offset;
             BodyEnd = BodyStart + ((k - BodyStart) / Lanes * Lanes);
-            HeadMask = Vector512.GreaterThanOrEqual(lane, Vector512.Create((float)offset));
-            TailMask = Vector512.LessThan(lane, Vector512.Create((float)(k - BodyEnd)));
+            HeadMask = ~Gemm.ColumnMask(offset);
+            TailMask = Gemm.ColumnMask(k - BodyEnd);
         }
     }
 }

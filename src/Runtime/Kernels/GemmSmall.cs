@@ -242,6 +242,6 @@ public static partial class Gemm
     }
 
     /// <summary>All ones in the first <paramref name="columns"/> lanes (none when it is not positive, all from 16 on).</summary>
-    private static Vector512<float> ColumnMask(int columns)
+    internal static Vector512<float> ColumnMask(int columns)
         => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns)).AsSingle();
 }

@@ -31,7 +31,7 @@ public static partial class Gemm
             {
                 for (int j = 0; j < blockColumns; j += 8)
                 {
-                    Transpose8x8(ref Unsafe.Add(ref AsSingle(source), (i * columns) + j), columns, ref Unsafe.Add(ref AsSingle(destination), (j * rows) + i), rows);
+                    Transpose8x8(ref Unsafe.Add(ref FloatSpans.First(source), (i * columns) + j), columns, ref Unsafe.Add(ref FloatSpans.First(destination), (j * rows) + i), rows);
                 }
             }
         }
@@ -45,6 +45,4 @@ public static partial class Gemm
             }
         }
     }
-
-    private static ref float AsSingle<T>(Span<T> span) => ref Unsafe.As<T, float>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(span));
 }

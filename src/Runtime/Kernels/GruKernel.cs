@@ -104,7 +104,7 @@ public static class GruKernel
                     dh.Slice(b * units, units), xGradient, hGradient, units);
             }
 
-            Recurrent.SumRows(stepGradient, biasHhGradient, width);
+            DenseKernel.AddColumnSums(stepGradient, biasHhGradient, stepGradient.Length / width, width);
             if (t > 0)
             {
                 Gemm.MultiplyTransposedA(stepGradient, Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHhGradient, width, units, batch, accumulate: true);
@@ -113,7 +113,7 @@ public static class GruKernel
             }
         }
 
-        Recurrent.SumRows(projectionGradient, biasIhGradient, width);
+        DenseKernel.AddColumnSums(projectionGradient, biasIhGradient, projectionGradient.Length / width, width);
         Gemm.MultiplyTransposedA(projectionGradient, x.Slice(0, batch * steps * inputs), weightIhGradient, width, inputs, batch * steps, accumulate: true);
         if (!dx.IsEmpty)
         {

@@ -186,7 +186,7 @@ public static class LossKernel
             for (int row = 0; row < batch; row++)
             {
                 ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
-                System.Numerics.Tensors.TensorPrimitives.Subtract(z, RowMax(z), gradient.Slice(row * classes, classes));
+                System.Numerics.Tensors.TensorPrimitives.Subtract(z, Activations.RowMax(z), gradient.Slice(row * classes, classes));
             }
 
             System.Numerics.Tensors.TensorPrimitives.Exp(gradient, gradient);
@@ -195,7 +195,7 @@ public static class LossKernel
         for (int row = 0; row < batch; row++)
         {
             ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
-            T max = RowMax(z);
+            T max = Activations.RowMax(z);
             double total = 0;
             if (gradient.IsEmpty)
             {
@@ -231,24 +231,6 @@ public static class LossKernel
         }
 
         return T.CreateTruncating(sum / batch);
-    }
-
-    /// <summary>The largest element of a row, by a plain loop for the short rows of a classifier with few classes.</summary>
-    private static T RowMax<T>(ReadOnlySpan<T> row)
-        where T : IFloatingPointIeee754<T>
-    {
-        if (row.Length >= 16)
-        {
-            return System.Numerics.Tensors.TensorPrimitives.Max(row);
-        }
-
-        T max = row[0];
-        for (int c = 1; c < row.Length; c++)
-        {
-            max = T.Max(max, row[c]);
-        }
-
-        return max;
     }
 
     /// <summary>

@@ -118,7 +118,7 @@ public static class LstmKernel
         // Both biases enter every gate pre-activation alike, so their gradients are the same column sums.
         Span<T> biasGradient = stepGradient.Slice(0, width);
         biasGradient.Clear();
-        Recurrent.SumRows(projectionGradient, biasGradient, width);
+        DenseKernel.AddColumnSums(projectionGradient, biasGradient, projectionGradient.Length / width, width);
         TensorPrimitives.Add(biasIhGradient, biasGradient, biasIhGradient);
         TensorPrimitives.Add(biasHhGradient, biasGradient, biasHhGradient);
         Gemm.MultiplyTransposedA(projectionGradient, x.Slice(0, batch * steps * inputs), weightIhGradient, width, inputs, batch * steps, accumulate: true);

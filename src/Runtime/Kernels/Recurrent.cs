@@ -1,9 +1,6 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace TypedNets.Kernels;
 
@@ -150,80 +147,5 @@ internal static class Recurrent
                 TensorPrimitives.Add(row, dh.Slice(b * units, units), row);
             }
         }
-    }
-
-    /// <summary><c>sum += the rows of matrix</c>, for bias gradients.</summary>
-    /// <remarks>
-    /// Float keeps a block of up to eight vectors of column sums in registers across all rows, rather than loading
-    /// and storing the sum once per row; each column is still summed row after row, so the result is the same.
-    /// </remarks>
-    public static void SumRows<T>(ReadOnlySpan<T> matrix, Span<T> sum, int width)
-        where T : IFloatingPointIeee754<T>
-    {
-        sum = sum.Slice(0, width);
-        int rows = matrix.Length / width;
-        int column = 0;
-        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
-        {
-            column = SumRowsVectorized(FloatSpans.AsFloat(matrix.Slice(0, rows * width)), FloatSpans.AsFloat(sum), rows, width);
-        }
-
-        if (column < width)
-        {
-            for (int start = 0; start < rows * width; start += width)
-            {
-                TensorPrimitives.Add(sum.Slice(column), matrix.Slice(start + column, width - column), sum.Slice(column));
-            }
-        }
-    }
-
-    private static int SumRowsVectorized(ReadOnlySpan<float> matrix, Span<float> sum, int rows, int width)
-    {
-        const int Width = 16;
-        ref float m = ref MemoryMarshal.GetReference(matrix);
-        ref float s = ref MemoryMarshal.GetReference(sum);
-        int column = 0;
-        for (; column + (8 * Width) <= width; column += 8 * Width)
-        {
-            nuint c = (nuint)column;
-            Vector512<float> s0 = Vector512.LoadUnsafe(ref s, c), s1 = Vector512.LoadUnsafe(ref s, c + Width);
-            Vector512<float> s2 = Vector512.LoadUnsafe(ref s, c + (2 * Width)), s3 = Vector512.LoadUnsafe(ref s, c + (3 * Width));
-            Vector512<float> s4 = Vector512.LoadUnsafe(ref s, c + (4 * Width)), s5 = Vector512.LoadUnsafe(ref s, c + (5 * Width));
-            Vector512<float> s6 = Vector512.LoadUnsafe(ref s, c + (6 * Width)), s7 = Vector512.LoadUnsafe(ref s, c + (7 * Width));
-            for (int row = 0; row < rows; row++)
-            {
-                ref float r = ref Unsafe.Add(ref m, (row * width) + column);
-                s0 += Vector512.LoadUnsafe(ref r);
-                s1 += Vector512.LoadUnsafe(ref r, Width);
-                s2 += Vector512.LoadUnsafe(ref r, 2 * Width);
-                s3 += Vector512.LoadUnsafe(ref r, 3 * Width);
-                s4 += Vector512.LoadUnsafe(ref r, 4 * Width);
-                s5 += Vector512.LoadUnsafe(ref r, 5 * Width);
-                s6 += Vector512.LoadUnsafe(ref r, 6 * Width);
-                s7 += Vector512.LoadUnsafe(ref r, 7 * Width);
-            }
-
-            s0.StoreUnsafe(ref s, c);
-            s1.StoreUnsafe(ref s, c + Width);
-            s2.StoreUnsafe(ref s, c + (2 * Width));
-            s3.StoreUnsafe(ref s, c + (3 * Width));
-            s4.StoreUnsafe(ref s, c + (4 * Width));
-            s5.StoreUnsafe(ref s, c + (5 * Width));
-            s6.StoreUnsafe(ref s, c + (6 * Width));
-            s7.StoreUnsafe(ref s, c + (7 * Width));
-        }
-
-        for (; column + Width <= width; column += Width)
-        {
-            Vector512<float> total = Vector512.LoadUnsafe(ref s, (nuint)column);
-            for (int row = 0; row < rows; row++)
-            {
-                total += Vector512.LoadUnsafe(ref m, (nuint)((row * width) + column));
-            }
-
-            total.StoreUnsafe(ref s, (nuint)column);
-        }
-
-        return column;
     }
 }
