@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
+using System.Text;
 using TypedNets.Data;
 
 namespace TypedNets.Tests.Data;
@@ -75,14 +77,117 @@ public sealed class CsvTests
     }
 
     [Fact]
-    public void Empty_and_out_of_range_cells_say_so()
+    public void Empty_cells_and_pandas_missing_markers_read_as_NaN()
     {
-        var error = Assert.Throws<CsvFormatException>(() => Parse("a,b\n1,\n", new CsvOptions()));
-        Assert.StartsWith("Line 2, column 1 ('b'): the cell is empty", error.Message, StringComparison.Ordinal);
+        // pandas' read_csv reads an empty cell, NA, NaN, null, N/A and the like as NaN (a missing value).
+        CsvTable table = Parse("a,b,c\n1,,NA\n\"\",NaN, null \nN/A,nan,3\n");
+        Assert.Equal(3, table.RowCount);
+        Assert.Equal(1f, table[0, 0]);
+        Assert.Equal(3f, table[2, 2]);
+        foreach ((int row, int column) in new[] { (0, 1), (0, 2), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1) })
+        {
+            Assert.True(float.IsNaN(table[row, column]), $"row {row}, column {column}: {table[row, column]}");
+        }
+    }
 
-        error = Assert.Throws<CsvFormatException>(() => Parse("1,1e50\n", new CsvOptions { HasHeader = false }));
-        Assert.StartsWith("Line 1, column 1 ('column1'): '1e50' is beyond float's range", error.Message, StringComparison.Ordinal);
-        Assert.Equal("1e50", error.Text);
+    [Theory]
+    [InlineData("1e50")]
+    [InlineData("1e400")]
+    [InlineData("-1e400")]
+    [InlineData("3.5e38")]
+    public void A_number_beyond_floats_range_names_line_column_and_text(string text)
+    {
+        var error = Assert.Throws<CsvFormatException>(() => Parse($"a,b\n1,2\n3,{text}\n"));
+        Assert.StartsWith($"Line 3, column 1 ('b'): '{text}' is beyond float's range", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, error.LineNumber);
+        Assert.Equal(1, error.ColumnIndex);
+        Assert.Equal(text, error.Text);
+    }
+
+    [Fact]
+    public void A_400_digit_number_is_beyond_floats_range()
+    {
+        string digits = "9" + new string('0', 399);
+        var error = Assert.Throws<CsvFormatException>(() => Parse($"a\n{digits}\n"));
+        Assert.StartsWith($"Line 2, column 0 ('a'): '{digits}' is beyond float's range", error.Message, StringComparison.Ordinal);
+        Assert.Equal(digits, error.Text);
+    }
+
+    [Theory]
+    [InlineData("1e-50")]
+    [InlineData("-2.5E-47")]
+    [InlineData("0.000000000000000000000000000000000000000000000001")]
+    public void A_non_zero_number_that_underflows_to_zero_is_an_error(string text)
+    {
+        var error = Assert.Throws<CsvFormatException>(() => Parse($"a,b\n{text},1\n"));
+        Assert.StartsWith($"Line 2, column 0 ('a'): '{text}' is too small for a float", error.Message, StringComparison.Ordinal);
+        Assert.Equal(text, error.Text);
+    }
+
+    [Fact]
+    public void Zeros_subnormals_and_literal_infinities_are_read()
+    {
+        CsvTable table = Parse("a,b,c,d\n0,-0.0,0e-999,1e-40\nInfinity,-Infinity,1,2\n");
+        Assert.Equal(0f, table[0, 0]);
+        Assert.True(float.IsNegative(table[0, 1]) && table[0, 1] == 0);
+        Assert.Equal(0f, table[0, 2]);
+        Assert.Equal(1e-40f, table[0, 3]);
+        Assert.True(float.IsSubnormal(table[0, 3]));
+        Assert.Equal(float.PositiveInfinity, table[1, 0]);
+        Assert.Equal(float.NegativeInfinity, table[1, 1]);
+    }
+
+    [Fact]
+    public void A_line_longer_than_the_default_bound_names_the_bound_and_how_to_raise_it()
+    {
+        string line = string.Join(",", Enumerable.Repeat("1", 700_000));
+        var error = Assert.Throws<CsvFormatException>(() => Parse("a\n1\n" + line + "\n", new CsvOptions { HasHeader = false }));
+        Assert.Contains("Line 3 is longer than 1048576 characters", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxLineLength", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, error.LineNumber);
+    }
+
+    [Fact]
+    public void A_row_with_more_cells_than_the_default_bound_names_the_bound_and_how_to_raise_it()
+    {
+        string line = string.Join(",", Enumerable.Repeat("0", 100_001));
+        var error = Assert.Throws<CsvFormatException>(() => Parse(line + "\n", new CsvOptions { HasHeader = false }));
+        Assert.Contains("Line 1 has more than 100000 cells", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxCellsPerRow", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reading_a_file_allocates_at_most_four_times_its_size()
+    {
+        // The worst case for the documented bound: one-digit cells, two bytes of file each (the digit and a separator
+        // or line break), so the 4-byte floats alone are twice the file.
+        string path = Path.Combine(Path.GetTempPath(), "typednets-memory-" + Guid.NewGuid().ToString("N") + ".csv");
+        var text = new StringBuilder();
+        text.Append(string.Join(",", Enumerable.Range(0, 100).Select(c => "c" + c.ToString(CultureInfo.InvariantCulture)))).Append('\n');
+        for (int row = 0; row < 20_000; row++)
+        {
+            for (int column = 0; column < 100; column++)
+            {
+                text.Append((char)('0' + ((row + column) % 10))).Append(column == 99 ? '\n' : ',');
+            }
+        }
+
+        File.WriteAllText(path, text.ToString());
+        try
+        {
+            long fileBytes = new FileInfo(path).Length;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            CsvTable table = Csv.Read(path);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            Assert.Equal(20_000, table.RowCount);
+            Assert.Equal(7f, table[3, 4]);
+            Assert.True(allocated <= (4 * fileBytes) + (1 << 20), $"Reading a {fileBytes}-byte file allocated {allocated} bytes ({(double)allocated / fileBytes:F1} times).");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
