@@ -68,7 +68,7 @@ public sealed class CsvTests
     {
         // Line 1 skipped, line 2 header, line 3 blank, line 4 good, line 5 bad.
         var error = Assert.Throws<CsvFormatException>(() => Parse("meta\nid,area,label\n\n1,2,0\n2,abc,1\n", new CsvOptions { SkipRows = 1 }));
-        Assert.Equal("Line 5, column 1 ('area'): 'abc' is not a number in the invariant culture; fix that cell, or set CsvOptions.Separator or Culture if the file uses another format.", error.Message);
+        Assert.Equal("Line 5, column 1 ('area'): 'abc' is not a number in the invariant culture; fix that cell, or set CsvOptions.Separator or Culture if the file uses another format, or add it to CsvOptions.MissingValues if it marks a missing value.", error.Message);
         Assert.Equal(5, error.LineNumber);
         Assert.Equal(1, error.ColumnIndex);
         Assert.Equal("area", error.ColumnName);
@@ -140,8 +140,9 @@ public sealed class CsvTests
     [Fact]
     public void A_line_longer_than_the_default_bound_names_the_bound_and_how_to_raise_it()
     {
-        string line = string.Join(",", Enumerable.Repeat("1", 700_000));
-        var error = Assert.Throws<CsvFormatException>(() => Parse("a\n1\n" + line + "\n", new CsvOptions { HasHeader = false }));
+        // One cell of 1.1 million digits: a file without line breaks looks like this to the reader.
+        string line = new('1', 1_100_000);
+        var error = Assert.Throws<CsvFormatException>(() => Parse("a\n1\n" + line + "\n"));
         Assert.Contains("Line 3 is longer than 1048576 characters", error.Message, StringComparison.Ordinal);
         Assert.Contains("MaxLineLength", error.Message, StringComparison.Ordinal);
         Assert.Equal(3, error.LineNumber);
@@ -294,5 +295,81 @@ public sealed class CsvTests
         // Without SkipRows the metadata line reads as a header of 4 columns, and the first data row is ragged.
         var error = Assert.Throws<CsvFormatException>(() => Csv.Read(path));
         Assert.StartsWith($"'{path}', line 2 has 31 cells, but the header on line 1 has 4;", error.Message, StringComparison.Ordinal);
+    }
+
+    // Hands out at most a few characters per Read, so that cells, quotes and \r\n pairs straddle every refill.
+    private sealed class TricklingReader(string text, int step) : TextReader
+    {
+        private int _position;
+
+        public override int Read(char[] buffer, int index, int count)
+        {
+            int take = Math.Min(Math.Min(count, step), text.Length - _position);
+            text.CopyTo(_position, buffer, index, take);
+            _position += take;
+            return take;
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(7)]
+    [InlineData(100_000)]
+    public void Cells_split_across_reads_and_buffer_refills_read_the_same(int step)
+    {
+        // Long enough to refill the 64 Ki-character buffer many times, with every kind of cell and line break.
+        var text = new StringBuilder("\"first\", second ,\"say \"\"hi\"\"\",d\r\n");
+        var expected = new List<float>();
+        for (int row = 0; row < 4000; row++)
+        {
+            float a = row * 0.25f;
+            float b = -row;
+            text.Append(CultureInfo.InvariantCulture, $"{a:R}, \"{b:R}\" ,{row % 7},");
+            text.Append(row % 5 == 0 ? "" : "1e-3");
+            text.Append((row % 3) switch { 0 => "\n", 1 => "\r\n", _ => "\r" });
+            if (row % 11 == 0)
+            {
+                text.Append("  \t \n");
+            }
+
+            expected.AddRange([a, b, row % 7, row % 5 == 0 ? float.NaN : 1e-3f]);
+        }
+
+        CsvTable table = Csv.Parse(new TricklingReader(text.ToString(), step));
+        Assert.Equal(["first", "second", "say \"hi\"", "d"], table.ColumnNames);
+        Assert.Equal(4000, table.RowCount);
+        Assert.Equal(expected, table.Values.ToArray());
+    }
+
+    [Fact]
+    public void The_bounds_can_be_raised()
+    {
+        string line = new string('1', 30) + "," + new string('2', 30);
+        var error = Assert.Throws<CsvFormatException>(() => Parse("a,b\n" + line + "\n", new CsvOptions { MaxLineLength = 60 }));
+        Assert.StartsWith("Line 2 is longer than 60 characters, the bound set by CsvOptions.MaxLineLength;", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, Parse("a,b\n" + line + "\n", new CsvOptions { MaxLineLength = 61 }).ColumnCount);
+
+        error = Assert.Throws<CsvFormatException>(() => Parse("a,b,c\n1,2,3\n", new CsvOptions { MaxCellsPerRow = 2 }));
+        Assert.StartsWith("Line 1 has more than 2 cells, the bound set by CsvOptions.MaxCellsPerRow;", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, Parse("a,b,c\n1,2,3\n", new CsvOptions { MaxCellsPerRow = 3 }).ColumnCount);
+
+        Assert.Equal("MaxLineLength", Assert.Throws<ArgumentOutOfRangeException>(() => Parse("a\n1\n", new CsvOptions { MaxLineLength = 0 })).ParamName);
+        Assert.Equal("MaxCellsPerRow", Assert.Throws<ArgumentOutOfRangeException>(() => Parse("a\n1\n", new CsvOptions { MaxCellsPerRow = -1 })).ParamName);
+    }
+
+    [Fact]
+    public void MissingValues_can_add_a_sentinel_or_make_empty_cells_errors()
+    {
+        CsvTable table = Parse("a,b\n-999,2\n3,-999.5\n", new CsvOptions { MissingValues = ["-999"] });
+        Assert.True(float.IsNaN(table[0, 0]));
+        Assert.Equal(-999.5f, table[1, 1]);
+
+        var error = Assert.Throws<CsvFormatException>(() => Parse("a,b\n1,\n", new CsvOptions { MissingValues = [] }));
+        Assert.StartsWith("Line 2, column 1 ('b'): the cell is empty, and CsvOptions.MissingValues does not list \"\"", error.Message, StringComparison.Ordinal);
+        error = Assert.Throws<CsvFormatException>(() => Parse("a\nNA\n", new CsvOptions { MissingValues = [] }));
+        Assert.StartsWith("Line 2, column 0 ('a'): 'NA' is not a number", error.Message, StringComparison.Ordinal);
+
+        Assert.Equal("MissingValues", Assert.Throws<ArgumentException>(() => Parse("a\n1\n", new CsvOptions { MissingValues = [" NA"] })).ParamName);
     }
 }
