@@ -149,7 +149,7 @@ public static class Csv
 
                 headerLine = _lineNumber;
                 var header = new List<string>();
-                ReadCells((cell, inner, column) => header.Add(Unescape(inner).Trim()));
+                ReadCells((cell, inner, column) => header.Add((inner.Length == cell.Length ? inner.ToString() : Unescape(inner)).Trim()));
                 names = header.ToArray();
             }
 

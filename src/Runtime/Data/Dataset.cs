@@ -170,9 +170,9 @@ public sealed class Dataset
         int row = index / width;
         throw new ArgumentException(
             $"Dataset row {row}, {kind} column {index % width} holds {values[index].ToString(CultureInfo.InvariantCulture)}; " +
-            "training on it would make the loss and then every parameter NaN. " +
-            "Drop such rows (dataset.DropMissing(), or table.DropMissing() on a CsvTable) or fill missing features with a SimpleImputer " +
-            "fitted on the training rows; to build the dataset anyway for that cleaning step, pass allowNonFinite: true.",
+            "training on it would make the loss and then every parameter NaN. Clean the data first: build the dataset with " +
+            "allowNonFinite: true, then drop such rows with .DropMissing() or fill missing features with a SimpleImputer fitted on the " +
+            "training rows (a CsvTable has DropMissing() too).",
             parameter);
     }
 
