@@ -208,6 +208,11 @@ public sealed class CsvTests
     {
         var error = Assert.Throws<CsvFormatException>(() => Parse("a,b\n1,\"2\n"));
         Assert.StartsWith("Line 2, column 1: the quote at character 3 is never closed", error.Message, StringComparison.Ordinal);
+        Assert.Equal("\"2", error.Text);
+
+        error = Assert.Throws<CsvFormatException>(() => Parse("a,b\n1, \"2\" x,3\n"));
+        Assert.StartsWith("Line 2, column 1: text follows the closing quote at character 6: '\"2\" x,3'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, error.ColumnIndex);
 
         error = Assert.Throws<CsvFormatException>(() => Parse("only line\n", new CsvOptions { SkipRows = 1 }));
         Assert.StartsWith("The CSV text ends after 1 lines, before the header row", error.Message, StringComparison.Ordinal);
