@@ -66,6 +66,32 @@ public sealed class NonFiniteWeightsTests : IDisposable
     [InlineData("F32")]
     [InlineData("F16")]
     [InlineData("BF16")]
+    public void Every_load_takes_non_finite_values_as_they_are_when_allowed(string dtype)
+    {
+        INetwork source = SafeTensorsTests.Trained(nameof(TinyBatchNormConvNet), 5);
+        float[] special = [float.NaN, float.PositiveInfinity, float.NegativeInfinity];
+        special.CopyTo(source.Parameters[10..]);
+        special.CopyTo(source.Buffers[^3..]);
+        byte[] file = SafeTensorsTesting.BuildState(source, dtype);
+
+        // What the file holds once converted (F16 and BF16 round the finite values; NaN and the infinities stay).
+        INetwork expected = SafeTensorsTests.Create(nameof(TinyBatchNormConvNet), 1);
+        SafeTensors.Load(expected, SafeTensorsTesting.BuildState(source, dtype), allowNonFinite: true);
+        Assert.True(float.IsNaN(expected.Parameters[10]) && float.IsPositiveInfinity(expected.Parameters[11]) && float.IsNegativeInfinity(expected.Parameters[12]));
+        Assert.True(float.IsNaN(expected.Buffers[^3]) && float.IsPositiveInfinity(expected.Buffers[^2]) && float.IsNegativeInfinity(expected.Buffers[^1]));
+
+        foreach ((string how, Action<INetwork> load) in Loads(file, allowNonFinite: true))
+        {
+            INetwork network = SafeTensorsTests.Create(nameof(TinyBatchNormConvNet), 9);
+            load(network);
+            Assert.True(SafeTensorsTesting.SameBits(SafeTensorsTesting.State(expected), SafeTensorsTesting.State(network)), $"{dtype} via {how}");
+        }
+    }
+
+    [Theory]
+    [InlineData("F32")]
+    [InlineData("F16")]
+    [InlineData("BF16")]
     public void The_element_is_counted_across_the_chunks_a_large_tensor_is_read_in(string dtype)
     {
         // hidden.weight is [200, 256]: 200 KB as F32, 100 KB as F16, so a stream load reads it in several 64 KB chunks.
@@ -105,12 +131,23 @@ public sealed class NonFiniteWeightsTests : IDisposable
     }
 
     /// <summary>Every way to load a file: a span, a path, a seekable stream, a forward-only stream, and its base64 text.</summary>
-    private IEnumerable<(string How, Action<INetwork> Load)> Loads(byte[] file)
+    private IEnumerable<(string How, Action<INetwork> Load)> Loads(byte[] file, bool allowNonFinite = false)
     {
         string path = Path.Combine(_directory, "weights.safetensors");
         File.WriteAllBytes(path, file);
         string base64 = Path.Combine(_directory, "weights.safetensors.b64");
         File.WriteAllText(base64, Convert.ToBase64String(file));
+        if (allowNonFinite)
+        {
+            yield return ("span", network => SafeTensors.Load(network, file, allowNonFinite: true));
+            yield return ("path", network => SafeTensors.Load(network, path, allowNonFinite: true));
+            yield return ("seekable stream", network => SafeTensors.Load(network, new MemoryStream(file), allowNonFinite: true));
+            yield return ("forward-only stream", network => SafeTensors.Load(network, new ForwardOnlyStream(new MemoryStream(file), chunk: 4096), allowNonFinite: true));
+            yield return ("base64 file", network => SafeTensors.LoadBase64(network, base64, allowNonFinite: true));
+            yield break;
+        }
+
+        // The default: non-finite values refused.
         yield return ("span", network => SafeTensors.Load(network, file));
         yield return ("path", network => SafeTensors.Load(network, path));
         yield return ("seekable stream", network => SafeTensors.Load(network, new MemoryStream(file)));
