@@ -14,6 +14,7 @@ namespace TypedNets.Tools.SaveLoop;
 /// <item><c>pause PATH SEED</c>: saves the network of that seed through <see cref="AtomicFile"/>, but stops half-way
 /// through writing the temporary file, prints <c>paused</c> and waits for a line on standard input before it writes
 /// the rest; it prints <c>saved</c> when the file is in place.</item>
+/// <item><c>save PATH SEED</c>: one ordinary save, then <c>saved</c>.</item>
 /// </list>
 /// </summary>
 public static class Program
@@ -48,7 +49,14 @@ public static class Program
             return 0;
         }
 
-        Console.Error.WriteLine("usage: SaveLoop loop PATH | SaveLoop pause PATH SEED");
+        if (args.Length == 3 && args[0] == "save")
+        {
+            SafeTensors.Save(new SaveLoopNetwork(maxBatch: 1, seed: ulong.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture)), args[1]);
+            Console.WriteLine("saved");
+            return 0;
+        }
+
+        Console.Error.WriteLine("usage: SaveLoop loop PATH | SaveLoop pause PATH SEED | SaveLoop save PATH SEED");
         return 2;
     }
 }

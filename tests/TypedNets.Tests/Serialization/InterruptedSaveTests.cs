@@ -135,6 +135,22 @@ public sealed class InterruptedSaveTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Where_file_locks_are_off_a_save_removes_nothing_since_it_cannot_tell_an_abandoned_file_from_a_running_save()
+    {
+        string abandoned = Temporary("model.safetensors");
+        File.WriteAllText(abandoned, "x");
+        using (Child child = Child.Start(new Dictionary<string, string> { ["DOTNET_SYSTEM_IO_DISABLEFILELOCKING"] = "1" }, "save", Target, "1"))
+        {
+            child.WaitFor("saved");
+            Assert.Equal(0, child.WaitForExit());
+        }
+
+        Assert.True(File.Exists(abandoned));
+        SafeTensors.Save(new SaveLoopNetwork(maxBatch: 1, seed: 2), Target);
+        Assert.False(File.Exists(abandoned));
+    }
+
+    [Fact]
     public void Only_abandoned_temporary_files_of_the_same_target_are_removed()
     {
         // Two abandoned temporary files of this target, as a killed save leaves them.
@@ -181,7 +197,9 @@ public sealed class InterruptedSaveTests(ITestOutputHelper output) : IDisposable
 
         private Child(Process process) => _process = process;
 
-        public static Child Start(params string[] arguments)
+        public static Child Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
+
+        public static Child Start(Dictionary<string, string> environment, params string[] arguments)
         {
             string program = Path.Combine(AppContext.BaseDirectory, "SaveLoop.dll");
             Assert.True(File.Exists(program), $"{program} is missing; build tests/TypedNets.Tests, which references tests/Tools/SaveLoop.");
@@ -192,6 +210,11 @@ public sealed class InterruptedSaveTests(ITestOutputHelper output) : IDisposable
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
+            foreach ((string name, string value) in environment)
+            {
+                start.Environment[name] = value;
+            }
+
             start.ArgumentList.Add(program);
             foreach (string argument in arguments)
             {
