@@ -116,26 +116,36 @@ public static class AtomicFile
             return;
         }
 
-        foreach (string candidate in Directory.EnumerateFiles(directory, "*" + TemporaryExtension))
+        try
         {
-            if (!IsTemporaryOf(Path.GetFileName(candidate), name) || string.Equals(candidate, own, StringComparison.Ordinal))
+            foreach (string candidate in Directory.EnumerateFiles(directory, "*" + TemporaryExtension))
             {
-                continue;
+                if (IsTemporaryOf(Path.GetFileName(candidate), name) && !string.Equals(candidate, own, StringComparison.Ordinal))
+                {
+                    TryRemove(candidate);
+                }
             }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // A directory that cannot be listed: the cleanup is a courtesy and never fails the write it is part of.
+        }
+    }
 
-            try
-            {
-                // Opens only if no write holds it; deleted on close, before the lock is released.
-                using var abandoned = new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
-            }
-            catch (IOException)
-            {
-                // Held by a running write (or already removed by another cleanup): left alone.
-            }
-            catch (UnauthorizedAccessException)
-            {
-                // Not ours to remove.
-            }
+    private static void TryRemove(string candidate)
+    {
+        try
+        {
+            // Opens only if no write holds it; deleted on close, before the lock is released.
+            using var abandoned = new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException)
+        {
+            // Held by a running write (or already removed by another cleanup): left alone.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Not ours to remove.
         }
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using TypedNets.Serialization;
@@ -167,6 +168,29 @@ public sealed class AtomicSaveTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"{Saves} saves; {seen[0]} loads saw the first set, {seen[1]} the second");
         Assert.Empty(failures);
         Assert.True(seen[0] + seen[1] > 0, "no load ran while the saves did");
+        Assert.Equal([Target], Directory.GetFiles(_directory));
+    }
+
+    [Fact]
+    public async Task Two_threads_saving_to_one_path_never_remove_each_others_temporary_files()
+    {
+        // Each save cleans up while the other may be creating, writing or renaming its own temporary file: none may
+        // fail, and the file ends as one of the two.
+        const string Name = nameof(TinyMlp);
+        const int Saves = 150;
+        INetwork[] sets = [SafeTensorsTests.Trained(Name, 1), SafeTensorsTests.Trained(Name, 2)];
+        Task[] savers = [.. sets.Select(set => Task.Run(() =>
+        {
+            for (int i = 0; i < Saves; i++)
+            {
+                SafeTensors.Save(set, Target);
+            }
+        }))];
+        await Task.WhenAll(savers).WaitAsync(TimeSpan.FromMinutes(3));
+
+        INetwork loaded = SafeTensorsTests.Create(Name, 3);
+        SafeTensors.Load(loaded, Target);
+        Assert.Contains(sets, set => SafeTensorsTesting.SameBits(set.Parameters, loaded.Parameters));
         Assert.Equal([Target], Directory.GetFiles(_directory));
     }
 
