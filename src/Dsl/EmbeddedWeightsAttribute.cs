@@ -24,7 +24,8 @@ namespace TypedNets;
 /// whole path segments, so <c>"Weights/classifier.safetensors.b64"</c> tells two files of the same name apart). The
 /// build fails, with an error on this attribute, when no item or more than one matches (TN0029), when the text is not
 /// base64 or its bytes not a safetensors file (TN0030), when a tensor is missing or is not one of the network's
-/// (TN0031), or when a tensor is not F32 or has another shape than the layer's (TN0032).
+/// (TN0031), when a tensor is not F32 or has another shape than the layer's (TN0032), or when a value is NaN or infinite
+/// (TN0033) and <see cref="AllowNonFinite"/> is not set.
 /// </para>
 /// <para>
 /// The generated class then has <c>EmbeddedWeightBytes</c>, the parameters as little-endian float32 bytes in the
@@ -49,4 +50,11 @@ public sealed class EmbeddedWeightsAttribute : Attribute
 
     /// <summary>The file name as declared.</summary>
     public string FileName { get; }
+
+    /// <summary>
+    /// Whether NaN and infinite values may be compiled in. By default they fail the build (TN0033): a network with one
+    /// predicts NaN, and such weights are nearly always those of a training run that diverged. Set it for weights that
+    /// hold an infinity on purpose; <c>SafeTensors.Load</c>'s <c>allowNonFinite</c> is the same choice at run time.
+    /// </summary>
+    public bool AllowNonFinite { get; set; }
 }

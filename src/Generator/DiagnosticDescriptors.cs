@@ -199,6 +199,13 @@ internal static class DiagnosticDescriptors
         "Embedded weights '{0}' for network '{1}' give tensor '{2}' {3}, but layer '{4}' ({5}) needs {6}; {7}",
         "Each tensor of the file must be F32 and have the shape of the layer's tensor of the same name.");
 
+    public static readonly DiagnosticDescriptor NonFiniteEmbeddedWeight = Error(
+        "TN0033",
+        "Embedded weights hold NaN or infinity",
+        "Embedded weights '{0}' for network '{1}' hold {2} in tensor '{3}' at element {4} (index {5} in shape {6}), {7}; " +
+        "a network with a NaN or infinite weight predicts NaN: embed weights saved before training diverged, or set AllowNonFinite = true on [EmbeddedWeights] to embed them as they are",
+        "A NaN or infinite parameter or running statistic makes every prediction that reaches it NaN; such weights are nearly always those of a training run that diverged.");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",
         "TypedNets generator failed",

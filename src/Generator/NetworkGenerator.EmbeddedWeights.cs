@@ -16,7 +16,8 @@ public sealed partial class NetworkGenerator
     /// Compiles trained weights into a network (<c>[EmbeddedWeights("name.safetensors.b64")]</c>): finds the named file
     /// among the project's additional files, and checks every tensor in it against the network's: names, F32, shapes.
     /// A network that passes gets its parameters, then its buffers (BatchNorm's running statistics), as bytes in the
-    /// layout of its parameter and buffer arrays; any fault is an error on the attribute (TN0029 to TN0032).
+    /// layout of its parameter and buffer arrays; any fault is an error on the attribute (TN0029 to TN0032), and so is a
+    /// NaN or an infinity among the values (TN0033) unless the attribute sets <c>AllowNonFinite</c>.
     /// </summary>
     /// <remarks>
     /// Each additional file is decoded and read once per change of its text (<see cref="ReadFile"/>); the check
@@ -160,6 +161,10 @@ public sealed partial class NetworkGenerator
                     if (isSingle && hasShape)
                     {
                         matched.Add((found, start));
+                        if (!request.AllowNonFinite)
+                        {
+                            ReportNonFinite(model, request, weights, found, diagnostics);
+                        }
                     }
                 }
 
@@ -198,6 +203,51 @@ public sealed partial class NetworkGenerator
             }
 
             return data.ToEquatableArray();
+        }
+
+        /// <summary>
+        /// Reports TN0033 for an F32 tensor of the file that holds NaN or an infinity: its first such element, and how
+        /// many it has. The scan is one pass over bytes the check already holds, as cheap as the copy that follows it.
+        /// </summary>
+        private static void ReportNonFinite(NetworkModel model, EmbeddedWeightsRequest request, WeightsFile weights, WeightsTensor tensor, List<DiagnosticInfo> diagnostics)
+        {
+            ReadOnlySpan<byte> bytes = weights.Buffer.AsSpan().Slice((int)tensor.Begin, (int)(tensor.End - tensor.Begin));
+            long first = -1;
+            uint firstBits = 0;
+            int count = 0;
+            for (int i = 0; i < bytes.Length / 4; i++)
+            {
+                // Little-endian binary32: NaN or infinite exactly when all eight exponent bits are set.
+                uint bits = bytes[4 * i] | ((uint)bytes[(4 * i) + 1] << 8) | ((uint)bytes[(4 * i) + 2] << 16) | ((uint)bytes[(4 * i) + 3] << 24);
+                if ((bits & 0x7F80_0000u) == 0x7F80_0000u)
+                {
+                    if (count++ == 0)
+                    {
+                        first = i;
+                        firstBits = bits;
+                    }
+                }
+            }
+
+            if (count == 0)
+            {
+                return;
+            }
+
+            string value = (firstBits & 0x007F_FFFFu) != 0 ? "NaN" : (firstBits >> 31) != 0 ? "-Infinity" : "Infinity";
+            long[] index = new long[tensor.Shape.Length];
+            long rest = first;
+            for (int axis = index.Length - 1; axis >= 0; axis--)
+            {
+                index[axis] = rest % tensor.Shape[axis];
+                rest /= tensor.Shape[axis];
+            }
+
+            string others = count == 1 ? "its only non-finite value" : $"the first of its {count.ToString(CultureInfo.InvariantCulture)} non-finite values";
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonFiniteEmbeddedWeight, request.Site, request.FileName, model.DisplayName,
+                value, tensor.Name, first.ToString(CultureInfo.InvariantCulture),
+                "[" + string.Join(", ", index.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]",
+                SafeTensorsReader.Format(tensor.Shape), others));
         }
 
         /// <summary>Reports TN0032 for a tensor of the file that is not what the layer needs; returns whether it is.</summary>

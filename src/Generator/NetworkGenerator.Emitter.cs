@@ -664,7 +664,7 @@ public sealed partial class NetworkGenerator
                 _writer.WriteBlock($$"""
                     /// <summary>Not available: the embedded weights failed their checks (see the TypedNets errors on <c>[EmbeddedWeights]</c>).</summary>
                     public static {{ReadOnlySpan}}<byte> {{GeneratedNames.EmbeddedWeightBytes}} => throw new global::System.InvalidOperationException(
-                        {{StringLiteral($"{_model.DisplayName}'s embedded weights '{weights.FileName}' failed their checks (TypedNets errors TN0029-TN0032); fix them to embed the weights.")}});
+                        {{StringLiteral($"{_model.DisplayName}'s embedded weights '{weights.FileName}' failed their checks (TypedNets errors TN0029-TN0033); fix them to embed the weights.")}});
                     """);
                 if (_model.BufferCount > 0)
                 {

@@ -359,13 +359,17 @@ public sealed partial class NetworkGenerator
 
             if (attribute.AttributeConstructor is null
                 || attribute.ConstructorArguments.Length != 1
-                || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Error)
+                || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Error
+                || attribute.NamedArguments.Any(argument => argument.Value.Kind == TypedConstantKind.Error))
             {
                 Unresolved();
                 return null;
             }
 
-            return new EmbeddedWeightsRequest(attribute.ConstructorArguments[0].Value as string ?? string.Empty, DiagnosticSite.From(AttributeLocation(attribute)));
+            return new EmbeddedWeightsRequest(
+                attribute.ConstructorArguments[0].Value as string ?? string.Empty,
+                DiagnosticSite.From(AttributeLocation(attribute)),
+                NamedBool(attribute, "AllowNonFinite"));
         }
 
         private List<(LayerModel Layer, LayerSite Site)> ParseLayers()

@@ -1005,6 +1005,51 @@ public class DiagnosticTests
         Expect.NothingInGeneratedCode(run);
     }
 
+    [Fact]
+    public void TN0033_EmbeddedWeightIsNaN()
+    {
+        GeneratorRun run = GeneratorHarness.Run(EmbeddedNetwork, WeightsFiles.Base64File("/project/net.safetensors.b64", OutputWeight with { Replaced = [(4, float.NaN)] }, OutputBias));
+
+        Expect.Diagnostic(run, "TN0033", Error, 3, EmbeddedAttribute,
+            "Embedded weights 'net.safetensors.b64' for network 'Net' hold NaN in tensor 'output.weight' at element 4 (index [1, 1] in shape [2, 3]), its only non-finite value; " +
+            "a network with a NaN or infinite weight predicts NaN: embed weights saved before training diverged, or set AllowNonFinite = true on [EmbeddedWeights] to embed them as they are");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void TN0033_EmbeddedWeightsAreInfiniteInTwoTensors()
+    {
+        // One error per tensor, at its first non-finite element, with the count of the others.
+        GeneratorRun run = GeneratorHarness.Run(
+            EmbeddedNetwork,
+            WeightsFiles.Base64File(
+                "/project/net.safetensors.b64",
+                OutputWeight with { Replaced = [(5, float.NaN), (2, float.NegativeInfinity), (3, float.PositiveInfinity)] },
+                OutputBias with { Replaced = [(1, float.PositiveInfinity)] }));
+
+        string[] messages = run.GeneratorDiagnostics.Where(diagnostic => diagnostic.Id == "TN0033")
+            .Select(diagnostic => diagnostic.GetMessage(CultureInfo.InvariantCulture)).ToArray();
+        const string Fix = "a network with a NaN or infinite weight predicts NaN: embed weights saved before training diverged, or set AllowNonFinite = true on [EmbeddedWeights] to embed them as they are";
+        Assert.Equal(
+            [
+                $"Embedded weights 'net.safetensors.b64' for network 'Net' hold -Infinity in tensor 'output.weight' at element 2 (index [0, 2] in shape [2, 3]), the first of its 3 non-finite values; {Fix}",
+                $"Embedded weights 'net.safetensors.b64' for network 'Net' hold Infinity in tensor 'output.bias' at element 1 (index [1] in shape [2]), its only non-finite value; {Fix}",
+            ],
+            messages);
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void Non_finite_embedded_weights_compile_when_allowed()
+    {
+        GeneratorRun run = GeneratorHarness.Run(
+            EmbeddedNetwork.Replace("EmbeddedWeights(\"net.safetensors.b64\")", "EmbeddedWeights(\"net.safetensors.b64\", AllowNonFinite = true)", StringComparison.Ordinal),
+            WeightsFiles.Base64File("/project/net.safetensors.b64", OutputWeight with { Replaced = [(4, float.NaN)] }, OutputBias));
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Expect.CompilesCleanly(run);
+    }
+
     private const string EmbeddedBatchNormNetwork = """
         using TypedNets;
 
@@ -1066,7 +1111,7 @@ public class DiagnosticTests
             .ToArray();
         var ids = GeneratorInternals.Descriptors.Values.Select(descriptor => descriptor.Id).ToList();
 
-        Assert.Equal(33, ids.Count);
+        Assert.Equal(34, ids.Count);
         Assert.All(ids, id => Assert.Contains(id, tested));
     }
 

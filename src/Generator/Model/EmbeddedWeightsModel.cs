@@ -16,9 +16,10 @@ internal sealed record EmbeddedWeightsModel(string FileName, EquatableArray<byte
 
 /// <summary>
 /// A network's <c>[EmbeddedWeights]</c> as the parser found it, waiting for the project's additional files: the
-/// file's name and where the attribute is, for the diagnostics of the check.
+/// file's name, whether NaN and infinite values may be embedded (<c>AllowNonFinite</c>), and where the attribute is,
+/// for the diagnostics of the check.
 /// </summary>
-internal sealed record EmbeddedWeightsRequest(string FileName, DiagnosticSite Site);
+internal sealed record EmbeddedWeightsRequest(string FileName, DiagnosticSite Site, bool AllowNonFinite = false);
 
 /// <summary>
 /// Where a diagnostic will be reported by a later step of the pipeline, kept as <see cref="DiagnosticInfo"/> keeps it:

@@ -9,8 +9,9 @@ namespace TypedNets.Serialization;
 /// generated code calls this from <c>LoadEmbeddedWeights()</c>.
 /// </summary>
 /// <remarks>
-/// The generator has already checked the weights file against the network and laid its tensors out in the order of
-/// the parameter buffer, so there is no header left to read: the bytes are the buffer itself, little-endian float32,
+/// The generator has already checked the weights file against the network (NaN and infinities included: they fail the
+/// build, TN0033, unless <c>[EmbeddedWeights(AllowNonFinite = true)]</c> lets them in) and laid its tensors out in the
+/// order of the parameter buffer, so there is no header left to read: the bytes are the buffer itself, little-endian float32,
 /// as the safetensors format stores them. On a little-endian machine the copy is one block move and nothing is
 /// allocated.
 /// </remarks>

@@ -43,7 +43,12 @@ namespace TypedNets.Serialization;
 /// <item>sorted by offset, the tensors start at byte 0, follow one another without gap or overlap and end at the end of
 /// the file;</item>
 /// <item>the tensors are exactly the network's parameters and buffers, by name, each with the network's shape, and
-/// nothing else but the optional counters below. Their order in the file is free.</item>
+/// nothing else but the optional counters below. Their order in the file is free;</item>
+/// <item>every value is finite: a NaN or an infinity, in a parameter or a buffer (a running variance) and in any dtype,
+/// is refused, naming the tensor, the element and the value, unless the load is called with
+/// <c>allowNonFinite: true</c>. A network with one non-finite weight predicts NaN for every input it reaches, and such
+/// weights are almost always those of a training run that diverged, saved without anyone noticing. The check reads
+/// the file's bits (all exponent bits set), vectorised, before anything is written into the network.</item>
 /// </list>
 /// <para>
 /// PyTorch's BatchNorm modules also put <c>&lt;module&gt;.num_batches_tracked</c> in their <c>state_dict</c>: the
@@ -122,7 +127,7 @@ public static class SafeTensors
     /// A source generator receives a project's <c>AdditionalFiles</c> as text, not bytes, so embedded weights travel
     /// as base64 (a third larger than the binary file). List the file as
     /// <c>&lt;AdditionalFiles Include="name.safetensors.b64" /&gt;</c> and name it in <c>[EmbeddedWeights("name.safetensors.b64")]</c>.
-    /// <see cref="LoadBase64(INetwork, string)"/> reads it back at run time.
+    /// <see cref="LoadBase64(INetwork, string, bool)"/> reads it back at run time.
     /// </remarks>
     /// <param name="network">The network whose parameters to save.</param>
     /// <param name="path">The file to create or replace, conventionally <c>*.safetensors.b64</c>.</param>
@@ -144,8 +149,12 @@ public static class SafeTensors
     /// </summary>
     /// <param name="network">The network to fill.</param>
     /// <param name="path">The file to read.</param>
-    /// <exception cref="SafeTensorsFormatException">The text is not base64, or its bytes are not a safetensors file for this network.</exception>
-    public static void LoadBase64(INetwork network, string path)
+    /// <param name="allowNonFinite">Whether to load NaN and infinite values rather than refuse them (see <see cref="Load(INetwork, string, bool)"/>).</param>
+    /// <exception cref="SafeTensorsFormatException">
+    /// The text is not base64, or its bytes are not a safetensors file for this network, or (unless
+    /// <paramref name="allowNonFinite"/>) a value is NaN or infinite.
+    /// </exception>
+    public static void LoadBase64(INetwork network, string path, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -160,36 +169,37 @@ public static class SafeTensors
             throw SafeTensorsHeader.Error(path, null, $"The text is not base64 ({exception.Message}); write the file with SafeTensors.SaveBase64.", exception);
         }
 
-        try
-        {
-            Load(network, file);
-        }
-        catch (SafeTensorsFormatException exception) when (exception.FilePath is null)
-        {
-            throw SafeTensorsHeader.Error(path, exception.TensorName, exception.Message, exception);
-        }
+        Load(network, file, path, allowNonFinite);
     }
 
     /// <summary>
     /// Loads <paramref name="network"/>'s parameters and buffers from the safetensors file at <paramref name="path"/>,
-    /// after checking all of it (see <see cref="SafeTensors"/>); the network's parameters and buffers are unchanged when
-    /// it throws.
+    /// after checking all of it (see <see cref="SafeTensors"/>), values included: a NaN or an infinity is refused
+    /// unless <paramref name="allowNonFinite"/>. The network's parameters and buffers are unchanged when it throws.
     /// </summary>
     /// <param name="network">
     /// The network to fill; the file must hold exactly its parameters and buffers, by name and shape, as F32, F16 or BF16,
     /// and may also hold each BatchNorm layer's <c>num_batches_tracked</c> (I64, shape <c>[]</c>), which is ignored.
     /// </param>
     /// <param name="path">The file to read.</param>
-    /// <exception cref="SafeTensorsFormatException">The file is malformed or does not match the network; the message says where and how.</exception>
+    /// <param name="allowNonFinite">
+    /// Whether to load NaN and infinite values as they are. By default they are refused: a network with one predicts
+    /// NaN, and such weights are nearly always the mark of a training run that diverged before it was saved.
+    /// </param>
+    /// <exception cref="SafeTensorsFormatException">
+    /// The file is malformed or does not match the network, or (unless <paramref name="allowNonFinite"/>) a value is NaN
+    /// or infinite; the message says where and how, and names the tensor, the element and the value.
+    /// </exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static void Load(INetwork network, string path)
+    public static void Load(INetwork network, string path, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
 
         // Unbuffered: the reads are already large, and the header and the data go straight to their own buffers.
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
-        Load(network, stream, path);
+        // FileShare.Delete lets a save replace the file while it is read (Windows asks for it; POSIX never minds).
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
+        Load(network, stream, path, allowNonFinite);
     }
 
     /// <summary>
@@ -205,12 +215,16 @@ public static class SafeTensors
     /// </remarks>
     /// <param name="network">The network to fill.</param>
     /// <param name="stream">The stream to read; it is read to its end and not closed.</param>
-    /// <exception cref="SafeTensorsFormatException">The bytes are not a safetensors file for this network.</exception>
-    public static void Load(INetwork network, Stream stream)
+    /// <param name="allowNonFinite">Whether to load NaN and infinite values rather than refuse them (see <see cref="Load(INetwork, string, bool)"/>).</param>
+    /// <exception cref="SafeTensorsFormatException">
+    /// The bytes are not a safetensors file for this network, or (unless <paramref name="allowNonFinite"/>) a value is
+    /// NaN or infinite.
+    /// </exception>
+    public static void Load(INetwork network, Stream stream, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(stream);
-        Load(network, stream, path: null);
+        Load(network, stream, path: null, allowNonFinite);
     }
 
     /// <summary>
@@ -219,35 +233,20 @@ public static class SafeTensors
     /// </summary>
     /// <param name="network">The network to fill.</param>
     /// <param name="file">The file's bytes, exactly: the header length field, the header and the data buffer.</param>
-    /// <exception cref="SafeTensorsFormatException">The bytes are not a safetensors file for this network.</exception>
-    public static void Load(INetwork network, ReadOnlySpan<byte> file)
+    /// <param name="allowNonFinite">Whether to load NaN and infinite values rather than refuse them (see <see cref="Load(INetwork, string, bool)"/>).</param>
+    /// <exception cref="SafeTensorsFormatException">
+    /// The bytes are not a safetensors file for this network, or (unless <paramref name="allowNonFinite"/>) a value is
+    /// NaN or infinite.
+    /// </exception>
+    public static void Load(INetwork network, ReadOnlySpan<byte> file, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
-        if (file.Length < 8)
-        {
-            throw TooShort(file.Length, null);
-        }
-
-        int headerLength = SafeTensorsHeader.CheckLength(BinaryPrimitives.ReadUInt64LittleEndian(file), file.Length - 8, null);
-        ReadOnlySpan<byte> buffer = file[(8 + headerLength)..];
-        SafeTensorsLayout layout = SafeTensorsHeader.Parse(file.Slice(8, headerLength), buffer.Length, network, null, readMetadata: false);
-
-        // Everything that can be wrong has been checked, and decoding cannot fail, so the bytes go straight into the
-        // network: no staging copy is needed to keep a failed load from changing it.
-        foreach (PlannedTensor tensor in layout.Tensors)
-        {
-            StateTensor target = tensor.Target;
-            if (target.Kind != StateKind.Ignored)
-            {
-                Span<float> state = target.Kind == StateKind.Parameter ? network.Parameters : network.Buffers;
-                Decode(buffer[(int)tensor.Begin..(int)tensor.End], tensor.Dtype, state.Slice(target.Offset, target.Length));
-            }
-        }
+        Load(network, file, path: null, allowNonFinite);
     }
 
     /// <summary>
     /// The <c>__metadata__</c> of the safetensors file at <paramref name="path"/>, read from its header without the
-    /// tensor data; the header is checked as <see cref="Load(INetwork, string)"/> checks it, short of matching a network
+    /// tensor data; the header is checked as <see cref="Load(INetwork, string, bool)"/> checks it, short of matching a network
     /// (an I64 scalar is accepted under any name ending in <c>.num_batches_tracked</c>).
     /// </summary>
     /// <remarks>Unlike a load, this allocates the metadata's strings and the tensor names, in proportion to the header.</remarks>
@@ -286,7 +285,44 @@ public static class SafeTensors
         return SafeTensorsHeader.Parse(file.Slice(8, headerLength), file.Length - 8 - headerLength, null, null, readMetadata: true).Metadata;
     }
 
-    private static void Load(INetwork network, Stream stream, string? path)
+    private static void Load(INetwork network, ReadOnlySpan<byte> file, string? path, bool allowNonFinite)
+    {
+        if (file.Length < 8)
+        {
+            throw TooShort(file.Length, path);
+        }
+
+        int headerLength = SafeTensorsHeader.CheckLength(BinaryPrimitives.ReadUInt64LittleEndian(file), file.Length - 8, path);
+        ReadOnlySpan<byte> buffer = file[(8 + headerLength)..];
+        SafeTensorsLayout layout = SafeTensorsHeader.Parse(file.Slice(8, headerLength), buffer.Length, network, path, readMetadata: false);
+
+        // Every value is checked before the first is written, in the order of the file as a stream load meets them, so
+        // that the same non-finite value is reported either way.
+        if (!allowNonFinite)
+        {
+            foreach (PlannedTensor tensor in layout.Tensors)
+            {
+                if (tensor.Target.Kind != StateKind.Ignored)
+                {
+                    ThrowIfNonFinite(buffer[(int)tensor.Begin..(int)tensor.End], tensor, 0, path);
+                }
+            }
+        }
+
+        // Everything that can be wrong has been checked, and decoding cannot fail, so the bytes go straight into the
+        // network: no staging copy is needed to keep a failed load from changing it.
+        foreach (PlannedTensor tensor in layout.Tensors)
+        {
+            StateTensor target = tensor.Target;
+            if (target.Kind != StateKind.Ignored)
+            {
+                Span<float> state = target.Kind == StateKind.Parameter ? network.Parameters : network.Buffers;
+                Decode(buffer[(int)tensor.Begin..(int)tensor.End], tensor.Dtype, state.Slice(target.Offset, target.Length));
+            }
+        }
+    }
+
+    private static void Load(INetwork network, Stream stream, string? path, bool allowNonFinite)
     {
         if (!stream.CanRead)
         {
@@ -332,6 +368,11 @@ public static class SafeTensors
                     ReadExactly(stream, chunk.AsSpan(0, bytes), position, target.Name, path);
                     if (target.Kind != StateKind.Ignored)
                     {
+                        if (!allowNonFinite)
+                        {
+                            ThrowIfNonFinite(chunk.AsSpan(0, bytes), tensor, target.Length - destination.Length, path);
+                        }
+
                         int elements = bytes / tensor.ElementSize;
                         Decode(chunk.AsSpan(0, bytes), tensor.Dtype, destination[..elements]);
                         destination = destination[elements..];
@@ -357,6 +398,18 @@ public static class SafeTensors
 
         parameters.CopyTo(network.Parameters);
         buffers.CopyTo(network.Buffers);
+    }
+
+    /// <summary>Refuses the first NaN or infinity among <paramref name="source"/>, elements of <paramref name="tensor"/> from <paramref name="first"/> on.</summary>
+    private static void ThrowIfNonFinite(ReadOnlySpan<byte> source, PlannedTensor tensor, long first, string? path)
+    {
+        int index = NonFiniteValues.IndexOfFirst(source, tensor.Dtype);
+        if (index >= 0)
+        {
+            Span<float> value = stackalloc float[1];
+            Decode(source.Slice(index * tensor.ElementSize, tensor.ElementSize), tensor.Dtype, value);
+            throw NonFiniteValues.Refusal(path, tensor.Target, first + index, value[0]);
+        }
     }
 
     private static byte[] ToBytes(INetwork network, IReadOnlyDictionary<string, string>? metadata)

@@ -5,9 +5,9 @@ namespace TypedNets.Serialization;
 /// <summary>
 /// A safetensors file that <see cref="SafeTensors"/> could not load: a header length the file cannot hold, a header
 /// that is not the expected JSON, a tensor entry with an unknown dtype, a bad shape or bad <c>data_offsets</c>, tensors
-/// that overlap, leave gaps or do not cover the data, or tensors that do not match the network's names and shapes.
-/// It is the only exception a malformed file causes; a load that throws it has left the network's parameters and
-/// buffers as they were.
+/// that overlap, leave gaps or do not cover the data, tensors that do not match the network's names and shapes, or a
+/// NaN or infinite value where the load does not allow one (<c>allowNonFinite</c>). It is the only exception a
+/// malformed file causes; a load that throws it has left the network's parameters and buffers as they were.
 /// </summary>
 /// <remarks>
 /// The message says what was wrong, with the value found and the value expected, and where one tensor is at fault it

@@ -16,14 +16,28 @@ namespace TypedNets.Generator.Tests.Infrastructure;
 /// </summary>
 internal static class WeightsFiles
 {
-    /// <summary>A tensor to write: its name, dtype, shape, and the value of its first element (the others count up by 0.25).</summary>
-    public sealed record Tensor(string Name, int[] Shape, string Dtype = "F32", float First = 0)
+    /// <summary>
+    /// A tensor to write: its name, dtype, shape, and the value of its first element (the others count up by 0.25),
+    /// but for the elements <paramref name="Replaced"/> gives another value (a NaN, an infinity).
+    /// </summary>
+    public sealed record Tensor(string Name, int[] Shape, string Dtype = "F32", float First = 0, (int Index, float Value)[]? Replaced = null)
     {
         public int Elements => Shape.Aggregate(1, (product, dimension) => product * dimension);
 
         public int ElementSize => Dtype is "F16" or "BF16" ? 2 : Dtype is "F64" or "I64" ? 8 : 4;
 
-        public float Value(int index) => First + (0.25f * index);
+        public float Value(int index)
+        {
+            foreach ((int replaced, float value) in Replaced ?? [])
+            {
+                if (replaced == index)
+                {
+                    return value;
+                }
+            }
+
+            return First + (0.25f * index);
+        }
     }
 
     /// <summary>A safetensors file of <paramref name="tensors"/> in the given order, contiguous, as SafeTensors.Save lays one out.</summary>

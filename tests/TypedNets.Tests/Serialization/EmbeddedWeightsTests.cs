@@ -43,7 +43,7 @@ public partial class EmbeddedTinyBatchNormConvNet
 
 /// <summary>
 /// Weights compiled in with <see cref="EmbeddedWeightsAttribute"/>: a network constructed with them holds exactly what
-/// <see cref="SafeTensors.Load(INetwork, string)"/> reads from the same file and computes PyTorch's outputs, loading them
+/// <see cref="SafeTensors.Load(INetwork, string, bool)"/> reads from the same file and computes PyTorch's outputs, loading them
 /// allocates nothing, and <see cref="SafeTensors.SaveBase64"/> writes the file they come from.
 /// </summary>
 public sealed class EmbeddedWeightsTests : IDisposable

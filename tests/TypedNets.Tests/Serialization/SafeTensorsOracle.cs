@@ -18,7 +18,8 @@ namespace TypedNets.Tests.Serialization;
 /// The rules: dtypes F32, F16, BF16 (floats) and I64; an I64 tensor must be a scalar (shape []) named
 /// <c>&lt;module&gt;.num_batches_tracked</c>, where, against a network, the module is one of its BatchNorm layers (and
 /// then that name must be I64); against a network, the file's names are all its parameters and buffers, with their
-/// shapes, as floats, plus any of those counters, and nothing else.
+/// shapes, as floats, plus any of those counters, and nothing else; and, against a network, every float value is
+/// finite unless non-finite values are allowed.
 /// </remarks>
 internal static class SafeTensorsOracle
 {
@@ -29,7 +30,7 @@ internal static class SafeTensorsOracle
     /// <paramref name="file"/> over <paramref name="current"/>, or <see langword="null"/> when the file is invalid for it. Without a network, an empty array when the file itself is valid; <paramref name="metadata"/> is then its
     /// <c>__metadata__</c>.
     /// </summary>
-    public static float[]? Expect(byte[] file, INetwork? network, float[] current, out Dictionary<string, string> metadata)
+    public static float[]? Expect(byte[] file, INetwork? network, float[] current, out Dictionary<string, string> metadata, bool allowNonFinite = false)
     {
         metadata = [];
         if (file.Length < 8)
@@ -64,7 +65,7 @@ internal static class SafeTensorsOracle
         {
             try
             {
-                return Check(document.RootElement, network, current, file.AsSpan(8 + (int)n), metadata);
+                return Check(document.RootElement, network, current, file.AsSpan(8 + (int)n), metadata, allowNonFinite);
             }
             catch (InvalidOperationException)
             {
@@ -74,7 +75,7 @@ internal static class SafeTensorsOracle
         }
     }
 
-    private static float[]? Check(JsonElement root, INetwork? network, float[] current, ReadOnlySpan<byte> buffer, Dictionary<string, string> metadata)
+    private static float[]? Check(JsonElement root, INetwork? network, float[] current, ReadOnlySpan<byte> buffer, Dictionary<string, string> metadata, bool allowNonFinite)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -215,12 +216,18 @@ internal static class SafeTensorsOracle
             int offset = tensor.StateOffset(network);
             for (int i = 0; i < tensor.Length; i++)
             {
-                expected[offset + i] = entry.Dtype switch
+                float value = entry.Dtype switch
                 {
                     "F32" => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..])),
                     "F16" => (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..])),
                     _ => SafeTensorsTesting.FromBFloat16Bits(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..])),
                 };
+                if (!allowNonFinite && !float.IsFinite(value))
+                {
+                    return null;
+                }
+
+                expected[offset + i] = value;
             }
         }
 

@@ -270,3 +270,54 @@ internal sealed class FailingStream(Stream inner, int failOn, bool failOnFlush =
 
     public override void SetLength(long value) => throw new NotSupportedException();
 }
+
+/// <summary>
+/// A write-through stream with room for <c>budget</c> bytes, as a disk that fills up: the write that would pass the
+/// budget writes what still fits and throws <see cref="IOException"/>; with <c>failOnFlush</c>, so does a flush.
+/// </summary>
+internal sealed class ByteBudgetStream(Stream inner, int budget, bool failOnFlush = false) : Stream
+{
+    public int Written { get; private set; }
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => Written; set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        int room = budget - Written;
+        if (buffer.Length > room)
+        {
+            inner.Write(buffer[..room]);
+            Written = budget;
+            throw new IOException($"Injected failure after {budget} bytes.");
+        }
+
+        inner.Write(buffer);
+        Written += buffer.Length;
+    }
+
+    public override void Flush()
+    {
+        if (failOnFlush)
+        {
+            throw new IOException("Injected failure on flush.");
+        }
+
+        inner.Flush();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}
