@@ -91,6 +91,29 @@ public sealed class NetworkAccessTests
     }
 
     [Fact]
+    public void Loading_weights_is_refused_while_another_thread_predicts_and_leaves_the_network_as_it_was()
+    {
+        var source = new TutorialClassifier(maxBatch: 4, seed: 8);
+        using var file = new System.IO.MemoryStream();
+        TypedNets.Serialization.SafeTensors.Save(source, file);
+        var network = new TutorialClassifier(maxBatch: 4, seed: 9);
+        float[] before = network.Parameters.ToArray();
+
+        OnAnotherThread(() =>
+        {
+            network.Access.EnterPrediction();
+            return 0;
+        });
+        var error = Assert.Throws<InvalidOperationException>(() => TypedNets.Serialization.SafeTensors.Load(network, file.ToArray()));
+        Assert.Contains("TutorialClassifier.SafeTensors.Load was called while 1 prediction(s) run on other threads", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, network.Parameters.ToArray());
+
+        network.Access.ExitPrediction();
+        TypedNets.Serialization.SafeTensors.Load(network, file.ToArray());
+        Assert.Equal(source.Parameters.ToArray(), network.Parameters.ToArray());
+    }
+
+    [Fact]
     public void Exclusive_use_nests_on_one_thread_and_must_be_given_back_by_it()
     {
         var access = new NetworkAccess("Net");

@@ -154,6 +154,7 @@ public static class SafeTensors
     /// The text is not base64, or its bytes are not a safetensors file for this network, or (unless
     /// <paramref name="allowNonFinite"/>) a value is NaN or infinite.
     /// </exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the network; it is unchanged.</exception>
     public static void LoadBase64(INetwork network, string path, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -191,6 +192,7 @@ public static class SafeTensors
     /// or infinite; the message says where and how, and names the tensor, the element and the value.
     /// </exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the network; it is unchanged.</exception>
     public static void Load(INetwork network, string path, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -220,6 +222,7 @@ public static class SafeTensors
     /// The bytes are not a safetensors file for this network, or (unless <paramref name="allowNonFinite"/>) a value is
     /// NaN or infinite.
     /// </exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the network; it is unchanged.</exception>
     public static void Load(INetwork network, Stream stream, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -238,6 +241,7 @@ public static class SafeTensors
     /// The bytes are not a safetensors file for this network, or (unless <paramref name="allowNonFinite"/>) a value is
     /// NaN or infinite.
     /// </exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the network; it is unchanged.</exception>
     public static void Load(INetwork network, ReadOnlySpan<byte> file, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -310,7 +314,9 @@ public static class SafeTensors
         }
 
         // Everything that can be wrong has been checked, and decoding cannot fail, so the bytes go straight into the
-        // network: no staging copy is needed to keep a failed load from changing it.
+        // network: no staging copy is needed to keep a failed load from changing it. Predictions on other threads
+        // would read a mix of old and new weights, so the network is taken for the copy.
+        using NetworkAccess.Scope exclusive = network.Access.Exclusive("SafeTensors.Load");
         foreach (PlannedTensor tensor in layout.Tensors)
         {
             StateTensor target = tensor.Target;
@@ -396,6 +402,7 @@ public static class SafeTensors
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
+        using NetworkAccess.Scope exclusive = network.Access.Exclusive("SafeTensors.Load");
         parameters.CopyTo(network.Parameters);
         buffers.CopyTo(network.Buffers);
     }
