@@ -409,7 +409,7 @@ public static class SafeTensors
         }
     }
 
-    private static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
+    internal static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
     {
         if (BitConverter.IsLittleEndian)
         {
@@ -432,7 +432,7 @@ public static class SafeTensors
     }
 
     /// <summary>Converts little-endian elements of <paramref name="dtype"/> to floats; every conversion is exact.</summary>
-    private static void Decode(ReadOnlySpan<byte> source, SafeTensorsDtype dtype, Span<float> destination)
+    internal static void Decode(ReadOnlySpan<byte> source, SafeTensorsDtype dtype, Span<float> destination)
     {
         switch (dtype)
         {
@@ -527,7 +527,7 @@ public static class SafeTensors
         return total;
     }
 
-    private static SafeTensorsFormatException TooShort(int length, string? path)
+    internal static SafeTensorsFormatException TooShort(int length, string? path)
         => SafeTensorsHeader.Error(
             path,
             null,
