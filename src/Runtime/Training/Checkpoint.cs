@@ -143,8 +143,15 @@ public static class Checkpoint
                 {
                     StateKind.Parameter => network.Parameters,
                     StateKind.Buffer => network.Buffers,
-                    _ => state.Buffers[optimizer.StateNames[tensor.Slot]],
+                    StateKind.OptimizerState => state.Buffers[optimizer.StateNames[tensor.Slot]],
+                    _ => default,
                 };
+                if (!tensor.Required)
+                {
+                    // PyTorch's BatchNorm counter, which the header does not list either.
+                    continue;
+                }
+
                 SafeTensors.WriteLittleEndian(stream, source.Slice(tensor.Offset, tensor.Length));
             }
         });
@@ -336,6 +343,7 @@ public static class Checkpoint
         /// <summary>Copies everything in; every check has passed, so nothing here can fail.</summary>
         public void Commit()
         {
+            using NetworkAccess.Scope exclusive = network.Access.Exclusive("Checkpoint.Load");
             parameters.CopyTo(network.Parameters);
             buffers.CopyTo(network.Buffers);
             optimizer.LoadState(state);

@@ -47,6 +47,7 @@ public sealed class CheckpointTests : IDisposable
         Epochs = epochs,
         BatchSize = 8,
         Seed = 7,
+        Loss = LossFunction.CrossEntropy,
         ValidationSplit = 0.25,
         LearningRateSchedule = new StepDecay(2, 0.5),
         Callbacks = callbacks,
@@ -57,7 +58,7 @@ public sealed class CheckpointTests : IDisposable
     {
         var network = new DropoutNet(maxBatch: 8, seed: 1);
         var adam = new Adam(0.01, amsgrad: true);
-        Trainer.Fit(network, adam, Blobs(64, 2), new FitOptions { Epochs = 2, BatchSize = 8, Seed = 3 });
+        Trainer.Fit(network, adam, Blobs(64, 2), new FitOptions { Epochs = 2, BatchSize = 8, Seed = 3, Loss = LossFunction.CrossEntropy });
         string path = PathOf("run.safetensors");
         Checkpoint.Save(path, network, adam);
 
@@ -220,6 +221,7 @@ public sealed class CheckpointTests : IDisposable
             BatchSize = options.BatchSize,
             Seed = options.Seed,
             ValidationSplit = options.ValidationSplit,
+            Loss = options.Loss,
             LearningRateSchedule = options.LearningRateSchedule,
             Callbacks = options.Callbacks,
             ResumeFrom = path,
@@ -244,15 +246,15 @@ public sealed class CheckpointTests : IDisposable
         var network = new DropoutNet(maxBatch: 8, seed: 5);
         var adam = new Adam(0.01);
         float[] before = network.Parameters.ToArray();
-        var error = Assert.Throws<ArgumentException>(() => Trainer.Fit(network, adam, data, new FitOptions { Epochs = 4, BatchSize = 8, Seed = 8, ValidationSplit = 0.25, ResumeFrom = path }));
+        var error = Assert.Throws<ArgumentException>(() => Trainer.Fit(network, adam, data, new FitOptions { Epochs = 4, BatchSize = 8, Seed = 8, ValidationSplit = 0.25, Loss = LossFunction.CrossEntropy, ResumeFrom = path }));
         Assert.Equal("options", error.ParamName);
         Assert.Contains("Seed", error.Message);
-        error = Assert.Throws<ArgumentException>(() => Trainer.Fit(network, adam, data, new FitOptions { Epochs = 4, BatchSize = 4, Seed = 7, ValidationSplit = 0.25, ResumeFrom = path }));
+        error = Assert.Throws<ArgumentException>(() => Trainer.Fit(network, adam, data, new FitOptions { Epochs = 4, BatchSize = 4, Seed = 7, ValidationSplit = 0.25, Loss = LossFunction.CrossEntropy, ResumeFrom = path }));
         Assert.Contains("BatchSize", error.Message);
         Assert.Equal(before, network.Parameters.ToArray());
         Assert.Equal(0, adam.StepCount);
 
-        Assert.Throws<FileNotFoundException>(() => Trainer.Fit(network, adam, data, new FitOptions { Epochs = 4, BatchSize = 8, Seed = 7, ResumeFrom = PathOf("missing.safetensors") }));
+        Assert.Throws<FileNotFoundException>(() => Trainer.Fit(network, adam, data, new FitOptions { Epochs = 4, BatchSize = 8, Seed = 7, Loss = LossFunction.CrossEntropy, ResumeFrom = PathOf("missing.safetensors") }));
     }
 
     [Fact]
@@ -265,7 +267,7 @@ public sealed class CheckpointTests : IDisposable
 
         var resumed = new DropoutNet(maxBatch: 8, seed: 2);
         var adam = new Adam(0.01);
-        History history = Trainer.Fit(resumed, adam, data, new FitOptions { Epochs = 3, BatchSize = 8, Seed = 7, ValidationSplit = 0.25, ResumeFrom = path });
+        History history = Trainer.Fit(resumed, adam, data, new FitOptions { Epochs = 3, BatchSize = 8, Seed = 7, ValidationSplit = 0.25, Loss = LossFunction.CrossEntropy, ResumeFrom = path });
         Assert.Equal(first["loss"], history["loss"]);
         Assert.Equal(network.Parameters.ToArray(), resumed.Parameters.ToArray());
         Assert.Equal(first.Epochs.Count * 4, adam.StepCount);
@@ -280,7 +282,7 @@ public sealed class CheckpointTests : IDisposable
             new DropoutNet(maxBatch: 8, seed: 1),
             new Sgd(0.8, momentum: 0.9),
             data,
-            new FitOptions { Epochs = 10, BatchSize = 8, Seed = 7, ValidationSplit = 0.25, Callbacks = [new ModelCheckpoint(pattern, monitor: "val_loss", saveBestOnly: true)] });
+            new FitOptions { Epochs = 10, BatchSize = 8, Seed = 7, ValidationSplit = 0.25, Loss = LossFunction.CrossEntropy, Callbacks = [new ModelCheckpoint(pattern, monitor: "val_loss", saveBestOnly: true)] });
 
         var improved = new List<int>();
         double best = double.PositiveInfinity;
@@ -330,7 +332,7 @@ public sealed class CheckpointTests : IDisposable
             new DropoutNet(maxBatch: 8, seed: 1),
             new Adam(0.01),
             Blobs(16, 1),
-            new FitOptions { Epochs = 1, BatchSize = 8, Callbacks = [new ModelCheckpoint(PathOf("x.safetensors"), saveBestOnly: true)] }));
+            new FitOptions { Epochs = 1, BatchSize = 8, Loss = LossFunction.CrossEntropy, Callbacks = [new ModelCheckpoint(PathOf("x.safetensors"), saveBestOnly: true)] }));
         Assert.Contains("val_loss", error.Message);
     }
 

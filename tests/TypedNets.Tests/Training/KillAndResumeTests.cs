@@ -33,15 +33,19 @@ public sealed class KillAndResumeTests(ITestOutputHelper output) : IDisposable
 
         string checkpoint = Path.Combine(_directory, "killed.checkpoint.safetensors");
         string weights = Path.Combine(_directory, "killed.safetensors");
-        var random = new Random(Environment.TickCount);
+        int seed = Environment.TickCount;
+        var random = new Random(seed);
+        output.WriteLine($"kill moments drawn with seed {seed}");
         int kills = 0;
         int resumes = 0;
         for (int attempt = 0; ; attempt++)
         {
             Assert.True(attempt < 20, "The killed run did not finish in 20 starts.");
 
-            // Three kills, each at a random moment: after a random number of finished epochs and a random part of the next.
-            Kill? kill = kills < 3 ? new Kill(random.Next(0, Epochs - 1), random.NextDouble()) : null;
+            // Three kills, each at a random moment of what is left: after a random number of the remaining epochs has
+            // finished, and a random part of the next (or, after the last, of writing the final weights).
+            int done = File.Exists(checkpoint) ? Checkpoint.ReadProgress(checkpoint)!.Epoch : 0;
+            Kill? kill = kills < 3 ? new Kill(random.Next(0, Epochs - done), random.NextDouble()) : null;
             (exitCode, log) = await RunChild(checkpoint, weights, kill);
             resumes += log.Contains("resumed", StringComparison.Ordinal) ? 1 : 0;
             if (exitCode == 0)
