@@ -80,6 +80,63 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(network.Parameters.ToArray(), restored.Parameters.ToArray());
     }
 
+    public static TheoryData<string> Optimizers() =>
+    [
+        "sgd", "sgd_momentum_nesterov_weight_decay", "adam", "adam_amsgrad_weight_decay", "adam_lazy_rows", "adamw", "adamw_amsgrad",
+        "rmsprop", "rmsprop_centered_momentum_weight_decay",
+    ];
+
+    private static Optimizer<float> Create(string name, DropoutNet network)
+    {
+        switch (name)
+        {
+            case "sgd": return new Sgd(0.05);
+            case "sgd_momentum_nesterov_weight_decay": return new Sgd(0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01);
+            case "adam": return new Adam(0.01);
+            case "adam_amsgrad_weight_decay": return new Adam(0.01, weightDecay: 0.01, amsgrad: true);
+            case "adamw": return new AdamW(0.01);
+            case "adamw_amsgrad": return new AdamW(0.01, amsgrad: true);
+            case "rmsprop": return new RmsProp(0.01);
+            case "rmsprop_centered_momentum_weight_decay": return new RmsProp(0.01, weightDecay: 0.01, momentum: 0.5, centered: true);
+            default:
+                var lazy = new Adam(0.01);
+                lazy.UpdateRowsLazily(network.First.Weight);
+                return lazy;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void Every_optimizer_saved_and_loaded_mid_run_takes_the_next_steps_of_one_never_saved(string name)
+    {
+        // PyTorch's recipe: save model and optimizer state_dicts mid-run, load them into new objects, and the next steps
+        // are those the first objects take.
+        Dataset data = Blobs(48, 3);
+        var network = new DropoutNet(maxBatch: 8, seed: 1);
+        Optimizer<float> optimizer = Create(name, network);
+        var options = new FitOptions { Epochs = 2, BatchSize = 8, Seed = 3, Loss = LossFunction.CrossEntropy };
+        Trainer.Fit(network, optimizer, data, options);
+        string path = PathOf(name + ".safetensors");
+        Checkpoint.Save(path, network, optimizer);
+
+        var restored = new DropoutNet(maxBatch: 8, seed: 2);
+        Optimizer<float> restoredOptimizer = Create(name == "adam_lazy_rows" ? "adam" : name, restored);
+        Checkpoint.Load(path, restored, restoredOptimizer);
+        Assert.Equal(optimizer.StepCount, restoredOptimizer.StepCount);
+        if (optimizer is Adam<float> adam)
+        {
+            Assert.Equal(adam.LazyRows, ((Adam<float>)restoredOptimizer).LazyRows);
+        }
+
+        for (int step = 0; step < 3; step++)
+        {
+            float[] gradients = Enumerable.Range(0, network.Parameters.Length).Select(i => (float)Math.Sin((i * (step + 1)) % 7 == 0 ? 0 : i + step)).ToArray();
+            optimizer.Step(network.Parameters, gradients);
+            restoredOptimizer.Step(restored.Parameters, gradients);
+            Assert.Equal(network.Parameters.ToArray(), restored.Parameters.ToArray());
+        }
+    }
+
     [Fact]
     public void Batch_normalisation_buffers_are_in_the_checkpoint()
     {
