@@ -66,7 +66,10 @@ public sealed class TrainingControl
 /// <summary>Called by <see cref="Trainer.Fit"/> around training and after every epoch, as Keras' callbacks.</summary>
 public interface ICallback
 {
-    /// <summary>Before the first epoch.</summary>
+    /// <summary>
+    /// Before the first epoch. In a run resumed from a checkpoint (<see cref="FitOptions.ResumeFrom"/>),
+    /// <see cref="TrainingControl.History"/> already holds the restored epochs, from which a callback can rebuild its state.
+    /// </summary>
     void OnTrainBegin(TrainingControl control)
     {
     }

@@ -40,14 +40,26 @@ public sealed class KillAndResumeTests(ITestOutputHelper output) : IDisposable
         int resumes = 0;
         for (int attempt = 0; ; attempt++)
         {
-            Assert.True(attempt < 20, "The killed run did not finish in 20 starts.");
+            Assert.True(attempt < 30, "The killed run did not finish in 30 starts.");
 
-            // Three kills, each at a random moment of what is left: after a random number of the remaining epochs has
-            // finished, and a random part of the next (or, after the last, of writing the final weights).
+            // At least three kills, and more until one has left a checkpoint to resume from; each at a random moment of
+            // what is left: after a random number of the remaining epochs, and a random part of the next (or, after
+            // the last, of writing the final weights).
             int done = File.Exists(checkpoint) ? Checkpoint.ReadProgress(checkpoint)!.Epoch : 0;
-            Kill? kill = kills < 3 ? new Kill(random.Next(0, Epochs - done), random.NextDouble()) : null;
+            Kill? kill = kills < 3 || resumes == 0 ? new Kill(random.Next(0, Epochs - done), random.NextDouble()) : null;
             (exitCode, log) = await RunChild(checkpoint, weights, kill);
             resumes += log.Contains("resumed", StringComparison.Ordinal) ? 1 : 0;
+            if (exitCode == 0 && resumes == 0)
+            {
+                // The run finished before a kill came (a slow epoch stretched the delay) or without ever resuming:
+                // start again from nothing, so that the run that counts is killed and resumed.
+                output.WriteLine($"finished without a resume ({log.Replace('\n', ' ')}); starting over");
+                File.Delete(checkpoint);
+                File.Delete(weights);
+                kills = 0;
+                continue;
+            }
+
             if (exitCode == 0)
             {
                 break;
