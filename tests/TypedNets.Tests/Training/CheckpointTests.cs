@@ -312,6 +312,14 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(0, adam.StepCount);
 
         Assert.Throws<FileNotFoundException>(() => Trainer.Fit(network, adam, data, new FitOptions { Epochs = 4, BatchSize = 8, Seed = 7, Loss = LossFunction.CrossEntropy, ResumeFrom = PathOf("missing.safetensors") }));
+
+        // A checkpoint saved outside Fit has weights and optimizer state but no progress to resume.
+        string plain = PathOf("plain.safetensors");
+        Checkpoint.Save(plain, network, adam);
+        Assert.Null(Checkpoint.ReadProgress(plain));
+        error = Assert.Throws<ArgumentException>(() => Trainer.Fit(network, adam, data, new FitOptions { Epochs = 4, BatchSize = 8, Seed = 7, Loss = LossFunction.CrossEntropy, ResumeFrom = plain }));
+        Assert.Contains("Checkpoint.Load", error.Message);
+        Assert.Equal(before, network.Parameters.ToArray());
     }
 
     [Fact]
