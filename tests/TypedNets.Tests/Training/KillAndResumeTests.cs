@@ -84,7 +84,7 @@ public sealed class KillAndResumeTests(ITestOutputHelper output) : IDisposable
     /// <summary>Runs the child; with <paramref name="killAfter"/>, kills it at that moment. Returns the exit code and what it printed.</summary>
     private static async Task<(int ExitCode, string Log)> RunChild(string checkpoint, string weights, Kill? killAfter)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -141,6 +141,18 @@ public sealed class KillAndResumeTests(ITestOutputHelper output) : IDisposable
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"The child did not finish within {RunLimit}:\n{log}");
         }
+    }
+
+    /// <summary>The dotnet executable running this test (the test host runs under it), else the one the SDK names, else the one on the path.</summary>
+    private static string DotnetHost()
+    {
+        string? current = Environment.ProcessPath;
+        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet")
+        {
+            return current;
+        }
+
+        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
     }
 
     /// <summary>
