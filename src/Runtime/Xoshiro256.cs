@@ -25,6 +25,36 @@ public struct Xoshiro256
     }
 
     /// <summary>
+    /// A generator that continues from a state read earlier with <see cref="State"/>, such as one saved in a training
+    /// checkpoint: it produces exactly the numbers the generator it was read from would have produced next.
+    /// </summary>
+    /// <param name="s0">The first word of <see cref="State"/>.</param>
+    /// <param name="s1">The second word.</param>
+    /// <param name="s2">The third word.</param>
+    /// <param name="s3">The fourth word.</param>
+    /// <exception cref="ArgumentException">When all four words are zero, the one state xoshiro256** never leaves (it would return zeros forever) and never reaches from a seed.</exception>
+    public Xoshiro256(ulong s0, ulong s1, ulong s2, ulong s3)
+    {
+        if ((s0 | s1 | s2 | s3) == 0)
+        {
+            throw new ArgumentException(
+                "A xoshiro256** state of four zero words would produce only zeros; pass the words read from State, or seed the generator with new Xoshiro256(seed).",
+                nameof(s0));
+        }
+
+        _s0 = s0;
+        _s1 = s1;
+        _s2 = s2;
+        _s3 = s3;
+    }
+
+    /// <summary>
+    /// The generator's 256-bit state, four 64-bit words; <see cref="Xoshiro256(ulong, ulong, ulong, ulong)"/> continues
+    /// the stream from it. A <c>default</c> struct, never seeded, reads as four zeros.
+    /// </summary>
+    public readonly (ulong S0, ulong S1, ulong S2, ulong S3) State => (_s0, _s1, _s2, _s3);
+
+    /// <summary>
     /// A generator for one of several independent streams drawn from one seed, such as initial weights
     /// (stream 0) and dropout masks (stream 1).
     /// </summary>

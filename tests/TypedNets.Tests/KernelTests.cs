@@ -167,6 +167,32 @@ public sealed class KernelTests
     }
 
     [Fact]
+    public void Xoshiro256_continues_from_a_state_read_from_it()
+    {
+        var random = new Xoshiro256(42);
+        random.NextUInt64();
+        random.NextUInt64();
+        (ulong s0, ulong s1, ulong s2, ulong s3) = random.State;
+        var copy = new Xoshiro256(s0, s1, s2, s3);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(random.NextUInt64(), copy.NextUInt64());
+        }
+
+        Assert.Equal(0x6104D9866D113A7EUL, RestartedAfterOne());
+        Assert.Equal("s0", Assert.Throws<ArgumentException>(() => new Xoshiro256(0, 0, 0, 0)).ParamName);
+
+        // The state after one draw of the reference stream gives the reference's second number.
+        static ulong RestartedAfterOne()
+        {
+            var reference = new Xoshiro256(42);
+            reference.NextUInt64();
+            (ulong a, ulong b, ulong c, ulong d) = reference.State;
+            return new Xoshiro256(a, b, c, d).NextUInt64();
+        }
+    }
+
+    [Fact]
     public void Initializers_draw_within_their_limits()
     {
         var random = new Xoshiro256(3);

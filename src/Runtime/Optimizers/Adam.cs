@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -82,6 +84,75 @@ public class Adam<T> : Optimizer<T>
 
     /// <summary>Whether the denominator uses the largest second moment seen so far (AMSGrad).</summary>
     public bool AmsGrad { get; }
+
+    /// <summary><c>exp_avg</c> and <c>exp_avg_sq</c>, the first and second moments, and with AMSGrad <c>max_exp_avg_sq</c>, PyTorch's names.</summary>
+    public override IReadOnlyList<string> StateNames => AmsGrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
+
+    /// <inheritdoc/>
+    protected sealed override T[] StateBuffer(int index) => index switch
+    {
+        0 => _firstMoment,
+        1 => _secondMoment,
+        2 when AmsGrad => _maxSecondMoment,
+        _ => throw new ArgumentOutOfRangeException(nameof(index), index, $"{Name} keeps {StateNames.Count} state buffers."),
+    };
+
+    /// <inheritdoc/>
+    protected sealed override void AddHyperParameters(IDictionary<string, string> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        values["beta1"] = Format(Beta1);
+        values["beta2"] = Format(Beta2);
+        values["eps"] = Format(Epsilon);
+        values["weight_decay"] = Format(WeightDecay);
+        values["amsgrad"] = AmsGrad.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Adds <c>lazy_rows</c> as <c>offset,rows,rowLength</c> when <see cref="UpdateRowsLazily(int, int, int)"/> chose rows.</summary>
+    /// <param name="values">Where to add it.</param>
+    protected sealed override void AddSettings(IDictionary<string, string> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        (int offset, int rows, int rowLength) = LazyRows;
+        if (rows > 0)
+        {
+            values[LazyRowsKey] = string.Create(CultureInfo.InvariantCulture, $"{offset},{rows},{rowLength}");
+        }
+    }
+
+    /// <summary>Checks or restores <c>lazy_rows</c>; without it the rows are dense, as in a new optimizer.</summary>
+    /// <param name="settings">The settings of a state.</param>
+    /// <param name="apply">Whether to restore them.</param>
+    protected sealed override void ApplySettings(IReadOnlyDictionary<string, string> settings, bool apply)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        (int Offset, int Rows, int RowLength) rows = default;
+        foreach ((string key, string value) in settings)
+        {
+            string[] parts = value.Split(',');
+            if (key != LazyRowsKey
+                || parts.Length != 3
+                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out rows.Offset)
+                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out rows.Rows)
+                || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out rows.RowLength)
+                || rows.Rows <= 0
+                || rows.RowLength <= 0
+                || WeightDecay != 0
+                || AmsGrad)
+            {
+                throw new ArgumentException(
+                    $"The state's setting '{key}' = '{value}' is not one {Name} has; {Name} only restores '{LazyRowsKey}' as 'offset,rows,rowLength' (positive sizes, without weight decay or AMSGrad).",
+                    "state");
+            }
+        }
+
+        if (apply)
+        {
+            LazyRows = rows;
+        }
+    }
+
+    private const string LazyRowsKey = "lazy_rows";
 
     /// <inheritdoc/>
     protected sealed override void AllocateState(int length)

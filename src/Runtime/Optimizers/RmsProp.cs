@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -73,6 +75,40 @@ public class RmsProp<T> : Optimizer<T>
 
     /// <summary>Whether the denominator is <c>sqrt(v - gAvg^2)</c>, the running variance, instead of <c>sqrt(v)</c>.</summary>
     public bool Centered { get; }
+
+    /// <summary><c>square_avg</c>, then <c>grad_avg</c> when centered and <c>momentum_buffer</c> with momentum, PyTorch's names.</summary>
+    public override IReadOnlyList<string> StateNames => (Centered, Momentum > 0) switch
+    {
+        (true, true) => ["square_avg", "grad_avg", "momentum_buffer"],
+        (true, false) => ["square_avg", "grad_avg"],
+        (false, true) => ["square_avg", "momentum_buffer"],
+        _ => ["square_avg"],
+    };
+
+    /// <inheritdoc/>
+    protected sealed override T[] StateBuffer(int index)
+    {
+        IReadOnlyList<string> names = StateNames;
+        return index >= 0 && index < names.Count
+            ? names[index] switch
+            {
+                "square_avg" => _squareAverage,
+                "grad_avg" => _gradientAverage,
+                _ => _momentumBuffer,
+            }
+            : throw new ArgumentOutOfRangeException(nameof(index), index, $"{Name} keeps {names.Count} state buffers.");
+    }
+
+    /// <inheritdoc/>
+    protected sealed override void AddHyperParameters(IDictionary<string, string> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        values["alpha"] = Format(Alpha);
+        values["eps"] = Format(Epsilon);
+        values["weight_decay"] = Format(WeightDecay);
+        values["momentum"] = Format(Momentum);
+        values["centered"] = Centered.ToString(CultureInfo.InvariantCulture);
+    }
 
     /// <inheritdoc/>
     protected sealed override void AllocateState(int length)

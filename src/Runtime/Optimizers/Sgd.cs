@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -68,6 +69,23 @@ public class Sgd<T> : Optimizer<T>
 
     /// <summary>The L2 factor added to the gradient as <c>weightDecay * p</c> (PyTorch's <c>weight_decay</c>).</summary>
     public double WeightDecay { get; }
+
+    /// <summary><c>momentum_buffer</c> with momentum, PyTorch's name; nothing without.</summary>
+    public override IReadOnlyList<string> StateNames => Momentum != 0 ? ["momentum_buffer"] : [];
+
+    /// <inheritdoc/>
+    protected sealed override T[] StateBuffer(int index)
+        => index == 0 && Momentum != 0 ? _momentumBuffer : throw new ArgumentOutOfRangeException(nameof(index), index, $"{Name} keeps {StateNames.Count} state buffers.");
+
+    /// <inheritdoc/>
+    protected sealed override void AddHyperParameters(IDictionary<string, string> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        values["momentum"] = Format(Momentum);
+        values["dampening"] = Format(Dampening);
+        values["nesterov"] = Nesterov.ToString(CultureInfo.InvariantCulture);
+        values["weight_decay"] = Format(WeightDecay);
+    }
 
     /// <inheritdoc/>
     protected sealed override void AllocateState(int length)

@@ -469,7 +469,7 @@ public static class SafeTensors
         }
     }
 
-    private static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
+    internal static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
     {
         if (BitConverter.IsLittleEndian)
         {
@@ -492,7 +492,7 @@ public static class SafeTensors
     }
 
     /// <summary>Converts little-endian elements of <paramref name="dtype"/> to floats; every conversion is exact.</summary>
-    private static void Decode(ReadOnlySpan<byte> source, SafeTensorsDtype dtype, Span<float> destination)
+    internal static void Decode(ReadOnlySpan<byte> source, SafeTensorsDtype dtype, Span<float> destination)
     {
         switch (dtype)
         {
@@ -587,7 +587,7 @@ public static class SafeTensors
         return total;
     }
 
-    private static SafeTensorsFormatException TooShort(int length, string? path)
+    internal static SafeTensorsFormatException TooShort(int length, string? path)
         => SafeTensorsHeader.Error(
             path,
             null,

@@ -36,6 +36,12 @@ internal enum StateKind
 
     /// <summary>Nowhere: PyTorch's BatchNorm <c>num_batches_tracked</c>, which a file may hold and a load skips.</summary>
     Ignored,
+
+    /// <summary>
+    /// Into an optimizer's per-parameter state in a checkpoint: the buffer <see cref="StateTensor.Slot"/> of
+    /// <c>Optimizer.StateNames</c>, at the offset of the parameter tensor it belongs to.
+    /// </summary>
+    OptimizerState,
 }
 
 /// <summary>One entry of a network's <c>state_dict</c> as a file may hold it: a parameter, a buffer or an ignored counter.</summary>
@@ -44,7 +50,8 @@ internal enum StateKind
 /// <param name="Kind">Where its values go.</param>
 /// <param name="Offset">Where it starts in the network's parameter or buffer array (0 when ignored).</param>
 /// <param name="Length">The number of elements (1 for the ignored counter).</param>
-internal sealed record StateTensor(string Name, int[] Shape, StateKind Kind, int Offset, int Length)
+/// <param name="Slot">For optimizer state, the index of its buffer in the optimizer's state names; otherwise 0.</param>
+internal sealed record StateTensor(string Name, int[] Shape, StateKind Kind, int Offset, int Length, int Slot = 0)
 {
     /// <summary>Whether the file must hold it: every parameter and buffer must be there, an ignored counter may be.</summary>
     public bool Required => Kind != StateKind.Ignored;
@@ -152,7 +159,15 @@ internal static class SafeTensorsHeader
     /// </summary>
     /// <param name="network">The network whose tensors the header describes.</param>
     /// <param name="metadata">Free-form strings to store, or <see langword="null"/>.</param>
-    public static byte[] Write(INetwork network, IReadOnlyDictionary<string, string>? metadata)
+    public static byte[] Write(INetwork network, IReadOnlyDictionary<string, string>? metadata) => Write(StateOf(network), metadata);
+
+    /// <summary>
+    /// The header of <paramref name="tensors"/> as F32 in the order given, skipping those not <see cref="StateTensor.Required"/>,
+    /// with <c>__metadata__</c> first when given and padding as <see cref="Write(INetwork, IReadOnlyDictionary{string, string})"/>.
+    /// </summary>
+    /// <param name="tensors">The tensors, with distinct names.</param>
+    /// <param name="metadata">Free-form strings to store, or <see langword="null"/>.</param>
+    public static byte[] Write(IEnumerable<StateTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         var output = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(output, WriterOptions))
@@ -184,7 +199,7 @@ internal static class SafeTensorsHeader
             }
 
             long offset = 0;
-            foreach (StateTensor tensor in StateOf(network))
+            foreach (StateTensor tensor in tensors)
             {
                 if (!tensor.Required)
                 {
@@ -233,6 +248,19 @@ internal static class SafeTensorsHeader
     /// <exception cref="SafeTensorsFormatException">The header is malformed or does not match the network.</exception>
     public static SafeTensorsLayout Parse(ReadOnlySpan<byte> header, long? bufferLength, INetwork? network, string? path, bool readMetadata)
         => new SafeTensorsHeaderReader(network, bufferLength, path).Read(header, readMetadata);
+
+    /// <summary>
+    /// As <see cref="Parse(ReadOnlySpan{byte}, long?, INetwork?, string?, bool)"/>, against an explicit list of tensors
+    /// (a checkpoint's: the network's and the optimizer's), named <paramref name="owner"/> in messages.
+    /// </summary>
+    /// <param name="header">The header's bytes (the length field excluded).</param>
+    /// <param name="bufferLength">The length of the data buffer that follows the header.</param>
+    /// <param name="owner">What the tensors belong to, for messages, such as the network's name.</param>
+    /// <param name="tensors">The tensors the file must hold, with distinct names.</param>
+    /// <param name="path">The file, for messages, or <see langword="null"/>.</param>
+    /// <exception cref="SafeTensorsFormatException">The header is malformed or does not hold exactly these tensors.</exception>
+    public static SafeTensorsLayout Parse(ReadOnlySpan<byte> header, long bufferLength, string owner, StateTensor[] tensors, string? path)
+        => new SafeTensorsHeaderReader(owner, tensors, bufferLength, path).Read(header, readMetadata: false);
 
     /// <summary>The largest header a file may declare, as the reference implementation limits it.</summary>
     internal const int MaxLength = 100_000_000;

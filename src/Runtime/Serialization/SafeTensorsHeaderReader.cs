@@ -57,19 +57,29 @@ internal sealed class SafeTensorsHeaderReader
     /// <param name="bufferLength">The length of the data buffer after the header, or <see langword="null"/> when not yet known.</param>
     /// <param name="path">The file, for messages, or <see langword="null"/>.</param>
     public SafeTensorsHeaderReader(INetwork? network, long? bufferLength, string? path)
+        : this(network is null ? null : NameOf(network), network is null ? null : [.. StateOf(network)], bufferLength, path)
+    {
+    }
+
+    /// <summary>Prepares to read a header that must list exactly <paramref name="tensors"/>, or for no tensors in particular when it is <see langword="null"/>.</summary>
+    /// <param name="owner">What the tensors belong to, for messages, such as the network's name.</param>
+    /// <param name="tensors">The tensors with distinct names, required ones first, or <see langword="null"/>.</param>
+    /// <param name="bufferLength">The length of the data buffer after the header, or <see langword="null"/> when not yet known.</param>
+    /// <param name="path">The file, for messages, or <see langword="null"/>.</param>
+    public SafeTensorsHeaderReader(string? owner, StateTensor[]? tensors, long? bufferLength, string? path)
     {
         _path = path;
         _bufferLength = bufferLength;
-        if (network is null)
+        if (tensors is null)
         {
             _names = new HashSet<string>(StringComparer.Ordinal);
             return;
         }
 
-        _networkName = NameOf(network);
+        _networkName = owner ?? "";
 
         // Distinct names (StateOf throws otherwise): the required tensors first, then the optional counters.
-        _tensors = [.. StateOf(network)];
+        _tensors = tensors;
         _utf8Names = new byte[_tensors.Length][];
         _claimed = new bool[_tensors.Length];
         for (int i = 0; i < _tensors.Length; i++)

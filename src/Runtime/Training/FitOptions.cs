@@ -49,6 +49,21 @@ public sealed class FitOptions
     /// evaluation data are never changed.
     /// </summary>
     public BatchTransform? Augment { get; init; }
+
+    /// <summary>
+    /// A checkpoint to continue from, saved during an earlier run of the same training by <see cref="ModelCheckpoint"/>
+    /// (or <see cref="TrainingControl.SaveCheckpoint"/>): the network's weights and buffers, the optimizer's state, the
+    /// epochs done and their history, the learning rate schedule's starting point and the shuffling and dropout
+    /// generators are restored, and training continues with the next epoch up to <see cref="Epochs"/>, ending with the
+    /// weights an uninterrupted run would have, bit for bit. <see langword="null"/> starts afresh.
+    /// </summary>
+    /// <remarks>
+    /// The run must be given what it was given before: the same data, <see cref="Seed"/>, <see cref="BatchSize"/>,
+    /// <see cref="Shuffle"/> and validation split (checked), and the same schedule, loss, clipping and augmentation (not
+    /// checked). Randomness inside an <see cref="Augment"/> delegate is the caller's and is not restored. To resume
+    /// when a checkpoint exists and start afresh otherwise: <c>ResumeFrom = File.Exists(path) ? path : null</c>.
+    /// </remarks>
+    public string? ResumeFrom { get; init; }
 }
 
 /// <summary>Changes a training batch's features in place: <c>[rows, features]</c>, row-major.</summary>

@@ -24,7 +24,14 @@ public static class Trainer
     /// <c>TerminateOnNaN</c> stops, with nothing lost. The network is held for the run: a <c>Predict</c> on another
     /// thread meanwhile throws instead of reading weights that are changing.
     /// </remarks>
-    /// <exception cref="ArgumentException">When the data does not fit the network or an option is out of range.</exception>
+    /// <exception cref="ArgumentException">
+    /// When the data does not fit the network or an option is out of range, or <see cref="FitOptions.ResumeFrom"/> names a
+    /// checkpoint of a run with another seed, batch size, shuffling or number of training rows.
+    /// </exception>
+    /// <exception cref="Serialization.SafeTensorsFormatException">
+    /// When the <see cref="FitOptions.ResumeFrom"/> checkpoint is corrupt, or of another network or optimizer; nothing was changed.
+    /// </exception>
+    /// <exception cref="System.IO.FileNotFoundException">When there is no file at <see cref="FitOptions.ResumeFrom"/>.</exception>
     /// <exception cref="TrainingDivergedException">When a step's loss or gradient is not finite.</exception>
     /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the same network.</exception>
     public static History Fit(INetwork network, Optimizer<float> optimizer, Dataset data, FitOptions options)
@@ -46,29 +53,28 @@ public static class Trainer
         using NetworkAccess.Scope exclusive = network.Access.Exclusive("Trainer.Fit");
         float[] bufferBackup = new float[network.Buffers.Length];
 
-        var history = new History();
-        var control = new TrainingControl(network);
+        var control = new TrainingControl(network, optimizer, options, training.Count);
+        History history = control.History;
         var batches = new BatchBuffers(network, training, options.BatchSize);
-        var random = Xoshiro256.ForStream(options.Seed, 2);
-        double initialLearningRate = optimizer.LearningRate;
         network.ReseedDropout(options.Seed);
+        int firstEpoch = options.ResumeFrom is null ? 0 : Resume(network, optimizer, options, batches, training.Count, control);
 
         foreach (ICallback callback in options.Callbacks)
         {
             callback.OnTrainBegin(control);
         }
 
-        for (int epoch = 0; epoch < options.Epochs && !control.StopTraining; epoch++)
+        for (int epoch = firstEpoch; epoch < options.Epochs && !control.StopTraining; epoch++)
         {
             var clock = Stopwatch.StartNew();
             if (options.LearningRateSchedule is not null)
             {
-                optimizer.LearningRate = options.LearningRateSchedule.LearningRate(epoch, initialLearningRate);
+                optimizer.LearningRate = options.LearningRateSchedule.LearningRate(epoch, control.InitialLearningRate);
             }
 
             if (options.Shuffle)
             {
-                batches.Shuffle(ref random);
+                batches.Shuffle(ref control.ShuffleRandom);
             }
 
             double lossSum = 0;
@@ -119,6 +125,61 @@ public static class Trainer
         }
 
         return history;
+    }
+
+    /// <summary>
+    /// Restores the run saved in <see cref="FitOptions.ResumeFrom"/> into the network, the optimizer and the loop's
+    /// state, after checking all of it and that the options repeat the saved run's; returns the first epoch to train.
+    /// </summary>
+    private static int Resume(INetwork network, Optimizer<float> optimizer, FitOptions options, BatchBuffers batches, int trainingRows, TrainingControl control)
+    {
+        string path = options.ResumeFrom!;
+        Checkpoint.PendingLoad pending = Checkpoint.Read(path, network, optimizer);
+        TrainingProgress progress = pending.Progress
+            ?? throw new ArgumentException(
+                $"The checkpoint '{path}' holds weights and optimizer state but no training progress (it was saved by Checkpoint.Save, outside Fit); " +
+                "load it with Checkpoint.Load and call Fit without ResumeFrom.",
+                nameof(options));
+        string? differs = progress.Seed != options.Seed ? $"Seed {options.Seed}, but the checkpoint's run had Seed {progress.Seed}"
+            : progress.BatchSize != options.BatchSize ? $"BatchSize {options.BatchSize}, but the checkpoint's run had BatchSize {progress.BatchSize}"
+            : progress.Shuffle != options.Shuffle ? $"Shuffle {options.Shuffle}, but the checkpoint's run had Shuffle {progress.Shuffle}"
+            : progress.TrainingRows != trainingRows ? $"{trainingRows} training rows, but the checkpoint's run had {progress.TrainingRows} (other data or another validation split)"
+            : null;
+        if (differs is not null)
+        {
+            throw new ArgumentException(
+                $"ResumeFrom '{path}' continues a run that this one does not repeat: this run has {differs}. Give the options and data of the saved run, " +
+                "or start afresh without ResumeFrom.",
+                nameof(options));
+        }
+
+        // Each epoch shuffles the previous epoch's order in place, so the order is state too. It is rebuilt by replaying
+        // the shuffles from the seed, which must arrive at the saved generator: a check that the data and seed match.
+        if (options.Shuffle)
+        {
+            for (int epoch = 0; epoch < progress.Epoch; epoch++)
+            {
+                batches.Shuffle(ref control.ShuffleRandom);
+            }
+
+            if (control.ShuffleRandom.State != progress.ShuffleRandom.State)
+            {
+                throw new ArgumentException(
+                    $"ResumeFrom '{path}': replaying {progress.Epoch} epochs of shuffling from Seed {options.Seed} does not reach the checkpoint's shuffling generator; " +
+                    "the checkpoint was edited, or written by a version that shuffles differently.",
+                    nameof(options));
+            }
+        }
+
+        pending.Commit();
+        foreach (EpochResult epoch in progress.History)
+        {
+            control.History.Add(epoch);
+        }
+
+        control.InitialLearningRate = progress.InitialLearningRate;
+        network.DropoutRandom = progress.DropoutRandom;
+        return progress.Epoch;
     }
 
     /// <summary>
