@@ -1,0 +1,310 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Server;
+using TypedNets.Kernels;
+
+// A prediction server for the Quickstart's breast-cancer classifier and the tutorial's text classifier, on 127.0.0.1
+// only. Each model is one network shared by every request; ONNX Runtime answers the same endpoints under /onnx/ from
+// models PyTorch exported with the same weights. See README.md.
+//
+//   Server [--port N] [--models DIR]          serve (port 5080; models in artifacts/server at the repository root)
+//   Server --write-load-test DIR [--models DIR]
+//                                             write the load test's requests and their single-threaded answers
+const int DefaultPort = 5080;
+const int ExitUsage = 2;
+
+int port = DefaultPort;
+string? modelsDirectory = null;
+string? loadTestDirectory = null;
+for (int i = 0; i < args.Length; i++)
+{
+    string option = args[i];
+    if (option is "-h" or "--help")
+    {
+        Console.WriteLine(Usage());
+        return 0;
+    }
+
+    string? value = i + 1 < args.Length ? args[++i] : null;
+    switch (option)
+    {
+        case "--port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and < 65536:
+            break;
+        case "--models" when value is not null:
+            modelsDirectory = value;
+            break;
+        case "--write-load-test" when value is not null:
+            loadTestDirectory = value;
+            break;
+        default:
+            Console.Error.WriteLine($"Bad option '{option}'{(value is null ? " (without a value)" : $" '{value}'")}.\n\n{Usage()}");
+            return ExitUsage;
+    }
+}
+
+// Requests are the parallelism: each is served on its own thread, so a product never takes the second core from
+// another request (ONNX Runtime gets one intra-op thread for the same reason).
+Gemm.MaxThreads = 1;
+modelsDirectory ??= FindModelsDirectory();
+Models models = Models.Load(modelsDirectory);
+foreach (string missing in models.Missing)
+{
+    Console.Error.WriteLine($"warning: {missing}");
+}
+
+if (loadTestDirectory is not null)
+{
+    return LoadTestData.Write(loadTestDirectory, models);
+}
+
+WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+builder.WebHost.UseKestrel(kestrel =>
+{
+    // Loopback only: this example is never reachable from another machine.
+    kestrel.Listen(IPAddress.Loopback, port);
+    kestrel.AddServerHeader = false;
+    kestrel.Limits.MaxRequestBodySize = Limits.MaxBodyBytes;
+});
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
+builder.Services.AddProblemDetails();
+
+WebApplication app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapGet("/health", () => Results.Json(models.Health(), ServerJsonContext.Default.HealthResponse));
+MapModels(string.Empty, models.TumorTypedNets, models.Fortunes?.Engine);
+#if ONNX_RUNTIME
+MapModels("/onnx", models.TumorOnnx, models.FortunesOnnx);
+#endif
+
+Console.WriteLine($"Serving on http://127.0.0.1:{port} (models: {modelsDirectory}); GET /health lists the models and engines.");
+app.Run();
+return 0;
+
+void MapModels(string prefix, IClassifierEngine<float>? tumor, IClassifierEngine<int>? fortunes)
+{
+    string engine = prefix.Length == 0 ? Engines.TypedNets : Engines.OnnxRuntime;
+    app.MapPost($"{prefix}/{TumorModel.Name}/predict", (HttpRequest request, CancellationToken cancel) =>
+        Serve(request, ServerJsonContext.Default.TumorRequest, TumorModel.ExpectedBody, TumorModel.Validate, tumor, TumorModel.ClassNames, models.Why(TumorModel.Name, engine), cancel));
+    app.MapPost($"{prefix}/{FortuneModel.Name}/predict", (HttpRequest request, CancellationToken cancel) =>
+        models.Fortunes is { } model
+            ? Serve(request, ServerJsonContext.Default.FortuneRequest, FortuneModel.ExpectedBody, model.Validate, fortunes, model.ClassNames, models.Why(FortuneModel.Name, engine), cancel)
+            : Task.FromResult(Unavailable(models.Why(FortuneModel.Name, engine))));
+}
+
+static async Task<IResult> Serve<TRequest, TInput>(
+    HttpRequest request,
+    JsonTypeInfo<TRequest> type,
+    string expectedBody,
+    Func<TRequest, RequestErrors, Samples<TInput>> validate,
+    IClassifierEngine<TInput>? engine,
+    string[] classNames,
+    string? missing,
+    CancellationToken cancel)
+    where TRequest : class
+    where TInput : unmanaged
+{
+    if (engine is null)
+    {
+        return Unavailable(missing);
+    }
+
+    if (!request.HasJsonContentType())
+    {
+        return Results.Problem(
+            title: "The body must be JSON",
+            detail: $"Content-Type is '{request.ContentType}'; send application/json: {expectedBody}.",
+            statusCode: StatusCodes.Status415UnsupportedMediaType);
+    }
+
+    TRequest? body;
+    try
+    {
+        body = await JsonSerializer.DeserializeAsync(request.Body, type, cancel);
+    }
+    catch (JsonException exception)
+    {
+        // System.Text.Json names the place (a JSON path such as $.features[3]) and what it could not read there.
+        string reason = exception.Message.Split(" Path: ")[0].Split(" LineNumber: ")[0];
+        return Results.Problem(
+            title: "The body is not a valid request",
+            detail: string.Create(CultureInfo.InvariantCulture,
+                $"At {exception.Path ?? "$"} (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}): {reason} Expected {expectedBody}."),
+            statusCode: StatusCodes.Status400BadRequest);
+    }
+    catch (BadHttpRequestException exception)
+    {
+        return Results.Problem(title: "The request could not be read", detail: exception.Message, statusCode: exception.StatusCode);
+    }
+
+    if (body is null)
+    {
+        return Results.Problem(title: "The body is not a valid request", detail: $"The body is null. Expected {expectedBody}.", statusCode: StatusCodes.Status400BadRequest);
+    }
+
+    var errors = new RequestErrors();
+    Samples<TInput> samples = validate(body, errors);
+    if (errors.Any)
+    {
+        return Results.ValidationProblem(errors.ToDictionary(), detail: $"Expected {expectedBody}.", title: "The request does not fit the model");
+    }
+
+    return Predictor.Predict(engine, samples, classNames) switch
+    {
+        BatchResponse batch => Results.Json(batch, ServerJsonContext.Default.BatchResponse),
+        PredictionResponse one => Results.Json(one, ServerJsonContext.Default.PredictionResponse),
+        var other => throw new InvalidOperationException($"Unexpected response {other}."),
+    };
+}
+
+static IResult Unavailable(string? missing)
+    => Results.Problem(title: "The model is not loaded", detail: missing, statusCode: StatusCodes.Status503ServiceUnavailable);
+
+static string FindModelsDirectory()
+{
+    // artifacts/server at the repository root (ignored by git), found from the working directory or the program's own
+    // folder, where examples/TextClassifier --export and reference/pytorch/export_server_models.py write.
+    foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+    {
+        for (DirectoryInfo? directory = new(start); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "TypedNets.sln")))
+            {
+                return Path.Combine(directory.FullName, "artifacts", "server");
+            }
+        }
+    }
+
+    return Path.Combine(Directory.GetCurrentDirectory(), "artifacts", "server");
+}
+
+static string Usage() => $"""
+    Server: the Quickstart's breast-cancer classifier and the tutorial's text classifier over HTTP, on 127.0.0.1.
+
+    Usage:
+      Server [--port N] [--models DIR]                 serve on http://127.0.0.1:N (default {DefaultPort})
+      Server --write-load-test DIR [--models DIR]      write the load test's requests and expected answers
+
+    DIR defaults to artifacts/server at the repository root, where
+      {FortuneModel.ExportCommand}
+    writes the text classifier's weights and tokenizer, and
+      /usr/bin/python3 reference/pytorch/export_server_models.py
+    writes both models as ONNX for ONNX Runtime. The breast-cancer classifier's weights are compiled in.
+
+    Endpoints: GET /health; POST /{TumorModel.Name}/predict and /{FortuneModel.Name}/predict (TypedNets), and the same
+    under /onnx/ (ONNX Runtime). See examples/Server/README.md.
+    """;
+
+/// <summary>The loaded models and engines, and what could not be loaded.</summary>
+internal sealed class Models
+{
+    public const string TumorOnnxFile = "breast-cancer.onnx";
+    public const string FortunesOnnxFile = "fortunes.onnx";
+    public const string OnnxCommand = "/usr/bin/python3 reference/pytorch/export_server_models.py";
+
+    private readonly Dictionary<string, string> _why = new(StringComparer.Ordinal);
+
+    public required TypedNetsTumorEngine TumorTypedNets { get; init; }
+
+    public FortuneModel? Fortunes { get; init; }
+
+    public IClassifierEngine<float>? TumorOnnx { get; private set; }
+
+    public IClassifierEngine<int>? FortunesOnnx { get; private set; }
+
+    public List<string> Missing { get; } = [];
+
+    public string ModelsDirectory { get; private init; } = "";
+
+    public static Models Load(string directory)
+    {
+        FortuneModel? fortunes = FortuneModel.TryLoad(directory, out string? missingFortunes);
+        var models = new Models { TumorTypedNets = new TypedNetsTumorEngine(), Fortunes = fortunes, ModelsDirectory = directory };
+        if (missingFortunes is not null)
+        {
+            models.Note(FortuneModel.Name, Engines.TypedNets, missingFortunes);
+            models.Note(FortuneModel.Name, Engines.OnnxRuntime, missingFortunes);
+        }
+
+#if ONNX_RUNTIME
+        string tumorOnnx = Path.Combine(directory, TumorOnnxFile);
+        if (File.Exists(tumorOnnx))
+        {
+            models.TumorOnnx = new OnnxEngine(tumorOnnx, EmbeddedInference.BinaryClassifier.InputSize, TumorModel.ClassNames.Length);
+        }
+        else
+        {
+            models.Note(TumorModel.Name, Engines.OnnxRuntime, $"{TumorModel.Name}: no {tumorOnnx}; write it with `{OnnxCommand}`");
+        }
+
+        string fortunesOnnx = Path.Combine(directory, FortunesOnnxFile);
+        if (fortunes is not null && File.Exists(fortunesOnnx))
+        {
+            models.FortunesOnnx = new OnnxEngine(fortunesOnnx, FortuneModel.SequenceLength, fortunes.ClassNames.Length);
+        }
+        else if (fortunes is not null)
+        {
+            models.Note(FortuneModel.Name, Engines.OnnxRuntime, $"{FortuneModel.Name}: no {fortunesOnnx}; write it with `{OnnxCommand}` after the export above");
+        }
+#else
+        models.Note(TumorModel.Name, Engines.OnnxRuntime, "this build has no ONNX Runtime (built with -p:OnnxRuntime=false)");
+        models.Note(FortuneModel.Name, Engines.OnnxRuntime, "this build has no ONNX Runtime (built with -p:OnnxRuntime=false)");
+#endif
+        return models;
+    }
+
+    /// <summary>Why an engine of a model cannot answer, or null when it can.</summary>
+    public string? Why(string model, string engine) => _why.GetValueOrDefault($"{model}/{engine}");
+
+    public HealthResponse Health() => new()
+    {
+        Status = "ok",
+        Models =
+        [
+            Entry(TumorModel.Name, TumorTypedNets, TumorOnnx),
+            Entry(FortuneModel.Name, Fortunes?.Engine, FortunesOnnx),
+        ],
+    };
+
+    private ModelHealth Entry(string name, object? typedNets, object? onnx)
+    {
+        var engines = new List<string>();
+        var missing = new List<string>();
+        foreach ((string engine, object? loaded) in new[] { (Engines.TypedNets, typedNets), (Engines.OnnxRuntime, onnx) })
+        {
+            if (loaded is not null)
+            {
+                engines.Add(engine);
+            }
+            else if (Why(name, engine) is { } why && !missing.Contains(why))
+            {
+                missing.Add(why);
+            }
+        }
+
+        return new ModelHealth { Name = name, Route = $"/{name}/predict", Engines = engines.ToArray(), Missing = missing.Count == 0 ? null : missing.ToArray() };
+    }
+
+    private void Note(string model, string engine, string why)
+    {
+        _why[$"{model}/{engine}"] = why;
+        if (!Missing.Contains(why))
+        {
+            Missing.Add(why);
+        }
+    }
+}
