@@ -46,6 +46,19 @@ internal sealed class FortuneModel
         $"{{\"text\": \"a quote\"}} or {{\"tokens\": [at most {SequenceLength} ids]}} for one quote, or {{\"texts\": [...]}} or " +
         $"{{\"token_batch\": [[ids], ...]}} for 1 to {Limits.MaxBatch}; ids run from 0 to {Vocabulary - 1}";
 
+    /// <summary>The shape of each field, for errors in the body's JSON.</summary>
+    public static readonly Dictionary<string, string> Shapes = new()
+    {
+        ["text"] = "a string",
+        ["texts"] = $"an array of 1 to {Limits.MaxBatch} strings",
+        ["texts[]"] = "a string",
+        ["tokens"] = $"an array of at most {SequenceLength} token ids",
+        ["tokens[]"] = $"a token id, an integer from 0 to {Vocabulary - 1}",
+        ["token_batch"] = $"an array of 1 to {Limits.MaxBatch} arrays of token ids",
+        ["token_batch[]"] = $"an array of at most {SequenceLength} token ids",
+        ["token_batch[][]"] = $"a token id, an integer from 0 to {Vocabulary - 1}",
+    };
+
     /// <summary>Loads the export in <paramref name="directory"/>, or says what is missing and how to write it.</summary>
     public static FortuneModel? TryLoad(string directory, out string? missing)
     {
@@ -165,7 +178,7 @@ internal sealed class FortuneModel
             string field = Item("token_batch", i);
             if (batch[i] is null)
             {
-                errors.Add(field, $"{field} must hold at most {SequenceLength} token ids, got null");
+                errors.Add(field, $"{field} must be an array of at most {SequenceLength} token ids, got null");
             }
             else if (CheckIds(field, batch[i]!, errors))
             {

@@ -99,10 +99,10 @@ void MapModels(string prefix, IClassifierEngine<float>? tumor, IClassifierEngine
 {
     string engine = prefix.Length == 0 ? Engines.TypedNets : Engines.OnnxRuntime;
     app.MapPost($"{prefix}/{TumorModel.Name}/predict", (HttpRequest request, CancellationToken cancel) =>
-        Serve(request, ServerJsonContext.Default.TumorRequest, TumorModel.ExpectedBody, TumorModel.Validate, tumor, TumorModel.ClassNames, models.Why(TumorModel.Name, engine), cancel));
+        Serve(request, ServerJsonContext.Default.TumorRequest, TumorModel.ExpectedBody, TumorModel.Shapes, TumorModel.Validate, tumor, TumorModel.ClassNames, models.Why(TumorModel.Name, engine), cancel));
     app.MapPost($"{prefix}/{FortuneModel.Name}/predict", (HttpRequest request, CancellationToken cancel) =>
         models.Fortunes is { } model
-            ? Serve(request, ServerJsonContext.Default.FortuneRequest, FortuneModel.ExpectedBody, model.Validate, fortunes, model.ClassNames, models.Why(FortuneModel.Name, engine), cancel)
+            ? Serve(request, ServerJsonContext.Default.FortuneRequest, FortuneModel.ExpectedBody, FortuneModel.Shapes, model.Validate, fortunes, model.ClassNames, models.Why(FortuneModel.Name, engine), cancel)
             : Task.FromResult(Unavailable(models.Why(FortuneModel.Name, engine))));
 }
 
@@ -110,6 +110,7 @@ static async Task<IResult> Serve<TRequest, TInput>(
     HttpRequest request,
     JsonTypeInfo<TRequest> type,
     string expectedBody,
+    IReadOnlyDictionary<string, string> shapes,
     Func<TRequest, RequestErrors, Samples<TInput>> validate,
     IClassifierEngine<TInput>? engine,
     string[] classNames,
@@ -138,13 +139,17 @@ static async Task<IResult> Serve<TRequest, TInput>(
     }
     catch (JsonException exception)
     {
-        // System.Text.Json names the place (a JSON path such as $.features[3]) and what it could not read there.
-        string reason = exception.Message.Split(" Path: ")[0].Split(" LineNumber: ")[0];
         return Results.Problem(
             title: "The body is not a valid request",
-            detail: string.Create(CultureInfo.InvariantCulture,
-                $"At {exception.Path ?? "$"} (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}): {reason} Expected {expectedBody}."),
+            detail: $"{BodyErrors.Describe(exception, shapes)} Expected {expectedBody}.",
             statusCode: StatusCodes.Status400BadRequest);
+    }
+    catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+    {
+        return Results.Problem(
+            title: "The body is too large",
+            detail: $"A request body may hold at most {Limits.MaxBodyBytes} bytes; send fewer samples per request (at most {Limits.MaxBatch}).",
+            statusCode: StatusCodes.Status413PayloadTooLarge);
     }
     catch (BadHttpRequestException exception)
     {

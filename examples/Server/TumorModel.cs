@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using EmbeddedInference;
 
@@ -25,6 +26,16 @@ internal static class TumorModel
     public static readonly string ExpectedBody =
         $"{{\"features\": [{BinaryClassifier.InputSize} numbers]}} for one tumour or {{\"batch\": [[{BinaryClassifier.InputSize} numbers], ...]}} " +
         $"for 1 to {Limits.MaxBatch}; the numbers are the raw measurements {string.Join(", ", FeatureNames)}";
+
+    /// <summary>The shape of each field, for errors in the body's JSON.</summary>
+    public static readonly Dictionary<string, string> Shapes = new()
+    {
+        ["features"] = $"an array of {BinaryClassifier.InputSize} numbers",
+        ["features[]"] = "a number within float range",
+        ["batch"] = $"an array of 1 to {Limits.MaxBatch} samples, each an array of {BinaryClassifier.InputSize} numbers",
+        ["batch[]"] = $"an array of {BinaryClassifier.InputSize} numbers",
+        ["batch[][]"] = "a number within float range",
+    };
 
     public static Samples<float> Validate(TumorRequest request, RequestErrors errors)
     {
@@ -80,7 +91,8 @@ internal static class TumorModel
         {
             if (!float.IsFinite(raw[i]))
             {
-                errors.Add(string.Create(CultureInfo.InvariantCulture, $"{field}[{i}]"), $"{FeatureNames[i]} must be a finite number within float range, got {raw[i].ToString(CultureInfo.InvariantCulture)}");
+                string item = string.Create(CultureInfo.InvariantCulture, $"{field}[{i}]");
+                errors.Add(item, $"{item} ({FeatureNames[i]}) is beyond float range (about ±3.4e38); send a finite number");
                 continue;
             }
 
