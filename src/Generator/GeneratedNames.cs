@@ -42,6 +42,10 @@ internal static class GeneratedNames
     public const string EmbeddedBufferBytes = nameof(EmbeddedBufferBytes);
     public const string EngineField = "_engine";
     public const string LayersField = "_layers";
+    public const string AccessField = "_access";
+    public const string PredictorsField = "_predictors";
+    public const string Access = nameof(Access);
+    public const string DropoutRandom = nameof(DropoutRandom);
 
     /// <summary>Every member name the emitter adds, with what it is (for the TN0011 message).</summary>
     public static readonly Dictionary<string, string> Members = new()
@@ -76,6 +80,10 @@ internal static class GeneratedNames
         [EmbeddedBufferBytes] = "the static property EmbeddedBufferBytes",
         [EngineField] = "the private field _engine",
         [LayersField] = "the private field _layers",
+        [AccessField] = "the private field _access",
+        [PredictorsField] = "the private field _predictors",
+        [Access] = "the property Access",
+        [DropoutRandom] = "the property DropoutRandom",
     };
 
     /// <summary>The generated methods, which a user's method of the same name may overload.</summary>

@@ -21,6 +21,7 @@ public sealed partial class NetworkGenerator
         private const string Span = "global::System.Span";
         private const string ReadOnlySpan = "global::System.ReadOnlySpan";
         private const string Kernels = "global::TypedNets.Kernels";
+        private const string Cast = "global::System.Runtime.InteropServices.MemoryMarshal.Cast";
         private const int WordsPerLine = 4;
         private const string IntViewMethod = "private static global::System.Span<int> View(int[] buffer, int start, int length) => new(buffer, start, length);";
 
@@ -217,12 +218,12 @@ public sealed partial class NetworkGenerator
 
         private void EmitFields()
         {
+            // _engine is the training workspace (one thread at a time); predictions rent workspaces of their own
+            // over the same weights from _predictors, so that any number of threads can predict at once.
             _writer.WriteLine("private readonly Engine<float> _engine;");
+            _writer.WriteLine("private readonly global::TypedNets.WorkspacePool<Engine<float>> _predictors;");
+            _writer.WriteLine("private readonly global::TypedNets.NetworkAccess _access;");
             _writer.WriteLine("private readonly global::TypedNets.Layer[] _layers;");
-            if (_model.TokenInput)
-            {
-                _writer.WriteLine("private readonly float[] _tokenScratch;");
-            }
 
             foreach (LayerModel layer in _model.Layers)
             {
@@ -252,11 +253,9 @@ public sealed partial class NetworkGenerator
                 public {{Identifier(_model.ClassName)}}(int maxBatch = 32, ulong seed = 0)
                 {
                     _engine = new Engine<float>(maxBatch, seed);
+                    _access = new({{StringLiteral(_model.DisplayName)}});
+                    _predictors = new(_access, () => new Engine<float>(_engine));
                 """);
-            if (_model.TokenInput)
-            {
-                _writer.WriteLine("    _tokenScratch = new float[maxBatch * InputSize];");
-            }
 
             using (Indent())
             {
@@ -349,35 +348,53 @@ public sealed partial class NetworkGenerator
 
                 int global::TypedNets.INetwork.OutputSize => OutputSize;
 
-                /// <summary>Predicts one sample in inference mode. Allocates nothing.</summary>
+                /// <summary>Holds the network to its threading contract (see <see cref="Predict(in Sample)"/>).</summary>
+                public global::TypedNets.NetworkAccess Access => _access;
+
+                /// <summary>
+                /// Predicts one sample in inference mode. Safe to call from many threads at once: each call runs on a
+                /// workspace of its own over the shared weights, and allocates nothing in steady state. Training and
+                /// loading weights need the network to themselves; a prediction that overlaps them throws.
+                /// </summary>
+                /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
                 public Prediction Predict(in Sample sample)
                 {
+                    using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
                     {{ReadOnlySpan}}<{{SampleElement}}> input = sample;
-                    return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(_engine.Forward({{EngineInput("input")}}, training: false))[0];
-                }
-
-                /// <summary>Predicts every sample in inference mode, in batches of at most <see cref="MaxBatch"/>.</summary>
-                public void Predict({{ReadOnlySpan}}<Sample> samples, {{Span}}<Prediction> predictions)
-                {
-                    global::TypedNets.NetworkGuard.Predictions("{{name}}", samples.Length, predictions.Length);
-                    for (int start = 0; start < samples.Length; start += MaxBatch)
-                    {
-                        int count = global::System.Math.Min(MaxBatch, samples.Length - start);
-                        Forward(samples.Slice(start, count)).CopyTo(predictions.Slice(start, count));
-                    }
+                    return {{Cast}}<float, Prediction>(lease.Workspace.Forward(input, training: false))[0];
                 }
 
                 /// <summary>
-                /// Runs the forward pass on a batch of at most <see cref="MaxBatch"/> samples. The result is a view of the
-                /// workspace, valid until the next forward pass. In training mode dropout is active and the activations
-                /// are kept for <c>Backward</c>.
+                /// Predicts every sample in inference mode, in batches of at most <see cref="MaxBatch"/>. Safe to call
+                /// from many threads at once, as <see cref="Predict(in Sample)"/>.
+                /// </summary>
+                /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
+                public void Predict({{ReadOnlySpan}}<Sample> samples, {{Span}}<Prediction> predictions)
+                {
+                    global::TypedNets.NetworkGuard.Predictions("{{name}}", samples.Length, predictions.Length);
+                    Predict({{Cast}}<Sample, {{SampleElement}}>(samples), {{Cast}}<Prediction, float>(predictions));
+                }
+
+                {{FlatPredict()}}
+
+                /// <summary>
+                /// Runs the forward pass on a batch of at most <see cref="MaxBatch"/> samples in the training workspace. The
+                /// result is a view of the workspace, valid until the next forward pass. In training mode dropout is active
+                /// and the activations are kept for <c>Backward</c>. For one thread at a time; <c>Predict</c> is the call
+                /// for many.
                 /// </summary>
                 public {{ReadOnlySpan}}<Prediction> Forward({{ReadOnlySpan}}<Sample> batch, bool training = false)
-                    => global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(
-                        _engine.Forward({{EngineInput($"global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, {SampleElement}>(batch)")}}, training));
+                {
+                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
+                    return {{Cast}}<float, Prediction>(_engine.Forward({{Cast}}<Sample, {{SampleElement}}>(batch), training));
+                }
 
                 /// <summary>The forward pass on flattened samples, <c>batch * InputSize</c> floats.</summary>
-                public {{ReadOnlySpan}}<float> Forward({{ReadOnlySpan}}<float> input, bool training = false) => _engine.Forward(input, training);
+                public {{ReadOnlySpan}}<float> Forward({{ReadOnlySpan}}<float> input, bool training = false)
+                {
+                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
+                    return _engine.Forward(input, training);
+                }
 
                 /// <summary>
                 /// Back-propagates the gradient of the loss with respect to the last forward pass's output: adds every
@@ -389,7 +406,10 @@ public sealed partial class NetworkGenerator
 
                 /// <summary>The backward pass on flattened gradients.</summary>
                 public void Backward({{ReadOnlySpan}}<float> outputGradient, {{Span}}<float> inputGradient = default)
-                    => _engine.Backward(outputGradient, inputGradient);
+                {
+                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Backward");
+                    _engine.Backward(outputGradient, inputGradient);
+                }
 
                 /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
                 public static global::TypedNets.LossFunction? DeclaredLoss => {{DeclaredLossExpression()}};
@@ -398,26 +418,49 @@ public sealed partial class NetworkGenerator
 
                 /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless <paramref name="loss"/> is given).</summary>
                 public float Loss({{ReadOnlySpan}}<float> target, global::TypedNets.LossFunction? loss = null)
-                    => _engine.Loss(target, global::TypedNets.NetworkGuard.LossToUse("{{name}}", loss, DeclaredLoss));
+                {
+                    global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("{{name}}", loss, DeclaredLoss);
+                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Loss");
+                    return _engine.Loss(target, chosen);
+                }
 
                 /// <summary>
                 /// The loss of the last forward pass against <paramref name="target"/>, back-propagated into <see cref="Gradients"/>
                 /// (fused with a Softmax or Sigmoid output where the loss is a cross-entropy).
                 /// </summary>
                 public float LossBackward({{ReadOnlySpan}}<float> target, global::TypedNets.LossFunction? loss = null, {{Span}}<float> inputGradient = default)
-                    => _engine.LossBackward(target, global::TypedNets.NetworkGuard.LossToUse("{{name}}", loss, DeclaredLoss), inputGradient);
+                {
+                    global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("{{name}}", loss, DeclaredLoss);
+                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("LossBackward");
+                    return _engine.LossBackward(target, chosen, inputGradient);
+                }
 
                 /// <summary>Adds the gradients of the layers' L1 and L2 weight penalties into <see cref="Gradients"/> and returns the penalty.</summary>
-                public float Regularize() => _engine.Regularize();
+                public float Regularize()
+                {
+                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Regularize");
+                    return _engine.Regularize();
+                }
 
                 /// <summary>Sets every gradient to zero.</summary>
                 public void ZeroGradients() => _engine.ZeroGradients();
 
                 /// <summary>Draws fresh weights from <paramref name="seed"/> (He uniform before ReLU, LeakyReLU and GELU, Glorot uniform otherwise) and zeroes the biases.</summary>
-                public void Initialize(ulong seed) => _engine.Initialize(seed);
+                public void Initialize(ulong seed)
+                {
+                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Initialize");
+                    _engine.Initialize(seed);
+                }
 
                 /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
                 public void ReseedDropout(ulong seed) => _engine.ReseedDropout(seed);
+
+                /// <summary>The generator of dropout masks, as it stands; a checkpoint saves it and a resumed run puts it back.</summary>
+                public global::TypedNets.Xoshiro256 DropoutRandom
+                {
+                    get => _engine.DropoutRandom;
+                    set => _engine.DropoutRandom = value;
+                }
 
                 """);
         }
@@ -477,12 +520,29 @@ public sealed partial class NetworkGenerator
 
                     /// <summary>Creates the buffers and draws the initial weights from <paramref name="seed"/>.</summary>
                     public Engine(int maxBatch, ulong seed)
+                        : this(maxBatch, new T[ParameterCount], new T[ParameterCount], new T[{{Invariant(_model.BufferCount)}}])
+                    {
+                        Initialize(seed);
+                        ReseedDropout(seed);
+                    }
+
+                    /// <summary>
+                    /// A second workspace over the weights of <paramref name="shared"/>: it reads (and, in training, writes) the
+                    /// same parameters and buffers, with activations of its own, so that two threads can each run one.
+                    /// </summary>
+                    public Engine(Engine<T> shared)
+                        : this(shared.MaxBatch, shared.Parameters, shared.Gradients, shared.Buffers)
+                    {
+                        ReseedDropout(0);
+                    }
+
+                    private Engine(int maxBatch, T[] parameters, T[] gradients, T[] buffers)
                     {
                         global::TypedNets.NetworkGuard.MaxBatch(NetworkName, maxBatch, {{Invariant(widest)}});
                         MaxBatch = maxBatch;
-                        Parameters = new T[ParameterCount];
-                        Gradients = new T[ParameterCount];
-                        Buffers = new T[{{Invariant(_model.BufferCount)}}];
+                        Parameters = parameters;
+                        Gradients = gradients;
+                        Buffers = buffers;
                         _input = new T[maxBatch * {{Invariant(_model.InputSize)}}];
                     """);
                 using (Indent())
@@ -502,14 +562,12 @@ public sealed partial class NetworkGenerator
 
                     _writer.WriteLine($"_gradientA = new T[maxBatch * {Invariant(widest)}];");
                     _writer.WriteLine($"_gradientB = new T[maxBatch * {Invariant(widest)}];");
-                    _writer.WriteLine("Initialize(seed);");
-                    _writer.WriteLine("ReseedDropout(seed);");
                 }
 
                 _writer.WriteBlock($$"""
                     }
 
-                    /// <summary>The largest batch <see cref="Forward"/> accepts.</summary>
+                    /// <summary>The largest batch <c>Forward</c> accepts.</summary>
                     public int MaxBatch { get; }
 
                     /// <summary>Every parameter, in state_dict order.</summary>
@@ -538,6 +596,13 @@ public sealed partial class NetworkGenerator
 
                     /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
                     public void ReseedDropout(ulong seed) => _dropoutRandom = global::TypedNets.Xoshiro256.ForStream(seed, 1);
+
+                    /// <summary>The generator of dropout masks, as it stands; set it to continue a saved stream.</summary>
+                    public global::TypedNets.Xoshiro256 DropoutRandom
+                    {
+                        get => _dropoutRandom;
+                        set => _dropoutRandom = value;
+                    }
 
                     private static {{Span}}<T> View(T[] buffer, int start, int length) => new(buffer, start, length);{{(_model.Layers.Any(layer => layer.Kind is LayerKind.GlobalMaxPooling1D or LayerKind.MaxPool2D) ? "\n\n" + IntViewMethod : "")}}
                     """);
@@ -584,6 +649,7 @@ public sealed partial class NetworkGenerator
                 /// </summary>
                 public void {{GeneratedNames.LoadEmbeddedWeights}}()
                 {
+                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive({{StringLiteral(GeneratedNames.LoadEmbeddedWeights)}});
                     global::TypedNets.Serialization.EmbeddedParameters.CopyTo({{StringLiteral(_model.DisplayName)}}, {{GeneratedNames.EmbeddedWeightBytes}}, Parameters);
                 """);
             if (_model.BufferCount > 0)
@@ -812,6 +878,27 @@ public sealed partial class NetworkGenerator
                 {
                     int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, input.Length, InputSize, MaxBatch);
                     input.CopyTo(_input);
+                    return Run(batch, training);
+                }
+
+                """);
+            if (_model.TokenInput)
+            {
+                _writer.WriteBlock($$"""
+                    /// <summary>Runs the forward pass on <c>batch * {{Invariant(_model.InputSize)}}</c> token ids and returns the <c>batch * {{Invariant(_model.OutputSize)}}</c> outputs.</summary>
+                    public {{ReadOnlySpan}}<T> Forward({{ReadOnlySpan}}<int> tokens, bool training)
+                    {
+                        int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, tokens.Length, InputSize, MaxBatch);
+                        global::TypedNets.TokenIds.Convert<T>(tokens, _input);
+                        return Run(batch, training);
+                    }
+
+                    """);
+            }
+
+            _writer.WriteBlock($$"""
+                private {{ReadOnlySpan}}<T> Run(int batch, bool training)
+                {
                     _batch = batch;
                     _training = training;
                 """);
@@ -1099,19 +1186,40 @@ public sealed partial class NetworkGenerator
         private string SampleElement => _model.TokenInput ? "int" : "float";
 
         /// <summary>What the float engine takes for a span of sample elements: token ids are converted into a scratch buffer.</summary>
-        private string EngineInput(string samples)
-            => _model.TokenInput ? $"global::TypedNets.TokenIds.ToFloats({samples}, _tokenScratch, MaxBatch)" : samples;
-
         private string TypedBackward()
+            => _model.TokenInput
+                ? $"public void Backward({ReadOnlySpan}<Prediction> outputGradient) => Backward({Cast}<Prediction, float>(outputGradient), default);"
+                : $"public void Backward({ReadOnlySpan}<Prediction> outputGradient, {Span}<Sample> inputGradient = default)\n" +
+                  $"    => Backward({Cast}<Prediction, float>(outputGradient), {Cast}<Sample, float>(inputGradient));";
+
+        /// <summary>
+        /// The flat, thread-safe prediction of <c>INetwork</c>; a token network also gets a private one over int ids,
+        /// which its typed <c>Predict</c> calls.
+        /// </summary>
+        private string FlatPredict()
         {
-            const string Cast = "global::System.Runtime.InteropServices.MemoryMarshal.Cast";
-            return _model.TokenInput
-                ? $"public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient)\n" +
-                  $"    => _engine.Backward({Cast}<Prediction, float>(outputGradient), default);"
-                : $"public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient, global::System.Span<Sample> inputGradient = default)\n" +
-                  $"    => _engine.Backward(\n" +
-                  $"        {Cast}<Prediction, float>(outputGradient),\n" +
-                  $"        {Cast}<Sample, float>(inputGradient));";
+            string body(string access, string element) => $$"""
+                {{access}} void Predict({{ReadOnlySpan}}<{{element}}> input, {{Span}}<float> output)
+                {
+                    int rows = global::TypedNets.NetworkGuard.PredictionRows({{StringLiteral(_model.DisplayName)}}, input.Length, InputSize, output.Length, OutputSize);
+                    using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
+                    for (int start = 0; start < rows; start += MaxBatch)
+                    {
+                        int count = global::System.Math.Min(MaxBatch, rows - start);
+                        lease.Workspace.Forward(input.Slice(start * InputSize, count * InputSize), training: false)
+                            .CopyTo(output.Slice(start * OutputSize, count * OutputSize));
+                    }
+                }
+                """;
+            string flat = """
+                /// <summary>
+                /// Predicts flattened samples, <c>rows * InputSize</c> floats, into <c>rows * OutputSize</c> floats; safe to
+                /// call from many threads at once, as <see cref="Predict(in Sample)"/>.
+                /// </summary>
+                /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
+
+                """ + body("public", "float");
+            return _model.TokenInput ? flat + "\n\n" + body("private", "int") : flat;
         }
 
         private string DeclaredLossExpression()

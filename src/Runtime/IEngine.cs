@@ -57,4 +57,7 @@ public interface IEngine<T>
 
     /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
     void ReseedDropout(ulong seed);
+
+    /// <summary>The generator of dropout masks, as it stands; set it to continue a saved stream.</summary>
+    Xoshiro256 DropoutRandom { get; set; }
 }

@@ -8,6 +8,13 @@ namespace TypedNets;
 /// optimizers, serialization. Generated networks implement it; the typed API on the network itself
 /// (<c>Sample</c>, <c>Prediction</c>, <c>Predict</c>) is the one to use where the type is known.
 /// </summary>
+/// <remarks>
+/// Threading: <see cref="Predict"/> may be called from any number of threads at once; each call runs on a workspace
+/// of its own, rented from a pool, over the shared weights. Everything else (training, <see cref="Forward"/>,
+/// <see cref="Backward"/>, the losses, loading weights) uses the network's one training workspace or changes its
+/// weights, and is for one thread at a time. <see cref="Access"/> enforces this: a call that would overlap the other
+/// kind throws <see cref="InvalidOperationException"/> instead of computing a wrong answer.
+/// </remarks>
 public interface INetwork
 {
     /// <summary>The number of floats in one flattened input sample.</summary>
@@ -30,6 +37,24 @@ public interface INetwork
 
     /// <summary>The layers in forward order.</summary>
     IReadOnlyList<Layer> Layers { get; }
+
+    /// <summary>Holds the network to its threading contract; training loops and weight loaders take exclusive use through it.</summary>
+    NetworkAccess Access { get; }
+
+    /// <summary>
+    /// Predicts every flattened sample of <paramref name="input"/> (<c>rows * InputSize</c> floats; token ids as
+    /// floats) into <paramref name="output"/> (<c>rows * OutputSize</c> floats), in inference mode, in batches of at
+    /// most <see cref="MaxBatch"/>. Safe to call from many threads at once; allocates nothing in steady state.
+    /// </summary>
+    /// <exception cref="ArgumentException">When <paramref name="input"/> is not whole samples or <paramref name="output"/> has another number of rows.</exception>
+    /// <exception cref="InvalidOperationException">When another thread is training the network or loading its weights.</exception>
+    void Predict(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>
+    /// The generator of dropout masks, as it stands: a training loop saves it in a checkpoint and puts it back on
+    /// resume, so that the masks continue where they stopped.
+    /// </summary>
+    Xoshiro256 DropoutRandom { get; set; }
 
     /// <summary>
     /// Runs the forward pass on a batch of flattened samples (<c>batch * InputSize</c> floats) and returns the

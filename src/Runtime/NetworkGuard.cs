@@ -116,4 +116,29 @@ public static class NetworkGuard
                 "predictions");
         }
     }
+
+    /// <summary>
+    /// Returns the number of rows of a flattened prediction, or throws unless <paramref name="inputLength"/> is whole
+    /// samples and <paramref name="outputLength"/> holds exactly one output per sample.
+    /// </summary>
+    public static int PredictionRows(string network, int inputLength, int inputSize, int outputLength, int outputSize)
+    {
+        if (inputLength % inputSize != 0)
+        {
+            throw new ArgumentException(
+                $"{network}.Predict takes whole samples of {inputSize} values, but the input has {inputLength}; pass rows * {inputSize} values.",
+                "input");
+        }
+
+        int rows = inputLength / inputSize;
+        if (outputLength != rows * outputSize)
+        {
+            throw new ArgumentException(
+                $"{network}.Predict was given {rows} samples, whose outputs take {rows} x {outputSize} = {rows * outputSize} floats, " +
+                $"but the output span holds {outputLength}; pass a span of that length.",
+                "output");
+        }
+
+        return rows;
+    }
 }

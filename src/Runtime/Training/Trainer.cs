@@ -17,7 +17,16 @@ public sealed record Evaluation(double Loss, double? Accuracy);
 public static class Trainer
 {
     /// <summary>Trains <paramref name="network"/> on <paramref name="data"/> and returns the per-epoch history.</summary>
+    /// <remarks>
+    /// Every step checks the loss and the gradients: at the first NaN or infinity, training stops with a
+    /// <see cref="TrainingDivergedException"/> naming the epoch and batch, before the optimizer applies that step, so
+    /// the network keeps the weights (and batch-normalisation statistics) of the last finite step, as Keras'
+    /// <c>TerminateOnNaN</c> stops, with nothing lost. The network is held for the run: a <c>Predict</c> on another
+    /// thread meanwhile throws instead of reading weights that are changing.
+    /// </remarks>
     /// <exception cref="ArgumentException">When the data does not fit the network or an option is out of range.</exception>
+    /// <exception cref="TrainingDivergedException">When a step's loss or gradient is not finite.</exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the same network.</exception>
     public static History Fit(INetwork network, Optimizer<float> optimizer, Dataset data, FitOptions options)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -26,13 +35,16 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(options);
         LossFunction loss = NetworkGuard.LossToUse(network.GetType().Name, options.Loss, network.DeclaredLoss);
         CheckOptions(network, options);
-        CheckData(network, data, "training data");
+        CheckData(network, data, "training data", loss);
 
-        (Dataset training, Dataset? validation) = SplitValidation(data, options);
+        (Dataset training, Dataset? validation) = SplitValidation(network, data, options, loss);
         if (validation is not null)
         {
-            CheckData(network, validation, "validation data");
+            CheckData(network, validation, "validation data", loss);
         }
+
+        using NetworkAccess.Scope exclusive = network.Access.Exclusive("Trainer.Fit");
+        float[] bufferBackup = new float[network.Buffers.Length];
 
         var history = new History();
         var control = new TrainingControl(network);
@@ -66,7 +78,15 @@ public static class Trainer
                 int count = Math.Min(options.BatchSize, training.Count - start);
                 batches.Gather(start, count);
                 options.Augment?.Invoke(batches.MutableFeatures(count));
-                lossSum += count * Step(network, optimizer, batches.Features(count), batches.Targets(count), loss, options.ClipGradientNorm, ref counts);
+                network.Buffers.CopyTo(bufferBackup);
+                double stepLoss = Step(network, optimizer, batches.Features(count), batches.Targets(count), loss, options.ClipGradientNorm, ref counts, out int badGradient);
+                if (badGradient >= 0 || !double.IsFinite(stepLoss))
+                {
+                    bufferBackup.CopyTo(network.Buffers);
+                    throw TrainingDivergedException.Create(network, epoch + 1, (start / options.BatchSize) + 1, stepLoss, badGradient, history);
+                }
+
+                lossSum += count * stepLoss;
             }
 
             Evaluation? validationResult = validation is null ? null : Evaluate(network, validation, loss, options.BatchSize);
@@ -103,11 +123,24 @@ public static class Trainer
 
     /// <summary>
     /// One training step on one batch: returns the batch's loss (weight penalties included). Allocates nothing.
+    /// When the loss or a gradient is not finite the optimizer does not run, the weights stay as they were, and a
+    /// <see cref="TrainingDivergedException"/> says which.
     /// </summary>
+    /// <exception cref="TrainingDivergedException">When the loss or a gradient is not finite.</exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the same network.</exception>
     public static double Step(INetwork network, Optimizer<float> optimizer, ReadOnlySpan<float> features, ReadOnlySpan<float> targets, LossFunction loss, double? clipGradientNorm = null)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        using NetworkAccess.Scope exclusive = network.Access.Exclusive("Trainer.Step");
         var ignored = default(AccuracyCounter);
-        return Step(network, optimizer, features, targets, loss, clipGradientNorm, ref ignored);
+        double value = Step(network, optimizer, features, targets, loss, clipGradientNorm, ref ignored, out int badGradient);
+        if (badGradient >= 0 || !double.IsFinite(value))
+        {
+            throw TrainingDivergedException.Create(network, epoch: 0, batch: 0, value, badGradient, history: null);
+        }
+
+        return value;
     }
 
     /// <summary>The mean loss and, for classifiers, the accuracy of <paramref name="network"/> on <paramref name="data"/>, in inference mode.</summary>
@@ -115,8 +148,9 @@ public static class Trainer
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
-        CheckData(network, data, "evaluation data");
         LossFunction chosen = NetworkGuard.LossToUse(network.GetType().Name, loss, network.DeclaredLoss);
+        CheckData(network, data, "evaluation data", chosen);
+        using NetworkAccess.Scope exclusive = network.Access.Exclusive("Trainer.Evaluate");
         int size = batchSize <= 0 ? network.MaxBatch : Math.Min(batchSize, network.MaxBatch);
         double lossSum = 0;
         var counts = new AccuracyCounter();
@@ -132,7 +166,11 @@ public static class Trainer
         return new Evaluation((lossSum / data.Count) + network.Regularize(), counts.Accuracy);
     }
 
-    /// <summary>The outputs of <paramref name="network"/> for every row of <paramref name="features"/>, in inference mode.</summary>
+    /// <summary>
+    /// The outputs of <paramref name="network"/> for every row of <paramref name="features"/>, in inference mode. Safe
+    /// to call from many threads at once, as the network's own <c>Predict</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">When <paramref name="features"/> is not whole rows of the network's input.</exception>
     public static float[] Predict(INetwork network, ReadOnlySpan<float> features)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -141,26 +179,27 @@ public static class Trainer
             throw new ArgumentException($"{features.Length} features are not whole rows of {network.InputSize}.", nameof(features));
         }
 
-        int rows = features.Length / network.InputSize;
-        float[] outputs = new float[rows * network.OutputSize];
-        for (int start = 0; start < rows; start += network.MaxBatch)
-        {
-            int count = Math.Min(network.MaxBatch, rows - start);
-            network.Forward(features.Slice(start * network.InputSize, count * network.InputSize), training: false)
-                .CopyTo(outputs.AsSpan(start * network.OutputSize, count * network.OutputSize));
-        }
-
+        float[] outputs = new float[features.Length / network.InputSize * network.OutputSize];
+        network.Predict(features, outputs);
         return outputs;
     }
 
+    // badGradient: the index of the first gradient that is NaN or infinite, or -1. Either that or a loss that is not
+    // finite skips the optimizer, so the weights stay those of the last finite step.
     private static double Step(
         INetwork network, Optimizer<float> optimizer, ReadOnlySpan<float> features, ReadOnlySpan<float> targets,
-        LossFunction loss, double? clipGradientNorm, ref AccuracyCounter counts)
+        LossFunction loss, double? clipGradientNorm, ref AccuracyCounter counts, out int badGradient)
     {
         network.ZeroGradients();
         ReadOnlySpan<float> output = network.Forward(features, training: true);
         double value = network.LossBackward(targets, loss);
         value += network.Regularize();
+        badGradient = FirstNonFinite(network.Gradients);
+        if (badGradient >= 0 || !double.IsFinite(value))
+        {
+            return value;
+        }
+
         counts.Add(output, targets, network.OutputSize, targets.Length / (features.Length / network.InputSize), loss, OutputIsLogit(network));
         if (clipGradientNorm is double maxNorm)
         {
@@ -171,10 +210,30 @@ public static class Trainer
         return value;
     }
 
+    // One vectorized pass: the largest magnitude is NaN or infinite exactly when some value is (TensorPrimitives'
+    // MaxMagnitude propagates NaN, as IEEE 754-2019 maximumMagnitude does); the index is looked for only then.
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        if (values.IsEmpty || float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
+        {
+            return -1;
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     private static bool OutputIsLogit(INetwork network)
         => network.Layers.Count > 0 && network.Layers[network.Layers.Count - 1] is DenseLayer { Activation: Activation.Identity };
 
-    private static (Dataset Training, Dataset? Validation) SplitValidation(Dataset data, FitOptions options)
+    private static (Dataset Training, Dataset? Validation) SplitValidation(INetwork network, Dataset data, FitOptions options, LossFunction loss)
     {
         if (options.ValidationData is not null || options.ValidationSplit == 0)
         {
@@ -190,7 +249,56 @@ public static class Trainer
         }
 
         (Dataset training, Dataset validation) = data.SplitAt(trainingRows);
+        CheckValidationClasses(network, data, validation, trainingRows, options.ValidationSplit, loss);
         return (training, validation);
+    }
+
+    // Data sorted by class (Iris is) puts a single class in its last rows; a validation loss over one class says
+    // nothing about the model, and early stopping would watch it. Refused when the data as a whole has several classes.
+    private static void CheckValidationClasses(INetwork network, Dataset data, Dataset validation, int trainingRows, double fraction, LossFunction loss)
+    {
+        if (!IsClassification(network, data, loss))
+        {
+            return;
+        }
+
+        int first = ClassOf(validation, 0, loss);
+        for (int row = 1; row < validation.Count; row++)
+        {
+            if (ClassOf(validation, row, loss) != first)
+            {
+                return;
+            }
+        }
+
+        for (int row = 0; row < trainingRows; row++)
+        {
+            if (ClassOf(data, row, loss) != first)
+            {
+                throw new ArgumentException(
+                    $"The validation split takes the last {validation.Count} rows (rows {trainingRows} to {data.Count - 1}; as in Keras, " +
+                    $"ValidationSplit = {fraction} takes them from the end, before shuffling), and every one of them is class {first}, " +
+                    "so the validation loss would measure one class only. Shuffle the rows first (Split.TrainTest and " +
+                    "Split.StratifiedTrainTest return them shuffled, or use data.Subset(Split.Shuffle(data.Count, seed))), " +
+                    "or pass ValidationData.",
+                    "options");
+            }
+        }
+    }
+
+    private static bool IsClassification(INetwork network, Dataset data, LossFunction loss)
+        => (loss.Kind == LossKind.CrossEntropy && (data.TargetWidth == 1 || data.TargetWidth == network.OutputSize) && network.OutputSize >= 2)
+            || (loss.Kind == LossKind.BinaryCrossEntropy && data.TargetWidth == 1 && network.OutputSize == 1);
+
+    private static int ClassOf(Dataset data, int row, LossFunction loss)
+    {
+        ReadOnlySpan<float> target = data.TargetRow(row);
+        if (loss.Kind == LossKind.BinaryCrossEntropy)
+        {
+            return target[0] > 0.5f ? 1 : 0;
+        }
+
+        return target.Length == 1 ? (int)target[0] : TensorPrimitives.IndexOfMax(target);
     }
 
     private static void CheckOptions(INetwork network, FitOptions options)
@@ -219,7 +327,7 @@ public static class Trainer
         }
     }
 
-    private static void CheckData(INetwork network, Dataset data, string what)
+    private static void CheckData(INetwork network, Dataset data, string what, LossFunction loss)
     {
         if (data.FeatureWidth != network.InputSize)
         {
@@ -237,6 +345,22 @@ public static class Trainer
         if (data.Count == 0)
         {
             throw new ArgumentException($"The {what} is empty.");
+        }
+
+        // Checked here, where rows are the data set's, rather than in the loss, which sees a shuffled batch.
+        if (loss.Kind == LossKind.CrossEntropy && data.TargetWidth == 1 && network.OutputSize >= 2)
+        {
+            ReadOnlySpan<float> labels = data.Targets;
+            for (int row = 0; row < labels.Length; row++)
+            {
+                float label = labels[row];
+                if (!(label >= 0 && label < network.OutputSize && label == MathF.Floor(label)))
+                {
+                    throw new ArgumentException(
+                        $"Row {row} of the {what} has class label {label.ToString(System.Globalization.CultureInfo.InvariantCulture)}, but the network's " +
+                        $"{network.OutputSize} outputs take whole labels from 0 to {network.OutputSize - 1}; check the label column, or give the output layer more units.");
+                }
+            }
         }
     }
 

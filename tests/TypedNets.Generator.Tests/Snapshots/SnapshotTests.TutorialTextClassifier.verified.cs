@@ -96,8 +96,9 @@ namespace Zoo.Text
         }
 
         private readonly Engine<float> _engine;
+        private readonly global::TypedNets.WorkspacePool<Engine<float>> _predictors;
+        private readonly global::TypedNets.NetworkAccess _access;
         private readonly global::TypedNets.Layer[] _layers;
-        private readonly float[] _tokenScratch;
         private readonly global::TypedNets.EmbeddingLayer _embeddingLayer;
         private readonly global::TypedNets.LstmLayer _encoderLayer;
         private readonly global::TypedNets.DropoutLayer _drop1Layer;
@@ -111,7 +112,8 @@ namespace Zoo.Text
         public TextClassifier(int maxBatch = 32, ulong seed = 0)
         {
             _engine = new Engine<float>(maxBatch, seed);
-            _tokenScratch = new float[maxBatch * InputSize];
+            _access = new("TextClassifier");
+            _predictors = new(_access, () => new Engine<float>(_engine));
             _embeddingLayer = new global::TypedNets.EmbeddingLayer(
                 "Embedding", "embedding", [100], [100, 128], maskZero: false,
                 new global::TypedNets.ParameterTensor("embedding.weight", _engine.Parameters, _engine.Gradients, 0, 10000, 128));
@@ -160,46 +162,93 @@ namespace Zoo.Text
 
         int global::TypedNets.INetwork.OutputSize => OutputSize;
 
-        /// <summary>Predicts one sample in inference mode. Allocates nothing.</summary>
+        /// <summary>Holds the network to its threading contract (see <see cref="Predict(in Sample)"/>).</summary>
+        public global::TypedNets.NetworkAccess Access => _access;
+
+        /// <summary>
+        /// Predicts one sample in inference mode. Safe to call from many threads at once: each call runs on a
+        /// workspace of its own over the shared weights, and allocates nothing in steady state. Training and
+        /// loading weights need the network to themselves; a prediction that overlaps them throws.
+        /// </summary>
+        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
         public Prediction Predict(in Sample sample)
         {
+            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
             global::System.ReadOnlySpan<int> input = sample;
-            return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(_engine.Forward(global::TypedNets.TokenIds.ToFloats(input, _tokenScratch, MaxBatch), training: false))[0];
+            return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(lease.Workspace.Forward(input, training: false))[0];
         }
 
-        /// <summary>Predicts every sample in inference mode, in batches of at most <see cref="MaxBatch"/>.</summary>
+        /// <summary>
+        /// Predicts every sample in inference mode, in batches of at most <see cref="MaxBatch"/>. Safe to call
+        /// from many threads at once, as <see cref="Predict(in Sample)"/>.
+        /// </summary>
+        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
         public void Predict(global::System.ReadOnlySpan<Sample> samples, global::System.Span<Prediction> predictions)
         {
             global::TypedNets.NetworkGuard.Predictions("TextClassifier", samples.Length, predictions.Length);
-            for (int start = 0; start < samples.Length; start += MaxBatch)
+            Predict(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, int>(samples), global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(predictions));
+        }
+
+        /// <summary>
+        /// Predicts flattened samples, <c>rows * InputSize</c> floats, into <c>rows * OutputSize</c> floats; safe to
+        /// call from many threads at once, as <see cref="Predict(in Sample)"/>.
+        /// </summary>
+        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        {
+            int rows = global::TypedNets.NetworkGuard.PredictionRows("TextClassifier", input.Length, InputSize, output.Length, OutputSize);
+            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
+            for (int start = 0; start < rows; start += MaxBatch)
             {
-                int count = global::System.Math.Min(MaxBatch, samples.Length - start);
-                Forward(samples.Slice(start, count)).CopyTo(predictions.Slice(start, count));
+                int count = global::System.Math.Min(MaxBatch, rows - start);
+                lease.Workspace.Forward(input.Slice(start * InputSize, count * InputSize), training: false)
+                    .CopyTo(output.Slice(start * OutputSize, count * OutputSize));
+            }
+        }
+
+        private void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<float> output)
+        {
+            int rows = global::TypedNets.NetworkGuard.PredictionRows("TextClassifier", input.Length, InputSize, output.Length, OutputSize);
+            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
+            for (int start = 0; start < rows; start += MaxBatch)
+            {
+                int count = global::System.Math.Min(MaxBatch, rows - start);
+                lease.Workspace.Forward(input.Slice(start * InputSize, count * InputSize), training: false)
+                    .CopyTo(output.Slice(start * OutputSize, count * OutputSize));
             }
         }
 
         /// <summary>
-        /// Runs the forward pass on a batch of at most <see cref="MaxBatch"/> samples. The result is a view of the
-        /// workspace, valid until the next forward pass. In training mode dropout is active and the activations
-        /// are kept for <c>Backward</c>.
+        /// Runs the forward pass on a batch of at most <see cref="MaxBatch"/> samples in the training workspace. The
+        /// result is a view of the workspace, valid until the next forward pass. In training mode dropout is active
+        /// and the activations are kept for <c>Backward</c>. For one thread at a time; <c>Predict</c> is the call
+        /// for many.
         /// </summary>
         public global::System.ReadOnlySpan<Prediction> Forward(global::System.ReadOnlySpan<Sample> batch, bool training = false)
-            => global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(
-                _engine.Forward(global::TypedNets.TokenIds.ToFloats(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, int>(batch), _tokenScratch, MaxBatch), training));
+        {
+            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
+            return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(_engine.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, int>(batch), training));
+        }
 
         /// <summary>The forward pass on flattened samples, <c>batch * InputSize</c> floats.</summary>
-        public global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, bool training = false) => _engine.Forward(input, training);
+        public global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, bool training = false)
+        {
+            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
+            return _engine.Forward(input, training);
+        }
 
         /// <summary>
         /// Back-propagates the gradient of the loss with respect to the last forward pass's output: adds every
         /// parameter's gradient into <see cref="Gradients"/>; token ids have no gradient of their own.
         /// </summary>
-        public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient)
-            => _engine.Backward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(outputGradient), default);
+        public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient) => Backward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(outputGradient), default);
 
         /// <summary>The backward pass on flattened gradients.</summary>
         public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default)
-            => _engine.Backward(outputGradient, inputGradient);
+        {
+            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Backward");
+            _engine.Backward(outputGradient, inputGradient);
+        }
 
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => new global::TypedNets.LossFunction(global::TypedNets.LossKind.CrossEntropy, 1d);
@@ -208,26 +257,49 @@ namespace Zoo.Text
 
         /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless <paramref name="loss"/> is given).</summary>
         public float Loss(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null)
-            => _engine.Loss(target, global::TypedNets.NetworkGuard.LossToUse("TextClassifier", loss, DeclaredLoss));
+        {
+            global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("TextClassifier", loss, DeclaredLoss);
+            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Loss");
+            return _engine.Loss(target, chosen);
+        }
 
         /// <summary>
         /// The loss of the last forward pass against <paramref name="target"/>, back-propagated into <see cref="Gradients"/>
         /// (fused with a Softmax or Sigmoid output where the loss is a cross-entropy).
         /// </summary>
         public float LossBackward(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null, global::System.Span<float> inputGradient = default)
-            => _engine.LossBackward(target, global::TypedNets.NetworkGuard.LossToUse("TextClassifier", loss, DeclaredLoss), inputGradient);
+        {
+            global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("TextClassifier", loss, DeclaredLoss);
+            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("LossBackward");
+            return _engine.LossBackward(target, chosen, inputGradient);
+        }
 
         /// <summary>Adds the gradients of the layers' L1 and L2 weight penalties into <see cref="Gradients"/> and returns the penalty.</summary>
-        public float Regularize() => _engine.Regularize();
+        public float Regularize()
+        {
+            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Regularize");
+            return _engine.Regularize();
+        }
 
         /// <summary>Sets every gradient to zero.</summary>
         public void ZeroGradients() => _engine.ZeroGradients();
 
         /// <summary>Draws fresh weights from <paramref name="seed"/> (He uniform before ReLU, LeakyReLU and GELU, Glorot uniform otherwise) and zeroes the biases.</summary>
-        public void Initialize(ulong seed) => _engine.Initialize(seed);
+        public void Initialize(ulong seed)
+        {
+            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Initialize");
+            _engine.Initialize(seed);
+        }
 
         /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
         public void ReseedDropout(ulong seed) => _engine.ReseedDropout(seed);
+
+        /// <summary>The generator of dropout masks, as it stands; a checkpoint saves it and a resumed run puts it back.</summary>
+        public global::TypedNets.Xoshiro256 DropoutRandom
+        {
+            get => _engine.DropoutRandom;
+            set => _engine.DropoutRandom = value;
+        }
 
         /// <summary>
         /// The network's math over element type <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for
@@ -261,12 +333,29 @@ namespace Zoo.Text
 
             /// <summary>Creates the buffers and draws the initial weights from <paramref name="seed"/>.</summary>
             public Engine(int maxBatch, ulong seed)
+                : this(maxBatch, new T[ParameterCount], new T[ParameterCount], new T[0])
+            {
+                Initialize(seed);
+                ReseedDropout(seed);
+            }
+
+            /// <summary>
+            /// A second workspace over the weights of <paramref name="shared"/>: it reads (and, in training, writes) the
+            /// same parameters and buffers, with activations of its own, so that two threads can each run one.
+            /// </summary>
+            public Engine(Engine<T> shared)
+                : this(shared.MaxBatch, shared.Parameters, shared.Gradients, shared.Buffers)
+            {
+                ReseedDropout(0);
+            }
+
+            private Engine(int maxBatch, T[] parameters, T[] gradients, T[] buffers)
             {
                 global::TypedNets.NetworkGuard.MaxBatch(NetworkName, maxBatch, 12800);
                 MaxBatch = maxBatch;
-                Parameters = new T[ParameterCount];
-                Gradients = new T[ParameterCount];
-                Buffers = new T[0];
+                Parameters = parameters;
+                Gradients = gradients;
+                Buffers = buffers;
                 _input = new T[maxBatch * 100];
                 _embeddingOutput = new T[maxBatch * 12800];
                 _encoderWorkspace = new global::TypedNets.Kernels.RecurrentWorkspace<T>(maxBatch, 100, 64, 4);
@@ -280,11 +369,9 @@ namespace Zoo.Text
                 _outputOutput = new T[maxBatch * 2];
                 _gradientA = new T[maxBatch * 12800];
                 _gradientB = new T[maxBatch * 12800];
-                Initialize(seed);
-                ReseedDropout(seed);
             }
 
-            /// <summary>The largest batch <see cref="Forward"/> accepts.</summary>
+            /// <summary>The largest batch <c>Forward</c> accepts.</summary>
             public int MaxBatch { get; }
 
             /// <summary>Every parameter, in state_dict order.</summary>
@@ -322,6 +409,19 @@ namespace Zoo.Text
             {
                 int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, input.Length, InputSize, MaxBatch);
                 input.CopyTo(_input);
+                return Run(batch, training);
+            }
+
+            /// <summary>Runs the forward pass on <c>batch * 100</c> token ids and returns the <c>batch * 2</c> outputs.</summary>
+            public global::System.ReadOnlySpan<T> Forward(global::System.ReadOnlySpan<int> tokens, bool training)
+            {
+                int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, tokens.Length, InputSize, MaxBatch);
+                global::TypedNets.TokenIds.Convert<T>(tokens, _input);
+                return Run(batch, training);
+            }
+
+            private global::System.ReadOnlySpan<T> Run(int batch, bool training)
+            {
                 _batch = batch;
                 _training = training;
                 EmbeddingForward(batch);
@@ -394,6 +494,13 @@ namespace Zoo.Text
 
             /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
             public void ReseedDropout(ulong seed) => _dropoutRandom = global::TypedNets.Xoshiro256.ForStream(seed, 1);
+
+            /// <summary>The generator of dropout masks, as it stands; set it to continue a saved stream.</summary>
+            public global::TypedNets.Xoshiro256 DropoutRandom
+            {
+                get => _dropoutRandom;
+                set => _dropoutRandom = value;
+            }
 
             private static global::System.Span<T> View(T[] buffer, int start, int length) => new(buffer, start, length);
 
