@@ -123,14 +123,22 @@ if [[ "$(grep -o '"typednets","onnxruntime"' <<<"$body" | wc -l)" -ne 2 ]]; then
     exit 1
 fi
 
-# A bad request is answered 400 with problem details that name the field and the expected shape.
-bad="$(http POST /breast-cancer/predict '{"features":[17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419]}')"
-if [[ "$bad" != *" 400 "* || "$bad" != *"application/problem+json"* || "$bad" != *"features must hold 10 numbers"*"got 9"* ]]; then
-    echo "nine features were not answered 400 with problem details naming the field:" >&2
-    echo "$bad" >&2
-    exit 1
-fi
-echo "nine features: 400, application/problem+json, \"features must hold 10 numbers (...), got 9\""
+# Bad requests are answered 400 with problem details that name the field and the expected shape.
+expect_problem() {
+    local route="$1" body="$2" message="$3" answer
+    answer="$(http POST "$route" "$body")"
+    if [[ "$answer" != *" 400 "* || "$answer" != *"application/problem+json"* || "$answer" != *"$message"* ]]; then
+        echo "POST $route $body was not answered 400 with problem details saying '$message':" >&2
+        echo "$answer" >&2
+        exit 1
+    fi
+    echo "POST $route $body: 400, \"$message\""
+}
+expect_problem /breast-cancer/predict '{"features":[17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419]}' 'features must hold 10 numbers'
+expect_problem /onnx/breast-cancer/predict '{"batch":[]}' 'batch must hold 1 to 256 samples, got 0'
+expect_problem /breast-cancer/predict '{"feature":[1,2]}' "'feature' is not a field of this request"
+expect_problem /fortunes/predict '{"tokens":[3,10001]}' 'tokens[1] is 10001, but token ids run from 0 (padding) to 9999'
+expect_problem /onnx/fortunes/predict '{"texts":["a quote",null]}' 'texts[1] must be a string, got null'
 
 # model, engine, route, tolerance: TypedNets must repeat its single-threaded answers byte for byte; ONNX Runtime is
 # another engine, checked within 1e-5 of them.
