@@ -3,7 +3,10 @@
 # by TypedNets and by ONNX Runtime in the same process, every answer checked against the one computed beforehand on
 # one thread. Prints requests/s and p50/p99 latency per load and exits non-zero on any wrong answer or error.
 #
-#   bash scripts/server-load-test.sh [--no-build] [--seconds N] [--port N]
+#   bash scripts/server-load-test.sh [--no-build] [--aot] [--seconds N] [--port N]
+#
+# --aot publishes the server with NativeAOT (no trim or AOT warning allowed) and loads the native executable instead of
+# the JIT-compiled server.
 #
 # From a clean clone it installs what is missing (wrk; Debian's PyTorch, as benchmarks/run.sh does), fetches the
 # fortunes, trains and exports the text classifier into artifacts/server (ignored by git) unless it is there, exports
@@ -16,21 +19,23 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
 build=1
+aot=0
 seconds=10
 port=5180
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --no-build) build=0 ;;
+        --aot) aot=1 ;;
         --seconds) seconds="$2"; shift ;;
         --port) port="$2"; shift ;;
-        *) echo "usage: $0 [--no-build] [--seconds N] [--port N]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--no-build] [--aot] [--seconds N] [--port N]" >&2; exit 2 ;;
     esac
     shift
 done
 
 models=artifacts/server
 work="$models/load-test"
-server_dll=examples/Server/bin/Release/net10.0/Server.dll
+server=(dotnet examples/Server/bin/Release/net10.0/Server.dll)
 python=/usr/bin/python3
 connections=64
 warm_up_seconds=2
@@ -61,6 +66,11 @@ if [[ $build -eq 1 ]]; then
     dotnet build examples/Server -c Release -nologo -clp:NoSummary -v:q
     dotnet build examples/TextClassifier -c Release -nologo -clp:NoSummary -v:q
 fi
+if [[ $aot -eq 1 ]]; then
+    echo "== NativeAOT publish (a trim or AOT warning fails it)"
+    dotnet publish examples/Server -c Release -r linux-x64 -nologo -clp:NoSummary -v:q
+    server=(examples/Server/bin/Release/net10.0/linux-x64/publish/Server)
+fi
 
 if [[ ! -s "$models/FortuneClassifier.safetensors" || ! -s "$models/tokenizer.json" || ! -s "$models/heldout.jsonl" ]]; then
     echo "== training the text classifier and exporting it to $models"
@@ -75,7 +85,7 @@ if [[ ! -s "$models/fortunes.onnx" || "$models/FortuneClassifier.safetensors" -n
 fi
 
 echo "== requests and their answers, computed on one thread"
-dotnet "$server_dll" --write-load-test "$work" --models "$models"
+"${server[@]}" --write-load-test "$work" --models "$models"
 
 # A plain HTTP/1.0 exchange over bash's /dev/tcp, so that no HTTP client has to be installed: prints the whole response.
 http() {
@@ -88,7 +98,7 @@ http() {
 }
 
 echo "== starting the server on 127.0.0.1:$port"
-dotnet "$server_dll" --port "$port" --models "$models" >"$work/server.log" 2>&1 &
+"${server[@]}" --port "$port" --models "$models" >"$work/server.log" 2>&1 &
 server_pid=$!
 stop_server() {
     if kill -0 "$server_pid" 2>/dev/null; then
@@ -191,7 +201,7 @@ table="$work/table.md"
     done
 } >"$table"
 echo
-echo "$connections connections for ${seconds} s per load, on $(nproc) cores shared by wrk and the server ($(date -u +%Y-%m-%d)):"
+echo "$connections connections for ${seconds} s per load, on $(nproc) cores shared by wrk and the server ($(date -u +%Y-%m-%d), $([[ $aot -eq 1 ]] && echo NativeAOT || echo JIT)):"
 cat "$table"
 
 if [[ $failed -ne 0 ]]; then
