@@ -93,3 +93,89 @@ public sealed class PoisonedTrainingTests
         Assert.Contains("class 2", error.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The training loop's own guard: the first step with a NaN or infinity stops training, weights untouched.</summary>
+public sealed class DivergenceTests
+{
+    private static Dataset Blobs(int rows)
+    {
+        var random = new Xoshiro256(21);
+        float[] features = new float[rows * 4];
+        float[] labels = new float[rows];
+        for (int row = 0; row < rows; row++)
+        {
+            int label = random.NextInt(3);
+            labels[row] = label;
+            for (int column = 0; column < 4; column++)
+            {
+                features[(row * 4) + column] = (float)((column == label ? 1.5 : -0.5) + random.NextDouble(-0.8, 0.8));
+            }
+        }
+
+        return new Dataset(features, 4, labels, 1);
+    }
+
+    [Fact]
+    public void Fit_stops_at_the_first_non_finite_step_and_keeps_the_weights_and_statistics_before_it()
+    {
+        var network = new NormalizedClassifier(maxBatch: 8, seed: 22);
+        float[] parametersBefore = [];
+        float[] buffersBefore = [];
+        int calls = 0;
+        var optimizer = new Adam(0.01);
+
+        // Augment sees each batch just before its step: the tenth batch (epoch 2, batch 3 of 7) gets a NaN.
+        var error = Assert.Throws<TrainingDivergedException>(() => Trainer.Fit(network, optimizer, Blobs(56), new FitOptions
+        {
+            Epochs = 3,
+            BatchSize = 8,
+            Seed = 23,
+            Augment = features =>
+            {
+                if (++calls == 10)
+                {
+                    parametersBefore = network.Parameters.ToArray();
+                    buffersBefore = network.Buffers.ToArray();
+                    features[5] = float.NaN;
+                }
+            },
+        }));
+
+        Assert.Equal(2, error.Epoch);
+        Assert.Equal(3, error.Batch);
+        Assert.True(double.IsNaN(error.Loss));
+        Assert.StartsWith("In epoch 2, batch 3, training stopped: the loss was NaN", error.Message, StringComparison.Ordinal);
+        Assert.Single(error.History!.Epochs);
+        Assert.Equal(parametersBefore, network.Parameters.ToArray());
+        Assert.Equal(buffersBefore, network.Buffers.ToArray());
+        Assert.Equal(9, optimizer.StepCount);
+        Assert.False(network.Access.IsExclusive);
+    }
+
+    [Fact]
+    public void Step_refuses_a_non_finite_target_before_the_optimizer_runs()
+    {
+        var network = new TinyMlpMse(maxBatch: 4, seed: 24);
+        var optimizer = new Sgd(0.1);
+        float[] before = network.Parameters.ToArray();
+        float[] features = [0.1f, 0.2f, 0.3f, 0.4f, -0.1f, -0.2f, -0.3f, -0.4f];
+        float[] targets = [0.5f, 0.5f, float.PositiveInfinity, 0.5f, 0.5f, 0.5f];
+
+        var error = Assert.Throws<TrainingDivergedException>(() =>
+            Trainer.Step(network, optimizer, features, targets, new LossFunction(LossKind.MeanSquaredError)));
+        Assert.Equal(0, error.Epoch);
+        Assert.StartsWith("Training stopped: the loss was Infinity", error.Message, StringComparison.Ordinal);
+        Assert.Equal("hidden.weight[0]", error.Gradient);
+        Assert.Contains("and the gradient of hidden.weight[0] was", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, network.Parameters.ToArray());
+        Assert.Equal(0, optimizer.StepCount);
+    }
+}
+
+[Network, Input(4), Loss(LossKind.CrossEntropy)]
+public partial class NormalizedClassifier
+{
+    [Dense(6, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+    [BatchNorm] public partial BatchNormLayer Norm { get; }
+    [Dense(3, Activation.Softmax)] public partial DenseLayer Output { get; }
+}
