@@ -23,7 +23,6 @@ const int VocabularySize = 10000;
 const int SequenceLength = 100;
 const double TestFraction = 0.2;
 const ulong SplitSeed = 42;
-const ulong OrderSeed = 7;
 string[] classNames = ["computers", "politics"];
 int epochs = ArgumentAfter("--epochs") ?? 10;
 ulong seed = (ulong)(ArgumentAfter("--seed") ?? 0);
@@ -44,11 +43,9 @@ for (int label = 0; label < classNames.Length; label++)
     }
 }
 
-// A stratified held-out split; the training rows are then put in a seeded random order once, because Keras'
-// validation_split takes the last 20% of the rows as they stand.
+// A stratified held-out split. Its rows come back shuffled, as scikit-learn's are, so Keras' validation_split (the
+// last 20% of the training rows as they stand) takes a random fifth, not the end of the politics file.
 (int[] trainRows, int[] testRows) = Split.StratifiedTrainTest(labels.ToArray(), TestFraction, SplitSeed);
-int[] order = Split.Shuffle(trainRows.Length, OrderSeed);
-trainRows = order.Select(position => trainRows[position]).ToArray();
 
 var tokenizer = new Tokenizer(numWords: VocabularySize);
 tokenizer.FitOnTexts(trainRows.Select(row => texts[row]));

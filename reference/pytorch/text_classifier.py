@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The PyTorch reference for examples/TextClassifier: the same quotes, split, row order,
+"""The PyTorch reference for examples/TextClassifier: the same quotes, split (and row order),
 tokenizer, padding, network and training settings, run in real PyTorch over five seeds.
 
 The C# example (examples/TextClassifier/Program.cs) classifies quotes from Debian's fortune
@@ -13,15 +13,15 @@ Reproduced here exactly as Program.cs does it:
     each entry's lines joined with "\\n", trimmed of white space, empty entries dropped).
     The files come from scripts/fetch-fortunes.sh;
   * split: TypedNets' stratified split (Split.StratifiedTrainTest), test fraction 0.2, seed
-    42, then the training rows reordered once by Split.Shuffle(len(train), 7), both through
-    the Python port reference/sklearn/typednets_split.py (verified index for index against
-    the C#): 1403 training rows, 351 held out;
+    42, through the Python port reference/sklearn/typednets_split.py (verified index for
+    index against the C#): 1403 training rows, 351 held out, each set in the split's
+    shuffled order (as scikit-learn's StratifiedShuffleSplit returns them);
   * tokenizer: Keras' Tokenizer(num_words=10000) fitted on the training texts in that
     order, through the port reference/text/keras_text.py (verified against the C# by
     fixtures); texts_to_sequences, then pad_sequences(maxlen=100, padding="pre",
     truncating="pre", value=0);
   * validation: Keras' validation_split=0.2, as TypedNets' Trainer does it: the first
-    int(1403 * (1 - 0.2)) = 1122 rows (in the reordered order) train, the last 281 validate;
+    int(1403 * (1 - 0.2)) = 1122 rows (in the split's order) train, the last 281 validate;
   * network: Embedding(10000, 128) -> LSTM(128, 64, batch_first), last hidden state ->
     Dropout(0.5) -> Linear(64, 64) + ReLU -> Dropout(0.5) -> Linear(64, 2), PyTorch's default
     initialisation (the softmax of the C# output layer is folded into the loss);
@@ -68,7 +68,6 @@ VOCABULARY_SIZE = 10000
 SEQUENCE_LENGTH = 100
 TEST_FRACTION = 0.2
 SPLIT_SEED = 42
-ORDER_SEED = 7
 VALIDATION_SPLIT = 0.2
 EMBEDDING_DIM = 128
 LSTM_UNITS = 64
@@ -260,9 +259,6 @@ def main():
 
     train_rows, test_rows = tns.stratified_train_test([float(v) for v in labels], TEST_FRACTION, SPLIT_SEED)
     split_counts = check_split(labels, train_rows, test_rows)
-    order = tns.shuffle(len(train_rows), ORDER_SEED)
-    assert sorted(order) == list(range(len(train_rows)))
-    train_rows = [train_rows[p] for p in order]
 
     train_x, test_x, token_stats = build_sequences(texts, train_rows, test_rows)
     train_y = torch.tensor([labels[r] for r in train_rows], dtype=torch.long)
@@ -290,10 +286,10 @@ def main():
             "Held-out accuracy (argmax of the logits vs the label, eval mode) of "
             "Embedding(10000,128)-LSTM(64, last hidden state)-Dropout(0.5)-Linear(64,64)+ReLU-Dropout(0.5)-Linear(64,2) "
             "on Debian's fortunes, computers (label 0) vs politics (label 1): TypedNets' stratified split "
-            "(test fraction 0.2, seed 42: 1403 train / 351 test quotes), training rows reordered by "
-            "Split.Shuffle(1403, 7), Keras Tokenizer(num_words=10000) fitted on the training texts in that order, "
+            "(test fraction 0.2, seed 42: 1403 train / 351 test quotes, each in the split's shuffled order), "
+            "Keras Tokenizer(num_words=10000) fitted on the training texts in that order, "
             "sequences padded/truncated to 100 ('pre'/'pre', value 0), validation_split 0.2 (the last 281 of the "
-            "reordered training rows validate, the first 1122 train), nn.CrossEntropyLoss on the logits, "
+            "training rows validate, the first 1122 train), nn.CrossEntropyLoss on the logits, "
             "Adam(lr=0.001, PyTorch defaults), batch 32, 10 epochs reshuffled each epoch, PyTorch default "
             "initialisation, float32, one thread, one run per torch.manual_seed(s), s = 0..4. Accuracies, mean, "
             "min and max rounded to 4 decimals (the mean is of the unrounded accuracies); majority_baseline is "
@@ -303,11 +299,9 @@ def main():
             "data": ["data/fortunes/computers", "data/fortunes/politics"],
             "quotes": dict(per_class, total=len(texts)),
             "labels": {"computers": 0, "politics": 1},
-            "split": "TypedNets Split.StratifiedTrainTest, then Split.Shuffle of the training rows, "
-                     "via reference/sklearn/typednets_split.py",
+            "split": "TypedNets Split.StratifiedTrainTest (rows in its shuffled order) via reference/sklearn/typednets_split.py",
             "test_fraction": TEST_FRACTION,
             "split_seed": SPLIT_SEED,
-            "order_seed": ORDER_SEED,
             "train_rows": len(train_rows),
             "test_rows": len(test_rows),
             "class_counts": split_counts,

@@ -293,7 +293,7 @@ def split_fixtures():
           tensors, {}, {"raw_next_42": " ".join(str(v) for v in raw)})
 
     train, test = tns.train_test(25, 0.2, 7)
-    write("split_train_test", PORT_NOTE + " Split.TrainTest(count, test_fraction, seed); rows sorted ascending.",
+    write("split_train_test", PORT_NOTE + " Split.TrainTest(count, test_fraction, seed); rows in the shuffled order.",
           {"count": 25, "test_fraction": 0.2, "seed": 7},
           {"train": train, "test": test}, {})
 

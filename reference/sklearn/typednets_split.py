@@ -76,9 +76,10 @@ def shuffle(n, seed):
 
 
 def train_test(n, fraction, seed):
+    """As scikit-learn's ShuffleSplit: the first k entries of the permutation are test, the rest train, unsorted."""
     p = shuffle(n, seed)
     k = test_count(fraction, n)
-    return sorted(p[k:]), sorted(p[:k])
+    return p[k:], p[:k]
 
 
 def stratified_train_test(labels, fraction, seed):
@@ -91,7 +92,11 @@ def stratified_train_test(labels, fraction, seed):
         k = test_count(fraction, len(rows))
         test.extend(rows[:k])
         train.extend(rows[k:])
-    return sorted(train), sorted(test)
+    # As scikit-learn's StratifiedShuffleSplit, both sets are permuted last (train first), so that their rows are
+    # not grouped by class.
+    fisher_yates(train, rng)
+    fisher_yates(test, rng)
+    return train, test
 
 
 def epoch_orders(n, seed, epochs):

@@ -6,25 +6,54 @@ using System.IO;
 namespace TypedNets.Data;
 
 /// <summary>
-/// Reads numeric CSV files (every cell a number, as in scikit-learn's bundled data sets) into a <see cref="CsvTable"/>
-/// of floats.
+/// Reads numeric CSV files (every cell a number or a missing value, as in scikit-learn's bundled data sets) into a
+/// <see cref="CsvTable"/> of floats.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Lines end with <c>\n</c> or <c>\r\n</c>. A cell may be wrapped in double quotes (<c>"sepal length"</c>, with
-/// <c>""</c> for a quote inside), but a quoted cell cannot span lines. Blank lines are ignored, as pandas does, but
-/// count in line numbers. Every row must have as many cells as the header (or, without a header, as the first row).
+/// Lines end with <c>\n</c>, <c>\r\n</c> or <c>\r</c>. A cell may be wrapped in double quotes (<c>"sepal length"</c>,
+/// with <c>""</c> for a quote inside), but a quoted cell cannot span lines. Blank lines (nothing but white space) are
+/// ignored, as pandas does, but count in line numbers. Every row must have as many cells as the header (or, without a
+/// header, as the first row).
 /// </para>
 /// <para>
-/// Numbers are parsed as <see cref="float"/> with <see cref="NumberStyles.Float"/> in <see cref="CsvOptions.Culture"/>:
-/// <c>NaN</c> and <c>Infinity</c> are accepted, an empty cell or a finite number beyond float's range is not.
+/// Missing values: a cell whose text, without surrounding white space and quotes, is one of
+/// <see cref="CsvOptions.MissingValues"/> (by default pandas' list: the empty cell, <c>NA</c>, <c>NaN</c>,
+/// <c>null</c>, <c>N/A</c>, <c>#N/A</c>, <c>None</c>, ...) reads as <see cref="float.NaN"/>, as pandas' <c>read_csv</c>
+/// reads it, so that the rows can be dropped (<see cref="CsvTable.DropMissing"/>) or filled in (<see cref="SimpleImputer"/>).
+/// A <see cref="Dataset"/> refuses NaN, so a missing value cannot reach training unnoticed.
+/// </para>
+/// <para>
+/// Numbers are parsed as <see cref="float"/> with <see cref="NumberStyles.Float"/> in <see cref="CsvOptions.Culture"/>.
+/// The literals <c>Infinity</c> and <c>-Infinity</c> (and <c>NaN</c>) are read as such. A number whose magnitude is
+/// beyond float's range (above 3.4028235E+38, such as <c>1e39</c> or <c>1e400</c>) is an error rather than an
+/// infinity, and so is a non-zero number too small to be told from zero (below about 7E-46, half the smallest
+/// subnormal float, such as <c>1e-50</c>): rounding it to 0 would silently change the value, and a column at that
+/// scale needs rescaling before it is read. Numbers between that and 1.2E-38 are read as subnormal floats.
+/// </para>
+/// <para>
+/// Bounds: a line longer than <see cref="CsvOptions.MaxLineLength"/> characters or a row of more than
+/// <see cref="CsvOptions.MaxCellsPerRow"/> cells is an error that names the bound, so that a file that is not the
+/// expected CSV (no line breaks, the wrong separator) fails at once instead of exhausting memory.
+/// </para>
+/// <para>
+/// Memory: the text is parsed from a buffer of fixed size (it grows only for a single cell longer than the buffer),
+/// never a line at a time, and the values are collected in blocks and copied once into the table. Reading therefore
+/// allocates about 8 bytes per cell plus a fixed 1 MiB or so of buffers, and the peak is the same: 4 bytes per cell for
+/// the table and 4 for the blocks. Since every cell takes at least two characters of the file (a digit and a separator
+/// or line break), that is at most 4 times the size of an ASCII file, and about 1 to 1.5 times for typical files of
+/// 6 to 8 characters per cell.
 /// </para>
 /// </remarks>
 public static class Csv
 {
     /// <summary>Reads the CSV file at <paramref name="path"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or an option is invalid.</exception>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
-    /// <exception cref="CsvFormatException">A cell is not a number, a row is ragged, or the header is missing.</exception>
+    /// <exception cref="CsvFormatException">
+    /// A cell is not a number or a missing value, a number is out of float's range, a row is ragged, a line or row
+    /// exceeds its bound, or the header is missing.
+    /// </exception>
     public static CsvTable Read(string path, CsvOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -40,7 +69,11 @@ public static class Csv
     }
 
     /// <summary>Reads CSV text from <paramref name="reader"/> to its end.</summary>
-    /// <exception cref="CsvFormatException">A cell is not a number, a row is ragged, or the header is missing.</exception>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    /// <exception cref="CsvFormatException">
+    /// A cell is not a number or a missing value, a number is out of float's range, a row is ragged, a line or row
+    /// exceeds its bound, or the header is missing.
+    /// </exception>
     public static CsvTable Parse(TextReader reader, CsvOptions? options = null) => Parse(reader, options, filePath: null);
 
     private static CsvTable Parse(TextReader reader, CsvOptions? options, string? filePath)
@@ -48,228 +81,568 @@ public static class Csv
         ArgumentNullException.ThrowIfNull(reader);
         options ??= CsvOptions.Default;
         options.Validate();
+        return new Parser(reader, options, filePath).Run();
+    }
 
-        int lineNumber = 0;
-        for (int skipped = 0; skipped < options.SkipRows; skipped++)
+    /// <summary>One pass over the text: a character buffer with look-ahead, cells scanned in place.</summary>
+    private sealed class Parser
+    {
+        // 64 Ki characters: big enough that refills are rare, small enough to be noise next to the values.
+        private const int BufferLength = 64 * 1024;
+
+        // Values are collected in blocks of this many floats (256 KiB), so that growing never copies what is there.
+        private const int BlockLength = 64 * 1024;
+
+        private readonly TextReader _reader;
+        private readonly CsvOptions _options;
+        private readonly string? _filePath;
+        private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _missing;
+        private readonly List<float[]> _blocks = [];
+        private char[] _buffer = new char[BufferLength];
+        private int _position;
+        private int _end;
+        private bool _endOfInput;
+        private long _bufferOffset; // the number of characters before _buffer[0]
+        private long _lineStart;    // the offset of the current line's first character
+        private int _lineNumber;
+        private int _blockUsed = BlockLength;
+        private long _valueCount;
+
+        public Parser(TextReader reader, CsvOptions options, string? filePath)
         {
-            if (reader.ReadLine() is null)
-            {
-                throw new CsvFormatException(
-                    $"{Source(filePath)} ends after {lineNumber} lines, before the {options.SkipRows} lines that SkipRows skips; " +
-                    "lower SkipRows or check that this is the intended file.",
-                    filePath,
-                    lineNumber);
-            }
-
-            lineNumber++;
+            _reader = reader;
+            _options = options;
+            _filePath = filePath;
+            _missing = new HashSet<string>(options.MissingValues, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         }
 
-        var cells = new List<Range>();
-        string[]? names = null;
-        int headerLine = 0;
-        if (options.HasHeader)
+        public CsvTable Run()
         {
-            string? header = NextNonBlankLine(reader, ref lineNumber);
-            if (header is null)
+            for (int skipped = 0; skipped < _options.SkipRows; skipped++)
             {
-                throw new CsvFormatException(
-                    $"{Source(filePath)} ends after {lineNumber} lines, before the header row that should follow the {options.SkipRows} skipped lines; " +
-                    "pass HasHeader = false if the file has none.",
-                    filePath,
-                    lineNumber);
-            }
-
-            headerLine = lineNumber;
-            SplitCells(header, options.Separator, cells, filePath, lineNumber);
-            names = new string[cells.Count];
-            for (int column = 0; column < names.Length; column++)
-            {
-                names[column] = CellText(header, cells[column]).Trim();
-            }
-        }
-
-        var values = new List<float>();
-        int width = names?.Length ?? -1;
-        int firstDataLine = 0;
-        int rows = 0;
-        while (NextNonBlankLine(reader, ref lineNumber) is { } line)
-        {
-            SplitCells(line, options.Separator, cells, filePath, lineNumber);
-            if (width < 0)
-            {
-                width = cells.Count;
-                firstDataLine = lineNumber;
-                names = new string[width];
-                for (int column = 0; column < width; column++)
+                if (!AtLineStart())
                 {
-                    names[column] = "column" + column.ToString(CultureInfo.InvariantCulture);
+                    throw new CsvFormatException(
+                        $"{Source()} ends after {_lineNumber} lines, before the {_options.SkipRows} lines that SkipRows skips; " +
+                        "lower SkipRows or check that this is the intended file.",
+                        _filePath,
+                        _lineNumber);
+                }
+
+                _lineNumber++;
+                _lineStart = Offset;
+                SkipToNextLine();
+            }
+
+            string[]? names = null;
+            int headerLine = 0;
+            if (_options.HasHeader)
+            {
+                if (!NextNonBlankLine())
+                {
+                    throw new CsvFormatException(
+                        $"{Source()} ends after {_lineNumber} lines, before the header row that should follow the {_options.SkipRows} skipped lines; " +
+                        "pass HasHeader = false if the file has none.",
+                        _filePath,
+                        _lineNumber);
+                }
+
+                headerLine = _lineNumber;
+                var header = new List<string>();
+                ReadCells((cell, inner, column) => header.Add((inner.Length == cell.Length ? inner.ToString() : Unescape(inner)).Trim()));
+                names = header.ToArray();
+            }
+
+            int width = names?.Length ?? -1;
+            int firstDataLine = 0;
+            int rows = 0;
+            float[] row = new float[Math.Min(width < 0 ? 64 : width, _options.MaxCellsPerRow)];
+            CellHandler parseCell = (cell, inner, column) =>
+            {
+                if (width < 0)
+                {
+                    if (column == row.Length)
+                    {
+                        Array.Resize(ref row, Math.Min(row.Length * 2, _options.MaxCellsPerRow));
+                    }
+                }
+                else if (column >= width)
+                {
+                    return; // a ragged row, reported with its cell count below
+                }
+
+                row[column] = ParseCell(cell, inner, column, names?[column]);
+            };
+
+            while (NextNonBlankLine())
+            {
+                int cells = ReadCells(parseCell);
+
+                if (width < 0)
+                {
+                    width = cells;
+                    firstDataLine = _lineNumber;
+                    names = new string[width];
+                    for (int column = 0; column < width; column++)
+                    {
+                        names[column] = "column" + column.ToString(CultureInfo.InvariantCulture);
+                    }
+                }
+
+                if (cells != width)
+                {
+                    string reference = _options.HasHeader ? $"the header on line {headerLine}" : $"the first row, on line {firstDataLine},";
+                    throw new CsvFormatException(
+                        $"{Where()} has {cells} cells, but {reference} has {width}; every row needs one cell per column " +
+                        $"(check for a missing or extra '{_options.Separator}').",
+                        _filePath,
+                        _lineNumber);
+                }
+
+                Append(row.AsSpan(0, width));
+                rows++;
+            }
+
+            return new CsvTable(names ?? [], Values(), rows);
+        }
+
+        private long Offset => _bufferOffset + _position;
+
+        // The text of the current line so far must fit the bound; checked on every refill and at every line end, so
+        // the buffer never holds much more than one bound's worth of a line.
+        private void CheckLineLength(long lineEnd)
+        {
+            if (lineEnd - _lineStart > _options.MaxLineLength)
+            {
+                throw new CsvFormatException(
+                    $"{Where()} is longer than {_options.MaxLineLength.ToString(CultureInfo.InvariantCulture)} characters, the bound set by " +
+                    "CsvOptions.MaxLineLength; if the file really has lines this long, raise it (new CsvOptions { MaxLineLength = ... }), " +
+                    "otherwise check that this is a CSV file with one row per line.",
+                    _filePath,
+                    _lineNumber);
+            }
+        }
+
+        // Makes room and reads more text, keeping _buffer[keep..] (moved to the front). False at the end of the input.
+        private bool Fill(ref int keep)
+        {
+            if (_endOfInput)
+            {
+                return false;
+            }
+
+            CheckLineLength(_bufferOffset + _end);
+            int kept = _end - keep;
+            if (keep > 0)
+            {
+                Array.Copy(_buffer, keep, _buffer, 0, kept);
+                _bufferOffset += keep;
+                _position -= keep;
+                _end = kept;
+                keep = 0;
+            }
+
+            if (_end == _buffer.Length)
+            {
+                // Only one cell (or one blank line) longer than the buffer gets here; the line bound caps the growth.
+                Array.Resize(ref _buffer, _buffer.Length * 2);
+            }
+
+            int read = _reader.Read(_buffer, _end, _buffer.Length - _end);
+            if (read <= 0)
+            {
+                _endOfInput = true;
+                return false;
+            }
+
+            _end += read;
+            return true;
+        }
+
+        private bool Fill()
+        {
+            int keep = _position;
+            return Fill(ref keep);
+        }
+
+        // Whether any text is left (the start of a line, when called between lines).
+        private bool AtLineStart() => _position < _end || Fill();
+
+        private char? Peek() => _position < _end || Fill() ? _buffer[_position] : null;
+
+        // Consumes a line break at the current position, if there is one (\n, \r\n or \r).
+        private void ConsumeLineBreak()
+        {
+            CheckLineLength(Offset);
+            if (Peek() is '\r')
+            {
+                _position++;
+                _lineStart = Offset; // the line is done: refills from here on measure whatever comes next
+                if (Peek() is '\n')
+                {
+                    _position++;
                 }
             }
-
-            if (cells.Count != width)
+            else if (Peek() is '\n')
             {
-                string reference = options.HasHeader ? $"the header on line {headerLine}" : $"the first row, on line {firstDataLine},";
-                throw new CsvFormatException(
-                    $"{Where(filePath, lineNumber)} has {cells.Count} cells, but {reference} has {width}; every row needs one cell per column " +
-                    $"(check for a missing or extra '{options.Separator}').",
-                    filePath,
-                    lineNumber);
+                _position++;
             }
 
-            for (int column = 0; column < width; column++)
-            {
-                values.Add(ParseCell(line, cells[column], column, names![column], options.Culture, filePath, lineNumber));
-            }
-
-            rows++;
+            _lineStart = Offset;
         }
 
-        return new CsvTable(names ?? [], values.ToArray(), rows);
-    }
-
-    private static string? NextNonBlankLine(TextReader reader, ref int lineNumber)
-    {
-        while (reader.ReadLine() is { } line)
+        private void SkipToNextLine()
         {
-            lineNumber++;
-            if (!string.IsNullOrWhiteSpace(line))
+            while (Peek() is { } character && character is not '\r' and not '\n')
             {
-                return line;
+                _position++;
             }
+
+            ConsumeLineBreak();
         }
 
-        return null;
-    }
-
-    // Splits one line into cell ranges. A quoted cell's range covers the quotes, so CellText and ParseCell can tell it
-    // apart; anything but spaces between a closing quote and the next separator is an error.
-    private static void SplitCells(string line, char separator, List<Range> cells, string? filePath, int lineNumber)
-    {
-        cells.Clear();
-        int start = 0;
-        while (true)
+        // Moves to the start of the next line that holds more than white space, counting the lines it passes.
+        private bool NextNonBlankLine()
         {
-            int position = start;
-            while (position < line.Length && line[position] == ' ')
+            while (AtLineStart())
             {
-                position++;
-            }
-
-            if (position < line.Length && line[position] == '"')
-            {
-                int quote = position;
-                position++;
+                _lineNumber++;
+                _lineStart = Offset;
+                int probe = _position;
                 while (true)
                 {
-                    if (position >= line.Length)
+                    if (probe == _end)
                     {
-                        throw new CsvFormatException(
-                            $"{Where(filePath, lineNumber)}, column {cells.Count}: the quote at character {quote + 1} is never closed; " +
-                            "close it with '\"' (cells cannot span lines, and a quote inside a quoted cell is written '\"\"').",
-                            filePath,
-                            lineNumber,
-                            cells.Count,
-                            text: line[quote..]);
-                    }
-
-                    if (line[position] == '"')
-                    {
-                        if (position + 1 < line.Length && line[position + 1] == '"')
+                        int keep = _position;
+                        int before = _position;
+                        if (!Fill(ref keep))
                         {
-                            position += 2;
-                            continue;
+                            break;
                         }
 
+                        probe -= before - _position;
+                    }
+
+                    char character = _buffer[probe];
+                    if (character is '\r' or '\n')
+                    {
                         break;
                     }
 
-                    position++;
+                    if (!char.IsWhiteSpace(character))
+                    {
+                        return true;
+                    }
+
+                    probe++;
                 }
 
-                int end = position + 1;
-                position = end;
-                while (position < line.Length && line[position] == ' ')
-                {
-                    position++;
-                }
+                _position = probe;
+                ConsumeLineBreak();
+            }
 
-                if (position < line.Length && line[position] != separator)
+            return false;
+        }
+
+        private delegate void CellHandler(ReadOnlySpan<char> cell, ReadOnlySpan<char> inner, int column);
+
+        // Scans the cells of the current line, hands each to the handler (the raw text, and the text inside the quotes
+        // for a quoted cell), consumes the line break and returns the number of cells.
+        private int ReadCells(CellHandler handle)
+        {
+            char separator = _options.Separator;
+            int column = 0;
+            while (true)
+            {
+                if (column == _options.MaxCellsPerRow)
                 {
                     throw new CsvFormatException(
-                        $"{Where(filePath, lineNumber)}, column {cells.Count}: text follows the closing quote at character {end}: '{line[quote..]}'; " +
-                        "put the whole cell inside the quotes.",
-                        filePath,
-                        lineNumber,
-                        cells.Count,
-                        text: line[quote..]);
+                        $"{Where()} has more than {_options.MaxCellsPerRow.ToString(CultureInfo.InvariantCulture)} cells, the bound set by " +
+                        "CsvOptions.MaxCellsPerRow; if the file really is this wide, raise it (new CsvOptions { MaxCellsPerRow = ... }), " +
+                        $"otherwise check the separator ('{_options.Separator}').",
+                        _filePath,
+                        _lineNumber);
                 }
 
-                cells.Add(quote..end);
-            }
-            else
-            {
-                position = line.IndexOf(separator, start);
-                if (position < 0)
+                int start = _position;
+                int scan = start;
+                while (true)
                 {
-                    position = line.Length;
+                    if (scan == _end)
+                    {
+                        int before = start;
+                        if (!Fill(ref start))
+                        {
+                            break;
+                        }
+
+                        scan -= before - start;
+                    }
+
+                    if (_buffer[scan] != ' ')
+                    {
+                        break;
+                    }
+
+                    scan++;
                 }
 
-                cells.Add(start..position);
-            }
+                bool last;
+                if (scan < _end && _buffer[scan] == '"')
+                {
+                    int quote = scan;
+                    scan++;
+                    while (true)
+                    {
+                        if (scan == _end)
+                        {
+                            int before = start;
+                            if (!Fill(ref start))
+                            {
+                                throw Unclosed(quote, column);
+                            }
 
-            if (position >= line.Length)
-            {
-                return;
-            }
+                            scan -= before - start;
+                            quote -= before - start;
+                        }
 
-            start = position + 1;
+                        char character = _buffer[scan];
+                        if (character is '\r' or '\n')
+                        {
+                            throw Unclosed(quote, column);
+                        }
+
+                        if (character == '"')
+                        {
+                            if (scan + 1 == _end)
+                            {
+                                int before = start;
+                                Fill(ref start);
+                                scan -= before - start;
+                                quote -= before - start;
+                            }
+
+                            if (scan + 1 < _end && _buffer[scan + 1] == '"')
+                            {
+                                scan += 2;
+                                continue;
+                            }
+
+                            break;
+                        }
+
+                        scan++;
+                    }
+
+                    int closing = scan;
+                    scan++;
+                    while (true)
+                    {
+                        if (scan == _end)
+                        {
+                            int before = start;
+                            if (!Fill(ref start))
+                            {
+                                break;
+                            }
+
+                            scan -= before - start;
+                            quote -= before - start;
+                            closing -= before - start;
+                        }
+
+                        if (_buffer[scan] != ' ')
+                        {
+                            break;
+                        }
+
+                        scan++;
+                    }
+
+                    if (scan < _end && _buffer[scan] != separator && _buffer[scan] is not '\r' and not '\n')
+                    {
+                        string text = RestOfLine(quote);
+                        throw new CsvFormatException(
+                            $"{Where()}, column {column}: text follows the closing quote at character {(int)(_bufferOffset + closing - _lineStart) + 1}: " +
+                            $"'{text}'; put the whole cell inside the quotes.",
+                            _filePath,
+                            _lineNumber,
+                            column,
+                            text: text);
+                    }
+
+                    last = scan == _end || _buffer[scan] != separator;
+                    CheckLineLength(_bufferOffset + scan);
+                    handle(_buffer.AsSpan(quote, closing + 1 - quote), _buffer.AsSpan(quote + 1, closing - quote - 1), column);
+                }
+                else
+                {
+                    while (true)
+                    {
+                        if (scan == _end)
+                        {
+                            int before = start;
+                            if (!Fill(ref start))
+                            {
+                                break;
+                            }
+
+                            scan -= before - start;
+                        }
+
+                        char character = _buffer[scan];
+                        if (character == separator || character is '\r' or '\n')
+                        {
+                            break;
+                        }
+
+                        scan++;
+                    }
+
+                    last = scan == _end || _buffer[scan] != separator;
+                    CheckLineLength(_bufferOffset + scan);
+                    ReadOnlySpan<char> cell = _buffer.AsSpan(start, scan - start);
+                    handle(cell, cell, column);
+                }
+
+                column++;
+                _position = last ? scan : scan + 1;
+                if (last)
+                {
+                    ConsumeLineBreak();
+                    return column;
+                }
+            }
         }
-    }
 
-    private static string CellText(string line, Range cell)
-    {
-        ReadOnlySpan<char> text = line.AsSpan(cell);
-        return IsQuoted(text) ? text[1..^1].ToString().Replace("\"\"", "\"", StringComparison.Ordinal) : text.ToString();
-    }
-
-    private static bool IsQuoted(ReadOnlySpan<char> text) => text.Length >= 2 && text[0] == '"' && text[^1] == '"';
-
-    private static float ParseCell(string line, Range cell, int column, string name, CultureInfo culture, string? filePath, int lineNumber)
-    {
-        ReadOnlySpan<char> text = line.AsSpan(cell);
-        ReadOnlySpan<char> number = IsQuoted(text) ? text[1..^1] : text;
-        if (float.TryParse(number, NumberStyles.Float, culture, out float value))
+        private CsvFormatException Unclosed(int quote, int column)
         {
-            if (!float.IsInfinity(value) || !double.TryParse(number, NumberStyles.Float, culture, out double wide) || double.IsInfinity(wide))
+            string text = _buffer.AsSpan(quote, _end - quote).ToString();
+            int lineBreak = text.IndexOfAny(['\r', '\n']);
+            text = lineBreak >= 0 ? text[..lineBreak] : text;
+            return new CsvFormatException(
+                $"{Where()}, column {column}: the quote at character {(int)(_bufferOffset + quote - _lineStart) + 1} is never closed; " +
+                "close it with '\"' (cells cannot span lines, and a quote inside a quoted cell is written '\"\"').",
+                _filePath,
+                _lineNumber,
+                column,
+                text: text);
+        }
+
+        // The rest of the line from buffer index start, as far as it has been read, for an error message.
+        private string RestOfLine(int start)
+        {
+            int end = start;
+            while (end < _end && _buffer[end] is not '\r' and not '\n')
             {
+                end++;
+            }
+
+            return _buffer.AsSpan(start, end - start).ToString();
+        }
+
+        private static string Unescape(ReadOnlySpan<char> inner) => inner.ToString().Replace("\"\"", "\"", StringComparison.Ordinal);
+
+        private float ParseCell(ReadOnlySpan<char> cell, ReadOnlySpan<char> inner, int column, string? name)
+        {
+            ReadOnlySpan<char> number = inner.Trim();
+            if (_missing.Contains(number))
+            {
+                return float.NaN;
+            }
+
+            name ??= "column" + column.ToString(CultureInfo.InvariantCulture);
+            CultureInfo culture = _options.Culture;
+            if (float.TryParse(number, NumberStyles.Float, culture, out float value))
+            {
+                // float.Parse rounds overflow to infinity and underflow to zero without a word; only the literal
+                // infinities (which have no digits) and zeros (whose digits before the exponent are all 0) are meant.
+                if (float.IsInfinity(value) && number.IndexOfAnyInRange('0', '9') >= 0)
+                {
+                    throw BadCell(
+                        cell,
+                        column,
+                        name,
+                        $"'{cell}' is beyond float's range (±{float.MaxValue.ToString(CultureInfo.InvariantCulture)}); rescale that column before reading it " +
+                        "(for example, write it in thousands or as a logarithm).");
+                }
+
+                if (value == 0 && HasNonZeroDigit(number))
+                {
+                    throw BadCell(
+                        cell,
+                        column,
+                        name,
+                        $"'{cell}' is too small for a float: it would round to 0 (the smallest non-zero float is " +
+                        $"{float.Epsilon.ToString(CultureInfo.InvariantCulture)}); rescale that column before reading it " +
+                        "(for example, write it in millionths), or write 0 if zero is meant.");
+                }
+
                 return value;
             }
 
-            throw new CsvFormatException(
-                $"{Where(filePath, lineNumber)}, column {column} ('{name}'): '{text.ToString()}' is beyond float's range (±{float.MaxValue.ToString(CultureInfo.InvariantCulture)}); " +
-                "rescale that column before reading it.",
-                filePath,
-                lineNumber,
-                column,
-                name,
-                text.ToString());
+            string problem = number.IsEmpty
+                ? "the cell is empty, and CsvOptions.MissingValues does not list \"\", so it cannot be read as a missing value; " +
+                  "fill it in, or keep the default MissingValues to read it as NaN."
+                : $"'{cell}' is not a number in the {(culture.Name.Length == 0 ? "invariant" : culture.Name)} culture; " +
+                  "fix that cell, or set CsvOptions.Separator or Culture if the file uses another format, or add it to CsvOptions.MissingValues if it marks a missing value.";
+            throw BadCell(cell, column, name, problem);
         }
 
-        string problem = number.IsWhiteSpace()
-            ? "the cell is empty; every cell of a numeric CSV needs a number, so fill or drop missing values first"
-            : $"'{text.ToString()}' is not a number in the {(culture.Name.Length == 0 ? "invariant" : culture.Name)} culture; " +
-              "fix that cell, or set CsvOptions.Separator or Culture if the file uses another format";
-        throw new CsvFormatException(
-            $"{Where(filePath, lineNumber)}, column {column} ('{name}'): {problem}.",
-            filePath,
-            lineNumber,
-            column,
-            name,
-            text.ToString());
+        // Whether a digit 1 to 9 comes before the exponent: the number is not zero, whatever float makes of it.
+        private static bool HasNonZeroDigit(ReadOnlySpan<char> number)
+        {
+            int exponent = number.IndexOfAny('e', 'E');
+            return (exponent < 0 ? number : number[..exponent]).IndexOfAnyInRange('1', '9') >= 0;
+        }
+
+        private CsvFormatException BadCell(ReadOnlySpan<char> cell, int column, string name, string problem)
+            => new($"{Where()}, column {column} ('{name}'): {problem}", _filePath, _lineNumber, column, name, cell.ToString());
+
+        private void Append(ReadOnlySpan<float> row)
+        {
+            while (!row.IsEmpty)
+            {
+                if (_blockUsed == BlockLength)
+                {
+                    _blocks.Add(new float[BlockLength]);
+                    _blockUsed = 0;
+                }
+
+                int take = Math.Min(row.Length, BlockLength - _blockUsed);
+                row[..take].CopyTo(_blocks[^1].AsSpan(_blockUsed, take));
+                _blockUsed += take;
+                row = row[take..];
+                _valueCount += take;
+            }
+
+            if (_valueCount > Array.MaxLength)
+            {
+                throw new CsvFormatException(
+                    $"{Where()} brings the table to {_valueCount} cells, more than one .NET array holds ({Array.MaxLength}); " +
+                    "read the file in parts or keep fewer columns.",
+                    _filePath,
+                    _lineNumber);
+            }
+        }
+
+        private float[] Values()
+        {
+            float[] values = new float[_valueCount];
+            int written = 0;
+            foreach (float[] block in _blocks)
+            {
+                int take = (int)Math.Min(BlockLength, _valueCount - written);
+                block.AsSpan(0, take).CopyTo(values.AsSpan(written));
+                written += take;
+            }
+
+            _blocks.Clear();
+            return values;
+        }
+
+        private string Source() => _filePath is null ? "The CSV text" : $"'{_filePath}'";
+
+        private string Where() => _filePath is null ? $"Line {_lineNumber}" : $"'{_filePath}', line {_lineNumber}";
     }
-
-    private static string Source(string? filePath) => filePath is null ? "The CSV text" : $"'{filePath}'";
-
-    private static string Where(string? filePath, int lineNumber)
-        => filePath is null ? $"Line {lineNumber}" : $"'{filePath}', line {lineNumber}";
 }

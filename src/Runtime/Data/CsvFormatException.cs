@@ -3,8 +3,10 @@ using System;
 namespace TypedNets.Data;
 
 /// <summary>
-/// A CSV file that <see cref="Csv"/> could not read: a cell that is not a number, a row with the wrong number of
-/// cells, an unterminated quote, or a file that ends before its header. The message names the 1-based line, and where
+/// A CSV file that <see cref="Csv"/> could not read: a cell that is not a number or a missing value, a number beyond
+/// float's range or too small to be told from zero, a row with the wrong number of cells, a line or row beyond
+/// <see cref="CsvOptions.MaxLineLength"/> or <see cref="CsvOptions.MaxCellsPerRow"/>, an unterminated quote, or a file
+/// that ends before its header. The message names the 1-based line, and where
 /// one cell is at fault its column (index and name) and text; the same facts are in the properties.
 /// </summary>
 public sealed class CsvFormatException : FormatException

@@ -1,11 +1,15 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 
 namespace TypedNets.Data;
 
 /// <summary>
 /// A numeric CSV file read by <see cref="Csv"/>: named columns and <see cref="RowCount"/> rows of floats, row-major.
+/// Missing cells (empty, <c>NA</c>, <c>NaN</c>, ... see <see cref="CsvOptions.MissingValues"/>) hold
+/// <see cref="float.NaN"/>; drop their rows with <see cref="DropMissing"/> or fill them with a
+/// <see cref="SimpleImputer"/> before training.
 /// </summary>
 public sealed class CsvTable
 {
@@ -82,13 +86,22 @@ public sealed class CsvTable
     /// regression value) and whose features are <paramref name="featureColumns"/> in the order given, or every other
     /// column in file order when that is <see langword="null"/>. The values are copied.
     /// </summary>
+    /// <param name="labelColumn">The name of the target column.</param>
+    /// <param name="featureColumns">The names of the feature columns, or <see langword="null"/> for every other column.</param>
+    /// <param name="allowNonFinite">
+    /// <see langword="true"/> to keep NaN (missing) and infinite cells, to clean them on the dataset (see
+    /// <see cref="Dataset(float[], int, float[], int, bool)"/>); <see langword="false"/>, the default, refuses them.
+    /// </param>
     /// <exception cref="KeyNotFoundException">A name is not a column.</exception>
-    /// <exception cref="ArgumentException">The label is also a feature, a feature repeats, or no feature is left.</exception>
-    public Dataset ToDataset(string labelColumn, IReadOnlyList<string>? featureColumns = null)
+    /// <exception cref="ArgumentException">
+    /// The label is also a feature, a feature repeats, or no feature is left; or (without
+    /// <paramref name="allowNonFinite"/>) a chosen cell is NaN or infinite, named by row and column.
+    /// </exception>
+    public Dataset ToDataset(string labelColumn, IReadOnlyList<string>? featureColumns = null, bool allowNonFinite = false)
     {
         int label = IndexOf(labelColumn);
         int[]? features = featureColumns is null ? null : featureColumns.Select(IndexOf).ToArray();
-        return ToDataset(label, features);
+        return ToDataset(label, features, allowNonFinite);
     }
 
     /// <summary>
@@ -96,8 +109,18 @@ public sealed class CsvTable
     /// <paramref name="featureColumns"/> in the order given, or every other column in file order when that is
     /// <see langword="null"/>. The values are copied.
     /// </summary>
-    /// <exception cref="ArgumentException">The label is also a feature, a feature repeats, or no feature is left.</exception>
-    public Dataset ToDataset(int labelColumn, IReadOnlyList<int>? featureColumns = null)
+    /// <param name="labelColumn">The 0-based index of the target column.</param>
+    /// <param name="featureColumns">The 0-based indices of the feature columns, or <see langword="null"/> for every other column.</param>
+    /// <param name="allowNonFinite">
+    /// <see langword="true"/> to keep NaN (missing) and infinite cells, to clean them on the dataset; <see langword="false"/>,
+    /// the default, refuses them.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException">A column index is out of range.</exception>
+    /// <exception cref="ArgumentException">
+    /// The label is also a feature, a feature repeats, or no feature is left; or (without
+    /// <paramref name="allowNonFinite"/>) a chosen cell is NaN or infinite, named by row and column.
+    /// </exception>
+    public Dataset ToDataset(int labelColumn, IReadOnlyList<int>? featureColumns = null, bool allowNonFinite = false)
     {
         CheckColumn(labelColumn);
         int[] features = featureColumns?.ToArray() ?? Enumerable.Range(0, ColumnCount).Where(c => c != labelColumn).ToArray();
@@ -138,7 +161,66 @@ public sealed class CsvTable
             y[row] = cells[labelColumn];
         }
 
-        return new Dataset(x, features.Length, y, 1);
+        if (!allowNonFinite)
+        {
+            CheckFinite(features, labelColumn);
+        }
+
+        return new Dataset(x, features.Length, y, 1, allowNonFinite);
+    }
+
+    /// <summary>
+    /// A copy without the rows that hold a NaN (a missing cell) or an infinity in any column, in the same order, as
+    /// pandas' <c>df.replace([inf, -inf], nan).dropna()</c>: the rows that <see cref="ToDataset(string, IReadOnlyList{string}?, bool)"/>
+    /// would refuse. To drop rows by the chosen columns only, build the dataset with <c>allowNonFinite: true</c> and
+    /// call <see cref="Dataset.DropMissing"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Every row holds a non-finite value, so none would be left.</exception>
+    public CsvTable DropMissing()
+    {
+        int[] kept = Missing.FiniteRows(_values, Math.Max(ColumnCount, 1), _values, Math.Max(ColumnCount, 1));
+        if (kept.Length == 0 && RowCount > 0)
+        {
+            throw new InvalidOperationException(
+                $"Every one of the {RowCount} rows holds a missing value (NaN) or an infinity, so dropping them leaves nothing; " +
+                "fill the gaps with a SimpleImputer instead, or check CsvOptions.MissingValues and the file.");
+        }
+
+        float[] values = new float[kept.Length * ColumnCount];
+        for (int i = 0; i < kept.Length; i++)
+        {
+            Row(kept[i]).CopyTo(values.AsSpan(i * ColumnCount, ColumnCount));
+        }
+
+        return new CsvTable(_names, values, kept.Length);
+    }
+
+    // Names the table's own row and column, which the user can find in the file, rather than the dataset's.
+    private void CheckFinite(int[] features, int labelColumn)
+    {
+        int index = Missing.IndexOfNonFinite(_values);
+        while (index >= 0)
+        {
+            int row = index / ColumnCount;
+            int column = index % ColumnCount;
+            if (column == labelColumn || Array.IndexOf(features, column) >= 0)
+            {
+                bool label = column == labelColumn;
+                float value = _values[index];
+                string remedy = float.IsNaN(value)
+                    ? "a missing cell (empty, NA, NaN, ...)"
+                    : "an infinity, which no network can learn from";
+                throw new ArgumentException(
+                    $"Table row {row}, column '{_names[column]}' (column {column}) holds {value.ToString(CultureInfo.InvariantCulture)}, {remedy} " +
+                    "(rows count from 0 after the header). Drop such rows first with table.DropMissing(), " +
+                    (label ? "" : "or pass allowNonFinite: true, split, and fill the features with a SimpleImputer fitted on the training rows, ") +
+                    "or fix the file.",
+                    label ? "labelColumn" : "featureColumns");
+            }
+
+            int next = Missing.IndexOfNonFinite(_values.AsSpan(index + 1));
+            index = next < 0 ? -1 : index + 1 + next;
+        }
     }
 
     private int CheckRow(int row)

@@ -24,6 +24,12 @@ namespace TypedNets.Data;
 /// Reading is strict: the file must hold exactly the bytes its header announces, no fewer and no more, since either
 /// means a damaged file or a header that does not describe it.
 /// </para>
+/// <para>
+/// The header's sizes are checked against the data before anything is allocated for it: against the file's length for
+/// a raw file, and for a gzipped one against the most that its compressed length can expand to (deflate's limit of
+/// 1032 to 1), the array then growing with the data actually decompressed. A 20-byte file announcing two billion
+/// elements is therefore refused as truncated without allocating 8 GiB first.
+/// </para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -37,6 +43,9 @@ public static class Idx
     // Converted in chunks so that a 47 MB image file does not need a second, byte-sized copy in memory. A multiple of
     // every element size, so that no element straddles two chunks.
     private const int ChunkBytes = 64 * 1024;
+
+    // zlib's technical details: "the maximum compression factor is 1032:1" for a deflate stream.
+    private const long MaxDeflateRatio = 1032;
 
     private const string TypeCodes = "0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32 or 0x0E f64";
 
@@ -214,15 +223,19 @@ public static class Idx
         Span<byte> head = stackalloc byte[2];
         int headLength = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         stream.Position = start;
+        long available = stream.Length - start;
         if (headLength < 2 || head[0] != 0x1F || head[1] != 0x8B)
         {
-            return ReadIdx(stream, filePath, expected, gzipped: false);
+            return ReadIdx(stream, filePath, expected, gzipped: false, available);
         }
 
         using var gzip = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
         try
         {
-            return ReadIdx(gzip, filePath, expected, gzipped: true);
+            // Deflate expands at most 1032 to 1 (zlib's documented limit), so the compressed size bounds what the
+            // header can honestly announce.
+            long decompressedBound = available > long.MaxValue / MaxDeflateRatio ? long.MaxValue : available * MaxDeflateRatio;
+            return ReadIdx(gzip, filePath, expected, gzipped: true, decompressedBound);
         }
         catch (InvalidDataException error)
         {
@@ -234,7 +247,10 @@ public static class Idx
         }
     }
 
-    private static IdxArray ReadIdx(Stream stream, string? filePath, Expected expected, bool gzipped)
+    // maxBytes: the most bytes the stream can hold from here, exactly for a raw file and an upper bound for a gzipped
+    // one. Nothing is allocated for more elements than that allows, so that a damaged or hostile header announcing
+    // billions of elements fails as truncated instead of allocating gigabytes first.
+    private static IdxArray ReadIdx(Stream stream, string? filePath, Expected expected, bool gzipped, long maxBytes)
     {
         string source = Source(filePath);
         string decompressed = gzipped ? " once decompressed" : "";
@@ -315,23 +331,34 @@ public static class Idx
 
         int elementSize = Size(dataType);
         long expectedBytes = headerBytes + (elements * elementSize);
-        float[] data = new float[elements];
-        int written = 0;
-        while (written < data.Length)
+        string truncated = $"{source} is truncated: its header announces {IdxArray.Describe(shape)} elements of {Name(dataType)}, which need {expectedBytes} bytes in all, but it holds";
+        if (!gzipped && expectedBytes > maxBytes)
         {
-            int want = (int)Math.Min(ChunkBytes, (long)(data.Length - written) * elementSize);
+            throw new IdxFormatException($"{truncated} {maxBytes}; fetch it again.", filePath);
+        }
+
+        // Exact for a raw file (checked above); for a gzipped one, as many elements as the compressed size allows,
+        // grown should the data really be longer.
+        float[] data = new float[Math.Min(elements, Math.Max(0, maxBytes - headerBytes) / elementSize)];
+        long written = 0;
+        while (written < elements)
+        {
+            int want = (int)Math.Min(ChunkBytes, (elements - written) * elementSize);
             int got = stream.ReadAtLeast(buffer.AsSpan(0, want), want, throwOnEndOfStream: false);
             found += got;
             if (got < want)
             {
-                throw new IdxFormatException(
-                    $"{source} is truncated: its header announces {IdxArray.Describe(shape)} elements of {Name(dataType)}, which need {expectedBytes} bytes " +
-                    $"in all, but it holds {found}{decompressed}; fetch it again.",
-                    filePath);
+                throw new IdxFormatException($"{truncated} {found}{decompressed}; fetch it again.", filePath);
             }
 
-            Convert(buffer.AsSpan(0, got), dataType, data.AsSpan(written, got / elementSize));
-            written += got / elementSize;
+            int count = got / elementSize;
+            if (written + count > data.Length)
+            {
+                Array.Resize(ref data, (int)Math.Min(elements, Math.Max(2L * data.Length, written + count)));
+            }
+
+            Convert(buffer.AsSpan(0, got), dataType, data.AsSpan((int)written, count));
+            written += count;
         }
 
         long extra = 0;

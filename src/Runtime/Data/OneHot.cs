@@ -56,7 +56,7 @@ public static class OneHot
                 nameof(dataset));
         }
 
-        return new Dataset(dataset.Features.ToArray(), dataset.FeatureWidth, Encode(dataset.Targets, classes), classes);
+        return new Dataset(dataset.Features.ToArray(), dataset.FeatureWidth, Encode(dataset.Targets, classes), classes, dataset.AllowsNonFinite);
     }
 
     /// <summary>

@@ -78,7 +78,7 @@ internal static class ScalerChecks
     {
         float[] features = dataset.Features.ToArray();
         transform(features);
-        return new Dataset(features, dataset.FeatureWidth, dataset.Targets.ToArray(), dataset.TargetWidth);
+        return new Dataset(features, dataset.FeatureWidth, dataset.Targets.ToArray(), dataset.TargetWidth, dataset.AllowsNonFinite);
     }
 
     internal delegate void SpanAction(Span<float> features);

@@ -34,7 +34,11 @@ namespace TypedNets.Data;
 /// rounds to 3, unlike banker's rounding).
 /// </description></item>
 /// </list>
-/// <para>The returned train and test indices are each sorted ascending, so a subset keeps the file's row order.</para>
+/// <para>
+/// The returned train and test indices are in the shuffled order, not sorted, as scikit-learn's
+/// <c>train_test_split</c> returns its rows: a file sorted by class (as Iris is) would otherwise keep that order, and a
+/// later <c>ValidationSplit</c> (Keras' <c>validation_split</c>, the last fraction of the rows) would take one class.
+/// </para>
 /// </remarks>
 public static class Split
 {
@@ -56,9 +60,9 @@ public static class Split
     }
 
     /// <summary>
-    /// Splits rows <c>0 .. count - 1</c> at random: <c>p = Shuffle(count, seed)</c>; the first
-    /// <c>floor(testFraction * count + 0.5)</c> entries of <c>p</c> are the test rows, the rest the train rows; each
-    /// set is returned sorted ascending.
+    /// Splits rows <c>0 .. count - 1</c> at random, as scikit-learn's <c>ShuffleSplit</c> does: <c>p = Shuffle(count,
+    /// seed)</c>; the first <c>floor(testFraction * count + 0.5)</c> entries of <c>p</c> are the test rows and the rest
+    /// the train rows, each in the order they have in <c>p</c>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="testFraction"/> is not strictly between 0 and 1.</exception>
     /// <exception cref="ArgumentException">The test or train set would be empty.</exception>
@@ -68,16 +72,12 @@ public static class Split
         int[] permutation = Shuffle(count, seed);
         int testCount = TestCount(testFraction, count);
         CheckNotEmpty(count, testCount, testFraction, "");
-        int[] test = permutation[..testCount];
-        int[] train = permutation[testCount..];
-        Array.Sort(test);
-        Array.Sort(train);
-        return (train, test);
+        return (permutation[testCount..], permutation[..testCount]);
     }
 
     /// <summary>
     /// Splits the dataset's rows as <see cref="TrainTest(int, double, ulong)"/> does with its <see cref="Dataset.Count"/>,
-    /// and returns copies of the two subsets in ascending row order.
+    /// and returns copies of the two subsets, their rows in the shuffled order.
     /// </summary>
     public static (Dataset Train, Dataset Test) TrainTest(Dataset dataset, double testFraction, ulong seed)
     {
@@ -101,7 +101,11 @@ public static class Split
     /// (continuing its stream from the previous class), and put the first <c>k = floor(testFraction * n + 0.5)</c>
     /// entries in test and the other <c>n - k</c> in train, where <c>n</c> is the class's row count.
     /// </description></item>
-    /// <item><description>Return train and test, each sorted ascending.</description></item>
+    /// <item><description>
+    /// Fisher-Yates shuffle train (the rows collected class by class, in the order above) and then test, with the same
+    /// generator continuing its stream, and return them: scikit-learn's <c>StratifiedShuffleSplit</c> also permutes
+    /// both sets last, so that their rows are not grouped by class.
+    /// </description></item>
     /// </list>
     /// <para>
     /// Rounding per class means the test set can differ from <c>testFraction * labels.Length</c> by up to half a row
@@ -156,15 +160,16 @@ public static class Split
         CheckNotEmpty(labels.Length, test.Count, testFraction, " with rounding per class");
         int[] trainRows = train.ToArray();
         int[] testRows = test.ToArray();
-        Array.Sort(trainRows);
-        Array.Sort(testRows);
+        FisherYates(trainRows, ref random);
+        FisherYates(testRows, ref random);
         return (trainRows, testRows);
     }
 
     /// <summary>
     /// Splits the dataset as <see cref="StratifiedTrainTest(ReadOnlySpan{float}, double, ulong)"/> does, stratifying on
     /// the target when it is one value per row, or on the index of each row's largest target (the class of a one-hot or
-    /// probability row, first index on ties) when it is wider; returns copies of the two subsets in ascending row order.
+    /// probability row, first index on ties) when it is wider; returns copies of the two subsets, their rows in the
+    /// shuffled order.
     /// </summary>
     public static (Dataset Train, Dataset Test) StratifiedTrainTest(Dataset dataset, double testFraction, ulong seed)
     {

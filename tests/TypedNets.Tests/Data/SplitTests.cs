@@ -49,6 +49,38 @@ public sealed class SplitTests
     }
 
     [Fact]
+    public void TrainTest_returns_rows_in_the_shuffled_order_as_scikit_learn_does()
+    {
+        // ShuffleSplit: the first k entries of the permutation are the test rows, the rest the train rows, unsorted.
+        int[] permutation = Split.Shuffle(20, 9);
+        (int[] train, int[] test) = Split.TrainTest(20, 0.25, 9);
+        Assert.Equal(permutation[..5], test);
+        Assert.Equal(permutation[5..], train);
+    }
+
+    [Fact]
+    public void A_validation_split_after_a_stratified_split_of_sorted_data_sees_every_class()
+    {
+        // Iris as distributed: 150 rows sorted by class, 50 of each. Keras' validation_split (and FitOptions'
+        // ValidationSplit) takes the last 20% of the training rows; in file order all 24 would be class 2.
+        float[] labels = Enumerable.Range(0, 150).Select(row => (float)(row / 50)).ToArray();
+        float[] features = Enumerable.Range(0, 150).Select(row => (float)row).ToArray();
+        (Dataset train, Dataset test) = Split.StratifiedTrainTest(new Dataset(features, 1, labels, 1), 0.2, seed: 42);
+        Assert.Equal(120, train.Count);
+        Assert.Equal(30, test.Count);
+
+        (_, Dataset validation) = train.SplitAt(96);
+        for (int label = 0; label < 3; label++)
+        {
+            int count = validation.Targets.ToArray().Count(target => target == label);
+            Assert.True(count >= 4, $"Class {label} has {count} of the 24 validation rows.");
+        }
+
+        Assert.NotEqual(train.Features.ToArray().Order(), train.Features.ToArray());
+        Assert.NotEqual(test.Features.ToArray().Order(), test.Features.ToArray());
+    }
+
+    [Fact]
     public void The_two_zeros_are_one_class()
     {
         // Python's json module writes -0.0; check the fixture really exercises it.
@@ -74,8 +106,8 @@ public sealed class SplitTests
         }
 
         Assert.Equal(Enumerable.Range(0, 200), train.Concat(test).Order());
-        Assert.Equal(train.Order(), train);
-        Assert.Equal(test.Order(), test);
+        Assert.NotEqual(train.Order(), train); // shuffled, as scikit-learn's StratifiedShuffleSplit returns them
+        Assert.NotEqual(test.Order(), test);
     }
 
     [Fact]
