@@ -15,6 +15,10 @@ using TypedNets.Training;
 
 // Classifies quotes from Debian's fortunes as "computers" or "politics" with the tutorial's text model, next to a
 // majority-class and a bag-of-words baseline. Run scripts/fetch-fortunes.sh first.
+//
+//   --epochs N, --seed N   change the run
+//   --export DIR           also write the trained LSTM's weights, the tokenizer and the held-out predictions to DIR,
+//                          for examples/Server
 const int VocabularySize = 10000;
 const int SequenceLength = 100;
 const double TestFraction = 0.2;
@@ -22,6 +26,10 @@ const ulong SplitSeed = 42;
 string[] classNames = ["computers", "politics"];
 int epochs = ArgumentAfter("--epochs") ?? 10;
 ulong seed = (ulong)(ArgumentAfter("--seed") ?? 0);
+int exportPosition = Array.IndexOf(args, "--export");
+string? exportDirectory = exportPosition < 0 ? null
+    : exportPosition + 1 < args.Length ? args[exportPosition + 1]
+    : throw new ArgumentException("--export needs a directory, such as --export artifacts/server.", nameof(args));
 
 string dataDirectory = FindDataDirectory();
 var texts = new List<string>();
@@ -67,7 +75,15 @@ Trainer.Fit(network, new Adam(0.001), train, new FitOptions
     Progress = new ConsoleProgress(),
 });
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trained in {clock.Elapsed.TotalSeconds:F1} s."));
-ClassificationMetrics lstm = Score(Trainer.Predict(network, test.Features));
+float[] lstmProbabilities = Trainer.Predict(network, test.Features);
+ClassificationMetrics lstm = Score(lstmProbabilities);
+if (exportDirectory is not null)
+{
+    TextClassifier.Export.Write(
+        exportDirectory, network, tokenizer, SequenceLength, classNames,
+        testRows.Select(row => texts[row]).ToArray(), testRows.Select(row => (int)labels[row]).ToArray(),
+        lstmProbabilities, epochs, seed);
+}
 
 // Bag of words: 1 where a kept word occurs in the quote.
 Dataset BagOf(Dataset sequences)
