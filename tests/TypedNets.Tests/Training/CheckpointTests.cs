@@ -24,23 +24,7 @@ public sealed class CheckpointTests : IDisposable
     private string PathOf(string name) => Path.Combine(_directory, name);
 
     // Three noisy blobs in five dimensions, labels as class indices.
-    private static Dataset Blobs(int rows, ulong seed)
-    {
-        var random = new Xoshiro256(seed);
-        float[] features = new float[rows * 5];
-        float[] labels = new float[rows];
-        for (int row = 0; row < rows; row++)
-        {
-            int label = random.NextInt(3);
-            labels[row] = label;
-            for (int column = 0; column < 5; column++)
-            {
-                features[(row * 5) + column] = (float)(((column % 3) == label ? 1.0 : -0.5) + random.NextDouble(-1.2, 1.2));
-            }
-        }
-
-        return new Dataset(features, 5, labels, 1);
-    }
+    private static Dataset Blobs(int rows, ulong seed) => ClassBlobs.Make(rows, seed, classes: 3, width: 5, high: 1.0, noise: 1.2);
 
     private static FitOptions Options(int epochs, params ICallback[] callbacks) => new()
     {

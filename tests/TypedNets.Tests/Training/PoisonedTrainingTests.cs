@@ -10,23 +10,7 @@ namespace TypedNets.Tests.Training;
 /// <summary>What used to destroy a model or mislead its user without a word: each must now be refused, clearly.</summary>
 public sealed class PoisonedTrainingTests
 {
-    private static (float[] Features, float[] Labels) Blobs(int rows, ulong seed, int classes)
-    {
-        var random = new Xoshiro256(seed);
-        float[] features = new float[rows * 4];
-        float[] labels = new float[rows];
-        for (int row = 0; row < rows; row++)
-        {
-            int label = random.NextInt(classes);
-            labels[row] = label;
-            for (int column = 0; column < 4; column++)
-            {
-                features[(row * 4) + column] = (float)(((column % classes) == label ? 1.5 : -0.5) + random.NextDouble(-0.8, 0.8));
-            }
-        }
-
-        return (features, labels);
-    }
+    private static (float[] Features, float[] Labels) Blobs(int rows, ulong seed, int classes) => ClassBlobs.Arrays(rows, seed, classes);
 
     [Theory]
     [InlineData(float.NaN)]
@@ -97,23 +81,7 @@ public sealed class PoisonedTrainingTests
 /// <summary>The training loop's own guard: the first step with a NaN or infinity stops training, weights untouched.</summary>
 public sealed class DivergenceTests
 {
-    private static Dataset Blobs(int rows)
-    {
-        var random = new Xoshiro256(21);
-        float[] features = new float[rows * 4];
-        float[] labels = new float[rows];
-        for (int row = 0; row < rows; row++)
-        {
-            int label = random.NextInt(3);
-            labels[row] = label;
-            for (int column = 0; column < 4; column++)
-            {
-                features[(row * 4) + column] = (float)((column == label ? 1.5 : -0.5) + random.NextDouble(-0.8, 0.8));
-            }
-        }
-
-        return new Dataset(features, 4, labels, 1);
-    }
+    private static Dataset Blobs(int rows) => ClassBlobs.Make(rows, seed: 21);
 
     [Fact]
     public void Fit_stops_at_the_first_non_finite_step_and_keeps_the_weights_and_statistics_before_it()

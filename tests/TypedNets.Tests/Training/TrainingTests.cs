@@ -10,24 +10,7 @@ namespace TypedNets.Tests.Training;
 
 public sealed class TrainingTests
 {
-    // Two noisy blobs in four dimensions, labels 0 and 1, as class indices.
-    private static Dataset Blobs(int rows, ulong seed, int classes = 3)
-    {
-        var random = new Xoshiro256(seed);
-        float[] features = new float[rows * 4];
-        float[] labels = new float[rows];
-        for (int row = 0; row < rows; row++)
-        {
-            int label = random.NextInt(classes);
-            labels[row] = label;
-            for (int column = 0; column < 4; column++)
-            {
-                features[(row * 4) + column] = (float)(((column % classes) == label ? 1.5 : -0.5) + random.NextDouble(-0.8, 0.8));
-            }
-        }
-
-        return new Dataset(features, 4, labels, 1);
-    }
+    private static Dataset Blobs(int rows, ulong seed, int classes = 3) => ClassBlobs.Make(rows, seed, classes);
 
     [Fact]
     public void Fit_learns_and_reports_every_epoch()
