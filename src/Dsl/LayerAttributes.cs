@@ -14,7 +14,8 @@ public abstract class LayerAttribute : Attribute
 
 /// <summary>
 /// A fully connected layer, <c>y = activation(x W^T + b)</c>, with <c>W</c> of shape <c>[units, inputs]</c> and
-/// <c>b</c> of shape <c>[units]</c> as in PyTorch's <c>nn.Linear</c>. Declare the property as <c>DenseLayer</c>.
+/// <c>b</c> of shape <c>[units]</c> as in PyTorch's <c>nn.Linear</c> (no <c>b</c> with <see cref="Bias"/> = false). Declare
+/// the property as <c>DenseLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class DenseAttribute : LayerAttribute
@@ -33,6 +34,13 @@ public sealed class DenseAttribute : LayerAttribute
 
     /// <summary>The activation applied to the outputs.</summary>
     public Activation Activation { get; }
+
+    /// <summary>
+    /// Whether the layer adds a learned bias; <see langword="false"/> leaves it out of the parameters and the
+    /// <c>state_dict</c>, as PyTorch's <c>nn.Linear(..., bias=False)</c> and Keras' <c>use_bias=False</c> (usual before a
+    /// normalisation, whose shift takes its place). <see langword="true"/> by default.
+    /// </summary>
+    public bool Bias { get; set; } = true;
 
     /// <summary>An L1 penalty <c>L1 * sum(|W|)</c> on the weight, as Keras' <c>kernel_regularizer=l1(...)</c>; 0 for none.</summary>
     public double L1 { get; set; }

@@ -832,7 +832,11 @@ public sealed partial class NetworkGenerator
                             _writer.WriteLine(he
                                 ? $"global::TypedNets.Initializers.HeUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, ref random);"
                                 : $"global::TypedNets.Initializers.GlorotUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, fanOut: {Invariant(layer.Units)}, ref random);");
-                            _writer.WriteLine($"View(Parameters, {Invariant(layer.BiasOffset)}, {Invariant(layer.Units)}).Clear();");
+                            if (layer.HasBias)
+                            {
+                                _writer.WriteLine($"View(Parameters, {Invariant(layer.BiasOffset)}, {Invariant(layer.Units)}).Clear();");
+                            }
+
                             break;
 
                         case LayerKind.Embedding:
@@ -847,7 +851,11 @@ public sealed partial class NetworkGenerator
                             _writer.WriteLine(rectified
                                 ? $"global::TypedNets.Initializers.HeUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, ref random);"
                                 : $"global::TypedNets.Initializers.GlorotUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, fanOut: {Invariant(layer.Units * receptive)}, ref random);");
-                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
+                            if (layer.HasBias)
+                            {
+                                _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
+                            }
+
                             break;
 
                         case LayerKind.BatchNorm:
@@ -1116,15 +1124,18 @@ public sealed partial class NetworkGenerator
             // On a sequence, a dense layer runs once per step: its rows are batch x steps.
             string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
             string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-            string bias = $"View(Parameters, {Invariant(layer.BiasOffset)}, {n})";
+            // Without a bias the kernels get empty spans: nothing is added, no gradient is kept.
+            string bias = layer.HasBias ? $"View(Parameters, {Invariant(layer.BiasOffset)}, {n})" : $"{ReadOnlySpan}<T>.Empty";
             string weightGradient = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-            string biasGradient = $"View(Gradients, {Invariant(layer.BiasOffset)}, {n})";
+            string biasGradient = layer.HasBias ? $"View(Gradients, {Invariant(layer.BiasOffset)}, {n})" : $"{Span}<T>.Empty";
             bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
             string affineTarget = keepsPreActivation ? $"View(_{camel}PreActivation, 0, {rows} * {n})" : "y";
             bool fusable = isOutput && layer.Activation != ActivationKind.Identity;
 
             _writer.WriteLine($"// {layer.ModuleName}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation};");
-            _writer.WriteLine($"// weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, bias [{n}] at {Invariant(layer.BiasOffset)}.");
+            _writer.WriteLine(layer.HasBias
+                ? $"// weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, bias [{n}] at {Invariant(layer.BiasOffset)}."
+                : $"// weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, no bias.");
             using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
             {
                 _writer.WriteLine($"{Span}<T> y = View({output}, 0, {rows} * {n});");
@@ -1325,7 +1336,9 @@ public sealed partial class NetworkGenerator
             (int channels, int height, int width) = layer.Image;
             string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)})";
             TensorModel weight = layer.Tensors[0];
-            TensorModel bias = layer.Tensors[1];
+            TensorModel? bias = layer.HasBias ? layer.Tensors[1] : null;
+            string biasView = bias is null ? $"{ReadOnlySpan}<T>.Empty" : ParameterView(bias);
+            string biasGradientView = bias is null ? $"{Span}<T>.Empty" : GradientView(bias);
             string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
             string n = Invariant(layer.OutputSize);
             bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
@@ -1333,11 +1346,13 @@ public sealed partial class NetworkGenerator
             string filters = Invariant(layer.Units);
 
             _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}, {layer.Activation};");
-            _writer.WriteLine($"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");
+            _writer.WriteLine(bias is null
+                ? $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, no bias."
+                : $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");
             using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
             {
                 _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
-                _writer.WriteLine($"{Kernels}.Conv2DKernel.Forward<T>({x}, {ParameterView(weight)}, {ParameterView(bias)}, {target}, _{camel}Columns, batch, {filters}, {geometry});");
+                _writer.WriteLine($"{Kernels}.Conv2DKernel.Forward<T>({x}, {ParameterView(weight)}, {biasView}, {target}, _{camel}Columns, batch, {filters}, {geometry});");
                 string? activation = ActivationForward(layer.Activation, target, rowLength: n);
                 if (activation is not null)
                 {
@@ -1358,7 +1373,7 @@ public sealed partial class NetworkGenerator
                 _writer.WriteLine($"{Kernels}.Conv2DKernel.Backward<T>(");
                 using (Indent())
                 {
-                    _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {GradientView(bias)},");
+                    _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {biasGradientView},");
                     _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), _{camel}Columns, _{camel}ColumnGradient, batch, {filters}, {geometry});");
                 }
             }

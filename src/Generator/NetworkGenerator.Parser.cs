@@ -485,6 +485,7 @@ public sealed partial class NetworkGenerator
             int vocabulary = 0;
             bool returnSequences = NamedBool(attribute, "ReturnSequences");
             bool maskZero = NamedBool(attribute, "MaskZero");
+            bool hasBias = NamedBool(attribute, "Bias", fallback: true);
             int kernel = 0;
             int stride = 0;
             int padding = 0;
@@ -643,7 +644,8 @@ public sealed partial class NetworkGenerator
                 stride,
                 padding,
                 momentum,
-                epsilon);
+                epsilon,
+                HasBias: hasBias);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)
@@ -769,6 +771,19 @@ public sealed partial class NetworkGenerator
 
         private static bool NamedBool(AttributeData attribute, string name)
             => attribute.NamedArguments.Any(argument => argument.Key == name && argument.Value.Value is true);
+
+        private static bool NamedBool(AttributeData attribute, string name, bool fallback)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key == name && argument.Value.Value is bool value)
+                {
+                    return value;
+                }
+            }
+
+            return fallback;
+        }
 
         private static double NamedDouble(AttributeData attribute, string name, double fallback)
         {

@@ -58,6 +58,7 @@ internal enum ActivationKind
 /// <param name="Momentum">BatchNorm: how far running statistics move per batch.</param>
 /// <param name="Epsilon">BatchNorm: added to the variance.</param>
 /// <param name="BufferOffset">BatchNorm: where its running statistics start in the buffer array.</param>
+/// <param name="HasBias">Dense and Conv2D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
 internal sealed record LayerModel(
     string PropertyName,
     string ModuleName,
@@ -80,7 +81,8 @@ internal sealed record LayerModel(
     int Padding = 0,
     double Momentum = 0,
     double Epsilon = 0,
-    int BufferOffset = 0)
+    int BufferOffset = 0,
+    bool HasBias = true)
 {
     /// <summary>Whether the layer keeps its pre-activation: GELU's backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
@@ -121,7 +123,7 @@ internal sealed record LayerModel(
             }.ToEquatableArray()
             : EquatableArray<TensorModel>.Empty;
 
-    /// <summary>Dense: the weight <c>[units, inputs]</c> comes first, then the bias <c>[units]</c>.</summary>
+    /// <summary>Dense: the weight <c>[units, inputs]</c> comes first, then the bias <c>[units]</c> if it has one.</summary>
     public int WeightLength => Kind == LayerKind.Dense ? Units * InputFeatures : 0;
 
     public int BiasOffset => ParameterOffset + WeightLength;
@@ -143,14 +145,22 @@ internal sealed record LayerModel(
             {
                 case LayerKind.Dense:
                     Add("weight", Units, InputFeatures);
-                    Add("bias", Units);
+                    if (HasBias)
+                    {
+                        Add("bias", Units);
+                    }
+
                     break;
                 case LayerKind.Embedding:
                     Add("weight", Vocabulary, Units);
                     break;
                 case LayerKind.Conv2D:
                     Add("weight", Units, Image.Channels, Kernel, Kernel);
-                    Add("bias", Units);
+                    if (HasBias)
+                    {
+                        Add("bias", Units);
+                    }
+
                     break;
                 case LayerKind.BatchNorm:
                     Add("weight", NormalizedChannels.Channels);

@@ -1,0 +1,37 @@
+using TypedNets.Generator.Tests.Infrastructure;
+using Xunit;
+
+namespace TypedNets.Generator.Tests;
+
+/// <summary>
+/// The generated source of networks that use the layer options PyTorch users reach for (<c>bias=False</c>, GELU's
+/// tanh form, LayerNorm, <c>padding_idx</c>), compared with the verified snapshots in <c>Snapshots/</c>.
+/// </summary>
+public class OptionSnapshotTests
+{
+    [Fact]
+    public void LayersWithoutBias()
+    {
+        // No bias tensor, no bias clearing in Initialize, and empty bias spans handed to the kernels, on both the
+        // fused ReLU product and the plain one.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo.Options;
+
+            [Network, Input(1, 6, 6)]
+            public partial class NoBiasNet
+            {
+                [Conv2D(2, 3, Bias = false)]                public partial Conv2DLayer Conv { get; }
+                [BatchNorm]                                 public partial BatchNormLayer Norm { get; }
+                [Flatten]                                   public partial FlattenLayer Flat { get; }
+                [Dense(4, Activation.ReLU, Bias = false)]   public partial DenseLayer Hidden { get; }
+                [Dense(2, Bias = false)]                    public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
+}
