@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures for the layer options PyTorch users reach for.
 
-bias=False on nn.Linear and nn.Conv2d, ... Same format and determinism rules as
+bias=False on nn.Linear and nn.Conv2d, and nn.GELU(approximate='tanh'), ... Same format and determinism rules as
 make_fixtures.py (whose JSON writer this script reuses): float64, one thread, deterministic
 algorithms, a fixed seed per fixture, byte-identical output on a rerun for a given PyTorch
 build.
@@ -17,6 +17,7 @@ re-implementation (no nn module on the checked path), whose own gradients are ch
 central finite differences. See reference/README.md for the list of fixtures.
 """
 
+import math
 import os
 import sys
 
@@ -123,9 +124,73 @@ def make_no_bias():
         tensors, {"loss": loss})
 
 
+# --------------------------------------------------------------------------------------
+# 2. GELU's tanh approximation
+# --------------------------------------------------------------------------------------
+
+def manual_gelu_tanh(x):
+    """x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), written out (no nn.GELU)."""
+    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+class GeluTanh(nn.Module):
+    """conv (Conv2d) + GELU(tanh) -> flatten -> hidden (Linear) + GELU(tanh) -> output (Linear)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.hidden = nn.Linear(2 * 3 * 3, 6)
+        self.output = nn.Linear(6, 3)
+        self.gelu = nn.GELU(approximate="tanh")
+
+    def forward(self, x):
+        h = self.gelu(self.conv(x)).reshape(x.shape[0], -1)
+        return self.output(self.gelu(self.hidden(h)))
+
+
+def make_gelu_tanh():
+    seed(7002)
+    model = GeluTanh()
+    # Weights scaled up so that pre-activations reach well into both tails (|z| up to about 6), where the tanh
+    # form and the exact GELU part ways and the derivative dips below zero.
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(3.0)
+    x = 1.5 * torch.randn(3, 1, 5, 5)
+    assert list(model.state_dict()) == ["conv.weight", "conv.bias", "hidden.weight", "hidden.bias",
+                                        "output.weight", "output.bias"]
+    tensors, loss = run(model, x)
+
+    def manual(xx, wc, bc, wh, bh, wo, bo):
+        h = manual_gelu_tanh(mif.manual_conv2d(xx, wc, bc, 1, 0)).reshape(xx.shape[0], -1)
+        return manual_gelu_tanh(h @ wh.T + bh) @ wo.T + bo
+
+    keys = ["conv.weight", "conv.bias", "hidden.weight", "hidden.bias", "output.weight", "output.bias"]
+    check_against(manual, tensors, keys, loss)
+    with torch.no_grad():
+        pre = mif.manual_conv2d(x, tensors["conv.weight"], tensors["conv.bias"], 1, 0)
+        exact = nn.GELU()(pre)
+        approx = manual_gelu_tanh(pre)
+    spread = (exact - approx).abs().max().item()
+    assert spread > 1e-4, "the fixture must tell the tanh form from the exact GELU"
+
+    write_fixture(
+        "gelu_tanh",
+        "A module with conv = nn.Conv2d(1, 2, 3), hidden = nn.Linear(18, 6), output = nn.Linear(6, 3) and "
+        "gelu = nn.GELU(approximate='tanh'): output = output(gelu(hidden(flatten(gelu(conv(input)))))), where "
+        "gelu(z) = z/2 (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))). Parameters are PyTorch's default init under the "
+        "fixture seed, multiplied by 3 so that pre-activations reach both tails; input [3,1,5,5] = 1.5 randn. "
+        "Scalar max_exact_gelu_difference is the largest |GELU(z) - GELU_tanh(z)| over the convolution's "
+        "pre-activations, so an exact GELU cannot pass for the tanh form. " + LOSS_NOTE,
+        {"modules": ["conv", "hidden", "output"], "activation": "GELU(approximate='tanh')",
+         "input_shape": [3, 1, 5, 5], "output_shape": [3, 3], "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss, "max_exact_gelu_difference": spread})
+
+
 def main():
     os.makedirs(mf.OUT_DIR, exist_ok=True)
     make_no_bias()
+    make_gelu_tanh()
     for path in mf.WRITTEN:
         print(os.path.relpath(path, mf.REPO_ROOT))
     print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)

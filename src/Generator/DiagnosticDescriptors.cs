@@ -89,7 +89,7 @@ internal static class DiagnosticDescriptors
         "TN0014",
         "Unknown activation",
         "Layer '{0}' declares activation {1}, which is not a member of TypedNets.Activation",
-        "Activations are Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax and GELU.");
+        "Activations are Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU and GeluTanh.");
 
     public static readonly DiagnosticDescriptor DuplicateModuleName = Error(
         "TN0015",

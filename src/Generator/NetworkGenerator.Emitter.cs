@@ -828,7 +828,7 @@ public sealed partial class NetworkGenerator
                     {
                         case LayerKind.Dense:
                             string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-                            bool he = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU;
+                            bool he = layer.IsRectified;
                             _writer.WriteLine(he
                                 ? $"global::TypedNets.Initializers.HeUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, ref random);"
                                 : $"global::TypedNets.Initializers.GlorotUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, fanOut: {Invariant(layer.Units)}, ref random);");
@@ -847,7 +847,7 @@ public sealed partial class NetworkGenerator
                         case LayerKind.Conv2D:
                             int receptive = layer.Kernel * layer.Kernel;
                             string kernels = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units * layer.Image.Channels * receptive)})";
-                            bool rectified = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU;
+                            bool rectified = layer.IsRectified;
                             _writer.WriteLine(rectified
                                 ? $"global::TypedNets.Initializers.HeUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, ref random);"
                                 : $"global::TypedNets.Initializers.GlorotUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, fanOut: {Invariant(layer.Units * receptive)}, ref random);");
@@ -1143,7 +1143,7 @@ public sealed partial class NetworkGenerator
                 bool fusedReLU = layer.Activation == ActivationKind.ReLU && !keepsPreActivation;
                 string relu = fusedReLU ? ", relu: true" : "";
                 _writer.WriteLine($"{Kernels}.DenseKernel.Forward<T>(View({input}, 0, {rows} * {m}), {weight}, {bias}, {affineTarget}, {rows}, {m}, {n}{relu});");
-                if (keepsPreActivation && layer.Activation != ActivationKind.GELU)
+                if (keepsPreActivation && !layer.IsGelu)
                 {
                     _writer.WriteLine($"{affineTarget}.CopyTo(y);");
                 }
@@ -1469,7 +1469,7 @@ public sealed partial class NetworkGenerator
 
         private static string GradientView(TensorModel tensor) => $"View(Gradients, {Invariant(tensor.Offset)}, {Invariant(tensor.Length)})";
 
-        /// <summary>The in-place forward call of an elementwise activation on <paramref name="target"/> (y, or the pre-activation for GELU).</summary>
+        /// <summary>The in-place forward call of an elementwise activation on <paramref name="target"/> (y, or the pre-activation for the GELUs).</summary>
         private static string? ActivationForward(ActivationKind activation, string target, string rowLength) => activation switch
         {
             ActivationKind.ReLU => $"{Kernels}.Activations.ReLU<T>(y);",
@@ -1478,6 +1478,7 @@ public sealed partial class NetworkGenerator
             ActivationKind.Tanh => $"{Kernels}.Activations.Tanh<T>(y);",
             ActivationKind.Softmax => $"{Kernels}.Activations.Softmax<T>(y, {rowLength});",
             ActivationKind.GELU => $"{Kernels}.Activations.Gelu<T>({target}, y);",
+            ActivationKind.GeluTanh => $"{Kernels}.Activations.GeluTanh<T>({target}, y);",
             _ => null,
         };
 
@@ -1490,6 +1491,7 @@ public sealed partial class NetworkGenerator
             ActivationKind.Tanh => $"{Kernels}.Activations.TanhBackward<T>({saved}, dz);",
             ActivationKind.Softmax => $"{Kernels}.Activations.SoftmaxBackward<T>({saved}, dz, {rowLength});",
             ActivationKind.GELU => $"{Kernels}.Activations.GeluBackward<T>({preActivation}, dz);",
+            ActivationKind.GeluTanh => $"{Kernels}.Activations.GeluTanhBackward<T>({preActivation}, dz);",
             _ => null,
         };
 

@@ -34,4 +34,28 @@ public class OptionSnapshotTests
         Expect.CompilesCleanly(run);
         Snapshot.VerifySources(run);
     }
+
+    [Fact]
+    public void GeluTanhOnConvolutionAndDense()
+    {
+        // Both layers keep their pre-activation for the backward pass and start He-uniform, as with the exact GELU.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo.Options;
+
+            [Network, Input(1, 5, 5)]
+            public partial class GeluTanhNet
+            {
+                [Conv2D(2, 3, Activation = Activation.GeluTanh)] public partial Conv2DLayer Conv { get; }
+                [Flatten]                                        public partial FlattenLayer Flat { get; }
+                [Dense(4, Activation.GeluTanh)]                  public partial DenseLayer Hidden { get; }
+                [Dense(2, Activation.GeluTanh)]                  public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
 }

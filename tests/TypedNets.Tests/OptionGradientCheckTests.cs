@@ -11,11 +11,13 @@ public sealed class OptionGradientCheckTests(ITestOutputHelper output)
     [Theory]
     [InlineData(nameof(NoBiasGradientNet))]
     [InlineData(nameof(NoBiasReluNet))]
+    [InlineData(nameof(GeluTanhGradientNet))]
     public void Backward_matches_central_differences(string network)
     {
         IEngine<double> engine = network switch
         {
             nameof(NoBiasGradientNet) => new NoBiasGradientNet.Engine<double>(3, 5),
+            nameof(GeluTanhGradientNet) => new GeluTanhGradientNet.Engine<double>(3, 5),
             _ => new NoBiasReluNet.Engine<double>(3, 5),
         };
 

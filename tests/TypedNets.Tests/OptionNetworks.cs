@@ -30,3 +30,31 @@ public partial class NoBiasFixtureNet
     [Dense(4, Activation.ReLU, Bias = false)] public partial DenseLayer Hidden { get; }
     [Dense(3, Bias = false)] public partial DenseLayer Output { get; }
 }
+
+[Network, Input(2, 4, 4)]
+public partial class GeluTanhGradientNet
+{
+    [Conv2D(2, 3, Padding = 1, Activation = Activation.GeluTanh)] public partial Conv2DLayer Conv { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(5, Activation.GeluTanh)] public partial DenseLayer Hidden { get; }
+    [Dense(3, Activation.GeluTanh)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(1, 5, 5)]
+public partial class GeluTanhFixtureNet
+{
+    [Conv2D(2, 3, Activation = Activation.GeluTanh)] public partial Conv2DLayer Conv { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(6, Activation.GeluTanh)] public partial DenseLayer Hidden { get; }
+    [Dense(3)] public partial DenseLayer Output { get; }
+}
+
+/// <summary><see cref="GeluTanhFixtureNet"/> with ReLU: the same He-uniform draws from the same seed.</summary>
+[Network, Input(1, 5, 5)]
+public partial class GeluTanhReluTwinNet
+{
+    [Conv2D(2, 3, Activation = Activation.ReLU)] public partial Conv2DLayer Conv { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(6, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+    [Dense(3)] public partial DenseLayer Output { get; }
+}

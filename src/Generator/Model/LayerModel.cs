@@ -33,6 +33,7 @@ internal enum ActivationKind
     Tanh = 4,
     Softmax = 5,
     GELU = 6,
+    GeluTanh = 7,
 }
 
 /// <summary>One layer as declared and, after shape inference, placed.</summary>
@@ -84,9 +85,15 @@ internal sealed record LayerModel(
     int BufferOffset = 0,
     bool HasBias = true)
 {
-    /// <summary>Whether the layer keeps its pre-activation: GELU's backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
+    /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
-        => (Kind == LayerKind.Conv2D && Activation == ActivationKind.GELU) || Kind == LayerKind.Dense && (Activation == ActivationKind.GELU || (isOutput && Activation is ActivationKind.Softmax or ActivationKind.Sigmoid));
+        => (Kind == LayerKind.Conv2D && IsGelu) || Kind == LayerKind.Dense && (IsGelu || (isOutput && Activation is ActivationKind.Softmax or ActivationKind.Sigmoid));
+
+    /// <summary>Whether the activation is a GELU, exact or tanh: its forward reads the pre-activation and writes the output.</summary>
+    public bool IsGelu => Activation is ActivationKind.GELU or ActivationKind.GeluTanh;
+
+    /// <summary>Whether the weights are drawn He-uniform (the rectifier family, the GELUs among them) rather than Glorot-uniform.</summary>
+    public bool IsRectified => Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU || IsGelu;
 
     public int InputSize => ShapeMath.Size(InputShape);
 

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using TypedNets.Tests.Networks;
 using TypedNets.Tests.Reference;
@@ -57,5 +58,58 @@ public sealed class OptionParityTests
         network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
         Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
         Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
+    }
+
+    [Fact]
+    public void Gelu_tanh_matches_pytorch_in_double()
+    {
+        ReferenceFixture fixture = ReferenceFixture.PyTorch("gelu_tanh");
+        var network = new GeluTanhFixtureNet(3);
+        var engine = new GeluTanhFixtureNet.Engine<double>(3, 0);
+        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
+
+        double[] input = fixture.Tensor("input");
+        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training: true).ToArray(), 1e-12, "output"));
+        engine.ZeroGradients();
+        double[] inputGradient = new double[input.Length];
+        engine.Backward(fixture.Tensor("output_weights"), inputGradient);
+        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "parameter gradients"));
+        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient"));
+    }
+
+    [Fact]
+    public void Gelu_tanh_matches_pytorch_in_float()
+    {
+        // The fixture's outputs reach about 7, so float's rounding allows a few 1e-6 there; the exact GELU misses by 4.7e-4.
+        ReferenceFixture fixture = ReferenceFixture.PyTorch("gelu_tanh");
+        Assert.True(fixture.Scalar("max_exact_gelu_difference") > 1e-4);
+        var network = new GeluTanhFixtureNet(3);
+        double[] parameters = Parity.StateDict(network, fixture, "");
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            network.Parameters[i] = (float)parameters[i];
+        }
+
+        float[] input = fixture.TensorAsFloat("input");
+        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("output"), network.Forward(input, training: true).ToArray(), 2e-5, "output"));
+        network.ZeroGradients();
+        float[] inputGradient = new float[input.Length];
+        network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
+        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
+        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
+    }
+
+    [Fact]
+    public void Gelu_tanh_layers_start_he_uniform_as_gelu_and_relu_do()
+    {
+        // Same seed, same shapes, same initializer: the draws are identical to the ReLU twin's, and differ from
+        // a Glorot-uniform start (the identity output layer) in scale.
+        var gelu = new GeluTanhFixtureNet(1, seed: 5);
+        var relu = new GeluTanhReluTwinNet(1, seed: 5);
+
+        Assert.Equal(relu.Parameters.ToArray(), gelu.Parameters.ToArray());
+        float bound = (float)Math.Sqrt(6.0 / 18);
+        Assert.All(gelu.Hidden.Weight.Values.ToArray(), value => Assert.InRange(Math.Abs(value), 0f, bound));
+        Assert.True(gelu.Hidden.Weight.Values.ToArray().Max(Math.Abs) > (float)Math.Sqrt(6.0 / (18 + 6)), "the hidden weights stay inside Glorot's bound: not He-uniform");
     }
 }
