@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures for the layer options PyTorch users reach for.
 
-bias=False on nn.Linear and nn.Conv2d, and nn.GELU(approximate='tanh'), ... Same format and determinism rules as
+bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), and nn.LayerNorm on vectors and sequences. Same format and determinism rules as
 make_fixtures.py (whose JSON writer this script reuses): float64, one thread, deterministic
 algorithms, a fixed seed per fixture, byte-identical output on a rerun for a given PyTorch
 build.
@@ -187,10 +187,102 @@ def make_gelu_tanh():
         tensors, {"loss": loss, "max_exact_gelu_difference": spread})
 
 
+# --------------------------------------------------------------------------------------
+# 3. LayerNorm
+# --------------------------------------------------------------------------------------
+
+def manual_layer_norm(x, weight, bias, eps):
+    """(x - mean) / sqrt(var + eps) * weight + bias over the last axis, biased variance (no nn.LayerNorm)."""
+    mean = x.sum(dim=-1, keepdim=True) / x.shape[-1]
+    var = ((x - mean) ** 2).sum(dim=-1, keepdim=True) / x.shape[-1]
+    return (x - mean) / torch.sqrt(var + eps) * weight + bias
+
+
+def randomize_affine(norm):
+    """Weight 1 + 0.5 randn and bias 0.5 randn, so that the fixture tells weight from bias and both from the defaults."""
+    with torch.no_grad():
+        norm.weight.copy_(1 + 0.5 * torch.randn(norm.weight.shape))
+        norm.bias.copy_(0.5 * torch.randn(norm.bias.shape))
+
+
+class Norm(nn.Module):
+    """norm (LayerNorm(6)) alone, named as the C# property."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(6)
+
+    def forward(self, x):
+        return self.norm(x)
+
+
+def make_layer_norm():
+    seed(7003)
+    model = Norm()
+    assert model.norm.eps == 1e-5 and model.norm.elementwise_affine
+    assert torch.equal(model.norm.weight, torch.ones(6)) and torch.equal(model.norm.bias, torch.zeros(6))
+    randomize_affine(model.norm)
+    # Rows far from zero (mean about 3) and of different spreads, so that the mean and the variance both matter.
+    x = 3 + torch.randn(4, 6) * torch.tensor([[0.5], [1.0], [2.0], [4.0]])
+    tensors, loss = run(model, x)
+    check_against(lambda xx, w, b: manual_layer_norm(xx, w, b, 1e-5), tensors, ["norm.weight", "norm.bias"], loss)
+
+    write_fixture(
+        "layer_norm",
+        "nn.LayerNorm(6) (eps 1e-5, elementwise_affine) as module 'norm': output = (input - mean) / sqrt(var + "
+        "1e-5) * norm.weight + norm.bias, with each row's mean and BIASED variance over its 6 features. PyTorch "
+        "starts weight at ones and bias at zeros; here they are set to 1 + 0.5 randn and 0.5 randn under the "
+        "fixture seed. input [4,6] = 3 + randn scaled by 0.5, 1, 2 and 4 per row. " + LOSS_NOTE +
+        "grad.norm.bias = sum over rows of output_weights; grad.norm.weight = sum over rows of output_weights * "
+        "xhat; grad.input = weight/sqrt(var + eps) * (g - mean(g) - xhat mean(g xhat)) per row with g = "
+        "output_weights * weight.",
+        {"layer": "LayerNorm", "module": "norm", "normalized_shape": [6], "eps": 1e-5, "input_shape": [4, 6],
+         "output_shape": [4, 6], "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
+class ProjectedNorm(nn.Module):
+    """proj (Linear 5 -> 6) on every step, then norm (LayerNorm(6, eps=1e-3)) on every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(5, 6)
+        self.norm = nn.LayerNorm(6, eps=1e-3)
+
+    def forward(self, x):
+        return self.norm(self.proj(x))
+
+
+def make_layer_norm_sequence():
+    seed(7004)
+    model = ProjectedNorm()
+    randomize_affine(model.norm)
+    x = torch.randn(3, 4, 5)
+    assert list(model.state_dict()) == ["proj.weight", "proj.bias", "norm.weight", "norm.bias"]
+    tensors, loss = run(model, x)
+
+    def manual(xx, wp, bp, wn, bn):
+        return manual_layer_norm(xx @ wp.T + bp, wn, bn, 1e-3)
+
+    check_against(manual, tensors, ["proj.weight", "proj.bias", "norm.weight", "norm.bias"], loss)
+    write_fixture(
+        "layer_norm_sequence",
+        "A module with proj = nn.Linear(5, 6) and norm = nn.LayerNorm(6, eps=1e-3) applied to a batch of sequences: "
+        "output = norm(proj(input)), both acting on every step (the last axis) of input [3,4,5] = [batch, steps, "
+        "features]; output [3,4,6]. Each step is normalised by its own mean and biased variance. proj from "
+        "PyTorch's default init, norm.weight = 1 + 0.5 randn and norm.bias = 0.5 randn under the fixture seed. "
+        + LOSS_NOTE,
+        {"modules": ["proj", "norm"], "eps": 1e-3, "input_shape": [3, 4, 5], "output_shape": [3, 4, 6],
+         "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
 def main():
     os.makedirs(mf.OUT_DIR, exist_ok=True)
     make_no_bias()
     make_gelu_tanh()
+    make_layer_norm()
+    make_layer_norm_sequence()
     for path in mf.WRITTEN:
         print(os.path.relpath(path, mf.REPO_ROOT))
     print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)

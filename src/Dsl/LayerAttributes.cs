@@ -73,3 +73,16 @@ public sealed class DropoutAttribute : LayerAttribute
 public sealed class FlattenAttribute : LayerAttribute
 {
 }
+
+/// <summary>
+/// Layer normalisation, PyTorch's <c>nn.LayerNorm(features)</c>: each sample's last axis is normalised by its own mean
+/// and (biased) variance, <c>y = (x - mean) / sqrt(var + Epsilon) * weight + bias</c>, the same in training and in
+/// inference. Takes <c>[features]</c>, or a sequence <c>[steps, features]</c> normalised step by step; <c>weight</c> and
+/// <c>bias</c> are <c>[features]</c>, starting at ones and zeros. Declare the property as <c>LayerNormLayer</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class LayerNormAttribute : LayerAttribute
+{
+    /// <summary>Added to the variance before the square root; PyTorch's 1e-5 by default.</summary>
+    public double Epsilon { get; set; } = 1e-5;
+}

@@ -163,11 +163,11 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' ({1}) cannot apply {2}; {3}",
         "Softmax normalises over a vector of classes; put it on a Dense output layer.");
 
-    public static readonly DiagnosticDescriptor InvalidBatchNorm = Error(
+    public static readonly DiagnosticDescriptor InvalidNormalization = Error(
         "TN0027",
-        "Invalid batch normalisation parameter",
-        "Layer '{0}' (BatchNorm) declares {1} = {2}, but {3}",
-        "Momentum is a fraction in [0, 1]; epsilon is a small positive number such as 1e-5.");
+        "Invalid normalisation parameter",
+        "Layer '{0}' ({1}) declares {2} = {3}, but {4}",
+        "BatchNorm's momentum is a fraction in [0, 1]; the epsilon of BatchNorm and LayerNorm is a small positive number such as 1e-5.");
 
     public static readonly DiagnosticDescriptor WindowTooLarge = Error(
         "TN0028",

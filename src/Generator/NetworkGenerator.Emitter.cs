@@ -291,6 +291,7 @@ public sealed partial class NetworkGenerator
                 LayerKind.Conv2D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, global::TypedNets.Activation.{layer.Activation}",
                 LayerKind.MaxPool2D or LayerKind.AvgPool2D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}",
                 LayerKind.BatchNorm => $"momentum: {DoubleLiteral(layer.Momentum)}, epsilon: {DoubleLiteral(layer.Epsilon)}",
+                LayerKind.LayerNorm => $"epsilon: {DoubleLiteral(layer.Epsilon)}",
                 _ => null,
             };
             tensors = tensors.Concat(layer.Buffers.Select(buffer =>
@@ -781,6 +782,10 @@ public sealed partial class NetworkGenerator
                     buffers.Add(("T[]", $"_{camel}Normalized", $"new T[maxBatch * {size}]"));
                     buffers.Add(("T[]", $"_{camel}InverseDeviation", $"new T[{Invariant(layer.NormalizedChannels.Channels)}]"));
                     break;
+                case LayerKind.LayerNorm:
+                    buffers.Add(("T[]", $"_{camel}Normalized", $"new T[maxBatch * {size}]"));
+                    buffers.Add(("T[]", $"_{camel}InverseDeviation", $"new T[maxBatch * {Invariant(layer.Steps)}]"));
+                    break;
             }
 
             if (layer.MovesData)
@@ -807,7 +812,7 @@ public sealed partial class NetworkGenerator
                 {
                     LayerKind.Embedding => layer.MaskZero,
                     LayerKind.Lstm or LayerKind.Gru => active && layer.ReturnSequences,
-                    LayerKind.Dense or LayerKind.Dropout => active && layer.OutputShape.Length == 2,
+                    LayerKind.Dense or LayerKind.Dropout or LayerKind.LayerNorm => active && layer.OutputShape.Length == 2,
                     _ => false,
                 };
             }
@@ -864,6 +869,12 @@ public sealed partial class NetworkGenerator
                             _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
                             _writer.WriteLine($"View(Buffers, {Invariant(layer.Buffers[0].Offset)}, {Invariant(layer.Buffers[0].Length)}).Clear();");
                             _writer.WriteLine($"View(Buffers, {Invariant(layer.Buffers[1].Offset)}, {Invariant(layer.Buffers[1].Length)}).Fill(T.One);");
+                            break;
+
+                        case LayerKind.LayerNorm:
+                            _writer.WriteLine($"// {layer.ModuleName}: scale 1, shift 0, as PyTorch.");
+                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[0].Offset)}, {Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
+                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
                             break;
 
                         case LayerKind.Lstm or LayerKind.Gru:
@@ -1076,6 +1087,10 @@ public sealed partial class NetworkGenerator
 
                 case LayerKind.BatchNorm:
                     EmitBatchNorm(layer, input, output);
+                    break;
+
+                case LayerKind.LayerNorm:
+                    EmitLayerNorm(layer, input, output);
                     break;
 
                 case LayerKind.Dropout:
@@ -1461,6 +1476,39 @@ public sealed partial class NetworkGenerator
                 {
                     _writer.WriteLine($"dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {ParameterView(layer.Tensors[0])}, {normalized}, _{camel}InverseDeviation,");
                     _writer.WriteLine($"{GradientView(layer.Tensors[0])}, {GradientView(layer.Tensors[1])}, dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {sizes}, _training);");
+                }
+            }
+        }
+
+        private void EmitLayerNorm(LayerModel layer, string input, string output)
+        {
+            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string size = Invariant(layer.InputSize);
+            string features = Invariant(layer.InputFeatures);
+
+            // One row per sample, or per step of a sequence.
+            string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
+            string normalized = $"View(_{camel}Normalized, 0, batch * {size})";
+            string inverse = $"View(_{camel}InverseDeviation, 0, {rows})";
+            _writer.WriteLine($"// {layer.ModuleName}: LayerNorm over the last axis of {ShapeMath.Format(layer.InputShape)}, eps {DoubleLiteral(layer.Epsilon).TrimEnd('d')}; weight [{features}] at {Invariant(layer.Tensors[0].Offset)}, bias [{features}] at {Invariant(layer.Tensors[1].Offset)}.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            {
+                _writer.WriteLine($"{Kernels}.LayerNormKernel.Forward<T>(");
+                using (Indent())
+                {
+                    _writer.WriteLine($"View({input}, 0, batch * {size}), {ParameterView(layer.Tensors[0])}, {ParameterView(layer.Tensors[1])},");
+                    _writer.WriteLine($"View({output}, 0, batch * {size}), {normalized}, {inverse}, {rows}, {features}, {DoubleLiteral(layer.Epsilon)});");
+                }
+            }
+
+            _writer.WriteLine();
+            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            {
+                _writer.WriteLine($"{Kernels}.LayerNormKernel.Backward<T>(");
+                using (Indent())
+                {
+                    _writer.WriteLine($"dy.Slice(0, batch * {size}), {ParameterView(layer.Tensors[0])}, {normalized}, {inverse},");
+                    _writer.WriteLine($"{GradientView(layer.Tensors[0])}, {GradientView(layer.Tensors[1])}, dx.IsEmpty ? dx : dx.Slice(0, batch * {size}), {rows}, {features});");
                 }
             }
         }

@@ -43,6 +43,7 @@ public sealed partial class NetworkGenerator
             ["TypedNets.AvgPool2DAttribute"] = (LayerKind.AvgPool2D, "TypedNets.Pool2DLayer"),
             ["TypedNets.GlobalAveragePooling2DAttribute"] = (LayerKind.GlobalAveragePooling2D, "TypedNets.GlobalAveragePooling2DLayer"),
             ["TypedNets.BatchNormAttribute"] = (LayerKind.BatchNorm, "TypedNets.BatchNormLayer"),
+            ["TypedNets.LayerNormAttribute"] = (LayerKind.LayerNorm, "TypedNets.LayerNormLayer"),
         };
 
         private readonly INamedTypeSymbol _type;
@@ -601,13 +602,23 @@ public sealed partial class NetworkGenerator
                     epsilon = NamedDouble(attribute, "Epsilon", 1e-5);
                     if (!(momentum >= 0 && momentum <= 1))
                     {
-                        Report(DiagnosticDescriptors.InvalidBatchNorm, NamedArgumentLocation(site.AttributeSyntax, "Momentum") ?? site.Attribute, property.Name, "Momentum",
+                        Report(DiagnosticDescriptors.InvalidNormalization, NamedArgumentLocation(site.AttributeSyntax, "Momentum") ?? site.Attribute, property.Name, "BatchNorm", "Momentum",
                             momentum.ToString("R", CultureInfo.InvariantCulture), "it must be a fraction in [0, 1], such as 0.1");
                     }
 
                     if (!(epsilon > 0) || double.IsInfinity(epsilon))
                     {
-                        Report(DiagnosticDescriptors.InvalidBatchNorm, NamedArgumentLocation(site.AttributeSyntax, "Epsilon") ?? site.Attribute, property.Name, "Epsilon",
+                        Report(DiagnosticDescriptors.InvalidNormalization, NamedArgumentLocation(site.AttributeSyntax, "Epsilon") ?? site.Attribute, property.Name, "BatchNorm", "Epsilon",
+                            epsilon.ToString("R", CultureInfo.InvariantCulture), "it must be a positive number, such as 1e-5");
+                    }
+
+                    break;
+
+                case LayerKind.LayerNorm:
+                    epsilon = NamedDouble(attribute, "Epsilon", 1e-5);
+                    if (!(epsilon > 0) || double.IsInfinity(epsilon))
+                    {
+                        Report(DiagnosticDescriptors.InvalidNormalization, NamedArgumentLocation(site.AttributeSyntax, "Epsilon") ?? site.Attribute, property.Name, "LayerNorm", "Epsilon",
                             epsilon.ToString("R", CultureInfo.InvariantCulture), "it must be a positive number, such as 1e-5");
                     }
 

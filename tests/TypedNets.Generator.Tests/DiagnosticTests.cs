@@ -1140,4 +1140,42 @@ public class DiagnosticTests
 
         Assert.Equal(GeneratorInternals.Descriptors.Count, GeneratorInternals.Descriptors.Values.Select(d => d.Id).Distinct().Count());
     }
+
+    [Theory]
+    [InlineData("0", "0")]
+    [InlineData("-1", "-1")]
+    [InlineData("double.NaN", "NaN")]
+    [InlineData("double.PositiveInfinity", "Infinity")]
+    public void TN0027_InvalidLayerNormEpsilon(string epsilon, string shown)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(16)]
+            public partial class Net
+            {
+                [LayerNorm(Epsilon = {{epsilon}})] public partial LayerNormLayer Norm { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0027", Error, 6, epsilon,
+            $"Layer 'Norm' (LayerNorm) declares Epsilon = {shown}, but it must be a positive number, such as 1e-5");
+    }
+
+    [Fact]
+    public void TN0009_LayerNormOnAnImage()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(3, 4, 4)]
+            public partial class Net
+            {
+                [LayerNorm] public partial LayerNormLayer Norm { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0009", Error, 6, "LayerNorm",
+            "Layer 'Norm' (LayerNorm) needs a vector [features] or a sequence [steps, features] but receives [3, 4, 4] from the input; add a [Flatten] before it, or use [BatchNorm] to normalise image channels");
+    }
 }

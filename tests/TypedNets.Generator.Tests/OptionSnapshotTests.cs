@@ -58,4 +58,29 @@ public class OptionSnapshotTests
         Expect.CompilesCleanly(run);
         Snapshot.VerifySources(run);
     }
+
+    [Fact]
+    public void LayerNormOnVectorsAndSequences()
+    {
+        // One row per sample for a vector, one per step for a sequence; the padding mask passes through per step.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo.Options;
+
+            [Network, TokenInput(6)]
+            public partial class NormedTagger
+            {
+                [Embedding(50, 8, MaskZero = true)] public partial EmbeddingLayer Embedding { get; }
+                [LayerNorm]                         public partial LayerNormLayer EmbeddingNorm { get; }
+                [Gru(4)]                            public partial GruLayer Encoder { get; }
+                [LayerNorm(Epsilon = 1e-3)]         public partial LayerNormLayer StateNorm { get; }
+                [Dense(2, Activation.Softmax)]      public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
 }

@@ -12,12 +12,14 @@ public sealed class OptionGradientCheckTests(ITestOutputHelper output)
     [InlineData(nameof(NoBiasGradientNet))]
     [InlineData(nameof(NoBiasReluNet))]
     [InlineData(nameof(GeluTanhGradientNet))]
+    [InlineData(nameof(LayerNormGradientNet))]
     public void Backward_matches_central_differences(string network)
     {
         IEngine<double> engine = network switch
         {
             nameof(NoBiasGradientNet) => new NoBiasGradientNet.Engine<double>(3, 5),
             nameof(GeluTanhGradientNet) => new GeluTanhGradientNet.Engine<double>(3, 5),
+            nameof(LayerNormGradientNet) => new LayerNormGradientNet.Engine<double>(3, 5),
             _ => new NoBiasReluNet.Engine<double>(3, 5),
         };
 

@@ -58,3 +58,27 @@ public partial class GeluTanhReluTwinNet
     [Dense(6, Activation.ReLU)] public partial DenseLayer Hidden { get; }
     [Dense(3)] public partial DenseLayer Output { get; }
 }
+
+[Network, Input(4, 5)]
+public partial class LayerNormGradientNet
+{
+    [LayerNorm] public partial LayerNormLayer Norm { get; }
+    [Dense(3, Activation.Tanh)] public partial DenseLayer PerStep { get; }
+    [LayerNorm(Epsilon = 0.1)] public partial LayerNormLayer StepNorm { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(6)] public partial DenseLayer Hidden { get; }
+    [LayerNorm] public partial LayerNormLayer Output { get; }
+}
+
+[Network, Input(6)]
+public partial class LayerNormFixtureNet
+{
+    [LayerNorm] public partial LayerNormLayer Norm { get; }
+}
+
+[Network, Input(4, 5)]
+public partial class LayerNormSequenceFixtureNet
+{
+    [Dense(6)] public partial DenseLayer Proj { get; }
+    [LayerNorm(Epsilon = 1e-3)] public partial LayerNormLayer Norm { get; }
+}

@@ -18,6 +18,7 @@ internal enum LayerKind
     AvgPool2D,
     GlobalAveragePooling2D,
     BatchNorm,
+    LayerNorm,
 }
 
 /// <summary>
@@ -57,7 +58,7 @@ internal enum ActivationKind
 /// <param name="Stride">Conv2D and pooling: the step between windows.</param>
 /// <param name="Padding">Conv2D: zeros added on every side.</param>
 /// <param name="Momentum">BatchNorm: how far running statistics move per batch.</param>
-/// <param name="Epsilon">BatchNorm: added to the variance.</param>
+/// <param name="Epsilon">BatchNorm and LayerNorm: added to the variance.</param>
 /// <param name="BufferOffset">BatchNorm: where its running statistics start in the buffer array.</param>
 /// <param name="HasBias">Dense and Conv2D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
 internal sealed record LayerModel(
@@ -172,6 +173,10 @@ internal sealed record LayerModel(
                 case LayerKind.BatchNorm:
                     Add("weight", NormalizedChannels.Channels);
                     Add("bias", NormalizedChannels.Channels);
+                    break;
+                case LayerKind.LayerNorm:
+                    Add("weight", InputFeatures);
+                    Add("bias", InputFeatures);
                     break;
                 case LayerKind.Lstm or LayerKind.Gru:
                     Add("weight_ih_l0", GateCount * Units, InputFeatures);

@@ -333,3 +333,28 @@ public sealed class BatchNormLayer : Layer
     /// <summary>The running variance (<c>running_var</c>).</summary>
     public BufferTensor RunningVariance { get; }
 }
+
+/// <summary>Layer normalisation over the last axis: trainable <see cref="Weight"/> and <see cref="Bias"/>, one per feature; no running statistics.</summary>
+public sealed class LayerNormLayer : Layer
+{
+    /// <summary>Creates the description of a layer normalisation; generated code calls this.</summary>
+    public LayerNormLayer(string propertyName, string name, int[] inputShape, int[] outputShape, double epsilon, ParameterTensor weight, ParameterTensor bias)
+        : base(propertyName, name, inputShape, outputShape, weight, bias)
+    {
+        Epsilon = epsilon;
+        Weight = weight;
+        Bias = bias;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "LayerNorm";
+
+    /// <summary>Added to the variance before the square root.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>The scale, one per feature (<c>weight</c>).</summary>
+    public ParameterTensor Weight { get; }
+
+    /// <summary>The shift, one per feature (<c>bias</c>).</summary>
+    public ParameterTensor Bias { get; }
+}

@@ -112,4 +112,61 @@ public sealed class OptionParityTests
         Assert.All(gelu.Hidden.Weight.Values.ToArray(), value => Assert.InRange(Math.Abs(value), 0f, bound));
         Assert.True(gelu.Hidden.Weight.Values.ToArray().Max(Math.Abs) > (float)Math.Sqrt(6.0 / (18 + 6)), "the hidden weights stay inside Glorot's bound: not He-uniform");
     }
+
+    [Theory]
+    [InlineData("layer_norm")]
+    [InlineData("layer_norm_sequence")]
+    public void Layer_norm_matches_pytorch_in_double(string name)
+    {
+        ReferenceFixture fixture = ReferenceFixture.PyTorch(name);
+        (INetwork network, IEngine<double> engine) = name == "layer_norm"
+            ? ((INetwork)new LayerNormFixtureNet(4), (IEngine<double>)new LayerNormFixtureNet.Engine<double>(4, 0))
+            : (new LayerNormSequenceFixtureNet(3), new LayerNormSequenceFixtureNet.Engine<double>(3, 0));
+        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
+
+        // LayerNorm has no training mode: both passes must give PyTorch's output.
+        double[] input = fixture.Tensor("input");
+        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training: false).ToArray(), 1e-12, $"{name} inference output"));
+        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training: true).ToArray(), 1e-12, $"{name} output"));
+        engine.ZeroGradients();
+        double[] inputGradient = new double[input.Length];
+        engine.Backward(fixture.Tensor("output_weights"), inputGradient);
+        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, $"{name} parameter gradients"));
+        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, $"{name} input gradient"));
+    }
+
+    [Theory]
+    [InlineData("layer_norm")]
+    [InlineData("layer_norm_sequence")]
+    public void Layer_norm_matches_pytorch_in_float(string name)
+    {
+        ReferenceFixture fixture = ReferenceFixture.PyTorch(name);
+        INetwork network = name == "layer_norm" ? new LayerNormFixtureNet(4) : new LayerNormSequenceFixtureNet(3);
+        double[] parameters = Parity.StateDict(network, fixture, "");
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            network.Parameters[i] = (float)parameters[i];
+        }
+
+        float[] input = fixture.TensorAsFloat("input");
+        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("output"), network.Forward(input, training: true).ToArray(), 1e-5, $"{name} output"));
+        network.ZeroGradients();
+        float[] inputGradient = new float[input.Length];
+        network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
+        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, $"{name} parameter gradients"));
+        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, $"{name} input gradient"));
+    }
+
+    [Fact]
+    public void Layer_norm_starts_at_pytorchs_ones_and_zeros_under_its_state_dict_names()
+    {
+        var network = new LayerNormSequenceFixtureNet(1, seed: 9);
+
+        Assert.Equal(["proj.weight", "proj.bias", "norm.weight", "norm.bias"], network.Layers.SelectMany(layer => layer.Parameters).Select(tensor => tensor.Name));
+        Assert.Equal([6], network.Norm.Weight.Shape.ToArray());
+        Assert.All(network.Norm.Weight.Values.ToArray(), value => Assert.Equal(1f, value));
+        Assert.All(network.Norm.Bias.Values.ToArray(), value => Assert.Equal(0f, value));
+        Assert.Equal(1e-3, network.Norm.Epsilon);
+        Assert.Equal([4, 6], network.Norm.OutputShape.ToArray());
+    }
 }
