@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures for the layer options PyTorch users reach for.
 
-bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), and nn.LayerNorm on vectors and sequences. Same format and determinism rules as
+bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, and nn.Embedding's padding_idx. Same format and determinism rules as
 make_fixtures.py (whose JSON writer this script reuses): float64, one thread, deterministic
 algorithms, a fixed seed per fixture, byte-identical output on a rerun for a given PyTorch
 build.
@@ -277,12 +277,80 @@ def make_layer_norm_sequence():
         tensors, {"loss": loss})
 
 
+# --------------------------------------------------------------------------------------
+# 4. Embedding's padding_idx
+# --------------------------------------------------------------------------------------
+
+class PaddedEmbedding(nn.Module):
+    """embedding (nn.Embedding(10, 4, padding_idx=2)) alone, named as the C# property."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(10, 4, padding_idx=2)
+
+    def forward(self, x):
+        return self.embedding(x.long())
+
+
+def make_embedding_padding_idx():
+    seed(7005)
+    model = PaddedEmbedding()
+    assert torch.equal(model.embedding.weight[2], torch.zeros(4)), "PyTorch starts the padding row at zeros"
+    # A loaded model's padding row need not be zero: it must still get no gradient and stay as it is.
+    with torch.no_grad():
+        model.embedding.weight[2] = torch.tensor([0.25, -0.5, 0.75, -1.0])
+    tokens = torch.tensor([[2, 0, 7, 2, 9], [1, 2, 2, 4, 3], [5, 6, 2, 8, 2]], dtype=torch.float64)
+    out = model(tokens)
+    r = torch.randn(out.shape)
+    loss = (out * r).sum()
+    loss.backward()
+    grad = model.embedding.weight.grad.detach().clone()
+    assert torch.equal(grad[2], torch.zeros(4))
+
+    # Independent check: every other row's gradient is the sum of output_weights where its id occurs.
+    manual = torch.zeros(10, 4)
+    for b in range(3):
+        for p in range(5):
+            i = int(tokens[b, p])
+            if i != 2:
+                manual[i] += r[b, p]
+    assert close(manual, grad)
+
+    weight = model.embedding.weight.detach().clone()
+    adam = torch.optim.Adam(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(3):
+        adam.zero_grad()
+        step_loss = (model(tokens) * r).sum()
+        losses.append(step_loss.item())
+        step_loss.backward()
+        adam.step()
+    final = model.embedding.weight.detach().clone()
+    assert torch.equal(final[2], weight[2]), "the padding row must stay as loaded"
+
+    write_fixture(
+        "embedding_padding_idx",
+        "nn.Embedding(10, 4, padding_idx=2) as module 'embedding'. PyTorch starts row 2 at zeros (checked); the "
+        "fixture then sets it to [0.25, -0.5, 0.75, -1.0], as a loaded model may have it. input [3,5] holds token "
+        "ids as floats, id 2 six times; output [3,5,4] = embedding.weight[input]. " + LOSS_NOTE +
+        "grad.embedding.weight[i] = sum of output_weights over the positions holding id i, except row 2 (the "
+        "padding_idx), which is zero. adam_losses are the losses before each of three torch.optim.Adam(lr=0.1) "
+        "steps on that loss; final.embedding.weight is the weight after them, its row 2 unchanged.",
+        {"layer": "Embedding", "module": "embedding", "num_embeddings": 10, "embedding_dim": 4, "padding_idx": 2,
+         "input_shape": [3, 5], "output_shape": [3, 5, 4], "loss": "sum(output * output_weights)",
+         "optimizer": "Adam(lr=0.1)"},
+        {"embedding.weight": weight, "input": tokens, "output": out.detach(), "output_weights": r,
+         "grad.embedding.weight": grad, "adam_losses": torch.tensor(losses), "final.embedding.weight": final},
+        {"loss": loss.item()})
+
+
 def main():
     os.makedirs(mf.OUT_DIR, exist_ok=True)
     make_no_bias()
     make_gelu_tanh()
     make_layer_norm()
     make_layer_norm_sequence()
+    make_embedding_padding_idx()
     for path in mf.WRITTEN:
         print(os.path.relpath(path, mf.REPO_ROOT))
     print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)

@@ -206,6 +206,12 @@ internal static class DiagnosticDescriptors
         "a network with a NaN or infinite weight predicts NaN: embed weights saved before training diverged, or set AllowNonFinite = true on [EmbeddedWeights] to embed them as they are",
         "A NaN or infinite parameter or running statistic makes every prediction that reaches it NaN; such weights are nearly always those of a training run that diverged.");
 
+    public static readonly DiagnosticDescriptor PaddingIndexOutsideVocabulary = Error(
+        "TN0034",
+        "Padding index outside the vocabulary",
+        "Layer '{0}' (Embedding) declares PaddingIndex = {1}, but its vocabulary has ids 0 to {2} - 1; {3}",
+        "An Embedding's PaddingIndex is the id of the token whose row is frozen (PyTorch's padding_idx): an id of the vocabulary, or -1 for none.");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",
         "TypedNets generator failed",

@@ -298,6 +298,12 @@ public sealed partial class NetworkGenerator
                     $"new global::TypedNets.BufferTensor(\"{layer.ModuleName}.{buffer.Name}\", _engine.Buffers, {Invariant(buffer.Offset)}, {string.Join(", ", buffer.Shape.Select(Invariant))})"))
                 .ToArray();
 
+            if (layer.Kind == LayerKind.Embedding && layer.PaddingIndex >= 0)
+            {
+                // The constructor's last parameter, after the weight.
+                tensors = tensors.Append($"paddingIndex: {Invariant(layer.PaddingIndex)}").ToArray();
+            }
+
             string arguments = options is null ? common : $"{common}, {options}";
             if (tensors.Length == 0)
             {
@@ -847,6 +853,11 @@ public sealed partial class NetworkGenerator
                         case LayerKind.Embedding:
                             _writer.WriteLine($"// {layer.ModuleName}: N(0, 1), as PyTorch's nn.Embedding.");
                             _writer.WriteLine($"global::TypedNets.Initializers.StandardNormal<T>({all}, ref random);");
+                            if (layer.PaddingIndex >= 0)
+                            {
+                                _writer.WriteLine($"View(Parameters, {Invariant(layer.ParameterOffset + (layer.PaddingIndex * layer.Units))}, {Invariant(layer.Units)}).Clear(); // the padding row, as padding_idx");
+                            }
+
                             break;
 
                         case LayerKind.Conv2D:
@@ -1274,7 +1285,8 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine("// Token ids have no gradient: dx is never written.");
             using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
-                _writer.WriteLine($"{Kernels}.EmbeddingKernel.Backward<T>({tokens}, dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {weightGradient}, {vocabulary}, {dimension});");
+                string padding = layer.PaddingIndex >= 0 ? $", paddingIndex: {Invariant(layer.PaddingIndex)}" : "";
+                _writer.WriteLine($"{Kernels}.EmbeddingKernel.Backward<T>({tokens}, dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {weightGradient}, {vocabulary}, {dimension}{padding});");
             }
         }
 

@@ -487,6 +487,7 @@ public sealed partial class NetworkGenerator
             bool returnSequences = NamedBool(attribute, "ReturnSequences");
             bool maskZero = NamedBool(attribute, "MaskZero");
             bool hasBias = NamedBool(attribute, "Bias", fallback: true);
+            int paddingIndex = -1;
             int kernel = 0;
             int stride = 0;
             int padding = 0;
@@ -554,6 +555,20 @@ public sealed partial class NetworkGenerator
                         {
                             Report(DiagnosticDescriptors.NonPositiveSize, site.Argument(index, name), property.Name, "Embedding", name, Invariant(size), "1");
                         }
+                    }
+
+                    paddingIndex = NamedInt(attribute, "PaddingIndex", -1);
+                    if (paddingIndex < -1 || (paddingIndex >= vocabulary && vocabulary > 0))
+                    {
+                        Report(
+                            DiagnosticDescriptors.PaddingIndexOutsideVocabulary,
+                            NamedArgumentLocation(site.AttributeSyntax, "PaddingIndex") ?? site.Attribute,
+                            property.Name,
+                            Invariant(paddingIndex),
+                            Invariant(vocabulary),
+                            paddingIndex < 0
+                                ? $"for PyTorch's padding_idx={Invariant(paddingIndex)}, which counts from the end, write PaddingIndex = {Invariant(vocabulary + paddingIndex)}"
+                                : "use an id below the vocabulary size, or enlarge the vocabulary");
                     }
 
                     break;
@@ -656,7 +671,8 @@ public sealed partial class NetworkGenerator
                 padding,
                 momentum,
                 epsilon,
-                HasBias: hasBias);
+                HasBias: hasBias,
+                PaddingIndex: paddingIndex);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)

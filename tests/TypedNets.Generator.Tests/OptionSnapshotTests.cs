@@ -83,4 +83,28 @@ public class OptionSnapshotTests
         Expect.CompilesCleanly(run);
         Snapshot.VerifySources(run);
     }
+
+    [Fact]
+    public void EmbeddingWithPaddingIndex()
+    {
+        // The padding row is cleared after the initial draw, the kernel skips it in the backward pass, and the layer
+        // description carries it.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo.Options;
+
+            [Network, TokenInput(5)]
+            public partial class PaddedEmbedding
+            {
+                [Embedding(10, 4, PaddingIndex = 2)] public partial EmbeddingLayer Embedding { get; }
+                [GlobalAveragePooling1D]              public partial GlobalAveragePooling1DLayer Pool { get; }
+                [Dense(2)]                            public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
 }

@@ -82,3 +82,17 @@ public partial class LayerNormSequenceFixtureNet
     [Dense(6)] public partial DenseLayer Proj { get; }
     [LayerNorm(Epsilon = 1e-3)] public partial LayerNormLayer Norm { get; }
 }
+
+[Network, TokenInput(5)]
+public partial class PaddingIndexGradientNet
+{
+    [Embedding(7, 3, PaddingIndex = 2)] public partial EmbeddingLayer Embedding { get; }
+    [GlobalAveragePooling1D] public partial GlobalAveragePooling1DLayer Pool { get; }
+    [Dense(2, Activation.Tanh)] public partial DenseLayer Output { get; }
+}
+
+[Network, TokenInput(5)]
+public partial class PaddingIndexFixtureNet
+{
+    [Embedding(10, 4, PaddingIndex = 2)] public partial EmbeddingLayer Embedding { get; }
+}

@@ -109,11 +109,12 @@ public sealed class FlattenLayer : Layer
 public sealed class EmbeddingLayer : Layer
 {
     /// <summary>Creates the description of an embedding; generated code calls this.</summary>
-    public EmbeddingLayer(string propertyName, string name, int[] inputShape, int[] outputShape, bool maskZero, ParameterTensor weight)
+    public EmbeddingLayer(string propertyName, string name, int[] inputShape, int[] outputShape, bool maskZero, ParameterTensor weight, int paddingIndex = -1)
         : base(propertyName, name, inputShape, outputShape, weight)
     {
         MaskZero = maskZero;
         Weight = weight;
+        PaddingIndex = paddingIndex >= 0 ? paddingIndex : null;
     }
 
     /// <inheritdoc/>
@@ -121,6 +122,9 @@ public sealed class EmbeddingLayer : Layer
 
     /// <summary>Whether id 0 is padding that later layers skip.</summary>
     public bool MaskZero { get; }
+
+    /// <summary>The id whose row is frozen (PyTorch's <c>padding_idx</c>: it gets no gradient), or <see langword="null"/> for none.</summary>
+    public int? PaddingIndex { get; }
 
     /// <summary>The table, <c>[vocabulary, dimension]</c>.</summary>
     public ParameterTensor Weight { get; }

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using TypedNets.Optimizers;
 using TypedNets.Tests.Networks;
 using TypedNets.Tests.Reference;
 
@@ -168,5 +169,52 @@ public sealed class OptionParityTests
         Assert.All(network.Norm.Bias.Values.ToArray(), value => Assert.Equal(0f, value));
         Assert.Equal(1e-3, network.Norm.Epsilon);
         Assert.Equal([4, 6], network.Norm.OutputShape.ToArray());
+    }
+
+    [Fact]
+    public void Padding_index_matches_pytorch_and_its_row_stays_as_loaded_through_adam()
+    {
+        ReferenceFixture fixture = ReferenceFixture.PyTorch("embedding_padding_idx");
+        var network = new PaddingIndexFixtureNet(3);
+        var engine = new PaddingIndexFixtureNet.Engine<double>(3, 0);
+        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
+        double[] loadedPaddingRow = engine.Parameters[8..12];
+
+        double[] input = fixture.Tensor("input");
+        double[] outputWeights = fixture.Tensor("output_weights");
+        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training: true).ToArray(), 1e-12, "output"));
+        engine.ZeroGradients();
+        engine.Backward(outputWeights, default);
+        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.embedding.weight"), engine.Gradients, 1e-12, "gradient"));
+
+        var adam = new Adam<double>(learningRate: 0.1);
+        double[] losses = new double[3];
+        for (int step = 0; step < 3; step++)
+        {
+            engine.ZeroGradients();
+            ReadOnlySpan<double> output = engine.Forward(input, training: true);
+            for (int i = 0; i < output.Length; i++)
+            {
+                losses[step] += output[i] * outputWeights[i];
+            }
+
+            engine.Backward(outputWeights, default);
+            adam.Step(engine.Parameters, engine.Gradients);
+        }
+
+        Assert.Null(Parity.Mismatch(fixture.Tensor("adam_losses"), losses, 1e-12, "Adam losses"));
+        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "final."), engine.Parameters, 1e-10, "weights after three Adam steps"));
+        Assert.Equal(loadedPaddingRow, engine.Parameters[8..12]);
+    }
+
+    [Fact]
+    public void Padding_row_starts_at_zeros_and_the_layer_reports_its_index()
+    {
+        var network = new PaddingIndexFixtureNet(1, seed: 4);
+
+        Assert.Equal(2, network.Embedding.PaddingIndex);
+        Assert.Equal(new float[4], network.Embedding.Weight.Values.Slice(2 * 4, 4).ToArray());
+        Assert.All(network.Embedding.Weight.Values.Slice(3 * 4, 4).ToArray(), value => Assert.NotEqual(0f, value));
+        Assert.Null(new EmbeddingFixtureNet(1).Embedding.PaddingIndex);
     }
 }
