@@ -23,4 +23,10 @@ public enum Activation
 
     /// <summary>Gaussian error linear unit in its exact form, as PyTorch's default <c>nn.GELU()</c>: <c>y = x Phi(x)</c>.</summary>
     GELU = 6,
+
+    /// <summary>
+    /// GELU in its tanh approximation, PyTorch's <c>nn.GELU(approximate='tanh')</c> (GPT-2's and BERT's, Keras'
+    /// <c>gelu(approximate=True)</c>): <c>y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))</c>.
+    /// </summary>
+    GeluTanh = 7,
 }

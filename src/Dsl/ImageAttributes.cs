@@ -5,7 +5,8 @@ namespace TypedNets;
 /// <summary>
 /// A 2-D convolution, PyTorch's <c>nn.Conv2d</c>: <c>[channels, height, width]</c> (or <c>[height, width]</c> for one
 /// channel) to <c>[filters, height', width']</c> with <c>height' = (height + 2 padding - kernel) / stride + 1</c>; weight
-/// <c>[filters, channels, kernel, kernel]</c>, bias <c>[filters]</c>. Declare the property as <c>Conv2DLayer</c>.
+/// <c>[filters, channels, kernel, kernel]</c>, bias <c>[filters]</c> (none with <see cref="Bias"/> = false). Declare the
+/// property as <c>Conv2DLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class Conv2DAttribute : LayerAttribute
@@ -33,6 +34,13 @@ public sealed class Conv2DAttribute : LayerAttribute
 
     /// <summary>The activation applied to the output (not Softmax).</summary>
     public Activation Activation { get; set; }
+
+    /// <summary>
+    /// Whether the layer adds a learned bias per filter; <see langword="false"/> leaves it out of the parameters and the
+    /// <c>state_dict</c>, as PyTorch's <c>nn.Conv2d(..., bias=False)</c> (usual before <see cref="BatchNormAttribute"/>,
+    /// whose shift takes its place). <see langword="true"/> by default.
+    /// </summary>
+    public bool Bias { get; set; } = true;
 }
 
 /// <summary>

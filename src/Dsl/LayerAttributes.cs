@@ -14,7 +14,8 @@ public abstract class LayerAttribute : Attribute
 
 /// <summary>
 /// A fully connected layer, <c>y = activation(x W^T + b)</c>, with <c>W</c> of shape <c>[units, inputs]</c> and
-/// <c>b</c> of shape <c>[units]</c> as in PyTorch's <c>nn.Linear</c>. Declare the property as <c>DenseLayer</c>.
+/// <c>b</c> of shape <c>[units]</c> as in PyTorch's <c>nn.Linear</c> (no <c>b</c> with <see cref="Bias"/> = false). Declare
+/// the property as <c>DenseLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class DenseAttribute : LayerAttribute
@@ -33,6 +34,13 @@ public sealed class DenseAttribute : LayerAttribute
 
     /// <summary>The activation applied to the outputs.</summary>
     public Activation Activation { get; }
+
+    /// <summary>
+    /// Whether the layer adds a learned bias; <see langword="false"/> leaves it out of the parameters and the
+    /// <c>state_dict</c>, as PyTorch's <c>nn.Linear(..., bias=False)</c> and Keras' <c>use_bias=False</c> (usual before a
+    /// normalisation, whose shift takes its place). <see langword="true"/> by default.
+    /// </summary>
+    public bool Bias { get; set; } = true;
 
     /// <summary>An L1 penalty <c>L1 * sum(|W|)</c> on the weight, as Keras' <c>kernel_regularizer=l1(...)</c>; 0 for none.</summary>
     public double L1 { get; set; }
@@ -64,4 +72,17 @@ public sealed class DropoutAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class FlattenAttribute : LayerAttribute
 {
+}
+
+/// <summary>
+/// Layer normalisation, PyTorch's <c>nn.LayerNorm(features)</c>: each sample's last axis is normalised by its own mean
+/// and (biased) variance, <c>y = (x - mean) / sqrt(var + Epsilon) * weight + bias</c>, the same in training and in
+/// inference. Takes <c>[features]</c>, or a sequence <c>[steps, features]</c> normalised step by step; <c>weight</c> and
+/// <c>bias</c> are <c>[features]</c>, starting at ones and zeros. Declare the property as <c>LayerNormLayer</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class LayerNormAttribute : LayerAttribute
+{
+    /// <summary>Added to the variance before the square root; PyTorch's 1e-5 by default.</summary>
+    public double Epsilon { get; set; } = 1e-5;
 }

@@ -44,6 +44,14 @@ public sealed class EmbeddingAttribute : LayerAttribute
     /// and pooling layers leave them out.
     /// </summary>
     public bool MaskZero { get; set; }
+
+    /// <summary>
+    /// The id of a padding token whose vector is frozen, PyTorch's <c>padding_idx</c>: its row starts at zeros and never
+    /// receives a gradient, so it stays as initialised or loaded; -1 (the default) for none. It must be an id of the
+    /// vocabulary, 0 to vocabulary - 1 (a negative PyTorch <c>padding_idx</c> counts from the end: write
+    /// <c>vocabulary + padding_idx</c>).
+    /// </summary>
+    public int PaddingIndex { get; set; } = -1;
 }
 
 /// <summary>

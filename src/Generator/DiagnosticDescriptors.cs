@@ -89,7 +89,7 @@ internal static class DiagnosticDescriptors
         "TN0014",
         "Unknown activation",
         "Layer '{0}' declares activation {1}, which is not a member of TypedNets.Activation",
-        "Activations are Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax and GELU.");
+        "Activations are Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU and GeluTanh.");
 
     public static readonly DiagnosticDescriptor DuplicateModuleName = Error(
         "TN0015",
@@ -163,11 +163,11 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' ({1}) cannot apply {2}; {3}",
         "Softmax normalises over a vector of classes; put it on a Dense output layer.");
 
-    public static readonly DiagnosticDescriptor InvalidBatchNorm = Error(
+    public static readonly DiagnosticDescriptor InvalidNormalization = Error(
         "TN0027",
-        "Invalid batch normalisation parameter",
-        "Layer '{0}' (BatchNorm) declares {1} = {2}, but {3}",
-        "Momentum is a fraction in [0, 1]; epsilon is a small positive number such as 1e-5.");
+        "Invalid normalisation parameter",
+        "Layer '{0}' ({1}) declares {2} = {3}, but {4}",
+        "BatchNorm's momentum is a fraction in [0, 1]; the epsilon of BatchNorm and LayerNorm is a small positive number such as 1e-5.");
 
     public static readonly DiagnosticDescriptor WindowTooLarge = Error(
         "TN0028",
@@ -205,6 +205,12 @@ internal static class DiagnosticDescriptors
         "Embedded weights '{0}' for network '{1}' hold {2} in tensor '{3}' at element {4} (index {5} in shape {6}), {7}; " +
         "a network with a NaN or infinite weight predicts NaN: embed weights saved before training diverged, or set AllowNonFinite = true on [EmbeddedWeights] to embed them as they are",
         "A NaN or infinite parameter or running statistic makes every prediction that reaches it NaN; such weights are nearly always those of a training run that diverged.");
+
+    public static readonly DiagnosticDescriptor PaddingIndexOutsideVocabulary = Error(
+        "TN0034",
+        "Padding index outside the vocabulary",
+        "Layer '{0}' (Embedding) declares PaddingIndex = {1}, but its vocabulary has ids 0 to {2} - 1; {3}",
+        "An Embedding's PaddingIndex is the id of the token whose row is frozen (PyTorch's padding_idx): an id of the vocabulary, or -1 for none.");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",

@@ -291,11 +291,18 @@ public sealed partial class NetworkGenerator
                 LayerKind.Conv2D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, global::TypedNets.Activation.{layer.Activation}",
                 LayerKind.MaxPool2D or LayerKind.AvgPool2D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}",
                 LayerKind.BatchNorm => $"momentum: {DoubleLiteral(layer.Momentum)}, epsilon: {DoubleLiteral(layer.Epsilon)}",
+                LayerKind.LayerNorm => $"epsilon: {DoubleLiteral(layer.Epsilon)}",
                 _ => null,
             };
             tensors = tensors.Concat(layer.Buffers.Select(buffer =>
                     $"new global::TypedNets.BufferTensor(\"{layer.ModuleName}.{buffer.Name}\", _engine.Buffers, {Invariant(buffer.Offset)}, {string.Join(", ", buffer.Shape.Select(Invariant))})"))
                 .ToArray();
+
+            if (layer.Kind == LayerKind.Embedding && layer.PaddingIndex >= 0)
+            {
+                // The constructor's last parameter, after the weight.
+                tensors = tensors.Append($"paddingIndex: {Invariant(layer.PaddingIndex)}").ToArray();
+            }
 
             string arguments = options is null ? common : $"{common}, {options}";
             if (tensors.Length == 0)
@@ -781,6 +788,10 @@ public sealed partial class NetworkGenerator
                     buffers.Add(("T[]", $"_{camel}Normalized", $"new T[maxBatch * {size}]"));
                     buffers.Add(("T[]", $"_{camel}InverseDeviation", $"new T[{Invariant(layer.NormalizedChannels.Channels)}]"));
                     break;
+                case LayerKind.LayerNorm:
+                    buffers.Add(("T[]", $"_{camel}Normalized", $"new T[maxBatch * {size}]"));
+                    buffers.Add(("T[]", $"_{camel}InverseDeviation", $"new T[maxBatch * {Invariant(layer.Steps)}]"));
+                    break;
             }
 
             if (layer.MovesData)
@@ -807,7 +818,7 @@ public sealed partial class NetworkGenerator
                 {
                     LayerKind.Embedding => layer.MaskZero,
                     LayerKind.Lstm or LayerKind.Gru => active && layer.ReturnSequences,
-                    LayerKind.Dense or LayerKind.Dropout => active && layer.OutputShape.Length == 2,
+                    LayerKind.Dense or LayerKind.Dropout or LayerKind.LayerNorm => active && layer.OutputShape.Length == 2,
                     _ => false,
                 };
             }
@@ -828,26 +839,39 @@ public sealed partial class NetworkGenerator
                     {
                         case LayerKind.Dense:
                             string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-                            bool he = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU;
+                            bool he = layer.IsRectified;
                             _writer.WriteLine(he
                                 ? $"global::TypedNets.Initializers.HeUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, ref random);"
                                 : $"global::TypedNets.Initializers.GlorotUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, fanOut: {Invariant(layer.Units)}, ref random);");
-                            _writer.WriteLine($"View(Parameters, {Invariant(layer.BiasOffset)}, {Invariant(layer.Units)}).Clear();");
+                            if (layer.HasBias)
+                            {
+                                _writer.WriteLine($"View(Parameters, {Invariant(layer.BiasOffset)}, {Invariant(layer.Units)}).Clear();");
+                            }
+
                             break;
 
                         case LayerKind.Embedding:
                             _writer.WriteLine($"// {layer.ModuleName}: N(0, 1), as PyTorch's nn.Embedding.");
                             _writer.WriteLine($"global::TypedNets.Initializers.StandardNormal<T>({all}, ref random);");
+                            if (layer.PaddingIndex >= 0)
+                            {
+                                _writer.WriteLine($"View(Parameters, {Invariant(layer.ParameterOffset + (layer.PaddingIndex * layer.Units))}, {Invariant(layer.Units)}).Clear(); // the padding row, as padding_idx");
+                            }
+
                             break;
 
                         case LayerKind.Conv2D:
                             int receptive = layer.Kernel * layer.Kernel;
                             string kernels = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units * layer.Image.Channels * receptive)})";
-                            bool rectified = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU;
+                            bool rectified = layer.IsRectified;
                             _writer.WriteLine(rectified
                                 ? $"global::TypedNets.Initializers.HeUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, ref random);"
                                 : $"global::TypedNets.Initializers.GlorotUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, fanOut: {Invariant(layer.Units * receptive)}, ref random);");
-                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
+                            if (layer.HasBias)
+                            {
+                                _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
+                            }
+
                             break;
 
                         case LayerKind.BatchNorm:
@@ -856,6 +880,12 @@ public sealed partial class NetworkGenerator
                             _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
                             _writer.WriteLine($"View(Buffers, {Invariant(layer.Buffers[0].Offset)}, {Invariant(layer.Buffers[0].Length)}).Clear();");
                             _writer.WriteLine($"View(Buffers, {Invariant(layer.Buffers[1].Offset)}, {Invariant(layer.Buffers[1].Length)}).Fill(T.One);");
+                            break;
+
+                        case LayerKind.LayerNorm:
+                            _writer.WriteLine($"// {layer.ModuleName}: scale 1, shift 0, as PyTorch.");
+                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[0].Offset)}, {Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
+                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
                             break;
 
                         case LayerKind.Lstm or LayerKind.Gru:
@@ -1070,6 +1100,10 @@ public sealed partial class NetworkGenerator
                     EmitBatchNorm(layer, input, output);
                     break;
 
+                case LayerKind.LayerNorm:
+                    EmitLayerNorm(layer, input, output);
+                    break;
+
                 case LayerKind.Dropout:
                     string dropMask = $"_{GeneratedNames.CamelCase(layer.PropertyName)}Mask";
                     _writer.WriteBlock($$"""
@@ -1116,15 +1150,18 @@ public sealed partial class NetworkGenerator
             // On a sequence, a dense layer runs once per step: its rows are batch x steps.
             string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
             string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-            string bias = $"View(Parameters, {Invariant(layer.BiasOffset)}, {n})";
+            // Without a bias the kernels get empty spans: nothing is added, no gradient is kept.
+            string bias = layer.HasBias ? $"View(Parameters, {Invariant(layer.BiasOffset)}, {n})" : $"{ReadOnlySpan}<T>.Empty";
             string weightGradient = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-            string biasGradient = $"View(Gradients, {Invariant(layer.BiasOffset)}, {n})";
+            string biasGradient = layer.HasBias ? $"View(Gradients, {Invariant(layer.BiasOffset)}, {n})" : $"{Span}<T>.Empty";
             bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
             string affineTarget = keepsPreActivation ? $"View(_{camel}PreActivation, 0, {rows} * {n})" : "y";
             bool fusable = isOutput && layer.Activation != ActivationKind.Identity;
 
             _writer.WriteLine($"// {layer.ModuleName}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation};");
-            _writer.WriteLine($"// weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, bias [{n}] at {Invariant(layer.BiasOffset)}.");
+            _writer.WriteLine(layer.HasBias
+                ? $"// weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, bias [{n}] at {Invariant(layer.BiasOffset)}."
+                : $"// weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, no bias.");
             using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
             {
                 _writer.WriteLine($"{Span}<T> y = View({output}, 0, {rows} * {n});");
@@ -1132,7 +1169,7 @@ public sealed partial class NetworkGenerator
                 bool fusedReLU = layer.Activation == ActivationKind.ReLU && !keepsPreActivation;
                 string relu = fusedReLU ? ", relu: true" : "";
                 _writer.WriteLine($"{Kernels}.DenseKernel.Forward<T>(View({input}, 0, {rows} * {m}), {weight}, {bias}, {affineTarget}, {rows}, {m}, {n}{relu});");
-                if (keepsPreActivation && layer.Activation != ActivationKind.GELU)
+                if (keepsPreActivation && !layer.IsGelu)
                 {
                     _writer.WriteLine($"{affineTarget}.CopyTo(y);");
                 }
@@ -1248,7 +1285,8 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine("// Token ids have no gradient: dx is never written.");
             using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
-                _writer.WriteLine($"{Kernels}.EmbeddingKernel.Backward<T>({tokens}, dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {weightGradient}, {vocabulary}, {dimension});");
+                string padding = layer.PaddingIndex >= 0 ? $", paddingIndex: {Invariant(layer.PaddingIndex)}" : "";
+                _writer.WriteLine($"{Kernels}.EmbeddingKernel.Backward<T>({tokens}, dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {weightGradient}, {vocabulary}, {dimension}{padding});");
             }
         }
 
@@ -1325,7 +1363,9 @@ public sealed partial class NetworkGenerator
             (int channels, int height, int width) = layer.Image;
             string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)})";
             TensorModel weight = layer.Tensors[0];
-            TensorModel bias = layer.Tensors[1];
+            TensorModel? bias = layer.HasBias ? layer.Tensors[1] : null;
+            string biasView = bias is null ? $"{ReadOnlySpan}<T>.Empty" : ParameterView(bias);
+            string biasGradientView = bias is null ? $"{Span}<T>.Empty" : GradientView(bias);
             string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
             string n = Invariant(layer.OutputSize);
             bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
@@ -1333,11 +1373,13 @@ public sealed partial class NetworkGenerator
             string filters = Invariant(layer.Units);
 
             _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}, {layer.Activation};");
-            _writer.WriteLine($"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");
+            _writer.WriteLine(bias is null
+                ? $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, no bias."
+                : $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");
             using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
             {
                 _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
-                _writer.WriteLine($"{Kernels}.Conv2DKernel.Forward<T>({x}, {ParameterView(weight)}, {ParameterView(bias)}, {target}, _{camel}Columns, batch, {filters}, {geometry});");
+                _writer.WriteLine($"{Kernels}.Conv2DKernel.Forward<T>({x}, {ParameterView(weight)}, {biasView}, {target}, _{camel}Columns, batch, {filters}, {geometry});");
                 string? activation = ActivationForward(layer.Activation, target, rowLength: n);
                 if (activation is not null)
                 {
@@ -1358,7 +1400,7 @@ public sealed partial class NetworkGenerator
                 _writer.WriteLine($"{Kernels}.Conv2DKernel.Backward<T>(");
                 using (Indent())
                 {
-                    _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {GradientView(bias)},");
+                    _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {biasGradientView},");
                     _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), _{camel}Columns, _{camel}ColumnGradient, batch, {filters}, {geometry});");
                 }
             }
@@ -1450,11 +1492,44 @@ public sealed partial class NetworkGenerator
             }
         }
 
+        private void EmitLayerNorm(LayerModel layer, string input, string output)
+        {
+            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string size = Invariant(layer.InputSize);
+            string features = Invariant(layer.InputFeatures);
+
+            // One row per sample, or per step of a sequence.
+            string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
+            string normalized = $"View(_{camel}Normalized, 0, batch * {size})";
+            string inverse = $"View(_{camel}InverseDeviation, 0, {rows})";
+            _writer.WriteLine($"// {layer.ModuleName}: LayerNorm over the last axis of {ShapeMath.Format(layer.InputShape)}, eps {DoubleLiteral(layer.Epsilon).TrimEnd('d')}; weight [{features}] at {Invariant(layer.Tensors[0].Offset)}, bias [{features}] at {Invariant(layer.Tensors[1].Offset)}.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            {
+                _writer.WriteLine($"{Kernels}.LayerNormKernel.Forward<T>(");
+                using (Indent())
+                {
+                    _writer.WriteLine($"View({input}, 0, batch * {size}), {ParameterView(layer.Tensors[0])}, {ParameterView(layer.Tensors[1])},");
+                    _writer.WriteLine($"View({output}, 0, batch * {size}), {normalized}, {inverse}, {rows}, {features}, {DoubleLiteral(layer.Epsilon)});");
+                }
+            }
+
+            _writer.WriteLine();
+            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            {
+                _writer.WriteLine($"{Kernels}.LayerNormKernel.Backward<T>(");
+                using (Indent())
+                {
+                    _writer.WriteLine($"dy.Slice(0, batch * {size}), {ParameterView(layer.Tensors[0])}, {normalized}, {inverse},");
+                    _writer.WriteLine($"{GradientView(layer.Tensors[0])}, {GradientView(layer.Tensors[1])}, dx.IsEmpty ? dx : dx.Slice(0, batch * {size}), {rows}, {features});");
+                }
+            }
+        }
+
         private static string ParameterView(TensorModel tensor) => $"View(Parameters, {Invariant(tensor.Offset)}, {Invariant(tensor.Length)})";
 
         private static string GradientView(TensorModel tensor) => $"View(Gradients, {Invariant(tensor.Offset)}, {Invariant(tensor.Length)})";
 
-        /// <summary>The in-place forward call of an elementwise activation on <paramref name="target"/> (y, or the pre-activation for GELU).</summary>
+        /// <summary>The in-place forward call of an elementwise activation on <paramref name="target"/> (y, or the pre-activation for the GELUs).</summary>
         private static string? ActivationForward(ActivationKind activation, string target, string rowLength) => activation switch
         {
             ActivationKind.ReLU => $"{Kernels}.Activations.ReLU<T>(y);",
@@ -1463,6 +1538,7 @@ public sealed partial class NetworkGenerator
             ActivationKind.Tanh => $"{Kernels}.Activations.Tanh<T>(y);",
             ActivationKind.Softmax => $"{Kernels}.Activations.Softmax<T>(y, {rowLength});",
             ActivationKind.GELU => $"{Kernels}.Activations.Gelu<T>({target}, y);",
+            ActivationKind.GeluTanh => $"{Kernels}.Activations.GeluTanh<T>({target}, y);",
             _ => null,
         };
 
@@ -1475,6 +1551,7 @@ public sealed partial class NetworkGenerator
             ActivationKind.Tanh => $"{Kernels}.Activations.TanhBackward<T>({saved}, dz);",
             ActivationKind.Softmax => $"{Kernels}.Activations.SoftmaxBackward<T>({saved}, dz, {rowLength});",
             ActivationKind.GELU => $"{Kernels}.Activations.GeluBackward<T>({preActivation}, dz);",
+            ActivationKind.GeluTanh => $"{Kernels}.Activations.GeluTanhBackward<T>({preActivation}, dz);",
             _ => null,
         };
 

@@ -43,6 +43,7 @@ public sealed partial class NetworkGenerator
             ["TypedNets.AvgPool2DAttribute"] = (LayerKind.AvgPool2D, "TypedNets.Pool2DLayer"),
             ["TypedNets.GlobalAveragePooling2DAttribute"] = (LayerKind.GlobalAveragePooling2D, "TypedNets.GlobalAveragePooling2DLayer"),
             ["TypedNets.BatchNormAttribute"] = (LayerKind.BatchNorm, "TypedNets.BatchNormLayer"),
+            ["TypedNets.LayerNormAttribute"] = (LayerKind.LayerNorm, "TypedNets.LayerNormLayer"),
         };
 
         private readonly INamedTypeSymbol _type;
@@ -485,6 +486,8 @@ public sealed partial class NetworkGenerator
             int vocabulary = 0;
             bool returnSequences = NamedBool(attribute, "ReturnSequences");
             bool maskZero = NamedBool(attribute, "MaskZero");
+            bool hasBias = NamedBool(attribute, "Bias", fallback: true);
+            int paddingIndex = -1;
             int kernel = 0;
             int stride = 0;
             int padding = 0;
@@ -554,6 +557,20 @@ public sealed partial class NetworkGenerator
                         }
                     }
 
+                    paddingIndex = NamedInt(attribute, "PaddingIndex", -1);
+                    if (paddingIndex < -1 || (paddingIndex >= vocabulary && vocabulary > 0))
+                    {
+                        Report(
+                            DiagnosticDescriptors.PaddingIndexOutsideVocabulary,
+                            NamedArgumentLocation(site.AttributeSyntax, "PaddingIndex") ?? site.Attribute,
+                            property.Name,
+                            Invariant(paddingIndex),
+                            Invariant(vocabulary),
+                            paddingIndex < 0
+                                ? $"for PyTorch's padding_idx={Invariant(paddingIndex)}, which counts from the end, write PaddingIndex = {Invariant(vocabulary + paddingIndex)}"
+                                : "use an id below the vocabulary size, or enlarge the vocabulary");
+                    }
+
                     break;
 
                 case LayerKind.Conv2D:
@@ -600,13 +617,23 @@ public sealed partial class NetworkGenerator
                     epsilon = NamedDouble(attribute, "Epsilon", 1e-5);
                     if (!(momentum >= 0 && momentum <= 1))
                     {
-                        Report(DiagnosticDescriptors.InvalidBatchNorm, NamedArgumentLocation(site.AttributeSyntax, "Momentum") ?? site.Attribute, property.Name, "Momentum",
+                        Report(DiagnosticDescriptors.InvalidNormalization, NamedArgumentLocation(site.AttributeSyntax, "Momentum") ?? site.Attribute, property.Name, "BatchNorm", "Momentum",
                             momentum.ToString("R", CultureInfo.InvariantCulture), "it must be a fraction in [0, 1], such as 0.1");
                     }
 
                     if (!(epsilon > 0) || double.IsInfinity(epsilon))
                     {
-                        Report(DiagnosticDescriptors.InvalidBatchNorm, NamedArgumentLocation(site.AttributeSyntax, "Epsilon") ?? site.Attribute, property.Name, "Epsilon",
+                        Report(DiagnosticDescriptors.InvalidNormalization, NamedArgumentLocation(site.AttributeSyntax, "Epsilon") ?? site.Attribute, property.Name, "BatchNorm", "Epsilon",
+                            epsilon.ToString("R", CultureInfo.InvariantCulture), "it must be a positive number, such as 1e-5");
+                    }
+
+                    break;
+
+                case LayerKind.LayerNorm:
+                    epsilon = NamedDouble(attribute, "Epsilon", 1e-5);
+                    if (!(epsilon > 0) || double.IsInfinity(epsilon))
+                    {
+                        Report(DiagnosticDescriptors.InvalidNormalization, NamedArgumentLocation(site.AttributeSyntax, "Epsilon") ?? site.Attribute, property.Name, "LayerNorm", "Epsilon",
                             epsilon.ToString("R", CultureInfo.InvariantCulture), "it must be a positive number, such as 1e-5");
                     }
 
@@ -643,7 +670,9 @@ public sealed partial class NetworkGenerator
                 stride,
                 padding,
                 momentum,
-                epsilon);
+                epsilon,
+                HasBias: hasBias,
+                PaddingIndex: paddingIndex);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)
@@ -769,6 +798,19 @@ public sealed partial class NetworkGenerator
 
         private static bool NamedBool(AttributeData attribute, string name)
             => attribute.NamedArguments.Any(argument => argument.Key == name && argument.Value.Value is true);
+
+        private static bool NamedBool(AttributeData attribute, string name, bool fallback)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key == name && argument.Value.Value is bool value)
+                {
+                    return value;
+                }
+            }
+
+            return fallback;
+        }
 
         private static double NamedDouble(AttributeData attribute, string name, double fallback)
         {

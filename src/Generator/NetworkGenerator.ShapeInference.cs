@@ -129,6 +129,14 @@ public sealed partial class NetworkGenerator
                         output = new[] { shape.Length == 3 ? shape[0] : 1 }.ToEquatableArray();
                         break;
 
+                    case LayerKind.LayerNorm:
+                        if (shape.Length == 3)
+                        {
+                            Incompatible("a vector [features] or a sequence [steps, features]", "add a [Flatten] before it, or use [BatchNorm] to normalise image channels");
+                        }
+
+                        break;
+
                     case LayerKind.BatchNorm:
                         if (shape.Length == 2)
                         {

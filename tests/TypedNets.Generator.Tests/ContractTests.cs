@@ -24,7 +24,7 @@ public class ContractTests
         var expected = Enum.GetValues<Activation>().Select(value => (value.ToString(), (int)value)).ToList();
         var actual = Enum.GetValues(mirror).Cast<object>().Select(value => (value.ToString()!, Convert.ToInt32(value))).ToList();
 
-        Assert.Equal(7, expected.Count);
+        Assert.Equal(8, expected.Count);
         Assert.Equal(expected, actual);
         Assert.Equal(typeof(Activation).GetEnumUnderlyingType(), mirror.GetEnumUnderlyingType());
     }

@@ -1111,7 +1111,7 @@ public class DiagnosticTests
             .ToArray();
         var ids = GeneratorInternals.Descriptors.Values.Select(descriptor => descriptor.Id).ToList();
 
-        Assert.Equal(34, ids.Count);
+        Assert.Equal(35, ids.Count);
         Assert.All(ids, id => Assert.Contains(id, tested));
     }
 
@@ -1139,5 +1139,82 @@ public class DiagnosticTests
         }
 
         Assert.Equal(GeneratorInternals.Descriptors.Count, GeneratorInternals.Descriptors.Values.Select(d => d.Id).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("0", "0")]
+    [InlineData("-1", "-1")]
+    [InlineData("double.NaN", "NaN")]
+    [InlineData("double.PositiveInfinity", "Infinity")]
+    public void TN0027_InvalidLayerNormEpsilon(string epsilon, string shown)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(16)]
+            public partial class Net
+            {
+                [LayerNorm(Epsilon = {{epsilon}})] public partial LayerNormLayer Norm { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0027", Error, 6, epsilon,
+            $"Layer 'Norm' (LayerNorm) declares Epsilon = {shown}, but it must be a positive number, such as 1e-5");
+    }
+
+    [Fact]
+    public void TN0009_LayerNormOnAnImage()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(3, 4, 4)]
+            public partial class Net
+            {
+                [LayerNorm] public partial LayerNormLayer Norm { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0009", Error, 6, "LayerNorm",
+            "Layer 'Norm' (LayerNorm) needs a vector [features] or a sequence [steps, features] but receives [3, 4, 4] from the input; add a [Flatten] before it, or use [BatchNorm] to normalise image channels");
+    }
+
+    [Theory]
+    [InlineData("100", "use an id below the vocabulary size, or enlarge the vocabulary")]
+    [InlineData("-2", "for PyTorch's padding_idx=-2, which counts from the end, write PaddingIndex = 98")]
+    public void TN0034_PaddingIndexOutsideVocabulary(string index, string fix)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, TokenInput(20)]
+            public partial class Net
+            {
+                [Embedding(100, 16, PaddingIndex = {{index}})] public partial EmbeddingLayer Embedding { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0034", Error, 6, index,
+            $"Layer 'Embedding' (Embedding) declares PaddingIndex = {index}, but its vocabulary has ids 0 to 100 - 1; {fix}");
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("0")]
+    [InlineData("99")]
+    public void TN0034_NotReportedForNoneOrAnIdOfTheVocabulary(string index)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, TokenInput(20)]
+            public partial class Net
+            {
+                [Embedding(100, 16, PaddingIndex = {{index}})] public partial EmbeddingLayer Embedding { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
     }
 }

@@ -42,7 +42,7 @@ public sealed class NetworkTests
     public void Biases_start_at_zero_and_weights_within_the_initialiser_limits()
     {
         var network = new TutorialClassifier(seed: 3);
-        Assert.All(network.Hidden.Bias.Values.ToArray(), value => Assert.Equal(0f, value));
+        Assert.All(network.Hidden.Bias!.Values.ToArray(), value => Assert.Equal(0f, value));
         float heLimit = MathF.Sqrt(6f / 10);
         Assert.All(network.Hidden.Weight.Values.ToArray(), value => Assert.InRange(value, -heLimit, heLimit));
         float glorotLimit = MathF.Sqrt(6f / 52);

@@ -18,6 +18,7 @@ internal enum LayerKind
     AvgPool2D,
     GlobalAveragePooling2D,
     BatchNorm,
+    LayerNorm,
 }
 
 /// <summary>
@@ -33,6 +34,7 @@ internal enum ActivationKind
     Tanh = 4,
     Softmax = 5,
     GELU = 6,
+    GeluTanh = 7,
 }
 
 /// <summary>One layer as declared and, after shape inference, placed.</summary>
@@ -56,8 +58,10 @@ internal enum ActivationKind
 /// <param name="Stride">Conv2D and pooling: the step between windows.</param>
 /// <param name="Padding">Conv2D: zeros added on every side.</param>
 /// <param name="Momentum">BatchNorm: how far running statistics move per batch.</param>
-/// <param name="Epsilon">BatchNorm: added to the variance.</param>
+/// <param name="Epsilon">BatchNorm and LayerNorm: added to the variance.</param>
 /// <param name="BufferOffset">BatchNorm: where its running statistics start in the buffer array.</param>
+/// <param name="PaddingIndex">Embedding: the id whose row starts at zeros and gets no gradient (PyTorch's <c>padding_idx</c>), or -1.</param>
+/// <param name="HasBias">Dense and Conv2D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
 internal sealed record LayerModel(
     string PropertyName,
     string ModuleName,
@@ -80,11 +84,19 @@ internal sealed record LayerModel(
     int Padding = 0,
     double Momentum = 0,
     double Epsilon = 0,
-    int BufferOffset = 0)
+    int BufferOffset = 0,
+    bool HasBias = true,
+    int PaddingIndex = -1)
 {
-    /// <summary>Whether the layer keeps its pre-activation: GELU's backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
+    /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
-        => (Kind == LayerKind.Conv2D && Activation == ActivationKind.GELU) || Kind == LayerKind.Dense && (Activation == ActivationKind.GELU || (isOutput && Activation is ActivationKind.Softmax or ActivationKind.Sigmoid));
+        => (Kind == LayerKind.Conv2D && IsGelu) || Kind == LayerKind.Dense && (IsGelu || (isOutput && Activation is ActivationKind.Softmax or ActivationKind.Sigmoid));
+
+    /// <summary>Whether the activation is a GELU, exact or tanh: its forward reads the pre-activation and writes the output.</summary>
+    public bool IsGelu => Activation is ActivationKind.GELU or ActivationKind.GeluTanh;
+
+    /// <summary>Whether the weights are drawn He-uniform (the rectifier family, the GELUs among them) rather than Glorot-uniform.</summary>
+    public bool IsRectified => Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU || IsGelu;
 
     public int InputSize => ShapeMath.Size(InputShape);
 
@@ -121,7 +133,7 @@ internal sealed record LayerModel(
             }.ToEquatableArray()
             : EquatableArray<TensorModel>.Empty;
 
-    /// <summary>Dense: the weight <c>[units, inputs]</c> comes first, then the bias <c>[units]</c>.</summary>
+    /// <summary>Dense: the weight <c>[units, inputs]</c> comes first, then the bias <c>[units]</c> if it has one.</summary>
     public int WeightLength => Kind == LayerKind.Dense ? Units * InputFeatures : 0;
 
     public int BiasOffset => ParameterOffset + WeightLength;
@@ -143,18 +155,30 @@ internal sealed record LayerModel(
             {
                 case LayerKind.Dense:
                     Add("weight", Units, InputFeatures);
-                    Add("bias", Units);
+                    if (HasBias)
+                    {
+                        Add("bias", Units);
+                    }
+
                     break;
                 case LayerKind.Embedding:
                     Add("weight", Vocabulary, Units);
                     break;
                 case LayerKind.Conv2D:
                     Add("weight", Units, Image.Channels, Kernel, Kernel);
-                    Add("bias", Units);
+                    if (HasBias)
+                    {
+                        Add("bias", Units);
+                    }
+
                     break;
                 case LayerKind.BatchNorm:
                     Add("weight", NormalizedChannels.Channels);
                     Add("bias", NormalizedChannels.Channels);
+                    break;
+                case LayerKind.LayerNorm:
+                    Add("weight", InputFeatures);
+                    Add("bias", InputFeatures);
                     break;
                 case LayerKind.Lstm or LayerKind.Gru:
                     Add("weight_ih_l0", GateCount * Units, InputFeatures);

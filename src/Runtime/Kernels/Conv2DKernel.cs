@@ -36,7 +36,10 @@ public readonly record struct ImageGeometry(int Channels, int Height, int Width,
 /// </summary>
 public static class Conv2DKernel
 {
-    /// <summary><c>y[b] = weight · unfold(x[b]) + bias</c> for every sample; <paramref name="columns"/> is scratch of <c>ColumnRows * ColumnCount</c>.</summary>
+    /// <summary>
+    /// <c>y[b] = weight · unfold(x[b]) + bias</c> for every sample (no bias when <paramref name="bias"/> is empty);
+    /// <paramref name="columns"/> is scratch of <c>ColumnRows * ColumnCount</c>.
+    /// </summary>
     public static void Forward<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, Span<T> columns, int batch, int filters, ImageGeometry geometry)
         where T : IFloatingPointIeee754<T>
@@ -49,7 +52,7 @@ public static class Conv2DKernel
             Unfold(x.Slice(b * inputSize, inputSize), unfolded, geometry);
             Span<T> output = y.Slice(b * outputSize, outputSize);
             Gemm.Multiply(weight, unfolded, output, filters, geometry.ColumnCount, geometry.ColumnRows, accumulate: false);
-            for (int f = 0; f < filters; f++)
+            for (int f = 0; f < filters && !bias.IsEmpty; f++)
             {
                 Span<T> map = output.Slice(f * geometry.ColumnCount, geometry.ColumnCount);
                 TensorPrimitives.Add(map, bias[f], map);
@@ -58,7 +61,7 @@ public static class Conv2DKernel
     }
 
     /// <summary>
-    /// Adds the weight and bias gradients and, when <paramref name="dx"/> is not empty, writes the input gradient
+    /// Adds the weight and bias gradients (no bias gradient when <paramref name="biasGradient"/> is empty) and, when <paramref name="dx"/> is not empty, writes the input gradient
     /// (folding the column gradients back, col2im). <paramref name="columns"/> and <paramref name="columnGradient"/> are scratch.
     /// </summary>
     public static void Backward<T>(
@@ -75,7 +78,7 @@ public static class Conv2DKernel
             ReadOnlySpan<T> gradient = dy.Slice(b * outputSize, outputSize);
             Unfold(x.Slice(b * inputSize, inputSize), unfolded, geometry);
             Gemm.MultiplyTransposedB(gradient, unfolded, weightGradient, filters, geometry.ColumnRows, geometry.ColumnCount, accumulate: true);
-            for (int f = 0; f < filters; f++)
+            for (int f = 0; f < filters && !biasGradient.IsEmpty; f++)
             {
                 biasGradient[f] += TensorPrimitives.Sum(gradient.Slice(f * geometry.ColumnCount, geometry.ColumnCount));
             }

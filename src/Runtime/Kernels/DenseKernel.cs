@@ -15,15 +15,17 @@ public static class DenseKernel
 {
     /// <summary>
     /// <c>z[batch, outputs] = x[batch, inputs] W[outputs, inputs]^T + b[outputs]</c>, then <c>z = max(z, 0)</c> when
-    /// <paramref name="relu"/> is set (the bias and the ReLU are the product's fused epilogue).
+    /// <paramref name="relu"/> is set (the bias and the ReLU are the product's fused epilogue). An empty
+    /// <paramref name="bias"/> is a layer without one.
     /// </summary>
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> z, int batch, int inputs, int outputs, bool relu = false)
         where T : IFloatingPointIeee754<T>
         => Gemm.MultiplyTransposedB(x, weight, bias, z, batch, outputs, inputs, relu);
 
     /// <summary>
-    /// Given <c>dz = dL/dz</c>, accumulates <c>dW += dz^T x</c> and <c>db += sum over the batch of dz</c>, and,
-    /// when <paramref name="dx"/> is not empty, writes <c>dx = dz W</c>.
+    /// Given <c>dz = dL/dz</c>, accumulates <c>dW += dz^T x</c> and <c>db += sum over the batch of dz</c> (unless
+    /// <paramref name="biasGradient"/> is empty: a layer without bias), and, when <paramref name="dx"/> is not empty,
+    /// writes <c>dx = dz W</c>.
     /// </summary>
     public static void Backward<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> dz,
@@ -32,7 +34,10 @@ public static class DenseKernel
         where T : IFloatingPointIeee754<T>
     {
         Gemm.MultiplyTransposedA(dz, x, weightGradient, outputs, inputs, batch, accumulate: true);
-        AddColumnSums(dz, biasGradient, batch, outputs);
+        if (!biasGradient.IsEmpty)
+        {
+            AddColumnSums(dz, biasGradient, batch, outputs);
+        }
 
         if (!dx.IsEmpty)
         {

@@ -21,13 +21,21 @@ public static class EmbeddingKernel
         }
     }
 
-    /// <summary>Adds every position's output gradient into its token's row: <c>dTable[tokens[p]] += dOutput[p]</c>.</summary>
-    public static void Backward<T>(ReadOnlySpan<T> tokens, ReadOnlySpan<T> outputGradient, Span<T> tableGradient, int vocabulary, int dimension)
+    /// <summary>
+    /// Adds every position's output gradient into its token's row: <c>dTable[tokens[p]] += dOutput[p]</c>, except for
+    /// <paramref name="paddingIndex"/>, whose row gets no gradient (PyTorch's <c>padding_idx</c>; -1 for none).
+    /// </summary>
+    public static void Backward<T>(ReadOnlySpan<T> tokens, ReadOnlySpan<T> outputGradient, Span<T> tableGradient, int vocabulary, int dimension, int paddingIndex = -1)
         where T : IFloatingPointIeee754<T>
     {
         for (int position = 0; position < tokens.Length; position++)
         {
             int id = TokenId(tokens[position], position, vocabulary);
+            if (id == paddingIndex)
+            {
+                continue;
+            }
+
             System.Numerics.Tensors.TensorPrimitives.Add(
                 tableGradient.Slice(id * dimension, dimension),
                 outputGradient.Slice(position * dimension, dimension),

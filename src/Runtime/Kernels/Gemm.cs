@@ -116,7 +116,7 @@ public static partial class Gemm
     /// </summary>
     /// <param name="a">The row-major <c>[m, k]</c> left operand.</param>
     /// <param name="b">The row-major <c>[n, k]</c> right operand, used transposed.</param>
-    /// <param name="bias">The <c>[n]</c> values added to every row of the product.</param>
+    /// <param name="bias">The <c>[n]</c> values added to every row of the product, or empty for none (a layer without bias).</param>
     /// <param name="c">The row-major <c>[m, n]</c> result.</param>
     /// <param name="m">The rows of the result.</param>
     /// <param name="n">The columns of the result.</param>
@@ -126,14 +126,14 @@ public static partial class Gemm
         where T : IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        if (bias.Length != n)
+        if (!bias.IsEmpty && bias.Length != n)
         {
             throw new ArgumentException($"A product with n = {n} columns needs a bias of {n} elements, but got {bias.Length}.", nameof(bias));
         }
 
         if (typeof(T) == typeof(float) && !GemmFewRows.Applies(m) && UsesSmallPath(m, n, k, transposedB: true))
         {
-            fixed (float* biasStart = &FloatSpans.First(bias))
+            fixed (float* biasStart = FloatSpans.AsFloat(bias))
             {
                 MultiplySmall(new(ref FloatSpans.First(a), k, 1), new(ref FloatSpans.First(b), 1, k), ref FloatSpans.First(c), m, n, k, accumulate: false, biasStart, relu);
             }
@@ -143,7 +143,7 @@ public static partial class Gemm
 
         if (typeof(T) == typeof(float) && k > 0 && !GemmFewRows.Applies(m) && UsesPackedPath(m, n, transposedB: true))
         {
-            fixed (float* biasStart = &FloatSpans.First(bias))
+            fixed (float* biasStart = FloatSpans.AsFloat(bias))
             {
                 MultiplySingle(new(ref FloatSpans.First(a), k, 1), new(ref FloatSpans.First(b), 1, k), ref FloatSpans.First(c), m, n, k, accumulate: false, new Epilogue(biasStart, relu));
             }
@@ -158,7 +158,7 @@ public static partial class Gemm
         else
         {
             MultiplyTransposedB(a, b, c, m, n, k, accumulate: false);
-            for (int row = 0; row < m; row++)
+            for (int row = 0; row < m && !bias.IsEmpty; row++)
             {
                 Span<T> cRow = c.Slice(row * n, n);
                 TensorPrimitives.Add(cRow, bias, cRow);

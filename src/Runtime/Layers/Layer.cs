@@ -44,12 +44,12 @@ public abstract class Layer
     public override string ToString() => $"{Name} ({Kind}) [{string.Join(", ", _inputShape)}] -> [{string.Join(", ", _outputShape)}]";
 }
 
-/// <summary>A fully connected layer: <see cref="Weight"/> <c>[units, inputs]</c> and <see cref="Bias"/> <c>[units]</c>.</summary>
+/// <summary>A fully connected layer: <see cref="Weight"/> <c>[units, inputs]</c> and <see cref="Bias"/> <c>[units]</c> if it has one.</summary>
 public sealed class DenseLayer : Layer
 {
-    /// <summary>Creates the description of a dense layer; generated code calls this.</summary>
-    public DenseLayer(string propertyName, string name, int[] inputShape, int[] outputShape, Activation activation, ParameterTensor weight, ParameterTensor bias)
-        : base(propertyName, name, inputShape, outputShape, weight, bias)
+    /// <summary>Creates the description of a dense layer; generated code calls this (without a bias for <c>Bias = false</c>).</summary>
+    public DenseLayer(string propertyName, string name, int[] inputShape, int[] outputShape, Activation activation, ParameterTensor weight, ParameterTensor? bias = null)
+        : base(propertyName, name, inputShape, outputShape, bias is null ? [weight] : [weight, bias])
     {
         Activation = activation;
         Weight = weight;
@@ -65,8 +65,8 @@ public sealed class DenseLayer : Layer
     /// <summary>The weight, <c>[units, inputs]</c>.</summary>
     public ParameterTensor Weight { get; }
 
-    /// <summary>The bias, <c>[units]</c>.</summary>
-    public ParameterTensor Bias { get; }
+    /// <summary>The bias, <c>[units]</c>, or <see langword="null"/> for a layer declared with <c>Bias = false</c> (PyTorch's <c>bias=False</c>).</summary>
+    public ParameterTensor? Bias { get; }
 
     /// <summary>The number of outputs.</summary>
     public int Units => Weight.Shape[0];
@@ -109,11 +109,12 @@ public sealed class FlattenLayer : Layer
 public sealed class EmbeddingLayer : Layer
 {
     /// <summary>Creates the description of an embedding; generated code calls this.</summary>
-    public EmbeddingLayer(string propertyName, string name, int[] inputShape, int[] outputShape, bool maskZero, ParameterTensor weight)
+    public EmbeddingLayer(string propertyName, string name, int[] inputShape, int[] outputShape, bool maskZero, ParameterTensor weight, int paddingIndex = -1)
         : base(propertyName, name, inputShape, outputShape, weight)
     {
         MaskZero = maskZero;
         Weight = weight;
+        PaddingIndex = paddingIndex >= 0 ? paddingIndex : null;
     }
 
     /// <inheritdoc/>
@@ -121,6 +122,9 @@ public sealed class EmbeddingLayer : Layer
 
     /// <summary>Whether id 0 is padding that later layers skip.</summary>
     public bool MaskZero { get; }
+
+    /// <summary>The id whose row is frozen (PyTorch's <c>padding_idx</c>: it gets no gradient), or <see langword="null"/> for none.</summary>
+    public int? PaddingIndex { get; }
 
     /// <summary>The table, <c>[vocabulary, dimension]</c>.</summary>
     public ParameterTensor Weight { get; }
@@ -223,12 +227,12 @@ public sealed class GlobalMaxPooling1DLayer : Layer
     public override string Kind => "GlobalMaxPooling1D";
 }
 
-/// <summary>A 2-D convolution: <see cref="Weight"/> <c>[filters, channels, kernel, kernel]</c> and <see cref="Bias"/> <c>[filters]</c>.</summary>
+/// <summary>A 2-D convolution: <see cref="Weight"/> <c>[filters, channels, kernel, kernel]</c> and <see cref="Bias"/> <c>[filters]</c> if it has one.</summary>
 public sealed class Conv2DLayer : Layer
 {
-    /// <summary>Creates the description of a convolution; generated code calls this.</summary>
-    public Conv2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, int stride, int padding, Activation activation, ParameterTensor weight, ParameterTensor bias)
-        : base(propertyName, name, inputShape, outputShape, weight, bias)
+    /// <summary>Creates the description of a convolution; generated code calls this (without a bias for <c>Bias = false</c>).</summary>
+    public Conv2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, int stride, int padding, Activation activation, ParameterTensor weight, ParameterTensor? bias = null)
+        : base(propertyName, name, inputShape, outputShape, bias is null ? [weight] : [weight, bias])
     {
         Stride = stride;
         Padding = padding;
@@ -252,8 +256,8 @@ public sealed class Conv2DLayer : Layer
     /// <summary>The kernels, <c>[filters, channels, kernel, kernel]</c>.</summary>
     public ParameterTensor Weight { get; }
 
-    /// <summary>The bias, <c>[filters]</c>.</summary>
-    public ParameterTensor Bias { get; }
+    /// <summary>The bias, <c>[filters]</c>, or <see langword="null"/> for a layer declared with <c>Bias = false</c> (PyTorch's <c>bias=False</c>).</summary>
+    public ParameterTensor? Bias { get; }
 }
 
 /// <summary>Max or average pooling over square windows; no parameters.</summary>
@@ -332,4 +336,29 @@ public sealed class BatchNormLayer : Layer
 
     /// <summary>The running variance (<c>running_var</c>).</summary>
     public BufferTensor RunningVariance { get; }
+}
+
+/// <summary>Layer normalisation over the last axis: trainable <see cref="Weight"/> and <see cref="Bias"/>, one per feature; no running statistics.</summary>
+public sealed class LayerNormLayer : Layer
+{
+    /// <summary>Creates the description of a layer normalisation; generated code calls this.</summary>
+    public LayerNormLayer(string propertyName, string name, int[] inputShape, int[] outputShape, double epsilon, ParameterTensor weight, ParameterTensor bias)
+        : base(propertyName, name, inputShape, outputShape, weight, bias)
+    {
+        Epsilon = epsilon;
+        Weight = weight;
+        Bias = bias;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "LayerNorm";
+
+    /// <summary>Added to the variance before the square root.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>The scale, one per feature (<c>weight</c>).</summary>
+    public ParameterTensor Weight { get; }
+
+    /// <summary>The shift, one per feature (<c>bias</c>).</summary>
+    public ParameterTensor Bias { get; }
 }

@@ -90,8 +90,8 @@ public sealed class BatchNormSafeTensorsTests : IDisposable
         var network = (TinyBatchNormConvNet)Source;
         float[] expected =
         [
-            .. network.Conv.Weight.Values, .. network.Conv.Bias.Values, .. network.Norm.Weight.Values, .. network.Norm.Bias.Values,
-            .. network.Norm.RunningMean.Values, .. network.Norm.RunningVariance.Values, .. network.Output.Weight.Values, .. network.Output.Bias.Values,
+            .. network.Conv.Weight.Values, .. network.Conv.Bias!.Values, .. network.Norm.Weight.Values, .. network.Norm.Bias.Values,
+            .. network.Norm.RunningMean.Values, .. network.Norm.RunningVariance.Values, .. network.Output.Weight.Values, .. network.Output.Bias!.Values,
         ];
         Assert.Equal(MemoryMarshal.AsBytes(expected.AsSpan()).ToArray(), Data);
         Assert.Equal(Names(), SafeTensorsTesting.StateTensors(network).Select(tensor => tensor.Name));

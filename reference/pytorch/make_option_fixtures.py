@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""Writes the PyTorch reference fixtures for the layer options PyTorch users reach for.
+
+bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, and nn.Embedding's padding_idx. Same format and determinism rules as
+make_fixtures.py (whose JSON writer this script reuses): float64, one thread, deterministic
+algorithms, a fixed seed per fixture, byte-identical output on a rerun for a given PyTorch
+build.
+
+Run from anywhere (the output directory is found from this file's location):
+
+    /usr/bin/python3 reference/pytorch/make_option_fixtures.py
+
+Every fixture uses the loss L = sum(output * output_weights), so dL/doutput = output_weights,
+and records the parameters by state_dict key, input, output, output_weights, scalar loss,
+grad.<key> and grad.input. Each is checked as it is written against an independent
+re-implementation (no nn module on the checked path), whose own gradients are checked by
+central finite differences. See reference/README.md for the list of fixtures.
+"""
+
+import math
+import os
+import sys
+
+sys.dont_write_bytecode = True  # importing make_fixtures must not leave a __pycache__ behind
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+import make_fixtures as mf  # noqa: E402  (sets float64, 1 thread, deterministic algorithms)
+import make_image_fixtures as mif  # noqa: E402  (manual_conv2d, gradcheck helper)
+
+torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)
+torch.use_deterministic_algorithms(True)
+
+write_fixture = mf.write_fixture
+seed = mf.seed
+close = mf.close
+
+LOSS_NOTE = ("Loss: scalar loss = sum(output * output_weights), where output_weights is a recorded random tensor "
+             "of the output's shape (drawn after the parameters and the input), so dLoss/doutput = "
+             "output_weights. grad.<key> is the autograd gradient of that loss w.r.t. the parameter <key>; "
+             "grad.input the gradient w.r.t. the input. ")
+
+
+def run(model, x):
+    """Forward and backward of L = sum(output * r): the state, output, r, loss and every gradient."""
+    xi = x.clone().requires_grad_(True)
+    out = model(xi)
+    r = torch.randn(out.shape)
+    loss = (out * r).sum()
+    loss.backward()
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    grads = {"grad." + k: p.grad.detach().clone() for k, p in model.named_parameters()}
+    tensors = dict(state)
+    tensors.update({"input": x, "output": out.detach(), "output_weights": r})
+    tensors.update(grads)
+    tensors["grad.input"] = xi.grad.detach().clone()
+    return tensors, loss.item()
+
+
+def check_against(manual, tensors, keys, loss):
+    """The manual forward and its autograd gradients agree with the module's; finite differences check the manual one."""
+    r = tensors["output_weights"]
+    leaves = [tensors["input"].clone().requires_grad_(True)] + [tensors[k].clone().requires_grad_(True) for k in keys]
+    out = manual(*leaves)
+    assert close(out, tensors["output"])
+    manual_loss = (out * r).sum()
+    manual_loss.backward()
+    assert close(manual_loss, loss)
+    assert close(leaves[0].grad, tensors["grad.input"])
+    for key, leaf in zip(keys, leaves[1:]):
+        assert close(leaf.grad, tensors["grad." + key]), key
+    mif.check_gradients_numerically(lambda *t: (manual(*t) * r).sum(), [tensors["input"]] + [tensors[k] for k in keys])
+
+
+# --------------------------------------------------------------------------------------
+# 1. bias=False
+# --------------------------------------------------------------------------------------
+
+class NoBias(nn.Module):
+    """conv (Conv2d, bias=False) -> flatten -> hidden (Linear, bias=False) + ReLU -> output (Linear, bias=False)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3, padding=1, bias=False)
+        self.hidden = nn.Linear(3 * 6 * 5, 4, bias=False)
+        self.output = nn.Linear(4, 3, bias=False)
+
+    def forward(self, x):
+        h = self.conv(x).reshape(x.shape[0], -1)
+        return self.output(torch.relu(self.hidden(h)))
+
+
+def make_no_bias():
+    seed(7001)
+    model = NoBias()
+    x = torch.randn(2, 2, 6, 5)
+    assert list(model.state_dict()) == ["conv.weight", "hidden.weight", "output.weight"]
+    tensors, loss = run(model, x)
+
+    def manual(xx, wc, wh, wo):
+        zero = xx.new_zeros(wc.shape[0])
+        h = mif.manual_conv2d(xx, wc, zero, 1, 1).reshape(xx.shape[0], -1)
+        return torch.clamp(h @ wh.T, min=0) @ wo.T
+
+    # ReLU's kink: no hidden pre-activation may sit within a finite-difference step of zero.
+    with torch.no_grad():
+        pre = mif.manual_conv2d(x, tensors["conv.weight"], x.new_zeros(3), 1, 1).reshape(2, -1) @ tensors["hidden.weight"].T
+    assert pre.abs().min() > 1e-3
+    check_against(manual, tensors, ["conv.weight", "hidden.weight", "output.weight"], loss)
+
+    write_fixture(
+        "no_bias",
+        "A module with conv = nn.Conv2d(2, 3, 3, padding=1, bias=False), hidden = nn.Linear(90, 4, bias=False) and "
+        "output = nn.Linear(4, 3, bias=False): output = relu(flatten(conv(input)) @ hidden.weight^T) @ "
+        "output.weight^T. The state_dict has no bias key: conv.weight [3,2,3,3], hidden.weight [4,90], "
+        "output.weight [3,4], from PyTorch's default init under the fixture seed. input [2,2,6,5] (NCHW); the "
+        "convolution keeps height and width, flatten is row-major over C, H, W. No hidden pre-activation is within "
+        "1e-3 of ReLU's kink. " + LOSS_NOTE,
+        {"modules": ["conv", "hidden", "output"], "bias": False, "input_shape": [2, 2, 6, 5],
+         "output_shape": [2, 3], "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
+# --------------------------------------------------------------------------------------
+# 2. GELU's tanh approximation
+# --------------------------------------------------------------------------------------
+
+def manual_gelu_tanh(x):
+    """x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), written out (no nn.GELU)."""
+    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+class GeluTanh(nn.Module):
+    """conv (Conv2d) + GELU(tanh) -> flatten -> hidden (Linear) + GELU(tanh) -> output (Linear)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.hidden = nn.Linear(2 * 3 * 3, 6)
+        self.output = nn.Linear(6, 3)
+        self.gelu = nn.GELU(approximate="tanh")
+
+    def forward(self, x):
+        h = self.gelu(self.conv(x)).reshape(x.shape[0], -1)
+        return self.output(self.gelu(self.hidden(h)))
+
+
+def make_gelu_tanh():
+    seed(7002)
+    model = GeluTanh()
+    # Weights scaled up so that pre-activations reach well into both tails (|z| up to about 6), where the tanh
+    # form and the exact GELU part ways and the derivative dips below zero.
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(3.0)
+    x = 1.5 * torch.randn(3, 1, 5, 5)
+    assert list(model.state_dict()) == ["conv.weight", "conv.bias", "hidden.weight", "hidden.bias",
+                                        "output.weight", "output.bias"]
+    tensors, loss = run(model, x)
+
+    def manual(xx, wc, bc, wh, bh, wo, bo):
+        h = manual_gelu_tanh(mif.manual_conv2d(xx, wc, bc, 1, 0)).reshape(xx.shape[0], -1)
+        return manual_gelu_tanh(h @ wh.T + bh) @ wo.T + bo
+
+    keys = ["conv.weight", "conv.bias", "hidden.weight", "hidden.bias", "output.weight", "output.bias"]
+    check_against(manual, tensors, keys, loss)
+    with torch.no_grad():
+        pre = mif.manual_conv2d(x, tensors["conv.weight"], tensors["conv.bias"], 1, 0)
+        exact = nn.GELU()(pre)
+        approx = manual_gelu_tanh(pre)
+    spread = (exact - approx).abs().max().item()
+    assert spread > 1e-4, "the fixture must tell the tanh form from the exact GELU"
+
+    write_fixture(
+        "gelu_tanh",
+        "A module with conv = nn.Conv2d(1, 2, 3), hidden = nn.Linear(18, 6), output = nn.Linear(6, 3) and "
+        "gelu = nn.GELU(approximate='tanh'): output = output(gelu(hidden(flatten(gelu(conv(input)))))), where "
+        "gelu(z) = z/2 (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))). Parameters are PyTorch's default init under the "
+        "fixture seed, multiplied by 3 so that pre-activations reach both tails; input [3,1,5,5] = 1.5 randn. "
+        "Scalar max_exact_gelu_difference is the largest |GELU(z) - GELU_tanh(z)| over the convolution's "
+        "pre-activations, so an exact GELU cannot pass for the tanh form. " + LOSS_NOTE,
+        {"modules": ["conv", "hidden", "output"], "activation": "GELU(approximate='tanh')",
+         "input_shape": [3, 1, 5, 5], "output_shape": [3, 3], "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss, "max_exact_gelu_difference": spread})
+
+
+# --------------------------------------------------------------------------------------
+# 3. LayerNorm
+# --------------------------------------------------------------------------------------
+
+def manual_layer_norm(x, weight, bias, eps):
+    """(x - mean) / sqrt(var + eps) * weight + bias over the last axis, biased variance (no nn.LayerNorm)."""
+    mean = x.sum(dim=-1, keepdim=True) / x.shape[-1]
+    var = ((x - mean) ** 2).sum(dim=-1, keepdim=True) / x.shape[-1]
+    return (x - mean) / torch.sqrt(var + eps) * weight + bias
+
+
+def randomize_affine(norm):
+    """Weight 1 + 0.5 randn and bias 0.5 randn, so that the fixture tells weight from bias and both from the defaults."""
+    with torch.no_grad():
+        norm.weight.copy_(1 + 0.5 * torch.randn(norm.weight.shape))
+        norm.bias.copy_(0.5 * torch.randn(norm.bias.shape))
+
+
+class Norm(nn.Module):
+    """norm (LayerNorm(6)) alone, named as the C# property."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(6)
+
+    def forward(self, x):
+        return self.norm(x)
+
+
+def make_layer_norm():
+    seed(7003)
+    model = Norm()
+    assert model.norm.eps == 1e-5 and model.norm.elementwise_affine
+    assert torch.equal(model.norm.weight, torch.ones(6)) and torch.equal(model.norm.bias, torch.zeros(6))
+    randomize_affine(model.norm)
+    # Rows far from zero (mean about 3) and of different spreads, so that the mean and the variance both matter.
+    x = 3 + torch.randn(4, 6) * torch.tensor([[0.5], [1.0], [2.0], [4.0]])
+    tensors, loss = run(model, x)
+    check_against(lambda xx, w, b: manual_layer_norm(xx, w, b, 1e-5), tensors, ["norm.weight", "norm.bias"], loss)
+
+    write_fixture(
+        "layer_norm",
+        "nn.LayerNorm(6) (eps 1e-5, elementwise_affine) as module 'norm': output = (input - mean) / sqrt(var + "
+        "1e-5) * norm.weight + norm.bias, with each row's mean and BIASED variance over its 6 features. PyTorch "
+        "starts weight at ones and bias at zeros; here they are set to 1 + 0.5 randn and 0.5 randn under the "
+        "fixture seed. input [4,6] = 3 + randn scaled by 0.5, 1, 2 and 4 per row. " + LOSS_NOTE +
+        "grad.norm.bias = sum over rows of output_weights; grad.norm.weight = sum over rows of output_weights * "
+        "xhat; grad.input = weight/sqrt(var + eps) * (g - mean(g) - xhat mean(g xhat)) per row with g = "
+        "output_weights * weight.",
+        {"layer": "LayerNorm", "module": "norm", "normalized_shape": [6], "eps": 1e-5, "input_shape": [4, 6],
+         "output_shape": [4, 6], "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
+class ProjectedNorm(nn.Module):
+    """proj (Linear 5 -> 6) on every step, then norm (LayerNorm(6, eps=1e-3)) on every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(5, 6)
+        self.norm = nn.LayerNorm(6, eps=1e-3)
+
+    def forward(self, x):
+        return self.norm(self.proj(x))
+
+
+def make_layer_norm_sequence():
+    seed(7004)
+    model = ProjectedNorm()
+    randomize_affine(model.norm)
+    x = torch.randn(3, 4, 5)
+    assert list(model.state_dict()) == ["proj.weight", "proj.bias", "norm.weight", "norm.bias"]
+    tensors, loss = run(model, x)
+
+    def manual(xx, wp, bp, wn, bn):
+        return manual_layer_norm(xx @ wp.T + bp, wn, bn, 1e-3)
+
+    check_against(manual, tensors, ["proj.weight", "proj.bias", "norm.weight", "norm.bias"], loss)
+    write_fixture(
+        "layer_norm_sequence",
+        "A module with proj = nn.Linear(5, 6) and norm = nn.LayerNorm(6, eps=1e-3) applied to a batch of sequences: "
+        "output = norm(proj(input)), both acting on every step (the last axis) of input [3,4,5] = [batch, steps, "
+        "features]; output [3,4,6]. Each step is normalised by its own mean and biased variance. proj from "
+        "PyTorch's default init, norm.weight = 1 + 0.5 randn and norm.bias = 0.5 randn under the fixture seed. "
+        + LOSS_NOTE,
+        {"modules": ["proj", "norm"], "eps": 1e-3, "input_shape": [3, 4, 5], "output_shape": [3, 4, 6],
+         "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
+# --------------------------------------------------------------------------------------
+# 4. Embedding's padding_idx
+# --------------------------------------------------------------------------------------
+
+class PaddedEmbedding(nn.Module):
+    """embedding (nn.Embedding(10, 4, padding_idx=2)) alone, named as the C# property."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(10, 4, padding_idx=2)
+
+    def forward(self, x):
+        return self.embedding(x.long())
+
+
+def make_embedding_padding_idx():
+    seed(7005)
+    model = PaddedEmbedding()
+    assert torch.equal(model.embedding.weight[2], torch.zeros(4)), "PyTorch starts the padding row at zeros"
+    # A loaded model's padding row need not be zero: it must still get no gradient and stay as it is.
+    with torch.no_grad():
+        model.embedding.weight[2] = torch.tensor([0.25, -0.5, 0.75, -1.0])
+    tokens = torch.tensor([[2, 0, 7, 2, 9], [1, 2, 2, 4, 3], [5, 6, 2, 8, 2]], dtype=torch.float64)
+    out = model(tokens)
+    r = torch.randn(out.shape)
+    loss = (out * r).sum()
+    loss.backward()
+    grad = model.embedding.weight.grad.detach().clone()
+    assert torch.equal(grad[2], torch.zeros(4))
+
+    # Independent check: every other row's gradient is the sum of output_weights where its id occurs.
+    manual = torch.zeros(10, 4)
+    for b in range(3):
+        for p in range(5):
+            i = int(tokens[b, p])
+            if i != 2:
+                manual[i] += r[b, p]
+    assert close(manual, grad)
+
+    weight = model.embedding.weight.detach().clone()
+    adam = torch.optim.Adam(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(3):
+        adam.zero_grad()
+        step_loss = (model(tokens) * r).sum()
+        losses.append(step_loss.item())
+        step_loss.backward()
+        adam.step()
+    final = model.embedding.weight.detach().clone()
+    assert torch.equal(final[2], weight[2]), "the padding row must stay as loaded"
+
+    write_fixture(
+        "embedding_padding_idx",
+        "nn.Embedding(10, 4, padding_idx=2) as module 'embedding'. PyTorch starts row 2 at zeros (checked); the "
+        "fixture then sets it to [0.25, -0.5, 0.75, -1.0], as a loaded model may have it. input [3,5] holds token "
+        "ids as floats, id 2 six times; output [3,5,4] = embedding.weight[input]. " + LOSS_NOTE +
+        "grad.embedding.weight[i] = sum of output_weights over the positions holding id i, except row 2 (the "
+        "padding_idx), which is zero. adam_losses are the losses before each of three torch.optim.Adam(lr=0.1) "
+        "steps on that loss; final.embedding.weight is the weight after them, its row 2 unchanged.",
+        {"layer": "Embedding", "module": "embedding", "num_embeddings": 10, "embedding_dim": 4, "padding_idx": 2,
+         "input_shape": [3, 5], "output_shape": [3, 5, 4], "loss": "sum(output * output_weights)",
+         "optimizer": "Adam(lr=0.1)"},
+        {"embedding.weight": weight, "input": tokens, "output": out.detach(), "output_weights": r,
+         "grad.embedding.weight": grad, "adam_losses": torch.tensor(losses), "final.embedding.weight": final},
+        {"loss": loss.item()})
+
+
+def main():
+    os.makedirs(mf.OUT_DIR, exist_ok=True)
+    make_no_bias()
+    make_gelu_tanh()
+    make_layer_norm()
+    make_layer_norm_sequence()
+    make_embedding_padding_idx()
+    for path in mf.WRITTEN:
+        print(os.path.relpath(path, mf.REPO_ROOT))
+    print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
