@@ -25,7 +25,7 @@ public class GeneratorReferenceTests
         Assert.Contains(
             "error TN0034: UsesNetworks references the TypedNets attributes (TypedNets.Dsl) but not the TypedNets generator as an analyzer, so no network can be generated. " +
             "Add the generator: <ProjectReference Include=\"path/to/src/Generator/TypedNets.Generator.csproj\" OutputItemType=\"Analyzer\" ReferenceOutputAssembly=\"false\" /> " +
-            "(or the TypedNets.Generator package); a project that declares no network can set <TypedNetsCheckGenerator>false</TypedNetsCheckGenerator>.",
+            "to the project file; a project that declares no network can set <TypedNetsCheckGenerator>false</TypedNetsCheckGenerator>.",
             output);
         Assert.Single(output.Split('\n'), line => line.Contains("error", StringComparison.Ordinal));
     }
