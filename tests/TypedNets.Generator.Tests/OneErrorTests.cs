@@ -37,8 +37,11 @@ public class OneErrorTests
     {
         Declaration declaration = DeclarationCatalog.Invalid[name];
 
-        // Declaration and usage in one compilation, per declaration: the compiler skips method bodies while a
-        // declaration error stands, so errors in the usage would hide behind those of another declaration.
+        // One compilation per declaration, with its usage: the declarations reuse class names, and csc stops before
+        // method bodies once any declaration error stands, so a usage error of one would hide behind another's
+        // declaration error. Compilation.GetDiagnostics binds the bodies all the same (checked: one wrong statement
+        // added to the usage fails every case, those with a C# declaration error too), so this count is at least as
+        // strict as a build's.
         string usage = Usage(declaration.Compilation);
         CSharpCompilation compilation = declaration.Compilation.AddSyntaxTrees(
             CSharpSyntaxTree.ParseText(usage, GeneratorHarness.ParseOptions, UsagePath));
