@@ -177,7 +177,9 @@ public sealed partial class NetworkGenerator
                     /// <exception cref="global::System.InvalidOperationException">Always, until the declaration errors are fixed.</exception>
                     public {{Identifier(name)}}(int maxBatch = 32, ulong seed = 0) => {{fail}};
                     """);
-                foreach (LayerModel layer in _model.Layers)
+                // Two properties of one name are the compiler's error (CS0102) on the user's lines; one implementation
+                // answers both declarations.
+                foreach (LayerModel layer in _model.Layers.GroupBy(layer => layer.PropertyName).Select(group => group.First()))
                 {
                     string? accessors = _model.LayerAccessors.FirstOrDefault(entry => entry.StartsWith(layer.PropertyName + " ", StringComparison.Ordinal));
                     string body = accessors is null

@@ -118,6 +118,7 @@ public sealed partial class NetworkGenerator
                     var syntax = property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as PropertyDeclarationSyntax;
                     bool declarationOnly = syntax is { ExpressionBody: null, AccessorList: { } accessors }
                         && syntax.Modifiers.Any(SyntaxKind.PartialKeyword)
+                        && accessors.Accessors.Count > 0
                         && accessors.Accessors.All(accessor => accessor.Body is null && accessor.ExpressionBody is null);
                     if (!declarationOnly || property.PartialImplementationPart is not null || property.Type.TypeKind == TypeKind.Error || property.IsIndexer)
                     {
@@ -185,7 +186,8 @@ public sealed partial class NetworkGenerator
         {
             // A declaration mistake in the type itself still gets the network's surface (see Emitter), unless the
             // type cannot take a generated part at all.
-            if (!CheckTypeKind())
+            // A class without a name is a syntax error the compiler reports; there is nothing to extend.
+            if (_declaration.Identifier.IsMissing || _type.Name.Length == 0 || !CheckTypeKind())
             {
                 return Result(null);
             }
@@ -573,7 +575,9 @@ public sealed partial class NetworkGenerator
                     property.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
             }
 
-            if (partial && !getterOnly && !property.IsIndexer)
+            // A property with no accessor at all (a syntax error the compiler reports) cannot be implemented.
+            bool hasAccessor = property.GetMethod is not null || property.SetMethod is not null;
+            if (partial && !getterOnly && !property.IsIndexer && hasAccessor)
             {
                 var accessors = new List<string>();
                 if (property.GetMethod is not null)
@@ -589,7 +593,7 @@ public sealed partial class NetworkGenerator
                 _accessors.Add(property.Name + " " + string.Join(" ", accessors));
             }
 
-            return partial && typeKnown && !property.IsIndexer;
+            return partial && typeKnown && !property.IsIndexer && hasAccessor;
         }
 
         private LayerModel? ParseLayer(IPropertySymbol property, AttributeData attribute, LayerKind kind, LayerSite site)
