@@ -106,11 +106,12 @@ public sealed partial class NetworkGenerator
         {
             try
             {
-                var parser = new Parser(type, declaration, cancellationToken);
                 if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword) || type.IsStatic || type.IsFileLocal || type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
                 {
                     return null;
                 }
+
+                var parser = new Parser(type, declaration, cancellationToken);
 
                 var layers = new List<LayerModel>();
                 foreach (IPropertySymbol property in parser.PropertiesInSourceOrder())
@@ -184,9 +185,9 @@ public sealed partial class NetworkGenerator
 
         private NetworkInfo Parse()
         {
-            // A declaration mistake in the type itself still gets the network's surface (see Emitter), unless the
-            // type cannot take a generated part at all.
-            // A class without a name is a syntax error the compiler reports; there is nothing to extend.
+            // A class without a name is a syntax error the compiler reports, and there is nothing to extend. A mistake
+            // in the type itself still gets the network's surface (Emitter.EmitInvalidNetwork) unless the type cannot
+            // take a generated part at all.
             if (_declaration.Identifier.IsMissing || _type.Name.Length == 0 || !CheckTypeKind())
             {
                 return Result(null);

@@ -854,7 +854,7 @@ public class DiagnosticTests
 
         Expect.NoGeneratorException(run);
         Assert.Empty(run.GeneratorDiagnostics);
-        Diagnostic error = Assert.Single(run.CompilerDiagnostics.Where(diagnostic => diagnostic.Severity == Error));
+        Diagnostic error = Assert.Single(run.CompilerDiagnostics, diagnostic => diagnostic.Severity == Error);
         Assert.Equal(id, error.Id);
         Assert.Equal(GeneratorHarness.SourcePath, error.Location.SourceTree?.FilePath);
         Assert.Equal(6, error.Location.GetLineSpan().StartLinePosition.Line + 1);

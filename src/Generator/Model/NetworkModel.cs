@@ -5,7 +5,10 @@ namespace TypedNets.Generator.Model;
 /// <summary>A network with every shape inferred and every parameter placed: all the emitter needs.</summary>
 /// <param name="Namespace">The namespace, or <see langword="null"/> for the global namespace.</param>
 /// <param name="ClassName">The network class's name.</param>
-/// <param name="ContainingTypes">Enclosing types, outermost first, as <c>partial class Outer</c> headers.</param>
+/// <param name="ContainingTypes">
+/// Enclosing types, outermost first, as headers such as <c>partial class Outer</c> (for an invalid network also
+/// <c>partial struct Outer</c> or <c>partial class Outer&lt;T&gt;</c>, as declared).
+/// </param>
 /// <param name="InputShape">The per-sample input shape.</param>
 /// <param name="TokenInput">Whether the input is token ids (<c>[TokenInput]</c>) rather than floats.</param>
 /// <param name="Layers">The layers in forward order, shapes and offsets filled in.</param>
