@@ -7,7 +7,7 @@ using Xunit;
 namespace TypedNets.Generator.Tests;
 
 /// <summary>
-/// TN0034: a project that references the attributes (TypedNets.Dsl) but not the generator as an analyzer fails with
+/// TN0035: a project that references the attributes (TypedNets.Dsl) but not the generator as an analyzer fails with
 /// one MSBuild error naming the missing reference, before the compiler would bury it under follow-on errors. The
 /// check is the targets file the Dsl package ships (and the repository imports), run by MSBuild on a project that
 /// declares the references a real build would resolve.
@@ -17,13 +17,13 @@ public class GeneratorReferenceTests
     private const string TargetsFile = "src/Dsl/buildTransitive/TypedNets.Dsl.targets";
 
     [Fact]
-    public void TN0034_AttributesWithoutTheGenerator()
+    public void TN0035_AttributesWithoutTheGenerator()
     {
         (int exitCode, string output) = Build(attributes: true, generator: false);
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains(
-            "error TN0034: UsesNetworks references the TypedNets attributes (TypedNets.Dsl) but not the TypedNets generator as an analyzer, so no network can be generated. " +
+            "error TN0035: UsesNetworks references the TypedNets attributes (TypedNets.Dsl) but not the TypedNets generator as an analyzer, so no network can be generated. " +
             "Add the generator: <ProjectReference Include=\"path/to/src/Generator/TypedNets.Generator.csproj\" OutputItemType=\"Analyzer\" ReferenceOutputAssembly=\"false\" /> " +
             "to the project file; a project that declares no network can set <TypedNetsCheckGenerator>false</TypedNetsCheckGenerator>.",
             output);
@@ -34,12 +34,12 @@ public class GeneratorReferenceTests
     [InlineData(true, true, true)]
     [InlineData(false, false, true)]
     [InlineData(true, false, false)]
-    public void No_TN0034_with_the_generator_without_the_attributes_or_when_turned_off(bool attributes, bool generator, bool check)
+    public void No_TN0035_with_the_generator_without_the_attributes_or_when_turned_off(bool attributes, bool generator, bool check)
     {
         (int exitCode, string output) = Build(attributes, generator, check);
 
         Assert.True(exitCode == 0, output);
-        Assert.DoesNotContain("TN0034", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("TN0035", output, StringComparison.Ordinal);
     }
 
     /// <summary>
