@@ -38,7 +38,7 @@ public sealed partial class NetworkGenerator
                 parts.Add(model.Namespace);
             }
 
-            parts.AddRange(model.ContainingTypes.Select(header => header.Substring(header.LastIndexOf(' ') + 1).TrimStart('@')));
+            parts.AddRange(model.ContainingTypes.Select(TypeName));
             parts.Add(model.ClassName);
             return string.Join(".", parts) + ".g.cs";
         }
@@ -57,6 +57,14 @@ public sealed partial class NetworkGenerator
             return sameIgnoringCase.Count <= 1
                 ? hintName
                 : hintName.Substring(0, hintName.Length - ".g.cs".Length) + "." + Invariant(sameIgnoringCase.IndexOf(hintName) + 1) + ".g.cs";
+        }
+
+        /// <summary>The type's name in a <c>partial class Outer</c> header, without <c>@</c> or type parameters.</summary>
+        public static string TypeName(string header)
+        {
+            int typeParameters = header.IndexOf('<');
+            string withoutParameters = typeParameters < 0 ? header : header.Substring(0, typeParameters);
+            return withoutParameters.Substring(withoutParameters.LastIndexOf(' ') + 1).TrimStart('@');
         }
 
         /// <summary>An identifier as C# source: a reserved keyword gets its <c>@</c> back.</summary>
@@ -93,7 +101,7 @@ public sealed partial class NetworkGenerator
             }
             else
             {
-                EmitPlaceholderProperties();
+                EmitInvalidNetwork();
             }
 
             for (int i = 0; i < _model.ContainingTypes.Length; i++)
@@ -107,19 +115,228 @@ public sealed partial class NetworkGenerator
             }
         }
 
-        // With declaration errors the build fails on the TypedNets diagnostics; implementing the declared partial
-        // properties keeps the compiler from piling its own errors on top.
-        private void EmitPlaceholderProperties()
+        /// <summary>
+        /// A network with declaration errors gets the whole public surface of a valid one (the constructor, the
+        /// constants, <c>Sample</c> and <c>Prediction</c>, every <c>INetwork</c> member, <c>Engine&lt;T&gt;</c>) with the
+        /// sizes known so far and bodies that throw. The build still fails, on the TypedNets diagnostics alone: code
+        /// that uses the network keeps compiling instead of adding a dozen follow-on errors in every file that uses it.
+        /// </summary>
+        private void EmitInvalidNetwork()
         {
-            using (_writer.Block($"partial class {Identifier(_model.ClassName)}"))
+            string name = _model.ClassName;
+            string ids = _model.ErrorIds.Length == 0
+                ? "see the compiler errors on its declaration"
+                : "TypedNets diagnostics " + string.Join(", ", _model.ErrorIds);
+            string message = $"{_model.DisplayName} has declaration errors ({ids}); fix them to generate the network.";
+            string fail = $"throw new global::System.InvalidOperationException({StringLiteral(message)})";
+            string unavailable = "/// <summary>Not available: " + EscapeXml(message) + "</summary>";
+            EquatableArray<int> inputShape = KnownShape(_model.InputShape);
+            EquatableArray<int> outputShape = KnownShape(_model.OutputShape);
+            string inputSize = Invariant(ShapeMath.Size(inputShape));
+            string outputSize = Invariant(ShapeMath.Size(outputShape));
+            var taken = new HashSet<string>(_model.TakenNames, StringComparer.Ordinal);
+
+            // A name the user's own member already has (reported as TN0011) stays the user's: the generated member
+            // is left out, and where INetwork needs it, implemented explicitly instead.
+            void Member(string memberNames, string text, string? explicitImplementation = null)
             {
-                foreach (LayerModel layer in _model.Layers)
+                string? chosen = memberNames.Split(' ').Any(taken.Contains) ? explicitImplementation : text;
+                if (chosen is not null)
                 {
-                    _writer.WriteLine(
-                        $"{layer.Accessibility} partial {layer.PropertyType} {Identifier(layer.PropertyName)} => throw new global::System.InvalidOperationException(" +
-                        $"\"{_model.DisplayName} has declaration errors (TypedNets diagnostics); fix them to generate the network.\");");
+                    _writer.WriteBlock(chosen + "\n");
                 }
             }
+
+            string Network(string member) => $"global::TypedNets.INetwork.{member}";
+
+            _writer.WriteLine("/// <remarks>");
+            _writer.WriteLine("/// " + EscapeXml(message) + " Every member throws <see cref=\"global::System.InvalidOperationException\"/>.");
+            _writer.WriteLine("/// </remarks>");
+            using (_writer.Block($"{_model.TypeHeader} : global::TypedNets.INetwork"))
+            {
+                Member(GeneratedNames.InputShape, $"/// <summary>The per-sample input shape as far as it is known, {ShapeMath.Format(inputShape)}.</summary>\npublic static {ReadOnlySpan}<int> InputShape => {ShapeMath.Format(inputShape)};");
+                Member(GeneratedNames.OutputShape, $"/// <summary>The per-sample output shape as far as it is known, {ShapeMath.Format(outputShape)}.</summary>\npublic static {ReadOnlySpan}<int> OutputShape => {ShapeMath.Format(outputShape)};");
+                Member(GeneratedNames.InputSize, $"/// <summary>The number of floats in one input sample, as far as it is known.</summary>\npublic const int InputSize = {inputSize};");
+                Member(GeneratedNames.OutputSize, $"/// <summary>The number of floats in one output sample, as far as it is known.</summary>\npublic const int OutputSize = {outputSize};");
+                Member(GeneratedNames.ParameterCount, "/// <summary>The number of trainable parameters: none until the declaration errors are fixed.</summary>\npublic const int ParameterCount = 0;");
+                Member(GeneratedNames.Summary, $"/// <summary>Why there is no table of the layers.</summary>\npublic const string Summary = {StringLiteral(message)};");
+                if (!taken.Contains(GeneratedNames.Sample))
+                {
+                    EmitValueType("Sample", _model.TokenInput ? "One input sample of token ids" : "One input sample", inputShape, SampleElement, withArgMax: false);
+                }
+
+                if (!taken.Contains(GeneratedNames.Prediction))
+                {
+                    EmitValueType("Prediction", "One output of the network", outputShape, "float", withArgMax: true);
+                }
+
+                Member(Parser.ConstructorName, $$"""
+                    {{unavailable}}
+                    /// <param name="maxBatch">The largest batch that <c>Forward</c> will be given.</param>
+                    /// <param name="seed">Fixes the initial weights and the stream of dropout masks.</param>
+                    /// <exception cref="global::System.InvalidOperationException">Always, until the declaration errors are fixed.</exception>
+                    public {{Identifier(name)}}(int maxBatch = 32, ulong seed = 0) => {{fail}};
+                    """);
+                // Two properties of one name are the compiler's error (CS0102) on the user's lines; one implementation
+                // answers both declarations.
+                foreach (LayerModel layer in _model.Layers.GroupBy(layer => layer.PropertyName).Select(group => group.First()))
+                {
+                    string? accessors = _model.LayerAccessors.FirstOrDefault(entry => entry.StartsWith(layer.PropertyName + " ", StringComparison.Ordinal));
+                    string body = accessors is null
+                        ? $" => {fail};"
+                        : " { " + string.Join(" ", accessors.Split(' ').Skip(1).Select(accessor => $"{accessor} => {fail};")) + " }";
+                    _writer.WriteLine($"{layer.Accessibility} partial {layer.PropertyType} {Identifier(layer.PropertyName)}{body}");
+                }
+
+                _writer.WriteLine();
+                _writer.WriteLine($"int {Network("InputSize")} => {inputSize};");
+                _writer.WriteLine();
+                _writer.WriteLine($"int {Network("OutputSize")} => {outputSize};");
+                _writer.WriteLine();
+                Member(GeneratedNames.MaxBatch, $"{unavailable}\npublic int MaxBatch => {fail};", $"int {Network("MaxBatch")} => {fail};");
+                Member(GeneratedNames.Parameters, $"{unavailable}\npublic {Span}<float> Parameters => {fail};", $"{Span}<float> {Network("Parameters")} => {fail};");
+                Member(GeneratedNames.Gradients, $"{unavailable}\npublic {Span}<float> Gradients => {fail};", $"{Span}<float> {Network("Gradients")} => {fail};");
+                Member(GeneratedNames.Buffers, $"{unavailable}\npublic {Span}<float> Buffers => {fail};", $"{Span}<float> {Network("Buffers")} => {fail};");
+                Member(
+                    GeneratedNames.Layers,
+                    $"{unavailable}\npublic global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> Layers => {fail};",
+                    $"global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> {Network("Layers")} => {fail};");
+                Member(GeneratedNames.Access, $"{unavailable}\npublic global::TypedNets.NetworkAccess Access => {fail};", $"global::TypedNets.NetworkAccess {Network("Access")} => {fail};");
+                string backward = _model.TokenInput
+                    ? $"public void Backward({ReadOnlySpan}<Prediction> outputGradient) => {fail};"
+                    : $"public void Backward({ReadOnlySpan}<Prediction> outputGradient, {Span}<Sample> inputGradient = default) => {fail};";
+                // The typed overloads need Sample and Prediction as well as their own name.
+                string typed = $"{GeneratedNames.Sample} {GeneratedNames.Prediction}";
+                Member($"{GeneratedNames.Predict} {typed}", $"{unavailable}\npublic Prediction Predict(in Sample sample) => {fail};");
+                Member($"{GeneratedNames.Predict} {typed}", $"{unavailable}\npublic void Predict({ReadOnlySpan}<Sample> samples, {Span}<Prediction> predictions) => {fail};");
+                Member(
+                    GeneratedNames.Predict,
+                    $"{unavailable}\npublic void Predict({ReadOnlySpan}<float> input, {Span}<float> output) => {fail};",
+                    $"void {Network("Predict")}({ReadOnlySpan}<float> input, {Span}<float> output) => {fail};");
+                Member($"{GeneratedNames.Forward} {typed}", $"{unavailable}\npublic {ReadOnlySpan}<Prediction> Forward({ReadOnlySpan}<Sample> batch, bool training = false) => {fail};");
+                Member(
+                    GeneratedNames.Forward,
+                    $"{unavailable}\npublic {ReadOnlySpan}<float> Forward({ReadOnlySpan}<float> input, bool training = false) => {fail};",
+                    $"{ReadOnlySpan}<float> {Network("Forward")}({ReadOnlySpan}<float> input, bool training) => {fail};");
+                Member($"{GeneratedNames.Backward} {typed}", $"{unavailable}\n{backward}");
+                Member(
+                    GeneratedNames.Backward,
+                    $"{unavailable}\npublic void Backward({ReadOnlySpan}<float> outputGradient, {Span}<float> inputGradient = default) => {fail};",
+                    $"void {Network("Backward")}({ReadOnlySpan}<float> outputGradient, {Span}<float> inputGradient) => {fail};");
+                Member(
+                    GeneratedNames.DeclaredLoss,
+                    $"{unavailable}\npublic static global::TypedNets.LossFunction? DeclaredLoss => {fail};");
+                _writer.WriteLine($"global::TypedNets.LossFunction? {Network("DeclaredLoss")} => {fail};");
+                _writer.WriteLine();
+                Member(
+                    GeneratedNames.Loss,
+                    $"{unavailable}\npublic float Loss({ReadOnlySpan}<float> target, global::TypedNets.LossFunction? loss = null) => {fail};",
+                    $"float {Network("Loss")}({ReadOnlySpan}<float> target, global::TypedNets.LossFunction? loss) => {fail};");
+                Member(
+                    GeneratedNames.LossBackward,
+                    $"{unavailable}\npublic float LossBackward({ReadOnlySpan}<float> target, global::TypedNets.LossFunction? loss = null, {Span}<float> inputGradient = default) => {fail};",
+                    $"float {Network("LossBackward")}({ReadOnlySpan}<float> target, global::TypedNets.LossFunction? loss, {Span}<float> inputGradient) => {fail};");
+                Member(GeneratedNames.Regularize, $"{unavailable}\npublic float Regularize() => {fail};", $"float {Network("Regularize")}() => {fail};");
+                Member(GeneratedNames.ZeroGradients, $"{unavailable}\npublic void ZeroGradients() => {fail};", $"void {Network("ZeroGradients")}() => {fail};");
+                Member(GeneratedNames.Initialize, $"{unavailable}\npublic void Initialize(ulong seed) => {fail};", $"void {Network("Initialize")}(ulong seed) => {fail};");
+                Member(GeneratedNames.ReseedDropout, $"{unavailable}\npublic void ReseedDropout(ulong seed) => {fail};", $"void {Network("ReseedDropout")}(ulong seed) => {fail};");
+                Member(
+                    GeneratedNames.DropoutRandom,
+                    $"{unavailable}\npublic global::TypedNets.Xoshiro256 DropoutRandom\n{{\n    get => {fail};\n    set => {fail};\n}}",
+                    $"global::TypedNets.Xoshiro256 {Network("DropoutRandom")}\n{{\n    get => {fail};\n    set => {fail};\n}}");
+                // The element type's parameter must not repeat one of an enclosing generic declaration's (CS0693).
+                string t = _model.ContainingTypes.Concat([_model.TypeHeader]).Any(header => header.Contains("<")) ? "TElement" : "T";
+                Member(GeneratedNames.Engine, $$"""
+                    /// <summary>The network's math over element type <typeparamref name="{{t}}"/>; not available until the declaration errors are fixed.</summary>
+                    public sealed class Engine<{{t}}> : global::TypedNets.IEngine<{{t}}>
+                        where {{t}} : global::System.Numerics.IFloatingPointIeee754<{{t}}>
+                    {
+                        {{unavailable}}
+                        /// <param name="maxBatch">The largest batch that <c>Forward</c> will be given.</param>
+                        /// <param name="seed">Fixes the initial weights and the stream of dropout masks.</param>
+                        public Engine(int maxBatch, ulong seed) => {{fail}};
+
+                        {{unavailable}}
+                        /// <param name="shared">The workspace whose weights this one would share.</param>
+                        public Engine(Engine<{{t}}> shared) => {{fail}};
+
+                        {{unavailable}}
+                        public int MaxBatch => {{fail}};
+
+                        {{unavailable}}
+                        public {{t}}[] Parameters => {{fail}};
+
+                        {{unavailable}}
+                        public {{t}}[] Gradients => {{fail}};
+
+                        {{unavailable}}
+                        public {{t}}[] Buffers => {{fail}};
+
+                        {{unavailable}}
+                        public int Batch => {{fail}};
+
+                        int global::TypedNets.IEngine<{{t}}>.InputSize => {{inputSize}};
+
+                        int global::TypedNets.IEngine<{{t}}>.OutputSize => {{outputSize}};
+
+                        {{unavailable}}
+                        public void Initialize(ulong seed) => {{fail}};
+
+                        {{unavailable}}
+                        public {{ReadOnlySpan}}<{{t}}> Forward({{ReadOnlySpan}}<{{t}}> input, bool training) => {{fail}};
+
+                        {{unavailable}}
+                        public void Backward({{ReadOnlySpan}}<{{t}}> outputGradient, {{Span}}<{{t}}> inputGradient) => {{fail}};
+
+                        {{unavailable}}
+                        public {{t}} Loss({{ReadOnlySpan}}<{{t}}> target, global::TypedNets.LossFunction loss) => {{fail}};
+
+                        {{unavailable}}
+                        public {{t}} LossBackward({{ReadOnlySpan}}<{{t}}> target, global::TypedNets.LossFunction loss, {{Span}}<{{t}}> inputGradient) => {{fail}};
+
+                        {{unavailable}}
+                        public {{t}} Regularize() => {{fail}};
+
+                        {{unavailable}}
+                        public void ZeroGradients() => {{fail}};
+
+                        {{unavailable}}
+                        public void ReseedDropout(ulong seed) => {{fail}};
+
+                        {{unavailable}}
+                        public global::TypedNets.Xoshiro256 DropoutRandom
+                        {
+                            get => {{fail}};
+                            set => {{fail}};
+                        }
+                    }
+                    """);
+                if (_model.EmbeddedWeights is not null)
+                {
+                    Member(GeneratedNames.LoadEmbeddedWeights, $"{unavailable}\npublic void {GeneratedNames.LoadEmbeddedWeights}() => {fail};");
+                    Member(GeneratedNames.EmbeddedWeightBytes, $"{unavailable}\npublic static {ReadOnlySpan}<byte> {GeneratedNames.EmbeddedWeightBytes} => {fail};");
+                    Member(GeneratedNames.EmbeddedBufferBytes, $"{unavailable}\npublic static {ReadOnlySpan}<byte> {GeneratedNames.EmbeddedBufferBytes} => {fail};");
+                }
+            }
+        }
+
+        /// <summary>
+        /// A shape of an invalid declaration as far as it is known: with no dimension, a dimension below 1 or more than
+        /// int.MaxValue elements it is [1], so that <c>Sample</c> and <c>Prediction</c> still compile.
+        /// </summary>
+        private static EquatableArray<int> KnownShape(EquatableArray<int> shape)
+        {
+            long size = shape.Length == 0 ? 0 : 1;
+            foreach (int dimension in shape)
+            {
+                size = size * Math.Max(dimension, 0);
+                if (size > int.MaxValue)
+                {
+                    break;
+                }
+            }
+
+            return size < 1 || size > int.MaxValue ? new[] { 1 }.ToEquatableArray() : shape;
         }
 
         private void EmitNetwork()

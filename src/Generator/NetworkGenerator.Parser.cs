@@ -51,6 +51,17 @@ public sealed partial class NetworkGenerator
         private readonly CancellationToken _cancellationToken;
         private readonly List<DiagnosticInfo> _diagnostics = [];
         private bool _unresolved;
+        private bool _layerUnbound;
+
+        // Generated names a user member or layer already has (each a TN0011); an invalid network's surface leaves them out.
+        private readonly SortedSet<string> _taken = new(StringComparer.Ordinal);
+
+        // Layer properties declared with accessors other than a lone get (each a TN0012), as "Name get set": an
+        // invalid network's surface implements them with the same accessors.
+        private readonly List<string> _accessors = [];
+
+        /// <summary>The constructor's entry in the taken names.</summary>
+        internal const string ConstructorName = ".ctor";
 
         private Parser(INamedTypeSymbol type, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
         {
@@ -84,7 +95,80 @@ public sealed partial class NetworkGenerator
                     declaration.Identifier.GetLocation(),
                     type.Name,
                     $"{exception.GetType().Name}: {exception.Message}");
-                return new NetworkInfo(null, new[] { failure }.ToEquatableArray());
+                return new NetworkInfo(Fallback(type, declaration, cancellationToken), new[] { failure }.ToEquatableArray());
+            }
+        }
+
+        /// <summary>
+        /// After a failure of the parser itself, a model read from the symbol alone: the declared partial properties
+        /// and nothing of their layers, so that the network still gets its surface and TN0999 is the only error.
+        /// </summary>
+        private static NetworkModel? Fallback(INamedTypeSymbol type, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
+        {
+            try
+            {
+                if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword) || type.IsStatic || type.IsFileLocal || type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+                {
+                    return null;
+                }
+
+                var parser = new Parser(type, declaration, cancellationToken);
+
+                var layers = new List<LayerModel>();
+                foreach (IPropertySymbol property in parser.PropertiesInSourceOrder())
+                {
+                    var syntax = property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as PropertyDeclarationSyntax;
+                    bool declarationOnly = syntax is { ExpressionBody: null, AccessorList: { } accessors }
+                        && syntax.Modifiers.Any(SyntaxKind.PartialKeyword)
+                        && accessors.Accessors.Count > 0
+                        && accessors.Accessors.All(accessor => accessor.Body is null && accessor.ExpressionBody is null);
+                    if (!declarationOnly || property.PartialImplementationPart is not null || property.Type.TypeKind == TypeKind.Error || property.IsIndexer)
+                    {
+                        continue;
+                    }
+
+                    if (!(property.GetMethod is not null && property.SetMethod is null))
+                    {
+                        parser._accessors.Add(property.Name + " " + string.Join(" ", syntax!.AccessorList!.Accessors.Select(accessor => accessor.Keyword.ValueText)));
+                    }
+
+                    layers.Add(new LayerModel(
+                        property.Name,
+                        GeneratedNames.ModuleName(property.Name),
+                        parser.DeclaredModifiers(property),
+                        property.Type.ToDisplayString(FullyQualifiedWithNullability),
+                        LayerKind.Dense,
+                        Units: 0,
+                        ActivationKind.Identity,
+                        Rate: 0,
+                        EquatableArray<int>.Empty,
+                        EquatableArray<int>.Empty,
+                        ParameterOffset: 0));
+                }
+
+                return new NetworkModel(
+                    type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+                    type.Name,
+                    parser.ContainingTypeHeaders(),
+                    EquatableArray<int>.Empty,
+                    TokenInput: false,
+                    layers.ToEquatableArray(),
+                    ParameterCount: 0,
+                    Loss: null,
+                    IsValid: false,
+                    ErrorIds: new[] { DiagnosticDescriptors.InternalError.Id }.ToEquatableArray(),
+                    TakenNames: type.GetMembers()
+                        .Where(member => !member.IsImplicitlyDeclared && GeneratedNames.Members.ContainsKey(member.Name))
+                        .Select(member => member.Name)
+                        .Distinct()
+                        .OrderBy(name => name, StringComparer.Ordinal)
+                        .ToEquatableArray(),
+                    TypeHeader: $"partial {TypeKeyword(type)} {Emitter.Identifier(type.Name)}{TypeParameterList(type)}",
+                    LayerAccessors: parser._accessors.ToEquatableArray());
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                return null;
             }
         }
 
@@ -102,10 +186,15 @@ public sealed partial class NetworkGenerator
 
         private NetworkInfo Parse()
         {
-            if (!CheckTypeKind() || !CheckPartial())
+            // A class without a name is a syntax error the compiler reports, and there is nothing to extend. A mistake
+            // in the type itself still gets the network's surface (Emitter.EmitInvalidNetwork) unless the type cannot
+            // take a generated part at all.
+            if (_declaration.Identifier.IsMissing || _type.Name.Length == 0 || !CheckTypeKind())
             {
                 return Result(null);
             }
+
+            CheckPartial();
 
             bool hasInput = TryParseInput(out EquatableArray<int> inputShape, out bool tokenInput);
             LossModel? loss = ParseLoss(out Location? lossLocation);
@@ -120,7 +209,10 @@ public sealed partial class NetworkGenerator
             }
 
             var inferred = layers.Select(entry => entry.Layer).ToList();
-            if (hasInput && layers.Count > 0)
+
+            // A layer the compiler could not bind has no sizes: shapes after it are unknown, and checking them would
+            // report mistakes the user did not make.
+            if (hasInput && layers.Count > 0 && !_layerUnbound)
             {
                 ShapeInference.Result result = ShapeInference.Infer(inputShape, tokenInput, inferred);
                 inferred = result.Layers;
@@ -155,7 +247,20 @@ public sealed partial class NetworkGenerator
                 (isValid ? inferred : implementable).ToEquatableArray(),
                 isValid ? inferred.Sum(layer => layer.ParameterCount) : 0,
                 loss,
-                isValid);
+                isValid,
+                // An invalid network still gets the [EmbeddedWeights] members (throwing), so that calls to them compile.
+                EmbeddedWeights: isValid || embeddedWeights is null ? null : new EmbeddedWeightsModel(embeddedWeights.FileName, EquatableArray<byte>.Empty, IsValid: false),
+                ErrorIds: isValid
+                    ? EquatableArray<string>.Empty
+                    : _diagnostics
+                        .Where(diagnostic => diagnostic.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
+                        .Select(diagnostic => diagnostic.Descriptor.Id)
+                        .Distinct()
+                        .OrderBy(id => id, StringComparer.Ordinal)
+                        .ToEquatableArray(),
+                TakenNames: isValid ? EquatableArray<string>.Empty : _taken.ToEquatableArray(),
+                TypeHeader: $"partial {TypeKeyword(_type)} {Emitter.Identifier(_type.Name)}{TypeParameterList(_type)}",
+                LayerAccessors: _accessors.ToEquatableArray());
             return Result(model) with { EmbeddedWeights = embeddedWeights };
         }
 
@@ -164,13 +269,17 @@ public sealed partial class NetworkGenerator
         private bool CheckTypeKind()
         {
             string? problem = null;
+            bool extendable = true;
             if (_type.TypeKind != TypeKind.Class || _type.IsRecord)
             {
                 problem = "a network must be a class, not a record or struct";
+                extendable = _type.TypeKind is TypeKind.Class or TypeKind.Struct;
             }
             else if (_type.IsStatic)
             {
+                // A static class can have no instance member, so there is no surface to give it.
                 problem = "a network is instantiated and cannot be static";
+                extendable = false;
             }
             else if (_type.TypeParameters.Length > 0)
             {
@@ -187,27 +296,30 @@ public sealed partial class NetworkGenerator
             else if (_type.IsFileLocal)
             {
                 problem = "a file-local type cannot be extended by a generated file; remove 'file'";
+                extendable = false;
             }
             else if (_type.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax(_cancellationToken) is ClassDeclarationSyntax { ParameterList: not null }))
             {
                 problem = "TypedNets generates the network's constructors, so it cannot have a primary constructor";
+                _taken.Add(ConstructorName);
             }
             else if (_type.BaseType is { SpecialType: not SpecialType.System_Object } baseType && !HasParameterlessConstructor(baseType))
             {
                 problem = $"its base class '{baseType.Name}' has no accessible parameterless constructor for the generated constructor to call";
+                _taken.Add(ConstructorName);
             }
             else if (GeneratedNames.Members.ContainsKey(_type.Name))
             {
                 problem = $"its name is taken by {GeneratedNames.Members[_type.Name]} that TypedNets generates inside it; rename the class";
+                _taken.Add(_type.Name);
             }
 
             if (problem is not null)
             {
                 Report(DiagnosticDescriptors.UnsupportedNetworkType, _declaration.Identifier.GetLocation(), _type.Name, problem);
-                return false;
             }
 
-            return true;
+            return extendable;
         }
 
         private static bool HasParameterlessConstructor(INamedTypeSymbol type)
@@ -465,17 +577,50 @@ public sealed partial class NetworkGenerator
                     property.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
             }
 
-            return partial && getterOnly && typeKnown;
+            // A property with no accessor at all (a syntax error the compiler reports) cannot be implemented.
+            bool hasAccessor = property.GetMethod is not null || property.SetMethod is not null;
+            if (partial && !getterOnly && !property.IsIndexer && hasAccessor)
+            {
+                var accessors = new List<string>();
+                if (property.GetMethod is not null)
+                {
+                    accessors.Add("get");
+                }
+
+                if (property.SetMethod is not null)
+                {
+                    accessors.Add(property.SetMethod.IsInitOnly ? "init" : "set");
+                }
+
+                _accessors.Add(property.Name + " " + string.Join(" ", accessors));
+            }
+
+            return partial && typeKnown && !property.IsIndexer && hasAccessor;
         }
 
         private LayerModel? ParseLayer(IPropertySymbol property, AttributeData attribute, LayerKind kind, LayerSite site)
         {
             ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
-            if (attribute.AttributeConstructor is null || arguments.Any(argument => argument.Kind == TypedConstantKind.Error))
+            if (attribute.AttributeConstructor is null
+                || arguments.Any(argument => argument.Kind == TypedConstantKind.Error)
+                || attribute.NamedArguments.Any(argument => argument.Value.Kind == TypedConstantKind.Error))
             {
-                // The compiler reports the malformed attribute itself; the layer is left out.
+                // The compiler reports the malformed attribute (a misspelt argument, say) itself. The layer stays in
+                // the model with no sizes, so that its property is still implemented and that error is the only one.
                 Unresolved();
-                return null;
+                _layerUnbound = true;
+                return new LayerModel(
+                    property.Name,
+                    GeneratedNames.ModuleName(property.Name),
+                    DeclaredModifiers(property),
+                    property.Type.ToDisplayString(FullyQualifiedWithNullability),
+                    kind,
+                    Units: 0,
+                    ActivationKind.Identity,
+                    Rate: 0,
+                    EquatableArray<int>.Empty,
+                    EquatableArray<int>.Empty,
+                    ParameterOffset: 0);
             }
 
             int units = 0;
@@ -692,6 +837,7 @@ public sealed partial class NetworkGenerator
                 }
                 else if (generated.TryGetValue(layer.PropertyName, out string? what))
                 {
+                    _taken.Add(layer.PropertyName);
                     Report(DiagnosticDescriptors.ReservedName, site.Identifier, layer.PropertyName, _type.Name, what);
                 }
             }
@@ -707,6 +853,7 @@ public sealed partial class NetworkGenerator
 
                 if (member is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor && GeneratedNames.IsGeneratedConstructor(ParameterTypeNames(constructor)))
                 {
+                    _taken.Add(ConstructorName);
                     Report(DiagnosticDescriptors.ReservedName, member.Locations.FirstOrDefault(), _type.Name + "(int, ulong)", _type.Name, "the constructor (int maxBatch, ulong seed)");
                     continue;
                 }
@@ -714,6 +861,7 @@ public sealed partial class NetworkGenerator
                 if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary } method
                     && GeneratedNames.IsGeneratedSignature(method.Name, ParameterTypeNames(method)))
                 {
+                    _taken.Add(member.Name);
                     Report(DiagnosticDescriptors.ReservedName, member.Locations.FirstOrDefault(), member.Name, _type.Name, $"the method {member.Name} with the same parameters");
                     continue;
                 }
@@ -722,6 +870,7 @@ public sealed partial class NetworkGenerator
                 bool otherArity = member is INamedTypeSymbol { Arity: not 1 } && member.Name == GeneratedNames.Engine;
                 if (!overloads && !otherArity && generated.TryGetValue(member.Name, out string? what))
                 {
+                    _taken.Add(member.Name);
                     Report(DiagnosticDescriptors.ReservedName, member.Locations.FirstOrDefault(), member.Name, _type.Name, what);
                 }
             }
@@ -737,6 +886,7 @@ public sealed partial class NetworkGenerator
                         && member is not IMethodSymbol { MethodKind: not MethodKind.Ordinary }
                         && GeneratedNames.Members.TryGetValue(member.Name, out string? what))
                     {
+                        _taken.Add(member.Name);
                         Report(
                             DiagnosticDescriptors.ReservedName,
                             _declaration.Identifier.GetLocation(),
@@ -767,8 +917,16 @@ public sealed partial class NetworkGenerator
             }
         }
 
+        // The kind and type parameters as declared: a valid network's containers are always plain classes, and an
+        // invalid one's surface must extend whatever the user declared.
         private EquatableArray<string> ContainingTypeHeaders()
-            => ContainingTypes().Reverse().Select(container => "partial class " + Emitter.Identifier(container.Name)).ToEquatableArray();
+            => ContainingTypes().Reverse().Select(container => $"partial {TypeKeyword(container)} {Emitter.Identifier(container.Name)}{TypeParameterList(container)}").ToEquatableArray();
+
+        private static string TypeKeyword(INamedTypeSymbol type)
+            => type.IsRecord ? (type.TypeKind == TypeKind.Struct ? "record struct" : "record") : type.TypeKind == TypeKind.Struct ? "struct" : "class";
+
+        private static string TypeParameterList(INamedTypeSymbol type)
+            => type.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", type.TypeParameters.Select(parameter => Emitter.Identifier(parameter.Name))) + ">";
 
         private bool Unresolved()
         {

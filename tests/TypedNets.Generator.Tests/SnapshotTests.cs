@@ -275,10 +275,10 @@ public class SnapshotTests
     }
 
     [Fact]
-    public void InvalidDeclarationGetsPlaceholderProperties()
+    public void InvalidDeclarationGetsASurfaceThatThrows()
     {
-        // With a declaration error only the declared layer properties are implemented, each throwing, so that the
-        // TypedNets diagnostics are the only errors the user sees.
+        // With a declaration error the network still gets its whole public surface, with the sizes known so far and
+        // every member throwing, so that the TypedNets diagnostics are the only errors the user sees.
         GeneratorRun run = GeneratorHarness.Run("""
             using TypedNets;
 

@@ -5,17 +5,30 @@ namespace TypedNets.Generator.Model;
 /// <summary>A network with every shape inferred and every parameter placed: all the emitter needs.</summary>
 /// <param name="Namespace">The namespace, or <see langword="null"/> for the global namespace.</param>
 /// <param name="ClassName">The network class's name.</param>
-/// <param name="ContainingTypes">Enclosing types, outermost first, as <c>partial class Outer</c> headers.</param>
+/// <param name="ContainingTypes">
+/// Enclosing types, outermost first, as headers such as <c>partial class Outer</c> (for an invalid network also
+/// <c>partial struct Outer</c> or <c>partial class Outer&lt;T&gt;</c>, as declared).
+/// </param>
 /// <param name="InputShape">The per-sample input shape.</param>
 /// <param name="TokenInput">Whether the input is token ids (<c>[TokenInput]</c>) rather than floats.</param>
 /// <param name="Layers">The layers in forward order, shapes and offsets filled in.</param>
 /// <param name="ParameterCount">The length of the parameter buffer.</param>
 /// <param name="Loss">The declared loss, if any.</param>
 /// <param name="IsValid">
-/// <see langword="false"/> when the declaration has errors: the emitter then writes only what keeps the user's
-/// partial properties compiling, so that the TypedNets diagnostics are the errors the user sees.
+/// <see langword="false"/> when the declaration has errors: the emitter then writes the public surface of a network
+/// with members that throw, so that the TypedNets diagnostics are the only errors the user sees.
 /// </param>
 /// <param name="EmbeddedWeights">The weights compiled in with <c>[EmbeddedWeights]</c>, once checked; <see langword="null"/> without.</param>
+/// <param name="ErrorIds">When the declaration has errors: the ids of the TypedNets errors, sorted, for the message its members throw.</param>
+/// <param name="TakenNames">
+/// When the declaration has errors: the generated member names a user member already has (<c>.ctor</c> for the
+/// constructor), which the surface of the invalid network leaves to the user's member.
+/// </param>
+/// <param name="TypeHeader">The network's own header as declared, such as <c>partial record Net</c> or <c>partial class Net&lt;T&gt;</c>, for the surface of an invalid network.</param>
+/// <param name="LayerAccessors">
+/// When the declaration has errors: the layer properties declared with other accessors than a lone get, as
+/// <c>Name get set</c>, which the surface implements with the same accessors.
+/// </param>
 internal sealed record NetworkModel(
     string? Namespace,
     string ClassName,
@@ -26,7 +39,11 @@ internal sealed record NetworkModel(
     int ParameterCount,
     LossModel? Loss,
     bool IsValid,
-    EmbeddedWeightsModel? EmbeddedWeights = null)
+    EmbeddedWeightsModel? EmbeddedWeights = null,
+    EquatableArray<string> ErrorIds = default,
+    EquatableArray<string> TakenNames = default,
+    string TypeHeader = "",
+    EquatableArray<string> LayerAccessors = default)
 {
     public EquatableArray<int> OutputShape => Layers.Length == 0 ? InputShape : Layers[Layers.Length - 1].OutputShape;
 
@@ -62,7 +79,7 @@ internal sealed record NetworkModel(
     {
         foreach (string header in ContainingTypes)
         {
-            yield return header.Substring(header.LastIndexOf(' ') + 1).TrimStart('@');
+            yield return NetworkGenerator.Emitter.TypeName(header);
         }
     }
 }

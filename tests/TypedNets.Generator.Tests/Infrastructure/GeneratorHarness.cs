@@ -57,8 +57,15 @@ internal static class GeneratorHarness
     /// <summary>Runs the generator on one source with the given additional files.</summary>
     public static GeneratorRun Run(string source, params AdditionalText[] additionalTexts) => Run(CreateCompilation(source), additionalTexts);
 
+    /// <summary>
+    /// While set (on this thread of control), every run is recorded: <see cref="DeclarationCatalog"/> reads the
+    /// declarations of the diagnostic tests this way, by running the tests themselves, so that no source is copied.
+    /// </summary>
+    public static readonly System.Threading.AsyncLocal<List<(CSharpCompilation Compilation, AdditionalText[] AdditionalTexts)>?> Recorder = new();
+
     public static GeneratorRun Run(CSharpCompilation compilation, params AdditionalText[] additionalTexts)
     {
+        Recorder.Value?.Add((compilation, additionalTexts));
         GeneratorDriver driver = CreateDriver(additionalTexts).RunGeneratorsAndUpdateCompilation(
             compilation, out Compilation output, out ImmutableArray<Diagnostic> driverDiagnostics);
         return new GeneratorRun(compilation, output, driver, driverDiagnostics);
