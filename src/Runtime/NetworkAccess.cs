@@ -47,7 +47,17 @@ public sealed class NetworkAccess
     /// Starts a prediction, which shares the weights with other predictions; pair it with <see cref="ExitPrediction"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">When another thread trains the network or loads its weights.</exception>
-    public void EnterPrediction()
+    public void EnterPrediction() => EnterShared("Predict");
+
+    /// <summary>Ends a prediction started by <see cref="EnterPrediction"/>.</summary>
+    public void ExitPrediction() => ExitShared();
+
+    /// <summary>
+    /// Starts <paramref name="operation"/>, which reads the weights and may share them with predictions and other
+    /// readers (a save, say); pair it with <see cref="ExitShared"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">When another thread trains the network or loads its weights.</exception>
+    public void EnterShared(string operation)
     {
         Interlocked.Increment(ref _predictions);
         int owner = Volatile.Read(ref _owner);
@@ -55,14 +65,14 @@ public sealed class NetworkAccess
         {
             Interlocked.Decrement(ref _predictions);
             throw new InvalidOperationException(
-                $"{_network}.Predict was called while another thread runs {Volatile.Read(ref _operation) ?? "training"} on the same instance, " +
-                "which changes the weights that a prediction reads. Predict after training ends, or train a copy " +
+                $"{_network}.{operation} was called while another thread runs {Volatile.Read(ref _operation) ?? "training"} on the same instance, " +
+                $"which changes the weights that {operation} reads. Call it after training ends, or train a copy " +
                 "(a second instance loaded with the same weights) and swap it in when it is done.");
         }
     }
 
-    /// <summary>Ends a prediction started by <see cref="EnterPrediction"/>.</summary>
-    public void ExitPrediction() => Interlocked.Decrement(ref _predictions);
+    /// <summary>Ends a read started by <see cref="EnterShared"/>.</summary>
+    public void ExitShared() => Interlocked.Decrement(ref _predictions);
 
     /// <summary>
     /// Takes the network for the calling thread alone, for <paramref name="operation"/> (a name for messages, such as
@@ -93,7 +103,7 @@ public sealed class NetworkAccess
         {
             Volatile.Write(ref _owner, 0);
             throw new InvalidOperationException(
-                $"{_network}.{operation} was called while {predictions} prediction(s) run on other threads, and it would change or " +
+                $"{_network}.{operation} was called while {predictions} prediction(s) or save(s) run on other threads, and it would change or " +
                 "use what they read. Train or load weights before serving predictions, or train a copy (a second instance) and " +
                 "swap it in when it is done.");
         }
@@ -128,6 +138,28 @@ public sealed class NetworkAccess
     {
         EnterExclusive(operation);
         return new Scope(this);
+    }
+
+    /// <summary>
+    /// Reads the network for <paramref name="operation"/> until the returned scope is disposed: predictions and other
+    /// readers may run meanwhile, training and loading may not.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">When another thread trains the network or loads its weights.</exception>
+    public SharedScope Shared(string operation)
+    {
+        EnterShared(operation);
+        return new SharedScope(this);
+    }
+
+    /// <summary>Shared use of a network, given back by <see cref="Dispose"/>.</summary>
+    public readonly struct SharedScope : IDisposable
+    {
+        private readonly NetworkAccess? _access;
+
+        internal SharedScope(NetworkAccess access) => _access = access;
+
+        /// <summary>Ends the read.</summary>
+        public void Dispose() => _access?.ExitShared();
     }
 
     /// <summary>Exclusive use of a network, given back by <see cref="Dispose"/>.</summary>

@@ -57,7 +57,7 @@ public sealed class NetworkAccessTests
 
         var error = Assert.Throws<InvalidOperationException>(() =>
             Trainer.Fit(network, new Adam(0.01), Data(32), new FitOptions { Epochs = 1, BatchSize = 8, Loss = new LossFunction(LossKind.CrossEntropy) }));
-        Assert.Contains("TutorialClassifier.Trainer.Fit was called while 1 prediction(s) run on other threads", error.Message, StringComparison.Ordinal);
+        Assert.Contains("TutorialClassifier.Trainer.Fit was called while 1 prediction(s) or save(s) run on other threads", error.Message, StringComparison.Ordinal);
         Assert.Equal(before, network.Parameters.ToArray());
         Assert.Throws<InvalidOperationException>(() => network.Forward(new TutorialClassifier.Sample[1], training: true));
 
@@ -105,12 +105,34 @@ public sealed class NetworkAccessTests
             return 0;
         });
         var error = Assert.Throws<InvalidOperationException>(() => TypedNets.Serialization.SafeTensors.Load(network, file.ToArray()));
-        Assert.Contains("TutorialClassifier.SafeTensors.Load was called while 1 prediction(s) run on other threads", error.Message, StringComparison.Ordinal);
+        Assert.Contains("TutorialClassifier.SafeTensors.Load was called while 1 prediction(s) or save(s) run on other threads", error.Message, StringComparison.Ordinal);
         Assert.Equal(before, network.Parameters.ToArray());
 
         network.Access.ExitPrediction();
         TypedNets.Serialization.SafeTensors.Load(network, file.ToArray());
         Assert.Equal(source.Parameters.ToArray(), network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void Saving_runs_beside_predictions_but_not_beside_training_on_another_thread()
+    {
+        var network = new TutorialClassifier(maxBatch: 4, seed: 10);
+        using var file = new System.IO.MemoryStream();
+        network.Access.EnterPrediction();
+        TypedNets.Serialization.SafeTensors.Save(network, file);
+        network.Access.ExitPrediction();
+        Assert.True(file.Length > 0);
+
+        using (network.Access.Exclusive("a training loop"))
+        {
+            var error = OnAnotherThread(() => Assert.Throws<InvalidOperationException>(() => TypedNets.Serialization.SafeTensors.Save(network, new System.IO.MemoryStream())));
+            Assert.Contains("TutorialClassifier.SafeTensors.Save was called while another thread runs a training loop", error.Message, StringComparison.Ordinal);
+
+            // The training thread itself saves between its steps (ModelCheckpoint does).
+            TypedNets.Serialization.SafeTensors.Save(network, new System.IO.MemoryStream());
+        }
+
+        Assert.Equal(0, network.Access.PredictionsInFlight);
     }
 
     [Fact]

@@ -89,6 +89,7 @@ public static class SafeTensors
     /// <param name="network">The network whose parameters and buffers to save.</param>
     /// <param name="path">The file to create or replace, conventionally <c>*.safetensors</c>.</param>
     /// <param name="metadata">Strings to store in the header's <c>__metadata__</c> (PyTorch's writer adds <c>"format": "pt"</c>), or <see langword="null"/>.</param>
+    /// <exception cref="InvalidOperationException">When another thread is training the network or loading its weights.</exception>
     public static void Save(INetwork network, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -106,6 +107,7 @@ public static class SafeTensors
     /// <param name="network">The network whose parameters and buffers to save.</param>
     /// <param name="stream">Where to write, from its current position; it is neither flushed nor closed.</param>
     /// <param name="metadata">Strings to store in the header's <c>__metadata__</c>, or <see langword="null"/>.</param>
+    /// <exception cref="InvalidOperationException">When another thread is training the network or loading its weights.</exception>
     public static void Save(INetwork network, Stream stream, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -132,6 +134,7 @@ public static class SafeTensors
     /// <param name="network">The network whose parameters to save.</param>
     /// <param name="path">The file to create or replace, conventionally <c>*.safetensors.b64</c>.</param>
     /// <param name="metadata">Strings to store in the header's <c>__metadata__</c>, or <see langword="null"/>.</param>
+    /// <exception cref="InvalidOperationException">When another thread is training the network or loading its weights.</exception>
     public static void SaveBase64(INetwork network, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -450,6 +453,9 @@ public static class SafeTensors
 
     private static void Write(INetwork network, byte[] header, Stream stream)
     {
+        // A save reads the weights as predictions do, so it may run beside them, but not beside training on another
+        // thread, which would leave a file mixing two steps.
+        using NetworkAccess.SharedScope reading = network.Access.Shared("SafeTensors.Save");
         Span<byte> prefix = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
         stream.Write(prefix);

@@ -58,6 +58,7 @@ public static class Checkpoint
     /// <param name="optimizer">Its optimizer.</param>
     /// <exception cref="ArgumentException">When the optimizer holds state for another number of parameters than the network has.</exception>
     /// <exception cref="IOException">When the file cannot be written; any previous file is unchanged.</exception>
+    /// <exception cref="InvalidOperationException">When another thread is training the network or loading its weights.</exception>
     public static void Save(string path, INetwork network, Optimizer<float> optimizer) => Save(path, network, optimizer, progress: null);
 
     /// <summary>
@@ -100,6 +101,7 @@ public static class Checkpoint
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(optimizer);
+        using NetworkAccess.SharedScope reading = network.Access.Shared("Checkpoint.Save");
         OptimizerState<float> state = optimizer.GetState();
         if (state.Step > 0 && state.ParameterCount != network.Parameters.Length)
         {
