@@ -1,8 +1,10 @@
 using System;
+using System.ComponentModel;
 
 namespace TypedNets;
 
-/// <summary>Argument checks shared by generated networks, so that every network words its errors alike.</summary>
+/// <summary>Argument checks shared by generated networks, so that every network words its errors alike. For generated code.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class NetworkGuard
 {
     /// <summary>

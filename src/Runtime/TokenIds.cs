@@ -1,9 +1,11 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 
 namespace TypedNets;
 
 /// <summary>Token ids on their way into a network, whose flat API carries them as floating-point values.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class TokenIds
 {
     /// <summary>The largest id a float holds exactly (2^24).</summary>

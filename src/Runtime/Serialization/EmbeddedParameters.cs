@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
@@ -15,6 +16,7 @@ namespace TypedNets.Serialization;
 /// as the safetensors format stores them. On a little-endian machine the copy is one block move and nothing is
 /// allocated.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class EmbeddedParameters
 {
     /// <summary>
