@@ -90,6 +90,12 @@ public sealed class GlobalAveragePooling2DAttribute : LayerAttribute
 /// features: <c>weight</c>, <c>bias</c>, and the running statistics <c>running_mean</c>, <c>running_var</c> used in
 /// inference. Declare the property as <c>BatchNormLayer</c>.
 /// </summary>
+/// <remarks>
+/// On a sequence <c>[steps, features]</c> each feature is normalised over the batch and the steps, as PyTorch's
+/// <c>nn.BatchNorm1d(features)</c> on <c>x.transpose(1, 2)</c> (<c>[N, C, L]</c>). Steps a padding mask marks (from
+/// <c>[Embedding(MaskZero = true)]</c>) are counted in the statistics like any other, as in PyTorch, which has no
+/// mask (Keras 3 leaves them out); the mask passes on to the layers after it.
+/// </remarks>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class BatchNormAttribute : LayerAttribute
 {

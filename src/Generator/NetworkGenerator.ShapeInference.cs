@@ -138,11 +138,8 @@ public sealed partial class NetworkGenerator
                         break;
 
                     case LayerKind.BatchNorm:
-                        if (shape.Length == 2)
-                        {
-                            Incompatible("a vector [features] or an image [channels, height, width]", "add a [Flatten] or a pooling layer before it");
-                        }
-
+                        // Any rank: a vector's features, a sequence's features over batch and steps (a 2-D shape is a
+                        // sequence here, as for LayerNorm), or an image's channels.
                         break;
                 }
 

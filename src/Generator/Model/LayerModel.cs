@@ -119,7 +119,8 @@ internal sealed record LayerModel(
             : InputShape.Length == 2 ? (1, InputShape[0], InputShape[1])
             : (InputShape.Length == 1 ? InputShape[0] : 0, 1, 1);
 
-    /// <summary>BatchNorm: the channels normalised (features for a vector) and the positions per channel.</summary>
+    /// <summary>BatchNorm: the channels normalised (features for a vector or a sequence) and the positions per channel
+    /// within a row; a sequence is <c>batch * steps</c> rows of its features.</summary>
     public (int Channels, int Area) NormalizedChannels
         => InputShape.Length == 3 ? (InputShape[0], InputShape[1] * InputShape[2]) : (InputFeatures, 1);
 
