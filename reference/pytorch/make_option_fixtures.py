@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures for the layer options PyTorch users reach for.
 
-bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, nn.Embedding's padding_idx, and nn.BatchNorm1d over the features of sequences. Same format and determinism rules as
+bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, nn.Embedding's padding_idx, nn.BatchNorm1d over the features of sequences, and padding on nn.MaxPool2d and nn.AvgPool2d. Same format and determinism rules as
 make_fixtures.py (whose JSON writer this script reuses): float64, one thread, deterministic
 algorithms, a fixed seed per fixture, byte-identical output on a rerun for a given PyTorch
 build.
@@ -443,6 +443,59 @@ def make_batch_norm_sequence(train):
         tensors, {"loss": loss.item()})
 
 
+# --------------------------------------------------------------------------------------
+# 6. Padding on MaxPool2d and AvgPool2d
+# --------------------------------------------------------------------------------------
+
+class PaddedPool(nn.Module):
+    """pool (nn.MaxPool2d or nn.AvgPool2d with padding) alone, named as the C# property."""
+
+    def __init__(self, pool):
+        super().__init__()
+        self.pool = pool
+
+    def forward(self, x):
+        return self.pool(x)
+
+
+def manual_padded_pool(x, kind, k, s, p):
+    """Pads explicitly (-inf for max, zeros for average) and pools every k x k window; average divides by k*k."""
+    fill = -math.inf if kind == "max" else 0.0
+    padded = torch.nn.functional.pad(x, (p, p, p, p), value=fill)
+    windows = mif.windows(padded, k, s)
+    return windows.max(dim=-1).values if kind == "max" else windows.sum(dim=-1) / (k * k)
+
+
+def make_padded_pool(name, seed_value, kind, k, s, p):
+    seed(seed_value)
+    pool = nn.MaxPool2d(k, stride=s, padding=p) if kind == "max" else nn.AvgPool2d(k, stride=s, padding=p)
+    assert kind == "max" or pool.count_include_pad, "PyTorch's default: padded zeros count in the divisor"
+    model = PaddedPool(pool)
+    # Mostly negative values, so that a max pooling padded with zeros (not -inf) would give 0 at the border; distinct
+    # values (randn), so that no window has a tie and the max gradient is well defined.
+    x = torch.randn(2, 2, 5, 6) - 1.5
+    tensors, loss = run(model, x)
+    check_against(lambda xx: manual_padded_pool(xx, kind, k, s, p), tensors, [], loss)
+    n, c, h, w = x.shape
+    out_shape = [n, c, (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1]
+    assert list(tensors["output"].shape) == out_shape
+    if kind == "max":
+        assert (tensors["output"] < 0).any(), "some window's maximum is negative: zero padding would show"
+    torch_name = "nn.MaxPool2d" if kind == "max" else "nn.AvgPool2d"
+    rule = ("padding holds -inf, so each output is the maximum of the window's real values and its gradient goes to "
+            "that position. " if kind == "max" else
+            "padding holds zeros that count in the divisor (count_include_pad=True, PyTorch's default): each output "
+            "is the sum of the window's real values / %d, and each real value gets output_weights / %d from every "
+            "window that covers it. " % (k * k, k * k))
+    write_fixture(
+        name,
+        "%s(%d, stride=%d, padding=%d) as module 'pool' on input [2,2,5,6] = randn - 1.5 (NCHW); output %s. " % (
+            torch_name, k, s, p, "[" + ",".join(str(d) for d in out_shape) + "]") + rule + LOSS_NOTE,
+        {"module": "pool", "kind": kind, "kernel_size": k, "stride": s, "padding": p, "input_shape": [2, 2, 5, 6],
+         "output_shape": out_shape, "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
 def main():
     os.makedirs(mf.OUT_DIR, exist_ok=True)
     make_no_bias()
@@ -452,6 +505,10 @@ def main():
     make_embedding_padding_idx()
     make_batch_norm_sequence(train=True)
     make_batch_norm_sequence(train=False)
+    make_padded_pool("max_pool_padding", 7008, "max", 3, 2, 1)
+    make_padded_pool("avg_pool_padding", 7009, "avg", 3, 2, 1)
+    make_padded_pool("max_pool_padding_stride1", 7010, "max", 2, 1, 1)
+    make_padded_pool("avg_pool_padding_stride1", 7011, "avg", 2, 1, 1)
     for path in mf.WRITTEN:
         print(os.path.relpath(path, mf.REPO_ROOT))
     print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)

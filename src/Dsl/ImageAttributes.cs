@@ -44,7 +44,7 @@ public sealed class Conv2DAttribute : LayerAttribute
 }
 
 /// <summary>
-/// The maximum of every <c>size x size</c> window, PyTorch's <c>nn.MaxPool2d(size, stride)</c> without padding.
+/// The maximum of every <c>size x size</c> window, PyTorch's <c>nn.MaxPool2d(size, stride, padding)</c>.
 /// Declare the property as <c>Pool2DLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
@@ -59,11 +59,17 @@ public sealed class MaxPool2DAttribute : LayerAttribute
 
     /// <summary>The step between windows; 0 (the default) means the window's size, as in PyTorch and Keras.</summary>
     public int Stride { get; set; }
+
+    /// <summary>
+    /// Positions added on every side, at most half the window as PyTorch requires; 0 by default. They hold -infinity,
+    /// as in PyTorch, so they never win: every window keeps at least one real position.
+    /// </summary>
+    public int Padding { get; set; }
 }
 
 /// <summary>
-/// The mean of every <c>size x size</c> window, PyTorch's <c>nn.AvgPool2d(size, stride)</c> without padding.
-/// Declare the property as <c>Pool2DLayer</c>.
+/// The mean of every <c>size x size</c> window, PyTorch's <c>nn.AvgPool2d(size, stride, padding)</c> with its default
+/// <c>count_include_pad=True</c>. Declare the property as <c>Pool2DLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class AvgPool2DAttribute : LayerAttribute
@@ -77,6 +83,13 @@ public sealed class AvgPool2DAttribute : LayerAttribute
 
     /// <summary>The step between windows; 0 (the default) means the window's size.</summary>
     public int Stride { get; set; }
+
+    /// <summary>
+    /// Zeros added on every side, at most half the window as PyTorch requires; 0 by default. A window divides by
+    /// <c>size * size</c> even where it covers padding, PyTorch's default <c>count_include_pad=True</c>, so the means
+    /// at the border are pulled towards zero.
+    /// </summary>
+    public int Padding { get; set; }
 }
 
 /// <summary>The mean of every channel: <c>[channels, height, width]</c> to <c>[channels]</c>. Declare the property as <c>GlobalAveragePooling2DLayer</c>.</summary>

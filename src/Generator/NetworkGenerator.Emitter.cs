@@ -506,7 +506,7 @@ public sealed partial class NetworkGenerator
                 LayerKind.Embedding => layer.MaskZero ? "maskZero: true" : "maskZero: false",
                 LayerKind.Lstm or LayerKind.Gru => layer.ReturnSequences ? "returnSequences: true" : "returnSequences: false",
                 LayerKind.Conv2D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, global::TypedNets.Activation.{layer.Activation}",
-                LayerKind.MaxPool2D or LayerKind.AvgPool2D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}",
+                LayerKind.MaxPool2D or LayerKind.AvgPool2D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}" + (layer.Padding == 0 ? "" : $", padding: {Invariant(layer.Padding)}"),
                 LayerKind.BatchNorm => $"momentum: {DoubleLiteral(layer.Momentum)}, epsilon: {DoubleLiteral(layer.Epsilon)}",
                 LayerKind.LayerNorm => $"epsilon: {DoubleLiteral(layer.Epsilon)}",
                 _ => null,
@@ -1627,7 +1627,7 @@ public sealed partial class NetworkGenerator
         {
             string camel = GeneratedNames.CamelCase(layer.PropertyName);
             (int channels, int height, int width) = layer.Image;
-            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, 0)";
+            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)})";
             string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
             string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
             string dy = $"dy.Slice(0, batch * {Invariant(layer.OutputSize)})";

@@ -33,4 +33,29 @@ public class NormAndPoolingSnapshotTests
         Expect.CompilesCleanly(run);
         Snapshot.VerifySources(run);
     }
+
+    [Fact]
+    public void PoolingWithPadding()
+    {
+        // The padding reaches the kernels' geometry and the layer objects; shapes as PyTorch's (h + 2p - k) / s + 1.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo.Options;
+
+            [Network, Input(3, 9, 8)]
+            public partial class PaddedPoolNet
+            {
+                [Conv2D(4, 3, Padding = 1, Activation = Activation.ReLU)]   public partial Conv2DLayer Conv { get; }
+                [MaxPool2D(3, Stride = 2, Padding = 1)]                     public partial Pool2DLayer Pool { get; }
+                [AvgPool2D(2, Stride = 1, Padding = 1)]                     public partial Pool2DLayer Smooth { get; }
+                [Flatten]                                                   public partial FlattenLayer Flat { get; }
+                [Dense(2, Activation.Softmax)]                              public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
 }
