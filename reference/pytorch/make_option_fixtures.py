@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures for the layer options PyTorch users reach for.
 
-bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, and nn.Embedding's padding_idx. Same format and determinism rules as
+bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, nn.Embedding's padding_idx, nn.BatchNorm1d over the features of sequences, and padding on nn.MaxPool2d and nn.AvgPool2d. Same format and determinism rules as
 make_fixtures.py (whose JSON writer this script reuses): float64, one thread, deterministic
 algorithms, a fixed seed per fixture, byte-identical output on a rerun for a given PyTorch
 build.
@@ -344,6 +344,158 @@ def make_embedding_padding_idx():
         {"loss": loss.item()})
 
 
+# --------------------------------------------------------------------------------------
+# 5. BatchNorm over the features of sequences
+# --------------------------------------------------------------------------------------
+
+SEQUENCE_BN_KEYS = ["norm.weight", "norm.bias", "norm.running_mean", "norm.running_var"]
+
+
+class SequenceBatchNorm(nn.Module):
+    """norm (nn.BatchNorm1d(6, eps=1e-3, momentum=0.2)) on [batch, steps, features], through [batch, features, steps]."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(6, eps=1e-3, momentum=0.2)
+
+    def forward(self, x):
+        return self.norm(x.transpose(1, 2)).transpose(1, 2)
+
+
+def manual_sequence_batch_norm(x, weight, bias, mean, var, eps):
+    """(x - mean) / sqrt(var + eps) * weight + bias with per-feature statistics on the last axis (no nn module)."""
+    return (x - mean) / torch.sqrt(var + eps) * weight + bias
+
+
+def sequence_stats(x):
+    """Per feature over batch and steps: mean, biased and unbiased variance, and n = batch * steps."""
+    n = x.shape[0] * x.shape[1]
+    mean = x.sum(dim=(0, 1)) / n
+    squares = ((x - mean) ** 2).sum(dim=(0, 1))
+    return mean, squares / n, squares / (n - 1), n
+
+
+def make_batch_norm_sequence(train):
+    seed(7006 if train else 7007)
+    model = SequenceBatchNorm()
+    norm = model.norm
+    with torch.no_grad():
+        norm.weight.copy_(1 + 0.5 * torch.randn(6))
+        norm.bias.copy_(0.5 * torch.randn(6))
+        norm.running_mean.copy_(0.5 * torch.randn(6))
+        norm.running_var.copy_(0.5 + torch.rand(6))
+    # Features of different means and spreads, and steps (4) unlike features (6), so that a transposed layout shows.
+    x = torch.randn(3, 4, 6) * torch.linspace(0.5, 3.0, 6) + torch.linspace(-2.0, 2.0, 6)
+    sd = model.state_dict()
+    assert list(sd) == SEQUENCE_BN_KEYS + ["norm.num_batches_tracked"]
+    state = {k: sd[k].detach().clone() for k in SEQUENCE_BN_KEYS}
+
+    model.train(train)
+    xi = x.clone().requires_grad_(True)
+    out = model(xi)
+    r = torch.randn(out.shape)
+    loss = (out * r).sum()
+    loss.backward()
+    grads = {"grad." + k: p.grad.detach().clone() for k, p in model.named_parameters()}
+    assert list(grads) == ["grad.norm.weight", "grad.norm.bias"]
+
+    # Independent check: statistics over batch and steps on the untransposed input, the running update, autograd
+    # gradients of the manual version, and finite differences of those.
+    w, b, rm, rv = (state[k] for k in SEQUENCE_BN_KEYS)
+    mean, var_b, var_u, n = sequence_stats(x)
+    assert n == 12
+    if train:
+        assert close(norm.running_mean, 0.8 * rm + 0.2 * mean) and close(norm.running_var, 0.8 * rv + 0.2 * var_u)
+
+        def manual(xx, ww, bb):
+            m, vb, _, _ = sequence_stats(xx)
+            return manual_sequence_batch_norm(xx, ww, bb, m, vb, 1e-3)
+    else:
+        assert torch.equal(norm.running_mean, rm) and torch.equal(norm.running_var, rv)
+
+        def manual(xx, ww, bb):
+            return manual_sequence_batch_norm(xx, ww, bb, rm, rv, 1e-3)
+
+    tensors = dict(state)
+    tensors.update({"input": x, "output": out.detach(), "output_weights": r})
+    tensors.update(grads)
+    tensors["grad.input"] = xi.grad.detach().clone()
+    check_against(manual, tensors, ["norm.weight", "norm.bias"], loss.item())
+    if train:
+        tensors.update({"running_mean_after": norm.running_mean.detach().clone(),
+                        "running_var_after": norm.running_var.detach().clone()})
+
+    mode = ("TRAIN mode: each feature c is normalised by the mean and BIASED variance of input[:, :, c] over the "
+            "batch and the steps (n = 3*4 = 12 values); then running_mean_after = 0.8*norm.running_mean + "
+            "0.2*mean and running_var_after = 0.8*norm.running_var + 0.2*variance*12/11 (unbiased). The gradients "
+            "flow through the batch statistics. " if train else
+            "EVAL mode: each feature c is normalised by norm.running_mean[c] and norm.running_var[c], which stay "
+            "as they are; grad.input = norm.weight/sqrt(norm.running_var + 1e-3) * output_weights. ")
+    write_fixture(
+        "batch_norm_sequence_" + ("train" if train else "eval"),
+        "norm = nn.BatchNorm1d(6, eps=1e-3, momentum=0.2) applied to a batch of sequences input [3,4,6] = [batch, "
+        "steps, features] as output = norm(input.transpose(1, 2)).transpose(1, 2); output [3,4,6]. The recorded "
+        "norm.* tensors are those before the forward, set under the fixture seed in this order: weight = 1 + 0.5 "
+        "randn, bias = 0.5 randn, running_mean = 0.5 randn, running_var = 0.5 + rand; then input = randn * "
+        "linspace(0.5, 3, 6) + linspace(-2, 2, 6) per feature. " + mode + LOSS_NOTE,
+        {"module": "norm", "eps": 1e-3, "momentum": 0.2, "training": train, "input_shape": [3, 4, 6],
+         "output_shape": [3, 4, 6], "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss.item()})
+
+
+# --------------------------------------------------------------------------------------
+# 6. Padding on MaxPool2d and AvgPool2d
+# --------------------------------------------------------------------------------------
+
+class PaddedPool(nn.Module):
+    """pool (nn.MaxPool2d or nn.AvgPool2d with padding) alone, named as the C# property."""
+
+    def __init__(self, pool):
+        super().__init__()
+        self.pool = pool
+
+    def forward(self, x):
+        return self.pool(x)
+
+
+def manual_padded_pool(x, kind, k, s, p):
+    """Pads explicitly (-inf for max, zeros for average) and pools every k x k window; average divides by k*k."""
+    fill = -math.inf if kind == "max" else 0.0
+    padded = torch.nn.functional.pad(x, (p, p, p, p), value=fill)
+    windows = mif.windows(padded, k, s)
+    return windows.max(dim=-1).values if kind == "max" else windows.sum(dim=-1) / (k * k)
+
+
+def make_padded_pool(name, seed_value, kind, k, s, p):
+    seed(seed_value)
+    pool = nn.MaxPool2d(k, stride=s, padding=p) if kind == "max" else nn.AvgPool2d(k, stride=s, padding=p)
+    assert kind == "max" or pool.count_include_pad, "PyTorch's default: padded zeros count in the divisor"
+    model = PaddedPool(pool)
+    # Mostly negative values, so that a max pooling padded with zeros (not -inf) would give 0 at the border; distinct
+    # values (randn), so that no window has a tie and the max gradient is well defined.
+    x = torch.randn(2, 2, 5, 6) - 1.5
+    tensors, loss = run(model, x)
+    check_against(lambda xx: manual_padded_pool(xx, kind, k, s, p), tensors, [], loss)
+    n, c, h, w = x.shape
+    out_shape = [n, c, (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1]
+    assert list(tensors["output"].shape) == out_shape
+    if kind == "max":
+        assert (tensors["output"] < 0).any(), "some window's maximum is negative: zero padding would show"
+    torch_name = "nn.MaxPool2d" if kind == "max" else "nn.AvgPool2d"
+    rule = ("padding holds -inf, so each output is the maximum of the window's real values and its gradient goes to "
+            "that position. " if kind == "max" else
+            "padding holds zeros that count in the divisor (count_include_pad=True, PyTorch's default): each output "
+            "is the sum of the window's real values / %d, and each real value gets output_weights / %d from every "
+            "window that covers it. " % (k * k, k * k))
+    write_fixture(
+        name,
+        "%s(%d, stride=%d, padding=%d) as module 'pool' on input [2,2,5,6] = randn - 1.5 (NCHW); output %s. " % (
+            torch_name, k, s, p, "[" + ",".join(str(d) for d in out_shape) + "]") + rule + LOSS_NOTE,
+        {"module": "pool", "kind": kind, "kernel_size": k, "stride": s, "padding": p, "input_shape": [2, 2, 5, 6],
+         "output_shape": out_shape, "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
 def main():
     os.makedirs(mf.OUT_DIR, exist_ok=True)
     make_no_bias()
@@ -351,6 +503,12 @@ def main():
     make_layer_norm()
     make_layer_norm_sequence()
     make_embedding_padding_idx()
+    make_batch_norm_sequence(train=True)
+    make_batch_norm_sequence(train=False)
+    make_padded_pool("max_pool_padding", 7008, "max", 3, 2, 1)
+    make_padded_pool("avg_pool_padding", 7009, "avg", 3, 2, 1)
+    make_padded_pool("max_pool_padding_stride1", 7010, "max", 2, 1, 1)
+    make_padded_pool("avg_pool_padding_stride1", 7011, "avg", 2, 1, 1)
     for path in mf.WRITTEN:
         print(os.path.relpath(path, mf.REPO_ROOT))
     print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)

@@ -44,7 +44,7 @@ public sealed class Conv2DAttribute : LayerAttribute
 }
 
 /// <summary>
-/// The maximum of every <c>size x size</c> window, PyTorch's <c>nn.MaxPool2d(size, stride)</c> without padding.
+/// The maximum of every <c>size x size</c> window, PyTorch's <c>nn.MaxPool2d(size, stride, padding)</c>.
 /// Declare the property as <c>Pool2DLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
@@ -59,11 +59,17 @@ public sealed class MaxPool2DAttribute : LayerAttribute
 
     /// <summary>The step between windows; 0 (the default) means the window's size, as in PyTorch and Keras.</summary>
     public int Stride { get; set; }
+
+    /// <summary>
+    /// Positions added on every side, at most half the window as PyTorch requires; 0 by default. They hold -infinity,
+    /// as in PyTorch, so they never win: every window keeps at least one real position.
+    /// </summary>
+    public int Padding { get; set; }
 }
 
 /// <summary>
-/// The mean of every <c>size x size</c> window, PyTorch's <c>nn.AvgPool2d(size, stride)</c> without padding.
-/// Declare the property as <c>Pool2DLayer</c>.
+/// The mean of every <c>size x size</c> window, PyTorch's <c>nn.AvgPool2d(size, stride, padding)</c> with its default
+/// <c>count_include_pad=True</c>. Declare the property as <c>Pool2DLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class AvgPool2DAttribute : LayerAttribute
@@ -77,6 +83,13 @@ public sealed class AvgPool2DAttribute : LayerAttribute
 
     /// <summary>The step between windows; 0 (the default) means the window's size.</summary>
     public int Stride { get; set; }
+
+    /// <summary>
+    /// Zeros added on every side, at most half the window as PyTorch requires; 0 by default. A window divides by
+    /// <c>size * size</c> even where it covers padding, PyTorch's default <c>count_include_pad=True</c>, so the means
+    /// at the border are pulled towards zero.
+    /// </summary>
+    public int Padding { get; set; }
 }
 
 /// <summary>The mean of every channel: <c>[channels, height, width]</c> to <c>[channels]</c>. Declare the property as <c>GlobalAveragePooling2DLayer</c>.</summary>
@@ -90,6 +103,12 @@ public sealed class GlobalAveragePooling2DAttribute : LayerAttribute
 /// features: <c>weight</c>, <c>bias</c>, and the running statistics <c>running_mean</c>, <c>running_var</c> used in
 /// inference. Declare the property as <c>BatchNormLayer</c>.
 /// </summary>
+/// <remarks>
+/// On a sequence <c>[steps, features]</c> each feature is normalised over the batch and the steps, as PyTorch's
+/// <c>nn.BatchNorm1d(features)</c> on <c>x.transpose(1, 2)</c> (<c>[N, C, L]</c>). Steps a padding mask marks (from
+/// <c>[Embedding(MaskZero = true)]</c>) are counted in the statistics like any other, as in PyTorch, which has no
+/// mask (Keras 3 leaves them out); the mask passes on to the layers after it.
+/// </remarks>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class BatchNormAttribute : LayerAttribute
 {

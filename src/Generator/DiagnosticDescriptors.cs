@@ -175,6 +175,12 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' ({1}) with {2} turns {3} into {4}; {5}",
         "A convolution or pooling window must fit inside its (padded) input.");
 
+    public static readonly DiagnosticDescriptor PoolPaddingTooLarge = Error(
+        "TN0037",
+        "Pooling padding larger than half the window",
+        "Layer '{0}' ({1}) declares padding {2}, but a window of {3} takes at most {4}, as in PyTorch; use a padding of at most {4}, or a larger window",
+        "PyTorch's nn.MaxPool2d and nn.AvgPool2d take a padding of at most half the window, so that every window holds at least one real value.");
+
     public static readonly DiagnosticDescriptor EmbeddedWeightsNotFound = Error(
         "TN0029",
         "Embedded weights file not found",

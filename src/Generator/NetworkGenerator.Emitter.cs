@@ -506,7 +506,7 @@ public sealed partial class NetworkGenerator
                 LayerKind.Embedding => layer.MaskZero ? "maskZero: true" : "maskZero: false",
                 LayerKind.Lstm or LayerKind.Gru => layer.ReturnSequences ? "returnSequences: true" : "returnSequences: false",
                 LayerKind.Conv2D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, global::TypedNets.Activation.{layer.Activation}",
-                LayerKind.MaxPool2D or LayerKind.AvgPool2D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}",
+                LayerKind.MaxPool2D or LayerKind.AvgPool2D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}" + (layer.Padding == 0 ? "" : $", padding: {Invariant(layer.Padding)}"),
                 LayerKind.BatchNorm => $"momentum: {DoubleLiteral(layer.Momentum)}, epsilon: {DoubleLiteral(layer.Epsilon)}",
                 LayerKind.LayerNorm => $"epsilon: {DoubleLiteral(layer.Epsilon)}",
                 _ => null,
@@ -1035,7 +1035,7 @@ public sealed partial class NetworkGenerator
                 {
                     LayerKind.Embedding => layer.MaskZero,
                     LayerKind.Lstm or LayerKind.Gru => active && layer.ReturnSequences,
-                    LayerKind.Dense or LayerKind.Dropout or LayerKind.LayerNorm => active && layer.OutputShape.Length == 2,
+                    LayerKind.Dense or LayerKind.Dropout or LayerKind.LayerNorm or LayerKind.BatchNorm => active && layer.OutputShape.Length == 2,
                     _ => false,
                 };
             }
@@ -1627,7 +1627,7 @@ public sealed partial class NetworkGenerator
         {
             string camel = GeneratedNames.CamelCase(layer.PropertyName);
             (int channels, int height, int width) = layer.Image;
-            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, 0)";
+            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)})";
             string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
             string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
             string dy = $"dy.Slice(0, batch * {Invariant(layer.OutputSize)})";
@@ -1672,8 +1672,13 @@ public sealed partial class NetworkGenerator
             string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
             string normalized = $"View(_{camel}Normalized, 0, batch * {Invariant(layer.OutputSize)})";
             string statistics = $"View(Buffers, {Invariant(layer.Buffers[0].Offset)}, {Invariant(channels)}), View(Buffers, {Invariant(layer.Buffers[1].Offset)}, {Invariant(channels)})";
-            string sizes = $"batch, {Invariant(channels)}, {Invariant(area)}";
-            _writer.WriteLine($"// {layer.ModuleName}: BatchNorm over {Invariant(channels)} channels of {Invariant(area)} positions; running statistics at {Invariant(layer.BufferOffset)} in Buffers.");
+
+            // A sequence [steps, features] is batch * steps rows of features, PyTorch's BatchNorm1d on [N, C, L]: each
+            // feature's statistics are over the batch and the steps (padded steps included; PyTorch has no mask).
+            string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
+            string sizes = $"{rows}, {Invariant(channels)}, {Invariant(area)}";
+            string over = layer.Steps == 1 ? $"{Invariant(channels)} channels of {Invariant(area)} positions" : $"{Invariant(channels)} features of {Invariant(layer.Steps)} steps";
+            _writer.WriteLine($"// {layer.ModuleName}: BatchNorm over {over}; running statistics at {Invariant(layer.BufferOffset)} in Buffers.");
             using (_writer.Block($"private void {layer.PropertyName}Forward(int batch, bool training)"))
             {
                 using (_writer.Block("if (training)"))

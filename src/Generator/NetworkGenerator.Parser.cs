@@ -752,8 +752,24 @@ public sealed partial class NetworkGenerator
                 case LayerKind.MaxPool2D or LayerKind.AvgPool2D:
                     kernel = arguments[0].Value is int declaredSize ? declaredSize : 0;
                     stride = NamedInt(attribute, "Stride", 0);
+                    padding = NamedInt(attribute, "Padding", 0);
                     CheckAtLeast("size", kernel, 1, site.Argument(0, "size"));
                     CheckAtLeast("stride", stride, 0, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute);
+                    CheckAtLeast("padding", padding, 0, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute);
+
+                    // PyTorch refuses more: a window could then lie wholly in the padding, with no value to pool.
+                    if (kernel >= 1 && padding > kernel / 2)
+                    {
+                        Report(
+                            DiagnosticDescriptors.PoolPaddingTooLarge,
+                            NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute,
+                            property.Name,
+                            kind.ToString(),
+                            Invariant(padding),
+                            Invariant(kernel),
+                            Invariant(kernel / 2));
+                    }
+
                     stride = stride == 0 ? kernel : stride;
                     break;
 

@@ -100,7 +100,7 @@ public sealed partial class NetworkGenerator
                         int channels = shape.Length == 3 ? shape[0] : 1;
                         int height = shape[shape.Length - 2];
                         int width = shape[shape.Length - 1];
-                        int padding = layer.Kind == LayerKind.Conv2D ? layer.Padding : 0;
+                        int padding = layer.Padding;
                         int stride = Math.Max(layer.Stride, 1);
                         int outHeight = WindowCount(height, layer.Kernel, stride, padding);
                         int outWidth = WindowCount(width, layer.Kernel, stride, padding);
@@ -110,7 +110,7 @@ public sealed partial class NetworkGenerator
                         {
                             string window = layer.Kind == LayerKind.Conv2D
                                 ? $"kernel {layer.Kernel}, stride {stride}, padding {padding}"
-                                : $"window {layer.Kernel}, stride {stride}";
+                                : padding > 0 ? $"window {layer.Kernel}, stride {stride}, padding {padding}" : $"window {layer.Kernel}, stride {stride}";
                             problems.Add(new Problem(index, DiagnosticDescriptors.WindowTooLarge,
                             [
                                 layer.PropertyName, layer.Kind.ToString(), window, ShapeMath.Format(shape), ShapeMath.Format(output),
@@ -138,11 +138,8 @@ public sealed partial class NetworkGenerator
                         break;
 
                     case LayerKind.BatchNorm:
-                        if (shape.Length == 2)
-                        {
-                            Incompatible("a vector [features] or an image [channels, height, width]", "add a [Flatten] or a pooling layer before it");
-                        }
-
+                        // Any rank: a vector's features, a sequence's features over batch and steps (a 2-D shape is a
+                        // sequence here, as for LayerNorm), or an image's channels.
                         break;
                 }
 

@@ -1150,7 +1150,7 @@ public class DiagnosticTests
             .ToArray();
         var ids = GeneratorInternals.Descriptors.Values.Select(descriptor => descriptor.Id).ToList();
 
-        Assert.Equal(35, ids.Count);
+        Assert.Equal(36, ids.Count);
         Assert.All(ids, id => Assert.Contains(id, tested));
     }
 
@@ -1255,5 +1255,79 @@ public class DiagnosticTests
 
         Expect.NoGeneratorDiagnostics(run);
         Expect.CompilesCleanly(run);
+    }
+
+    [Theory]
+    [InlineData("MaxPool2D(3, Stride = 2, Padding = 2)", "MaxPool2D", "2", "3", "1")]
+    [InlineData("AvgPool2D(2, Padding = 2)", "AvgPool2D", "2", "2", "1")]
+    [InlineData("MaxPool2D(1, Padding = 1)", "MaxPool2D", "1", "1", "0")]
+    public void TN0037_PoolPaddingTooLarge(string attribute, string kind, string padding, string size, string limit)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(3, 8, 8)]
+            public partial class Net
+            {
+                [{{attribute}}] public partial Pool2DLayer Pool { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0037", Error, 6, padding,
+            $"Layer 'Pool' ({kind}) declares padding {padding}, but a window of {size} takes at most {limit}, as in PyTorch; use a padding of at most {limit}, or a larger window");
+    }
+
+    [Theory]
+    [InlineData("MaxPool2D(3, Stride = 2, Padding = 1)")]
+    [InlineData("AvgPool2D(2, Stride = 1, Padding = 1)")]
+    [InlineData("AvgPool2D(5, Padding = 2)")]
+    public void TN0037_NotReportedForAtMostHalfTheWindow(string attribute)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(3, 8, 8)]
+            public partial class Net
+            {
+                [{{attribute}}] public partial Pool2DLayer Pool { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+    }
+
+    [Fact]
+    public void TN0023_NegativePoolPadding()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(3, 8, 8)]
+            public partial class Net
+            {
+                [AvgPool2D(2, Padding = -1)] public partial Pool2DLayer Pool { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0023", Error, 6, "-1",
+            "Layer 'Pool' (AvgPool2D) declares padding -1; it must be at least 0");
+    }
+
+    [Fact]
+    public void TN0028_PaddedPoolingWindowTooLarge()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(1, 2, 2)]
+            public partial class Net
+            {
+                [MaxPool2D(5, Padding = 1)] public partial Pool2DLayer Pool { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0028", Error, 6, "MaxPool2D(5, Padding = 1)",
+            "Layer 'Pool' (MaxPool2D) with window 5, stride 5, padding 1 turns [1, 2, 2] into [1, 0, 0]; use a smaller window, or pool earlier in the network");
     }
 }

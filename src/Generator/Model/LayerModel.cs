@@ -56,7 +56,7 @@ internal enum ActivationKind
 /// <param name="MaskZero">Embedding: whether id 0 is padding.</param>
 /// <param name="Kernel">Conv2D: the kernel's side; pooling: the window's side.</param>
 /// <param name="Stride">Conv2D and pooling: the step between windows.</param>
-/// <param name="Padding">Conv2D: zeros added on every side.</param>
+/// <param name="Padding">Conv2D, MaxPool2D and AvgPool2D: positions added on every side.</param>
 /// <param name="Momentum">BatchNorm: how far running statistics move per batch.</param>
 /// <param name="Epsilon">BatchNorm and LayerNorm: added to the variance.</param>
 /// <param name="BufferOffset">BatchNorm: where its running statistics start in the buffer array.</param>
@@ -119,7 +119,8 @@ internal sealed record LayerModel(
             : InputShape.Length == 2 ? (1, InputShape[0], InputShape[1])
             : (InputShape.Length == 1 ? InputShape[0] : 0, 1, 1);
 
-    /// <summary>BatchNorm: the channels normalised (features for a vector) and the positions per channel.</summary>
+    /// <summary>BatchNorm: the channels normalised (features for a vector or a sequence) and the positions per channel
+    /// within a row; a sequence is <c>batch * steps</c> rows of its features.</summary>
     public (int Channels, int Area) NormalizedChannels
         => InputShape.Length == 3 ? (InputShape[0], InputShape[1] * InputShape[2]) : (InputFeatures, 1);
 

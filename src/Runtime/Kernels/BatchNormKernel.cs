@@ -5,7 +5,8 @@ namespace TypedNets.Kernels;
 
 /// <summary>
 /// Batch normalisation as PyTorch's <c>nn.BatchNorm1d</c>/<c>nn.BatchNorm2d</c>, over <c>[batch, channels, area]</c>
-/// (area 1 for features): in training, each channel is normalised by the batch's mean and biased variance, and the
+/// (area 1 for features; a sequence <c>[batch, steps, features]</c> is <c>batch * steps</c> rows of features, area 1,
+/// which is <c>nn.BatchNorm1d</c> on the transposed <c>[batch, features, steps]</c>): in training, each channel is normalised by the batch's mean and biased variance, and the
 /// running statistics move towards the batch's (unbiased variance) by <c>momentum</c>; in inference, the running
 /// statistics are used. <c>y = weight (x - mean) / sqrt(var + eps) + bias</c>.
 /// </summary>

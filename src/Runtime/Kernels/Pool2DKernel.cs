@@ -5,8 +5,11 @@ using System.Numerics.Tensors;
 namespace TypedNets.Kernels;
 
 /// <summary>
-/// 2-D pooling without padding, as PyTorch's <c>nn.MaxPool2d</c> and <c>nn.AvgPool2d</c>, and global average pooling
-/// (Keras' <c>GlobalAveragePooling2D</c>), on batches of <c>[channels, height, width]</c> images.
+/// 2-D pooling as PyTorch's <c>nn.MaxPool2d</c> and <c>nn.AvgPool2d</c> (with <c>padding</c>; <c>ceil_mode=False</c>),
+/// and global average pooling (Keras' <c>GlobalAveragePooling2D</c>), on batches of <c>[channels, height, width]</c>
+/// images. Padding is never materialised: max pooling pads with -infinity, so a padded position never wins; average
+/// pooling pads with zeros and divides by the whole window, <c>size * size</c>, padded positions included (PyTorch's
+/// default <c>count_include_pad=True</c>).
 /// </summary>
 public static class Pool2DKernel
 {
@@ -22,14 +25,18 @@ public static class Pool2DKernel
             int planeStart = plane * g.Height * g.Width;
             for (int oy = 0; oy < outHeight; oy++)
             {
+                (int top, int bottom) = Clip((oy * g.Stride) - g.Padding, g.Kernel, g.Height);
                 for (int ox = 0; ox < outWidth; ox++, output++)
                 {
-                    int best = planeStart + (oy * g.Stride * g.Width) + (ox * g.Stride);
-                    for (int i = 0; i < g.Kernel; i++)
+                    (int left, int right) = Clip((ox * g.Stride) - g.Padding, g.Kernel, g.Width);
+
+                    // A padding of at most half the window leaves every window at least one real position.
+                    int best = planeStart + (top * g.Width) + left;
+                    for (int row = top; row < bottom; row++)
                     {
-                        for (int j = 0; j < g.Kernel; j++)
+                        for (int column = left; column < right; column++)
                         {
-                            int index = planeStart + (((oy * g.Stride) + i) * g.Width) + (ox * g.Stride) + j;
+                            int index = planeStart + (row * g.Width) + column;
                             if (x[index] > x[best])
                             {
                                 best = index;
@@ -56,7 +63,7 @@ public static class Pool2DKernel
         }
     }
 
-    /// <summary>The mean of every window.</summary>
+    /// <summary>The mean of every window, padded positions counted as zeros.</summary>
     public static void AverageForward<T>(ReadOnlySpan<T> x, Span<T> y, int batch, ImageGeometry g)
         where T : IFloatingPointIeee754<T>
     {
@@ -69,12 +76,14 @@ public static class Pool2DKernel
             int planeStart = plane * g.Height * g.Width;
             for (int oy = 0; oy < outHeight; oy++)
             {
+                (int top, int bottom) = Clip((oy * g.Stride) - g.Padding, g.Kernel, g.Height);
                 for (int ox = 0; ox < outWidth; ox++, output++)
                 {
+                    (int left, int right) = Clip((ox * g.Stride) - g.Padding, g.Kernel, g.Width);
                     T sum = T.Zero;
-                    for (int i = 0; i < g.Kernel; i++)
+                    for (int row = top; row < bottom; row++)
                     {
-                        sum += TensorPrimitives.Sum(x.Slice(planeStart + (((oy * g.Stride) + i) * g.Width) + (ox * g.Stride), g.Kernel));
+                        sum += TensorPrimitives.Sum(x.Slice(planeStart + (row * g.Width) + left, right - left));
                     }
 
                     y[output] = sum * scale;
@@ -83,7 +92,7 @@ public static class Pool2DKernel
         }
     }
 
-    /// <summary>Spreads each output gradient evenly over its window.</summary>
+    /// <summary>Spreads each output gradient evenly over its window; the padded positions' shares go nowhere.</summary>
     public static void AverageBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, int batch, ImageGeometry g)
         where T : IFloatingPointIeee754<T>
     {
@@ -97,13 +106,15 @@ public static class Pool2DKernel
             int planeStart = plane * g.Height * g.Width;
             for (int oy = 0; oy < outHeight; oy++)
             {
+                (int top, int bottom) = Clip((oy * g.Stride) - g.Padding, g.Kernel, g.Height);
                 for (int ox = 0; ox < outWidth; ox++, output++)
                 {
+                    (int left, int right) = Clip((ox * g.Stride) - g.Padding, g.Kernel, g.Width);
                     T share = dy[output] * scale;
-                    for (int i = 0; i < g.Kernel; i++)
+                    for (int row = top; row < bottom; row++)
                     {
-                        Span<T> row = dx.Slice(planeStart + (((oy * g.Stride) + i) * g.Width) + (ox * g.Stride), g.Kernel);
-                        TensorPrimitives.Add(row, share, row);
+                        Span<T> part = dx.Slice(planeStart + (row * g.Width) + left, right - left);
+                        TensorPrimitives.Add(part, share, part);
                     }
                 }
             }
@@ -131,4 +142,8 @@ public static class Pool2DKernel
             dx.Slice(plane * area, area).Fill(dy[plane] * scale);
         }
     }
+
+    /// <summary>The part of a window starting at <paramref name="start"/> (negative in the padding) that lies inside <c>[0, extent)</c>.</summary>
+    private static (int Start, int End) Clip(int start, int size, int extent)
+        => (Math.Max(start, 0), Math.Min(start + size, extent));
 }

@@ -263,13 +263,20 @@ public sealed class Conv2DLayer : Layer
 /// <summary>Max or average pooling over square windows; no parameters.</summary>
 public sealed class Pool2DLayer : Layer
 {
-    /// <summary>Creates the description of a pooling layer; generated code calls this.</summary>
+    /// <summary>Creates the description of a pooling layer without padding.</summary>
     public Pool2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, string kind, int size, int stride)
+        : this(propertyName, name, inputShape, outputShape, kind, size, stride, padding: 0)
+    {
+    }
+
+    /// <summary>Creates the description of a pooling layer; generated code calls this.</summary>
+    public Pool2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, string kind, int size, int stride, int padding)
         : base(propertyName, name, inputShape, outputShape)
     {
         Kind = kind;
         Size = size;
         Stride = stride;
+        Padding = padding;
     }
 
     /// <inheritdoc/>
@@ -280,6 +287,12 @@ public sealed class Pool2DLayer : Layer
 
     /// <summary>The step between windows.</summary>
     public int Stride { get; }
+
+    /// <summary>
+    /// Positions added on every side: -infinity for max pooling, zeros for average pooling, whose windows always
+    /// divide by <c>size * size</c> (PyTorch's <c>count_include_pad=True</c>).
+    /// </summary>
+    public int Padding { get; }
 }
 
 /// <summary>The mean of every channel; no parameters.</summary>
