@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures for the layer options PyTorch users reach for.
 
-bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, and nn.Embedding's padding_idx. Same format and determinism rules as
+bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, nn.Embedding's
+padding_idx, and nn.Conv2d's dilation. Same format and determinism rules as
 make_fixtures.py (whose JSON writer this script reuses): float64, one thread, deterministic
 algorithms, a fixed seed per fixture, byte-identical output on a rerun for a given PyTorch
 build.
@@ -344,6 +345,71 @@ def make_embedding_padding_idx():
         {"loss": loss.item()})
 
 
+# --------------------------------------------------------------------------------------
+# 5. Conv2d dilation
+# --------------------------------------------------------------------------------------
+
+def manual_conv2d_general(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    """out[n,f,i,j] = b[f] + sum_{c,u,v} w[f,c,u,v] * xpad[n,c,i*sh+u*dh, j*sw+v*dw] (zero padding), tap by tap."""
+    N, C, H, W = x.shape
+    Fo, _, KH, KW = w.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    xp = x.new_zeros(N, C, H + 2 * ph, W + 2 * pw)
+    xp[:, :, ph:ph + H, pw:pw + W] = x
+    Ho = (H + 2 * ph - dh * (KH - 1) - 1) // sh + 1
+    Wo = (W + 2 * pw - dw * (KW - 1) - 1) // sw + 1
+    out = b.view(1, Fo, 1, 1).expand(N, Fo, Ho, Wo)
+    for u in range(KH):
+        for v in range(KW):
+            top, left = u * dh, v * dw
+            patch = xp[:, :, top:top + sh * (Ho - 1) + 1:sh, left:left + sw * (Wo - 1) + 1:sw]
+            out = out + torch.einsum("nchw,fc->nfhw", patch, w[:, :, u, v])
+    return out
+
+
+class Dilated(nn.Module):
+    """conv1 (3x3, dilation 2, padding 1) + tanh -> conv2 (2x2, dilation 3, stride 2) -> flatten -> output (Linear)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 3, 3, padding=1, dilation=2)
+        self.conv2 = nn.Conv2d(3, 2, 2, stride=2, dilation=3)
+        self.output = nn.Linear(2 * 2 * 2, 3)
+
+    def forward(self, x):
+        h = self.conv2(torch.tanh(self.conv1(x)))
+        return self.output(h.reshape(x.shape[0], -1))
+
+
+def make_conv_dilation():
+    seed(7006)
+    model = Dilated()
+    x = torch.randn(2, 2, 9, 8)
+    keys = ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "output.weight", "output.bias"]
+    assert list(model.state_dict()) == keys
+    tensors, loss = run(model, x)
+    # PyTorch's output size: (9 + 2 - 2*2 - 1) + 1 = 7 by (8 + 2 - 5) + 1 = 6, then (7 - 3 - 1) // 2 + 1 = 2 by 2.
+    assert list(model.conv2(torch.tanh(model.conv1(x))).shape) == [2, 2, 2, 2]
+
+    def manual(xx, w1, b1, w2, b2, wo, bo):
+        h = torch.tanh(manual_conv2d_general(xx, w1, b1, padding=(1, 1), dilation=(2, 2)))
+        h = manual_conv2d_general(h, w2, b2, stride=(2, 2), dilation=(3, 3))
+        return h.reshape(xx.shape[0], -1) @ wo.T + bo
+
+    check_against(manual, tensors, keys, loss)
+
+    write_fixture(
+        "conv_dilation",
+        "A module with conv1 = nn.Conv2d(2, 3, 3, padding=1, dilation=2), conv2 = nn.Conv2d(3, 2, 2, stride=2, "
+        "dilation=3) and output = nn.Linear(8, 3): output = flatten(conv2(tanh(conv1(input)))) @ output.weight^T + "
+        "output.bias. A dilated kernel of side k spans dilation (k - 1) + 1 pixels: conv1 takes [2,9,8] to [3,7,6], "
+        "conv2 takes that to [2,2,2]; flatten is row-major over C, H, W. Parameters from PyTorch's default init under "
+        "the fixture seed, input [2,2,9,8] (NCHW). " + LOSS_NOTE,
+        {"modules": ["conv1", "conv2", "output"], "dilation": [2, 3], "input_shape": [2, 2, 9, 8],
+         "output_shape": [2, 3], "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
 def main():
     os.makedirs(mf.OUT_DIR, exist_ok=True)
     make_no_bias()
@@ -351,6 +417,7 @@ def main():
     make_layer_norm()
     make_layer_norm_sequence()
     make_embedding_padding_idx()
+    make_conv_dilation()
     for path in mf.WRITTEN:
         print(os.path.relpath(path, mf.REPO_ROOT))
     print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)

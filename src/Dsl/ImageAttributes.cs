@@ -4,7 +4,7 @@ namespace TypedNets;
 
 /// <summary>
 /// A 2-D convolution, PyTorch's <c>nn.Conv2d</c>: <c>[channels, height, width]</c> (or <c>[height, width]</c> for one
-/// channel) to <c>[filters, height', width']</c> with <c>height' = (height + 2 padding - kernel) / stride + 1</c>; weight
+/// channel) to <c>[filters, height', width']</c> with <c>height' = (height + 2 padding - dilation (kernel - 1) - 1) / stride + 1</c>; weight
 /// <c>[filters, channels, kernel, kernel]</c>, bias <c>[filters]</c> (none with <see cref="Bias"/> = false). Declare the
 /// property as <c>Conv2DLayer</c>.
 /// </summary>
@@ -31,6 +31,13 @@ public sealed class Conv2DAttribute : LayerAttribute
 
     /// <summary>Zeros added on every side of the input; 0 by default.</summary>
     public int Padding { get; set; }
+
+    /// <summary>
+    /// The spacing between the kernel's taps, PyTorch's <c>dilation=</c>: a kernel of side <c>k</c> covers
+    /// <c>dilation (k - 1) + 1</c> input pixels with the same <c>k * k</c> weights (an atrous convolution). 1, the default,
+    /// is the ordinary convolution; it must be at least 1.
+    /// </summary>
+    public int Dilation { get; set; } = 1;
 
     /// <summary>The activation applied to the output (not Softmax).</summary>
     public Activation Activation { get; set; }

@@ -521,6 +521,12 @@ public sealed partial class NetworkGenerator
                 tensors = tensors.Append($"paddingIndex: {Invariant(layer.PaddingIndex)}").ToArray();
             }
 
+            if (layer.Kind == LayerKind.Conv2D && layer.Dilation != 1)
+            {
+                // After the optional bias, so an undilated layer's call is unchanged.
+                tensors = tensors.Append($"dilation: {Invariant(layer.Dilation)}").ToArray();
+            }
+
             string arguments = options is null ? common : $"{common}, {options}";
             if (tensors.Length == 0)
             {
@@ -1578,7 +1584,8 @@ public sealed partial class NetworkGenerator
         {
             string camel = GeneratedNames.CamelCase(layer.PropertyName);
             (int channels, int height, int width) = layer.Image;
-            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)})";
+            string dilation = layer.Dilation == 1 ? string.Empty : $", Dilation: {Invariant(layer.Dilation)}";
+            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)}{dilation})";
             TensorModel weight = layer.Tensors[0];
             TensorModel? bias = layer.HasBias ? layer.Tensors[1] : null;
             string biasView = bias is null ? $"{ReadOnlySpan}<T>.Empty" : ParameterView(bias);
@@ -1589,7 +1596,7 @@ public sealed partial class NetworkGenerator
             string target = keepsPreActivation ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
             string filters = Invariant(layer.Units);
 
-            _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}, {layer.Activation};");
+            _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}, {layer.Activation};");
             _writer.WriteLine(bias is null
                 ? $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, no bias."
                 : $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");

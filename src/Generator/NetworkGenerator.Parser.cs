@@ -636,6 +636,7 @@ public sealed partial class NetworkGenerator
             int kernel = 0;
             int stride = 0;
             int padding = 0;
+            int dilation = 1;
             double momentum = 0;
             double epsilon = 0;
             void CheckAtLeast(string name, int value, int minimum, Location? location)
@@ -723,11 +724,13 @@ public sealed partial class NetworkGenerator
                     kernel = arguments[1].Value is int declaredKernel ? declaredKernel : 0;
                     stride = NamedInt(attribute, "Stride", 1);
                     padding = NamedInt(attribute, "Padding", 0);
+                    dilation = NamedInt(attribute, "Dilation", 1);
                     int convolutionActivation = NamedInt(attribute, "Activation", 0);
                     CheckAtLeast("filters", units, 1, site.Argument(0, "filters"));
                     CheckAtLeast("kernel", kernel, 1, site.Argument(1, "kernel"));
                     CheckAtLeast("stride", stride, 1, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute);
                     CheckAtLeast("padding", padding, 0, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute);
+                    CheckAtLeast("dilation", dilation, 1, NamedArgumentLocation(site.AttributeSyntax, "Dilation") ?? site.Attribute);
                     if (!Enum.IsDefined(typeof(ActivationKind), convolutionActivation))
                     {
                         Report(DiagnosticDescriptors.UnknownActivation, NamedArgumentLocation(site.AttributeSyntax, "Activation") ?? site.Attribute, property.Name, Invariant(convolutionActivation));
@@ -817,7 +820,8 @@ public sealed partial class NetworkGenerator
                 momentum,
                 epsilon,
                 HasBias: hasBias,
-                PaddingIndex: paddingIndex);
+                PaddingIndex: paddingIndex,
+                Dilation: dilation);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)

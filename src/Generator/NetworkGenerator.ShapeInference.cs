@@ -102,19 +102,25 @@ public sealed partial class NetworkGenerator
                         int width = shape[shape.Length - 1];
                         int padding = layer.Kind == LayerKind.Conv2D ? layer.Padding : 0;
                         int stride = Math.Max(layer.Stride, 1);
-                        int outHeight = WindowCount(height, layer.Kernel, stride, padding);
-                        int outWidth = WindowCount(width, layer.Kernel, stride, padding);
+                        int dilation = Math.Max(layer.Dilation, 1);
+                        // A dilated kernel spans dilation (k - 1) + 1 input pixels, PyTorch's output-size formula.
+                        // In long, so that a huge dilation reports TN0028 rather than wrapping around.
+                        int span = layer.Kernel <= 0 ? layer.Kernel : (int)Math.Min(int.MaxValue, ((long)dilation * (layer.Kernel - 1)) + 1);
+                        int outHeight = WindowCount(height, span, stride, padding);
+                        int outWidth = WindowCount(width, span, stride, padding);
 
                         output = new[] { layer.Kind == LayerKind.Conv2D ? layer.Units : channels, outHeight, outWidth }.ToEquatableArray();
                         if ((outHeight <= 0 || outWidth <= 0) && layer.Kernel > 0)
                         {
                             string window = layer.Kind == LayerKind.Conv2D
-                                ? $"kernel {layer.Kernel}, stride {stride}, padding {padding}"
+                                ? dilation == 1
+                                    ? $"kernel {layer.Kernel}, stride {stride}, padding {padding}"
+                                    : $"kernel {layer.Kernel} dilated by {dilation} (spanning {span}), stride {stride}, padding {padding}"
                                 : $"window {layer.Kernel}, stride {stride}";
                             problems.Add(new Problem(index, DiagnosticDescriptors.WindowTooLarge,
                             [
                                 layer.PropertyName, layer.Kind.ToString(), window, ShapeMath.Format(shape), ShapeMath.Format(output),
-                                layer.Kind == LayerKind.Conv2D ? "use a smaller kernel or more padding, or a larger input" : "use a smaller window, or pool earlier in the network",
+                                layer.Kind == LayerKind.Conv2D ? (dilation == 1 ? "use a smaller kernel or more padding, or a larger input" : "use a smaller kernel or dilation, more padding, or a larger input") : "use a smaller window, or pool earlier in the network",
                             ]));
                         }
 

@@ -61,6 +61,7 @@ internal enum ActivationKind
 /// <param name="Epsilon">BatchNorm and LayerNorm: added to the variance.</param>
 /// <param name="BufferOffset">BatchNorm: where its running statistics start in the buffer array.</param>
 /// <param name="PaddingIndex">Embedding: the id whose row starts at zeros and gets no gradient (PyTorch's <c>padding_idx</c>), or -1.</param>
+/// <param name="Dilation">Conv2D: the spacing between kernel taps (PyTorch's <c>dilation</c>); 1 for an ordinary convolution.</param>
 /// <param name="HasBias">Dense and Conv2D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
 internal sealed record LayerModel(
     string PropertyName,
@@ -86,7 +87,8 @@ internal sealed record LayerModel(
     double Epsilon = 0,
     int BufferOffset = 0,
     bool HasBias = true,
-    int PaddingIndex = -1)
+    int PaddingIndex = -1,
+    int Dilation = 1)
 {
     /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)

@@ -11,13 +11,17 @@ namespace TypedNets.Kernels;
 /// <param name="Kernel">The square window's side.</param>
 /// <param name="Stride">The step between windows.</param>
 /// <param name="Padding">Zeros added on every side.</param>
-public readonly record struct ImageGeometry(int Channels, int Height, int Width, int Kernel, int Stride, int Padding)
+/// <param name="Dilation">The spacing between the window's taps (PyTorch's <c>dilation</c>); 1 for adjacent taps.</param>
+public readonly record struct ImageGeometry(int Channels, int Height, int Width, int Kernel, int Stride, int Padding, int Dilation = 1)
 {
-    /// <summary>The output height, <c>(height + 2 padding - kernel) / stride + 1</c>.</summary>
-    public int OutHeight => ((Height + (2 * Padding) - Kernel) / Stride) + 1;
+    /// <summary>The input pixels one window spans, <c>dilation (kernel - 1) + 1</c>.</summary>
+    public int Extent => (Dilation * (Kernel - 1)) + 1;
+
+    /// <summary>The output height, <c>(height + 2 padding - dilation (kernel - 1) - 1) / stride + 1</c>, as PyTorch's.</summary>
+    public int OutHeight => ((Height + (2 * Padding) - Extent) / Stride) + 1;
 
     /// <summary>The output width.</summary>
-    public int OutWidth => ((Width + (2 * Padding) - Kernel) / Stride) + 1;
+    public int OutWidth => ((Width + (2 * Padding) - Extent) / Stride) + 1;
 
     /// <summary>Input values per sample.</summary>
     public int InputSize => Channels * Height * Width;
@@ -93,7 +97,10 @@ public static class Conv2DKernel
         }
     }
 
-    /// <summary>im2col: row <c>(c, i, j)</c>, column <c>(oy, ox)</c> holds <c>x[c, oy*stride + i - padding, ox*stride + j - padding]</c>, or 0 outside.</summary>
+    /// <summary>
+    /// im2col: row <c>(c, i, j)</c>, column <c>(oy, ox)</c> holds <c>x[c, oy*stride + i*dilation - padding, ox*stride + j*dilation - padding]</c>,
+    /// or 0 outside.
+    /// </summary>
     public static void Unfold<T>(ReadOnlySpan<T> image, Span<T> columns, ImageGeometry g)
         where T : IFloatingPointIeee754<T>
     {
@@ -109,10 +116,10 @@ public static class Conv2DKernel
                     Span<T> target = columns.Slice(row * outHeight * outWidth, outHeight * outWidth);
                     for (int oy = 0; oy < outHeight; oy++)
                     {
-                        int y = (oy * g.Stride) + i - g.Padding;
+                        int y = (oy * g.Stride) + (i * g.Dilation) - g.Padding;
                         for (int ox = 0; ox < outWidth; ox++)
                         {
-                            int x = (ox * g.Stride) + j - g.Padding;
+                            int x = (ox * g.Stride) + (j * g.Dilation) - g.Padding;
                             target[(oy * outWidth) + ox] = (uint)y < (uint)g.Height && (uint)x < (uint)g.Width
                                 ? image[(((c * g.Height) + y) * g.Width) + x]
                                 : T.Zero;
@@ -139,7 +146,7 @@ public static class Conv2DKernel
                     ReadOnlySpan<T> source = columns.Slice(row * outHeight * outWidth, outHeight * outWidth);
                     for (int oy = 0; oy < outHeight; oy++)
                     {
-                        int y = (oy * g.Stride) + i - g.Padding;
+                        int y = (oy * g.Stride) + (i * g.Dilation) - g.Padding;
                         if ((uint)y >= (uint)g.Height)
                         {
                             continue;
@@ -147,7 +154,7 @@ public static class Conv2DKernel
 
                         for (int ox = 0; ox < outWidth; ox++)
                         {
-                            int x = (ox * g.Stride) + j - g.Padding;
+                            int x = (ox * g.Stride) + (j * g.Dilation) - g.Padding;
                             if ((uint)x < (uint)g.Width)
                             {
                                 image[(((c * g.Height) + y) * g.Width) + x] += source[(oy * outWidth) + ox];

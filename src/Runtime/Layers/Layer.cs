@@ -231,10 +231,11 @@ public sealed class GlobalMaxPooling1DLayer : Layer
 public sealed class Conv2DLayer : Layer
 {
     /// <summary>Creates the description of a convolution; generated code calls this (without a bias for <c>Bias = false</c>).</summary>
-    public Conv2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, int stride, int padding, Activation activation, ParameterTensor weight, ParameterTensor? bias = null)
+    public Conv2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, int stride, int padding, Activation activation, ParameterTensor weight, ParameterTensor? bias = null, int dilation = 1)
         : base(propertyName, name, inputShape, outputShape, bias is null ? [weight] : [weight, bias])
     {
         Stride = stride;
+        Dilation = dilation;
         Padding = padding;
         Activation = activation;
         Weight = weight;
@@ -249,6 +250,9 @@ public sealed class Conv2DLayer : Layer
 
     /// <summary>Zeros added on every side.</summary>
     public int Padding { get; }
+
+    /// <summary>The spacing between kernel taps, PyTorch's <c>dilation</c>; 1 for an ordinary convolution.</summary>
+    public int Dilation { get; }
 
     /// <summary>The activation applied to the output.</summary>
     public Activation Activation { get; }
