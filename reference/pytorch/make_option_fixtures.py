@@ -2,7 +2,7 @@
 """Writes the PyTorch reference fixtures for the layer options PyTorch users reach for.
 
 bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, nn.Embedding's
-padding_idx, and nn.Conv2d's dilation. Same format and determinism rules as
+padding_idx, and nn.Conv2d's dilation and (height, width) kernel_size, stride and padding. Same format and determinism rules as
 make_fixtures.py (whose JSON writer this script reuses): float64, one thread, deterministic
 algorithms, a fixed seed per fixture, byte-identical output on a rerun for a given PyTorch
 build.
@@ -410,6 +410,54 @@ def make_conv_dilation():
         tensors, {"loss": loss})
 
 
+# --------------------------------------------------------------------------------------
+# 6. Conv2d with (height, width) kernel_size, stride and padding
+# --------------------------------------------------------------------------------------
+
+class Rectangular(nn.Module):
+    """conv1 ((3, 5) kernel, stride (1, 2), padding (2, 1)) + tanh -> conv2 ((2, 1), stride (3, 1), padding (0, 1), dilation 2) -> output."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 3, (3, 5), stride=(1, 2), padding=(2, 1))
+        self.conv2 = nn.Conv2d(3, 2, (2, 1), stride=(3, 1), padding=(0, 1), dilation=2)
+        self.output = nn.Linear(2 * 2 * 6, 3)
+
+    def forward(self, x):
+        h = self.conv2(torch.tanh(self.conv1(x)))
+        return self.output(h.reshape(x.shape[0], -1))
+
+
+def make_conv_rectangular():
+    seed(7007)
+    model = Rectangular()
+    x = torch.randn(2, 2, 6, 9)
+    keys = ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "output.weight", "output.bias"]
+    assert list(model.state_dict()) == keys
+    tensors, loss = run(model, x)
+    assert list(model.conv1(x).shape) == [2, 3, 8, 4]
+    assert list(model.conv2(torch.tanh(model.conv1(x))).shape) == [2, 2, 2, 6]
+
+    def manual(xx, w1, b1, w2, b2, wo, bo):
+        h = torch.tanh(manual_conv2d_general(xx, w1, b1, stride=(1, 2), padding=(2, 1)))
+        h = manual_conv2d_general(h, w2, b2, stride=(3, 1), padding=(0, 1), dilation=(2, 2))
+        return h.reshape(xx.shape[0], -1) @ wo.T + bo
+
+    check_against(manual, tensors, keys, loss)
+
+    write_fixture(
+        "conv_rectangular",
+        "A module with conv1 = nn.Conv2d(2, 3, (3, 5), stride=(1, 2), padding=(2, 1)), conv2 = nn.Conv2d(3, 2, (2, 1), "
+        "stride=(3, 1), padding=(0, 1), dilation=2) and output = nn.Linear(24, 3): output = "
+        "flatten(conv2(tanh(conv1(input)))) @ output.weight^T + output.bias. Every size is (height, width): conv1 takes "
+        "[2,6,9] to [3,8,4], conv2 takes that to [2,2,6]; flatten is row-major over C, H, W. Parameters from PyTorch's "
+        "default init under the fixture seed, input [2,2,6,9] (NCHW). " + LOSS_NOTE,
+        {"modules": ["conv1", "conv2", "output"], "kernel_size": [[3, 5], [2, 1]], "stride": [[1, 2], [3, 1]],
+         "padding": [[2, 1], [0, 1]], "input_shape": [2, 2, 6, 9], "output_shape": [2, 3],
+         "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
 def main():
     os.makedirs(mf.OUT_DIR, exist_ok=True)
     make_no_bias()
@@ -418,6 +466,7 @@ def main():
     make_layer_norm_sequence()
     make_embedding_padding_idx()
     make_conv_dilation()
+    make_conv_rectangular()
     for path in mf.WRITTEN:
         print(os.path.relpath(path, mf.REPO_ROOT))
     print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)

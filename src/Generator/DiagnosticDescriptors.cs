@@ -212,6 +212,12 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' (Embedding) declares PaddingIndex = {1}, but its vocabulary has ids 0 to {2} - 1; {3}",
         "An Embedding's PaddingIndex is the id of the token whose row is frozen (PyTorch's padding_idx): an id of the vocabulary, or -1 for none.");
 
+    public static readonly DiagnosticDescriptor UnusedSquareSize = Error(
+        "TN0036",
+        "Square size overridden on both sides",
+        "Layer '{0}' (Conv2D) sets both {1}Height = {2} and {1}Width = {3}, so its {4} {5} is used by neither; {6}",
+        "A Conv2D's KernelHeight/KernelWidth, StrideHeight/StrideWidth and PaddingHeight/PaddingWidth each override one side of the square size; setting both sides leaves the square value unused, which is a contradiction in the declaration.");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",
         "TypedNets generator failed",

@@ -521,10 +521,23 @@ public sealed partial class NetworkGenerator
                 tensors = tensors.Append($"paddingIndex: {Invariant(layer.PaddingIndex)}").ToArray();
             }
 
-            if (layer.Kind == LayerKind.Conv2D && layer.Dilation != 1)
+            if (layer.Kind == LayerKind.Conv2D)
             {
-                // After the optional bias, so an undilated layer's call is unchanged.
-                tensors = tensors.Append($"dilation: {Invariant(layer.Dilation)}").ToArray();
+                // After the optional bias, so a square, undilated layer's call is unchanged.
+                if (layer.Dilation != 1)
+                {
+                    tensors = tensors.Append($"dilation: {Invariant(layer.Dilation)}").ToArray();
+                }
+
+                if (layer.StrideWidth != layer.Stride)
+                {
+                    tensors = tensors.Append($"strideWidth: {Invariant(layer.StrideWidth)}").ToArray();
+                }
+
+                if (layer.PaddingWidth != layer.Padding)
+                {
+                    tensors = tensors.Append($"paddingWidth: {Invariant(layer.PaddingWidth)}").ToArray();
+                }
             }
 
             string arguments = options is null ? common : $"{common}, {options}";
@@ -1003,7 +1016,7 @@ public sealed partial class NetworkGenerator
                     buffers.Add(("int[]", $"_{camel}ArgMax", $"new int[maxBatch * {size}]"));
                     break;
                 case LayerKind.Conv2D:
-                    string columns = Invariant(layer.Image.Channels * layer.Kernel * layer.Kernel * layer.OutputShape[1] * layer.OutputShape[2]);
+                    string columns = Invariant(layer.Image.Channels * layer.Kernel * layer.KernelWidth * layer.OutputShape[1] * layer.OutputShape[2]);
                     buffers.Add(("T[]", $"_{camel}Columns", $"new T[{columns}]"));
                     buffers.Add(("T[]", $"_{camel}ColumnGradient", $"new T[{columns}]"));
                     break;
@@ -1084,7 +1097,7 @@ public sealed partial class NetworkGenerator
                             break;
 
                         case LayerKind.Conv2D:
-                            int receptive = layer.Kernel * layer.Kernel;
+                            int receptive = layer.Kernel * layer.KernelWidth;
                             string kernels = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units * layer.Image.Channels * receptive)})";
                             bool rectified = layer.IsRectified;
                             _writer.WriteLine(rectified
@@ -1580,12 +1593,19 @@ public sealed partial class NetworkGenerator
             }
         }
 
+        /// <summary>A Conv2D size as its comment shows it: the side of a square, or PyTorch's <c>(height, width)</c>.</summary>
+        private static string Pair(int height, int width) => height == width ? Invariant(height) : $"({Invariant(height)}, {Invariant(width)})";
+
         private void EmitConvolution(LayerModel layer, string input, string output, bool isOutput)
         {
             string camel = GeneratedNames.CamelCase(layer.PropertyName);
             (int channels, int height, int width) = layer.Image;
-            string dilation = layer.Dilation == 1 ? string.Empty : $", Dilation: {Invariant(layer.Dilation)}";
-            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)}{dilation})";
+            // Only the options that differ from a square, undilated convolution are named, so its code is unchanged.
+            string options = (layer.Dilation == 1 ? string.Empty : $", Dilation: {Invariant(layer.Dilation)}")
+                + (layer.KernelWidth == layer.Kernel ? string.Empty : $", KernelWidth: {Invariant(layer.KernelWidth)}")
+                + (layer.StrideWidth == layer.Stride ? string.Empty : $", StrideWidth: {Invariant(layer.StrideWidth)}")
+                + (layer.PaddingWidth == layer.Padding ? string.Empty : $", PaddingWidth: {Invariant(layer.PaddingWidth)}");
+            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)}{options})";
             TensorModel weight = layer.Tensors[0];
             TensorModel? bias = layer.HasBias ? layer.Tensors[1] : null;
             string biasView = bias is null ? $"{ReadOnlySpan}<T>.Empty" : ParameterView(bias);
@@ -1596,7 +1616,7 @@ public sealed partial class NetworkGenerator
             string target = keepsPreActivation ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
             string filters = Invariant(layer.Units);
 
-            _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}, {layer.Activation};");
+            _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Pair(layer.Kernel, layer.KernelWidth)}, stride {Pair(layer.Stride, layer.StrideWidth)}, padding {Pair(layer.Padding, layer.PaddingWidth)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}, {layer.Activation};");
             _writer.WriteLine(bias is null
                 ? $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, no bias."
                 : $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");

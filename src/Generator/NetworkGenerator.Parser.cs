@@ -637,6 +637,9 @@ public sealed partial class NetworkGenerator
             int stride = 0;
             int padding = 0;
             int dilation = 1;
+            int kernelWidth = 0;
+            int strideWidth = 0;
+            int paddingWidth = 0;
             double momentum = 0;
             double epsilon = 0;
             void CheckAtLeast(string name, int value, int minimum, Location? location)
@@ -645,6 +648,32 @@ public sealed partial class NetworkGenerator
                 {
                     Report(DiagnosticDescriptors.NonPositiveSize, location, property.Name, kind.ToString(), name, Invariant(value), Invariant(minimum));
                 }
+            }
+
+            // A Conv2D size as (height, width): {prefix}Height and {prefix}Width each override one side of the square
+            // value; overriding both leaves a square value the user wrote unused (TN0036).
+            (int Height, int Width) RectangularSize(string prefix, string squareName, int square, Location? squareLocation, bool explicitSquare, int minimum, string fix)
+            {
+                bool hasHeight = HasNamed(attribute, prefix + "Height");
+                bool hasWidth = HasNamed(attribute, prefix + "Width");
+                int height = hasHeight ? NamedInt(attribute, prefix + "Height", square) : square;
+                int width = hasWidth ? NamedInt(attribute, prefix + "Width", square) : square;
+                if (hasHeight)
+                {
+                    CheckAtLeast(prefix + "Height", height, minimum, NamedArgumentLocation(site.AttributeSyntax, prefix + "Height") ?? site.Attribute);
+                }
+
+                if (hasWidth)
+                {
+                    CheckAtLeast(prefix + "Width", width, minimum, NamedArgumentLocation(site.AttributeSyntax, prefix + "Width") ?? site.Attribute);
+                }
+
+                if (explicitSquare && hasHeight && hasWidth)
+                {
+                    Report(DiagnosticDescriptors.UnusedSquareSize, squareLocation ?? site.Attribute, property.Name, prefix, Invariant(height), Invariant(width), squareName, Invariant(square), fix);
+                }
+
+                return (height, width);
             }
 
             switch (kind)
@@ -731,6 +760,11 @@ public sealed partial class NetworkGenerator
                     CheckAtLeast("stride", stride, 1, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute);
                     CheckAtLeast("padding", padding, 0, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute);
                     CheckAtLeast("dilation", dilation, 1, NamedArgumentLocation(site.AttributeSyntax, "Dilation") ?? site.Attribute);
+
+                    // PyTorch's (height, width) tuples: a named side overrides the square value on that side only.
+                    (kernel, kernelWidth) = RectangularSize("Kernel", "kernel", kernel, site.Argument(1, "kernel"), explicitSquare: true, minimum: 1, "set one of them and give the other side as the kernel, e.g. [Conv2D(filters, 3, KernelWidth = 5)] for PyTorch's kernel_size=(3, 5)");
+                    (stride, strideWidth) = RectangularSize("Stride", "Stride", stride, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute, HasNamed(attribute, "Stride"), minimum: 1, "remove Stride, or set it and only the side that differs");
+                    (padding, paddingWidth) = RectangularSize("Padding", "Padding", padding, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute, HasNamed(attribute, "Padding"), minimum: 0, "remove Padding, or set it and only the side that differs");
                     if (!Enum.IsDefined(typeof(ActivationKind), convolutionActivation))
                     {
                         Report(DiagnosticDescriptors.UnknownActivation, NamedArgumentLocation(site.AttributeSyntax, "Activation") ?? site.Attribute, property.Name, Invariant(convolutionActivation));
@@ -821,7 +855,10 @@ public sealed partial class NetworkGenerator
                 epsilon,
                 HasBias: hasBias,
                 PaddingIndex: paddingIndex,
-                Dilation: dilation);
+                Dilation: dilation,
+                KernelWidth: kernelWidth,
+                StrideWidth: strideWidth,
+                PaddingWidth: paddingWidth);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)
@@ -944,6 +981,9 @@ public sealed partial class NetworkGenerator
 
         private Location? AttributeLocation(AttributeData attribute)
             => attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken).GetLocation() ?? _declaration.Identifier.GetLocation();
+
+        private static bool HasNamed(AttributeData attribute, string name)
+            => attribute.NamedArguments.Any(argument => argument.Key == name);
 
         private static int NamedInt(AttributeData attribute, string name, int fallback)
         {

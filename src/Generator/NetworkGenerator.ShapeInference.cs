@@ -100,27 +100,38 @@ public sealed partial class NetworkGenerator
                         int channels = shape.Length == 3 ? shape[0] : 1;
                         int height = shape[shape.Length - 2];
                         int width = shape[shape.Length - 1];
-                        int padding = layer.Kind == LayerKind.Conv2D ? layer.Padding : 0;
+                        bool convolution = layer.Kind == LayerKind.Conv2D;
+                        int padding = convolution ? layer.Padding : 0;
+                        int paddingWidth = convolution ? layer.PaddingWidth : 0;
                         int stride = Math.Max(layer.Stride, 1);
+                        int strideWidth = convolution ? Math.Max(layer.StrideWidth, 1) : stride;
+                        int kernelWidth = convolution ? layer.KernelWidth : layer.Kernel;
                         int dilation = Math.Max(layer.Dilation, 1);
-                        // A dilated kernel spans dilation (k - 1) + 1 input pixels, PyTorch's output-size formula.
-                        // In long, so that a huge dilation reports TN0028 rather than wrapping around.
-                        int span = layer.Kernel <= 0 ? layer.Kernel : (int)Math.Min(int.MaxValue, ((long)dilation * (layer.Kernel - 1)) + 1);
-                        int outHeight = WindowCount(height, span, stride, padding);
-                        int outWidth = WindowCount(width, span, stride, padding);
 
-                        output = new[] { layer.Kind == LayerKind.Conv2D ? layer.Units : channels, outHeight, outWidth }.ToEquatableArray();
-                        if ((outHeight <= 0 || outWidth <= 0) && layer.Kernel > 0)
+                        // A dilated kernel spans dilation (k - 1) + 1 input pixels, PyTorch's output-size formula; in
+                        // long, so that a huge dilation reports TN0028 rather than wrapping around.
+                        static int Span(int kernel, int dilation) => kernel <= 0 ? kernel : (int)Math.Min(int.MaxValue, ((long)dilation * (kernel - 1)) + 1);
+                        int span = Span(layer.Kernel, dilation);
+                        int spanWidth = Span(kernelWidth, dilation);
+                        int outHeight = WindowCount(height, span, stride, padding);
+                        int outWidth = WindowCount(width, spanWidth, strideWidth, paddingWidth);
+
+                        output = new[] { convolution ? layer.Units : channels, outHeight, outWidth }.ToEquatableArray();
+                        if ((outHeight <= 0 || outWidth <= 0) && layer.Kernel > 0 && kernelWidth > 0)
                         {
-                            string window = layer.Kind == LayerKind.Conv2D
+                            // A square convolution reads as before; a rectangular one as PyTorch's (height, width) tuples.
+                            static string Pair(int height, int width) => height == width ? $"{height}" : $"({height}, {width})";
+                            string kernelText = Pair(layer.Kernel, kernelWidth);
+                            string spanText = Pair(span, spanWidth);
+                            string window = convolution
                                 ? dilation == 1
-                                    ? $"kernel {layer.Kernel}, stride {stride}, padding {padding}"
-                                    : $"kernel {layer.Kernel} dilated by {dilation} (spanning {span}), stride {stride}, padding {padding}"
+                                    ? $"kernel {kernelText}, stride {Pair(stride, strideWidth)}, padding {Pair(padding, paddingWidth)}"
+                                    : $"kernel {kernelText} dilated by {dilation} (spanning {spanText}), stride {Pair(stride, strideWidth)}, padding {Pair(padding, paddingWidth)}"
                                 : $"window {layer.Kernel}, stride {stride}";
                             problems.Add(new Problem(index, DiagnosticDescriptors.WindowTooLarge,
                             [
                                 layer.PropertyName, layer.Kind.ToString(), window, ShapeMath.Format(shape), ShapeMath.Format(output),
-                                layer.Kind == LayerKind.Conv2D ? (dilation == 1 ? "use a smaller kernel or more padding, or a larger input" : "use a smaller kernel or dilation, more padding, or a larger input") : "use a smaller window, or pool earlier in the network",
+                                convolution ? (dilation == 1 ? "use a smaller kernel or more padding, or a larger input" : "use a smaller kernel or dilation, more padding, or a larger input") : "use a smaller window, or pool earlier in the network",
                             ]));
                         }
 

@@ -4,7 +4,7 @@ using Xunit;
 namespace TypedNets.Generator.Tests;
 
 /// <summary>
-/// The generated source of networks that use PyTorch's <c>nn.Conv2d</c> options (<c>dilation</c>, ...), compared with
+/// The generated source of networks that use PyTorch's <c>nn.Conv2d</c> options (<c>dilation</c>, <c>(height, width)</c> sizes, ...), compared with
 /// the verified snapshots in <c>Snapshots/</c>.
 /// </summary>
 public class ConvOptionSnapshotTests
@@ -26,6 +26,31 @@ public class ConvOptionSnapshotTests
                 [Conv2D(2, 1)]                                                          public partial Conv2DLayer Pointwise { get; }
                 [Flatten]                                                               public partial FlattenLayer Flat { get; }
                 [Dense(2)]                                                              public partial DenseLayer Output { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
+    public void RectangularConvolutions()
+    {
+        // The kernel's width reaches the weight shape, the columns buffer, the initializer's fan-in and the geometry;
+        // the width's stride and padding reach the geometry and the layer object.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            namespace Zoo.Options;
+
+            [Network, Input(1, 8, 16)]
+            public partial class SpectrogramNet
+            {
+                [Conv2D(4, 3, KernelWidth = 5, StrideWidth = 2, Padding = 1, PaddingWidth = 2, Activation = Activation.ReLU)] public partial Conv2DLayer Time { get; }
+                [Conv2D(2, 1, KernelHeight = 3, StrideHeight = 2)]                                                       public partial Conv2DLayer Frequency { get; }
+                [Flatten]                                                                                                public partial FlattenLayer Flat { get; }
+                [Dense(2)]                                                                                               public partial DenseLayer Output { get; }
             }
             """);
 

@@ -4,7 +4,7 @@ using Xunit;
 namespace TypedNets.Generator.Tests;
 
 /// <summary>
-/// The diagnostics of PyTorch's <c>nn.Conv2d</c> options (dilation, ...); part of <see cref="DiagnosticTests"/>, so that
+/// The diagnostics of PyTorch's <c>nn.Conv2d</c> options (dilation, <c>(height, width)</c> sizes, ...); part of <see cref="DiagnosticTests"/>, so that
 /// <see cref="OneErrorTests"/> compiles their invalid declarations too.
 /// </summary>
 public partial class DiagnosticTests
@@ -64,5 +64,84 @@ public partial class DiagnosticTests
 
         Expect.NoGeneratorDiagnostics(run);
         Expect.CompilesCleanly(run);
+    }
+
+    [Theory]
+    [InlineData("KernelHeight = 0", "0", "KernelHeight 0; it must be at least 1")]
+    [InlineData("KernelWidth = -3", "-3", "KernelWidth -3; it must be at least 1")]
+    [InlineData("StrideHeight = 0", "0", "StrideHeight 0; it must be at least 1")]
+    [InlineData("StrideWidth = 0", "0", "StrideWidth 0; it must be at least 1")]
+    [InlineData("PaddingHeight = -1", "-1", "PaddingHeight -1; it must be at least 0")]
+    [InlineData("PaddingWidth = -2", "-2", "PaddingWidth -2; it must be at least 0")]
+    public void TN0023_ConvolutionSideBelowItsMinimum(string argument, string span, string message)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(1, 28, 28)]
+            public partial class Net
+            {
+                [Conv2D(8, 3, {{argument}})] public partial Conv2DLayer Conv { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0023", Error, 6, span, $"Layer 'Conv' (Conv2D) declares {message}");
+    }
+
+    [Theory]
+    [InlineData("3, KernelHeight = 1, KernelWidth = 5", "3",
+        "sets both KernelHeight = 1 and KernelWidth = 5, so its kernel 3 is used by neither; set one of them and give the other side as the kernel, e.g. [Conv2D(filters, 3, KernelWidth = 5)] for PyTorch's kernel_size=(3, 5)")]
+    [InlineData("3, Stride = 2, StrideHeight = 1, StrideWidth = 3", "2",
+        "sets both StrideHeight = 1 and StrideWidth = 3, so its Stride 2 is used by neither; remove Stride, or set it and only the side that differs")]
+    [InlineData("3, Padding = 1, PaddingHeight = 0, PaddingWidth = 2", "1",
+        "sets both PaddingHeight = 0 and PaddingWidth = 2, so its Padding 1 is used by neither; remove Padding, or set it and only the side that differs")]
+    public void TN0036_SquareSizeOverriddenOnBothSides(string arguments, string span, string message)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using TypedNets;
+
+            [Network, Input(1, 28, 28)]
+            public partial class Net
+            {
+                [Conv2D(8, {{arguments}})] public partial Conv2DLayer Conv { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0036", Error, 6, span, $"Layer 'Conv' (Conv2D) {message}");
+    }
+
+    [Fact]
+    public void TN0036_NotReportedForBothSidesWithoutASquareStrideOrPadding()
+    {
+        // Stride and Padding are optional: both sides may be given when the square value is left out.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(1, 28, 28)]
+            public partial class Net
+            {
+                [Conv2D(8, 3, StrideHeight = 1, StrideWidth = 2, PaddingHeight = 0, PaddingWidth = 1)] public partial Conv2DLayer Conv { get; }
+            }
+            """);
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+    }
+
+    [Fact]
+    public void TN0028_RectangularKernelWiderThanThePaddedInput()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(1, 8, 4)]
+            public partial class Net
+            {
+                [Conv2D(8, 3, KernelWidth = 7, PaddingWidth = 1)] public partial Conv2DLayer Conv { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0028", Error, 6, "Conv2D(8, 3, KernelWidth = 7, PaddingWidth = 1)",
+            "Layer 'Conv' (Conv2D) with kernel (3, 7), stride 1, padding (0, 1) turns [1, 8, 4] into [8, 6, 0]; use a smaller kernel or more padding, or a larger input");
     }
 }

@@ -3,17 +3,19 @@ using Xunit.Abstractions;
 
 namespace TypedNets.Tests;
 
-/// <summary>PyTorch's <c>nn.Conv2d</c> options (dilation, ...), in double precision against central differences.</summary>
+/// <summary>PyTorch's <c>nn.Conv2d</c> options (dilation, rectangular kernels, ...), in double precision against central differences.</summary>
 public sealed class ConvOptionGradientCheckTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-6;
 
     [Theory]
     [InlineData(nameof(DilationGradientNet))]
+    [InlineData(nameof(RectangularGradientNet))]
     public void Backward_matches_central_differences(string network)
     {
         IEngine<double> engine = network switch
         {
+            nameof(RectangularGradientNet) => new RectangularGradientNet.Engine<double>(3, 5),
             _ => new DilationGradientNet.Engine<double>(3, 5),
         };
 

@@ -23,3 +23,24 @@ public partial class DilationFixtureNet
     [Flatten] public partial FlattenLayer Flat { get; }
     [Dense(3)] public partial DenseLayer Output { get; }
 }
+
+[Network, Input(2, 5, 7)]
+public partial class RectangularGradientNet
+{
+    [Conv2D(3, 3, KernelWidth = 2, StrideWidth = 2, PaddingHeight = 1, Activation = Activation.Tanh)] public partial Conv2DLayer Wide { get; }
+    [Conv2D(2, 1, KernelHeight = 3, StrideHeight = 2, Padding = 1, PaddingHeight = 0, Activation = Activation.GELU)] public partial Conv2DLayer Tall { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(3, Activation.Softmax)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(2, 6, 9)]
+public partial class RectangularFixtureNet
+{
+    // PyTorch's kernel_size=(3, 5), stride=(1, 2), padding=(2, 1).
+    [Conv2D(3, 3, KernelWidth = 5, StrideWidth = 2, Padding = 2, PaddingWidth = 1, Activation = Activation.Tanh)] public partial Conv2DLayer Conv1 { get; }
+
+    // PyTorch's kernel_size=(2, 1), stride=(3, 1), padding=(0, 1), dilation=2.
+    [Conv2D(2, 1, KernelHeight = 2, StrideHeight = 3, PaddingWidth = 1, Dilation = 2)] public partial Conv2DLayer Conv2 { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(3)] public partial DenseLayer Output { get; }
+}

@@ -8,26 +8,42 @@ namespace TypedNets.Kernels;
 /// <param name="Channels">Input channels.</param>
 /// <param name="Height">Input height.</param>
 /// <param name="Width">Input width.</param>
-/// <param name="Kernel">The square window's side.</param>
-/// <param name="Stride">The step between windows.</param>
-/// <param name="Padding">Zeros added on every side.</param>
+/// <param name="Kernel">The window's height (its side, for a square one).</param>
+/// <param name="Stride">The step between windows down the height (and across the width, for a square one).</param>
+/// <param name="Padding">Zeros added above and below (and left and right, for a square one).</param>
 /// <param name="Dilation">The spacing between the window's taps (PyTorch's <c>dilation</c>); 1 for adjacent taps.</param>
-public readonly record struct ImageGeometry(int Channels, int Height, int Width, int Kernel, int Stride, int Padding, int Dilation = 1)
+/// <param name="KernelWidth">The window's width where it differs from <paramref name="Kernel"/> (PyTorch's <c>kernel_size=(h, w)</c>).</param>
+/// <param name="StrideWidth">The step across the width where it differs from <paramref name="Stride"/>.</param>
+/// <param name="PaddingWidth">The zeros left and right where they differ from <paramref name="Padding"/>.</param>
+public readonly record struct ImageGeometry(
+    int Channels, int Height, int Width, int Kernel, int Stride, int Padding, int Dilation = 1, int? KernelWidth = null, int? StrideWidth = null, int? PaddingWidth = null)
 {
-    /// <summary>The input pixels one window spans, <c>dilation (kernel - 1) + 1</c>.</summary>
+    /// <summary>The window's width in use: <see cref="KernelWidth"/>, or <see cref="Kernel"/> for a square window.</summary>
+    public int KernelColumns => KernelWidth ?? Kernel;
+
+    /// <summary>The step across the width in use.</summary>
+    public int StrideColumns => StrideWidth ?? Stride;
+
+    /// <summary>The zeros left and right in use.</summary>
+    public int PaddingColumns => PaddingWidth ?? Padding;
+
+    /// <summary>The input rows one window spans, <c>dilation (kernel - 1) + 1</c>.</summary>
     public int Extent => (Dilation * (Kernel - 1)) + 1;
+
+    /// <summary>The input columns one window spans.</summary>
+    public int ExtentColumns => (Dilation * (KernelColumns - 1)) + 1;
 
     /// <summary>The output height, <c>(height + 2 padding - dilation (kernel - 1) - 1) / stride + 1</c>, as PyTorch's.</summary>
     public int OutHeight => ((Height + (2 * Padding) - Extent) / Stride) + 1;
 
-    /// <summary>The output width.</summary>
-    public int OutWidth => ((Width + (2 * Padding) - Extent) / Stride) + 1;
+    /// <summary>The output width, by the same formula with the width's kernel, stride and padding.</summary>
+    public int OutWidth => ((Width + (2 * PaddingColumns) - ExtentColumns) / StrideColumns) + 1;
 
     /// <summary>Input values per sample.</summary>
     public int InputSize => Channels * Height * Width;
 
     /// <summary>Rows of the unfolded input: one per (channel, kernel row, kernel column).</summary>
-    public int ColumnRows => Channels * Kernel * Kernel;
+    public int ColumnRows => Channels * Kernel * KernelColumns;
 
     /// <summary>Columns of the unfolded input: one per output position.</summary>
     public int ColumnCount => OutHeight * OutWidth;
@@ -98,7 +114,7 @@ public static class Conv2DKernel
     }
 
     /// <summary>
-    /// im2col: row <c>(c, i, j)</c>, column <c>(oy, ox)</c> holds <c>x[c, oy*stride + i*dilation - padding, ox*stride + j*dilation - padding]</c>,
+    /// im2col: row <c>(c, i, j)</c>, column <c>(oy, ox)</c> holds <c>x[c, oy*stride + i*dilation - padding, ox*strideWidth + j*dilation - paddingWidth]</c>,
     /// or 0 outside.
     /// </summary>
     public static void Unfold<T>(ReadOnlySpan<T> image, Span<T> columns, ImageGeometry g)
@@ -106,12 +122,15 @@ public static class Conv2DKernel
     {
         int outHeight = g.OutHeight;
         int outWidth = g.OutWidth;
+        int kernelWidth = g.KernelColumns;
+        int strideWidth = g.StrideColumns;
+        int paddingWidth = g.PaddingColumns;
         int row = 0;
         for (int c = 0; c < g.Channels; c++)
         {
             for (int i = 0; i < g.Kernel; i++)
             {
-                for (int j = 0; j < g.Kernel; j++, row++)
+                for (int j = 0; j < kernelWidth; j++, row++)
                 {
                     Span<T> target = columns.Slice(row * outHeight * outWidth, outHeight * outWidth);
                     for (int oy = 0; oy < outHeight; oy++)
@@ -119,7 +138,7 @@ public static class Conv2DKernel
                         int y = (oy * g.Stride) + (i * g.Dilation) - g.Padding;
                         for (int ox = 0; ox < outWidth; ox++)
                         {
-                            int x = (ox * g.Stride) + (j * g.Dilation) - g.Padding;
+                            int x = (ox * strideWidth) + (j * g.Dilation) - paddingWidth;
                             target[(oy * outWidth) + ox] = (uint)y < (uint)g.Height && (uint)x < (uint)g.Width
                                 ? image[(((c * g.Height) + y) * g.Width) + x]
                                 : T.Zero;
@@ -136,12 +155,15 @@ public static class Conv2DKernel
     {
         int outHeight = g.OutHeight;
         int outWidth = g.OutWidth;
+        int kernelWidth = g.KernelColumns;
+        int strideWidth = g.StrideColumns;
+        int paddingWidth = g.PaddingColumns;
         int row = 0;
         for (int c = 0; c < g.Channels; c++)
         {
             for (int i = 0; i < g.Kernel; i++)
             {
-                for (int j = 0; j < g.Kernel; j++, row++)
+                for (int j = 0; j < kernelWidth; j++, row++)
                 {
                     ReadOnlySpan<T> source = columns.Slice(row * outHeight * outWidth, outHeight * outWidth);
                     for (int oy = 0; oy < outHeight; oy++)
@@ -154,7 +176,7 @@ public static class Conv2DKernel
 
                         for (int ox = 0; ox < outWidth; ox++)
                         {
-                            int x = (ox * g.Stride) + (j * g.Dilation) - g.Padding;
+                            int x = (ox * strideWidth) + (j * g.Dilation) - paddingWidth;
                             if ((uint)x < (uint)g.Width)
                             {
                                 image[(((c * g.Height) + y) * g.Width) + x] += source[(oy * outWidth) + ox];

@@ -62,4 +62,55 @@ public sealed class ConvOptionParityTests
         Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
         Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
     }
+
+    [Fact]
+    public void Rectangular_convolutions_have_pytorchs_output_sizes_and_weight_shapes()
+    {
+        var network = new RectangularFixtureNet(2);
+
+        Assert.Equal([3, 8, 4], network.Conv1.OutputShape.ToArray());
+        Assert.Equal([2, 2, 6], network.Conv2.OutputShape.ToArray());
+        Assert.Equal([3, 2, 3, 5], network.Conv1.Weight.Shape.ToArray());
+        Assert.Equal([2, 3, 2, 1], network.Conv2.Weight.Shape.ToArray());
+        Assert.Equal((1, 2, 2, 1), (network.Conv1.Stride, network.Conv1.StrideWidth, network.Conv1.Padding, network.Conv1.PaddingWidth));
+        Assert.Equal((3, 1, 0, 1), (network.Conv2.Stride, network.Conv2.StrideWidth, network.Conv2.Padding, network.Conv2.PaddingWidth));
+        Assert.Equal((2, 1), (network.Conv2.KernelHeight, network.Conv2.KernelWidth));
+    }
+
+    [Fact]
+    public void Rectangular_convolutions_match_pytorch_in_double()
+    {
+        ReferenceFixture fixture = ReferenceFixture.PyTorch("conv_rectangular");
+        var network = new RectangularFixtureNet(2);
+        var engine = new RectangularFixtureNet.Engine<double>(2, 0);
+        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
+
+        double[] input = fixture.Tensor("input");
+        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training: true).ToArray(), 1e-12, "output"));
+        engine.ZeroGradients();
+        double[] inputGradient = new double[input.Length];
+        engine.Backward(fixture.Tensor("output_weights"), inputGradient);
+        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "parameter gradients"));
+        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient"));
+    }
+
+    [Fact]
+    public void Rectangular_convolutions_match_pytorch_in_float()
+    {
+        ReferenceFixture fixture = ReferenceFixture.PyTorch("conv_rectangular");
+        var network = new RectangularFixtureNet(2);
+        double[] parameters = Parity.StateDict(network, fixture, "");
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            network.Parameters[i] = (float)parameters[i];
+        }
+
+        float[] input = fixture.TensorAsFloat("input");
+        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("output"), network.Forward(input, training: true).ToArray(), 1e-5, "output"));
+        network.ZeroGradients();
+        float[] inputGradient = new float[input.Length];
+        network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
+        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
+        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
+    }
 }
