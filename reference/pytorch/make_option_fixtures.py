@@ -2,7 +2,7 @@
 """Writes the PyTorch reference fixtures for the layer options PyTorch users reach for.
 
 bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, nn.Embedding's
-padding_idx, and nn.Conv2d's dilation and (height, width) kernel_size, stride and padding. Same format and determinism rules as
+padding_idx, and nn.Conv2d's dilation, (height, width) kernel_size, stride and padding, and groups. Same format and determinism rules as
 make_fixtures.py (whose JSON writer this script reuses): float64, one thread, deterministic
 algorithms, a fixed seed per fixture, byte-identical output on a rerun for a given PyTorch
 build.
@@ -349,8 +349,14 @@ def make_embedding_padding_idx():
 # 5. Conv2d dilation
 # --------------------------------------------------------------------------------------
 
-def manual_conv2d_general(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
-    """out[n,f,i,j] = b[f] + sum_{c,u,v} w[f,c,u,v] * xpad[n,c,i*sh+u*dh, j*sw+v*dw] (zero padding), tap by tap."""
+def manual_conv2d_general(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """out[n,f,i,j] = b[f] + sum_{c,u,v} w[f,c,u,v] * xpad[n,c,i*sh+u*dh, j*sw+v*dw] (zero padding), tap by tap;
+    with groups, filter f of group g reads only channels g*C/groups to (g+1)*C/groups - 1."""
+    if groups > 1:
+        xs = x.chunk(groups, dim=1)
+        ws = w.chunk(groups, dim=0)
+        bs = b.chunk(groups, dim=0)
+        return torch.cat([manual_conv2d_general(xg, wg, bg, stride, padding, dilation) for xg, wg, bg in zip(xs, ws, bs)], dim=1)
     N, C, H, W = x.shape
     Fo, _, KH, KW = w.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
@@ -458,6 +464,57 @@ def make_conv_rectangular():
         tensors, {"loss": loss})
 
 
+# --------------------------------------------------------------------------------------
+# 7. Conv2d groups
+# --------------------------------------------------------------------------------------
+
+class Grouped(nn.Module):
+    """grouped (groups=2) + tanh -> depthwise (groups = channels = filters, stride 2, no bias) + tanh -> multiplier (1x1, groups=3) -> output."""
+
+    def __init__(self):
+        super().__init__()
+        self.grouped = nn.Conv2d(4, 6, 3, padding=1, groups=2)
+        self.depthwise = nn.Conv2d(6, 6, 3, stride=2, padding=1, groups=6, bias=False)
+        self.multiplier = nn.Conv2d(6, 12, 1, groups=3)
+        self.output = nn.Linear(12 * 3 * 3, 3)
+
+    def forward(self, x):
+        h = self.multiplier(torch.tanh(self.depthwise(torch.tanh(self.grouped(x)))))
+        return self.output(h.reshape(x.shape[0], -1))
+
+
+def make_conv_groups():
+    seed(7008)
+    model = Grouped()
+    x = torch.randn(2, 4, 5, 6)
+    keys = ["grouped.weight", "grouped.bias", "depthwise.weight", "multiplier.weight", "multiplier.bias",
+            "output.weight", "output.bias"]
+    assert list(model.state_dict()) == keys
+    assert list(model.grouped.weight.shape) == [6, 2, 3, 3] and list(model.depthwise.weight.shape) == [6, 1, 3, 3]
+    assert list(model.multiplier.weight.shape) == [12, 2, 1, 1]
+    tensors, loss = run(model, x)
+
+    def manual(xx, wg, bg, wd, wm, bm, wo, bo):
+        h = torch.tanh(manual_conv2d_general(xx, wg, bg, padding=(1, 1), groups=2))
+        h = torch.tanh(manual_conv2d_general(h, wd, xx.new_zeros(6), stride=(2, 2), padding=(1, 1), groups=6))
+        h = manual_conv2d_general(h, wm, bm, groups=3)
+        return h.reshape(xx.shape[0], -1) @ wo.T + bo
+
+    check_against(manual, tensors, keys, loss)
+
+    write_fixture(
+        "conv_groups",
+        "A module with grouped = nn.Conv2d(4, 6, 3, padding=1, groups=2), depthwise = nn.Conv2d(6, 6, 3, stride=2, "
+        "padding=1, groups=6, bias=False), multiplier = nn.Conv2d(6, 12, 1, groups=3) and output = nn.Linear(108, 3): "
+        "output = flatten(multiplier(tanh(depthwise(tanh(grouped(input)))))) @ output.weight^T + output.bias. Filter f "
+        "of group g reads only that group's channels; the weights are [filters, channels / groups, k, k]. [4,5,6] -> "
+        "[6,5,6] -> [6,3,3] -> [12,3,3]; flatten is row-major over C, H, W. Parameters from PyTorch's default init "
+        "under the fixture seed, input [2,4,5,6] (NCHW). " + LOSS_NOTE,
+        {"modules": ["grouped", "depthwise", "multiplier", "output"], "groups": [2, 6, 3], "input_shape": [2, 4, 5, 6],
+         "output_shape": [2, 3], "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
 def main():
     os.makedirs(mf.OUT_DIR, exist_ok=True)
     make_no_bias()
@@ -467,6 +524,7 @@ def main():
     make_embedding_padding_idx()
     make_conv_dilation()
     make_conv_rectangular()
+    make_conv_groups()
     for path in mf.WRITTEN:
         print(os.path.relpath(path, mf.REPO_ROOT))
     print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)

@@ -6,7 +6,7 @@ namespace TypedNets;
 /// A 2-D convolution, PyTorch's <c>nn.Conv2d</c>: <c>[channels, height, width]</c> (or <c>[height, width]</c> for one
 /// channel) to <c>[filters, height', width']</c> with <c>height' = (height + 2 padding - dilation (kernel - 1) - 1) / stride + 1</c>; weight
 /// <c>[filters, channels, kernel, kernel]</c> (<c>[filters, channels, kernel height, kernel width]</c> with
-/// <see cref="KernelHeight"/> or <see cref="KernelWidth"/>), bias <c>[filters]</c> (none with <see cref="Bias"/> = false). Declare the
+/// <see cref="KernelHeight"/> or <see cref="KernelWidth"/>; <c>channels / groups</c> with <see cref="Groups"/>), bias <c>[filters]</c> (none with <see cref="Bias"/> = false). Declare the
 /// property as <c>Conv2DLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
@@ -60,6 +60,14 @@ public sealed class Conv2DAttribute : LayerAttribute
 
     /// <summary>The zeros left and right where they differ from <see cref="Padding"/> (the second of PyTorch's <c>padding</c>).</summary>
     public int PaddingWidth { get; set; }
+
+    /// <summary>
+    /// PyTorch's <c>groups=</c>: the channels and the filters are split into this many groups, and each filter sees only
+    /// its group's <c>channels / groups</c> channels, so the weight is <c>[filters, channels / groups, kh, kw]</c>. Both the
+    /// channels and the filters must be divisible by it. <c>Groups</c> equal to the channels and the filters is a depthwise
+    /// convolution. 1, the default, is an ordinary convolution.
+    /// </summary>
+    public int Groups { get; set; } = 1;
 
     /// <summary>
     /// The spacing between the kernel's taps, PyTorch's <c>dilation=</c>: a kernel of side <c>k</c> covers

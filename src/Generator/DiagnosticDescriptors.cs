@@ -143,7 +143,7 @@ internal static class DiagnosticDescriptors
         "TN0023",
         "Layer needs a positive size",
         "Layer '{0}' ({1}) declares {2} {3}; it must be at least {4}",
-        "Sizes of layers (an embedding's vocabulary and dimension, a convolution's filters, kernel, stride, padding and dilation, a pooling window) have lower bounds.");
+        "Sizes of layers (an embedding's vocabulary and dimension, a convolution's filters, kernel, stride, padding, dilation and groups, a pooling window) have lower bounds.");
 
     public static readonly DiagnosticDescriptor TwoInputs = Error(
         "TN0024",
@@ -217,6 +217,12 @@ internal static class DiagnosticDescriptors
         "Square size overridden on both sides",
         "Layer '{0}' (Conv2D) sets both {1}Height = {2} and {1}Width = {3}, so its {4} {5} is used by neither; {6}",
         "A Conv2D's KernelHeight/KernelWidth, StrideHeight/StrideWidth and PaddingHeight/PaddingWidth each override one side of the square size; setting both sides leaves the square value unused, which is a contradiction in the declaration.");
+
+    public static readonly DiagnosticDescriptor GroupsDoNotDivide = Error(
+        "TN0037",
+        "Groups do not divide the channels or the filters",
+        "Layer '{0}' (Conv2D) declares Groups = {1}, but its {2} {3} is not divisible by {1}; {4}",
+        "A grouped convolution (PyTorch's groups=) splits the input channels and the filters into equal groups, so both must be divisible by Groups.");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",

@@ -538,6 +538,11 @@ public sealed partial class NetworkGenerator
                 {
                     tensors = tensors.Append($"paddingWidth: {Invariant(layer.PaddingWidth)}").ToArray();
                 }
+
+                if (layer.Groups != 1)
+                {
+                    tensors = tensors.Append($"groups: {Invariant(layer.Groups)}").ToArray();
+                }
             }
 
             string arguments = options is null ? common : $"{common}, {options}";
@@ -1098,11 +1103,14 @@ public sealed partial class NetworkGenerator
 
                         case LayerKind.Conv2D:
                             int receptive = layer.Kernel * layer.KernelWidth;
-                            string kernels = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units * layer.Image.Channels * receptive)})";
+
+                            // A filter of a grouped convolution sees channels / groups channels: that is its fan-in, as PyTorch's.
+                            int groupChannels = layer.Image.Channels / Math.Max(layer.Groups, 1);
+                            string kernels = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units * groupChannels * receptive)})";
                             bool rectified = layer.IsRectified;
                             _writer.WriteLine(rectified
-                                ? $"global::TypedNets.Initializers.HeUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, ref random);"
-                                : $"global::TypedNets.Initializers.GlorotUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, fanOut: {Invariant(layer.Units * receptive)}, ref random);");
+                                ? $"global::TypedNets.Initializers.HeUniform<T>({kernels}, fanIn: {Invariant(groupChannels * receptive)}, ref random);"
+                                : $"global::TypedNets.Initializers.GlorotUniform<T>({kernels}, fanIn: {Invariant(groupChannels * receptive)}, fanOut: {Invariant(layer.Units * receptive)}, ref random);");
                             if (layer.HasBias)
                             {
                                 _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
@@ -1604,7 +1612,8 @@ public sealed partial class NetworkGenerator
             string options = (layer.Dilation == 1 ? string.Empty : $", Dilation: {Invariant(layer.Dilation)}")
                 + (layer.KernelWidth == layer.Kernel ? string.Empty : $", KernelWidth: {Invariant(layer.KernelWidth)}")
                 + (layer.StrideWidth == layer.Stride ? string.Empty : $", StrideWidth: {Invariant(layer.StrideWidth)}")
-                + (layer.PaddingWidth == layer.Padding ? string.Empty : $", PaddingWidth: {Invariant(layer.PaddingWidth)}");
+                + (layer.PaddingWidth == layer.Padding ? string.Empty : $", PaddingWidth: {Invariant(layer.PaddingWidth)}")
+                + (layer.Groups == 1 ? string.Empty : $", Groups: {Invariant(layer.Groups)}");
             string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)}{options})";
             TensorModel weight = layer.Tensors[0];
             TensorModel? bias = layer.HasBias ? layer.Tensors[1] : null;
@@ -1616,7 +1625,7 @@ public sealed partial class NetworkGenerator
             string target = keepsPreActivation ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
             string filters = Invariant(layer.Units);
 
-            _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Pair(layer.Kernel, layer.KernelWidth)}, stride {Pair(layer.Stride, layer.StrideWidth)}, padding {Pair(layer.Padding, layer.PaddingWidth)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}, {layer.Activation};");
+            _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Pair(layer.Kernel, layer.KernelWidth)}, stride {Pair(layer.Stride, layer.StrideWidth)}, padding {Pair(layer.Padding, layer.PaddingWidth)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
             _writer.WriteLine(bias is null
                 ? $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, no bias."
                 : $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");

@@ -640,6 +640,7 @@ public sealed partial class NetworkGenerator
             int kernelWidth = 0;
             int strideWidth = 0;
             int paddingWidth = 0;
+            int groups = 1;
             double momentum = 0;
             double epsilon = 0;
             void CheckAtLeast(string name, int value, int minimum, Location? location)
@@ -760,6 +761,19 @@ public sealed partial class NetworkGenerator
                     CheckAtLeast("stride", stride, 1, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute);
                     CheckAtLeast("padding", padding, 0, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute);
                     CheckAtLeast("dilation", dilation, 1, NamedArgumentLocation(site.AttributeSyntax, "Dilation") ?? site.Attribute);
+                    groups = NamedInt(attribute, "Groups", 1);
+                    CheckAtLeast("groups", groups, 1, NamedArgumentLocation(site.AttributeSyntax, "Groups") ?? site.Attribute);
+                    if (groups > 1 && units >= 1 && units % groups != 0)
+                    {
+                        Report(
+                            DiagnosticDescriptors.GroupsDoNotDivide,
+                            NamedArgumentLocation(site.AttributeSyntax, "Groups") ?? site.Attribute,
+                            property.Name,
+                            Invariant(groups),
+                            "filters",
+                            Invariant(units),
+                            $"use a number of filters that is a multiple of {Invariant(groups)}, or fewer groups");
+                    }
 
                     // PyTorch's (height, width) tuples: a named side overrides the square value on that side only.
                     (kernel, kernelWidth) = RectangularSize("Kernel", "kernel", kernel, site.Argument(1, "kernel"), explicitSquare: true, minimum: 1, "set one of them and give the other side as the kernel, e.g. [Conv2D(filters, 3, KernelWidth = 5)] for PyTorch's kernel_size=(3, 5)");
@@ -858,7 +872,8 @@ public sealed partial class NetworkGenerator
                 Dilation: dilation,
                 KernelWidth: kernelWidth,
                 StrideWidth: strideWidth,
-                PaddingWidth: paddingWidth);
+                PaddingWidth: paddingWidth,
+                Groups: groups);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)

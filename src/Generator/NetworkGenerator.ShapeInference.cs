@@ -135,6 +135,16 @@ public sealed partial class NetworkGenerator
                             ]));
                         }
 
+                        // The filters were checked against Groups as the layer was read; the channels are known only here.
+                        if (convolution && layer.Groups > 1 && channels % layer.Groups != 0)
+                        {
+                            problems.Add(new Problem(index, DiagnosticDescriptors.GroupsDoNotDivide,
+                            [
+                                layer.PropertyName, $"{layer.Groups}", "input channels", $"{channels}",
+                                $"use a number of groups that divides {channels}, or give the layer before it a multiple of {layer.Groups} channels",
+                            ]));
+                        }
+
                         break;
 
                     case LayerKind.GlobalAveragePooling2D:

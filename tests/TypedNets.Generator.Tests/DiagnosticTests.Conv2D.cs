@@ -4,7 +4,7 @@ using Xunit;
 namespace TypedNets.Generator.Tests;
 
 /// <summary>
-/// The diagnostics of PyTorch's <c>nn.Conv2d</c> options (dilation, <c>(height, width)</c> sizes, ...); part of <see cref="DiagnosticTests"/>, so that
+/// The diagnostics of PyTorch's <c>nn.Conv2d</c> options (dilation, <c>(height, width)</c> sizes, groups); part of <see cref="DiagnosticTests"/>, so that
 /// <see cref="OneErrorTests"/> compiles their invalid declarations too.
 /// </summary>
 public partial class DiagnosticTests
@@ -143,5 +143,55 @@ public partial class DiagnosticTests
 
         Expect.Diagnostic(run, "TN0028", Error, 6, "Conv2D(8, 3, KernelWidth = 7, PaddingWidth = 1)",
             "Layer 'Conv' (Conv2D) with kernel (3, 7), stride 1, padding (0, 1) turns [1, 8, 4] into [8, 6, 0]; use a smaller kernel or more padding, or a larger input");
+    }
+
+    [Fact]
+    public void TN0023_ConvolutionGroupsBelowOne()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(4, 28, 28)]
+            public partial class Net
+            {
+                [Conv2D(8, 3, Groups = 0)] public partial Conv2DLayer Conv { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0023", Error, 6, "0", "Layer 'Conv' (Conv2D) declares groups 0; it must be at least 1");
+    }
+
+    [Fact]
+    public void TN0037_FiltersNotDivisibleByGroups()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(4, 28, 28)]
+            public partial class Net
+            {
+                [Conv2D(6, 3, Groups = 4)] public partial Conv2DLayer Conv { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0037", Error, 6, "4",
+            "Layer 'Conv' (Conv2D) declares Groups = 4, but its filters 6 is not divisible by 4; use a number of filters that is a multiple of 4, or fewer groups");
+    }
+
+    [Fact]
+    public void TN0037_InputChannelsNotDivisibleByGroups()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(3, 28, 28)]
+            public partial class Net
+            {
+                [Conv2D(6, 3, Groups = 2)] public partial Conv2DLayer Conv { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0037", Error, 6, "Conv2D(6, 3, Groups = 2)",
+            "Layer 'Conv' (Conv2D) declares Groups = 2, but its input channels 3 is not divisible by 2; use a number of groups that divides 3, or give the layer before it a multiple of 2 channels");
     }
 }

@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace TypedNets.Tests;
 
-/// <summary>PyTorch's <c>nn.Conv2d</c> options (dilation, rectangular kernels, ...), in double precision against central differences.</summary>
+/// <summary>PyTorch's <c>nn.Conv2d</c> options (dilation, rectangular kernels, groups), in double precision against central differences.</summary>
 public sealed class ConvOptionGradientCheckTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-6;
@@ -11,11 +11,13 @@ public sealed class ConvOptionGradientCheckTests(ITestOutputHelper output)
     [Theory]
     [InlineData(nameof(DilationGradientNet))]
     [InlineData(nameof(RectangularGradientNet))]
+    [InlineData(nameof(GroupsGradientNet))]
     public void Backward_matches_central_differences(string network)
     {
         IEngine<double> engine = network switch
         {
             nameof(RectangularGradientNet) => new RectangularGradientNet.Engine<double>(3, 5),
+            nameof(GroupsGradientNet) => new GroupsGradientNet.Engine<double>(3, 5),
             _ => new DilationGradientNet.Engine<double>(3, 5),
         };
 

@@ -44,3 +44,23 @@ public partial class RectangularFixtureNet
     [Flatten] public partial FlattenLayer Flat { get; }
     [Dense(3)] public partial DenseLayer Output { get; }
 }
+
+[Network, Input(4, 5, 4)]
+public partial class GroupsGradientNet
+{
+    [Conv2D(6, 3, Padding = 1, Groups = 2, Activation = Activation.Tanh)] public partial Conv2DLayer Grouped { get; }
+    [Conv2D(6, 3, Stride = 2, Padding = 1, Groups = 6, Activation = Activation.GELU)] public partial Conv2DLayer Depthwise { get; }
+    [Conv2D(4, 1, Groups = 2, Bias = false)] public partial Conv2DLayer Pointwise { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(3, Activation.Softmax)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4, 5, 6)]
+public partial class GroupsFixtureNet
+{
+    [Conv2D(6, 3, Padding = 1, Groups = 2, Activation = Activation.Tanh)] public partial Conv2DLayer Grouped { get; }
+    [Conv2D(6, 3, Stride = 2, Padding = 1, Groups = 6, Bias = false, Activation = Activation.Tanh)] public partial Conv2DLayer Depthwise { get; }
+    [Conv2D(12, 1, Groups = 3)] public partial Conv2DLayer Multiplier { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(3)] public partial DenseLayer Output { get; }
+}

@@ -65,6 +65,7 @@ internal enum ActivationKind
 /// <param name="KernelWidth">Conv2D: the kernel's width.</param>
 /// <param name="StrideWidth">Conv2D: the step across the width.</param>
 /// <param name="PaddingWidth">Conv2D: zeros added left and right.</param>
+/// <param name="Groups">Conv2D: the channel groups (PyTorch's <c>groups</c>); each filter sees <c>channels / groups</c> channels.</param>
 /// <param name="HasBias">Dense and Conv2D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
 internal sealed record LayerModel(
     string PropertyName,
@@ -94,7 +95,8 @@ internal sealed record LayerModel(
     int Dilation = 1,
     int KernelWidth = 0,
     int StrideWidth = 0,
-    int PaddingWidth = 0)
+    int PaddingWidth = 0,
+    int Groups = 1)
 {
     /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
@@ -173,7 +175,7 @@ internal sealed record LayerModel(
                     Add("weight", Vocabulary, Units);
                     break;
                 case LayerKind.Conv2D:
-                    Add("weight", Units, Image.Channels, Kernel, KernelWidth);
+                    Add("weight", Units, Image.Channels / System.Math.Max(Groups, 1), Kernel, KernelWidth);
                     if (HasBias)
                     {
                         Add("bias", Units);

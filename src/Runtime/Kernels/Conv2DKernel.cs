@@ -15,9 +15,14 @@ namespace TypedNets.Kernels;
 /// <param name="KernelWidth">The window's width where it differs from <paramref name="Kernel"/> (PyTorch's <c>kernel_size=(h, w)</c>).</param>
 /// <param name="StrideWidth">The step across the width where it differs from <paramref name="Stride"/>.</param>
 /// <param name="PaddingWidth">The zeros left and right where they differ from <paramref name="Padding"/>.</param>
+/// <param name="Groups">A convolution's channel groups (PyTorch's <c>groups</c>); each filter sees <c>Channels / Groups</c> channels.</param>
 public readonly record struct ImageGeometry(
-    int Channels, int Height, int Width, int Kernel, int Stride, int Padding, int Dilation = 1, int? KernelWidth = null, int? StrideWidth = null, int? PaddingWidth = null)
+    int Channels, int Height, int Width, int Kernel, int Stride, int Padding, int Dilation = 1, int? KernelWidth = null, int? StrideWidth = null, int? PaddingWidth = null,
+    int Groups = 1)
 {
+    /// <summary>Rows of the unfolded input one group's filters read: <c>ColumnRows / Groups</c>, the length of one filter.</summary>
+    public int GroupColumnRows => ColumnRows / Groups;
+
     /// <summary>The window's width in use: <see cref="KernelWidth"/>, or <see cref="Kernel"/> for a square window.</summary>
     public int KernelColumns => KernelWidth ?? Kernel;
 
@@ -50,9 +55,9 @@ public readonly record struct ImageGeometry(
 }
 
 /// <summary>
-/// 2-D convolution as PyTorch's <c>nn.Conv2d</c> (cross-correlation; weight <c>[filters, channels, k, k]</c>, bias
-/// <c>[filters]</c>), by unfolding each image into columns (im2col) and one matrix product per sample, so that the
-/// fast <see cref="Gemm"/> does the work.
+/// 2-D convolution as PyTorch's <c>nn.Conv2d</c> (cross-correlation; weight <c>[filters, channels / groups, kh, kw]</c>,
+/// bias <c>[filters]</c>), by unfolding each image into columns (im2col) and one matrix product per sample and channel
+/// group, so that the fast <see cref="Gemm"/> does the work.
 /// </summary>
 public static class Conv2DKernel
 {
@@ -66,12 +71,23 @@ public static class Conv2DKernel
     {
         int inputSize = geometry.InputSize;
         int outputSize = filters * geometry.ColumnCount;
+        int groupFilters = filters / geometry.Groups;
+        int groupRows = geometry.GroupColumnRows;
         Span<T> unfolded = columns.Slice(0, geometry.ColumnRows * geometry.ColumnCount);
         for (int b = 0; b < batch; b++)
         {
             Unfold(x.Slice(b * inputSize, inputSize), unfolded, geometry);
             Span<T> output = y.Slice(b * outputSize, outputSize);
-            Gemm.Multiply(weight, unfolded, output, filters, geometry.ColumnCount, geometry.ColumnRows, accumulate: false);
+            // One product per group: the unfolded rows are ordered by channel, so a group's rows, its filters' weights and
+            // its output maps are each one contiguous block (a depthwise layer is a row vector times its channel's rows).
+            for (int g = 0; g < geometry.Groups; g++)
+            {
+                Gemm.Multiply(
+                    weight.Slice(g * groupFilters * groupRows, groupFilters * groupRows),
+                    unfolded.Slice(g * groupRows * geometry.ColumnCount, groupRows * geometry.ColumnCount),
+                    output.Slice(g * groupFilters * geometry.ColumnCount, groupFilters * geometry.ColumnCount),
+                    groupFilters, geometry.ColumnCount, groupRows, accumulate: false);
+            }
             for (int f = 0; f < filters && !bias.IsEmpty; f++)
             {
                 Span<T> map = output.Slice(f * geometry.ColumnCount, geometry.ColumnCount);
@@ -91,13 +107,22 @@ public static class Conv2DKernel
     {
         int inputSize = geometry.InputSize;
         int outputSize = filters * geometry.ColumnCount;
+        int groupFilters = filters / geometry.Groups;
+        int groupRows = geometry.GroupColumnRows;
         Span<T> unfolded = columns.Slice(0, geometry.ColumnRows * geometry.ColumnCount);
         Span<T> unfoldedGradient = columnGradient.Slice(0, geometry.ColumnRows * geometry.ColumnCount);
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<T> gradient = dy.Slice(b * outputSize, outputSize);
             Unfold(x.Slice(b * inputSize, inputSize), unfolded, geometry);
-            Gemm.MultiplyTransposedB(gradient, unfolded, weightGradient, filters, geometry.ColumnRows, geometry.ColumnCount, accumulate: true);
+            for (int g = 0; g < geometry.Groups; g++)
+            {
+                Gemm.MultiplyTransposedB(
+                    gradient.Slice(g * groupFilters * geometry.ColumnCount, groupFilters * geometry.ColumnCount),
+                    unfolded.Slice(g * groupRows * geometry.ColumnCount, groupRows * geometry.ColumnCount),
+                    weightGradient.Slice(g * groupFilters * groupRows, groupFilters * groupRows),
+                    groupFilters, groupRows, geometry.ColumnCount, accumulate: true);
+            }
             for (int f = 0; f < filters && !biasGradient.IsEmpty; f++)
             {
                 biasGradient[f] += TensorPrimitives.Sum(gradient.Slice(f * geometry.ColumnCount, geometry.ColumnCount));
@@ -105,7 +130,14 @@ public static class Conv2DKernel
 
             if (!dx.IsEmpty)
             {
-                Gemm.MultiplyTransposedA(weight, gradient, unfoldedGradient, geometry.ColumnRows, geometry.ColumnCount, filters, accumulate: false);
+                for (int g = 0; g < geometry.Groups; g++)
+                {
+                    Gemm.MultiplyTransposedA(
+                        weight.Slice(g * groupFilters * groupRows, groupFilters * groupRows),
+                        gradient.Slice(g * groupFilters * geometry.ColumnCount, groupFilters * geometry.ColumnCount),
+                        unfoldedGradient.Slice(g * groupRows * geometry.ColumnCount, groupRows * geometry.ColumnCount),
+                        groupRows, geometry.ColumnCount, groupFilters, accumulate: false);
+                }
                 Span<T> inputGradient = dx.Slice(b * inputSize, inputSize);
                 inputGradient.Clear();
                 Fold(unfoldedGradient, inputGradient, geometry);

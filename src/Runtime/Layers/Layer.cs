@@ -231,13 +231,14 @@ public sealed class GlobalMaxPooling1DLayer : Layer
 public sealed class Conv2DLayer : Layer
 {
     /// <summary>Creates the description of a convolution; generated code calls this (without a bias for <c>Bias = false</c>).</summary>
-    public Conv2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, int stride, int padding, Activation activation, ParameterTensor weight, ParameterTensor? bias = null, int dilation = 1, int? strideWidth = null, int? paddingWidth = null)
+    public Conv2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, int stride, int padding, Activation activation, ParameterTensor weight, ParameterTensor? bias = null, int dilation = 1, int? strideWidth = null, int? paddingWidth = null, int groups = 1)
         : base(propertyName, name, inputShape, outputShape, bias is null ? [weight] : [weight, bias])
     {
         Stride = stride;
         StrideWidth = strideWidth ?? stride;
         PaddingWidth = paddingWidth ?? padding;
         Dilation = dilation;
+        Groups = groups;
         Padding = padding;
         Activation = activation;
         Weight = weight;
@@ -265,13 +266,16 @@ public sealed class Conv2DLayer : Layer
     /// <summary>The kernel's width.</summary>
     public int KernelWidth => Weight.Shape[3];
 
+    /// <summary>The channel groups, PyTorch's <c>groups</c>: each filter sees <c>channels / groups</c> channels; 1 for an ordinary convolution.</summary>
+    public int Groups { get; }
+
     /// <summary>The spacing between kernel taps, PyTorch's <c>dilation</c>; 1 for an ordinary convolution.</summary>
     public int Dilation { get; }
 
     /// <summary>The activation applied to the output.</summary>
     public Activation Activation { get; }
 
-    /// <summary>The kernels, <c>[filters, channels, kernel height, kernel width]</c>.</summary>
+    /// <summary>The kernels, <c>[filters, channels / groups, kernel height, kernel width]</c>.</summary>
     public ParameterTensor Weight { get; }
 
     /// <summary>The bias, <c>[filters]</c>, or <see langword="null"/> for a layer declared with <c>Bias = false</c> (PyTorch's <c>bias=False</c>).</summary>

@@ -113,4 +113,56 @@ public sealed class ConvOptionParityTests
         Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
         Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
     }
+
+    [Fact]
+    public void Grouped_convolutions_have_pytorchs_weight_shapes_and_state_dict()
+    {
+        var network = new GroupsFixtureNet(2);
+
+        Assert.Equal([6, 2, 3, 3], network.Grouped.Weight.Shape.ToArray());
+        Assert.Equal([6, 1, 3, 3], network.Depthwise.Weight.Shape.ToArray());
+        Assert.Equal([12, 2, 1, 1], network.Multiplier.Weight.Shape.ToArray());
+        Assert.Equal((2, 6, 3), (network.Grouped.Groups, network.Depthwise.Groups, network.Multiplier.Groups));
+        Assert.Equal([12, 3, 3], network.Multiplier.OutputShape.ToArray());
+        Assert.Equal(
+            ["grouped.weight", "grouped.bias", "depthwise.weight", "multiplier.weight", "multiplier.bias", "output.weight", "output.bias"],
+            network.Layers.SelectMany(layer => layer.Parameters).Select(tensor => tensor.Name));
+    }
+
+    [Fact]
+    public void Grouped_convolutions_match_pytorch_in_double()
+    {
+        ReferenceFixture fixture = ReferenceFixture.PyTorch("conv_groups");
+        var network = new GroupsFixtureNet(2);
+        var engine = new GroupsFixtureNet.Engine<double>(2, 0);
+        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
+
+        double[] input = fixture.Tensor("input");
+        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training: true).ToArray(), 1e-12, "output"));
+        engine.ZeroGradients();
+        double[] inputGradient = new double[input.Length];
+        engine.Backward(fixture.Tensor("output_weights"), inputGradient);
+        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "parameter gradients"));
+        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient"));
+    }
+
+    [Fact]
+    public void Grouped_convolutions_match_pytorch_in_float()
+    {
+        ReferenceFixture fixture = ReferenceFixture.PyTorch("conv_groups");
+        var network = new GroupsFixtureNet(2);
+        double[] parameters = Parity.StateDict(network, fixture, "");
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            network.Parameters[i] = (float)parameters[i];
+        }
+
+        float[] input = fixture.TensorAsFloat("input");
+        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("output"), network.Forward(input, training: true).ToArray(), 1e-5, "output"));
+        network.ZeroGradients();
+        float[] inputGradient = new float[input.Length];
+        network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
+        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
+        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
+    }
 }
