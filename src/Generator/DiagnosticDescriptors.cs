@@ -219,7 +219,7 @@ internal static class DiagnosticDescriptors
         "A Conv2D's KernelHeight/KernelWidth, StrideHeight/StrideWidth and PaddingHeight/PaddingWidth each override one side of the square size; setting both sides leaves the square value unused, which is a contradiction in the declaration.");
 
     public static readonly DiagnosticDescriptor GroupsDoNotDivide = Error(
-        "TN0037",
+        "TN0038",
         "Groups do not divide the channels or the filters",
         "Layer '{0}' (Conv2D) declares Groups = {1}, but its {2} {3} is not divisible by {1}; {4}",
         "A grouped convolution (PyTorch's groups=) splits the input channels and the filters into equal groups, so both must be divisible by Groups.");

@@ -162,7 +162,7 @@ public partial class DiagnosticTests
     }
 
     [Fact]
-    public void TN0037_FiltersNotDivisibleByGroups()
+    public void TN0038_FiltersNotDivisibleByGroups()
     {
         GeneratorRun run = GeneratorHarness.Run("""
             using TypedNets;
@@ -174,12 +174,12 @@ public partial class DiagnosticTests
             }
             """);
 
-        Expect.Diagnostic(run, "TN0037", Error, 6, "4",
+        Expect.Diagnostic(run, "TN0038", Error, 6, "4",
             "Layer 'Conv' (Conv2D) declares Groups = 4, but its filters 6 is not divisible by 4; use a number of filters that is a multiple of 4, or fewer groups");
     }
 
     [Fact]
-    public void TN0037_InputChannelsNotDivisibleByGroups()
+    public void TN0038_InputChannelsNotDivisibleByGroups()
     {
         GeneratorRun run = GeneratorHarness.Run("""
             using TypedNets;
@@ -191,7 +191,7 @@ public partial class DiagnosticTests
             }
             """);
 
-        Expect.Diagnostic(run, "TN0037", Error, 6, "Conv2D(6, 3, Groups = 2)",
+        Expect.Diagnostic(run, "TN0038", Error, 6, "Conv2D(6, 3, Groups = 2)",
             "Layer 'Conv' (Conv2D) declares Groups = 2, but its input channels 3 is not divisible by 2; use a number of groups that divides 3, or give the layer before it a multiple of 2 channels");
     }
 }
