@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures for the layer options PyTorch users reach for.
 
-bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, nn.Embedding's padding_idx, nn.BatchNorm1d over the features of sequences, and padding on nn.MaxPool2d and nn.AvgPool2d. Same format and determinism rules as
+bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, nn.Embedding's
+padding_idx, nn.BatchNorm1d over the features of sequences, padding on nn.MaxPool2d and nn.AvgPool2d, and nn.Conv2d's
+dilation, (height, width) kernel_size, stride and padding, and groups. Same format and determinism rules as
 make_fixtures.py (whose JSON writer this script reuses): float64, one thread, deterministic
 algorithms, a fixed seed per fixture, byte-identical output on a rerun for a given PyTorch
 build.
@@ -496,6 +498,176 @@ def make_padded_pool(name, seed_value, kind, k, s, p):
         tensors, {"loss": loss})
 
 
+# --------------------------------------------------------------------------------------
+# 7. Conv2d dilation
+# --------------------------------------------------------------------------------------
+
+def manual_conv2d_general(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """out[n,f,i,j] = b[f] + sum_{c,u,v} w[f,c,u,v] * xpad[n,c,i*sh+u*dh, j*sw+v*dw] (zero padding), tap by tap;
+    with groups, filter f of group g reads only channels g*C/groups to (g+1)*C/groups - 1."""
+    if groups > 1:
+        xs = x.chunk(groups, dim=1)
+        ws = w.chunk(groups, dim=0)
+        bs = b.chunk(groups, dim=0)
+        return torch.cat([manual_conv2d_general(xg, wg, bg, stride, padding, dilation) for xg, wg, bg in zip(xs, ws, bs)], dim=1)
+    N, C, H, W = x.shape
+    Fo, _, KH, KW = w.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    xp = x.new_zeros(N, C, H + 2 * ph, W + 2 * pw)
+    xp[:, :, ph:ph + H, pw:pw + W] = x
+    Ho = (H + 2 * ph - dh * (KH - 1) - 1) // sh + 1
+    Wo = (W + 2 * pw - dw * (KW - 1) - 1) // sw + 1
+    out = b.view(1, Fo, 1, 1).expand(N, Fo, Ho, Wo)
+    for u in range(KH):
+        for v in range(KW):
+            top, left = u * dh, v * dw
+            patch = xp[:, :, top:top + sh * (Ho - 1) + 1:sh, left:left + sw * (Wo - 1) + 1:sw]
+            out = out + torch.einsum("nchw,fc->nfhw", patch, w[:, :, u, v])
+    return out
+
+
+class Dilated(nn.Module):
+    """conv1 (3x3, dilation 2, padding 1) + tanh -> conv2 (2x2, dilation 3, stride 2) -> flatten -> output (Linear)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 3, 3, padding=1, dilation=2)
+        self.conv2 = nn.Conv2d(3, 2, 2, stride=2, dilation=3)
+        self.output = nn.Linear(2 * 2 * 2, 3)
+
+    def forward(self, x):
+        h = self.conv2(torch.tanh(self.conv1(x)))
+        return self.output(h.reshape(x.shape[0], -1))
+
+
+def make_conv_dilation():
+    seed(7006)
+    model = Dilated()
+    x = torch.randn(2, 2, 9, 8)
+    keys = ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "output.weight", "output.bias"]
+    assert list(model.state_dict()) == keys
+    tensors, loss = run(model, x)
+    # PyTorch's output size: (9 + 2 - 2*2 - 1) + 1 = 7 by (8 + 2 - 5) + 1 = 6, then (7 - 3 - 1) // 2 + 1 = 2 by 2.
+    assert list(model.conv2(torch.tanh(model.conv1(x))).shape) == [2, 2, 2, 2]
+
+    def manual(xx, w1, b1, w2, b2, wo, bo):
+        h = torch.tanh(manual_conv2d_general(xx, w1, b1, padding=(1, 1), dilation=(2, 2)))
+        h = manual_conv2d_general(h, w2, b2, stride=(2, 2), dilation=(3, 3))
+        return h.reshape(xx.shape[0], -1) @ wo.T + bo
+
+    check_against(manual, tensors, keys, loss)
+
+    write_fixture(
+        "conv_dilation",
+        "A module with conv1 = nn.Conv2d(2, 3, 3, padding=1, dilation=2), conv2 = nn.Conv2d(3, 2, 2, stride=2, "
+        "dilation=3) and output = nn.Linear(8, 3): output = flatten(conv2(tanh(conv1(input)))) @ output.weight^T + "
+        "output.bias. A dilated kernel of side k spans dilation (k - 1) + 1 pixels: conv1 takes [2,9,8] to [3,7,6], "
+        "conv2 takes that to [2,2,2]; flatten is row-major over C, H, W. Parameters from PyTorch's default init under "
+        "the fixture seed, input [2,2,9,8] (NCHW). " + LOSS_NOTE,
+        {"modules": ["conv1", "conv2", "output"], "dilation": [2, 3], "input_shape": [2, 2, 9, 8],
+         "output_shape": [2, 3], "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
+# --------------------------------------------------------------------------------------
+# 8. Conv2d with (height, width) kernel_size, stride and padding
+# --------------------------------------------------------------------------------------
+
+class Rectangular(nn.Module):
+    """conv1 ((3, 5) kernel, stride (1, 2), padding (2, 1)) + tanh -> conv2 ((2, 1), stride (3, 1), padding (0, 1), dilation 2) -> output."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 3, (3, 5), stride=(1, 2), padding=(2, 1))
+        self.conv2 = nn.Conv2d(3, 2, (2, 1), stride=(3, 1), padding=(0, 1), dilation=2)
+        self.output = nn.Linear(2 * 2 * 6, 3)
+
+    def forward(self, x):
+        h = self.conv2(torch.tanh(self.conv1(x)))
+        return self.output(h.reshape(x.shape[0], -1))
+
+
+def make_conv_rectangular():
+    seed(7007)
+    model = Rectangular()
+    x = torch.randn(2, 2, 6, 9)
+    keys = ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "output.weight", "output.bias"]
+    assert list(model.state_dict()) == keys
+    tensors, loss = run(model, x)
+    assert list(model.conv1(x).shape) == [2, 3, 8, 4]
+    assert list(model.conv2(torch.tanh(model.conv1(x))).shape) == [2, 2, 2, 6]
+
+    def manual(xx, w1, b1, w2, b2, wo, bo):
+        h = torch.tanh(manual_conv2d_general(xx, w1, b1, stride=(1, 2), padding=(2, 1)))
+        h = manual_conv2d_general(h, w2, b2, stride=(3, 1), padding=(0, 1), dilation=(2, 2))
+        return h.reshape(xx.shape[0], -1) @ wo.T + bo
+
+    check_against(manual, tensors, keys, loss)
+
+    write_fixture(
+        "conv_rectangular",
+        "A module with conv1 = nn.Conv2d(2, 3, (3, 5), stride=(1, 2), padding=(2, 1)), conv2 = nn.Conv2d(3, 2, (2, 1), "
+        "stride=(3, 1), padding=(0, 1), dilation=2) and output = nn.Linear(24, 3): output = "
+        "flatten(conv2(tanh(conv1(input)))) @ output.weight^T + output.bias. Every size is (height, width): conv1 takes "
+        "[2,6,9] to [3,8,4], conv2 takes that to [2,2,6]; flatten is row-major over C, H, W. Parameters from PyTorch's "
+        "default init under the fixture seed, input [2,2,6,9] (NCHW). " + LOSS_NOTE,
+        {"modules": ["conv1", "conv2", "output"], "kernel_size": [[3, 5], [2, 1]], "stride": [[1, 2], [3, 1]],
+         "padding": [[2, 1], [0, 1]], "input_shape": [2, 2, 6, 9], "output_shape": [2, 3],
+         "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
+# --------------------------------------------------------------------------------------
+# 9. Conv2d groups
+# --------------------------------------------------------------------------------------
+
+class Grouped(nn.Module):
+    """grouped (groups=2) + tanh -> depthwise (groups = channels = filters, stride 2, no bias) + tanh -> multiplier (1x1, groups=3) -> output."""
+
+    def __init__(self):
+        super().__init__()
+        self.grouped = nn.Conv2d(4, 6, 3, padding=1, groups=2)
+        self.depthwise = nn.Conv2d(6, 6, 3, stride=2, padding=1, groups=6, bias=False)
+        self.multiplier = nn.Conv2d(6, 12, 1, groups=3)
+        self.output = nn.Linear(12 * 3 * 3, 3)
+
+    def forward(self, x):
+        h = self.multiplier(torch.tanh(self.depthwise(torch.tanh(self.grouped(x)))))
+        return self.output(h.reshape(x.shape[0], -1))
+
+
+def make_conv_groups():
+    seed(7008)
+    model = Grouped()
+    x = torch.randn(2, 4, 5, 6)
+    keys = ["grouped.weight", "grouped.bias", "depthwise.weight", "multiplier.weight", "multiplier.bias",
+            "output.weight", "output.bias"]
+    assert list(model.state_dict()) == keys
+    assert list(model.grouped.weight.shape) == [6, 2, 3, 3] and list(model.depthwise.weight.shape) == [6, 1, 3, 3]
+    assert list(model.multiplier.weight.shape) == [12, 2, 1, 1]
+    tensors, loss = run(model, x)
+
+    def manual(xx, wg, bg, wd, wm, bm, wo, bo):
+        h = torch.tanh(manual_conv2d_general(xx, wg, bg, padding=(1, 1), groups=2))
+        h = torch.tanh(manual_conv2d_general(h, wd, xx.new_zeros(6), stride=(2, 2), padding=(1, 1), groups=6))
+        h = manual_conv2d_general(h, wm, bm, groups=3)
+        return h.reshape(xx.shape[0], -1) @ wo.T + bo
+
+    check_against(manual, tensors, keys, loss)
+
+    write_fixture(
+        "conv_groups",
+        "A module with grouped = nn.Conv2d(4, 6, 3, padding=1, groups=2), depthwise = nn.Conv2d(6, 6, 3, stride=2, "
+        "padding=1, groups=6, bias=False), multiplier = nn.Conv2d(6, 12, 1, groups=3) and output = nn.Linear(108, 3): "
+        "output = flatten(multiplier(tanh(depthwise(tanh(grouped(input)))))) @ output.weight^T + output.bias. Filter f "
+        "of group g reads only that group's channels; the weights are [filters, channels / groups, k, k]. [4,5,6] -> "
+        "[6,5,6] -> [6,3,3] -> [12,3,3]; flatten is row-major over C, H, W. Parameters from PyTorch's default init "
+        "under the fixture seed, input [2,4,5,6] (NCHW). " + LOSS_NOTE,
+        {"modules": ["grouped", "depthwise", "multiplier", "output"], "groups": [2, 6, 3], "input_shape": [2, 4, 5, 6],
+         "output_shape": [2, 3], "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
 def main():
     os.makedirs(mf.OUT_DIR, exist_ok=True)
     make_no_bias()
@@ -509,6 +681,9 @@ def main():
     make_padded_pool("avg_pool_padding", 7009, "avg", 3, 2, 1)
     make_padded_pool("max_pool_padding_stride1", 7010, "max", 2, 1, 1)
     make_padded_pool("avg_pool_padding_stride1", 7011, "avg", 2, 1, 1)
+    make_conv_dilation()
+    make_conv_rectangular()
+    make_conv_groups()
     for path in mf.WRITTEN:
         print(os.path.relpath(path, mf.REPO_ROOT))
     print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)

@@ -4,8 +4,9 @@ namespace TypedNets;
 
 /// <summary>
 /// A 2-D convolution, PyTorch's <c>nn.Conv2d</c>: <c>[channels, height, width]</c> (or <c>[height, width]</c> for one
-/// channel) to <c>[filters, height', width']</c> with <c>height' = (height + 2 padding - kernel) / stride + 1</c>; weight
-/// <c>[filters, channels, kernel, kernel]</c>, bias <c>[filters]</c> (none with <see cref="Bias"/> = false). Declare the
+/// channel) to <c>[filters, height', width']</c> with <c>height' = (height + 2 padding - dilation (kernel - 1) - 1) / stride + 1</c>; weight
+/// <c>[filters, channels, kernel, kernel]</c> (<c>[filters, channels, kernel height, kernel width]</c> with
+/// <see cref="KernelHeight"/> or <see cref="KernelWidth"/>; <c>channels / groups</c> with <see cref="Groups"/>), bias <c>[filters]</c> (none with <see cref="Bias"/> = false). Declare the
 /// property as <c>Conv2DLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
@@ -31,6 +32,49 @@ public sealed class Conv2DAttribute : LayerAttribute
 
     /// <summary>Zeros added on every side of the input; 0 by default.</summary>
     public int Padding { get; set; }
+
+    /// <summary>
+    /// The kernel's height where it differs from its width, as the first of PyTorch's <c>kernel_size=(height, width)</c>:
+    /// <c>[Conv2D(16, 3, KernelWidth = 5)]</c> is <c>kernel_size=(3, 5)</c>. Left out, the kernel's side. Set at most one of
+    /// <see cref="KernelHeight"/> and <see cref="KernelWidth"/>: the constructor's kernel gives the other side.
+    /// </summary>
+    public int KernelHeight { get; set; }
+
+    /// <summary>The kernel's width where it differs from its height (the second of PyTorch's <c>kernel_size</c>); see <see cref="KernelHeight"/>.</summary>
+    public int KernelWidth { get; set; }
+
+    /// <summary>
+    /// The step down the height where it differs from <see cref="Stride"/>, as the first of PyTorch's
+    /// <c>stride=(height, width)</c>. Left out, <see cref="Stride"/>.
+    /// </summary>
+    public int StrideHeight { get; set; }
+
+    /// <summary>The step across the width where it differs from <see cref="Stride"/> (the second of PyTorch's <c>stride</c>).</summary>
+    public int StrideWidth { get; set; }
+
+    /// <summary>
+    /// The zeros above and below where they differ from <see cref="Padding"/>, as the first of PyTorch's
+    /// <c>padding=(height, width)</c>. Left out, <see cref="Padding"/>.
+    /// </summary>
+    public int PaddingHeight { get; set; }
+
+    /// <summary>The zeros left and right where they differ from <see cref="Padding"/> (the second of PyTorch's <c>padding</c>).</summary>
+    public int PaddingWidth { get; set; }
+
+    /// <summary>
+    /// PyTorch's <c>groups=</c>: the channels and the filters are split into this many groups, and each filter sees only
+    /// its group's <c>channels / groups</c> channels, so the weight is <c>[filters, channels / groups, kh, kw]</c>. Both the
+    /// channels and the filters must be divisible by it. <c>Groups</c> equal to the channels and the filters is a depthwise
+    /// convolution. 1, the default, is an ordinary convolution.
+    /// </summary>
+    public int Groups { get; set; } = 1;
+
+    /// <summary>
+    /// The spacing between the kernel's taps, PyTorch's <c>dilation=</c>: a kernel of side <c>k</c> covers
+    /// <c>dilation (k - 1) + 1</c> input pixels with the same <c>k * k</c> weights (an atrous convolution). 1, the default,
+    /// is the ordinary convolution; it must be at least 1.
+    /// </summary>
+    public int Dilation { get; set; } = 1;
 
     /// <summary>The activation applied to the output (not Softmax).</summary>
     public Activation Activation { get; set; }

@@ -143,7 +143,7 @@ internal static class DiagnosticDescriptors
         "TN0023",
         "Layer needs a positive size",
         "Layer '{0}' ({1}) declares {2} {3}; it must be at least {4}",
-        "Sizes of layers (an embedding's vocabulary and dimension, a convolution's filters, kernel, stride and padding, a pooling window) have lower bounds.");
+        "Sizes of layers (an embedding's vocabulary and dimension, a convolution's filters, kernel, stride, padding, dilation and groups, a pooling window) have lower bounds.");
 
     public static readonly DiagnosticDescriptor TwoInputs = Error(
         "TN0024",
@@ -217,6 +217,18 @@ internal static class DiagnosticDescriptors
         "Padding index outside the vocabulary",
         "Layer '{0}' (Embedding) declares PaddingIndex = {1}, but its vocabulary has ids 0 to {2} - 1; {3}",
         "An Embedding's PaddingIndex is the id of the token whose row is frozen (PyTorch's padding_idx): an id of the vocabulary, or -1 for none.");
+
+    public static readonly DiagnosticDescriptor UnusedSquareSize = Error(
+        "TN0036",
+        "Square size overridden on both sides",
+        "Layer '{0}' (Conv2D) sets both {1}Height = {2} and {1}Width = {3}, so its {4} {5} is used by neither; {6}",
+        "A Conv2D's KernelHeight/KernelWidth, StrideHeight/StrideWidth and PaddingHeight/PaddingWidth each override one side of the square size; setting both sides leaves the square value unused, which is a contradiction in the declaration.");
+
+    public static readonly DiagnosticDescriptor GroupsDoNotDivide = Error(
+        "TN0038",
+        "Groups do not divide the channels or the filters",
+        "Layer '{0}' (Conv2D) declares Groups = {1}, but its {2} {3} is not divisible by {1}; {4}",
+        "A grouped convolution (PyTorch's groups=) splits the input channels and the filters into equal groups, so both must be divisible by Groups.");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",

@@ -521,6 +521,30 @@ public sealed partial class NetworkGenerator
                 tensors = tensors.Append($"paddingIndex: {Invariant(layer.PaddingIndex)}").ToArray();
             }
 
+            if (layer.Kind == LayerKind.Conv2D)
+            {
+                // After the optional bias, so a square, undilated layer's call is unchanged.
+                if (layer.Dilation != 1)
+                {
+                    tensors = tensors.Append($"dilation: {Invariant(layer.Dilation)}").ToArray();
+                }
+
+                if (layer.StrideWidth != layer.Stride)
+                {
+                    tensors = tensors.Append($"strideWidth: {Invariant(layer.StrideWidth)}").ToArray();
+                }
+
+                if (layer.PaddingWidth != layer.Padding)
+                {
+                    tensors = tensors.Append($"paddingWidth: {Invariant(layer.PaddingWidth)}").ToArray();
+                }
+
+                if (layer.Groups != 1)
+                {
+                    tensors = tensors.Append($"groups: {Invariant(layer.Groups)}").ToArray();
+                }
+            }
+
             string arguments = options is null ? common : $"{common}, {options}";
             if (tensors.Length == 0)
             {
@@ -997,7 +1021,7 @@ public sealed partial class NetworkGenerator
                     buffers.Add(("int[]", $"_{camel}ArgMax", $"new int[maxBatch * {size}]"));
                     break;
                 case LayerKind.Conv2D:
-                    string columns = Invariant(layer.Image.Channels * layer.Kernel * layer.Kernel * layer.OutputShape[1] * layer.OutputShape[2]);
+                    string columns = Invariant(layer.Image.Channels * layer.Kernel * layer.KernelWidth * layer.OutputShape[1] * layer.OutputShape[2]);
                     buffers.Add(("T[]", $"_{camel}Columns", $"new T[{columns}]"));
                     buffers.Add(("T[]", $"_{camel}ColumnGradient", $"new T[{columns}]"));
                     break;
@@ -1078,12 +1102,15 @@ public sealed partial class NetworkGenerator
                             break;
 
                         case LayerKind.Conv2D:
-                            int receptive = layer.Kernel * layer.Kernel;
-                            string kernels = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units * layer.Image.Channels * receptive)})";
+                            int receptive = layer.Kernel * layer.KernelWidth;
+
+                            // A filter of a grouped convolution sees channels / groups channels: that is its fan-in, as PyTorch's.
+                            int groupChannels = layer.Image.Channels / Math.Max(layer.Groups, 1);
+                            string kernels = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units * groupChannels * receptive)})";
                             bool rectified = layer.IsRectified;
                             _writer.WriteLine(rectified
-                                ? $"global::TypedNets.Initializers.HeUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, ref random);"
-                                : $"global::TypedNets.Initializers.GlorotUniform<T>({kernels}, fanIn: {Invariant(layer.Image.Channels * receptive)}, fanOut: {Invariant(layer.Units * receptive)}, ref random);");
+                                ? $"global::TypedNets.Initializers.HeUniform<T>({kernels}, fanIn: {Invariant(groupChannels * receptive)}, ref random);"
+                                : $"global::TypedNets.Initializers.GlorotUniform<T>({kernels}, fanIn: {Invariant(groupChannels * receptive)}, fanOut: {Invariant(layer.Units * receptive)}, ref random);");
                             if (layer.HasBias)
                             {
                                 _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
@@ -1574,11 +1601,20 @@ public sealed partial class NetworkGenerator
             }
         }
 
+        /// <summary>A Conv2D size as its comment shows it: the side of a square, or PyTorch's <c>(height, width)</c>.</summary>
+        private static string Pair(int height, int width) => height == width ? Invariant(height) : $"({Invariant(height)}, {Invariant(width)})";
+
         private void EmitConvolution(LayerModel layer, string input, string output, bool isOutput)
         {
             string camel = GeneratedNames.CamelCase(layer.PropertyName);
             (int channels, int height, int width) = layer.Image;
-            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)})";
+            // Only the options that differ from a square, undilated convolution are named, so its code is unchanged.
+            string options = (layer.Dilation == 1 ? string.Empty : $", Dilation: {Invariant(layer.Dilation)}")
+                + (layer.KernelWidth == layer.Kernel ? string.Empty : $", KernelWidth: {Invariant(layer.KernelWidth)}")
+                + (layer.StrideWidth == layer.Stride ? string.Empty : $", StrideWidth: {Invariant(layer.StrideWidth)}")
+                + (layer.PaddingWidth == layer.Padding ? string.Empty : $", PaddingWidth: {Invariant(layer.PaddingWidth)}")
+                + (layer.Groups == 1 ? string.Empty : $", Groups: {Invariant(layer.Groups)}");
+            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)}{options})";
             TensorModel weight = layer.Tensors[0];
             TensorModel? bias = layer.HasBias ? layer.Tensors[1] : null;
             string biasView = bias is null ? $"{ReadOnlySpan}<T>.Empty" : ParameterView(bias);
@@ -1589,7 +1625,7 @@ public sealed partial class NetworkGenerator
             string target = keepsPreActivation ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
             string filters = Invariant(layer.Units);
 
-            _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}, {layer.Activation};");
+            _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Pair(layer.Kernel, layer.KernelWidth)}, stride {Pair(layer.Stride, layer.StrideWidth)}, padding {Pair(layer.Padding, layer.PaddingWidth)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
             _writer.WriteLine(bias is null
                 ? $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, no bias."
                 : $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");

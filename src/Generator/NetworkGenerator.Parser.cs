@@ -636,6 +636,11 @@ public sealed partial class NetworkGenerator
             int kernel = 0;
             int stride = 0;
             int padding = 0;
+            int dilation = 1;
+            int kernelWidth = 0;
+            int strideWidth = 0;
+            int paddingWidth = 0;
+            int groups = 1;
             double momentum = 0;
             double epsilon = 0;
             void CheckAtLeast(string name, int value, int minimum, Location? location)
@@ -644,6 +649,32 @@ public sealed partial class NetworkGenerator
                 {
                     Report(DiagnosticDescriptors.NonPositiveSize, location, property.Name, kind.ToString(), name, Invariant(value), Invariant(minimum));
                 }
+            }
+
+            // A Conv2D size as (height, width): {prefix}Height and {prefix}Width each override one side of the square
+            // value; overriding both leaves a square value the user wrote unused (TN0036).
+            (int Height, int Width) RectangularSize(string prefix, string squareName, int square, Location? squareLocation, bool explicitSquare, int minimum, string fix)
+            {
+                bool hasHeight = HasNamed(attribute, prefix + "Height");
+                bool hasWidth = HasNamed(attribute, prefix + "Width");
+                int height = hasHeight ? NamedInt(attribute, prefix + "Height", square) : square;
+                int width = hasWidth ? NamedInt(attribute, prefix + "Width", square) : square;
+                if (hasHeight)
+                {
+                    CheckAtLeast(prefix + "Height", height, minimum, NamedArgumentLocation(site.AttributeSyntax, prefix + "Height") ?? site.Attribute);
+                }
+
+                if (hasWidth)
+                {
+                    CheckAtLeast(prefix + "Width", width, minimum, NamedArgumentLocation(site.AttributeSyntax, prefix + "Width") ?? site.Attribute);
+                }
+
+                if (explicitSquare && hasHeight && hasWidth)
+                {
+                    Report(DiagnosticDescriptors.UnusedSquareSize, squareLocation ?? site.Attribute, property.Name, prefix, Invariant(height), Invariant(width), squareName, Invariant(square), fix);
+                }
+
+                return (height, width);
             }
 
             switch (kind)
@@ -723,11 +754,31 @@ public sealed partial class NetworkGenerator
                     kernel = arguments[1].Value is int declaredKernel ? declaredKernel : 0;
                     stride = NamedInt(attribute, "Stride", 1);
                     padding = NamedInt(attribute, "Padding", 0);
+                    dilation = NamedInt(attribute, "Dilation", 1);
                     int convolutionActivation = NamedInt(attribute, "Activation", 0);
                     CheckAtLeast("filters", units, 1, site.Argument(0, "filters"));
                     CheckAtLeast("kernel", kernel, 1, site.Argument(1, "kernel"));
                     CheckAtLeast("stride", stride, 1, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute);
                     CheckAtLeast("padding", padding, 0, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute);
+                    CheckAtLeast("dilation", dilation, 1, NamedArgumentLocation(site.AttributeSyntax, "Dilation") ?? site.Attribute);
+                    groups = NamedInt(attribute, "Groups", 1);
+                    CheckAtLeast("groups", groups, 1, NamedArgumentLocation(site.AttributeSyntax, "Groups") ?? site.Attribute);
+                    if (groups > 1 && units >= 1 && units % groups != 0)
+                    {
+                        Report(
+                            DiagnosticDescriptors.GroupsDoNotDivide,
+                            NamedArgumentLocation(site.AttributeSyntax, "Groups") ?? site.Attribute,
+                            property.Name,
+                            Invariant(groups),
+                            "filters",
+                            Invariant(units),
+                            $"use a number of filters that is a multiple of {Invariant(groups)}, or fewer groups");
+                    }
+
+                    // PyTorch's (height, width) tuples: a named side overrides the square value on that side only.
+                    (kernel, kernelWidth) = RectangularSize("Kernel", "kernel", kernel, site.Argument(1, "kernel"), explicitSquare: true, minimum: 1, "set one of them and give the other side as the kernel, e.g. [Conv2D(filters, 3, KernelWidth = 5)] for PyTorch's kernel_size=(3, 5)");
+                    (stride, strideWidth) = RectangularSize("Stride", "Stride", stride, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute, HasNamed(attribute, "Stride"), minimum: 1, "remove Stride, or set it and only the side that differs");
+                    (padding, paddingWidth) = RectangularSize("Padding", "Padding", padding, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute, HasNamed(attribute, "Padding"), minimum: 0, "remove Padding, or set it and only the side that differs");
                     if (!Enum.IsDefined(typeof(ActivationKind), convolutionActivation))
                     {
                         Report(DiagnosticDescriptors.UnknownActivation, NamedArgumentLocation(site.AttributeSyntax, "Activation") ?? site.Attribute, property.Name, Invariant(convolutionActivation));
@@ -833,7 +884,12 @@ public sealed partial class NetworkGenerator
                 momentum,
                 epsilon,
                 HasBias: hasBias,
-                PaddingIndex: paddingIndex);
+                PaddingIndex: paddingIndex,
+                Dilation: dilation,
+                KernelWidth: kernelWidth,
+                StrideWidth: strideWidth,
+                PaddingWidth: paddingWidth,
+                Groups: groups);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)
@@ -956,6 +1012,9 @@ public sealed partial class NetworkGenerator
 
         private Location? AttributeLocation(AttributeData attribute)
             => attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken).GetLocation() ?? _declaration.Identifier.GetLocation();
+
+        private static bool HasNamed(AttributeData attribute, string name)
+            => attribute.NamedArguments.Any(argument => argument.Key == name);
 
         private static int NamedInt(AttributeData attribute, string name, int fallback)
         {

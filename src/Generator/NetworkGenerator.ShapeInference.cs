@@ -100,21 +100,48 @@ public sealed partial class NetworkGenerator
                         int channels = shape.Length == 3 ? shape[0] : 1;
                         int height = shape[shape.Length - 2];
                         int width = shape[shape.Length - 1];
+                        bool convolution = layer.Kind == LayerKind.Conv2D;
                         int padding = layer.Padding;
+                        int paddingWidth = convolution ? layer.PaddingWidth : layer.Padding;
                         int stride = Math.Max(layer.Stride, 1);
-                        int outHeight = WindowCount(height, layer.Kernel, stride, padding);
-                        int outWidth = WindowCount(width, layer.Kernel, stride, padding);
+                        int strideWidth = convolution ? Math.Max(layer.StrideWidth, 1) : stride;
+                        int kernelWidth = convolution ? layer.KernelWidth : layer.Kernel;
+                        int dilation = Math.Max(layer.Dilation, 1);
 
-                        output = new[] { layer.Kind == LayerKind.Conv2D ? layer.Units : channels, outHeight, outWidth }.ToEquatableArray();
-                        if ((outHeight <= 0 || outWidth <= 0) && layer.Kernel > 0)
+                        // A dilated kernel spans dilation (k - 1) + 1 input pixels, PyTorch's output-size formula; in
+                        // long, so that a huge dilation reports TN0028 rather than wrapping around.
+                        static int Span(int kernel, int dilation) => kernel <= 0 ? kernel : (int)Math.Min(int.MaxValue, ((long)dilation * (kernel - 1)) + 1);
+                        int span = Span(layer.Kernel, dilation);
+                        int spanWidth = Span(kernelWidth, dilation);
+                        int outHeight = WindowCount(height, span, stride, padding);
+                        int outWidth = WindowCount(width, spanWidth, strideWidth, paddingWidth);
+
+                        output = new[] { convolution ? layer.Units : channels, outHeight, outWidth }.ToEquatableArray();
+                        if ((outHeight <= 0 || outWidth <= 0) && layer.Kernel > 0 && kernelWidth > 0)
                         {
-                            string window = layer.Kind == LayerKind.Conv2D
-                                ? $"kernel {layer.Kernel}, stride {stride}, padding {padding}"
+                            // A square convolution reads as before; a rectangular one as PyTorch's (height, width) tuples.
+                            static string Pair(int height, int width) => height == width ? $"{height}" : $"({height}, {width})";
+                            string kernelText = Pair(layer.Kernel, kernelWidth);
+                            string spanText = Pair(span, spanWidth);
+                            string window = convolution
+                                ? dilation == 1
+                                    ? $"kernel {kernelText}, stride {Pair(stride, strideWidth)}, padding {Pair(padding, paddingWidth)}"
+                                    : $"kernel {kernelText} dilated by {dilation} (spanning {spanText}), stride {Pair(stride, strideWidth)}, padding {Pair(padding, paddingWidth)}"
                                 : padding > 0 ? $"window {layer.Kernel}, stride {stride}, padding {padding}" : $"window {layer.Kernel}, stride {stride}";
                             problems.Add(new Problem(index, DiagnosticDescriptors.WindowTooLarge,
                             [
                                 layer.PropertyName, layer.Kind.ToString(), window, ShapeMath.Format(shape), ShapeMath.Format(output),
-                                layer.Kind == LayerKind.Conv2D ? "use a smaller kernel or more padding, or a larger input" : "use a smaller window, or pool earlier in the network",
+                                convolution ? (dilation == 1 ? "use a smaller kernel or more padding, or a larger input" : "use a smaller kernel or dilation, more padding, or a larger input") : "use a smaller window, or pool earlier in the network",
+                            ]));
+                        }
+
+                        // The filters were checked against Groups as the layer was read; the channels are known only here.
+                        if (convolution && layer.Groups > 1 && channels % layer.Groups != 0)
+                        {
+                            problems.Add(new Problem(index, DiagnosticDescriptors.GroupsDoNotDivide,
+                            [
+                                layer.PropertyName, $"{layer.Groups}", "input channels", $"{channels}",
+                                $"use a number of groups that divides {channels}, or give the layer before it a multiple of {layer.Groups} channels",
                             ]));
                         }
 

@@ -54,13 +54,18 @@ internal enum ActivationKind
 /// <param name="Vocabulary">Embedding: the number of distinct ids.</param>
 /// <param name="ReturnSequences">LSTM and GRU: whether every step's state is output.</param>
 /// <param name="MaskZero">Embedding: whether id 0 is padding.</param>
-/// <param name="Kernel">Conv2D: the kernel's side; pooling: the window's side.</param>
-/// <param name="Stride">Conv2D and pooling: the step between windows.</param>
-/// <param name="Padding">Conv2D, MaxPool2D and AvgPool2D: positions added on every side.</param>
+/// <param name="Kernel">Conv2D: the kernel's height; pooling: the window's side.</param>
+/// <param name="Stride">Conv2D: the step down the height; pooling: the step between windows.</param>
+/// <param name="Padding">Conv2D: zeros added above and below; MaxPool2D and AvgPool2D: positions added on every side.</param>
 /// <param name="Momentum">BatchNorm: how far running statistics move per batch.</param>
 /// <param name="Epsilon">BatchNorm and LayerNorm: added to the variance.</param>
 /// <param name="BufferOffset">BatchNorm: where its running statistics start in the buffer array.</param>
 /// <param name="PaddingIndex">Embedding: the id whose row starts at zeros and gets no gradient (PyTorch's <c>padding_idx</c>), or -1.</param>
+/// <param name="Dilation">Conv2D: the spacing between kernel taps (PyTorch's <c>dilation</c>); 1 for an ordinary convolution.</param>
+/// <param name="KernelWidth">Conv2D: the kernel's width.</param>
+/// <param name="StrideWidth">Conv2D: the step across the width.</param>
+/// <param name="PaddingWidth">Conv2D: zeros added left and right.</param>
+/// <param name="Groups">Conv2D: the channel groups (PyTorch's <c>groups</c>); each filter sees <c>channels / groups</c> channels.</param>
 /// <param name="HasBias">Dense and Conv2D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
 internal sealed record LayerModel(
     string PropertyName,
@@ -86,7 +91,12 @@ internal sealed record LayerModel(
     double Epsilon = 0,
     int BufferOffset = 0,
     bool HasBias = true,
-    int PaddingIndex = -1)
+    int PaddingIndex = -1,
+    int Dilation = 1,
+    int KernelWidth = 0,
+    int StrideWidth = 0,
+    int PaddingWidth = 0,
+    int Groups = 1)
 {
     /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
@@ -166,7 +176,7 @@ internal sealed record LayerModel(
                     Add("weight", Vocabulary, Units);
                     break;
                 case LayerKind.Conv2D:
-                    Add("weight", Units, Image.Channels, Kernel, Kernel);
+                    Add("weight", Units, Image.Channels / System.Math.Max(Groups, 1), Kernel, KernelWidth);
                     if (HasBias)
                     {
                         Add("bias", Units);

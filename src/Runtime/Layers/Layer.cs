@@ -227,14 +227,18 @@ public sealed class GlobalMaxPooling1DLayer : Layer
     public override string Kind => "GlobalMaxPooling1D";
 }
 
-/// <summary>A 2-D convolution: <see cref="Weight"/> <c>[filters, channels, kernel, kernel]</c> and <see cref="Bias"/> <c>[filters]</c> if it has one.</summary>
+/// <summary>A 2-D convolution: <see cref="Weight"/> <c>[filters, channels, kernel height, kernel width]</c> and <see cref="Bias"/> <c>[filters]</c> if it has one.</summary>
 public sealed class Conv2DLayer : Layer
 {
     /// <summary>Creates the description of a convolution; generated code calls this (without a bias for <c>Bias = false</c>).</summary>
-    public Conv2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, int stride, int padding, Activation activation, ParameterTensor weight, ParameterTensor? bias = null)
+    public Conv2DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, int stride, int padding, Activation activation, ParameterTensor weight, ParameterTensor? bias = null, int dilation = 1, int? strideWidth = null, int? paddingWidth = null, int groups = 1)
         : base(propertyName, name, inputShape, outputShape, bias is null ? [weight] : [weight, bias])
     {
         Stride = stride;
+        StrideWidth = strideWidth ?? stride;
+        PaddingWidth = paddingWidth ?? padding;
+        Dilation = dilation;
+        Groups = groups;
         Padding = padding;
         Activation = activation;
         Weight = weight;
@@ -244,16 +248,34 @@ public sealed class Conv2DLayer : Layer
     /// <inheritdoc/>
     public override string Kind => "Conv2D";
 
-    /// <summary>The step between kernel positions.</summary>
+    /// <summary>The step between kernel positions down the height (across the width too, unless <see cref="StrideWidth"/> differs).</summary>
     public int Stride { get; }
 
-    /// <summary>Zeros added on every side.</summary>
+    /// <summary>The step between kernel positions across the width, the second of PyTorch's <c>stride=(height, width)</c>.</summary>
+    public int StrideWidth { get; }
+
+    /// <summary>Zeros added above and below (left and right too, unless <see cref="PaddingWidth"/> differs).</summary>
     public int Padding { get; }
+
+    /// <summary>Zeros added left and right, the second of PyTorch's <c>padding=(height, width)</c>.</summary>
+    public int PaddingWidth { get; }
+
+    /// <summary>The kernel's height, the first of PyTorch's <c>kernel_size=(height, width)</c>.</summary>
+    public int KernelHeight => Weight.Shape[2];
+
+    /// <summary>The kernel's width.</summary>
+    public int KernelWidth => Weight.Shape[3];
+
+    /// <summary>The channel groups, PyTorch's <c>groups</c>: each filter sees <c>channels / groups</c> channels; 1 for an ordinary convolution.</summary>
+    public int Groups { get; }
+
+    /// <summary>The spacing between kernel taps, PyTorch's <c>dilation</c>; 1 for an ordinary convolution.</summary>
+    public int Dilation { get; }
 
     /// <summary>The activation applied to the output.</summary>
     public Activation Activation { get; }
 
-    /// <summary>The kernels, <c>[filters, channels, kernel, kernel]</c>.</summary>
+    /// <summary>The kernels, <c>[filters, channels / groups, kernel height, kernel width]</c>.</summary>
     public ParameterTensor Weight { get; }
 
     /// <summary>The bias, <c>[filters]</c>, or <see langword="null"/> for a layer declared with <c>Bias = false</c> (PyTorch's <c>bias=False</c>).</summary>
