@@ -24,6 +24,44 @@ internal static class Parity
         return values.ToArray();
     }
 
+    /// <summary>
+    /// The usual check of a layer against its fixture in double: the fixture's state_dict into <paramref name="engine"/>,
+    /// a forward pass in training mode on <c>input</c>, then a backward pass of <c>output_weights</c>; the output within
+    /// 1e-12, every parameter gradient and the input gradient within 1e-10 of PyTorch's.
+    /// </summary>
+    public static void MatchesInDouble(INetwork network, IEngine<double> engine, ReferenceFixture fixture)
+    {
+        StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
+        double[] input = fixture.Tensor("input");
+        Assert.Null(Mismatch(fixture.Tensor("output"), engine.Forward(input, training: true), 1e-12, "output"));
+        engine.ZeroGradients();
+        double[] inputGradient = new double[input.Length];
+        engine.Backward(fixture.Tensor("output_weights"), inputGradient);
+        Assert.Null(Mismatch(StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "parameter gradients"));
+        Assert.Null(Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient"));
+    }
+
+    /// <summary>
+    /// The same check on the float network itself: the output within <paramref name="outputTolerance"/> and the
+    /// gradients within 1e-4 of PyTorch's, absolutely.
+    /// </summary>
+    public static void MatchesInFloat(INetwork network, ReferenceFixture fixture, double outputTolerance = 1e-5)
+    {
+        double[] parameters = StateDict(network, fixture, "");
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            network.Parameters[i] = (float)parameters[i];
+        }
+
+        float[] input = fixture.TensorAsFloat("input");
+        Assert.Null(AbsoluteMismatch(fixture.Tensor("output"), network.Forward(input, training: true).ToArray(), outputTolerance, "output"));
+        network.ZeroGradients();
+        float[] inputGradient = new float[input.Length];
+        network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
+        Assert.Null(AbsoluteMismatch(StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
+        Assert.Null(AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
+    }
+
     /// <summary>The fixture's buffers (running statistics) in the network's buffer order.</summary>
     public static double[] Buffers(INetwork network, ReferenceFixture fixture)
         => network.Layers.SelectMany(layer => layer.Buffers).SelectMany(buffer => fixture.Tensor(buffer.Name)).ToArray();

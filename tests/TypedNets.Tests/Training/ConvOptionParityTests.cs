@@ -32,15 +32,7 @@ public sealed class ConvOptionParityTests
         ReferenceFixture fixture = ReferenceFixture.PyTorch("conv_dilation");
         var network = new DilationFixtureNet(2);
         var engine = new DilationFixtureNet.Engine<double>(2, 0);
-        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
-
-        double[] input = fixture.Tensor("input");
-        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training: true).ToArray(), 1e-12, "output"));
-        engine.ZeroGradients();
-        double[] inputGradient = new double[input.Length];
-        engine.Backward(fixture.Tensor("output_weights"), inputGradient);
-        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "parameter gradients"));
-        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient"));
+        Parity.MatchesInDouble(network, engine, fixture);
     }
 
     [Fact]
@@ -48,19 +40,7 @@ public sealed class ConvOptionParityTests
     {
         ReferenceFixture fixture = ReferenceFixture.PyTorch("conv_dilation");
         var network = new DilationFixtureNet(2);
-        double[] parameters = Parity.StateDict(network, fixture, "");
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            network.Parameters[i] = (float)parameters[i];
-        }
-
-        float[] input = fixture.TensorAsFloat("input");
-        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("output"), network.Forward(input, training: true).ToArray(), 1e-5, "output"));
-        network.ZeroGradients();
-        float[] inputGradient = new float[input.Length];
-        network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
-        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
-        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
+        Parity.MatchesInFloat(network, fixture);
     }
 
     [Fact]
@@ -83,15 +63,7 @@ public sealed class ConvOptionParityTests
         ReferenceFixture fixture = ReferenceFixture.PyTorch("conv_rectangular");
         var network = new RectangularFixtureNet(2);
         var engine = new RectangularFixtureNet.Engine<double>(2, 0);
-        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
-
-        double[] input = fixture.Tensor("input");
-        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training: true).ToArray(), 1e-12, "output"));
-        engine.ZeroGradients();
-        double[] inputGradient = new double[input.Length];
-        engine.Backward(fixture.Tensor("output_weights"), inputGradient);
-        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "parameter gradients"));
-        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient"));
+        Parity.MatchesInDouble(network, engine, fixture);
     }
 
     [Fact]
@@ -99,19 +71,7 @@ public sealed class ConvOptionParityTests
     {
         ReferenceFixture fixture = ReferenceFixture.PyTorch("conv_rectangular");
         var network = new RectangularFixtureNet(2);
-        double[] parameters = Parity.StateDict(network, fixture, "");
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            network.Parameters[i] = (float)parameters[i];
-        }
-
-        float[] input = fixture.TensorAsFloat("input");
-        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("output"), network.Forward(input, training: true).ToArray(), 1e-5, "output"));
-        network.ZeroGradients();
-        float[] inputGradient = new float[input.Length];
-        network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
-        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
-        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
+        Parity.MatchesInFloat(network, fixture);
     }
 
     [Fact]
@@ -135,15 +95,7 @@ public sealed class ConvOptionParityTests
         ReferenceFixture fixture = ReferenceFixture.PyTorch("conv_groups");
         var network = new GroupsFixtureNet(2);
         var engine = new GroupsFixtureNet.Engine<double>(2, 0);
-        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
-
-        double[] input = fixture.Tensor("input");
-        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training: true).ToArray(), 1e-12, "output"));
-        engine.ZeroGradients();
-        double[] inputGradient = new double[input.Length];
-        engine.Backward(fixture.Tensor("output_weights"), inputGradient);
-        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "parameter gradients"));
-        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient"));
+        Parity.MatchesInDouble(network, engine, fixture);
     }
 
     [Fact]
@@ -151,18 +103,6 @@ public sealed class ConvOptionParityTests
     {
         ReferenceFixture fixture = ReferenceFixture.PyTorch("conv_groups");
         var network = new GroupsFixtureNet(2);
-        double[] parameters = Parity.StateDict(network, fixture, "");
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            network.Parameters[i] = (float)parameters[i];
-        }
-
-        float[] input = fixture.TensorAsFloat("input");
-        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("output"), network.Forward(input, training: true).ToArray(), 1e-5, "output"));
-        network.ZeroGradients();
-        float[] inputGradient = new float[input.Length];
-        network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
-        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
-        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
+        Parity.MatchesInFloat(network, fixture);
     }
 }

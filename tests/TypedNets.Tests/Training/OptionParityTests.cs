@@ -30,15 +30,7 @@ public sealed class OptionParityTests
         ReferenceFixture fixture = ReferenceFixture.PyTorch("no_bias");
         var network = new NoBiasFixtureNet(2);
         var engine = new NoBiasFixtureNet.Engine<double>(2, 0);
-        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
-
-        double[] input = fixture.Tensor("input");
-        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training: true).ToArray(), 1e-12, "output"));
-        engine.ZeroGradients();
-        double[] inputGradient = new double[input.Length];
-        engine.Backward(fixture.Tensor("output_weights"), inputGradient);
-        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "parameter gradients"));
-        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient"));
+        Parity.MatchesInDouble(network, engine, fixture);
     }
 
     [Fact]
@@ -46,19 +38,7 @@ public sealed class OptionParityTests
     {
         ReferenceFixture fixture = ReferenceFixture.PyTorch("no_bias");
         var network = new NoBiasFixtureNet(2);
-        double[] parameters = Parity.StateDict(network, fixture, "");
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            network.Parameters[i] = (float)parameters[i];
-        }
-
-        float[] input = fixture.TensorAsFloat("input");
-        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("output"), network.Forward(input, training: true).ToArray(), 1e-5, "output"));
-        network.ZeroGradients();
-        float[] inputGradient = new float[input.Length];
-        network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
-        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
-        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
+        Parity.MatchesInFloat(network, fixture);
     }
 
     [Fact]
@@ -67,15 +47,7 @@ public sealed class OptionParityTests
         ReferenceFixture fixture = ReferenceFixture.PyTorch("gelu_tanh");
         var network = new GeluTanhFixtureNet(3);
         var engine = new GeluTanhFixtureNet.Engine<double>(3, 0);
-        Parity.StateDict(network, fixture, "").CopyTo(engine.Parameters, 0);
-
-        double[] input = fixture.Tensor("input");
-        Assert.Null(Parity.Mismatch(fixture.Tensor("output"), engine.Forward(input, training: true).ToArray(), 1e-12, "output"));
-        engine.ZeroGradients();
-        double[] inputGradient = new double[input.Length];
-        engine.Backward(fixture.Tensor("output_weights"), inputGradient);
-        Assert.Null(Parity.Mismatch(Parity.StateDict(network, fixture, "grad."), engine.Gradients, 1e-10, "parameter gradients"));
-        Assert.Null(Parity.Mismatch(fixture.Tensor("grad.input"), inputGradient, 1e-10, "input gradient"));
+        Parity.MatchesInDouble(network, engine, fixture);
     }
 
     [Fact]
@@ -85,19 +57,7 @@ public sealed class OptionParityTests
         ReferenceFixture fixture = ReferenceFixture.PyTorch("gelu_tanh");
         Assert.True(fixture.Scalar("max_exact_gelu_difference") > 1e-4);
         var network = new GeluTanhFixtureNet(3);
-        double[] parameters = Parity.StateDict(network, fixture, "");
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            network.Parameters[i] = (float)parameters[i];
-        }
-
-        float[] input = fixture.TensorAsFloat("input");
-        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("output"), network.Forward(input, training: true).ToArray(), 2e-5, "output"));
-        network.ZeroGradients();
-        float[] inputGradient = new float[input.Length];
-        network.Backward(fixture.TensorAsFloat("output_weights"), inputGradient);
-        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "grad."), network.Gradients.ToArray(), 1e-4, "parameter gradients"));
-        Assert.Null(Parity.AbsoluteMismatch(fixture.Tensor("grad.input"), inputGradient, 1e-4, "input gradient"));
+        Parity.MatchesInFloat(network, fixture, outputTolerance: 2e-5);
     }
 
     [Fact]
