@@ -105,10 +105,13 @@ public static class OneHot
         return best;
     }
 
+    /// <summary>Whether <paramref name="label"/> is a whole number in [0, classes), a class index.</summary>
+    internal static bool IsClassIndex(float label, int classes) => label >= 0 && label < classes && label == MathF.Floor(label);
+
     /// <summary>Checks that <paramref name="label"/> is a whole number in [0, classes) and returns it as an int.</summary>
     internal static int ClassIndex(float label, int row, int classes, string parameter)
     {
-        if (!(label >= 0 && label < classes && label == MathF.Floor(label)))
+        if (!IsClassIndex(label, classes))
         {
             throw new ArgumentException(
                 $"Row {row} has label {label.ToString(CultureInfo.InvariantCulture)}, but class labels must be whole numbers from 0 to {classes - 1}; " +

@@ -255,7 +255,7 @@ public static class Trainer
         ReadOnlySpan<float> output = network.Forward(features, training: true);
         double value = network.LossBackward(targets, loss);
         value += network.Regularize();
-        badGradient = FirstNonFinite(network.Gradients);
+        badGradient = Missing.IndexOfNonFinite(network.Gradients);
         if (badGradient >= 0 || !double.IsFinite(value))
         {
             return value;
@@ -269,26 +269,6 @@ public static class Trainer
 
         optimizer.Step(network.Parameters, network.Gradients);
         return value;
-    }
-
-    // One vectorized pass: the largest magnitude is NaN or infinite exactly when some value is (TensorPrimitives'
-    // MaxMagnitude propagates NaN, as IEEE 754-2019 maximumMagnitude does); the index is looked for only then.
-    private static int FirstNonFinite(ReadOnlySpan<float> values)
-    {
-        if (values.IsEmpty || float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
-        {
-            return -1;
-        }
-
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     private static bool OutputIsLogit(INetwork network)
@@ -415,7 +395,7 @@ public static class Trainer
             for (int row = 0; row < labels.Length; row++)
             {
                 float label = labels[row];
-                if (!(label >= 0 && label < network.OutputSize && label == MathF.Floor(label)))
+                if (!OneHot.IsClassIndex(label, network.OutputSize))
                 {
                     throw new ArgumentException(
                         $"Row {row} of the {what} has class label {label.ToString(System.Globalization.CultureInfo.InvariantCulture)}, but the network's " +
