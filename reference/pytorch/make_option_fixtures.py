@@ -3,7 +3,8 @@
 
 bias=False on nn.Linear and nn.Conv2d, nn.GELU(approximate='tanh'), nn.LayerNorm on vectors and sequences, nn.Embedding's
 padding_idx, nn.BatchNorm1d over the features of sequences, padding on nn.MaxPool2d and nn.AvgPool2d, and nn.Conv2d's
-dilation, (height, width) kernel_size, stride and padding, and groups. Same format and determinism rules as
+dilation, (height, width) kernel_size, stride and padding, and groups; nn.Conv1d, nn.MaxPool1d and nn.AvgPool1d over
+sequences [steps, features]. Same format and determinism rules as
 make_fixtures.py (whose JSON writer this script reuses): float64, one thread, deterministic
 algorithms, a fixed seed per fixture, byte-identical output on a rerun for a given PyTorch
 build.
@@ -668,6 +669,131 @@ def make_conv_groups():
         tensors, {"loss": loss})
 
 
+# --------------------------------------------------------------------------------------
+# 10. Conv1d, MaxPool1d and AvgPool1d over sequences [steps, features]
+# --------------------------------------------------------------------------------------
+
+def manual_conv1d_steps(x, w, b, stride=1, padding=0, dilation=1, groups=1):
+    """On the Keras layout [N, L, C] (no transpose, no conv kernel): out[n,t,f] = b[f] + sum_{c,j} w[f,c,j] *
+    xpad[n, t*stride + j*dilation, c] (zero padding on the steps), tap by tap; with groups, filter f of group g reads
+    only channels g*C/groups to (g+1)*C/groups - 1."""
+    if groups > 1:
+        xs = x.chunk(groups, dim=2)
+        ws = w.chunk(groups, dim=0)
+        bs = b.chunk(groups, dim=0) if b is not None else [None] * groups
+        return torch.cat([manual_conv1d_steps(xg, wg, bg, stride, padding, dilation) for xg, wg, bg in zip(xs, ws, bs)], dim=2)
+    N, L, C = x.shape
+    Fo, _, K = w.shape
+    xp = x.new_zeros(N, L + 2 * padding, C)
+    xp[:, padding:padding + L, :] = x
+    Lo = (L + 2 * padding - dilation * (K - 1) - 1) // stride + 1
+    out = x.new_zeros(N, Lo, Fo) if b is None else b.view(1, 1, Fo).expand(N, Lo, Fo)
+    for j in range(K):
+        patch = xp[:, j * dilation:j * dilation + stride * (Lo - 1) + 1:stride, :]
+        out = out + torch.einsum("nlc,fc->nlf", patch, w[:, :, j])
+    return out
+
+
+def manual_pool1d_steps(x, kind, k, s, p):
+    """On [N, L, C]: pads the steps explicitly (-inf for max, zeros for average) and pools every window of k steps;
+    average divides by k, padded steps included."""
+    fill = -math.inf if kind == "max" else 0.0
+    N, L, C = x.shape
+    xp = x.new_full((N, L + 2 * p, C), fill)
+    xp[:, p:p + L, :] = x
+    Lo = (L + 2 * p - k) // s + 1
+    windows = torch.stack([xp[:, j:j + s * (Lo - 1) + 1:s, :] for j in range(k)], dim=-1)
+    return windows.max(dim=-1).values if kind == "max" else windows.sum(dim=-1) / k
+
+
+class Conv1dSteps(nn.Module):
+    """conv1 (groups=2, padding 1) + tanh -> pool (MaxPool1d(2)) -> conv2 (stride 2, dilation 2, no bias) -> output
+    (Linear), on [N, steps, features] as Keras' Conv1D takes it: nn.Conv1d works on [N, C, L], so the input is
+    transposed in and the output out."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(4, 6, 3, padding=1, groups=2)
+        self.pool = nn.MaxPool1d(2)
+        self.conv2 = nn.Conv1d(6, 4, 2, stride=2, dilation=2, bias=False)
+        self.output = nn.Linear(2 * 4, 3)
+
+    def forward(self, x):
+        h = self.conv2(self.pool(torch.tanh(self.conv1(x.transpose(1, 2)))))
+        return self.output(h.transpose(1, 2).reshape(x.shape[0], -1))
+
+
+def make_conv1d():
+    seed(7012)
+    model = Conv1dSteps()
+    x = torch.randn(2, 10, 4)
+    keys = ["conv1.weight", "conv1.bias", "conv2.weight", "output.weight", "output.bias"]
+    assert list(model.state_dict()) == keys
+    assert list(model.conv1.weight.shape) == [6, 2, 3] and list(model.conv2.weight.shape) == [4, 6, 2]
+    tensors, loss = run(model, x)
+
+    def manual(xx, w1, b1, w2, wo, bo):
+        h = torch.tanh(manual_conv1d_steps(xx, w1, b1, padding=1, groups=2))
+        h = manual_pool1d_steps(h, "max", 2, 2, 0)
+        h = manual_conv1d_steps(h, w2, None, stride=2, dilation=2)
+        assert list(h.shape) == [2, 2, 4]
+        return h.reshape(xx.shape[0], -1) @ wo.T + bo
+
+    check_against(manual, tensors, keys, loss)
+
+    write_fixture(
+        "conv1d",
+        "A module with conv1 = nn.Conv1d(4, 6, 3, padding=1, groups=2), pool = nn.MaxPool1d(2), conv2 = nn.Conv1d(6, 4, "
+        "2, stride=2, dilation=2, bias=False) and output = nn.Linear(8, 3), on input [N, steps, features] as Keras' "
+        "Conv1D takes it: output = flatten(conv2(pool(tanh(conv1(input^T))))^T) @ output.weight^T + output.bias, where "
+        "^T swaps steps and features (nn.Conv1d works on [N, C, L]). The weights are PyTorch's [filters, features / "
+        "groups, kernel]. [10,4] -> [10,6] -> [5,6] -> [2,4]; flatten is row-major over steps, then filters. Parameters "
+        "from PyTorch's default init under the fixture seed, input [2,10,4] ([N, steps, features]). " + LOSS_NOTE,
+        {"modules": ["conv1", "pool", "conv2", "output"], "input_shape": [2, 10, 4], "output_shape": [2, 3],
+         "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
+class Pool1dSteps(nn.Module):
+    """pool (nn.MaxPool1d or nn.AvgPool1d) alone on [N, steps, features], through [N, features, steps]."""
+
+    def __init__(self, pool):
+        super().__init__()
+        self.pool = pool
+
+    def forward(self, x):
+        return self.pool(x.transpose(1, 2)).transpose(1, 2)
+
+
+def make_pool1d(name, seed_value, kind, k, s, p):
+    seed(seed_value)
+    stride = k if s is None else s
+    pool = nn.MaxPool1d(k, stride=s, padding=p) if kind == "max" else nn.AvgPool1d(k, stride=s, padding=p)
+    assert kind == "max" or pool.count_include_pad, "PyTorch's default: padded zeros count in the divisor"
+    model = Pool1dSteps(pool)
+    # Mostly negative, distinct values, as for the 2-D pooling fixtures: zero padding would show in max pooling, and
+    # no window has a tie.
+    x = torch.randn(2, 7, 3) - 1.5
+    tensors, loss = run(model, x)
+    check_against(lambda xx: manual_pool1d_steps(xx, kind, k, stride, p), tensors, [], loss)
+    out_shape = [2, (7 + 2 * p - k) // stride + 1, 3]
+    assert list(tensors["output"].shape) == out_shape
+    torch_name = "nn.MaxPool1d" if kind == "max" else "nn.AvgPool1d"
+    arguments = "%d" % k + ("" if s is None else ", stride=%d" % s) + ("" if p == 0 else ", padding=%d" % p)
+    rule = ("padding holds -inf, so each output is the maximum of the window's real steps and its gradient goes to "
+            "that step. " if kind == "max" else
+            "padding holds zeros that count in the divisor (count_include_pad=True, PyTorch's default): each output "
+            "is the sum of the window's real steps / %d. " % k)
+    write_fixture(
+        name,
+        "%s(%s) as module 'pool' on input [2,7,3] = randn - 1.5 as [N, steps, features], pooled over the steps "
+        "through [N, features, steps] (pool(input^T)^T); output %s. " % (
+            torch_name, arguments, "[" + ",".join(str(d) for d in out_shape) + "]") + rule + LOSS_NOTE,
+        {"module": "pool", "kind": kind, "kernel_size": k, "stride": stride, "padding": p, "input_shape": [2, 7, 3],
+         "output_shape": out_shape, "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss})
+
+
 def main():
     os.makedirs(mf.OUT_DIR, exist_ok=True)
     make_no_bias()
@@ -684,6 +810,11 @@ def main():
     make_conv_dilation()
     make_conv_rectangular()
     make_conv_groups()
+    make_conv1d()
+    make_pool1d("max_pool1d", 7013, "max", 2, None, 0)
+    make_pool1d("max_pool1d_padding", 7014, "max", 3, 2, 1)
+    make_pool1d("avg_pool1d_padding", 7015, "avg", 3, 2, 1)
+    make_pool1d("avg_pool1d_padding_stride1", 7016, "avg", 2, 1, 1)
     for path in mf.WRITTEN:
         print(os.path.relpath(path, mf.REPO_ROOT))
     print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)
