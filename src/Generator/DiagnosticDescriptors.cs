@@ -179,7 +179,7 @@ internal static class DiagnosticDescriptors
         "TN0037",
         "Pooling padding larger than half the window",
         "Layer '{0}' ({1}) declares padding {2}, but a window of {3} takes at most {4}, as in PyTorch; use a padding of at most {4}, or a larger window",
-        "PyTorch's nn.MaxPool2d and nn.AvgPool2d take a padding of at most half the window, so that every window holds at least one real value.");
+        "PyTorch's nn.MaxPool2d, nn.AvgPool2d, nn.MaxPool1d and nn.AvgPool1d take a padding of at most half the window, so that every window holds at least one real value.");
 
     public static readonly DiagnosticDescriptor EmbeddedWeightsNotFound = Error(
         "TN0029",
@@ -227,8 +227,14 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor GroupsDoNotDivide = Error(
         "TN0038",
         "Groups do not divide the channels or the filters",
-        "Layer '{0}' (Conv2D) declares Groups = {1}, but its {2} {3} is not divisible by {1}; {4}",
-        "A grouped convolution (PyTorch's groups=) splits the input channels and the filters into equal groups, so both must be divisible by Groups.");
+        "Layer '{0}' ({5}) declares Groups = {1}, but its {2} {3} is not divisible by {1}; {4}",
+        "A grouped convolution (PyTorch's groups=) splits the input channels (a Conv1D's features) and the filters into equal groups, so both must be divisible by Groups.");
+
+    public static readonly DiagnosticDescriptor MaskNotSupported = Warning(
+        "TN0050",
+        "Padding mask reaches a layer that cannot skip padded steps",
+        "Layer '{0}' ({1}) receives the padding mask of '{2}' (MaskZero = true) but cannot skip padded steps: it computes over them like any other step and drops the mask, as Keras 3 does; remove MaskZero, or set PaddingIndex = 0 on '{2}' so that padded steps are zero vectors",
+        "A Conv1D, MaxPool1D or AvgPool1D mixes neighbouring steps, so it cannot leave padded steps out; as in Keras 3, which warns that such a layer does not support masking, it computes over them and the layers after it get no mask.");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",

@@ -507,6 +507,8 @@ public sealed partial class NetworkGenerator
                 LayerKind.Lstm or LayerKind.Gru => layer.ReturnSequences ? "returnSequences: true" : "returnSequences: false",
                 LayerKind.Conv2D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, global::TypedNets.Activation.{layer.Activation}",
                 LayerKind.MaxPool2D or LayerKind.AvgPool2D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}" + (layer.Padding == 0 ? "" : $", padding: {Invariant(layer.Padding)}"),
+                LayerKind.Conv1D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, dilation: {Invariant(layer.Dilation)}, groups: {Invariant(layer.Groups)}, global::TypedNets.Activation.{layer.Activation}",
+                LayerKind.MaxPool1D or LayerKind.AvgPool1D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}",
                 LayerKind.BatchNorm => $"momentum: {DoubleLiteral(layer.Momentum)}, epsilon: {DoubleLiteral(layer.Epsilon)}",
                 LayerKind.LayerNorm => $"epsilon: {DoubleLiteral(layer.Epsilon)}",
                 _ => null,
@@ -852,7 +854,7 @@ public sealed partial class NetworkGenerator
                         set => _dropoutRandom = value;
                     }
 
-                    private static {{Span}}<T> View(T[] buffer, int start, int length) => new(buffer, start, length);{{(_model.Layers.Any(layer => layer.Kind is LayerKind.GlobalMaxPooling1D or LayerKind.MaxPool2D) ? "\n\n" + IntViewMethod : "")}}
+                    private static {{Span}}<T> View(T[] buffer, int start, int length) => new(buffer, start, length);{{(_model.Layers.Any(layer => layer.Kind is LayerKind.GlobalMaxPooling1D or LayerKind.MaxPool2D or LayerKind.MaxPool1D) ? "\n\n" + IntViewMethod : "")}}
                     """);
 
                 bool[] maskReaches = MaskReachesInput();
@@ -1017,8 +1019,16 @@ public sealed partial class NetworkGenerator
                         $"_{camel}Workspace",
                         $"new {Kernels}.RecurrentWorkspace<T>(maxBatch, {Invariant(layer.Steps)}, {Invariant(layer.Units)}, {Invariant(layer.GateCount)})"));
                     break;
-                case LayerKind.GlobalMaxPooling1D or LayerKind.MaxPool2D:
+                case LayerKind.GlobalMaxPooling1D or LayerKind.MaxPool2D or LayerKind.MaxPool1D:
                     buffers.Add(("int[]", $"_{camel}ArgMax", $"new int[maxBatch * {size}]"));
+                    break;
+                case LayerKind.Conv1D:
+                    // Per sample, as Conv2D's: the unfolded steps and their gradient, and the sample in PyTorch's [features, steps].
+                    (int steps, int features) = (layer.InputShape[0], layer.InputShape[1]);
+                    string unfolded = $"{Invariant(features)} * {Invariant(layer.Kernel)} * {Invariant(layer.OutputShape[0])}";
+                    buffers.Add(("T[]", $"_{camel}Columns", $"new T[{unfolded}]"));
+                    buffers.Add(("T[]", $"_{camel}ColumnGradient", $"new T[{unfolded}]"));
+                    buffers.Add(("T[]", $"_{camel}Transposed", $"new T[(2 * {Invariant(steps)} * {Invariant(features)}) + ({Invariant(layer.Units)} * {Invariant(layer.OutputShape[0])})]"));
                     break;
                 case LayerKind.Conv2D:
                     string columns = Invariant(layer.Image.Channels * layer.Kernel * layer.KernelWidth * layer.OutputShape[1] * layer.OutputShape[2]);
@@ -1111,6 +1121,21 @@ public sealed partial class NetworkGenerator
                             _writer.WriteLine(rectified
                                 ? $"global::TypedNets.Initializers.HeUniform<T>({kernels}, fanIn: {Invariant(groupChannels * receptive)}, ref random);"
                                 : $"global::TypedNets.Initializers.GlorotUniform<T>({kernels}, fanIn: {Invariant(groupChannels * receptive)}, fanOut: {Invariant(layer.Units * receptive)}, ref random);");
+                            if (layer.HasBias)
+                            {
+                                _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
+                            }
+
+                            break;
+
+                        case LayerKind.Conv1D:
+                            // As Conv2D's: a filter sees features / groups features over its taps.
+                            int taps = layer.Kernel;
+                            int groupFeatures = layer.InputFeatures / Math.Max(layer.Groups, 1);
+                            string taps1D = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units * groupFeatures * taps)})";
+                            _writer.WriteLine(layer.IsRectified
+                                ? $"global::TypedNets.Initializers.HeUniform<T>({taps1D}, fanIn: {Invariant(groupFeatures * taps)}, ref random);"
+                                : $"global::TypedNets.Initializers.GlorotUniform<T>({taps1D}, fanIn: {Invariant(groupFeatures * taps)}, fanOut: {Invariant(layer.Units * taps)}, ref random);");
                             if (layer.HasBias)
                             {
                                 _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
@@ -1338,6 +1363,14 @@ public sealed partial class NetworkGenerator
 
                 case LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.GlobalAveragePooling2D:
                     EmitImagePooling(layer, input, output);
+                    break;
+
+                case LayerKind.Conv1D:
+                    EmitSequenceConvolution(layer, input, output, isOutput);
+                    break;
+
+                case LayerKind.MaxPool1D or LayerKind.AvgPool1D:
+                    EmitSequencePooling(layer, input, output);
                     break;
 
                 case LayerKind.BatchNorm:
@@ -1700,6 +1733,93 @@ public sealed partial class NetworkGenerator
             }
         }
 
+        /// <summary>The geometry of a Conv1D or 1-D pooling layer, as the runtime kernels take it.</summary>
+        private static string SequenceGeometry(LayerModel layer)
+            => $"new {Kernels}.SequenceGeometry(Steps: {Invariant(layer.InputShape[0])}, Features: {Invariant(layer.InputShape[1])}, Kernel: {Invariant(layer.Kernel)}, Stride: {Invariant(layer.Stride)}, Padding: {Invariant(layer.Padding)}"
+                + (layer.Kind == LayerKind.Conv1D ? $", Dilation: {Invariant(layer.Dilation)}, Groups: {Invariant(layer.Groups)})" : ")");
+
+        private void EmitSequenceConvolution(LayerModel layer, string input, string output, bool isOutput)
+        {
+            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string geometry = SequenceGeometry(layer);
+            TensorModel weight = layer.Tensors[0];
+            TensorModel? bias = layer.HasBias ? layer.Tensors[1] : null;
+            string biasView = bias is null ? $"{ReadOnlySpan}<T>.Empty" : ParameterView(bias);
+            string biasGradientView = bias is null ? $"{Span}<T>.Empty" : GradientView(bias);
+            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
+            string n = Invariant(layer.OutputSize);
+            bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
+            string target = keepsPreActivation ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
+            string filters = Invariant(layer.Units);
+            string scratch = $"_{camel}Columns, _{camel}Transposed";
+
+            _writer.WriteLine($"// {layer.ModuleName}: Conv1D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
+            _writer.WriteLine(bias is null
+                ? $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, no bias."
+                : $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            {
+                _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
+                _writer.WriteLine($"{Kernels}.Conv1DKernel.Forward<T>({x}, {ParameterView(weight)}, {biasView}, {target}, {scratch}, batch, {filters}, {geometry});");
+                string? activation = ActivationForward(layer.Activation, target, rowLength: n);
+                if (activation is not null)
+                {
+                    _writer.WriteLine(activation);
+                }
+            }
+
+            _writer.WriteLine();
+            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            {
+                _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {n});");
+                string? activationBackward = ActivationBackward(layer.Activation, $"View({output}, 0, batch * {n})", target, rowLength: n);
+                if (activationBackward is not null)
+                {
+                    _writer.WriteLine(activationBackward);
+                }
+
+                _writer.WriteLine($"{Kernels}.Conv1DKernel.Backward<T>(");
+                using (Indent())
+                {
+                    _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {biasGradientView},");
+                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), _{camel}Columns, _{camel}ColumnGradient, _{camel}Transposed, batch, {filters}, {geometry});");
+                }
+            }
+        }
+
+        private void EmitSequencePooling(LayerModel layer, string input, string output)
+        {
+            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string geometry = SequenceGeometry(layer);
+            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
+            string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
+            string dy = $"dy.Slice(0, batch * {Invariant(layer.OutputSize)})";
+            string argMax = $"View(_{camel}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
+            (string forward, string backward) = layer.Kind == LayerKind.MaxPool1D
+                ? ($"{Kernels}.Pool1DKernel.MaxForward<T>({x}, {y}, {argMax}, batch, {geometry});",
+                    $"{Kernels}.Pool1DKernel.MaxBackward<T>({dy}, {argMax}, dx, batch, {geometry});")
+                : ($"{Kernels}.Pool1DKernel.AverageForward<T>({x}, {y}, batch, {geometry});",
+                    $"{Kernels}.Pool1DKernel.AverageBackward<T>({dy}, dx, batch, {geometry});");
+
+            _writer.WriteLine($"// {layer.ModuleName}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, over the steps.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            {
+                _writer.WriteLine(forward);
+            }
+
+            _writer.WriteLine();
+            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            {
+                using (_writer.Block("if (dx.IsEmpty)"))
+                {
+                    _writer.WriteLine("return;");
+                }
+
+                _writer.WriteLine();
+                _writer.WriteLine(backward);
+            }
+        }
+
         private void EmitBatchNorm(LayerModel layer, string input, string output)
         {
             string camel = GeneratedNames.CamelCase(layer.PropertyName);
@@ -1853,6 +1973,7 @@ public sealed partial class NetworkGenerator
             LayerKind.Lstm => "LstmLayer",
             LayerKind.Gru => "GruLayer",
             LayerKind.MaxPool2D or LayerKind.AvgPool2D => "Pool2DLayer",
+            LayerKind.MaxPool1D or LayerKind.AvgPool1D => "Pool1DLayer",
             _ => layer.Kind + "Layer",
         };
 

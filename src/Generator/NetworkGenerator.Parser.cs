@@ -41,6 +41,9 @@ public sealed partial class NetworkGenerator
             ["TypedNets.Conv2DAttribute"] = (LayerKind.Conv2D, "TypedNets.Conv2DLayer"),
             ["TypedNets.MaxPool2DAttribute"] = (LayerKind.MaxPool2D, "TypedNets.Pool2DLayer"),
             ["TypedNets.AvgPool2DAttribute"] = (LayerKind.AvgPool2D, "TypedNets.Pool2DLayer"),
+            ["TypedNets.Conv1DAttribute"] = (LayerKind.Conv1D, "TypedNets.Conv1DLayer"),
+            ["TypedNets.MaxPool1DAttribute"] = (LayerKind.MaxPool1D, "TypedNets.Pool1DLayer"),
+            ["TypedNets.AvgPool1DAttribute"] = (LayerKind.AvgPool1D, "TypedNets.Pool1DLayer"),
             ["TypedNets.GlobalAveragePooling2DAttribute"] = (LayerKind.GlobalAveragePooling2D, "TypedNets.GlobalAveragePooling2DLayer"),
             ["TypedNets.BatchNormAttribute"] = (LayerKind.BatchNorm, "TypedNets.BatchNormLayer"),
             ["TypedNets.LayerNormAttribute"] = (LayerKind.LayerNorm, "TypedNets.LayerNormLayer"),
@@ -749,7 +752,7 @@ public sealed partial class NetworkGenerator
 
                     break;
 
-                case LayerKind.Conv2D:
+                case LayerKind.Conv2D or LayerKind.Conv1D:
                     units = arguments[0].Value is int declaredFilters ? declaredFilters : 0;
                     kernel = arguments[1].Value is int declaredKernel ? declaredKernel : 0;
                     stride = NamedInt(attribute, "Stride", 1);
@@ -757,7 +760,7 @@ public sealed partial class NetworkGenerator
                     dilation = NamedInt(attribute, "Dilation", 1);
                     int convolutionActivation = NamedInt(attribute, "Activation", 0);
                     CheckAtLeast("filters", units, 1, site.Argument(0, "filters"));
-                    CheckAtLeast("kernel", kernel, 1, site.Argument(1, "kernel"));
+                    CheckAtLeast("kernel", kernel, 1, site.Argument(1, kind == LayerKind.Conv1D ? "kernelSize" : "kernel"));
                     CheckAtLeast("stride", stride, 1, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute);
                     CheckAtLeast("padding", padding, 0, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute);
                     CheckAtLeast("dilation", dilation, 1, NamedArgumentLocation(site.AttributeSyntax, "Dilation") ?? site.Attribute);
@@ -772,10 +775,12 @@ public sealed partial class NetworkGenerator
                             Invariant(groups),
                             "filters",
                             Invariant(units),
-                            $"use a number of filters that is a multiple of {Invariant(groups)}, or fewer groups");
+                            $"use a number of filters that is a multiple of {Invariant(groups)}, or fewer groups",
+                            kind.ToString());
                     }
 
-                    // PyTorch's (height, width) tuples: a named side overrides the square value on that side only.
+                    // PyTorch's (height, width) tuples: a named side overrides the square value on that side only. A Conv1D
+                    // has no named sides, so its width is its kernel, stride and padding again.
                     (kernel, kernelWidth) = RectangularSize("Kernel", "kernel", kernel, site.Argument(1, "kernel"), explicitSquare: true, minimum: 1, "set one of them and give the other side as the kernel, e.g. [Conv2D(filters, 3, KernelWidth = 5)] for PyTorch's kernel_size=(3, 5)");
                     (stride, strideWidth) = RectangularSize("Stride", "Stride", stride, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute, HasNamed(attribute, "Stride"), minimum: 1, "remove Stride, or set it and only the side that differs");
                     (padding, paddingWidth) = RectangularSize("Padding", "Padding", padding, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute, HasNamed(attribute, "Padding"), minimum: 0, "remove Padding, or set it and only the side that differs");
@@ -789,7 +794,7 @@ public sealed partial class NetworkGenerator
                             DiagnosticDescriptors.UnavailableActivation,
                             NamedArgumentLocation(site.AttributeSyntax, "Activation") ?? site.Attribute,
                             property.Name,
-                            "Conv2D",
+                            kind.ToString(),
                             "Softmax",
                             "use ReLU or no activation here, and Softmax on a Dense output layer");
                     }
@@ -800,11 +805,11 @@ public sealed partial class NetworkGenerator
 
                     break;
 
-                case LayerKind.MaxPool2D or LayerKind.AvgPool2D:
+                case LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D:
                     kernel = arguments[0].Value is int declaredSize ? declaredSize : 0;
                     stride = NamedInt(attribute, "Stride", 0);
                     padding = NamedInt(attribute, "Padding", 0);
-                    CheckAtLeast("size", kernel, 1, site.Argument(0, "size"));
+                    CheckAtLeast("size", kernel, 1, site.Argument(0, kind is LayerKind.MaxPool1D or LayerKind.AvgPool1D ? "pool" : "size"));
                     CheckAtLeast("stride", stride, 0, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute);
                     CheckAtLeast("padding", padding, 0, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute);
 

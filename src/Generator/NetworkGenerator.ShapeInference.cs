@@ -25,6 +25,9 @@ public sealed partial class NetworkGenerator
             EquatableArray<int> shape = inputShape;
             string source = "the input";
             LayerModel? previous = null;
+
+            // The Embedding whose MaskZero mask reaches the current layer, if any: the emitter's MaskReachesInput rule.
+            LayerModel? maskSource = null;
             long offset = 0;
             int bufferOffset = 0;
 
@@ -141,10 +144,14 @@ public sealed partial class NetworkGenerator
                             problems.Add(new Problem(index, DiagnosticDescriptors.GroupsDoNotDivide,
                             [
                                 layer.PropertyName, $"{layer.Groups}", "input channels", $"{channels}",
-                                $"use a number of groups that divides {channels}, or give the layer before it a multiple of {layer.Groups} channels",
+                                $"use a number of groups that divides {channels}, or give the layer before it a multiple of {layer.Groups} channels", "Conv2D",
                             ]));
                         }
 
+                        break;
+
+                    case LayerKind.Conv1D or LayerKind.MaxPool1D or LayerKind.AvgPool1D:
+                        output = InferSteps(index, layer, shape, source, previous, maskSource, problems);
                         break;
 
                     case LayerKind.GlobalAveragePooling2D:
@@ -193,9 +200,82 @@ public sealed partial class NetworkGenerator
                 shape = output;
                 source = $"'{layer.PropertyName}'";
                 previous = layer;
+                maskSource = layer.Kind switch
+                {
+                    LayerKind.Embedding => layer.MaskZero ? layer : null,
+                    LayerKind.Lstm or LayerKind.Gru => layer.ReturnSequences ? maskSource : null,
+                    LayerKind.Dense or LayerKind.Dropout or LayerKind.LayerNorm or LayerKind.BatchNorm => output.Length == 2 ? maskSource : null,
+                    _ => null,
+                };
             }
 
             return new Result(layers, problems);
+        }
+
+        /// <summary>
+        /// A Conv1D, MaxPool1D or AvgPool1D over the steps of <c>[steps, features]</c>: its output shape, and its problems (no
+        /// sequence, a window longer than the padded steps, groups that do not divide the features, a padding mask).
+        /// </summary>
+        private static EquatableArray<int> InferSteps(
+            int index, LayerModel layer, EquatableArray<int> shape, string source, LayerModel? previous, LayerModel? maskSource, List<Problem> problems)
+        {
+            string kind = KindName(layer.Kind);
+            bool convolution = layer.Kind == LayerKind.Conv1D;
+            if (shape.Length != 2)
+            {
+                string image = layer.Kind switch { LayerKind.Conv1D => "Conv2D", LayerKind.MaxPool1D => "MaxPool2D", _ => "AvgPool2D" };
+                string fix = shape.Length == 3
+                    ? $"use [{image}] on an image, or declare the input as [Input(steps, features)]"
+                    : previous is { IsRecurrent: true, ReturnSequences: false }
+                        ? $"set ReturnSequences = true on '{previous.PropertyName}'"
+                        : "feed it from an Embedding, a recurrent layer with ReturnSequences = true, or an [Input(steps, features)]";
+                problems.Add(new Problem(index, DiagnosticDescriptors.IncompatibleShape,
+                    [layer.PropertyName, kind, "a sequence [steps, features]", ShapeMath.Format(shape), source, fix]));
+                return shape.Length == 0 ? shape : new[] { 1, convolution ? layer.Units : shape[shape.Length - 1] }.ToEquatableArray();
+            }
+
+            int steps = shape[0];
+            int features = shape[1];
+            int stride = Math.Max(layer.Stride, 1);
+            int dilation = Math.Max(layer.Dilation, 1);
+
+            // A dilated kernel spans dilation (k - 1) + 1 steps, in long so that a huge dilation reports TN0028 rather than wrapping.
+            int span = layer.Kernel <= 0 ? layer.Kernel : (int)Math.Min(int.MaxValue, ((long)dilation * (layer.Kernel - 1)) + 1);
+            int outSteps = WindowCount(steps, span, stride, layer.Padding);
+            EquatableArray<int> output = new[] { outSteps, convolution ? layer.Units : features }.ToEquatableArray();
+            if (outSteps <= 0 && layer.Kernel > 0)
+            {
+                string window = convolution
+                    ? dilation == 1
+                        ? $"kernel {layer.Kernel}, stride {stride}, padding {layer.Padding}"
+                        : $"kernel {layer.Kernel} dilated by {dilation} (spanning {span}), stride {stride}, padding {layer.Padding}"
+                    : layer.Padding > 0 ? $"window {layer.Kernel}, stride {stride}, padding {layer.Padding}" : $"window {layer.Kernel}, stride {stride}";
+                problems.Add(new Problem(index, DiagnosticDescriptors.WindowTooLarge,
+                [
+                    layer.PropertyName, kind, window, ShapeMath.Format(shape), ShapeMath.Format(output),
+                    convolution
+                        ? (dilation == 1 ? "use a smaller kernel or more padding, or a longer sequence" : "use a smaller kernel or dilation, more padding, or a longer sequence")
+                        : "use a smaller window, or pool earlier in the network",
+                ]));
+            }
+
+            // The filters were checked against Groups as the layer was read; the features are known only here.
+            if (convolution && layer.Groups > 1 && features % layer.Groups != 0)
+            {
+                problems.Add(new Problem(index, DiagnosticDescriptors.GroupsDoNotDivide,
+                [
+                    layer.PropertyName, $"{layer.Groups}", "input features", $"{features}",
+                    $"use a number of groups that divides {features}, or give the layer before it a multiple of {layer.Groups} features", kind,
+                ]));
+            }
+
+            // Keras 3 computes such a layer over padded steps and drops the mask, with a warning; so does TypedNets.
+            if (maskSource is not null)
+            {
+                problems.Add(new Problem(index, DiagnosticDescriptors.MaskNotSupported, [layer.PropertyName, kind, maskSource.PropertyName]));
+            }
+
+            return output;
         }
 
         /// <summary>

@@ -16,6 +16,9 @@ internal enum LayerKind
     Conv2D,
     MaxPool2D,
     AvgPool2D,
+    Conv1D,
+    MaxPool1D,
+    AvgPool1D,
     GlobalAveragePooling2D,
     BatchNorm,
     LayerNorm,
@@ -54,19 +57,19 @@ internal enum ActivationKind
 /// <param name="Vocabulary">Embedding: the number of distinct ids.</param>
 /// <param name="ReturnSequences">LSTM and GRU: whether every step's state is output.</param>
 /// <param name="MaskZero">Embedding: whether id 0 is padding.</param>
-/// <param name="Kernel">Conv2D: the kernel's height; pooling: the window's side.</param>
-/// <param name="Stride">Conv2D: the step down the height; pooling: the step between windows.</param>
-/// <param name="Padding">Conv2D: zeros added above and below; MaxPool2D and AvgPool2D: positions added on every side.</param>
+/// <param name="Kernel">Conv2D: the kernel's height; Conv1D: its taps; pooling: the window's side (its length in steps for 1-D pooling).</param>
+/// <param name="Stride">Conv2D: the step down the height; Conv1D: the step between kernel positions; pooling: the step between windows.</param>
+/// <param name="Padding">Conv2D: zeros added above and below; Conv1D: zero steps added at both ends; pooling: positions added on every side (steps at both ends for 1-D pooling).</param>
 /// <param name="Momentum">BatchNorm: how far running statistics move per batch.</param>
 /// <param name="Epsilon">BatchNorm and LayerNorm: added to the variance.</param>
 /// <param name="BufferOffset">BatchNorm: where its running statistics start in the buffer array.</param>
 /// <param name="PaddingIndex">Embedding: the id whose row starts at zeros and gets no gradient (PyTorch's <c>padding_idx</c>), or -1.</param>
-/// <param name="Dilation">Conv2D: the spacing between kernel taps (PyTorch's <c>dilation</c>); 1 for an ordinary convolution.</param>
+/// <param name="Dilation">Conv2D and Conv1D: the spacing between kernel taps (PyTorch's <c>dilation</c>); 1 for an ordinary convolution.</param>
 /// <param name="KernelWidth">Conv2D: the kernel's width.</param>
 /// <param name="StrideWidth">Conv2D: the step across the width.</param>
 /// <param name="PaddingWidth">Conv2D: zeros added left and right.</param>
-/// <param name="Groups">Conv2D: the channel groups (PyTorch's <c>groups</c>); each filter sees <c>channels / groups</c> channels.</param>
-/// <param name="HasBias">Dense and Conv2D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
+/// <param name="Groups">Conv2D and Conv1D: the channel (feature) groups (PyTorch's <c>groups</c>); each filter sees <c>channels / groups</c> channels.</param>
+/// <param name="HasBias">Dense, Conv2D and Conv1D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
 internal sealed record LayerModel(
     string PropertyName,
     string ModuleName,
@@ -100,7 +103,7 @@ internal sealed record LayerModel(
 {
     /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
-        => (Kind == LayerKind.Conv2D && IsGelu) || Kind == LayerKind.Dense && (IsGelu || (isOutput && Activation is ActivationKind.Softmax or ActivationKind.Sigmoid));
+        => (Kind is LayerKind.Conv2D or LayerKind.Conv1D && IsGelu) || Kind == LayerKind.Dense && (IsGelu || (isOutput && Activation is ActivationKind.Softmax or ActivationKind.Sigmoid));
 
     /// <summary>Whether the activation is a GELU, exact or tanh: its forward reads the pre-activation and writes the output.</summary>
     public bool IsGelu => Activation is ActivationKind.GELU or ActivationKind.GeluTanh;
@@ -177,6 +180,14 @@ internal sealed record LayerModel(
                     break;
                 case LayerKind.Conv2D:
                     Add("weight", Units, Image.Channels / System.Math.Max(Groups, 1), Kernel, KernelWidth);
+                    if (HasBias)
+                    {
+                        Add("bias", Units);
+                    }
+
+                    break;
+                case LayerKind.Conv1D:
+                    Add("weight", Units, InputFeatures / System.Math.Max(Groups, 1), Kernel);
                     if (HasBias)
                     {
                         Add("bias", Units);

@@ -317,6 +317,87 @@ public sealed class Pool2DLayer : Layer
     public int Padding { get; }
 }
 
+/// <summary>
+/// A 1-D convolution over the steps of a sequence <c>[steps, features]</c>: <see cref="Weight"/>
+/// <c>[filters, features / groups, kernel]</c>, PyTorch's <c>nn.Conv1d</c> weight, and <see cref="Bias"/> <c>[filters]</c> if it has one.
+/// </summary>
+public sealed class Conv1DLayer : Layer
+{
+    /// <summary>Creates the description of a convolution over steps; generated code calls this (without a bias for <c>Bias = false</c>).</summary>
+    public Conv1DLayer(
+        string propertyName, string name, int[] inputShape, int[] outputShape, int stride, int padding, int dilation, int groups, Activation activation,
+        ParameterTensor weight, ParameterTensor? bias = null)
+        : base(propertyName, name, inputShape, outputShape, bias is null ? [weight] : [weight, bias])
+    {
+        Stride = stride;
+        Padding = padding;
+        Dilation = dilation;
+        Groups = groups;
+        Activation = activation;
+        Weight = weight;
+        Bias = bias;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "Conv1D";
+
+    /// <summary>The number of steps the kernel covers (its taps), PyTorch's <c>kernel_size</c>.</summary>
+    public int Kernel => Weight.Shape[2];
+
+    /// <summary>The number of output features.</summary>
+    public int Filters => Weight.Shape[0];
+
+    /// <summary>The step between kernel positions.</summary>
+    public int Stride { get; }
+
+    /// <summary>Zero steps added before the first step and after the last.</summary>
+    public int Padding { get; }
+
+    /// <summary>The spacing between kernel taps, PyTorch's <c>dilation</c>; 1 for an ordinary convolution.</summary>
+    public int Dilation { get; }
+
+    /// <summary>The feature groups, PyTorch's <c>groups</c>: each filter sees <c>features / groups</c> features; 1 for an ordinary convolution.</summary>
+    public int Groups { get; }
+
+    /// <summary>The activation applied to the output.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>The kernels, <c>[filters, features / groups, kernel]</c>.</summary>
+    public ParameterTensor Weight { get; }
+
+    /// <summary>The bias, <c>[filters]</c>, or <see langword="null"/> for a layer declared with <c>Bias = false</c> (PyTorch's <c>bias=False</c>).</summary>
+    public ParameterTensor? Bias { get; }
+}
+
+/// <summary>Max or average pooling over windows of steps of a sequence <c>[steps, features]</c>, feature by feature; no parameters.</summary>
+public sealed class Pool1DLayer : Layer
+{
+    /// <summary>Creates the description of a pooling layer; generated code calls this.</summary>
+    public Pool1DLayer(string propertyName, string name, int[] inputShape, int[] outputShape, string kind, int size, int stride, int padding)
+        : base(propertyName, name, inputShape, outputShape)
+    {
+        Kind = kind;
+        Size = size;
+        Stride = stride;
+        Padding = padding;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind { get; }
+
+    /// <summary>The window's length in steps.</summary>
+    public int Size { get; }
+
+    /// <summary>The step between windows.</summary>
+    public int Stride { get; }
+
+    /// <summary>
+    /// Steps added before the first and after the last: -infinity for max pooling, zeros for average pooling, whose windows
+    /// always divide by <see cref="Size"/> (PyTorch's <c>count_include_pad=True</c>).
+    /// </summary>
+    public int Padding { get; }
+}
+
 /// <summary>The mean of every channel; no parameters.</summary>
 public sealed class GlobalAveragePooling2DLayer : Layer
 {
