@@ -12,7 +12,7 @@ public sealed class AllocationTests
     {
         nameof(TutorialClassifier), nameof(DropoutNet), nameof(FlattenNet), nameof(BinaryNet), nameof(RegularizedNet),
         nameof(EmbeddingLstmNet), nameof(MaskedGruNet), nameof(MaskedLstmNet), nameof(SequenceNet), nameof(TinyTextClassifier),
-        nameof(ImageGradientNet), nameof(StridedImageNet), nameof(TinyConvNet),
+        nameof(ImageGradientNet), nameof(StridedImageNet), nameof(TinyConvNet), nameof(Conv1DGradientNet),
     };
 
     [Theory]
@@ -67,6 +67,7 @@ public sealed class AllocationTests
         nameof(ImageGradientNet) => new ImageGradientNet(4),
         nameof(StridedImageNet) => new StridedImageNet(4),
         nameof(TinyConvNet) => new TinyConvNet(4),
+        nameof(Conv1DGradientNet) => new Conv1DGradientNet(4),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such test network."),
     };
 }
