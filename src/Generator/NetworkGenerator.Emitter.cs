@@ -1023,12 +1023,12 @@ public sealed partial class NetworkGenerator
                     buffers.Add(("int[]", $"_{camel}ArgMax", $"new int[maxBatch * {size}]"));
                     break;
                 case LayerKind.Conv1D:
-                    // Per sample, as Conv2D's: the unfolded steps and their gradient, and the sample in PyTorch's [features, steps].
-                    (int steps, int features) = (layer.InputShape[0], layer.InputShape[1]);
-                    string unfolded = $"{Invariant(features)} * {Invariant(layer.Kernel)} * {Invariant(layer.OutputShape[0])}";
+                    // Per sample, as Conv2D's: the unfolded steps and their gradient, and the kernel's scratch, sized by the
+                    // kernel, which chooses how to compute the layer from its geometry.
+                    string unfolded = $"{Kernels}.Conv1DKernel.ColumnLength({SequenceGeometry(layer)})";
                     buffers.Add(("T[]", $"_{camel}Columns", $"new T[{unfolded}]"));
                     buffers.Add(("T[]", $"_{camel}ColumnGradient", $"new T[{unfolded}]"));
-                    buffers.Add(("T[]", $"_{camel}Transposed", $"new T[(2 * {Invariant(steps)} * {Invariant(features)}) + ({Invariant(layer.Units)} * {Invariant(layer.OutputShape[0])})]"));
+                    buffers.Add(("T[]", $"_{camel}Scratch", $"new T[{Kernels}.Conv1DKernel.ScratchLength({Invariant(layer.Units)}, {SequenceGeometry(layer)})]"));
                     break;
                 case LayerKind.Conv2D:
                     string columns = Invariant(layer.Image.Channels * layer.Kernel * layer.KernelWidth * layer.OutputShape[1] * layer.OutputShape[2]);
@@ -1751,7 +1751,7 @@ public sealed partial class NetworkGenerator
             bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
             string target = keepsPreActivation ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
             string filters = Invariant(layer.Units);
-            string scratch = $"_{camel}Columns, _{camel}Transposed";
+            string scratch = $"_{camel}Columns, _{camel}Scratch";
 
             _writer.WriteLine($"// {layer.ModuleName}: Conv1D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
             _writer.WriteLine(bias is null
@@ -1782,7 +1782,7 @@ public sealed partial class NetworkGenerator
                 using (Indent())
                 {
                     _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {biasGradientView},");
-                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), _{camel}Columns, _{camel}ColumnGradient, _{camel}Transposed, batch, {filters}, {geometry});");
+                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), _{camel}Columns, _{camel}ColumnGradient, _{camel}Scratch, batch, {filters}, {geometry});");
                 }
             }
         }

@@ -300,13 +300,13 @@ namespace Zoo.Sequences
             private readonly T[] _input;
             private readonly T[] _conv1Columns;
             private readonly T[] _conv1ColumnGradient;
-            private readonly T[] _conv1Transposed;
+            private readonly T[] _conv1Scratch;
             private readonly T[] _conv1Output;
             private readonly int[] _pool1ArgMax;
             private readonly T[] _pool1Output;
             private readonly T[] _conv2Columns;
             private readonly T[] _conv2ColumnGradient;
-            private readonly T[] _conv2Transposed;
+            private readonly T[] _conv2Scratch;
             private readonly T[] _conv2Output;
             private readonly T[] _pool2Output;
             private readonly T[] _pool3Output;
@@ -345,15 +345,15 @@ namespace Zoo.Sequences
                 Gradients = gradients;
                 Buffers = buffers;
                 _input = new T[maxBatch * 128];
-                _conv1Columns = new T[8 * 3 * 16];
-                _conv1ColumnGradient = new T[8 * 3 * 16];
-                _conv1Transposed = new T[(2 * 16 * 8) + (8 * 16)];
+                _conv1Columns = new T[global::TypedNets.Kernels.Conv1DKernel.ColumnLength(new global::TypedNets.Kernels.SequenceGeometry(Steps: 16, Features: 8, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 1))];
+                _conv1ColumnGradient = new T[global::TypedNets.Kernels.Conv1DKernel.ColumnLength(new global::TypedNets.Kernels.SequenceGeometry(Steps: 16, Features: 8, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 1))];
+                _conv1Scratch = new T[global::TypedNets.Kernels.Conv1DKernel.ScratchLength(8, new global::TypedNets.Kernels.SequenceGeometry(Steps: 16, Features: 8, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 1))];
                 _conv1Output = new T[maxBatch * 128];
                 _pool1ArgMax = new int[maxBatch * 64];
                 _pool1Output = new T[maxBatch * 64];
-                _conv2Columns = new T[8 * 3 * 2];
-                _conv2ColumnGradient = new T[8 * 3 * 2];
-                _conv2Transposed = new T[(2 * 8 * 8) + (4 * 2)];
+                _conv2Columns = new T[global::TypedNets.Kernels.Conv1DKernel.ColumnLength(new global::TypedNets.Kernels.SequenceGeometry(Steps: 8, Features: 8, Kernel: 3, Stride: 2, Padding: 0, Dilation: 2, Groups: 2))];
+                _conv2ColumnGradient = new T[global::TypedNets.Kernels.Conv1DKernel.ColumnLength(new global::TypedNets.Kernels.SequenceGeometry(Steps: 8, Features: 8, Kernel: 3, Stride: 2, Padding: 0, Dilation: 2, Groups: 2))];
+                _conv2Scratch = new T[global::TypedNets.Kernels.Conv1DKernel.ScratchLength(4, new global::TypedNets.Kernels.SequenceGeometry(Steps: 8, Features: 8, Kernel: 3, Stride: 2, Padding: 0, Dilation: 2, Groups: 2))];
                 _conv2Output = new T[maxBatch * 8];
                 _pool2Output = new T[maxBatch * 12];
                 _pool3Output = new T[maxBatch * 4];
@@ -491,7 +491,7 @@ namespace Zoo.Sequences
             private void Conv1Forward(int batch)
             {
                 global::System.Span<T> y = View(_conv1Output, 0, batch * 128);
-                global::TypedNets.Kernels.Conv1DKernel.Forward<T>(View(_input, 0, batch * 128), View(Parameters, 0, 192), View(Parameters, 192, 8), y, _conv1Columns, _conv1Transposed, batch, 8, new global::TypedNets.Kernels.SequenceGeometry(Steps: 16, Features: 8, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 1));
+                global::TypedNets.Kernels.Conv1DKernel.Forward<T>(View(_input, 0, batch * 128), View(Parameters, 0, 192), View(Parameters, 192, 8), y, _conv1Columns, _conv1Scratch, batch, 8, new global::TypedNets.Kernels.SequenceGeometry(Steps: 16, Features: 8, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 1));
                 global::TypedNets.Kernels.Activations.ReLU<T>(y);
             }
 
@@ -501,7 +501,7 @@ namespace Zoo.Sequences
                 global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(_conv1Output, 0, batch * 128), dz);
                 global::TypedNets.Kernels.Conv1DKernel.Backward<T>(
                     View(_input, 0, batch * 128), View(Parameters, 0, 192), dz, View(Gradients, 0, 192), View(Gradients, 192, 8),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 128), _conv1Columns, _conv1ColumnGradient, _conv1Transposed, batch, 8, new global::TypedNets.Kernels.SequenceGeometry(Steps: 16, Features: 8, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 1));
+                    dx.IsEmpty ? dx : dx.Slice(0, batch * 128), _conv1Columns, _conv1ColumnGradient, _conv1Scratch, batch, 8, new global::TypedNets.Kernels.SequenceGeometry(Steps: 16, Features: 8, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 1));
             }
 
             // pool1: MaxPool1D [16, 8] -> [8, 8], over the steps.
@@ -525,7 +525,7 @@ namespace Zoo.Sequences
             private void Conv2Forward(int batch)
             {
                 global::System.Span<T> y = View(_conv2Output, 0, batch * 8);
-                global::TypedNets.Kernels.Conv1DKernel.Forward<T>(View(_pool1Output, 0, batch * 64), View(Parameters, 200, 48), global::System.ReadOnlySpan<T>.Empty, y, _conv2Columns, _conv2Transposed, batch, 4, new global::TypedNets.Kernels.SequenceGeometry(Steps: 8, Features: 8, Kernel: 3, Stride: 2, Padding: 0, Dilation: 2, Groups: 2));
+                global::TypedNets.Kernels.Conv1DKernel.Forward<T>(View(_pool1Output, 0, batch * 64), View(Parameters, 200, 48), global::System.ReadOnlySpan<T>.Empty, y, _conv2Columns, _conv2Scratch, batch, 4, new global::TypedNets.Kernels.SequenceGeometry(Steps: 8, Features: 8, Kernel: 3, Stride: 2, Padding: 0, Dilation: 2, Groups: 2));
             }
 
             private void Conv2Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -533,7 +533,7 @@ namespace Zoo.Sequences
                 global::System.Span<T> dz = dy.Slice(0, batch * 8);
                 global::TypedNets.Kernels.Conv1DKernel.Backward<T>(
                     View(_pool1Output, 0, batch * 64), View(Parameters, 200, 48), dz, View(Gradients, 200, 48), global::System.Span<T>.Empty,
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 64), _conv2Columns, _conv2ColumnGradient, _conv2Transposed, batch, 4, new global::TypedNets.Kernels.SequenceGeometry(Steps: 8, Features: 8, Kernel: 3, Stride: 2, Padding: 0, Dilation: 2, Groups: 2));
+                    dx.IsEmpty ? dx : dx.Slice(0, batch * 64), _conv2Columns, _conv2ColumnGradient, _conv2Scratch, batch, 4, new global::TypedNets.Kernels.SequenceGeometry(Steps: 8, Features: 8, Kernel: 3, Stride: 2, Padding: 0, Dilation: 2, Groups: 2));
             }
 
             // pool2: AvgPool1D [2, 4] -> [3, 4], over the steps.

@@ -6,7 +6,8 @@ namespace TypedNets.Tests.Kernels;
 /// <summary>
 /// <see cref="Conv1DKernel"/> and <see cref="Pool1DKernel"/> against the definitions summed directly on the
 /// <c>[steps, features]</c> layout, over seeded geometries (padding, stride, dilation, groups, a window reaching past both
-/// ends) and batches, in double and in float; float sizes of 8 and more take the transposes' 8 × 8 blocks.
+/// ends) and batches, in double and in float, both ways it computes (rows without groups, the 2-D kernel with groups); float
+/// sizes of 8 and more take the transposes' 8 × 8 blocks.
 /// </summary>
 public sealed class Conv1DKernelTests
 {
@@ -43,7 +44,7 @@ public sealed class Conv1DKernelTests
             double[] y = new double[expected.Length];
             double[] columns = new double[Conv1DKernel.ColumnLength(g)];
             double[] columnGradient = new double[columns.Length];
-            double[] transposed = new double[Conv1DKernel.TransposedLength(filters, g)];
+            double[] transposed = new double[Conv1DKernel.ScratchLength(filters, g)];
             Conv1DKernel.Forward<double>(x, weight, bias, y, columns, transposed, batch, filters, g);
             AssertClose(expected, y, 1e-12, $"output, {where}");
 
