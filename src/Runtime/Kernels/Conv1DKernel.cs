@@ -46,9 +46,11 @@ public readonly record struct SequenceGeometry(int Steps, int Features, int Kern
 /// <para>
 /// With groups, it is the 2-D convolution of <see cref="Conv2DKernel"/> with height 1 (<see cref="SequenceGeometry.Image"/>)
 /// on each sample transposed to <c>[features, steps]</c> and back, whose grouped products (a depthwise layer's above all)
-/// are tuned. Measured in one process at batch 32 on this project's shared two-core machine, the dense form took a third
-/// to a half of the 2-D kernel's time without groups (<c>[100, 128]</c> to 64 filters, kernel 5: forward 4.2 ms against
-/// 11.7 ms), but up to three times as long for a depthwise layer, whose groups make many products of one feature each.
+/// are tuned. Measured side by side in one process at batch 32, float, on this project's shared two-core machine (so
+/// only the ratios mean much): without groups the dense form took 0.4 to 0.6 of the 2-D kernel's time forward and 0.3 to
+/// 0.8 backward (<c>[100, 128]</c> to 64 filters, kernel 5: 7.5 ms against 19.0 ms forward; <c>[100, 16]</c> to 16,
+/// kernel 3; <c>[1000, 8]</c> to 32, kernel 7), but a prototype of it with groups took two to three times as long as the
+/// 2-D kernel for a depthwise layer, whose groups make many products of one feature each.
 /// </para>
 /// </remarks>
 public static class Conv1DKernel
