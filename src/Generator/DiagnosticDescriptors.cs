@@ -230,6 +230,24 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' (Conv2D) declares Groups = {1}, but its {2} {3} is not divisible by {1}; {4}",
         "A grouped convolution (PyTorch's groups=) splits the input channels and the filters into equal groups, so both must be divisible by Groups.");
 
+    public static readonly DiagnosticDescriptor TooFewRecurrentLayers = Error(
+        "TN0053",
+        "Recurrent layer stacks no layer",
+        "Layer '{0}' ({1}) declares NumLayers = {2}, but a recurrent layer stacks at least 1 layer; use NumLayers = 1 for a single layer, or 2 or more to stack them as PyTorch's num_layers",
+        "An [Lstm] or [Gru]'s NumLayers is PyTorch's num_layers: the number of stacked layers, at least 1.");
+
+    public static readonly DiagnosticDescriptor RecurrentDropoutOutOfRange = Error(
+        "TN0054",
+        "Recurrent dropout outside [0, 1)",
+        "Layer '{0}' ({1}) declares Dropout = {2}, but the dropout between stacked layers is a probability in [0, 1), such as 0.2",
+        "An [Lstm] or [Gru]'s Dropout is PyTorch's dropout: the probability of dropping each state a stacked layer passes to the next, in training.");
+
+    public static readonly DiagnosticDescriptor RecurrentDropoutWithOneLayer = Warning(
+        "TN0055",
+        "Recurrent dropout with a single layer",
+        "Layer '{0}' ({1}) declares Dropout = {2} with a single layer, but that dropout acts only between stacked layers, so it does nothing (PyTorch warns likewise); set NumLayers = 2 or more, or add a [Dropout] layer after it",
+        "An [Lstm] or [Gru]'s Dropout applies to the states each stacked layer passes to the next, never to the last layer's output, as PyTorch's dropout; with NumLayers = 1 there is nothing to apply it to.");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",
         "TypedNets generator failed",

@@ -641,6 +641,8 @@ public sealed partial class NetworkGenerator
             int strideWidth = 0;
             int paddingWidth = 0;
             int groups = 1;
+            int numLayers = 1;
+            bool bidirectional = false;
             double momentum = 0;
             double epsilon = 0;
             void CheckAtLeast(string name, int value, int minimum, Location? location)
@@ -715,9 +717,32 @@ public sealed partial class NetworkGenerator
 
                 case LayerKind.Lstm or LayerKind.Gru:
                     units = arguments[0].Value is int declaredStateUnits ? declaredStateUnits : 0;
+                    string recurrentKind = kind == LayerKind.Lstm ? "LSTM" : "GRU";
                     if (units <= 0)
                     {
-                        Report(DiagnosticDescriptors.NonPositiveUnits, site.Argument(0, "units"), property.Name, kind == LayerKind.Lstm ? "LSTM" : "GRU", Invariant(units));
+                        Report(DiagnosticDescriptors.NonPositiveUnits, site.Argument(0, "units"), property.Name, recurrentKind, Invariant(units));
+                    }
+
+                    numLayers = NamedInt(attribute, "NumLayers", 1);
+                    bidirectional = NamedBool(attribute, "Bidirectional");
+                    rate = NamedDouble(attribute, "Dropout", 0);
+                    if (numLayers < 1)
+                    {
+                        Report(DiagnosticDescriptors.TooFewRecurrentLayers, NamedArgumentLocation(site.AttributeSyntax, "NumLayers") ?? site.Attribute, property.Name, recurrentKind, Invariant(numLayers));
+                        numLayers = 1;
+                    }
+
+                    string shownRate = rate.ToString("R", CultureInfo.InvariantCulture);
+                    Location? dropoutLocation = NamedArgumentLocation(site.AttributeSyntax, "Dropout") ?? site.Attribute;
+                    if (!(rate >= 0 && rate < 1))
+                    {
+                        Report(DiagnosticDescriptors.RecurrentDropoutOutOfRange, dropoutLocation, property.Name, recurrentKind, shownRate);
+                        rate = 0;
+                    }
+                    else if (rate > 0 && NamedInt(attribute, "NumLayers", 1) == 1)
+                    {
+                        // PyTorch warns the same: its dropout acts between stacked layers only.
+                        Report(DiagnosticDescriptors.RecurrentDropoutWithOneLayer, dropoutLocation, property.Name, recurrentKind, shownRate);
                     }
 
                     break;
@@ -889,7 +914,9 @@ public sealed partial class NetworkGenerator
                 KernelWidth: kernelWidth,
                 StrideWidth: strideWidth,
                 PaddingWidth: paddingWidth,
-                Groups: groups);
+                Groups: groups,
+                NumLayers: numLayers,
+                Bidirectional: bidirectional);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)

@@ -25,7 +25,7 @@ public class RecurrentSnapshotTests
                 [Embedding(100, 8, MaskZero = true)]                                          public partial EmbeddingLayer Embedding { get; }
                 [Lstm(16, NumLayers = 2, Bidirectional = true, Dropout = 0.25, ReturnSequences = true)] public partial LstmLayer Encoder { get; }
                 [Gru(8, Bidirectional = true, ReturnSequences = true)]                         public partial GruLayer Context { get; }
-                [Gru(4, NumLayers = 3)]                                                        public partial GruLayer Summary { get; }
+                [Gru(4, NumLayers = 3)]                                                        public partial GruLayer Reader { get; }
                 [Dense(3, Activation.Softmax)]                                                 public partial DenseLayer Output { get; }
             }
             """);

@@ -31,7 +31,7 @@ public sealed class RecurrentStackGradientCheckTests(ITestOutputHelper output)
     {
         (IEngine<double> engine, double[]? tokens) = network switch
         {
-            nameof(StackedSequenceNet) => ((IEngine<double>)new StackedSequenceNet.Engine<double>(4, 5), null),
+            nameof(StackedSequenceNet) => ((IEngine<double>)new StackedSequenceNet.Engine<double>(4, 5), (double[]?)null),
             nameof(MaskedBidirectionalNet) => (new MaskedBidirectionalNet.Engine<double>(4, 5), Tokens),
             nameof(MaskedBidirectionalPoolNet) => (new MaskedBidirectionalPoolNet.Engine<double>(4, 5), Tokens),
             nameof(LstmTwoLayersBidirectionalFixtureNet) => (new LstmTwoLayersBidirectionalFixtureNet.Engine<double>(4, 5), null),
@@ -49,7 +49,7 @@ public sealed class RecurrentStackGradientCheckTests(ITestOutputHelper output)
     {
         var network = new StackedSequenceNet(4);
         Assert.Equal((3, true, 0.3), (network.Encoder.NumLayers, network.Encoder.Bidirectional, network.Encoder.Dropout));
-        Assert.Equal((2, true, 0.5), (network.Summary.NumLayers, network.Summary.Bidirectional, network.Summary.Dropout));
+        Assert.Equal((2, true, 0.5), (network.Reader.NumLayers, network.Reader.Bidirectional, network.Reader.Dropout));
 
         var engine = new StackedSequenceNet.Engine<double>(4, 3);
         var random = new Xoshiro256(5);

@@ -61,7 +61,7 @@ public partial class StackedSequenceNet
 {
     [Lstm(3, NumLayers = 3, Bidirectional = true, Dropout = 0.3, ReturnSequences = true)] public partial LstmLayer Encoder { get; }
     [Dense(4, Activation.Tanh)] public partial DenseLayer PerStep { get; }
-    [Gru(2, NumLayers = 2, Bidirectional = true, Dropout = 0.5)] public partial GruLayer Summary { get; }
+    [Gru(2, NumLayers = 2, Bidirectional = true, Dropout = 0.5)] public partial GruLayer Reader { get; }
 }
 
 // Padding masks through stacked bidirectional layers: the reverse direction starts at each sample's last real token.
@@ -70,7 +70,7 @@ public partial class MaskedBidirectionalNet
 {
     [Embedding(9, 4, MaskZero = true)] public partial EmbeddingLayer Embedding { get; }
     [Lstm(3, NumLayers = 2, Bidirectional = true, Dropout = 0.2, ReturnSequences = true)] public partial LstmLayer Encoder { get; }
-    [Gru(3, Bidirectional = true)] public partial GruLayer Summary { get; }
+    [Gru(3, Bidirectional = true)] public partial GruLayer Reader { get; }
     [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
 }
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using TypedNets.Serialization;
 using TypedNets.Tests.Networks;
 using TypedNets.Tests.Reference;
 using TypedNets.Tests.Serialization;
