@@ -57,7 +57,8 @@ public sealed class EmbeddingAttribute : LayerAttribute
 /// <summary>
 /// A long short-term memory layer with PyTorch's gate order and <c>state_dict</c> layout (<c>weight_ih_l0 [4H, in]</c>,
 /// <c>weight_hh_l0 [4H, H]</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c>). Takes <c>[steps, features]</c>; gives the last state
-/// <c>[units]</c>, or every state <c>[steps, units]</c> with <see cref="ReturnSequences"/>. Declare the property as <c>LstmLayer</c>.
+/// <c>[units]</c>, or every state <c>[steps, units]</c> with <see cref="ReturnSequences"/> (<c>2 units</c> with
+/// <see cref="Bidirectional"/>). <see cref="NumLayers"/> stacks layers as PyTorch's <c>num_layers</c>. Declare the property as <c>LstmLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class LstmAttribute : LayerAttribute
@@ -101,7 +102,8 @@ public sealed class LstmAttribute : LayerAttribute
 
 /// <summary>
 /// A gated recurrent unit layer with PyTorch's gate order and <c>state_dict</c> layout (<c>weight_ih_l0 [3H, in]</c>,
-/// <c>weight_hh_l0 [3H, H]</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c>). Declare the property as <c>GruLayer</c>.
+/// <c>weight_hh_l0 [3H, H]</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c>), with the shapes, <see cref="NumLayers"/> and
+/// <see cref="Bidirectional"/> of <see cref="LstmAttribute"/>. Declare the property as <c>GruLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class GruAttribute : LayerAttribute
