@@ -230,11 +230,11 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' (Conv2D) declares Groups = {1}, but its {2} {3} is not divisible by {1}; {4}",
         "A grouped convolution (PyTorch's groups=) splits the input channels and the filters into equal groups, so both must be divisible by Groups.");
 
-    public static readonly DiagnosticDescriptor TooFewRecurrentLayers = Error(
+    public static readonly DiagnosticDescriptor InvalidRecurrentLayers = Error(
         "TN0053",
-        "Recurrent layer stacks no layer",
-        "Layer '{0}' ({1}) declares NumLayers = {2}, but a recurrent layer stacks at least 1 layer; use NumLayers = 1 for a single layer, or 2 or more to stack them as PyTorch's num_layers",
-        "An [Lstm] or [Gru]'s NumLayers is PyTorch's num_layers: the number of stacked layers, at least 1.");
+        "Invalid number of recurrent layers",
+        "Layer '{0}' ({1}) declares NumLayers = {2}, but {3}",
+        "An [Lstm] or [Gru]'s NumLayers is PyTorch's num_layers: the number of stacked layers, from 1 to 1024.");
 
     public static readonly DiagnosticDescriptor RecurrentDropoutOutOfRange = Error(
         "TN0054",

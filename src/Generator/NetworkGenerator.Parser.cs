@@ -598,6 +598,9 @@ public sealed partial class NetworkGenerator
             return partial && typeKnown && !property.IsIndexer && hasAccessor;
         }
 
+        /// <summary>The most layers one [Lstm] or [Gru] stacks (TN0053).</summary>
+        private const int MaxRecurrentLayers = 1024;
+
         private LayerModel? ParseLayer(IPropertySymbol property, AttributeData attribute, LayerKind kind, LayerSite site)
         {
             ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
@@ -726,9 +729,18 @@ public sealed partial class NetworkGenerator
                     numLayers = NamedInt(attribute, "NumLayers", 1);
                     bidirectional = NamedBool(attribute, "Bidirectional");
                     rate = NamedDouble(attribute, "Dropout", 0);
-                    if (numLayers < 1)
+                    if (numLayers < 1 || numLayers > MaxRecurrentLayers)
                     {
-                        Report(DiagnosticDescriptors.TooFewRecurrentLayers, NamedArgumentLocation(site.AttributeSyntax, "NumLayers") ?? site.Attribute, property.Name, recurrentKind, Invariant(numLayers));
+                        // The upper bound keeps a mistyped count from emitting millions of tensors; no real stack is near it.
+                        Report(
+                            DiagnosticDescriptors.InvalidRecurrentLayers,
+                            NamedArgumentLocation(site.AttributeSyntax, "NumLayers") ?? site.Attribute,
+                            property.Name,
+                            recurrentKind,
+                            Invariant(numLayers),
+                            numLayers < 1
+                                ? "a recurrent layer stacks at least 1 layer; use NumLayers = 1 for a single layer, or 2 or more to stack them as PyTorch's num_layers"
+                                : $"one attribute stacks at most {Invariant(MaxRecurrentLayers)} layers; use fewer layers");
                         numLayers = 1;
                     }
 

@@ -11,9 +11,10 @@ namespace TypedNets.Generator.Tests;
 public partial class DiagnosticTests
 {
     [Theory]
-    [InlineData("Lstm", "LstmLayer", "LSTM", "0")]
-    [InlineData("Gru", "GruLayer", "GRU", "-1")]
-    public void TN0053_RecurrentLayerWithoutLayers(string attribute, string type, string kind, string layers)
+    [InlineData("Lstm", "LstmLayer", "LSTM", "0", "a recurrent layer stacks at least 1 layer; use NumLayers = 1 for a single layer, or 2 or more to stack them as PyTorch's num_layers")]
+    [InlineData("Gru", "GruLayer", "GRU", "-1", "a recurrent layer stacks at least 1 layer; use NumLayers = 1 for a single layer, or 2 or more to stack them as PyTorch's num_layers")]
+    [InlineData("Lstm", "LstmLayer", "LSTM", "2147483647", "one attribute stacks at most 1024 layers; use fewer layers")]
+    public void TN0053_InvalidNumberOfRecurrentLayers(string attribute, string type, string kind, string layers, string why)
     {
         GeneratorRun run = GeneratorHarness.Run($$"""
             using TypedNets;
@@ -26,7 +27,7 @@ public partial class DiagnosticTests
             """);
 
         Expect.Diagnostic(run, "TN0053", Error, 6, layers,
-            $"Layer 'Encoder' ({kind}) declares NumLayers = {layers}, but a recurrent layer stacks at least 1 layer; use NumLayers = 1 for a single layer, or 2 or more to stack them as PyTorch's num_layers");
+            $"Layer 'Encoder' ({kind}) declares NumLayers = {layers}, but {why}");
     }
 
     [Theory]
