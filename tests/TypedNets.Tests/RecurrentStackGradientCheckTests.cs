@@ -71,4 +71,31 @@ public sealed class RecurrentStackGradientCheckTests(ITestOutputHelper output)
         double[] x = input[..(2 * 20)];
         Assert.Equal(plain.Forward(x, training: false).ToArray(), plain.Forward(x, training: true).ToArray());
     }
+
+    [Fact]
+    public void Prediction_and_training_steps_through_stacks_allocate_nothing()
+    {
+        // Every buffer of the stacks (per layer and direction, reversed copies, dropout masks) is made once.
+        var network = new MaskedBidirectionalNet(maxBatch: 4, seed: 3);
+        float[] tokens = Array.ConvertAll(Tokens, token => (float)token);
+        float[] gradient = new float[4 * MaskedBidirectionalNet.OutputSize];
+        float[] predicted = new float[MaskedBidirectionalNet.OutputSize];
+
+        void Step()
+        {
+            network.Predict(tokens.AsSpan(0, 6), predicted);
+            network.ZeroGradients();
+            network.Forward(tokens, training: true);
+            network.Backward(gradient);
+        }
+
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++)
+        {
+            Step();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
