@@ -121,13 +121,6 @@ internal static class RecurrentStack
         int gates = workspace.GateCount;
         ReadOnlySpan<T> reversedMask = mask.IsEmpty || directions == 1 ? default : workspace.ReversedMask.AsSpan(0, batch * steps);
 
-        // The offsets of every layer's tensors: the layers are taken from the last down, the buffer is ordered from the first.
-        int[] starts = new int[workspace.Layers];
-        for (int k = 1; k < workspace.Layers; k++)
-        {
-            starts[k] = starts[k - 1] + (directions * DirectionSize(k == 1 ? workspace.Inputs : width, units, gates));
-        }
-
         ReadOnlySpan<T> dy = outputGradient.Slice(0, batch * (returnSequences ? steps : 1) * width);
         for (int k = workspace.Layers - 1; k >= 0; k--)
         {
@@ -140,7 +133,8 @@ internal static class RecurrentStack
             Span<T> layerDx = k > 0
                 ? ((workspace.Layers - 1 - k) % 2 == 0 ? workspace.InputGradient : workspace.OtherInputGradient).AsSpan(0, length)
                 : dx.IsEmpty ? default : dx.Slice(0, length);
-            int offset = starts[k];
+            // The layers are taken from the last down; the buffer holds them from the first.
+            int offset = ParameterCount(workspace.Inputs, units, gates, k, directions);
             for (int d = 0; d < directions; d++)
             {
                 Direction<T> p = Slice(parameters, ref offset, features, units, gates);
