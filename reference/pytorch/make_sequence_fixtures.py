@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures for TypedNets' sequence layers.
 
-Embedding, LSTM, GRU, global 1-D pooling, Dense applied per time step, and a tiny text
-classifier (Embedding -> LSTM -> Dense -> Dense) with a few Adam steps. Same format and
+Embedding, LSTM, GRU, global 1-D pooling, Dense applied per time step, a tiny text
+classifier (Embedding -> LSTM -> Dense -> Dense) with a few Adam steps, and stacked
+(num_layers=2) and bidirectional LSTMs and GRUs, also over packed (padded) sequences. Same format and
 determinism rules as make_fixtures.py (whose JSON writer this script reuses): float64,
 one thread, deterministic algorithms, a fixed seed per fixture, byte-identical output on
 a rerun for a given PyTorch build.
@@ -13,7 +14,7 @@ Run from anywhere (the output directory is found from this file's location):
 
 TypedNets conventions followed here: batch-first tensors ([batch, steps, features];
 token ids [batch, steps] stored as floats), state_dict keys named after the C# property
-in snake_case, PyTorch's single-layer recurrent parameter names and gate order, zero
+in snake_case, PyTorch's recurrent parameter names (_l{k}, _reverse) and gate order, zero
 initial states. See reference/README.md for the JSON format and the list of fixtures.
 """
 

@@ -12,7 +12,8 @@ namespace TypedNets.Kernels;
 /// n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn))
 /// h' = (1 - z) n + z h
 /// </code>
-/// States start at zero; masked steps keep the previous state, as in <see cref="LstmKernel"/>.
+/// States start at zero; masked steps keep the previous state, as in <see cref="LstmKernel"/>. Stacked and
+/// bidirectional layers run through the overloads that take a <see cref="RecurrentStackWorkspace{T}"/>.
 /// </summary>
 public static class GruKernel
 {

@@ -13,7 +13,8 @@ namespace TypedNets.Kernels;
 /// c' = f c + i g,  h' = o tanh(c')
 /// </code>
 /// States start at zero. Where the mask is 0 (Keras' <c>mask_zero</c>), a step keeps the previous state and, in a
-/// returned sequence, outputs zeros.
+/// returned sequence, outputs zeros. Stacked and bidirectional layers run through the overloads that take a
+/// <see cref="RecurrentStackWorkspace{T}"/>.
 /// </summary>
 public static class LstmKernel
 {
