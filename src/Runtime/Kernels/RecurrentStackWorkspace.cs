@@ -73,7 +73,7 @@ public sealed class RecurrentStackWorkspace<T>
         }
 
         ReversedMask = bidirectional ? new T[maxBatch * steps] : [];
-        DirectionBuffer = Directions == 2 || layers > 1 ? new T[maxBatch * steps * units] : [];
+        DirectionBuffer = bidirectional ? new T[maxBatch * steps * units] : [];
         int widest = Math.Max(inputs, width);
         InputGradient = layers > 1 ? new T[maxBatch * steps * width] : [];
         OtherInputGradient = layers > 2 ? new T[maxBatch * steps * width] : [];
