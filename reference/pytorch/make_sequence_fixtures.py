@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures for TypedNets' sequence layers.
 
-Embedding, LSTM, GRU, global 1-D pooling, Dense applied per time step, and a tiny text
-classifier (Embedding -> LSTM -> Dense -> Dense) with a few Adam steps. Same format and
+Embedding, LSTM, GRU, global 1-D pooling, Dense applied per time step, a tiny text
+classifier (Embedding -> LSTM -> Dense -> Dense) with a few Adam steps, and stacked
+(num_layers=2) and bidirectional LSTMs and GRUs, also over packed (padded) sequences. Same format and
 determinism rules as make_fixtures.py (whose JSON writer this script reuses): float64,
 one thread, deterministic algorithms, a fixed seed per fixture, byte-identical output on
 a rerun for a given PyTorch build.
@@ -13,7 +14,7 @@ Run from anywhere (the output directory is found from this file's location):
 
 TypedNets conventions followed here: batch-first tensors ([batch, steps, features];
 token ids [batch, steps] stored as floats), state_dict keys named after the C# property
-in snake_case, PyTorch's single-layer recurrent parameter names and gate order, zero
+in snake_case, PyTorch's recurrent parameter names (_l{k}, _reverse) and gate order, zero
 initial states. See reference/README.md for the JSON format and the list of fixtures.
 """
 
@@ -455,6 +456,199 @@ def make_text_classifier_tiny():
          "sequence_length": 7, "padding": "pre, id 0"},
         tensors, {"loss": loss.item(), "final_loss": final_loss})
 
+# --------------------------------------------------------------------------------------
+# 6. Stacked and bidirectional LSTM and GRU (num_layers, bidirectional, packed sequences)
+# --------------------------------------------------------------------------------------
+
+def stack_keys(module, layers, bidirectional):
+    """PyTorch's state_dict order: layer by layer, each direction's w_ih, w_hh, b_ih, b_hh, the reverse one suffixed."""
+    keys = []
+    for k in range(layers):
+        for suffix in ([""] + (["_reverse"] if bidirectional else [])):
+            keys += ["%s.%s_l%d%s" % (module, name, k, suffix) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    return keys
+
+
+def manual_stack(kind, x, params, layers, bidirectional, lengths):
+    """Independent stacked (and bidirectional) recurrence on the manual one-layer formulas.
+
+    Each sample runs on its first lengths[b] steps alone (PyTorch's packed sequences): the forward direction over
+    steps 0..len-1, the reverse one over len-1..0. Layer k > 0 reads layer k-1's states, both directions
+    concatenated on the features. Returns the last layer's states [B, T, D*H] (zeros past each length) and the
+    last states [B, D*H]: the forward direction's after its last real step, the reverse one's after step 0.
+    """
+    cell = manual_lstm if kind == "LSTM" else manual_gru
+    directions = 2 if bidirectional else 1
+    B, T, _ = x.shape
+    h_last = []
+    layer_input = x
+    for k in range(layers):
+        outputs = []
+        finals = []
+        for d in range(directions):
+            w = params[(k * directions + d) * 4:(k * directions + d) * 4 + 4]
+            rows = []
+            ends = []
+            for b in range(B):
+                n = int(lengths[b])
+                seq = layer_input[b:b + 1, :n, :]
+                if d == 1:
+                    seq = seq.flip(1)
+                hs = cell(seq, *w)
+                ends.append(hs[0, -1, :])
+                if d == 1:
+                    hs = hs.flip(1)
+                rows.append(torch.cat([hs[0], hs.new_zeros(T - n, hs.shape[2])], dim=0))
+            outputs.append(torch.stack(rows))
+            finals.append(torch.stack(ends))
+        layer_input = torch.cat(outputs, dim=2)
+        h_last = finals
+    return layer_input, torch.cat(h_last, dim=1)
+
+
+STACK_DOC = ("Stacking (num_layers = L): layer k > 0 reads the whole sequence of states of layer k-1 as its input "
+             "(both directions concatenated on the features when bidirectional), so its weight_ih_l{k} is "
+             "[gates*H, D*H]; dropout=0. Bidirectional: each layer has a second, reverse direction with its own "
+             "parameters suffixed _reverse, run from the last step to the first; the layer's states are [forward, "
+             "reverse] concatenated on the features, [T, 2H]. The 'last state' output is PyTorch's h_n of the last "
+             "layer: the forward direction's state after the last step and the reverse direction's after the first "
+             "step (its own last), concatenated [2H]; for one direction it equals output[:, -1, :]. ")
+
+
+def make_stacked(name, kind, layers, bidirectional, return_sequences, seed_value):
+    seed(seed_value)
+    cls = nn.LSTM if kind == "LSTM" else nn.GRU
+    gates = 4 if kind == "LSTM" else 3
+    directions = 2 if bidirectional else 1
+    model = Wrap("encoder", cls(FEATURES, HIDDEN, num_layers=layers, bidirectional=bidirectional, batch_first=True))
+    x = torch.randn(BATCH, STEPS, FEATURES)
+    keys = stack_keys("encoder", layers, bidirectional)
+    assert list(model.state_dict()) == keys
+
+    xi = x.clone().requires_grad_(True)
+    seq, state_n = model.encoder(xi)
+    h_n = state_n[0] if kind == "LSTM" else state_n
+    last = torch.cat([h_n[-directions + d] for d in range(directions)], dim=1)
+    out = seq if return_sequences else last
+    loss, r = weighted_sum_loss(out)
+    loss.backward()
+    state, grads = params_and_grads(model)
+    grad_input = xi.grad.detach().clone()
+
+    lengths = [STEPS] * BATCH
+
+    def manual_out(xx, *ps):
+        s, h = manual_stack(kind, xx, ps, layers, bidirectional, lengths)
+        return s if return_sequences else h
+
+    s_manual, h_manual = manual_stack(kind, x, [state[k] for k in keys], layers, bidirectional, lengths)
+    assert close(s_manual, seq.detach()) and close(h_manual, last.detach())
+    ps = [state[k].clone().requires_grad_(True) for k in keys]
+    xm = x.clone().requires_grad_(True)
+    lm = (manual_out(xm, *ps) * r).sum()
+    lm.backward()
+    assert close(lm, loss.detach())
+    assert close(xm.grad, grad_input)
+    for k, p in zip(keys, ps):
+        assert close(p.grad, grads["grad." + k]), k
+    check_gradients_numerically(lambda xx, *pp: (manual_out(xx, *pp) * r).sum(), [x] + [state[k] for k in keys])
+
+    tensors = dict(state)
+    tensors.update({"input": x, "output": out, "output_weights": r})
+    tensors.update(grads)
+    tensors["grad.input"] = grad_input
+    shapes = ", ".join("%s %s" % (k, list(state[k].shape)) for k in keys)
+    write_fixture(
+        name,
+        "nn.%s(input_size=4, hidden_size=6, num_layers=%d, bidirectional=%s, bias=True, batch_first=True, "
+        "dropout=0) as module 'encoder', parameters from PyTorch's default init U(-1/sqrt(6), 1/sqrt(6)) under the "
+        "fixture seed. input [3,5,4] = [batch, steps, features], initial states zero. The recorded output is %s. "
+        % (kind, layers, bidirectional,
+           "every state of the last layer, output [3,5,%d] (ReturnSequences = true)" % (directions * HIDDEN)
+           if return_sequences else "the last state [3,%d] (ReturnSequences = false)" % (directions * HIDDEN))
+        + (LSTM_DOC if kind == "LSTM" else GRU_DOC) + STACK_DOC
+        + "Parameters by state_dict key, in state_dict order: " + shapes + ". " + LOSS_NOTE,
+        {"layer": kind, "module": "encoder", "input_size": FEATURES, "hidden_size": HIDDEN, "num_layers": layers,
+         "bidirectional": bidirectional, "dropout": 0.0, "bias": True, "batch_first": True,
+         "return_sequences": return_sequences, "gates": gates, "initial_state": "zeros", "batch": BATCH,
+         "steps": STEPS, "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss.item()})
+
+
+class MaskedEncoder(nn.Module):
+    """embedding -> encoder over packed sequences: what MaskZero on the Embedding declares in TypedNets."""
+
+    def __init__(self, kind, layers):
+        super().__init__()
+        self.embedding = nn.Embedding(11, FEATURES)
+        cls = nn.LSTM if kind == "LSTM" else nn.GRU
+        self.encoder = cls(FEATURES, HIDDEN, num_layers=layers, bidirectional=True, batch_first=True)
+
+    def forward(self, tokens):
+        lengths = (tokens != 0).sum(dim=1)
+        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(tokens), lengths, batch_first=True, enforce_sorted=False)
+        out, state_n = self.encoder(packed)
+        seq, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=tokens.shape[1])
+        h_n = state_n[0] if isinstance(state_n, tuple) else state_n
+        return seq, torch.cat([h_n[-2], h_n[-1]], dim=1)
+
+
+def make_masked_stacked(name, kind, return_sequences, seed_value):
+    seed(seed_value)
+    model = MaskedEncoder(kind, 2)
+    # Post-padded with id 0, as pack_padded_sequence needs: lengths 5, 3 and 2; no 0 among the real tokens.
+    tokens = torch.tensor([[3, 7, 1, 10, 2],
+                           [5, 2, 6, 0, 0],
+                           [9, 4, 0, 0, 0]])
+    keys = ["embedding.weight"] + stack_keys("encoder", 2, True)
+    assert list(model.state_dict()) == keys
+    seq, last = model(tokens)
+    out = seq if return_sequences else last
+    loss, r = weighted_sum_loss(out)
+    loss.backward()
+    state, grads = params_and_grads(model)
+    assert (grads["grad.embedding.weight"][0] == 0).all(), "padding is never read"
+
+    lengths = (tokens != 0).sum(dim=1).tolist()
+
+    def manual_out(w, *ps):
+        s, h = manual_stack(kind, w[tokens], ps, 2, True, lengths)
+        return s if return_sequences else h
+
+    ps = [state[k].clone().requires_grad_(True) for k in keys]
+    lm = (manual_out(*ps) * r).sum()
+    assert close(manual_out(*[state[k] for k in keys]), out.detach())
+    lm.backward()
+    assert close(lm, loss.detach())
+    for k, p in zip(keys, ps):
+        assert close(p.grad, grads["grad." + k]), k
+    check_gradients_numerically(lambda *pp: (manual_out(*pp) * r).sum(), [state[k] for k in keys])
+
+    tensors = dict(state)
+    tensors.update({"input": tokens.to(torch.float64), "output": out.detach(), "output_weights": r})
+    tensors.update(grads)
+    write_fixture(
+        name,
+        "embedding = nn.Embedding(11, 4) -> encoder = nn.%s(4, 6, num_layers=2, bidirectional=True, batch_first=True) "
+        "run on nn.utils.rnn.pack_padded_sequence(embedding(input), lengths = count of non-zero ids, "
+        "enforce_sorted=False), what an Embedding with MaskZero = true declares in TypedNets. input [3,5] = token ids "
+        "stored as floats, post-padded with 0 to lengths 5, 3, 2 (no 0 among the real tokens). Each direction sees "
+        "only the real steps: the reverse one starts at the last real step. The recorded output is %s. "
+        % (kind, "pad_packed_sequence(..., total_length=5): every state of the last layer, zeros at the padded steps, "
+                 "[3,5,12] (ReturnSequences = true)" if return_sequences else
+                 "cat(h_n[-2], h_n[-1]): the last layer's forward state after each sample's last real step and its "
+                 "reverse state after step 0, [3,12] (ReturnSequences = false)")
+        + (LSTM_DOC if kind == "LSTM" else GRU_DOC) + STACK_DOC + LOSS_NOTE
+        + "grad.embedding.weight row 0 is exactly 0 (padding is never read). No grad.input: token ids are not "
+        "differentiable.",
+        {"layers": [{"name": "embedding", "type": "Embedding", "vocab_size": 11, "embedding_dim": FEATURES,
+                     "mask_zero": True},
+                    {"name": "encoder", "type": kind, "input_size": FEATURES, "hidden_size": HIDDEN, "num_layers": 2,
+                     "bidirectional": True, "return_sequences": return_sequences}],
+         "padding": "post, id 0, packed sequences", "batch": BATCH, "steps": STEPS,
+         "loss": "sum(output * output_weights)"},
+        tensors, {"loss": loss.item()})
+
 
 def main():
     os.makedirs(mf.OUT_DIR, exist_ok=True)
@@ -466,6 +660,14 @@ def main():
     make_pooling()
     make_dense_per_step()
     make_text_classifier_tiny()
+    make_stacked("lstm_two_layers", "LSTM", 2, False, False, 4501)
+    make_stacked("lstm_bidirectional", "LSTM", 1, True, True, 4502)
+    make_stacked("lstm_two_layers_bidirectional", "LSTM", 2, True, False, 4503)
+    make_stacked("gru_two_layers", "GRU", 2, False, True, 4504)
+    make_stacked("gru_bidirectional", "GRU", 1, True, False, 4505)
+    make_stacked("gru_two_layers_bidirectional", "GRU", 2, True, True, 4506)
+    make_masked_stacked("lstm_masked_bidirectional", "LSTM", False, 4507)
+    make_masked_stacked("gru_masked_bidirectional", "GRU", True, 4508)
     for path in mf.WRITTEN:
         print(os.path.relpath(path, mf.REPO_ROOT))
     print("wrote %d fixtures with torch %s" % (len(mf.WRITTEN), torch.__version__), file=sys.stderr)

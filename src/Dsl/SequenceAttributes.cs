@@ -57,7 +57,8 @@ public sealed class EmbeddingAttribute : LayerAttribute
 /// <summary>
 /// A long short-term memory layer with PyTorch's gate order and <c>state_dict</c> layout (<c>weight_ih_l0 [4H, in]</c>,
 /// <c>weight_hh_l0 [4H, H]</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c>). Takes <c>[steps, features]</c>; gives the last state
-/// <c>[units]</c>, or every state <c>[steps, units]</c> with <see cref="ReturnSequences"/>. Declare the property as <c>LstmLayer</c>.
+/// <c>[units]</c>, or every state <c>[steps, units]</c> with <see cref="ReturnSequences"/> (<c>2 units</c> with
+/// <see cref="Bidirectional"/>). <see cref="NumLayers"/> stacks layers as PyTorch's <c>num_layers</c>. Declare the property as <c>LstmLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class LstmAttribute : LayerAttribute
@@ -71,11 +72,38 @@ public sealed class LstmAttribute : LayerAttribute
 
     /// <summary>Whether to output every step's state rather than the last.</summary>
     public bool ReturnSequences { get; set; }
+
+    /// <summary>
+    /// The number of stacked layers, PyTorch's <c>num_layers</c> (default 1): layer <c>k &gt; 0</c> reads the whole
+    /// sequence of states of layer <c>k - 1</c>, and has its own <c>weight_ih_l{k}</c> <c>[4 units, inputs of layer k]</c>,
+    /// <c>weight_hh_l{k}</c>, <c>bias_ih_l{k}</c> and <c>bias_hh_l{k}</c>, in PyTorch's <c>state_dict</c> order.
+    /// <see cref="ReturnSequences"/> applies to the last layer; the others always pass on every state. At least 1.
+    /// </summary>
+    public int NumLayers { get; set; } = 1;
+
+    /// <summary>
+    /// Whether each layer also runs the sequence from its last step to its first, PyTorch's <c>bidirectional=True</c>:
+    /// that reverse direction has its own parameters, suffixed <c>_reverse</c> (<c>weight_ih_l0_reverse</c>, ...), and
+    /// its states follow the forward ones on the features, <c>[steps, 2 units]</c>. The last state (without
+    /// <see cref="ReturnSequences"/>) is PyTorch's <c>h_n</c> of both directions, <c>[2 units]</c>: the forward
+    /// direction's after the last step and the reverse direction's after the first. With a padding mask
+    /// (<see cref="EmbeddingAttribute.MaskZero"/>), the reverse direction starts at the last real step, as PyTorch's
+    /// packed sequences do.
+    /// </summary>
+    public bool Bidirectional { get; set; }
+
+    /// <summary>
+    /// The dropout applied to the states each stacked layer passes to the next, PyTorch's <c>dropout</c>: in training
+    /// only, and never after the last layer, so it needs <see cref="NumLayers"/> of 2 or more. A probability in [0, 1);
+    /// 0 (the default) for none.
+    /// </summary>
+    public double Dropout { get; set; }
 }
 
 /// <summary>
 /// A gated recurrent unit layer with PyTorch's gate order and <c>state_dict</c> layout (<c>weight_ih_l0 [3H, in]</c>,
-/// <c>weight_hh_l0 [3H, H]</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c>). Declare the property as <c>GruLayer</c>.
+/// <c>weight_hh_l0 [3H, H]</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c>), with the shapes, <see cref="NumLayers"/> and
+/// <see cref="Bidirectional"/> of <see cref="LstmAttribute"/>. Declare the property as <c>GruLayer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class GruAttribute : LayerAttribute
@@ -89,6 +117,32 @@ public sealed class GruAttribute : LayerAttribute
 
     /// <summary>Whether to output every step's state rather than the last.</summary>
     public bool ReturnSequences { get; set; }
+
+    /// <summary>
+    /// The number of stacked layers, PyTorch's <c>num_layers</c> (default 1): layer <c>k &gt; 0</c> reads the whole
+    /// sequence of states of layer <c>k - 1</c>, and has its own <c>weight_ih_l{k}</c> <c>[3 units, inputs of layer k]</c>,
+    /// <c>weight_hh_l{k}</c>, <c>bias_ih_l{k}</c> and <c>bias_hh_l{k}</c>, in PyTorch's <c>state_dict</c> order.
+    /// <see cref="ReturnSequences"/> applies to the last layer; the others always pass on every state. At least 1.
+    /// </summary>
+    public int NumLayers { get; set; } = 1;
+
+    /// <summary>
+    /// Whether each layer also runs the sequence from its last step to its first, PyTorch's <c>bidirectional=True</c>:
+    /// that reverse direction has its own parameters, suffixed <c>_reverse</c> (<c>weight_ih_l0_reverse</c>, ...), and
+    /// its states follow the forward ones on the features, <c>[steps, 2 units]</c>. The last state (without
+    /// <see cref="ReturnSequences"/>) is PyTorch's <c>h_n</c> of both directions, <c>[2 units]</c>: the forward
+    /// direction's after the last step and the reverse direction's after the first. With a padding mask
+    /// (<see cref="EmbeddingAttribute.MaskZero"/>), the reverse direction starts at the last real step, as PyTorch's
+    /// packed sequences do.
+    /// </summary>
+    public bool Bidirectional { get; set; }
+
+    /// <summary>
+    /// The dropout applied to the states each stacked layer passes to the next, PyTorch's <c>dropout</c>: in training
+    /// only, and never after the last layer, so it needs <see cref="NumLayers"/> of 2 or more. A probability in [0, 1);
+    /// 0 (the default) for none.
+    /// </summary>
+    public double Dropout { get; set; }
 }
 
 /// <summary>The mean over the time axis: <c>[steps, features]</c> to <c>[features]</c>. Declare the property as <c>GlobalAveragePooling1DLayer</c>.</summary>

@@ -236,6 +236,24 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' ({1}) receives the padding mask of '{2}' (MaskZero = true) but cannot skip padded steps: it computes over them like any other step and drops the mask, as Keras 3 does; remove MaskZero, or set PaddingIndex = 0 on '{2}' so that padded steps are zero vectors",
         "A Conv1D, MaxPool1D or AvgPool1D mixes neighbouring steps, so it cannot leave padded steps out; as in Keras 3, which warns that such a layer does not support masking, it computes over them and the layers after it get no mask.");
 
+    public static readonly DiagnosticDescriptor InvalidRecurrentLayers = Error(
+        "TN0053",
+        "Invalid number of recurrent layers",
+        "Layer '{0}' ({1}) declares NumLayers = {2}, but {3}",
+        "An [Lstm] or [Gru]'s NumLayers is PyTorch's num_layers: the number of stacked layers, from 1 to 1024.");
+
+    public static readonly DiagnosticDescriptor RecurrentDropoutOutOfRange = Error(
+        "TN0054",
+        "Recurrent dropout outside [0, 1)",
+        "Layer '{0}' ({1}) declares Dropout = {2}, but the dropout between stacked layers is a probability in [0, 1), such as 0.2",
+        "An [Lstm] or [Gru]'s Dropout is PyTorch's dropout: the probability of dropping each state a stacked layer passes to the next, in training.");
+
+    public static readonly DiagnosticDescriptor RecurrentDropoutWithOneLayer = Warning(
+        "TN0055",
+        "Recurrent dropout with a single layer",
+        "Layer '{0}' ({1}) declares Dropout = {2} with a single layer, but that dropout acts only between stacked layers, so it does nothing (PyTorch warns likewise); set NumLayers = 2 or more, or add a [Dropout] layer after it",
+        "An [Lstm] or [Gru]'s Dropout applies to the states each stacked layer passes to the next, never to the last layer's output, as PyTorch's dropout; with NumLayers = 1 there is nothing to apply it to.");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",
         "TypedNets generator failed",

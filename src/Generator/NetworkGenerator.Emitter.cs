@@ -504,7 +504,8 @@ public sealed partial class NetworkGenerator
                 LayerKind.Dense => $"global::TypedNets.Activation.{layer.Activation}",
                 LayerKind.Dropout => DoubleLiteral(layer.Rate),
                 LayerKind.Embedding => layer.MaskZero ? "maskZero: true" : "maskZero: false",
-                LayerKind.Lstm or LayerKind.Gru => layer.ReturnSequences ? "returnSequences: true" : "returnSequences: false",
+                LayerKind.Lstm or LayerKind.Gru => (layer.ReturnSequences ? "returnSequences: true" : "returnSequences: false")
+                    + (layer.IsRecurrentStack ? $", numLayers: {Invariant(layer.NumLayers)}, bidirectional: {(layer.Bidirectional ? "true" : "false")}, dropout: {DoubleLiteral(layer.Rate)}" : ""),
                 LayerKind.Conv2D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, global::TypedNets.Activation.{layer.Activation}",
                 LayerKind.MaxPool2D or LayerKind.AvgPool2D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}" + (layer.Padding == 0 ? "" : $", padding: {Invariant(layer.Padding)}"),
                 LayerKind.Conv1D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, dilation: {Invariant(layer.Dilation)}, groups: {Invariant(layer.Groups)}, global::TypedNets.Activation.{layer.Activation}",
@@ -1012,6 +1013,13 @@ public sealed partial class NetworkGenerator
             {
                 case LayerKind.Dropout:
                     buffers.Add(("T[]", $"_{camel}Mask", $"new T[maxBatch * {size}]"));
+                    break;
+                case LayerKind.Lstm or LayerKind.Gru when layer.IsRecurrentStack:
+                    buffers.Add((
+                        $"{Kernels}.RecurrentStackWorkspace<T>",
+                        $"_{camel}Workspace",
+                        $"new {Kernels}.RecurrentStackWorkspace<T>(maxBatch, {Invariant(layer.Steps)}, {Invariant(layer.InputFeatures)}, {Invariant(layer.Units)}, {Invariant(layer.GateCount)}, " +
+                        $"layers: {Invariant(layer.NumLayers)}, bidirectional: {(layer.Bidirectional ? "true" : "false")}, dropout: {(layer.Rate > 0 ? "true" : "false")})"));
                     break;
                 case LayerKind.Lstm or LayerKind.Gru:
                     buffers.Add((
@@ -1577,6 +1585,11 @@ public sealed partial class NetworkGenerator
             string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
             string features = Invariant(layer.InputFeatures);
             string sequences = layer.ReturnSequences ? "true" : "false";
+            if (layer.IsRecurrentStack)
+            {
+                EmitRecurrentStack(layer, kernel, workspace, x, output, mask, sequences);
+                return;
+            }
 
             _writer.WriteLine(
                 $"// {layer.ModuleName}: {ShapeInference.KindName(layer.Kind)}({Invariant(layer.Units)}) {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}; " +
@@ -1600,6 +1613,38 @@ public sealed partial class NetworkGenerator
                     _writer.WriteLine($"{x}, {Parameter(0)}, {Parameter(1)}, {mask}, {workspace},");
                     _writer.WriteLine($"dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {Gradient(0)}, {Gradient(1)}, {Gradient(2)}, {Gradient(3)},");
                     _writer.WriteLine($"dx, batch, {features}, returnSequences: {sequences});");
+                }
+            }
+        }
+
+        /// <summary>A stacked or bidirectional layer: one kernel call over the layer's whole parameter range, with constant sizes.</summary>
+        private void EmitRecurrentStack(LayerModel layer, string kernel, string workspace, string x, string output, string mask, string sequences)
+        {
+            string parameters = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
+            string gradients = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
+            string stack = (layer.NumLayers > 1 ? $", {Invariant(layer.NumLayers)} layers" : "") + (layer.Bidirectional ? ", bidirectional" : "")
+                + (layer.Rate > 0 ? $", dropout {DoubleLiteral(layer.Rate).TrimEnd('d')} between layers" : "");
+            _writer.WriteLine(
+                $"// {layer.ModuleName}: {ShapeInference.KindName(layer.Kind)}({Invariant(layer.Units)}{stack}) {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}; " +
+                $"{Invariant(layer.Tensors.Length)} tensors in state_dict order from {Invariant(layer.ParameterOffset)}.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            {
+                _writer.WriteLine($"{Kernels}.{kernel}.Forward<T>(");
+                using (Indent())
+                {
+                    _writer.WriteLine($"{x}, {parameters}, {mask}, {workspace},");
+                    _writer.WriteLine($"View({output}, 0, batch * {Invariant(layer.OutputSize)}), batch, returnSequences: {sequences}, dropout: {DoubleLiteral(layer.Rate)}, _training, ref _dropoutRandom);");
+                }
+            }
+
+            _writer.WriteLine();
+            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            {
+                _writer.WriteLine($"{Kernels}.{kernel}.Backward<T>(");
+                using (Indent())
+                {
+                    _writer.WriteLine($"{x}, {parameters}, {mask}, {workspace},");
+                    _writer.WriteLine($"dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {gradients}, dx, batch, returnSequences: {sequences});");
                 }
             }
         }

@@ -601,6 +601,9 @@ public sealed partial class NetworkGenerator
             return partial && typeKnown && !property.IsIndexer && hasAccessor;
         }
 
+        /// <summary>The most layers one [Lstm] or [Gru] stacks (TN0053).</summary>
+        private const int MaxRecurrentLayers = 1024;
+
         private LayerModel? ParseLayer(IPropertySymbol property, AttributeData attribute, LayerKind kind, LayerSite site)
         {
             ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
@@ -644,6 +647,8 @@ public sealed partial class NetworkGenerator
             int strideWidth = 0;
             int paddingWidth = 0;
             int groups = 1;
+            int numLayers = 1;
+            bool bidirectional = false;
             double momentum = 0;
             double epsilon = 0;
             void CheckAtLeast(string name, int value, int minimum, Location? location)
@@ -718,9 +723,41 @@ public sealed partial class NetworkGenerator
 
                 case LayerKind.Lstm or LayerKind.Gru:
                     units = arguments[0].Value is int declaredStateUnits ? declaredStateUnits : 0;
+                    string recurrentKind = kind == LayerKind.Lstm ? "LSTM" : "GRU";
                     if (units <= 0)
                     {
-                        Report(DiagnosticDescriptors.NonPositiveUnits, site.Argument(0, "units"), property.Name, kind == LayerKind.Lstm ? "LSTM" : "GRU", Invariant(units));
+                        Report(DiagnosticDescriptors.NonPositiveUnits, site.Argument(0, "units"), property.Name, recurrentKind, Invariant(units));
+                    }
+
+                    numLayers = NamedInt(attribute, "NumLayers", 1);
+                    bidirectional = NamedBool(attribute, "Bidirectional");
+                    rate = NamedDouble(attribute, "Dropout", 0);
+                    if (numLayers < 1 || numLayers > MaxRecurrentLayers)
+                    {
+                        // The upper bound keeps a mistyped count from emitting millions of tensors; no real stack is near it.
+                        Report(
+                            DiagnosticDescriptors.InvalidRecurrentLayers,
+                            NamedArgumentLocation(site.AttributeSyntax, "NumLayers") ?? site.Attribute,
+                            property.Name,
+                            recurrentKind,
+                            Invariant(numLayers),
+                            numLayers < 1
+                                ? "a recurrent layer stacks at least 1 layer; use NumLayers = 1 for a single layer, or 2 or more to stack them as PyTorch's num_layers"
+                                : $"one attribute stacks at most {Invariant(MaxRecurrentLayers)} layers; use fewer layers");
+                        numLayers = 1;
+                    }
+
+                    string shownRate = rate.ToString("R", CultureInfo.InvariantCulture);
+                    Location? dropoutLocation = NamedArgumentLocation(site.AttributeSyntax, "Dropout") ?? site.Attribute;
+                    if (!(rate >= 0 && rate < 1))
+                    {
+                        Report(DiagnosticDescriptors.RecurrentDropoutOutOfRange, dropoutLocation, property.Name, recurrentKind, shownRate);
+                        rate = 0;
+                    }
+                    else if (rate > 0 && NamedInt(attribute, "NumLayers", 1) == 1)
+                    {
+                        // PyTorch warns the same: its dropout acts between stacked layers only.
+                        Report(DiagnosticDescriptors.RecurrentDropoutWithOneLayer, dropoutLocation, property.Name, recurrentKind, shownRate);
                     }
 
                     break;
@@ -894,7 +931,9 @@ public sealed partial class NetworkGenerator
                 KernelWidth: kernelWidth,
                 StrideWidth: strideWidth,
                 PaddingWidth: paddingWidth,
-                Groups: groups);
+                Groups: groups,
+                NumLayers: numLayers,
+                Bidirectional: bidirectional);
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)

@@ -87,7 +87,7 @@ public sealed partial class NetworkGenerator
                         int features = shape.Length == 0 ? 0 : shape[shape.Length - 1];
                         int steps = shape.Length == 2 ? shape[0] : 1;
                         output = layer.IsRecurrent
-                            ? (layer.ReturnSequences ? new[] { steps, layer.Units } : new[] { layer.Units }).ToEquatableArray()
+                            ? (layer.ReturnSequences ? new[] { steps, layer.Directions * layer.Units } : new[] { layer.Directions * layer.Units }).ToEquatableArray()
                             : new[] { features }.ToEquatableArray();
                         break;
 

@@ -48,7 +48,7 @@ internal enum ActivationKind
 /// <param name="Kind">The layer kind.</param>
 /// <param name="Units">Dense: the number of outputs; Embedding: the vector length; LSTM and GRU: the state size.</param>
 /// <param name="Activation">Dense: the activation.</param>
-/// <param name="Rate">Dropout: the drop probability.</param>
+/// <param name="Rate">Dropout: the drop probability; LSTM and GRU: the dropout between stacked layers (PyTorch's <c>dropout</c>).</param>
 /// <param name="InputShape">The per-sample shape received (filled by shape inference).</param>
 /// <param name="OutputShape">The per-sample shape produced (filled by shape inference).</param>
 /// <param name="ParameterOffset">Where the layer's parameters start in the parameter buffer.</param>
@@ -70,6 +70,8 @@ internal enum ActivationKind
 /// <param name="PaddingWidth">Conv2D: zeros added left and right.</param>
 /// <param name="Groups">Conv2D and Conv1D: the channel (feature) groups (PyTorch's <c>groups</c>); each filter sees <c>channels / groups</c> channels.</param>
 /// <param name="HasBias">Dense, Conv2D and Conv1D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
+/// <param name="NumLayers">LSTM and GRU: the stacked layers (PyTorch's <c>num_layers</c>).</param>
+/// <param name="Bidirectional">LSTM and GRU: whether each layer also runs in reverse (PyTorch's <c>bidirectional</c>).</param>
 internal sealed record LayerModel(
     string PropertyName,
     string ModuleName,
@@ -99,7 +101,9 @@ internal sealed record LayerModel(
     int KernelWidth = 0,
     int StrideWidth = 0,
     int PaddingWidth = 0,
-    int Groups = 1)
+    int Groups = 1,
+    int NumLayers = 1,
+    bool Bidirectional = false)
 {
     /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
@@ -125,6 +129,12 @@ internal sealed record LayerModel(
     public int GateCount => Kind == LayerKind.Lstm ? 4 : 3;
 
     public bool IsRecurrent => Kind is LayerKind.Lstm or LayerKind.Gru;
+
+    /// <summary>LSTM and GRU: 2 when bidirectional, else 1.</summary>
+    public int Directions => Bidirectional ? 2 : 1;
+
+    /// <summary>LSTM and GRU: whether the layer runs through the stacked, bidirectional kernel rather than the one-layer one.</summary>
+    public bool IsRecurrentStack => IsRecurrent && (NumLayers > 1 || Bidirectional);
 
     /// <summary>The input read as an image: <c>[height, width]</c> is one channel.</summary>
     public (int Channels, int Height, int Width) Image
@@ -203,10 +213,20 @@ internal sealed record LayerModel(
                     Add("bias", InputFeatures);
                     break;
                 case LayerKind.Lstm or LayerKind.Gru:
-                    Add("weight_ih_l0", GateCount * Units, InputFeatures);
-                    Add("weight_hh_l0", GateCount * Units, Units);
-                    Add("bias_ih_l0", GateCount * Units);
-                    Add("bias_hh_l0", GateCount * Units);
+                    // PyTorch's state_dict order: layer by layer, the forward direction then the reverse one; layer
+                    // k > 0 reads both directions of layer k - 1.
+                    for (int k = 0; k < System.Math.Max(NumLayers, 1); k++)
+                    {
+                        for (int direction = 0; direction < Directions; direction++)
+                        {
+                            string suffix = $"_l{k}{(direction == 1 ? "_reverse" : "")}";
+                            Add("weight_ih" + suffix, GateCount * Units, k == 0 ? InputFeatures : Directions * Units);
+                            Add("weight_hh" + suffix, GateCount * Units, Units);
+                            Add("bias_ih" + suffix, GateCount * Units);
+                            Add("bias_hh" + suffix, GateCount * Units);
+                        }
+                    }
+
                     break;
             }
 

@@ -13,7 +13,8 @@ namespace TypedNets.Kernels;
 /// c' = f c + i g,  h' = o tanh(c')
 /// </code>
 /// States start at zero. Where the mask is 0 (Keras' <c>mask_zero</c>), a step keeps the previous state and, in a
-/// returned sequence, outputs zeros.
+/// returned sequence, outputs zeros. Stacked and bidirectional layers run through the overloads that take a
+/// <see cref="RecurrentStackWorkspace{T}"/>.
 /// </summary>
 public static class LstmKernel
 {
@@ -127,4 +128,40 @@ public static class LstmKernel
             Gemm.Multiply(projectionGradient, weightIh, dx.Slice(0, batch * steps * inputs), batch * steps, inputs, width, accumulate: false);
         }
     }
+    /// <summary>
+    /// Runs a stacked or bidirectional LSTM (PyTorch's <c>num_layers</c> and <c>bidirectional</c>) over
+    /// <c>x [batch, steps, inputs]</c> and writes the last layer's states, both directions side by side on the features:
+    /// <c>[batch, steps, directions * units]</c>, or with <paramref name="returnSequences"/> false the last state of
+    /// each direction (the forward one's after the last step, the reverse one's after the first: PyTorch's <c>h_n</c>),
+    /// <c>[batch, directions * units]</c>.
+    /// </summary>
+    /// <param name="x">The input, <c>[batch, steps, inputs]</c>.</param>
+    /// <param name="parameters">Every layer's and direction's <c>weight_ih</c>, <c>weight_hh</c>, <c>bias_ih</c> and <c>bias_hh</c>, in PyTorch's <c>state_dict</c> order.</param>
+    /// <param name="mask">1 for a real step and 0 for padding, <c>[batch, steps]</c>, or empty for none.</param>
+    /// <param name="workspace">The stack's buffers, which the backward pass reads.</param>
+    /// <param name="output">Receives the output.</param>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="returnSequences">Whether to write every step's states rather than the last.</param>
+    /// <param name="dropout">The dropout between layers, in [0, 1); applied only when <paramref name="training"/>.</param>
+    /// <param name="training">Whether this is a training pass.</param>
+    /// <param name="random">The generator of dropout masks; drawn from only when dropout applies.</param>
+    /// <exception cref="ArgumentException">A span is shorter than the sizes ask, the parameters are not the stack's, or the workspace is not an LSTM's.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dropout"/> is outside [0, 1).</exception>
+    public static void Forward<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> parameters, ReadOnlySpan<T> mask, RecurrentStackWorkspace<T> workspace, Span<T> output,
+        int batch, bool returnSequences, double dropout, bool training, ref Xoshiro256 random)
+        where T : IFloatingPointIeee754<T>
+        => RecurrentStack.Forward(lstm: true, x, parameters, mask, workspace, output, batch, returnSequences, dropout, training, ref random);
+
+    /// <summary>
+    /// Back-propagation through a stacked or bidirectional LSTM's last forward pass: adds every parameter's gradient
+    /// into <paramref name="gradients"/> (laid out like the parameters) and, when <paramref name="dx"/> is not empty,
+    /// writes the input gradient <c>[batch, steps, inputs]</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is shorter than the sizes ask, or the parameters or gradients are not the stack's.</exception>
+    public static void Backward<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> parameters, ReadOnlySpan<T> mask, RecurrentStackWorkspace<T> workspace,
+        ReadOnlySpan<T> outputGradient, Span<T> gradients, Span<T> dx, int batch, bool returnSequences)
+        where T : IFloatingPointIeee754<T>
+        => RecurrentStack.Backward(lstm: true, x, parameters, mask, workspace, outputGradient, gradients, dx, batch, returnSequences);
 }

@@ -136,40 +136,104 @@ public sealed class EmbeddingLayer : Layer
     public int Dimension => Weight.Shape[1];
 }
 
-/// <summary>A recurrent layer (LSTM or GRU) with PyTorch's single-layer parameters.</summary>
+/// <summary>
+/// A recurrent layer (LSTM or GRU) with PyTorch's parameters: per layer of the stack (<see cref="NumLayers"/>) and per
+/// direction (two when <see cref="Bidirectional"/>), <c>weight_ih_l{k}</c>, <c>weight_hh_l{k}</c>, <c>bias_ih_l{k}</c>
+/// and <c>bias_hh_l{k}</c>, the reverse direction's suffixed <c>_reverse</c>, in <c>state_dict</c> order.
+/// </summary>
 public abstract class RecurrentLayer : Layer
 {
-    /// <summary>Creates the description of a recurrent layer; generated code calls this.</summary>
+    /// <summary>Creates the description of a one-layer, one-direction recurrent layer; generated code calls this.</summary>
     protected RecurrentLayer(
         string propertyName, string name, int[] inputShape, int[] outputShape, bool returnSequences,
         ParameterTensor weightIh, ParameterTensor weightHh, ParameterTensor biasIh, ParameterTensor biasHh)
-        : base(propertyName, name, inputShape, outputShape, weightIh, weightHh, biasIh, biasHh)
+        : this(propertyName, name, inputShape, outputShape, returnSequences, 1, false, 0, [weightIh, weightHh, biasIh, biasHh])
     {
+    }
+
+    /// <summary>Creates the description of a stacked or bidirectional recurrent layer; generated code calls this.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="numLayers"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> is not four tensors per layer and direction.</exception>
+    protected RecurrentLayer(
+        string propertyName, string name, int[] inputShape, int[] outputShape, bool returnSequences,
+        int numLayers, bool bidirectional, double dropout, ParameterTensor[] parameters)
+        : base(propertyName, name, inputShape, outputShape, parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numLayers, 1);
+        int directions = bidirectional ? 2 : 1;
+        if (parameters.Length != 4 * numLayers * directions)
+        {
+            throw new ArgumentException(
+                $"A recurrent layer of {numLayers} layer(s) in {directions} direction(s) has {4 * numLayers * directions} parameter tensors, got {parameters.Length}.",
+                nameof(parameters));
+        }
+
         ReturnSequences = returnSequences;
-        WeightIh = weightIh;
-        WeightHh = weightHh;
-        BiasIh = biasIh;
-        BiasHh = biasHh;
+        NumLayers = numLayers;
+        Bidirectional = bidirectional;
+        Dropout = dropout;
+        WeightIh = parameters[0];
+        WeightHh = parameters[1];
+        BiasIh = parameters[2];
+        BiasHh = parameters[3];
     }
 
     /// <summary>Whether the layer outputs every step's state rather than the last.</summary>
     public bool ReturnSequences { get; }
 
-    /// <summary>The input weights, <c>[gates * units, inputs]</c> (<c>weight_ih_l0</c>).</summary>
+    /// <summary>The number of stacked layers (PyTorch's <c>num_layers</c>); layer <c>k &gt; 0</c> reads the states of layer <c>k - 1</c>.</summary>
+    public int NumLayers { get; }
+
+    /// <summary>Whether every layer also runs from the last step to the first (PyTorch's <c>bidirectional</c>), its states after the forward ones.</summary>
+    public bool Bidirectional { get; }
+
+    /// <summary>The dropout on the states passed between stacked layers, in training only (PyTorch's <c>dropout</c>).</summary>
+    public double Dropout { get; }
+
+    /// <summary>The first layer's input weights, <c>[gates * units, inputs]</c> (<c>weight_ih_l0</c>).</summary>
     public ParameterTensor WeightIh { get; }
 
-    /// <summary>The recurrent weights, <c>[gates * units, units]</c> (<c>weight_hh_l0</c>).</summary>
+    /// <summary>The first layer's recurrent weights, <c>[gates * units, units]</c> (<c>weight_hh_l0</c>).</summary>
     public ParameterTensor WeightHh { get; }
 
-    /// <summary>The input bias, <c>[gates * units]</c> (<c>bias_ih_l0</c>).</summary>
+    /// <summary>The first layer's input bias, <c>[gates * units]</c> (<c>bias_ih_l0</c>).</summary>
     public ParameterTensor BiasIh { get; }
 
-    /// <summary>The recurrent bias, <c>[gates * units]</c> (<c>bias_hh_l0</c>).</summary>
+    /// <summary>The first layer's recurrent bias, <c>[gates * units]</c> (<c>bias_hh_l0</c>).</summary>
     public ParameterTensor BiasHh { get; }
 
-    /// <summary>The size of the hidden state.</summary>
+    /// <summary>The size of the hidden state of every layer and direction.</summary>
     public int Units => WeightHh.Shape[1];
+
+    /// <summary>The four tensors of one layer of the stack in one direction: <c>weight_ih_l{layer}</c> and the rest, suffixed <c>_reverse</c> for the reverse direction.</summary>
+    /// <param name="layer">The layer of the stack, 0 to <see cref="NumLayers"/> - 1.</param>
+    /// <param name="reverse">Whether to take the reverse direction, which only a <see cref="Bidirectional"/> layer has.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="layer"/> is not a layer of the stack.</exception>
+    /// <exception cref="ArgumentException"><paramref name="reverse"/> is true on a layer that is not bidirectional.</exception>
+    public RecurrentWeights Weights(int layer, bool reverse = false)
+    {
+        if (layer < 0 || layer >= NumLayers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(layer), layer, $"'{Name}' stacks {NumLayers} layer(s), numbered 0 to {NumLayers - 1}.");
+        }
+
+        if (reverse && !Bidirectional)
+        {
+            throw new ArgumentException($"'{Name}' runs in one direction; only a layer declared with Bidirectional = true has a reverse one.", nameof(reverse));
+        }
+
+        int first = 4 * ((layer * (Bidirectional ? 2 : 1)) + (reverse ? 1 : 0));
+        return new RecurrentWeights(Parameters[first], Parameters[first + 1], Parameters[first + 2], Parameters[first + 3]);
+    }
 }
+
+/// <summary>One direction of one layer of a recurrent stack, in PyTorch's names and shapes.</summary>
+/// <param name="WeightIh">The input weights, <c>[gates * units, inputs of the layer]</c>: the features for layer 0, <c>directions * units</c> above it.</param>
+/// <param name="WeightHh">The recurrent weights, <c>[gates * units, units]</c>.</param>
+/// <param name="BiasIh">The input bias, <c>[gates * units]</c>.</param>
+/// <param name="BiasHh">The recurrent bias, <c>[gates * units]</c>.</param>
+public sealed record RecurrentWeights(ParameterTensor WeightIh, ParameterTensor WeightHh, ParameterTensor BiasIh, ParameterTensor BiasHh);
 
 /// <summary>A long short-term memory layer; gates <c>i, f, g, o</c>.</summary>
 public sealed class LstmLayer : RecurrentLayer
@@ -179,6 +243,16 @@ public sealed class LstmLayer : RecurrentLayer
         string propertyName, string name, int[] inputShape, int[] outputShape, bool returnSequences,
         ParameterTensor weightIh, ParameterTensor weightHh, ParameterTensor biasIh, ParameterTensor biasHh)
         : base(propertyName, name, inputShape, outputShape, returnSequences, weightIh, weightHh, biasIh, biasHh)
+    {
+    }
+
+    /// <summary>Creates the description of a stacked or bidirectional LSTM; generated code calls this.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="numLayers"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> is not four tensors per layer and direction.</exception>
+    public LstmLayer(
+        string propertyName, string name, int[] inputShape, int[] outputShape, bool returnSequences,
+        int numLayers, bool bidirectional, double dropout, params ParameterTensor[] parameters)
+        : base(propertyName, name, inputShape, outputShape, returnSequences, numLayers, bidirectional, dropout, parameters)
     {
     }
 
@@ -194,6 +268,16 @@ public sealed class GruLayer : RecurrentLayer
         string propertyName, string name, int[] inputShape, int[] outputShape, bool returnSequences,
         ParameterTensor weightIh, ParameterTensor weightHh, ParameterTensor biasIh, ParameterTensor biasHh)
         : base(propertyName, name, inputShape, outputShape, returnSequences, weightIh, weightHh, biasIh, biasHh)
+    {
+    }
+
+    /// <summary>Creates the description of a stacked or bidirectional GRU; generated code calls this.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="numLayers"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> is not four tensors per layer and direction.</exception>
+    public GruLayer(
+        string propertyName, string name, int[] inputShape, int[] outputShape, bool returnSequences,
+        int numLayers, bool bidirectional, double dropout, params ParameterTensor[] parameters)
+        : base(propertyName, name, inputShape, outputShape, returnSequences, numLayers, bidirectional, dropout, parameters)
     {
     }
 
