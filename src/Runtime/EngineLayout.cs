@@ -1,3 +1,4 @@
+using System;
 using System.ComponentModel;
 
 namespace TypedNets;
@@ -15,7 +16,15 @@ namespace TypedNets;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed record EngineLayout(
     string Name, int InputSize, int OutputSize, int ParameterCount, int BufferCount, int WidestSample,
-    Activation? OutputActivation, int LossWidth, bool TokenInput);
+    Activation? OutputActivation, int LossWidth, bool TokenInput)
+{
+    /// <summary>
+    /// Throws <see cref="InvalidOperationException"/> with <paramref name="message"/>: the layout of a network whose
+    /// declaration has errors, so that constructing its engine fails with the reason.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Always.</exception>
+    public static EngineLayout Unavailable(string message) => throw new InvalidOperationException(message);
+}
 
 /// <summary>The workspace arrays of a generated engine that <see cref="NetworkEngine{T}"/> reads and writes. For generated code.</summary>
 /// <typeparam name="T">The element type.</typeparam>
