@@ -9,22 +9,16 @@ namespace Zoo.Options
     {
         /// <summary>The per-sample input shape, [1, 12, 12].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 12, 12];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 144;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 156;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"AtrousNet\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n atrous (Conv2D)             (None, 4, 12, 12)         40\n wide (Conv2D)               (None, 2, 3, 3)           72\n pointwise (Conv2D)          (None, 2, 3, 3)           6\n flat (Flatten)              (None, 18)                0\n output (Dense)              (None, 2)                 38\n==================================================================\nTotal params: 156\nTrainable params: 156\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -230,8 +224,7 @@ namespace Zoo.Options
                     dx.IsEmpty ? dx : dx.Slice(0, batch * 18), _pointwiseColumns, _pointwiseColumnGradient, batch, 2, new global::TypedNets.Kernels.ImageGeometry(2, 3, 3, 1, 1, 0));
             }
 
-            // output: Dense [18] -> [2], Identity;
-            // weight [2, 18] at 118, bias [2] at 154.
+            // output: Dense [18] -> [2], Identity; weight [2, 18] at 118, bias [2] at 154.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pointwiseOutput, 0, batch * 18), View(Parameters, 118, 36), View(Parameters, 154, 2), default, View(_outputOutput, 0, batch * 2), batch, 18, 2, global::TypedNets.Activation.Identity);
 

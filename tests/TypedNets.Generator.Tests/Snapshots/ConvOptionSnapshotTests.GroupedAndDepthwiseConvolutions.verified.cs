@@ -9,22 +9,16 @@ namespace Zoo.Options
     {
         /// <summary>The per-sample input shape, [4, 8, 8].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [4, 8, 8];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 256;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 774;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"MobileBlock\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n grouped (Conv2D)            (None, 8, 8, 8)           152\n depthwise (Conv2D)          (None, 8, 8, 8)           72\n pointwise (Conv2D)          (None, 4, 8, 8)           36\n flat (Flatten)              (None, 256)               0\n output (Dense)              (None, 2)                 514\n==================================================================\nTotal params: 774\nTrainable params: 774\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -230,8 +224,7 @@ namespace Zoo.Options
                     dx.IsEmpty ? dx : dx.Slice(0, batch * 512), _pointwiseColumns, _pointwiseColumnGradient, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0));
             }
 
-            // output: Dense [256] -> [2], Identity;
-            // weight [2, 256] at 260, bias [2] at 772.
+            // output: Dense [256] -> [2], Identity; weight [2, 256] at 260, bias [2] at 772.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pointwiseOutput, 0, batch * 256), View(Parameters, 260, 512), View(Parameters, 772, 2), default, View(_outputOutput, 0, batch * 2), batch, 256, 2, global::TypedNets.Activation.Identity);
 

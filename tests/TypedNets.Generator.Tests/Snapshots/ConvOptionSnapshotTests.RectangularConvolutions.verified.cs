@@ -9,22 +9,16 @@ namespace Zoo.Options
     {
         /// <summary>The per-sample input shape, [1, 8, 16].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 8, 16];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 128;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 188;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"SpectrogramNet\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n time (Conv2D)               (None, 4, 8, 8)           64\n frequency (Conv2D)          (None, 2, 3, 8)           26\n flat (Flatten)              (None, 48)                0\n output (Dense)              (None, 2)                 98\n==================================================================\nTotal params: 188\nTrainable params: 188\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -201,8 +195,7 @@ namespace Zoo.Options
                     dx.IsEmpty ? dx : dx.Slice(0, batch * 256), _frequencyColumns, _frequencyColumnGradient, batch, 2, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 2, 0, KernelWidth: 1, StrideWidth: 1));
             }
 
-            // output: Dense [48] -> [2], Identity;
-            // weight [2, 48] at 90, bias [2] at 186.
+            // output: Dense [48] -> [2], Identity; weight [2, 48] at 90, bias [2] at 186.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_frequencyOutput, 0, batch * 48), View(Parameters, 90, 96), View(Parameters, 186, 2), default, View(_outputOutput, 0, batch * 2), batch, 48, 2, global::TypedNets.Activation.Identity);
 

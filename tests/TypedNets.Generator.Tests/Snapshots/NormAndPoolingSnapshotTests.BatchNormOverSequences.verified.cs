@@ -9,22 +9,16 @@ namespace Zoo.Options
     {
         /// <summary>The per-sample input shape, [6].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [6];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 6;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 602;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"SequenceNormedTagger\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n embedding (Embedding)       (None, 6, 8)              400\n embedding_norm (BatchNorm)  (None, 6, 8)              16\n encoder (GRU)               (None, 4)                 168\n state_norm (BatchNorm)      (None, 4)                 8\n output (Dense)              (None, 2)                 10\n==================================================================\nTotal params: 626\nTrainable params: 602\nNon-trainable params: 24\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -279,8 +273,7 @@ namespace Zoo.Options
                     View(Gradients, 584, 4), View(Gradients, 588, 4), dx.IsEmpty ? dx : dx.Slice(0, batch * 4), batch, 4, 1, Training);
             }
 
-            // output: Dense [4] -> [2], Softmax;
-            // weight [2, 4] at 592, bias [2] at 600.
+            // output: Dense [4] -> [2], Softmax; weight [2, 4] at 592, bias [2] at 600.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_stateNormOutput, 0, batch * 4), View(Parameters, 592, 8), View(Parameters, 600, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Softmax);
 

@@ -9,22 +9,16 @@ namespace Zoo.Options
     {
         /// <summary>The per-sample input shape, [3, 9, 8].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [3, 9, 8];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 216;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 354;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"PaddedPoolNet\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n conv (Conv2D)               (None, 4, 9, 8)           112\n pool (MaxPool2D)            (None, 4, 5, 4)           0\n smooth (AvgPool2D)          (None, 4, 6, 5)           0\n flat (Flatten)              (None, 120)               0\n output (Dense)              (None, 2)                 242\n==================================================================\nTotal params: 354\nTrainable params: 354\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -216,8 +210,7 @@ namespace Zoo.Options
                 global::TypedNets.Kernels.Pool2DKernel.AverageBackward<T>(dy.Slice(0, batch * 120), dx, batch, new global::TypedNets.Kernels.ImageGeometry(4, 5, 4, 2, 1, 1));
             }
 
-            // output: Dense [120] -> [2], Softmax;
-            // weight [2, 120] at 112, bias [2] at 352.
+            // output: Dense [120] -> [2], Softmax; weight [2, 120] at 112, bias [2] at 352.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_smoothOutput, 0, batch * 120), View(Parameters, 112, 240), View(Parameters, 352, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 120, 2, global::TypedNets.Activation.Softmax);
 

@@ -9,22 +9,16 @@ namespace Zoo.Options
     {
         /// <summary>The per-sample input shape, [5].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [5];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 5;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 50;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"PaddedEmbedding\"\n_____________________________________________________________________\n Layer (type)                   Output Shape              Param #\n=====================================================================\n embedding (Embedding)          (None, 5, 4)              40\n pool (GlobalAveragePooling1D)  (None, 4)                 0\n output (Dense)                 (None, 2)                 10\n=====================================================================\nTotal params: 50\nTrainable params: 50\nNon-trainable params: 0\n_____________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -177,8 +171,7 @@ namespace Zoo.Options
                 global::TypedNets.Kernels.PoolingKernel.AverageBackward<T>(dy.Slice(0, batch * 4), default, dx, batch, 5, 4);
             }
 
-            // output: Dense [4] -> [2], Identity;
-            // weight [2, 4] at 40, bias [2] at 48.
+            // output: Dense [4] -> [2], Identity; weight [2, 4] at 40, bias [2] at 48.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 4), View(Parameters, 40, 8), View(Parameters, 48, 2), default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity);
 

@@ -9,22 +9,16 @@ namespace Zoo.Options
     {
         /// <summary>The per-sample input shape, [1, 5, 5].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 5, 5];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 25;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 106;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"GeluTanhNet\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n conv (Conv2D)               (None, 2, 3, 3)           20\n flat (Flatten)              (None, 18)                0\n hidden (Dense)              (None, 4)                 76\n output (Dense)              (None, 2)                 10\n==================================================================\nTotal params: 106\nTrainable params: 106\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -184,8 +178,7 @@ namespace Zoo.Options
                     dx.IsEmpty ? dx : dx.Slice(0, batch * 25), _convColumns, _convColumnGradient, batch, 2, new global::TypedNets.Kernels.ImageGeometry(1, 5, 5, 3, 1, 0));
             }
 
-            // hidden: Dense [18] -> [4], GeluTanh;
-            // weight [4, 18] at 20, bias [4] at 92.
+            // hidden: Dense [18] -> [4], GeluTanh; weight [4, 18] at 20, bias [4] at 92.
             private void HiddenForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_convOutput, 0, batch * 18), View(Parameters, 20, 72), View(Parameters, 92, 4), View(_hiddenPreActivation, 0, batch * 4), View(_hiddenOutput, 0, batch * 4), batch, 18, 4, global::TypedNets.Activation.GeluTanh);
 
@@ -193,8 +186,7 @@ namespace Zoo.Options
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_convOutput, 0, batch * 18), View(Parameters, 20, 72), View(_hiddenOutput, 0, batch * 4), View(_hiddenPreActivation, 0, batch * 4), dy, View(Gradients, 20, 72), View(Gradients, 92, 4), dx, batch, 18, 4, global::TypedNets.Activation.GeluTanh);
 
-            // output: Dense [4] -> [2], GeluTanh;
-            // weight [2, 4] at 96, bias [2] at 104.
+            // output: Dense [4] -> [2], GeluTanh; weight [2, 4] at 96, bias [2] at 104.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 96, 8), View(Parameters, 104, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.GeluTanh);
 

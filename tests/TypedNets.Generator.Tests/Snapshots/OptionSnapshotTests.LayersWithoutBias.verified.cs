@@ -9,22 +9,16 @@ namespace Zoo.Options
     {
         /// <summary>The per-sample input shape, [1, 6, 6].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 6, 6];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 36;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 158;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"NoBiasNet\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n conv (Conv2D)               (None, 2, 4, 4)           18\n norm (BatchNorm)            (None, 2, 4, 4)           4\n flat (Flatten)              (None, 32)                0\n hidden (Dense)              (None, 4)                 128\n output (Dense)              (None, 2)                 8\n==================================================================\nTotal params: 162\nTrainable params: 158\nNon-trainable params: 4\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -215,8 +209,7 @@ namespace Zoo.Options
                     View(Gradients, 18, 2), View(Gradients, 20, 2), dx.IsEmpty ? dx : dx.Slice(0, batch * 32), batch, 2, 16, Training);
             }
 
-            // hidden: Dense [32] -> [4], ReLU;
-            // weight [4, 32] at 22, no bias.
+            // hidden: Dense [32] -> [4], ReLU; weight [4, 32] at 22, no bias.
             private void HiddenForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_normOutput, 0, batch * 32), View(Parameters, 22, 128), global::System.ReadOnlySpan<T>.Empty, default, View(_hiddenOutput, 0, batch * 4), batch, 32, 4, global::TypedNets.Activation.ReLU);
 
@@ -224,8 +217,7 @@ namespace Zoo.Options
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_normOutput, 0, batch * 32), View(Parameters, 22, 128), View(_hiddenOutput, 0, batch * 4), default, dy, View(Gradients, 22, 128), global::System.Span<T>.Empty, dx, batch, 32, 4, global::TypedNets.Activation.ReLU);
 
-            // output: Dense [4] -> [2], Identity;
-            // weight [2, 4] at 150, no bias.
+            // output: Dense [4] -> [2], Identity; weight [2, 4] at 150, no bias.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 150, 8), global::System.ReadOnlySpan<T>.Empty, default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity);
 

@@ -9,22 +9,16 @@ namespace Zoo.Images
     {
         /// <summary>The per-sample input shape, [1, 28, 28].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 28, 28];
-
         /// <summary>The per-sample output shape, [10].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [10];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 784;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 10;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 16362;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"FashionConvnet\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n conv1 (Conv2D)              (None, 16, 28, 28)        160\n norm1 (BatchNorm)           (None, 16, 28, 28)        32\n pool1 (MaxPool2D)           (None, 16, 14, 14)        0\n conv2 (Conv2D)              (None, 32, 12, 12)        4640\n pool2 (AvgPool2D)           (None, 32, 6, 6)          0\n flat (Flatten)              (None, 1152)              0\n output (Dense)              (None, 10)                11530\n==================================================================\nTotal params: 16394\nTrainable params: 16362\nNon-trainable params: 32\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => new global::TypedNets.LossFunction(global::TypedNets.LossKind.CrossEntropy, 1d);
 
@@ -295,8 +289,7 @@ namespace Zoo.Images
                 global::TypedNets.Kernels.Pool2DKernel.AverageBackward<T>(dy.Slice(0, batch * 1152), dx, batch, new global::TypedNets.Kernels.ImageGeometry(32, 12, 12, 2, 2, 0));
             }
 
-            // output: Dense [1152] -> [10], Softmax;
-            // weight [10, 1152] at 4832, bias [10] at 16352.
+            // output: Dense [1152] -> [10], Softmax; weight [10, 1152] at 4832, bias [10] at 16352.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pool2Output, 0, batch * 1152), View(Parameters, 4832, 11520), View(Parameters, 16352, 10), View(_outputPreActivation, 0, batch * 10), View(_outputOutput, 0, batch * 10), batch, 1152, 10, global::TypedNets.Activation.Softmax);
 

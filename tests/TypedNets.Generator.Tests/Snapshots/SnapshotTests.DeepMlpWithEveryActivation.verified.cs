@@ -9,22 +9,16 @@ namespace Zoo.Mlp
     {
         /// <summary>The per-sample input shape, [16].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [16];
-
         /// <summary>The per-sample output shape, [10].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [10];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 16;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 10;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 4618;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"DeepMlp\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n linear (Dense)              (None, 32)                544\n rectified (Dense)           (None, 32)                1056\n leaky (Dense)               (None, 32)                1056\n gate (Dense)                (None, 24)                792\n squash (Dense)              (None, 24)                600\n smooth (Dense)              (None, 16)                400\n drop (Dropout)              (None, 16)                0\n classes (Dense)             (None, 10)                170\n==================================================================\nTotal params: 4618\nTrainable params: 4618\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -214,8 +208,7 @@ namespace Zoo.Mlp
                 LinearBackward(batch, _gradientB, inputGradient);
             }
 
-            // linear: Dense [16] -> [32], Identity;
-            // weight [32, 16] at 0, bias [32] at 512.
+            // linear: Dense [16] -> [32], Identity; weight [32, 16] at 0, bias [32] at 512.
             private void LinearForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 16), View(Parameters, 0, 512), View(Parameters, 512, 32), default, View(_linearOutput, 0, batch * 32), batch, 16, 32, global::TypedNets.Activation.Identity);
 
@@ -223,8 +216,7 @@ namespace Zoo.Mlp
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_input, 0, batch * 16), View(Parameters, 0, 512), View(_linearOutput, 0, batch * 32), default, dy, View(Gradients, 0, 512), View(Gradients, 512, 32), dx, batch, 16, 32, global::TypedNets.Activation.Identity);
 
-            // rectified: Dense [32] -> [32], ReLU;
-            // weight [32, 32] at 544, bias [32] at 1568.
+            // rectified: Dense [32] -> [32], ReLU; weight [32, 32] at 544, bias [32] at 1568.
             private void RectifiedForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), View(Parameters, 1568, 32), default, View(_rectifiedOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.ReLU);
 
@@ -232,8 +224,7 @@ namespace Zoo.Mlp
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), View(_rectifiedOutput, 0, batch * 32), default, dy, View(Gradients, 544, 1024), View(Gradients, 1568, 32), dx, batch, 32, 32, global::TypedNets.Activation.ReLU);
 
-            // leaky: Dense [32] -> [32], LeakyReLU;
-            // weight [32, 32] at 1600, bias [32] at 2624.
+            // leaky: Dense [32] -> [32], LeakyReLU; weight [32, 32] at 1600, bias [32] at 2624.
             private void LeakyForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_rectifiedOutput, 0, batch * 32), View(Parameters, 1600, 1024), View(Parameters, 2624, 32), default, View(_leakyOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.LeakyReLU);
 
@@ -241,8 +232,7 @@ namespace Zoo.Mlp
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_rectifiedOutput, 0, batch * 32), View(Parameters, 1600, 1024), View(_leakyOutput, 0, batch * 32), default, dy, View(Gradients, 1600, 1024), View(Gradients, 2624, 32), dx, batch, 32, 32, global::TypedNets.Activation.LeakyReLU);
 
-            // gate: Dense [32] -> [24], Sigmoid;
-            // weight [24, 32] at 2656, bias [24] at 3424.
+            // gate: Dense [32] -> [24], Sigmoid; weight [24, 32] at 2656, bias [24] at 3424.
             private void GateForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_leakyOutput, 0, batch * 32), View(Parameters, 2656, 768), View(Parameters, 3424, 24), default, View(_gateOutput, 0, batch * 24), batch, 32, 24, global::TypedNets.Activation.Sigmoid);
 
@@ -250,8 +240,7 @@ namespace Zoo.Mlp
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_leakyOutput, 0, batch * 32), View(Parameters, 2656, 768), View(_gateOutput, 0, batch * 24), default, dy, View(Gradients, 2656, 768), View(Gradients, 3424, 24), dx, batch, 32, 24, global::TypedNets.Activation.Sigmoid);
 
-            // squash: Dense [24] -> [24], Tanh;
-            // weight [24, 24] at 3448, bias [24] at 4024.
+            // squash: Dense [24] -> [24], Tanh; weight [24, 24] at 3448, bias [24] at 4024.
             private void SquashForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_gateOutput, 0, batch * 24), View(Parameters, 3448, 576), View(Parameters, 4024, 24), default, View(_squashOutput, 0, batch * 24), batch, 24, 24, global::TypedNets.Activation.Tanh);
 
@@ -259,8 +248,7 @@ namespace Zoo.Mlp
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_gateOutput, 0, batch * 24), View(Parameters, 3448, 576), View(_squashOutput, 0, batch * 24), default, dy, View(Gradients, 3448, 576), View(Gradients, 4024, 24), dx, batch, 24, 24, global::TypedNets.Activation.Tanh);
 
-            // smooth: Dense [24] -> [16], GELU;
-            // weight [16, 24] at 4048, bias [16] at 4432.
+            // smooth: Dense [24] -> [16], GELU; weight [16, 24] at 4048, bias [16] at 4432.
             private void SmoothForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_squashOutput, 0, batch * 24), View(Parameters, 4048, 384), View(Parameters, 4432, 16), View(_smoothPreActivation, 0, batch * 16), View(_smoothOutput, 0, batch * 16), batch, 24, 16, global::TypedNets.Activation.GELU);
 
@@ -274,8 +262,7 @@ namespace Zoo.Mlp
 
             private void DropBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx) => DropoutBackward(View(_dropMask, 0, batch * 16), dy.Slice(0, batch * 16), dx);
 
-            // classes: Dense [16] -> [10], Softmax;
-            // weight [10, 16] at 4448, bias [10] at 4608.
+            // classes: Dense [16] -> [10], Softmax; weight [10, 16] at 4448, bias [10] at 4608.
             private void ClassesForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_dropOutput, 0, batch * 16), View(Parameters, 4448, 160), View(Parameters, 4608, 10), View(_classesPreActivation, 0, batch * 10), View(_classesOutput, 0, batch * 10), batch, 16, 10, global::TypedNets.Activation.Softmax);
 

@@ -9,22 +9,16 @@ namespace Zoo.Images
     {
         /// <summary>The per-sample input shape, [1, 28, 28].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 28, 28];
-
         /// <summary>The per-sample output shape, [10].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [10];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 784;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 10;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 101770;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"DigitClassifier\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n pixels (Flatten)            (None, 784)               0\n hidden (Dense)              (None, 128)               100480\n digits (Dense)              (None, 10)                1290\n==================================================================\nTotal params: 101770\nTrainable params: 101770\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -146,8 +140,7 @@ namespace Zoo.Images
                 HiddenBackward(batch, _gradientB, inputGradient);
             }
 
-            // hidden: Dense [784] -> [128], ReLU;
-            // weight [128, 784] at 0, bias [128] at 100352.
+            // hidden: Dense [784] -> [128], ReLU; weight [128, 784] at 0, bias [128] at 100352.
             private void HiddenForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 784), View(Parameters, 0, 100352), View(Parameters, 100352, 128), default, View(_hiddenOutput, 0, batch * 128), batch, 784, 128, global::TypedNets.Activation.ReLU);
 
@@ -155,8 +148,7 @@ namespace Zoo.Images
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_input, 0, batch * 784), View(Parameters, 0, 100352), View(_hiddenOutput, 0, batch * 128), default, dy, View(Gradients, 0, 100352), View(Gradients, 100352, 128), dx, batch, 784, 128, global::TypedNets.Activation.ReLU);
 
-            // digits: Dense [128] -> [10], Softmax;
-            // weight [10, 128] at 100480, bias [10] at 101760.
+            // digits: Dense [128] -> [10], Softmax; weight [10, 128] at 100480, bias [10] at 101760.
             private void DigitsForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 128), View(Parameters, 100480, 1280), View(Parameters, 101760, 10), View(_digitsPreActivation, 0, batch * 10), View(_digitsOutput, 0, batch * 10), batch, 128, 10, global::TypedNets.Activation.Softmax);
 

@@ -9,22 +9,16 @@ namespace Zoo
     {
         /// <summary>The per-sample input shape, [6].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [6];
-
         /// <summary>The per-sample output shape, [3].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [3];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 6;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 3;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 123;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"Encoder\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n input (Dense)               (None, 12)                84\n noise (Dropout)             (None, 12)                0\n output (Dense)              (None, 3)                 39\n==================================================================\nTotal params: 123\nTrainable params: 123\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -150,8 +144,7 @@ namespace Zoo
                 InputBackward(batch, _gradientA, inputGradient);
             }
 
-            // input: Dense [6] -> [12], ReLU;
-            // weight [12, 6] at 0, bias [12] at 72.
+            // input: Dense [6] -> [12], ReLU; weight [12, 6] at 0, bias [12] at 72.
             private void InputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 6), View(Parameters, 0, 72), View(Parameters, 72, 12), default, View(_inputOutput, 0, batch * 12), batch, 6, 12, global::TypedNets.Activation.ReLU);
 
@@ -165,8 +158,7 @@ namespace Zoo
 
             private void NoiseBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx) => DropoutBackward(View(_noiseMask, 0, batch * 12), dy.Slice(0, batch * 12), dx);
 
-            // output: Dense [12] -> [3], Identity;
-            // weight [3, 12] at 84, bias [3] at 120.
+            // output: Dense [12] -> [3], Identity; weight [3, 12] at 84, bias [3] at 120.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_noiseOutput, 0, batch * 12), View(Parameters, 84, 36), View(Parameters, 120, 3), default, View(_outputOutput, 0, batch * 3), batch, 12, 3, global::TypedNets.Activation.Identity);
 

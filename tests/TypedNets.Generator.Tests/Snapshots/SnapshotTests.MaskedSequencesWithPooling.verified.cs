@@ -9,22 +9,16 @@ namespace Zoo.Text
     {
         /// <summary>The per-sample input shape, [20].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [20];
-
         /// <summary>The per-sample output shape, [3].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [3];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 20;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 3;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 8723;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"Tagger\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n embedding (Embedding)       (None, 20, 16)            8000\n encoder (GRU)               (None, 20, 8)             624\n per_step (Dense)            (None, 20, 8)             72\n pool (GlobalMaxPooling1D)   (None, 8)                 0\n output (Dense)              (None, 3)                 27\n==================================================================\nTotal params: 8723\nTrainable params: 8723\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -210,8 +204,7 @@ namespace Zoo.Text
                     dx, batch, 16, returnSequences: true);
             }
 
-            // per_step: Dense [20, 8] -> [20, 8], Tanh;
-            // weight [8, 8] at 8624, bias [8] at 8688.
+            // per_step: Dense [20, 8] -> [20, 8], Tanh; weight [8, 8] at 8624, bias [8] at 8688.
             private void PerStepForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_encoderOutput, 0, batch * 20 * 8), View(Parameters, 8624, 64), View(Parameters, 8688, 8), default, View(_perStepOutput, 0, batch * 20 * 8), batch * 20, 8, 8, global::TypedNets.Activation.Tanh);
 
@@ -235,8 +228,7 @@ namespace Zoo.Text
                 global::TypedNets.Kernels.PoolingKernel.MaxBackward<T>(dy.Slice(0, batch * 8), View(_poolArgMax, 0, batch * 8), dx, batch, 20, 8);
             }
 
-            // output: Dense [8] -> [3], Softmax;
-            // weight [3, 8] at 8696, bias [3] at 8720.
+            // output: Dense [8] -> [3], Softmax; weight [3, 8] at 8696, bias [3] at 8720.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 8), View(Parameters, 8696, 24), View(Parameters, 8720, 3), View(_outputPreActivation, 0, batch * 3), View(_outputOutput, 0, batch * 3), batch, 8, 3, global::TypedNets.Activation.Softmax);
 

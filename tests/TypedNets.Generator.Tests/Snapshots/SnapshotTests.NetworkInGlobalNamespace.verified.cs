@@ -7,22 +7,16 @@ partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor
 {
     /// <summary>The per-sample input shape, [4].</summary>
     public static global::System.ReadOnlySpan<int> InputShape => [4];
-
     /// <summary>The per-sample output shape, [1].</summary>
     public static global::System.ReadOnlySpan<int> OutputShape => [1];
-
     /// <summary>The number of floats in one input sample.</summary>
     public const int InputSize = 4;
-
     /// <summary>The number of floats in one output sample.</summary>
     public const int OutputSize = 1;
-
     /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
     public const int ParameterCount = 49;
-
     /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
     public const string Summary = "Model: \"Regressor\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n hidden (Dense)              (None, 8)                 40\n value (Dense)               (None, 1)                 9\n==================================================================\nTotal params: 49\nTrainable params: 49\nNon-trainable params: 0\n__________________________________________________________________";
-
     /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
     public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -139,8 +133,7 @@ partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor
             HiddenBackward(batch, _gradientB, inputGradient);
         }
 
-        // hidden: Dense [4] -> [8], Tanh;
-        // weight [8, 4] at 0, bias [8] at 32.
+        // hidden: Dense [4] -> [8], Tanh; weight [8, 4] at 0, bias [8] at 32.
         private void HiddenForward(int batch)
             => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 4), View(Parameters, 0, 32), View(Parameters, 32, 8), default, View(_hiddenOutput, 0, batch * 8), batch, 4, 8, global::TypedNets.Activation.Tanh);
 
@@ -148,8 +141,7 @@ partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor
             => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                 View(_input, 0, batch * 4), View(Parameters, 0, 32), View(_hiddenOutput, 0, batch * 8), default, dy, View(Gradients, 0, 32), View(Gradients, 32, 8), dx, batch, 4, 8, global::TypedNets.Activation.Tanh);
 
-        // value: Dense [8] -> [1], Identity;
-        // weight [1, 8] at 40, bias [1] at 48.
+        // value: Dense [8] -> [1], Identity; weight [1, 8] at 40, bias [1] at 48.
         private void ValueForward(int batch)
             => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 8), View(Parameters, 40, 8), View(Parameters, 48, 1), default, View(_valueOutput, 0, batch * 1), batch, 8, 1, global::TypedNets.Activation.Identity);
 

@@ -13,22 +13,16 @@ namespace Zoo
             {
                 /// <summary>The per-sample input shape, [3].</summary>
                 public static global::System.ReadOnlySpan<int> InputShape => [3];
-
                 /// <summary>The per-sample output shape, [1].</summary>
                 public static global::System.ReadOnlySpan<int> OutputShape => [1];
-
                 /// <summary>The number of floats in one input sample.</summary>
                 public const int InputSize = 3;
-
                 /// <summary>The number of floats in one output sample.</summary>
                 public const int OutputSize = 1;
-
                 /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
                 public const int ParameterCount = 21;
-
                 /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
                 public const string Summary = "Model: \"Xor\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n hidden (Dense)              (None, 4)                 16\n output (Dense)              (None, 1)                 5\n==================================================================\nTotal params: 21\nTrainable params: 21\nNon-trainable params: 0\n__________________________________________________________________";
-
                 /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
                 public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
@@ -147,8 +141,7 @@ namespace Zoo
                         HiddenBackward(batch, _gradientB, inputGradient);
                     }
 
-                    // hidden: Dense [3] -> [4], Sigmoid;
-                    // weight [4, 3] at 0, bias [4] at 12.
+                    // hidden: Dense [3] -> [4], Sigmoid; weight [4, 3] at 0, bias [4] at 12.
                     private void HiddenForward(int batch)
                         => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 3), View(Parameters, 0, 12), View(Parameters, 12, 4), default, View(_hiddenOutput, 0, batch * 4), batch, 3, 4, global::TypedNets.Activation.Sigmoid);
 
@@ -156,8 +149,7 @@ namespace Zoo
                         => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                             View(_input, 0, batch * 3), View(Parameters, 0, 12), View(_hiddenOutput, 0, batch * 4), default, dy, View(Gradients, 0, 12), View(Gradients, 12, 4), dx, batch, 3, 4, global::TypedNets.Activation.Sigmoid);
 
-                    // output: Dense [4] -> [1], Sigmoid;
-                    // weight [1, 4] at 16, bias [1] at 20.
+                    // output: Dense [4] -> [1], Sigmoid; weight [1, 4] at 16, bias [1] at 20.
                     private void OutputForward(int batch)
                         => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 16, 4), View(Parameters, 20, 1), View(_outputPreActivation, 0, batch * 1), View(_outputOutput, 0, batch * 1), batch, 4, 1, global::TypedNets.Activation.Sigmoid);
 

@@ -9,22 +9,16 @@ namespace Zoo
     {
         /// <summary>The per-sample input shape, [2, 3, 4].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [2, 3, 4];
-
         /// <summary>The per-sample output shape, [24].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [24];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 24;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 24;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 0;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"Reshape\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n flat (Flatten)              (None, 24)                0\n==================================================================\nTotal params: 0\nTrainable params: 0\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => null;
 

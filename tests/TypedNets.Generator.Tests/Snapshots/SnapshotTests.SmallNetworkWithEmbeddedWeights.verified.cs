@@ -9,22 +9,16 @@ namespace Zoo
     {
         /// <summary>The per-sample input shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [2];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 2;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 17;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"TinyEmbedded\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n hidden (Dense)              (None, 3)                 9\n output (Dense)              (None, 2)                 8\n==================================================================\nTotal params: 17\nTrainable params: 17\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => new global::TypedNets.LossFunction(global::TypedNets.LossKind.CrossEntropy, 1d);
 
@@ -147,8 +141,7 @@ namespace Zoo
                 HiddenBackward(batch, _gradientB, inputGradient);
             }
 
-            // hidden: Dense [2] -> [3], ReLU;
-            // weight [3, 2] at 0, bias [3] at 6.
+            // hidden: Dense [2] -> [3], ReLU; weight [3, 2] at 0, bias [3] at 6.
             private void HiddenForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 2), View(Parameters, 0, 6), View(Parameters, 6, 3), default, View(_hiddenOutput, 0, batch * 3), batch, 2, 3, global::TypedNets.Activation.ReLU);
 
@@ -156,8 +149,7 @@ namespace Zoo
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_input, 0, batch * 2), View(Parameters, 0, 6), View(_hiddenOutput, 0, batch * 3), default, dy, View(Gradients, 0, 6), View(Gradients, 6, 3), dx, batch, 2, 3, global::TypedNets.Activation.ReLU);
 
-            // output: Dense [3] -> [2], Softmax;
-            // weight [2, 3] at 9, bias [2] at 15.
+            // output: Dense [3] -> [2], Softmax; weight [2, 3] at 9, bias [2] at 15.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 3), View(Parameters, 9, 6), View(Parameters, 15, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 3, 2, global::TypedNets.Activation.Softmax);
 

@@ -9,22 +9,16 @@ namespace Quickstart
     {
         /// <summary>The per-sample input shape, [10].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [10];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 10;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 652;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"BinaryClassifier\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n hidden (Dense)              (None, 50)                550\n drop (Dropout)              (None, 50)                0\n output (Dense)              (None, 2)                 102\n==================================================================\nTotal params: 652\nTrainable params: 652\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => new global::TypedNets.LossFunction(global::TypedNets.LossKind.CrossEntropy, 1d);
 
@@ -152,8 +146,7 @@ namespace Quickstart
                 HiddenBackward(batch, _gradientA, inputGradient);
             }
 
-            // hidden: Dense [10] -> [50], ReLU;
-            // weight [50, 10] at 0, bias [50] at 500.
+            // hidden: Dense [10] -> [50], ReLU; weight [50, 10] at 0, bias [50] at 500.
             private void HiddenForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 10), View(Parameters, 0, 500), View(Parameters, 500, 50), default, View(_hiddenOutput, 0, batch * 50), batch, 10, 50, global::TypedNets.Activation.ReLU);
 
@@ -167,8 +160,7 @@ namespace Quickstart
 
             private void DropBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx) => DropoutBackward(View(_dropMask, 0, batch * 50), dy.Slice(0, batch * 50), dx);
 
-            // output: Dense [50] -> [2], Softmax;
-            // weight [2, 50] at 550, bias [2] at 650.
+            // output: Dense [50] -> [2], Softmax; weight [2, 50] at 550, bias [2] at 650.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_dropOutput, 0, batch * 50), View(Parameters, 550, 100), View(Parameters, 650, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 50, 2, global::TypedNets.Activation.Softmax);
 

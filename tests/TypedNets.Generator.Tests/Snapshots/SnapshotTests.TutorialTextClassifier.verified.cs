@@ -9,22 +9,16 @@ namespace Zoo.Text
     {
         /// <summary>The per-sample input shape, [100].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [100];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 100;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
         /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 1333954;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"TextClassifier\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n embedding (Embedding)       (None, 100, 128)          1280000\n encoder (LSTM)              (None, 64)                49664\n drop1 (Dropout)             (None, 64)                0\n hidden (Dense)              (None, 64)                4160\n drop2 (Dropout)             (None, 64)                0\n output (Dense)              (None, 2)                 130\n==================================================================\nTotal params: 1333954\nTrainable params: 1333954\nNon-trainable params: 0\n__________________________________________________________________";
-
         /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => new global::TypedNets.LossFunction(global::TypedNets.LossKind.CrossEntropy, 1d);
 
@@ -222,8 +216,7 @@ namespace Zoo.Text
 
             private void Drop1Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx) => DropoutBackward(View(_drop1Mask, 0, batch * 64), dy.Slice(0, batch * 64), dx);
 
-            // hidden: Dense [64] -> [64], ReLU;
-            // weight [64, 64] at 1329664, bias [64] at 1333760.
+            // hidden: Dense [64] -> [64], ReLU; weight [64, 64] at 1329664, bias [64] at 1333760.
             private void HiddenForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_drop1Output, 0, batch * 64), View(Parameters, 1329664, 4096), View(Parameters, 1333760, 64), default, View(_hiddenOutput, 0, batch * 64), batch, 64, 64, global::TypedNets.Activation.ReLU);
 
@@ -237,8 +230,7 @@ namespace Zoo.Text
 
             private void Drop2Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx) => DropoutBackward(View(_drop2Mask, 0, batch * 64), dy.Slice(0, batch * 64), dx);
 
-            // output: Dense [64] -> [2], Softmax;
-            // weight [2, 64] at 1333824, bias [2] at 1333952.
+            // output: Dense [64] -> [2], Softmax; weight [2, 64] at 1333824, bias [2] at 1333952.
             private void OutputForward(int batch)
                 => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_drop2Output, 0, batch * 64), View(Parameters, 1333824, 128), View(Parameters, 1333952, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 64, 2, global::TypedNets.Activation.Softmax);
 
