@@ -26,12 +26,16 @@ public sealed class NetworkCore
         Engine = engine;
         _layers = layers;
         DeclaredLoss = declaredLoss;
-        Access = new NetworkAccess(engine.Layout.Name);
+        Name = engine.Layout.Name;
+        TokenInput = engine.Layout.TokenInput;
+        InputSize = engine.Layout.InputSize;
+        OutputSize = engine.Layout.OutputSize;
+        Access = new NetworkAccess(Name);
         Predictors = new WorkspacePool<NetworkEngine<float>>(Access, engine.CreateWorkspace);
     }
 
     /// <summary>The network's name, for error messages.</summary>
-    public string Name => Engine.Layout.Name;
+    public string Name { get; }
 
     /// <summary>The training workspace, for one thread at a time.</summary>
     public NetworkEngine<float> Engine { get; }
@@ -49,11 +53,11 @@ public sealed class NetworkCore
     public LossFunction? DeclaredLoss { get; }
 
     /// <summary>Whether the input is token ids rather than floats.</summary>
-    public bool TokenInput => Engine.Layout.TokenInput;
+    public bool TokenInput { get; }
 
     /// <summary>The number of values in one flattened input sample.</summary>
-    public int InputSize => Engine.Layout.InputSize;
+    public int InputSize { get; }
 
     /// <summary>The number of values in one flattened output sample.</summary>
-    public int OutputSize => Engine.Layout.OutputSize;
+    public int OutputSize { get; }
 }

@@ -21,6 +21,7 @@ public static class Activations
     /// The forward pass of <paramref name="activation"/> into <paramref name="y"/>: elementwise ones and Softmax (rows of
     /// <paramref name="rowLength"/>) in place on <paramref name="y"/>, the GELUs from <paramref name="preActivation"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Forward<T>(Activation activation, ReadOnlySpan<T> preActivation, Span<T> y, int rowLength)
         where T : IFloatingPointIeee754<T>
     {
@@ -54,6 +55,7 @@ public static class Activations
     /// Turns <c>dL/dy</c> in <paramref name="dy"/> into <c>dL/dz</c> in place, from the forward pass's output
     /// <paramref name="y"/> (or, for the GELUs, its <paramref name="preActivation"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Backward<T>(Activation activation, ReadOnlySpan<T> y, ReadOnlySpan<T> preActivation, Span<T> dy, int rowLength)
         where T : IFloatingPointIeee754<T>
     {

@@ -51,6 +51,8 @@ public static class DenseKernel
     /// it; a loss fuses with a Softmax or Sigmoid output through it); otherwise it is computed in <paramref name="y"/>,
     /// a ReLU as the product's epilogue and other activations in place.
     /// </summary>
+    /// <remarks>Inlined, so that the switch on a call site's constant activation folds away.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Layer<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> preActivation, Span<T> y,
         int rows, int inputs, int outputs, Activation activation)
@@ -83,6 +85,7 @@ public static class DenseKernel
     /// over): accumulates the weight and bias gradients and, when <paramref name="dx"/> is not empty, writes
     /// <c>dL/dx</c> to its start. <paramref name="y"/> and <paramref name="preActivation"/> are the forward pass's.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void LayerBackward<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> y, ReadOnlySpan<T> preActivation, Span<T> dy,
         Span<T> weightGradient, Span<T> biasGradient, Span<T> dx, int rows, int inputs, int outputs, Activation activation,
