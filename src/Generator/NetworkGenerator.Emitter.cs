@@ -11,17 +11,17 @@ namespace TypedNets.Generator;
 public sealed partial class NetworkGenerator
 {
     /// <summary>
-    /// Writes the C# of one network: constants and typed values, the float API on the class, and a nested
-    /// <c>Engine&lt;T&gt;</c> that holds the buffers and one forward and one backward method per layer, every size a
-    /// literal. The layout follows llm.c: one parameter buffer with named views, a gradient buffer of the same
-    /// layout, activations saved per layer for the backward pass.
+    /// Writes the C# of one network: constants and typed values, the layers, the <c>INetwork</c> core through which
+    /// the runtime's API (<c>NetworkExtensions</c>) reaches the network, and a nested <c>Engine&lt;T&gt;</c>, derived
+    /// from the runtime's <c>NetworkEngine&lt;T&gt;</c>, that holds the buffers and one forward and one backward method
+    /// per layer, every size a literal. The layout follows llm.c: one parameter buffer with named views, a gradient
+    /// buffer of the same layout, activations saved per layer for the backward pass.
     /// </summary>
     internal sealed class Emitter
     {
         private const string Span = "global::System.Span";
         private const string ReadOnlySpan = "global::System.ReadOnlySpan";
         private const string Kernels = "global::TypedNets.Kernels";
-        private const string Cast = "global::System.Runtime.InteropServices.MemoryMarshal.Cast";
         private const int WordsPerLine = 4;
 
         /// <summary>Marks every generated type, with the generator's version, so that tools and analyzers tell it from the user's code.</summary>
@@ -277,7 +277,7 @@ public sealed partial class NetworkGenerator
                 EmitFields();
                 EmitConstructor();
                 EmitLayerProperties();
-                EmitFloatApi();
+                EmitCoreAccess();
                 EmitEngine();
                 EmitEmbeddedWeights();
             }
@@ -476,7 +476,7 @@ public sealed partial class NetworkGenerator
         /// The one member of <c>INetwork</c>, explicit so that it stays out of the class's own members: the public API
         /// is the runtime's extension members over the interface (<c>NetworkExtensions</c>), which reach it.
         /// </summary>
-        private void EmitFloatApi()
+        private void EmitCoreAccess()
         {
             _writer.WriteLine("global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;");
             _writer.WriteLine();
@@ -1059,43 +1059,6 @@ public sealed partial class NetworkGenerator
 
         /// <summary>The element of <c>Sample</c>: token ids are ints, everything else floats.</summary>
         private string SampleElement => _model.TokenInput ? "int" : "float";
-
-        /// <summary>What the float engine takes for a span of sample elements: token ids are converted into a scratch buffer.</summary>
-        private string TypedBackward()
-            => _model.TokenInput
-                ? $"public void Backward({ReadOnlySpan}<Prediction> outputGradient) => Backward({Cast}<Prediction, float>(outputGradient), default);"
-                : $"public void Backward({ReadOnlySpan}<Prediction> outputGradient, {Span}<Sample> inputGradient = default)\n" +
-                  $"    => Backward({Cast}<Prediction, float>(outputGradient), {Cast}<Sample, float>(inputGradient));";
-
-        /// <summary>
-        /// The flat, thread-safe prediction of <c>INetwork</c>; a token network also gets a private one over int ids,
-        /// which its typed <c>Predict</c> calls.
-        /// </summary>
-        private string FlatPredict()
-        {
-            string body(string access, string element) => $$"""
-                {{access}} void Predict({{ReadOnlySpan}}<{{element}}> input, {{Span}}<float> output)
-                {
-                    int rows = global::TypedNets.NetworkGuard.PredictionRows({{StringLiteral(_model.DisplayName)}}, input.Length, InputSize, output.Length, OutputSize);
-                    using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-                    for (int start = 0; start < rows; start += MaxBatch)
-                    {
-                        int count = global::System.Math.Min(MaxBatch, rows - start);
-                        lease.Workspace.Forward(input.Slice(start * InputSize, count * InputSize), training: false)
-                            .CopyTo(output.Slice(start * OutputSize, count * OutputSize));
-                    }
-                }
-                """;
-            string flat = """
-                /// <summary>
-                /// Predicts flattened samples, <c>rows * InputSize</c> floats, into <c>rows * OutputSize</c> floats; safe to
-                /// call from many threads at once, as <see cref="Predict(in Sample)"/>.
-                /// </summary>
-                /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-
-                """ + body("public", "float");
-            return _model.TokenInput ? flat + "\n\n" + body("private", "int") : flat;
-        }
 
         private string DeclaredLossExpression()
             => _model.Loss is null

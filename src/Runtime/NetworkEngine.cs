@@ -60,7 +60,8 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// <summary>The batch size of the last forward pass; 0 before the first.</summary>
     public int Batch => _batch;
 
-    /// <summary>The network's sizes and output layer.</summary>
+    /// <summary>The network's sizes and output layer. For generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public EngineLayout Layout => _layout;
 
     // Explicit, so that inside a generated engine InputSize and OutputSize still name the network's constants.
