@@ -10,6 +10,11 @@ namespace TypedNets.Generator;
 /// weights are generated only with <c>[EmbeddedWeights]</c> but reserved in every network, so that adding the
 /// attribute later cannot turn a user's member into a clash.
 /// </summary>
+/// <remarks>
+/// The API every network shares (<c>Predict</c>, <c>Forward</c>, <c>Parameters</c>, ...) is not generated: it is the
+/// runtime's extension members over <c>INetwork</c>, so its names are not reserved. A user's member of one of those names
+/// simply wins over the extension member, as any instance member does.
+/// </remarks>
 internal static class GeneratedNames
 {
     public const string InputShape = nameof(InputShape);
@@ -21,31 +26,12 @@ internal static class GeneratedNames
     public const string Sample = nameof(Sample);
     public const string Prediction = nameof(Prediction);
     public const string Engine = nameof(Engine);
-    public const string MaxBatch = nameof(MaxBatch);
-    public const string Parameters = nameof(Parameters);
-    public const string Gradients = nameof(Gradients);
-    public const string Buffers = nameof(Buffers);
-    public const string Layers = nameof(Layers);
-    public const string Predict = nameof(Predict);
-    public const string Forward = nameof(Forward);
-    public const string Backward = nameof(Backward);
-    public const string ZeroGradients = nameof(ZeroGradients);
-    public const string Initialize = nameof(Initialize);
-    public const string ReseedDropout = nameof(ReseedDropout);
     public const string DeclaredLoss = nameof(DeclaredLoss);
-    public const string Loss = nameof(Loss);
-    public const string LossBackward = nameof(LossBackward);
-    public const string Regularize = nameof(Regularize);
     public const string LoadEmbeddedWeights = nameof(LoadEmbeddedWeights);
     public const string EmbeddedWeightBytes = nameof(EmbeddedWeightBytes);
     public const string EmbeddedWeightWords = nameof(EmbeddedWeightWords);
     public const string EmbeddedBufferBytes = nameof(EmbeddedBufferBytes);
-    public const string EngineField = "_engine";
-    public const string LayersField = "_layers";
-    public const string AccessField = "_access";
-    public const string PredictorsField = "_predictors";
-    public const string Access = nameof(Access);
-    public const string DropoutRandom = nameof(DropoutRandom);
+    public const string CoreField = "_core";
 
     /// <summary>Every member name the emitter adds, with what it is (for the TN0011 message).</summary>
     public static readonly Dictionary<string, string> Members = new()
@@ -59,49 +45,20 @@ internal static class GeneratedNames
         [Sample] = "the nested type Sample",
         [Prediction] = "the nested type Prediction",
         [Engine] = "the nested type Engine<T>",
-        [MaxBatch] = "the property MaxBatch",
-        [Parameters] = "the property Parameters",
-        [Gradients] = "the property Gradients",
-        [Buffers] = "the property Buffers",
-        [Layers] = "the property Layers",
-        [Predict] = "the method Predict",
-        [Forward] = "the method Forward",
-        [Backward] = "the method Backward",
-        [ZeroGradients] = "the method ZeroGradients",
-        [Initialize] = "the method Initialize",
-        [ReseedDropout] = "the method ReseedDropout",
         [DeclaredLoss] = "the static property DeclaredLoss",
-        [Loss] = "the method Loss",
-        [LossBackward] = "the method LossBackward",
-        [Regularize] = "the method Regularize",
         [LoadEmbeddedWeights] = "the method LoadEmbeddedWeights",
         [EmbeddedWeightBytes] = "the static property EmbeddedWeightBytes",
         [EmbeddedWeightWords] = "the private static property EmbeddedWeightWords",
         [EmbeddedBufferBytes] = "the static property EmbeddedBufferBytes",
-        [EngineField] = "the private field _engine",
-        [LayersField] = "the private field _layers",
-        [AccessField] = "the private field _access",
-        [PredictorsField] = "the private field _predictors",
-        [Access] = "the property Access",
-        [DropoutRandom] = "the property DropoutRandom",
+        [CoreField] = "the private field _core",
     };
 
     /// <summary>The generated methods, which a user's method of the same name may overload.</summary>
-    public static readonly HashSet<string> Methods = [Predict, Forward, Backward, ZeroGradients, Initialize, ReseedDropout, Loss, LossBackward, Regularize, LoadEmbeddedWeights];
+    public static readonly HashSet<string> Methods = [LoadEmbeddedWeights];
 
-    // Parameter types of every generated method, by their simple names (an unresolved generated type such as
-    // Sample still has its name during generation).
+    // Parameter types of every generated method, by their simple names.
     private static readonly Dictionary<string, string[][]> Signatures = new()
     {
-        [Predict] = [["Sample"], ["ReadOnlySpan", "Span"]],
-        [Forward] = [["ReadOnlySpan", "Boolean"]],
-        [Backward] = [["ReadOnlySpan", "Span"]],
-        [ZeroGradients] = [[]],
-        [Initialize] = [["UInt64"]],
-        [ReseedDropout] = [["UInt64"]],
-        [Loss] = [["ReadOnlySpan", "Nullable"]],
-        [LossBackward] = [["ReadOnlySpan", "Nullable", "Span"]],
-        [Regularize] = [[]],
         [LoadEmbeddedWeights] = [[]],
     };
 

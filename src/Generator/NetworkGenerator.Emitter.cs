@@ -11,19 +11,22 @@ namespace TypedNets.Generator;
 public sealed partial class NetworkGenerator
 {
     /// <summary>
-    /// Writes the C# of one network: constants and typed values, the float API on the class, and a nested
-    /// <c>Engine&lt;T&gt;</c> that holds the buffers and one forward and one backward method per layer, every size a
-    /// literal. The layout follows llm.c: one parameter buffer with named views, a gradient buffer of the same
-    /// layout, activations saved per layer for the backward pass.
+    /// Writes the C# of one network: constants and typed values, the layers, the <c>INetwork</c> core through which
+    /// the runtime's API (<c>NetworkExtensions</c>) reaches the network, and a nested <c>Engine&lt;T&gt;</c>, derived
+    /// from the runtime's <c>NetworkEngine&lt;T&gt;</c>, that holds the buffers and one forward and one backward method
+    /// per layer, every size a literal. The layout follows llm.c: one parameter buffer with named views, a gradient
+    /// buffer of the same layout, activations saved per layer for the backward pass.
     /// </summary>
     internal sealed class Emitter
     {
         private const string Span = "global::System.Span";
         private const string ReadOnlySpan = "global::System.ReadOnlySpan";
         private const string Kernels = "global::TypedNets.Kernels";
-        private const string Cast = "global::System.Runtime.InteropServices.MemoryMarshal.Cast";
         private const int WordsPerLine = 4;
-        private const string IntViewMethod = "private static global::System.Span<int> View(int[] buffer, int start, int length) => new(buffer, start, length);";
+
+        /// <summary>Marks every generated type, with the generator's version, so that tools and analyzers tell it from the user's code.</summary>
+        private static readonly string GeneratedCode =
+            $"[global::System.CodeDom.Compiler.GeneratedCode(\"TypedNets.Generator\", \"{typeof(NetworkGenerator).Assembly.GetName().Version}\")]";
 
         private readonly NetworkModel _model;
         private readonly SourceWriter _writer = new();
@@ -116,10 +119,11 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>
-        /// A network with declaration errors gets the whole public surface of a valid one (the constructor, the
-        /// constants, <c>Sample</c> and <c>Prediction</c>, every <c>INetwork</c> member, <c>Engine&lt;T&gt;</c>) with the
-        /// sizes known so far and bodies that throw. The build still fails, on the TypedNets diagnostics alone: code
-        /// that uses the network keeps compiling instead of adding a dozen follow-on errors in every file that uses it.
+        /// A network with declaration errors gets what a valid one generates (the constructor, the constants,
+        /// <c>Sample</c> and <c>Prediction</c>, <c>Engine&lt;T&gt;</c>, the <c>INetwork</c> interfaces, whose members are
+        /// in the runtime) with the sizes known so far and bodies that throw. The build still fails, on the TypedNets
+        /// diagnostics alone: code that uses the network keeps compiling instead of adding a dozen follow-on errors in
+        /// every file that uses it.
         /// </summary>
         private void EmitInvalidNetwork()
         {
@@ -132,34 +136,34 @@ public sealed partial class NetworkGenerator
             string unavailable = "/// <summary>Not available: " + EscapeXml(message) + "</summary>";
             EquatableArray<int> inputShape = KnownShape(_model.InputShape);
             EquatableArray<int> outputShape = KnownShape(_model.OutputShape);
-            string inputSize = Invariant(ShapeMath.Size(inputShape));
-            string outputSize = Invariant(ShapeMath.Size(outputShape));
             var taken = new HashSet<string>(_model.TakenNames, StringComparer.Ordinal);
 
             // A name the user's own member already has (reported as TN0011) stays the user's: the generated member
-            // is left out, and where INetwork needs it, implemented explicitly instead.
-            void Member(string memberNames, string text, string? explicitImplementation = null)
+            // is left out.
+            void Member(string memberName, string text)
             {
-                string? chosen = memberNames.Split(' ').Any(taken.Contains) ? explicitImplementation : text;
-                if (chosen is not null)
+                if (!taken.Contains(memberName))
                 {
-                    _writer.WriteBlock(chosen + "\n");
+                    _writer.WriteBlock(text + "\n");
                 }
             }
 
-            string Network(string member) => $"global::TypedNets.INetwork.{member}";
-
+            // The typed interface needs both value types; without one of them (a user's type of that name) the network
+            // is an INetwork alone, and the typed extension members do not apply to it.
+            bool typed = !taken.Contains(GeneratedNames.Sample) && !taken.Contains(GeneratedNames.Prediction);
             _writer.WriteLine("/// <remarks>");
             _writer.WriteLine("/// " + EscapeXml(message) + " Every member throws <see cref=\"global::System.InvalidOperationException\"/>.");
             _writer.WriteLine("/// </remarks>");
-            using (_writer.Block($"{_model.TypeHeader} : global::TypedNets.INetwork"))
+            _writer.WriteLine(GeneratedCode);
+            using (_writer.Block($"{_model.TypeHeader} : {(typed ? $"global::TypedNets.INetwork<{Identifier(name)}{TypeArguments()}.Sample, {Identifier(name)}{TypeArguments()}.Prediction>" : "global::TypedNets.INetwork")}"))
             {
                 Member(GeneratedNames.InputShape, $"/// <summary>The per-sample input shape as far as it is known, {ShapeMath.Format(inputShape)}.</summary>\npublic static {ReadOnlySpan}<int> InputShape => {ShapeMath.Format(inputShape)};");
                 Member(GeneratedNames.OutputShape, $"/// <summary>The per-sample output shape as far as it is known, {ShapeMath.Format(outputShape)}.</summary>\npublic static {ReadOnlySpan}<int> OutputShape => {ShapeMath.Format(outputShape)};");
-                Member(GeneratedNames.InputSize, $"/// <summary>The number of floats in one input sample, as far as it is known.</summary>\npublic const int InputSize = {inputSize};");
-                Member(GeneratedNames.OutputSize, $"/// <summary>The number of floats in one output sample, as far as it is known.</summary>\npublic const int OutputSize = {outputSize};");
+                Member(GeneratedNames.InputSize, $"/// <summary>The number of floats in one input sample, as far as it is known.</summary>\npublic const int InputSize = {Invariant(ShapeMath.Size(inputShape))};");
+                Member(GeneratedNames.OutputSize, $"/// <summary>The number of floats in one output sample, as far as it is known.</summary>\npublic const int OutputSize = {Invariant(ShapeMath.Size(outputShape))};");
                 Member(GeneratedNames.ParameterCount, "/// <summary>The number of trainable parameters: none until the declaration errors are fixed.</summary>\npublic const int ParameterCount = 0;");
                 Member(GeneratedNames.Summary, $"/// <summary>Why there is no table of the layers.</summary>\npublic const string Summary = {StringLiteral(message)};");
+                Member(GeneratedNames.DeclaredLoss, $"{unavailable}\npublic static global::TypedNets.LossFunction? DeclaredLoss => {fail};");
                 if (!taken.Contains(GeneratedNames.Sample))
                 {
                     EmitValueType("Sample", _model.TokenInput ? "One input sample of token ids" : "One input sample", inputShape, SampleElement, withArgMax: false);
@@ -189,126 +193,40 @@ public sealed partial class NetworkGenerator
                 }
 
                 _writer.WriteLine();
-                _writer.WriteLine($"int {Network("InputSize")} => {inputSize};");
+                _writer.WriteLine($"global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => {fail};");
                 _writer.WriteLine();
-                _writer.WriteLine($"int {Network("OutputSize")} => {outputSize};");
-                _writer.WriteLine();
-                Member(GeneratedNames.MaxBatch, $"{unavailable}\npublic int MaxBatch => {fail};", $"int {Network("MaxBatch")} => {fail};");
-                Member(GeneratedNames.Parameters, $"{unavailable}\npublic {Span}<float> Parameters => {fail};", $"{Span}<float> {Network("Parameters")} => {fail};");
-                Member(GeneratedNames.Gradients, $"{unavailable}\npublic {Span}<float> Gradients => {fail};", $"{Span}<float> {Network("Gradients")} => {fail};");
-                Member(GeneratedNames.Buffers, $"{unavailable}\npublic {Span}<float> Buffers => {fail};", $"{Span}<float> {Network("Buffers")} => {fail};");
-                Member(
-                    GeneratedNames.Layers,
-                    $"{unavailable}\npublic global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> Layers => {fail};",
-                    $"global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> {Network("Layers")} => {fail};");
-                Member(GeneratedNames.Access, $"{unavailable}\npublic global::TypedNets.NetworkAccess Access => {fail};", $"global::TypedNets.NetworkAccess {Network("Access")} => {fail};");
-                string backward = _model.TokenInput
-                    ? $"public void Backward({ReadOnlySpan}<Prediction> outputGradient) => {fail};"
-                    : $"public void Backward({ReadOnlySpan}<Prediction> outputGradient, {Span}<Sample> inputGradient = default) => {fail};";
-                // The typed overloads need Sample and Prediction as well as their own name.
-                string typed = $"{GeneratedNames.Sample} {GeneratedNames.Prediction}";
-                Member($"{GeneratedNames.Predict} {typed}", $"{unavailable}\npublic Prediction Predict(in Sample sample) => {fail};");
-                Member($"{GeneratedNames.Predict} {typed}", $"{unavailable}\npublic void Predict({ReadOnlySpan}<Sample> samples, {Span}<Prediction> predictions) => {fail};");
-                Member(
-                    GeneratedNames.Predict,
-                    $"{unavailable}\npublic void Predict({ReadOnlySpan}<float> input, {Span}<float> output) => {fail};",
-                    $"void {Network("Predict")}({ReadOnlySpan}<float> input, {Span}<float> output) => {fail};");
-                Member($"{GeneratedNames.Forward} {typed}", $"{unavailable}\npublic {ReadOnlySpan}<Prediction> Forward({ReadOnlySpan}<Sample> batch, bool training = false) => {fail};");
-                Member(
-                    GeneratedNames.Forward,
-                    $"{unavailable}\npublic {ReadOnlySpan}<float> Forward({ReadOnlySpan}<float> input, bool training = false) => {fail};",
-                    $"{ReadOnlySpan}<float> {Network("Forward")}({ReadOnlySpan}<float> input, bool training) => {fail};");
-                Member($"{GeneratedNames.Backward} {typed}", $"{unavailable}\n{backward}");
-                Member(
-                    GeneratedNames.Backward,
-                    $"{unavailable}\npublic void Backward({ReadOnlySpan}<float> outputGradient, {Span}<float> inputGradient = default) => {fail};",
-                    $"void {Network("Backward")}({ReadOnlySpan}<float> outputGradient, {Span}<float> inputGradient) => {fail};");
-                Member(
-                    GeneratedNames.DeclaredLoss,
-                    $"{unavailable}\npublic static global::TypedNets.LossFunction? DeclaredLoss => {fail};");
-                _writer.WriteLine($"global::TypedNets.LossFunction? {Network("DeclaredLoss")} => {fail};");
-                _writer.WriteLine();
-                Member(
-                    GeneratedNames.Loss,
-                    $"{unavailable}\npublic float Loss({ReadOnlySpan}<float> target, global::TypedNets.LossFunction? loss = null) => {fail};",
-                    $"float {Network("Loss")}({ReadOnlySpan}<float> target, global::TypedNets.LossFunction? loss) => {fail};");
-                Member(
-                    GeneratedNames.LossBackward,
-                    $"{unavailable}\npublic float LossBackward({ReadOnlySpan}<float> target, global::TypedNets.LossFunction? loss = null, {Span}<float> inputGradient = default) => {fail};",
-                    $"float {Network("LossBackward")}({ReadOnlySpan}<float> target, global::TypedNets.LossFunction? loss, {Span}<float> inputGradient) => {fail};");
-                Member(GeneratedNames.Regularize, $"{unavailable}\npublic float Regularize() => {fail};", $"float {Network("Regularize")}() => {fail};");
-                Member(GeneratedNames.ZeroGradients, $"{unavailable}\npublic void ZeroGradients() => {fail};", $"void {Network("ZeroGradients")}() => {fail};");
-                Member(GeneratedNames.Initialize, $"{unavailable}\npublic void Initialize(ulong seed) => {fail};", $"void {Network("Initialize")}(ulong seed) => {fail};");
-                Member(GeneratedNames.ReseedDropout, $"{unavailable}\npublic void ReseedDropout(ulong seed) => {fail};", $"void {Network("ReseedDropout")}(ulong seed) => {fail};");
-                Member(
-                    GeneratedNames.DropoutRandom,
-                    $"{unavailable}\npublic global::TypedNets.Xoshiro256 DropoutRandom\n{{\n    get => {fail};\n    set => {fail};\n}}",
-                    $"global::TypedNets.Xoshiro256 {Network("DropoutRandom")}\n{{\n    get => {fail};\n    set => {fail};\n}}");
+
                 // The element type's parameter must not repeat one of an enclosing generic declaration's (CS0693).
                 string t = _model.ContainingTypes.Concat([_model.TypeHeader]).Any(header => header.Contains("<")) ? "TElement" : "T";
                 Member(GeneratedNames.Engine, $$"""
                     /// <summary>The network's math over element type <typeparamref name="{{t}}"/>; not available until the declaration errors are fixed.</summary>
-                    public sealed class Engine<{{t}}> : global::TypedNets.IEngine<{{t}}>
+                    {{GeneratedCode}}
+                    public sealed class Engine<{{t}}> : global::TypedNets.NetworkEngine<{{t}}>
                         where {{t}} : global::System.Numerics.IFloatingPointIeee754<{{t}}>
                     {
                         {{unavailable}}
                         /// <param name="maxBatch">The largest batch that <c>Forward</c> will be given.</param>
                         /// <param name="seed">Fixes the initial weights and the stream of dropout masks.</param>
-                        public Engine(int maxBatch, ulong seed) => {{fail}};
+                        public Engine(int maxBatch, ulong seed) : base(global::TypedNets.EngineLayout.Unavailable({{StringLiteral(message)}}), maxBatch, seed, null) { }
 
                         {{unavailable}}
                         /// <param name="shared">The workspace whose weights this one would share.</param>
-                        public Engine(Engine<{{t}}> shared) => {{fail}};
+                        public Engine(Engine<{{t}}> shared) : base(global::TypedNets.EngineLayout.Unavailable({{StringLiteral(message)}}), 1, 0, shared) { }
 
-                        {{unavailable}}
-                        public int MaxBatch => {{fail}};
+                        /// <inheritdoc/>
+                        protected override global::TypedNets.EngineBuffers<{{t}}> Workspace => {{fail}};
 
-                        {{unavailable}}
-                        public {{t}}[] Parameters => {{fail}};
+                        /// <inheritdoc/>
+                        public override void Initialize(ulong seed) => {{fail}};
 
-                        {{unavailable}}
-                        public {{t}}[] Gradients => {{fail}};
+                        /// <inheritdoc/>
+                        protected override global::TypedNets.NetworkEngine<{{t}}> CreateWorkspace() => {{fail}};
 
-                        {{unavailable}}
-                        public {{t}}[] Buffers => {{fail}};
+                        /// <inheritdoc/>
+                        protected override {{ReadOnlySpan}}<{{t}}> Run(int batch, bool training) => {{fail}};
 
-                        {{unavailable}}
-                        public int Batch => {{fail}};
-
-                        int global::TypedNets.IEngine<{{t}}>.InputSize => {{inputSize}};
-
-                        int global::TypedNets.IEngine<{{t}}>.OutputSize => {{outputSize}};
-
-                        {{unavailable}}
-                        public void Initialize(ulong seed) => {{fail}};
-
-                        {{unavailable}}
-                        public {{ReadOnlySpan}}<{{t}}> Forward({{ReadOnlySpan}}<{{t}}> input, bool training) => {{fail}};
-
-                        {{unavailable}}
-                        public void Backward({{ReadOnlySpan}}<{{t}}> outputGradient, {{Span}}<{{t}}> inputGradient) => {{fail}};
-
-                        {{unavailable}}
-                        public {{t}} Loss({{ReadOnlySpan}}<{{t}}> target, global::TypedNets.LossFunction loss) => {{fail}};
-
-                        {{unavailable}}
-                        public {{t}} LossBackward({{ReadOnlySpan}}<{{t}}> target, global::TypedNets.LossFunction loss, {{Span}}<{{t}}> inputGradient) => {{fail}};
-
-                        {{unavailable}}
-                        public {{t}} Regularize() => {{fail}};
-
-                        {{unavailable}}
-                        public void ZeroGradients() => {{fail}};
-
-                        {{unavailable}}
-                        public void ReseedDropout(ulong seed) => {{fail}};
-
-                        {{unavailable}}
-                        public global::TypedNets.Xoshiro256 DropoutRandom
-                        {
-                            get => {{fail}};
-                            set => {{fail}};
-                        }
+                        /// <inheritdoc/>
+                        protected override void BackPropagate(int batch, bool outputGradientIsPreActivation, {{Span}}<{{t}}> inputGradient) => {{fail}};
                     }
                     """);
                 if (_model.EmbeddedWeights is not null)
@@ -318,6 +236,13 @@ public sealed partial class NetworkGenerator
                     Member(GeneratedNames.EmbeddedBufferBytes, $"{unavailable}\npublic static {ReadOnlySpan}<byte> {GeneratedNames.EmbeddedBufferBytes} => {fail};");
                 }
             }
+        }
+
+        /// <summary>The type parameter list of a generic declaration, as <c>&lt;T, U&gt;</c>; empty otherwise.</summary>
+        private string TypeArguments()
+        {
+            int open = _model.TypeHeader.IndexOf('<');
+            return open < 0 ? string.Empty : _model.TypeHeader.Substring(open);
         }
 
         /// <summary>
@@ -341,17 +266,10 @@ public sealed partial class NetworkGenerator
 
         private void EmitNetwork()
         {
-            string name = _model.ClassName;
-            _writer.WriteLine("/// <remarks>");
-            _writer.WriteLine("/// <code>");
-            foreach (string line in SummaryText().Split('\n'))
-            {
-                _writer.WriteLine("/// " + EscapeXml(line));
-            }
-
-            _writer.WriteLine("/// </code>");
-            _writer.WriteLine("/// </remarks>");
-            using (_writer.Block($"partial class {Identifier(name)} : global::TypedNets.INetwork"))
+            string name = Identifier(_model.ClassName);
+            _writer.WriteLine("/// <remarks>The layers, their output shapes and parameter counts: <see cref=\"Summary\"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref=\"global::TypedNets.NetworkExtensions\"/>.</remarks>");
+            _writer.WriteLine(GeneratedCode);
+            using (_writer.Block($"partial class {name} : global::TypedNets.INetwork<{name}.Sample, {name}.Prediction>"))
             {
                 EmitConstants();
                 EmitValueType("Sample", _model.TokenInput ? "One input sample of token ids" : "One input sample", _model.InputShape, SampleElement, withArgMax: false);
@@ -359,7 +277,7 @@ public sealed partial class NetworkGenerator
                 EmitFields();
                 EmitConstructor();
                 EmitLayerProperties();
-                EmitFloatApi();
+                EmitCoreAccess();
                 EmitEngine();
                 EmitEmbeddedWeights();
             }
@@ -370,25 +288,26 @@ public sealed partial class NetworkGenerator
             _writer.WriteBlock($$"""
                 /// <summary>The per-sample input shape, {{ShapeMath.Format(_model.InputShape)}}.</summary>
                 public static {{ReadOnlySpan}}<int> InputShape => {{ShapeMath.Format(_model.InputShape)}};
-
                 /// <summary>The per-sample output shape, {{ShapeMath.Format(_model.OutputShape)}}.</summary>
                 public static {{ReadOnlySpan}}<int> OutputShape => {{ShapeMath.Format(_model.OutputShape)}};
-
                 /// <summary>The number of floats in one input sample.</summary>
                 public const int InputSize = {{Invariant(_model.InputSize)}};
-
                 /// <summary>The number of floats in one output sample.</summary>
                 public const int OutputSize = {{Invariant(_model.OutputSize)}};
-
-                /// <summary>The number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+                /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
                 public const int ParameterCount = {{Invariant(_model.ParameterCount)}};
-
                 /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
                 public const string Summary = {{StringLiteral(SummaryText())}};
+                /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
+                public static global::TypedNets.LossFunction? DeclaredLoss => {{DeclaredLossExpression()}};
 
                 """);
         }
 
+        /// <summary>
+        /// <c>Sample</c> or <c>Prediction</c>: an inline array of the shape's size, index-able and convertible to a span;
+        /// its members delegate to <see cref="T:TypedNets.NetworkValues"/>.
+        /// </summary>
         private void EmitValueType(string typeName, string description, EquatableArray<int> shape, string element, bool withArgMax)
         {
             string size = Invariant(ShapeMath.Size(shape));
@@ -399,33 +318,19 @@ public sealed partial class NetworkGenerator
                 public struct {{typeName}}
                 {
                     private {{element}} _element;
-
                     /// <summary>Copies exactly {{size}} values into a new <see cref="{{typeName}}"/>.</summary>
                     /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold {{size}} {{element}}s.</exception>
-                    public static {{typeName}} From({{ReadOnlySpan}}<{{element}}> values)
-                    {
-                        if (values.Length != {{size}})
-                        {
-                            throw new global::System.ArgumentException(
-                                $"{{_model.DisplayName}}.{{typeName}} holds {{size}} {{element}}s (shape {{shapeText}}), but {values.Length} were given.", nameof(values));
-                        }
-
-                        {{typeName}} value = default;
-                        values.CopyTo(value);
-                        return value;
-                    }
+                    public static {{typeName}} From({{ReadOnlySpan}}<{{element}}> values) => global::TypedNets.NetworkValues.From<{{typeName}}, {{element}}>(values, {{StringLiteral(_model.DisplayName + "." + typeName)}}, {{StringLiteral(shapeText)}});
                 """);
             if (withArgMax)
             {
-                _writer.WriteBlock($$"""
-
+                _writer.WriteBlock("""
                         /// <summary>The index of the largest value: the predicted class of a classifier.</summary>
                         public readonly int ArgMax() => global::System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(this);
                     """);
             }
 
-            _writer.WriteBlock($$"""
-
+            _writer.WriteBlock("""
                     /// <summary>The values, as <c>[v0, v1, ...]</c>.</summary>
                     public override readonly string ToString() => global::TypedNets.Formatting.Values(this);
                 }
@@ -435,13 +340,9 @@ public sealed partial class NetworkGenerator
 
         private void EmitFields()
         {
-            // _engine is the training workspace (one thread at a time); predictions rent workspaces of their own
-            // over the same weights from _predictors, so that any number of threads can predict at once.
-            _writer.WriteLine("private readonly Engine<float> _engine;");
-            _writer.WriteLine("private readonly global::TypedNets.WorkspacePool<Engine<float>> _predictors;");
-            _writer.WriteLine("private readonly global::TypedNets.NetworkAccess _access;");
-            _writer.WriteLine("private readonly global::TypedNets.Layer[] _layers;");
-
+            // _core holds the training workspace (one thread at a time), the pool of prediction workspaces over the
+            // same weights, the access guard and the layers: the runtime's API works on it.
+            _writer.WriteLine("private readonly global::TypedNets.NetworkCore _core;");
             foreach (LayerModel layer in _model.Layers)
             {
                 _writer.WriteLine($"private readonly global::TypedNets.{LayerTypeName(layer)} {GeneratedNames.LayerField(layer.PropertyName)};");
@@ -469,9 +370,7 @@ public sealed partial class NetworkGenerator
             _writer.WriteBlock($$"""
                 public {{Identifier(_model.ClassName)}}(int maxBatch = 32, ulong seed = 0)
                 {
-                    _engine = new Engine<float>(maxBatch, seed);
-                    _access = new({{StringLiteral(_model.DisplayName)}});
-                    _predictors = new(_access, () => new Engine<float>(_engine));
+                    Engine<float> engine = new(maxBatch, seed);
                 """);
 
             using (Indent())
@@ -481,7 +380,7 @@ public sealed partial class NetworkGenerator
                     EmitLayerConstruction(layer);
                 }
 
-                _writer.WriteLine($"_layers = [{string.Join(", ", _model.Layers.Select(layer => GeneratedNames.LayerField(layer.PropertyName)))}];");
+                _writer.WriteLine($"_core = new(engine, [{string.Join(", ", _model.Layers.Select(layer => GeneratedNames.LayerField(layer.PropertyName)))}], DeclaredLoss);");
                 if (_model.EmbeddedWeights is not null)
                 {
                     _writer.WriteLine($"{GeneratedNames.LoadEmbeddedWeights}();");
@@ -497,7 +396,7 @@ public sealed partial class NetworkGenerator
             string field = GeneratedNames.LayerField(layer.PropertyName);
             string common = $"\"{layer.PropertyName}\", \"{layer.ModuleName}\", {IntArray(layer.InputShape)}, {IntArray(layer.OutputShape)}";
             string[] tensors = layer.Tensors
-                .Select(tensor => $"new global::TypedNets.ParameterTensor(\"{layer.ModuleName}.{tensor.Name}\", _engine.Parameters, _engine.Gradients, {Invariant(tensor.Offset)}, {string.Join(", ", tensor.Shape.Select(Invariant))})")
+                .Select(tensor => $"new global::TypedNets.ParameterTensor(\"{layer.ModuleName}.{tensor.Name}\", engine.Parameters, engine.Gradients, {Invariant(tensor.Offset)}, {string.Join(", ", tensor.Shape.Select(Invariant))})")
                 .ToArray();
             string? options = layer.Kind switch
             {
@@ -515,7 +414,7 @@ public sealed partial class NetworkGenerator
                 _ => null,
             };
             tensors = tensors.Concat(layer.Buffers.Select(buffer =>
-                    $"new global::TypedNets.BufferTensor(\"{layer.ModuleName}.{buffer.Name}\", _engine.Buffers, {Invariant(buffer.Offset)}, {string.Join(", ", buffer.Shape.Select(Invariant))})"))
+                    $"new global::TypedNets.BufferTensor(\"{layer.ModuleName}.{buffer.Name}\", engine.Buffers, {Invariant(buffer.Offset)}, {string.Join(", ", buffer.Shape.Select(Invariant))})"))
                 .ToArray();
 
             if (layer.Kind == LayerKind.Embedding && layer.PaddingIndex >= 0)
@@ -576,144 +475,14 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine();
         }
 
-        private void EmitFloatApi()
+        /// <summary>
+        /// The one member of <c>INetwork</c>, explicit so that it stays out of the class's own members: the public API
+        /// is the runtime's extension members over the interface (<c>NetworkExtensions</c>), which reach it.
+        /// </summary>
+        private void EmitCoreAccess()
         {
-            string name = _model.DisplayName;
-            _writer.WriteBlock($$"""
-                /// <summary>The largest batch <c>Forward</c> accepts.</summary>
-                public int MaxBatch => _engine.MaxBatch;
-
-                /// <summary>Every parameter in one buffer, in state_dict order; each layer's tensors are views of it.</summary>
-                public {{Span}}<float> Parameters => _engine.Parameters;
-
-                /// <summary>The gradients, laid out like <see cref="Parameters"/>; <c>Backward</c> adds to them.</summary>
-                public {{Span}}<float> Gradients => _engine.Gradients;
-
-                /// <summary>Non-trainable state in state_dict order, such as batch normalisation's running statistics.</summary>
-                public {{Span}}<float> Buffers => _engine.Buffers;
-
-                /// <summary>The layers in forward order.</summary>
-                public global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> Layers => _layers;
-
-                int global::TypedNets.INetwork.InputSize => InputSize;
-
-                int global::TypedNets.INetwork.OutputSize => OutputSize;
-
-                /// <summary>Holds the network to its threading contract (see <see cref="Predict(in Sample)"/>).</summary>
-                public global::TypedNets.NetworkAccess Access => _access;
-
-                /// <summary>
-                /// Predicts one sample in inference mode. Safe to call from many threads at once: each call runs on a
-                /// workspace of its own over the shared weights, and allocates nothing in steady state. Training and
-                /// loading weights need the network to themselves; a prediction that overlaps them throws.
-                /// </summary>
-                /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-                public Prediction Predict(in Sample sample)
-                {
-                    using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-                    {{ReadOnlySpan}}<{{SampleElement}}> input = sample;
-                    return {{Cast}}<float, Prediction>(lease.Workspace.Forward(input, training: false))[0];
-                }
-
-                /// <summary>
-                /// Predicts every sample in inference mode, in batches of at most <see cref="MaxBatch"/>. Safe to call
-                /// from many threads at once, as <see cref="Predict(in Sample)"/>.
-                /// </summary>
-                /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-                public void Predict({{ReadOnlySpan}}<Sample> samples, {{Span}}<Prediction> predictions)
-                {
-                    global::TypedNets.NetworkGuard.Predictions("{{name}}", samples.Length, predictions.Length);
-                    Predict({{Cast}}<Sample, {{SampleElement}}>(samples), {{Cast}}<Prediction, float>(predictions));
-                }
-
-                {{FlatPredict()}}
-
-                /// <summary>
-                /// Runs the forward pass on a batch of at most <see cref="MaxBatch"/> samples in the training workspace. The
-                /// result is a view of the workspace, valid until the next forward pass. In training mode dropout is active
-                /// and the activations are kept for <c>Backward</c>. For one thread at a time; <c>Predict</c> is the call
-                /// for many.
-                /// </summary>
-                public {{ReadOnlySpan}}<Prediction> Forward({{ReadOnlySpan}}<Sample> batch, bool training = false)
-                {
-                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
-                    return {{Cast}}<float, Prediction>(_engine.Forward({{Cast}}<Sample, {{SampleElement}}>(batch), training));
-                }
-
-                /// <summary>The forward pass on flattened samples, <c>batch * InputSize</c> floats.</summary>
-                public {{ReadOnlySpan}}<float> Forward({{ReadOnlySpan}}<float> input, bool training = false)
-                {
-                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
-                    return _engine.Forward(input, training);
-                }
-
-                /// <summary>
-                /// Back-propagates the gradient of the loss with respect to the last forward pass's output: adds every
-                {{(_model.TokenInput
-                    ? "/// parameter's gradient into <see cref=\"Gradients\"/>; token ids have no gradient of their own."
-                    : "/// parameter's gradient into <see cref=\"Gradients\"/> and, when <paramref name=\"inputGradient\"/> is not\n/// empty, writes the gradient with respect to the input there.")}}
-                /// </summary>
-                {{TypedBackward()}}
-
-                /// <summary>The backward pass on flattened gradients.</summary>
-                public void Backward({{ReadOnlySpan}}<float> outputGradient, {{Span}}<float> inputGradient = default)
-                {
-                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Backward");
-                    _engine.Backward(outputGradient, inputGradient);
-                }
-
-                /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
-                public static global::TypedNets.LossFunction? DeclaredLoss => {{DeclaredLossExpression()}};
-
-                global::TypedNets.LossFunction? global::TypedNets.INetwork.DeclaredLoss => DeclaredLoss;
-
-                /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless <paramref name="loss"/> is given).</summary>
-                public float Loss({{ReadOnlySpan}}<float> target, global::TypedNets.LossFunction? loss = null)
-                {
-                    global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("{{name}}", loss, DeclaredLoss);
-                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Loss");
-                    return _engine.Loss(target, chosen);
-                }
-
-                /// <summary>
-                /// The loss of the last forward pass against <paramref name="target"/>, back-propagated into <see cref="Gradients"/>
-                /// (fused with a Softmax or Sigmoid output where the loss is a cross-entropy).
-                /// </summary>
-                public float LossBackward({{ReadOnlySpan}}<float> target, global::TypedNets.LossFunction? loss = null, {{Span}}<float> inputGradient = default)
-                {
-                    global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("{{name}}", loss, DeclaredLoss);
-                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("LossBackward");
-                    return _engine.LossBackward(target, chosen, inputGradient);
-                }
-
-                /// <summary>Adds the gradients of the layers' L1 and L2 weight penalties into <see cref="Gradients"/> and returns the penalty.</summary>
-                public float Regularize()
-                {
-                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Regularize");
-                    return _engine.Regularize();
-                }
-
-                /// <summary>Sets every gradient to zero.</summary>
-                public void ZeroGradients() => _engine.ZeroGradients();
-
-                /// <summary>Draws fresh weights from <paramref name="seed"/> (He uniform before ReLU, LeakyReLU and GELU, Glorot uniform otherwise) and zeroes the biases.</summary>
-                public void Initialize(ulong seed)
-                {
-                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Initialize");
-                    _engine.Initialize(seed);
-                }
-
-                /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
-                public void ReseedDropout(ulong seed) => _engine.ReseedDropout(seed);
-
-                /// <summary>The generator of dropout masks, as it stands; a checkpoint saves it and a resumed run puts it back.</summary>
-                public global::TypedNets.Xoshiro256 DropoutRandom
-                {
-                    get => _engine.DropoutRandom;
-                    set => _engine.DropoutRandom = value;
-                }
-
-                """);
+            _writer.WriteLine("global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;");
+            _writer.WriteLine();
         }
 
         private void EmitEngine()
@@ -731,17 +500,23 @@ public sealed partial class NetworkGenerator
 
             int widest = Math.Max(_model.InputSize, layers.Count == 0 ? 0 : layers.Max(layer => Math.Max(layer.InputSize, layer.OutputSize)));
 
+            LayerModel? outputDense = _model.OutputDense;
+            string output = layers.Count == 0 ? "_input" : outputBuffers[layers.Count - 1];
+            string preActivation = outputDense is not null && outputDense.KeepsPreActivation(isOutput: true)
+                ? $"_{GeneratedNames.CamelCase(outputDense.PropertyName)}PreActivation"
+                : "null";
+            string outputActivation = outputDense is null ? "null" : $"global::TypedNets.Activation.{outputDense.Activation}";
+
+            // Losses read the last axis: the classes of a classifier, or the units of each step of a sequence.
+            string lossWidth = Invariant(_model.OutputShape.Length == 0 ? 1 : _model.OutputShape[_model.OutputShape.Length - 1]);
+            string layout = $"new({StringLiteral(_model.DisplayName)}, InputSize, OutputSize, ParameterCount, {Invariant(_model.BufferCount)}, {Invariant(widest)}, {outputActivation}, {lossWidth}, {(_model.TokenInput ? "true" : "false")})";
+
             _writer.WriteBlock($$"""
-                /// <summary>
-                /// The network's math over element type <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for
-                /// gradient checks. It owns the parameter and gradient buffers and a workspace sized for
-                /// <see cref="MaxBatch"/> samples, so that forward and backward passes allocate nothing.
-                /// </summary>
-                public sealed class Engine<T> : global::TypedNets.IEngine<T>
+                /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
+                {{GeneratedCode}}
+                public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
                     where T : global::System.Numerics.IFloatingPointIeee754<T>
                 {
-                    private const string NetworkName = {{StringLiteral(_model.DisplayName)}};
-
                     // Activations kept for the backward pass, [MaxBatch, features] each.
                     private readonly T[] _input;
                 """);
@@ -765,35 +540,16 @@ public sealed partial class NetworkGenerator
                     // Gradients with respect to activations, [MaxBatch, widest layer]; layers pass them back and forth.
                     private readonly T[] _gradientA;
                     private readonly T[] _gradientB;
-                    private global::TypedNets.Xoshiro256 _dropoutRandom;
-                    private int _batch;
-                    private bool _training;
 
                     /// <summary>Creates the buffers and draws the initial weights from <paramref name="seed"/>.</summary>
-                    public Engine(int maxBatch, ulong seed)
-                        : this(maxBatch, new T[ParameterCount], new T[ParameterCount], new T[{{Invariant(_model.BufferCount)}}])
-                    {
-                        Initialize(seed);
-                        ReseedDropout(seed);
-                    }
+                    public Engine(int maxBatch, ulong seed) : this(maxBatch, seed, null) => Initialize(seed);
 
-                    /// <summary>
-                    /// A second workspace over the weights of <paramref name="shared"/>: it reads (and, in training, writes) the
-                    /// same parameters and buffers, with activations of its own, so that two threads can each run one.
-                    /// </summary>
-                    public Engine(Engine<T> shared)
-                        : this(shared.MaxBatch, shared.Parameters, shared.Gradients, shared.Buffers)
-                    {
-                        ReseedDropout(0);
-                    }
+                    /// <summary>A second workspace over the weights of <paramref name="shared"/>, with activations of its own.</summary>
+                    public Engine(Engine<T> shared) : this(shared.MaxBatch, 0, shared) { }
 
-                    private Engine(int maxBatch, T[] parameters, T[] gradients, T[] buffers)
+                    private Engine(int maxBatch, ulong seed, Engine<T>? shared)
+                        : base({{layout}}, maxBatch, seed, shared)
                     {
-                        global::TypedNets.NetworkGuard.MaxBatch(NetworkName, maxBatch, {{Invariant(widest)}});
-                        MaxBatch = maxBatch;
-                        Parameters = parameters;
-                        Gradients = gradients;
-                        Buffers = buffers;
                         _input = new T[maxBatch * {{Invariant(_model.InputSize)}}];
                     """);
                 using (Indent())
@@ -818,52 +574,29 @@ public sealed partial class NetworkGenerator
                 _writer.WriteBlock($$"""
                     }
 
-                    /// <summary>The largest batch <c>Forward</c> accepts.</summary>
-                    public int MaxBatch { get; }
+                    /// <inheritdoc/>
+                    protected override global::TypedNets.EngineBuffers<T> Workspace => new(_input, {{output}}, {{preActivation}}, _gradientA);
 
-                    /// <summary>Every parameter, in state_dict order.</summary>
-                    public T[] Parameters { get; }
-
-                    /// <summary>The gradients, laid out like <see cref="Parameters"/>.</summary>
-                    public T[] Gradients { get; }
-
-                    /// <summary>Non-trainable state, such as batch normalisation's running statistics.</summary>
-                    public T[] Buffers { get; }
-
-                    /// <summary>The batch size of the last forward pass.</summary>
-                    public int Batch => _batch;
-
-                    int global::TypedNets.IEngine<T>.InputSize => InputSize;
-
-                    int global::TypedNets.IEngine<T>.OutputSize => OutputSize;
+                    /// <inheritdoc/>
+                    protected override global::TypedNets.NetworkEngine<T> CreateWorkspace() => new Engine<T>(this);
 
                     """);
                 EmitInitialize(layers);
                 EmitForward(layers, outputBuffers);
                 EmitBackward(layers, outputBuffers);
-                _writer.WriteBlock($$"""
-                    /// <summary>Sets every gradient to zero.</summary>
-                    public void ZeroGradients() => global::System.Array.Clear(Gradients);
-
-                    /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
-                    public void ReseedDropout(ulong seed) => _dropoutRandom = global::TypedNets.Xoshiro256.ForStream(seed, 1);
-
-                    /// <summary>The generator of dropout masks, as it stands; set it to continue a saved stream.</summary>
-                    public global::TypedNets.Xoshiro256 DropoutRandom
-                    {
-                        get => _dropoutRandom;
-                        set => _dropoutRandom = value;
-                    }
-
-                    private static {{Span}}<T> View(T[] buffer, int start, int length) => new(buffer, start, length);{{(_model.Layers.Any(layer => layer.Kind is LayerKind.GlobalMaxPooling1D or LayerKind.MaxPool2D or LayerKind.MaxPool1D) ? "\n\n" + IntViewMethod : "")}}
-                    """);
 
                 bool[] maskReaches = MaskReachesInput();
+                bool first = true;
                 for (int i = 0; i < layers.Count; i++)
                 {
                     if (layers[i].MovesData)
                     {
-                        _writer.WriteLine();
+                        if (!first)
+                        {
+                            _writer.WriteLine();
+                        }
+
+                        first = false;
                         EmitLayerMethods(layers[i], inputBuffers[i], outputBuffers[i], isOutput: i == layers.Count - 1, maskReaches[i]);
                     }
                 }
@@ -895,17 +628,17 @@ public sealed partial class NetworkGenerator
             _writer.WriteBlock($$"""
 
                 /// <summary>
-                /// Copies the weights compiled in from <c>{{file}}</c> into <see cref="Parameters"/>{{(_model.BufferCount > 0 ? " and <see cref=\"Buffers\"/>" : "")}}, replacing the current ones.
+                /// Copies the weights compiled in from <c>{{file}}</c> into <c>Parameters</c>{{(_model.BufferCount > 0 ? " and <c>Buffers</c>" : "")}}, replacing the current ones.
                 /// The constructor has done so already; call it again to undo training or <c>Initialize</c>. Allocates nothing.
                 /// </summary>
                 public void {{GeneratedNames.LoadEmbeddedWeights}}()
                 {
-                    using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive({{StringLiteral(GeneratedNames.LoadEmbeddedWeights)}});
-                    global::TypedNets.Serialization.EmbeddedParameters.CopyTo({{StringLiteral(_model.DisplayName)}}, {{GeneratedNames.EmbeddedWeightBytes}}, Parameters);
+                    using global::TypedNets.NetworkAccess.Scope exclusive = _core.Access.Exclusive({{StringLiteral(GeneratedNames.LoadEmbeddedWeights)}});
+                    global::TypedNets.Serialization.EmbeddedParameters.CopyTo({{StringLiteral(_model.DisplayName)}}, {{GeneratedNames.EmbeddedWeightBytes}}, _core.Engine.Parameters);
                 """);
             if (_model.BufferCount > 0)
             {
-                _writer.WriteLine($"    global::TypedNets.Serialization.EmbeddedParameters.CopyTo({StringLiteral(_model.DisplayName)}, {GeneratedNames.EmbeddedBufferBytes}, Buffers);");
+                _writer.WriteLine($"    global::TypedNets.Serialization.EmbeddedParameters.CopyTo({StringLiteral(_model.DisplayName)}, {GeneratedNames.EmbeddedBufferBytes}, _core.Engine.Buffers);");
             }
 
             _writer.WriteLine("}");
@@ -935,7 +668,7 @@ public sealed partial class NetworkGenerator
             _writer.WriteBlock($$"""
                 /// <summary>
                 /// The weights compiled in from <c>{{file}}</c>: all {{Invariant(_model.ParameterCount)}} parameters as little-endian float32 bytes, in
-                /// the layout of <see cref="Parameters"/>. They live in the assembly's data section; reading them allocates nothing.
+                /// the layout of <c>Parameters</c>. They live in the assembly's data section; reading them allocates nothing.
                 /// </summary>
                 public static {{ReadOnlySpan}}<byte> {{GeneratedNames.EmbeddedWeightBytes}}
                     => global::TypedNets.Serialization.EmbeddedParameters.LittleEndianBytes({{GeneratedNames.EmbeddedWeightWords}}, {{total}}){{parameterBytes}};
@@ -946,7 +679,7 @@ public sealed partial class NetworkGenerator
                 _writer.WriteBlock($$"""
                     /// <summary>
                     /// The buffers compiled in from <c>{{file}}</c>: all {{Invariant(_model.BufferCount)}} values (BatchNorm's running statistics) as
-                    /// little-endian float32 bytes, in the layout of <see cref="Buffers"/>.
+                    /// little-endian float32 bytes, in the layout of <c>Buffers</c>.
                     /// </summary>
                     public static {{ReadOnlySpan}}<byte> {{GeneratedNames.EmbeddedBufferBytes}}
                         => global::TypedNets.Serialization.EmbeddedParameters.LittleEndianBytes({{GeneratedNames.EmbeddedWeightWords}}, {{total}})[(4 * ParameterCount)..];
@@ -1088,7 +821,7 @@ public sealed partial class NetworkGenerator
         private void EmitInitialize(List<LayerModel> layers)
         {
             _writer.WriteLine("/// <summary>Draws fresh weights from <paramref name=\"seed\"/> and zeroes the biases.</summary>");
-            using (_writer.Block("public void Initialize(ulong seed)"))
+            using (_writer.Block("public override void Initialize(ulong seed)"))
             {
                 _writer.WriteLine("global::TypedNets.Xoshiro256 random = global::TypedNets.Xoshiro256.ForStream(seed, 0);");
                 foreach (LayerModel layer in layers.Where(layer => layer.ParameterCount > 0))
@@ -1180,34 +913,9 @@ public sealed partial class NetworkGenerator
         {
             string output = layers.Count == 0 ? "_input" : outputBuffers[layers.Count - 1];
             _writer.WriteBlock($$"""
-                /// <summary>Runs the forward pass on <c>batch * {{Invariant(_model.InputSize)}}</c> values and returns the <c>batch * {{Invariant(_model.OutputSize)}}</c> outputs.</summary>
-                public {{ReadOnlySpan}}<T> Forward({{ReadOnlySpan}}<T> input, bool training)
+                /// <summary>The layers' forward pass on <c>batch * {{Invariant(_model.InputSize)}}</c> values in <c>_input</c>; returns the <c>batch * {{Invariant(_model.OutputSize)}}</c> outputs.</summary>
+                protected override {{ReadOnlySpan}}<T> Run(int batch, bool training)
                 {
-                    int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, input.Length, InputSize, MaxBatch);
-                    input.CopyTo(_input);
-                    return Run(batch, training);
-                }
-
-                """);
-            if (_model.TokenInput)
-            {
-                _writer.WriteBlock($$"""
-                    /// <summary>Runs the forward pass on <c>batch * {{Invariant(_model.InputSize)}}</c> token ids and returns the <c>batch * {{Invariant(_model.OutputSize)}}</c> outputs.</summary>
-                    public {{ReadOnlySpan}}<T> Forward({{ReadOnlySpan}}<int> tokens, bool training)
-                    {
-                        int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, tokens.Length, InputSize, MaxBatch);
-                        global::TypedNets.TokenIds.Convert<T>(tokens, _input);
-                        return Run(batch, training);
-                    }
-
-                    """);
-            }
-
-            _writer.WriteBlock($$"""
-                private {{ReadOnlySpan}}<T> Run(int batch, bool training)
-                {
-                    _batch = batch;
-                    _training = training;
                 """);
             using (Indent())
             {
@@ -1228,62 +936,9 @@ public sealed partial class NetworkGenerator
             List<LayerModel> computing = layers.Where(layer => layer.MovesData).ToList();
             LayerModel? outputDense = _model.OutputDense;
             bool fusable = outputDense is not null && outputDense.Activation != ActivationKind.Identity;
-            string output = layers.Count == 0 ? "_input" : outputBuffers[layers.Count - 1];
-            string preActivation = outputDense is not null && outputDense.KeepsPreActivation(isOutput: true)
-                ? $"View(_{GeneratedNames.CamelCase(outputDense.PropertyName)}PreActivation, 0, batch * OutputSize)"
-                : "default";
-            string outputActivation = outputDense is null ? "null" : $"global::TypedNets.Activation.{outputDense.Activation}";
-
-            // Losses read the last axis: the classes of a classifier, or the units of each step of a sequence.
-            string lossWidth = Invariant(_model.OutputShape.Length == 0 ? 1 : _model.OutputShape[_model.OutputShape.Length - 1]);
-            string inputGradientGuard = _model.TokenInput
-                ? "global::TypedNets.NetworkGuard.NoTokenGradient(NetworkName, inputGradient.Length);"
-                : "global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);";
-
-            _writer.WriteBlock($$"""
-                /// <summary>
-                /// Back-propagates <paramref name="outputGradient"/> through the last forward pass, adding into
-                /// <see cref="Gradients"/>; writes the input gradient when <paramref name="inputGradient"/> is not empty.
-                /// </summary>
-                public void Backward({{ReadOnlySpan}}<T> outputGradient, {{Span}}<T> inputGradient)
-                {
-                    int batch = _batch;
-                    global::TypedNets.NetworkGuard.OutputGradient(NetworkName, outputGradient.Length, batch, OutputSize);
-                    {{inputGradientGuard}}
-                    outputGradient.CopyTo(_gradientA);
-                    BackPropagate(batch, outputGradientIsPreActivation: false, inputGradient);
-                }
-
-                /// <summary>The loss of the last forward pass against <paramref name="target"/>, without gradients.</summary>
-                public T Loss({{ReadOnlySpan}}<T> target, global::TypedNets.LossFunction loss)
-                {
-                    int batch = _batch;
-                    global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
-                    return {{Kernels}}.LossKernel.Compute<T>(
-                        loss, {{outputActivation}}, View({{output}}, 0, batch * OutputSize), {{preActivation}}, target, default, {{lossWidth}}, out _);
-                }
-
-                /// <summary>
-                /// The loss of the last forward pass against <paramref name="target"/>, back-propagated: adds every
-                /// parameter's gradient into <see cref="Gradients"/>. Cross-entropy after Softmax and binary
-                /// cross-entropy after Sigmoid are computed from the logits, fused with the activation.
-                /// </summary>
-                public T LossBackward({{ReadOnlySpan}}<T> target, global::TypedNets.LossFunction loss, {{Span}}<T> inputGradient)
-                {
-                    int batch = _batch;
-                    global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
-                    {{inputGradientGuard}}
-                    T value = {{Kernels}}.LossKernel.Compute<T>(
-                        loss, {{outputActivation}}, View({{output}}, 0, batch * OutputSize), {{preActivation}}, target,
-                        View(_gradientA, 0, batch * OutputSize), {{lossWidth}}, out bool gradientIsPreActivation);
-                    BackPropagate(batch, gradientIsPreActivation, inputGradient);
-                    return value;
-                }
-
-                """);
             EmitRegularize(layers);
             _writer.WriteLine("// The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.");
-            using (_writer.Block($"private void BackPropagate(int batch, bool outputGradientIsPreActivation, {Span}<T> inputGradient)"))
+            using (_writer.Block($"protected override void BackPropagate(int batch, bool outputGradientIsPreActivation, {Span}<T> inputGradient)"))
             {
                 if (computing.Count == 0)
                 {
@@ -1309,15 +964,16 @@ public sealed partial class NetworkGenerator
 
         private void EmitRegularize(List<LayerModel> layers)
         {
-            _writer.WriteLine("/// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref=\"Gradients\"/> and returns the penalty.</summary>");
-            using (_writer.Block("public T Regularize()"))
+            // Without a penalty the base class's Regularize, which adds nothing, stands.
+            var penalized = layers.Where(layer => layer.Kind == LayerKind.Dense && (layer.L1 > 0 || layer.L2 > 0)).ToList();
+            if (penalized.Count == 0)
             {
-                var penalized = layers.Where(layer => layer.Kind == LayerKind.Dense && (layer.L1 > 0 || layer.L2 > 0)).ToList();
-                if (penalized.Count == 0)
-                {
-                    _writer.WriteLine("return T.Zero;");
-                }
-                else
+                return;
+            }
+
+            _writer.WriteLine("/// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref=\"Gradients\"/> and returns the penalty.</summary>");
+            using (_writer.Block("public override T Regularize()"))
+            {
                 {
                     _writer.WriteLine("double penalty = 0;");
                     foreach (LayerModel layer in penalized)
@@ -1392,37 +1048,11 @@ public sealed partial class NetworkGenerator
                 case LayerKind.Dropout:
                     string dropMask = $"_{GeneratedNames.CamelCase(layer.PropertyName)}Mask";
                     _writer.WriteBlock($$"""
-                        // {{layer.ModuleName}}: Dropout({{DoubleLiteral(layer.Rate).TrimEnd('d')}}) on {{ShapeMath.Format(layer.InputShape)}}.
+                        // {{layer.ModuleName}}: Dropout({{DoubleLiteral(layer.Rate).TrimEnd('d')}}) on {{ShapeMath.Format(layer.InputShape)}}; in inference a copy.
                         private void {{layer.PropertyName}}Forward(int batch, bool training)
-                        {
-                            {{ReadOnlySpan}}<T> x = View({{input}}, 0, batch * {{n}});
-                            {{Span}}<T> y = View({{output}}, 0, batch * {{n}});
-                            if (training)
-                            {
-                                {{Kernels}}.DropoutKernel.Forward<T>(x, y, View({{dropMask}}, 0, batch * {{n}}), {{DoubleLiteral(layer.Rate)}}, ref _dropoutRandom);
-                            }
-                            else
-                            {
-                                x.CopyTo(y);
-                            }
-                        }
+                            => DropoutForward(View({{input}}, 0, batch * {{n}}), View({{output}}, 0, batch * {{n}}), View({{dropMask}}, 0, batch * {{n}}), {{DoubleLiteral(layer.Rate)}}, training);
 
-                        private void {{layer.PropertyName}}Backward(int batch, {{Span}}<T> dy, {{Span}}<T> dx)
-                        {
-                            if (dx.IsEmpty)
-                            {
-                                return;
-                            }
-
-                            if (_training)
-                            {
-                                {{Kernels}}.DropoutKernel.Backward<T>(View({{dropMask}}, 0, batch * {{n}}), dy.Slice(0, batch * {{n}}), dx.Slice(0, batch * {{n}}));
-                            }
-                            else
-                            {
-                                dy.Slice(0, batch * {{n}}).CopyTo(dx);
-                            }
-                        }
+                        private void {{layer.PropertyName}}Backward(int batch, {{Span}}<T> dy, {{Span}}<T> dx) => DropoutBackward(View({{dropMask}}, 0, batch * {{n}}), dy.Slice(0, batch * {{n}}), dx);
                         """);
                     break;
             }
@@ -1440,109 +1070,36 @@ public sealed partial class NetworkGenerator
             string weightGradient = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
             string biasGradient = layer.HasBias ? $"View(Gradients, {Invariant(layer.BiasOffset)}, {n})" : $"{Span}<T>.Empty";
             bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
-            string affineTarget = keepsPreActivation ? $"View(_{camel}PreActivation, 0, {rows} * {n})" : "y";
             bool fusable = isOutput && layer.Activation != ActivationKind.Identity;
 
-            _writer.WriteLine($"// {layer.ModuleName}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation};");
-            _writer.WriteLine(layer.HasBias
-                ? $"// weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, bias [{n}] at {Invariant(layer.BiasOffset)}."
-                : $"// weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, no bias.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
-            {
-                _writer.WriteLine($"{Span}<T> y = View({output}, 0, {rows} * {n});");
-                // A ReLU needs nothing but the output, so it is the product's epilogue; other activations follow it.
-                bool fusedReLU = layer.Activation == ActivationKind.ReLU && !keepsPreActivation;
-                string relu = fusedReLU ? ", relu: true" : "";
-                _writer.WriteLine($"{Kernels}.DenseKernel.Forward<T>(View({input}, 0, {rows} * {m}), {weight}, {bias}, {affineTarget}, {rows}, {m}, {n}{relu});");
-                if (keepsPreActivation && !layer.IsGelu)
-                {
-                    _writer.WriteLine($"{affineTarget}.CopyTo(y);");
-                }
+            _writer.WriteLine($"// {layer.ModuleName}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation}; " + (layer.HasBias
+                ? $"weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, bias [{n}] at {Invariant(layer.BiasOffset)}."
+                : $"weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, no bias."));
+            string x = $"View({input}, 0, {rows} * {m})";
+            string y = $"View({output}, 0, {rows} * {n})";
+            string preActivation = keepsPreActivation ? $"View(_{camel}PreActivation, 0, {rows} * {n})" : "default";
+            string activation = $"global::TypedNets.Activation.{layer.Activation}";
 
-                string? activation = fusedReLU ? null : ActivationForward(layer.Activation, affineTarget, rowLength: n);
-                if (activation is not null)
-                {
-                    _writer.WriteLine(activation);
-                }
-            }
-
+            // The kernel applies the activation (a ReLU as the product's epilogue) and, backward, its derivative.
+            _writer.WriteLine($"private void {layer.PropertyName}Forward(int batch)");
+            _writer.WriteLine($"    => {Kernels}.DenseKernel.Layer<T>({x}, {weight}, {bias}, {preActivation}, {y}, {rows}, {m}, {n}, {activation});");
             _writer.WriteLine();
-            string signature = fusable
-                ? $"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx, bool dyIsPreActivation)"
-                : $"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)";
             if (fusable)
             {
                 _writer.WriteLine("// A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).");
+                _writer.WriteLine($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx, bool dyIsPreActivation)");
             }
-
-            using (_writer.Block(signature))
+            else
             {
-                _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, {rows} * {n});");
-                string saved = $"View({output}, 0, {rows} * {n})";
-                string? activationBackward = ActivationBackward(layer.Activation, saved, $"View(_{camel}PreActivation, 0, {rows} * {n})", rowLength: n);
-                if (activationBackward is not null && fusable)
-                {
-                    using (_writer.Block("if (!dyIsPreActivation)"))
-                    {
-                        _writer.WriteLine(activationBackward);
-                    }
-
-                    _writer.WriteLine();
-                }
-                else if (activationBackward is not null)
-                {
-                    _writer.WriteLine(activationBackward);
-                }
-
-                _writer.WriteLine($"{Kernels}.DenseKernel.Backward<T>(");
-                using (Indent())
-                {
-                    _writer.WriteLine($"View({input}, 0, {rows} * {m}), {weight}, dz,");
-                    _writer.WriteLine($"{weightGradient}, {biasGradient},");
-                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, {rows} * {m}), {rows}, {m}, {n});");
-                }
+                _writer.WriteLine($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)");
             }
+
+            _writer.WriteLine($"    => {Kernels}.DenseKernel.LayerBackward<T>(");
+            _writer.WriteLine($"        {x}, {weight}, {y}, {preActivation}, dy, {weightGradient}, {biasGradient}, dx, {rows}, {m}, {n}, {activation}{(fusable ? ", dyIsPreActivation" : "")});");
         }
 
         /// <summary>The element of <c>Sample</c>: token ids are ints, everything else floats.</summary>
         private string SampleElement => _model.TokenInput ? "int" : "float";
-
-        /// <summary>What the float engine takes for a span of sample elements: token ids are converted into a scratch buffer.</summary>
-        private string TypedBackward()
-            => _model.TokenInput
-                ? $"public void Backward({ReadOnlySpan}<Prediction> outputGradient) => Backward({Cast}<Prediction, float>(outputGradient), default);"
-                : $"public void Backward({ReadOnlySpan}<Prediction> outputGradient, {Span}<Sample> inputGradient = default)\n" +
-                  $"    => Backward({Cast}<Prediction, float>(outputGradient), {Cast}<Sample, float>(inputGradient));";
-
-        /// <summary>
-        /// The flat, thread-safe prediction of <c>INetwork</c>; a token network also gets a private one over int ids,
-        /// which its typed <c>Predict</c> calls.
-        /// </summary>
-        private string FlatPredict()
-        {
-            string body(string access, string element) => $$"""
-                {{access}} void Predict({{ReadOnlySpan}}<{{element}}> input, {{Span}}<float> output)
-                {
-                    int rows = global::TypedNets.NetworkGuard.PredictionRows({{StringLiteral(_model.DisplayName)}}, input.Length, InputSize, output.Length, OutputSize);
-                    using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-                    for (int start = 0; start < rows; start += MaxBatch)
-                    {
-                        int count = global::System.Math.Min(MaxBatch, rows - start);
-                        lease.Workspace.Forward(input.Slice(start * InputSize, count * InputSize), training: false)
-                            .CopyTo(output.Slice(start * OutputSize, count * OutputSize));
-                    }
-                }
-                """;
-            string flat = """
-                /// <summary>
-                /// Predicts flattened samples, <c>rows * InputSize</c> floats, into <c>rows * OutputSize</c> floats; safe to
-                /// call from many threads at once, as <see cref="Predict(in Sample)"/>.
-                /// </summary>
-                /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-
-                """ + body("public", "float");
-            return _model.TokenInput ? flat + "\n\n" + body("private", "int") : flat;
-        }
 
         private string DeclaredLossExpression()
             => _model.Loss is null
@@ -1633,7 +1190,7 @@ public sealed partial class NetworkGenerator
                 using (Indent())
                 {
                     _writer.WriteLine($"{x}, {parameters}, {mask}, {workspace},");
-                    _writer.WriteLine($"View({output}, 0, batch * {Invariant(layer.OutputSize)}), batch, returnSequences: {sequences}, dropout: {DoubleLiteral(layer.Rate)}, _training, ref _dropoutRandom);");
+                    _writer.WriteLine($"View({output}, 0, batch * {Invariant(layer.OutputSize)}), batch, returnSequences: {sequences}, dropout: {DoubleLiteral(layer.Rate)}, Training, ref DropoutStream);");
                 }
             }
 
@@ -1910,7 +1467,7 @@ public sealed partial class NetworkGenerator
                 using (Indent())
                 {
                     _writer.WriteLine($"dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {ParameterView(layer.Tensors[0])}, {normalized}, _{camel}InverseDeviation,");
-                    _writer.WriteLine($"{GradientView(layer.Tensors[0])}, {GradientView(layer.Tensors[1])}, dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {sizes}, _training);");
+                    _writer.WriteLine($"{GradientView(layer.Tensors[0])}, {GradientView(layer.Tensors[1])}, dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {sizes}, Training);");
                 }
             }
         }

@@ -279,8 +279,28 @@ public partial class DiagnosticTests
     }
 
     [Fact]
-    public void TN0011_LayerNamedLikeAGeneratedMethod()
+    public void TN0011_LayerNamedLikeAGeneratedConstant()
     {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using TypedNets;
+
+            [Network, Input(10)]
+            public partial class Net
+            {
+                [Dense(2)] public partial DenseLayer Summary { get; }
+            }
+            """);
+
+        Expect.Diagnostic(run, "TN0011", Error, 6, "Summary",
+            "'Summary' in network 'Net' clashes with the constant Summary that TypedNets generates; rename it");
+        Expect.NothingInGeneratedCode(run);
+    }
+
+    [Fact]
+    public void A_layer_named_like_a_runtime_member_is_no_clash()
+    {
+        // Forward is an extension member of the runtime, not generated into the class: the user's property simply
+        // wins over it, as an instance member wins over an extension.
         GeneratorRun run = GeneratorHarness.Run("""
             using TypedNets;
 
@@ -291,8 +311,7 @@ public partial class DiagnosticTests
             }
             """);
 
-        Expect.Diagnostic(run, "TN0011", Error, 6, "Forward",
-            "'Forward' in network 'Net' clashes with the method Forward that TypedNets generates; rename it");
+        Expect.NoGeneratorDiagnostics(run);
         Expect.NothingInGeneratedCode(run);
     }
 
@@ -307,12 +326,12 @@ public partial class DiagnosticTests
             {
                 [Dense(2)] public partial DenseLayer Output { get; }
 
-                private readonly float[] Parameters = new float[3];
+                private readonly float[] _core = new float[3];
             }
             """);
 
-        Expect.Diagnostic(run, "TN0011", Error, 8, "Parameters",
-            "'Parameters' in network 'Net' clashes with the property Parameters that TypedNets generates; rename it");
+        Expect.Diagnostic(run, "TN0011", Error, 8, "_core",
+            "'_core' in network 'Net' clashes with the private field _core that TypedNets generates; rename it");
         Expect.NothingInGeneratedCode(run);
     }
 

@@ -17,6 +17,74 @@ public static class Activations
     /// <summary>The negative slope of <see cref="Activation.LeakyReLU"/>, PyTorch's default.</summary>
     public const double LeakyReLUSlope = 0.01;
 
+    /// <summary>
+    /// The forward pass of <paramref name="activation"/> into <paramref name="y"/>: elementwise ones and Softmax (rows of
+    /// <paramref name="rowLength"/>) in place on <paramref name="y"/>, the GELUs from <paramref name="preActivation"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Forward<T>(Activation activation, ReadOnlySpan<T> preActivation, Span<T> y, int rowLength)
+        where T : IFloatingPointIeee754<T>
+    {
+        switch (activation)
+        {
+            case Activation.ReLU:
+                ReLU(y);
+                break;
+            case Activation.LeakyReLU:
+                LeakyReLU(y);
+                break;
+            case Activation.Sigmoid:
+                Sigmoid(y);
+                break;
+            case Activation.Tanh:
+                Tanh(y);
+                break;
+            case Activation.Softmax:
+                Softmax(y, rowLength);
+                break;
+            case Activation.GELU:
+                Gelu(preActivation, y);
+                break;
+            case Activation.GeluTanh:
+                GeluTanh(preActivation, y);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Turns <c>dL/dy</c> in <paramref name="dy"/> into <c>dL/dz</c> in place, from the forward pass's output
+    /// <paramref name="y"/> (or, for the GELUs, its <paramref name="preActivation"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Backward<T>(Activation activation, ReadOnlySpan<T> y, ReadOnlySpan<T> preActivation, Span<T> dy, int rowLength)
+        where T : IFloatingPointIeee754<T>
+    {
+        switch (activation)
+        {
+            case Activation.ReLU:
+                ReLUBackward(y, dy);
+                break;
+            case Activation.LeakyReLU:
+                LeakyReLUBackward(y, dy);
+                break;
+            case Activation.Sigmoid:
+                SigmoidBackward(y, dy);
+                break;
+            case Activation.Tanh:
+                TanhBackward(y, dy);
+                break;
+            case Activation.Softmax:
+                SoftmaxBackward(y, dy, rowLength);
+                break;
+            case Activation.GELU:
+                GeluBackward(preActivation, dy);
+                break;
+            case Activation.GeluTanh:
+                GeluTanhBackward(preActivation, dy);
+                break;
+        }
+    }
+
     /// <summary><c>y = max(y, 0)</c> in place.</summary>
     public static void ReLU<T>(Span<T> y)
         where T : IFloatingPointIeee754<T>

@@ -45,6 +45,62 @@ public static class DenseKernel
         }
     }
 
+    /// <summary>
+    /// A whole dense layer forward: <c>y = activation(x W^T + b)</c> over <paramref name="rows"/> rows. With a
+    /// non-empty <paramref name="preActivation"/> the affine result is kept there for the backward pass (a GELU reads
+    /// it; a loss fuses with a Softmax or Sigmoid output through it); otherwise it is computed in <paramref name="y"/>,
+    /// a ReLU as the product's epilogue and other activations in place.
+    /// </summary>
+    /// <remarks>Inlined, so that the switch on a call site's constant activation folds away.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Layer<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> preActivation, Span<T> y,
+        int rows, int inputs, int outputs, Activation activation)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (preActivation.IsEmpty)
+        {
+            bool fusedReLU = activation == Activation.ReLU;
+            Forward(x, weight, bias, y, rows, inputs, outputs, relu: fusedReLU);
+            if (!fusedReLU)
+            {
+                Activations.Forward(activation, y, y, outputs);
+            }
+
+            return;
+        }
+
+        Forward(x, weight, bias, preActivation, rows, inputs, outputs);
+        if (activation is not (Activation.GELU or Activation.GeluTanh))
+        {
+            preActivation.CopyTo(y);
+        }
+
+        Activations.Forward(activation, preActivation, y, outputs);
+    }
+
+    /// <summary>
+    /// A whole dense layer backward from <c>dL/dy</c> in <paramref name="dy"/> (overwritten with <c>dL/dz</c>; it is
+    /// <c>dL/dz</c> already when <paramref name="dyIsPreActivation"/>, as a loss fused with the activation hands it
+    /// over): accumulates the weight and bias gradients and, when <paramref name="dx"/> is not empty, writes
+    /// <c>dL/dx</c> to its start. <paramref name="y"/> and <paramref name="preActivation"/> are the forward pass's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LayerBackward<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> y, ReadOnlySpan<T> preActivation, Span<T> dy,
+        Span<T> weightGradient, Span<T> biasGradient, Span<T> dx, int rows, int inputs, int outputs, Activation activation,
+        bool dyIsPreActivation = false)
+        where T : IFloatingPointIeee754<T>
+    {
+        Span<T> dz = dy.Slice(0, rows * outputs);
+        if (!dyIsPreActivation)
+        {
+            Activations.Backward(activation, y, preActivation, dz, outputs);
+        }
+
+        Backward(x, weight, dz, weightGradient, biasGradient, dx.IsEmpty ? dx : dx.Slice(0, rows * inputs), rows, inputs, outputs);
+    }
+
     /// <summary><c>sums[j] += sum over the rows of values[row, j]</c>: the bias gradient of a dense or recurrent layer.</summary>
     /// <remarks>
     /// Every column is summed row after row, whatever the path. Float keeps a block of up to eight vectors of column

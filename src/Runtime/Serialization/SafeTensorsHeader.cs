@@ -28,10 +28,10 @@ internal enum SafeTensorsDtype
 /// <summary>Where the values of a file's tensor go.</summary>
 internal enum StateKind
 {
-    /// <summary>Into the network's <see cref="INetwork.Parameters"/>.</summary>
+    /// <summary>Into the network's <c>Parameters</c>.</summary>
     Parameter,
 
-    /// <summary>Into the network's <see cref="INetwork.Buffers"/>.</summary>
+    /// <summary>Into the network's <c>Buffers</c>.</summary>
     Buffer,
 
     /// <summary>Nowhere: PyTorch's BatchNorm <c>num_batches_tracked</c>, which a file may hold and a load skips.</summary>

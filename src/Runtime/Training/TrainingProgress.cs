@@ -63,7 +63,7 @@ public sealed class TrainingProgress
     /// <summary>The generator that shuffles the training rows, as it stood after the last finished epoch.</summary>
     public Xoshiro256 ShuffleRandom { get; }
 
-    /// <summary>The network's generator of dropout masks (<see cref="INetwork.DropoutRandom"/>), as it stood after the last finished epoch.</summary>
+    /// <summary>The network's generator of dropout masks (<c>DropoutRandom</c>), as it stood after the last finished epoch.</summary>
     public Xoshiro256 DropoutRandom { get; }
 
     internal void AddTo(Dictionary<string, string> metadata)

@@ -115,7 +115,13 @@ internal sealed class GeneratorRun(CSharpCompilation input, Compilation output, 
 
     public GeneratorRunResult Result => RunResult.Results.Single();
 
-    public ImmutableArray<GeneratedSourceResult> GeneratedSources => Result.GeneratedSources;
+    /// <summary>The networks' generated files: every generated file but the one import of the shared API (<see cref="ApiSources"/>).</summary>
+    public ImmutableArray<GeneratedSourceResult> GeneratedSources => Result.GeneratedSources.Where(source => source.HintName != ApiHintName).ToImmutableArray();
+
+    /// <summary>The file that imports the runtime's network API into the project: one when there is a network, none otherwise.</summary>
+    public ImmutableArray<GeneratedSourceResult> ApiSources => Result.GeneratedSources.Where(source => source.HintName == ApiHintName).ToImmutableArray();
+
+    public const string ApiHintName = "TypedNets-NetworkApi.g.cs";
 
     public IEnumerable<SyntaxTree> GeneratedTrees => Output.SyntaxTrees.Skip(Input.SyntaxTrees.Length);
 

@@ -3,63 +3,33 @@
 
 namespace Zoo.Options
 {
-    /// <remarks>
-    /// <code>
-    /// Model: "PaddedEmbedding"
-    /// _____________________________________________________________________
-    ///  Layer (type)                   Output Shape              Param #
-    /// =====================================================================
-    ///  embedding (Embedding)          (None, 5, 4)              40
-    ///  pool (GlobalAveragePooling1D)  (None, 4)                 0
-    ///  output (Dense)                 (None, 2)                 10
-    /// =====================================================================
-    /// Total params: 50
-    /// Trainable params: 50
-    /// Non-trainable params: 0
-    /// _____________________________________________________________________
-    /// </code>
-    /// </remarks>
-    partial class PaddedEmbedding : global::TypedNets.INetwork
+    /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
+    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+    partial class PaddedEmbedding : global::TypedNets.INetwork<PaddedEmbedding.Sample, PaddedEmbedding.Prediction>
     {
         /// <summary>The per-sample input shape, [5].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [5];
-
         /// <summary>The per-sample output shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [2];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 5;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 2;
-
-        /// <summary>The number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+        /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 50;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"PaddedEmbedding\"\n_____________________________________________________________________\n Layer (type)                   Output Shape              Param #\n=====================================================================\n embedding (Embedding)          (None, 5, 4)              40\n pool (GlobalAveragePooling1D)  (None, 4)                 0\n output (Dense)                 (None, 2)                 10\n=====================================================================\nTotal params: 50\nTrainable params: 50\nNon-trainable params: 0\n_____________________________________________________________________";
+        /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
+        public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
         /// <summary>One input sample of token ids: 5 ints, shape [5], row-major. Index it like an array.</summary>
         [global::System.Runtime.CompilerServices.InlineArray(5)]
         public struct Sample
         {
             private int _element;
-
             /// <summary>Copies exactly 5 values into a new <see cref="Sample"/>.</summary>
             /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 5 ints.</exception>
-            public static Sample From(global::System.ReadOnlySpan<int> values)
-            {
-                if (values.Length != 5)
-                {
-                    throw new global::System.ArgumentException(
-                        $"PaddedEmbedding.Sample holds 5 ints (shape [5]), but {values.Length} were given.", nameof(values));
-                }
-
-                Sample value = default;
-                values.CopyTo(value);
-                return value;
-            }
-
+            public static Sample From(global::System.ReadOnlySpan<int> values) => global::TypedNets.NetworkValues.From<Sample, int>(values, "PaddedEmbedding.Sample", "[5]");
             /// <summary>The values, as <c>[v0, v1, ...]</c>.</summary>
             public override readonly string ToString() => global::TypedNets.Formatting.Values(this);
         }
@@ -69,33 +39,16 @@ namespace Zoo.Options
         public struct Prediction
         {
             private float _element;
-
             /// <summary>Copies exactly 2 values into a new <see cref="Prediction"/>.</summary>
             /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 2 floats.</exception>
-            public static Prediction From(global::System.ReadOnlySpan<float> values)
-            {
-                if (values.Length != 2)
-                {
-                    throw new global::System.ArgumentException(
-                        $"PaddedEmbedding.Prediction holds 2 floats (shape [2]), but {values.Length} were given.", nameof(values));
-                }
-
-                Prediction value = default;
-                values.CopyTo(value);
-                return value;
-            }
-
+            public static Prediction From(global::System.ReadOnlySpan<float> values) => global::TypedNets.NetworkValues.From<Prediction, float>(values, "PaddedEmbedding.Prediction", "[2]");
             /// <summary>The index of the largest value: the predicted class of a classifier.</summary>
             public readonly int ArgMax() => global::System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(this);
-
             /// <summary>The values, as <c>[v0, v1, ...]</c>.</summary>
             public override readonly string ToString() => global::TypedNets.Formatting.Values(this);
         }
 
-        private readonly Engine<float> _engine;
-        private readonly global::TypedNets.WorkspacePool<Engine<float>> _predictors;
-        private readonly global::TypedNets.NetworkAccess _access;
-        private readonly global::TypedNets.Layer[] _layers;
+        private readonly global::TypedNets.NetworkCore _core;
         private readonly global::TypedNets.EmbeddingLayer _embeddingLayer;
         private readonly global::TypedNets.GlobalAveragePooling1DLayer _poolLayer;
         private readonly global::TypedNets.DenseLayer _outputLayer;
@@ -105,193 +58,30 @@ namespace Zoo.Options
         /// <param name="seed">Fixes the initial weights and the stream of dropout masks.</param>
         public PaddedEmbedding(int maxBatch = 32, ulong seed = 0)
         {
-            _engine = new Engine<float>(maxBatch, seed);
-            _access = new("PaddedEmbedding");
-            _predictors = new(_access, () => new Engine<float>(_engine));
+            Engine<float> engine = new(maxBatch, seed);
             _embeddingLayer = new global::TypedNets.EmbeddingLayer(
                 "Embedding", "embedding", [5], [5, 4], maskZero: false,
-                new global::TypedNets.ParameterTensor("embedding.weight", _engine.Parameters, _engine.Gradients, 0, 10, 4),
+                new global::TypedNets.ParameterTensor("embedding.weight", engine.Parameters, engine.Gradients, 0, 10, 4),
                 paddingIndex: 2);
             _poolLayer = new global::TypedNets.GlobalAveragePooling1DLayer("Pool", "pool", [5, 4], [4]);
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [4], [2], global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("output.weight", _engine.Parameters, _engine.Gradients, 40, 2, 4),
-                new global::TypedNets.ParameterTensor("output.bias", _engine.Parameters, _engine.Gradients, 48, 2));
-            _layers = [_embeddingLayer, _poolLayer, _outputLayer];
+                new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 40, 2, 4),
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 48, 2));
+            _core = new(engine, [_embeddingLayer, _poolLayer, _outputLayer], DeclaredLoss);
         }
 
         public partial global::TypedNets.EmbeddingLayer Embedding => _embeddingLayer;
         public partial global::TypedNets.GlobalAveragePooling1DLayer Pool => _poolLayer;
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
-        /// <summary>The largest batch <c>Forward</c> accepts.</summary>
-        public int MaxBatch => _engine.MaxBatch;
+        global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
-        /// <summary>Every parameter in one buffer, in state_dict order; each layer's tensors are views of it.</summary>
-        public global::System.Span<float> Parameters => _engine.Parameters;
-
-        /// <summary>The gradients, laid out like <see cref="Parameters"/>; <c>Backward</c> adds to them.</summary>
-        public global::System.Span<float> Gradients => _engine.Gradients;
-
-        /// <summary>Non-trainable state in state_dict order, such as batch normalisation's running statistics.</summary>
-        public global::System.Span<float> Buffers => _engine.Buffers;
-
-        /// <summary>The layers in forward order.</summary>
-        public global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> Layers => _layers;
-
-        int global::TypedNets.INetwork.InputSize => InputSize;
-
-        int global::TypedNets.INetwork.OutputSize => OutputSize;
-
-        /// <summary>Holds the network to its threading contract (see <see cref="Predict(in Sample)"/>).</summary>
-        public global::TypedNets.NetworkAccess Access => _access;
-
-        /// <summary>
-        /// Predicts one sample in inference mode. Safe to call from many threads at once: each call runs on a
-        /// workspace of its own over the shared weights, and allocates nothing in steady state. Training and
-        /// loading weights need the network to themselves; a prediction that overlaps them throws.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public Prediction Predict(in Sample sample)
-        {
-            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-            global::System.ReadOnlySpan<int> input = sample;
-            return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(lease.Workspace.Forward(input, training: false))[0];
-        }
-
-        /// <summary>
-        /// Predicts every sample in inference mode, in batches of at most <see cref="MaxBatch"/>. Safe to call
-        /// from many threads at once, as <see cref="Predict(in Sample)"/>.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public void Predict(global::System.ReadOnlySpan<Sample> samples, global::System.Span<Prediction> predictions)
-        {
-            global::TypedNets.NetworkGuard.Predictions("PaddedEmbedding", samples.Length, predictions.Length);
-            Predict(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, int>(samples), global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(predictions));
-        }
-
-        /// <summary>
-        /// Predicts flattened samples, <c>rows * InputSize</c> floats, into <c>rows * OutputSize</c> floats; safe to
-        /// call from many threads at once, as <see cref="Predict(in Sample)"/>.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-        {
-            int rows = global::TypedNets.NetworkGuard.PredictionRows("PaddedEmbedding", input.Length, InputSize, output.Length, OutputSize);
-            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-            for (int start = 0; start < rows; start += MaxBatch)
-            {
-                int count = global::System.Math.Min(MaxBatch, rows - start);
-                lease.Workspace.Forward(input.Slice(start * InputSize, count * InputSize), training: false)
-                    .CopyTo(output.Slice(start * OutputSize, count * OutputSize));
-            }
-        }
-
-        private void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<float> output)
-        {
-            int rows = global::TypedNets.NetworkGuard.PredictionRows("PaddedEmbedding", input.Length, InputSize, output.Length, OutputSize);
-            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-            for (int start = 0; start < rows; start += MaxBatch)
-            {
-                int count = global::System.Math.Min(MaxBatch, rows - start);
-                lease.Workspace.Forward(input.Slice(start * InputSize, count * InputSize), training: false)
-                    .CopyTo(output.Slice(start * OutputSize, count * OutputSize));
-            }
-        }
-
-        /// <summary>
-        /// Runs the forward pass on a batch of at most <see cref="MaxBatch"/> samples in the training workspace. The
-        /// result is a view of the workspace, valid until the next forward pass. In training mode dropout is active
-        /// and the activations are kept for <c>Backward</c>. For one thread at a time; <c>Predict</c> is the call
-        /// for many.
-        /// </summary>
-        public global::System.ReadOnlySpan<Prediction> Forward(global::System.ReadOnlySpan<Sample> batch, bool training = false)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
-            return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(_engine.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, int>(batch), training));
-        }
-
-        /// <summary>The forward pass on flattened samples, <c>batch * InputSize</c> floats.</summary>
-        public global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, bool training = false)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
-            return _engine.Forward(input, training);
-        }
-
-        /// <summary>
-        /// Back-propagates the gradient of the loss with respect to the last forward pass's output: adds every
-        /// parameter's gradient into <see cref="Gradients"/>; token ids have no gradient of their own.
-        /// </summary>
-        public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient) => Backward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(outputGradient), default);
-
-        /// <summary>The backward pass on flattened gradients.</summary>
-        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Backward");
-            _engine.Backward(outputGradient, inputGradient);
-        }
-
-        /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
-        public static global::TypedNets.LossFunction? DeclaredLoss => null;
-
-        global::TypedNets.LossFunction? global::TypedNets.INetwork.DeclaredLoss => DeclaredLoss;
-
-        /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless <paramref name="loss"/> is given).</summary>
-        public float Loss(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null)
-        {
-            global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("PaddedEmbedding", loss, DeclaredLoss);
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Loss");
-            return _engine.Loss(target, chosen);
-        }
-
-        /// <summary>
-        /// The loss of the last forward pass against <paramref name="target"/>, back-propagated into <see cref="Gradients"/>
-        /// (fused with a Softmax or Sigmoid output where the loss is a cross-entropy).
-        /// </summary>
-        public float LossBackward(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null, global::System.Span<float> inputGradient = default)
-        {
-            global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("PaddedEmbedding", loss, DeclaredLoss);
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("LossBackward");
-            return _engine.LossBackward(target, chosen, inputGradient);
-        }
-
-        /// <summary>Adds the gradients of the layers' L1 and L2 weight penalties into <see cref="Gradients"/> and returns the penalty.</summary>
-        public float Regularize()
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Regularize");
-            return _engine.Regularize();
-        }
-
-        /// <summary>Sets every gradient to zero.</summary>
-        public void ZeroGradients() => _engine.ZeroGradients();
-
-        /// <summary>Draws fresh weights from <paramref name="seed"/> (He uniform before ReLU, LeakyReLU and GELU, Glorot uniform otherwise) and zeroes the biases.</summary>
-        public void Initialize(ulong seed)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Initialize");
-            _engine.Initialize(seed);
-        }
-
-        /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
-        public void ReseedDropout(ulong seed) => _engine.ReseedDropout(seed);
-
-        /// <summary>The generator of dropout masks, as it stands; a checkpoint saves it and a resumed run puts it back.</summary>
-        public global::TypedNets.Xoshiro256 DropoutRandom
-        {
-            get => _engine.DropoutRandom;
-            set => _engine.DropoutRandom = value;
-        }
-
-        /// <summary>
-        /// The network's math over element type <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for
-        /// gradient checks. It owns the parameter and gradient buffers and a workspace sized for
-        /// <see cref="MaxBatch"/> samples, so that forward and backward passes allocate nothing.
-        /// </summary>
-        public sealed class Engine<T> : global::TypedNets.IEngine<T>
+        /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
             where T : global::System.Numerics.IFloatingPointIeee754<T>
         {
-            private const string NetworkName = "PaddedEmbedding";
-
             // Activations kept for the backward pass, [MaxBatch, features] each.
             private readonly T[] _input;
             private readonly T[] _embeddingOutput;
@@ -301,35 +91,16 @@ namespace Zoo.Options
             // Gradients with respect to activations, [MaxBatch, widest layer]; layers pass them back and forth.
             private readonly T[] _gradientA;
             private readonly T[] _gradientB;
-            private global::TypedNets.Xoshiro256 _dropoutRandom;
-            private int _batch;
-            private bool _training;
 
             /// <summary>Creates the buffers and draws the initial weights from <paramref name="seed"/>.</summary>
-            public Engine(int maxBatch, ulong seed)
-                : this(maxBatch, new T[ParameterCount], new T[ParameterCount], new T[0])
-            {
-                Initialize(seed);
-                ReseedDropout(seed);
-            }
+            public Engine(int maxBatch, ulong seed) : this(maxBatch, seed, null) => Initialize(seed);
 
-            /// <summary>
-            /// A second workspace over the weights of <paramref name="shared"/>: it reads (and, in training, writes) the
-            /// same parameters and buffers, with activations of its own, so that two threads can each run one.
-            /// </summary>
-            public Engine(Engine<T> shared)
-                : this(shared.MaxBatch, shared.Parameters, shared.Gradients, shared.Buffers)
-            {
-                ReseedDropout(0);
-            }
+            /// <summary>A second workspace over the weights of <paramref name="shared"/>, with activations of its own.</summary>
+            public Engine(Engine<T> shared) : this(shared.MaxBatch, 0, shared) { }
 
-            private Engine(int maxBatch, T[] parameters, T[] gradients, T[] buffers)
+            private Engine(int maxBatch, ulong seed, Engine<T>? shared)
+                : base(new("PaddedEmbedding", InputSize, OutputSize, ParameterCount, 0, 20, global::TypedNets.Activation.Identity, 2, true), maxBatch, seed, shared)
             {
-                global::TypedNets.NetworkGuard.MaxBatch(NetworkName, maxBatch, 20);
-                MaxBatch = maxBatch;
-                Parameters = parameters;
-                Gradients = gradients;
-                Buffers = buffers;
                 _input = new T[maxBatch * 5];
                 _embeddingOutput = new T[maxBatch * 20];
                 _poolOutput = new T[maxBatch * 4];
@@ -338,27 +109,14 @@ namespace Zoo.Options
                 _gradientB = new T[maxBatch * 20];
             }
 
-            /// <summary>The largest batch <c>Forward</c> accepts.</summary>
-            public int MaxBatch { get; }
+            /// <inheritdoc/>
+            protected override global::TypedNets.EngineBuffers<T> Workspace => new(_input, _outputOutput, null, _gradientA);
 
-            /// <summary>Every parameter, in state_dict order.</summary>
-            public T[] Parameters { get; }
-
-            /// <summary>The gradients, laid out like <see cref="Parameters"/>.</summary>
-            public T[] Gradients { get; }
-
-            /// <summary>Non-trainable state, such as batch normalisation's running statistics.</summary>
-            public T[] Buffers { get; }
-
-            /// <summary>The batch size of the last forward pass.</summary>
-            public int Batch => _batch;
-
-            int global::TypedNets.IEngine<T>.InputSize => InputSize;
-
-            int global::TypedNets.IEngine<T>.OutputSize => OutputSize;
+            /// <inheritdoc/>
+            protected override global::TypedNets.NetworkEngine<T> CreateWorkspace() => new Engine<T>(this);
 
             /// <summary>Draws fresh weights from <paramref name="seed"/> and zeroes the biases.</summary>
-            public void Initialize(ulong seed)
+            public override void Initialize(ulong seed)
             {
                 global::TypedNets.Xoshiro256 random = global::TypedNets.Xoshiro256.ForStream(seed, 0);
                 // embedding: N(0, 1), as PyTorch's nn.Embedding.
@@ -368,99 +126,22 @@ namespace Zoo.Options
                 View(Parameters, 48, 2).Clear();
             }
 
-            /// <summary>Runs the forward pass on <c>batch * 5</c> values and returns the <c>batch * 2</c> outputs.</summary>
-            public global::System.ReadOnlySpan<T> Forward(global::System.ReadOnlySpan<T> input, bool training)
+            /// <summary>The layers' forward pass on <c>batch * 5</c> values in <c>_input</c>; returns the <c>batch * 2</c> outputs.</summary>
+            protected override global::System.ReadOnlySpan<T> Run(int batch, bool training)
             {
-                int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, input.Length, InputSize, MaxBatch);
-                input.CopyTo(_input);
-                return Run(batch, training);
-            }
-
-            /// <summary>Runs the forward pass on <c>batch * 5</c> token ids and returns the <c>batch * 2</c> outputs.</summary>
-            public global::System.ReadOnlySpan<T> Forward(global::System.ReadOnlySpan<int> tokens, bool training)
-            {
-                int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, tokens.Length, InputSize, MaxBatch);
-                global::TypedNets.TokenIds.Convert<T>(tokens, _input);
-                return Run(batch, training);
-            }
-
-            private global::System.ReadOnlySpan<T> Run(int batch, bool training)
-            {
-                _batch = batch;
-                _training = training;
                 EmbeddingForward(batch);
                 PoolForward(batch);
                 OutputForward(batch);
                 return View(_outputOutput, 0, batch * OutputSize);
             }
 
-            /// <summary>
-            /// Back-propagates <paramref name="outputGradient"/> through the last forward pass, adding into
-            /// <see cref="Gradients"/>; writes the input gradient when <paramref name="inputGradient"/> is not empty.
-            /// </summary>
-            public void Backward(global::System.ReadOnlySpan<T> outputGradient, global::System.Span<T> inputGradient)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.OutputGradient(NetworkName, outputGradient.Length, batch, OutputSize);
-                global::TypedNets.NetworkGuard.NoTokenGradient(NetworkName, inputGradient.Length);
-                outputGradient.CopyTo(_gradientA);
-                BackPropagate(batch, outputGradientIsPreActivation: false, inputGradient);
-            }
-
-            /// <summary>The loss of the last forward pass against <paramref name="target"/>, without gradients.</summary>
-            public T Loss(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
-                return global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Identity, View(_outputOutput, 0, batch * OutputSize), default, target, default, 2, out _);
-            }
-
-            /// <summary>
-            /// The loss of the last forward pass against <paramref name="target"/>, back-propagated: adds every
-            /// parameter's gradient into <see cref="Gradients"/>. Cross-entropy after Softmax and binary
-            /// cross-entropy after Sigmoid are computed from the logits, fused with the activation.
-            /// </summary>
-            public T LossBackward(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss, global::System.Span<T> inputGradient)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
-                global::TypedNets.NetworkGuard.NoTokenGradient(NetworkName, inputGradient.Length);
-                T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Identity, View(_outputOutput, 0, batch * OutputSize), default, target,
-                    View(_gradientA, 0, batch * OutputSize), 2, out bool gradientIsPreActivation);
-                BackPropagate(batch, gradientIsPreActivation, inputGradient);
-                return value;
-            }
-
-            /// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref="Gradients"/> and returns the penalty.</summary>
-            public T Regularize()
-            {
-                return T.Zero;
-            }
-
             // The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.
-            private void BackPropagate(int batch, bool outputGradientIsPreActivation, global::System.Span<T> inputGradient)
+            protected override void BackPropagate(int batch, bool outputGradientIsPreActivation, global::System.Span<T> inputGradient)
             {
                 OutputBackward(batch, _gradientA, _gradientB);
                 PoolBackward(batch, _gradientB, _gradientA);
                 EmbeddingBackward(batch, _gradientA, inputGradient);
             }
-
-            /// <summary>Sets every gradient to zero.</summary>
-            public void ZeroGradients() => global::System.Array.Clear(Gradients);
-
-            /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
-            public void ReseedDropout(ulong seed) => _dropoutRandom = global::TypedNets.Xoshiro256.ForStream(seed, 1);
-
-            /// <summary>The generator of dropout masks, as it stands; set it to continue a saved stream.</summary>
-            public global::TypedNets.Xoshiro256 DropoutRandom
-            {
-                get => _dropoutRandom;
-                set => _dropoutRandom = value;
-            }
-
-            private static global::System.Span<T> View(T[] buffer, int start, int length) => new(buffer, start, length);
 
             // embedding: Embedding of 10 ids into 4 dimensions; weight [10, 4] at 0.
             private void EmbeddingForward(int batch)
@@ -490,22 +171,13 @@ namespace Zoo.Options
                 global::TypedNets.Kernels.PoolingKernel.AverageBackward<T>(dy.Slice(0, batch * 4), default, dx, batch, 5, 4);
             }
 
-            // output: Dense [4] -> [2], Identity;
-            // weight [2, 4] at 40, bias [2] at 48.
+            // output: Dense [4] -> [2], Identity; weight [2, 4] at 40, bias [2] at 48.
             private void OutputForward(int batch)
-            {
-                global::System.Span<T> y = View(_outputOutput, 0, batch * 2);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_poolOutput, 0, batch * 4), View(Parameters, 40, 8), View(Parameters, 48, 2), y, batch, 4, 2);
-            }
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 4), View(Parameters, 40, 8), View(Parameters, 48, 2), default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity);
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 2);
-                global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_poolOutput, 0, batch * 4), View(Parameters, 40, 8), dz,
-                    View(Gradients, 40, 8), View(Gradients, 48, 2),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 4), batch, 4, 2);
-            }
+                => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
+                    View(_poolOutput, 0, batch * 4), View(Parameters, 40, 8), View(_outputOutput, 0, batch * 2), default, dy, View(Gradients, 40, 8), View(Gradients, 48, 2), dx, batch, 4, 2, global::TypedNets.Activation.Identity);
         }
     }
 }

@@ -3,65 +3,33 @@
 
 namespace Zoo.Recurrent
 {
-    /// <remarks>
-    /// <code>
-    /// Model: "BiTagger"
-    /// __________________________________________________________________
-    ///  Layer (type)                Output Shape              Param #
-    /// ==================================================================
-    ///  embedding (Embedding)       (None, 12, 8)             800
-    ///  encoder (LSTM)              (None, 12, 32)            9728
-    ///  context (GRU)               (None, 12, 16)            2016
-    ///  reader (GRU)                (None, 4)                 504
-    ///  output (Dense)              (None, 3)                 15
-    /// ==================================================================
-    /// Total params: 13063
-    /// Trainable params: 13063
-    /// Non-trainable params: 0
-    /// __________________________________________________________________
-    /// </code>
-    /// </remarks>
-    partial class BiTagger : global::TypedNets.INetwork
+    /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
+    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+    partial class BiTagger : global::TypedNets.INetwork<BiTagger.Sample, BiTagger.Prediction>
     {
         /// <summary>The per-sample input shape, [12].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [12];
-
         /// <summary>The per-sample output shape, [3].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [3];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 12;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 3;
-
-        /// <summary>The number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+        /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 13063;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"BiTagger\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n embedding (Embedding)       (None, 12, 8)             800\n encoder (LSTM)              (None, 12, 32)            9728\n context (GRU)               (None, 12, 16)            2016\n reader (GRU)                (None, 4)                 504\n output (Dense)              (None, 3)                 15\n==================================================================\nTotal params: 13063\nTrainable params: 13063\nNon-trainable params: 0\n__________________________________________________________________";
+        /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
+        public static global::TypedNets.LossFunction? DeclaredLoss => new global::TypedNets.LossFunction(global::TypedNets.LossKind.CrossEntropy, 1d);
 
         /// <summary>One input sample of token ids: 12 ints, shape [12], row-major. Index it like an array.</summary>
         [global::System.Runtime.CompilerServices.InlineArray(12)]
         public struct Sample
         {
             private int _element;
-
             /// <summary>Copies exactly 12 values into a new <see cref="Sample"/>.</summary>
             /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 12 ints.</exception>
-            public static Sample From(global::System.ReadOnlySpan<int> values)
-            {
-                if (values.Length != 12)
-                {
-                    throw new global::System.ArgumentException(
-                        $"BiTagger.Sample holds 12 ints (shape [12]), but {values.Length} were given.", nameof(values));
-                }
-
-                Sample value = default;
-                values.CopyTo(value);
-                return value;
-            }
-
+            public static Sample From(global::System.ReadOnlySpan<int> values) => global::TypedNets.NetworkValues.From<Sample, int>(values, "BiTagger.Sample", "[12]");
             /// <summary>The values, as <c>[v0, v1, ...]</c>.</summary>
             public override readonly string ToString() => global::TypedNets.Formatting.Values(this);
         }
@@ -71,33 +39,16 @@ namespace Zoo.Recurrent
         public struct Prediction
         {
             private float _element;
-
             /// <summary>Copies exactly 3 values into a new <see cref="Prediction"/>.</summary>
             /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 3 floats.</exception>
-            public static Prediction From(global::System.ReadOnlySpan<float> values)
-            {
-                if (values.Length != 3)
-                {
-                    throw new global::System.ArgumentException(
-                        $"BiTagger.Prediction holds 3 floats (shape [3]), but {values.Length} were given.", nameof(values));
-                }
-
-                Prediction value = default;
-                values.CopyTo(value);
-                return value;
-            }
-
+            public static Prediction From(global::System.ReadOnlySpan<float> values) => global::TypedNets.NetworkValues.From<Prediction, float>(values, "BiTagger.Prediction", "[3]");
             /// <summary>The index of the largest value: the predicted class of a classifier.</summary>
             public readonly int ArgMax() => global::System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(this);
-
             /// <summary>The values, as <c>[v0, v1, ...]</c>.</summary>
             public override readonly string ToString() => global::TypedNets.Formatting.Values(this);
         }
 
-        private readonly Engine<float> _engine;
-        private readonly global::TypedNets.WorkspacePool<Engine<float>> _predictors;
-        private readonly global::TypedNets.NetworkAccess _access;
-        private readonly global::TypedNets.Layer[] _layers;
+        private readonly global::TypedNets.NetworkCore _core;
         private readonly global::TypedNets.EmbeddingLayer _embeddingLayer;
         private readonly global::TypedNets.LstmLayer _encoderLayer;
         private readonly global::TypedNets.GruLayer _contextLayer;
@@ -109,59 +60,57 @@ namespace Zoo.Recurrent
         /// <param name="seed">Fixes the initial weights and the stream of dropout masks.</param>
         public BiTagger(int maxBatch = 32, ulong seed = 0)
         {
-            _engine = new Engine<float>(maxBatch, seed);
-            _access = new("BiTagger");
-            _predictors = new(_access, () => new Engine<float>(_engine));
+            Engine<float> engine = new(maxBatch, seed);
             _embeddingLayer = new global::TypedNets.EmbeddingLayer(
                 "Embedding", "embedding", [12], [12, 8], maskZero: true,
-                new global::TypedNets.ParameterTensor("embedding.weight", _engine.Parameters, _engine.Gradients, 0, 100, 8));
+                new global::TypedNets.ParameterTensor("embedding.weight", engine.Parameters, engine.Gradients, 0, 100, 8));
             _encoderLayer = new global::TypedNets.LstmLayer(
                 "Encoder", "encoder", [12, 8], [12, 32], returnSequences: true, numLayers: 2, bidirectional: true, dropout: 0.25d,
-                new global::TypedNets.ParameterTensor("encoder.weight_ih_l0", _engine.Parameters, _engine.Gradients, 800, 64, 8),
-                new global::TypedNets.ParameterTensor("encoder.weight_hh_l0", _engine.Parameters, _engine.Gradients, 1312, 64, 16),
-                new global::TypedNets.ParameterTensor("encoder.bias_ih_l0", _engine.Parameters, _engine.Gradients, 2336, 64),
-                new global::TypedNets.ParameterTensor("encoder.bias_hh_l0", _engine.Parameters, _engine.Gradients, 2400, 64),
-                new global::TypedNets.ParameterTensor("encoder.weight_ih_l0_reverse", _engine.Parameters, _engine.Gradients, 2464, 64, 8),
-                new global::TypedNets.ParameterTensor("encoder.weight_hh_l0_reverse", _engine.Parameters, _engine.Gradients, 2976, 64, 16),
-                new global::TypedNets.ParameterTensor("encoder.bias_ih_l0_reverse", _engine.Parameters, _engine.Gradients, 4000, 64),
-                new global::TypedNets.ParameterTensor("encoder.bias_hh_l0_reverse", _engine.Parameters, _engine.Gradients, 4064, 64),
-                new global::TypedNets.ParameterTensor("encoder.weight_ih_l1", _engine.Parameters, _engine.Gradients, 4128, 64, 32),
-                new global::TypedNets.ParameterTensor("encoder.weight_hh_l1", _engine.Parameters, _engine.Gradients, 6176, 64, 16),
-                new global::TypedNets.ParameterTensor("encoder.bias_ih_l1", _engine.Parameters, _engine.Gradients, 7200, 64),
-                new global::TypedNets.ParameterTensor("encoder.bias_hh_l1", _engine.Parameters, _engine.Gradients, 7264, 64),
-                new global::TypedNets.ParameterTensor("encoder.weight_ih_l1_reverse", _engine.Parameters, _engine.Gradients, 7328, 64, 32),
-                new global::TypedNets.ParameterTensor("encoder.weight_hh_l1_reverse", _engine.Parameters, _engine.Gradients, 9376, 64, 16),
-                new global::TypedNets.ParameterTensor("encoder.bias_ih_l1_reverse", _engine.Parameters, _engine.Gradients, 10400, 64),
-                new global::TypedNets.ParameterTensor("encoder.bias_hh_l1_reverse", _engine.Parameters, _engine.Gradients, 10464, 64));
+                new global::TypedNets.ParameterTensor("encoder.weight_ih_l0", engine.Parameters, engine.Gradients, 800, 64, 8),
+                new global::TypedNets.ParameterTensor("encoder.weight_hh_l0", engine.Parameters, engine.Gradients, 1312, 64, 16),
+                new global::TypedNets.ParameterTensor("encoder.bias_ih_l0", engine.Parameters, engine.Gradients, 2336, 64),
+                new global::TypedNets.ParameterTensor("encoder.bias_hh_l0", engine.Parameters, engine.Gradients, 2400, 64),
+                new global::TypedNets.ParameterTensor("encoder.weight_ih_l0_reverse", engine.Parameters, engine.Gradients, 2464, 64, 8),
+                new global::TypedNets.ParameterTensor("encoder.weight_hh_l0_reverse", engine.Parameters, engine.Gradients, 2976, 64, 16),
+                new global::TypedNets.ParameterTensor("encoder.bias_ih_l0_reverse", engine.Parameters, engine.Gradients, 4000, 64),
+                new global::TypedNets.ParameterTensor("encoder.bias_hh_l0_reverse", engine.Parameters, engine.Gradients, 4064, 64),
+                new global::TypedNets.ParameterTensor("encoder.weight_ih_l1", engine.Parameters, engine.Gradients, 4128, 64, 32),
+                new global::TypedNets.ParameterTensor("encoder.weight_hh_l1", engine.Parameters, engine.Gradients, 6176, 64, 16),
+                new global::TypedNets.ParameterTensor("encoder.bias_ih_l1", engine.Parameters, engine.Gradients, 7200, 64),
+                new global::TypedNets.ParameterTensor("encoder.bias_hh_l1", engine.Parameters, engine.Gradients, 7264, 64),
+                new global::TypedNets.ParameterTensor("encoder.weight_ih_l1_reverse", engine.Parameters, engine.Gradients, 7328, 64, 32),
+                new global::TypedNets.ParameterTensor("encoder.weight_hh_l1_reverse", engine.Parameters, engine.Gradients, 9376, 64, 16),
+                new global::TypedNets.ParameterTensor("encoder.bias_ih_l1_reverse", engine.Parameters, engine.Gradients, 10400, 64),
+                new global::TypedNets.ParameterTensor("encoder.bias_hh_l1_reverse", engine.Parameters, engine.Gradients, 10464, 64));
             _contextLayer = new global::TypedNets.GruLayer(
                 "Context", "context", [12, 32], [12, 16], returnSequences: true, numLayers: 1, bidirectional: true, dropout: 0d,
-                new global::TypedNets.ParameterTensor("context.weight_ih_l0", _engine.Parameters, _engine.Gradients, 10528, 24, 32),
-                new global::TypedNets.ParameterTensor("context.weight_hh_l0", _engine.Parameters, _engine.Gradients, 11296, 24, 8),
-                new global::TypedNets.ParameterTensor("context.bias_ih_l0", _engine.Parameters, _engine.Gradients, 11488, 24),
-                new global::TypedNets.ParameterTensor("context.bias_hh_l0", _engine.Parameters, _engine.Gradients, 11512, 24),
-                new global::TypedNets.ParameterTensor("context.weight_ih_l0_reverse", _engine.Parameters, _engine.Gradients, 11536, 24, 32),
-                new global::TypedNets.ParameterTensor("context.weight_hh_l0_reverse", _engine.Parameters, _engine.Gradients, 12304, 24, 8),
-                new global::TypedNets.ParameterTensor("context.bias_ih_l0_reverse", _engine.Parameters, _engine.Gradients, 12496, 24),
-                new global::TypedNets.ParameterTensor("context.bias_hh_l0_reverse", _engine.Parameters, _engine.Gradients, 12520, 24));
+                new global::TypedNets.ParameterTensor("context.weight_ih_l0", engine.Parameters, engine.Gradients, 10528, 24, 32),
+                new global::TypedNets.ParameterTensor("context.weight_hh_l0", engine.Parameters, engine.Gradients, 11296, 24, 8),
+                new global::TypedNets.ParameterTensor("context.bias_ih_l0", engine.Parameters, engine.Gradients, 11488, 24),
+                new global::TypedNets.ParameterTensor("context.bias_hh_l0", engine.Parameters, engine.Gradients, 11512, 24),
+                new global::TypedNets.ParameterTensor("context.weight_ih_l0_reverse", engine.Parameters, engine.Gradients, 11536, 24, 32),
+                new global::TypedNets.ParameterTensor("context.weight_hh_l0_reverse", engine.Parameters, engine.Gradients, 12304, 24, 8),
+                new global::TypedNets.ParameterTensor("context.bias_ih_l0_reverse", engine.Parameters, engine.Gradients, 12496, 24),
+                new global::TypedNets.ParameterTensor("context.bias_hh_l0_reverse", engine.Parameters, engine.Gradients, 12520, 24));
             _readerLayer = new global::TypedNets.GruLayer(
                 "Reader", "reader", [12, 16], [4], returnSequences: false, numLayers: 3, bidirectional: false, dropout: 0d,
-                new global::TypedNets.ParameterTensor("reader.weight_ih_l0", _engine.Parameters, _engine.Gradients, 12544, 12, 16),
-                new global::TypedNets.ParameterTensor("reader.weight_hh_l0", _engine.Parameters, _engine.Gradients, 12736, 12, 4),
-                new global::TypedNets.ParameterTensor("reader.bias_ih_l0", _engine.Parameters, _engine.Gradients, 12784, 12),
-                new global::TypedNets.ParameterTensor("reader.bias_hh_l0", _engine.Parameters, _engine.Gradients, 12796, 12),
-                new global::TypedNets.ParameterTensor("reader.weight_ih_l1", _engine.Parameters, _engine.Gradients, 12808, 12, 4),
-                new global::TypedNets.ParameterTensor("reader.weight_hh_l1", _engine.Parameters, _engine.Gradients, 12856, 12, 4),
-                new global::TypedNets.ParameterTensor("reader.bias_ih_l1", _engine.Parameters, _engine.Gradients, 12904, 12),
-                new global::TypedNets.ParameterTensor("reader.bias_hh_l1", _engine.Parameters, _engine.Gradients, 12916, 12),
-                new global::TypedNets.ParameterTensor("reader.weight_ih_l2", _engine.Parameters, _engine.Gradients, 12928, 12, 4),
-                new global::TypedNets.ParameterTensor("reader.weight_hh_l2", _engine.Parameters, _engine.Gradients, 12976, 12, 4),
-                new global::TypedNets.ParameterTensor("reader.bias_ih_l2", _engine.Parameters, _engine.Gradients, 13024, 12),
-                new global::TypedNets.ParameterTensor("reader.bias_hh_l2", _engine.Parameters, _engine.Gradients, 13036, 12));
+                new global::TypedNets.ParameterTensor("reader.weight_ih_l0", engine.Parameters, engine.Gradients, 12544, 12, 16),
+                new global::TypedNets.ParameterTensor("reader.weight_hh_l0", engine.Parameters, engine.Gradients, 12736, 12, 4),
+                new global::TypedNets.ParameterTensor("reader.bias_ih_l0", engine.Parameters, engine.Gradients, 12784, 12),
+                new global::TypedNets.ParameterTensor("reader.bias_hh_l0", engine.Parameters, engine.Gradients, 12796, 12),
+                new global::TypedNets.ParameterTensor("reader.weight_ih_l1", engine.Parameters, engine.Gradients, 12808, 12, 4),
+                new global::TypedNets.ParameterTensor("reader.weight_hh_l1", engine.Parameters, engine.Gradients, 12856, 12, 4),
+                new global::TypedNets.ParameterTensor("reader.bias_ih_l1", engine.Parameters, engine.Gradients, 12904, 12),
+                new global::TypedNets.ParameterTensor("reader.bias_hh_l1", engine.Parameters, engine.Gradients, 12916, 12),
+                new global::TypedNets.ParameterTensor("reader.weight_ih_l2", engine.Parameters, engine.Gradients, 12928, 12, 4),
+                new global::TypedNets.ParameterTensor("reader.weight_hh_l2", engine.Parameters, engine.Gradients, 12976, 12, 4),
+                new global::TypedNets.ParameterTensor("reader.bias_ih_l2", engine.Parameters, engine.Gradients, 13024, 12),
+                new global::TypedNets.ParameterTensor("reader.bias_hh_l2", engine.Parameters, engine.Gradients, 13036, 12));
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [4], [3], global::TypedNets.Activation.Softmax,
-                new global::TypedNets.ParameterTensor("output.weight", _engine.Parameters, _engine.Gradients, 13048, 3, 4),
-                new global::TypedNets.ParameterTensor("output.bias", _engine.Parameters, _engine.Gradients, 13060, 3));
-            _layers = [_embeddingLayer, _encoderLayer, _contextLayer, _readerLayer, _outputLayer];
+                new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 13048, 3, 4),
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 13060, 3));
+            _core = new(engine, [_embeddingLayer, _encoderLayer, _contextLayer, _readerLayer, _outputLayer], DeclaredLoss);
         }
 
         public partial global::TypedNets.EmbeddingLayer Embedding => _embeddingLayer;
@@ -170,174 +119,13 @@ namespace Zoo.Recurrent
         public partial global::TypedNets.GruLayer Reader => _readerLayer;
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
-        /// <summary>The largest batch <c>Forward</c> accepts.</summary>
-        public int MaxBatch => _engine.MaxBatch;
+        global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
-        /// <summary>Every parameter in one buffer, in state_dict order; each layer's tensors are views of it.</summary>
-        public global::System.Span<float> Parameters => _engine.Parameters;
-
-        /// <summary>The gradients, laid out like <see cref="Parameters"/>; <c>Backward</c> adds to them.</summary>
-        public global::System.Span<float> Gradients => _engine.Gradients;
-
-        /// <summary>Non-trainable state in state_dict order, such as batch normalisation's running statistics.</summary>
-        public global::System.Span<float> Buffers => _engine.Buffers;
-
-        /// <summary>The layers in forward order.</summary>
-        public global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> Layers => _layers;
-
-        int global::TypedNets.INetwork.InputSize => InputSize;
-
-        int global::TypedNets.INetwork.OutputSize => OutputSize;
-
-        /// <summary>Holds the network to its threading contract (see <see cref="Predict(in Sample)"/>).</summary>
-        public global::TypedNets.NetworkAccess Access => _access;
-
-        /// <summary>
-        /// Predicts one sample in inference mode. Safe to call from many threads at once: each call runs on a
-        /// workspace of its own over the shared weights, and allocates nothing in steady state. Training and
-        /// loading weights need the network to themselves; a prediction that overlaps them throws.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public Prediction Predict(in Sample sample)
-        {
-            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-            global::System.ReadOnlySpan<int> input = sample;
-            return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(lease.Workspace.Forward(input, training: false))[0];
-        }
-
-        /// <summary>
-        /// Predicts every sample in inference mode, in batches of at most <see cref="MaxBatch"/>. Safe to call
-        /// from many threads at once, as <see cref="Predict(in Sample)"/>.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public void Predict(global::System.ReadOnlySpan<Sample> samples, global::System.Span<Prediction> predictions)
-        {
-            global::TypedNets.NetworkGuard.Predictions("BiTagger", samples.Length, predictions.Length);
-            Predict(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, int>(samples), global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(predictions));
-        }
-
-        /// <summary>
-        /// Predicts flattened samples, <c>rows * InputSize</c> floats, into <c>rows * OutputSize</c> floats; safe to
-        /// call from many threads at once, as <see cref="Predict(in Sample)"/>.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-        {
-            int rows = global::TypedNets.NetworkGuard.PredictionRows("BiTagger", input.Length, InputSize, output.Length, OutputSize);
-            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-            for (int start = 0; start < rows; start += MaxBatch)
-            {
-                int count = global::System.Math.Min(MaxBatch, rows - start);
-                lease.Workspace.Forward(input.Slice(start * InputSize, count * InputSize), training: false)
-                    .CopyTo(output.Slice(start * OutputSize, count * OutputSize));
-            }
-        }
-
-        private void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<float> output)
-        {
-            int rows = global::TypedNets.NetworkGuard.PredictionRows("BiTagger", input.Length, InputSize, output.Length, OutputSize);
-            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-            for (int start = 0; start < rows; start += MaxBatch)
-            {
-                int count = global::System.Math.Min(MaxBatch, rows - start);
-                lease.Workspace.Forward(input.Slice(start * InputSize, count * InputSize), training: false)
-                    .CopyTo(output.Slice(start * OutputSize, count * OutputSize));
-            }
-        }
-
-        /// <summary>
-        /// Runs the forward pass on a batch of at most <see cref="MaxBatch"/> samples in the training workspace. The
-        /// result is a view of the workspace, valid until the next forward pass. In training mode dropout is active
-        /// and the activations are kept for <c>Backward</c>. For one thread at a time; <c>Predict</c> is the call
-        /// for many.
-        /// </summary>
-        public global::System.ReadOnlySpan<Prediction> Forward(global::System.ReadOnlySpan<Sample> batch, bool training = false)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
-            return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(_engine.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, int>(batch), training));
-        }
-
-        /// <summary>The forward pass on flattened samples, <c>batch * InputSize</c> floats.</summary>
-        public global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, bool training = false)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
-            return _engine.Forward(input, training);
-        }
-
-        /// <summary>
-        /// Back-propagates the gradient of the loss with respect to the last forward pass's output: adds every
-        /// parameter's gradient into <see cref="Gradients"/>; token ids have no gradient of their own.
-        /// </summary>
-        public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient) => Backward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(outputGradient), default);
-
-        /// <summary>The backward pass on flattened gradients.</summary>
-        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Backward");
-            _engine.Backward(outputGradient, inputGradient);
-        }
-
-        /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
-        public static global::TypedNets.LossFunction? DeclaredLoss => new global::TypedNets.LossFunction(global::TypedNets.LossKind.CrossEntropy, 1d);
-
-        global::TypedNets.LossFunction? global::TypedNets.INetwork.DeclaredLoss => DeclaredLoss;
-
-        /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless <paramref name="loss"/> is given).</summary>
-        public float Loss(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null)
-        {
-            global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("BiTagger", loss, DeclaredLoss);
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Loss");
-            return _engine.Loss(target, chosen);
-        }
-
-        /// <summary>
-        /// The loss of the last forward pass against <paramref name="target"/>, back-propagated into <see cref="Gradients"/>
-        /// (fused with a Softmax or Sigmoid output where the loss is a cross-entropy).
-        /// </summary>
-        public float LossBackward(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null, global::System.Span<float> inputGradient = default)
-        {
-            global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("BiTagger", loss, DeclaredLoss);
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("LossBackward");
-            return _engine.LossBackward(target, chosen, inputGradient);
-        }
-
-        /// <summary>Adds the gradients of the layers' L1 and L2 weight penalties into <see cref="Gradients"/> and returns the penalty.</summary>
-        public float Regularize()
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Regularize");
-            return _engine.Regularize();
-        }
-
-        /// <summary>Sets every gradient to zero.</summary>
-        public void ZeroGradients() => _engine.ZeroGradients();
-
-        /// <summary>Draws fresh weights from <paramref name="seed"/> (He uniform before ReLU, LeakyReLU and GELU, Glorot uniform otherwise) and zeroes the biases.</summary>
-        public void Initialize(ulong seed)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Initialize");
-            _engine.Initialize(seed);
-        }
-
-        /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
-        public void ReseedDropout(ulong seed) => _engine.ReseedDropout(seed);
-
-        /// <summary>The generator of dropout masks, as it stands; a checkpoint saves it and a resumed run puts it back.</summary>
-        public global::TypedNets.Xoshiro256 DropoutRandom
-        {
-            get => _engine.DropoutRandom;
-            set => _engine.DropoutRandom = value;
-        }
-
-        /// <summary>
-        /// The network's math over element type <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for
-        /// gradient checks. It owns the parameter and gradient buffers and a workspace sized for
-        /// <see cref="MaxBatch"/> samples, so that forward and backward passes allocate nothing.
-        /// </summary>
-        public sealed class Engine<T> : global::TypedNets.IEngine<T>
+        /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
             where T : global::System.Numerics.IFloatingPointIeee754<T>
         {
-            private const string NetworkName = "BiTagger";
-
             // Activations kept for the backward pass, [MaxBatch, features] each.
             private readonly T[] _input;
             private readonly T[] _sequenceMask;
@@ -354,35 +142,16 @@ namespace Zoo.Recurrent
             // Gradients with respect to activations, [MaxBatch, widest layer]; layers pass them back and forth.
             private readonly T[] _gradientA;
             private readonly T[] _gradientB;
-            private global::TypedNets.Xoshiro256 _dropoutRandom;
-            private int _batch;
-            private bool _training;
 
             /// <summary>Creates the buffers and draws the initial weights from <paramref name="seed"/>.</summary>
-            public Engine(int maxBatch, ulong seed)
-                : this(maxBatch, new T[ParameterCount], new T[ParameterCount], new T[0])
-            {
-                Initialize(seed);
-                ReseedDropout(seed);
-            }
+            public Engine(int maxBatch, ulong seed) : this(maxBatch, seed, null) => Initialize(seed);
 
-            /// <summary>
-            /// A second workspace over the weights of <paramref name="shared"/>: it reads (and, in training, writes) the
-            /// same parameters and buffers, with activations of its own, so that two threads can each run one.
-            /// </summary>
-            public Engine(Engine<T> shared)
-                : this(shared.MaxBatch, shared.Parameters, shared.Gradients, shared.Buffers)
-            {
-                ReseedDropout(0);
-            }
+            /// <summary>A second workspace over the weights of <paramref name="shared"/>, with activations of its own.</summary>
+            public Engine(Engine<T> shared) : this(shared.MaxBatch, 0, shared) { }
 
-            private Engine(int maxBatch, T[] parameters, T[] gradients, T[] buffers)
+            private Engine(int maxBatch, ulong seed, Engine<T>? shared)
+                : base(new("BiTagger", InputSize, OutputSize, ParameterCount, 0, 384, global::TypedNets.Activation.Softmax, 3, true), maxBatch, seed, shared)
             {
-                global::TypedNets.NetworkGuard.MaxBatch(NetworkName, maxBatch, 384);
-                MaxBatch = maxBatch;
-                Parameters = parameters;
-                Gradients = gradients;
-                Buffers = buffers;
                 _input = new T[maxBatch * 12];
                 _sequenceMask = new T[maxBatch * 12];
                 _embeddingOutput = new T[maxBatch * 96];
@@ -398,27 +167,14 @@ namespace Zoo.Recurrent
                 _gradientB = new T[maxBatch * 384];
             }
 
-            /// <summary>The largest batch <c>Forward</c> accepts.</summary>
-            public int MaxBatch { get; }
+            /// <inheritdoc/>
+            protected override global::TypedNets.EngineBuffers<T> Workspace => new(_input, _outputOutput, _outputPreActivation, _gradientA);
 
-            /// <summary>Every parameter, in state_dict order.</summary>
-            public T[] Parameters { get; }
-
-            /// <summary>The gradients, laid out like <see cref="Parameters"/>.</summary>
-            public T[] Gradients { get; }
-
-            /// <summary>Non-trainable state, such as batch normalisation's running statistics.</summary>
-            public T[] Buffers { get; }
-
-            /// <summary>The batch size of the last forward pass.</summary>
-            public int Batch => _batch;
-
-            int global::TypedNets.IEngine<T>.InputSize => InputSize;
-
-            int global::TypedNets.IEngine<T>.OutputSize => OutputSize;
+            /// <inheritdoc/>
+            protected override global::TypedNets.NetworkEngine<T> CreateWorkspace() => new Engine<T>(this);
 
             /// <summary>Draws fresh weights from <paramref name="seed"/> and zeroes the biases.</summary>
-            public void Initialize(ulong seed)
+            public override void Initialize(ulong seed)
             {
                 global::TypedNets.Xoshiro256 random = global::TypedNets.Xoshiro256.ForStream(seed, 0);
                 // embedding: N(0, 1), as PyTorch's nn.Embedding.
@@ -433,26 +189,9 @@ namespace Zoo.Recurrent
                 View(Parameters, 13060, 3).Clear();
             }
 
-            /// <summary>Runs the forward pass on <c>batch * 12</c> values and returns the <c>batch * 3</c> outputs.</summary>
-            public global::System.ReadOnlySpan<T> Forward(global::System.ReadOnlySpan<T> input, bool training)
+            /// <summary>The layers' forward pass on <c>batch * 12</c> values in <c>_input</c>; returns the <c>batch * 3</c> outputs.</summary>
+            protected override global::System.ReadOnlySpan<T> Run(int batch, bool training)
             {
-                int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, input.Length, InputSize, MaxBatch);
-                input.CopyTo(_input);
-                return Run(batch, training);
-            }
-
-            /// <summary>Runs the forward pass on <c>batch * 12</c> token ids and returns the <c>batch * 3</c> outputs.</summary>
-            public global::System.ReadOnlySpan<T> Forward(global::System.ReadOnlySpan<int> tokens, bool training)
-            {
-                int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, tokens.Length, InputSize, MaxBatch);
-                global::TypedNets.TokenIds.Convert<T>(tokens, _input);
-                return Run(batch, training);
-            }
-
-            private global::System.ReadOnlySpan<T> Run(int batch, bool training)
-            {
-                _batch = batch;
-                _training = training;
                 EmbeddingForward(batch);
                 EncoderForward(batch);
                 ContextForward(batch);
@@ -461,53 +200,8 @@ namespace Zoo.Recurrent
                 return View(_outputOutput, 0, batch * OutputSize);
             }
 
-            /// <summary>
-            /// Back-propagates <paramref name="outputGradient"/> through the last forward pass, adding into
-            /// <see cref="Gradients"/>; writes the input gradient when <paramref name="inputGradient"/> is not empty.
-            /// </summary>
-            public void Backward(global::System.ReadOnlySpan<T> outputGradient, global::System.Span<T> inputGradient)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.OutputGradient(NetworkName, outputGradient.Length, batch, OutputSize);
-                global::TypedNets.NetworkGuard.NoTokenGradient(NetworkName, inputGradient.Length);
-                outputGradient.CopyTo(_gradientA);
-                BackPropagate(batch, outputGradientIsPreActivation: false, inputGradient);
-            }
-
-            /// <summary>The loss of the last forward pass against <paramref name="target"/>, without gradients.</summary>
-            public T Loss(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
-                return global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Softmax, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target, default, 3, out _);
-            }
-
-            /// <summary>
-            /// The loss of the last forward pass against <paramref name="target"/>, back-propagated: adds every
-            /// parameter's gradient into <see cref="Gradients"/>. Cross-entropy after Softmax and binary
-            /// cross-entropy after Sigmoid are computed from the logits, fused with the activation.
-            /// </summary>
-            public T LossBackward(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss, global::System.Span<T> inputGradient)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
-                global::TypedNets.NetworkGuard.NoTokenGradient(NetworkName, inputGradient.Length);
-                T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Softmax, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target,
-                    View(_gradientA, 0, batch * OutputSize), 3, out bool gradientIsPreActivation);
-                BackPropagate(batch, gradientIsPreActivation, inputGradient);
-                return value;
-            }
-
-            /// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref="Gradients"/> and returns the penalty.</summary>
-            public T Regularize()
-            {
-                return T.Zero;
-            }
-
             // The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.
-            private void BackPropagate(int batch, bool outputGradientIsPreActivation, global::System.Span<T> inputGradient)
+            protected override void BackPropagate(int batch, bool outputGradientIsPreActivation, global::System.Span<T> inputGradient)
             {
                 OutputBackward(batch, _gradientA, _gradientB, outputGradientIsPreActivation);
                 ReaderBackward(batch, _gradientB, _gradientA);
@@ -515,21 +209,6 @@ namespace Zoo.Recurrent
                 EncoderBackward(batch, _gradientB, _gradientA);
                 EmbeddingBackward(batch, _gradientA, inputGradient);
             }
-
-            /// <summary>Sets every gradient to zero.</summary>
-            public void ZeroGradients() => global::System.Array.Clear(Gradients);
-
-            /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
-            public void ReseedDropout(ulong seed) => _dropoutRandom = global::TypedNets.Xoshiro256.ForStream(seed, 1);
-
-            /// <summary>The generator of dropout masks, as it stands; set it to continue a saved stream.</summary>
-            public global::TypedNets.Xoshiro256 DropoutRandom
-            {
-                get => _dropoutRandom;
-                set => _dropoutRandom = value;
-            }
-
-            private static global::System.Span<T> View(T[] buffer, int start, int length) => new(buffer, start, length);
 
             // embedding: Embedding of 100 ids into 8 dimensions; weight [100, 8] at 0.
             private void EmbeddingForward(int batch)
@@ -549,7 +228,7 @@ namespace Zoo.Recurrent
             {
                 global::TypedNets.Kernels.LstmKernel.Forward<T>(
                     View(_embeddingOutput, 0, batch * 96), View(Parameters, 800, 9728), View(_sequenceMask, 0, batch * 12), _encoderWorkspace,
-                    View(_encoderOutput, 0, batch * 384), batch, returnSequences: true, dropout: 0.25d, _training, ref _dropoutRandom);
+                    View(_encoderOutput, 0, batch * 384), batch, returnSequences: true, dropout: 0.25d, Training, ref DropoutStream);
             }
 
             private void EncoderBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -564,7 +243,7 @@ namespace Zoo.Recurrent
             {
                 global::TypedNets.Kernels.GruKernel.Forward<T>(
                     View(_encoderOutput, 0, batch * 384), View(Parameters, 10528, 2016), View(_sequenceMask, 0, batch * 12), _contextWorkspace,
-                    View(_contextOutput, 0, batch * 192), batch, returnSequences: true, dropout: 0d, _training, ref _dropoutRandom);
+                    View(_contextOutput, 0, batch * 192), batch, returnSequences: true, dropout: 0d, Training, ref DropoutStream);
             }
 
             private void ContextBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -579,7 +258,7 @@ namespace Zoo.Recurrent
             {
                 global::TypedNets.Kernels.GruKernel.Forward<T>(
                     View(_contextOutput, 0, batch * 192), View(Parameters, 12544, 504), View(_sequenceMask, 0, batch * 12), _readerWorkspace,
-                    View(_readerOutput, 0, batch * 4), batch, returnSequences: false, dropout: 0d, _training, ref _dropoutRandom);
+                    View(_readerOutput, 0, batch * 4), batch, returnSequences: false, dropout: 0d, Training, ref DropoutStream);
             }
 
             private void ReaderBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -589,30 +268,14 @@ namespace Zoo.Recurrent
                     dy.Slice(0, batch * 4), View(Gradients, 12544, 504), dx, batch, returnSequences: false);
             }
 
-            // output: Dense [4] -> [3], Softmax;
-            // weight [3, 4] at 13048, bias [3] at 13060.
+            // output: Dense [4] -> [3], Softmax; weight [3, 4] at 13048, bias [3] at 13060.
             private void OutputForward(int batch)
-            {
-                global::System.Span<T> y = View(_outputOutput, 0, batch * 3);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_readerOutput, 0, batch * 4), View(Parameters, 13048, 12), View(Parameters, 13060, 3), View(_outputPreActivation, 0, batch * 3), batch, 4, 3);
-                View(_outputPreActivation, 0, batch * 3).CopyTo(y);
-                global::TypedNets.Kernels.Activations.Softmax<T>(y, 3);
-            }
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_readerOutput, 0, batch * 4), View(Parameters, 13048, 12), View(Parameters, 13060, 3), View(_outputPreActivation, 0, batch * 3), View(_outputOutput, 0, batch * 3), batch, 4, 3, global::TypedNets.Activation.Softmax);
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 3);
-                if (!dyIsPreActivation)
-                {
-                    global::TypedNets.Kernels.Activations.SoftmaxBackward<T>(View(_outputOutput, 0, batch * 3), dz, 3);
-                }
-
-                global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_readerOutput, 0, batch * 4), View(Parameters, 13048, 12), dz,
-                    View(Gradients, 13048, 12), View(Gradients, 13060, 3),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 4), batch, 4, 3);
-            }
+                => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
+                    View(_readerOutput, 0, batch * 4), View(Parameters, 13048, 12), View(_outputOutput, 0, batch * 3), View(_outputPreActivation, 0, batch * 3), dy, View(Gradients, 13048, 12), View(Gradients, 13060, 3), dx, batch, 4, 3, global::TypedNets.Activation.Softmax, dyIsPreActivation);
         }
     }
 }

@@ -3,67 +3,33 @@
 
 namespace Zoo.Images
 {
-    /// <remarks>
-    /// <code>
-    /// Model: "FashionConvnet"
-    /// __________________________________________________________________
-    ///  Layer (type)                Output Shape              Param #
-    /// ==================================================================
-    ///  conv1 (Conv2D)              (None, 16, 28, 28)        160
-    ///  norm1 (BatchNorm)           (None, 16, 28, 28)        32
-    ///  pool1 (MaxPool2D)           (None, 16, 14, 14)        0
-    ///  conv2 (Conv2D)              (None, 32, 12, 12)        4640
-    ///  pool2 (AvgPool2D)           (None, 32, 6, 6)          0
-    ///  flat (Flatten)              (None, 1152)              0
-    ///  output (Dense)              (None, 10)                11530
-    /// ==================================================================
-    /// Total params: 16394
-    /// Trainable params: 16362
-    /// Non-trainable params: 32
-    /// __________________________________________________________________
-    /// </code>
-    /// </remarks>
-    partial class FashionConvnet : global::TypedNets.INetwork
+    /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
+    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+    partial class FashionConvnet : global::TypedNets.INetwork<FashionConvnet.Sample, FashionConvnet.Prediction>
     {
         /// <summary>The per-sample input shape, [1, 28, 28].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 28, 28];
-
         /// <summary>The per-sample output shape, [10].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [10];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 784;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 10;
-
-        /// <summary>The number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+        /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 16362;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"FashionConvnet\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n conv1 (Conv2D)              (None, 16, 28, 28)        160\n norm1 (BatchNorm)           (None, 16, 28, 28)        32\n pool1 (MaxPool2D)           (None, 16, 14, 14)        0\n conv2 (Conv2D)              (None, 32, 12, 12)        4640\n pool2 (AvgPool2D)           (None, 32, 6, 6)          0\n flat (Flatten)              (None, 1152)              0\n output (Dense)              (None, 10)                11530\n==================================================================\nTotal params: 16394\nTrainable params: 16362\nNon-trainable params: 32\n__________________________________________________________________";
+        /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
+        public static global::TypedNets.LossFunction? DeclaredLoss => new global::TypedNets.LossFunction(global::TypedNets.LossKind.CrossEntropy, 1d);
 
         /// <summary>One input sample: 784 floats, shape [1, 28, 28], row-major. Index it like an array.</summary>
         [global::System.Runtime.CompilerServices.InlineArray(784)]
         public struct Sample
         {
             private float _element;
-
             /// <summary>Copies exactly 784 values into a new <see cref="Sample"/>.</summary>
             /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 784 floats.</exception>
-            public static Sample From(global::System.ReadOnlySpan<float> values)
-            {
-                if (values.Length != 784)
-                {
-                    throw new global::System.ArgumentException(
-                        $"FashionConvnet.Sample holds 784 floats (shape [1, 28, 28]), but {values.Length} were given.", nameof(values));
-                }
-
-                Sample value = default;
-                values.CopyTo(value);
-                return value;
-            }
-
+            public static Sample From(global::System.ReadOnlySpan<float> values) => global::TypedNets.NetworkValues.From<Sample, float>(values, "FashionConvnet.Sample", "[1, 28, 28]");
             /// <summary>The values, as <c>[v0, v1, ...]</c>.</summary>
             public override readonly string ToString() => global::TypedNets.Formatting.Values(this);
         }
@@ -73,33 +39,16 @@ namespace Zoo.Images
         public struct Prediction
         {
             private float _element;
-
             /// <summary>Copies exactly 10 values into a new <see cref="Prediction"/>.</summary>
             /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 10 floats.</exception>
-            public static Prediction From(global::System.ReadOnlySpan<float> values)
-            {
-                if (values.Length != 10)
-                {
-                    throw new global::System.ArgumentException(
-                        $"FashionConvnet.Prediction holds 10 floats (shape [10]), but {values.Length} were given.", nameof(values));
-                }
-
-                Prediction value = default;
-                values.CopyTo(value);
-                return value;
-            }
-
+            public static Prediction From(global::System.ReadOnlySpan<float> values) => global::TypedNets.NetworkValues.From<Prediction, float>(values, "FashionConvnet.Prediction", "[10]");
             /// <summary>The index of the largest value: the predicted class of a classifier.</summary>
             public readonly int ArgMax() => global::System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(this);
-
             /// <summary>The values, as <c>[v0, v1, ...]</c>.</summary>
             public override readonly string ToString() => global::TypedNets.Formatting.Values(this);
         }
 
-        private readonly Engine<float> _engine;
-        private readonly global::TypedNets.WorkspacePool<Engine<float>> _predictors;
-        private readonly global::TypedNets.NetworkAccess _access;
-        private readonly global::TypedNets.Layer[] _layers;
+        private readonly global::TypedNets.NetworkCore _core;
         private readonly global::TypedNets.Conv2DLayer _conv1Layer;
         private readonly global::TypedNets.BatchNormLayer _norm1Layer;
         private readonly global::TypedNets.Pool2DLayer _pool1Layer;
@@ -113,31 +62,29 @@ namespace Zoo.Images
         /// <param name="seed">Fixes the initial weights and the stream of dropout masks.</param>
         public FashionConvnet(int maxBatch = 32, ulong seed = 0)
         {
-            _engine = new Engine<float>(maxBatch, seed);
-            _access = new("FashionConvnet");
-            _predictors = new(_access, () => new Engine<float>(_engine));
+            Engine<float> engine = new(maxBatch, seed);
             _conv1Layer = new global::TypedNets.Conv2DLayer(
                 "Conv1", "conv1", [1, 28, 28], [16, 28, 28], stride: 1, padding: 1, global::TypedNets.Activation.ReLU,
-                new global::TypedNets.ParameterTensor("conv1.weight", _engine.Parameters, _engine.Gradients, 0, 16, 1, 3, 3),
-                new global::TypedNets.ParameterTensor("conv1.bias", _engine.Parameters, _engine.Gradients, 144, 16));
+                new global::TypedNets.ParameterTensor("conv1.weight", engine.Parameters, engine.Gradients, 0, 16, 1, 3, 3),
+                new global::TypedNets.ParameterTensor("conv1.bias", engine.Parameters, engine.Gradients, 144, 16));
             _norm1Layer = new global::TypedNets.BatchNormLayer(
                 "Norm1", "norm1", [16, 28, 28], [16, 28, 28], momentum: 0.1d, epsilon: 1E-05d,
-                new global::TypedNets.ParameterTensor("norm1.weight", _engine.Parameters, _engine.Gradients, 160, 16),
-                new global::TypedNets.ParameterTensor("norm1.bias", _engine.Parameters, _engine.Gradients, 176, 16),
-                new global::TypedNets.BufferTensor("norm1.running_mean", _engine.Buffers, 0, 16),
-                new global::TypedNets.BufferTensor("norm1.running_var", _engine.Buffers, 16, 16));
+                new global::TypedNets.ParameterTensor("norm1.weight", engine.Parameters, engine.Gradients, 160, 16),
+                new global::TypedNets.ParameterTensor("norm1.bias", engine.Parameters, engine.Gradients, 176, 16),
+                new global::TypedNets.BufferTensor("norm1.running_mean", engine.Buffers, 0, 16),
+                new global::TypedNets.BufferTensor("norm1.running_var", engine.Buffers, 16, 16));
             _pool1Layer = new global::TypedNets.Pool2DLayer("Pool1", "pool1", [16, 28, 28], [16, 14, 14], "MaxPool2D", size: 2, stride: 2);
             _conv2Layer = new global::TypedNets.Conv2DLayer(
                 "Conv2", "conv2", [16, 14, 14], [32, 12, 12], stride: 1, padding: 0, global::TypedNets.Activation.ReLU,
-                new global::TypedNets.ParameterTensor("conv2.weight", _engine.Parameters, _engine.Gradients, 192, 32, 16, 3, 3),
-                new global::TypedNets.ParameterTensor("conv2.bias", _engine.Parameters, _engine.Gradients, 4800, 32));
+                new global::TypedNets.ParameterTensor("conv2.weight", engine.Parameters, engine.Gradients, 192, 32, 16, 3, 3),
+                new global::TypedNets.ParameterTensor("conv2.bias", engine.Parameters, engine.Gradients, 4800, 32));
             _pool2Layer = new global::TypedNets.Pool2DLayer("Pool2", "pool2", [32, 12, 12], [32, 6, 6], "AvgPool2D", size: 2, stride: 2);
             _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [32, 6, 6], [1152]);
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [1152], [10], global::TypedNets.Activation.Softmax,
-                new global::TypedNets.ParameterTensor("output.weight", _engine.Parameters, _engine.Gradients, 4832, 10, 1152),
-                new global::TypedNets.ParameterTensor("output.bias", _engine.Parameters, _engine.Gradients, 16352, 10));
-            _layers = [_conv1Layer, _norm1Layer, _pool1Layer, _conv2Layer, _pool2Layer, _flatLayer, _outputLayer];
+                new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 4832, 10, 1152),
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 16352, 10));
+            _core = new(engine, [_conv1Layer, _norm1Layer, _pool1Layer, _conv2Layer, _pool2Layer, _flatLayer, _outputLayer], DeclaredLoss);
         }
 
         public partial global::TypedNets.Conv2DLayer Conv1 => _conv1Layer;
@@ -148,164 +95,13 @@ namespace Zoo.Images
         public partial global::TypedNets.FlattenLayer Flat => _flatLayer;
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
-        /// <summary>The largest batch <c>Forward</c> accepts.</summary>
-        public int MaxBatch => _engine.MaxBatch;
+        global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
-        /// <summary>Every parameter in one buffer, in state_dict order; each layer's tensors are views of it.</summary>
-        public global::System.Span<float> Parameters => _engine.Parameters;
-
-        /// <summary>The gradients, laid out like <see cref="Parameters"/>; <c>Backward</c> adds to them.</summary>
-        public global::System.Span<float> Gradients => _engine.Gradients;
-
-        /// <summary>Non-trainable state in state_dict order, such as batch normalisation's running statistics.</summary>
-        public global::System.Span<float> Buffers => _engine.Buffers;
-
-        /// <summary>The layers in forward order.</summary>
-        public global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> Layers => _layers;
-
-        int global::TypedNets.INetwork.InputSize => InputSize;
-
-        int global::TypedNets.INetwork.OutputSize => OutputSize;
-
-        /// <summary>Holds the network to its threading contract (see <see cref="Predict(in Sample)"/>).</summary>
-        public global::TypedNets.NetworkAccess Access => _access;
-
-        /// <summary>
-        /// Predicts one sample in inference mode. Safe to call from many threads at once: each call runs on a
-        /// workspace of its own over the shared weights, and allocates nothing in steady state. Training and
-        /// loading weights need the network to themselves; a prediction that overlaps them throws.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public Prediction Predict(in Sample sample)
-        {
-            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-            global::System.ReadOnlySpan<float> input = sample;
-            return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(lease.Workspace.Forward(input, training: false))[0];
-        }
-
-        /// <summary>
-        /// Predicts every sample in inference mode, in batches of at most <see cref="MaxBatch"/>. Safe to call
-        /// from many threads at once, as <see cref="Predict(in Sample)"/>.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public void Predict(global::System.ReadOnlySpan<Sample> samples, global::System.Span<Prediction> predictions)
-        {
-            global::TypedNets.NetworkGuard.Predictions("FashionConvnet", samples.Length, predictions.Length);
-            Predict(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, float>(samples), global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(predictions));
-        }
-
-        /// <summary>
-        /// Predicts flattened samples, <c>rows * InputSize</c> floats, into <c>rows * OutputSize</c> floats; safe to
-        /// call from many threads at once, as <see cref="Predict(in Sample)"/>.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-        {
-            int rows = global::TypedNets.NetworkGuard.PredictionRows("FashionConvnet", input.Length, InputSize, output.Length, OutputSize);
-            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-            for (int start = 0; start < rows; start += MaxBatch)
-            {
-                int count = global::System.Math.Min(MaxBatch, rows - start);
-                lease.Workspace.Forward(input.Slice(start * InputSize, count * InputSize), training: false)
-                    .CopyTo(output.Slice(start * OutputSize, count * OutputSize));
-            }
-        }
-
-        /// <summary>
-        /// Runs the forward pass on a batch of at most <see cref="MaxBatch"/> samples in the training workspace. The
-        /// result is a view of the workspace, valid until the next forward pass. In training mode dropout is active
-        /// and the activations are kept for <c>Backward</c>. For one thread at a time; <c>Predict</c> is the call
-        /// for many.
-        /// </summary>
-        public global::System.ReadOnlySpan<Prediction> Forward(global::System.ReadOnlySpan<Sample> batch, bool training = false)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
-            return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(_engine.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, float>(batch), training));
-        }
-
-        /// <summary>The forward pass on flattened samples, <c>batch * InputSize</c> floats.</summary>
-        public global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, bool training = false)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
-            return _engine.Forward(input, training);
-        }
-
-        /// <summary>
-        /// Back-propagates the gradient of the loss with respect to the last forward pass's output: adds every
-        /// parameter's gradient into <see cref="Gradients"/> and, when <paramref name="inputGradient"/> is not
-        /// empty, writes the gradient with respect to the input there.
-        /// </summary>
-        public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient, global::System.Span<Sample> inputGradient = default)
-            => Backward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(outputGradient), global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, float>(inputGradient));
-
-        /// <summary>The backward pass on flattened gradients.</summary>
-        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Backward");
-            _engine.Backward(outputGradient, inputGradient);
-        }
-
-        /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
-        public static global::TypedNets.LossFunction? DeclaredLoss => new global::TypedNets.LossFunction(global::TypedNets.LossKind.CrossEntropy, 1d);
-
-        global::TypedNets.LossFunction? global::TypedNets.INetwork.DeclaredLoss => DeclaredLoss;
-
-        /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless <paramref name="loss"/> is given).</summary>
-        public float Loss(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null)
-        {
-            global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("FashionConvnet", loss, DeclaredLoss);
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Loss");
-            return _engine.Loss(target, chosen);
-        }
-
-        /// <summary>
-        /// The loss of the last forward pass against <paramref name="target"/>, back-propagated into <see cref="Gradients"/>
-        /// (fused with a Softmax or Sigmoid output where the loss is a cross-entropy).
-        /// </summary>
-        public float LossBackward(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null, global::System.Span<float> inputGradient = default)
-        {
-            global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("FashionConvnet", loss, DeclaredLoss);
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("LossBackward");
-            return _engine.LossBackward(target, chosen, inputGradient);
-        }
-
-        /// <summary>Adds the gradients of the layers' L1 and L2 weight penalties into <see cref="Gradients"/> and returns the penalty.</summary>
-        public float Regularize()
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Regularize");
-            return _engine.Regularize();
-        }
-
-        /// <summary>Sets every gradient to zero.</summary>
-        public void ZeroGradients() => _engine.ZeroGradients();
-
-        /// <summary>Draws fresh weights from <paramref name="seed"/> (He uniform before ReLU, LeakyReLU and GELU, Glorot uniform otherwise) and zeroes the biases.</summary>
-        public void Initialize(ulong seed)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Initialize");
-            _engine.Initialize(seed);
-        }
-
-        /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
-        public void ReseedDropout(ulong seed) => _engine.ReseedDropout(seed);
-
-        /// <summary>The generator of dropout masks, as it stands; a checkpoint saves it and a resumed run puts it back.</summary>
-        public global::TypedNets.Xoshiro256 DropoutRandom
-        {
-            get => _engine.DropoutRandom;
-            set => _engine.DropoutRandom = value;
-        }
-
-        /// <summary>
-        /// The network's math over element type <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for
-        /// gradient checks. It owns the parameter and gradient buffers and a workspace sized for
-        /// <see cref="MaxBatch"/> samples, so that forward and backward passes allocate nothing.
-        /// </summary>
-        public sealed class Engine<T> : global::TypedNets.IEngine<T>
+        /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
             where T : global::System.Numerics.IFloatingPointIeee754<T>
         {
-            private const string NetworkName = "FashionConvnet";
-
             // Activations kept for the backward pass, [MaxBatch, features] each.
             private readonly T[] _input;
             private readonly T[] _conv1Columns;
@@ -326,35 +122,16 @@ namespace Zoo.Images
             // Gradients with respect to activations, [MaxBatch, widest layer]; layers pass them back and forth.
             private readonly T[] _gradientA;
             private readonly T[] _gradientB;
-            private global::TypedNets.Xoshiro256 _dropoutRandom;
-            private int _batch;
-            private bool _training;
 
             /// <summary>Creates the buffers and draws the initial weights from <paramref name="seed"/>.</summary>
-            public Engine(int maxBatch, ulong seed)
-                : this(maxBatch, new T[ParameterCount], new T[ParameterCount], new T[32])
-            {
-                Initialize(seed);
-                ReseedDropout(seed);
-            }
+            public Engine(int maxBatch, ulong seed) : this(maxBatch, seed, null) => Initialize(seed);
 
-            /// <summary>
-            /// A second workspace over the weights of <paramref name="shared"/>: it reads (and, in training, writes) the
-            /// same parameters and buffers, with activations of its own, so that two threads can each run one.
-            /// </summary>
-            public Engine(Engine<T> shared)
-                : this(shared.MaxBatch, shared.Parameters, shared.Gradients, shared.Buffers)
-            {
-                ReseedDropout(0);
-            }
+            /// <summary>A second workspace over the weights of <paramref name="shared"/>, with activations of its own.</summary>
+            public Engine(Engine<T> shared) : this(shared.MaxBatch, 0, shared) { }
 
-            private Engine(int maxBatch, T[] parameters, T[] gradients, T[] buffers)
+            private Engine(int maxBatch, ulong seed, Engine<T>? shared)
+                : base(new("FashionConvnet", InputSize, OutputSize, ParameterCount, 32, 12544, global::TypedNets.Activation.Softmax, 10, false), maxBatch, seed, shared)
             {
-                global::TypedNets.NetworkGuard.MaxBatch(NetworkName, maxBatch, 12544);
-                MaxBatch = maxBatch;
-                Parameters = parameters;
-                Gradients = gradients;
-                Buffers = buffers;
                 _input = new T[maxBatch * 784];
                 _conv1Columns = new T[7056];
                 _conv1ColumnGradient = new T[7056];
@@ -374,27 +151,14 @@ namespace Zoo.Images
                 _gradientB = new T[maxBatch * 12544];
             }
 
-            /// <summary>The largest batch <c>Forward</c> accepts.</summary>
-            public int MaxBatch { get; }
+            /// <inheritdoc/>
+            protected override global::TypedNets.EngineBuffers<T> Workspace => new(_input, _outputOutput, _outputPreActivation, _gradientA);
 
-            /// <summary>Every parameter, in state_dict order.</summary>
-            public T[] Parameters { get; }
-
-            /// <summary>The gradients, laid out like <see cref="Parameters"/>.</summary>
-            public T[] Gradients { get; }
-
-            /// <summary>Non-trainable state, such as batch normalisation's running statistics.</summary>
-            public T[] Buffers { get; }
-
-            /// <summary>The batch size of the last forward pass.</summary>
-            public int Batch => _batch;
-
-            int global::TypedNets.IEngine<T>.InputSize => InputSize;
-
-            int global::TypedNets.IEngine<T>.OutputSize => OutputSize;
+            /// <inheritdoc/>
+            protected override global::TypedNets.NetworkEngine<T> CreateWorkspace() => new Engine<T>(this);
 
             /// <summary>Draws fresh weights from <paramref name="seed"/> and zeroes the biases.</summary>
-            public void Initialize(ulong seed)
+            public override void Initialize(ulong seed)
             {
                 global::TypedNets.Xoshiro256 random = global::TypedNets.Xoshiro256.ForStream(seed, 0);
                 global::TypedNets.Initializers.HeUniform<T>(View(Parameters, 0, 144), fanIn: 9, ref random);
@@ -410,18 +174,9 @@ namespace Zoo.Images
                 View(Parameters, 16352, 10).Clear();
             }
 
-            /// <summary>Runs the forward pass on <c>batch * 784</c> values and returns the <c>batch * 10</c> outputs.</summary>
-            public global::System.ReadOnlySpan<T> Forward(global::System.ReadOnlySpan<T> input, bool training)
+            /// <summary>The layers' forward pass on <c>batch * 784</c> values in <c>_input</c>; returns the <c>batch * 10</c> outputs.</summary>
+            protected override global::System.ReadOnlySpan<T> Run(int batch, bool training)
             {
-                int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, input.Length, InputSize, MaxBatch);
-                input.CopyTo(_input);
-                return Run(batch, training);
-            }
-
-            private global::System.ReadOnlySpan<T> Run(int batch, bool training)
-            {
-                _batch = batch;
-                _training = training;
                 Conv1Forward(batch);
                 Norm1Forward(batch, training);
                 Pool1Forward(batch);
@@ -431,53 +186,8 @@ namespace Zoo.Images
                 return View(_outputOutput, 0, batch * OutputSize);
             }
 
-            /// <summary>
-            /// Back-propagates <paramref name="outputGradient"/> through the last forward pass, adding into
-            /// <see cref="Gradients"/>; writes the input gradient when <paramref name="inputGradient"/> is not empty.
-            /// </summary>
-            public void Backward(global::System.ReadOnlySpan<T> outputGradient, global::System.Span<T> inputGradient)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.OutputGradient(NetworkName, outputGradient.Length, batch, OutputSize);
-                global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
-                outputGradient.CopyTo(_gradientA);
-                BackPropagate(batch, outputGradientIsPreActivation: false, inputGradient);
-            }
-
-            /// <summary>The loss of the last forward pass against <paramref name="target"/>, without gradients.</summary>
-            public T Loss(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
-                return global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Softmax, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target, default, 10, out _);
-            }
-
-            /// <summary>
-            /// The loss of the last forward pass against <paramref name="target"/>, back-propagated: adds every
-            /// parameter's gradient into <see cref="Gradients"/>. Cross-entropy after Softmax and binary
-            /// cross-entropy after Sigmoid are computed from the logits, fused with the activation.
-            /// </summary>
-            public T LossBackward(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss, global::System.Span<T> inputGradient)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
-                global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
-                T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Softmax, View(_outputOutput, 0, batch * OutputSize), View(_outputPreActivation, 0, batch * OutputSize), target,
-                    View(_gradientA, 0, batch * OutputSize), 10, out bool gradientIsPreActivation);
-                BackPropagate(batch, gradientIsPreActivation, inputGradient);
-                return value;
-            }
-
-            /// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref="Gradients"/> and returns the penalty.</summary>
-            public T Regularize()
-            {
-                return T.Zero;
-            }
-
             // The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.
-            private void BackPropagate(int batch, bool outputGradientIsPreActivation, global::System.Span<T> inputGradient)
+            protected override void BackPropagate(int batch, bool outputGradientIsPreActivation, global::System.Span<T> inputGradient)
             {
                 OutputBackward(batch, _gradientA, _gradientB, outputGradientIsPreActivation);
                 Pool2Backward(batch, _gradientB, _gradientA);
@@ -486,23 +196,6 @@ namespace Zoo.Images
                 Norm1Backward(batch, _gradientA, _gradientB);
                 Conv1Backward(batch, _gradientB, inputGradient);
             }
-
-            /// <summary>Sets every gradient to zero.</summary>
-            public void ZeroGradients() => global::System.Array.Clear(Gradients);
-
-            /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
-            public void ReseedDropout(ulong seed) => _dropoutRandom = global::TypedNets.Xoshiro256.ForStream(seed, 1);
-
-            /// <summary>The generator of dropout masks, as it stands; set it to continue a saved stream.</summary>
-            public global::TypedNets.Xoshiro256 DropoutRandom
-            {
-                get => _dropoutRandom;
-                set => _dropoutRandom = value;
-            }
-
-            private static global::System.Span<T> View(T[] buffer, int start, int length) => new(buffer, start, length);
-
-            private static global::System.Span<int> View(int[] buffer, int start, int length) => new(buffer, start, length);
 
             // conv1: Conv2D [1, 28, 28] -> [16, 28, 28], kernel 3, stride 1, padding 1, ReLU;
             // weight [16, 1, 3, 3] at 0, bias [16] at 144.
@@ -543,7 +236,7 @@ namespace Zoo.Images
             {
                 global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
                     dy.Slice(0, batch * 12544), View(Parameters, 160, 16), View(_norm1Normalized, 0, batch * 12544), _norm1InverseDeviation,
-                    View(Gradients, 160, 16), View(Gradients, 176, 16), dx.IsEmpty ? dx : dx.Slice(0, batch * 12544), batch, 16, 784, _training);
+                    View(Gradients, 160, 16), View(Gradients, 176, 16), dx.IsEmpty ? dx : dx.Slice(0, batch * 12544), batch, 16, 784, Training);
             }
 
             // pool1: MaxPool2D [16, 28, 28] -> [16, 14, 14].
@@ -596,30 +289,14 @@ namespace Zoo.Images
                 global::TypedNets.Kernels.Pool2DKernel.AverageBackward<T>(dy.Slice(0, batch * 1152), dx, batch, new global::TypedNets.Kernels.ImageGeometry(32, 12, 12, 2, 2, 0));
             }
 
-            // output: Dense [1152] -> [10], Softmax;
-            // weight [10, 1152] at 4832, bias [10] at 16352.
+            // output: Dense [1152] -> [10], Softmax; weight [10, 1152] at 4832, bias [10] at 16352.
             private void OutputForward(int batch)
-            {
-                global::System.Span<T> y = View(_outputOutput, 0, batch * 10);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_pool2Output, 0, batch * 1152), View(Parameters, 4832, 11520), View(Parameters, 16352, 10), View(_outputPreActivation, 0, batch * 10), batch, 1152, 10);
-                View(_outputPreActivation, 0, batch * 10).CopyTo(y);
-                global::TypedNets.Kernels.Activations.Softmax<T>(y, 10);
-            }
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pool2Output, 0, batch * 1152), View(Parameters, 4832, 11520), View(Parameters, 16352, 10), View(_outputPreActivation, 0, batch * 10), View(_outputOutput, 0, batch * 10), batch, 1152, 10, global::TypedNets.Activation.Softmax);
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 10);
-                if (!dyIsPreActivation)
-                {
-                    global::TypedNets.Kernels.Activations.SoftmaxBackward<T>(View(_outputOutput, 0, batch * 10), dz, 10);
-                }
-
-                global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_pool2Output, 0, batch * 1152), View(Parameters, 4832, 11520), dz,
-                    View(Gradients, 4832, 11520), View(Gradients, 16352, 10),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), batch, 1152, 10);
-            }
+                => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
+                    View(_pool2Output, 0, batch * 1152), View(Parameters, 4832, 11520), View(_outputOutput, 0, batch * 10), View(_outputPreActivation, 0, batch * 10), dy, View(Gradients, 4832, 11520), View(Gradients, 16352, 10), dx, batch, 1152, 10, global::TypedNets.Activation.Softmax, dyIsPreActivation);
         }
     }
 }

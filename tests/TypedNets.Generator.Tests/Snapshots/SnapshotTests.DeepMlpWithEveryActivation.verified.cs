@@ -3,68 +3,33 @@
 
 namespace Zoo.Mlp
 {
-    /// <remarks>
-    /// <code>
-    /// Model: "DeepMlp"
-    /// __________________________________________________________________
-    ///  Layer (type)                Output Shape              Param #
-    /// ==================================================================
-    ///  linear (Dense)              (None, 32)                544
-    ///  rectified (Dense)           (None, 32)                1056
-    ///  leaky (Dense)               (None, 32)                1056
-    ///  gate (Dense)                (None, 24)                792
-    ///  squash (Dense)              (None, 24)                600
-    ///  smooth (Dense)              (None, 16)                400
-    ///  drop (Dropout)              (None, 16)                0
-    ///  classes (Dense)             (None, 10)                170
-    /// ==================================================================
-    /// Total params: 4618
-    /// Trainable params: 4618
-    /// Non-trainable params: 0
-    /// __________________________________________________________________
-    /// </code>
-    /// </remarks>
-    partial class DeepMlp : global::TypedNets.INetwork
+    /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
+    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+    partial class DeepMlp : global::TypedNets.INetwork<DeepMlp.Sample, DeepMlp.Prediction>
     {
         /// <summary>The per-sample input shape, [16].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [16];
-
         /// <summary>The per-sample output shape, [10].</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => [10];
-
         /// <summary>The number of floats in one input sample.</summary>
         public const int InputSize = 16;
-
         /// <summary>The number of floats in one output sample.</summary>
         public const int OutputSize = 10;
-
-        /// <summary>The number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+        /// <summary>The number of trainable parameters, the length of <c>Parameters</c>.</summary>
         public const int ParameterCount = 4618;
-
         /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
         public const string Summary = "Model: \"DeepMlp\"\n__________________________________________________________________\n Layer (type)                Output Shape              Param #\n==================================================================\n linear (Dense)              (None, 32)                544\n rectified (Dense)           (None, 32)                1056\n leaky (Dense)               (None, 32)                1056\n gate (Dense)                (None, 24)                792\n squash (Dense)              (None, 24)                600\n smooth (Dense)              (None, 16)                400\n drop (Dropout)              (None, 16)                0\n classes (Dense)             (None, 10)                170\n==================================================================\nTotal params: 4618\nTrainable params: 4618\nNon-trainable params: 0\n__________________________________________________________________";
+        /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
+        public static global::TypedNets.LossFunction? DeclaredLoss => null;
 
         /// <summary>One input sample: 16 floats, shape [16], row-major. Index it like an array.</summary>
         [global::System.Runtime.CompilerServices.InlineArray(16)]
         public struct Sample
         {
             private float _element;
-
             /// <summary>Copies exactly 16 values into a new <see cref="Sample"/>.</summary>
             /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 16 floats.</exception>
-            public static Sample From(global::System.ReadOnlySpan<float> values)
-            {
-                if (values.Length != 16)
-                {
-                    throw new global::System.ArgumentException(
-                        $"DeepMlp.Sample holds 16 floats (shape [16]), but {values.Length} were given.", nameof(values));
-                }
-
-                Sample value = default;
-                values.CopyTo(value);
-                return value;
-            }
-
+            public static Sample From(global::System.ReadOnlySpan<float> values) => global::TypedNets.NetworkValues.From<Sample, float>(values, "DeepMlp.Sample", "[16]");
             /// <summary>The values, as <c>[v0, v1, ...]</c>.</summary>
             public override readonly string ToString() => global::TypedNets.Formatting.Values(this);
         }
@@ -74,33 +39,16 @@ namespace Zoo.Mlp
         public struct Prediction
         {
             private float _element;
-
             /// <summary>Copies exactly 10 values into a new <see cref="Prediction"/>.</summary>
             /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 10 floats.</exception>
-            public static Prediction From(global::System.ReadOnlySpan<float> values)
-            {
-                if (values.Length != 10)
-                {
-                    throw new global::System.ArgumentException(
-                        $"DeepMlp.Prediction holds 10 floats (shape [10]), but {values.Length} were given.", nameof(values));
-                }
-
-                Prediction value = default;
-                values.CopyTo(value);
-                return value;
-            }
-
+            public static Prediction From(global::System.ReadOnlySpan<float> values) => global::TypedNets.NetworkValues.From<Prediction, float>(values, "DeepMlp.Prediction", "[10]");
             /// <summary>The index of the largest value: the predicted class of a classifier.</summary>
             public readonly int ArgMax() => global::System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(this);
-
             /// <summary>The values, as <c>[v0, v1, ...]</c>.</summary>
             public override readonly string ToString() => global::TypedNets.Formatting.Values(this);
         }
 
-        private readonly Engine<float> _engine;
-        private readonly global::TypedNets.WorkspacePool<Engine<float>> _predictors;
-        private readonly global::TypedNets.NetworkAccess _access;
-        private readonly global::TypedNets.Layer[] _layers;
+        private readonly global::TypedNets.NetworkCore _core;
         private readonly global::TypedNets.DenseLayer _linearLayer;
         private readonly global::TypedNets.DenseLayer _rectifiedLayer;
         private readonly global::TypedNets.DenseLayer _leakyLayer;
@@ -115,39 +63,37 @@ namespace Zoo.Mlp
         /// <param name="seed">Fixes the initial weights and the stream of dropout masks.</param>
         public DeepMlp(int maxBatch = 32, ulong seed = 0)
         {
-            _engine = new Engine<float>(maxBatch, seed);
-            _access = new("DeepMlp");
-            _predictors = new(_access, () => new Engine<float>(_engine));
+            Engine<float> engine = new(maxBatch, seed);
             _linearLayer = new global::TypedNets.DenseLayer(
                 "Linear", "linear", [16], [32], global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("linear.weight", _engine.Parameters, _engine.Gradients, 0, 32, 16),
-                new global::TypedNets.ParameterTensor("linear.bias", _engine.Parameters, _engine.Gradients, 512, 32));
+                new global::TypedNets.ParameterTensor("linear.weight", engine.Parameters, engine.Gradients, 0, 32, 16),
+                new global::TypedNets.ParameterTensor("linear.bias", engine.Parameters, engine.Gradients, 512, 32));
             _rectifiedLayer = new global::TypedNets.DenseLayer(
                 "Rectified", "rectified", [32], [32], global::TypedNets.Activation.ReLU,
-                new global::TypedNets.ParameterTensor("rectified.weight", _engine.Parameters, _engine.Gradients, 544, 32, 32),
-                new global::TypedNets.ParameterTensor("rectified.bias", _engine.Parameters, _engine.Gradients, 1568, 32));
+                new global::TypedNets.ParameterTensor("rectified.weight", engine.Parameters, engine.Gradients, 544, 32, 32),
+                new global::TypedNets.ParameterTensor("rectified.bias", engine.Parameters, engine.Gradients, 1568, 32));
             _leakyLayer = new global::TypedNets.DenseLayer(
                 "Leaky", "leaky", [32], [32], global::TypedNets.Activation.LeakyReLU,
-                new global::TypedNets.ParameterTensor("leaky.weight", _engine.Parameters, _engine.Gradients, 1600, 32, 32),
-                new global::TypedNets.ParameterTensor("leaky.bias", _engine.Parameters, _engine.Gradients, 2624, 32));
+                new global::TypedNets.ParameterTensor("leaky.weight", engine.Parameters, engine.Gradients, 1600, 32, 32),
+                new global::TypedNets.ParameterTensor("leaky.bias", engine.Parameters, engine.Gradients, 2624, 32));
             _gateLayer = new global::TypedNets.DenseLayer(
                 "Gate", "gate", [32], [24], global::TypedNets.Activation.Sigmoid,
-                new global::TypedNets.ParameterTensor("gate.weight", _engine.Parameters, _engine.Gradients, 2656, 24, 32),
-                new global::TypedNets.ParameterTensor("gate.bias", _engine.Parameters, _engine.Gradients, 3424, 24));
+                new global::TypedNets.ParameterTensor("gate.weight", engine.Parameters, engine.Gradients, 2656, 24, 32),
+                new global::TypedNets.ParameterTensor("gate.bias", engine.Parameters, engine.Gradients, 3424, 24));
             _squashLayer = new global::TypedNets.DenseLayer(
                 "Squash", "squash", [24], [24], global::TypedNets.Activation.Tanh,
-                new global::TypedNets.ParameterTensor("squash.weight", _engine.Parameters, _engine.Gradients, 3448, 24, 24),
-                new global::TypedNets.ParameterTensor("squash.bias", _engine.Parameters, _engine.Gradients, 4024, 24));
+                new global::TypedNets.ParameterTensor("squash.weight", engine.Parameters, engine.Gradients, 3448, 24, 24),
+                new global::TypedNets.ParameterTensor("squash.bias", engine.Parameters, engine.Gradients, 4024, 24));
             _smoothLayer = new global::TypedNets.DenseLayer(
                 "Smooth", "smooth", [24], [16], global::TypedNets.Activation.GELU,
-                new global::TypedNets.ParameterTensor("smooth.weight", _engine.Parameters, _engine.Gradients, 4048, 16, 24),
-                new global::TypedNets.ParameterTensor("smooth.bias", _engine.Parameters, _engine.Gradients, 4432, 16));
+                new global::TypedNets.ParameterTensor("smooth.weight", engine.Parameters, engine.Gradients, 4048, 16, 24),
+                new global::TypedNets.ParameterTensor("smooth.bias", engine.Parameters, engine.Gradients, 4432, 16));
             _dropLayer = new global::TypedNets.DropoutLayer("Drop", "drop", [16], [16], 0.25d);
             _classesLayer = new global::TypedNets.DenseLayer(
                 "Classes", "classes", [16], [10], global::TypedNets.Activation.Softmax,
-                new global::TypedNets.ParameterTensor("classes.weight", _engine.Parameters, _engine.Gradients, 4448, 10, 16),
-                new global::TypedNets.ParameterTensor("classes.bias", _engine.Parameters, _engine.Gradients, 4608, 10));
-            _layers = [_linearLayer, _rectifiedLayer, _leakyLayer, _gateLayer, _squashLayer, _smoothLayer, _dropLayer, _classesLayer];
+                new global::TypedNets.ParameterTensor("classes.weight", engine.Parameters, engine.Gradients, 4448, 10, 16),
+                new global::TypedNets.ParameterTensor("classes.bias", engine.Parameters, engine.Gradients, 4608, 10));
+            _core = new(engine, [_linearLayer, _rectifiedLayer, _leakyLayer, _gateLayer, _squashLayer, _smoothLayer, _dropLayer, _classesLayer], DeclaredLoss);
         }
 
         public partial global::TypedNets.DenseLayer Linear => _linearLayer;
@@ -159,164 +105,13 @@ namespace Zoo.Mlp
         public partial global::TypedNets.DropoutLayer Drop => _dropLayer;
         public partial global::TypedNets.DenseLayer Classes => _classesLayer;
 
-        /// <summary>The largest batch <c>Forward</c> accepts.</summary>
-        public int MaxBatch => _engine.MaxBatch;
+        global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
-        /// <summary>Every parameter in one buffer, in state_dict order; each layer's tensors are views of it.</summary>
-        public global::System.Span<float> Parameters => _engine.Parameters;
-
-        /// <summary>The gradients, laid out like <see cref="Parameters"/>; <c>Backward</c> adds to them.</summary>
-        public global::System.Span<float> Gradients => _engine.Gradients;
-
-        /// <summary>Non-trainable state in state_dict order, such as batch normalisation's running statistics.</summary>
-        public global::System.Span<float> Buffers => _engine.Buffers;
-
-        /// <summary>The layers in forward order.</summary>
-        public global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> Layers => _layers;
-
-        int global::TypedNets.INetwork.InputSize => InputSize;
-
-        int global::TypedNets.INetwork.OutputSize => OutputSize;
-
-        /// <summary>Holds the network to its threading contract (see <see cref="Predict(in Sample)"/>).</summary>
-        public global::TypedNets.NetworkAccess Access => _access;
-
-        /// <summary>
-        /// Predicts one sample in inference mode. Safe to call from many threads at once: each call runs on a
-        /// workspace of its own over the shared weights, and allocates nothing in steady state. Training and
-        /// loading weights need the network to themselves; a prediction that overlaps them throws.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public Prediction Predict(in Sample sample)
-        {
-            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-            global::System.ReadOnlySpan<float> input = sample;
-            return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(lease.Workspace.Forward(input, training: false))[0];
-        }
-
-        /// <summary>
-        /// Predicts every sample in inference mode, in batches of at most <see cref="MaxBatch"/>. Safe to call
-        /// from many threads at once, as <see cref="Predict(in Sample)"/>.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public void Predict(global::System.ReadOnlySpan<Sample> samples, global::System.Span<Prediction> predictions)
-        {
-            global::TypedNets.NetworkGuard.Predictions("DeepMlp", samples.Length, predictions.Length);
-            Predict(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, float>(samples), global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(predictions));
-        }
-
-        /// <summary>
-        /// Predicts flattened samples, <c>rows * InputSize</c> floats, into <c>rows * OutputSize</c> floats; safe to
-        /// call from many threads at once, as <see cref="Predict(in Sample)"/>.
-        /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">When another thread is training the network or loading its weights.</exception>
-        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-        {
-            int rows = global::TypedNets.NetworkGuard.PredictionRows("DeepMlp", input.Length, InputSize, output.Length, OutputSize);
-            using global::TypedNets.WorkspacePool<Engine<float>>.Lease lease = _predictors.Rent();
-            for (int start = 0; start < rows; start += MaxBatch)
-            {
-                int count = global::System.Math.Min(MaxBatch, rows - start);
-                lease.Workspace.Forward(input.Slice(start * InputSize, count * InputSize), training: false)
-                    .CopyTo(output.Slice(start * OutputSize, count * OutputSize));
-            }
-        }
-
-        /// <summary>
-        /// Runs the forward pass on a batch of at most <see cref="MaxBatch"/> samples in the training workspace. The
-        /// result is a view of the workspace, valid until the next forward pass. In training mode dropout is active
-        /// and the activations are kept for <c>Backward</c>. For one thread at a time; <c>Predict</c> is the call
-        /// for many.
-        /// </summary>
-        public global::System.ReadOnlySpan<Prediction> Forward(global::System.ReadOnlySpan<Sample> batch, bool training = false)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
-            return global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, Prediction>(_engine.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, float>(batch), training));
-        }
-
-        /// <summary>The forward pass on flattened samples, <c>batch * InputSize</c> floats.</summary>
-        public global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, bool training = false)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Forward");
-            return _engine.Forward(input, training);
-        }
-
-        /// <summary>
-        /// Back-propagates the gradient of the loss with respect to the last forward pass's output: adds every
-        /// parameter's gradient into <see cref="Gradients"/> and, when <paramref name="inputGradient"/> is not
-        /// empty, writes the gradient with respect to the input there.
-        /// </summary>
-        public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient, global::System.Span<Sample> inputGradient = default)
-            => Backward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<Prediction, float>(outputGradient), global::System.Runtime.InteropServices.MemoryMarshal.Cast<Sample, float>(inputGradient));
-
-        /// <summary>The backward pass on flattened gradients.</summary>
-        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Backward");
-            _engine.Backward(outputGradient, inputGradient);
-        }
-
-        /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
-        public static global::TypedNets.LossFunction? DeclaredLoss => null;
-
-        global::TypedNets.LossFunction? global::TypedNets.INetwork.DeclaredLoss => DeclaredLoss;
-
-        /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless <paramref name="loss"/> is given).</summary>
-        public float Loss(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null)
-        {
-            global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("DeepMlp", loss, DeclaredLoss);
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Loss");
-            return _engine.Loss(target, chosen);
-        }
-
-        /// <summary>
-        /// The loss of the last forward pass against <paramref name="target"/>, back-propagated into <see cref="Gradients"/>
-        /// (fused with a Softmax or Sigmoid output where the loss is a cross-entropy).
-        /// </summary>
-        public float LossBackward(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null, global::System.Span<float> inputGradient = default)
-        {
-            global::TypedNets.LossFunction chosen = global::TypedNets.NetworkGuard.LossToUse("DeepMlp", loss, DeclaredLoss);
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("LossBackward");
-            return _engine.LossBackward(target, chosen, inputGradient);
-        }
-
-        /// <summary>Adds the gradients of the layers' L1 and L2 weight penalties into <see cref="Gradients"/> and returns the penalty.</summary>
-        public float Regularize()
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Regularize");
-            return _engine.Regularize();
-        }
-
-        /// <summary>Sets every gradient to zero.</summary>
-        public void ZeroGradients() => _engine.ZeroGradients();
-
-        /// <summary>Draws fresh weights from <paramref name="seed"/> (He uniform before ReLU, LeakyReLU and GELU, Glorot uniform otherwise) and zeroes the biases.</summary>
-        public void Initialize(ulong seed)
-        {
-            using global::TypedNets.NetworkAccess.Scope exclusive = _access.Exclusive("Initialize");
-            _engine.Initialize(seed);
-        }
-
-        /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
-        public void ReseedDropout(ulong seed) => _engine.ReseedDropout(seed);
-
-        /// <summary>The generator of dropout masks, as it stands; a checkpoint saves it and a resumed run puts it back.</summary>
-        public global::TypedNets.Xoshiro256 DropoutRandom
-        {
-            get => _engine.DropoutRandom;
-            set => _engine.DropoutRandom = value;
-        }
-
-        /// <summary>
-        /// The network's math over element type <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for
-        /// gradient checks. It owns the parameter and gradient buffers and a workspace sized for
-        /// <see cref="MaxBatch"/> samples, so that forward and backward passes allocate nothing.
-        /// </summary>
-        public sealed class Engine<T> : global::TypedNets.IEngine<T>
+        /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
             where T : global::System.Numerics.IFloatingPointIeee754<T>
         {
-            private const string NetworkName = "DeepMlp";
-
             // Activations kept for the backward pass, [MaxBatch, features] each.
             private readonly T[] _input;
             private readonly T[] _linearOutput;
@@ -334,35 +129,16 @@ namespace Zoo.Mlp
             // Gradients with respect to activations, [MaxBatch, widest layer]; layers pass them back and forth.
             private readonly T[] _gradientA;
             private readonly T[] _gradientB;
-            private global::TypedNets.Xoshiro256 _dropoutRandom;
-            private int _batch;
-            private bool _training;
 
             /// <summary>Creates the buffers and draws the initial weights from <paramref name="seed"/>.</summary>
-            public Engine(int maxBatch, ulong seed)
-                : this(maxBatch, new T[ParameterCount], new T[ParameterCount], new T[0])
-            {
-                Initialize(seed);
-                ReseedDropout(seed);
-            }
+            public Engine(int maxBatch, ulong seed) : this(maxBatch, seed, null) => Initialize(seed);
 
-            /// <summary>
-            /// A second workspace over the weights of <paramref name="shared"/>: it reads (and, in training, writes) the
-            /// same parameters and buffers, with activations of its own, so that two threads can each run one.
-            /// </summary>
-            public Engine(Engine<T> shared)
-                : this(shared.MaxBatch, shared.Parameters, shared.Gradients, shared.Buffers)
-            {
-                ReseedDropout(0);
-            }
+            /// <summary>A second workspace over the weights of <paramref name="shared"/>, with activations of its own.</summary>
+            public Engine(Engine<T> shared) : this(shared.MaxBatch, 0, shared) { }
 
-            private Engine(int maxBatch, T[] parameters, T[] gradients, T[] buffers)
+            private Engine(int maxBatch, ulong seed, Engine<T>? shared)
+                : base(new("DeepMlp", InputSize, OutputSize, ParameterCount, 0, 32, global::TypedNets.Activation.Softmax, 10, false), maxBatch, seed, shared)
             {
-                global::TypedNets.NetworkGuard.MaxBatch(NetworkName, maxBatch, 32);
-                MaxBatch = maxBatch;
-                Parameters = parameters;
-                Gradients = gradients;
-                Buffers = buffers;
                 _input = new T[maxBatch * 16];
                 _linearOutput = new T[maxBatch * 32];
                 _rectifiedOutput = new T[maxBatch * 32];
@@ -379,27 +155,14 @@ namespace Zoo.Mlp
                 _gradientB = new T[maxBatch * 32];
             }
 
-            /// <summary>The largest batch <c>Forward</c> accepts.</summary>
-            public int MaxBatch { get; }
+            /// <inheritdoc/>
+            protected override global::TypedNets.EngineBuffers<T> Workspace => new(_input, _classesOutput, _classesPreActivation, _gradientA);
 
-            /// <summary>Every parameter, in state_dict order.</summary>
-            public T[] Parameters { get; }
-
-            /// <summary>The gradients, laid out like <see cref="Parameters"/>.</summary>
-            public T[] Gradients { get; }
-
-            /// <summary>Non-trainable state, such as batch normalisation's running statistics.</summary>
-            public T[] Buffers { get; }
-
-            /// <summary>The batch size of the last forward pass.</summary>
-            public int Batch => _batch;
-
-            int global::TypedNets.IEngine<T>.InputSize => InputSize;
-
-            int global::TypedNets.IEngine<T>.OutputSize => OutputSize;
+            /// <inheritdoc/>
+            protected override global::TypedNets.NetworkEngine<T> CreateWorkspace() => new Engine<T>(this);
 
             /// <summary>Draws fresh weights from <paramref name="seed"/> and zeroes the biases.</summary>
-            public void Initialize(ulong seed)
+            public override void Initialize(ulong seed)
             {
                 global::TypedNets.Xoshiro256 random = global::TypedNets.Xoshiro256.ForStream(seed, 0);
                 global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 0, 512), fanIn: 16, fanOut: 32, ref random);
@@ -418,18 +181,9 @@ namespace Zoo.Mlp
                 View(Parameters, 4608, 10).Clear();
             }
 
-            /// <summary>Runs the forward pass on <c>batch * 16</c> values and returns the <c>batch * 10</c> outputs.</summary>
-            public global::System.ReadOnlySpan<T> Forward(global::System.ReadOnlySpan<T> input, bool training)
+            /// <summary>The layers' forward pass on <c>batch * 16</c> values in <c>_input</c>; returns the <c>batch * 10</c> outputs.</summary>
+            protected override global::System.ReadOnlySpan<T> Run(int batch, bool training)
             {
-                int batch = global::TypedNets.NetworkGuard.BatchOf(NetworkName, input.Length, InputSize, MaxBatch);
-                input.CopyTo(_input);
-                return Run(batch, training);
-            }
-
-            private global::System.ReadOnlySpan<T> Run(int batch, bool training)
-            {
-                _batch = batch;
-                _training = training;
                 LinearForward(batch);
                 RectifiedForward(batch);
                 LeakyForward(batch);
@@ -441,53 +195,8 @@ namespace Zoo.Mlp
                 return View(_classesOutput, 0, batch * OutputSize);
             }
 
-            /// <summary>
-            /// Back-propagates <paramref name="outputGradient"/> through the last forward pass, adding into
-            /// <see cref="Gradients"/>; writes the input gradient when <paramref name="inputGradient"/> is not empty.
-            /// </summary>
-            public void Backward(global::System.ReadOnlySpan<T> outputGradient, global::System.Span<T> inputGradient)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.OutputGradient(NetworkName, outputGradient.Length, batch, OutputSize);
-                global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
-                outputGradient.CopyTo(_gradientA);
-                BackPropagate(batch, outputGradientIsPreActivation: false, inputGradient);
-            }
-
-            /// <summary>The loss of the last forward pass against <paramref name="target"/>, without gradients.</summary>
-            public T Loss(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
-                return global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Softmax, View(_classesOutput, 0, batch * OutputSize), View(_classesPreActivation, 0, batch * OutputSize), target, default, 10, out _);
-            }
-
-            /// <summary>
-            /// The loss of the last forward pass against <paramref name="target"/>, back-propagated: adds every
-            /// parameter's gradient into <see cref="Gradients"/>. Cross-entropy after Softmax and binary
-            /// cross-entropy after Sigmoid are computed from the logits, fused with the activation.
-            /// </summary>
-            public T LossBackward(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss, global::System.Span<T> inputGradient)
-            {
-                int batch = _batch;
-                global::TypedNets.NetworkGuard.ForwardDone(NetworkName, batch);
-                global::TypedNets.NetworkGuard.InputGradient(NetworkName, inputGradient.Length, batch * InputSize);
-                T value = global::TypedNets.Kernels.LossKernel.Compute<T>(
-                    loss, global::TypedNets.Activation.Softmax, View(_classesOutput, 0, batch * OutputSize), View(_classesPreActivation, 0, batch * OutputSize), target,
-                    View(_gradientA, 0, batch * OutputSize), 10, out bool gradientIsPreActivation);
-                BackPropagate(batch, gradientIsPreActivation, inputGradient);
-                return value;
-            }
-
-            /// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref="Gradients"/> and returns the penalty.</summary>
-            public T Regularize()
-            {
-                return T.Zero;
-            }
-
             // The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.
-            private void BackPropagate(int batch, bool outputGradientIsPreActivation, global::System.Span<T> inputGradient)
+            protected override void BackPropagate(int batch, bool outputGradientIsPreActivation, global::System.Span<T> inputGradient)
             {
                 ClassesBackward(batch, _gradientA, _gradientB, outputGradientIsPreActivation);
                 DropBackward(batch, _gradientB, _gradientA);
@@ -499,188 +208,68 @@ namespace Zoo.Mlp
                 LinearBackward(batch, _gradientB, inputGradient);
             }
 
-            /// <summary>Sets every gradient to zero.</summary>
-            public void ZeroGradients() => global::System.Array.Clear(Gradients);
-
-            /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
-            public void ReseedDropout(ulong seed) => _dropoutRandom = global::TypedNets.Xoshiro256.ForStream(seed, 1);
-
-            /// <summary>The generator of dropout masks, as it stands; set it to continue a saved stream.</summary>
-            public global::TypedNets.Xoshiro256 DropoutRandom
-            {
-                get => _dropoutRandom;
-                set => _dropoutRandom = value;
-            }
-
-            private static global::System.Span<T> View(T[] buffer, int start, int length) => new(buffer, start, length);
-
-            // linear: Dense [16] -> [32], Identity;
-            // weight [32, 16] at 0, bias [32] at 512.
+            // linear: Dense [16] -> [32], Identity; weight [32, 16] at 0, bias [32] at 512.
             private void LinearForward(int batch)
-            {
-                global::System.Span<T> y = View(_linearOutput, 0, batch * 32);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_input, 0, batch * 16), View(Parameters, 0, 512), View(Parameters, 512, 32), y, batch, 16, 32);
-            }
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 16), View(Parameters, 0, 512), View(Parameters, 512, 32), default, View(_linearOutput, 0, batch * 32), batch, 16, 32, global::TypedNets.Activation.Identity);
 
             private void LinearBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 32);
-                global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_input, 0, batch * 16), View(Parameters, 0, 512), dz,
-                    View(Gradients, 0, 512), View(Gradients, 512, 32),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 16), batch, 16, 32);
-            }
+                => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
+                    View(_input, 0, batch * 16), View(Parameters, 0, 512), View(_linearOutput, 0, batch * 32), default, dy, View(Gradients, 0, 512), View(Gradients, 512, 32), dx, batch, 16, 32, global::TypedNets.Activation.Identity);
 
-            // rectified: Dense [32] -> [32], ReLU;
-            // weight [32, 32] at 544, bias [32] at 1568.
+            // rectified: Dense [32] -> [32], ReLU; weight [32, 32] at 544, bias [32] at 1568.
             private void RectifiedForward(int batch)
-            {
-                global::System.Span<T> y = View(_rectifiedOutput, 0, batch * 32);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), View(Parameters, 1568, 32), y, batch, 32, 32, relu: true);
-            }
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), View(Parameters, 1568, 32), default, View(_rectifiedOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.ReLU);
 
             private void RectifiedBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 32);
-                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(_rectifiedOutput, 0, batch * 32), dz);
-                global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), dz,
-                    View(Gradients, 544, 1024), View(Gradients, 1568, 32),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 32), batch, 32, 32);
-            }
+                => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
+                    View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), View(_rectifiedOutput, 0, batch * 32), default, dy, View(Gradients, 544, 1024), View(Gradients, 1568, 32), dx, batch, 32, 32, global::TypedNets.Activation.ReLU);
 
-            // leaky: Dense [32] -> [32], LeakyReLU;
-            // weight [32, 32] at 1600, bias [32] at 2624.
+            // leaky: Dense [32] -> [32], LeakyReLU; weight [32, 32] at 1600, bias [32] at 2624.
             private void LeakyForward(int batch)
-            {
-                global::System.Span<T> y = View(_leakyOutput, 0, batch * 32);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_rectifiedOutput, 0, batch * 32), View(Parameters, 1600, 1024), View(Parameters, 2624, 32), y, batch, 32, 32);
-                global::TypedNets.Kernels.Activations.LeakyReLU<T>(y);
-            }
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_rectifiedOutput, 0, batch * 32), View(Parameters, 1600, 1024), View(Parameters, 2624, 32), default, View(_leakyOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.LeakyReLU);
 
             private void LeakyBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 32);
-                global::TypedNets.Kernels.Activations.LeakyReLUBackward<T>(View(_leakyOutput, 0, batch * 32), dz);
-                global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_rectifiedOutput, 0, batch * 32), View(Parameters, 1600, 1024), dz,
-                    View(Gradients, 1600, 1024), View(Gradients, 2624, 32),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 32), batch, 32, 32);
-            }
+                => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
+                    View(_rectifiedOutput, 0, batch * 32), View(Parameters, 1600, 1024), View(_leakyOutput, 0, batch * 32), default, dy, View(Gradients, 1600, 1024), View(Gradients, 2624, 32), dx, batch, 32, 32, global::TypedNets.Activation.LeakyReLU);
 
-            // gate: Dense [32] -> [24], Sigmoid;
-            // weight [24, 32] at 2656, bias [24] at 3424.
+            // gate: Dense [32] -> [24], Sigmoid; weight [24, 32] at 2656, bias [24] at 3424.
             private void GateForward(int batch)
-            {
-                global::System.Span<T> y = View(_gateOutput, 0, batch * 24);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_leakyOutput, 0, batch * 32), View(Parameters, 2656, 768), View(Parameters, 3424, 24), y, batch, 32, 24);
-                global::TypedNets.Kernels.Activations.Sigmoid<T>(y);
-            }
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_leakyOutput, 0, batch * 32), View(Parameters, 2656, 768), View(Parameters, 3424, 24), default, View(_gateOutput, 0, batch * 24), batch, 32, 24, global::TypedNets.Activation.Sigmoid);
 
             private void GateBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 24);
-                global::TypedNets.Kernels.Activations.SigmoidBackward<T>(View(_gateOutput, 0, batch * 24), dz);
-                global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_leakyOutput, 0, batch * 32), View(Parameters, 2656, 768), dz,
-                    View(Gradients, 2656, 768), View(Gradients, 3424, 24),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 32), batch, 32, 24);
-            }
+                => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
+                    View(_leakyOutput, 0, batch * 32), View(Parameters, 2656, 768), View(_gateOutput, 0, batch * 24), default, dy, View(Gradients, 2656, 768), View(Gradients, 3424, 24), dx, batch, 32, 24, global::TypedNets.Activation.Sigmoid);
 
-            // squash: Dense [24] -> [24], Tanh;
-            // weight [24, 24] at 3448, bias [24] at 4024.
+            // squash: Dense [24] -> [24], Tanh; weight [24, 24] at 3448, bias [24] at 4024.
             private void SquashForward(int batch)
-            {
-                global::System.Span<T> y = View(_squashOutput, 0, batch * 24);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_gateOutput, 0, batch * 24), View(Parameters, 3448, 576), View(Parameters, 4024, 24), y, batch, 24, 24);
-                global::TypedNets.Kernels.Activations.Tanh<T>(y);
-            }
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_gateOutput, 0, batch * 24), View(Parameters, 3448, 576), View(Parameters, 4024, 24), default, View(_squashOutput, 0, batch * 24), batch, 24, 24, global::TypedNets.Activation.Tanh);
 
             private void SquashBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 24);
-                global::TypedNets.Kernels.Activations.TanhBackward<T>(View(_squashOutput, 0, batch * 24), dz);
-                global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_gateOutput, 0, batch * 24), View(Parameters, 3448, 576), dz,
-                    View(Gradients, 3448, 576), View(Gradients, 4024, 24),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 24), batch, 24, 24);
-            }
+                => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
+                    View(_gateOutput, 0, batch * 24), View(Parameters, 3448, 576), View(_squashOutput, 0, batch * 24), default, dy, View(Gradients, 3448, 576), View(Gradients, 4024, 24), dx, batch, 24, 24, global::TypedNets.Activation.Tanh);
 
-            // smooth: Dense [24] -> [16], GELU;
-            // weight [16, 24] at 4048, bias [16] at 4432.
+            // smooth: Dense [24] -> [16], GELU; weight [16, 24] at 4048, bias [16] at 4432.
             private void SmoothForward(int batch)
-            {
-                global::System.Span<T> y = View(_smoothOutput, 0, batch * 16);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_squashOutput, 0, batch * 24), View(Parameters, 4048, 384), View(Parameters, 4432, 16), View(_smoothPreActivation, 0, batch * 16), batch, 24, 16);
-                global::TypedNets.Kernels.Activations.Gelu<T>(View(_smoothPreActivation, 0, batch * 16), y);
-            }
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_squashOutput, 0, batch * 24), View(Parameters, 4048, 384), View(Parameters, 4432, 16), View(_smoothPreActivation, 0, batch * 16), View(_smoothOutput, 0, batch * 16), batch, 24, 16, global::TypedNets.Activation.GELU);
 
             private void SmoothBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 16);
-                global::TypedNets.Kernels.Activations.GeluBackward<T>(View(_smoothPreActivation, 0, batch * 16), dz);
-                global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_squashOutput, 0, batch * 24), View(Parameters, 4048, 384), dz,
-                    View(Gradients, 4048, 384), View(Gradients, 4432, 16),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 24), batch, 24, 16);
-            }
+                => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
+                    View(_squashOutput, 0, batch * 24), View(Parameters, 4048, 384), View(_smoothOutput, 0, batch * 16), View(_smoothPreActivation, 0, batch * 16), dy, View(Gradients, 4048, 384), View(Gradients, 4432, 16), dx, batch, 24, 16, global::TypedNets.Activation.GELU);
 
-            // drop: Dropout(0.25) on [16].
+            // drop: Dropout(0.25) on [16]; in inference a copy.
             private void DropForward(int batch, bool training)
-            {
-                global::System.ReadOnlySpan<T> x = View(_smoothOutput, 0, batch * 16);
-                global::System.Span<T> y = View(_dropOutput, 0, batch * 16);
-                if (training)
-                {
-                    global::TypedNets.Kernels.DropoutKernel.Forward<T>(x, y, View(_dropMask, 0, batch * 16), 0.25d, ref _dropoutRandom);
-                }
-                else
-                {
-                    x.CopyTo(y);
-                }
-            }
+                => DropoutForward(View(_smoothOutput, 0, batch * 16), View(_dropOutput, 0, batch * 16), View(_dropMask, 0, batch * 16), 0.25d, training);
 
-            private void DropBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                if (dx.IsEmpty)
-                {
-                    return;
-                }
+            private void DropBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx) => DropoutBackward(View(_dropMask, 0, batch * 16), dy.Slice(0, batch * 16), dx);
 
-                if (_training)
-                {
-                    global::TypedNets.Kernels.DropoutKernel.Backward<T>(View(_dropMask, 0, batch * 16), dy.Slice(0, batch * 16), dx.Slice(0, batch * 16));
-                }
-                else
-                {
-                    dy.Slice(0, batch * 16).CopyTo(dx);
-                }
-            }
-
-            // classes: Dense [16] -> [10], Softmax;
-            // weight [10, 16] at 4448, bias [10] at 4608.
+            // classes: Dense [16] -> [10], Softmax; weight [10, 16] at 4448, bias [10] at 4608.
             private void ClassesForward(int batch)
-            {
-                global::System.Span<T> y = View(_classesOutput, 0, batch * 10);
-                global::TypedNets.Kernels.DenseKernel.Forward<T>(View(_dropOutput, 0, batch * 16), View(Parameters, 4448, 160), View(Parameters, 4608, 10), View(_classesPreActivation, 0, batch * 10), batch, 16, 10);
-                View(_classesPreActivation, 0, batch * 10).CopyTo(y);
-                global::TypedNets.Kernels.Activations.Softmax<T>(y, 10);
-            }
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_dropOutput, 0, batch * 16), View(Parameters, 4448, 160), View(Parameters, 4608, 10), View(_classesPreActivation, 0, batch * 10), View(_classesOutput, 0, batch * 10), batch, 16, 10, global::TypedNets.Activation.Softmax);
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void ClassesBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 10);
-                if (!dyIsPreActivation)
-                {
-                    global::TypedNets.Kernels.Activations.SoftmaxBackward<T>(View(_classesOutput, 0, batch * 10), dz, 10);
-                }
-
-                global::TypedNets.Kernels.DenseKernel.Backward<T>(
-                    View(_dropOutput, 0, batch * 16), View(Parameters, 4448, 160), dz,
-                    View(Gradients, 4448, 160), View(Gradients, 4608, 10),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 16), batch, 16, 10);
-            }
+                => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
+                    View(_dropOutput, 0, batch * 16), View(Parameters, 4448, 160), View(_classesOutput, 0, batch * 10), View(_classesPreActivation, 0, batch * 10), dy, View(Gradients, 4448, 160), View(Gradients, 4608, 10), dx, batch, 16, 10, global::TypedNets.Activation.Softmax, dyIsPreActivation);
         }
     }
 }

@@ -6,7 +6,8 @@ namespace Zoo
     /// <remarks>
     /// Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network. Every member throws <see cref="global::System.InvalidOperationException"/>.
     /// </remarks>
-    partial class Broken : global::TypedNets.INetwork
+    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+    partial class Broken : global::TypedNets.INetwork<Broken.Sample, Broken.Prediction>
     {
         /// <summary>The per-sample input shape as far as it is known, [10].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [10];
@@ -26,27 +27,17 @@ namespace Zoo
         /// <summary>Why there is no table of the layers.</summary>
         public const string Summary = "Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.";
 
+        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
+        public static global::TypedNets.LossFunction? DeclaredLoss => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
+
         /// <summary>One input sample: 10 floats, shape [10], row-major. Index it like an array.</summary>
         [global::System.Runtime.CompilerServices.InlineArray(10)]
         public struct Sample
         {
             private float _element;
-
             /// <summary>Copies exactly 10 values into a new <see cref="Sample"/>.</summary>
             /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 10 floats.</exception>
-            public static Sample From(global::System.ReadOnlySpan<float> values)
-            {
-                if (values.Length != 10)
-                {
-                    throw new global::System.ArgumentException(
-                        $"Broken.Sample holds 10 floats (shape [10]), but {values.Length} were given.", nameof(values));
-                }
-
-                Sample value = default;
-                values.CopyTo(value);
-                return value;
-            }
-
+            public static Sample From(global::System.ReadOnlySpan<float> values) => global::TypedNets.NetworkValues.From<Sample, float>(values, "Broken.Sample", "[10]");
             /// <summary>The values, as <c>[v0, v1, ...]</c>.</summary>
             public override readonly string ToString() => global::TypedNets.Formatting.Values(this);
         }
@@ -56,25 +47,11 @@ namespace Zoo
         public struct Prediction
         {
             private float _element;
-
             /// <summary>Copies exactly 1 values into a new <see cref="Prediction"/>.</summary>
             /// <exception cref="global::System.ArgumentException">When <paramref name="values"/> does not hold 1 floats.</exception>
-            public static Prediction From(global::System.ReadOnlySpan<float> values)
-            {
-                if (values.Length != 1)
-                {
-                    throw new global::System.ArgumentException(
-                        $"Broken.Prediction holds 1 floats (shape [1]), but {values.Length} were given.", nameof(values));
-                }
-
-                Prediction value = default;
-                values.CopyTo(value);
-                return value;
-            }
-
+            public static Prediction From(global::System.ReadOnlySpan<float> values) => global::TypedNets.NetworkValues.From<Prediction, float>(values, "Broken.Prediction", "[1]");
             /// <summary>The index of the largest value: the predicted class of a classifier.</summary>
             public readonly int ArgMax() => global::System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(this);
-
             /// <summary>The values, as <c>[v0, v1, ...]</c>.</summary>
             public override readonly string ToString() => global::TypedNets.Formatting.Values(this);
         }
@@ -89,141 +66,36 @@ namespace Zoo
         internal partial global::TypedNets.DropoutLayer Drop => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
         public partial global::TypedNets.DenseLayer Output => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
 
-        int global::TypedNets.INetwork.InputSize => 10;
-
-        int global::TypedNets.INetwork.OutputSize => 1;
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public int MaxBatch => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public global::System.Span<float> Parameters => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public global::System.Span<float> Gradients => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public global::System.Span<float> Buffers => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public global::System.Collections.Generic.IReadOnlyList<global::TypedNets.Layer> Layers => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public global::TypedNets.NetworkAccess Access => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public Prediction Predict(in Sample sample) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public void Predict(global::System.ReadOnlySpan<Sample> samples, global::System.Span<Prediction> predictions) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public global::System.ReadOnlySpan<Prediction> Forward(global::System.ReadOnlySpan<Sample> batch, bool training = false) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, bool training = false) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public void Backward(global::System.ReadOnlySpan<Prediction> outputGradient, global::System.Span<Sample> inputGradient = default) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public static global::TypedNets.LossFunction? DeclaredLoss => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        global::TypedNets.LossFunction? global::TypedNets.INetwork.DeclaredLoss => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public float Loss(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public float LossBackward(global::System.ReadOnlySpan<float> target, global::TypedNets.LossFunction? loss = null, global::System.Span<float> inputGradient = default) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public float Regularize() => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public void ZeroGradients() => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public void Initialize(ulong seed) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public void ReseedDropout(ulong seed) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-        /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-        public global::TypedNets.Xoshiro256 DropoutRandom
-        {
-            get => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-            set => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-        }
+        global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
 
         /// <summary>The network's math over element type <typeparamref name="T"/>; not available until the declaration errors are fixed.</summary>
-        public sealed class Engine<T> : global::TypedNets.IEngine<T>
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
             where T : global::System.Numerics.IFloatingPointIeee754<T>
         {
             /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
             /// <param name="maxBatch">The largest batch that <c>Forward</c> will be given.</param>
             /// <param name="seed">Fixes the initial weights and the stream of dropout masks.</param>
-            public Engine(int maxBatch, ulong seed) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
+            public Engine(int maxBatch, ulong seed) : base(global::TypedNets.EngineLayout.Unavailable("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network."), maxBatch, seed, null) { }
 
             /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
             /// <param name="shared">The workspace whose weights this one would share.</param>
-            public Engine(Engine<T> shared) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
+            public Engine(Engine<T> shared) : base(global::TypedNets.EngineLayout.Unavailable("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network."), 1, 0, shared) { }
 
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public int MaxBatch => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
+            /// <inheritdoc/>
+            protected override global::TypedNets.EngineBuffers<T> Workspace => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
 
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public T[] Parameters => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
+            /// <inheritdoc/>
+            public override void Initialize(ulong seed) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
 
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public T[] Gradients => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
+            /// <inheritdoc/>
+            protected override global::TypedNets.NetworkEngine<T> CreateWorkspace() => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
 
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public T[] Buffers => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
+            /// <inheritdoc/>
+            protected override global::System.ReadOnlySpan<T> Run(int batch, bool training) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
 
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public int Batch => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-            int global::TypedNets.IEngine<T>.InputSize => 10;
-
-            int global::TypedNets.IEngine<T>.OutputSize => 1;
-
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public void Initialize(ulong seed) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public global::System.ReadOnlySpan<T> Forward(global::System.ReadOnlySpan<T> input, bool training) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public void Backward(global::System.ReadOnlySpan<T> outputGradient, global::System.Span<T> inputGradient) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public T Loss(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public T LossBackward(global::System.ReadOnlySpan<T> target, global::TypedNets.LossFunction loss, global::System.Span<T> inputGradient) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public T Regularize() => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public void ZeroGradients() => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public void ReseedDropout(ulong seed) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-
-            /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
-            public global::TypedNets.Xoshiro256 DropoutRandom
-            {
-                get => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-                set => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
-            }
+            /// <inheritdoc/>
+            protected override void BackPropagate(int batch, bool outputGradientIsPreActivation, global::System.Span<T> inputGradient) => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
         }
 
     }

@@ -1,0 +1,254 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+
+namespace TypedNets;
+
+/// <summary>
+/// What every generated <c>Engine&lt;T&gt;</c> shares: the parameter, gradient and buffer arrays, the argument checks,
+/// the copy of the input into the workspace, the losses and the dropout stream. A generated engine derives from it and
+/// adds only what is particular to its network: the buffers, the forward and backward pass (<see cref="Run"/>,
+/// <see cref="BackPropagate"/>), the initial weights and the weight penalties. For generated code.
+/// </summary>
+/// <remarks>
+/// One virtual call per pass (<see cref="Run"/> or <see cref="BackPropagate"/>); the layers are private methods of the
+/// sealed derived class, called directly with constant sizes.
+/// </remarks>
+/// <typeparam name="T">The element type: <c>float</c> for use, <c>double</c> for gradient checks.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class NetworkEngine<T> : IEngine<T>
+    where T : IFloatingPointIeee754<T>
+{
+    private readonly EngineLayout _layout;
+    private Xoshiro256 _dropoutRandom;
+    private int _batch;
+    private bool _training;
+
+    /// <summary>
+    /// Creates the parameter, gradient and buffer arrays of <paramref name="layout"/>, or, with <paramref name="shared"/>,
+    /// takes those of another workspace of the same network, and starts the dropout stream from <paramref name="seed"/>.
+    /// </summary>
+    /// <param name="layout">The network's sizes and output layer.</param>
+    /// <param name="maxBatch">The largest batch a forward pass will be given.</param>
+    /// <param name="seed">Starts the stream of dropout masks.</param>
+    /// <param name="shared">A workspace whose weights this one reads and writes, or <see langword="null"/> for weights of its own.</param>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="maxBatch"/> is below 1 or the workspace would not fit in an array.</exception>
+    protected NetworkEngine(EngineLayout layout, int maxBatch, ulong seed, NetworkEngine<T>? shared)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        NetworkGuard.MaxBatch(layout.Name, maxBatch, layout.WidestSample);
+        _layout = layout;
+        MaxBatch = maxBatch;
+        Parameters = shared?.Parameters ?? new T[layout.ParameterCount];
+        Gradients = shared?.Gradients ?? new T[layout.ParameterCount];
+        Buffers = shared?.Buffers ?? new T[layout.BufferCount];
+        ReseedDropout(seed);
+    }
+
+    /// <summary>The largest batch <c>Forward</c> accepts.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>Every parameter, in state_dict order.</summary>
+    public T[] Parameters { get; }
+
+    /// <summary>The gradients, laid out like <see cref="Parameters"/>.</summary>
+    public T[] Gradients { get; }
+
+    /// <summary>Non-trainable state, such as batch normalisation's running statistics.</summary>
+    public T[] Buffers { get; }
+
+    /// <summary>The batch size of the last forward pass; 0 before the first.</summary>
+    public int Batch => _batch;
+
+    /// <summary>The network's sizes and output layer. For generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public EngineLayout Layout => _layout;
+
+    // Explicit, so that inside a generated engine InputSize and OutputSize still name the network's constants.
+    int IEngine<T>.InputSize => _layout.InputSize;
+
+    int IEngine<T>.OutputSize => _layout.OutputSize;
+
+    /// <summary>The generator of dropout masks, as it stands; set it to continue a saved stream.</summary>
+    public Xoshiro256 DropoutRandom
+    {
+        get => _dropoutRandom;
+        set => _dropoutRandom = value;
+    }
+
+    /// <summary>Whether the last forward pass ran in training mode (dropout active, batch statistics).</summary>
+    protected bool Training => _training;
+
+    /// <summary>The dropout stream itself, for layers that draw their own masks (dropout between stacked recurrent layers).</summary>
+    protected ref Xoshiro256 DropoutStream => ref _dropoutRandom;
+
+    /// <summary>
+    /// The workspace arrays this class reads and writes: the input, the output, the output layer's pre-activation and
+    /// the gradient buffer that <see cref="BackPropagate"/> starts from.
+    /// </summary>
+    protected abstract EngineBuffers<T> Workspace { get; }
+
+    /// <summary>Runs the forward pass on <c>batch * InputSize</c> values and returns the <c>batch * OutputSize</c> outputs.</summary>
+    /// <exception cref="ArgumentException">When <paramref name="input"/> is not whole samples, is empty or exceeds <see cref="MaxBatch"/>.</exception>
+    public ReadOnlySpan<T> Forward(ReadOnlySpan<T> input, bool training)
+    {
+        int batch = NetworkGuard.BatchOf(_layout.Name, input.Length, _layout.InputSize, MaxBatch);
+        input.CopyTo(Workspace.Input);
+        return Start(batch, training);
+    }
+
+    /// <summary>Runs the forward pass of a network over token ids on <c>batch * InputSize</c> ids.</summary>
+    /// <exception cref="ArgumentException">When <paramref name="tokens"/> is not whole samples, exceeds <see cref="MaxBatch"/> or holds an id below 0 or above 2^24.</exception>
+    /// <exception cref="InvalidOperationException">When the network's input is not token ids.</exception>
+    public ReadOnlySpan<T> Forward(ReadOnlySpan<int> tokens, bool training)
+    {
+        if (!_layout.TokenInput)
+        {
+            throw new InvalidOperationException($"{_layout.Name} takes floats, not token ids; pass the input as floats.");
+        }
+
+        int batch = NetworkGuard.BatchOf(_layout.Name, tokens.Length, _layout.InputSize, MaxBatch);
+        TokenIds.Convert<T>(tokens, Workspace.Input);
+        return Start(batch, training);
+    }
+
+    /// <summary>
+    /// Back-propagates <paramref name="outputGradient"/> through the last forward pass, adding into
+    /// <see cref="Gradients"/>; writes the input gradient when <paramref name="inputGradient"/> is not empty.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">When no forward pass has run.</exception>
+    /// <exception cref="ArgumentException">When a gradient does not cover the last batch exactly (token ids have none).</exception>
+    public void Backward(ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
+    {
+        int batch = _batch;
+        NetworkGuard.OutputGradient(_layout.Name, outputGradient.Length, batch, _layout.OutputSize);
+        CheckInputGradient(inputGradient.Length, batch);
+        outputGradient.CopyTo(Workspace.OutputGradient);
+        BackPropagate(batch, outputGradientIsPreActivation: false, inputGradient);
+    }
+
+    /// <summary>The loss of the last forward pass against <paramref name="target"/>, without gradients.</summary>
+    /// <exception cref="InvalidOperationException">When no forward pass has run.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="target"/> does not fit the last batch's output.</exception>
+    public T Loss(ReadOnlySpan<T> target, LossFunction loss)
+    {
+        int batch = _batch;
+        NetworkGuard.ForwardDone(_layout.Name, batch);
+        EngineBuffers<T> workspace = Workspace;
+        int length = batch * _layout.OutputSize;
+        return Kernels.LossKernel.Compute<T>(
+            loss, _layout.OutputActivation, workspace.Output.AsSpan(0, length), PreActivation(workspace, length), target, default, _layout.LossWidth, out _);
+    }
+
+    /// <summary>
+    /// The loss of the last forward pass against <paramref name="target"/>, back-propagated: adds every parameter's
+    /// gradient into <see cref="Gradients"/>. Cross-entropy after Softmax and binary cross-entropy after Sigmoid are
+    /// computed from the logits, fused with the activation.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">When no forward pass has run.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="target"/> or <paramref name="inputGradient"/> does not fit the last batch.</exception>
+    public T LossBackward(ReadOnlySpan<T> target, LossFunction loss, Span<T> inputGradient)
+    {
+        int batch = _batch;
+        NetworkGuard.ForwardDone(_layout.Name, batch);
+        CheckInputGradient(inputGradient.Length, batch);
+        EngineBuffers<T> workspace = Workspace;
+        int length = batch * _layout.OutputSize;
+        T value = Kernels.LossKernel.Compute<T>(
+            loss, _layout.OutputActivation, workspace.Output.AsSpan(0, length), PreActivation(workspace, length), target,
+            workspace.OutputGradient.AsSpan(0, length), _layout.LossWidth, out bool gradientIsPreActivation);
+        BackPropagate(batch, gradientIsPreActivation, inputGradient);
+        return value;
+    }
+
+    /// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref="Gradients"/> and returns the penalty; none by default.</summary>
+    public virtual T Regularize() => T.Zero;
+
+    /// <summary>Sets every gradient to zero.</summary>
+    public void ZeroGradients() => Array.Clear(Gradients);
+
+    /// <summary>Draws fresh weights from <paramref name="seed"/> and zeroes the biases.</summary>
+    public abstract void Initialize(ulong seed);
+
+    /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>
+    public void ReseedDropout(ulong seed) => _dropoutRandom = Xoshiro256.ForStream(seed, 1);
+
+    /// <summary>A second workspace over this one's weights, with activations of its own, for another thread.</summary>
+    protected internal abstract NetworkEngine<T> CreateWorkspace();
+
+    /// <summary>The layers' forward pass on the <paramref name="batch"/> samples now in the input buffer; returns the output.</summary>
+    protected abstract ReadOnlySpan<T> Run(int batch, bool training);
+
+    /// <summary>
+    /// The layers' backward pass from the output gradient in <see cref="EngineBuffers{T}.OutputGradient"/> (dL/dz of the
+    /// output layer when <paramref name="outputGradientIsPreActivation"/>), writing the input gradient when
+    /// <paramref name="inputGradient"/> is not empty.
+    /// </summary>
+    protected abstract void BackPropagate(int batch, bool outputGradientIsPreActivation, Span<T> inputGradient);
+
+    /// <summary>A view of <paramref name="length"/> values of <paramref name="buffer"/> from <paramref name="start"/>.</summary>
+    protected static Span<T> View(T[] buffer, int start, int length) => new(buffer, start, length);
+
+    /// <summary>A view of <paramref name="length"/> indices of <paramref name="buffer"/> from <paramref name="start"/>.</summary>
+    protected static Span<int> View(int[] buffer, int start, int length) => new(buffer, start, length);
+
+    /// <summary>
+    /// A dropout layer's forward pass: in training, zeroes each value of <paramref name="x"/> with probability
+    /// <paramref name="rate"/> from the network's dropout stream and scales the rest by 1 / (1 - rate), keeping the
+    /// mask; in inference, copies <paramref name="x"/>.
+    /// </summary>
+    protected void DropoutForward(ReadOnlySpan<T> x, Span<T> y, Span<T> mask, double rate, bool training)
+    {
+        if (training)
+        {
+            Kernels.DropoutKernel.Forward<T>(x, y, mask, rate, ref _dropoutRandom);
+        }
+        else
+        {
+            x.CopyTo(y);
+        }
+    }
+
+    /// <summary>
+    /// A dropout layer's backward pass: the mask of the last forward pass applied to <paramref name="dy"/> (a copy
+    /// after an inference pass), written to the start of <paramref name="dx"/>; nothing when <paramref name="dx"/> is empty.
+    /// </summary>
+    protected void DropoutBackward(ReadOnlySpan<T> mask, ReadOnlySpan<T> dy, Span<T> dx)
+    {
+        if (dx.IsEmpty)
+        {
+            return;
+        }
+
+        if (_training)
+        {
+            Kernels.DropoutKernel.Backward<T>(mask, dy, dx.Slice(0, dy.Length));
+        }
+        else
+        {
+            dy.CopyTo(dx);
+        }
+    }
+
+    private ReadOnlySpan<T> Start(int batch, bool training)
+    {
+        _batch = batch;
+        _training = training;
+        return Run(batch, training);
+    }
+
+    private void CheckInputGradient(int length, int batch)
+    {
+        if (_layout.TokenInput)
+        {
+            NetworkGuard.NoTokenGradient(_layout.Name, length);
+        }
+        else
+        {
+            NetworkGuard.InputGradient(_layout.Name, length, batch * _layout.InputSize);
+        }
+    }
+
+    private static ReadOnlySpan<T> PreActivation(EngineBuffers<T> workspace, int length)
+        => workspace.OutputPreActivation is null ? default : workspace.OutputPreActivation.AsSpan(0, length);
+}
