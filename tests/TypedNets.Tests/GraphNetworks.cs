@@ -1,0 +1,99 @@
+using System.Collections.Generic;
+using TypedNets;
+
+// Networks that are not a stack: residual blocks, blocks used as layers and repeated, skip connections by nameof.
+// TinyResNet is torchvision's resnet18 at test size, as reference/pytorch/make_residual_fixtures.py builds it, so
+// its state_dict names (layer2.0.downsample.0.weight, ...) are the fixture's.
+namespace TypedNets.Tests.Networks;
+
+/// <summary>torchvision's BasicBlock with the identity shortcut: relu(bn2(conv2(relu(bn1(conv1(x))))) + x).</summary>
+[Residual(Activation = Activation.ReLU)]
+public partial class BasicBlock2
+{
+    [Conv2D(2, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }
+    [BatchNorm(Activation = Activation.ReLU)] public partial BatchNormLayer Bn1 { get; }
+    [Conv2D(2, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv2 { get; }
+    [BatchNorm] public partial BatchNormLayer Bn2 { get; }
+}
+
+/// <summary>The same block at 4 channels.</summary>
+[Residual(Activation = Activation.ReLU)]
+public partial class BasicBlock4
+{
+    [Conv2D(4, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }
+    [BatchNorm(Activation = Activation.ReLU)] public partial BatchNormLayer Bn1 { get; }
+    [Conv2D(4, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv2 { get; }
+    [BatchNorm] public partial BatchNormLayer Bn2 { get; }
+}
+
+/// <summary>A BasicBlock that halves the image and doubles the channels, with torchvision's projection shortcut.</summary>
+[Residual(Activation = Activation.ReLU)]
+public partial class DownBlock4
+{
+    [Conv2D(4, 3, Stride = 2, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }
+    [BatchNorm(Activation = Activation.ReLU)] public partial BatchNormLayer Bn1 { get; }
+    [Conv2D(4, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv2 { get; }
+    [BatchNorm] public partial BatchNormLayer Bn2 { get; }
+    [Shortcut] public partial Projection4 Downsample { get; }
+}
+
+/// <summary>torchvision's downsample: nn.Sequential(conv1x1 stride 2, BatchNorm2d), so downsample.0 and downsample.1.</summary>
+[Sequential]
+public partial class Projection4
+{
+    [Conv2D(4, 1, Stride = 2, Bias = false)] public partial Conv2DLayer Conv { get; }
+    [BatchNorm] public partial BatchNormLayer Norm { get; }
+}
+
+/// <summary>A stage that widens: layer2.0 projects, layer2.1 keeps the shape.</summary>
+[Sequential]
+public partial class Stage4
+{
+    public partial DownBlock4 First { get; }
+    [Repeat(1)] public partial IReadOnlyList<BasicBlock4> Rest { get; }
+}
+
+[Network, Input(1, 6, 6), Loss(LossKind.CrossEntropy)]
+public partial class TinyResNet
+{
+    [Conv2D(2, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }
+    [BatchNorm(Activation = Activation.ReLU)] public partial BatchNormLayer Bn1 { get; }
+    [Repeat(1)] public partial IReadOnlyList<BasicBlock2> Layer1 { get; }
+    public partial Stage4 Layer2 { get; }
+    [GlobalAveragePooling2D] public partial GlobalAveragePooling2DLayer Pool { get; }
+    [Dense(3)] public partial DenseLayer Fc { get; }
+}
+
+/// <summary>Add and Concatenate by nameof on vectors: the stem's output is read by three later layers.</summary>
+[Network, Input(5)]
+public partial class SkipDenseNet
+{
+    [Dense(4, Activation.Tanh)] public partial DenseLayer Stem { get; }
+    [Dense(4, Activation.Tanh)] public partial DenseLayer Hidden { get; }
+    [Add(nameof(Stem))] public partial AddLayer Join { get; }
+    [Dense(3, Activation.Sigmoid)] public partial DenseLayer Wide { get; }
+    [Concatenate(nameof(Stem), nameof(Wide), nameof(Join))] public partial ConcatenateLayer Merge { get; }
+    [Dense(2)] public partial DenseLayer Output { get; }
+}
+
+/// <summary>Two convolutions as one branch of an Inception module.</summary>
+[Block]
+public partial class ReduceThenConv
+{
+    [Conv2D(2, 1, Activation = Activation.Tanh)] public partial Conv2DLayer Reduce { get; }
+    [Conv2D(3, 3, Padding = 1)] public partial Conv2DLayer Conv { get; }
+}
+
+/// <summary>An Inception-shaped network: branches that read the stem, concatenated over the channels.</summary>
+[Network, Input(2, 5, 5)]
+public partial class TinyInception
+{
+    [Conv2D(3, 3, Padding = 1, Activation = Activation.Tanh)] public partial Conv2DLayer Stem { get; }
+    [Conv2D(2, 1)] public partial Conv2DLayer Branch1 { get; }
+    [From(nameof(Stem))] public partial ReduceThenConv Branch2 { get; }
+    [From(nameof(Stem)), MaxPool2D(3, Stride = 1, Padding = 1)] public partial Pool2DLayer Branch3 { get; }
+    [Concatenate(nameof(Branch1), nameof(Branch2), nameof(Branch3))] public partial ConcatenateLayer Merge { get; }
+    [BatchNorm(Activation = Activation.ReLU)] public partial BatchNormLayer Norm { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(2)] public partial DenseLayer Output { get; }
+}
