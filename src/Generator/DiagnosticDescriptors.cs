@@ -230,6 +230,24 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' (Conv2D) declares Groups = {1}, but its {2} {3} is not divisible by {1}; {4}",
         "A grouped convolution (PyTorch's groups=) splits the input channels and the filters into equal groups, so both must be divisible by Groups.");
 
+    public static readonly DiagnosticDescriptor JoinShapeMismatch = Error(
+        "TN0039",
+        "Joined layers do not agree in shape",
+        "Layer '{0}' ({1}) cannot join '{2}' {3} with '{4}' {5}: {6}",
+        "An Add and the addition that ends a residual block need two outputs of one shape; a Concatenate needs outputs that agree in every dimension but the one joined (the channels of images, the features of vectors and sequences).");
+
+    public static readonly DiagnosticDescriptor UnknownLayerReference = Error(
+        "TN0040",
+        "Layer reference is not an earlier layer in scope",
+        "Layer '{0}' reads '{1}', which {2}",
+        "Add, Concatenate and From name a layer with nameof; it must be a layer (or block) of the same network or block, declared before the layer that reads it, so that the network stays a graph computed in source order.");
+
+    public static readonly DiagnosticDescriptor InvalidBlock = Error(
+        "TN0041",
+        "Invalid block declaration",
+        "'{0}' {1}",
+        "A block is a [Block], [Residual] or [Sequential] class used as the type of a property; a [Repeat] property is an IReadOnlyList of a block type with a positive count; a [Shortcut] is the one projection of a [Residual] block; a block cannot contain itself.");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",
         "TypedNets generator failed",

@@ -84,6 +84,64 @@ public partial class ReduceThenConv
     [Conv2D(3, 3, Padding = 1)] public partial Conv2DLayer Conv { get; }
 }
 
+// Finite differences need smooth functions: with ReLU after batch normalisation, some of a thousand normalised values
+// lie within a step of the kink for almost any parameter, so the gradient checks use Tanh and Sigmoid, and TinyResNet
+// (ReLU, as torchvision's) is checked against PyTorch instead.
+
+/// <summary>A residual block with the identity shortcut and smooth activations.</summary>
+[Residual(Activation = Activation.Tanh)]
+public partial class SmoothBlock3
+{
+    [Conv2D(3, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }
+    [BatchNorm(Activation = Activation.Tanh)] public partial BatchNormLayer Bn1 { get; }
+    [Conv2D(3, 3, Padding = 1)] public partial Conv2DLayer Conv2 { get; }
+    [BatchNorm] public partial BatchNormLayer Bn2 { get; }
+}
+
+/// <summary>A residual block that halves the image, with a projection shortcut declared first.</summary>
+[Residual(Activation = Activation.Sigmoid)]
+public partial class SmoothDownBlock
+{
+    [Shortcut] public partial SmoothProjection Downsample { get; }
+    [Conv2D(4, 3, Stride = 2, Padding = 1, Activation = Activation.Tanh)] public partial Conv2DLayer Conv1 { get; }
+    [Conv2D(4, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv2 { get; }
+    [BatchNorm] public partial BatchNormLayer Bn2 { get; }
+}
+
+[Sequential]
+public partial class SmoothProjection
+{
+    [Conv2D(4, 1, Stride = 2, Bias = false)] public partial Conv2DLayer Conv { get; }
+    [BatchNorm] public partial BatchNormLayer Norm { get; }
+}
+
+[Network, Input(2, 5, 5)]
+public partial class SmoothResNet
+{
+    [Conv2D(3, 3, Padding = 1, Activation = Activation.Tanh)] public partial Conv2DLayer Stem { get; }
+    [Repeat(2)] public partial IReadOnlyList<SmoothBlock3> Blocks { get; }
+    public partial SmoothDownBlock Down { get; }
+    [GlobalAveragePooling2D] public partial GlobalAveragePooling2DLayer Pool { get; }
+    [Dense(3)] public partial DenseLayer Output { get; }
+}
+
+/// <summary>A Transformer-style residual (no activation after the addition) on vectors.</summary>
+[Residual]
+public partial class DenseResidual
+{
+    [Dense(4, Activation.Tanh)] public partial DenseLayer Hidden { get; }
+    [Dense(4)] public partial DenseLayer Projection { get; }
+}
+
+/// <summary>Residual blocks on the network's input itself: the input gradient sums the block's path and its shortcut.</summary>
+[Network, Input(4)]
+public partial class InputResidualNet
+{
+    [Repeat(2)] public partial IReadOnlyList<DenseResidual> Blocks { get; }
+    [Add(nameof(Blocks), Activation = Activation.Tanh)] public partial AddLayer Twice { get; }
+    [Dense(2)] public partial DenseLayer Output { get; }
+}
+
 /// <summary>An Inception-shaped network: branches that read the stem, concatenated over the channels.</summary>
 [Network, Input(2, 5, 5)]
 public partial class TinyInception
@@ -91,9 +149,9 @@ public partial class TinyInception
     [Conv2D(3, 3, Padding = 1, Activation = Activation.Tanh)] public partial Conv2DLayer Stem { get; }
     [Conv2D(2, 1)] public partial Conv2DLayer Branch1 { get; }
     [From(nameof(Stem))] public partial ReduceThenConv Branch2 { get; }
-    [From(nameof(Stem)), MaxPool2D(3, Stride = 1, Padding = 1)] public partial Pool2DLayer Branch3 { get; }
+    [From(nameof(Stem)), AvgPool2D(3, Stride = 1, Padding = 1)] public partial Pool2DLayer Branch3 { get; }
     [Concatenate(nameof(Branch1), nameof(Branch2), nameof(Branch3))] public partial ConcatenateLayer Merge { get; }
-    [BatchNorm(Activation = Activation.ReLU)] public partial BatchNormLayer Norm { get; }
+    [BatchNorm(Activation = Activation.Tanh)] public partial BatchNormLayer Norm { get; }
     [Flatten] public partial FlattenLayer Flat { get; }
     [Dense(2)] public partial DenseLayer Output { get; }
 }

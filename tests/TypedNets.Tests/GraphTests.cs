@@ -17,15 +17,18 @@ public sealed class GraphTests(ITestOutputHelper output)
     private const double Tolerance = 1e-6;
 
     [Theory]
-    [InlineData(nameof(TinyResNet), true)]
-    [InlineData(nameof(TinyResNet), false)]
+    [InlineData(nameof(SmoothResNet), true)]
+    [InlineData(nameof(SmoothResNet), false)]
+    [InlineData(nameof(InputResidualNet), true)]
     [InlineData(nameof(SkipDenseNet), true)]
     [InlineData(nameof(TinyInception), true)]
+    [InlineData(nameof(TinyInception), false)]
     public void Backward_matches_central_differences(string network, bool training)
     {
         IEngine<double> engine = network switch
         {
-            nameof(TinyResNet) => new TinyResNet.Engine<double>(3, 5),
+            nameof(SmoothResNet) => new SmoothResNet.Engine<double>(3, 5),
+            nameof(InputResidualNet) => new InputResidualNet.Engine<double>(3, 5),
             nameof(SkipDenseNet) => new SkipDenseNet.Engine<double>(3, 5),
             _ => new TinyInception.Engine<double>(3, 5),
         };

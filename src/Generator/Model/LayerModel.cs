@@ -19,6 +19,8 @@ internal enum LayerKind
     GlobalAveragePooling2D,
     BatchNorm,
     LayerNorm,
+    Add,
+    Concatenate,
 }
 
 /// <summary>
@@ -67,6 +69,11 @@ internal enum ActivationKind
 /// <param name="PaddingWidth">Conv2D: zeros added left and right.</param>
 /// <param name="Groups">Conv2D: the channel groups (PyTorch's <c>groups</c>); each filter sees <c>channels / groups</c> channels.</param>
 /// <param name="HasBias">Dense and Conv2D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
+/// <param name="Inputs">
+/// The layers read, by index in the network's flat list of layers (-1 for the network's input): the layer before it,
+/// or another with <c>[From]</c>; two for Add, two or more for Concatenate. Empty until the parser places the layer.
+/// </param>
+/// <param name="IsMember">Whether the layer is a property of the network itself, rather than of a block inside it.</param>
 internal sealed record LayerModel(
     string PropertyName,
     string ModuleName,
@@ -96,7 +103,9 @@ internal sealed record LayerModel(
     int KernelWidth = 0,
     int StrideWidth = 0,
     int PaddingWidth = 0,
-    int Groups = 1)
+    int Groups = 1,
+    EquatableArray<int> Inputs = default,
+    bool IsMember = true)
 {
     /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
@@ -219,6 +228,15 @@ internal sealed record LayerModel(
 
     /// <summary>Whether the layer computes anything; Flatten only renames its input's shape.</summary>
     public bool MovesData => Kind != LayerKind.Flatten;
+
+    /// <summary>Whether the layer reads more than one earlier layer (Add, Concatenate).</summary>
+    public bool IsJoin => Kind is LayerKind.Add or LayerKind.Concatenate;
+
+    /// <summary>How messages name the layer: its property, or inside a block its nested module name (<c>layer2.0.conv1</c>).</summary>
+    public string Label => IsMember ? PropertyName : ModuleName;
+
+    /// <summary>The first layer read (-1 for the network's input).</summary>
+    public int Source => Inputs.Length == 0 ? -1 : Inputs[0];
 }
 
 /// <summary>One parameter tensor: its <c>state_dict</c> suffix, shape and offset in the parameter buffer.</summary>
