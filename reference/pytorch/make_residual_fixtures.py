@@ -9,7 +9,8 @@ parameters the same way to load it one to one.
 
 The fixture records the state_dict, a batch, the logits, the cross-entropy loss and every gradient of the first
 step in training mode (batch statistics), then 5 steps of torch.optim.Adam(lr=0.01): the loss before each step,
-and every parameter and running statistic after the fifth. Same format and determinism rules as make_fixtures.py
+and every parameter and running statistic after the fifth; and the model's own state_dict after the fifth step as
+tests/Fixtures/safetensors/resnet_tiny.safetensors (F32, num_batches_tracked as I64). Same format and determinism rules as make_fixtures.py
 (float64, one thread, deterministic algorithms, a fixed seed). Everything recorded is checked as it is written
 against an independent re-implementation (no nn module on the checked path: make_image_fixtures' manual
 convolution and batch normalisation, a manual Adam).
@@ -31,6 +32,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import make_fixtures as mf  # noqa: E402  (sets float64, 1 thread, deterministic algorithms)
+import safetensors_io  # noqa: E402
 import make_image_fixtures as mif  # noqa: E402  (manual_conv2d, manual_batchnorm, batch_stats)
 
 torch.set_default_dtype(torch.float64)
@@ -187,6 +189,13 @@ def make_resnet_tiny():
         assert close(p[k], final["final." + k], tol=1e-9), k
     for k in buffer_keys:
         assert close(b[k], final["final." + k], tol=1e-9), k
+
+    # PyTorch's own state_dict after the steps, as a safetensors file (F32, num_batches_tracked as I64), for the test
+    # that loads it into the declared network one to one.
+    safetensors_path = os.path.join(mf.REPO_ROOT, "tests", "Fixtures", "safetensors", "resnet_tiny.safetensors")
+    full_state = model.state_dict()
+    safetensors_io.save(safetensors_path, dict(full_state))
+    mf.WRITTEN.append(safetensors_path)
 
     tensors = dict(state)
     tensors.update({"input": x, "target": target.to(torch.float64), "logits": logits.detach()})

@@ -155,3 +155,95 @@ public partial class TinyInception
     [Flatten] public partial FlattenLayer Flat { get; }
     [Dense(2)] public partial DenseLayer Output { get; }
 }
+
+// The README's ResNet for Fashion-MNIST: torchvision's resnet layout at 16, 32 and 64 channels, two BasicBlocks a
+// stage; its state_dict is that of the equivalent PyTorch module (174,970 parameters, 1,120 running statistics).
+
+[Residual(Activation = Activation.ReLU)]
+public partial class BasicBlock16
+{
+    [Conv2D(16, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }
+    [BatchNorm(Activation = Activation.ReLU)]  public partial BatchNormLayer Bn1 { get; }
+    [Conv2D(16, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv2 { get; }
+    [BatchNorm]                                public partial BatchNormLayer Bn2 { get; }
+}
+
+[Residual(Activation = Activation.ReLU)]
+public partial class BasicBlock32
+{
+    [Conv2D(32, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }
+    [BatchNorm(Activation = Activation.ReLU)]  public partial BatchNormLayer Bn1 { get; }
+    [Conv2D(32, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv2 { get; }
+    [BatchNorm]                                public partial BatchNormLayer Bn2 { get; }
+}
+
+[Residual(Activation = Activation.ReLU)]
+public partial class BasicBlock64
+{
+    [Conv2D(64, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }
+    [BatchNorm(Activation = Activation.ReLU)]  public partial BatchNormLayer Bn1 { get; }
+    [Conv2D(64, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv2 { get; }
+    [BatchNorm]                                public partial BatchNormLayer Bn2 { get; }
+}
+
+/// <summary>A BasicBlock that halves the image and doubles the channels to 32, with its downsample.</summary>
+[Residual(Activation = Activation.ReLU)]
+public partial class DownBlock32
+{
+    [Conv2D(32, 3, Stride = 2, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }
+    [BatchNorm(Activation = Activation.ReLU)]              public partial BatchNormLayer Bn1 { get; }
+    [Conv2D(32, 3, Padding = 1, Bias = false)]             public partial Conv2DLayer Conv2 { get; }
+    [BatchNorm]                                            public partial BatchNormLayer Bn2 { get; }
+    [Shortcut]                                             public partial Downsample32 Downsample { get; }
+}
+
+[Sequential]
+public partial class Downsample32
+{
+    [Conv2D(32, 1, Stride = 2, Bias = false)] public partial Conv2DLayer Conv { get; }
+    [BatchNorm]                               public partial BatchNormLayer Norm { get; }
+}
+
+[Residual(Activation = Activation.ReLU)]
+public partial class DownBlock64
+{
+    [Conv2D(64, 3, Stride = 2, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }
+    [BatchNorm(Activation = Activation.ReLU)]              public partial BatchNormLayer Bn1 { get; }
+    [Conv2D(64, 3, Padding = 1, Bias = false)]             public partial Conv2DLayer Conv2 { get; }
+    [BatchNorm]                                            public partial BatchNormLayer Bn2 { get; }
+    [Shortcut]                                             public partial Downsample64 Downsample { get; }
+}
+
+[Sequential]
+public partial class Downsample64
+{
+    [Conv2D(64, 1, Stride = 2, Bias = false)] public partial Conv2DLayer Conv { get; }
+    [BatchNorm]                               public partial BatchNormLayer Norm { get; }
+}
+
+/// <summary>layer2: nn.Sequential(BasicBlock(16, 32, stride=2, downsample), BasicBlock(32, 32)).</summary>
+[Sequential]
+public partial class Stage32
+{
+    public partial DownBlock32 First { get; }
+    public partial BasicBlock32 Second { get; }
+}
+
+[Sequential]
+public partial class Stage64
+{
+    public partial DownBlock64 First { get; }
+    public partial BasicBlock64 Second { get; }
+}
+
+[Network, Input(1, 28, 28), Loss(LossKind.CrossEntropy)]
+public partial class FashionResNet
+{
+    [Conv2D(16, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }               // [16, 28, 28]
+    [BatchNorm(Activation = Activation.ReLU)]  public partial BatchNormLayer Bn1 { get; }
+    [Repeat(2)]                                public partial IReadOnlyList<BasicBlock16> Layer1 { get; } // layer1.0, layer1.1
+    public partial Stage32 Layer2 { get; }                                                                // [32, 14, 14]
+    public partial Stage64 Layer3 { get; }                                                                // [64, 7, 7]
+    [GlobalAveragePooling2D]                   public partial GlobalAveragePooling2DLayer Pool { get; }   // [64]
+    [Dense(10, Activation.Softmax)]            public partial DenseLayer Fc { get; }
+}

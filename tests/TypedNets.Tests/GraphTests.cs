@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using TypedNets.Optimizers;
+using TypedNets.Serialization;
 using TypedNets.Tests.Networks;
 using TypedNets.Tests.Reference;
 using Xunit.Abstractions;
@@ -64,6 +65,34 @@ public sealed class GraphTests(ITestOutputHelper output)
         Assert.Equal("layer2.1.bn2.running_var", network.Layer2.Rest[0].Bn2.RunningVariance.Name);
         Assert.Equal("layer1.0.conv1.weight", network.Layer1[0].Conv1.Weight.Name);
         Assert.Equal([4, 2, 1, 1], network.Layer2.First.Downsample.Conv.Weight.Shape.ToArray());
+    }
+
+    [Fact]
+    public void Pytorch_state_dict_of_the_residual_network_loads_one_to_one()
+    {
+        // PyTorch's own safetensors file (num_batches_tracked included) after the fixture's five Adam steps.
+        ReferenceFixture fixture = ReferenceFixture.PyTorch("resnet_tiny");
+        var network = new TinyResNet(maxBatch: 4);
+        SafeTensors.Load(network, System.IO.Path.Combine(AppContext.BaseDirectory, "Fixtures", "safetensors", "resnet_tiny.safetensors"));
+
+        Assert.Null(Parity.AbsoluteMismatch(Parity.StateDict(network, fixture, "final."), network.Parameters.ToArray(), 1e-6, "parameters"));
+        double[] buffers = network.Layers.SelectMany(layer => layer.Buffers).SelectMany(buffer => fixture.Tensor("final." + buffer.Name)).ToArray();
+        Assert.Null(Parity.AbsoluteMismatch(buffers, network.Buffers.ToArray(), 1e-6, "running statistics"));
+    }
+
+    [Fact]
+    public void Readme_resnet_has_the_state_dict_of_its_pytorch_module()
+    {
+        // Counted from the PyTorch module (torchvision's BasicBlock at 16, 32, 64 channels, two a stage, fc 64 -> 10).
+        var network = new FashionResNet(maxBatch: 2);
+        Assert.Equal(174_970, FashionResNet.ParameterCount);
+        Assert.Equal(1_120, network.Buffers.Length);
+        string[] names = network.Layers.SelectMany(layer => layer.Parameters.Select(tensor => tensor.Name).Concat(layer.Buffers.Select(buffer => buffer.Name))).ToArray();
+        Assert.Equal(77, names.Length);
+        Assert.Equal(["conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var", "layer1.0.conv1.weight"], names[..6]);
+        Assert.Contains("layer3.0.downsample.1.running_var", names);
+        Assert.Equal(["layer3.1.bn2.running_mean", "layer3.1.bn2.running_var", "fc.weight", "fc.bias"], names[^4..]);
+        Assert.Equal([10], FashionResNet.OutputShape.ToArray());
     }
 
     [Fact]
