@@ -226,6 +226,14 @@ public sealed partial class NetworkGenerator
 
         internal static bool IsLayerAttribute(string fullName) => LayerAttributes.ContainsKey(fullName);
 
+        // Shapes after a layer that could not be placed are unknown, and the network cannot be generated: the
+        // diagnostic that says why is ours, or the compiler's (an unresolved type or argument).
+        private void Unbound()
+        {
+            _layerUnbound = true;
+            Unresolved();
+        }
+
         /// <summary>
         /// Reads the children of a network or block in source order into the flat list of layers, each reading the layer
         /// before it (or the scope's input, or a <c>[From]</c>); blocks expand in place, with PyTorch's nested module names.
@@ -265,7 +273,7 @@ public sealed partial class NetworkGenerator
                 {
                     Report(DiagnosticDescriptors.InvalidBlock, property.Locations.FirstOrDefault(), property.Name,
                         $"expands the network to more than {MaxExpandedLayers.ToString("N0", CultureInfo.InvariantCulture)} layers; repeat fewer blocks");
-                    _layerUnbound = true;
+                    Unbound();
                     break;
                 }
 
@@ -292,7 +300,7 @@ public sealed partial class NetworkGenerator
                     if (fromAttribute.ConstructorArguments.Length != 1 || fromAttribute.ConstructorArguments[0].Kind == TypedConstantKind.Error)
                     {
                         Unresolved();
-                        _layerUnbound = true;
+                        Unbound();
                     }
                     else
                     {
@@ -300,7 +308,7 @@ public sealed partial class NetworkGenerator
                         int? resolved = Resolve(fromAttribute.ConstructorArguments[0].Value as string, property, ArgumentLocation(fromSyntax, 0, "layer") ?? AttributeLocation(fromAttribute));
                         if (resolved is null)
                         {
-                            _layerUnbound = true;
+                            Unbound();
                         }
                         else
                         {
@@ -329,7 +337,7 @@ public sealed partial class NetworkGenerator
                     if (repeat.ConstructorArguments.Length != 1 || repeat.ConstructorArguments[0].Kind == TypedConstantKind.Error)
                     {
                         Unresolved();
-                        _layerUnbound = true;
+                        Unbound();
                         output = from;
                         count = 0;
                     }
@@ -341,7 +349,7 @@ public sealed partial class NetworkGenerator
                                 $"is a [Repeat] of type '{property.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'; declare it as IReadOnlyList<TBlock> of a [Block], [Residual] or [Sequential] class");
                         }
 
-                        _layerUnbound = true;
+                        Unbound();
                         output = from;
                         count = 0;
                     }
@@ -350,7 +358,7 @@ public sealed partial class NetworkGenerator
                         var repeatSyntax = repeat.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax;
                         Report(DiagnosticDescriptors.InvalidBlock, ArgumentLocation(repeatSyntax, 0, "count") ?? AttributeLocation(repeat), property.Name,
                             $"repeats its block {count.ToString(CultureInfo.InvariantCulture)} times; the count must be at least 1");
-                        _layerUnbound = true;
+                        Unbound();
                         output = from;
                         count = 0;
                     }
@@ -454,7 +462,7 @@ public sealed partial class NetworkGenerator
             {
                 Report(DiagnosticDescriptors.InvalidBlock, site, blockType.Name,
                     $"contains itself ({string.Join(" -> ", _blockStack.Reverse().Select(type => type.Name).Concat([blockType.Name]))}); a block cannot be part of itself");
-                _layerUnbound = true;
+                Unbound();
                 return (input, new BlockValueModel(-1, blockType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), EquatableArray<BlockValueModel>.Empty, IsList: false));
             }
 
@@ -511,7 +519,7 @@ public sealed partial class NetworkGenerator
                     int? resolved = resolve(name, property, location);
                     if (resolved is null)
                     {
-                        _layerUnbound = true;
+                        Unbound();
                     }
                     else
                     {

@@ -247,3 +247,21 @@ public partial class FashionResNet
     [GlobalAveragePooling2D]                   public partial GlobalAveragePooling2DLayer Pool { get; }   // [64]
     [Dense(10, Activation.Softmax)]            public partial DenseLayer Fc { get; }
 }
+
+/// <summary>A block that takes whatever features it is given.</summary>
+[Block]
+public partial class Squeeze
+{
+    [Dense(3, Activation.Tanh)] public partial DenseLayer Reduce { get; }
+    [LayerNorm] public partial LayerNormLayer Norm { get; }
+}
+
+/// <summary>One block type used on two shapes: each use has weights of its own shape.</summary>
+[Network, Input(6)]
+public partial class TwoShapesNet
+{
+    public partial Squeeze First { get; }              // [6] -> [3]
+    [Dense(5, Activation.Sigmoid)] public partial DenseLayer Widen { get; }
+    public partial Squeeze Second { get; }             // [5] -> [3]
+    [Dense(2)] public partial DenseLayer Output { get; }
+}

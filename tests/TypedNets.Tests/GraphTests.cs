@@ -22,6 +22,7 @@ public sealed class GraphTests(ITestOutputHelper output)
     [InlineData(nameof(SmoothResNet), false)]
     [InlineData(nameof(InputResidualNet), true)]
     [InlineData(nameof(SkipDenseNet), true)]
+    [InlineData(nameof(TwoShapesNet), true)]
     [InlineData(nameof(TinyInception), true)]
     [InlineData(nameof(TinyInception), false)]
     public void Backward_matches_central_differences(string network, bool training)
@@ -31,6 +32,7 @@ public sealed class GraphTests(ITestOutputHelper output)
             nameof(SmoothResNet) => new SmoothResNet.Engine<double>(3, 5),
             nameof(InputResidualNet) => new InputResidualNet.Engine<double>(3, 5),
             nameof(SkipDenseNet) => new SkipDenseNet.Engine<double>(3, 5),
+            nameof(TwoShapesNet) => new TwoShapesNet.Engine<double>(3, 5),
             _ => new TinyInception.Engine<double>(3, 5),
         };
 
@@ -65,6 +67,17 @@ public sealed class GraphTests(ITestOutputHelper output)
         Assert.Equal("layer2.1.bn2.running_var", network.Layer2.Rest[0].Bn2.RunningVariance.Name);
         Assert.Equal("layer1.0.conv1.weight", network.Layer1[0].Conv1.Weight.Name);
         Assert.Equal([4, 2, 1, 1], network.Layer2.First.Downsample.Conv.Weight.Shape.ToArray());
+    }
+
+    [Fact]
+    public void A_block_used_on_two_shapes_has_weights_of_each_shape()
+    {
+        var network = new TwoShapesNet(maxBatch: 2);
+        Assert.Equal("first.reduce.weight", network.First.Reduce.Weight.Name);
+        Assert.Equal([3, 6], network.First.Reduce.Weight.Shape.ToArray());
+        Assert.Equal("second.reduce.weight", network.Second.Reduce.Weight.Name);
+        Assert.Equal([3, 5], network.Second.Reduce.Weight.Shape.ToArray());
+        Assert.Equal([5], network.Second.Reduce.InputShape.ToArray());
     }
 
     [Fact]
