@@ -299,7 +299,6 @@ public sealed partial class NetworkGenerator
                 {
                     if (fromAttribute.ConstructorArguments.Length != 1 || fromAttribute.ConstructorArguments[0].Kind == TypedConstantKind.Error)
                     {
-                        Unresolved();
                         Unbound();
                     }
                     else
@@ -333,10 +332,9 @@ public sealed partial class NetworkGenerator
                     ITypeSymbol? element = Blocks.ListElement(property.Type);
                     ScopeKind? elementKind = Blocks.KindOf(element);
                     int count = repeat.ConstructorArguments.Length == 1 && repeat.ConstructorArguments[0].Value is int declared ? declared : 0;
-                    bool implementable = CheckBlockProperty(property, syntax, top);
+                    bool implementable = CheckBlockProperty(property, syntax);
                     if (repeat.ConstructorArguments.Length != 1 || repeat.ConstructorArguments[0].Kind == TypedConstantKind.Error)
                     {
-                        Unresolved();
                         Unbound();
                         output = from;
                         count = 0;
@@ -388,7 +386,7 @@ public sealed partial class NetworkGenerator
                 else
                 {
                     var blockType = (INamedTypeSymbol)property.Type;
-                    bool implementable = CheckBlockProperty(property, syntax, top);
+                    bool implementable = CheckBlockProperty(property, syntax);
                     (output, BlockValueModel value) = ParseBlockUse(blockType, Blocks.KindOf(blockType)!.Value, module, path + "_", from, identifier);
                     values.Add(value);
                     if (top)
@@ -573,7 +571,7 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>Checks how a block-typed property is declared, as a layer property is; returns whether the network can implement it.</summary>
-        private bool CheckBlockProperty(IPropertySymbol property, PropertyDeclarationSyntax? syntax, bool top)
+        private bool CheckBlockProperty(IPropertySymbol property, PropertyDeclarationSyntax? syntax)
             => CheckProperty(property, syntax, LayerKind.Dense, FullName(property.Type));
 
         private void AddBlockMember(IPropertySymbol property, PropertyDeclarationSyntax? syntax, BlockValueModel value, bool implementable)
