@@ -161,4 +161,10 @@ public sealed class BatchNormAttribute : LayerAttribute
 
     /// <summary>Added to the variance before the square root; 1e-5 by default.</summary>
     public double Epsilon { get; set; } = 1e-5;
+
+    /// <summary>
+    /// Applied to the normalised output, as the <c>nn.ReLU</c> that follows <c>bn1</c> in a ResNet; none by default.
+    /// Softmax is not available here.
+    /// </summary>
+    public Activation Activation { get; set; }
 }

@@ -254,6 +254,24 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' ({1}) declares Dropout = {2} with a single layer, but that dropout acts only between stacked layers, so it does nothing (PyTorch warns likewise); set NumLayers = 2 or more, or add a [Dropout] layer after it",
         "An [Lstm] or [Gru]'s Dropout applies to the states each stacked layer passes to the next, never to the last layer's output, as PyTorch's dropout; with NumLayers = 1 there is nothing to apply it to.");
 
+    public static readonly DiagnosticDescriptor JoinShapeMismatch = Error(
+        "TN0039",
+        "Joined layers do not agree in shape",
+        "Layer '{0}' ({1}) cannot join '{2}' {3} with '{4}' {5}: {6}",
+        "An Add and the addition that ends a residual block need two outputs of one shape; a Concatenate needs outputs that agree in every dimension but the one joined (the channels of images, the features of vectors and sequences).");
+
+    public static readonly DiagnosticDescriptor UnknownLayerReference = Error(
+        "TN0040",
+        "Layer reference is not an earlier layer in scope",
+        "Layer '{0}' reads '{1}', which {2}",
+        "Add, Concatenate and From name a layer with nameof; it must be a layer (or block) of the same network or block, declared before the layer that reads it, so that the network stays a graph computed in source order.");
+
+    public static readonly DiagnosticDescriptor InvalidBlock = Error(
+        "TN0041",
+        "Invalid block declaration",
+        "'{0}' {1}",
+        "A block is a [Block], [Residual] or [Sequential] class used as the type of a property; a [Repeat] property is an IReadOnlyList of a block type with a positive count; a [Shortcut] is the one projection of a [Residual] block; a block cannot contain itself.");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TN0999",
         "TypedNets generator failed",

@@ -33,6 +33,9 @@ public sealed partial class NetworkGenerator
 
         private Emitter(NetworkModel model) => _model = model;
 
+        // Each layer's output buffer (a Flatten's is its input's), for the layers that read several.
+        private string[] _outputBuffers = [];
+
         public static string HintName(NetworkModel model)
         {
             var parts = new List<string>();
@@ -348,6 +351,11 @@ public sealed partial class NetworkGenerator
                 _writer.WriteLine($"private readonly global::TypedNets.{LayerTypeName(layer)} {GeneratedNames.LayerField(layer.PropertyName)};");
             }
 
+            foreach (BlockMemberModel block in _model.Blocks)
+            {
+                _writer.WriteLine($"private readonly {block.PropertyType} {GeneratedNames.LayerField(block.PropertyName)};");
+            }
+
             _writer.WriteLine();
         }
 
@@ -381,6 +389,10 @@ public sealed partial class NetworkGenerator
                 }
 
                 _writer.WriteLine($"_core = new(engine, [{string.Join(", ", _model.Layers.Select(layer => GeneratedNames.LayerField(layer.PropertyName)))}], DeclaredLoss);");
+                foreach (BlockMemberModel block in _model.Blocks)
+                {
+                    _writer.WriteLine($"{GeneratedNames.LayerField(block.PropertyName)} = {BlockValue(block.Value)};");
+                }
                 if (_model.EmbeddedWeights is not null)
                 {
                     _writer.WriteLine($"{GeneratedNames.LoadEmbeddedWeights}();");
@@ -410,6 +422,8 @@ public sealed partial class NetworkGenerator
                 LayerKind.Conv1D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, dilation: {Invariant(layer.Dilation)}, groups: {Invariant(layer.Groups)}, global::TypedNets.Activation.{layer.Activation}",
                 LayerKind.MaxPool1D or LayerKind.AvgPool1D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}",
                 LayerKind.BatchNorm => $"momentum: {DoubleLiteral(layer.Momentum)}, epsilon: {DoubleLiteral(layer.Epsilon)}",
+                LayerKind.Add => $"global::TypedNets.Activation.{layer.Activation}, {InputNames(layer)}",
+                LayerKind.Concatenate => InputNames(layer),
                 LayerKind.LayerNorm => $"epsilon: {DoubleLiteral(layer.Epsilon)}",
                 _ => null,
             };
@@ -421,6 +435,11 @@ public sealed partial class NetworkGenerator
             {
                 // The constructor's last parameter, after the weight.
                 tensors = tensors.Append($"paddingIndex: {Invariant(layer.PaddingIndex)}").ToArray();
+            }
+
+            if (layer.Kind == LayerKind.BatchNorm && layer.Activation != ActivationKind.Identity)
+            {
+                tensors = tensors.Append($"activation: global::TypedNets.Activation.{layer.Activation}").ToArray();
             }
 
             if (layer.Kind == LayerKind.Conv2D)
@@ -465,15 +484,30 @@ public sealed partial class NetworkGenerator
             }
         }
 
+        /// <summary>The module names of the layers a join reads, as a string array literal.</summary>
+        private string InputNames(LayerModel layer)
+            => "[" + string.Join(", ", layer.Inputs.Select(input => StringLiteral(input < 0 ? "input" : _model.Layers[input].ModuleName))) + "]";
+
         private void EmitLayerProperties()
         {
-            foreach (LayerModel layer in _model.Layers)
+            foreach (LayerModel layer in _model.Layers.Where(layer => layer.IsMember))
             {
                 _writer.WriteLine($"{layer.Accessibility} partial {layer.PropertyType} {Identifier(layer.PropertyName)} => {GeneratedNames.LayerField(layer.PropertyName)};");
             }
 
+            foreach (BlockMemberModel block in _model.Blocks)
+            {
+                _writer.WriteLine($"{block.Accessibility} partial {block.PropertyType} {Identifier(block.PropertyName)} => {GeneratedNames.LayerField(block.PropertyName)};");
+            }
+
             _writer.WriteLine();
         }
+
+        /// <summary>A block (its constructor given its children), a list of blocks, or a layer's field.</summary>
+        private string BlockValue(BlockValueModel value)
+            => value.IsList ? $"new {value.TypeName}[] {{ {string.Join(", ", value.Items.Select(BlockValue))} }}"
+                : value.TypeName is not null ? $"new {value.TypeName}({string.Join(", ", value.Items.Select(BlockValue))})"
+                : GeneratedNames.LayerField(_model.Layers[value.Layer].PropertyName);
 
         /// <summary>
         /// The one member of <c>INetwork</c>, explicit so that it stays out of the class's own members: the public API
@@ -490,13 +524,16 @@ public sealed partial class NetworkGenerator
             List<LayerModel> layers = _model.Layers.ToList();
             string[] inputBuffers = new string[layers.Count];
             string[] outputBuffers = new string[layers.Count];
-            string current = "_input";
             for (int i = 0; i < layers.Count; i++)
             {
-                inputBuffers[i] = current;
-                outputBuffers[i] = layers[i].MovesData ? $"_{GeneratedNames.CamelCase(layers[i].PropertyName)}Output" : current;
-                current = outputBuffers[i];
+                // A layer reads the one before it, or the one its Inputs name ([From], a join, a residual block).
+                int read = layers[i].Inputs.Length == 0 ? i - 1 : layers[i].Source;
+                inputBuffers[i] = read < 0 ? "_input" : outputBuffers[read];
+                outputBuffers[i] = layers[i].MovesData ? $"_{GeneratedNames.CamelCase(layers[i].PropertyName)}Output" : inputBuffers[i];
             }
+
+            _outputBuffers = outputBuffers;
+            List<string> backPropagation = PlanBackward(layers, out List<string> gradientSlots);
 
             int widest = Math.Max(_model.InputSize, layers.Count == 0 ? 0 : layers.Max(layer => Math.Max(layer.InputSize, layer.OutputSize)));
 
@@ -535,6 +572,12 @@ public sealed partial class NetworkGenerator
                     }
                 }
 
+                // A graph whose gradients are alive at once beyond the two of a stack (a skip holds one back).
+                foreach (string slot in gradientSlots.Skip(2))
+                {
+                    _writer.WriteLine($"private readonly T[] {slot};");
+                }
+
                 _writer.WriteBlock($$"""
 
                     // Gradients with respect to activations, [MaxBatch, widest layer]; layers pass them back and forth.
@@ -569,6 +612,10 @@ public sealed partial class NetworkGenerator
 
                     _writer.WriteLine($"_gradientA = new T[maxBatch * {Invariant(widest)}];");
                     _writer.WriteLine($"_gradientB = new T[maxBatch * {Invariant(widest)}];");
+                    foreach (string slot in gradientSlots.Skip(2))
+                    {
+                        _writer.WriteLine($"{slot} = new T[maxBatch * {Invariant(widest)}];");
+                    }
                 }
 
                 _writer.WriteBlock($$"""
@@ -583,7 +630,7 @@ public sealed partial class NetworkGenerator
                     """);
                 EmitInitialize(layers);
                 EmitForward(layers, outputBuffers);
-                EmitBackward(layers, outputBuffers);
+                EmitBackward(layers, outputBuffers, backPropagation);
 
                 bool[] maskReaches = MaskReachesInput();
                 bool first = true;
@@ -801,12 +848,14 @@ public sealed partial class NetworkGenerator
         private bool[] MaskReachesInput()
         {
             bool[] reaches = new bool[_model.Layers.Length];
-            bool active = false;
+            bool[] after = new bool[_model.Layers.Length];
             for (int i = 0; i < reaches.Length; i++)
             {
                 LayerModel layer = _model.Layers[i];
+                int read = layer.Inputs.Length == 0 ? i - 1 : layer.Source;
+                bool active = read >= 0 && after[read];
                 reaches[i] = active;
-                active = layer.Kind switch
+                after[i] = layer.Kind switch
                 {
                     LayerKind.Embedding => layer.MaskZero,
                     LayerKind.Lstm or LayerKind.Gru => active && layer.ReturnSequences,
@@ -931,35 +980,230 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine();
         }
 
-        private void EmitBackward(List<LayerModel> layers, string[] outputBuffers)
+        private void EmitBackward(List<LayerModel> layers, string[] outputBuffers, List<string> backPropagation)
         {
             List<LayerModel> computing = layers.Where(layer => layer.MovesData).ToList();
             LayerModel? outputDense = _model.OutputDense;
             bool fusable = outputDense is not null && outputDense.Activation != ActivationKind.Identity;
             EmitRegularize(layers);
-            _writer.WriteLine("// The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.");
+            _writer.WriteLine(layers.Any(layer => layer.Inputs.Length > 0 && layer.Inputs.Length != 1) || layers.Where((layer, i) => layer.Inputs.Length == 1 && layer.Source != i - 1).Any()
+                ? "// The gradient of the output is in _gradientA; each layer writes its input's gradient, and adds it where another layer read that input too."
+                : "// The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.");
             using (_writer.Block($"protected override void BackPropagate(int batch, bool outputGradientIsPreActivation, {Span}<T> inputGradient)"))
             {
-                if (computing.Count == 0)
+                foreach (string line in backPropagation)
                 {
-                    _writer.WriteLine("View(_gradientA, 0, inputGradient.Length).CopyTo(inputGradient);");
-                }
-                else
-                {
-                    string incoming = "_gradientA";
-                    for (int i = computing.Count - 1; i >= 0; i--)
-                    {
-                        string outgoing = i == 0 ? "inputGradient" : incoming == "_gradientA" ? "_gradientB" : "_gradientA";
-                        bool last = i == computing.Count - 1 && ReferenceEquals(computing[i], outputDense) && fusable;
-                        _writer.WriteLine(last
-                            ? $"{computing[i].PropertyName}Backward(batch, {incoming}, {outgoing}, outputGradientIsPreActivation);"
-                            : $"{computing[i].PropertyName}Backward(batch, {incoming}, {outgoing});");
-                        incoming = outgoing;
-                    }
+                    _writer.WriteLine(line);
                 }
             }
 
             _writer.WriteLine();
+        }
+
+        /// <summary>
+        /// The body of BackPropagate, in reverse order of the layers: each layer's output gradient lives in a buffer from
+        /// when the first of its readers (the last in forward order) writes it until the layer itself has used it. The
+        /// first reader writes the gradient, any other adds to it (through a scratch buffer, as the kernels write); so a
+        /// stack ping-pongs between _gradientA and _gradientB, and a skip holds a buffer back. Flatten moves no data: its
+        /// readers write the gradient of the layer it flattens.
+        /// </summary>
+        private List<string> PlanBackward(List<LayerModel> layers, out List<string> slots)
+        {
+            var lines = new List<string>();
+            var names = new List<string> { "_gradientA", "_gradientB" };
+            slots = names;
+            var busy = new HashSet<string>(StringComparer.Ordinal);
+            var gradientOf = new Dictionary<int, string>();
+            bool inputWritten = false;
+            LayerModel? outputDense = _model.OutputDense;
+            bool fusable = outputDense is not null && outputDense.Activation != ActivationKind.Identity;
+
+            int Read(int layer, int k) => layers[layer].Inputs.Length == 0 ? layer - 1 : layers[layer].Inputs[k];
+            int Computing(int node)
+            {
+                while (node >= 0 && !layers[node].MovesData)
+                {
+                    node = Read(node, 0);
+                }
+
+                return node;
+            }
+
+            string Allocate()
+            {
+                string? free = names.FirstOrDefault(name => !busy.Contains(name));
+                if (free is null)
+                {
+                    free = "_gradient" + (char)('A' + names.Count);
+                    names.Add(free);
+                }
+
+                busy.Add(free);
+                return free;
+            }
+
+            string Sum(string into, string from, string length)
+                => $"global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View({into}, 0, {length}), View({from}, 0, {length}), View({into}, 0, {length}));";
+
+            int last = Computing(layers.Count - 1);
+            if (last < 0)
+            {
+                lines.Add("View(_gradientA, 0, inputGradient.Length).CopyTo(inputGradient);");
+                return lines;
+            }
+
+            gradientOf[last] = Allocate();
+            for (int j = layers.Count - 1; j >= 0; j--)
+            {
+                LayerModel layer = layers[j];
+                if (!layer.MovesData)
+                {
+                    continue;
+                }
+
+                if (!gradientOf.TryGetValue(j, out string? dy))
+                {
+                    lines.Add($"// {layer.ModuleName}: its output reaches no later layer, so it gets no gradient.");
+                    continue;
+                }
+
+                if (layer.IsJoin)
+                {
+                    PlanJoinBackward(layer, dy, lines, Computing, Allocate, gradientOf, ref inputWritten);
+                }
+                else
+                {
+                    int source = Computing(Read(j, 0));
+                    string length = $"batch * {Invariant(layer.InputSize)}";
+                    string Call(string dx) => j == layers.Count - 1 && ReferenceEquals(layer, outputDense) && fusable
+                        ? $"{layer.PropertyName}Backward(batch, {dy}, {dx}, outputGradientIsPreActivation);"
+                        : $"{layer.PropertyName}Backward(batch, {dy}, {dx});";
+                    if (source < 0 && !inputWritten)
+                    {
+                        lines.Add(Call("inputGradient"));
+                        inputWritten = true;
+                    }
+                    else if (source < 0)
+                    {
+                        string scratch = Allocate();
+                        lines.Add(Call($"inputGradient.IsEmpty ? inputGradient : View({scratch}, 0, {length})"));
+                        lines.Add($"if (!inputGradient.IsEmpty) global::System.Numerics.Tensors.TensorPrimitives.Add<T>(inputGradient, View({scratch}, 0, {length}), inputGradient);");
+                        busy.Remove(scratch);
+                    }
+                    else if (!gradientOf.TryGetValue(source, out string? target))
+                    {
+                        gradientOf[source] = Allocate();
+                        lines.Add(Call(gradientOf[source]));
+                    }
+                    else
+                    {
+                        string scratch = Allocate();
+                        lines.Add(Call(scratch));
+                        lines.Add(Sum(target, scratch, length));
+                        busy.Remove(scratch);
+                    }
+                }
+
+                busy.Remove(dy);
+                gradientOf.Remove(j);
+            }
+
+            return lines;
+        }
+
+        /// <summary>An Add passes its output gradient (after its activation's) to both inputs; a Concatenate each input its columns.</summary>
+        private void PlanJoinBackward(
+            LayerModel layer, string dy, List<string> lines, Func<int, int> computing, Func<string> allocate, Dictionary<int, string> gradientOf, ref bool inputWritten)
+        {
+            string outputLength = $"batch * {Invariant(layer.OutputSize)}";
+            (int rowsPerSample, int outputWidth) = JoinRows(layer.OutputShape);
+            if (layer.Kind == LayerKind.Add && layer.Activation != ActivationKind.Identity)
+            {
+                lines.Add($"{layer.PropertyName}Backward(batch, {dy});");
+            }
+
+            int offset = 0;
+            foreach (int input in layer.Inputs)
+            {
+                int source = computing(input);
+                EquatableArray<int> shape = input < 0 ? _model.InputShape : _model.Layers[input].OutputShape;
+                int width = ShapeMath.Size(shape) / rowsPerSample;
+                string length = $"batch * {Invariant(ShapeMath.Size(shape))}";
+                string rows = rowsPerSample == 1 ? "batch" : $"batch * {Invariant(rowsPerSample)}";
+                string Write(string target, bool accumulate) => layer.Kind == LayerKind.Add
+                    ? accumulate
+                        ? $"global::System.Numerics.Tensors.TensorPrimitives.Add<T>({target}, View({dy}, 0, {outputLength}), {target});"
+                        : $"View({dy}, 0, {outputLength}).CopyTo({target});"
+                    : $"{Kernels}.ConcatenateKernel.Backward<T>(View({dy}, 0, {outputLength}), {target}, {rows}, {Invariant(width)}, {Invariant(offset)}, {Invariant(outputWidth)}, accumulate: {(accumulate ? "true" : "false")});";
+                if (source < 0)
+                {
+                    lines.Add($"if (!inputGradient.IsEmpty) {Write("inputGradient", inputWritten)}");
+                    inputWritten = true;
+                }
+                else if (!gradientOf.TryGetValue(source, out string? target))
+                {
+                    gradientOf[source] = allocate();
+                    lines.Add(Write($"View({gradientOf[source]}, 0, {length})", accumulate: false));
+                }
+                else
+                {
+                    lines.Add(Write($"View({target}, 0, {length})", accumulate: true));
+                }
+
+                offset += width;
+            }
+        }
+
+        /// <summary>A join's rows: a sample, or a step of a sequence; and the values of one row of <paramref name="shape"/>.</summary>
+        private static (int RowsPerSample, int Width) JoinRows(EquatableArray<int> shape)
+            => shape.Length == 2 ? (shape[0], shape[1]) : (1, ShapeMath.Size(shape));
+
+        /// <summary>Add: the sum of its two inputs, then its activation. Concatenate: its inputs side by side in every row.</summary>
+        private void EmitJoin(LayerModel layer, string output)
+        {
+            string n = Invariant(layer.OutputSize);
+            string names = string.Join(" and ", layer.Inputs.Select(input => input < 0 ? "the input" : $"'{_model.Layers[input].ModuleName}'"));
+            string Buffer(int input) => input < 0 ? "_input" : _outputBuffers[input];
+            int InputSize(int input) => ShapeMath.Size(input < 0 ? _model.InputShape : _model.Layers[input].OutputShape);
+            _writer.WriteLine(layer.Kind == LayerKind.Add
+                ? $"// {layer.ModuleName}: Add of {names}, {ShapeMath.Format(layer.OutputShape)}, {layer.Activation}."
+                : $"// {layer.ModuleName}: Concatenate {names} -> {ShapeMath.Format(layer.OutputShape)}.");
+            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            {
+                _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
+                if (layer.Kind == LayerKind.Add)
+                {
+                    _writer.WriteLine($"global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View({Buffer(layer.Inputs[0])}, 0, batch * {n}), View({Buffer(layer.Inputs[1])}, 0, batch * {n}), y);");
+                    string? activation = ActivationForward(layer.Activation, "y", rowLength: n);
+                    if (activation is not null)
+                    {
+                        _writer.WriteLine(activation);
+                    }
+                }
+                else
+                {
+                    (int rowsPerSample, int outputWidth) = JoinRows(layer.OutputShape);
+                    string rows = rowsPerSample == 1 ? "batch" : $"batch * {Invariant(rowsPerSample)}";
+                    int offset = 0;
+                    foreach (int input in layer.Inputs)
+                    {
+                        int width = InputSize(input) / rowsPerSample;
+                        _writer.WriteLine($"{Kernels}.ConcatenateKernel.Forward<T>(View({Buffer(input)}, 0, batch * {Invariant(InputSize(input))}), y, {rows}, {Invariant(width)}, {Invariant(offset)}, {Invariant(outputWidth)});");
+                        offset += width;
+                    }
+                }
+            }
+
+            if (layer.Kind == LayerKind.Add && layer.Activation != ActivationKind.Identity)
+            {
+                _writer.WriteLine();
+                _writer.WriteLine("// The activation's gradient, in place; BackPropagate hands the result to both inputs.");
+                using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy)"))
+                {
+                    _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {n});");
+                    _writer.WriteLine(ActivationBackward(layer.Activation, $"View({output}, 0, batch * {n})", "default", rowLength: n)!);
+                }
+            }
         }
 
         private void EmitRegularize(List<LayerModel> layers)
@@ -1039,6 +1283,10 @@ public sealed partial class NetworkGenerator
 
                 case LayerKind.BatchNorm:
                     EmitBatchNorm(layer, input, output);
+                    break;
+
+                case LayerKind.Add or LayerKind.Concatenate:
+                    EmitJoin(layer, output);
                     break;
 
                 case LayerKind.LayerNorm:
@@ -1458,11 +1706,27 @@ public sealed partial class NetworkGenerator
                         _writer.WriteLine($"{y}, {normalized}, _{camel}InverseDeviation, {sizes}, {DoubleLiteral(layer.Epsilon)});");
                     }
                 }
+
+                // [BatchNorm(Activation = ...)]: in place on the output, which its backward reads.
+                string? activation = ActivationForward(layer.Activation, "y", rowLength: Invariant(layer.OutputSize));
+                if (activation is not null)
+                {
+                    _writer.WriteLine();
+                    _writer.WriteLine($"{Span}<T> y = {y};");
+                    _writer.WriteLine(activation);
+                }
             }
 
             _writer.WriteLine();
             using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
+                string? activationBackward = ActivationBackward(layer.Activation, y, "default", rowLength: Invariant(layer.OutputSize));
+                if (activationBackward is not null)
+                {
+                    _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {Invariant(layer.OutputSize)});");
+                    _writer.WriteLine(activationBackward);
+                }
+
                 _writer.WriteLine($"{Kernels}.BatchNormKernel.Backward<T>(");
                 using (Indent())
                 {

@@ -18,7 +18,7 @@ public sealed partial class NetworkGenerator
     /// Turns a <c>[Network]</c> class into a <see cref="NetworkModel"/> and its diagnostics. Symbols and syntax are
     /// read here and nowhere else; what leaves is plain data.
     /// </summary>
-    internal sealed class Parser
+    internal sealed partial class Parser
     {
         private const string InputAttributeName = "TypedNets.InputAttribute";
         private const string DenseAttributeName = "TypedNets.DenseAttribute";
@@ -32,6 +32,8 @@ public sealed partial class NetworkGenerator
         {
             [DenseAttributeName] = (LayerKind.Dense, "TypedNets.DenseLayer"),
             [DropoutAttributeName] = (LayerKind.Dropout, "TypedNets.DropoutLayer"),
+            ["TypedNets.AddAttribute"] = (LayerKind.Add, "TypedNets.AddLayer"),
+            ["TypedNets.ConcatenateAttribute"] = (LayerKind.Concatenate, "TypedNets.ConcatenateLayer"),
             [FlattenAttributeName] = (LayerKind.Flatten, "TypedNets.FlattenLayer"),
             ["TypedNets.EmbeddingAttribute"] = (LayerKind.Embedding, "TypedNets.EmbeddingLayer"),
             ["TypedNets.LstmAttribute"] = (LayerKind.Lstm, "TypedNets.LstmLayer"),
@@ -203,10 +205,10 @@ public sealed partial class NetworkGenerator
             LossModel? loss = ParseLoss(out Location? lossLocation);
             EmbeddedWeightsRequest? embeddedWeights = ParseEmbeddedWeights();
             List<(LayerModel Layer, LayerSite Site)> layers = ParseLayers();
-            CheckGeneratedNameClashes(layers);
+            CheckGeneratedNameClashes(_members);
             CheckInheritedClashes();
 
-            if (layers.Count == 0 && !_unresolved)
+            if (layers.Count == 0 && _members.Count == 0 && !_unresolved)
             {
                 Report(DiagnosticDescriptors.NoLayers, _declaration.Identifier.GetLocation(), _type.Name);
             }
@@ -240,7 +242,8 @@ public sealed partial class NetworkGenerator
             }
 
             bool isValid = !_unresolved && !_diagnostics.Any(diagnostic => diagnostic.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
-            var implementable = inferred.Where((layer, index) => layers[index].Site.Implementable).ToList();
+            // An invalid network's surface implements the network's own properties: its layers and its blocks.
+            var implementable = _members.Where(member => member.Site.Implementable).Select(member => member.Layer).ToList();
             var model = new NetworkModel(
                 _type.ContainingNamespace.IsGlobalNamespace ? null : _type.ContainingNamespace.ToDisplayString(),
                 _type.Name,
@@ -263,7 +266,8 @@ public sealed partial class NetworkGenerator
                         .ToEquatableArray(),
                 TakenNames: isValid ? EquatableArray<string>.Empty : _taken.ToEquatableArray(),
                 TypeHeader: $"partial {TypeKeyword(_type)} {Emitter.Identifier(_type.Name)}{TypeParameterList(_type)}",
-                LayerAccessors: _accessors.ToEquatableArray());
+                LayerAccessors: _accessors.ToEquatableArray(),
+                Blocks: isValid ? _blockMembers.ToEquatableArray() : EquatableArray<BlockMemberModel>.Empty);
             return Result(model) with { EmbeddedWeights = embeddedWeights };
         }
 
@@ -490,57 +494,8 @@ public sealed partial class NetworkGenerator
 
         private List<(LayerModel Layer, LayerSite Site)> ParseLayers()
         {
-            var layers = new List<(LayerModel, LayerSite)>();
-            var moduleNames = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (IPropertySymbol property in PropertiesInSourceOrder())
-            {
-                _cancellationToken.ThrowIfCancellationRequested();
-                var layerAttributes = property.GetAttributes()
-                    .Where(attribute => LayerAttributes.ContainsKey(FullName(attribute.AttributeClass)))
-                    .ToList();
-                if (layerAttributes.Count == 0)
-                {
-                    continue;
-                }
-
-                AttributeData attribute = layerAttributes[0];
-                for (int i = 1; i < layerAttributes.Count; i++)
-                {
-                    Report(
-                        DiagnosticDescriptors.MultipleLayerAttributes,
-                        AttributeLocation(layerAttributes[i]),
-                        property.Name,
-                        ShortName(attribute),
-                        ShortName(layerAttributes[i]));
-                }
-
-                (LayerKind kind, string layerType) = LayerAttributes[FullName(attribute.AttributeClass)];
-                var syntax = property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) as PropertyDeclarationSyntax;
-                var site = new LayerSite(
-                    AttributeLocation(attribute),
-                    attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax,
-                    property.Locations.FirstOrDefault(),
-                    Implementable: CheckProperty(property, syntax, kind, layerType));
-
-                LayerModel? layer = ParseLayer(property, attribute, kind, site);
-                if (layer is null)
-                {
-                    continue;
-                }
-
-                if (moduleNames.TryGetValue(layer.ModuleName, out string? earlier))
-                {
-                    Report(DiagnosticDescriptors.DuplicateModuleName, site.Identifier, earlier, property.Name, layer.ModuleName);
-                }
-                else
-                {
-                    moduleNames.Add(layer.ModuleName, property.Name);
-                }
-
-                layers.Add((layer, site));
-            }
-
-            return layers;
+            ParseScope(_type, ScopeKind.Network, modulePrefix: "", pathPrefix: "", input: -1, _declaration.Identifier.GetLocation());
+            return _nodes;
         }
 
         /// <summary>Checks how the property is declared; returns whether the emitter can implement it.</summary>
@@ -866,7 +821,12 @@ public sealed partial class NetworkGenerator
                     stride = stride == 0 ? kernel : stride;
                     break;
 
+                case LayerKind.Add:
+                    CheckJoinActivation(NamedInt(attribute, "Activation", 0), property.Name, "Add", site.AttributeSyntax, site.Attribute, ref activation);
+                    break;
+
                 case LayerKind.BatchNorm:
+                    CheckJoinActivation(NamedInt(attribute, "Activation", 0), property.Name, "BatchNorm", site.AttributeSyntax, site.Attribute, ref activation);
                     momentum = NamedDouble(attribute, "Momentum", 0.1);
                     epsilon = NamedDouble(attribute, "Epsilon", 1e-5);
                     if (!(momentum >= 0 && momentum <= 1))

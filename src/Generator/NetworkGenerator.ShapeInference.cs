@@ -26,8 +26,8 @@ public sealed partial class NetworkGenerator
             string source = "the input";
             LayerModel? previous = null;
 
-            // The Embedding whose MaskZero mask reaches the current layer, if any: the emitter's MaskReachesInput rule.
-            LayerModel? maskSource = null;
+            // The Embedding whose MaskZero mask reaches each layer's output, if any: the emitter's MaskReachesInput rule.
+            var masks = new List<LayerModel?>(declared.Count);
             long offset = 0;
             int bufferOffset = 0;
 
@@ -40,13 +40,73 @@ public sealed partial class NetworkGenerator
             for (int index = 0; index < declared.Count; index++)
             {
                 LayerModel layer = declared[index];
+
+                // A layer reads the one before it, or another with [From], Add, Concatenate, or a residual block.
+                int read = layer.Inputs.Length == 0 ? index - 1 : layer.Source;
+                shape = read < 0 ? inputShape : layers[read].OutputShape;
+                source = read < 0 ? "the input" : $"'{layers[read].Label}'";
+                previous = read < 0 ? null : layers[read];
+                LayerModel? maskSource = read < 0 ? null : masks[read];
                 EquatableArray<int> output = shape;
                 void Incompatible(string needs, string fix)
                     => problems.Add(new Problem(index, DiagnosticDescriptors.IncompatibleShape,
-                        [layer.PropertyName, KindName(layer.Kind), needs, ShapeMath.Format(shape), source, fix]));
+                        [layer.Label, KindName(layer.Kind), needs, ShapeMath.Format(shape), source, fix]));
+
+                string Name(int node) => node < 0 ? "the input" : layers[node].Label;
+                EquatableArray<int> ShapeOf(int node) => node < 0 ? inputShape : layers[node].OutputShape;
 
                 switch (layer.Kind)
                 {
+                    case LayerKind.Add:
+                        for (int other = 1; other < layer.Inputs.Length; other++)
+                        {
+                            EquatableArray<int> otherShape = ShapeOf(layer.Inputs[other]);
+                            if (!otherShape.Equals(shape))
+                            {
+                                bool residual = !layer.IsMember && layer.PropertyName.EndsWith("Residual", StringComparison.Ordinal);
+                                problems.Add(new Problem(index, DiagnosticDescriptors.JoinShapeMismatch,
+                                [
+                                    layer.Label, residual ? "Residual" : "Add", Name(layer.Inputs[0]), ShapeMath.Format(shape), Name(layer.Inputs[other]), ShapeMath.Format(otherShape),
+                                    residual
+                                        ? "a residual block's layers must keep the shape of its input, or the block needs a [Shortcut] that maps its input to their output's shape (as ResNet's downsample: a 1x1 Conv2D with the block's stride, and a BatchNorm)"
+                                        : "the two must have the same shape; read a layer of the same shape, or map one to the other's shape with a layer (a 1x1 Conv2D, a Dense) first",
+                                ]));
+                                break;
+                            }
+                        }
+
+                        break;
+
+                    case LayerKind.Concatenate:
+                        // Images join their channels, vectors and sequences their features (the last axis).
+                        int axis = shape.Length == 3 ? 0 : shape.Length - 1;
+                        int[] joined = shape.AsSpan().ToArray();
+                        for (int other = 1; other < layer.Inputs.Length && shape.Length > 0; other++)
+                        {
+                            EquatableArray<int> otherShape = ShapeOf(layer.Inputs[other]);
+                            bool agrees = otherShape.Length == shape.Length;
+                            for (int d = 0; agrees && d < shape.Length; d++)
+                            {
+                                agrees = d == axis || otherShape[d] == shape[d];
+                            }
+
+                            if (!agrees)
+                            {
+                                string over = shape.Length == 3 ? "channels" : "features";
+                                problems.Add(new Problem(index, DiagnosticDescriptors.JoinShapeMismatch,
+                                [
+                                    layer.Label, "Concatenate", Name(layer.Inputs[0]), ShapeMath.Format(shape), Name(layer.Inputs[other]), ShapeMath.Format(otherShape),
+                                    $"a concatenation joins the {over} and needs every other dimension to agree; pool, stride or flatten one of them to the other's shape first",
+                                ]));
+                                break;
+                            }
+
+                            joined[axis] += otherShape[axis];
+                        }
+
+                        output = joined.ToEquatableArray();
+                        break;
+
                     case LayerKind.Dense:
                         if (shape.Length > 2)
                         {
@@ -56,7 +116,7 @@ public sealed partial class NetworkGenerator
                         output = shape.Length == 2 ? new[] { shape[0], layer.Units }.ToEquatableArray() : new[] { layer.Units }.ToEquatableArray();
                         if (layer.Activation == ActivationKind.Softmax && layer.Units == 1)
                         {
-                            problems.Add(new Problem(index, DiagnosticDescriptors.SoftmaxOverOneUnit, [layer.PropertyName]));
+                            problems.Add(new Problem(index, DiagnosticDescriptors.SoftmaxOverOneUnit, [layer.Label]));
                         }
 
                         break;
@@ -80,7 +140,7 @@ public sealed partial class NetworkGenerator
                             Incompatible(
                                 "a sequence [steps, features]",
                                 previous is { IsRecurrent: true, ReturnSequences: false }
-                                    ? $"set ReturnSequences = true on '{previous.PropertyName}'"
+                                    ? $"set ReturnSequences = true on '{previous.Label}'"
                                     : "feed it from an Embedding, a recurrent layer with ReturnSequences = true, or an [Input(steps, features)]");
                         }
 
@@ -96,7 +156,7 @@ public sealed partial class NetworkGenerator
                         {
                             Incompatible(
                                 "an image [channels, height, width]",
-                                previous?.Kind == LayerKind.Flatten ? $"remove the [Flatten] layer '{previous.PropertyName}' before it" : "declare the input as [Input(channels, height, width)]");
+                                previous?.Kind == LayerKind.Flatten ? $"remove the [Flatten] layer '{previous.Label}' before it" : "declare the input as [Input(channels, height, width)]");
                             break;
                         }
 
@@ -133,7 +193,7 @@ public sealed partial class NetworkGenerator
                                 : padding > 0 ? $"window {layer.Kernel}, stride {stride}, padding {padding}" : $"window {layer.Kernel}, stride {stride}";
                             problems.Add(new Problem(index, DiagnosticDescriptors.WindowTooLarge,
                             [
-                                layer.PropertyName, layer.Kind.ToString(), window, ShapeMath.Format(shape), ShapeMath.Format(output),
+                                layer.Label, layer.Kind.ToString(), window, ShapeMath.Format(shape), ShapeMath.Format(output),
                                 convolution ? (dilation == 1 ? "use a smaller kernel or more padding, or a larger input" : "use a smaller kernel or dilation, more padding, or a larger input") : "use a smaller window, or pool earlier in the network",
                             ]));
                         }
@@ -143,7 +203,7 @@ public sealed partial class NetworkGenerator
                         {
                             problems.Add(new Problem(index, DiagnosticDescriptors.GroupsDoNotDivide,
                             [
-                                layer.PropertyName, $"{layer.Groups}", "input channels", $"{channels}",
+                                layer.Label, $"{layer.Groups}", "input channels", $"{channels}",
                                 $"use a number of groups that divides {channels}, or give the layer before it a multiple of {layer.Groups} channels", "Conv2D",
                             ]));
                         }
@@ -186,7 +246,7 @@ public sealed partial class NetworkGenerator
 
                 if (offset + parameters > int.MaxValue)
                 {
-                    problems.Add(new Problem(index, DiagnosticDescriptors.NetworkTooLarge, [layer.PropertyName, (offset + parameters).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)]));
+                    problems.Add(new Problem(index, DiagnosticDescriptors.NetworkTooLarge, [layer.Label, (offset + parameters).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)]));
                     parameters = 0;
                 }
 
@@ -197,16 +257,13 @@ public sealed partial class NetworkGenerator
                     bufferOffset += buffer.Length;
                 }
 
-                shape = output;
-                source = $"'{layer.PropertyName}'";
-                previous = layer;
-                maskSource = layer.Kind switch
+                masks.Add(layer.Kind switch
                 {
                     LayerKind.Embedding => layer.MaskZero ? layer : null,
                     LayerKind.Lstm or LayerKind.Gru => layer.ReturnSequences ? maskSource : null,
                     LayerKind.Dense or LayerKind.Dropout or LayerKind.LayerNorm or LayerKind.BatchNorm => output.Length == 2 ? maskSource : null,
                     _ => null,
-                };
+                });
             }
 
             return new Result(layers, problems);
@@ -230,7 +287,7 @@ public sealed partial class NetworkGenerator
                         ? $"set ReturnSequences = true on '{previous.PropertyName}'"
                         : "feed it from an Embedding, a recurrent layer with ReturnSequences = true, or an [Input(steps, features)]";
                 problems.Add(new Problem(index, DiagnosticDescriptors.IncompatibleShape,
-                    [layer.PropertyName, kind, "a sequence [steps, features]", ShapeMath.Format(shape), source, fix]));
+                    [layer.Label, kind, "a sequence [steps, features]", ShapeMath.Format(shape), source, fix]));
                 return shape.Length == 0 ? shape : new[] { 1, convolution ? layer.Units : shape[shape.Length - 1] }.ToEquatableArray();
             }
 
@@ -252,7 +309,7 @@ public sealed partial class NetworkGenerator
                     : layer.Padding > 0 ? $"window {layer.Kernel}, stride {stride}, padding {layer.Padding}" : $"window {layer.Kernel}, stride {stride}";
                 problems.Add(new Problem(index, DiagnosticDescriptors.WindowTooLarge,
                 [
-                    layer.PropertyName, kind, window, ShapeMath.Format(shape), ShapeMath.Format(output),
+                    layer.Label, kind, window, ShapeMath.Format(shape), ShapeMath.Format(output),
                     convolution
                         ? (dilation == 1 ? "use a smaller kernel or more padding, or a longer sequence" : "use a smaller kernel or dilation, more padding, or a longer sequence")
                         : "use a smaller window, or pool earlier in the network",
@@ -264,7 +321,7 @@ public sealed partial class NetworkGenerator
             {
                 problems.Add(new Problem(index, DiagnosticDescriptors.GroupsDoNotDivide,
                 [
-                    layer.PropertyName, $"{layer.Groups}", "input features", $"{features}",
+                    layer.Label, $"{layer.Groups}", "input features", $"{features}",
                     $"use a number of groups that divides {features}, or give the layer before it a multiple of {layer.Groups} features", kind,
                 ]));
             }
@@ -272,7 +329,7 @@ public sealed partial class NetworkGenerator
             // Keras 3 computes such a layer over padded steps and drops the mask, with a warning; so does TypedNets.
             if (maskSource is not null)
             {
-                problems.Add(new Problem(index, DiagnosticDescriptors.MaskNotSupported, [layer.PropertyName, kind, maskSource.PropertyName]));
+                problems.Add(new Problem(index, DiagnosticDescriptors.MaskNotSupported, [layer.Label, kind, maskSource.Label]));
             }
 
             return output;
@@ -323,14 +380,14 @@ public sealed partial class NetworkGenerator
                     name, "one prediction per sample", $"the output is still {(last.OutputShape.Length == 2 ? "a sequence" : "an image")} {ShapeMath.Format(last.OutputShape)}",
                     sequenceSource is null
                         ? "add a [GlobalAveragePooling1D] or [Flatten] layer before the output layer"
-                        : $"set ReturnSequences = false on '{sequenceSource.PropertyName}', or add a [GlobalAveragePooling1D] layer after it",
+                        : $"set ReturnSequences = false on '{sequenceSource.Label}', or add a [GlobalAveragePooling1D] layer after it",
                 ]));
             }
             else if (last.Kind != LayerKind.Dense)
             {
                 problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
                 [
-                    name, "the network to end in a Dense layer", $"it ends in '{last.PropertyName}' ({KindName(last.Kind)})",
+                    name, "the network to end in a Dense layer", $"it ends in '{last.Label}' ({KindName(last.Kind)})",
                     $"end it with a Dense layer with {activation} or no activation",
                 ]));
             }
@@ -338,7 +395,7 @@ public sealed partial class NetworkGenerator
             {
                 problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
                 [
-                    name, $"an output layer with {activation} or no activation", $"'{last.PropertyName}' uses {last.Activation}",
+                    name, $"an output layer with {activation} or no activation", $"'{last.Label}' uses {last.Activation}",
                     binary ? "use Activation.Sigmoid, or CrossEntropy for a Softmax output" : "use Activation.Softmax, or BinaryCrossEntropy for one Sigmoid unit",
                 ]));
             }
@@ -346,7 +403,7 @@ public sealed partial class NetworkGenerator
             {
                 problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
                 [
-                    name, "exactly 1 output unit", $"'{last.PropertyName}' has {last.Units}",
+                    name, "exactly 1 output unit", $"'{last.Label}' has {last.Units}",
                     $"use [Dense(1, Activation.Sigmoid)], or CrossEntropy with Softmax for {last.Units} classes",
                 ]));
             }
@@ -354,7 +411,7 @@ public sealed partial class NetworkGenerator
             {
                 problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
                 [
-                    name, "at least 2 output units, one per class", $"'{last.PropertyName}' has {last.Units}",
+                    name, "at least 2 output units, one per class", $"'{last.Label}' has {last.Units}",
                     "use 2 or more units, or BinaryCrossEntropy with one Sigmoid unit",
                 ]));
             }

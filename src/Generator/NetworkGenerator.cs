@@ -34,6 +34,25 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
                 transform: Parser.Transform)
             .WithTrackingName(TrackingNames.Networks);
 
+        // Every block class gets its generated part once (its properties and the constructor networks call), whatever
+        // the networks that use it; the networks expand it into their own layers.
+        foreach (string blockAttribute in new[] { Blocks.BlockAttributeName, Blocks.SequentialAttributeName, Blocks.ResidualAttributeName })
+        {
+            IncrementalValuesProvider<BlockModel> blocks = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    blockAttribute,
+                    predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                    transform: static (context, cancellationToken) => Blocks.Transform(context, cancellationToken))
+                .Where(static block => block is not null)
+                .Select(static (block, _) => block!)
+                .WithTrackingName(TrackingNames.Blocks);
+            context.RegisterSourceOutput(blocks, static (context, block) =>
+            {
+                string hint = string.Join(".", new[] { block.Namespace }.Concat(block.ContainingTypes.Select(Emitter.TypeName)).Concat([block.ClassName]).Where(part => part is not null));
+                context.AddSource(hint + ".Block.g.cs", Blocks.Emit(block));
+            });
+        }
+
         // Base64 weights files among the additional files, each decoded and read once per change of its text (an
         // unchanged file keeps its AdditionalText and so its cached result); other additional files are never read.
         IncrementalValueProvider<EquatableArray<WeightsFile>> weightsFiles = context.AdditionalTextsProvider

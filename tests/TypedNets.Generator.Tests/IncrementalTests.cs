@@ -25,7 +25,8 @@ public class IncrementalTests
         .ToArray();
 
     // Two networks, one with a warning, so that the diagnostics branch carries a located diagnostic too, and one with
-    // embedded weights, so that the additional files' branch is part of every test.
+    // embedded weights, so that the additional files' branch is part of every test; the other uses a block, whose class
+    // gets a generated part of its own.
     private const string Networks = """
         using TypedNets;
 
@@ -39,9 +40,16 @@ public class IncrementalTests
             [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
         }
 
+        [Residual]
+        public partial class Refine
+        {
+            [Dense(4, Activation.Tanh)] public partial DenseLayer Inner { get; }
+        }
+
         [Network, Input(4)]
         public partial class Scorer
         {
+            public partial Refine Block { get; }
             [Dense(1, Activation.Softmax)] public partial DenseLayer Score { get; }
         }
         """;
@@ -128,7 +136,7 @@ public class IncrementalTests
         // The warning followed its line.
         Diagnostic warning = Assert.Single(second.Diagnostics);
         Assert.Equal("TN0017", warning.Id);
-        Assert.Equal(17, warning.Location.GetLineSpan().StartLinePosition.Line + 1);
+        Assert.Equal(24, warning.Location.GetLineSpan().StartLinePosition.Line + 1);
     }
 
     [Fact]
@@ -193,6 +201,7 @@ public class IncrementalTests
             {
                 "NetworkInfo", "NetworkModel", "LayerModel", "DiagnosticInfo", "DiagnosticDescriptor",
                 "EmbeddedWeightsRequest", "DiagnosticSite", "EmbeddedWeightsModel", "WeightsFile", "WeightsTensor",
+                "BlockModel", "BlockChildModel", "BlockMemberModel", "BlockValueModel",
             },
             seen);
     }
@@ -236,8 +245,8 @@ public class IncrementalTests
         GeneratorDriver driver = GeneratorHarness.CreateDriver(WeightsText).RunGenerators(compilation);
         GeneratorRunResult first = driver.GetRunResult().Results.Single();
         Assert.Null(first.Exception);
-        // The two networks and the one import of the shared API.
-        Assert.Equal(3, first.GeneratedSources.Length);
+        // The two networks, the block and the one import of the shared API.
+        Assert.Equal(4, first.GeneratedSources.Length);
 
         // Sanity: a first run computes everything, so the later assertions compare against real work.
         AssertEveryStep(first, IncrementalStepRunReason.New);

@@ -173,6 +173,38 @@ public class RobustnessTests(ITestOutputHelper output)
     {
         yield return RepositoryFiles.Read("examples/Quickstart/BinaryClassifier.cs");
         yield return """
+            using System.Collections.Generic;
+            using TypedNets;
+
+            namespace Zoo.Graphs;
+
+            [Residual(Activation = Activation.ReLU)]
+            public partial class Basic
+            {
+                [Conv2D(4, 3, Padding = 1, Bias = false)] public partial Conv2DLayer Conv1 { get; }
+                [BatchNorm(Activation = Activation.ReLU)] public partial BatchNormLayer Bn1 { get; }
+                [Shortcut] public partial Projection Downsample { get; }
+            }
+
+            [Sequential]
+            public partial class Projection
+            {
+                [Conv2D(4, 1, Bias = false)] public partial Conv2DLayer Conv { get; }
+            }
+
+            [Network, Input(2, 6, 6)]
+            public partial class Graph
+            {
+                [Conv2D(2, 3, Padding = 1)] public partial Conv2DLayer Stem { get; }
+                [Repeat(2)] public partial IReadOnlyList<Basic> Blocks { get; }
+                [From(nameof(Stem)), Conv2D(4, 1)] public partial Conv2DLayer Side { get; }
+                [Add(nameof(Blocks))] public partial AddLayer Join { get; }
+                [Concatenate(nameof(Join), nameof(Side))] public partial ConcatenateLayer Merge { get; }
+                [Flatten] public partial FlattenLayer Flat { get; }
+                [Dense(2)] public partial DenseLayer Output { get; }
+            }
+            """;
+        yield return """
             using TypedNets;
 
             namespace Zoo;

@@ -6,6 +6,9 @@ public static class TrackingNames
     /// <summary>A network declaration parsed and its shapes inferred, with its diagnostics.</summary>
     public const string Networks = nameof(Networks);
 
+    /// <summary>A block class read for its generated part.</summary>
+    public const string Blocks = nameof(Blocks);
+
     /// <summary>The project's base64 weights files, decoded and read.</summary>
     public const string WeightsFiles = nameof(WeightsFiles);
 

@@ -22,6 +22,8 @@ internal enum LayerKind
     GlobalAveragePooling2D,
     BatchNorm,
     LayerNorm,
+    Add,
+    Concatenate,
 }
 
 /// <summary>
@@ -72,6 +74,11 @@ internal enum ActivationKind
 /// <param name="HasBias">Dense, Conv2D and Conv1D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
 /// <param name="NumLayers">LSTM and GRU: the stacked layers (PyTorch's <c>num_layers</c>).</param>
 /// <param name="Bidirectional">LSTM and GRU: whether each layer also runs in reverse (PyTorch's <c>bidirectional</c>).</param>
+/// <param name="Inputs">
+/// The layers read, by index in the network's flat list of layers (-1 for the network's input): the layer before it,
+/// or another with <c>[From]</c>; two for Add, two or more for Concatenate. Empty until the parser places the layer.
+/// </param>
+/// <param name="IsMember">Whether the layer is a property of the network itself, rather than of a block inside it.</param>
 internal sealed record LayerModel(
     string PropertyName,
     string ModuleName,
@@ -103,7 +110,9 @@ internal sealed record LayerModel(
     int PaddingWidth = 0,
     int Groups = 1,
     int NumLayers = 1,
-    bool Bidirectional = false)
+    bool Bidirectional = false,
+    EquatableArray<int> Inputs = default,
+    bool IsMember = true)
 {
     /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
@@ -250,6 +259,15 @@ internal sealed record LayerModel(
 
     /// <summary>Whether the layer computes anything; Flatten only renames its input's shape.</summary>
     public bool MovesData => Kind != LayerKind.Flatten;
+
+    /// <summary>Whether the layer reads more than one earlier layer (Add, Concatenate).</summary>
+    public bool IsJoin => Kind is LayerKind.Add or LayerKind.Concatenate;
+
+    /// <summary>How messages name the layer: its property, or inside a block its nested module name (<c>layer2.0.conv1</c>).</summary>
+    public string Label => IsMember ? PropertyName : ModuleName;
+
+    /// <summary>The first layer read (-1 for the network's input).</summary>
+    public int Source => Inputs.Length == 0 ? -1 : Inputs[0];
 }
 
 /// <summary>One parameter tensor: its <c>state_dict</c> suffix, shape and offset in the parameter buffer.</summary>

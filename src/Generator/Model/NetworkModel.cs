@@ -25,6 +25,7 @@ namespace TypedNets.Generator.Model;
 /// constructor), which the surface of the invalid network leaves to the user's member.
 /// </param>
 /// <param name="TypeHeader">The network's own header as declared, such as <c>partial record Net</c> or <c>partial class Net&lt;T&gt;</c>, for the surface of an invalid network.</param>
+/// <param name="Blocks">The block-typed properties of the network (a block, or a <c>[Repeat]</c> list of them), with the layers they hold.</param>
 /// <param name="LayerAccessors">
 /// When the declaration has errors: the layer properties declared with other accessors than a lone get, as
 /// <c>Name get set</c>, which the surface implements with the same accessors.
@@ -43,7 +44,8 @@ internal sealed record NetworkModel(
     EquatableArray<string> ErrorIds = default,
     EquatableArray<string> TakenNames = default,
     string TypeHeader = "",
-    EquatableArray<string> LayerAccessors = default)
+    EquatableArray<string> LayerAccessors = default,
+    EquatableArray<BlockMemberModel> Blocks = default)
 {
     public EquatableArray<int> OutputShape => Layers.Length == 0 ? InputShape : Layers[Layers.Length - 1].OutputShape;
 
@@ -96,3 +98,31 @@ internal enum LossKindModel
 
 /// <summary>A declared <c>[Loss]</c>.</summary>
 internal sealed record LossModel(LossKindModel Kind, double Delta);
+
+/// <summary>A property of a network whose type is a block (or a list of blocks), and the value it returns.</summary>
+/// <param name="PropertyName">The declaring property.</param>
+/// <param name="Accessibility">Its modifiers before <c>partial</c>.</param>
+/// <param name="PropertyType">Its type, fully qualified.</param>
+/// <param name="Value">How the value is built from the network's layers.</param>
+internal sealed record BlockMemberModel(string PropertyName, string Accessibility, string PropertyType, BlockValueModel Value);
+
+/// <summary>
+/// The value of a block's child: a layer (<paramref name="Layer"/>, an index into the network's layers), a block built
+/// from its children (<paramref name="TypeName"/> and <paramref name="Items"/>), or an array of blocks
+/// (<paramref name="IsList"/>, <paramref name="TypeName"/> the element type).
+/// </summary>
+internal sealed record BlockValueModel(int Layer, string? TypeName, EquatableArray<BlockValueModel> Items, bool IsList);
+
+/// <summary>A <c>[Block]</c>, <c>[Residual]</c> or <c>[Sequential]</c> class: what its generated part implements.</summary>
+/// <param name="Namespace">The namespace, or <see langword="null"/> for the global namespace.</param>
+/// <param name="ClassName">The block's name.</param>
+/// <param name="ContainingTypes">Enclosing types, outermost first, as <c>partial class Outer</c> headers.</param>
+/// <param name="Children">The children in source order: what the constructor takes and the properties return.</param>
+internal sealed record BlockModel(string? Namespace, string ClassName, EquatableArray<string> ContainingTypes, EquatableArray<BlockChildModel> Children);
+
+/// <summary>One child of a block: a layer, a block or a list of blocks.</summary>
+/// <param name="PropertyName">The property.</param>
+/// <param name="Accessibility">Its modifiers before <c>partial</c>.</param>
+/// <param name="PropertyType">Its type, fully qualified.</param>
+/// <param name="Implementable">Whether the generated part implements the property (a partial declaration without a body).</param>
+internal sealed record BlockChildModel(string PropertyName, string Accessibility, string PropertyType, bool Implementable);

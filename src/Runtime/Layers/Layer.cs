@@ -504,9 +504,11 @@ public sealed class BatchNormLayer : Layer
     /// <summary>Creates the description of a batch normalisation; generated code calls this.</summary>
     public BatchNormLayer(
         string propertyName, string name, int[] inputShape, int[] outputShape, double momentum, double epsilon,
-        ParameterTensor weight, ParameterTensor bias, BufferTensor runningMean, BufferTensor runningVariance)
+        ParameterTensor weight, ParameterTensor bias, BufferTensor runningMean, BufferTensor runningVariance,
+        Activation activation = Activation.Identity)
         : base(propertyName, name, inputShape, outputShape, weight, bias)
     {
+        Activation = activation;
         Momentum = momentum;
         Epsilon = epsilon;
         Weight = weight;
@@ -518,6 +520,9 @@ public sealed class BatchNormLayer : Layer
 
     /// <inheritdoc/>
     public override string Kind => "BatchNorm";
+
+    /// <summary>The activation applied to the normalised output (<c>[BatchNorm(Activation = ...)]</c>).</summary>
+    public Activation Activation { get; }
 
     /// <summary>How far the running statistics move towards each training batch's.</summary>
     public double Momentum { get; }
@@ -561,4 +566,45 @@ public sealed class LayerNormLayer : Layer
 
     /// <summary>The shift, one per feature (<c>bias</c>).</summary>
     public ParameterTensor Bias { get; }
+}
+
+/// <summary>
+/// The sum of two layers' outputs (<c>[Add]</c>, or the addition that ends a <c>[Residual]</c> block), then its
+/// activation; no parameters.
+/// </summary>
+public sealed class AddLayer : Layer
+{
+    /// <summary>Creates the description of a sum; generated code calls this.</summary>
+    public AddLayer(string propertyName, string name, int[] inputShape, int[] outputShape, Activation activation, string[] inputs)
+        : base(propertyName, name, inputShape, outputShape)
+    {
+        Activation = activation;
+        Inputs = inputs;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "Add";
+
+    /// <summary>The activation applied after the addition.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>The module names of the two layers added (<c>input</c> for the network's input).</summary>
+    public IReadOnlyList<string> Inputs { get; }
+}
+
+/// <summary>The outputs of several layers joined over the channels (images) or the features; no parameters.</summary>
+public sealed class ConcatenateLayer : Layer
+{
+    /// <summary>Creates the description of a concatenation; generated code calls this.</summary>
+    public ConcatenateLayer(string propertyName, string name, int[] inputShape, int[] outputShape, string[] inputs)
+        : base(propertyName, name, inputShape, outputShape)
+    {
+        Inputs = inputs;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "Concatenate";
+
+    /// <summary>The module names of the layers joined, in order (<c>input</c> for the network's input).</summary>
+    public IReadOnlyList<string> Inputs { get; }
 }
