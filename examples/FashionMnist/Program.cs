@@ -8,15 +8,21 @@ using TypedNets;
 using TypedNets.Data;
 using TypedNets.Metrics;
 using TypedNets.Optimizers;
+using TypedNets.Serialization;
 using TypedNets.Training;
 
-// Trains an MLP and a small convnet on Fashion-MNIST and reports test accuracy, per-class F1, the confusion matrix
-// and the time per epoch. Run scripts/fetch-fashion-mnist.sh first.
-//   --model mlp|convnet|both   (default both)   --epochs N   --batch N   --augment   --train-rows N (a quicker run)
+// Trains an MLP, a small convnet or a small ResNet on Fashion-MNIST and reports test accuracy, per-class F1, the
+// confusion matrix and the time per epoch. Run scripts/fetch-fashion-mnist.sh first.
+//   --model mlp|convnet|both|resnet   (default both)   --epochs N   --batch N   --augment   --train-rows N (a quicker run)
+//   --pytorch-weights FILE   (with --model resnet) scores the state_dict reference/pytorch/fashion_resnet.py saved instead of training
 string model = ValueAfter("--model") ?? "both";
 int? epochsOverride = ArgumentAfter("--epochs");
-int batchSize = ArgumentAfter("--batch") ?? 64;
-bool augment = args.Contains("--augment");
+bool resnet = model == "resnet";
+int batchSize = ArgumentAfter("--batch") ?? (resnet ? 128 : 64);
+
+// The ResNet trains as its PyTorch twin does, always with flips and shifts.
+bool augment = resnet || args.Contains("--augment");
+string? pytorchWeights = ValueAfter("--pytorch-weights");
 int? trainRows = ArgumentAfter("--train-rows");
 ulong seed = (ulong)(ArgumentAfter("--seed") ?? 0);
 
@@ -37,6 +43,17 @@ if (model is "convnet" or "both")
     Run("Convnet", new FashionConvnet(maxBatch: batchSize, seed: seed), FashionConvnet.Summary, epochsOverride ?? 12, learningRate: 0.001);
 }
 
+if (resnet && pytorchWeights is not null)
+{
+    var network = new FashionResNet(maxBatch: 256);
+    SafeTensors.Load(network, pytorchWeights);
+    Score("ResNet with PyTorch's weights", network);
+}
+else if (resnet)
+{
+    Run("ResNet", new FashionResNet(maxBatch: batchSize, seed: seed), FashionResNet.Summary, epochsOverride ?? 15, learningRate: 0.001);
+}
+
 void Run(string name, INetwork network, string summary, int epochs, double learningRate)
 {
     Console.WriteLine();
@@ -55,14 +72,17 @@ void Run(string name, INetwork network, string summary, int epochs, double learn
         Progress = new ConsoleProgress(),
     });
     double secondsPerEpoch = clock.Elapsed.TotalSeconds / history.Epochs.Count;
+    Score(name, network, string.Create(CultureInfo.InvariantCulture, $", {secondsPerEpoch:F1} s per epoch, {clock.Elapsed.TotalSeconds:F0} s in all"));
+}
 
+void Score(string name, INetwork network, string timing = "")
+{
     float[] outputs = Trainer.Predict(network, test.Features);
     var metrics = ClassificationMetrics.Compute(Predictions.ClassIndices(test.Targets, 1), Predictions.ArgMax(outputs, 10), 10);
     Console.WriteLine();
     Console.WriteLine($"{name} on the {test.Count} test images:");
     Console.WriteLine(metrics.ToString(3, Idx.FashionMnistClassNames));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{name}: test accuracy {metrics.Accuracy:F4}, macro F1 {metrics.MacroF1:F4}, {secondsPerEpoch:F1} s per epoch, {clock.Elapsed.TotalSeconds:F0} s in all."));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: test accuracy {metrics.Accuracy:F4}, macro F1 {metrics.MacroF1:F4}{timing}."));
 }
 
 int? ArgumentAfter(string name)
