@@ -437,7 +437,7 @@ public sealed partial class NetworkGenerator
                 tensors = tensors.Append($"paddingIndex: {Invariant(layer.PaddingIndex)}").ToArray();
             }
 
-            if (layer.Kind == LayerKind.BatchNorm && layer.Activation != ActivationKind.Identity)
+            if (layer.Kind == LayerKind.BatchNorm && layer.Activation != Activation.Identity)
             {
                 tensors = tensors.Append($"activation: global::TypedNets.Activation.{layer.Activation}").ToArray();
             }
@@ -984,7 +984,7 @@ public sealed partial class NetworkGenerator
         {
             List<LayerModel> computing = layers.Where(layer => layer.MovesData).ToList();
             LayerModel? outputDense = _model.OutputDense;
-            bool fusable = outputDense is not null && outputDense.Activation != ActivationKind.Identity;
+            bool fusable = outputDense is not null && outputDense.Activation != Activation.Identity;
             EmitRegularize(layers);
             _writer.WriteLine(layers.Any(layer => layer.Inputs.Length > 0 && layer.Inputs.Length != 1) || layers.Where((layer, i) => layer.Inputs.Length == 1 && layer.Source != i - 1).Any()
                 ? "// The gradient of the output is in _gradientA; each layer writes its input's gradient, and adds it where another layer read that input too."
@@ -1016,7 +1016,7 @@ public sealed partial class NetworkGenerator
             var gradientOf = new Dictionary<int, string>();
             bool inputWritten = false;
             LayerModel? outputDense = _model.OutputDense;
-            bool fusable = outputDense is not null && outputDense.Activation != ActivationKind.Identity;
+            bool fusable = outputDense is not null && outputDense.Activation != Activation.Identity;
 
             int Read(int layer, int k) => layers[layer].Inputs.Length == 0 ? layer - 1 : layers[layer].Inputs[k];
             int Computing(int node)
@@ -1117,7 +1117,7 @@ public sealed partial class NetworkGenerator
         {
             string outputLength = $"batch * {Invariant(layer.OutputSize)}";
             (int rowsPerSample, int outputWidth) = JoinRows(layer.OutputShape);
-            if (layer.Kind == LayerKind.Add && layer.Activation != ActivationKind.Identity)
+            if (layer.Kind == LayerKind.Add && layer.Activation != Activation.Identity)
             {
                 lines.Add($"{layer.PropertyName}Backward(batch, {dy});");
             }
@@ -1194,7 +1194,7 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            if (layer.Kind == LayerKind.Add && layer.Activation != ActivationKind.Identity)
+            if (layer.Kind == LayerKind.Add && layer.Activation != Activation.Identity)
             {
                 _writer.WriteLine();
                 _writer.WriteLine("// The activation's gradient, in place; BackPropagate hands the result to both inputs.");
@@ -1318,7 +1318,7 @@ public sealed partial class NetworkGenerator
             string weightGradient = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
             string biasGradient = layer.HasBias ? $"View(Gradients, {Invariant(layer.BiasOffset)}, {n})" : $"{Span}<T>.Empty";
             bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
-            bool fusable = isOutput && layer.Activation != ActivationKind.Identity;
+            bool fusable = isOutput && layer.Activation != Activation.Identity;
 
             _writer.WriteLine($"// {layer.ModuleName}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation}; " + (layer.HasBias
                 ? $"weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, bias [{n}] at {Invariant(layer.BiasOffset)}."
@@ -1774,28 +1774,28 @@ public sealed partial class NetworkGenerator
         private static string GradientView(TensorModel tensor) => $"View(Gradients, {Invariant(tensor.Offset)}, {Invariant(tensor.Length)})";
 
         /// <summary>The in-place forward call of an elementwise activation on <paramref name="target"/> (y, or the pre-activation for the GELUs).</summary>
-        private static string? ActivationForward(ActivationKind activation, string target, string rowLength) => activation switch
+        private static string? ActivationForward(Activation activation, string target, string rowLength) => activation switch
         {
-            ActivationKind.ReLU => $"{Kernels}.Activations.ReLU<T>(y);",
-            ActivationKind.LeakyReLU => $"{Kernels}.Activations.LeakyReLU<T>(y);",
-            ActivationKind.Sigmoid => $"{Kernels}.Activations.Sigmoid<T>(y);",
-            ActivationKind.Tanh => $"{Kernels}.Activations.Tanh<T>(y);",
-            ActivationKind.Softmax => $"{Kernels}.Activations.Softmax<T>(y, {rowLength});",
-            ActivationKind.GELU => $"{Kernels}.Activations.Gelu<T>({target}, y);",
-            ActivationKind.GeluTanh => $"{Kernels}.Activations.GeluTanh<T>({target}, y);",
+            Activation.ReLU => $"{Kernels}.Activations.ReLU<T>(y);",
+            Activation.LeakyReLU => $"{Kernels}.Activations.LeakyReLU<T>(y);",
+            Activation.Sigmoid => $"{Kernels}.Activations.Sigmoid<T>(y);",
+            Activation.Tanh => $"{Kernels}.Activations.Tanh<T>(y);",
+            Activation.Softmax => $"{Kernels}.Activations.Softmax<T>(y, {rowLength});",
+            Activation.GELU => $"{Kernels}.Activations.Gelu<T>({target}, y);",
+            Activation.GeluTanh => $"{Kernels}.Activations.GeluTanh<T>({target}, y);",
             _ => null,
         };
 
         /// <summary>The in-place backward call that turns dL/dy in <c>dz</c> into dL/dz.</summary>
-        private static string? ActivationBackward(ActivationKind activation, string saved, string preActivation, string rowLength) => activation switch
+        private static string? ActivationBackward(Activation activation, string saved, string preActivation, string rowLength) => activation switch
         {
-            ActivationKind.ReLU => $"{Kernels}.Activations.ReLUBackward<T>({saved}, dz);",
-            ActivationKind.LeakyReLU => $"{Kernels}.Activations.LeakyReLUBackward<T>({saved}, dz);",
-            ActivationKind.Sigmoid => $"{Kernels}.Activations.SigmoidBackward<T>({saved}, dz);",
-            ActivationKind.Tanh => $"{Kernels}.Activations.TanhBackward<T>({saved}, dz);",
-            ActivationKind.Softmax => $"{Kernels}.Activations.SoftmaxBackward<T>({saved}, dz, {rowLength});",
-            ActivationKind.GELU => $"{Kernels}.Activations.GeluBackward<T>({preActivation}, dz);",
-            ActivationKind.GeluTanh => $"{Kernels}.Activations.GeluTanhBackward<T>({preActivation}, dz);",
+            Activation.ReLU => $"{Kernels}.Activations.ReLUBackward<T>({saved}, dz);",
+            Activation.LeakyReLU => $"{Kernels}.Activations.LeakyReLUBackward<T>({saved}, dz);",
+            Activation.Sigmoid => $"{Kernels}.Activations.SigmoidBackward<T>({saved}, dz);",
+            Activation.Tanh => $"{Kernels}.Activations.TanhBackward<T>({saved}, dz);",
+            Activation.Softmax => $"{Kernels}.Activations.SoftmaxBackward<T>({saved}, dz, {rowLength});",
+            Activation.GELU => $"{Kernels}.Activations.GeluBackward<T>({preActivation}, dz);",
+            Activation.GeluTanh => $"{Kernels}.Activations.GeluTanhBackward<T>({preActivation}, dz);",
             _ => null,
         };
 

@@ -425,11 +425,11 @@ public sealed partial class NetworkGenerator
             {
                 AttributeData? residual = scope.GetAttributes().FirstOrDefault(attribute => FullName(attribute.AttributeClass) == Blocks.ResidualAttributeName);
                 int activationValue = residual is null ? 0 : NamedInt(residual, "Activation", 0);
-                var activation = ActivationKind.Identity;
+                var activation = Activation.Identity;
                 Location? residualLocation = residual is null ? scopeSite : AttributeLocation(residual);
                 if (!CheckJoinActivation(activationValue, scope.Name, "Residual", residual is null ? null : residual.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax, residualLocation, ref activation))
                 {
-                    activation = ActivationKind.Identity;
+                    activation = Activation.Identity;
                 }
 
                 string module = modulePrefix.TrimEnd('.');
@@ -528,7 +528,7 @@ public sealed partial class NetworkGenerator
 
             layer = (layer ?? new LayerModel(
                     property.Name, GeneratedNames.ModuleName(property.Name), DeclaredModifiers(property),
-                    property.Type.ToDisplayString(FullyQualifiedWithNullability), kind, 0, ActivationKind.Identity, 0,
+                    property.Type.ToDisplayString(FullyQualifiedWithNullability), kind, 0, Activation.Identity, 0,
                     EquatableArray<int>.Empty, EquatableArray<int>.Empty, 0))
                 with { PropertyName = path, ModuleName = module, Inputs = inputs.ToEquatableArray(), IsMember = top };
             _nodes.Add((layer, site));
@@ -549,17 +549,17 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>Checks an activation after an addition: Softmax and the GELUs (which keep their pre-activation) are TN0026.</summary>
-        private bool CheckJoinActivation(int value, string name, string what, AttributeSyntax? syntax, Location? fallback, ref ActivationKind activation)
+        private bool CheckJoinActivation(int value, string name, string what, AttributeSyntax? syntax, Location? fallback, ref Activation activation)
         {
             Location? location = NamedArgumentLocation(syntax, "Activation") ?? fallback;
-            if (!Enum.IsDefined(typeof(ActivationKind), value))
+            if (!Enum.IsDefined(typeof(Activation), value))
             {
                 Report(DiagnosticDescriptors.UnknownActivation, location, name, Invariant(value));
                 return false;
             }
 
-            var kind = (ActivationKind)value;
-            if (kind is ActivationKind.Softmax or ActivationKind.GELU or ActivationKind.GeluTanh)
+            var kind = (Activation)value;
+            if (kind is Activation.Softmax or Activation.GELU or Activation.GeluTanh)
             {
                 Report(DiagnosticDescriptors.UnavailableActivation, location, name, what, kind.ToString(),
                     "use ReLU, LeakyReLU, Sigmoid, Tanh or no activation here");
@@ -581,7 +581,7 @@ public sealed partial class NetworkGenerator
 
             // For the checks of generated names and the surface of an invalid network, which need only the property.
             var placeholder = new LayerModel(property.Name, GeneratedNames.ModuleName(property.Name), DeclaredModifiers(property), propertyType,
-                LayerKind.Dense, 0, ActivationKind.Identity, 0, EquatableArray<int>.Empty, EquatableArray<int>.Empty, 0, IsMember: true);
+                LayerKind.Dense, 0, Activation.Identity, 0, EquatableArray<int>.Empty, EquatableArray<int>.Empty, 0, IsMember: true);
             _members.Add((placeholder, new LayerSite(null, null, syntax?.Identifier.GetLocation() ?? property.Locations.FirstOrDefault(), implementable)));
         }
 

@@ -144,7 +144,7 @@ public sealed partial class NetworkGenerator
                         property.Type.ToDisplayString(FullyQualifiedWithNullability),
                         LayerKind.Dense,
                         Units: 0,
-                        ActivationKind.Identity,
+                        Activation.Identity,
                         Rate: 0,
                         EquatableArray<int>.Empty,
                         EquatableArray<int>.Empty,
@@ -450,19 +450,19 @@ public sealed partial class NetworkGenerator
             }
 
             var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax;
-            if (!Enum.IsDefined(typeof(LossKindModel), kind))
+            if (!Enum.IsDefined(typeof(LossKind), kind))
             {
                 Report(DiagnosticDescriptors.UnknownLoss, ArgumentLocation(syntax, 0, "kind") ?? location, _type.Name, Invariant(kind));
                 return null;
             }
 
             double delta = NamedDouble(attribute, "Delta", 1.0);
-            if (kind == (int)LossKindModel.Huber && (!(delta > 0) || double.IsInfinity(delta)))
+            if (kind == (int)LossKind.Huber && (!(delta > 0) || double.IsInfinity(delta)))
             {
                 Report(DiagnosticDescriptors.InvalidLossParameter, NamedArgumentLocation(syntax, "Delta") ?? location, delta.ToString("R", CultureInfo.InvariantCulture));
             }
 
-            return new LossModel((LossKindModel)kind, delta);
+            return new LossModel((LossKind)kind, delta);
         }
 
         /// <summary>
@@ -577,7 +577,7 @@ public sealed partial class NetworkGenerator
                     property.Type.ToDisplayString(FullyQualifiedWithNullability),
                     kind,
                     Units: 0,
-                    ActivationKind.Identity,
+                    Activation.Identity,
                     Rate: 0,
                     EquatableArray<int>.Empty,
                     EquatableArray<int>.Empty,
@@ -585,7 +585,7 @@ public sealed partial class NetworkGenerator
             }
 
             int units = 0;
-            var activation = ActivationKind.Identity;
+            var activation = Activation.Identity;
             double rate = 0;
             double l1 = 0;
             double l2 = 0;
@@ -650,13 +650,13 @@ public sealed partial class NetworkGenerator
                         Report(DiagnosticDescriptors.NonPositiveUnits, site.Argument(0, "units"), property.Name, kind.ToString(), Invariant(units));
                     }
 
-                    if (!Enum.IsDefined(typeof(ActivationKind), activationValue))
+                    if (!Enum.IsDefined(typeof(Activation), activationValue))
                     {
                         Report(DiagnosticDescriptors.UnknownActivation, site.Argument(1, "activation"), property.Name, Invariant(activationValue));
                     }
                     else
                     {
-                        activation = (ActivationKind)activationValue;
+                        activation = (Activation)activationValue;
                     }
 
                     l1 = NamedDouble(attribute, "L1", 0);
@@ -776,11 +776,11 @@ public sealed partial class NetworkGenerator
                     (kernel, kernelWidth) = RectangularSize("Kernel", "kernel", kernel, site.Argument(1, "kernel"), explicitSquare: true, minimum: 1, "set one of them and give the other side as the kernel, e.g. [Conv2D(filters, 3, KernelWidth = 5)] for PyTorch's kernel_size=(3, 5)");
                     (stride, strideWidth) = RectangularSize("Stride", "Stride", stride, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute, HasNamed(attribute, "Stride"), minimum: 1, "remove Stride, or set it and only the side that differs");
                     (padding, paddingWidth) = RectangularSize("Padding", "Padding", padding, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute, HasNamed(attribute, "Padding"), minimum: 0, "remove Padding, or set it and only the side that differs");
-                    if (!Enum.IsDefined(typeof(ActivationKind), convolutionActivation))
+                    if (!Enum.IsDefined(typeof(Activation), convolutionActivation))
                     {
                         Report(DiagnosticDescriptors.UnknownActivation, NamedArgumentLocation(site.AttributeSyntax, "Activation") ?? site.Attribute, property.Name, Invariant(convolutionActivation));
                     }
-                    else if ((ActivationKind)convolutionActivation == ActivationKind.Softmax)
+                    else if ((Activation)convolutionActivation == Activation.Softmax)
                     {
                         Report(
                             DiagnosticDescriptors.UnavailableActivation,
@@ -792,7 +792,7 @@ public sealed partial class NetworkGenerator
                     }
                     else
                     {
-                        activation = (ActivationKind)convolutionActivation;
+                        activation = (Activation)convolutionActivation;
                     }
 
                     break;

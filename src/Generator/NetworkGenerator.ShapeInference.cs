@@ -114,7 +114,7 @@ public sealed partial class NetworkGenerator
                         }
 
                         output = shape.Length == 2 ? new[] { shape[0], layer.Units }.ToEquatableArray() : new[] { layer.Units }.ToEquatableArray();
-                        if (layer.Activation == ActivationKind.Softmax && layer.Units == 1)
+                        if (layer.Activation == Activation.Softmax && layer.Units == 1)
                         {
                             problems.Add(new Problem(index, DiagnosticDescriptors.SoftmaxOverOneUnit, [layer.Label]));
                         }
@@ -354,12 +354,12 @@ public sealed partial class NetworkGenerator
         public static List<Problem> CheckLoss(LossModel loss, IReadOnlyList<LayerModel> layers)
         {
             var problems = new List<Problem>();
-            if (loss.Kind is not (LossKindModel.CrossEntropy or LossKindModel.BinaryCrossEntropy) || layers.Count == 0)
+            if (loss.Kind is not (LossKind.CrossEntropy or LossKind.BinaryCrossEntropy) || layers.Count == 0)
             {
                 return problems;
             }
 
-            bool binary = loss.Kind == LossKindModel.BinaryCrossEntropy;
+            bool binary = loss.Kind == LossKind.BinaryCrossEntropy;
             string name = binary ? "BinaryCrossEntropy" : "CrossEntropy";
             string activation = binary ? "Sigmoid" : "Softmax";
             LayerModel last = layers[layers.Count - 1];
@@ -391,7 +391,7 @@ public sealed partial class NetworkGenerator
                     $"end it with a Dense layer with {activation} or no activation",
                 ]));
             }
-            else if (last.Activation != ActivationKind.Identity && last.Activation.ToString() != activation)
+            else if (last.Activation != Activation.Identity && last.Activation.ToString() != activation)
             {
                 problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
                 [

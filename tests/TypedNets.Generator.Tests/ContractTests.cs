@@ -15,21 +15,6 @@ namespace TypedNets.Generator.Tests;
 public class ContractTests
 {
     [Fact]
-    public void ActivationKindMirrorsTheDslActivation()
-    {
-        // The generator targets netstandard2.0 and cannot reference the DSL, so it keeps its own copy of the enum.
-        Type mirror = GeneratorInternals.Type("TypedNets.Generator.Model.ActivationKind");
-        Assert.True(mirror.IsEnum);
-
-        var expected = Enum.GetValues<Activation>().Select(value => (value.ToString(), (int)value)).ToList();
-        var actual = Enum.GetValues(mirror).Cast<object>().Select(value => (value.ToString()!, Convert.ToInt32(value))).ToList();
-
-        Assert.Equal(8, expected.Count);
-        Assert.Equal(expected, actual);
-        Assert.Equal(typeof(Activation).GetEnumUnderlyingType(), mirror.GetEnumUnderlyingType());
-    }
-
-    [Fact]
     public void EveryGeneratedMemberIsAReservedName()
     {
         // Compile and load a real network, then compare what it contains with GeneratedNames.Members, the table the

@@ -1,3 +1,5 @@
+extern alias generator;
+
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -5,7 +7,7 @@ using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
-using TypedNets.Generator.Helpers;
+using generator::TypedNets.Generator.Helpers;
 using TypedNets.Generator.Tests.Infrastructure;
 using Xunit;
 

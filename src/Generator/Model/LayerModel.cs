@@ -26,22 +26,6 @@ internal enum LayerKind
     Concatenate,
 }
 
-/// <summary>
-/// Mirrors <c>TypedNets.Activation</c> value for value (a test checks it): the generator targets netstandard2.0
-/// and cannot reference the DSL assembly.
-/// </summary>
-internal enum ActivationKind
-{
-    Identity = 0,
-    ReLU = 1,
-    LeakyReLU = 2,
-    Sigmoid = 3,
-    Tanh = 4,
-    Softmax = 5,
-    GELU = 6,
-    GeluTanh = 7,
-}
-
 /// <summary>One layer as declared and, after shape inference, placed.</summary>
 /// <param name="PropertyName">The declaring property, such as <c>Hidden</c>.</param>
 /// <param name="ModuleName">The <c>state_dict</c> prefix, such as <c>hidden</c>.</param>
@@ -86,7 +70,7 @@ internal sealed record LayerModel(
     string PropertyType,
     LayerKind Kind,
     int Units,
-    ActivationKind Activation,
+    Activation Activation,
     double Rate,
     EquatableArray<int> InputShape,
     EquatableArray<int> OutputShape,
@@ -116,13 +100,13 @@ internal sealed record LayerModel(
 {
     /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput)
-        => (Kind is LayerKind.Conv2D or LayerKind.Conv1D && IsGelu) || Kind == LayerKind.Dense && (IsGelu || (isOutput && Activation is ActivationKind.Softmax or ActivationKind.Sigmoid));
+        => (Kind is LayerKind.Conv2D or LayerKind.Conv1D && IsGelu) || Kind == LayerKind.Dense && (IsGelu || (isOutput && Activation is Activation.Softmax or Activation.Sigmoid));
 
     /// <summary>Whether the activation is a GELU, exact or tanh: its forward reads the pre-activation and writes the output.</summary>
-    public bool IsGelu => Activation is ActivationKind.GELU or ActivationKind.GeluTanh;
+    public bool IsGelu => Activation is Activation.GELU or Activation.GeluTanh;
 
     /// <summary>Whether the weights are drawn He-uniform (the rectifier family, the GELUs among them) rather than Glorot-uniform.</summary>
-    public bool IsRectified => Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU || IsGelu;
+    public bool IsRectified => Activation is Activation.ReLU or Activation.LeakyReLU || IsGelu;
 
     public int InputSize => ShapeMath.Size(InputShape);
 

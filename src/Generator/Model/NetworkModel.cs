@@ -86,18 +86,8 @@ internal sealed record NetworkModel(
     }
 }
 
-/// <summary>Mirrors <c>TypedNets.LossKind</c> value for value (a test checks it).</summary>
-internal enum LossKindModel
-{
-    MeanSquaredError = 0,
-    MeanAbsoluteError = 1,
-    Huber = 2,
-    CrossEntropy = 3,
-    BinaryCrossEntropy = 4,
-}
-
 /// <summary>A declared <c>[Loss]</c>.</summary>
-internal sealed record LossModel(LossKindModel Kind, double Delta);
+internal sealed record LossModel(LossKind Kind, double Delta);
 
 /// <summary>A property of a network whose type is a block (or a list of blocks), and the value it returns.</summary>
 /// <param name="PropertyName">The declaring property.</param>

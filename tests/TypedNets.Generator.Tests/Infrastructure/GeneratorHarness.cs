@@ -1,3 +1,5 @@
+extern alias generator;
+
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -5,6 +7,7 @@ using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using NetworkGenerator = generator::TypedNets.Generator.NetworkGenerator;
 
 namespace TypedNets.Generator.Tests.Infrastructure;
 
@@ -91,6 +94,10 @@ internal static class GeneratorHarness
         {
             paths[Path.GetFileName(path)] = path;
         }
+
+        // A user's compilation runs the generator as an analyzer, never references it; it also compiles the DSL's enums
+        // from their source files, so as a reference it would make TypedNets.Activation ambiguous.
+        paths.Remove(Path.GetFileName(GeneratorInternals.Assembly.Location));
 
         return paths.Values
             .Where(path => path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))

@@ -1,8 +1,11 @@
+extern alias generator;
+
 using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
+using NetworkGenerator = generator::TypedNets.Generator.NetworkGenerator;
 
 namespace TypedNets.Generator.Tests.Infrastructure;
 
