@@ -61,8 +61,6 @@ public sealed partial class NetworkGenerator
             public List<string> Slots = [];
         }
 
-        private bool InScope(Scope scope, int index) => index >= scope.First && index <= scope.Last;
-
         /// <summary>The network's scope, with every use of a block that can share its code as an item of its own.</summary>
         private Scope BuildScopes()
         {

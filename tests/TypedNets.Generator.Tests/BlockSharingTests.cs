@@ -36,24 +36,46 @@ public class BlockSharingTests
         }
         """;
 
-    private static int Lines(GeneratorRun run)
+    private static string Source(GeneratorRun run)
     {
         Expect.NoGeneratorDiagnostics(run);
         Expect.CompilesCleanly(run);
-        string source = run.GeneratedSources.Single(generated => generated.HintName.Contains("Repeated", System.StringComparison.Ordinal)).SourceText.ToString();
-        return source.Split('\n').Length;
+        return run.GeneratedSources.Single(generated => generated.HintName.Contains("Repeated", System.StringComparison.Ordinal)).SourceText.ToString();
+    }
+
+    private static int Lines(string source) => source.Split('\n').Length;
+
+    private static int Count(string source, string text)
+    {
+        int count = 0;
+        for (int at = source.IndexOf(text, System.StringComparison.Ordinal); at >= 0; at = source.IndexOf(text, at + 1, System.StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     [Fact]
     public void AnExtraUseOfABlockAddsItsConstructionNotItsMethods()
     {
-        int one = Lines(GeneratorHarness.Run(Network(1)));
-        int eight = Lines(GeneratorHarness.Run(Network(8)));
+        string first = Source(GeneratorHarness.Run(Network(1)));
+        string all = Source(GeneratorHarness.Run(Network(8)));
+        int one = Lines(first);
+        int eight = Lines(all);
 
-        // Each use keeps what is its own: its four layer objects (PyTorch names, offsets into Parameters) and a line of the
-        // summary, its state's field and construction, and the calls of Run and BackPropagate. The block's forward and
-        // backward methods (two convolutions, two batch norms and the Add, some 110 lines) are not repeated.
+        // Each use keeps what is its own: its five layer objects with their PyTorch names and offsets into Parameters
+        // (20 lines) and their fields, its state's field and construction, and a call in each of Run, BackPropagate and
+        // Initialize, some 30 lines. The block's forward, backward and initialization (two convolutions, two batch norms
+        // and the Add, some 150 lines) are not repeated.
         int perUse = (eight - one) / 7;
         Assert.True(perUse <= 40, $"each further use of the block adds {perUse} generated lines ({one} lines with one use, {eight} with eight)");
+
+        // The block's code once, called eight times in each pass; every use still has its own convolution objects.
+        Assert.Equal(1, Count(all, "private void BasicBlockForward("));
+        Assert.Equal(1, Count(all, "private void BasicBlock_Conv1Backward("));
+        Assert.Equal(8, Count(all, "BasicBlockForward(_blocks_"));
+        Assert.Equal(8, Count(all, "BasicBlockBackward(_blocks_"));
+        Assert.Equal(1 + 16, Count(all, "= new global::TypedNets.Conv2DLayer(")); // the stem and two a use
     }
 }
