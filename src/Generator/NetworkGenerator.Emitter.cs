@@ -17,7 +17,7 @@ public sealed partial class NetworkGenerator
     /// per layer, every size a literal. The layout follows llm.c: one parameter buffer with named views, a gradient
     /// buffer of the same layout, activations saved per layer for the backward pass.
     /// </summary>
-    internal sealed class Emitter
+    internal sealed partial class Emitter
     {
         private const string Span = "global::System.Span";
         private const string ReadOnlySpan = "global::System.ReadOnlySpan";
@@ -33,8 +33,6 @@ public sealed partial class NetworkGenerator
 
         private Emitter(NetworkModel model) => _model = model;
 
-        // Each layer's output buffer (a Flatten's is its input's), for the layers that read several.
-        private string[] _outputBuffers = [];
 
         public static string HintName(NetworkModel model)
         {
@@ -522,18 +520,16 @@ public sealed partial class NetworkGenerator
         private void EmitEngine()
         {
             List<LayerModel> layers = _model.Layers.ToList();
-            string[] inputBuffers = new string[layers.Count];
+            Scope network = BuildScopes();
+            _scope = network;
             string[] outputBuffers = new string[layers.Count];
             for (int i = 0; i < layers.Count; i++)
             {
-                // A layer reads the one before it, or the one its Inputs name ([From], a join, a residual block).
-                int read = layers[i].Inputs.Length == 0 ? i - 1 : layers[i].Source;
-                inputBuffers[i] = read < 0 ? "_input" : outputBuffers[read];
-                outputBuffers[i] = layers[i].MovesData ? $"_{GeneratedNames.CamelCase(layers[i].PropertyName)}Output" : inputBuffers[i];
+                outputBuffers[i] = BufferOf(network, i);
             }
 
-            _outputBuffers = outputBuffers;
-            List<string> backPropagation = PlanBackward(layers, out List<string> gradientSlots);
+            PlanSharedBackward();
+            List<string> backPropagation = PlanBackward(network, out List<string> gradientSlots);
 
             int widest = Math.Max(_model.InputSize, layers.Count == 0 ? 0 : layers.Max(layer => Math.Max(layer.InputSize, layer.OutputSize)));
 
@@ -564,16 +560,23 @@ public sealed partial class NetworkGenerator
                     _writer.WriteLine("private readonly T[] _sequenceMask;");
                 }
 
-                for (int i = 0; i < layers.Count; i++)
+                foreach ((int i, Scope? block) in network.Items)
                 {
+                    if (block is not null)
+                    {
+                        _writer.WriteLine($"private readonly {block.Shared!.StateType} {block.Field};");
+                        continue;
+                    }
+
                     foreach ((string type, string field, _) in LayerBuffers(layers[i], isOutput: i == layers.Count - 1))
                     {
                         _writer.WriteLine($"private readonly {type} {field};");
                     }
                 }
 
-                // A graph whose gradients are alive at once beyond the two of a stack (a skip holds one back).
-                foreach (string slot in gradientSlots.Skip(2))
+                // A graph whose gradients are alive at once beyond the two of a stack (a skip holds one back), and
+                // those a block's backward pass needs besides the one it is handed.
+                foreach (string slot in gradientSlots.Skip(2).Concat(_shared.SelectMany(shared => shared.Slots)))
                 {
                     _writer.WriteLine($"private readonly T[] {slot};");
                 }
@@ -602,8 +605,14 @@ public sealed partial class NetworkGenerator
                         _writer.WriteLine($"_sequenceMask = new T[maxBatch * {Invariant(_model.InputSize)}];");
                     }
 
-                    for (int i = 0; i < layers.Count; i++)
+                    foreach ((int i, Scope? block) in network.Items)
                     {
+                        if (block is not null)
+                        {
+                            _writer.WriteLine($"{block.Field} = {NewState(block, network, "", "", BufferOf(network, block.Input))};");
+                            continue;
+                        }
+
                         foreach ((_, string field, string initializer) in LayerBuffers(layers[i], isOutput: i == layers.Count - 1))
                         {
                             _writer.WriteLine($"{field} = {initializer};");
@@ -612,7 +621,7 @@ public sealed partial class NetworkGenerator
 
                     _writer.WriteLine($"_gradientA = new T[maxBatch * {Invariant(widest)}];");
                     _writer.WriteLine($"_gradientB = new T[maxBatch * {Invariant(widest)}];");
-                    foreach (string slot in gradientSlots.Skip(2))
+                    foreach (string slot in gradientSlots.Skip(2).Concat(_shared.SelectMany(shared => shared.Slots)))
                     {
                         _writer.WriteLine($"{slot} = new T[maxBatch * {Invariant(widest)}];");
                     }
@@ -628,15 +637,15 @@ public sealed partial class NetworkGenerator
                     protected override global::TypedNets.NetworkEngine<T> CreateWorkspace() => new Engine<T>(this);
 
                     """);
-                EmitInitialize(layers);
-                EmitForward(layers, outputBuffers);
+                EmitInitialize(network);
+                EmitForward(network, outputBuffers);
                 EmitBackward(layers, outputBuffers, backPropagation);
 
                 bool[] maskReaches = MaskReachesInput();
                 bool first = true;
-                for (int i = 0; i < layers.Count; i++)
+                foreach ((int i, Scope? block) in network.Items)
                 {
-                    if (layers[i].MovesData)
+                    if (block is null && layers[i].MovesData)
                     {
                         if (!first)
                         {
@@ -644,9 +653,11 @@ public sealed partial class NetworkGenerator
                         }
 
                         first = false;
-                        EmitLayerMethods(layers[i], inputBuffers[i], outputBuffers[i], isOutput: i == layers.Count - 1, maskReaches[i]);
+                        EmitLayerMethods(layers[i], BufferOf(network, ReadOf(i)), outputBuffers[i], isOutput: i == layers.Count - 1, maskReaches[i]);
                     }
                 }
+
+                EmitSharedBlocks();
             }
 
             _writer.WriteLine("}");
@@ -779,9 +790,9 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>The engine's buffers for one layer: type, field name and initializer.</summary>
-        private static List<(string Type, string Field, string Initializer)> LayerBuffers(LayerModel layer, bool isOutput)
+        private List<(string Type, string Field, string Initializer)> LayerBuffers(LayerModel layer, bool isOutput)
         {
-            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string camel = GeneratedNames.CamelCase(Local(_scope, layer.PropertyName));
             string size = Invariant(layer.OutputSize);
             var buffers = new List<(string, string, string)>();
             if (layer.KeepsPreActivation(isOutput))
@@ -867,36 +878,59 @@ public sealed partial class NetworkGenerator
             return reaches;
         }
 
-        private void EmitInitialize(List<LayerModel> layers)
+        private void EmitInitialize(Scope network)
         {
             _writer.WriteLine("/// <summary>Draws fresh weights from <paramref name=\"seed\"/> and zeroes the biases.</summary>");
             using (_writer.Block("public override void Initialize(ulong seed)"))
             {
                 _writer.WriteLine("global::TypedNets.Xoshiro256 random = global::TypedNets.Xoshiro256.ForStream(seed, 0);");
-                foreach (LayerModel layer in layers.Where(layer => layer.ParameterCount > 0))
+                EmitInitializeItems(network);
+            }
+
+            _writer.WriteLine();
+        }
+
+        // The weights of a scope's layers in the order of the network's layers, so that one seed draws the same weights
+        // whether or not a block's code is shared; a use of a shared block draws its own through the block's method.
+        private void EmitInitializeItems(Scope scope)
+        {
+            foreach ((int index, Scope? block) in scope.Items)
+            {
+                if (block is not null)
                 {
-                    string all = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
+                    if (Enumerable.Range(block.First, block.Last - block.First + 1).Any(i => _model.Layers[i].ParameterCount > 0))
+                    {
+                        _writer.WriteLine($"{block.Shared!.Name}Initialize({scope.State}{block.Field}, ref random);");
+                    }
+
+                    continue;
+                }
+
+                LayerModel layer = _model.Layers[index];
+                if (layer.ParameterCount > 0)
+                {
+                    string all = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
                     switch (layer.Kind)
                     {
                         case LayerKind.Dense:
-                            string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+                            string weight = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
                             bool he = layer.IsRectified;
                             _writer.WriteLine(he
                                 ? $"global::TypedNets.Initializers.HeUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, ref random);"
                                 : $"global::TypedNets.Initializers.GlorotUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, fanOut: {Invariant(layer.Units)}, ref random);");
                             if (layer.HasBias)
                             {
-                                _writer.WriteLine($"View(Parameters, {Invariant(layer.BiasOffset)}, {Invariant(layer.Units)}).Clear();");
+                                _writer.WriteLine($"View(Parameters, {P(layer.BiasOffset)}, {Invariant(layer.Units)}).Clear();");
                             }
 
                             break;
 
                         case LayerKind.Embedding:
-                            _writer.WriteLine($"// {layer.ModuleName}: N(0, 1), as PyTorch's nn.Embedding.");
+                            _writer.WriteLine($"// {Module(layer)}: N(0, 1), as PyTorch's nn.Embedding.");
                             _writer.WriteLine($"global::TypedNets.Initializers.StandardNormal<T>({all}, ref random);");
                             if (layer.PaddingIndex >= 0)
                             {
-                                _writer.WriteLine($"View(Parameters, {Invariant(layer.ParameterOffset + (layer.PaddingIndex * layer.Units))}, {Invariant(layer.Units)}).Clear(); // the padding row, as padding_idx");
+                                _writer.WriteLine($"View(Parameters, {P(layer.ParameterOffset + (layer.PaddingIndex * layer.Units))}, {Invariant(layer.Units)}).Clear(); // the padding row, as padding_idx");
                             }
 
                             break;
@@ -906,14 +940,14 @@ public sealed partial class NetworkGenerator
 
                             // A filter of a grouped convolution sees channels / groups channels: that is its fan-in, as PyTorch's.
                             int groupChannels = layer.Image.Channels / Math.Max(layer.Groups, 1);
-                            string kernels = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units * groupChannels * receptive)})";
+                            string kernels = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.Units * groupChannels * receptive)})";
                             bool rectified = layer.IsRectified;
                             _writer.WriteLine(rectified
                                 ? $"global::TypedNets.Initializers.HeUniform<T>({kernels}, fanIn: {Invariant(groupChannels * receptive)}, ref random);"
                                 : $"global::TypedNets.Initializers.GlorotUniform<T>({kernels}, fanIn: {Invariant(groupChannels * receptive)}, fanOut: {Invariant(layer.Units * receptive)}, ref random);");
                             if (layer.HasBias)
                             {
-                                _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
+                                _writer.WriteLine($"View(Parameters, {P(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
                             }
 
                             break;
@@ -922,45 +956,43 @@ public sealed partial class NetworkGenerator
                             // As Conv2D's: a filter sees features / groups features over its taps.
                             int taps = layer.Kernel;
                             int groupFeatures = layer.InputFeatures / Math.Max(layer.Groups, 1);
-                            string taps1D = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.Units * groupFeatures * taps)})";
+                            string taps1D = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.Units * groupFeatures * taps)})";
                             _writer.WriteLine(layer.IsRectified
                                 ? $"global::TypedNets.Initializers.HeUniform<T>({taps1D}, fanIn: {Invariant(groupFeatures * taps)}, ref random);"
                                 : $"global::TypedNets.Initializers.GlorotUniform<T>({taps1D}, fanIn: {Invariant(groupFeatures * taps)}, fanOut: {Invariant(layer.Units * taps)}, ref random);");
                             if (layer.HasBias)
                             {
-                                _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
+                                _writer.WriteLine($"View(Parameters, {P(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
                             }
 
                             break;
 
                         case LayerKind.BatchNorm:
-                            _writer.WriteLine($"// {layer.ModuleName}: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.");
-                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[0].Offset)}, {Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
-                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
-                            _writer.WriteLine($"View(Buffers, {Invariant(layer.Buffers[0].Offset)}, {Invariant(layer.Buffers[0].Length)}).Clear();");
-                            _writer.WriteLine($"View(Buffers, {Invariant(layer.Buffers[1].Offset)}, {Invariant(layer.Buffers[1].Length)}).Fill(T.One);");
+                            _writer.WriteLine($"// {Module(layer)}: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.");
+                            _writer.WriteLine($"View(Parameters, {P(layer.Tensors[0].Offset)}, {Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
+                            _writer.WriteLine($"View(Parameters, {P(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
+                            _writer.WriteLine($"View(Buffers, {B(layer.Buffers[0].Offset)}, {Invariant(layer.Buffers[0].Length)}).Clear();");
+                            _writer.WriteLine($"View(Buffers, {B(layer.Buffers[1].Offset)}, {Invariant(layer.Buffers[1].Length)}).Fill(T.One);");
                             break;
 
                         case LayerKind.LayerNorm:
-                            _writer.WriteLine($"// {layer.ModuleName}: scale 1, shift 0, as PyTorch.");
-                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[0].Offset)}, {Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
-                            _writer.WriteLine($"View(Parameters, {Invariant(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
+                            _writer.WriteLine($"// {Module(layer)}: scale 1, shift 0, as PyTorch.");
+                            _writer.WriteLine($"View(Parameters, {P(layer.Tensors[0].Offset)}, {Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
+                            _writer.WriteLine($"View(Parameters, {P(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
                             break;
 
                         case LayerKind.Lstm or LayerKind.Gru:
-                            _writer.WriteLine($"// {layer.ModuleName}: every weight and bias from U(-1/sqrt(units), 1/sqrt(units)), as PyTorch.");
+                            _writer.WriteLine($"// {Module(layer)}: every weight and bias from U(-1/sqrt(units), 1/sqrt(units)), as PyTorch.");
                             _writer.WriteLine($"global::TypedNets.Initializers.Uniform<T>({all}, {DoubleLiteral(1.0 / Math.Sqrt(layer.Units))}, ref random);");
                             break;
                     }
                 }
             }
-
-            _writer.WriteLine();
         }
 
-        private void EmitForward(List<LayerModel> layers, string[] outputBuffers)
+        private void EmitForward(Scope network, string[] outputBuffers)
         {
-            string output = layers.Count == 0 ? "_input" : outputBuffers[layers.Count - 1];
+            string output = outputBuffers.Length == 0 ? "_input" : outputBuffers[outputBuffers.Length - 1];
             _writer.WriteBlock($$"""
                 /// <summary>The layers' forward pass on <c>batch * {{Invariant(_model.InputSize)}}</c> values in <c>_input</c>; returns the <c>batch * {{Invariant(_model.OutputSize)}}</c> outputs.</summary>
                 protected override {{ReadOnlySpan}}<T> Run(int batch, bool training)
@@ -968,9 +1000,9 @@ public sealed partial class NetworkGenerator
                 """);
             using (Indent())
             {
-                foreach (LayerModel layer in layers.Where(layer => layer.MovesData))
+                foreach (string line in ForwardCalls(network))
                 {
-                    _writer.WriteLine(layer.Kind is LayerKind.Dropout or LayerKind.BatchNorm ? $"{layer.PropertyName}Forward(batch, training);" : $"{layer.PropertyName}Forward(batch);");
+                    _writer.WriteLine(line);
                 }
 
                 _writer.WriteLine($"return View({output}, 0, batch * OutputSize);");
@@ -1007,26 +1039,41 @@ public sealed partial class NetworkGenerator
         /// stack ping-pongs between _gradientA and _gradientB, and a skip holds a buffer back. Flatten moves no data: its
         /// readers write the gradient of the layer it flattens.
         /// </summary>
-        private List<string> PlanBackward(List<LayerModel> layers, out List<string> slots)
+        private List<string> PlanBackward(Scope scope, out List<string> slots)
         {
             var lines = new List<string>();
-            var names = new List<string> { "_gradientA", "_gradientB" };
+            List<LayerModel> layers = _model.Layers.ToList();
+            bool shared = scope.Shared is not null;
+            var names = shared ? new List<string> { "dy" } : new List<string> { "_gradientA", "_gradientB" };
             slots = names;
             var busy = new HashSet<string>(StringComparer.Ordinal);
             var gradientOf = new Dictionary<int, string>();
             bool inputWritten = false;
-            LayerModel? outputDense = _model.OutputDense;
+            LayerModel? outputDense = shared ? null : _model.OutputDense;
             bool fusable = outputDense is not null && outputDense.Activation != Activation.Identity;
 
             int Read(int layer, int k) => layers[layer].Inputs.Length == 0 ? layer - 1 : layers[layer].Inputs[k];
+
+            // The node whose gradient a read of layer `node` feeds: a layer that moves data, a use of a block (its
+            // output), or -1 for the scope's input.
             int Computing(int node)
             {
-                while (node >= 0 && !layers[node].MovesData)
+                while (node >= scope.First)
                 {
+                    if (scope.Owner.TryGetValue(node, out Scope? block))
+                    {
+                        return block.Last;
+                    }
+
+                    if (layers[node].MovesData)
+                    {
+                        return node;
+                    }
+
                     node = Read(node, 0);
                 }
 
-                return node;
+                return -1;
             }
 
             string Allocate()
@@ -1034,7 +1081,8 @@ public sealed partial class NetworkGenerator
                 string? free = names.FirstOrDefault(name => !busy.Contains(name));
                 if (free is null)
                 {
-                    free = "_gradient" + (char)('A' + names.Count);
+                    string letter = ((char)('A' + names.Count)).ToString();
+                    free = shared ? $"_{GeneratedNames.CamelCase(scope.Shared!.Name)}Gradient{letter}" : "_gradient" + letter;
                     names.Add(free);
                 }
 
@@ -1045,39 +1093,44 @@ public sealed partial class NetworkGenerator
             string Sum(string into, string from, string length)
                 => $"global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View({into}, 0, {length}), View({from}, 0, {length}), View({into}, 0, {length}));";
 
-            int last = Computing(layers.Count - 1);
+            int last = Computing(scope.Last);
             if (last < 0)
             {
-                lines.Add("View(_gradientA, 0, inputGradient.Length).CopyTo(inputGradient);");
+                lines.Add(shared
+                    ? "if (!inputGradient.IsEmpty) View(dy, 0, inputGradient.Length).CopyTo(inputGradient);"
+                    : "View(_gradientA, 0, inputGradient.Length).CopyTo(inputGradient);");
                 return lines;
             }
 
             gradientOf[last] = Allocate();
-            for (int j = layers.Count - 1; j >= 0; j--)
+            for (int item = scope.Items.Count - 1; item >= 0; item--)
             {
+                (int j, Scope? block) = scope.Items[item];
                 LayerModel layer = layers[j];
-                if (!layer.MovesData)
+                if (block is null && !layer.MovesData)
                 {
                     continue;
                 }
 
                 if (!gradientOf.TryGetValue(j, out string? dy))
                 {
-                    lines.Add($"// {layer.ModuleName}: its output reaches no later layer, so it gets no gradient.");
+                    lines.Add($"// {(block is null ? layer.ModuleName : "a block ending at " + layer.ModuleName)}: its output reaches no later layer, so it gets no gradient.");
                     continue;
                 }
 
-                if (layer.IsJoin)
+                if (block is null && layer.IsJoin)
                 {
-                    PlanJoinBackward(layer, dy, lines, Computing, Allocate, gradientOf, ref inputWritten);
+                    PlanJoinBackward(scope, layer, dy, lines, Computing, Allocate, gradientOf, ref inputWritten);
                 }
                 else
                 {
-                    int source = Computing(Read(j, 0));
-                    string length = $"batch * {Invariant(layer.InputSize)}";
-                    string Call(string dx) => j == layers.Count - 1 && ReferenceEquals(layer, outputDense) && fusable
-                        ? $"{layer.PropertyName}Backward(batch, {dy}, {dx}, outputGradientIsPreActivation);"
-                        : $"{layer.PropertyName}Backward(batch, {dy}, {dx});";
+                    int source = Computing(block is null ? Read(j, 0) : block.Input);
+                    string length = $"batch * {Invariant(block is null ? layer.InputSize : layers[block.First].InputSize)}";
+                    string Call(string dx) => block is not null
+                        ? $"{block.Shared!.Name}Backward({scope.State}{block.Field}, batch, {dy}, {dx});"
+                        : j == layers.Count - 1 && ReferenceEquals(layer, outputDense) && fusable
+                            ? $"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {dy}, {dx}, outputGradientIsPreActivation);"
+                            : $"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {dy}, {dx});";
                     if (source < 0 && !inputWritten)
                     {
                         lines.Add(Call("inputGradient"));
@@ -1113,13 +1166,13 @@ public sealed partial class NetworkGenerator
 
         /// <summary>An Add passes its output gradient (after its activation's) to both inputs; a Concatenate each input its columns.</summary>
         private void PlanJoinBackward(
-            LayerModel layer, string dy, List<string> lines, Func<int, int> computing, Func<string> allocate, Dictionary<int, string> gradientOf, ref bool inputWritten)
+            Scope scope, LayerModel layer, string dy, List<string> lines, Func<int, int> computing, Func<string> allocate, Dictionary<int, string> gradientOf, ref bool inputWritten)
         {
             string outputLength = $"batch * {Invariant(layer.OutputSize)}";
             (int rowsPerSample, int outputWidth) = JoinRows(layer.OutputShape);
             if (layer.Kind == LayerKind.Add && layer.Activation != Activation.Identity)
             {
-                lines.Add($"{layer.PropertyName}Backward(batch, {dy});");
+                lines.Add($"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {dy});");
             }
 
             int offset = 0;
@@ -1162,13 +1215,13 @@ public sealed partial class NetworkGenerator
         private void EmitJoin(LayerModel layer, string output)
         {
             string n = Invariant(layer.OutputSize);
-            string names = string.Join(" and ", layer.Inputs.Select(input => input < 0 ? "the input" : $"'{_model.Layers[input].ModuleName}'"));
-            string Buffer(int input) => input < 0 ? "_input" : _outputBuffers[input];
+            string names = string.Join(" and ", layer.Inputs.Select(input => input < _scope.First || input < 0 ? (_scope.Shared is null ? "the input" : "the block's input") : $"'{Module(_model.Layers[input])}'"));
+            string Buffer(int input) => BufferOf(_scope, input);
             int InputSize(int input) => ShapeMath.Size(input < 0 ? _model.InputShape : _model.Layers[input].OutputShape);
             _writer.WriteLine(layer.Kind == LayerKind.Add
-                ? $"// {layer.ModuleName}: Add of {names}, {ShapeMath.Format(layer.OutputShape)}, {layer.Activation}."
-                : $"// {layer.ModuleName}: Concatenate {names} -> {ShapeMath.Format(layer.OutputShape)}.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+                ? $"// {Module(layer)}: Add of {names}, {ShapeMath.Format(layer.OutputShape)}, {layer.Activation}."
+                : $"// {Module(layer)}: Concatenate {names} -> {ShapeMath.Format(layer.OutputShape)}.");
+            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
             {
                 _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
                 if (layer.Kind == LayerKind.Add)
@@ -1198,7 +1251,7 @@ public sealed partial class NetworkGenerator
             {
                 _writer.WriteLine();
                 _writer.WriteLine("// The activation's gradient, in place; BackPropagate hands the result to both inputs.");
-                using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy)"))
+                using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy)"))
                 {
                     _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {n});");
                     _writer.WriteLine(ActivationBackward(layer.Activation, $"View({output}, 0, batch * {n})", "default", rowLength: n)!);
@@ -1222,8 +1275,8 @@ public sealed partial class NetworkGenerator
                     _writer.WriteLine("double penalty = 0;");
                     foreach (LayerModel layer in penalized)
                     {
-                        string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-                        string gradient = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+                        string weight = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+                        string gradient = $"View(Gradients, {P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
                         if (layer.L1 > 0)
                         {
                             _writer.WriteLine($"penalty += double.CreateTruncating(global::TypedNets.Optimizers.Regularization.AddL1<T>({weight}, {gradient}, {DoubleLiteral(layer.L1)}));");
@@ -1294,13 +1347,13 @@ public sealed partial class NetworkGenerator
                     break;
 
                 case LayerKind.Dropout:
-                    string dropMask = $"_{GeneratedNames.CamelCase(layer.PropertyName)}Mask";
+                    string dropMask = $"{FieldStem(layer)}Mask";
                     _writer.WriteBlock($$"""
-                        // {{layer.ModuleName}}: Dropout({{DoubleLiteral(layer.Rate).TrimEnd('d')}}) on {{ShapeMath.Format(layer.InputShape)}}; in inference a copy.
-                        private void {{layer.PropertyName}}Forward(int batch, bool training)
+                        // {{Module(layer)}}: Dropout({{DoubleLiteral(layer.Rate).TrimEnd('d')}}) on {{ShapeMath.Format(layer.InputShape)}}; in inference a copy.
+                        private void {{MethodStem(layer)}}Forward({{_scope.Head}}int batch, bool training)
                             => DropoutForward(View({{input}}, 0, batch * {{n}}), View({{output}}, 0, batch * {{n}}), View({{dropMask}}, 0, batch * {{n}}), {{DoubleLiteral(layer.Rate)}}, training);
 
-                        private void {{layer.PropertyName}}Backward(int batch, {{Span}}<T> dy, {{Span}}<T> dx) => DropoutBackward(View({{dropMask}}, 0, batch * {{n}}), dy.Slice(0, batch * {{n}}), dx);
+                        private void {{MethodStem(layer)}}Backward({{_scope.Head}}int batch, {{Span}}<T> dy, {{Span}}<T> dx) => DropoutBackward(View({{dropMask}}, 0, batch * {{n}}), dy.Slice(0, batch * {{n}}), dx);
                         """);
                     break;
             }
@@ -1308,38 +1361,38 @@ public sealed partial class NetworkGenerator
 
         private void EmitDense(LayerModel layer, string input, string output, string m, string n, bool isOutput)
         {
-            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string camel = FieldStem(layer);
 
             // On a sequence, a dense layer runs once per step: its rows are batch x steps.
             string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
-            string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+            string weight = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
             // Without a bias the kernels get empty spans: nothing is added, no gradient is kept.
-            string bias = layer.HasBias ? $"View(Parameters, {Invariant(layer.BiasOffset)}, {n})" : $"{ReadOnlySpan}<T>.Empty";
-            string weightGradient = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-            string biasGradient = layer.HasBias ? $"View(Gradients, {Invariant(layer.BiasOffset)}, {n})" : $"{Span}<T>.Empty";
+            string bias = layer.HasBias ? $"View(Parameters, {P(layer.BiasOffset)}, {n})" : $"{ReadOnlySpan}<T>.Empty";
+            string weightGradient = $"View(Gradients, {P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+            string biasGradient = layer.HasBias ? $"View(Gradients, {P(layer.BiasOffset)}, {n})" : $"{Span}<T>.Empty";
             bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
             bool fusable = isOutput && layer.Activation != Activation.Identity;
 
-            _writer.WriteLine($"// {layer.ModuleName}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation}; " + (layer.HasBias
-                ? $"weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, bias [{n}] at {Invariant(layer.BiasOffset)}."
-                : $"weight [{n}, {m}] at {Invariant(layer.ParameterOffset)}, no bias."));
+            _writer.WriteLine($"// {Module(layer)}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation}; " + (layer.HasBias
+                ? $"weight [{n}, {m}] at {P(layer.ParameterOffset)}, bias [{n}] at {P(layer.BiasOffset)}."
+                : $"weight [{n}, {m}] at {P(layer.ParameterOffset)}, no bias."));
             string x = $"View({input}, 0, {rows} * {m})";
             string y = $"View({output}, 0, {rows} * {n})";
-            string preActivation = keepsPreActivation ? $"View(_{camel}PreActivation, 0, {rows} * {n})" : "default";
+            string preActivation = keepsPreActivation ? $"View({camel}PreActivation, 0, {rows} * {n})" : "default";
             string activation = $"global::TypedNets.Activation.{layer.Activation}";
 
             // The kernel applies the activation (a ReLU as the product's epilogue) and, backward, its derivative.
-            _writer.WriteLine($"private void {layer.PropertyName}Forward(int batch)");
+            _writer.WriteLine($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)");
             _writer.WriteLine($"    => {Kernels}.DenseKernel.Layer<T>({x}, {weight}, {bias}, {preActivation}, {y}, {rows}, {m}, {n}, {activation});");
             _writer.WriteLine();
             if (fusable)
             {
                 _writer.WriteLine("// A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).");
-                _writer.WriteLine($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx, bool dyIsPreActivation)");
+                _writer.WriteLine($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx, bool dyIsPreActivation)");
             }
             else
             {
-                _writer.WriteLine($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)");
+                _writer.WriteLine($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)");
             }
 
             _writer.WriteLine($"    => {Kernels}.DenseKernel.LayerBackward<T>(");
@@ -1356,13 +1409,13 @@ public sealed partial class NetworkGenerator
 
         private void EmitEmbedding(LayerModel layer, string output)
         {
-            string weight = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
-            string weightGradient = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
+            string weight = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
+            string weightGradient = $"View(Gradients, {P(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
             string tokens = $"View(_input, 0, batch * {Invariant(layer.InputSize)})";
             string vocabulary = Invariant(layer.Vocabulary);
             string dimension = Invariant(layer.Units);
-            _writer.WriteLine($"// {layer.ModuleName}: Embedding of {vocabulary} ids into {dimension} dimensions; weight [{vocabulary}, {dimension}] at {Invariant(layer.ParameterOffset)}.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            _writer.WriteLine($"// {Module(layer)}: Embedding of {vocabulary} ids into {dimension} dimensions; weight [{vocabulary}, {dimension}] at {P(layer.ParameterOffset)}.");
+            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
             {
                 _writer.WriteLine($"{Kernels}.EmbeddingKernel.Forward<T>({tokens}, {weight}, View({output}, 0, batch * {Invariant(layer.OutputSize)}), {vocabulary}, {dimension});");
                 if (layer.MaskZero)
@@ -1373,7 +1426,7 @@ public sealed partial class NetworkGenerator
 
             _writer.WriteLine();
             _writer.WriteLine("// Token ids have no gradient: dx is never written.");
-            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
                 string padding = layer.PaddingIndex >= 0 ? $", paddingIndex: {Invariant(layer.PaddingIndex)}" : "";
                 _writer.WriteLine($"{Kernels}.EmbeddingKernel.Backward<T>({tokens}, dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {weightGradient}, {vocabulary}, {dimension}{padding});");
@@ -1383,10 +1436,10 @@ public sealed partial class NetworkGenerator
         private void EmitRecurrent(LayerModel layer, string input, string output, string mask)
         {
             string kernel = layer.Kind == LayerKind.Lstm ? "LstmKernel" : "GruKernel";
-            string workspace = $"_{GeneratedNames.CamelCase(layer.PropertyName)}Workspace";
+            string workspace = $"{FieldStem(layer)}Workspace";
             EquatableArray<TensorModel> tensors = layer.Tensors;
-            string Parameter(int index) => $"View(Parameters, {Invariant(tensors[index].Offset)}, {Invariant(tensors[index].Length)})";
-            string Gradient(int index) => $"View(Gradients, {Invariant(tensors[index].Offset)}, {Invariant(tensors[index].Length)})";
+            string Parameter(int index) => $"View(Parameters, {P(tensors[index].Offset)}, {Invariant(tensors[index].Length)})";
+            string Gradient(int index) => $"View(Gradients, {P(tensors[index].Offset)}, {Invariant(tensors[index].Length)})";
             string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
             string features = Invariant(layer.InputFeatures);
             string sequences = layer.ReturnSequences ? "true" : "false";
@@ -1397,9 +1450,9 @@ public sealed partial class NetworkGenerator
             }
 
             _writer.WriteLine(
-                $"// {layer.ModuleName}: {ShapeInference.KindName(layer.Kind)}({Invariant(layer.Units)}) {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}; " +
-                $"weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 from {Invariant(layer.ParameterOffset)}.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+                $"// {Module(layer)}: {ShapeInference.KindName(layer.Kind)}({Invariant(layer.Units)}) {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}; " +
+                $"weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 from {P(layer.ParameterOffset)}.");
+            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
             {
                 _writer.WriteLine($"{Kernels}.{kernel}.Forward<T>(");
                 using (Indent())
@@ -1410,7 +1463,7 @@ public sealed partial class NetworkGenerator
             }
 
             _writer.WriteLine();
-            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
                 _writer.WriteLine($"{Kernels}.{kernel}.Backward<T>(");
                 using (Indent())
@@ -1425,14 +1478,14 @@ public sealed partial class NetworkGenerator
         /// <summary>A stacked or bidirectional layer: one kernel call over the layer's whole parameter range, with constant sizes.</summary>
         private void EmitRecurrentStack(LayerModel layer, string kernel, string workspace, string x, string output, string mask, string sequences)
         {
-            string parameters = $"View(Parameters, {Invariant(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
-            string gradients = $"View(Gradients, {Invariant(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
+            string parameters = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
+            string gradients = $"View(Gradients, {P(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
             string stack = (layer.NumLayers > 1 ? $", {Invariant(layer.NumLayers)} layers" : "") + (layer.Bidirectional ? ", bidirectional" : "")
                 + (layer.Rate > 0 ? $", dropout {DoubleLiteral(layer.Rate).TrimEnd('d')} between layers" : "");
             _writer.WriteLine(
-                $"// {layer.ModuleName}: {ShapeInference.KindName(layer.Kind)}({Invariant(layer.Units)}{stack}) {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}; " +
-                $"{Invariant(layer.Tensors.Length)} tensors in state_dict order from {Invariant(layer.ParameterOffset)}.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+                $"// {Module(layer)}: {ShapeInference.KindName(layer.Kind)}({Invariant(layer.Units)}{stack}) {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}; " +
+                $"{Invariant(layer.Tensors.Length)} tensors in state_dict order from {P(layer.ParameterOffset)}.");
+            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
             {
                 _writer.WriteLine($"{Kernels}.{kernel}.Forward<T>(");
                 using (Indent())
@@ -1443,7 +1496,7 @@ public sealed partial class NetworkGenerator
             }
 
             _writer.WriteLine();
-            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
                 _writer.WriteLine($"{Kernels}.{kernel}.Backward<T>(");
                 using (Indent())
@@ -1460,9 +1513,9 @@ public sealed partial class NetworkGenerator
             string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
             string sizes = $"batch, {Invariant(layer.Steps)}, {Invariant(layer.InputFeatures)}";
             bool average = layer.Kind == LayerKind.GlobalAveragePooling1D;
-            string argMax = $"View(_{GeneratedNames.CamelCase(layer.PropertyName)}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
-            _writer.WriteLine($"// {layer.ModuleName}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            string argMax = $"View({FieldStem(layer)}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
+            _writer.WriteLine($"// {Module(layer)}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}.");
+            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
             {
                 _writer.WriteLine(average
                     ? $"{Kernels}.PoolingKernel.AverageForward<T>({x}, {mask}, {y}, {sizes});"
@@ -1470,7 +1523,7 @@ public sealed partial class NetworkGenerator
             }
 
             _writer.WriteLine();
-            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
                 using (_writer.Block("if (dx.IsEmpty)"))
                 {
@@ -1489,7 +1542,7 @@ public sealed partial class NetworkGenerator
 
         private void EmitConvolution(LayerModel layer, string input, string output, bool isOutput)
         {
-            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string camel = FieldStem(layer);
             (int channels, int height, int width) = layer.Image;
             // Only the options that differ from a square, undilated convolution are named, so its code is unchanged.
             string options = (layer.Dilation == 1 ? string.Empty : $", Dilation: {Invariant(layer.Dilation)}")
@@ -1505,17 +1558,17 @@ public sealed partial class NetworkGenerator
             string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
             string n = Invariant(layer.OutputSize);
             bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
-            string target = keepsPreActivation ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
+            string target = keepsPreActivation ? $"View({camel}PreActivation, 0, batch * {n})" : "y";
             string filters = Invariant(layer.Units);
 
-            _writer.WriteLine($"// {layer.ModuleName}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Pair(layer.Kernel, layer.KernelWidth)}, stride {Pair(layer.Stride, layer.StrideWidth)}, padding {Pair(layer.Padding, layer.PaddingWidth)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
+            _writer.WriteLine($"// {Module(layer)}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Pair(layer.Kernel, layer.KernelWidth)}, stride {Pair(layer.Stride, layer.StrideWidth)}, padding {Pair(layer.Padding, layer.PaddingWidth)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
             _writer.WriteLine(bias is null
-                ? $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, no bias."
-                : $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+                ? $"// weight {ShapeMath.Format(weight.Shape)} at {P(weight.Offset)}, no bias."
+                : $"// weight {ShapeMath.Format(weight.Shape)} at {P(weight.Offset)}, bias [{filters}] at {P(bias.Offset)}.");
+            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
             {
                 _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
-                _writer.WriteLine($"{Kernels}.Conv2DKernel.Forward<T>({x}, {ParameterView(weight)}, {biasView}, {target}, _{camel}Columns, batch, {filters}, {geometry});");
+                _writer.WriteLine($"{Kernels}.Conv2DKernel.Forward<T>({x}, {ParameterView(weight)}, {biasView}, {target}, {camel}Columns, batch, {filters}, {geometry});");
                 string? activation = ActivationForward(layer.Activation, target, rowLength: n);
                 if (activation is not null)
                 {
@@ -1524,7 +1577,7 @@ public sealed partial class NetworkGenerator
             }
 
             _writer.WriteLine();
-            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
                 _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {n});");
                 string? activationBackward = ActivationBackward(layer.Activation, $"View({output}, 0, batch * {n})", target, rowLength: n);
@@ -1537,20 +1590,20 @@ public sealed partial class NetworkGenerator
                 using (Indent())
                 {
                     _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {biasGradientView},");
-                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), _{camel}Columns, _{camel}ColumnGradient, batch, {filters}, {geometry});");
+                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {camel}Columns, {camel}ColumnGradient, batch, {filters}, {geometry});");
                 }
             }
         }
 
         private void EmitImagePooling(LayerModel layer, string input, string output)
         {
-            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string camel = FieldStem(layer);
             (int channels, int height, int width) = layer.Image;
             string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)})";
             string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
             string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
             string dy = $"dy.Slice(0, batch * {Invariant(layer.OutputSize)})";
-            string argMax = $"View(_{camel}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
+            string argMax = $"View({camel}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
             (string forward, string backward) = layer.Kind switch
             {
                 LayerKind.MaxPool2D => (
@@ -1564,14 +1617,14 @@ public sealed partial class NetworkGenerator
                     $"{Kernels}.Pool2DKernel.GlobalAverageBackward<T>({dy}, dx, batch, {Invariant(channels)}, {Invariant(height * width)});"),
             };
 
-            _writer.WriteLine($"// {layer.ModuleName}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            _writer.WriteLine($"// {Module(layer)}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}.");
+            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
             {
                 _writer.WriteLine(forward);
             }
 
             _writer.WriteLine();
-            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
                 using (_writer.Block("if (dx.IsEmpty)"))
                 {
@@ -1590,7 +1643,7 @@ public sealed partial class NetworkGenerator
 
         private void EmitSequenceConvolution(LayerModel layer, string input, string output, bool isOutput)
         {
-            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string camel = FieldStem(layer);
             string geometry = SequenceGeometry(layer);
             TensorModel weight = layer.Tensors[0];
             TensorModel? bias = layer.HasBias ? layer.Tensors[1] : null;
@@ -1599,15 +1652,15 @@ public sealed partial class NetworkGenerator
             string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
             string n = Invariant(layer.OutputSize);
             bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
-            string target = keepsPreActivation ? $"View(_{camel}PreActivation, 0, batch * {n})" : "y";
+            string target = keepsPreActivation ? $"View({camel}PreActivation, 0, batch * {n})" : "y";
             string filters = Invariant(layer.Units);
-            string scratch = $"_{camel}Columns, _{camel}Scratch";
+            string scratch = $"{camel}Columns, {camel}Scratch";
 
-            _writer.WriteLine($"// {layer.ModuleName}: Conv1D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
+            _writer.WriteLine($"// {Module(layer)}: Conv1D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
             _writer.WriteLine(bias is null
-                ? $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, no bias."
-                : $"// weight {ShapeMath.Format(weight.Shape)} at {Invariant(weight.Offset)}, bias [{filters}] at {Invariant(bias.Offset)}.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+                ? $"// weight {ShapeMath.Format(weight.Shape)} at {P(weight.Offset)}, no bias."
+                : $"// weight {ShapeMath.Format(weight.Shape)} at {P(weight.Offset)}, bias [{filters}] at {P(bias.Offset)}.");
+            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
             {
                 _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
                 _writer.WriteLine($"{Kernels}.Conv1DKernel.Forward<T>({x}, {ParameterView(weight)}, {biasView}, {target}, {scratch}, batch, {filters}, {geometry});");
@@ -1619,7 +1672,7 @@ public sealed partial class NetworkGenerator
             }
 
             _writer.WriteLine();
-            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
                 _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {n});");
                 string? activationBackward = ActivationBackward(layer.Activation, $"View({output}, 0, batch * {n})", target, rowLength: n);
@@ -1632,33 +1685,33 @@ public sealed partial class NetworkGenerator
                 using (Indent())
                 {
                     _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {biasGradientView},");
-                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), _{camel}Columns, _{camel}ColumnGradient, _{camel}Scratch, batch, {filters}, {geometry});");
+                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {camel}Columns, {camel}ColumnGradient, {camel}Scratch, batch, {filters}, {geometry});");
                 }
             }
         }
 
         private void EmitSequencePooling(LayerModel layer, string input, string output)
         {
-            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string camel = FieldStem(layer);
             string geometry = SequenceGeometry(layer);
             string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
             string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
             string dy = $"dy.Slice(0, batch * {Invariant(layer.OutputSize)})";
-            string argMax = $"View(_{camel}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
+            string argMax = $"View({camel}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
             (string forward, string backward) = layer.Kind == LayerKind.MaxPool1D
                 ? ($"{Kernels}.Pool1DKernel.MaxForward<T>({x}, {y}, {argMax}, batch, {geometry});",
                     $"{Kernels}.Pool1DKernel.MaxBackward<T>({dy}, {argMax}, dx, batch, {geometry});")
                 : ($"{Kernels}.Pool1DKernel.AverageForward<T>({x}, {y}, batch, {geometry});",
                     $"{Kernels}.Pool1DKernel.AverageBackward<T>({dy}, dx, batch, {geometry});");
 
-            _writer.WriteLine($"// {layer.ModuleName}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, over the steps.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            _writer.WriteLine($"// {Module(layer)}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, over the steps.");
+            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
             {
                 _writer.WriteLine(forward);
             }
 
             _writer.WriteLine();
-            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
                 using (_writer.Block("if (dx.IsEmpty)"))
                 {
@@ -1672,20 +1725,20 @@ public sealed partial class NetworkGenerator
 
         private void EmitBatchNorm(LayerModel layer, string input, string output)
         {
-            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string camel = FieldStem(layer);
             (int channels, int area) = layer.NormalizedChannels;
             string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
             string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
-            string normalized = $"View(_{camel}Normalized, 0, batch * {Invariant(layer.OutputSize)})";
-            string statistics = $"View(Buffers, {Invariant(layer.Buffers[0].Offset)}, {Invariant(channels)}), View(Buffers, {Invariant(layer.Buffers[1].Offset)}, {Invariant(channels)})";
+            string normalized = $"View({camel}Normalized, 0, batch * {Invariant(layer.OutputSize)})";
+            string statistics = $"View(Buffers, {B(layer.Buffers[0].Offset)}, {Invariant(channels)}), View(Buffers, {B(layer.Buffers[1].Offset)}, {Invariant(channels)})";
 
             // A sequence [steps, features] is batch * steps rows of features, PyTorch's BatchNorm1d on [N, C, L]: each
             // feature's statistics are over the batch and the steps (padded steps included; PyTorch has no mask).
             string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
             string sizes = $"{rows}, {Invariant(channels)}, {Invariant(area)}";
             string over = layer.Steps == 1 ? $"{Invariant(channels)} channels of {Invariant(area)} positions" : $"{Invariant(channels)} features of {Invariant(layer.Steps)} steps";
-            _writer.WriteLine($"// {layer.ModuleName}: BatchNorm over {over}; running statistics at {Invariant(layer.BufferOffset)} in Buffers.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch, bool training)"))
+            _writer.WriteLine($"// {Module(layer)}: BatchNorm over {over}; running statistics at {B(layer.BufferOffset)} in Buffers.");
+            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch, bool training)"))
             {
                 using (_writer.Block("if (training)"))
                 {
@@ -1693,7 +1746,7 @@ public sealed partial class NetworkGenerator
                     using (Indent())
                     {
                         _writer.WriteLine($"{x}, {ParameterView(layer.Tensors[0])}, {ParameterView(layer.Tensors[1])}, {statistics},");
-                        _writer.WriteLine($"{y}, {normalized}, _{camel}InverseDeviation, {sizes}, {DoubleLiteral(layer.Momentum)}, {DoubleLiteral(layer.Epsilon)});");
+                        _writer.WriteLine($"{y}, {normalized}, {camel}InverseDeviation, {sizes}, {DoubleLiteral(layer.Momentum)}, {DoubleLiteral(layer.Epsilon)});");
                     }
                 }
 
@@ -1703,7 +1756,7 @@ public sealed partial class NetworkGenerator
                     using (Indent())
                     {
                         _writer.WriteLine($"{x}, {ParameterView(layer.Tensors[0])}, {ParameterView(layer.Tensors[1])}, {statistics},");
-                        _writer.WriteLine($"{y}, {normalized}, _{camel}InverseDeviation, {sizes}, {DoubleLiteral(layer.Epsilon)});");
+                        _writer.WriteLine($"{y}, {normalized}, {camel}InverseDeviation, {sizes}, {DoubleLiteral(layer.Epsilon)});");
                     }
                 }
 
@@ -1718,7 +1771,7 @@ public sealed partial class NetworkGenerator
             }
 
             _writer.WriteLine();
-            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
                 string? activationBackward = ActivationBackward(layer.Activation, y, "default", rowLength: Invariant(layer.OutputSize));
                 if (activationBackward is not null)
@@ -1730,7 +1783,7 @@ public sealed partial class NetworkGenerator
                 _writer.WriteLine($"{Kernels}.BatchNormKernel.Backward<T>(");
                 using (Indent())
                 {
-                    _writer.WriteLine($"dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {ParameterView(layer.Tensors[0])}, {normalized}, _{camel}InverseDeviation,");
+                    _writer.WriteLine($"dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {ParameterView(layer.Tensors[0])}, {normalized}, {camel}InverseDeviation,");
                     _writer.WriteLine($"{GradientView(layer.Tensors[0])}, {GradientView(layer.Tensors[1])}, dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {sizes}, Training);");
                 }
             }
@@ -1738,16 +1791,16 @@ public sealed partial class NetworkGenerator
 
         private void EmitLayerNorm(LayerModel layer, string input, string output)
         {
-            string camel = GeneratedNames.CamelCase(layer.PropertyName);
+            string camel = FieldStem(layer);
             string size = Invariant(layer.InputSize);
             string features = Invariant(layer.InputFeatures);
 
             // One row per sample, or per step of a sequence.
             string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
-            string normalized = $"View(_{camel}Normalized, 0, batch * {size})";
-            string inverse = $"View(_{camel}InverseDeviation, 0, {rows})";
-            _writer.WriteLine($"// {layer.ModuleName}: LayerNorm over the last axis of {ShapeMath.Format(layer.InputShape)}, eps {DoubleLiteral(layer.Epsilon).TrimEnd('d')}; weight [{features}] at {Invariant(layer.Tensors[0].Offset)}, bias [{features}] at {Invariant(layer.Tensors[1].Offset)}.");
-            using (_writer.Block($"private void {layer.PropertyName}Forward(int batch)"))
+            string normalized = $"View({camel}Normalized, 0, batch * {size})";
+            string inverse = $"View({camel}InverseDeviation, 0, {rows})";
+            _writer.WriteLine($"// {Module(layer)}: LayerNorm over the last axis of {ShapeMath.Format(layer.InputShape)}, eps {DoubleLiteral(layer.Epsilon).TrimEnd('d')}; weight [{features}] at {P(layer.Tensors[0].Offset)}, bias [{features}] at {P(layer.Tensors[1].Offset)}.");
+            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
             {
                 _writer.WriteLine($"{Kernels}.LayerNormKernel.Forward<T>(");
                 using (Indent())
@@ -1758,7 +1811,7 @@ public sealed partial class NetworkGenerator
             }
 
             _writer.WriteLine();
-            using (_writer.Block($"private void {layer.PropertyName}Backward(int batch, {Span}<T> dy, {Span}<T> dx)"))
+            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
             {
                 _writer.WriteLine($"{Kernels}.LayerNormKernel.Backward<T>(");
                 using (Indent())
@@ -1769,9 +1822,9 @@ public sealed partial class NetworkGenerator
             }
         }
 
-        private static string ParameterView(TensorModel tensor) => $"View(Parameters, {Invariant(tensor.Offset)}, {Invariant(tensor.Length)})";
+        private string ParameterView(TensorModel tensor) => $"View(Parameters, {P(tensor.Offset)}, {Invariant(tensor.Length)})";
 
-        private static string GradientView(TensorModel tensor) => $"View(Gradients, {Invariant(tensor.Offset)}, {Invariant(tensor.Length)})";
+        private string GradientView(TensorModel tensor) => $"View(Gradients, {P(tensor.Offset)}, {Invariant(tensor.Length)})";
 
         /// <summary>The in-place forward call of an elementwise activation on <paramref name="target"/> (y, or the pre-activation for the GELUs).</summary>
         private static string? ActivationForward(Activation activation, string target, string rowLength) => activation switch

@@ -465,9 +465,15 @@ public sealed partial class NetworkGenerator
             }
 
             _blockStack.Push(blockType);
+            int first = _nodes.Count;
             (int output, List<BlockValueModel> values) = ParseScope(blockType, kind, module + ".", pathPrefix, input, site);
             _blockStack.Pop();
-            return (output, new BlockValueModel(-1, blockType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), values.ToEquatableArray(), IsList: false));
+
+            // The emitter writes a block's code once and calls it for each use when its layers are one run ending at its output.
+            bool contiguous = output == _nodes.Count - 1 && output >= first;
+            return (output, new BlockValueModel(
+                -1, blockType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), values.ToEquatableArray(), IsList: false,
+                First: contiguous ? first : -1, Last: contiguous ? output : -2, Input: input, Path: pathPrefix, Module: module));
         }
 
         /// <summary>A layer property of a network or block: read as before, then placed with its inputs and its nested name.</summary>

@@ -5,7 +5,8 @@ namespace TypedNets.Generator.Tests;
 
 /// <summary>
 /// The generated source of networks that are graphs rather than stacks, compared with the verified snapshots in
-/// <c>Snapshots/</c>: blocks expanded with PyTorch's nested names, and the gradients of layers read twice summed.
+/// <c>Snapshots/</c>: blocks with PyTorch's nested names, their code written once a type and called per use with its state,
+/// and the gradients of layers read twice summed.
 /// </summary>
 public class GraphSnapshotTests
 {

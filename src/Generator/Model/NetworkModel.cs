@@ -99,9 +99,12 @@ internal sealed record BlockMemberModel(string PropertyName, string Accessibilit
 /// <summary>
 /// The value of a block's child: a layer (<paramref name="Layer"/>, an index into the network's layers), a block built
 /// from its children (<paramref name="TypeName"/> and <paramref name="Items"/>), or an array of blocks
-/// (<paramref name="IsList"/>, <paramref name="TypeName"/> the element type).
+/// (<paramref name="IsList"/>, <paramref name="TypeName"/> the element type). A block's layers are the network's
+/// layers <paramref name="First"/> to <paramref name="Last"/> (its output), read from <paramref name="Input"/> (-1: the
+/// network's input); <paramref name="Path"/> is the prefix of their property names, such as <c>Layer1_0_</c>, and
+/// <paramref name="Module"/> its PyTorch name, such as <c>layer1.0</c>.
 /// </summary>
-internal sealed record BlockValueModel(int Layer, string? TypeName, EquatableArray<BlockValueModel> Items, bool IsList);
+internal sealed record BlockValueModel(int Layer, string? TypeName, EquatableArray<BlockValueModel> Items, bool IsList, int First = -1, int Last = -2, int Input = -1, string Path = "", string Module = "");
 
 /// <summary>A <c>[Block]</c>, <c>[Residual]</c> or <c>[Sequential]</c> class: what its generated part implements.</summary>
 /// <param name="Namespace">The namespace, or <see langword="null"/> for the global namespace.</param>

@@ -126,12 +126,7 @@ namespace Zoo.Graphs
             private readonly T[] _branch1Columns;
             private readonly T[] _branch1ColumnGradient;
             private readonly T[] _branch1Output;
-            private readonly T[] _branch2_ReduceColumns;
-            private readonly T[] _branch2_ReduceColumnGradient;
-            private readonly T[] _branch2_ReduceOutput;
-            private readonly T[] _branch2_ConvColumns;
-            private readonly T[] _branch2_ConvColumnGradient;
-            private readonly T[] _branch2_ConvOutput;
+            private readonly ReduceThenConvBlockState _branch2State;
             private readonly int[] _branch3ArgMax;
             private readonly T[] _branch3Output;
             private readonly T[] _mergeOutput;
@@ -140,6 +135,7 @@ namespace Zoo.Graphs
             private readonly T[] _outputOutput;
             private readonly T[] _gradientC;
             private readonly T[] _gradientD;
+            private readonly T[] _reduceThenConvBlockGradientB;
 
             // Gradients with respect to activations, [MaxBatch, widest layer]; layers pass them back and forth.
             private readonly T[] _gradientA;
@@ -164,12 +160,7 @@ namespace Zoo.Graphs
                 _branch1Columns = new T[512];
                 _branch1ColumnGradient = new T[512];
                 _branch1Output = new T[maxBatch * 256];
-                _branch2_ReduceColumns = new T[512];
-                _branch2_ReduceColumnGradient = new T[512];
-                _branch2_ReduceOutput = new T[maxBatch * 256];
-                _branch2_ConvColumns = new T[2304];
-                _branch2_ConvColumnGradient = new T[2304];
-                _branch2_ConvOutput = new T[maxBatch * 384];
+                _branch2State = new ReduceThenConvBlockState(maxBatch, 268, 0, _stemNormOutput);
                 _branch3ArgMax = new int[maxBatch * 512];
                 _branch3Output = new T[maxBatch * 512];
                 _mergeOutput = new T[maxBatch * 1152];
@@ -180,6 +171,7 @@ namespace Zoo.Graphs
                 _gradientB = new T[maxBatch * 1152];
                 _gradientC = new T[maxBatch * 1152];
                 _gradientD = new T[maxBatch * 1152];
+                _reduceThenConvBlockGradientB = new T[maxBatch * 1152];
             }
 
             /// <inheritdoc/>
@@ -200,10 +192,7 @@ namespace Zoo.Graphs
                 View(Buffers, 8, 8).Fill(T.One);
                 global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 232, 32), fanIn: 8, fanOut: 4, ref random);
                 View(Parameters, 264, 4).Clear();
-                global::TypedNets.Initializers.HeUniform<T>(View(Parameters, 268, 32), fanIn: 8, ref random);
-                View(Parameters, 300, 4).Clear();
-                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 304, 216), fanIn: 36, fanOut: 54, ref random);
-                View(Parameters, 520, 6).Clear();
+                ReduceThenConvBlockInitialize(_branch2State, ref random);
                 global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 526, 180), fanIn: 18, fanOut: 10, ref random);
                 View(Parameters, 706, 10).Clear();
             }
@@ -214,8 +203,7 @@ namespace Zoo.Graphs
                 StemForward(batch);
                 StemNormForward(batch, training);
                 Branch1Forward(batch);
-                Branch2_ReduceForward(batch);
-                Branch2_ConvForward(batch);
+                ReduceThenConvBlockForward(_branch2State, batch, training);
                 Branch3Forward(batch);
                 MergeForward(batch);
                 PoolForward(batch);
@@ -232,9 +220,8 @@ namespace Zoo.Graphs
                 global::TypedNets.Kernels.ConcatenateKernel.Backward<T>(View(_gradientA, 0, batch * 1152), View(_gradientC, 0, batch * 384), batch, 384, 256, 1152, accumulate: false);
                 global::TypedNets.Kernels.ConcatenateKernel.Backward<T>(View(_gradientA, 0, batch * 1152), View(_gradientD, 0, batch * 512), batch, 512, 640, 1152, accumulate: false);
                 Branch3Backward(batch, _gradientD, _gradientA);
-                Branch2_ConvBackward(batch, _gradientC, _gradientD);
-                Branch2_ReduceBackward(batch, _gradientD, _gradientC);
-                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(_gradientA, 0, batch * 512), View(_gradientC, 0, batch * 512), View(_gradientA, 0, batch * 512));
+                ReduceThenConvBlockBackward(_branch2State, batch, _gradientC, _gradientD);
+                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(_gradientA, 0, batch * 512), View(_gradientD, 0, batch * 512), View(_gradientA, 0, batch * 512));
                 Branch1Backward(batch, _gradientB, _gradientC);
                 global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(_gradientA, 0, batch * 512), View(_gradientC, 0, batch * 512), View(_gradientA, 0, batch * 512));
                 StemNormBackward(batch, _gradientA, _gradientB);
@@ -302,40 +289,6 @@ namespace Zoo.Graphs
                     dx.IsEmpty ? dx : dx.Slice(0, batch * 512), _branch1Columns, _branch1ColumnGradient, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0));
             }
 
-            // branch2.reduce: Conv2D [8, 8, 8] -> [4, 8, 8], kernel 1, stride 1, padding 0, ReLU;
-            // weight [4, 8, 1, 1] at 268, bias [4] at 300.
-            private void Branch2_ReduceForward(int batch)
-            {
-                global::System.Span<T> y = View(_branch2_ReduceOutput, 0, batch * 256);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_stemNormOutput, 0, batch * 512), View(Parameters, 268, 32), View(Parameters, 300, 4), y, _branch2_ReduceColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0));
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
-            }
-
-            private void Branch2_ReduceBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 256);
-                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(_branch2_ReduceOutput, 0, batch * 256), dz);
-                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
-                    View(_stemNormOutput, 0, batch * 512), View(Parameters, 268, 32), dz, View(Gradients, 268, 32), View(Gradients, 300, 4),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 512), _branch2_ReduceColumns, _branch2_ReduceColumnGradient, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0));
-            }
-
-            // branch2.conv: Conv2D [4, 8, 8] -> [6, 8, 8], kernel 3, stride 1, padding 1, Identity;
-            // weight [6, 4, 3, 3] at 304, bias [6] at 520.
-            private void Branch2_ConvForward(int batch)
-            {
-                global::System.Span<T> y = View(_branch2_ConvOutput, 0, batch * 384);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_branch2_ReduceOutput, 0, batch * 256), View(Parameters, 304, 216), View(Parameters, 520, 6), y, _branch2_ConvColumns, batch, 6, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 1, 1));
-            }
-
-            private void Branch2_ConvBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 384);
-                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
-                    View(_branch2_ReduceOutput, 0, batch * 256), View(Parameters, 304, 216), dz, View(Gradients, 304, 216), View(Gradients, 520, 6),
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 256), _branch2_ConvColumns, _branch2_ConvColumnGradient, batch, 6, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 1, 1));
-            }
-
             // branch3: MaxPool2D [8, 8, 8] -> [8, 8, 8].
             private void Branch3Forward(int batch)
             {
@@ -357,7 +310,7 @@ namespace Zoo.Graphs
             {
                 global::System.Span<T> y = View(_mergeOutput, 0, batch * 1152);
                 global::TypedNets.Kernels.ConcatenateKernel.Forward<T>(View(_branch1Output, 0, batch * 256), y, batch, 256, 0, 1152);
-                global::TypedNets.Kernels.ConcatenateKernel.Forward<T>(View(_branch2_ConvOutput, 0, batch * 384), y, batch, 384, 256, 1152);
+                global::TypedNets.Kernels.ConcatenateKernel.Forward<T>(View(_branch2State._convOutput, 0, batch * 384), y, batch, 384, 256, 1152);
                 global::TypedNets.Kernels.ConcatenateKernel.Forward<T>(View(_branch3Output, 0, batch * 512), y, batch, 512, 640, 1152);
             }
 
@@ -385,6 +338,90 @@ namespace Zoo.Graphs
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_poolOutput, 0, batch * 18), View(Parameters, 526, 180), View(_outputOutput, 0, batch * 10), View(_outputPreActivation, 0, batch * 10), dy, View(Gradients, 526, 180), View(Gradients, 706, 10), dx, batch, 18, 10, global::TypedNets.Activation.Softmax, dyIsPreActivation);
+
+            // Zoo.Graphs.ReduceThenConv on [8, 8, 8]: the state of one use (where its weights start,
+            // what it reads, what it keeps for the backward pass); its code below is written once and serves every use.
+            private sealed class ReduceThenConvBlockState
+            {
+                internal readonly int P;
+                internal readonly int B;
+                internal readonly T[] Input;
+                internal readonly T[] _reduceColumns;
+                internal readonly T[] _reduceColumnGradient;
+                internal readonly T[] _reduceOutput;
+                internal readonly T[] _convColumns;
+                internal readonly T[] _convColumnGradient;
+                internal readonly T[] _convOutput;
+
+                internal ReduceThenConvBlockState(int maxBatch, int p, int b, T[] input)
+                {
+                    P = p;
+                    B = b;
+                    Input = input;
+                    _reduceColumns = new T[512];
+                    _reduceColumnGradient = new T[512];
+                    _reduceOutput = new T[maxBatch * 256];
+                    _convColumns = new T[2304];
+                    _convColumnGradient = new T[2304];
+                    _convOutput = new T[maxBatch * 384];
+                }
+            }
+
+            private void ReduceThenConvBlockForward(ReduceThenConvBlockState s, int batch, bool training)
+            {
+                ReduceThenConvBlock_ReduceForward(s, batch);
+                ReduceThenConvBlock_ConvForward(s, batch);
+            }
+
+            // The gradient of the use's output is in dy, which the pass may reuse; its input's is written into inputGradient.
+            private void ReduceThenConvBlockBackward(ReduceThenConvBlockState s, int batch, T[] dy, global::System.Span<T> inputGradient)
+            {
+                inputGradient = inputGradient.IsEmpty ? inputGradient : inputGradient.Slice(0, batch * 512);
+                ReduceThenConvBlock_ConvBackward(s, batch, dy, _reduceThenConvBlockGradientB);
+                ReduceThenConvBlock_ReduceBackward(s, batch, _reduceThenConvBlockGradientB, inputGradient);
+            }
+
+            private void ReduceThenConvBlockInitialize(ReduceThenConvBlockState s, ref global::TypedNets.Xoshiro256 random)
+            {
+                global::TypedNets.Initializers.HeUniform<T>(View(Parameters, s.P, 32), fanIn: 8, ref random);
+                View(Parameters, s.P + 32, 4).Clear();
+                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, s.P + 36, 216), fanIn: 36, fanOut: 54, ref random);
+                View(Parameters, s.P + 252, 6).Clear();
+            }
+
+            // ReduceThenConv.reduce: Conv2D [8, 8, 8] -> [4, 8, 8], kernel 1, stride 1, padding 0, ReLU;
+            // weight [4, 8, 1, 1] at s.P, bias [4] at s.P + 32.
+            private void ReduceThenConvBlock_ReduceForward(ReduceThenConvBlockState s, int batch)
+            {
+                global::System.Span<T> y = View(s._reduceOutput, 0, batch * 256);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 512), View(Parameters, s.P, 32), View(Parameters, s.P + 32, 4), y, s._reduceColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0));
+                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+            }
+
+            private void ReduceThenConvBlock_ReduceBackward(ReduceThenConvBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::System.Span<T> dz = dy.Slice(0, batch * 256);
+                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(s._reduceOutput, 0, batch * 256), dz);
+                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
+                    View(s.Input, 0, batch * 512), View(Parameters, s.P, 32), dz, View(Gradients, s.P, 32), View(Gradients, s.P + 32, 4),
+                    dx.IsEmpty ? dx : dx.Slice(0, batch * 512), s._reduceColumns, s._reduceColumnGradient, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0));
+            }
+
+            // ReduceThenConv.conv: Conv2D [4, 8, 8] -> [6, 8, 8], kernel 3, stride 1, padding 1, Identity;
+            // weight [6, 4, 3, 3] at s.P + 36, bias [6] at s.P + 252.
+            private void ReduceThenConvBlock_ConvForward(ReduceThenConvBlockState s, int batch)
+            {
+                global::System.Span<T> y = View(s._convOutput, 0, batch * 384);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s._reduceOutput, 0, batch * 256), View(Parameters, s.P + 36, 216), View(Parameters, s.P + 252, 6), y, s._convColumns, batch, 6, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 1, 1));
+            }
+
+            private void ReduceThenConvBlock_ConvBackward(ReduceThenConvBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::System.Span<T> dz = dy.Slice(0, batch * 384);
+                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
+                    View(s._reduceOutput, 0, batch * 256), View(Parameters, s.P + 36, 216), dz, View(Gradients, s.P + 36, 216), View(Gradients, s.P + 252, 6),
+                    dx.IsEmpty ? dx : dx.Slice(0, batch * 256), s._convColumns, s._convColumnGradient, batch, 6, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 1, 1));
+            }
         }
     }
 }

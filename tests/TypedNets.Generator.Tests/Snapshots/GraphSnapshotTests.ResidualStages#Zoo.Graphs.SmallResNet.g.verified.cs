@@ -190,54 +190,15 @@ namespace Zoo.Graphs
             private readonly T[] _bn1Normalized;
             private readonly T[] _bn1InverseDeviation;
             private readonly T[] _bn1Output;
-            private readonly T[] _layer1_0_Conv1Columns;
-            private readonly T[] _layer1_0_Conv1ColumnGradient;
-            private readonly T[] _layer1_0_Conv1Output;
-            private readonly T[] _layer1_0_Bn1Normalized;
-            private readonly T[] _layer1_0_Bn1InverseDeviation;
-            private readonly T[] _layer1_0_Bn1Output;
-            private readonly T[] _layer1_0_Conv2Columns;
-            private readonly T[] _layer1_0_Conv2ColumnGradient;
-            private readonly T[] _layer1_0_Conv2Output;
-            private readonly T[] _layer1_0_Bn2Normalized;
-            private readonly T[] _layer1_0_Bn2InverseDeviation;
-            private readonly T[] _layer1_0_Bn2Output;
-            private readonly T[] _layer1_0_ResidualOutput;
-            private readonly T[] _layer1_1_Conv1Columns;
-            private readonly T[] _layer1_1_Conv1ColumnGradient;
-            private readonly T[] _layer1_1_Conv1Output;
-            private readonly T[] _layer1_1_Bn1Normalized;
-            private readonly T[] _layer1_1_Bn1InverseDeviation;
-            private readonly T[] _layer1_1_Bn1Output;
-            private readonly T[] _layer1_1_Conv2Columns;
-            private readonly T[] _layer1_1_Conv2ColumnGradient;
-            private readonly T[] _layer1_1_Conv2Output;
-            private readonly T[] _layer1_1_Bn2Normalized;
-            private readonly T[] _layer1_1_Bn2InverseDeviation;
-            private readonly T[] _layer1_1_Bn2Output;
-            private readonly T[] _layer1_1_ResidualOutput;
-            private readonly T[] _layer2_First_Conv1Columns;
-            private readonly T[] _layer2_First_Conv1ColumnGradient;
-            private readonly T[] _layer2_First_Conv1Output;
-            private readonly T[] _layer2_First_Bn1Normalized;
-            private readonly T[] _layer2_First_Bn1InverseDeviation;
-            private readonly T[] _layer2_First_Bn1Output;
-            private readonly T[] _layer2_First_Conv2Columns;
-            private readonly T[] _layer2_First_Conv2ColumnGradient;
-            private readonly T[] _layer2_First_Conv2Output;
-            private readonly T[] _layer2_First_Bn2Normalized;
-            private readonly T[] _layer2_First_Bn2InverseDeviation;
-            private readonly T[] _layer2_First_Bn2Output;
-            private readonly T[] _layer2_First_Downsample_ConvColumns;
-            private readonly T[] _layer2_First_Downsample_ConvColumnGradient;
-            private readonly T[] _layer2_First_Downsample_ConvOutput;
-            private readonly T[] _layer2_First_Downsample_NormNormalized;
-            private readonly T[] _layer2_First_Downsample_NormInverseDeviation;
-            private readonly T[] _layer2_First_Downsample_NormOutput;
-            private readonly T[] _layer2_First_ResidualOutput;
+            private readonly BasicBlock8BlockState _layer1_0State;
+            private readonly BasicBlock8BlockState _layer1_1State;
+            private readonly Stage16BlockState _layer2State;
             private readonly T[] _poolOutput;
             private readonly T[] _fcOutput;
-            private readonly T[] _gradientC;
+            private readonly T[] _basicBlock8BlockGradientB;
+            private readonly T[] _downsample16BlockGradientB;
+            private readonly T[] _downBlock16BlockGradientB;
+            private readonly T[] _downBlock16BlockGradientC;
 
             // Gradients with respect to activations, [MaxBatch, widest layer]; layers pass them back and forth.
             private readonly T[] _gradientA;
@@ -259,56 +220,17 @@ namespace Zoo.Graphs
                 _bn1Normalized = new T[maxBatch * 1152];
                 _bn1InverseDeviation = new T[8];
                 _bn1Output = new T[maxBatch * 1152];
-                _layer1_0_Conv1Columns = new T[10368];
-                _layer1_0_Conv1ColumnGradient = new T[10368];
-                _layer1_0_Conv1Output = new T[maxBatch * 1152];
-                _layer1_0_Bn1Normalized = new T[maxBatch * 1152];
-                _layer1_0_Bn1InverseDeviation = new T[8];
-                _layer1_0_Bn1Output = new T[maxBatch * 1152];
-                _layer1_0_Conv2Columns = new T[10368];
-                _layer1_0_Conv2ColumnGradient = new T[10368];
-                _layer1_0_Conv2Output = new T[maxBatch * 1152];
-                _layer1_0_Bn2Normalized = new T[maxBatch * 1152];
-                _layer1_0_Bn2InverseDeviation = new T[8];
-                _layer1_0_Bn2Output = new T[maxBatch * 1152];
-                _layer1_0_ResidualOutput = new T[maxBatch * 1152];
-                _layer1_1_Conv1Columns = new T[10368];
-                _layer1_1_Conv1ColumnGradient = new T[10368];
-                _layer1_1_Conv1Output = new T[maxBatch * 1152];
-                _layer1_1_Bn1Normalized = new T[maxBatch * 1152];
-                _layer1_1_Bn1InverseDeviation = new T[8];
-                _layer1_1_Bn1Output = new T[maxBatch * 1152];
-                _layer1_1_Conv2Columns = new T[10368];
-                _layer1_1_Conv2ColumnGradient = new T[10368];
-                _layer1_1_Conv2Output = new T[maxBatch * 1152];
-                _layer1_1_Bn2Normalized = new T[maxBatch * 1152];
-                _layer1_1_Bn2InverseDeviation = new T[8];
-                _layer1_1_Bn2Output = new T[maxBatch * 1152];
-                _layer1_1_ResidualOutput = new T[maxBatch * 1152];
-                _layer2_First_Conv1Columns = new T[2592];
-                _layer2_First_Conv1ColumnGradient = new T[2592];
-                _layer2_First_Conv1Output = new T[maxBatch * 576];
-                _layer2_First_Bn1Normalized = new T[maxBatch * 576];
-                _layer2_First_Bn1InverseDeviation = new T[16];
-                _layer2_First_Bn1Output = new T[maxBatch * 576];
-                _layer2_First_Conv2Columns = new T[5184];
-                _layer2_First_Conv2ColumnGradient = new T[5184];
-                _layer2_First_Conv2Output = new T[maxBatch * 576];
-                _layer2_First_Bn2Normalized = new T[maxBatch * 576];
-                _layer2_First_Bn2InverseDeviation = new T[16];
-                _layer2_First_Bn2Output = new T[maxBatch * 576];
-                _layer2_First_Downsample_ConvColumns = new T[288];
-                _layer2_First_Downsample_ConvColumnGradient = new T[288];
-                _layer2_First_Downsample_ConvOutput = new T[maxBatch * 576];
-                _layer2_First_Downsample_NormNormalized = new T[maxBatch * 576];
-                _layer2_First_Downsample_NormInverseDeviation = new T[16];
-                _layer2_First_Downsample_NormOutput = new T[maxBatch * 576];
-                _layer2_First_ResidualOutput = new T[maxBatch * 576];
+                _layer1_0State = new BasicBlock8BlockState(maxBatch, 88, 16, _bn1Output);
+                _layer1_1State = new BasicBlock8BlockState(maxBatch, 1272, 48, _layer1_0State._residualOutput);
+                _layer2State = new Stage16BlockState(maxBatch, 2456, 80, _layer1_1State._residualOutput);
                 _poolOutput = new T[maxBatch * 16];
                 _fcOutput = new T[maxBatch * 10];
                 _gradientA = new T[maxBatch * 1152];
                 _gradientB = new T[maxBatch * 1152];
-                _gradientC = new T[maxBatch * 1152];
+                _basicBlock8BlockGradientB = new T[maxBatch * 1152];
+                _downsample16BlockGradientB = new T[maxBatch * 1152];
+                _downBlock16BlockGradientB = new T[maxBatch * 1152];
+                _downBlock16BlockGradientC = new T[maxBatch * 1152];
             }
 
             /// <inheritdoc/>
@@ -327,48 +249,9 @@ namespace Zoo.Graphs
                 View(Parameters, 80, 8).Clear();
                 View(Buffers, 0, 8).Clear();
                 View(Buffers, 8, 8).Fill(T.One);
-                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 88, 576), fanIn: 72, fanOut: 72, ref random);
-                // layer1.0.bn1: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
-                View(Parameters, 664, 8).Fill(T.One);
-                View(Parameters, 672, 8).Clear();
-                View(Buffers, 16, 8).Clear();
-                View(Buffers, 24, 8).Fill(T.One);
-                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 680, 576), fanIn: 72, fanOut: 72, ref random);
-                // layer1.0.bn2: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
-                View(Parameters, 1256, 8).Fill(T.One);
-                View(Parameters, 1264, 8).Clear();
-                View(Buffers, 32, 8).Clear();
-                View(Buffers, 40, 8).Fill(T.One);
-                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 1272, 576), fanIn: 72, fanOut: 72, ref random);
-                // layer1.1.bn1: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
-                View(Parameters, 1848, 8).Fill(T.One);
-                View(Parameters, 1856, 8).Clear();
-                View(Buffers, 48, 8).Clear();
-                View(Buffers, 56, 8).Fill(T.One);
-                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 1864, 576), fanIn: 72, fanOut: 72, ref random);
-                // layer1.1.bn2: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
-                View(Parameters, 2440, 8).Fill(T.One);
-                View(Parameters, 2448, 8).Clear();
-                View(Buffers, 64, 8).Clear();
-                View(Buffers, 72, 8).Fill(T.One);
-                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 2456, 1152), fanIn: 72, fanOut: 144, ref random);
-                // layer2.0.bn1: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
-                View(Parameters, 3608, 16).Fill(T.One);
-                View(Parameters, 3624, 16).Clear();
-                View(Buffers, 80, 16).Clear();
-                View(Buffers, 96, 16).Fill(T.One);
-                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 3640, 2304), fanIn: 144, fanOut: 144, ref random);
-                // layer2.0.bn2: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
-                View(Parameters, 5944, 16).Fill(T.One);
-                View(Parameters, 5960, 16).Clear();
-                View(Buffers, 112, 16).Clear();
-                View(Buffers, 128, 16).Fill(T.One);
-                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 5976, 128), fanIn: 8, fanOut: 16, ref random);
-                // layer2.0.downsample.1: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
-                View(Parameters, 6104, 16).Fill(T.One);
-                View(Parameters, 6120, 16).Clear();
-                View(Buffers, 144, 16).Clear();
-                View(Buffers, 160, 16).Fill(T.One);
+                BasicBlock8BlockInitialize(_layer1_0State, ref random);
+                BasicBlock8BlockInitialize(_layer1_1State, ref random);
+                Stage16BlockInitialize(_layer2State, ref random);
                 global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, 6136, 160), fanIn: 16, fanOut: 10, ref random);
                 View(Parameters, 6296, 10).Clear();
             }
@@ -378,23 +261,9 @@ namespace Zoo.Graphs
             {
                 Conv1Forward(batch);
                 Bn1Forward(batch, training);
-                Layer1_0_Conv1Forward(batch);
-                Layer1_0_Bn1Forward(batch, training);
-                Layer1_0_Conv2Forward(batch);
-                Layer1_0_Bn2Forward(batch, training);
-                Layer1_0_ResidualForward(batch);
-                Layer1_1_Conv1Forward(batch);
-                Layer1_1_Bn1Forward(batch, training);
-                Layer1_1_Conv2Forward(batch);
-                Layer1_1_Bn2Forward(batch, training);
-                Layer1_1_ResidualForward(batch);
-                Layer2_First_Conv1Forward(batch);
-                Layer2_First_Bn1Forward(batch, training);
-                Layer2_First_Conv2Forward(batch);
-                Layer2_First_Bn2Forward(batch, training);
-                Layer2_First_Downsample_ConvForward(batch);
-                Layer2_First_Downsample_NormForward(batch, training);
-                Layer2_First_ResidualForward(batch);
+                BasicBlock8BlockForward(_layer1_0State, batch, training);
+                BasicBlock8BlockForward(_layer1_1State, batch, training);
+                Stage16BlockForward(_layer2State, batch, training);
                 PoolForward(batch);
                 FcForward(batch);
                 return View(_fcOutput, 0, batch * OutputSize);
@@ -405,33 +274,10 @@ namespace Zoo.Graphs
             {
                 FcBackward(batch, _gradientA, _gradientB);
                 PoolBackward(batch, _gradientB, _gradientA);
-                Layer2_First_ResidualBackward(batch, _gradientA);
-                View(_gradientA, 0, batch * 576).CopyTo(View(_gradientB, 0, batch * 576));
-                View(_gradientA, 0, batch * 576).CopyTo(View(_gradientC, 0, batch * 576));
-                Layer2_First_Downsample_NormBackward(batch, _gradientC, _gradientA);
-                Layer2_First_Downsample_ConvBackward(batch, _gradientA, _gradientC);
-                Layer2_First_Bn2Backward(batch, _gradientB, _gradientA);
-                Layer2_First_Conv2Backward(batch, _gradientA, _gradientB);
-                Layer2_First_Bn1Backward(batch, _gradientB, _gradientA);
-                Layer2_First_Conv1Backward(batch, _gradientA, _gradientB);
-                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(_gradientC, 0, batch * 1152), View(_gradientB, 0, batch * 1152), View(_gradientC, 0, batch * 1152));
-                Layer1_1_ResidualBackward(batch, _gradientC);
-                View(_gradientC, 0, batch * 1152).CopyTo(View(_gradientA, 0, batch * 1152));
-                View(_gradientC, 0, batch * 1152).CopyTo(View(_gradientB, 0, batch * 1152));
-                Layer1_1_Bn2Backward(batch, _gradientA, _gradientC);
-                Layer1_1_Conv2Backward(batch, _gradientC, _gradientA);
-                Layer1_1_Bn1Backward(batch, _gradientA, _gradientC);
-                Layer1_1_Conv1Backward(batch, _gradientC, _gradientA);
-                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(_gradientB, 0, batch * 1152), View(_gradientA, 0, batch * 1152), View(_gradientB, 0, batch * 1152));
-                Layer1_0_ResidualBackward(batch, _gradientB);
-                View(_gradientB, 0, batch * 1152).CopyTo(View(_gradientA, 0, batch * 1152));
-                View(_gradientB, 0, batch * 1152).CopyTo(View(_gradientC, 0, batch * 1152));
-                Layer1_0_Bn2Backward(batch, _gradientA, _gradientB);
-                Layer1_0_Conv2Backward(batch, _gradientB, _gradientA);
-                Layer1_0_Bn1Backward(batch, _gradientA, _gradientB);
-                Layer1_0_Conv1Backward(batch, _gradientB, _gradientA);
-                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(_gradientC, 0, batch * 1152), View(_gradientA, 0, batch * 1152), View(_gradientC, 0, batch * 1152));
-                Bn1Backward(batch, _gradientC, _gradientA);
+                Stage16BlockBackward(_layer2State, batch, _gradientA, _gradientB);
+                BasicBlock8BlockBackward(_layer1_1State, batch, _gradientB, _gradientA);
+                BasicBlock8BlockBackward(_layer1_0State, batch, _gradientA, _gradientB);
+                Bn1Backward(batch, _gradientB, _gradientA);
                 Conv1Backward(batch, _gradientA, inputGradient);
             }
 
@@ -480,350 +326,10 @@ namespace Zoo.Graphs
                     View(Gradients, 72, 8), View(Gradients, 80, 8), dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), batch, 8, 144, Training);
             }
 
-            // layer1.0.conv1: Conv2D [8, 12, 12] -> [8, 12, 12], kernel 3, stride 1, padding 1, Identity;
-            // weight [8, 8, 3, 3] at 88, no bias.
-            private void Layer1_0_Conv1Forward(int batch)
-            {
-                global::System.Span<T> y = View(_layer1_0_Conv1Output, 0, batch * 1152);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_bn1Output, 0, batch * 1152), View(Parameters, 88, 576), global::System.ReadOnlySpan<T>.Empty, y, _layer1_0_Conv1Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
-            }
-
-            private void Layer1_0_Conv1Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
-                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
-                    View(_bn1Output, 0, batch * 1152), View(Parameters, 88, 576), dz, View(Gradients, 88, 576), global::System.Span<T>.Empty,
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), _layer1_0_Conv1Columns, _layer1_0_Conv1ColumnGradient, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
-            }
-
-            // layer1.0.bn1: BatchNorm over 8 channels of 144 positions; running statistics at 16 in Buffers.
-            private void Layer1_0_Bn1Forward(int batch, bool training)
-            {
-                if (training)
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
-                        View(_layer1_0_Conv1Output, 0, batch * 1152), View(Parameters, 664, 8), View(Parameters, 672, 8), View(Buffers, 16, 8), View(Buffers, 24, 8),
-                        View(_layer1_0_Bn1Output, 0, batch * 1152), View(_layer1_0_Bn1Normalized, 0, batch * 1152), _layer1_0_Bn1InverseDeviation, batch, 8, 144, 0.1d, 1E-05d);
-                }
-                else
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
-                        View(_layer1_0_Conv1Output, 0, batch * 1152), View(Parameters, 664, 8), View(Parameters, 672, 8), View(Buffers, 16, 8), View(Buffers, 24, 8),
-                        View(_layer1_0_Bn1Output, 0, batch * 1152), View(_layer1_0_Bn1Normalized, 0, batch * 1152), _layer1_0_Bn1InverseDeviation, batch, 8, 144, 1E-05d);
-                }
-
-                global::System.Span<T> y = View(_layer1_0_Bn1Output, 0, batch * 1152);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
-            }
-
-            private void Layer1_0_Bn1Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
-                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(_layer1_0_Bn1Output, 0, batch * 1152), dz);
-                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
-                    dy.Slice(0, batch * 1152), View(Parameters, 664, 8), View(_layer1_0_Bn1Normalized, 0, batch * 1152), _layer1_0_Bn1InverseDeviation,
-                    View(Gradients, 664, 8), View(Gradients, 672, 8), dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), batch, 8, 144, Training);
-            }
-
-            // layer1.0.conv2: Conv2D [8, 12, 12] -> [8, 12, 12], kernel 3, stride 1, padding 1, Identity;
-            // weight [8, 8, 3, 3] at 680, no bias.
-            private void Layer1_0_Conv2Forward(int batch)
-            {
-                global::System.Span<T> y = View(_layer1_0_Conv2Output, 0, batch * 1152);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_layer1_0_Bn1Output, 0, batch * 1152), View(Parameters, 680, 576), global::System.ReadOnlySpan<T>.Empty, y, _layer1_0_Conv2Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
-            }
-
-            private void Layer1_0_Conv2Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
-                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
-                    View(_layer1_0_Bn1Output, 0, batch * 1152), View(Parameters, 680, 576), dz, View(Gradients, 680, 576), global::System.Span<T>.Empty,
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), _layer1_0_Conv2Columns, _layer1_0_Conv2ColumnGradient, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
-            }
-
-            // layer1.0.bn2: BatchNorm over 8 channels of 144 positions; running statistics at 32 in Buffers.
-            private void Layer1_0_Bn2Forward(int batch, bool training)
-            {
-                if (training)
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
-                        View(_layer1_0_Conv2Output, 0, batch * 1152), View(Parameters, 1256, 8), View(Parameters, 1264, 8), View(Buffers, 32, 8), View(Buffers, 40, 8),
-                        View(_layer1_0_Bn2Output, 0, batch * 1152), View(_layer1_0_Bn2Normalized, 0, batch * 1152), _layer1_0_Bn2InverseDeviation, batch, 8, 144, 0.1d, 1E-05d);
-                }
-                else
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
-                        View(_layer1_0_Conv2Output, 0, batch * 1152), View(Parameters, 1256, 8), View(Parameters, 1264, 8), View(Buffers, 32, 8), View(Buffers, 40, 8),
-                        View(_layer1_0_Bn2Output, 0, batch * 1152), View(_layer1_0_Bn2Normalized, 0, batch * 1152), _layer1_0_Bn2InverseDeviation, batch, 8, 144, 1E-05d);
-                }
-            }
-
-            private void Layer1_0_Bn2Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
-                    dy.Slice(0, batch * 1152), View(Parameters, 1256, 8), View(_layer1_0_Bn2Normalized, 0, batch * 1152), _layer1_0_Bn2InverseDeviation,
-                    View(Gradients, 1256, 8), View(Gradients, 1264, 8), dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), batch, 8, 144, Training);
-            }
-
-            // layer1.0: Add of 'layer1.0.bn2' and 'bn1', [8, 12, 12], ReLU.
-            private void Layer1_0_ResidualForward(int batch)
-            {
-                global::System.Span<T> y = View(_layer1_0_ResidualOutput, 0, batch * 1152);
-                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(_layer1_0_Bn2Output, 0, batch * 1152), View(_bn1Output, 0, batch * 1152), y);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
-            }
-
-            // The activation's gradient, in place; BackPropagate hands the result to both inputs.
-            private void Layer1_0_ResidualBackward(int batch, global::System.Span<T> dy)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
-                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(_layer1_0_ResidualOutput, 0, batch * 1152), dz);
-            }
-
-            // layer1.1.conv1: Conv2D [8, 12, 12] -> [8, 12, 12], kernel 3, stride 1, padding 1, Identity;
-            // weight [8, 8, 3, 3] at 1272, no bias.
-            private void Layer1_1_Conv1Forward(int batch)
-            {
-                global::System.Span<T> y = View(_layer1_1_Conv1Output, 0, batch * 1152);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_layer1_0_ResidualOutput, 0, batch * 1152), View(Parameters, 1272, 576), global::System.ReadOnlySpan<T>.Empty, y, _layer1_1_Conv1Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
-            }
-
-            private void Layer1_1_Conv1Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
-                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
-                    View(_layer1_0_ResidualOutput, 0, batch * 1152), View(Parameters, 1272, 576), dz, View(Gradients, 1272, 576), global::System.Span<T>.Empty,
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), _layer1_1_Conv1Columns, _layer1_1_Conv1ColumnGradient, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
-            }
-
-            // layer1.1.bn1: BatchNorm over 8 channels of 144 positions; running statistics at 48 in Buffers.
-            private void Layer1_1_Bn1Forward(int batch, bool training)
-            {
-                if (training)
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
-                        View(_layer1_1_Conv1Output, 0, batch * 1152), View(Parameters, 1848, 8), View(Parameters, 1856, 8), View(Buffers, 48, 8), View(Buffers, 56, 8),
-                        View(_layer1_1_Bn1Output, 0, batch * 1152), View(_layer1_1_Bn1Normalized, 0, batch * 1152), _layer1_1_Bn1InverseDeviation, batch, 8, 144, 0.1d, 1E-05d);
-                }
-                else
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
-                        View(_layer1_1_Conv1Output, 0, batch * 1152), View(Parameters, 1848, 8), View(Parameters, 1856, 8), View(Buffers, 48, 8), View(Buffers, 56, 8),
-                        View(_layer1_1_Bn1Output, 0, batch * 1152), View(_layer1_1_Bn1Normalized, 0, batch * 1152), _layer1_1_Bn1InverseDeviation, batch, 8, 144, 1E-05d);
-                }
-
-                global::System.Span<T> y = View(_layer1_1_Bn1Output, 0, batch * 1152);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
-            }
-
-            private void Layer1_1_Bn1Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
-                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(_layer1_1_Bn1Output, 0, batch * 1152), dz);
-                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
-                    dy.Slice(0, batch * 1152), View(Parameters, 1848, 8), View(_layer1_1_Bn1Normalized, 0, batch * 1152), _layer1_1_Bn1InverseDeviation,
-                    View(Gradients, 1848, 8), View(Gradients, 1856, 8), dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), batch, 8, 144, Training);
-            }
-
-            // layer1.1.conv2: Conv2D [8, 12, 12] -> [8, 12, 12], kernel 3, stride 1, padding 1, Identity;
-            // weight [8, 8, 3, 3] at 1864, no bias.
-            private void Layer1_1_Conv2Forward(int batch)
-            {
-                global::System.Span<T> y = View(_layer1_1_Conv2Output, 0, batch * 1152);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_layer1_1_Bn1Output, 0, batch * 1152), View(Parameters, 1864, 576), global::System.ReadOnlySpan<T>.Empty, y, _layer1_1_Conv2Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
-            }
-
-            private void Layer1_1_Conv2Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
-                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
-                    View(_layer1_1_Bn1Output, 0, batch * 1152), View(Parameters, 1864, 576), dz, View(Gradients, 1864, 576), global::System.Span<T>.Empty,
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), _layer1_1_Conv2Columns, _layer1_1_Conv2ColumnGradient, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
-            }
-
-            // layer1.1.bn2: BatchNorm over 8 channels of 144 positions; running statistics at 64 in Buffers.
-            private void Layer1_1_Bn2Forward(int batch, bool training)
-            {
-                if (training)
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
-                        View(_layer1_1_Conv2Output, 0, batch * 1152), View(Parameters, 2440, 8), View(Parameters, 2448, 8), View(Buffers, 64, 8), View(Buffers, 72, 8),
-                        View(_layer1_1_Bn2Output, 0, batch * 1152), View(_layer1_1_Bn2Normalized, 0, batch * 1152), _layer1_1_Bn2InverseDeviation, batch, 8, 144, 0.1d, 1E-05d);
-                }
-                else
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
-                        View(_layer1_1_Conv2Output, 0, batch * 1152), View(Parameters, 2440, 8), View(Parameters, 2448, 8), View(Buffers, 64, 8), View(Buffers, 72, 8),
-                        View(_layer1_1_Bn2Output, 0, batch * 1152), View(_layer1_1_Bn2Normalized, 0, batch * 1152), _layer1_1_Bn2InverseDeviation, batch, 8, 144, 1E-05d);
-                }
-            }
-
-            private void Layer1_1_Bn2Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
-                    dy.Slice(0, batch * 1152), View(Parameters, 2440, 8), View(_layer1_1_Bn2Normalized, 0, batch * 1152), _layer1_1_Bn2InverseDeviation,
-                    View(Gradients, 2440, 8), View(Gradients, 2448, 8), dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), batch, 8, 144, Training);
-            }
-
-            // layer1.1: Add of 'layer1.1.bn2' and 'layer1.0', [8, 12, 12], ReLU.
-            private void Layer1_1_ResidualForward(int batch)
-            {
-                global::System.Span<T> y = View(_layer1_1_ResidualOutput, 0, batch * 1152);
-                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(_layer1_1_Bn2Output, 0, batch * 1152), View(_layer1_0_ResidualOutput, 0, batch * 1152), y);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
-            }
-
-            // The activation's gradient, in place; BackPropagate hands the result to both inputs.
-            private void Layer1_1_ResidualBackward(int batch, global::System.Span<T> dy)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
-                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(_layer1_1_ResidualOutput, 0, batch * 1152), dz);
-            }
-
-            // layer2.0.conv1: Conv2D [8, 12, 12] -> [16, 6, 6], kernel 3, stride 2, padding 1, Identity;
-            // weight [16, 8, 3, 3] at 2456, no bias.
-            private void Layer2_First_Conv1Forward(int batch)
-            {
-                global::System.Span<T> y = View(_layer2_First_Conv1Output, 0, batch * 576);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_layer1_1_ResidualOutput, 0, batch * 1152), View(Parameters, 2456, 1152), global::System.ReadOnlySpan<T>.Empty, y, _layer2_First_Conv1Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 2, 1));
-            }
-
-            private void Layer2_First_Conv1Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 576);
-                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
-                    View(_layer1_1_ResidualOutput, 0, batch * 1152), View(Parameters, 2456, 1152), dz, View(Gradients, 2456, 1152), global::System.Span<T>.Empty,
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), _layer2_First_Conv1Columns, _layer2_First_Conv1ColumnGradient, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 2, 1));
-            }
-
-            // layer2.0.bn1: BatchNorm over 16 channels of 36 positions; running statistics at 80 in Buffers.
-            private void Layer2_First_Bn1Forward(int batch, bool training)
-            {
-                if (training)
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
-                        View(_layer2_First_Conv1Output, 0, batch * 576), View(Parameters, 3608, 16), View(Parameters, 3624, 16), View(Buffers, 80, 16), View(Buffers, 96, 16),
-                        View(_layer2_First_Bn1Output, 0, batch * 576), View(_layer2_First_Bn1Normalized, 0, batch * 576), _layer2_First_Bn1InverseDeviation, batch, 16, 36, 0.1d, 1E-05d);
-                }
-                else
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
-                        View(_layer2_First_Conv1Output, 0, batch * 576), View(Parameters, 3608, 16), View(Parameters, 3624, 16), View(Buffers, 80, 16), View(Buffers, 96, 16),
-                        View(_layer2_First_Bn1Output, 0, batch * 576), View(_layer2_First_Bn1Normalized, 0, batch * 576), _layer2_First_Bn1InverseDeviation, batch, 16, 36, 1E-05d);
-                }
-
-                global::System.Span<T> y = View(_layer2_First_Bn1Output, 0, batch * 576);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
-            }
-
-            private void Layer2_First_Bn1Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 576);
-                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(_layer2_First_Bn1Output, 0, batch * 576), dz);
-                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
-                    dy.Slice(0, batch * 576), View(Parameters, 3608, 16), View(_layer2_First_Bn1Normalized, 0, batch * 576), _layer2_First_Bn1InverseDeviation,
-                    View(Gradients, 3608, 16), View(Gradients, 3624, 16), dx.IsEmpty ? dx : dx.Slice(0, batch * 576), batch, 16, 36, Training);
-            }
-
-            // layer2.0.conv2: Conv2D [16, 6, 6] -> [16, 6, 6], kernel 3, stride 1, padding 1, Identity;
-            // weight [16, 16, 3, 3] at 3640, no bias.
-            private void Layer2_First_Conv2Forward(int batch)
-            {
-                global::System.Span<T> y = View(_layer2_First_Conv2Output, 0, batch * 576);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_layer2_First_Bn1Output, 0, batch * 576), View(Parameters, 3640, 2304), global::System.ReadOnlySpan<T>.Empty, y, _layer2_First_Conv2Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(16, 6, 6, 3, 1, 1));
-            }
-
-            private void Layer2_First_Conv2Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 576);
-                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
-                    View(_layer2_First_Bn1Output, 0, batch * 576), View(Parameters, 3640, 2304), dz, View(Gradients, 3640, 2304), global::System.Span<T>.Empty,
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 576), _layer2_First_Conv2Columns, _layer2_First_Conv2ColumnGradient, batch, 16, new global::TypedNets.Kernels.ImageGeometry(16, 6, 6, 3, 1, 1));
-            }
-
-            // layer2.0.bn2: BatchNorm over 16 channels of 36 positions; running statistics at 112 in Buffers.
-            private void Layer2_First_Bn2Forward(int batch, bool training)
-            {
-                if (training)
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
-                        View(_layer2_First_Conv2Output, 0, batch * 576), View(Parameters, 5944, 16), View(Parameters, 5960, 16), View(Buffers, 112, 16), View(Buffers, 128, 16),
-                        View(_layer2_First_Bn2Output, 0, batch * 576), View(_layer2_First_Bn2Normalized, 0, batch * 576), _layer2_First_Bn2InverseDeviation, batch, 16, 36, 0.1d, 1E-05d);
-                }
-                else
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
-                        View(_layer2_First_Conv2Output, 0, batch * 576), View(Parameters, 5944, 16), View(Parameters, 5960, 16), View(Buffers, 112, 16), View(Buffers, 128, 16),
-                        View(_layer2_First_Bn2Output, 0, batch * 576), View(_layer2_First_Bn2Normalized, 0, batch * 576), _layer2_First_Bn2InverseDeviation, batch, 16, 36, 1E-05d);
-                }
-            }
-
-            private void Layer2_First_Bn2Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
-                    dy.Slice(0, batch * 576), View(Parameters, 5944, 16), View(_layer2_First_Bn2Normalized, 0, batch * 576), _layer2_First_Bn2InverseDeviation,
-                    View(Gradients, 5944, 16), View(Gradients, 5960, 16), dx.IsEmpty ? dx : dx.Slice(0, batch * 576), batch, 16, 36, Training);
-            }
-
-            // layer2.0.downsample.0: Conv2D [8, 12, 12] -> [16, 6, 6], kernel 1, stride 2, padding 0, Identity;
-            // weight [16, 8, 1, 1] at 5976, no bias.
-            private void Layer2_First_Downsample_ConvForward(int batch)
-            {
-                global::System.Span<T> y = View(_layer2_First_Downsample_ConvOutput, 0, batch * 576);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_layer1_1_ResidualOutput, 0, batch * 1152), View(Parameters, 5976, 128), global::System.ReadOnlySpan<T>.Empty, y, _layer2_First_Downsample_ConvColumns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 1, 2, 0));
-            }
-
-            private void Layer2_First_Downsample_ConvBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 576);
-                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
-                    View(_layer1_1_ResidualOutput, 0, batch * 1152), View(Parameters, 5976, 128), dz, View(Gradients, 5976, 128), global::System.Span<T>.Empty,
-                    dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), _layer2_First_Downsample_ConvColumns, _layer2_First_Downsample_ConvColumnGradient, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 1, 2, 0));
-            }
-
-            // layer2.0.downsample.1: BatchNorm over 16 channels of 36 positions; running statistics at 144 in Buffers.
-            private void Layer2_First_Downsample_NormForward(int batch, bool training)
-            {
-                if (training)
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
-                        View(_layer2_First_Downsample_ConvOutput, 0, batch * 576), View(Parameters, 6104, 16), View(Parameters, 6120, 16), View(Buffers, 144, 16), View(Buffers, 160, 16),
-                        View(_layer2_First_Downsample_NormOutput, 0, batch * 576), View(_layer2_First_Downsample_NormNormalized, 0, batch * 576), _layer2_First_Downsample_NormInverseDeviation, batch, 16, 36, 0.1d, 1E-05d);
-                }
-                else
-                {
-                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
-                        View(_layer2_First_Downsample_ConvOutput, 0, batch * 576), View(Parameters, 6104, 16), View(Parameters, 6120, 16), View(Buffers, 144, 16), View(Buffers, 160, 16),
-                        View(_layer2_First_Downsample_NormOutput, 0, batch * 576), View(_layer2_First_Downsample_NormNormalized, 0, batch * 576), _layer2_First_Downsample_NormInverseDeviation, batch, 16, 36, 1E-05d);
-                }
-            }
-
-            private void Layer2_First_Downsample_NormBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
-            {
-                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
-                    dy.Slice(0, batch * 576), View(Parameters, 6104, 16), View(_layer2_First_Downsample_NormNormalized, 0, batch * 576), _layer2_First_Downsample_NormInverseDeviation,
-                    View(Gradients, 6104, 16), View(Gradients, 6120, 16), dx.IsEmpty ? dx : dx.Slice(0, batch * 576), batch, 16, 36, Training);
-            }
-
-            // layer2.0: Add of 'layer2.0.bn2' and 'layer2.0.downsample.1', [16, 6, 6], ReLU.
-            private void Layer2_First_ResidualForward(int batch)
-            {
-                global::System.Span<T> y = View(_layer2_First_ResidualOutput, 0, batch * 576);
-                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(_layer2_First_Bn2Output, 0, batch * 576), View(_layer2_First_Downsample_NormOutput, 0, batch * 576), y);
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
-            }
-
-            // The activation's gradient, in place; BackPropagate hands the result to both inputs.
-            private void Layer2_First_ResidualBackward(int batch, global::System.Span<T> dy)
-            {
-                global::System.Span<T> dz = dy.Slice(0, batch * 576);
-                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(_layer2_First_ResidualOutput, 0, batch * 576), dz);
-            }
-
             // pool: GlobalAveragePooling2D [16, 6, 6] -> [16].
             private void PoolForward(int batch)
             {
-                global::TypedNets.Kernels.Pool2DKernel.GlobalAverageForward<T>(View(_layer2_First_ResidualOutput, 0, batch * 576), View(_poolOutput, 0, batch * 16), batch, 16, 36);
+                global::TypedNets.Kernels.Pool2DKernel.GlobalAverageForward<T>(View(_layer2State._firstState._residualOutput, 0, batch * 576), View(_poolOutput, 0, batch * 16), batch, 16, 36);
             }
 
             private void PoolBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -843,6 +349,500 @@ namespace Zoo.Graphs
             private void FcBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_poolOutput, 0, batch * 16), View(Parameters, 6136, 160), View(_fcOutput, 0, batch * 10), default, dy, View(Gradients, 6136, 160), View(Gradients, 6296, 10), dx, batch, 16, 10, global::TypedNets.Activation.Identity);
+
+            // Zoo.Graphs.BasicBlock8 on [8, 12, 12]: the state of one use (where its weights start,
+            // what it reads, what it keeps for the backward pass); its code below is written once and serves every use.
+            private sealed class BasicBlock8BlockState
+            {
+                internal readonly int P;
+                internal readonly int B;
+                internal readonly T[] Input;
+                internal readonly T[] _conv1Columns;
+                internal readonly T[] _conv1ColumnGradient;
+                internal readonly T[] _conv1Output;
+                internal readonly T[] _bn1Normalized;
+                internal readonly T[] _bn1InverseDeviation;
+                internal readonly T[] _bn1Output;
+                internal readonly T[] _conv2Columns;
+                internal readonly T[] _conv2ColumnGradient;
+                internal readonly T[] _conv2Output;
+                internal readonly T[] _bn2Normalized;
+                internal readonly T[] _bn2InverseDeviation;
+                internal readonly T[] _bn2Output;
+                internal readonly T[] _residualOutput;
+
+                internal BasicBlock8BlockState(int maxBatch, int p, int b, T[] input)
+                {
+                    P = p;
+                    B = b;
+                    Input = input;
+                    _conv1Columns = new T[10368];
+                    _conv1ColumnGradient = new T[10368];
+                    _conv1Output = new T[maxBatch * 1152];
+                    _bn1Normalized = new T[maxBatch * 1152];
+                    _bn1InverseDeviation = new T[8];
+                    _bn1Output = new T[maxBatch * 1152];
+                    _conv2Columns = new T[10368];
+                    _conv2ColumnGradient = new T[10368];
+                    _conv2Output = new T[maxBatch * 1152];
+                    _bn2Normalized = new T[maxBatch * 1152];
+                    _bn2InverseDeviation = new T[8];
+                    _bn2Output = new T[maxBatch * 1152];
+                    _residualOutput = new T[maxBatch * 1152];
+                }
+            }
+
+            private void BasicBlock8BlockForward(BasicBlock8BlockState s, int batch, bool training)
+            {
+                BasicBlock8Block_Conv1Forward(s, batch);
+                BasicBlock8Block_Bn1Forward(s, batch, training);
+                BasicBlock8Block_Conv2Forward(s, batch);
+                BasicBlock8Block_Bn2Forward(s, batch, training);
+                BasicBlock8Block_ResidualForward(s, batch);
+            }
+
+            // The gradient of the use's output is in dy, which the pass may reuse; its input's is written into inputGradient.
+            private void BasicBlock8BlockBackward(BasicBlock8BlockState s, int batch, T[] dy, global::System.Span<T> inputGradient)
+            {
+                inputGradient = inputGradient.IsEmpty ? inputGradient : inputGradient.Slice(0, batch * 1152);
+                BasicBlock8Block_ResidualBackward(s, batch, dy);
+                View(dy, 0, batch * 1152).CopyTo(View(_basicBlock8BlockGradientB, 0, batch * 1152));
+                if (!inputGradient.IsEmpty) View(dy, 0, batch * 1152).CopyTo(inputGradient);
+                BasicBlock8Block_Bn2Backward(s, batch, _basicBlock8BlockGradientB, dy);
+                BasicBlock8Block_Conv2Backward(s, batch, dy, _basicBlock8BlockGradientB);
+                BasicBlock8Block_Bn1Backward(s, batch, _basicBlock8BlockGradientB, dy);
+                BasicBlock8Block_Conv1Backward(s, batch, dy, inputGradient.IsEmpty ? inputGradient : View(_basicBlock8BlockGradientB, 0, batch * 1152));
+                if (!inputGradient.IsEmpty) global::System.Numerics.Tensors.TensorPrimitives.Add<T>(inputGradient, View(_basicBlock8BlockGradientB, 0, batch * 1152), inputGradient);
+            }
+
+            private void BasicBlock8BlockInitialize(BasicBlock8BlockState s, ref global::TypedNets.Xoshiro256 random)
+            {
+                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, s.P, 576), fanIn: 72, fanOut: 72, ref random);
+                // BasicBlock8.bn1: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
+                View(Parameters, s.P + 576, 8).Fill(T.One);
+                View(Parameters, s.P + 584, 8).Clear();
+                View(Buffers, s.B, 8).Clear();
+                View(Buffers, s.B + 8, 8).Fill(T.One);
+                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, s.P + 592, 576), fanIn: 72, fanOut: 72, ref random);
+                // BasicBlock8.bn2: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
+                View(Parameters, s.P + 1168, 8).Fill(T.One);
+                View(Parameters, s.P + 1176, 8).Clear();
+                View(Buffers, s.B + 16, 8).Clear();
+                View(Buffers, s.B + 24, 8).Fill(T.One);
+            }
+
+            // BasicBlock8.conv1: Conv2D [8, 12, 12] -> [8, 12, 12], kernel 3, stride 1, padding 1, Identity;
+            // weight [8, 8, 3, 3] at s.P, no bias.
+            private void BasicBlock8Block_Conv1Forward(BasicBlock8BlockState s, int batch)
+            {
+                global::System.Span<T> y = View(s._conv1Output, 0, batch * 1152);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 1152), View(Parameters, s.P, 576), global::System.ReadOnlySpan<T>.Empty, y, s._conv1Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
+            }
+
+            private void BasicBlock8Block_Conv1Backward(BasicBlock8BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
+                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
+                    View(s.Input, 0, batch * 1152), View(Parameters, s.P, 576), dz, View(Gradients, s.P, 576), global::System.Span<T>.Empty,
+                    dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), s._conv1Columns, s._conv1ColumnGradient, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
+            }
+
+            // BasicBlock8.bn1: BatchNorm over 8 channels of 144 positions; running statistics at s.B in Buffers.
+            private void BasicBlock8Block_Bn1Forward(BasicBlock8BlockState s, int batch, bool training)
+            {
+                if (training)
+                {
+                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
+                        View(s._conv1Output, 0, batch * 1152), View(Parameters, s.P + 576, 8), View(Parameters, s.P + 584, 8), View(Buffers, s.B, 8), View(Buffers, s.B + 8, 8),
+                        View(s._bn1Output, 0, batch * 1152), View(s._bn1Normalized, 0, batch * 1152), s._bn1InverseDeviation, batch, 8, 144, 0.1d, 1E-05d);
+                }
+                else
+                {
+                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
+                        View(s._conv1Output, 0, batch * 1152), View(Parameters, s.P + 576, 8), View(Parameters, s.P + 584, 8), View(Buffers, s.B, 8), View(Buffers, s.B + 8, 8),
+                        View(s._bn1Output, 0, batch * 1152), View(s._bn1Normalized, 0, batch * 1152), s._bn1InverseDeviation, batch, 8, 144, 1E-05d);
+                }
+
+                global::System.Span<T> y = View(s._bn1Output, 0, batch * 1152);
+                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+            }
+
+            private void BasicBlock8Block_Bn1Backward(BasicBlock8BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
+                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(s._bn1Output, 0, batch * 1152), dz);
+                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
+                    dy.Slice(0, batch * 1152), View(Parameters, s.P + 576, 8), View(s._bn1Normalized, 0, batch * 1152), s._bn1InverseDeviation,
+                    View(Gradients, s.P + 576, 8), View(Gradients, s.P + 584, 8), dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), batch, 8, 144, Training);
+            }
+
+            // BasicBlock8.conv2: Conv2D [8, 12, 12] -> [8, 12, 12], kernel 3, stride 1, padding 1, Identity;
+            // weight [8, 8, 3, 3] at s.P + 592, no bias.
+            private void BasicBlock8Block_Conv2Forward(BasicBlock8BlockState s, int batch)
+            {
+                global::System.Span<T> y = View(s._conv2Output, 0, batch * 1152);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s._bn1Output, 0, batch * 1152), View(Parameters, s.P + 592, 576), global::System.ReadOnlySpan<T>.Empty, y, s._conv2Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
+            }
+
+            private void BasicBlock8Block_Conv2Backward(BasicBlock8BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
+                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
+                    View(s._bn1Output, 0, batch * 1152), View(Parameters, s.P + 592, 576), dz, View(Gradients, s.P + 592, 576), global::System.Span<T>.Empty,
+                    dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), s._conv2Columns, s._conv2ColumnGradient, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
+            }
+
+            // BasicBlock8.bn2: BatchNorm over 8 channels of 144 positions; running statistics at s.B + 16 in Buffers.
+            private void BasicBlock8Block_Bn2Forward(BasicBlock8BlockState s, int batch, bool training)
+            {
+                if (training)
+                {
+                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
+                        View(s._conv2Output, 0, batch * 1152), View(Parameters, s.P + 1168, 8), View(Parameters, s.P + 1176, 8), View(Buffers, s.B + 16, 8), View(Buffers, s.B + 24, 8),
+                        View(s._bn2Output, 0, batch * 1152), View(s._bn2Normalized, 0, batch * 1152), s._bn2InverseDeviation, batch, 8, 144, 0.1d, 1E-05d);
+                }
+                else
+                {
+                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
+                        View(s._conv2Output, 0, batch * 1152), View(Parameters, s.P + 1168, 8), View(Parameters, s.P + 1176, 8), View(Buffers, s.B + 16, 8), View(Buffers, s.B + 24, 8),
+                        View(s._bn2Output, 0, batch * 1152), View(s._bn2Normalized, 0, batch * 1152), s._bn2InverseDeviation, batch, 8, 144, 1E-05d);
+                }
+            }
+
+            private void BasicBlock8Block_Bn2Backward(BasicBlock8BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
+                    dy.Slice(0, batch * 1152), View(Parameters, s.P + 1168, 8), View(s._bn2Normalized, 0, batch * 1152), s._bn2InverseDeviation,
+                    View(Gradients, s.P + 1168, 8), View(Gradients, s.P + 1176, 8), dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), batch, 8, 144, Training);
+            }
+
+            // BasicBlock8: Add of 'BasicBlock8.bn2' and the block's input, [8, 12, 12], ReLU.
+            private void BasicBlock8Block_ResidualForward(BasicBlock8BlockState s, int batch)
+            {
+                global::System.Span<T> y = View(s._residualOutput, 0, batch * 1152);
+                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(s._bn2Output, 0, batch * 1152), View(s.Input, 0, batch * 1152), y);
+                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+            }
+
+            // The activation's gradient, in place; BackPropagate hands the result to both inputs.
+            private void BasicBlock8Block_ResidualBackward(BasicBlock8BlockState s, int batch, global::System.Span<T> dy)
+            {
+                global::System.Span<T> dz = dy.Slice(0, batch * 1152);
+                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(s._residualOutput, 0, batch * 1152), dz);
+            }
+
+            // Zoo.Graphs.Downsample16 on [8, 12, 12]: the state of one use (where its weights start,
+            // what it reads, what it keeps for the backward pass); its code below is written once and serves every use.
+            private sealed class Downsample16BlockState
+            {
+                internal readonly int P;
+                internal readonly int B;
+                internal readonly T[] Input;
+                internal readonly T[] _convColumns;
+                internal readonly T[] _convColumnGradient;
+                internal readonly T[] _convOutput;
+                internal readonly T[] _normNormalized;
+                internal readonly T[] _normInverseDeviation;
+                internal readonly T[] _normOutput;
+
+                internal Downsample16BlockState(int maxBatch, int p, int b, T[] input)
+                {
+                    P = p;
+                    B = b;
+                    Input = input;
+                    _convColumns = new T[288];
+                    _convColumnGradient = new T[288];
+                    _convOutput = new T[maxBatch * 576];
+                    _normNormalized = new T[maxBatch * 576];
+                    _normInverseDeviation = new T[16];
+                    _normOutput = new T[maxBatch * 576];
+                }
+            }
+
+            private void Downsample16BlockForward(Downsample16BlockState s, int batch, bool training)
+            {
+                Downsample16Block_ConvForward(s, batch);
+                Downsample16Block_NormForward(s, batch, training);
+            }
+
+            // The gradient of the use's output is in dy, which the pass may reuse; its input's is written into inputGradient.
+            private void Downsample16BlockBackward(Downsample16BlockState s, int batch, T[] dy, global::System.Span<T> inputGradient)
+            {
+                inputGradient = inputGradient.IsEmpty ? inputGradient : inputGradient.Slice(0, batch * 1152);
+                Downsample16Block_NormBackward(s, batch, dy, _downsample16BlockGradientB);
+                Downsample16Block_ConvBackward(s, batch, _downsample16BlockGradientB, inputGradient);
+            }
+
+            private void Downsample16BlockInitialize(Downsample16BlockState s, ref global::TypedNets.Xoshiro256 random)
+            {
+                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, s.P, 128), fanIn: 8, fanOut: 16, ref random);
+                // Downsample16.1: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
+                View(Parameters, s.P + 128, 16).Fill(T.One);
+                View(Parameters, s.P + 144, 16).Clear();
+                View(Buffers, s.B, 16).Clear();
+                View(Buffers, s.B + 16, 16).Fill(T.One);
+            }
+
+            // Downsample16.0: Conv2D [8, 12, 12] -> [16, 6, 6], kernel 1, stride 2, padding 0, Identity;
+            // weight [16, 8, 1, 1] at s.P, no bias.
+            private void Downsample16Block_ConvForward(Downsample16BlockState s, int batch)
+            {
+                global::System.Span<T> y = View(s._convOutput, 0, batch * 576);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 1152), View(Parameters, s.P, 128), global::System.ReadOnlySpan<T>.Empty, y, s._convColumns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 1, 2, 0));
+            }
+
+            private void Downsample16Block_ConvBackward(Downsample16BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::System.Span<T> dz = dy.Slice(0, batch * 576);
+                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
+                    View(s.Input, 0, batch * 1152), View(Parameters, s.P, 128), dz, View(Gradients, s.P, 128), global::System.Span<T>.Empty,
+                    dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), s._convColumns, s._convColumnGradient, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 1, 2, 0));
+            }
+
+            // Downsample16.1: BatchNorm over 16 channels of 36 positions; running statistics at s.B in Buffers.
+            private void Downsample16Block_NormForward(Downsample16BlockState s, int batch, bool training)
+            {
+                if (training)
+                {
+                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
+                        View(s._convOutput, 0, batch * 576), View(Parameters, s.P + 128, 16), View(Parameters, s.P + 144, 16), View(Buffers, s.B, 16), View(Buffers, s.B + 16, 16),
+                        View(s._normOutput, 0, batch * 576), View(s._normNormalized, 0, batch * 576), s._normInverseDeviation, batch, 16, 36, 0.1d, 1E-05d);
+                }
+                else
+                {
+                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
+                        View(s._convOutput, 0, batch * 576), View(Parameters, s.P + 128, 16), View(Parameters, s.P + 144, 16), View(Buffers, s.B, 16), View(Buffers, s.B + 16, 16),
+                        View(s._normOutput, 0, batch * 576), View(s._normNormalized, 0, batch * 576), s._normInverseDeviation, batch, 16, 36, 1E-05d);
+                }
+            }
+
+            private void Downsample16Block_NormBackward(Downsample16BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
+                    dy.Slice(0, batch * 576), View(Parameters, s.P + 128, 16), View(s._normNormalized, 0, batch * 576), s._normInverseDeviation,
+                    View(Gradients, s.P + 128, 16), View(Gradients, s.P + 144, 16), dx.IsEmpty ? dx : dx.Slice(0, batch * 576), batch, 16, 36, Training);
+            }
+
+            // Zoo.Graphs.DownBlock16 on [8, 12, 12]: the state of one use (where its weights start,
+            // what it reads, what it keeps for the backward pass); its code below is written once and serves every use.
+            private sealed class DownBlock16BlockState
+            {
+                internal readonly int P;
+                internal readonly int B;
+                internal readonly T[] Input;
+                internal readonly T[] _conv1Columns;
+                internal readonly T[] _conv1ColumnGradient;
+                internal readonly T[] _conv1Output;
+                internal readonly T[] _bn1Normalized;
+                internal readonly T[] _bn1InverseDeviation;
+                internal readonly T[] _bn1Output;
+                internal readonly T[] _conv2Columns;
+                internal readonly T[] _conv2ColumnGradient;
+                internal readonly T[] _conv2Output;
+                internal readonly T[] _bn2Normalized;
+                internal readonly T[] _bn2InverseDeviation;
+                internal readonly T[] _bn2Output;
+                internal readonly T[] _residualOutput;
+                internal readonly Downsample16BlockState _downsampleState;
+
+                internal DownBlock16BlockState(int maxBatch, int p, int b, T[] input)
+                {
+                    P = p;
+                    B = b;
+                    Input = input;
+                    _conv1Columns = new T[2592];
+                    _conv1ColumnGradient = new T[2592];
+                    _conv1Output = new T[maxBatch * 576];
+                    _bn1Normalized = new T[maxBatch * 576];
+                    _bn1InverseDeviation = new T[16];
+                    _bn1Output = new T[maxBatch * 576];
+                    _conv2Columns = new T[5184];
+                    _conv2ColumnGradient = new T[5184];
+                    _conv2Output = new T[maxBatch * 576];
+                    _bn2Normalized = new T[maxBatch * 576];
+                    _bn2InverseDeviation = new T[16];
+                    _bn2Output = new T[maxBatch * 576];
+                    _downsampleState = new Downsample16BlockState(maxBatch, p + 3520, b + 64, input);
+                    _residualOutput = new T[maxBatch * 576];
+                }
+            }
+
+            private void DownBlock16BlockForward(DownBlock16BlockState s, int batch, bool training)
+            {
+                DownBlock16Block_Conv1Forward(s, batch);
+                DownBlock16Block_Bn1Forward(s, batch, training);
+                DownBlock16Block_Conv2Forward(s, batch);
+                DownBlock16Block_Bn2Forward(s, batch, training);
+                Downsample16BlockForward(s._downsampleState, batch, training);
+                DownBlock16Block_ResidualForward(s, batch);
+            }
+
+            // The gradient of the use's output is in dy, which the pass may reuse; its input's is written into inputGradient.
+            private void DownBlock16BlockBackward(DownBlock16BlockState s, int batch, T[] dy, global::System.Span<T> inputGradient)
+            {
+                inputGradient = inputGradient.IsEmpty ? inputGradient : inputGradient.Slice(0, batch * 1152);
+                DownBlock16Block_ResidualBackward(s, batch, dy);
+                View(dy, 0, batch * 576).CopyTo(View(_downBlock16BlockGradientB, 0, batch * 576));
+                View(dy, 0, batch * 576).CopyTo(View(_downBlock16BlockGradientC, 0, batch * 576));
+                Downsample16BlockBackward(s._downsampleState, batch, _downBlock16BlockGradientC, inputGradient);
+                DownBlock16Block_Bn2Backward(s, batch, _downBlock16BlockGradientB, dy);
+                DownBlock16Block_Conv2Backward(s, batch, dy, _downBlock16BlockGradientB);
+                DownBlock16Block_Bn1Backward(s, batch, _downBlock16BlockGradientB, dy);
+                DownBlock16Block_Conv1Backward(s, batch, dy, inputGradient.IsEmpty ? inputGradient : View(_downBlock16BlockGradientB, 0, batch * 1152));
+                if (!inputGradient.IsEmpty) global::System.Numerics.Tensors.TensorPrimitives.Add<T>(inputGradient, View(_downBlock16BlockGradientB, 0, batch * 1152), inputGradient);
+            }
+
+            private void DownBlock16BlockInitialize(DownBlock16BlockState s, ref global::TypedNets.Xoshiro256 random)
+            {
+                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, s.P, 1152), fanIn: 72, fanOut: 144, ref random);
+                // DownBlock16.bn1: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
+                View(Parameters, s.P + 1152, 16).Fill(T.One);
+                View(Parameters, s.P + 1168, 16).Clear();
+                View(Buffers, s.B, 16).Clear();
+                View(Buffers, s.B + 16, 16).Fill(T.One);
+                global::TypedNets.Initializers.GlorotUniform<T>(View(Parameters, s.P + 1184, 2304), fanIn: 144, fanOut: 144, ref random);
+                // DownBlock16.bn2: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.
+                View(Parameters, s.P + 3488, 16).Fill(T.One);
+                View(Parameters, s.P + 3504, 16).Clear();
+                View(Buffers, s.B + 32, 16).Clear();
+                View(Buffers, s.B + 48, 16).Fill(T.One);
+                Downsample16BlockInitialize(s._downsampleState, ref random);
+            }
+
+            // DownBlock16.conv1: Conv2D [8, 12, 12] -> [16, 6, 6], kernel 3, stride 2, padding 1, Identity;
+            // weight [16, 8, 3, 3] at s.P, no bias.
+            private void DownBlock16Block_Conv1Forward(DownBlock16BlockState s, int batch)
+            {
+                global::System.Span<T> y = View(s._conv1Output, 0, batch * 576);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 1152), View(Parameters, s.P, 1152), global::System.ReadOnlySpan<T>.Empty, y, s._conv1Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 2, 1));
+            }
+
+            private void DownBlock16Block_Conv1Backward(DownBlock16BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::System.Span<T> dz = dy.Slice(0, batch * 576);
+                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
+                    View(s.Input, 0, batch * 1152), View(Parameters, s.P, 1152), dz, View(Gradients, s.P, 1152), global::System.Span<T>.Empty,
+                    dx.IsEmpty ? dx : dx.Slice(0, batch * 1152), s._conv1Columns, s._conv1ColumnGradient, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 2, 1));
+            }
+
+            // DownBlock16.bn1: BatchNorm over 16 channels of 36 positions; running statistics at s.B in Buffers.
+            private void DownBlock16Block_Bn1Forward(DownBlock16BlockState s, int batch, bool training)
+            {
+                if (training)
+                {
+                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
+                        View(s._conv1Output, 0, batch * 576), View(Parameters, s.P + 1152, 16), View(Parameters, s.P + 1168, 16), View(Buffers, s.B, 16), View(Buffers, s.B + 16, 16),
+                        View(s._bn1Output, 0, batch * 576), View(s._bn1Normalized, 0, batch * 576), s._bn1InverseDeviation, batch, 16, 36, 0.1d, 1E-05d);
+                }
+                else
+                {
+                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
+                        View(s._conv1Output, 0, batch * 576), View(Parameters, s.P + 1152, 16), View(Parameters, s.P + 1168, 16), View(Buffers, s.B, 16), View(Buffers, s.B + 16, 16),
+                        View(s._bn1Output, 0, batch * 576), View(s._bn1Normalized, 0, batch * 576), s._bn1InverseDeviation, batch, 16, 36, 1E-05d);
+                }
+
+                global::System.Span<T> y = View(s._bn1Output, 0, batch * 576);
+                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+            }
+
+            private void DownBlock16Block_Bn1Backward(DownBlock16BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::System.Span<T> dz = dy.Slice(0, batch * 576);
+                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(s._bn1Output, 0, batch * 576), dz);
+                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
+                    dy.Slice(0, batch * 576), View(Parameters, s.P + 1152, 16), View(s._bn1Normalized, 0, batch * 576), s._bn1InverseDeviation,
+                    View(Gradients, s.P + 1152, 16), View(Gradients, s.P + 1168, 16), dx.IsEmpty ? dx : dx.Slice(0, batch * 576), batch, 16, 36, Training);
+            }
+
+            // DownBlock16.conv2: Conv2D [16, 6, 6] -> [16, 6, 6], kernel 3, stride 1, padding 1, Identity;
+            // weight [16, 16, 3, 3] at s.P + 1184, no bias.
+            private void DownBlock16Block_Conv2Forward(DownBlock16BlockState s, int batch)
+            {
+                global::System.Span<T> y = View(s._conv2Output, 0, batch * 576);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s._bn1Output, 0, batch * 576), View(Parameters, s.P + 1184, 2304), global::System.ReadOnlySpan<T>.Empty, y, s._conv2Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(16, 6, 6, 3, 1, 1));
+            }
+
+            private void DownBlock16Block_Conv2Backward(DownBlock16BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::System.Span<T> dz = dy.Slice(0, batch * 576);
+                global::TypedNets.Kernels.Conv2DKernel.Backward<T>(
+                    View(s._bn1Output, 0, batch * 576), View(Parameters, s.P + 1184, 2304), dz, View(Gradients, s.P + 1184, 2304), global::System.Span<T>.Empty,
+                    dx.IsEmpty ? dx : dx.Slice(0, batch * 576), s._conv2Columns, s._conv2ColumnGradient, batch, 16, new global::TypedNets.Kernels.ImageGeometry(16, 6, 6, 3, 1, 1));
+            }
+
+            // DownBlock16.bn2: BatchNorm over 16 channels of 36 positions; running statistics at s.B + 32 in Buffers.
+            private void DownBlock16Block_Bn2Forward(DownBlock16BlockState s, int batch, bool training)
+            {
+                if (training)
+                {
+                    global::TypedNets.Kernels.BatchNormKernel.TrainForward<T>(
+                        View(s._conv2Output, 0, batch * 576), View(Parameters, s.P + 3488, 16), View(Parameters, s.P + 3504, 16), View(Buffers, s.B + 32, 16), View(Buffers, s.B + 48, 16),
+                        View(s._bn2Output, 0, batch * 576), View(s._bn2Normalized, 0, batch * 576), s._bn2InverseDeviation, batch, 16, 36, 0.1d, 1E-05d);
+                }
+                else
+                {
+                    global::TypedNets.Kernels.BatchNormKernel.InferenceForward<T>(
+                        View(s._conv2Output, 0, batch * 576), View(Parameters, s.P + 3488, 16), View(Parameters, s.P + 3504, 16), View(Buffers, s.B + 32, 16), View(Buffers, s.B + 48, 16),
+                        View(s._bn2Output, 0, batch * 576), View(s._bn2Normalized, 0, batch * 576), s._bn2InverseDeviation, batch, 16, 36, 1E-05d);
+                }
+            }
+
+            private void DownBlock16Block_Bn2Backward(DownBlock16BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
+            {
+                global::TypedNets.Kernels.BatchNormKernel.Backward<T>(
+                    dy.Slice(0, batch * 576), View(Parameters, s.P + 3488, 16), View(s._bn2Normalized, 0, batch * 576), s._bn2InverseDeviation,
+                    View(Gradients, s.P + 3488, 16), View(Gradients, s.P + 3504, 16), dx.IsEmpty ? dx : dx.Slice(0, batch * 576), batch, 16, 36, Training);
+            }
+
+            // DownBlock16: Add of 'DownBlock16.bn2' and 'DownBlock16.downsample.1', [16, 6, 6], ReLU.
+            private void DownBlock16Block_ResidualForward(DownBlock16BlockState s, int batch)
+            {
+                global::System.Span<T> y = View(s._residualOutput, 0, batch * 576);
+                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(s._bn2Output, 0, batch * 576), View(s._downsampleState._normOutput, 0, batch * 576), y);
+                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+            }
+
+            // The activation's gradient, in place; BackPropagate hands the result to both inputs.
+            private void DownBlock16Block_ResidualBackward(DownBlock16BlockState s, int batch, global::System.Span<T> dy)
+            {
+                global::System.Span<T> dz = dy.Slice(0, batch * 576);
+                global::TypedNets.Kernels.Activations.ReLUBackward<T>(View(s._residualOutput, 0, batch * 576), dz);
+            }
+
+            // Zoo.Graphs.Stage16 on [8, 12, 12]: the state of one use (where its weights start,
+            // what it reads, what it keeps for the backward pass); its code below is written once and serves every use.
+            private sealed class Stage16BlockState
+            {
+                internal readonly int P;
+                internal readonly int B;
+                internal readonly T[] Input;
+                internal readonly DownBlock16BlockState _firstState;
+
+                internal Stage16BlockState(int maxBatch, int p, int b, T[] input)
+                {
+                    P = p;
+                    B = b;
+                    Input = input;
+                    _firstState = new DownBlock16BlockState(maxBatch, p, b, input);
+                }
+            }
+
+            private void Stage16BlockForward(Stage16BlockState s, int batch, bool training)
+            {
+                DownBlock16BlockForward(s._firstState, batch, training);
+            }
+
+            // The gradient of the use's output is in dy, which the pass may reuse; its input's is written into inputGradient.
+            private void Stage16BlockBackward(Stage16BlockState s, int batch, T[] dy, global::System.Span<T> inputGradient)
+            {
+                inputGradient = inputGradient.IsEmpty ? inputGradient : inputGradient.Slice(0, batch * 1152);
+                DownBlock16BlockBackward(s._firstState, batch, dy, inputGradient);
+            }
+
+            private void Stage16BlockInitialize(Stage16BlockState s, ref global::TypedNets.Xoshiro256 random)
+            {
+                DownBlock16BlockInitialize(s._firstState, ref random);
+            }
         }
     }
 }
