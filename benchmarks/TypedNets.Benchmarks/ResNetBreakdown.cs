@@ -40,6 +40,11 @@ internal static class ResNetBreakdown
             $"  {"sum of kernels",-52} {Report.Time(forwardTotal),10} {Report.Time(backwardTotal),10} {Report.Time(forwardTotal + backwardTotal),10}"));
         Console.WriteLine();
 
+        Console.WriteLine($"The parts of one Conv2D layer, batch {Batch}, one sample a product (forward: unfold, product; backward: unfold, two products, fold):");
+        Parts("3x3 pad 1, 16->16 @28x28", new ImageGeometry(16, 28, 28, 3, 1, 1), 16, rounds);
+        Parts("3x3 pad 1, 64->64 @7x7", new ImageGeometry(64, 7, 7, 3, 1, 1), 64, rounds);
+        Console.WriteLine();
+
         var network = new ResNetSmall(maxBatch: Batch, seed: 3);
         var adam = new Adam(0.001);
         float[] features = Data.Uniform(Batch * 784, 4), labels = Data.Labels(Batch, 10, 5);
@@ -86,6 +91,26 @@ internal static class ResNetBreakdown
         return new Kind(name, count,
             () => Conv2DKernel.Forward<float>(x, weight, default, y, columns, Batch, filters, g),
             () => Conv2DKernel.Backward<float>(x, weight, dy, weightGradient, default, dx, columns, columnGradient, Batch, filters, g));
+    }
+
+    private static void Parts(string name, ImageGeometry g, int filters, int rounds)
+    {
+        int rows = g.ColumnRows, positions = g.ColumnCount;
+        float[] x = Data.Uniform(Batch * g.InputSize, 1, -1, 1), weight = Data.Uniform(filters * rows, 2, -0.1f, 0.1f);
+        float[] columns = new float[rows * positions], output = new float[filters * positions], dy = Data.Uniform(filters * positions, 3, -1, 1);
+        float[] weightGradient = new float[weight.Length], image = new float[g.InputSize];
+        (string Part, Action Run)[] parts =
+        [
+            ("unfold", () => { for (int b = 0; b < Batch; b++) { Conv2DKernel.Unfold<float>(x.AsSpan(b * g.InputSize, g.InputSize), columns, g); } }),
+            ($"forward product, Multiply {filters}x{positions}x{rows}", () => { for (int b = 0; b < Batch; b++) { Gemm.Multiply<float>(weight, columns, output, filters, positions, rows, accumulate: false); } }),
+            ($"weight gradient, MultiplyTransposedB {filters}x{rows}x{positions}", () => { for (int b = 0; b < Batch; b++) { Gemm.MultiplyTransposedB<float>(dy, columns, weightGradient, filters, rows, positions, accumulate: true); } }),
+            ($"column gradient, MultiplyTransposedA {rows}x{positions}x{filters}", () => { for (int b = 0; b < Batch; b++) { Gemm.MultiplyTransposedA<float>(weight, dy, columns, rows, positions, filters, accumulate: false); } }),
+            ("fold", () => { for (int b = 0; b < Batch; b++) { Conv2DKernel.Fold<float>(columns, image, g); } }),
+        ];
+        foreach ((string part, Action run) in parts)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name + ": " + part,-72} {Report.Time(Median(rounds, run)),10}"));
+        }
     }
 
     private static Kind BatchNorm(string name, int count, int channels, int area, bool relu)

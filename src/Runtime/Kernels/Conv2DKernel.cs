@@ -183,7 +183,7 @@ public static class Conv2DKernel
                 {
                     Span<T> inputGradient = dx.Slice((first + s) * inputSize, inputSize);
                     inputGradient.Clear();
-                    FoldFrom(unfoldedGradient, width, s * positions, inputGradient, geometry);
+                    FoldScratch(unfoldedGradient, width, s * positions, inputGradient, geometry);
                 }
             }
         }
@@ -218,6 +218,7 @@ public static class Conv2DKernel
         int outWidth = g.OutWidth;
         int kernelWidth = g.KernelColumns;
         int strideWidth = g.StrideColumns;
+        bool flat = IsFlatShift(g);
         int row = 0;
         for (int c = 0; c < g.Channels; c++)
         {
@@ -229,6 +230,12 @@ public static class Conv2DKernel
                     Span<T> target = columns.Slice((row * rowLength) + offset, outHeight * outWidth);
                     int shift = (j * g.Dilation) - g.PaddingColumns;
                     (int start, int end) = ValidColumns(shift, strideWidth, outWidth, g.Width);
+                    if (flat)
+                    {
+                        UnfoldShifted(plane, target, (i * g.Dilation) - g.Padding, shift, start, end, g);
+                        continue;
+                    }
+
                     for (int oy = 0; oy < outHeight; oy++)
                     {
                         Span<T> run = target.Slice(oy * outWidth, outWidth);
@@ -254,6 +261,91 @@ public static class Conv2DKernel
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether every row of the unfolded matrix is the image plane shifted by a constant offset: stride 1 both ways and
+    /// an output as wide as the input (a "same" convolution such as a ResNet's 3 × 3 with padding 1). Then a row is one
+    /// long copy (or, folding, one long sum) with the entries that wrapped round from a neighbouring image row, those
+    /// that should read the padding, put right afterwards, instead of one short run per output row.
+    /// </summary>
+    private static bool IsFlatShift(ImageGeometry g) => g.Stride == 1 && g.StrideColumns == 1 && g.OutWidth == g.Width;
+
+    /// <summary>One row of the unfolded matrix when <see cref="IsFlatShift"/> holds: entry <c>t</c> is <c>plane[t + rowShift width + shift]</c> inside the image, 0 outside.</summary>
+    private static void UnfoldShifted<T>(ReadOnlySpan<T> plane, Span<T> target, int rowShift, int shift, int start, int end, ImageGeometry g)
+        where T : IFloatingPointIeee754<T>
+    {
+        int width = g.Width;
+        int outHeight = g.OutHeight;
+        int first = Math.Max(0, -rowShift);
+        int last = Math.Min(outHeight, g.Height - rowShift);
+        if (first >= last || start >= end)
+        {
+            target.Clear();
+            return;
+        }
+
+        int from = (first * width) + start;
+        int to = ((last - 1) * width) + end;
+        target.Slice(0, from).Clear();
+        plane.Slice(from + (rowShift * width) + shift, to - from).CopyTo(target.Slice(from, to - from));
+        target.Slice(to).Clear();
+
+        // Between one output row's last valid column and the next row's first, the copy read the neighbouring image row.
+        int gap = width - end + start;
+        for (int oy = first; oy < last - 1 && gap > 0; oy++)
+        {
+            target.Slice((oy * width) + end, gap).Clear();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FoldFrom{T}"/> on the kernel's own scratch, which it may change: when <see cref="IsFlatShift"/> holds,
+    /// the entries that read the padding are zeroed so that each row is one long sum into the shifted plane.
+    /// </summary>
+    private static void FoldScratch<T>(Span<T> columns, int rowLength, int offset, Span<T> image, ImageGeometry g)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (!IsFlatShift(g))
+        {
+            FoldFrom(columns, rowLength, offset, image, g);
+            return;
+        }
+
+        int width = g.Width;
+        int outHeight = g.OutHeight;
+        int row = 0;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            Span<T> plane = image.Slice(c * g.Height * width, g.Height * width);
+            for (int i = 0; i < g.Kernel; i++)
+            {
+                int rowShift = (i * g.Dilation) - g.Padding;
+                int first = Math.Max(0, -rowShift);
+                int last = Math.Min(outHeight, g.Height - rowShift);
+                for (int j = 0; j < g.KernelColumns; j++, row++)
+                {
+                    int shift = (j * g.Dilation) - g.PaddingColumns;
+                    (int start, int end) = ValidColumns(shift, 1, width, width);
+                    if (first >= last || start >= end)
+                    {
+                        continue;
+                    }
+
+                    Span<T> source = columns.Slice((row * rowLength) + offset, outHeight * width);
+                    int gap = width - end + start;
+                    for (int oy = first; oy < last - 1 && gap > 0; oy++)
+                    {
+                        source.Slice((oy * width) + end, gap).Clear();
+                    }
+
+                    int from = (first * width) + start;
+                    int to = ((last - 1) * width) + end;
+                    Span<T> destination = plane.Slice(from + (rowShift * width) + shift, to - from);
+                    TensorPrimitives.Add(destination, source.Slice(from, to - from), destination);
                 }
             }
         }

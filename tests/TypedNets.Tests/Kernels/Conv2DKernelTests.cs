@@ -38,55 +38,77 @@ public sealed class Conv2DKernelTests
             // columns), so that the samples split into groups with a partial last one.
             int perProduct = Math.Max(1, 1024 / g.ColumnCount);
             int batch = 1 + random.NextInt(Math.Min(perProduct + 3, 60));
-            bool hasBias = trial % 3 != 2;
-            string where = $"{g}, filters {filters}, batch {batch} ({perProduct} a product), bias {hasBias}";
-
-            double[] x = Fill(batch * g.InputSize, ref random);
-            double[] weight = Fill(filters * g.GroupColumnRows, ref random);
-            double[] bias = hasBias ? Fill(filters, ref random) : [];
-            double[] dy = Fill(batch * filters * g.ColumnCount, ref random);
-            (double[] expected, double[] expectedWeightGradient, double[] expectedBiasGradient, double[] expectedInputGradient) =
-                Direct(x, weight, bias, dy, batch, filters, g);
-
-            double[] y = new double[expected.Length];
-            double[] columns = new double[g.ColumnRows * g.ColumnCount];
-            double[] columnGradient = new double[columns.Length];
-            Conv2DKernel.Forward<double>(x, weight, bias, y, columns, batch, filters, g);
-            AssertClose(expected, y, 1e-12, $"output, {where}");
-
-            // Gradients add into what is there; the input gradient is overwritten.
-            double[] weightGradient = new double[weight.Length];
-            Array.Fill(weightGradient, 0.5);
-            double[] biasGradient = new double[bias.Length];
-            Array.Fill(biasGradient, -0.25);
-            double[] dx = new double[x.Length];
-            Array.Fill(dx, 99.0);
-            Conv2DKernel.Backward<double>(x, weight, dy, weightGradient, biasGradient, dx, columns, columnGradient, batch, filters, g);
-            AssertClose(Array.ConvertAll(expectedWeightGradient, value => value + 0.5), weightGradient, 1e-12, $"weight gradient, {where}");
-            AssertClose(Array.ConvertAll(expectedBiasGradient, value => value - 0.25), biasGradient, 1e-12, $"bias gradient, {where}");
-            AssertClose(expectedInputGradient, dx, 1e-12, $"input gradient, {where}");
-
-            float[] yFloat = new float[expected.Length];
-            float[] columnsFloat = new float[columns.Length];
-            Conv2DKernel.Forward<float>(ToFloat(x), ToFloat(weight), ToFloat(bias), yFloat, columnsFloat, batch, filters, g);
-            AssertClose(expected, Widen(yFloat), 1e-4, $"float output, {where}");
-            float[] weightGradientFloat = new float[weight.Length];
-            float[] biasGradientFloat = new float[bias.Length];
-            float[] dxFloat = new float[x.Length];
-            Conv2DKernel.Backward<float>(
-                ToFloat(x), ToFloat(weight), ToFloat(dy), weightGradientFloat, biasGradientFloat, dxFloat, columnsFloat, new float[columns.Length], batch, filters, g);
-
-            // A weight gradient sums over every sample and position: its float error grows with the count.
-            double sumTolerance = 1e-6 * batch * g.ColumnCount;
-            AssertClose(expectedWeightGradient, Widen(weightGradientFloat), Math.Max(1e-4, sumTolerance), $"float weight gradient, {where}");
-            AssertClose(expectedBiasGradient, Widen(biasGradientFloat), Math.Max(1e-4, sumTolerance), $"float bias gradient, {where}");
-            AssertClose(expectedInputGradient, Widen(dxFloat), 1e-4, $"float input gradient, {where}");
-
-            // Without an input gradient (a network's first layer) the parameter gradients are the same.
-            double[] weightGradientOnly = new double[weight.Length];
-            Conv2DKernel.Backward<double>(x, weight, dy, weightGradientOnly, [], [], columns, columnGradient, batch, filters, g);
-            AssertClose(expectedWeightGradient, weightGradientOnly, 1e-12, $"weight gradient without dx, {where}");
+            Check(g, filters, batch, hasBias: trial % 3 != 2, ref random);
         }
+    }
+
+    /// <summary>
+    /// "Same" convolutions (stride 1, output as wide as the input), whose rows the kernel copies and sums as whole shifted
+    /// planes, at a ResNet's sizes and with dilation, uneven padding and a window taller than wide.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 28, 28, 3, 1, 1, 3, 1, 4, 3)]
+    [InlineData(5, 7, 7, 3, 1, 1, 3, 1, 6, 23)]
+    [InlineData(2, 14, 14, 3, 1, 1, 3, 1, 3, 9)]
+    [InlineData(2, 9, 11, 3, 2, 2, 3, 2, 2, 5)]
+    [InlineData(3, 6, 10, 5, 1, 1, 1, 0, 2, 4)]
+    [InlineData(4, 5, 5, 1, 1, 0, 1, 0, 3, 41)]
+    public void Same_convolutions_match_the_direct_sums(int channels, int height, int width, int kernel, int dilation, int padding, int kernelWidth, int paddingWidth, int filters, int batch)
+    {
+        var g = new ImageGeometry(channels, height, width, kernel, 1, padding, dilation, kernelWidth, 1, paddingWidth);
+        Assert.Equal(width, g.OutWidth);
+        var random = new Xoshiro256((ulong)(height * 131) + (ulong)batch);
+        Check(g, filters, batch, hasBias: true, ref random);
+    }
+
+    private static void Check(ImageGeometry g, int filters, int batch, bool hasBias, ref Xoshiro256 random)
+    {
+        string where = $"{g}, filters {filters}, batch {batch}, bias {hasBias}";
+        double[] x = Fill(batch * g.InputSize, ref random);
+        double[] weight = Fill(filters * g.GroupColumnRows, ref random);
+        double[] bias = hasBias ? Fill(filters, ref random) : [];
+        double[] dy = Fill(batch * filters * g.ColumnCount, ref random);
+        (double[] expected, double[] expectedWeightGradient, double[] expectedBiasGradient, double[] expectedInputGradient) =
+            Direct(x, weight, bias, dy, batch, filters, g);
+
+        double[] y = new double[expected.Length];
+        double[] columns = new double[g.ColumnRows * g.ColumnCount];
+        double[] columnGradient = new double[columns.Length];
+        Conv2DKernel.Forward<double>(x, weight, bias, y, columns, batch, filters, g);
+        AssertClose(expected, y, 1e-12, $"output, {where}");
+
+        // Gradients add into what is there; the input gradient is overwritten.
+        double[] weightGradient = new double[weight.Length];
+        Array.Fill(weightGradient, 0.5);
+        double[] biasGradient = new double[bias.Length];
+        Array.Fill(biasGradient, -0.25);
+        double[] dx = new double[x.Length];
+        Array.Fill(dx, 99.0);
+        Conv2DKernel.Backward<double>(x, weight, dy, weightGradient, biasGradient, dx, columns, columnGradient, batch, filters, g);
+        AssertClose(Array.ConvertAll(expectedWeightGradient, value => value + 0.5), weightGradient, 1e-12, $"weight gradient, {where}");
+        AssertClose(Array.ConvertAll(expectedBiasGradient, value => value - 0.25), biasGradient, 1e-12, $"bias gradient, {where}");
+        AssertClose(expectedInputGradient, dx, 1e-12, $"input gradient, {where}");
+
+        float[] yFloat = new float[expected.Length];
+        float[] columnsFloat = new float[columns.Length];
+        Conv2DKernel.Forward<float>(ToFloat(x), ToFloat(weight), ToFloat(bias), yFloat, columnsFloat, batch, filters, g);
+        AssertClose(expected, Widen(yFloat), 1e-4, $"float output, {where}");
+        float[] weightGradientFloat = new float[weight.Length];
+        float[] biasGradientFloat = new float[bias.Length];
+        float[] dxFloat = new float[x.Length];
+        Conv2DKernel.Backward<float>(
+            ToFloat(x), ToFloat(weight), ToFloat(dy), weightGradientFloat, biasGradientFloat, dxFloat, columnsFloat, new float[columns.Length], batch, filters, g);
+
+        // A weight gradient sums over every sample and position: its float error grows with the count.
+        double sumTolerance = 1e-6 * batch * g.ColumnCount;
+        AssertClose(expectedWeightGradient, Widen(weightGradientFloat), Math.Max(1e-4, sumTolerance), $"float weight gradient, {where}");
+        AssertClose(expectedBiasGradient, Widen(biasGradientFloat), Math.Max(1e-4, sumTolerance), $"float bias gradient, {where}");
+        AssertClose(expectedInputGradient, Widen(dxFloat), 1e-4, $"float input gradient, {where}");
+
+        // Without an input gradient (a network's first layer) the parameter gradients are the same.
+        double[] weightGradientOnly = new double[weight.Length];
+        Conv2DKernel.Backward<double>(x, weight, dy, weightGradientOnly, [], [], columns, columnGradient, batch, filters, g);
+        AssertClose(expectedWeightGradient, weightGradientOnly, 1e-12, $"weight gradient without dx, {where}");
     }
 
     [Fact]
