@@ -53,6 +53,8 @@ internal static class ResNetBreakdown
         double forwardOnly = Median(rounds, () => network.Forward(features, training: true));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Whole training step (forward, backward, Adam), batch {Batch}: {Report.Time(step)}, {Report.Time(step / Batch)} per image; training forward alone {Report.Time(forwardOnly)}"));
+        Console.WriteLine();
+        Breakdown.Phases($"Phases of the same step, batch {Batch}", network, features, labels, rounds, 2);
     }
 
     private sealed record Kind(string Name, int Count, Action Forward, Action Backward);
