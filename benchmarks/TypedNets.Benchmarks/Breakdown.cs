@@ -72,7 +72,7 @@ internal static class Breakdown
         return () => Gemm.Multiply<float>(a, b, c, n, n, n, accumulate: false);
     }
 
-    private static void Phases(string name, INetwork network, float[] features, float[] labels, int rounds, int stepsPerRound)
+    internal static void Phases(string name, INetwork network, float[] features, float[] labels, int rounds, int stepsPerRound)
     {
         var adam = new Adam(0.001);
         string[] phases = ["ZeroGradients", "Forward (training)", "LossBackward (loss + backward)", "Adam step"];

@@ -56,41 +56,66 @@ public readonly record struct ImageGeometry(
 
 /// <summary>
 /// 2-D convolution as PyTorch's <c>nn.Conv2d</c> (cross-correlation; weight <c>[filters, channels / groups, kh, kw]</c>,
-/// bias <c>[filters]</c>), by unfolding each image into columns (im2col) and one matrix product per sample and channel
-/// group, so that the fast <see cref="Gemm"/> does the work.
+/// bias <c>[filters]</c>), by unfolding the images into columns (im2col) and one matrix product per channel group, so
+/// that the fast <see cref="Gemm"/> does the work.
 /// </summary>
+/// <remarks>
+/// Small output maps make thin products (a 7 × 7 map is 49 columns, and the weight gradient sums over only those 49),
+/// where the GEMM spends more time packing and on partial tiles than multiplying. So several samples are unfolded side
+/// by side into one wider column matrix, <c>[rows, samples × positions]</c>, until it has about
+/// <see cref="TargetColumns"/> columns, and each product covers them all; the outputs are then copied to their samples.
+/// That wider matrix needs more than the caller's scratch, so it lives in a per-thread buffer kept between calls (about
+/// <c>2 × rows × 1,024</c> values and the outputs': 4.5 MiB of floats for a 64-channel 3 × 3 layer).
+/// </remarks>
 public static class Conv2DKernel
 {
     /// <summary>
+    /// The columns a product should have before samples are batched into it: enough that the weight's packed panel is
+    /// reused across many micro-tiles and the thin weight-gradient sums become long ones. At the ResNet of
+    /// examples/FashionMnist, 14 × 14 maps go from one sample a product to five and 7 × 7 maps to twenty, while 28 × 28
+    /// maps stay one sample a product. A round figure, not tuned: the machine it was measured on was too noisy to rank
+    /// neighbouring values.
+    /// </summary>
+    private const int TargetColumns = 1024;
+
+    /// <summary>
     /// <c>y[b] = weight · unfold(x[b]) + bias</c> for every sample (no bias when <paramref name="bias"/> is empty);
-    /// <paramref name="columns"/> is scratch of <c>ColumnRows * ColumnCount</c>.
+    /// <paramref name="columns"/> is scratch of at least <c>ColumnRows * ColumnCount</c>.
     /// </summary>
     public static void Forward<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, Span<T> columns, int batch, int filters, ImageGeometry geometry)
         where T : IFloatingPointIeee754<T>
     {
         int inputSize = geometry.InputSize;
-        int outputSize = filters * geometry.ColumnCount;
-        int groupFilters = filters / geometry.Groups;
-        int groupRows = geometry.GroupColumnRows;
-        Span<T> unfolded = columns.Slice(0, geometry.ColumnRows * geometry.ColumnCount);
-        for (int b = 0; b < batch; b++)
+        int positions = geometry.ColumnCount;
+        int outputSize = filters * positions;
+        int rows = geometry.ColumnRows;
+        int chunk = SamplesPerProduct(batch, positions);
+        Span<T> unfolded = chunk == 1 ? columns.Slice(0, rows * positions) : Scratch<T>.Columns(rows * positions * chunk);
+        Span<T> product = chunk == 1 ? default : Scratch<T>.Product(filters * positions * chunk);
+        for (int first = 0; first < batch; first += chunk)
         {
-            Unfold(x.Slice(b * inputSize, inputSize), unfolded, geometry);
-            Span<T> output = y.Slice(b * outputSize, outputSize);
-            // One product per group: the unfolded rows are ordered by channel, so a group's rows, its filters' weights and
-            // its output maps are each one contiguous block (a depthwise layer is a row vector times its channel's rows).
-            for (int g = 0; g < geometry.Groups; g++)
+            int count = Math.Min(chunk, batch - first);
+            int width = count * positions;
+            for (int s = 0; s < count; s++)
             {
-                Gemm.Multiply(
-                    weight.Slice(g * groupFilters * groupRows, groupFilters * groupRows),
-                    unfolded.Slice(g * groupRows * geometry.ColumnCount, groupRows * geometry.ColumnCount),
-                    output.Slice(g * groupFilters * geometry.ColumnCount, groupFilters * geometry.ColumnCount),
-                    groupFilters, geometry.ColumnCount, groupRows, accumulate: false);
+                UnfoldInto(x.Slice((first + s) * inputSize, inputSize), unfolded, width, s * positions, geometry);
             }
-            for (int f = 0; f < filters && !bias.IsEmpty; f++)
+
+            // With one sample the product's [filters, positions] is the sample's output itself.
+            Span<T> output = count == 1 ? y.Slice(first * outputSize, outputSize) : product.Slice(0, filters * width);
+            MultiplyGroups(weight, unfolded, output, filters, width, geometry);
+            if (count > 1)
             {
-                Span<T> map = output.Slice(f * geometry.ColumnCount, geometry.ColumnCount);
+                Scatter(output, y.Slice(first * outputSize, count * outputSize), filters, positions, count);
+            }
+        }
+
+        for (int b = 0; b < batch && !bias.IsEmpty; b++)
+        {
+            for (int f = 0; f < filters; f++)
+            {
+                Span<T> map = y.Slice((b * outputSize) + (f * positions), positions);
                 TensorPrimitives.Add(map, bias[f], map);
             }
         }
@@ -106,26 +131,44 @@ public static class Conv2DKernel
         where T : IFloatingPointIeee754<T>
     {
         int inputSize = geometry.InputSize;
-        int outputSize = filters * geometry.ColumnCount;
+        int positions = geometry.ColumnCount;
+        int outputSize = filters * positions;
+        int rows = geometry.ColumnRows;
         int groupFilters = filters / geometry.Groups;
         int groupRows = geometry.GroupColumnRows;
-        Span<T> unfolded = columns.Slice(0, geometry.ColumnRows * geometry.ColumnCount);
-        Span<T> unfoldedGradient = columnGradient.Slice(0, geometry.ColumnRows * geometry.ColumnCount);
-        for (int b = 0; b < batch; b++)
+        int chunk = SamplesPerProduct(batch, positions);
+        Span<T> unfolded = chunk == 1 ? columns.Slice(0, rows * positions) : Scratch<T>.Columns(rows * positions * chunk);
+        Span<T> unfoldedGradient = chunk == 1 ? columnGradient.Slice(0, rows * positions) : Scratch<T>.ColumnGradient(rows * positions * chunk);
+        Span<T> gathered = chunk == 1 ? default : Scratch<T>.Product(filters * positions * chunk);
+        for (int first = 0; first < batch; first += chunk)
         {
-            ReadOnlySpan<T> gradient = dy.Slice(b * outputSize, outputSize);
-            Unfold(x.Slice(b * inputSize, inputSize), unfolded, geometry);
+            int count = Math.Min(chunk, batch - first);
+            int width = count * positions;
+            ReadOnlySpan<T> gradient = dy.Slice(first * outputSize, count * outputSize);
+            if (count > 1)
+            {
+                // The samples' output gradients side by side, [filters, samples × positions], as the columns are.
+                Gather(gradient, gathered, filters, positions, count);
+                gradient = gathered.Slice(0, filters * width);
+            }
+
+            for (int s = 0; s < count; s++)
+            {
+                UnfoldInto(x.Slice((first + s) * inputSize, inputSize), unfolded, width, s * positions, geometry);
+            }
+
             for (int g = 0; g < geometry.Groups; g++)
             {
                 Gemm.MultiplyTransposedB(
-                    gradient.Slice(g * groupFilters * geometry.ColumnCount, groupFilters * geometry.ColumnCount),
-                    unfolded.Slice(g * groupRows * geometry.ColumnCount, groupRows * geometry.ColumnCount),
+                    gradient.Slice(g * groupFilters * width, groupFilters * width),
+                    unfolded.Slice(g * groupRows * width, groupRows * width),
                     weightGradient.Slice(g * groupFilters * groupRows, groupFilters * groupRows),
-                    groupFilters, groupRows, geometry.ColumnCount, accumulate: true);
+                    groupFilters, groupRows, width, accumulate: true);
             }
+
             for (int f = 0; f < filters && !biasGradient.IsEmpty; f++)
             {
-                biasGradient[f] += TensorPrimitives.Sum(gradient.Slice(f * geometry.ColumnCount, geometry.ColumnCount));
+                biasGradient[f] += TensorPrimitives.Sum(gradient.Slice(f * width, width));
             }
 
             if (!dx.IsEmpty)
@@ -134,13 +177,17 @@ public static class Conv2DKernel
                 {
                     Gemm.MultiplyTransposedA(
                         weight.Slice(g * groupFilters * groupRows, groupFilters * groupRows),
-                        gradient.Slice(g * groupFilters * geometry.ColumnCount, groupFilters * geometry.ColumnCount),
-                        unfoldedGradient.Slice(g * groupRows * geometry.ColumnCount, groupRows * geometry.ColumnCount),
-                        groupRows, geometry.ColumnCount, groupFilters, accumulate: false);
+                        gradient.Slice(g * groupFilters * width, groupFilters * width),
+                        unfoldedGradient.Slice(g * groupRows * width, groupRows * width),
+                        groupRows, width, groupFilters, accumulate: false);
                 }
-                Span<T> inputGradient = dx.Slice(b * inputSize, inputSize);
-                inputGradient.Clear();
-                Fold(unfoldedGradient, inputGradient, geometry);
+
+                for (int s = 0; s < count; s++)
+                {
+                    Span<T> inputGradient = dx.Slice((first + s) * inputSize, inputSize);
+                    inputGradient.Clear();
+                    FoldScratch(unfoldedGradient, width, s * positions, inputGradient, geometry);
+                }
             }
         }
     }
@@ -151,29 +198,70 @@ public static class Conv2DKernel
     /// </summary>
     public static void Unfold<T>(ReadOnlySpan<T> image, Span<T> columns, ImageGeometry g)
         where T : IFloatingPointIeee754<T>
+        => UnfoldInto(image, columns, g.ColumnCount, 0, g);
+
+    /// <summary>col2im: adds every column entry back into the input position it was read from.</summary>
+    public static void Fold<T>(ReadOnlySpan<T> columns, Span<T> image, ImageGeometry g)
+        where T : IFloatingPointIeee754<T>
+        => FoldFrom(columns, g.ColumnCount, 0, image, g);
+
+    /// <summary>How many samples one product covers: enough for about <see cref="TargetColumns"/> columns, at most the batch.</summary>
+    internal static int SamplesPerProduct(int batch, int positions)
+        => Math.Clamp(TargetColumns / Math.Max(positions, 1), 1, Math.Max(batch, 1));
+
+    /// <summary>
+    /// Unfolds one image into the columns <c>[offset, offset + positions)</c> of every row of a column matrix whose rows are
+    /// <paramref name="rowLength"/> long. Each output row of the map reads one run of the input row (every
+    /// <c>strideWidth</c>-th element) between the padding on either side, so the bounds are worked out once a run.
+    /// </summary>
+    private static void UnfoldInto<T>(ReadOnlySpan<T> image, Span<T> columns, int rowLength, int offset, ImageGeometry g)
+        where T : IFloatingPointIeee754<T>
     {
         int outHeight = g.OutHeight;
         int outWidth = g.OutWidth;
         int kernelWidth = g.KernelColumns;
         int strideWidth = g.StrideColumns;
-        int paddingWidth = g.PaddingColumns;
+        bool flat = IsFlatShift(g);
         int row = 0;
         for (int c = 0; c < g.Channels; c++)
         {
+            ReadOnlySpan<T> plane = image.Slice(c * g.Height * g.Width, g.Height * g.Width);
             for (int i = 0; i < g.Kernel; i++)
             {
                 for (int j = 0; j < kernelWidth; j++, row++)
                 {
-                    Span<T> target = columns.Slice(row * outHeight * outWidth, outHeight * outWidth);
+                    Span<T> target = columns.Slice((row * rowLength) + offset, outHeight * outWidth);
+                    int shift = (j * g.Dilation) - g.PaddingColumns;
+                    (int start, int end) = ValidColumns(shift, strideWidth, outWidth, g.Width);
+                    if (flat)
+                    {
+                        UnfoldShifted(plane, target, (i * g.Dilation) - g.Padding, shift, start, end, g);
+                        continue;
+                    }
+
                     for (int oy = 0; oy < outHeight; oy++)
                     {
+                        Span<T> run = target.Slice(oy * outWidth, outWidth);
                         int y = (oy * g.Stride) + (i * g.Dilation) - g.Padding;
-                        for (int ox = 0; ox < outWidth; ox++)
+                        if ((uint)y >= (uint)g.Height || start >= end)
                         {
-                            int x = (ox * strideWidth) + (j * g.Dilation) - paddingWidth;
-                            target[(oy * outWidth) + ox] = (uint)y < (uint)g.Height && (uint)x < (uint)g.Width
-                                ? image[(((c * g.Height) + y) * g.Width) + x]
-                                : T.Zero;
+                            run.Clear();
+                            continue;
+                        }
+
+                        run.Slice(0, start).Clear();
+                        run.Slice(end).Clear();
+                        ReadOnlySpan<T> source = plane.Slice(y * g.Width, g.Width);
+                        if (strideWidth == 1)
+                        {
+                            source.Slice(start + shift, end - start).CopyTo(run.Slice(start, end - start));
+                        }
+                        else
+                        {
+                            for (int ox = start, x = (start * strideWidth) + shift; ox < end; ox++, x += strideWidth)
+                            {
+                                run[ox] = source[x];
+                            }
                         }
                     }
                 }
@@ -181,23 +269,115 @@ public static class Conv2DKernel
         }
     }
 
-    /// <summary>col2im: adds every column entry back into the input position it was read from.</summary>
-    public static void Fold<T>(ReadOnlySpan<T> columns, Span<T> image, ImageGeometry g)
+    /// <summary>
+    /// Whether every row of the unfolded matrix is the image plane shifted by a constant offset: stride 1 both ways and
+    /// an output as wide as the input (a "same" convolution such as a ResNet's 3 × 3 with padding 1). Then a row is one
+    /// long copy (or, folding, one long sum) with the entries that wrapped round from a neighbouring image row, those
+    /// that should read the padding, put right afterwards, instead of one short run per output row.
+    /// </summary>
+    private static bool IsFlatShift(ImageGeometry g) => g.Stride == 1 && g.StrideColumns == 1 && g.OutWidth == g.Width;
+
+    /// <summary>One row of the unfolded matrix when <see cref="IsFlatShift"/> holds: entry <c>t</c> is <c>plane[t + rowShift width + shift]</c> inside the image, 0 outside.</summary>
+    private static void UnfoldShifted<T>(ReadOnlySpan<T> plane, Span<T> target, int rowShift, int shift, int start, int end, ImageGeometry g)
+        where T : IFloatingPointIeee754<T>
+    {
+        int width = g.Width;
+        int outHeight = g.OutHeight;
+        int first = Math.Max(0, -rowShift);
+        int last = Math.Min(outHeight, g.Height - rowShift);
+        if (first >= last || start >= end)
+        {
+            target.Clear();
+            return;
+        }
+
+        int from = (first * width) + start;
+        int to = ((last - 1) * width) + end;
+        target.Slice(0, from).Clear();
+        plane.Slice(from + (rowShift * width) + shift, to - from).CopyTo(target.Slice(from, to - from));
+        target.Slice(to).Clear();
+
+        // Between one output row's last valid column and the next row's first, the copy read the neighbouring image row.
+        int gap = width - end + start;
+        for (int oy = first; oy < last - 1 && gap > 0; oy++)
+        {
+            target.Slice((oy * width) + end, gap).Clear();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FoldFrom{T}"/> on the kernel's own scratch, which it may change: when <see cref="IsFlatShift"/> holds,
+    /// the entries that read the padding are zeroed so that each row is one long sum into the shifted plane.
+    /// </summary>
+    private static void FoldScratch<T>(Span<T> columns, int rowLength, int offset, Span<T> image, ImageGeometry g)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (!IsFlatShift(g))
+        {
+            FoldFrom(columns, rowLength, offset, image, g);
+            return;
+        }
+
+        int width = g.Width;
+        int outHeight = g.OutHeight;
+        int row = 0;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            Span<T> plane = image.Slice(c * g.Height * width, g.Height * width);
+            for (int i = 0; i < g.Kernel; i++)
+            {
+                int rowShift = (i * g.Dilation) - g.Padding;
+                int first = Math.Max(0, -rowShift);
+                int last = Math.Min(outHeight, g.Height - rowShift);
+                for (int j = 0; j < g.KernelColumns; j++, row++)
+                {
+                    int shift = (j * g.Dilation) - g.PaddingColumns;
+                    (int start, int end) = ValidColumns(shift, 1, width, width);
+                    if (first >= last || start >= end)
+                    {
+                        continue;
+                    }
+
+                    Span<T> source = columns.Slice((row * rowLength) + offset, outHeight * width);
+                    int gap = width - end + start;
+                    for (int oy = first; oy < last - 1 && gap > 0; oy++)
+                    {
+                        source.Slice((oy * width) + end, gap).Clear();
+                    }
+
+                    int from = (first * width) + start;
+                    int to = ((last - 1) * width) + end;
+                    Span<T> destination = plane.Slice(from + (rowShift * width) + shift, to - from);
+                    TensorPrimitives.Add(destination, source.Slice(from, to - from), destination);
+                }
+            }
+        }
+    }
+
+    /// <summary>The inverse of <see cref="UnfoldInto{T}"/>: adds columns <c>[offset, offset + positions)</c> of every row back into the image.</summary>
+    private static void FoldFrom<T>(ReadOnlySpan<T> columns, int rowLength, int offset, Span<T> image, ImageGeometry g)
         where T : IFloatingPointIeee754<T>
     {
         int outHeight = g.OutHeight;
         int outWidth = g.OutWidth;
         int kernelWidth = g.KernelColumns;
         int strideWidth = g.StrideColumns;
-        int paddingWidth = g.PaddingColumns;
         int row = 0;
         for (int c = 0; c < g.Channels; c++)
         {
+            Span<T> plane = image.Slice(c * g.Height * g.Width, g.Height * g.Width);
             for (int i = 0; i < g.Kernel; i++)
             {
                 for (int j = 0; j < kernelWidth; j++, row++)
                 {
-                    ReadOnlySpan<T> source = columns.Slice(row * outHeight * outWidth, outHeight * outWidth);
+                    ReadOnlySpan<T> source = columns.Slice((row * rowLength) + offset, outHeight * outWidth);
+                    int shift = (j * g.Dilation) - g.PaddingColumns;
+                    (int start, int end) = ValidColumns(shift, strideWidth, outWidth, g.Width);
+                    if (start >= end)
+                    {
+                        continue;
+                    }
+
                     for (int oy = 0; oy < outHeight; oy++)
                     {
                         int y = (oy * g.Stride) + (i * g.Dilation) - g.Padding;
@@ -206,17 +386,107 @@ public static class Conv2DKernel
                             continue;
                         }
 
-                        for (int ox = 0; ox < outWidth; ox++)
+                        ReadOnlySpan<T> run = source.Slice(oy * outWidth, outWidth);
+                        Span<T> target = plane.Slice(y * g.Width, g.Width);
+                        if (strideWidth == 1)
                         {
-                            int x = (ox * strideWidth) + (j * g.Dilation) - paddingWidth;
-                            if ((uint)x < (uint)g.Width)
+                            Span<T> span = target.Slice(start + shift, end - start);
+                            TensorPrimitives.Add(span, run.Slice(start, end - start), span);
+                        }
+                        else
+                        {
+                            for (int ox = start, x = (start * strideWidth) + shift; ox < end; ox++, x += strideWidth)
                             {
-                                image[(((c * g.Height) + y) * g.Width) + x] += source[(oy * outWidth) + ox];
+                                target[x] += run[ox];
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The output columns <c>[start, end)</c> whose input column <c>ox * stride + shift</c> lies inside <c>[0, width)</c>;
+    /// the rest read the padding.
+    /// </summary>
+    private static (int Start, int End) ValidColumns(int shift, int stride, int outWidth, int width)
+    {
+        // ox * stride + shift >= 0  <=>  ox >= ceil(-shift / stride);  ox * stride + shift <= width - 1  <=>  ox <= floor((width - 1 - shift) / stride).
+        int start = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+        int last = width - 1 - shift;
+        int end = last < 0 ? 0 : (last / stride) + 1;
+        return (Math.Min(start, outWidth), Math.Clamp(end, 0, outWidth));
+    }
+
+    /// <summary>One product per group: the unfolded rows are ordered by channel, so a group's rows, its filters' weights and its output maps are each one contiguous block.</summary>
+    private static void MultiplyGroups<T>(ReadOnlySpan<T> weight, ReadOnlySpan<T> unfolded, Span<T> output, int filters, int width, ImageGeometry geometry)
+        where T : IFloatingPointIeee754<T>
+    {
+        int groupFilters = filters / geometry.Groups;
+        int groupRows = geometry.GroupColumnRows;
+        for (int g = 0; g < geometry.Groups; g++)
+        {
+            Gemm.Multiply(
+                weight.Slice(g * groupFilters * groupRows, groupFilters * groupRows),
+                unfolded.Slice(g * groupRows * width, groupRows * width),
+                output.Slice(g * groupFilters * width, groupFilters * width),
+                groupFilters, width, groupRows, accumulate: false);
+        }
+    }
+
+    /// <summary>From <c>[filters, samples × positions]</c> to the samples' <c>[samples, filters, positions]</c>.</summary>
+    private static void Scatter<T>(ReadOnlySpan<T> product, Span<T> y, int filters, int positions, int count)
+    {
+        int width = count * positions;
+        for (int s = 0; s < count; s++)
+        {
+            for (int f = 0; f < filters; f++)
+            {
+                product.Slice((f * width) + (s * positions), positions).CopyTo(y.Slice(((s * filters) + f) * positions, positions));
+            }
+        }
+    }
+
+    /// <summary>From the samples' <c>[samples, filters, positions]</c> to <c>[filters, samples × positions]</c>.</summary>
+    private static void Gather<T>(ReadOnlySpan<T> dy, Span<T> gathered, int filters, int positions, int count)
+    {
+        int width = count * positions;
+        for (int s = 0; s < count; s++)
+        {
+            for (int f = 0; f < filters; f++)
+            {
+                dy.Slice(((s * filters) + f) * positions, positions).CopyTo(gathered.Slice((f * width) + (s * positions), positions));
+            }
+        }
+    }
+
+    /// <summary>Per-thread scratch for batched products, grown to the largest size asked for and kept.</summary>
+    private static class Scratch<T>
+    {
+        [ThreadStatic]
+        private static T[]? t_columns;
+
+        [ThreadStatic]
+        private static T[]? t_columnGradient;
+
+        [ThreadStatic]
+        private static T[]? t_product;
+
+        public static Span<T> Columns(int length) => Get(ref t_columns, length);
+
+        public static Span<T> ColumnGradient(int length) => Get(ref t_columnGradient, length);
+
+        public static Span<T> Product(int length) => Get(ref t_product, length);
+
+        private static Span<T> Get(ref T[]? buffer, int length)
+        {
+            if (buffer is null || buffer.Length < length)
+            {
+                buffer = new T[length];
+            }
+
+            return buffer.AsSpan(0, length);
         }
     }
 }
