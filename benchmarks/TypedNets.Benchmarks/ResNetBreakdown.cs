@@ -45,7 +45,7 @@ internal static class ResNetBreakdown
         Parts("3x3 pad 1, 64->64 @7x7", new ImageGeometry(64, 7, 7, 3, 1, 1), 64, rounds);
         Console.WriteLine();
 
-        var network = new ResNetSmall(maxBatch: Batch, seed: 3);
+        var network = new FashionMnist.FashionResNet(maxBatch: Batch, seed: 3);
         var adam = new Adam(0.001);
         float[] features = Data.Uniform(Batch * 784, 4), labels = Data.Labels(Batch, 10, 5);
         Trainer.Step(network, adam, features, labels, LossFunction.CrossEntropy);

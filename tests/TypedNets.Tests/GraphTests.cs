@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using FashionMnist;
 using TypedNets.Optimizers;
 using TypedNets.Serialization;
 using TypedNets.Tests.Networks;
