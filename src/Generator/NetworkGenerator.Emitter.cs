@@ -1551,6 +1551,18 @@ public sealed partial class NetworkGenerator
                 + (layer.PaddingWidth == layer.Padding ? string.Empty : $", PaddingWidth: {Invariant(layer.PaddingWidth)}")
                 + (layer.Groups == 1 ? string.Empty : $", Groups: {Invariant(layer.Groups)}");
             string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)}{options})";
+            string description = $"Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Pair(layer.Kernel, layer.KernelWidth)}, stride {Pair(layer.Stride, layer.StrideWidth)}, padding {Pair(layer.Padding, layer.PaddingWidth)}";
+            EmitConvolutionMethods(layer, input, output, isOutput, "Conv2DKernel", description, geometry, $"{camel}Columns", $"{camel}Columns, {camel}ColumnGradient");
+        }
+
+        /// <summary>
+        /// The forward and backward methods of a Conv2D or Conv1D: the kernel's product with bias, the activation (on
+        /// the pre-activation where the layer keeps one), and the backward pass through both.
+        /// </summary>
+        private void EmitConvolutionMethods(
+            LayerModel layer, string input, string output, bool isOutput, string kernel, string description, string geometry, string forwardScratch, string backwardScratch)
+        {
+            string camel = FieldStem(layer);
             TensorModel weight = layer.Tensors[0];
             TensorModel? bias = layer.HasBias ? layer.Tensors[1] : null;
             string biasView = bias is null ? $"{ReadOnlySpan}<T>.Empty" : ParameterView(bias);
@@ -1561,14 +1573,14 @@ public sealed partial class NetworkGenerator
             string target = keepsPreActivation ? $"View({camel}PreActivation, 0, batch * {n})" : "y";
             string filters = Invariant(layer.Units);
 
-            _writer.WriteLine($"// {Module(layer)}: Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Pair(layer.Kernel, layer.KernelWidth)}, stride {Pair(layer.Stride, layer.StrideWidth)}, padding {Pair(layer.Padding, layer.PaddingWidth)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
+            _writer.WriteLine($"// {Module(layer)}: {description}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
             _writer.WriteLine(bias is null
                 ? $"// weight {ShapeMath.Format(weight.Shape)} at {P(weight.Offset)}, no bias."
                 : $"// weight {ShapeMath.Format(weight.Shape)} at {P(weight.Offset)}, bias [{filters}] at {P(bias.Offset)}.");
             using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
             {
                 _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
-                _writer.WriteLine($"{Kernels}.Conv2DKernel.Forward<T>({x}, {ParameterView(weight)}, {biasView}, {target}, {camel}Columns, batch, {filters}, {geometry});");
+                _writer.WriteLine($"{Kernels}.{kernel}.Forward<T>({x}, {ParameterView(weight)}, {biasView}, {target}, {forwardScratch}, batch, {filters}, {geometry});");
                 string? activation = ActivationForward(layer.Activation, target, rowLength: n);
                 if (activation is not null)
                 {
@@ -1586,11 +1598,11 @@ public sealed partial class NetworkGenerator
                     _writer.WriteLine(activationBackward);
                 }
 
-                _writer.WriteLine($"{Kernels}.Conv2DKernel.Backward<T>(");
+                _writer.WriteLine($"{Kernels}.{kernel}.Backward<T>(");
                 using (Indent())
                 {
                     _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {biasGradientView},");
-                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {camel}Columns, {camel}ColumnGradient, batch, {filters}, {geometry});");
+                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {backwardScratch}, batch, {filters}, {geometry});");
                 }
             }
         }
@@ -1644,50 +1656,10 @@ public sealed partial class NetworkGenerator
         private void EmitSequenceConvolution(LayerModel layer, string input, string output, bool isOutput)
         {
             string camel = FieldStem(layer);
-            string geometry = SequenceGeometry(layer);
-            TensorModel weight = layer.Tensors[0];
-            TensorModel? bias = layer.HasBias ? layer.Tensors[1] : null;
-            string biasView = bias is null ? $"{ReadOnlySpan}<T>.Empty" : ParameterView(bias);
-            string biasGradientView = bias is null ? $"{Span}<T>.Empty" : GradientView(bias);
-            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
-            string n = Invariant(layer.OutputSize);
-            bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
-            string target = keepsPreActivation ? $"View({camel}PreActivation, 0, batch * {n})" : "y";
-            string filters = Invariant(layer.Units);
-            string scratch = $"{camel}Columns, {camel}Scratch";
-
-            _writer.WriteLine($"// {Module(layer)}: Conv1D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
-            _writer.WriteLine(bias is null
-                ? $"// weight {ShapeMath.Format(weight.Shape)} at {P(weight.Offset)}, no bias."
-                : $"// weight {ShapeMath.Format(weight.Shape)} at {P(weight.Offset)}, bias [{filters}] at {P(bias.Offset)}.");
-            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
-            {
-                _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
-                _writer.WriteLine($"{Kernels}.Conv1DKernel.Forward<T>({x}, {ParameterView(weight)}, {biasView}, {target}, {scratch}, batch, {filters}, {geometry});");
-                string? activation = ActivationForward(layer.Activation, target, rowLength: n);
-                if (activation is not null)
-                {
-                    _writer.WriteLine(activation);
-                }
-            }
-
-            _writer.WriteLine();
-            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
-            {
-                _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {n});");
-                string? activationBackward = ActivationBackward(layer.Activation, $"View({output}, 0, batch * {n})", target, rowLength: n);
-                if (activationBackward is not null)
-                {
-                    _writer.WriteLine(activationBackward);
-                }
-
-                _writer.WriteLine($"{Kernels}.Conv1DKernel.Backward<T>(");
-                using (Indent())
-                {
-                    _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {biasGradientView},");
-                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {camel}Columns, {camel}ColumnGradient, {camel}Scratch, batch, {filters}, {geometry});");
-                }
-            }
+            string description = $"Conv1D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}";
+            EmitConvolutionMethods(
+                layer, input, output, isOutput, "Conv1DKernel", description, SequenceGeometry(layer),
+                $"{camel}Columns, {camel}Scratch", $"{camel}Columns, {camel}ColumnGradient, {camel}Scratch");
         }
 
         private void EmitSequencePooling(LayerModel layer, string input, string output)
