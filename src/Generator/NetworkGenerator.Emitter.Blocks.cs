@@ -400,12 +400,13 @@ public sealed partial class NetworkGenerator
                 }
             }
 
+            bool[] maskReaches = MaskReachesInput();
             foreach ((int index, Scope? block) in scope.Items)
             {
                 if (block is null && _model.Layers[index].MovesData)
                 {
                     _writer.WriteLine();
-                    EmitLayerMethods(_model.Layers[index], BufferOf(scope, ReadOf(index)), BufferOf(scope, index), isOutput: false, MaskReachesInput()[index]);
+                    EmitLayerMethods(_model.Layers[index], BufferOf(scope, ReadOf(index)), BufferOf(scope, index), isOutput: false, maskReaches[index]);
                 }
             }
 

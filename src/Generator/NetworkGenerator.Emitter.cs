@@ -866,13 +866,7 @@ public sealed partial class NetworkGenerator
                 int read = layer.Inputs.Length == 0 ? i - 1 : layer.Source;
                 bool active = read >= 0 && after[read];
                 reaches[i] = active;
-                after[i] = layer.Kind switch
-                {
-                    LayerKind.Embedding => layer.MaskZero,
-                    LayerKind.Lstm or LayerKind.Gru => active && layer.ReturnSequences,
-                    LayerKind.Dense or LayerKind.Dropout or LayerKind.LayerNorm or LayerKind.BatchNorm => active && layer.OutputShape.Length == 2,
-                    _ => false,
-                };
+                after[i] = layer.PassesMask(active);
             }
 
             return reaches;

@@ -26,7 +26,7 @@ public sealed partial class NetworkGenerator
             string source = "the input";
             LayerModel? previous = null;
 
-            // The Embedding whose MaskZero mask reaches each layer's output, if any: the emitter's MaskReachesInput rule.
+            // The Embedding whose MaskZero mask reaches each layer's output, if any (LayerModel.PassesMask, which the emitter follows too).
             var masks = new List<LayerModel?>(declared.Count);
             long offset = 0;
             int bufferOffset = 0;
@@ -257,13 +257,7 @@ public sealed partial class NetworkGenerator
                     bufferOffset += buffer.Length;
                 }
 
-                masks.Add(layer.Kind switch
-                {
-                    LayerKind.Embedding => layer.MaskZero ? layer : null,
-                    LayerKind.Lstm or LayerKind.Gru => layer.ReturnSequences ? maskSource : null,
-                    LayerKind.Dense or LayerKind.Dropout or LayerKind.LayerNorm or LayerKind.BatchNorm => output.Length == 2 ? maskSource : null,
-                    _ => null,
-                });
+                masks.Add(!placed.PassesMask(maskSource is not null) ? null : layer.Kind == LayerKind.Embedding ? placed : maskSource);
             }
 
             return new Result(layers, problems);

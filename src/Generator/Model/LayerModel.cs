@@ -102,6 +102,18 @@ internal sealed record LayerModel(
     public bool KeepsPreActivation(bool isOutput)
         => (Kind is LayerKind.Conv2D or LayerKind.Conv1D && IsGelu) || Kind == LayerKind.Dense && (IsGelu || (isOutput && Activation is Activation.Softmax or Activation.Sigmoid));
 
+    /// <summary>
+    /// Whether a padding mask reaches past this layer, given whether one reaches its input: an Embedding with MaskZero
+    /// starts one, sequence-to-sequence layers pass it on, anything that leaves the steps behind drops it.
+    /// </summary>
+    public bool PassesMask(bool inputMasked) => Kind switch
+    {
+        LayerKind.Embedding => MaskZero,
+        LayerKind.Lstm or LayerKind.Gru => inputMasked && ReturnSequences,
+        LayerKind.Dense or LayerKind.Dropout or LayerKind.LayerNorm or LayerKind.BatchNorm => inputMasked && OutputShape.Length == 2,
+        _ => false,
+    };
+
     /// <summary>Whether the activation is a GELU, exact or tanh: its forward reads the pre-activation and writes the output.</summary>
     public bool IsGelu => Activation is Activation.GELU or Activation.GeluTanh;
 
