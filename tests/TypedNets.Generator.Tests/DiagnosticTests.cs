@@ -994,7 +994,7 @@ public partial class DiagnosticTests
         },
         {
             WeightsFiles.Base64([.. BitConverter.GetBytes(1000UL), .. "{}"u8]),
-            "the header length field says 1000 bytes, but only 2 bytes follow it"
+            "the header length field says 1000 bytes, but only 2 bytes follow it; the file is truncated or not a safetensors file"
         },
         {
             WeightsFiles.Base64(WeightsFiles.File("""{"output.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},}""", new byte[24])),
@@ -1002,11 +1002,11 @@ public partial class DiagnosticTests
         },
         {
             WeightsFiles.Base64(WeightsFiles.File("""{"output.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"output.bias":{"dtype":"F32","shape":[2],"data_offsets":[28,36]}}""", new byte[36])),
-            "tensor 'output.bias' starts at byte 28, but tensor 'output.weight' ends at byte 24; tensors must follow one another without gaps"
+            "tensor 'output.bias' starts at byte 28, but the tensor before it, 'output.weight', ends at byte 24, leaving 4 bytes that belong to no tensor; tensors must follow one another without gaps or overlaps"
         },
         {
             WeightsFiles.Base64(WeightsFiles.File("""{"output.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,20]}}""", new byte[20])),
-            "tensor 'output.weight' is F32 [2, 3], 24 bytes, but its data_offsets [0, 20] span 20"
+            "tensor 'output.weight' has data_offsets [0, 20], 20 bytes, but shape [2, 3] of F32 takes 6 x 4 = 24 bytes; the offsets, the shape and the dtype must agree"
         },
     };
 

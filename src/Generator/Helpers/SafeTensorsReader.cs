@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using TypedNets.Generator.Model;
+using TypedNets.Serialization;
 
 namespace TypedNets.Generator.Helpers;
 
@@ -14,20 +15,14 @@ namespace TypedNets.Generator.Helpers;
 /// data buffer that the tensors tile exactly. What is checked here is the file alone; matching its tensors with a
 /// network's is the embedded-weights check's job.
 /// </summary>
+/// <remarks>
+/// The format's rules and their sentences are the runtime's (<see cref="SafeTensorsRules"/>, compiled into the
+/// generator from the runtime's source), so a file the generator accepts is one the runtime accepts and a broken one
+/// is described in the same words; only the JSON tokenizer (<see cref="JsonScanner"/>) is the generator's own. Every
+/// dtype's byte range is checked, though only F32 can be embedded (the embedded-weights check says so by name).
+/// </remarks>
 internal static class SafeTensorsReader
 {
-    private const int MaxRank = 64;
-
-    // Element sizes of the dtypes the safetensors format defines, so that a tensor's byte range can be checked
-    // whatever its type (only F32 can be embedded; the check says so by name).
-    private static readonly Dictionary<string, int> ElementSizes = new(StringComparer.Ordinal)
-    {
-        ["BOOL"] = 1, ["U8"] = 1, ["I8"] = 1, ["F8_E5M2"] = 1, ["F8_E4M3"] = 1,
-        ["I16"] = 2, ["U16"] = 2, ["F16"] = 2, ["BF16"] = 2,
-        ["I32"] = 4, ["U32"] = 4, ["F32"] = 4,
-        ["I64"] = 8, ["U64"] = 8, ["F64"] = 8,
-    };
-
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Decodes and reads <paramref name="text"/>; never throws.</summary>
@@ -45,7 +40,7 @@ internal static class SafeTensorsReader
         }
         catch (FormatException exception)
         {
-            return Failed(path, exception.Message);
+            return Failed(path, Fragment(exception.Message));
         }
     }
 
@@ -65,14 +60,9 @@ internal static class SafeTensorsReader
         }
 
         long following = file.Length - 8;
-        if (declared < 2)
+        if (SafeTensorsRules.HeaderLengthProblem(declared, following) is string lengthProblem)
         {
-            throw new FormatException($"the header length field says {Invariant(declared)} bytes, but the smallest header, '{{}}', takes 2");
-        }
-
-        if (declared > (ulong)following)
-        {
-            throw new FormatException($"the header length field says {Invariant(declared)} bytes, but only {Invariant(following)} bytes follow it");
+            throw new FormatException(lengthProblem);
         }
 
         int headerLength = (int)declared;
@@ -83,12 +73,12 @@ internal static class SafeTensorsReader
         }
         catch (ArgumentException)
         {
-            throw new FormatException("the header is not valid UTF-8 text, so it cannot be the JSON a safetensors header holds");
+            throw new FormatException(SafeTensorsRules.NotUtf8);
         }
 
-        if (header[0] != '{')
+        if (SafeTensorsRules.FirstByteProblem(file[8]) is string firstByte)
         {
-            throw new FormatException("the header does not start with '{'; a safetensors header is a JSON object, without leading whitespace or byte-order mark");
+            throw new FormatException(firstByte);
         }
 
         long bufferLength = following - headerLength;
@@ -103,11 +93,11 @@ internal static class SafeTensorsReader
                 string key = scanner.ReadString("a tensor name");
                 if (!keys.Add(key))
                 {
-                    throw scanner.Error($"the header lists '{key}' twice");
+                    throw new FormatException(SafeTensorsRules.KeyTwice(key));
                 }
 
                 scanner.Expect(':', "a colon");
-                if (key == "__metadata__")
+                if (key == SafeTensorsRules.MetadataKey)
                 {
                     ReadMetadata(scanner);
                 }
@@ -126,7 +116,11 @@ internal static class SafeTensorsReader
             throw scanner.Error($"the header goes on after its object with {scanner.Describe()}; only spaces may pad it");
         }
 
-        CheckTiling(tensors, bufferLength);
+        if (SafeTensorsRules.TilingProblem(tensors, static tensor => new TensorExtent(tensor.Name, tensor.Begin, tensor.End), bufferLength, out _, out _) is string tiling)
+        {
+            throw new FormatException(tiling);
+        }
+
         var buffer = new byte[bufferLength];
         Array.Copy(file, 8 + headerLength, buffer, 0, bufferLength);
         return new WeightsFile(path, null, tensors.ToEquatableArray(), buffer.ToEquatableArray());
@@ -146,7 +140,7 @@ internal static class SafeTensorsReader
             string key = scanner.ReadString("a __metadata__ key");
             if (!keys.Add(key))
             {
-                throw scanner.Error($"__metadata__ lists '{key}' twice");
+                throw new FormatException(SafeTensorsRules.MetadataKeyTwice(key));
             }
 
             scanner.Expect(':', "a colon");
@@ -160,7 +154,7 @@ internal static class SafeTensorsReader
     private static WeightsTensor ReadTensor(JsonScanner scanner, string name, long bufferLength)
     {
         string? dtype = null;
-        List<long>? shape = null;
+        List<ulong>? shape = null;
         (ulong Begin, ulong End)? offsets = null;
         scanner.Expect('{', $"the entry of tensor '{name}'");
         if (!scanner.TryConsume('}'))
@@ -186,9 +180,9 @@ internal static class SafeTensorsReader
                         offsets = (begin, end);
                         break;
                     case "dtype" or "shape" or "data_offsets":
-                        throw scanner.Error($"tensor '{name}' has '{field}' twice");
+                        throw new FormatException(SafeTensorsRules.FieldTwice(name, field));
                     default:
-                        throw scanner.Error($"tensor '{name}' has a field '{field}'; a tensor entry has only dtype, shape and data_offsets");
+                        throw new FormatException(SafeTensorsRules.UnknownField(name, field));
                 }
             }
             while (scanner.TryConsume(','));
@@ -199,37 +193,26 @@ internal static class SafeTensorsReader
         string? missing = dtype is null ? "dtype" : shape is null ? "shape" : offsets is null ? "data_offsets" : null;
         if (missing is not null)
         {
-            throw scanner.Error($"tensor '{name}' has no {missing}");
+            throw new FormatException(SafeTensorsRules.MissingField(name, missing));
+        }
+
+        if (!SafeTensorsRules.IsDtype(dtype!))
+        {
+            throw new FormatException(SafeTensorsRules.UnknownDtype(name, dtype!, "F32"));
         }
 
         (ulong first, ulong last) = offsets!.Value;
-        if (first > last || last > (ulong)bufferLength)
+        if (SafeTensorsRules.EntryProblem(name, dtype!, SafeTensorsRules.ElementSize(dtype!), shape!.ToArray(), first, last, bufferLength) is string problem)
         {
-            throw new FormatException(
-                $"tensor '{name}' has data_offsets [{Invariant(first)}, {Invariant(last)}], but they must satisfy begin <= end <= {Invariant(bufferLength)}, the length of the data buffer");
+            throw new FormatException(problem);
         }
 
-        long elements = 1;
-        foreach (long dimension in shape!)
-        {
-            // Bounded by the buffer's length long before it could overflow, unless a dimension is 0.
-            elements = dimension == 0 || elements == 0 ? 0 : elements > long.MaxValue / dimension ? long.MaxValue : elements * dimension;
-        }
-
-        long length = (long)(last - first);
-        if (ElementSizes.TryGetValue(dtype!, out int size) && (elements > long.MaxValue / size || elements * size != length))
-        {
-            throw new FormatException(
-                $"tensor '{name}' is {dtype} {Format(shape)}, {(elements > long.MaxValue / size ? "more bytes than a file can hold" : Invariant(elements * size) + " bytes")}, " +
-                $"but its data_offsets [{Invariant(first)}, {Invariant(last)}] span {Invariant(length)}");
-        }
-
-        return new WeightsTensor(name, dtype!, shape.ToEquatableArray(), (long)first, (long)last);
+        return new WeightsTensor(name, dtype!, shape.Select(dimension => (long)dimension).ToEquatableArray(), (long)first, (long)last);
     }
 
-    private static List<long> ReadShape(JsonScanner scanner, string name)
+    private static List<ulong> ReadShape(JsonScanner scanner, string name)
     {
-        var shape = new List<long>();
+        var shape = new List<ulong>();
         scanner.Expect('[', $"the shape of tensor '{name}', an array");
         if (scanner.TryConsume(']'))
         {
@@ -238,15 +221,12 @@ internal static class SafeTensorsReader
 
         do
         {
-            ulong dimension = scanner.ReadUnsigned($"a dimension of tensor '{name}'");
-            if (dimension > long.MaxValue || shape.Count == MaxRank)
+            if (shape.Count == SafeTensorsRules.MaxRank)
             {
-                throw scanner.Error(dimension > long.MaxValue
-                    ? $"a dimension of tensor '{name}' is {Invariant(dimension)}, too large for any file"
-                    : $"tensor '{name}' has more than {Invariant(MaxRank)} dimensions");
+                throw new FormatException(SafeTensorsRules.TooManyDimensions(name));
             }
 
-            shape.Add((long)dimension);
+            shape.Add(scanner.ReadUnsigned($"a dimension of tensor '{name}'"));
         }
         while (scanner.TryConsume(','));
 
@@ -254,34 +234,17 @@ internal static class SafeTensorsReader
         return shape;
     }
 
-    /// <summary>Sorted by offset, the tensors must start at byte 0, follow one another without gap or overlap, and end where the buffer does.</summary>
-    private static void CheckTiling(List<WeightsTensor> tensors, long bufferLength)
+    /// <summary>A sentence of the rules as a clause of TN0030's message: lower case first, no final period.</summary>
+    private static string Fragment(string sentence)
     {
-        long position = 0;
-        string previous = "the start of the data buffer";
-        foreach (WeightsTensor tensor in tensors.OrderBy(tensor => tensor.Begin).ThenBy(tensor => tensor.End))
-        {
-            if (tensor.Begin != position)
-            {
-                throw new FormatException(tensor.Begin > position
-                    ? $"tensor '{tensor.Name}' starts at byte {Invariant(tensor.Begin)}, but {previous} ends at byte {Invariant(position)}; tensors must follow one another without gaps"
-                    : $"tensor '{tensor.Name}' starts at byte {Invariant(tensor.Begin)}, inside {previous}, which ends at byte {Invariant(position)}; tensors must not overlap");
-            }
-
-            position = tensor.End;
-            previous = $"tensor '{tensor.Name}'";
-        }
-
-        if (position != bufferLength)
-        {
-            throw new FormatException($"the tensors cover {Invariant(position)} bytes of the data buffer, but it holds {Invariant(bufferLength)}; every byte after the header belongs to one tensor");
-        }
+        string clause = sentence.EndsWith(".", StringComparison.Ordinal) ? sentence.Substring(0, sentence.Length - 1) : sentence;
+        return clause.Length > 0 && char.IsUpper(clause[0]) && !clause.StartsWith("TypedNets", StringComparison.Ordinal)
+            ? char.ToLowerInvariant(clause[0]) + clause.Substring(1)
+            : clause;
     }
 
     /// <summary>A shape for messages, such as <c>[50, 10]</c>.</summary>
     public static string Format(IEnumerable<long> shape) => "[" + string.Join(", ", shape.Select(dimension => Invariant(dimension))) + "]";
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Invariant(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -75,7 +75,7 @@ namespace TypedNets.Serialization;
 public static class SafeTensors
 {
     /// <summary>The largest header a file may declare, in bytes; the reference implementation's limit.</summary>
-    public const int MaxHeaderLength = SafeTensorsHeader.MaxLength;
+    public const int MaxHeaderLength = SafeTensorsRules.MaxHeaderLength;
 
     // Data is read through a pooled chunk of this size and decoded into the staging buffer as it arrives.
     private const int ChunkSize = 1 << 16;

@@ -82,9 +82,7 @@ internal sealed record SafeTensorsLayout(PlannedTensor[] Tensors, long BufferLen
 internal static class SafeTensorsHeader
 {
     /// <summary>The key of the optional string-to-string metadata object.</summary>
-    public const string MetadataKey = "__metadata__";
-
-    private const int NameDisplayLength = 100;
+    public const string MetadataKey = SafeTensorsRules.MetadataKey;
 
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -262,9 +260,6 @@ internal static class SafeTensorsHeader
     public static SafeTensorsLayout Parse(ReadOnlySpan<byte> header, long bufferLength, string owner, StateTensor[] tensors, string? path)
         => new SafeTensorsHeaderReader(owner, tensors, bufferLength, path).Read(header, readMetadata: false);
 
-    /// <summary>The largest header a file may declare, as the reference implementation limits it.</summary>
-    internal const int MaxLength = 100_000_000;
-
     /// <summary>
     /// Checks the header length field against the limits and against the bytes that follow it, and returns it as an int.
     /// </summary>
@@ -272,47 +267,20 @@ internal static class SafeTensorsHeader
     /// <param name="following">The number of bytes after the length field, or <see langword="null"/> when not known.</param>
     /// <param name="path">The file, for messages, or <see langword="null"/>.</param>
     public static int CheckLength(ulong declared, long? following, string? path)
-    {
-        if (declared < 2)
-        {
-            throw Error(path, null, $"The header length field says {declared} bytes, but the smallest header, '{{}}', takes 2; the file is corrupted or not a safetensors file.");
-        }
-
-        if (declared > MaxLength)
-        {
-            throw Error(
-                path,
-                null,
-                $"The header length field says {declared} bytes, more than the {MaxLength} bytes a safetensors header may take; " +
-                "the file is corrupted or not a safetensors file (its first 8 bytes must be the header's length, little-endian).");
-        }
-
-        if (following is long available && declared > (ulong)Math.Max(0, available))
-        {
-            throw Error(
-                path,
-                null,
-                $"The header length field says {declared} bytes, but only {available} bytes follow it; the file is truncated or not a safetensors file.");
-        }
-
-        return (int)declared;
-    }
+        => SafeTensorsRules.HeaderLengthProblem(declared, following) is string problem ? throw Error(path, null, problem) : (int)declared;
 
     /// <summary>The exception for a malformed file, its message prefixed with the file's path when there is one.</summary>
     public static SafeTensorsFormatException Error(string? path, string? tensor, string message, Exception? inner = null)
         => new(path is null ? message : $"Safetensors file '{path}': {message}", path, tensor, inner);
 
     /// <summary>A tensor name in quotes, shortened when it is long enough to drown the message.</summary>
-    public static string Quote(string name)
-        => name.Length <= NameDisplayLength
-            ? $"'{name}'"
-            : $"'{name.AsSpan(0, NameDisplayLength)}...' ({name.Length} characters)";
+    public static string Quote(string name) => SafeTensorsRules.Quote(name);
 
     /// <summary>The name of a network for messages: its type's name.</summary>
     public static string NameOf(INetwork network) => network.GetType().Name;
 
     /// <summary>A shape for messages, such as <c>[5, 4]</c>.</summary>
-    public static string Format(ulong[] shape) => "[" + string.Join(", ", shape) + "]";
+    public static string Format(ulong[] shape) => SafeTensorsRules.Format(shape);
 
     /// <summary>A shape for messages, such as <c>[5, 4]</c>.</summary>
     public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";

@@ -24,16 +24,13 @@ namespace TypedNets.Serialization;
 /// With a network, what reading allocates is bounded by the network, not by what the header claims: names are
 /// matched as UTF-8 bytes against the network's (only a name that matches nothing is decoded, and only its first
 /// hundred characters, for the message), a header that lists more tensors than the network can hold is refused as soon
-/// as it does, shapes are limited to <see cref="MaxRank"/> dimensions, and the metadata is checked (an object of strings
+/// as it does, shapes are limited to <see cref="SafeTensorsRules.MaxRank"/> dimensions, and the metadata is checked (an object of strings
 /// without a key twice) through one 8-byte hash per key rather than a string. Without a network (reading the
 /// metadata) names and metadata are decoded, in proportion to the header.
 /// </para>
 /// </remarks>
 internal sealed class SafeTensorsHeaderReader
 {
-    /// <summary>The most dimensions a tensor may have; PyTorch's own limit is far below it.</summary>
-    public const int MaxRank = 64;
-
     private const int ListedNames = 8;
     private const int DisplayedBytes = 80;
 
@@ -104,15 +101,12 @@ internal sealed class SafeTensorsHeaderReader
     {
         if (!Utf8.IsValid(header))
         {
-            throw Fail(null, "The header is not valid UTF-8 text, so it cannot be the JSON a safetensors header holds; the file is corrupted or not a safetensors file.");
+            throw Fail(null, SafeTensorsRules.NotUtf8);
         }
 
-        if (header[0] != (byte)'{')
+        if (SafeTensorsRules.FirstByteProblem(header[0]) is string firstByte)
         {
-            throw Fail(
-                null,
-                $"The header starts with {DescribeByte(header[0])}, but a safetensors header is a JSON object that starts with '{{' (no leading whitespace or byte-order mark); " +
-                "the file is corrupted or not a safetensors file.");
+            throw Fail(null, firstByte);
         }
 
         IReadOnlyDictionary<string, string>? metadata = null;
@@ -128,7 +122,7 @@ internal sealed class SafeTensorsHeaderReader
                 {
                     if (_hasMetadata)
                     {
-                        throw Fail(MetadataKey, $"The header has key {MetadataKey} twice; it may appear once.");
+                        throw Fail(MetadataKey, SafeTensorsRules.KeyTwice(MetadataKey));
                     }
 
                     _hasMetadata = true;
@@ -176,7 +170,7 @@ internal sealed class SafeTensorsHeaderReader
             string text = Encoding.UTF8.GetString(key);
             if (!_names.Add(text))
             {
-                throw Fail(text, $"The header has key {Quote(text)} twice; each tensor may appear once.");
+                throw Fail(text, SafeTensorsRules.KeyTwice(text));
             }
 
             return (text, -1);
@@ -186,7 +180,7 @@ internal sealed class SafeTensorsHeaderReader
         string name = target >= 0 ? _tensors[target].Name : Display(key);
         if (target >= 0 && _claimed[target])
         {
-            throw Fail(name, $"The header has key {Quote(name)} twice; each tensor may appear once.");
+            throw Fail(name, SafeTensorsRules.KeyTwice(name));
         }
 
         if (_entries.Count == _tensors.Length)
@@ -326,7 +320,7 @@ internal sealed class SafeTensorsHeaderReader
             Next(ref start);
             if (Hash(Unescaped(ref start, $"A key of {MetadataKey}")) == hash && !keys.Add(start.GetString()!))
             {
-                throw Fail(null, $"{MetadataKey} has key {Quote(start.GetString()!)} twice; each key may appear once.");
+                throw Fail(null, SafeTensorsRules.MetadataKeyTwice(start.GetString()!));
             }
 
             Next(ref start);
@@ -407,9 +401,9 @@ internal sealed class SafeTensorsHeaderReader
                 _dimensions.Clear();
                 while (Next(ref reader) != JsonTokenType.EndArray)
                 {
-                    if (_dimensions.Count == MaxRank)
+                    if (_dimensions.Count == SafeTensorsRules.MaxRank)
                     {
-                        throw Fail(name, $"Tensor {Quote(name)} has a shape of more than {MaxRank} dimensions; TypedNets reads at most {MaxRank}, and its own tensors have 1 or 2.");
+                        throw Fail(name, SafeTensorsRules.TooManyDimensions(name));
                     }
 
                     _dimensions.Add(ReadUnsigned(ref reader, name, $"dimension {_dimensions.Count} of its shape"));
@@ -447,14 +441,14 @@ internal sealed class SafeTensorsHeaderReader
             else
             {
                 string field = Display(Unescaped(ref reader, $"A field of tensor {Quote(name)}"));
-                throw Fail(name, $"Tensor {Quote(name)} has a field {Quote(field)}, but a tensor entry holds only dtype, shape and data_offsets.");
+                throw Fail(name, SafeTensorsRules.UnknownField(name, field));
             }
         }
 
         string? missing = !hasDtype ? "dtype" : shape is null ? "shape" : !hasOffsets ? "data_offsets" : null;
         if (missing is not null)
         {
-            throw Fail(name, $"Tensor {Quote(name)} has no {missing}; each tensor entry needs dtype, shape and data_offsets.");
+            throw Fail(name, SafeTensorsRules.MissingField(name, missing));
         }
 
         if (dtype == SafeTensorsDtype.I64 && shape!.Length != 0)
@@ -466,38 +460,9 @@ internal sealed class SafeTensorsHeaderReader
                 "a scalar of shape [], which TypedNets checks and ignores.");
         }
 
-        ulong count = ElementCount(shape!, name);
-        if (count > ulong.MaxValue / (ulong)SizeOf(dtype))
+        if (SafeTensorsRules.EntryProblem(name, dtype.ToString(), SizeOf(dtype), shape!, begin, end, _bufferLength) is string problem)
         {
-            throw Fail(name, $"Tensor {Quote(name)} of shape {Format(shape!)} would take more than 2^64 bytes; the shape is corrupted.");
-        }
-
-        ulong bytes = count * (ulong)SizeOf(dtype);
-        if (begin > end)
-        {
-            throw Fail(name, $"Tensor {Quote(name)} has data_offsets [{begin}, {end}], which begin after they end; begin must be at most end.");
-        }
-
-        if (_bufferLength is long length && end > (ulong)length)
-        {
-            throw Fail(
-                name,
-                $"Tensor {Quote(name)} has data_offsets [{begin}, {end}], which end past the {length}-byte data buffer; the file is truncated or its header is corrupted.");
-        }
-
-        if (end - begin != bytes)
-        {
-            throw Fail(
-                name,
-                $"Tensor {Quote(name)} has data_offsets [{begin}, {end}], {end - begin} bytes, but shape {Format(shape!)} of {dtype} takes {count} x {SizeOf(dtype)} = {bytes} bytes; " +
-                "the offsets, the shape and the dtype must agree.");
-        }
-
-        // Checked against the buffer's length where it is known; without it (a stream that cannot seek) the offsets
-        // must still fit a stream's position.
-        if (end > long.MaxValue)
-        {
-            throw Fail(name, $"Tensor {Quote(name)} has data_offsets [{begin}, {end}], which end past the largest file a stream can hold.");
+            throw Fail(name, problem);
         }
 
         return new Entry(name, target, dtype, shape!, (long)begin, (long)end);
@@ -507,7 +472,7 @@ internal sealed class SafeTensorsHeaderReader
     {
         if (seen)
         {
-            throw Fail(name, $"Tensor {Quote(name)} has field {field} twice; each field may appear once.");
+            throw Fail(name, SafeTensorsRules.FieldTwice(name, field));
         }
     }
 
@@ -567,34 +532,7 @@ internal sealed class SafeTensorsHeaderReader
         }
 
         string text = Display(Unescaped(ref reader, $"The dtype of tensor {Quote(name)}"));
-        throw text switch
-        {
-            "F64" or "U64" or "I32" or "U32" or "I16" or "U16" or "I8" or "U8" or "BOOL"
-                or "F8_E4M3" or "F8_E5M2" or "F8_E8M0" or "F6_E2M3" or "F6_E3M2" or "F4" or "C64" => Unsupported(name, text),
-            _ => Fail(name, $"Tensor {Quote(name)} has dtype {Quote(text)}, which is not a safetensors dtype; TypedNets loads F32, F16 and BF16 (upper case)."),
-        };
-    }
-
-    private ulong ElementCount(ulong[] shape, string name)
-    {
-        // A zero dimension makes the tensor empty however large the others are.
-        if (Array.IndexOf(shape, 0UL) >= 0)
-        {
-            return 0;
-        }
-
-        ulong count = 1;
-        foreach (ulong dimension in shape)
-        {
-            if (count > ulong.MaxValue / dimension)
-            {
-                throw Fail(name, $"Tensor {Quote(name)} has shape {Format(shape)}, whose element count overflows 64 bits; the shape is corrupted.");
-            }
-
-            count *= dimension;
-        }
-
-        return count;
+        throw SafeTensorsRules.IsDtype(text) ? Unsupported(name, text) : Fail(name, SafeTensorsRules.UnknownDtype(name, text, "F32, F16 and BF16"));
     }
 
     private ulong ReadUnsigned(ref Utf8JsonReader reader, string name, string what)
@@ -629,34 +567,12 @@ internal sealed class SafeTensorsHeaderReader
 
     private long CheckTiling()
     {
-        // Sorted by (begin, end), so an empty tensor sits before a non-empty one that starts at the same byte.
-        _entries.Sort(static (a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-        long expected = 0;
-        string? previous = null;
-        foreach (Entry entry in _entries)
+        if (SafeTensorsRules.TilingProblem(_entries, static entry => new TensorExtent(entry.Name, entry.Begin, entry.End), _bufferLength, out string? tensor, out long extent) is string problem)
         {
-            if (entry.Begin != expected)
-            {
-                string after = previous is null ? "the data buffer starts at byte 0" : $"the tensor before it, {Quote(previous)}, ends at byte {expected}";
-                string fault = entry.Begin > expected ? $"leaving {entry.Begin - expected} bytes that belong to no tensor" : "overlapping it";
-                throw Fail(
-                    entry.Name,
-                    $"Tensor {Quote(entry.Name)} starts at byte {entry.Begin}, but {after}, {fault}; tensors must follow one another without gaps or overlaps.");
-            }
-
-            expected = entry.End;
-            previous = entry.Name;
+            throw Fail(tensor, problem);
         }
 
-        if (_bufferLength is long length && expected != length)
-        {
-            throw Fail(
-                null,
-                $"The tensors cover {expected} bytes, but the data buffer after the header is {length} bytes; the last {length - expected} bytes belong to no tensor " +
-                "(a safetensors file ends where its last tensor does).");
-        }
-
-        return expected;
+        return extent;
     }
 
     private PlannedTensor[] Match()
@@ -769,9 +685,6 @@ internal sealed class SafeTensorsHeaderReader
 
     private static string Literal(ReadOnlySpan<byte> literal)
         => literal.Length <= 40 ? Encoding.UTF8.GetString(literal) : $"{Encoding.UTF8.GetString(literal[..40])}... ({literal.Length} characters)";
-
-    private static string DescribeByte(byte value)
-        => value is >= 0x20 and < 0x7F ? $"'{(char)value}'" : $"byte 0x{value:X2}";
 
     private static string Describe(JsonTokenType token) => token switch
     {
