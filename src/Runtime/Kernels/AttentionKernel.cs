@@ -1,0 +1,340 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace TypedNets.Kernels;
+
+/// <summary>
+/// Multi-head scaled dot-product self-attention over the fused query/key/value projection GPT-2 and nanoGPT use
+/// (<c>c_attn</c>): each position's row of <c>3 x width</c> values holds its query, then its key, then its value, and
+/// head <c>h</c> owns columns <c>h·d .. (h+1)·d</c> of each, <c>d = width / heads</c>. The output row is the heads'
+/// results side by side, <c>[steps, width]</c>, ready for the output projection (<c>c_proj</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Per sample and head: <c>S = Q Kᵀ / sqrt(d)</c>, with <c>-inf</c> above the diagonal when causal;
+/// <c>P = softmax(S)</c> by rows; with dropout, <c>P̃ = P ⊙ M / (1 - rate)</c> for a keep mask <c>M</c>, else
+/// <c>P̃ = P</c>; <c>O = P̃ V</c>. This is PyTorch's <c>F.scaled_dot_product_attention(q, k, v, is_causal=...,
+/// dropout_p=...)</c> and nanoGPT's attention.
+/// </para>
+/// <para>
+/// One head's score matrix is held at a time (in the caller's scratch, with its gradient in the backward pass), never
+/// the batch's or the heads': the heads' queries, keys and values are packed into contiguous <c>[steps, d]</c> blocks
+/// so that the three products run on <see cref="Gemm"/>, and the forward pass keeps only each row's log-sum-exp
+/// <c>L = max + log(sum exp)</c>, from which the backward pass recomputes <c>P = exp(S - L)</c> as FlashAttention does.
+/// </para>
+/// <para>
+/// The dropout mask is never stored either: whether element <c>(sample, head, i, j)</c> is kept is a hash of the seed
+/// and that position (a counter-based generator), so the backward pass draws the same mask again.
+/// </para>
+/// </remarks>
+public static class AttentionKernel
+{
+    /// <summary>The scratch, in elements, that <see cref="Forward"/> and <see cref="Backward"/> need for these sizes.</summary>
+    /// <param name="steps">The sequence length.</param>
+    /// <param name="width">The model width (all heads together).</param>
+    /// <param name="heads">The number of heads; it divides <paramref name="width"/>.</param>
+    public static int ScratchLength(int steps, int width, int heads)
+    {
+        CheckShape(steps, width, heads);
+        int d = width / heads;
+        return (5 * steps * d) + (2 * steps * steps);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="output"/> <c>[batch, steps, width]</c> from <paramref name="qkv"/>
+    /// <c>[batch, steps, 3·width]</c>, and each row's log-sum-exp in <paramref name="logSumExp"/>
+    /// <c>[batch, heads, steps]</c> for the backward pass.
+    /// </summary>
+    /// <param name="qkv">The fused projection's output.</param>
+    /// <param name="output">The attention's output, the heads side by side.</param>
+    /// <param name="logSumExp">Each score row's <c>max + log(sum exp)</c>, saved for <see cref="Backward"/>.</param>
+    /// <param name="scratch">At least <see cref="ScratchLength"/> elements, overwritten.</param>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="steps">The sequence length.</param>
+    /// <param name="width">The model width.</param>
+    /// <param name="heads">The number of heads.</param>
+    /// <param name="causal">Whether position <c>i</c> attends only to positions <c>j &lt;= i</c>.</param>
+    /// <param name="dropout">The probability of dropping an attention weight, in [0, 1); 0 when not training.</param>
+    /// <param name="seed">The seed of the dropout mask; pass the same one to <see cref="Backward"/>.</param>
+    /// <exception cref="ArgumentException">A size is not positive, <paramref name="heads"/> does not divide
+    /// <paramref name="width"/>, or a span is shorter than the sizes need.</exception>
+    public static void Forward<T>(
+        ReadOnlySpan<T> qkv, Span<T> output, Span<T> logSumExp, Span<T> scratch,
+        int batch, int steps, int width, int heads, bool causal, double dropout = 0, ulong seed = 0)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSpans(qkv.Length, output.Length, logSumExp.Length, scratch.Length, batch, steps, width, heads, dropout);
+        int d = width / heads;
+        T scale = T.One / T.Sqrt(T.CreateTruncating(d));
+        var blocks = new Blocks<T>(scratch, steps, d);
+        for (int sample = 0; sample < batch; sample++)
+        {
+            ReadOnlySpan<T> rows = qkv.Slice(sample * steps * 3 * width, steps * 3 * width);
+            for (int head = 0; head < heads; head++)
+            {
+                Pack(rows, blocks.Query, steps, 3 * width, head * d, d);
+                Pack(rows, blocks.Key, steps, 3 * width, width + (head * d), d);
+                Pack(rows, blocks.Value, steps, 3 * width, (2 * width) + (head * d), d);
+
+                // S = Q Kᵀ / sqrt(d), then P = softmax(S) by rows, in place.
+                Gemm.MultiplyTransposedB<T>(blocks.Query, blocks.Key, blocks.Scores, steps, steps, d, accumulate: false);
+                Span<T> lse = logSumExp.Slice(((sample * heads) + head) * steps, steps);
+                for (int i = 0; i < steps; i++)
+                {
+                    Span<T> row = blocks.Scores.Slice(i * steps, steps);
+                    int seen = causal ? i + 1 : steps;
+                    Span<T> live = row[..seen];
+                    TensorPrimitives.Multiply(live, scale, live);
+                    T max = TensorPrimitives.Max<T>(live);
+                    TensorPrimitives.Subtract(live, max, live);
+                    TensorPrimitives.Exp<T>(live, live);
+                    T sum = TensorPrimitives.Sum<T>(live);
+                    TensorPrimitives.Divide(live, sum, live);
+                    row[seen..].Clear();
+                    lse[i] = max + T.Log(sum);
+                    if (dropout > 0)
+                    {
+                        ApplyDropout(live, dropout, seed, sample, head, heads, i, steps);
+                    }
+                }
+
+                // O = P̃ V, scattered into the head's columns of the output rows.
+                Gemm.Multiply<T>(blocks.Scores, blocks.Value, blocks.Output, steps, d, steps, accumulate: false);
+                Unpack(blocks.Output, output.Slice(sample * steps * width, steps * width), steps, width, head * d, d, accumulate: false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="qkvGradient"/> <c>[batch, steps, 3·width]</c>, the gradient of the loss with respect to
+    /// <paramref name="qkv"/>, from <paramref name="outputGradient"/> and what <see cref="Forward"/> left.
+    /// </summary>
+    /// <param name="qkv">The fused projection's output, as passed to <see cref="Forward"/>.</param>
+    /// <param name="output">The output <see cref="Forward"/> wrote.</param>
+    /// <param name="logSumExp">The log-sum-exp rows <see cref="Forward"/> saved.</param>
+    /// <param name="outputGradient">The gradient of the loss with respect to the output.</param>
+    /// <param name="qkvGradient">The gradient with respect to <paramref name="qkv"/>; overwritten.</param>
+    /// <param name="scratch">At least <see cref="ScratchLength"/> elements, overwritten.</param>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="steps">The sequence length.</param>
+    /// <param name="width">The model width.</param>
+    /// <param name="heads">The number of heads.</param>
+    /// <param name="causal">As passed to <see cref="Forward"/>.</param>
+    /// <param name="dropout">As passed to <see cref="Forward"/>.</param>
+    /// <param name="seed">As passed to <see cref="Forward"/>.</param>
+    /// <exception cref="ArgumentException">As <see cref="Forward"/>.</exception>
+    public static void Backward<T>(
+        ReadOnlySpan<T> qkv, ReadOnlySpan<T> output, ReadOnlySpan<T> logSumExp, ReadOnlySpan<T> outputGradient, Span<T> qkvGradient, Span<T> scratch,
+        int batch, int steps, int width, int heads, bool causal, double dropout = 0, ulong seed = 0)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckSpans(qkv.Length, output.Length, logSumExp.Length, scratch.Length, batch, steps, width, heads, dropout);
+        CheckLength(outputGradient.Length, batch * steps * width, nameof(outputGradient));
+        CheckLength(qkvGradient.Length, batch * steps * 3 * width, nameof(qkvGradient));
+        int d = width / heads;
+        T scale = T.One / T.Sqrt(T.CreateTruncating(d));
+        T keep = T.One / (T.One - T.CreateTruncating(dropout));
+        var blocks = new Blocks<T>(scratch, steps, d);
+        for (int sample = 0; sample < batch; sample++)
+        {
+            ReadOnlySpan<T> rows = qkv.Slice(sample * steps * 3 * width, steps * 3 * width);
+            ReadOnlySpan<T> outputRows = output.Slice(sample * steps * width, steps * width);
+            ReadOnlySpan<T> gradientRows = outputGradient.Slice(sample * steps * width, steps * width);
+            Span<T> qkvGradientRows = qkvGradient.Slice(sample * steps * 3 * width, steps * 3 * width);
+            for (int head = 0; head < heads; head++)
+            {
+                Pack(rows, blocks.Query, steps, 3 * width, head * d, d);
+                Pack(rows, blocks.Key, steps, 3 * width, width + (head * d), d);
+                Pack(rows, blocks.Value, steps, 3 * width, (2 * width) + (head * d), d);
+                Pack(gradientRows, blocks.OutputGradient, steps, width, head * d, d);
+
+                // P = exp(S - L) from the saved log-sum-exp; the rows' D_i = dO_i · O_i (dropout included in O).
+                Gemm.MultiplyTransposedB<T>(blocks.Query, blocks.Key, blocks.Scores, steps, steps, d, accumulate: false);
+                ReadOnlySpan<T> lse = logSumExp.Slice(((sample * heads) + head) * steps, steps);
+                for (int i = 0; i < steps; i++)
+                {
+                    Span<T> row = blocks.Scores.Slice(i * steps, steps);
+                    int seen = causal ? i + 1 : steps;
+                    Span<T> live = row[..seen];
+                    TensorPrimitives.Multiply(live, scale, live);
+                    TensorPrimitives.Subtract(live, lse[i], live);
+                    TensorPrimitives.Exp<T>(live, live);
+                    row[seen..].Clear();
+                }
+
+                // dP̃ = dO Vᵀ.
+                Gemm.MultiplyTransposedB<T>(blocks.OutputGradient, blocks.Value, blocks.ScoreGradient, steps, steps, d, accumulate: false);
+                for (int i = 0; i < steps; i++)
+                {
+                    Span<T> p = blocks.Scores.Slice(i * steps, steps);
+                    Span<T> dp = blocks.ScoreGradient.Slice(i * steps, steps);
+                    int seen = causal ? i + 1 : steps;
+                    T rowDot = TensorPrimitives.Dot(gradientRows.Slice(i * width + (head * d), d), outputRows.Slice(i * width + (head * d), d));
+                    if (dropout > 0)
+                    {
+                        // With the mask drawn again: dP = dP̃ ⊙ M / (1 - rate), dS = P ⊙ (dP - D_i), and P turns into
+                        // P̃ = P ⊙ M / (1 - rate) for dV below.
+                        for (int j = 0; j < seen; j++)
+                        {
+                            T mask = Kept(dropout, seed, sample, head, heads, i, j, steps) ? keep : T.Zero;
+                            dp[j] = p[j] * ((dp[j] * mask) - rowDot);
+                            p[j] *= mask;
+                        }
+                    }
+                    else
+                    {
+                        // dS = P ⊙ (dP - D_i).
+                        TensorPrimitives.Subtract(dp[..seen], rowDot, dp[..seen]);
+                        TensorPrimitives.Multiply(dp[..seen], p[..seen], dp[..seen]);
+                    }
+
+                    dp[seen..].Clear();
+                    TensorPrimitives.Multiply(dp[..seen], scale, dp[..seen]);
+                }
+
+                // dV = P̃ᵀ dO, dQ = dS K, dK = dSᵀ Q (dS already scaled by 1/sqrt(d)).
+                Gemm.MultiplyTransposedA<T>(blocks.Scores, blocks.OutputGradient, blocks.Output, steps, d, steps, accumulate: false);
+                Unpack(blocks.Output, qkvGradientRows, steps, 3 * width, (2 * width) + (head * d), d, accumulate: false);
+                Gemm.Multiply<T>(blocks.ScoreGradient, blocks.Key, blocks.Output, steps, d, steps, accumulate: false);
+                Unpack(blocks.Output, qkvGradientRows, steps, 3 * width, head * d, d, accumulate: false);
+                Gemm.MultiplyTransposedA<T>(blocks.ScoreGradient, blocks.Query, blocks.Output, steps, d, steps, accumulate: false);
+                Unpack(blocks.Output, qkvGradientRows, steps, 3 * width, width + (head * d), d, accumulate: false);
+            }
+        }
+    }
+
+    /// <summary>Whether attention weight <c>(sample, head, i, j)</c> survives dropout at <paramref name="rate"/> under <paramref name="seed"/>.</summary>
+    /// <remarks>
+    /// A counter-based draw: SplitMix64's finaliser of the seed and the weight's flat index, whose top 53 bits make a
+    /// uniform double in [0, 1); the weight is kept when that is at least the rate. Any two calls with the same
+    /// arguments agree, which is what lets the backward pass redraw the forward pass's mask.
+    /// </remarks>
+    public static bool Kept(double rate, ulong seed, int sample, int head, int heads, int i, int j, int steps)
+    {
+        ulong index = ((((ulong)sample * (ulong)heads) + (ulong)head) * (ulong)steps + (ulong)i) * (ulong)steps + (ulong)j;
+        ulong z = seed + ((index + 1) * 0x9E3779B97F4A7C15UL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53)) >= rate;
+    }
+
+    private static void ApplyDropout<T>(Span<T> row, double rate, ulong seed, int sample, int head, int heads, int i, int steps)
+        where T : IFloatingPointIeee754<T>
+    {
+        T keep = T.One / (T.One - T.CreateTruncating(rate));
+        for (int j = 0; j < row.Length; j++)
+        {
+            row[j] = Kept(rate, seed, sample, head, heads, i, j, steps) ? row[j] * keep : T.Zero;
+        }
+    }
+
+    /// <summary>Copies columns <c>offset .. offset + d</c> of <paramref name="steps"/> rows of <paramref name="stride"/> into a contiguous <c>[steps, d]</c> block.</summary>
+    private static void Pack<T>(ReadOnlySpan<T> rows, Span<T> block, int steps, int stride, int offset, int d)
+    {
+        for (int i = 0; i < steps; i++)
+        {
+            rows.Slice((i * stride) + offset, d).CopyTo(block.Slice(i * d, d));
+        }
+    }
+
+    /// <summary>Copies (or adds) a contiguous <c>[steps, d]</c> block into columns <c>offset .. offset + d</c> of rows of <paramref name="stride"/>.</summary>
+    private static void Unpack<T>(ReadOnlySpan<T> block, Span<T> rows, int steps, int stride, int offset, int d, bool accumulate)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < steps; i++)
+        {
+            Span<T> target = rows.Slice((i * stride) + offset, d);
+            if (accumulate)
+            {
+                TensorPrimitives.Add(target, block.Slice(i * d, d), target);
+            }
+            else
+            {
+                block.Slice(i * d, d).CopyTo(target);
+            }
+        }
+    }
+
+    private static void CheckShape(int steps, int width, int heads)
+    {
+        if (steps <= 0 || width <= 0 || heads <= 0 || width % heads != 0)
+        {
+            throw new ArgumentException(
+                $"Attention needs positive steps, width and heads with heads dividing width, but steps was {steps}, width {width} and heads {heads}; " +
+                $"choose a head count such as {(width > 0 ? LargestDivisorUpTo(width, 8) : 1)} that divides the width.",
+                nameof(heads));
+        }
+    }
+
+    private static int LargestDivisorUpTo(int width, int limit)
+    {
+        for (int candidate = Math.Min(limit, width); candidate > 1; candidate--)
+        {
+            if (width % candidate == 0)
+            {
+                return candidate;
+            }
+        }
+
+        return 1;
+    }
+
+    private static void CheckSpans(int qkv, int output, int logSumExp, int scratch, int batch, int steps, int width, int heads, double dropout)
+    {
+        CheckShape(steps, width, heads);
+        if (batch <= 0)
+        {
+            throw new ArgumentException($"Attention needs at least one sample, but batch was {batch}.", nameof(batch));
+        }
+
+        if (!(dropout >= 0 && dropout < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"The attention dropout must be in [0, 1), but it was {dropout}; use 0 to turn it off.");
+        }
+
+        CheckLength(qkv, batch * steps * 3 * width, nameof(qkv));
+        CheckLength(output, batch * steps * width, nameof(output));
+        CheckLength(logSumExp, batch * heads * steps, nameof(logSumExp));
+        CheckLength(scratch, ScratchLength(steps, width, heads), nameof(scratch));
+    }
+
+    private static void CheckLength(int length, int needed, string name)
+    {
+        if (length < needed)
+        {
+            throw new ArgumentException($"{name} holds {length} elements, but these sizes need at least {needed}.", name);
+        }
+    }
+
+    /// <summary>The caller's scratch cut into one head's blocks: queries, keys, values, an output block and two score matrices.</summary>
+    private readonly ref struct Blocks<T>
+    {
+        public Blocks(Span<T> scratch, int steps, int d)
+        {
+            int block = steps * d;
+            Query = scratch[..block];
+            Key = scratch.Slice(block, block);
+            Value = scratch.Slice(2 * block, block);
+            Output = scratch.Slice(3 * block, block);
+            OutputGradient = scratch.Slice(4 * block, block);
+            Scores = scratch.Slice(5 * block, steps * steps);
+            ScoreGradient = scratch.Slice((5 * block) + (steps * steps), steps * steps);
+        }
+
+        public Span<T> Query { get; }
+
+        public Span<T> Key { get; }
+
+        public Span<T> Value { get; }
+
+        public Span<T> Output { get; }
+
+        public Span<T> OutputGradient { get; }
+
+        public Span<T> Scores { get; }
+
+        public Span<T> ScoreGradient { get; }
+    }
+}
