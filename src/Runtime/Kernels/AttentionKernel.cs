@@ -204,6 +204,68 @@ public static class AttentionKernel
         }
     }
 
+    /// <summary>
+    /// Causal attention for one new position against a key/value cache, as generation runs it: stores the position's
+    /// key and value (from its row of <paramref name="qkv"/>) at <paramref name="position"/> in the caches, then writes
+    /// the position's output, the same as row <paramref name="position"/> of a causal <see cref="Forward"/> over the
+    /// sequence so far, at the cost of one position's work.
+    /// </summary>
+    /// <param name="qkv">The new position's fused projection, <c>3·width</c> values.</param>
+    /// <param name="keyCache">The keys so far, <c>[heads, capacity, width / heads]</c>; this position's are written.</param>
+    /// <param name="valueCache">The values so far, laid out as <paramref name="keyCache"/>; this position's are written.</param>
+    /// <param name="output">The position's output, <paramref name="width"/> values, the heads side by side.</param>
+    /// <param name="scores">Scratch of at least <paramref name="position"/> + 1 elements.</param>
+    /// <param name="position">The new position's index, from 0, below <paramref name="capacity"/>.</param>
+    /// <param name="capacity">The longest sequence the caches hold (the model's context).</param>
+    /// <param name="width">The model width.</param>
+    /// <param name="heads">The number of heads.</param>
+    /// <exception cref="ArgumentException">The sizes do not fit together or <paramref name="position"/> is past the cache.</exception>
+    public static void Decode<T>(
+        ReadOnlySpan<T> qkv, Span<T> keyCache, Span<T> valueCache, Span<T> output, Span<T> scores, int position, int capacity, int width, int heads)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckShape(capacity, width, heads);
+        if ((uint)position >= (uint)capacity)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(position), position, $"The key/value cache holds {capacity} positions, so the new position must be in [0, {capacity - 1}], but it was {position}; start a new sequence or crop the oldest positions.");
+        }
+
+        CheckLength(qkv.Length, 3 * width, nameof(qkv));
+        CheckLength(keyCache.Length, capacity * width, nameof(keyCache));
+        CheckLength(valueCache.Length, capacity * width, nameof(valueCache));
+        CheckLength(output.Length, width, nameof(output));
+        CheckLength(scores.Length, position + 1, nameof(scores));
+        int d = width / heads;
+        T scale = T.One / T.Sqrt(T.CreateTruncating(d));
+        for (int head = 0; head < heads; head++)
+        {
+            Span<T> keys = keyCache.Slice(head * capacity * d, capacity * d);
+            Span<T> values = valueCache.Slice(head * capacity * d, capacity * d);
+            qkv.Slice(width + (head * d), d).CopyTo(keys.Slice(position * d, d));
+            qkv.Slice((2 * width) + (head * d), d).CopyTo(values.Slice(position * d, d));
+
+            ReadOnlySpan<T> query = qkv.Slice(head * d, d);
+            Span<T> row = scores[..(position + 1)];
+            for (int j = 0; j <= position; j++)
+            {
+                row[j] = TensorPrimitives.Dot<T>(query, keys.Slice(j * d, d)) * scale;
+            }
+
+            T max = TensorPrimitives.Max<T>(row);
+            TensorPrimitives.Subtract(row, max, row);
+            TensorPrimitives.Exp<T>(row, row);
+            TensorPrimitives.Divide(row, TensorPrimitives.Sum<T>(row), row);
+
+            Span<T> result = output.Slice(head * d, d);
+            result.Clear();
+            for (int j = 0; j <= position; j++)
+            {
+                TensorPrimitives.MultiplyAdd(values.Slice(j * d, d), row[j], result, result);
+            }
+        }
+    }
+
     /// <summary>Whether attention weight <c>(sample, head, i, j)</c> survives dropout at <paramref name="rate"/> under <paramref name="seed"/>.</summary>
     /// <remarks>
     /// A counter-based draw: SplitMix64's finaliser of the seed and the weight's flat index, whose top 53 bits make a

@@ -155,6 +155,33 @@ public sealed class AttentionKernelTests
     }
 
     [Fact]
+    public void Decoding_position_by_position_against_the_cache_gives_the_causal_forward_rows()
+    {
+        const int Steps = 9, Width = 12, Heads = 3, Capacity = 16;
+        float[] qkv = Random(Steps * 3 * Width, 21, scale: 2);
+        float[] expected = new float[Steps * Width];
+        AttentionKernel.Forward<float>(qkv, expected, new float[Heads * Steps], new float[AttentionKernel.ScratchLength(Steps, Width, Heads)], 1, Steps, Width, Heads, causal: true);
+
+        float[] keys = new float[Capacity * Width];
+        float[] values = new float[Capacity * Width];
+        float[] scores = new float[Capacity];
+        float[] row = new float[Width];
+        for (int position = 0; position < Steps; position++)
+        {
+            AttentionKernel.Decode<float>(qkv.AsSpan(position * 3 * Width, 3 * Width), keys, values, row, scores, position, Capacity, Width, Heads);
+            for (int c = 0; c < Width; c++)
+            {
+                float want = expected[(position * Width) + c];
+                Assert.True(Math.Abs(row[c] - want) <= 1e-5f * (1 + Math.Abs(want)), $"position {position}, column {c}: {row[c]:R}, forward {want:R}");
+            }
+        }
+
+        var full = Assert.Throws<ArgumentOutOfRangeException>(() => AttentionKernel.Decode<float>(qkv.AsSpan(0, 3 * Width), keys, values, row, scores, Capacity, Capacity, Width, Heads));
+        Assert.Equal("position", full.ParamName);
+        Assert.Contains("holds 16 positions", full.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Heads_that_do_not_divide_the_width_are_refused_with_a_head_count_that_does()
     {
         var exception = Assert.Throws<ArgumentException>(() => AttentionKernel.ScratchLength(4, 10, 4));
