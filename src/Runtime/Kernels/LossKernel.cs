@@ -56,9 +56,9 @@ public static class LossKernel
                 {
                     case Activation.Softmax:
                         gradientIsPreActivation = true;
-                        return CrossEntropyFromLogits(preActivation, target, gradient, width);
+                        return CrossEntropyFromLogits(preActivation, target, gradient, width, loss.IgnoreIndex);
                     case Activation.Identity:
-                        return CrossEntropyFromLogits(output, target, gradient, width);
+                        return CrossEntropyFromLogits(output, target, gradient, width, loss.IgnoreIndex);
                     case null:
                         return CrossEntropyFromProbabilities(output, target, gradient, width);
                     default:
@@ -168,12 +168,18 @@ public static class LossKernel
     /// Cross-entropy from logits, <c>mean over the batch of logsumexp(z) - sum_c t_c z_c</c>; gradient
     /// <c>(softmax(z) - t) / batch</c>. Targets are class indices (<c>[batch]</c>) or probability rows (<c>[batch, classes]</c>).
     /// </summary>
-    public static T CrossEntropyFromLogits<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> target, Span<T> gradient, int classes)
+    /// <remarks>
+    /// With <paramref name="ignoreIndex"/> and class-index targets, a row whose target is that index (PyTorch's
+    /// <c>ignore_index</c>, such as padding after the end of a sequence) adds nothing and gets a zero gradient, and
+    /// the mean is over the other rows, as PyTorch's; when every row is ignored the loss is 0 (PyTorch gives NaN).
+    /// </remarks>
+    public static T CrossEntropyFromLogits<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> target, Span<T> gradient, int classes, int? ignoreIndex = null)
         where T : IFloatingPointIeee754<T>
     {
         int batch = CheckClassification(logits, target, gradient, classes, "CrossEntropy", out bool indices);
+        int counted = indices ? CountedRows(target, ignoreIndex) : batch;
         double sum = 0;
-        T scale = T.One / T.CreateTruncating(batch);
+        T scale = counted == 0 ? T.Zero : T.One / T.CreateTruncating(counted);
         if (gradient.Overlaps(logits))
         {
             throw new ArgumentException("CrossEntropy: the gradient must not share memory with the logits; pass a separate buffer.", nameof(gradient));
@@ -213,7 +219,17 @@ public static class LossKernel
             }
 
             double logSumExp = double.CreateTruncating(max) + Math.Log(total);
-            int label = indices ? ClassIndex(target, row, classes) : -1;
+            int label = indices ? ClassIndex(target, row, classes, ignoreIndex) : -1;
+            if (indices && label == Ignored)
+            {
+                if (!gradient.IsEmpty)
+                {
+                    gradient.Slice(row * classes, classes).Clear();
+                }
+
+                continue;
+            }
+
             for (int c = 0; c < classes; c++)
             {
                 double t = indices ? (c == label ? 1.0 : 0.0) : double.CreateTruncating(target[(row * classes) + c]);
@@ -230,7 +246,7 @@ public static class LossKernel
             }
         }
 
-        return T.CreateTruncating(sum / batch);
+        return counted == 0 ? T.Zero : T.CreateTruncating(sum / counted);
     }
 
     /// <summary>
@@ -311,19 +327,47 @@ public static class LossKernel
         return T.CreateTruncating(sum / n);
     }
 
-    private static int ClassIndex<T>(ReadOnlySpan<T> target, int row, int classes)
+    /// <summary>What <see cref="ClassIndex"/> returns for a row whose target is the ignore index.</summary>
+    private const int Ignored = -1;
+
+    private static int ClassIndex<T>(ReadOnlySpan<T> target, int row, int classes, int? ignoreIndex = null)
         where T : IFloatingPointIeee754<T>
     {
         T value = target[row];
         int index = int.CreateSaturating(value);
+        if (T.CreateTruncating(index) == value && index == ignoreIndex)
+        {
+            return Ignored;
+        }
+
         if (T.CreateTruncating(index) != value || index < 0 || index >= classes)
         {
+            string ignoring = ignoreIndex is int ignored ? $" (or {ignored}, the ignore index)" : "";
             throw new ArgumentException(
-                $"Row {row} has class label {value}, but labels must be whole numbers from 0 to {classes - 1}; check the label column or the number of output units.",
+                $"Row {row} has class label {value}, but labels must be whole numbers from 0 to {classes - 1}{ignoring}; check the label column or the number of output units.",
                 nameof(target));
         }
 
         return index;
+    }
+
+    /// <summary>The number of rows whose class-index target is not <paramref name="ignoreIndex"/>.</summary>
+    private static int CountedRows<T>(ReadOnlySpan<T> target, int? ignoreIndex)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (ignoreIndex is not int ignored)
+        {
+            return target.Length;
+        }
+
+        int counted = 0;
+        T value = T.CreateTruncating(ignored);
+        foreach (T label in target)
+        {
+            counted += label == value ? 0 : 1;
+        }
+
+        return counted;
     }
 
     private static int CheckClassification<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> target, Span<T> gradient, int classes, string loss, out bool indices)

@@ -1,5 +1,6 @@
 using System;
 using TypedNets.Kernels;
+using TypedNets.Tests.Reference;
 
 namespace TypedNets.Tests.Kernels;
 
@@ -36,6 +37,37 @@ public sealed class AttentionKernelTests
         for (int i = 0; i < logSumExp.Length; i++)
         {
             Assert.True(Math.Abs(logSumExp[i] - expectedLse[i]) <= 1e-5 * (1 + Math.Abs(expectedLse[i])), $"logSumExp[{i}] = {logSumExp[i]:R}, expected {expectedLse[i]:R}");
+        }
+    }
+
+    [Theory]
+    [InlineData("attention_causal")]
+    [InlineData("attention_full")]
+    public void Output_and_gradient_match_nanogpt_attention_in_pytorch(string name)
+    {
+        // reference/pytorch/make_transformer_fixtures.py: nanoGPT's attention core on the fused c_attn output, in float64.
+        ReferenceFixture fixture = ReferenceFixture.PyTorch(name);
+        int batch = (int)fixture.ConfigNumber("batch"), steps = (int)fixture.ConfigNumber("steps");
+        int width = (int)fixture.ConfigNumber("width"), heads = (int)fixture.ConfigNumber("heads");
+        bool causal = name == "attention_causal";
+        double[] qkv = fixture.Tensor("input");
+        double[] output = new double[batch * steps * width];
+        double[] logSumExp = new double[batch * heads * steps];
+        double[] scratch = new double[AttentionKernel.ScratchLength(steps, width, heads)];
+        AttentionKernel.Forward<double>(qkv, output, logSumExp, scratch, batch, steps, width, heads, causal);
+        double[] gradient = new double[qkv.Length];
+        AttentionKernel.Backward<double>(qkv, output, logSumExp, fixture.Tensor("output_weights"), gradient, scratch, batch, steps, width, heads, causal);
+
+        double[] expectedOutput = fixture.Tensor("output");
+        double[] expectedGradient = fixture.Tensor("grad.input");
+        for (int i = 0; i < output.Length; i++)
+        {
+            Assert.True(Math.Abs(output[i] - expectedOutput[i]) <= 1e-12 * (1 + Math.Abs(expectedOutput[i])), $"output[{i}] = {output[i]:R}, PyTorch {expectedOutput[i]:R}");
+        }
+
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            Assert.True(Math.Abs(gradient[i] - expectedGradient[i]) <= 1e-11 * (1 + Math.Abs(expectedGradient[i])), $"d qkv[{i}] = {gradient[i]:R}, PyTorch {expectedGradient[i]:R}");
         }
     }
 

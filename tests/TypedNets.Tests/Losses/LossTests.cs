@@ -28,6 +28,8 @@ public sealed class LossTests
         "mae" => Mae,
         "huber" or "huber_delta_0_5" => HuberWith(fixture.ConfigNumber("delta")),
         "bce_with_logits" or "bce_with_logits_large" => BinaryCrossEntropy,
+        "sequence_cross_entropy_ignore_default" or "sequence_cross_entropy_ignore_padding" => (x, t, g) =>
+            LossKernel.CrossEntropyFromLogits<double>(x, t, g, fixture.TensorWithShape("input").Shape[1], (int)fixture.ConfigNumber("ignore_index")),
         _ => CrossEntropy(fixture.TensorWithShape("input").Shape[1]),
     };
 
@@ -42,6 +44,8 @@ public sealed class LossTests
     [InlineData("cross_entropy_large_logits")]
     [InlineData("bce_with_logits")]
     [InlineData("bce_with_logits_large")]
+    [InlineData("sequence_cross_entropy_ignore_default")]
+    [InlineData("sequence_cross_entropy_ignore_padding")]
     public void Loss_and_gradient_match_pytorch(string name)
     {
         ReferenceFixture fixture = ReferenceFixture.PyTorch(name);
@@ -72,7 +76,7 @@ public sealed class LossTests
     public static TheoryData<string> FiniteDifferenceCases => new()
     {
         "mse", "mae", "huber", "huber_delta_0_5", "cross_entropy_indices", "cross_entropy_probabilities",
-        "bce_with_logits", "ce_probabilities_path", "bce_probabilities_path",
+        "bce_with_logits", "ce_probabilities_path", "bce_probabilities_path", "sequence_cross_entropy_ignore_padding",
     };
 
     [Theory]
@@ -174,5 +178,32 @@ public sealed class LossTests
                 Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(Math.Abs(expected[i]), 1e-12),
                 $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}");
         }
+    }
+
+    [Fact]
+    public void Cross_entropy_with_every_row_ignored_is_zero_with_a_zero_gradient()
+    {
+        double[] logits = [1, 2, 3, -1, 0, 4];
+        double[] gradient = [9, 9, 9, 9, 9, 9];
+        double loss = LossKernel.CrossEntropyFromLogits<double>(logits, [0, 0], gradient, 3, ignoreIndex: 0);
+        Assert.Equal(0, loss);
+        Assert.All(gradient, value => Assert.Equal(0, value));
+    }
+
+    [Fact]
+    public void A_label_outside_the_classes_is_refused_naming_the_ignore_index()
+    {
+        var exception = Assert.Throws<ArgumentException>(() => LossKernel.CrossEntropyFromLogits<double>([1, 2, 3, 4], [1, -1], new double[4], 2, ignoreIndex: -100));
+        Assert.Equal("target", exception.ParamName);
+        Assert.Contains("Row 1 has class label -1, but labels must be whole numbers from 0 to 1 (or -100, the ignore index)", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_ignore_index_belongs_to_cross_entropy_only()
+    {
+        Assert.Equal("CrossEntropy(ignoreIndex: -100)", TypedNets.LossFunction.CrossEntropyIgnoring(-100).ToString());
+        Assert.Null(TypedNets.LossFunction.CrossEntropy.IgnoreIndex);
+        var exception = Assert.Throws<ArgumentException>(() => new TypedNets.LossFunction(TypedNets.LossKind.MeanSquaredError, ignoreIndex: 0));
+        Assert.Equal("ignoreIndex", exception.ParamName);
     }
 }
