@@ -4,6 +4,8 @@
   * sequence cross-entropy with an ignore index: F.cross_entropy over the positions of a batch of sequences
     ([batch * steps, vocabulary] logits, [batch * steps] next-token targets) with ignore_index -100 (PyTorch's
     default) and 0 (a padding id); the mean is over the positions that are not ignored;
+  * AdamW with nanoGPT's two parameter groups: weight decay on the matrices and embeddings, none on the biases and
+    layer-norm weights (torch.optim.AdamW with param_groups, foreach=False);
   * causal and full multi-head self-attention as nanoGPT's CausalSelfAttention computes it without flash
     attention, from the fused projection's output qkv [batch, steps, 3 * width]: q, k, v = qkv.split(width, dim=2),
     each viewed as [batch, heads, steps, width / heads], att = softmax(q k^T / sqrt(d), masked above the diagonal
@@ -130,11 +132,59 @@ def make_attention(name, seed_value, causal):
         {"loss": loss.item()})
 
 
+def make_adamw_groups():
+    mf.seed(8005)
+    shapes = {"wte.weight": (5, 3), "ln.weight": (3,), "c_fc.weight": (4, 3), "c_fc.bias": (4,)}
+    start = {name: torch.randn(*shape) for name, shape in shapes.items()}
+    steps = 6
+    grads = {name: torch.randn(steps, *shape) for name, shape in shapes.items()}
+    params = {name: value.clone().requires_grad_(True) for name, value in start.items()}
+    decay = [params[name] for name in shapes if len(shapes[name]) >= 2]
+    no_decay = [params[name] for name in shapes if len(shapes[name]) < 2]
+    lr, betas, eps, weight_decay = 0.01, (0.9, 0.99), 1e-8, 0.1
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+                                  lr=lr, betas=betas, eps=eps, foreach=False)
+    for t in range(steps):
+        for name in shapes:
+            params[name].grad = grads[name][t].clone()
+        optimizer.step()
+
+    # The same by hand: AdamW's decoupled decay only where the group has it.
+    for name in shapes:
+        p, m, v = start[name].clone(), torch.zeros(shapes[name]), torch.zeros(shapes[name])
+        wd = weight_decay if len(shapes[name]) >= 2 else 0.0
+        for t in range(steps):
+            g = grads[name][t]
+            p = p * (1 - lr * wd)
+            m = betas[0] * m + (1 - betas[0]) * g
+            v = betas[1] * v + (1 - betas[1]) * g * g
+            denom = (v.sqrt() / math.sqrt(1 - betas[1] ** (t + 1))) + eps
+            p = p - (lr / (1 - betas[0] ** (t + 1))) * m / denom
+        assert mf.close(p, params[name].detach()), name
+
+    # One flat buffer in state_dict order, as a network holds its parameters.
+    order = list(shapes)
+    flat = lambda tensors: torch.cat([tensors[name].reshape(-1) for name in order])
+    mf.write_fixture(
+        "adamw_param_groups",
+        "torch.optim.AdamW(lr=%g, betas=%r, eps=%g) with nanoGPT's two parameter groups: weight_decay %g on the "
+        "tensors of two or more dimensions (wte.weight [5,3], c_fc.weight [4,3]), 0 on the others (ln.weight [3], "
+        "c_fc.bias [4]); %d steps with recorded gradients. The tensors are laid out one after another in the order "
+        "wte.weight, ln.weight, c_fc.weight, c_fc.bias (offsets 0, 15, 18, 30; 34 values): p0 the start, grads [steps, "
+        "34] each step's gradient, params the values after the last step." % (lr, betas, eps, weight_decay, steps),
+        {"optimizer": "AdamW", "lr": lr, "betas": list(betas), "eps": eps, "weight_decay": weight_decay,
+         "steps": steps, "decayed": ["wte.weight", "c_fc.weight"], "offsets": [0, 15, 18, 30]},
+        {"p0": flat(start), "grads": torch.stack([flat({name: grads[name][t] for name in order}) for t in range(steps)]),
+         "params": flat({name: params[name].detach() for name in order})},
+        {})
+
+
 def main():
     make_sequence_cross_entropy("sequence_cross_entropy_ignore_default", 8001, -100, [1, 4, -100, 0, 2, -100, 3, 3])
     make_sequence_cross_entropy("sequence_cross_entropy_ignore_padding", 8002, 0, [2, 1, 4, 0, 3, 0, 0, 1])
     make_attention("attention_causal", 8003, True)
     make_attention("attention_full", 8004, False)
+    make_adamw_groups()
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ public class Adam<T> : Optimizer<T>
     private T[] _secondMoment = [];
     private T[] _maxSecondMoment = [];
     private T[] _decayedGradient = [];
+    private (int Offset, int Length)[] _undecayed = [];
 
     /// <summary>Creates the optimizer; every argument is checked here.</summary>
     /// <param name="learningRate"><c>lr</c>, a finite number &gt;= 0, such as 0.001.</param>
@@ -108,8 +109,12 @@ public class Adam<T> : Optimizer<T>
         values["amsgrad"] = AmsGrad.ToString(CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Adds <c>lazy_rows</c> as <c>offset,rows,rowLength</c> when <see cref="UpdateRowsLazily(int, int, int)"/> chose rows.</summary>
-    /// <param name="values">Where to add it.</param>
+    /// <summary>
+    /// Adds <c>lazy_rows</c> as <c>offset,rows,rowLength</c> when <see cref="UpdateRowsLazily(int, int, int)"/> chose
+    /// rows, and <c>no_weight_decay</c> as <c>offset:length</c> pairs separated by commas when
+    /// <see cref="ExcludeFromWeightDecay"/> left ranges out.
+    /// </summary>
+    /// <param name="values">Where to add them.</param>
     protected sealed override void AddSettings(IDictionary<string, string> values)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -118,17 +123,38 @@ public class Adam<T> : Optimizer<T>
         {
             values[LazyRowsKey] = string.Create(CultureInfo.InvariantCulture, $"{offset},{rows},{rowLength}");
         }
+
+        if (_undecayed.Length > 0)
+        {
+            var pairs = new string[_undecayed.Length];
+            for (int i = 0; i < pairs.Length; i++)
+            {
+                pairs[i] = string.Create(CultureInfo.InvariantCulture, $"{_undecayed[i].Offset}:{_undecayed[i].Length}");
+            }
+
+            values[NoWeightDecayKey] = string.Join(",", pairs);
+        }
     }
 
-    /// <summary>Checks or restores <c>lazy_rows</c>; without it the rows are dense, as in a new optimizer.</summary>
+    /// <summary>
+    /// Checks or restores <c>lazy_rows</c> and <c>no_weight_decay</c>; without them the rows are dense and every
+    /// parameter decays, as in a new optimizer.
+    /// </summary>
     /// <param name="settings">The settings of a state.</param>
     /// <param name="apply">Whether to restore them.</param>
     protected sealed override void ApplySettings(IReadOnlyDictionary<string, string> settings, bool apply)
     {
         ArgumentNullException.ThrowIfNull(settings);
         (int Offset, int Rows, int RowLength) rows = default;
+        (int Offset, int Length)[] undecayed = [];
         foreach ((string key, string value) in settings)
         {
+            if (key == NoWeightDecayKey)
+            {
+                undecayed = ParseRanges(value);
+                continue;
+            }
+
             string[] parts = value.Split(',');
             if (key != LazyRowsKey
                 || parts.Length != 3
@@ -149,10 +175,36 @@ public class Adam<T> : Optimizer<T>
         if (apply)
         {
             LazyRows = rows;
+            _undecayed = undecayed;
         }
     }
 
+    private (int Offset, int Length)[] ParseRanges(string value)
+    {
+        var ranges = new List<(int Offset, int Length)>();
+        foreach (string pair in value.Split(','))
+        {
+            string[] parts = pair.Split(':');
+            if (WeightDecay == 0
+                || parts.Length != 2
+                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int offset)
+                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int length)
+                || length <= 0)
+            {
+                throw new ArgumentException(
+                    $"The state's setting '{NoWeightDecayKey}' = '{value}' is not one {Name} has; {Name} restores it as 'offset:length' pairs separated by commas (positive lengths, with a weight decay).",
+                    "state");
+            }
+
+            ranges.Add((offset, length));
+        }
+
+        return Merge(ranges);
+    }
+
     private const string LazyRowsKey = "lazy_rows";
+
+    private const string NoWeightDecayKey = "no_weight_decay";
 
     /// <inheritdoc/>
     protected sealed override void AllocateState(int length)
@@ -211,6 +263,58 @@ public class Adam<T> : Optimizer<T>
         LazyRows = (offset, rows, rowLength);
     }
 
+    /// <summary>
+    /// Leaves <paramref name="tensors"/> out of the weight decay, as a PyTorch parameter group with
+    /// <c>weight_decay</c> 0 does: nanoGPT and most transformer recipes decay the matrices and embeddings only, not the
+    /// biases and normalisation weights. The tensors still take Adam's step. Calling it again replaces the set.
+    /// </summary>
+    /// <example><c>optimizer.ExcludeFromWeightDecay(network.Layers.SelectMany(layer =&gt; layer.Parameters).Where(tensor =&gt; tensor.Shape.Length &lt; 2));</c></example>
+    /// <param name="tensors">Tensors of the network the optimizer steps (their offsets into its parameter buffer).</param>
+    /// <exception cref="InvalidOperationException">The optimizer has no weight decay to leave them out of.</exception>
+    public void ExcludeFromWeightDecay(IEnumerable<ParameterTensor> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (WeightDecay == 0)
+        {
+            throw new InvalidOperationException(
+                $"{GetType().Name} has weightDecay 0, so there is no decay to leave tensors out of; create it with a weight decay such as 0.1, or drop this call.");
+        }
+
+        var ranges = new List<(int Offset, int Length)>();
+        foreach (ParameterTensor tensor in tensors)
+        {
+            ArgumentNullException.ThrowIfNull(tensor, nameof(tensors));
+            ranges.Add((tensor.Offset, tensor.Length));
+        }
+
+        _undecayed = Merge(ranges);
+    }
+
+    /// <summary>The ranges of the parameter buffer left out of the weight decay, sorted and disjoint; none by default.</summary>
+    public IReadOnlyList<(int Offset, int Length)> ExcludedFromWeightDecay => _undecayed;
+
+    /// <summary>Sorts <paramref name="ranges"/> and joins those that touch or overlap, dropping empty ones.</summary>
+    private static (int Offset, int Length)[] Merge(List<(int Offset, int Length)> ranges)
+    {
+        ranges.RemoveAll(static range => range.Length == 0);
+        ranges.Sort();
+        var merged = new List<(int Offset, int Length)>(ranges.Count);
+        foreach ((int offset, int length) in ranges)
+        {
+            if (merged.Count > 0 && offset <= merged[^1].Offset + merged[^1].Length)
+            {
+                (int first, int firstLength) = merged[^1];
+                merged[^1] = (first, Math.Max(firstLength, offset + length - first));
+            }
+            else
+            {
+                merged.Add((offset, length));
+            }
+        }
+
+        return [.. merged];
+    }
+
     /// <summary>As <see cref="UpdateRowsLazily(int, int, int)"/> for a two-dimensional tensor, such as <c>network.Embedding.Weight</c>.</summary>
     public void UpdateRowsLazily(ParameterTensor table)
     {
@@ -260,6 +364,36 @@ public class Adam<T> : Optimizer<T>
 
     private void UpdateDense(Span<T> parameters, ReadOnlySpan<T> gradients, int from, int to, in AdamKernel.Coefficients<T> coefficients)
     {
+        if (_undecayed.Length == 0)
+        {
+            UpdateDense(parameters, gradients, from, to, coefficients, decays: true);
+            return;
+        }
+
+        (int lastOffset, int lastLength) = _undecayed[^1];
+        if (lastOffset + lastLength > parameters.Length)
+        {
+            throw new ArgumentException(
+                $"The tensors left out of the weight decay end at {lastOffset + lastLength}, but the parameter buffer holds {parameters.Length}; pass tensors of the network this optimizer steps.",
+                nameof(parameters));
+        }
+
+        // Alternate runs that decay and runs that do not, clipped to [from, to).
+        int position = from;
+        foreach ((int offset, int length) in _undecayed)
+        {
+            int start = Math.Clamp(offset, position, to);
+            int end = Math.Clamp(offset + length, position, to);
+            UpdateDense(parameters, gradients, position, start, coefficients, decays: true);
+            UpdateDense(parameters, gradients, start, end, coefficients, decays: false);
+            position = end;
+        }
+
+        UpdateDense(parameters, gradients, position, to, coefficients, decays: true);
+    }
+
+    private void UpdateDense(Span<T> parameters, ReadOnlySpan<T> gradients, int from, int to, in AdamKernel.Coefficients<T> coefficients, bool decays)
+    {
         T weightDecay = T.CreateTruncating(WeightDecay);
         T decay = T.CreateTruncating(1 - (LearningRate * WeightDecay));
         for (int start = from; start < to; start += HyperParameters.ChunkLength)
@@ -267,11 +401,11 @@ public class Adam<T> : Optimizer<T>
             int length = Math.Min(HyperParameters.ChunkLength, to - start);
             Span<T> p = parameters.Slice(start, length);
             ReadOnlySpan<T> g = gradients.Slice(start, length);
-            if (WeightDecay != 0 && DecoupledWeightDecay)
+            if (decays && WeightDecay != 0 && DecoupledWeightDecay)
             {
                 TensorPrimitives.Multiply(p, decay, p);
             }
-            else if (WeightDecay != 0)
+            else if (decays && WeightDecay != 0)
             {
                 Span<T> decayed = _decayedGradient.AsSpan(0, length);
                 TensorPrimitives.MultiplyAdd(p, weightDecay, g, decayed);
