@@ -139,7 +139,8 @@ class Gpt(nn.Module):
         for block in self.transformer.h:
             x = block(x)
         logits = self.lm_head(self.transformer.ln_f(x))
-        loss = None if targets is None else F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
+        # Targets of -1 are left out, as nanoGPT's ignore_index=-1 (padding past the end of a sequence).
+        loss = None if targets is None else F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1), ignore_index=-1)
         return logits, loss
 
     @torch.no_grad()
