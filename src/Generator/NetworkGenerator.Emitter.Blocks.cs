@@ -157,7 +157,7 @@ public sealed partial class NetworkGenerator
             for (int i = value.First; i <= value.Last; i++)
             {
                 LayerModel layer = _model.Layers[i];
-                if (layer.Kind == LayerKind.Embedding)
+                if (layer.Rule.ReadsTokens)
                 {
                     return false;
                 }
@@ -206,7 +206,7 @@ public sealed partial class NetworkGenerator
             => scope.Path.Length > 0 && propertyName.StartsWith(scope.Path, StringComparison.Ordinal) ? propertyName.Substring(scope.Path.Length) : propertyName;
 
         // A layer's name in comments: its module name, or in a block's shared code its name within the block type.
-        private string Module(LayerModel layer)
+        internal string Module(LayerModel layer)
         {
             if (_scope.Shared is null)
             {
@@ -219,18 +219,31 @@ public sealed partial class NetworkGenerator
                 : type;
         }
 
-        private string MethodStem(LayerModel layer) => _scope.MethodPrefix + Local(_scope, layer.PropertyName);
+        internal string MethodStem(LayerModel layer) => _scope.MethodPrefix + Local(_scope, layer.PropertyName);
 
-        private string FieldStem(LayerModel layer) => $"{_scope.State}_{GeneratedNames.CamelCase(Local(_scope, layer.PropertyName))}";
+        internal string FieldStem(LayerModel layer) => $"{_scope.State}_{GeneratedNames.CamelCase(Local(_scope, layer.PropertyName))}";
 
         // A parameter or gradient offset: a literal in the network's own code, relative to the use's start in a block's.
-        private string P(int offset) => _scope.Shared is null
+        internal string P(int offset) => _scope.Shared is null
             ? Invariant(offset)
             : offset == _scope.ParameterBase ? "s.P" : $"s.P + {Invariant(offset - _scope.ParameterBase)}";
 
-        private string B(int offset) => _scope.Shared is null
+        internal string B(int offset) => _scope.Shared is null
             ? Invariant(offset)
             : offset == _scope.BufferBase ? "s.B" : $"s.B + {Invariant(offset - _scope.BufferBase)}";
+
+        /// <summary>The parameters of a layer's methods before <c>batch</c> (a shared block's state), as the current scope writes them.</summary>
+        internal string Head => _scope.Head;
+
+        /// <summary>The buffer that holds the output of layer <paramref name="index"/> (-1: the input), as code in the current scope.</summary>
+        internal string BufferOf(int index) => BufferOf(_scope, index);
+
+        /// <summary>The per-sample shape of layer <paramref name="index"/>'s output, or of the network's input for -1.</summary>
+        internal EquatableArray<int> ShapeOf(int index) => index < 0 ? _model.InputShape : _model.Layers[index].OutputShape;
+
+        /// <summary>A layer read, as a comment names it in the current scope: the input (the network's or the block's), or the layer's module.</summary>
+        internal string InputLabel(int input)
+            => input < _scope.First || input < 0 ? (_scope.Shared is null ? "the input" : "the block's input") : $"'{Module(_model.Layers[input])}'";
 
         /// <summary>The buffer that holds the output of layer <paramref name="index"/>, as code in <paramref name="scope"/>.</summary>
         private string BufferOf(Scope scope, int index) => BufferOf(scope, index, scope.State, scope.InputName);
@@ -273,7 +286,7 @@ public sealed partial class NetworkGenerator
                 if (layer.MovesData)
                 {
                     string call = scope.MethodPrefix + Local(scope, layer.PropertyName);
-                    lines.Add(layer.Kind is LayerKind.Dropout or LayerKind.BatchNorm
+                    lines.Add(layer.Rule.ForwardTakesTraining
                         ? $"{call}Forward({scope.CallHead}batch, training);"
                         : $"{call}Forward({scope.CallHead}batch);");
                 }
