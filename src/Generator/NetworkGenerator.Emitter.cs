@@ -32,6 +32,9 @@ public sealed partial class NetworkGenerator
         private readonly NetworkModel _model;
         private readonly SourceWriter _writer = new();
 
+        // What the emitter prints for a valid network, decided by the planner before any of it is written.
+        private NetworkPlan _plan = null!;
+
         private Emitter(NetworkModel model) => _model = model;
 
         /// <summary>The writer a layer rule prints its code with.</summary>
@@ -480,24 +483,13 @@ public sealed partial class NetworkGenerator
         private void EmitEngine()
         {
             List<LayerModel> layers = _model.Layers.ToList();
-            Scope network = BuildScopes();
+            _plan = Planner.Plan(_model);
+            Scope network = _plan.Network;
             _scope = network;
-            string[] outputBuffers = new string[layers.Count];
-            for (int i = 0; i < layers.Count; i++)
-            {
-                outputBuffers[i] = BufferOf(network, i);
-            }
-
-            PlanSharedBackward();
-            List<string> backPropagation = PlanBackward(network, out List<string> gradientSlots);
-
-            int widest = Math.Max(_model.InputSize, layers.Count == 0 ? 0 : layers.Max(layer => Math.Max(layer.InputSize, layer.OutputSize)));
-
+            int widest = _plan.Widest;
             LayerModel? outputDense = _model.OutputDense;
-            string output = layers.Count == 0 ? "_input" : outputBuffers[layers.Count - 1];
-            string preActivation = outputDense is not null && outputDense.KeepsPreActivation(isOutput: true)
-                ? $"_{GeneratedNames.CamelCase(outputDense.PropertyName)}PreActivation"
-                : "null";
+            string output = _plan.Output;
+            string preActivation = _plan.OutputPreActivation ?? "null";
             string outputActivation = outputDense is null ? "null" : $"global::TypedNets.Activation.{outputDense.Activation}";
 
             // Losses read the last axis: the classes of a classifier, or the units of each step of a sequence.
@@ -515,7 +507,7 @@ public sealed partial class NetworkGenerator
                 """);
             using (Indent())
             {
-                if (UsesSequenceMask())
+                if (_plan.UsesSequenceMask)
                 {
                     _writer.WriteLine("private readonly T[] _sequenceMask;");
                 }
@@ -528,15 +520,15 @@ public sealed partial class NetworkGenerator
                         continue;
                     }
 
-                    foreach ((string type, string field, _) in LayerBuffers(layers[i], isOutput: i == layers.Count - 1))
+                    foreach (BufferPlan buffer in network.Steps[i].Buffers)
                     {
-                        _writer.WriteLine($"private readonly {type} {field};");
+                        _writer.WriteLine($"private readonly {buffer.Type} {buffer.Field};");
                     }
                 }
 
                 // A graph whose gradients are alive at once beyond the two of a stack (a skip holds one back), and
                 // those a block's backward pass needs besides the one it is handed.
-                foreach (string slot in gradientSlots.Skip(2).Concat(_shared.SelectMany(shared => shared.Slots)))
+                foreach (string slot in _plan.ExtraGradientBuffers)
                 {
                     _writer.WriteLine($"private readonly T[] {slot};");
                 }
@@ -560,7 +552,7 @@ public sealed partial class NetworkGenerator
                     """);
                 using (Indent())
                 {
-                    if (UsesSequenceMask())
+                    if (_plan.UsesSequenceMask)
                     {
                         _writer.WriteLine($"_sequenceMask = new T[maxBatch * {Invariant(_model.InputSize)}];");
                     }
@@ -573,15 +565,15 @@ public sealed partial class NetworkGenerator
                             continue;
                         }
 
-                        foreach ((_, string field, string initializer) in LayerBuffers(layers[i], isOutput: i == layers.Count - 1))
+                        foreach (BufferPlan buffer in network.Steps[i].Buffers)
                         {
-                            _writer.WriteLine($"{field} = {initializer};");
+                            _writer.WriteLine($"{buffer.Field} = {buffer.Initializer};");
                         }
                     }
 
                     _writer.WriteLine($"_gradientA = new T[maxBatch * {Invariant(widest)}];");
                     _writer.WriteLine($"_gradientB = new T[maxBatch * {Invariant(widest)}];");
-                    foreach (string slot in gradientSlots.Skip(2).Concat(_shared.SelectMany(shared => shared.Slots)))
+                    foreach (string slot in _plan.ExtraGradientBuffers)
                     {
                         _writer.WriteLine($"{slot} = new T[maxBatch * {Invariant(widest)}];");
                     }
@@ -598,10 +590,9 @@ public sealed partial class NetworkGenerator
 
                     """);
                 EmitInitialize(network);
-                EmitForward(network, outputBuffers);
-                EmitBackward(layers, outputBuffers, backPropagation);
+                EmitForward(network);
+                EmitBackward(layers, network);
 
-                bool[] maskReaches = MaskReachesInput();
                 bool first = true;
                 foreach ((int i, Scope? block) in network.Items)
                 {
@@ -613,7 +604,7 @@ public sealed partial class NetworkGenerator
                         }
 
                         first = false;
-                        EmitLayerMethods(layers[i], BufferOf(network, ReadOf(i)), outputBuffers[i], isOutput: i == layers.Count - 1, maskReaches[i]);
+                        EmitLayerMethods(network.Steps[i]);
                     }
                 }
 
@@ -749,50 +740,6 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine("};");
         }
 
-        /// <summary>The engine's buffers for one layer: type, field name and initializer.</summary>
-        private List<(string Type, string Field, string Initializer)> LayerBuffers(LayerModel layer, bool isOutput)
-        {
-            string camel = GeneratedNames.CamelCase(Local(_scope, layer.PropertyName));
-            string size = Invariant(layer.OutputSize);
-            var buffers = new List<(string, string, string)>();
-            if (layer.KeepsPreActivation(isOutput))
-            {
-                buffers.Add(("T[]", $"_{camel}PreActivation", $"new T[maxBatch * {size}]"));
-            }
-
-            var work = new List<BufferPlan>();
-            layer.Rule.AddWorkBuffers(layer, $"_{camel}", work);
-            buffers.AddRange(work.Select(buffer => (buffer.Type, buffer.Field, buffer.Initializer)));
-
-            if (layer.MovesData)
-            {
-                buffers.Add(("T[]", $"_{camel}Output", $"new T[maxBatch * {size}]"));
-            }
-
-            return buffers;
-        }
-
-        /// <summary>Whether a padding mask starts anywhere (an Embedding with MaskZero): the engine then keeps one.</summary>
-        private bool UsesSequenceMask() => _model.Layers.Any(layer => layer.PassesMask(inputMasked: false));
-
-        /// <summary>For each layer, whether a padding mask reaches its input: it starts at an Embedding with MaskZero and
-        /// follows the time axis until a layer removes it (pooling, a recurrent layer's last state, Flatten).</summary>
-        private bool[] MaskReachesInput()
-        {
-            bool[] reaches = new bool[_model.Layers.Length];
-            bool[] after = new bool[_model.Layers.Length];
-            for (int i = 0; i < reaches.Length; i++)
-            {
-                LayerModel layer = _model.Layers[i];
-                int read = layer.Inputs.Length == 0 ? i - 1 : layer.Source;
-                bool active = read >= 0 && after[read];
-                reaches[i] = active;
-                after[i] = layer.PassesMask(active);
-            }
-
-            return reaches;
-        }
-
         private void EmitInitialize(Scope network)
         {
             _writer.WriteLine("/// <summary>Draws fresh weights from <paramref name=\"seed\"/> and zeroes the biases.</summary>");
@@ -809,29 +756,23 @@ public sealed partial class NetworkGenerator
         // whether or not a block's code is shared; a use of a shared block draws its own through the block's method.
         private void EmitInitializeItems(Scope scope)
         {
-            foreach ((int index, Scope? block) in scope.Items)
+            foreach ((int index, Scope? block) in scope.Initialized)
             {
                 if (block is not null)
                 {
-                    if (Enumerable.Range(block.First, block.Last - block.First + 1).Any(i => _model.Layers[i].ParameterCount > 0))
-                    {
-                        _writer.WriteLine($"{block.Shared!.Name}Initialize({scope.State}{block.Field}, ref random);");
-                    }
-
-                    continue;
+                    _writer.WriteLine($"{block.Shared!.Name}Initialize({scope.State}{block.Field}, ref random);");
                 }
-
-                LayerModel layer = _model.Layers[index];
-                if (layer.ParameterCount > 0)
+                else
                 {
+                    LayerModel layer = _model.Layers[index];
                     layer.Rule.EmitInitializer(this, layer);
                 }
             }
         }
 
-        private void EmitForward(Scope network, string[] outputBuffers)
+        private void EmitForward(Scope network)
         {
-            string output = outputBuffers.Length == 0 ? "_input" : outputBuffers[outputBuffers.Length - 1];
+            string output = _plan.Output;
             _writer.WriteBlock($$"""
                 /// <summary>The layers' forward pass on <c>batch * {{Invariant(_model.InputSize)}}</c> values in <c>_input</c>; returns the <c>batch * {{Invariant(_model.OutputSize)}}</c> outputs.</summary>
                 protected override {{ReadOnlySpan}}<T> Run(int batch, bool training)
@@ -851,195 +792,89 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine();
         }
 
-        private void EmitBackward(List<LayerModel> layers, string[] outputBuffers, List<string> backPropagation)
+        private void EmitBackward(List<LayerModel> layers, Scope network)
         {
-            List<LayerModel> computing = layers.Where(layer => layer.MovesData).ToList();
-            LayerModel? outputDense = _model.OutputDense;
-            bool fusable = outputDense is not null && outputDense.Activation != Activation.Identity;
             EmitRegularize(layers);
-            _writer.WriteLine(layers.Any(layer => layer.Inputs.Length > 0 && layer.Inputs.Length != 1) || layers.Where((layer, i) => layer.Inputs.Length == 1 && layer.Source != i - 1).Any()
+            _writer.WriteLine(_plan.HasBranches
                 ? "// The gradient of the output is in _gradientA; each layer writes its input's gradient, and adds it where another layer read that input too."
                 : "// The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.");
             using (_writer.Block($"protected override void BackPropagate(int batch, bool outputGradientIsPreActivation, {Span}<T> inputGradient)"))
             {
-                foreach (string line in backPropagation)
-                {
-                    _writer.WriteLine(line);
-                }
+                EmitBackwardSteps(network);
             }
 
             _writer.WriteLine();
         }
 
-        /// <summary>
-        /// The body of BackPropagate, in reverse order of the layers: each layer's output gradient lives in a buffer from
-        /// when the first of its readers (the last in forward order) writes it until the layer itself has used it. The
-        /// first reader writes the gradient, any other adds to it (through a scratch buffer, as the kernels write); so a
-        /// stack ping-pongs between _gradientA and _gradientB, and a skip holds a buffer back. Flatten moves no data: its
-        /// readers write the gradient of the layer it flattens.
-        /// </summary>
-        private List<string> PlanBackward(Scope scope, out List<string> slots)
+        /// <summary>Prints a scope's backward pass as the planner laid it out (see <see cref="Planner"/>).</summary>
+        private void EmitBackwardSteps(Scope scope)
         {
-            var lines = new List<string>();
-            List<LayerModel> layers = _model.Layers.ToList();
-            bool shared = scope.Shared is not null;
-            var names = shared ? new List<string> { "dy" } : new List<string> { "_gradientA", "_gradientB" };
-            slots = names;
-            var busy = new HashSet<string>(StringComparer.Ordinal);
-            var gradientOf = new Dictionary<int, string>();
-            bool inputWritten = false;
-            LayerModel? outputDense = shared ? null : _model.OutputDense;
-            bool fusable = outputDense is not null && outputDense.Activation != Activation.Identity;
-
-            int Read(int layer, int k) => layers[layer].Inputs.Length == 0 ? layer - 1 : layers[layer].Inputs[k];
-
-            // The node whose gradient a read of layer `node` feeds: a layer that moves data, a use of a block (its
-            // output), or -1 for the scope's input.
-            int Computing(int node)
+            const string Add = "global::System.Numerics.Tensors.TensorPrimitives.Add<T>";
+            foreach (GradientStep step in scope.Backward)
             {
-                while (node >= scope.First)
+                switch (step)
                 {
-                    if (scope.Owner.TryGetValue(node, out Scope? block))
+                    case PassThroughStep pass:
+                        _writer.WriteLine(pass.InputMayBeEmpty
+                            ? $"if (!inputGradient.IsEmpty) View({pass.Dy}, 0, inputGradient.Length).CopyTo(inputGradient);"
+                            : $"View({pass.Dy}, 0, inputGradient.Length).CopyTo(inputGradient);");
+                        break;
+
+                    case NoGradientStep none:
+                        string module = _model.Layers[none.Layer].ModuleName;
+                        _writer.WriteLine($"// {(none.IsBlock ? "a block ending at " + module : module)}: its output reaches no later layer, so it gets no gradient.");
+                        break;
+
+                    case BackwardStep call:
                     {
-                        return block.Last;
+                        LayerModel layer = _model.Layers[call.Layer];
+                        string Call(string dx) => call.Block is not null
+                            ? $"{call.Block.Shared!.Name}Backward({scope.State}{call.Block.Field}, batch, {call.Dy}, {dx});"
+                            : call.Fused
+                                ? $"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {call.Dy}, {dx}, outputGradientIsPreActivation);"
+                                : $"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {call.Dy}, {dx});";
+                        GradientTarget into = call.Into;
+                        string length = $"batch * {Invariant(into.Values)}";
+                        if (into.Slot is null && !into.Accumulate)
+                        {
+                            _writer.WriteLine(Call("inputGradient"));
+                        }
+                        else if (into.Slot is null)
+                        {
+                            _writer.WriteLine(Call($"inputGradient.IsEmpty ? inputGradient : View({into.Scratch}, 0, {length})"));
+                            _writer.WriteLine($"if (!inputGradient.IsEmpty) {Add}(inputGradient, View({into.Scratch}, 0, {length}), inputGradient);");
+                        }
+                        else if (!into.Accumulate)
+                        {
+                            _writer.WriteLine(Call(into.Slot));
+                        }
+                        else
+                        {
+                            _writer.WriteLine(Call(into.Scratch!));
+                            _writer.WriteLine($"{Add}(View({into.Slot}, 0, {length}), View({into.Scratch}, 0, {length}), View({into.Slot}, 0, {length}));");
+                        }
+
+                        break;
                     }
 
-                    if (layers[node].MovesData)
+                    case JoinActivationStep activation:
+                        _writer.WriteLine($"{scope.MethodPrefix}{Local(scope, _model.Layers[activation.Layer].PropertyName)}Backward({scope.CallHead}batch, {activation.Dy});");
+                        break;
+
+                    case JoinShareStep share:
                     {
-                        return node;
-                    }
-
-                    node = Read(node, 0);
-                }
-
-                return -1;
-            }
-
-            string Allocate()
-            {
-                string? free = names.FirstOrDefault(name => !busy.Contains(name));
-                if (free is null)
-                {
-                    string letter = ((char)('A' + names.Count)).ToString();
-                    free = shared ? $"_{GeneratedNames.CamelCase(scope.Shared!.Name)}Gradient{letter}" : "_gradient" + letter;
-                    names.Add(free);
-                }
-
-                busy.Add(free);
-                return free;
-            }
-
-            string Sum(string into, string from, string length)
-                => $"global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View({into}, 0, {length}), View({from}, 0, {length}), View({into}, 0, {length}));";
-
-            int last = Computing(scope.Last);
-            if (last < 0)
-            {
-                lines.Add(shared
-                    ? "if (!inputGradient.IsEmpty) View(dy, 0, inputGradient.Length).CopyTo(inputGradient);"
-                    : "View(_gradientA, 0, inputGradient.Length).CopyTo(inputGradient);");
-                return lines;
-            }
-
-            gradientOf[last] = Allocate();
-            for (int item = scope.Items.Count - 1; item >= 0; item--)
-            {
-                (int j, Scope? block) = scope.Items[item];
-                LayerModel layer = layers[j];
-                if (block is null && !layer.MovesData)
-                {
-                    continue;
-                }
-
-                if (!gradientOf.TryGetValue(j, out string? dy))
-                {
-                    lines.Add($"// {(block is null ? layer.ModuleName : "a block ending at " + layer.ModuleName)}: its output reaches no later layer, so it gets no gradient.");
-                    continue;
-                }
-
-                if (block is null && layer.IsJoin)
-                {
-                    PlanJoinBackward(scope, layer, dy, lines, Computing, Allocate, gradientOf, ref inputWritten);
-                }
-                else
-                {
-                    int source = Computing(block is null ? Read(j, 0) : block.Input);
-                    string length = $"batch * {Invariant(block is null ? layer.InputSize : layers[block.First].InputSize)}";
-                    string Call(string dx) => block is not null
-                        ? $"{block.Shared!.Name}Backward({scope.State}{block.Field}, batch, {dy}, {dx});"
-                        : j == layers.Count - 1 && ReferenceEquals(layer, outputDense) && fusable
-                            ? $"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {dy}, {dx}, outputGradientIsPreActivation);"
-                            : $"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {dy}, {dx});";
-                    if (source < 0 && !inputWritten)
-                    {
-                        lines.Add(Call("inputGradient"));
-                        inputWritten = true;
-                    }
-                    else if (source < 0)
-                    {
-                        string scratch = Allocate();
-                        lines.Add(Call($"inputGradient.IsEmpty ? inputGradient : View({scratch}, 0, {length})"));
-                        lines.Add($"if (!inputGradient.IsEmpty) global::System.Numerics.Tensors.TensorPrimitives.Add<T>(inputGradient, View({scratch}, 0, {length}), inputGradient);");
-                        busy.Remove(scratch);
-                    }
-                    else if (!gradientOf.TryGetValue(source, out string? target))
-                    {
-                        gradientOf[source] = Allocate();
-                        lines.Add(Call(gradientOf[source]));
-                    }
-                    else
-                    {
-                        string scratch = Allocate();
-                        lines.Add(Call(scratch));
-                        lines.Add(Sum(target, scratch, length));
-                        busy.Remove(scratch);
+                        LayerModel layer = _model.Layers[share.Layer];
+                        var join = (JoinLayer)layer.Rule;
+                        GradientTarget into = share.Into;
+                        string rows = share.RowsPerSample == 1 ? "batch" : $"batch * {Invariant(share.RowsPerSample)}";
+                        string Write(string target) => join.GradientWrite(
+                            share.Dy, $"batch * {Invariant(layer.OutputSize)}", target, into.Accumulate, rows, share.Width, share.Offset, share.OutputWidth);
+                        _writer.WriteLine(into.Slot is null
+                            ? $"if (!inputGradient.IsEmpty) {Write("inputGradient")}"
+                            : Write($"View({into.Slot}, 0, batch * {Invariant(into.Values)})"));
+                        break;
                     }
                 }
-
-                busy.Remove(dy);
-                gradientOf.Remove(j);
-            }
-
-            return lines;
-        }
-
-        /// <summary>An Add passes its output gradient (after its activation's) to both inputs; a Concatenate each input its columns.</summary>
-        private void PlanJoinBackward(
-            Scope scope, LayerModel layer, string dy, List<string> lines, Func<int, int> computing, Func<string> allocate, Dictionary<int, string> gradientOf, ref bool inputWritten)
-        {
-            string outputLength = $"batch * {Invariant(layer.OutputSize)}";
-            var join = (JoinLayer)layer.Rule;
-            (int rowsPerSample, int outputWidth) = JoinLayer.JoinRows(layer.OutputShape);
-            if (join.HasBackwardMethod(layer))
-            {
-                lines.Add($"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {dy});");
-            }
-
-            int offset = 0;
-            foreach (int input in layer.Inputs)
-            {
-                int source = computing(input);
-                EquatableArray<int> shape = input < 0 ? _model.InputShape : _model.Layers[input].OutputShape;
-                int width = ShapeMath.Size(shape) / rowsPerSample;
-                string length = $"batch * {Invariant(ShapeMath.Size(shape))}";
-                string rows = rowsPerSample == 1 ? "batch" : $"batch * {Invariant(rowsPerSample)}";
-                string Write(string target, bool accumulate) => join.GradientWrite(dy, outputLength, target, accumulate, rows, width, offset, outputWidth);
-                if (source < 0)
-                {
-                    lines.Add($"if (!inputGradient.IsEmpty) {Write("inputGradient", inputWritten)}");
-                    inputWritten = true;
-                }
-                else if (!gradientOf.TryGetValue(source, out string? target))
-                {
-                    gradientOf[source] = allocate();
-                    lines.Add(Write($"View({gradientOf[source]}, 0, {length})", accumulate: false));
-                }
-                else
-                {
-                    lines.Add(Write($"View({target}, 0, {length})", accumulate: true));
-                }
-
-                offset += width;
             }
         }
 
@@ -1079,10 +914,11 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine();
         }
 
-        private void EmitLayerMethods(LayerModel layer, string input, string output, bool isOutput, bool masked)
+        private void EmitLayerMethods(LayerStep step)
         {
-            string mask = masked ? $"View(_sequenceMask, 0, batch * {Invariant(layer.Steps)})" : "default";
-            layer.Rule.EmitMethods(this, layer, input, output, isOutput, mask);
+            LayerModel layer = _model.Layers[step.Index];
+            string mask = step.Masked ? $"View(_sequenceMask, 0, batch * {Invariant(layer.Steps)})" : "default";
+            layer.Rule.EmitMethods(this, layer, step.Input, step.Output, step.IsOutput, mask);
         }
 
         /// <summary>The element of <c>Sample</c>: token ids are ints, everything else floats.</summary>
