@@ -37,6 +37,12 @@ internal abstract class LayerRule
     /// <summary>The runtime's layer class the network's property returns, in <c>TypedNets</c>.</summary>
     public string RuntimeType { get; }
 
+    /// <summary>The DSL attribute that declares the kind, such as <c>TypedNets.DenseAttribute</c>.</summary>
+    public string AttributeName => $"TypedNets.{Kind}Attribute";
+
+    /// <summary>Every kind's rule, in the order of <see cref="LayerKind"/>.</summary>
+    public static IReadOnlyList<LayerRule> All => Rules;
+
     /// <summary>Whether the layer computes anything; Flatten only renames its input's shape.</summary>
     public virtual bool MovesData => true;
 
