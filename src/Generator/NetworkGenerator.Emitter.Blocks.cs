@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
-using System.Linq;
 using TypedNets.Generator.Helpers;
 using TypedNets.Generator.Layers;
 using TypedNets.Generator.Model;
@@ -139,7 +137,7 @@ public sealed partial class NetworkGenerator
                             }
                             else
                             {
-                                _writer.WriteLine($"{block.Field} = {NewState(block, scope, "p", "b", Planner.BufferOf(_model, scope, block.Input, "", "input"))};");
+                                _writer.WriteLine($"{block.Field} = {NewState(block, scope, "p", "b")};");
                             }
                         }
                     }
@@ -151,12 +149,12 @@ public sealed partial class NetworkGenerator
         }
 
         // The construction of a use's state, its weights' start given relative to the enclosing scope's.
-        private static string NewState(Scope block, Scope within, string p, string b, string input)
+        private static string NewState(Scope block, Scope within, string p, string b)
         {
             string Offset(string start, int offset) => offset == 0 ? start : $"{start} + {Invariant(offset)}";
             return within.Shared is null
-                ? $"new {block.Shared!.StateType}(maxBatch, {Invariant(block.ParameterBase)}, {Invariant(block.BufferBase)}, {input})"
-                : $"new {block.Shared!.StateType}(maxBatch, {Offset(p, block.ParameterBase - within.ParameterBase)}, {Offset(b, block.BufferBase - within.BufferBase)}, {input})";
+                ? $"new {block.Shared!.StateType}(maxBatch, {Invariant(block.ParameterBase)}, {Invariant(block.BufferBase)}, {block.StateInput})"
+                : $"new {block.Shared!.StateType}(maxBatch, {Offset(p, block.ParameterBase - within.ParameterBase)}, {Offset(b, block.BufferBase - within.BufferBase)}, {block.StateInput})";
         }
 
         private void EmitSharedMethods(SharedBlock shared)

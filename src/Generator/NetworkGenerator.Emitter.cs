@@ -16,7 +16,8 @@ public sealed partial class NetworkGenerator
     /// the runtime's API (<c>NetworkExtensions</c>) reaches the network, and a nested <c>Engine&lt;T&gt;</c>, derived
     /// from the runtime's <c>NetworkEngine&lt;T&gt;</c>, that holds the buffers and one forward and one backward method
     /// per layer, every size a literal. The layout follows llm.c: one parameter buffer with named views, a gradient
-    /// buffer of the same layout, activations saved per layer for the backward pass.
+    /// buffer of the same layout, activations saved per layer for the backward pass. It prints the network's
+    /// <see cref="NetworkPlan"/> and decides nothing: each layer's code comes from its kind's rule (Layers/).
     /// </summary>
     internal sealed partial class Emitter
     {
@@ -32,10 +33,18 @@ public sealed partial class NetworkGenerator
         private readonly NetworkModel _model;
         private readonly SourceWriter _writer = new();
 
-        // What the emitter prints for a valid network, decided by the planner before any of it is written.
+        // What the emitter prints for a valid network, decided by the planner before any of it is written (the surface
+        // of an invalid network needs none).
         private NetworkPlan _plan = null!;
 
-        private Emitter(NetworkModel model) => _model = model;
+        private Emitter(NetworkModel model)
+        {
+            _model = model;
+            if (model.IsValid)
+            {
+                _plan = Planner.Plan(model);
+            }
+        }
 
         /// <summary>The writer a layer rule prints its code with.</summary>
         internal SourceWriter Writer => _writer;
@@ -483,7 +492,6 @@ public sealed partial class NetworkGenerator
         private void EmitEngine()
         {
             List<LayerModel> layers = _model.Layers.ToList();
-            _plan = Planner.Plan(_model);
             Scope network = _plan.Network;
             _scope = network;
             int widest = _plan.Widest;
@@ -561,7 +569,7 @@ public sealed partial class NetworkGenerator
                     {
                         if (block is not null)
                         {
-                            _writer.WriteLine($"{block.Field} = {NewState(block, network, "", "", BufferOf(network, block.Input))};");
+                            _writer.WriteLine($"{block.Field} = {NewState(block, network, "", "")};");
                             continue;
                         }
 

@@ -50,9 +50,11 @@ public sealed partial class NetworkGenerator
         public string InputName = "_input";
         public string MethodPrefix = "";
 
-        // For a use of a shared block: its code, the field that holds its state, and where its weights start.
+        // For a use of a shared block: its code, the field that holds its state, the buffer its state reads its input
+        // from (as code where the state is built), and where its weights start.
         public SharedBlock? Shared;
         public string Field = "";
+        public string StateInput = "";
         public int ParameterBase;
         public int BufferBase;
 
@@ -217,6 +219,8 @@ public sealed partial class NetworkGenerator
             {
                 if (block is not null)
                 {
+                    // The state is built in the engine's constructor, or in the enclosing block's state's, whose input is `input`.
+                    block.StateInput = isNetwork ? BufferOf(_model, scope, block.Input) : BufferOf(_model, scope, block.Input, "", "input");
                     if (Enumerable.Range(block.First, block.Last - block.First + 1).Any(i => _model.Layers[i].ParameterCount > 0))
                     {
                         scope.Initialized.Add((index, block));

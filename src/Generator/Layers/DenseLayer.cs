@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using TypedNets.Generator.Helpers;
 using TypedNets.Generator.Model;
 using static TypedNets.Generator.NetworkGenerator.Emitter;

@@ -1,7 +1,6 @@
 using System.Linq;
 using TypedNets.Generator.Helpers;
 using TypedNets.Generator.Model;
-using static TypedNets.Generator.NetworkGenerator.Emitter;
 
 namespace TypedNets.Generator.Layers;
 
