@@ -599,7 +599,7 @@ public sealed partial class NetworkGenerator
                     """);
                 EmitInitialize(network);
                 EmitForward(network);
-                EmitBackward(layers, network);
+                EmitBackward(network);
 
                 bool first = true;
                 foreach ((int i, Scope? block) in network.Items)
@@ -800,9 +800,9 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine();
         }
 
-        private void EmitBackward(List<LayerModel> layers, Scope network)
+        private void EmitBackward(Scope network)
         {
-            EmitRegularize(layers);
+            EmitRegularize();
             _writer.WriteLine(_plan.HasBranches
                 ? "// The gradient of the output is in _gradientA; each layer writes its input's gradient, and adds it where another layer read that input too."
                 : "// The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.");
@@ -886,10 +886,10 @@ public sealed partial class NetworkGenerator
             }
         }
 
-        private void EmitRegularize(List<LayerModel> layers)
+        private void EmitRegularize()
         {
             // Without a penalty the base class's Regularize, which adds nothing, stands.
-            var penalized = layers.Where(layer => layer.Kind == LayerKind.Dense && (layer.L1 > 0 || layer.L2 > 0)).ToList();
+            IReadOnlyList<LayerModel> penalized = _plan.Penalized;
             if (penalized.Count == 0)
             {
                 return;

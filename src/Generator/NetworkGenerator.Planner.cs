@@ -145,6 +145,9 @@ public sealed partial class NetworkGenerator
 
         /// <summary>Whether a layer reads another than the one before it (a skip, a join): gradients then add up.</summary>
         public bool HasBranches;
+
+        /// <summary>The Dense layers with an L1 or L2 penalty on their weight, which Regularize adds.</summary>
+        public IReadOnlyList<LayerModel> Penalized = [];
     }
 
     /// <summary>Computes the <see cref="NetworkPlan"/> of a valid network.</summary>
@@ -166,7 +169,7 @@ public sealed partial class NetworkGenerator
             Scope network = planner.BuildScopes();
             List<LayerModel> layers = model.Layers.ToList();
 
-            // The shared blocks' plans first, inner blocks first met first, as their names are numbered.
+            // A shared block's code is planned once, on the use it was first met in (its template); then the network's own.
             foreach (SharedBlock shared in planner._shared)
             {
                 planner.PlanScope(shared.Template, isNetwork: false);
@@ -187,6 +190,7 @@ public sealed partial class NetworkGenerator
                     ? $"_{GeneratedNames.CamelCase(outputDense.PropertyName)}PreActivation"
                     : null,
                 ExtraGradientBuffers = network.Slots.Skip(2).Concat(planner._shared.SelectMany(shared => shared.Template.Slots.Skip(1))).ToList(),
+                Penalized = layers.Where(layer => layer.Kind == LayerKind.Dense && (layer.L1 > 0 || layer.L2 > 0)).ToList(),
                 HasBranches = layers.Any(layer => layer.Inputs.Length > 0 && layer.Inputs.Length != 1) || layers.Where((layer, i) => layer.Inputs.Length == 1 && layer.Source != i - 1).Any(),
             };
         }

@@ -6,9 +6,10 @@
 //
 // A rule's emission writes through the Emitter it is handed (its writer, the scope's names and offsets), so that the
 // code it prints is exactly what the emitter printed when it held these methods itself. Helpers that several kinds
-// share stay shared: Convolution.cs writes the methods of Conv2D and Conv1D and holds the windows' size rule,
-// Join.cs the rows of Add and Concatenate. Reading a kind's attribute arguments stays in the parser, which reads the
-// attribute's syntax for the diagnostics' locations.
+// share stay shared: Convolution.cs writes the methods of Conv2D and Conv1D, Windows.cs holds the size rule of every
+// windowed layer (convolutions and poolings, over images and sequences), Pooling.cs the methods every pooling writes,
+// Join.cs what Add and Concatenate share. Reading a kind's attribute arguments stays with the parser, which reads the
+// attribute's syntax for the diagnostics' locations: one method per kind, in NetworkGenerator.Parser.Layers.cs.
 using System;
 using System.Collections.Generic;
 using TypedNets.Generator.Helpers;
