@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using TypedNets.Generator.Helpers;
+using TypedNets.Generator.Layers;
 using TypedNets.Generator.Model;
 
 namespace TypedNets.Generator;
@@ -15,13 +16,14 @@ public sealed partial class NetworkGenerator
     /// the runtime's API (<c>NetworkExtensions</c>) reaches the network, and a nested <c>Engine&lt;T&gt;</c>, derived
     /// from the runtime's <c>NetworkEngine&lt;T&gt;</c>, that holds the buffers and one forward and one backward method
     /// per layer, every size a literal. The layout follows llm.c: one parameter buffer with named views, a gradient
-    /// buffer of the same layout, activations saved per layer for the backward pass.
+    /// buffer of the same layout, activations saved per layer for the backward pass. It prints the network's
+    /// <see cref="NetworkPlan"/> and decides nothing: each layer's code comes from its kind's rule (Layers/).
     /// </summary>
     internal sealed partial class Emitter
     {
-        private const string Span = "global::System.Span";
-        private const string ReadOnlySpan = "global::System.ReadOnlySpan";
-        private const string Kernels = "global::TypedNets.Kernels";
+        internal const string Span = "global::System.Span";
+        internal const string ReadOnlySpan = "global::System.ReadOnlySpan";
+        internal const string Kernels = "global::TypedNets.Kernels";
         private const int WordsPerLine = 4;
 
         /// <summary>Marks every generated type, with the generator's version, so that tools and analyzers tell it from the user's code.</summary>
@@ -31,7 +33,24 @@ public sealed partial class NetworkGenerator
         private readonly NetworkModel _model;
         private readonly SourceWriter _writer = new();
 
-        private Emitter(NetworkModel model) => _model = model;
+        // What the emitter prints for a valid network, decided by the planner before any of it is written (the surface
+        // of an invalid network needs none).
+        private NetworkPlan _plan = null!;
+
+        private Emitter(NetworkModel model)
+        {
+            _model = model;
+            if (model.IsValid)
+            {
+                _plan = Planner.Plan(model);
+            }
+        }
+
+        /// <summary>The writer a layer rule prints its code with.</summary>
+        internal SourceWriter Writer => _writer;
+
+        /// <summary>The network being written.</summary>
+        internal NetworkModel Model => _model;
 
 
         public static string HintName(NetworkModel model)
@@ -346,7 +365,7 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine("private readonly global::TypedNets.NetworkCore _core;");
             foreach (LayerModel layer in _model.Layers)
             {
-                _writer.WriteLine($"private readonly global::TypedNets.{LayerTypeName(layer)} {GeneratedNames.LayerField(layer.PropertyName)};");
+                _writer.WriteLine($"private readonly global::TypedNets.{layer.Rule.RuntimeType} {GeneratedNames.LayerField(layer.PropertyName)};");
             }
 
             foreach (BlockMemberModel block in _model.Blocks)
@@ -408,70 +427,23 @@ public sealed partial class NetworkGenerator
             string[] tensors = layer.Tensors
                 .Select(tensor => $"new global::TypedNets.ParameterTensor(\"{layer.ModuleName}.{tensor.Name}\", engine.Parameters, engine.Gradients, {Invariant(tensor.Offset)}, {string.Join(", ", tensor.Shape.Select(Invariant))})")
                 .ToArray();
-            string? options = layer.Kind switch
-            {
-                LayerKind.Dense => $"global::TypedNets.Activation.{layer.Activation}",
-                LayerKind.Dropout => DoubleLiteral(layer.Rate),
-                LayerKind.Embedding => layer.MaskZero ? "maskZero: true" : "maskZero: false",
-                LayerKind.Lstm or LayerKind.Gru => (layer.ReturnSequences ? "returnSequences: true" : "returnSequences: false")
-                    + (layer.IsRecurrentStack ? $", numLayers: {Invariant(layer.NumLayers)}, bidirectional: {(layer.Bidirectional ? "true" : "false")}, dropout: {DoubleLiteral(layer.Rate)}" : ""),
-                LayerKind.Conv2D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, global::TypedNets.Activation.{layer.Activation}",
-                LayerKind.MaxPool2D or LayerKind.AvgPool2D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}" + (layer.Padding == 0 ? "" : $", padding: {Invariant(layer.Padding)}"),
-                LayerKind.Conv1D => $"stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}, dilation: {Invariant(layer.Dilation)}, groups: {Invariant(layer.Groups)}, global::TypedNets.Activation.{layer.Activation}",
-                LayerKind.MaxPool1D or LayerKind.AvgPool1D => $"\"{layer.Kind}\", size: {Invariant(layer.Kernel)}, stride: {Invariant(layer.Stride)}, padding: {Invariant(layer.Padding)}",
-                LayerKind.BatchNorm => $"momentum: {DoubleLiteral(layer.Momentum)}, epsilon: {DoubleLiteral(layer.Epsilon)}",
-                LayerKind.Add => $"global::TypedNets.Activation.{layer.Activation}, {InputNames(layer)}",
-                LayerKind.Concatenate => InputNames(layer),
-                LayerKind.LayerNorm => $"epsilon: {DoubleLiteral(layer.Epsilon)}",
-                _ => null,
-            };
+            string? options = layer.Rule.ConstructorOptions(layer, this);
             tensors = tensors.Concat(layer.Buffers.Select(buffer =>
                     $"new global::TypedNets.BufferTensor(\"{layer.ModuleName}.{buffer.Name}\", engine.Buffers, {Invariant(buffer.Offset)}, {string.Join(", ", buffer.Shape.Select(Invariant))})"))
                 .ToArray();
 
-            if (layer.Kind == LayerKind.Embedding && layer.PaddingIndex >= 0)
-            {
-                // The constructor's last parameter, after the weight.
-                tensors = tensors.Append($"paddingIndex: {Invariant(layer.PaddingIndex)}").ToArray();
-            }
-
-            if (layer.Kind == LayerKind.BatchNorm && layer.Activation != Activation.Identity)
-            {
-                tensors = tensors.Append($"activation: global::TypedNets.Activation.{layer.Activation}").ToArray();
-            }
-
-            if (layer.Kind == LayerKind.Conv2D)
-            {
-                // After the optional bias, so a square, undilated layer's call is unchanged.
-                if (layer.Dilation != 1)
-                {
-                    tensors = tensors.Append($"dilation: {Invariant(layer.Dilation)}").ToArray();
-                }
-
-                if (layer.StrideWidth != layer.Stride)
-                {
-                    tensors = tensors.Append($"strideWidth: {Invariant(layer.StrideWidth)}").ToArray();
-                }
-
-                if (layer.PaddingWidth != layer.Padding)
-                {
-                    tensors = tensors.Append($"paddingWidth: {Invariant(layer.PaddingWidth)}").ToArray();
-                }
-
-                if (layer.Groups != 1)
-                {
-                    tensors = tensors.Append($"groups: {Invariant(layer.Groups)}").ToArray();
-                }
-            }
+            var extras = new List<string>();
+            layer.Rule.AddConstructorExtras(layer, extras);
+            tensors = tensors.Concat(extras).ToArray();
 
             string arguments = options is null ? common : $"{common}, {options}";
             if (tensors.Length == 0)
             {
-                _writer.WriteLine($"{field} = new global::TypedNets.{LayerTypeName(layer)}({arguments});");
+                _writer.WriteLine($"{field} = new global::TypedNets.{layer.Rule.RuntimeType}({arguments});");
                 return;
             }
 
-            _writer.WriteLine($"{field} = new global::TypedNets.{LayerTypeName(layer)}(");
+            _writer.WriteLine($"{field} = new global::TypedNets.{layer.Rule.RuntimeType}(");
             using (Indent())
             {
                 _writer.WriteLine($"{arguments},");
@@ -483,7 +455,7 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>The module names of the layers a join reads, as a string array literal.</summary>
-        private string InputNames(LayerModel layer)
+        internal string InputNames(LayerModel layer)
             => "[" + string.Join(", ", layer.Inputs.Select(input => StringLiteral(input < 0 ? "input" : _model.Layers[input].ModuleName))) + "]";
 
         private void EmitLayerProperties()
@@ -520,24 +492,12 @@ public sealed partial class NetworkGenerator
         private void EmitEngine()
         {
             List<LayerModel> layers = _model.Layers.ToList();
-            Scope network = BuildScopes();
+            Scope network = _plan.Network;
             _scope = network;
-            string[] outputBuffers = new string[layers.Count];
-            for (int i = 0; i < layers.Count; i++)
-            {
-                outputBuffers[i] = BufferOf(network, i);
-            }
-
-            PlanSharedBackward();
-            List<string> backPropagation = PlanBackward(network, out List<string> gradientSlots);
-
-            int widest = Math.Max(_model.InputSize, layers.Count == 0 ? 0 : layers.Max(layer => Math.Max(layer.InputSize, layer.OutputSize)));
-
+            int widest = _plan.Widest;
             LayerModel? outputDense = _model.OutputDense;
-            string output = layers.Count == 0 ? "_input" : outputBuffers[layers.Count - 1];
-            string preActivation = outputDense is not null && outputDense.KeepsPreActivation(isOutput: true)
-                ? $"_{GeneratedNames.CamelCase(outputDense.PropertyName)}PreActivation"
-                : "null";
+            string output = _plan.Output;
+            string preActivation = _plan.OutputPreActivation ?? "null";
             string outputActivation = outputDense is null ? "null" : $"global::TypedNets.Activation.{outputDense.Activation}";
 
             // Losses read the last axis: the classes of a classifier, or the units of each step of a sequence.
@@ -555,7 +515,7 @@ public sealed partial class NetworkGenerator
                 """);
             using (Indent())
             {
-                if (UsesSequenceMask())
+                if (_plan.UsesSequenceMask)
                 {
                     _writer.WriteLine("private readonly T[] _sequenceMask;");
                 }
@@ -568,15 +528,15 @@ public sealed partial class NetworkGenerator
                         continue;
                     }
 
-                    foreach ((string type, string field, _) in LayerBuffers(layers[i], isOutput: i == layers.Count - 1))
+                    foreach (BufferPlan buffer in network.Steps[i].Buffers)
                     {
-                        _writer.WriteLine($"private readonly {type} {field};");
+                        _writer.WriteLine($"private readonly {buffer.Type} {buffer.Field};");
                     }
                 }
 
                 // A graph whose gradients are alive at once beyond the two of a stack (a skip holds one back), and
                 // those a block's backward pass needs besides the one it is handed.
-                foreach (string slot in gradientSlots.Skip(2).Concat(_shared.SelectMany(shared => shared.Slots)))
+                foreach (string slot in _plan.ExtraGradientBuffers)
                 {
                     _writer.WriteLine($"private readonly T[] {slot};");
                 }
@@ -600,7 +560,7 @@ public sealed partial class NetworkGenerator
                     """);
                 using (Indent())
                 {
-                    if (UsesSequenceMask())
+                    if (_plan.UsesSequenceMask)
                     {
                         _writer.WriteLine($"_sequenceMask = new T[maxBatch * {Invariant(_model.InputSize)}];");
                     }
@@ -609,19 +569,19 @@ public sealed partial class NetworkGenerator
                     {
                         if (block is not null)
                         {
-                            _writer.WriteLine($"{block.Field} = {NewState(block, network, "", "", BufferOf(network, block.Input))};");
+                            _writer.WriteLine($"{block.Field} = {NewState(block, network, "", "")};");
                             continue;
                         }
 
-                        foreach ((_, string field, string initializer) in LayerBuffers(layers[i], isOutput: i == layers.Count - 1))
+                        foreach (BufferPlan buffer in network.Steps[i].Buffers)
                         {
-                            _writer.WriteLine($"{field} = {initializer};");
+                            _writer.WriteLine($"{buffer.Field} = {buffer.Initializer};");
                         }
                     }
 
                     _writer.WriteLine($"_gradientA = new T[maxBatch * {Invariant(widest)}];");
                     _writer.WriteLine($"_gradientB = new T[maxBatch * {Invariant(widest)}];");
-                    foreach (string slot in gradientSlots.Skip(2).Concat(_shared.SelectMany(shared => shared.Slots)))
+                    foreach (string slot in _plan.ExtraGradientBuffers)
                     {
                         _writer.WriteLine($"{slot} = new T[maxBatch * {Invariant(widest)}];");
                     }
@@ -638,10 +598,9 @@ public sealed partial class NetworkGenerator
 
                     """);
                 EmitInitialize(network);
-                EmitForward(network, outputBuffers);
-                EmitBackward(layers, outputBuffers, backPropagation);
+                EmitForward(network);
+                EmitBackward(network);
 
-                bool[] maskReaches = MaskReachesInput();
                 bool first = true;
                 foreach ((int i, Scope? block) in network.Items)
                 {
@@ -653,7 +612,7 @@ public sealed partial class NetworkGenerator
                         }
 
                         first = false;
-                        EmitLayerMethods(layers[i], BufferOf(network, ReadOf(i)), outputBuffers[i], isOutput: i == layers.Count - 1, maskReaches[i]);
+                        EmitLayerMethods(network.Steps[i]);
                     }
                 }
 
@@ -789,89 +748,6 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine("};");
         }
 
-        /// <summary>The engine's buffers for one layer: type, field name and initializer.</summary>
-        private List<(string Type, string Field, string Initializer)> LayerBuffers(LayerModel layer, bool isOutput)
-        {
-            string camel = GeneratedNames.CamelCase(Local(_scope, layer.PropertyName));
-            string size = Invariant(layer.OutputSize);
-            var buffers = new List<(string, string, string)>();
-            if (layer.KeepsPreActivation(isOutput))
-            {
-                buffers.Add(("T[]", $"_{camel}PreActivation", $"new T[maxBatch * {size}]"));
-            }
-
-            switch (layer.Kind)
-            {
-                case LayerKind.Dropout:
-                    buffers.Add(("T[]", $"_{camel}Mask", $"new T[maxBatch * {size}]"));
-                    break;
-                case LayerKind.Lstm or LayerKind.Gru when layer.IsRecurrentStack:
-                    buffers.Add((
-                        $"{Kernels}.RecurrentStackWorkspace<T>",
-                        $"_{camel}Workspace",
-                        $"new {Kernels}.RecurrentStackWorkspace<T>(maxBatch, {Invariant(layer.Steps)}, {Invariant(layer.InputFeatures)}, {Invariant(layer.Units)}, {Invariant(layer.GateCount)}, " +
-                        $"layers: {Invariant(layer.NumLayers)}, bidirectional: {(layer.Bidirectional ? "true" : "false")}, dropout: {(layer.Rate > 0 ? "true" : "false")})"));
-                    break;
-                case LayerKind.Lstm or LayerKind.Gru:
-                    buffers.Add((
-                        $"{Kernels}.RecurrentWorkspace<T>",
-                        $"_{camel}Workspace",
-                        $"new {Kernels}.RecurrentWorkspace<T>(maxBatch, {Invariant(layer.Steps)}, {Invariant(layer.Units)}, {Invariant(layer.GateCount)})"));
-                    break;
-                case LayerKind.GlobalMaxPooling1D or LayerKind.MaxPool2D or LayerKind.MaxPool1D:
-                    buffers.Add(("int[]", $"_{camel}ArgMax", $"new int[maxBatch * {size}]"));
-                    break;
-                case LayerKind.Conv1D:
-                    // Per sample, as Conv2D's: the unfolded steps and their gradient, and the kernel's scratch, sized by the
-                    // kernel, which chooses how to compute the layer from its geometry.
-                    string unfolded = $"{Kernels}.Conv1DKernel.ColumnLength({SequenceGeometry(layer)})";
-                    buffers.Add(("T[]", $"_{camel}Columns", $"new T[{unfolded}]"));
-                    buffers.Add(("T[]", $"_{camel}ColumnGradient", $"new T[{unfolded}]"));
-                    buffers.Add(("T[]", $"_{camel}Scratch", $"new T[{Kernels}.Conv1DKernel.ScratchLength({Invariant(layer.Units)}, {SequenceGeometry(layer)})]"));
-                    break;
-                case LayerKind.Conv2D:
-                    string columns = Invariant(layer.Image.Channels * layer.Kernel * layer.KernelWidth * layer.OutputShape[1] * layer.OutputShape[2]);
-                    buffers.Add(("T[]", $"_{camel}Columns", $"new T[{columns}]"));
-                    buffers.Add(("T[]", $"_{camel}ColumnGradient", $"new T[{columns}]"));
-                    break;
-                case LayerKind.BatchNorm:
-                    buffers.Add(("T[]", $"_{camel}Normalized", $"new T[maxBatch * {size}]"));
-                    buffers.Add(("T[]", $"_{camel}InverseDeviation", $"new T[{Invariant(layer.NormalizedChannels.Channels)}]"));
-                    break;
-                case LayerKind.LayerNorm:
-                    buffers.Add(("T[]", $"_{camel}Normalized", $"new T[maxBatch * {size}]"));
-                    buffers.Add(("T[]", $"_{camel}InverseDeviation", $"new T[maxBatch * {Invariant(layer.Steps)}]"));
-                    break;
-            }
-
-            if (layer.MovesData)
-            {
-                buffers.Add(("T[]", $"_{camel}Output", $"new T[maxBatch * {size}]"));
-            }
-
-            return buffers;
-        }
-
-        private bool UsesSequenceMask() => _model.Layers.Any(layer => layer.Kind == LayerKind.Embedding && layer.MaskZero);
-
-        /// <summary>For each layer, whether a padding mask reaches its input: it starts at an Embedding with MaskZero and
-        /// follows the time axis until a layer removes it (pooling, a recurrent layer's last state, Flatten).</summary>
-        private bool[] MaskReachesInput()
-        {
-            bool[] reaches = new bool[_model.Layers.Length];
-            bool[] after = new bool[_model.Layers.Length];
-            for (int i = 0; i < reaches.Length; i++)
-            {
-                LayerModel layer = _model.Layers[i];
-                int read = layer.Inputs.Length == 0 ? i - 1 : layer.Source;
-                bool active = read >= 0 && after[read];
-                reaches[i] = active;
-                after[i] = layer.PassesMask(active);
-            }
-
-            return reaches;
-        }
-
         private void EmitInitialize(Scope network)
         {
             _writer.WriteLine("/// <summary>Draws fresh weights from <paramref name=\"seed\"/> and zeroes the biases.</summary>");
@@ -888,105 +764,23 @@ public sealed partial class NetworkGenerator
         // whether or not a block's code is shared; a use of a shared block draws its own through the block's method.
         private void EmitInitializeItems(Scope scope)
         {
-            foreach ((int index, Scope? block) in scope.Items)
+            foreach ((int index, Scope? block) in scope.Initialized)
             {
                 if (block is not null)
                 {
-                    if (Enumerable.Range(block.First, block.Last - block.First + 1).Any(i => _model.Layers[i].ParameterCount > 0))
-                    {
-                        _writer.WriteLine($"{block.Shared!.Name}Initialize({scope.State}{block.Field}, ref random);");
-                    }
-
-                    continue;
+                    _writer.WriteLine($"{block.Shared!.Name}Initialize({scope.State}{block.Field}, ref random);");
                 }
-
-                LayerModel layer = _model.Layers[index];
-                if (layer.ParameterCount > 0)
+                else
                 {
-                    string all = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
-                    switch (layer.Kind)
-                    {
-                        case LayerKind.Dense:
-                            string weight = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-                            bool he = layer.IsRectified;
-                            _writer.WriteLine(he
-                                ? $"global::TypedNets.Initializers.HeUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, ref random);"
-                                : $"global::TypedNets.Initializers.GlorotUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, fanOut: {Invariant(layer.Units)}, ref random);");
-                            if (layer.HasBias)
-                            {
-                                _writer.WriteLine($"View(Parameters, {P(layer.BiasOffset)}, {Invariant(layer.Units)}).Clear();");
-                            }
-
-                            break;
-
-                        case LayerKind.Embedding:
-                            _writer.WriteLine($"// {Module(layer)}: N(0, 1), as PyTorch's nn.Embedding.");
-                            _writer.WriteLine($"global::TypedNets.Initializers.StandardNormal<T>({all}, ref random);");
-                            if (layer.PaddingIndex >= 0)
-                            {
-                                _writer.WriteLine($"View(Parameters, {P(layer.ParameterOffset + (layer.PaddingIndex * layer.Units))}, {Invariant(layer.Units)}).Clear(); // the padding row, as padding_idx");
-                            }
-
-                            break;
-
-                        case LayerKind.Conv2D:
-                            int receptive = layer.Kernel * layer.KernelWidth;
-
-                            // A filter of a grouped convolution sees channels / groups channels: that is its fan-in, as PyTorch's.
-                            int groupChannels = layer.Image.Channels / Math.Max(layer.Groups, 1);
-                            string kernels = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.Units * groupChannels * receptive)})";
-                            bool rectified = layer.IsRectified;
-                            _writer.WriteLine(rectified
-                                ? $"global::TypedNets.Initializers.HeUniform<T>({kernels}, fanIn: {Invariant(groupChannels * receptive)}, ref random);"
-                                : $"global::TypedNets.Initializers.GlorotUniform<T>({kernels}, fanIn: {Invariant(groupChannels * receptive)}, fanOut: {Invariant(layer.Units * receptive)}, ref random);");
-                            if (layer.HasBias)
-                            {
-                                _writer.WriteLine($"View(Parameters, {P(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
-                            }
-
-                            break;
-
-                        case LayerKind.Conv1D:
-                            // As Conv2D's: a filter sees features / groups features over its taps.
-                            int taps = layer.Kernel;
-                            int groupFeatures = layer.InputFeatures / Math.Max(layer.Groups, 1);
-                            string taps1D = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.Units * groupFeatures * taps)})";
-                            _writer.WriteLine(layer.IsRectified
-                                ? $"global::TypedNets.Initializers.HeUniform<T>({taps1D}, fanIn: {Invariant(groupFeatures * taps)}, ref random);"
-                                : $"global::TypedNets.Initializers.GlorotUniform<T>({taps1D}, fanIn: {Invariant(groupFeatures * taps)}, fanOut: {Invariant(layer.Units * taps)}, ref random);");
-                            if (layer.HasBias)
-                            {
-                                _writer.WriteLine($"View(Parameters, {P(layer.Tensors[1].Offset)}, {Invariant(layer.Units)}).Clear();");
-                            }
-
-                            break;
-
-                        case LayerKind.BatchNorm:
-                            _writer.WriteLine($"// {Module(layer)}: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.");
-                            _writer.WriteLine($"View(Parameters, {P(layer.Tensors[0].Offset)}, {Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
-                            _writer.WriteLine($"View(Parameters, {P(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
-                            _writer.WriteLine($"View(Buffers, {B(layer.Buffers[0].Offset)}, {Invariant(layer.Buffers[0].Length)}).Clear();");
-                            _writer.WriteLine($"View(Buffers, {B(layer.Buffers[1].Offset)}, {Invariant(layer.Buffers[1].Length)}).Fill(T.One);");
-                            break;
-
-                        case LayerKind.LayerNorm:
-                            _writer.WriteLine($"// {Module(layer)}: scale 1, shift 0, as PyTorch.");
-                            _writer.WriteLine($"View(Parameters, {P(layer.Tensors[0].Offset)}, {Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
-                            _writer.WriteLine($"View(Parameters, {P(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
-                            break;
-
-                        case LayerKind.Lstm or LayerKind.Gru:
-                            _writer.WriteLine($"// {Module(layer)}: every weight and bias from U(-1/sqrt(units), 1/sqrt(units)), as PyTorch.");
-                            _writer.WriteLine($"global::TypedNets.Initializers.Uniform<T>({all}, {DoubleLiteral(1.0 / Math.Sqrt(layer.Units))}, ref random);");
-                            break;
-                    }
+                    LayerModel layer = _model.Layers[index];
+                    layer.Rule.EmitInitializer(this, layer);
                 }
             }
         }
 
-        private void EmitForward(Scope network, string[] outputBuffers)
+        private void EmitForward(Scope network)
         {
-            string output = outputBuffers.Length == 0 ? "_input" : outputBuffers[outputBuffers.Length - 1];
+            string output = _plan.Output;
             _writer.WriteBlock($$"""
                 /// <summary>The layers' forward pass on <c>batch * {{Invariant(_model.InputSize)}}</c> values in <c>_input</c>; returns the <c>batch * {{Invariant(_model.OutputSize)}}</c> outputs.</summary>
                 protected override {{ReadOnlySpan}}<T> Run(int batch, bool training)
@@ -1006,257 +800,96 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine();
         }
 
-        private void EmitBackward(List<LayerModel> layers, string[] outputBuffers, List<string> backPropagation)
+        private void EmitBackward(Scope network)
         {
-            List<LayerModel> computing = layers.Where(layer => layer.MovesData).ToList();
-            LayerModel? outputDense = _model.OutputDense;
-            bool fusable = outputDense is not null && outputDense.Activation != Activation.Identity;
-            EmitRegularize(layers);
-            _writer.WriteLine(layers.Any(layer => layer.Inputs.Length > 0 && layer.Inputs.Length != 1) || layers.Where((layer, i) => layer.Inputs.Length == 1 && layer.Source != i - 1).Any()
+            EmitRegularize();
+            _writer.WriteLine(_plan.HasBranches
                 ? "// The gradient of the output is in _gradientA; each layer writes its input's gradient, and adds it where another layer read that input too."
                 : "// The gradient of the output is in _gradientA; each layer passes its input gradient on to the next.");
             using (_writer.Block($"protected override void BackPropagate(int batch, bool outputGradientIsPreActivation, {Span}<T> inputGradient)"))
             {
-                foreach (string line in backPropagation)
-                {
-                    _writer.WriteLine(line);
-                }
+                EmitBackwardSteps(network);
             }
 
             _writer.WriteLine();
         }
 
-        /// <summary>
-        /// The body of BackPropagate, in reverse order of the layers: each layer's output gradient lives in a buffer from
-        /// when the first of its readers (the last in forward order) writes it until the layer itself has used it. The
-        /// first reader writes the gradient, any other adds to it (through a scratch buffer, as the kernels write); so a
-        /// stack ping-pongs between _gradientA and _gradientB, and a skip holds a buffer back. Flatten moves no data: its
-        /// readers write the gradient of the layer it flattens.
-        /// </summary>
-        private List<string> PlanBackward(Scope scope, out List<string> slots)
+        /// <summary>Prints a scope's backward pass as the planner laid it out (see <see cref="Planner"/>).</summary>
+        private void EmitBackwardSteps(Scope scope)
         {
-            var lines = new List<string>();
-            List<LayerModel> layers = _model.Layers.ToList();
-            bool shared = scope.Shared is not null;
-            var names = shared ? new List<string> { "dy" } : new List<string> { "_gradientA", "_gradientB" };
-            slots = names;
-            var busy = new HashSet<string>(StringComparer.Ordinal);
-            var gradientOf = new Dictionary<int, string>();
-            bool inputWritten = false;
-            LayerModel? outputDense = shared ? null : _model.OutputDense;
-            bool fusable = outputDense is not null && outputDense.Activation != Activation.Identity;
-
-            int Read(int layer, int k) => layers[layer].Inputs.Length == 0 ? layer - 1 : layers[layer].Inputs[k];
-
-            // The node whose gradient a read of layer `node` feeds: a layer that moves data, a use of a block (its
-            // output), or -1 for the scope's input.
-            int Computing(int node)
+            const string Add = "global::System.Numerics.Tensors.TensorPrimitives.Add<T>";
+            foreach (GradientStep step in scope.Backward)
             {
-                while (node >= scope.First)
+                switch (step)
                 {
-                    if (scope.Owner.TryGetValue(node, out Scope? block))
+                    case PassThroughStep pass:
+                        _writer.WriteLine(pass.InputMayBeEmpty
+                            ? $"if (!inputGradient.IsEmpty) View({pass.Dy}, 0, inputGradient.Length).CopyTo(inputGradient);"
+                            : $"View({pass.Dy}, 0, inputGradient.Length).CopyTo(inputGradient);");
+                        break;
+
+                    case NoGradientStep none:
+                        string module = _model.Layers[none.Layer].ModuleName;
+                        _writer.WriteLine($"// {(none.IsBlock ? "a block ending at " + module : module)}: its output reaches no later layer, so it gets no gradient.");
+                        break;
+
+                    case BackwardStep call:
                     {
-                        return block.Last;
+                        LayerModel layer = _model.Layers[call.Layer];
+                        string Call(string dx) => call.Block is not null
+                            ? $"{call.Block.Shared!.Name}Backward({scope.State}{call.Block.Field}, batch, {call.Dy}, {dx});"
+                            : call.Fused
+                                ? $"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {call.Dy}, {dx}, outputGradientIsPreActivation);"
+                                : $"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {call.Dy}, {dx});";
+                        GradientTarget into = call.Into;
+                        string length = $"batch * {Invariant(into.Values)}";
+                        if (into.Slot is null && !into.Accumulate)
+                        {
+                            _writer.WriteLine(Call("inputGradient"));
+                        }
+                        else if (into.Slot is null)
+                        {
+                            _writer.WriteLine(Call($"inputGradient.IsEmpty ? inputGradient : View({into.Scratch}, 0, {length})"));
+                            _writer.WriteLine($"if (!inputGradient.IsEmpty) {Add}(inputGradient, View({into.Scratch}, 0, {length}), inputGradient);");
+                        }
+                        else if (!into.Accumulate)
+                        {
+                            _writer.WriteLine(Call(into.Slot));
+                        }
+                        else
+                        {
+                            _writer.WriteLine(Call(into.Scratch!));
+                            _writer.WriteLine($"{Add}(View({into.Slot}, 0, {length}), View({into.Scratch}, 0, {length}), View({into.Slot}, 0, {length}));");
+                        }
+
+                        break;
                     }
 
-                    if (layers[node].MovesData)
+                    case JoinActivationStep activation:
+                        _writer.WriteLine($"{scope.MethodPrefix}{Local(scope, _model.Layers[activation.Layer].PropertyName)}Backward({scope.CallHead}batch, {activation.Dy});");
+                        break;
+
+                    case JoinShareStep share:
                     {
-                        return node;
+                        LayerModel layer = _model.Layers[share.Layer];
+                        var join = (JoinLayer)layer.Rule;
+                        GradientTarget into = share.Into;
+                        string rows = share.RowsPerSample == 1 ? "batch" : $"batch * {Invariant(share.RowsPerSample)}";
+                        string Write(string target) => join.GradientWrite(
+                            share.Dy, $"batch * {Invariant(layer.OutputSize)}", target, into.Accumulate, rows, share.Width, share.Offset, share.OutputWidth);
+                        _writer.WriteLine(into.Slot is null
+                            ? $"if (!inputGradient.IsEmpty) {Write("inputGradient")}"
+                            : Write($"View({into.Slot}, 0, batch * {Invariant(into.Values)})"));
+                        break;
                     }
-
-                    node = Read(node, 0);
-                }
-
-                return -1;
-            }
-
-            string Allocate()
-            {
-                string? free = names.FirstOrDefault(name => !busy.Contains(name));
-                if (free is null)
-                {
-                    string letter = ((char)('A' + names.Count)).ToString();
-                    free = shared ? $"_{GeneratedNames.CamelCase(scope.Shared!.Name)}Gradient{letter}" : "_gradient" + letter;
-                    names.Add(free);
-                }
-
-                busy.Add(free);
-                return free;
-            }
-
-            string Sum(string into, string from, string length)
-                => $"global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View({into}, 0, {length}), View({from}, 0, {length}), View({into}, 0, {length}));";
-
-            int last = Computing(scope.Last);
-            if (last < 0)
-            {
-                lines.Add(shared
-                    ? "if (!inputGradient.IsEmpty) View(dy, 0, inputGradient.Length).CopyTo(inputGradient);"
-                    : "View(_gradientA, 0, inputGradient.Length).CopyTo(inputGradient);");
-                return lines;
-            }
-
-            gradientOf[last] = Allocate();
-            for (int item = scope.Items.Count - 1; item >= 0; item--)
-            {
-                (int j, Scope? block) = scope.Items[item];
-                LayerModel layer = layers[j];
-                if (block is null && !layer.MovesData)
-                {
-                    continue;
-                }
-
-                if (!gradientOf.TryGetValue(j, out string? dy))
-                {
-                    lines.Add($"// {(block is null ? layer.ModuleName : "a block ending at " + layer.ModuleName)}: its output reaches no later layer, so it gets no gradient.");
-                    continue;
-                }
-
-                if (block is null && layer.IsJoin)
-                {
-                    PlanJoinBackward(scope, layer, dy, lines, Computing, Allocate, gradientOf, ref inputWritten);
-                }
-                else
-                {
-                    int source = Computing(block is null ? Read(j, 0) : block.Input);
-                    string length = $"batch * {Invariant(block is null ? layer.InputSize : layers[block.First].InputSize)}";
-                    string Call(string dx) => block is not null
-                        ? $"{block.Shared!.Name}Backward({scope.State}{block.Field}, batch, {dy}, {dx});"
-                        : j == layers.Count - 1 && ReferenceEquals(layer, outputDense) && fusable
-                            ? $"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {dy}, {dx}, outputGradientIsPreActivation);"
-                            : $"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {dy}, {dx});";
-                    if (source < 0 && !inputWritten)
-                    {
-                        lines.Add(Call("inputGradient"));
-                        inputWritten = true;
-                    }
-                    else if (source < 0)
-                    {
-                        string scratch = Allocate();
-                        lines.Add(Call($"inputGradient.IsEmpty ? inputGradient : View({scratch}, 0, {length})"));
-                        lines.Add($"if (!inputGradient.IsEmpty) global::System.Numerics.Tensors.TensorPrimitives.Add<T>(inputGradient, View({scratch}, 0, {length}), inputGradient);");
-                        busy.Remove(scratch);
-                    }
-                    else if (!gradientOf.TryGetValue(source, out string? target))
-                    {
-                        gradientOf[source] = Allocate();
-                        lines.Add(Call(gradientOf[source]));
-                    }
-                    else
-                    {
-                        string scratch = Allocate();
-                        lines.Add(Call(scratch));
-                        lines.Add(Sum(target, scratch, length));
-                        busy.Remove(scratch);
-                    }
-                }
-
-                busy.Remove(dy);
-                gradientOf.Remove(j);
-            }
-
-            return lines;
-        }
-
-        /// <summary>An Add passes its output gradient (after its activation's) to both inputs; a Concatenate each input its columns.</summary>
-        private void PlanJoinBackward(
-            Scope scope, LayerModel layer, string dy, List<string> lines, Func<int, int> computing, Func<string> allocate, Dictionary<int, string> gradientOf, ref bool inputWritten)
-        {
-            string outputLength = $"batch * {Invariant(layer.OutputSize)}";
-            (int rowsPerSample, int outputWidth) = JoinRows(layer.OutputShape);
-            if (layer.Kind == LayerKind.Add && layer.Activation != Activation.Identity)
-            {
-                lines.Add($"{scope.MethodPrefix}{Local(scope, layer.PropertyName)}Backward({scope.CallHead}batch, {dy});");
-            }
-
-            int offset = 0;
-            foreach (int input in layer.Inputs)
-            {
-                int source = computing(input);
-                EquatableArray<int> shape = input < 0 ? _model.InputShape : _model.Layers[input].OutputShape;
-                int width = ShapeMath.Size(shape) / rowsPerSample;
-                string length = $"batch * {Invariant(ShapeMath.Size(shape))}";
-                string rows = rowsPerSample == 1 ? "batch" : $"batch * {Invariant(rowsPerSample)}";
-                string Write(string target, bool accumulate) => layer.Kind == LayerKind.Add
-                    ? accumulate
-                        ? $"global::System.Numerics.Tensors.TensorPrimitives.Add<T>({target}, View({dy}, 0, {outputLength}), {target});"
-                        : $"View({dy}, 0, {outputLength}).CopyTo({target});"
-                    : $"{Kernels}.ConcatenateKernel.Backward<T>(View({dy}, 0, {outputLength}), {target}, {rows}, {Invariant(width)}, {Invariant(offset)}, {Invariant(outputWidth)}, accumulate: {(accumulate ? "true" : "false")});";
-                if (source < 0)
-                {
-                    lines.Add($"if (!inputGradient.IsEmpty) {Write("inputGradient", inputWritten)}");
-                    inputWritten = true;
-                }
-                else if (!gradientOf.TryGetValue(source, out string? target))
-                {
-                    gradientOf[source] = allocate();
-                    lines.Add(Write($"View({gradientOf[source]}, 0, {length})", accumulate: false));
-                }
-                else
-                {
-                    lines.Add(Write($"View({target}, 0, {length})", accumulate: true));
-                }
-
-                offset += width;
-            }
-        }
-
-        /// <summary>A join's rows: a sample, or a step of a sequence; and the values of one row of <paramref name="shape"/>.</summary>
-        private static (int RowsPerSample, int Width) JoinRows(EquatableArray<int> shape)
-            => shape.Length == 2 ? (shape[0], shape[1]) : (1, ShapeMath.Size(shape));
-
-        /// <summary>Add: the sum of its two inputs, then its activation. Concatenate: its inputs side by side in every row.</summary>
-        private void EmitJoin(LayerModel layer, string output)
-        {
-            string n = Invariant(layer.OutputSize);
-            string names = string.Join(" and ", layer.Inputs.Select(input => input < _scope.First || input < 0 ? (_scope.Shared is null ? "the input" : "the block's input") : $"'{Module(_model.Layers[input])}'"));
-            string Buffer(int input) => BufferOf(_scope, input);
-            int InputSize(int input) => ShapeMath.Size(input < 0 ? _model.InputShape : _model.Layers[input].OutputShape);
-            _writer.WriteLine(layer.Kind == LayerKind.Add
-                ? $"// {Module(layer)}: Add of {names}, {ShapeMath.Format(layer.OutputShape)}, {layer.Activation}."
-                : $"// {Module(layer)}: Concatenate {names} -> {ShapeMath.Format(layer.OutputShape)}.");
-            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
-            {
-                _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
-                if (layer.Kind == LayerKind.Add)
-                {
-                    _writer.WriteLine($"global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View({Buffer(layer.Inputs[0])}, 0, batch * {n}), View({Buffer(layer.Inputs[1])}, 0, batch * {n}), y);");
-                    string? activation = ActivationForward(layer.Activation, "y", rowLength: n);
-                    if (activation is not null)
-                    {
-                        _writer.WriteLine(activation);
-                    }
-                }
-                else
-                {
-                    (int rowsPerSample, int outputWidth) = JoinRows(layer.OutputShape);
-                    string rows = rowsPerSample == 1 ? "batch" : $"batch * {Invariant(rowsPerSample)}";
-                    int offset = 0;
-                    foreach (int input in layer.Inputs)
-                    {
-                        int width = InputSize(input) / rowsPerSample;
-                        _writer.WriteLine($"{Kernels}.ConcatenateKernel.Forward<T>(View({Buffer(input)}, 0, batch * {Invariant(InputSize(input))}), y, {rows}, {Invariant(width)}, {Invariant(offset)}, {Invariant(outputWidth)});");
-                        offset += width;
-                    }
-                }
-            }
-
-            if (layer.Kind == LayerKind.Add && layer.Activation != Activation.Identity)
-            {
-                _writer.WriteLine();
-                _writer.WriteLine("// The activation's gradient, in place; BackPropagate hands the result to both inputs.");
-                using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy)"))
-                {
-                    _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {n});");
-                    _writer.WriteLine(ActivationBackward(layer.Activation, $"View({output}, 0, batch * {n})", "default", rowLength: n)!);
                 }
             }
         }
 
-        private void EmitRegularize(List<LayerModel> layers)
+        private void EmitRegularize()
         {
             // Without a penalty the base class's Regularize, which adds nothing, stands.
-            var penalized = layers.Where(layer => layer.Kind == LayerKind.Dense && (layer.L1 > 0 || layer.L2 > 0)).ToList();
+            IReadOnlyList<LayerModel> penalized = _plan.Penalized;
             if (penalized.Count == 0)
             {
                 return;
@@ -1289,108 +922,11 @@ public sealed partial class NetworkGenerator
             _writer.WriteLine();
         }
 
-        private void EmitLayerMethods(LayerModel layer, string input, string output, bool isOutput, bool masked)
+        private void EmitLayerMethods(LayerStep step)
         {
-            string n = Invariant(layer.OutputSize);
-            string m = Invariant(layer.InputSize);
-            string mask = masked ? $"View(_sequenceMask, 0, batch * {Invariant(layer.Steps)})" : "default";
-            switch (layer.Kind)
-            {
-                case LayerKind.Dense:
-                    EmitDense(layer, input, output, Invariant(layer.InputFeatures), Invariant(layer.Units), isOutput);
-                    break;
-
-                case LayerKind.Embedding:
-                    EmitEmbedding(layer, output);
-                    break;
-
-                case LayerKind.Lstm or LayerKind.Gru:
-                    EmitRecurrent(layer, input, output, mask);
-                    break;
-
-                case LayerKind.GlobalAveragePooling1D or LayerKind.GlobalMaxPooling1D:
-                    EmitPooling(layer, input, output, mask);
-                    break;
-
-                case LayerKind.Conv2D:
-                    EmitConvolution(layer, input, output, isOutput);
-                    break;
-
-                case LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.GlobalAveragePooling2D:
-                    EmitImagePooling(layer, input, output);
-                    break;
-
-                case LayerKind.Conv1D:
-                    EmitSequenceConvolution(layer, input, output, isOutput);
-                    break;
-
-                case LayerKind.MaxPool1D or LayerKind.AvgPool1D:
-                    EmitSequencePooling(layer, input, output);
-                    break;
-
-                case LayerKind.BatchNorm:
-                    EmitBatchNorm(layer, input, output);
-                    break;
-
-                case LayerKind.Add or LayerKind.Concatenate:
-                    EmitJoin(layer, output);
-                    break;
-
-                case LayerKind.LayerNorm:
-                    EmitLayerNorm(layer, input, output);
-                    break;
-
-                case LayerKind.Dropout:
-                    string dropMask = $"{FieldStem(layer)}Mask";
-                    _writer.WriteBlock($$"""
-                        // {{Module(layer)}}: Dropout({{DoubleLiteral(layer.Rate).TrimEnd('d')}}) on {{ShapeMath.Format(layer.InputShape)}}; in inference a copy.
-                        private void {{MethodStem(layer)}}Forward({{_scope.Head}}int batch, bool training)
-                            => DropoutForward(View({{input}}, 0, batch * {{n}}), View({{output}}, 0, batch * {{n}}), View({{dropMask}}, 0, batch * {{n}}), {{DoubleLiteral(layer.Rate)}}, training);
-
-                        private void {{MethodStem(layer)}}Backward({{_scope.Head}}int batch, {{Span}}<T> dy, {{Span}}<T> dx) => DropoutBackward(View({{dropMask}}, 0, batch * {{n}}), dy.Slice(0, batch * {{n}}), dx);
-                        """);
-                    break;
-            }
-        }
-
-        private void EmitDense(LayerModel layer, string input, string output, string m, string n, bool isOutput)
-        {
-            string camel = FieldStem(layer);
-
-            // On a sequence, a dense layer runs once per step: its rows are batch x steps.
-            string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
-            string weight = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-            // Without a bias the kernels get empty spans: nothing is added, no gradient is kept.
-            string bias = layer.HasBias ? $"View(Parameters, {P(layer.BiasOffset)}, {n})" : $"{ReadOnlySpan}<T>.Empty";
-            string weightGradient = $"View(Gradients, {P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-            string biasGradient = layer.HasBias ? $"View(Gradients, {P(layer.BiasOffset)}, {n})" : $"{Span}<T>.Empty";
-            bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
-            bool fusable = isOutput && layer.Activation != Activation.Identity;
-
-            _writer.WriteLine($"// {Module(layer)}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation}; " + (layer.HasBias
-                ? $"weight [{n}, {m}] at {P(layer.ParameterOffset)}, bias [{n}] at {P(layer.BiasOffset)}."
-                : $"weight [{n}, {m}] at {P(layer.ParameterOffset)}, no bias."));
-            string x = $"View({input}, 0, {rows} * {m})";
-            string y = $"View({output}, 0, {rows} * {n})";
-            string preActivation = keepsPreActivation ? $"View({camel}PreActivation, 0, {rows} * {n})" : "default";
-            string activation = $"global::TypedNets.Activation.{layer.Activation}";
-
-            // The kernel applies the activation (a ReLU as the product's epilogue) and, backward, its derivative.
-            _writer.WriteLine($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)");
-            _writer.WriteLine($"    => {Kernels}.DenseKernel.Layer<T>({x}, {weight}, {bias}, {preActivation}, {y}, {rows}, {m}, {n}, {activation});");
-            _writer.WriteLine();
-            if (fusable)
-            {
-                _writer.WriteLine("// A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).");
-                _writer.WriteLine($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx, bool dyIsPreActivation)");
-            }
-            else
-            {
-                _writer.WriteLine($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)");
-            }
-
-            _writer.WriteLine($"    => {Kernels}.DenseKernel.LayerBackward<T>(");
-            _writer.WriteLine($"        {x}, {weight}, {y}, {preActivation}, dy, {weightGradient}, {biasGradient}, dx, {rows}, {m}, {n}, {activation}{(fusable ? ", dyIsPreActivation" : "")});");
+            LayerModel layer = _model.Layers[step.Index];
+            string mask = step.Masked ? $"View(_sequenceMask, 0, batch * {Invariant(layer.Steps)})" : "default";
+            layer.Rule.EmitMethods(this, layer, step.Input, step.Output, step.IsOutput, mask);
         }
 
         /// <summary>The element of <c>Sample</c>: token ids are ints, everything else floats.</summary>
@@ -1401,399 +937,12 @@ public sealed partial class NetworkGenerator
                 ? "null"
                 : $"new global::TypedNets.LossFunction(global::TypedNets.LossKind.{_model.Loss.Kind}, {DoubleLiteral(_model.Loss.Delta)})";
 
-        private void EmitEmbedding(LayerModel layer, string output)
-        {
-            string weight = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
-            string weightGradient = $"View(Gradients, {P(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
-            string tokens = $"View(_input, 0, batch * {Invariant(layer.InputSize)})";
-            string vocabulary = Invariant(layer.Vocabulary);
-            string dimension = Invariant(layer.Units);
-            _writer.WriteLine($"// {Module(layer)}: Embedding of {vocabulary} ids into {dimension} dimensions; weight [{vocabulary}, {dimension}] at {P(layer.ParameterOffset)}.");
-            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
-            {
-                _writer.WriteLine($"{Kernels}.EmbeddingKernel.Forward<T>({tokens}, {weight}, View({output}, 0, batch * {Invariant(layer.OutputSize)}), {vocabulary}, {dimension});");
-                if (layer.MaskZero)
-                {
-                    _writer.WriteLine($"{Kernels}.EmbeddingKernel.Mask<T>({tokens}, View(_sequenceMask, 0, batch * {Invariant(layer.InputSize)}));");
-                }
-            }
+        internal string ParameterView(TensorModel tensor) => $"View(Parameters, {P(tensor.Offset)}, {Invariant(tensor.Length)})";
 
-            _writer.WriteLine();
-            _writer.WriteLine("// Token ids have no gradient: dx is never written.");
-            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
-            {
-                string padding = layer.PaddingIndex >= 0 ? $", paddingIndex: {Invariant(layer.PaddingIndex)}" : "";
-                _writer.WriteLine($"{Kernels}.EmbeddingKernel.Backward<T>({tokens}, dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {weightGradient}, {vocabulary}, {dimension}{padding});");
-            }
-        }
-
-        private void EmitRecurrent(LayerModel layer, string input, string output, string mask)
-        {
-            string kernel = layer.Kind == LayerKind.Lstm ? "LstmKernel" : "GruKernel";
-            string workspace = $"{FieldStem(layer)}Workspace";
-            EquatableArray<TensorModel> tensors = layer.Tensors;
-            string Parameter(int index) => $"View(Parameters, {P(tensors[index].Offset)}, {Invariant(tensors[index].Length)})";
-            string Gradient(int index) => $"View(Gradients, {P(tensors[index].Offset)}, {Invariant(tensors[index].Length)})";
-            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
-            string features = Invariant(layer.InputFeatures);
-            string sequences = layer.ReturnSequences ? "true" : "false";
-            if (layer.IsRecurrentStack)
-            {
-                EmitRecurrentStack(layer, kernel, workspace, x, output, mask, sequences);
-                return;
-            }
-
-            _writer.WriteLine(
-                $"// {Module(layer)}: {ShapeInference.KindName(layer.Kind)}({Invariant(layer.Units)}) {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}; " +
-                $"weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 from {P(layer.ParameterOffset)}.");
-            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
-            {
-                _writer.WriteLine($"{Kernels}.{kernel}.Forward<T>(");
-                using (Indent())
-                {
-                    _writer.WriteLine($"{x}, {Parameter(0)}, {Parameter(1)}, {Parameter(2)}, {Parameter(3)},");
-                    _writer.WriteLine($"{mask}, {workspace}, View({output}, 0, batch * {Invariant(layer.OutputSize)}), batch, {features}, returnSequences: {sequences});");
-                }
-            }
-
-            _writer.WriteLine();
-            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
-            {
-                _writer.WriteLine($"{Kernels}.{kernel}.Backward<T>(");
-                using (Indent())
-                {
-                    _writer.WriteLine($"{x}, {Parameter(0)}, {Parameter(1)}, {mask}, {workspace},");
-                    _writer.WriteLine($"dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {Gradient(0)}, {Gradient(1)}, {Gradient(2)}, {Gradient(3)},");
-                    _writer.WriteLine($"dx, batch, {features}, returnSequences: {sequences});");
-                }
-            }
-        }
-
-        /// <summary>A stacked or bidirectional layer: one kernel call over the layer's whole parameter range, with constant sizes.</summary>
-        private void EmitRecurrentStack(LayerModel layer, string kernel, string workspace, string x, string output, string mask, string sequences)
-        {
-            string parameters = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
-            string gradients = $"View(Gradients, {P(layer.ParameterOffset)}, {Invariant(layer.ParameterCount)})";
-            string stack = (layer.NumLayers > 1 ? $", {Invariant(layer.NumLayers)} layers" : "") + (layer.Bidirectional ? ", bidirectional" : "")
-                + (layer.Rate > 0 ? $", dropout {DoubleLiteral(layer.Rate).TrimEnd('d')} between layers" : "");
-            _writer.WriteLine(
-                $"// {Module(layer)}: {ShapeInference.KindName(layer.Kind)}({Invariant(layer.Units)}{stack}) {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}; " +
-                $"{Invariant(layer.Tensors.Length)} tensors in state_dict order from {P(layer.ParameterOffset)}.");
-            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
-            {
-                _writer.WriteLine($"{Kernels}.{kernel}.Forward<T>(");
-                using (Indent())
-                {
-                    _writer.WriteLine($"{x}, {parameters}, {mask}, {workspace},");
-                    _writer.WriteLine($"View({output}, 0, batch * {Invariant(layer.OutputSize)}), batch, returnSequences: {sequences}, dropout: {DoubleLiteral(layer.Rate)}, Training, ref DropoutStream);");
-                }
-            }
-
-            _writer.WriteLine();
-            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
-            {
-                _writer.WriteLine($"{Kernels}.{kernel}.Backward<T>(");
-                using (Indent())
-                {
-                    _writer.WriteLine($"{x}, {parameters}, {mask}, {workspace},");
-                    _writer.WriteLine($"dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {gradients}, dx, batch, returnSequences: {sequences});");
-                }
-            }
-        }
-
-        private void EmitPooling(LayerModel layer, string input, string output, string mask)
-        {
-            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
-            string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
-            string sizes = $"batch, {Invariant(layer.Steps)}, {Invariant(layer.InputFeatures)}";
-            bool average = layer.Kind == LayerKind.GlobalAveragePooling1D;
-            string argMax = $"View({FieldStem(layer)}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
-            _writer.WriteLine($"// {Module(layer)}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}.");
-            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
-            {
-                _writer.WriteLine(average
-                    ? $"{Kernels}.PoolingKernel.AverageForward<T>({x}, {mask}, {y}, {sizes});"
-                    : $"{Kernels}.PoolingKernel.MaxForward<T>({x}, {mask}, {y}, {argMax}, {sizes});");
-            }
-
-            _writer.WriteLine();
-            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
-            {
-                using (_writer.Block("if (dx.IsEmpty)"))
-                {
-                    _writer.WriteLine("return;");
-                }
-
-                _writer.WriteLine();
-                _writer.WriteLine(average
-                    ? $"{Kernels}.PoolingKernel.AverageBackward<T>(dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {mask}, dx, {sizes});"
-                    : $"{Kernels}.PoolingKernel.MaxBackward<T>(dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {argMax}, dx, {sizes});");
-            }
-        }
-
-        /// <summary>A Conv2D size as its comment shows it: the side of a square, or PyTorch's <c>(height, width)</c>.</summary>
-        private static string Pair(int height, int width) => height == width ? Invariant(height) : $"({Invariant(height)}, {Invariant(width)})";
-
-        private void EmitConvolution(LayerModel layer, string input, string output, bool isOutput)
-        {
-            string camel = FieldStem(layer);
-            (int channels, int height, int width) = layer.Image;
-            // Only the options that differ from a square, undilated convolution are named, so its code is unchanged.
-            string options = (layer.Dilation == 1 ? string.Empty : $", Dilation: {Invariant(layer.Dilation)}")
-                + (layer.KernelWidth == layer.Kernel ? string.Empty : $", KernelWidth: {Invariant(layer.KernelWidth)}")
-                + (layer.StrideWidth == layer.Stride ? string.Empty : $", StrideWidth: {Invariant(layer.StrideWidth)}")
-                + (layer.PaddingWidth == layer.Padding ? string.Empty : $", PaddingWidth: {Invariant(layer.PaddingWidth)}")
-                + (layer.Groups == 1 ? string.Empty : $", Groups: {Invariant(layer.Groups)}");
-            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)}{options})";
-            string description = $"Conv2D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Pair(layer.Kernel, layer.KernelWidth)}, stride {Pair(layer.Stride, layer.StrideWidth)}, padding {Pair(layer.Padding, layer.PaddingWidth)}";
-            EmitConvolutionMethods(layer, input, output, isOutput, "Conv2DKernel", description, geometry, $"{camel}Columns", $"{camel}Columns, {camel}ColumnGradient");
-        }
-
-        /// <summary>
-        /// The forward and backward methods of a Conv2D or Conv1D: the kernel's product with bias, the activation (on
-        /// the pre-activation where the layer keeps one), and the backward pass through both.
-        /// </summary>
-        private void EmitConvolutionMethods(
-            LayerModel layer, string input, string output, bool isOutput, string kernel, string description, string geometry, string forwardScratch, string backwardScratch)
-        {
-            string camel = FieldStem(layer);
-            TensorModel weight = layer.Tensors[0];
-            TensorModel? bias = layer.HasBias ? layer.Tensors[1] : null;
-            string biasView = bias is null ? $"{ReadOnlySpan}<T>.Empty" : ParameterView(bias);
-            string biasGradientView = bias is null ? $"{Span}<T>.Empty" : GradientView(bias);
-            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
-            string n = Invariant(layer.OutputSize);
-            bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
-            string target = keepsPreActivation ? $"View({camel}PreActivation, 0, batch * {n})" : "y";
-            string filters = Invariant(layer.Units);
-
-            _writer.WriteLine($"// {Module(layer)}: {description}{(layer.Dilation == 1 ? string.Empty : $", dilation {Invariant(layer.Dilation)}")}{(layer.Groups == 1 ? string.Empty : $", groups {Invariant(layer.Groups)}")}, {layer.Activation};");
-            _writer.WriteLine(bias is null
-                ? $"// weight {ShapeMath.Format(weight.Shape)} at {P(weight.Offset)}, no bias."
-                : $"// weight {ShapeMath.Format(weight.Shape)} at {P(weight.Offset)}, bias [{filters}] at {P(bias.Offset)}.");
-            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
-            {
-                _writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
-                _writer.WriteLine($"{Kernels}.{kernel}.Forward<T>({x}, {ParameterView(weight)}, {biasView}, {target}, {forwardScratch}, batch, {filters}, {geometry});");
-                string? activation = ActivationForward(layer.Activation, target, rowLength: n);
-                if (activation is not null)
-                {
-                    _writer.WriteLine(activation);
-                }
-            }
-
-            _writer.WriteLine();
-            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
-            {
-                _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {n});");
-                string? activationBackward = ActivationBackward(layer.Activation, $"View({output}, 0, batch * {n})", target, rowLength: n);
-                if (activationBackward is not null)
-                {
-                    _writer.WriteLine(activationBackward);
-                }
-
-                _writer.WriteLine($"{Kernels}.{kernel}.Backward<T>(");
-                using (Indent())
-                {
-                    _writer.WriteLine($"{x}, {ParameterView(weight)}, dz, {GradientView(weight)}, {biasGradientView},");
-                    _writer.WriteLine($"dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {backwardScratch}, batch, {filters}, {geometry});");
-                }
-            }
-        }
-
-        private void EmitImagePooling(LayerModel layer, string input, string output)
-        {
-            string camel = FieldStem(layer);
-            (int channels, int height, int width) = layer.Image;
-            string geometry = $"new {Kernels}.ImageGeometry({Invariant(channels)}, {Invariant(height)}, {Invariant(width)}, {Invariant(layer.Kernel)}, {Invariant(layer.Stride)}, {Invariant(layer.Padding)})";
-            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
-            string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
-            string dy = $"dy.Slice(0, batch * {Invariant(layer.OutputSize)})";
-            string argMax = $"View({camel}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
-            (string forward, string backward) = layer.Kind switch
-            {
-                LayerKind.MaxPool2D => (
-                    $"{Kernels}.Pool2DKernel.MaxForward<T>({x}, {y}, {argMax}, batch, {geometry});",
-                    $"{Kernels}.Pool2DKernel.MaxBackward<T>({dy}, {argMax}, dx, batch, {geometry});"),
-                LayerKind.AvgPool2D => (
-                    $"{Kernels}.Pool2DKernel.AverageForward<T>({x}, {y}, batch, {geometry});",
-                    $"{Kernels}.Pool2DKernel.AverageBackward<T>({dy}, dx, batch, {geometry});"),
-                _ => (
-                    $"{Kernels}.Pool2DKernel.GlobalAverageForward<T>({x}, {y}, batch, {Invariant(channels)}, {Invariant(height * width)});",
-                    $"{Kernels}.Pool2DKernel.GlobalAverageBackward<T>({dy}, dx, batch, {Invariant(channels)}, {Invariant(height * width)});"),
-            };
-
-            _writer.WriteLine($"// {Module(layer)}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}.");
-            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
-            {
-                _writer.WriteLine(forward);
-            }
-
-            _writer.WriteLine();
-            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
-            {
-                using (_writer.Block("if (dx.IsEmpty)"))
-                {
-                    _writer.WriteLine("return;");
-                }
-
-                _writer.WriteLine();
-                _writer.WriteLine(backward);
-            }
-        }
-
-        /// <summary>The geometry of a Conv1D or 1-D pooling layer, as the runtime kernels take it.</summary>
-        private static string SequenceGeometry(LayerModel layer)
-            => $"new {Kernels}.SequenceGeometry(Steps: {Invariant(layer.InputShape[0])}, Features: {Invariant(layer.InputShape[1])}, Kernel: {Invariant(layer.Kernel)}, Stride: {Invariant(layer.Stride)}, Padding: {Invariant(layer.Padding)}"
-                + (layer.Kind == LayerKind.Conv1D ? $", Dilation: {Invariant(layer.Dilation)}, Groups: {Invariant(layer.Groups)})" : ")");
-
-        private void EmitSequenceConvolution(LayerModel layer, string input, string output, bool isOutput)
-        {
-            string camel = FieldStem(layer);
-            string description = $"Conv1D {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, kernel {Invariant(layer.Kernel)}, stride {Invariant(layer.Stride)}, padding {Invariant(layer.Padding)}";
-            EmitConvolutionMethods(
-                layer, input, output, isOutput, "Conv1DKernel", description, SequenceGeometry(layer),
-                $"{camel}Columns, {camel}Scratch", $"{camel}Columns, {camel}ColumnGradient, {camel}Scratch");
-        }
-
-        private void EmitSequencePooling(LayerModel layer, string input, string output)
-        {
-            string camel = FieldStem(layer);
-            string geometry = SequenceGeometry(layer);
-            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
-            string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
-            string dy = $"dy.Slice(0, batch * {Invariant(layer.OutputSize)})";
-            string argMax = $"View({camel}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
-            (string forward, string backward) = layer.Kind == LayerKind.MaxPool1D
-                ? ($"{Kernels}.Pool1DKernel.MaxForward<T>({x}, {y}, {argMax}, batch, {geometry});",
-                    $"{Kernels}.Pool1DKernel.MaxBackward<T>({dy}, {argMax}, dx, batch, {geometry});")
-                : ($"{Kernels}.Pool1DKernel.AverageForward<T>({x}, {y}, batch, {geometry});",
-                    $"{Kernels}.Pool1DKernel.AverageBackward<T>({dy}, dx, batch, {geometry});");
-
-            _writer.WriteLine($"// {Module(layer)}: {layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, over the steps.");
-            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
-            {
-                _writer.WriteLine(forward);
-            }
-
-            _writer.WriteLine();
-            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
-            {
-                using (_writer.Block("if (dx.IsEmpty)"))
-                {
-                    _writer.WriteLine("return;");
-                }
-
-                _writer.WriteLine();
-                _writer.WriteLine(backward);
-            }
-        }
-
-        private void EmitBatchNorm(LayerModel layer, string input, string output)
-        {
-            string camel = FieldStem(layer);
-            (int channels, int area) = layer.NormalizedChannels;
-            string x = $"View({input}, 0, batch * {Invariant(layer.InputSize)})";
-            string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
-            string normalized = $"View({camel}Normalized, 0, batch * {Invariant(layer.OutputSize)})";
-            string statistics = $"View(Buffers, {B(layer.Buffers[0].Offset)}, {Invariant(channels)}), View(Buffers, {B(layer.Buffers[1].Offset)}, {Invariant(channels)})";
-
-            // A sequence [steps, features] is batch * steps rows of features, PyTorch's BatchNorm1d on [N, C, L]: each
-            // feature's statistics are over the batch and the steps (padded steps included; PyTorch has no mask).
-            string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
-            string sizes = $"{rows}, {Invariant(channels)}, {Invariant(area)}";
-            string over = layer.Steps == 1 ? $"{Invariant(channels)} channels of {Invariant(area)} positions" : $"{Invariant(channels)} features of {Invariant(layer.Steps)} steps";
-            _writer.WriteLine($"// {Module(layer)}: BatchNorm over {over}; running statistics at {B(layer.BufferOffset)} in Buffers.");
-            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch, bool training)"))
-            {
-                using (_writer.Block("if (training)"))
-                {
-                    _writer.WriteLine($"{Kernels}.BatchNormKernel.TrainForward<T>(");
-                    using (Indent())
-                    {
-                        _writer.WriteLine($"{x}, {ParameterView(layer.Tensors[0])}, {ParameterView(layer.Tensors[1])}, {statistics},");
-                        _writer.WriteLine($"{y}, {normalized}, {camel}InverseDeviation, {sizes}, {DoubleLiteral(layer.Momentum)}, {DoubleLiteral(layer.Epsilon)});");
-                    }
-                }
-
-                using (_writer.Block("else"))
-                {
-                    _writer.WriteLine($"{Kernels}.BatchNormKernel.InferenceForward<T>(");
-                    using (Indent())
-                    {
-                        _writer.WriteLine($"{x}, {ParameterView(layer.Tensors[0])}, {ParameterView(layer.Tensors[1])}, {statistics},");
-                        _writer.WriteLine($"{y}, {normalized}, {camel}InverseDeviation, {sizes}, {DoubleLiteral(layer.Epsilon)});");
-                    }
-                }
-
-                // [BatchNorm(Activation = ...)]: in place on the output, which its backward reads.
-                string? activation = ActivationForward(layer.Activation, "y", rowLength: Invariant(layer.OutputSize));
-                if (activation is not null)
-                {
-                    _writer.WriteLine();
-                    _writer.WriteLine($"{Span}<T> y = {y};");
-                    _writer.WriteLine(activation);
-                }
-            }
-
-            _writer.WriteLine();
-            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
-            {
-                string? activationBackward = ActivationBackward(layer.Activation, y, "default", rowLength: Invariant(layer.OutputSize));
-                if (activationBackward is not null)
-                {
-                    _writer.WriteLine($"{Span}<T> dz = dy.Slice(0, batch * {Invariant(layer.OutputSize)});");
-                    _writer.WriteLine(activationBackward);
-                }
-
-                _writer.WriteLine($"{Kernels}.BatchNormKernel.Backward<T>(");
-                using (Indent())
-                {
-                    _writer.WriteLine($"dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {ParameterView(layer.Tensors[0])}, {normalized}, {camel}InverseDeviation,");
-                    _writer.WriteLine($"{GradientView(layer.Tensors[0])}, {GradientView(layer.Tensors[1])}, dx.IsEmpty ? dx : dx.Slice(0, batch * {Invariant(layer.InputSize)}), {sizes}, Training);");
-                }
-            }
-        }
-
-        private void EmitLayerNorm(LayerModel layer, string input, string output)
-        {
-            string camel = FieldStem(layer);
-            string size = Invariant(layer.InputSize);
-            string features = Invariant(layer.InputFeatures);
-
-            // One row per sample, or per step of a sequence.
-            string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
-            string normalized = $"View({camel}Normalized, 0, batch * {size})";
-            string inverse = $"View({camel}InverseDeviation, 0, {rows})";
-            _writer.WriteLine($"// {Module(layer)}: LayerNorm over the last axis of {ShapeMath.Format(layer.InputShape)}, eps {DoubleLiteral(layer.Epsilon).TrimEnd('d')}; weight [{features}] at {P(layer.Tensors[0].Offset)}, bias [{features}] at {P(layer.Tensors[1].Offset)}.");
-            using (_writer.Block($"private void {MethodStem(layer)}Forward({_scope.Head}int batch)"))
-            {
-                _writer.WriteLine($"{Kernels}.LayerNormKernel.Forward<T>(");
-                using (Indent())
-                {
-                    _writer.WriteLine($"View({input}, 0, batch * {size}), {ParameterView(layer.Tensors[0])}, {ParameterView(layer.Tensors[1])},");
-                    _writer.WriteLine($"View({output}, 0, batch * {size}), {normalized}, {inverse}, {rows}, {features}, {DoubleLiteral(layer.Epsilon)});");
-                }
-            }
-
-            _writer.WriteLine();
-            using (_writer.Block($"private void {MethodStem(layer)}Backward({_scope.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
-            {
-                _writer.WriteLine($"{Kernels}.LayerNormKernel.Backward<T>(");
-                using (Indent())
-                {
-                    _writer.WriteLine($"dy.Slice(0, batch * {size}), {ParameterView(layer.Tensors[0])}, {normalized}, {inverse},");
-                    _writer.WriteLine($"{GradientView(layer.Tensors[0])}, {GradientView(layer.Tensors[1])}, dx.IsEmpty ? dx : dx.Slice(0, batch * {size}), {rows}, {features});");
-                }
-            }
-        }
-
-        private string ParameterView(TensorModel tensor) => $"View(Parameters, {P(tensor.Offset)}, {Invariant(tensor.Length)})";
-
-        private string GradientView(TensorModel tensor) => $"View(Gradients, {P(tensor.Offset)}, {Invariant(tensor.Length)})";
+        internal string GradientView(TensorModel tensor) => $"View(Gradients, {P(tensor.Offset)}, {Invariant(tensor.Length)})";
 
         /// <summary>The in-place forward call of an elementwise activation on <paramref name="target"/> (y, or the pre-activation for the GELUs).</summary>
-        private static string? ActivationForward(Activation activation, string target, string rowLength) => activation switch
+        internal static string? ActivationForward(Activation activation, string target, string rowLength) => activation switch
         {
             Activation.ReLU => $"{Kernels}.Activations.ReLU<T>(y);",
             Activation.LeakyReLU => $"{Kernels}.Activations.LeakyReLU<T>(y);",
@@ -1806,7 +955,7 @@ public sealed partial class NetworkGenerator
         };
 
         /// <summary>The in-place backward call that turns dL/dy in <c>dz</c> into dL/dz.</summary>
-        private static string? ActivationBackward(Activation activation, string saved, string preActivation, string rowLength) => activation switch
+        internal static string? ActivationBackward(Activation activation, string saved, string preActivation, string rowLength) => activation switch
         {
             Activation.ReLU => $"{Kernels}.Activations.ReLUBackward<T>({saved}, dz);",
             Activation.LeakyReLU => $"{Kernels}.Activations.LeakyReLUBackward<T>({saved}, dz);",
@@ -1847,28 +996,19 @@ public sealed partial class NetworkGenerator
             return text.ToString();
         }
 
-        private IDisposable Indent()
+        internal IDisposable Indent()
         {
             _writer.OpenBraceless();
             return new Outdent(_writer);
         }
 
-        private static string LayerTypeName(LayerModel layer) => layer.Kind switch
-        {
-            LayerKind.Lstm => "LstmLayer",
-            LayerKind.Gru => "GruLayer",
-            LayerKind.MaxPool2D or LayerKind.AvgPool2D => "Pool2DLayer",
-            LayerKind.MaxPool1D or LayerKind.AvgPool1D => "Pool1DLayer",
-            _ => layer.Kind + "Layer",
-        };
+        internal static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-        private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-        private static string DoubleLiteral(double value) => value.ToString("R", CultureInfo.InvariantCulture) + "d";
+        internal static string DoubleLiteral(double value) => value.ToString("R", CultureInfo.InvariantCulture) + "d";
 
         private static string IntArray(EquatableArray<int> values) => "[" + string.Join(", ", values.Select(Invariant)) + "]";
 
-        private static string StringLiteral(string value)
+        internal static string StringLiteral(string value)
         {
             var literal = new StringBuilder("\"");
             foreach (char c in value)

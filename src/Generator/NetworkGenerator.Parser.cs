@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TypedNets.Generator.Helpers;
+using TypedNets.Generator.Layers;
 using TypedNets.Generator.Model;
 
 namespace TypedNets.Generator;
@@ -21,35 +22,13 @@ public sealed partial class NetworkGenerator
     internal sealed partial class Parser
     {
         private const string InputAttributeName = "TypedNets.InputAttribute";
-        private const string DenseAttributeName = "TypedNets.DenseAttribute";
-        private const string DropoutAttributeName = "TypedNets.DropoutAttribute";
-        private const string FlattenAttributeName = "TypedNets.FlattenAttribute";
         private const string LossAttributeName = "TypedNets.LossAttribute";
         private const string TokenInputAttributeName = "TypedNets.TokenInputAttribute";
         private const string EmbeddedWeightsAttributeName = "TypedNets.EmbeddedWeightsAttribute";
 
-        private static readonly Dictionary<string, (LayerKind Kind, string LayerType)> LayerAttributes = new()
-        {
-            [DenseAttributeName] = (LayerKind.Dense, "TypedNets.DenseLayer"),
-            [DropoutAttributeName] = (LayerKind.Dropout, "TypedNets.DropoutLayer"),
-            ["TypedNets.AddAttribute"] = (LayerKind.Add, "TypedNets.AddLayer"),
-            ["TypedNets.ConcatenateAttribute"] = (LayerKind.Concatenate, "TypedNets.ConcatenateLayer"),
-            [FlattenAttributeName] = (LayerKind.Flatten, "TypedNets.FlattenLayer"),
-            ["TypedNets.EmbeddingAttribute"] = (LayerKind.Embedding, "TypedNets.EmbeddingLayer"),
-            ["TypedNets.LstmAttribute"] = (LayerKind.Lstm, "TypedNets.LstmLayer"),
-            ["TypedNets.GruAttribute"] = (LayerKind.Gru, "TypedNets.GruLayer"),
-            ["TypedNets.GlobalAveragePooling1DAttribute"] = (LayerKind.GlobalAveragePooling1D, "TypedNets.GlobalAveragePooling1DLayer"),
-            ["TypedNets.GlobalMaxPooling1DAttribute"] = (LayerKind.GlobalMaxPooling1D, "TypedNets.GlobalMaxPooling1DLayer"),
-            ["TypedNets.Conv2DAttribute"] = (LayerKind.Conv2D, "TypedNets.Conv2DLayer"),
-            ["TypedNets.MaxPool2DAttribute"] = (LayerKind.MaxPool2D, "TypedNets.Pool2DLayer"),
-            ["TypedNets.AvgPool2DAttribute"] = (LayerKind.AvgPool2D, "TypedNets.Pool2DLayer"),
-            ["TypedNets.Conv1DAttribute"] = (LayerKind.Conv1D, "TypedNets.Conv1DLayer"),
-            ["TypedNets.MaxPool1DAttribute"] = (LayerKind.MaxPool1D, "TypedNets.Pool1DLayer"),
-            ["TypedNets.AvgPool1DAttribute"] = (LayerKind.AvgPool1D, "TypedNets.Pool1DLayer"),
-            ["TypedNets.GlobalAveragePooling2DAttribute"] = (LayerKind.GlobalAveragePooling2D, "TypedNets.GlobalAveragePooling2DLayer"),
-            ["TypedNets.BatchNormAttribute"] = (LayerKind.BatchNorm, "TypedNets.BatchNormLayer"),
-            ["TypedNets.LayerNormAttribute"] = (LayerKind.LayerNorm, "TypedNets.LayerNormLayer"),
-        };
+        // Each kind's attribute, and the runtime layer type its property must have, from the kind's rule.
+        private static readonly Dictionary<string, (LayerKind Kind, string LayerType)> LayerAttributes = LayerRule.All
+            .ToDictionary(rule => rule.AttributeName, rule => (rule.Kind, "TypedNets." + rule.RuntimeType));
 
         private readonly INamedTypeSymbol _type;
         private readonly TypeDeclarationSyntax _declaration;
@@ -556,9 +535,6 @@ public sealed partial class NetworkGenerator
             return partial && typeKnown && !property.IsIndexer && hasAccessor;
         }
 
-        /// <summary>The most layers one [Lstm] or [Gru] stacks (TN0053).</summary>
-        private const int MaxRecurrentLayers = 1024;
-
         private LayerModel? ParseLayer(IPropertySymbol property, AttributeData attribute, LayerKind kind, LayerSite site)
         {
             ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
@@ -584,316 +560,24 @@ public sealed partial class NetworkGenerator
                     ParameterOffset: 0);
             }
 
-            int units = 0;
-            var activation = Activation.Identity;
-            double rate = 0;
-            double l1 = 0;
-            double l2 = 0;
-            int vocabulary = 0;
-            bool returnSequences = NamedBool(attribute, "ReturnSequences");
-            bool maskZero = NamedBool(attribute, "MaskZero");
-            bool hasBias = NamedBool(attribute, "Bias", fallback: true);
-            int paddingIndex = -1;
-            int kernel = 0;
-            int stride = 0;
-            int padding = 0;
-            int dilation = 1;
-            int kernelWidth = 0;
-            int strideWidth = 0;
-            int paddingWidth = 0;
-            int groups = 1;
-            int numLayers = 1;
-            bool bidirectional = false;
-            double momentum = 0;
-            double epsilon = 0;
-            void CheckAtLeast(string name, int value, int minimum, Location? location)
-            {
-                if (value < minimum)
-                {
-                    Report(DiagnosticDescriptors.NonPositiveSize, location, property.Name, kind.ToString(), name, Invariant(value), Invariant(minimum));
-                }
-            }
-
-            // A Conv2D size as (height, width): {prefix}Height and {prefix}Width each override one side of the square
-            // value; overriding both leaves a square value the user wrote unused (TN0036).
-            (int Height, int Width) RectangularSize(string prefix, string squareName, int square, Location? squareLocation, bool explicitSquare, int minimum, string fix)
-            {
-                bool hasHeight = HasNamed(attribute, prefix + "Height");
-                bool hasWidth = HasNamed(attribute, prefix + "Width");
-                int height = hasHeight ? NamedInt(attribute, prefix + "Height", square) : square;
-                int width = hasWidth ? NamedInt(attribute, prefix + "Width", square) : square;
-                if (hasHeight)
-                {
-                    CheckAtLeast(prefix + "Height", height, minimum, NamedArgumentLocation(site.AttributeSyntax, prefix + "Height") ?? site.Attribute);
-                }
-
-                if (hasWidth)
-                {
-                    CheckAtLeast(prefix + "Width", width, minimum, NamedArgumentLocation(site.AttributeSyntax, prefix + "Width") ?? site.Attribute);
-                }
-
-                if (explicitSquare && hasHeight && hasWidth)
-                {
-                    Report(DiagnosticDescriptors.UnusedSquareSize, squareLocation ?? site.Attribute, property.Name, prefix, Invariant(height), Invariant(width), squareName, Invariant(square), fix);
-                }
-
-                return (height, width);
-            }
-
-            switch (kind)
-            {
-                case LayerKind.Dense:
-                    units = arguments[0].Value is int declaredUnits ? declaredUnits : 0;
-                    int activationValue = arguments.Length > 1 && arguments[1].Value is int value ? value : 0;
-                    if (units <= 0)
-                    {
-                        Report(DiagnosticDescriptors.NonPositiveUnits, site.Argument(0, "units"), property.Name, kind.ToString(), Invariant(units));
-                    }
-
-                    if (!Enum.IsDefined(typeof(Activation), activationValue))
-                    {
-                        Report(DiagnosticDescriptors.UnknownActivation, site.Argument(1, "activation"), property.Name, Invariant(activationValue));
-                    }
-                    else
-                    {
-                        activation = (Activation)activationValue;
-                    }
-
-                    l1 = NamedDouble(attribute, "L1", 0);
-                    l2 = NamedDouble(attribute, "L2", 0);
-                    foreach ((string name, double factor) in new[] { ("L1", l1), ("L2", l2) })
-                    {
-                        if (!(factor >= 0) || double.IsInfinity(factor))
-                        {
-                            Report(
-                                DiagnosticDescriptors.InvalidPenalty,
-                                NamedArgumentLocation(site.AttributeSyntax, name) ?? site.Attribute,
-                                property.Name,
-                                name,
-                                factor.ToString("R", CultureInfo.InvariantCulture));
-                        }
-                    }
-
-                    break;
-
-                case LayerKind.Lstm or LayerKind.Gru:
-                    units = arguments[0].Value is int declaredStateUnits ? declaredStateUnits : 0;
-                    string recurrentKind = kind == LayerKind.Lstm ? "LSTM" : "GRU";
-                    if (units <= 0)
-                    {
-                        Report(DiagnosticDescriptors.NonPositiveUnits, site.Argument(0, "units"), property.Name, recurrentKind, Invariant(units));
-                    }
-
-                    numLayers = NamedInt(attribute, "NumLayers", 1);
-                    bidirectional = NamedBool(attribute, "Bidirectional");
-                    rate = NamedDouble(attribute, "Dropout", 0);
-                    if (numLayers < 1 || numLayers > MaxRecurrentLayers)
-                    {
-                        // The upper bound keeps a mistyped count from emitting millions of tensors; no real stack is near it.
-                        Report(
-                            DiagnosticDescriptors.InvalidRecurrentLayers,
-                            NamedArgumentLocation(site.AttributeSyntax, "NumLayers") ?? site.Attribute,
-                            property.Name,
-                            recurrentKind,
-                            Invariant(numLayers),
-                            numLayers < 1
-                                ? "a recurrent layer stacks at least 1 layer; use NumLayers = 1 for a single layer, or 2 or more to stack them as PyTorch's num_layers"
-                                : $"one attribute stacks at most {Invariant(MaxRecurrentLayers)} layers; use fewer layers");
-                        numLayers = 1;
-                    }
-
-                    string shownRate = rate.ToString("R", CultureInfo.InvariantCulture);
-                    Location? dropoutLocation = NamedArgumentLocation(site.AttributeSyntax, "Dropout") ?? site.Attribute;
-                    if (!(rate >= 0 && rate < 1))
-                    {
-                        Report(DiagnosticDescriptors.RecurrentDropoutOutOfRange, dropoutLocation, property.Name, recurrentKind, shownRate);
-                        rate = 0;
-                    }
-                    else if (rate > 0 && NamedInt(attribute, "NumLayers", 1) == 1)
-                    {
-                        // PyTorch warns the same: its dropout acts between stacked layers only.
-                        Report(DiagnosticDescriptors.RecurrentDropoutWithOneLayer, dropoutLocation, property.Name, recurrentKind, shownRate);
-                    }
-
-                    break;
-
-                case LayerKind.Embedding:
-                    vocabulary = arguments[0].Value is int declaredVocabulary ? declaredVocabulary : 0;
-                    units = arguments[1].Value is int declaredDimension ? declaredDimension : 0;
-                    foreach ((int index, string name, int size) in new[] { (0, "vocabulary", vocabulary), (1, "dimension", units) })
-                    {
-                        if (size <= 0)
-                        {
-                            Report(DiagnosticDescriptors.NonPositiveSize, site.Argument(index, name), property.Name, "Embedding", name, Invariant(size), "1");
-                        }
-                    }
-
-                    paddingIndex = NamedInt(attribute, "PaddingIndex", -1);
-                    if (paddingIndex < -1 || (paddingIndex >= vocabulary && vocabulary > 0))
-                    {
-                        Report(
-                            DiagnosticDescriptors.PaddingIndexOutsideVocabulary,
-                            NamedArgumentLocation(site.AttributeSyntax, "PaddingIndex") ?? site.Attribute,
-                            property.Name,
-                            Invariant(paddingIndex),
-                            Invariant(vocabulary),
-                            paddingIndex < 0
-                                ? $"for PyTorch's padding_idx={Invariant(paddingIndex)}, which counts from the end, write PaddingIndex = {Invariant(vocabulary + paddingIndex)}"
-                                : "use an id below the vocabulary size, or enlarge the vocabulary");
-                    }
-
-                    break;
-
-                case LayerKind.Conv2D or LayerKind.Conv1D:
-                    units = arguments[0].Value is int declaredFilters ? declaredFilters : 0;
-                    kernel = arguments[1].Value is int declaredKernel ? declaredKernel : 0;
-                    stride = NamedInt(attribute, "Stride", 1);
-                    padding = NamedInt(attribute, "Padding", 0);
-                    dilation = NamedInt(attribute, "Dilation", 1);
-                    int convolutionActivation = NamedInt(attribute, "Activation", 0);
-                    CheckAtLeast("filters", units, 1, site.Argument(0, "filters"));
-                    CheckAtLeast("kernel", kernel, 1, site.Argument(1, kind == LayerKind.Conv1D ? "kernelSize" : "kernel"));
-                    CheckAtLeast("stride", stride, 1, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute);
-                    CheckAtLeast("padding", padding, 0, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute);
-                    CheckAtLeast("dilation", dilation, 1, NamedArgumentLocation(site.AttributeSyntax, "Dilation") ?? site.Attribute);
-                    groups = NamedInt(attribute, "Groups", 1);
-                    CheckAtLeast("groups", groups, 1, NamedArgumentLocation(site.AttributeSyntax, "Groups") ?? site.Attribute);
-                    if (groups > 1 && units >= 1 && units % groups != 0)
-                    {
-                        Report(
-                            DiagnosticDescriptors.GroupsDoNotDivide,
-                            NamedArgumentLocation(site.AttributeSyntax, "Groups") ?? site.Attribute,
-                            property.Name,
-                            Invariant(groups),
-                            "filters",
-                            Invariant(units),
-                            $"use a number of filters that is a multiple of {Invariant(groups)}, or fewer groups",
-                            kind.ToString());
-                    }
-
-                    // PyTorch's (height, width) tuples: a named side overrides the square value on that side only. A Conv1D
-                    // has no named sides, so its width is its kernel, stride and padding again.
-                    (kernel, kernelWidth) = RectangularSize("Kernel", "kernel", kernel, site.Argument(1, "kernel"), explicitSquare: true, minimum: 1, "set one of them and give the other side as the kernel, e.g. [Conv2D(filters, 3, KernelWidth = 5)] for PyTorch's kernel_size=(3, 5)");
-                    (stride, strideWidth) = RectangularSize("Stride", "Stride", stride, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute, HasNamed(attribute, "Stride"), minimum: 1, "remove Stride, or set it and only the side that differs");
-                    (padding, paddingWidth) = RectangularSize("Padding", "Padding", padding, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute, HasNamed(attribute, "Padding"), minimum: 0, "remove Padding, or set it and only the side that differs");
-                    if (!Enum.IsDefined(typeof(Activation), convolutionActivation))
-                    {
-                        Report(DiagnosticDescriptors.UnknownActivation, NamedArgumentLocation(site.AttributeSyntax, "Activation") ?? site.Attribute, property.Name, Invariant(convolutionActivation));
-                    }
-                    else if ((Activation)convolutionActivation == Activation.Softmax)
-                    {
-                        Report(
-                            DiagnosticDescriptors.UnavailableActivation,
-                            NamedArgumentLocation(site.AttributeSyntax, "Activation") ?? site.Attribute,
-                            property.Name,
-                            kind.ToString(),
-                            "Softmax",
-                            "use ReLU or no activation here, and Softmax on a Dense output layer");
-                    }
-                    else
-                    {
-                        activation = (Activation)convolutionActivation;
-                    }
-
-                    break;
-
-                case LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D:
-                    kernel = arguments[0].Value is int declaredSize ? declaredSize : 0;
-                    stride = NamedInt(attribute, "Stride", 0);
-                    padding = NamedInt(attribute, "Padding", 0);
-                    CheckAtLeast("size", kernel, 1, site.Argument(0, kind is LayerKind.MaxPool1D or LayerKind.AvgPool1D ? "pool" : "size"));
-                    CheckAtLeast("stride", stride, 0, NamedArgumentLocation(site.AttributeSyntax, "Stride") ?? site.Attribute);
-                    CheckAtLeast("padding", padding, 0, NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute);
-
-                    // PyTorch refuses more: a window could then lie wholly in the padding, with no value to pool.
-                    if (kernel >= 1 && padding > kernel / 2)
-                    {
-                        Report(
-                            DiagnosticDescriptors.PoolPaddingTooLarge,
-                            NamedArgumentLocation(site.AttributeSyntax, "Padding") ?? site.Attribute,
-                            property.Name,
-                            kind.ToString(),
-                            Invariant(padding),
-                            Invariant(kernel),
-                            Invariant(kernel / 2));
-                    }
-
-                    stride = stride == 0 ? kernel : stride;
-                    break;
-
-                case LayerKind.Add:
-                    CheckJoinActivation(NamedInt(attribute, "Activation", 0), property.Name, "Add", site.AttributeSyntax, site.Attribute, ref activation);
-                    break;
-
-                case LayerKind.BatchNorm:
-                    CheckJoinActivation(NamedInt(attribute, "Activation", 0), property.Name, "BatchNorm", site.AttributeSyntax, site.Attribute, ref activation);
-                    momentum = NamedDouble(attribute, "Momentum", 0.1);
-                    epsilon = NamedDouble(attribute, "Epsilon", 1e-5);
-                    if (!(momentum >= 0 && momentum <= 1))
-                    {
-                        Report(DiagnosticDescriptors.InvalidNormalization, NamedArgumentLocation(site.AttributeSyntax, "Momentum") ?? site.Attribute, property.Name, "BatchNorm", "Momentum",
-                            momentum.ToString("R", CultureInfo.InvariantCulture), "it must be a fraction in [0, 1], such as 0.1");
-                    }
-
-                    if (!(epsilon > 0) || double.IsInfinity(epsilon))
-                    {
-                        Report(DiagnosticDescriptors.InvalidNormalization, NamedArgumentLocation(site.AttributeSyntax, "Epsilon") ?? site.Attribute, property.Name, "BatchNorm", "Epsilon",
-                            epsilon.ToString("R", CultureInfo.InvariantCulture), "it must be a positive number, such as 1e-5");
-                    }
-
-                    break;
-
-                case LayerKind.LayerNorm:
-                    epsilon = NamedDouble(attribute, "Epsilon", 1e-5);
-                    if (!(epsilon > 0) || double.IsInfinity(epsilon))
-                    {
-                        Report(DiagnosticDescriptors.InvalidNormalization, NamedArgumentLocation(site.AttributeSyntax, "Epsilon") ?? site.Attribute, property.Name, "LayerNorm", "Epsilon",
-                            epsilon.ToString("R", CultureInfo.InvariantCulture), "it must be a positive number, such as 1e-5");
-                    }
-
-                    break;
-
-                case LayerKind.Dropout:
-                    rate = arguments[0].Value is double declaredRate ? declaredRate : double.NaN;
-                    if (!(rate >= 0 && rate < 1))
-                    {
-                        Report(DiagnosticDescriptors.DropoutRateOutOfRange, site.Argument(0, "rate"), property.Name, rate.ToString("R", CultureInfo.InvariantCulture));
-                    }
-
-                    break;
-            }
-
-            return new LayerModel(
+            var declared = new LayerModel(
                 property.Name,
                 GeneratedNames.ModuleName(property.Name),
                 DeclaredModifiers(property),
                 property.Type.ToDisplayString(FullyQualifiedWithNullability),
                 kind,
-                units,
-                activation,
-                rate,
+                Units: 0,
+                Activation.Identity,
+                Rate: 0,
                 EquatableArray<int>.Empty,
                 EquatableArray<int>.Empty,
                 ParameterOffset: 0,
-                l1,
-                l2,
-                vocabulary,
-                returnSequences,
-                maskZero,
-                kernel,
-                stride,
-                padding,
-                momentum,
-                epsilon,
-                HasBias: hasBias,
-                PaddingIndex: paddingIndex,
-                Dilation: dilation,
-                KernelWidth: kernelWidth,
-                StrideWidth: strideWidth,
-                PaddingWidth: paddingWidth,
-                Groups: groups,
-                NumLayers: numLayers,
-                Bidirectional: bidirectional);
+                ReturnSequences: NamedBool(attribute, "ReturnSequences"),
+                MaskZero: NamedBool(attribute, "MaskZero"),
+                HasBias: NamedBool(attribute, "Bias", fallback: true));
+            return ArgumentReaders.TryGetValue(kind, out Func<Parser, LayerAttribute, LayerModel, LayerModel>? read)
+                ? read(this, new LayerAttribute(property, attribute, kind, site), declared)
+                : declared;
         }
 
         private void CheckGeneratedNameClashes(List<(LayerModel Layer, LayerSite Site)> layers)

@@ -8,7 +8,8 @@ namespace TypedNets.Generator;
 
 /// <summary>
 /// Generates a typed network for every <c>[Network]</c> class: parse (symbols to a plain model) -> infer shapes ->
-/// emit, with diagnostics on a branch of their own so that a change in them does not regenerate code.
+/// plan (buffers, mask reach, initializers, gradient slots; see <see cref="Planner"/>) -> emit the plan, with
+/// diagnostics on a branch of their own so that a change in them does not regenerate code.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class NetworkGenerator : IIncrementalGenerator

@@ -1,4 +1,5 @@
 using TypedNets.Generator.Helpers;
+using TypedNets.Generator.Layers;
 
 namespace TypedNets.Generator.Model;
 
@@ -99,20 +100,16 @@ internal sealed record LayerModel(
     bool IsMember = true)
 {
     /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
-    public bool KeepsPreActivation(bool isOutput)
-        => (Kind is LayerKind.Conv2D or LayerKind.Conv1D && IsGelu) || Kind == LayerKind.Dense && (IsGelu || (isOutput && Activation is Activation.Softmax or Activation.Sigmoid));
+    public bool KeepsPreActivation(bool isOutput) => Rule.KeepsPreActivation(this, isOutput);
 
     /// <summary>
     /// Whether a padding mask reaches past this layer, given whether one reaches its input: an Embedding with MaskZero
     /// starts one, sequence-to-sequence layers pass it on, anything that leaves the steps behind drops it.
     /// </summary>
-    public bool PassesMask(bool inputMasked) => Kind switch
-    {
-        LayerKind.Embedding => MaskZero,
-        LayerKind.Lstm or LayerKind.Gru => inputMasked && ReturnSequences,
-        LayerKind.Dense or LayerKind.Dropout or LayerKind.LayerNorm or LayerKind.BatchNorm => inputMasked && OutputShape.Length == 2,
-        _ => false,
-    };
+    public bool PassesMask(bool inputMasked) => Rule.PassesMask(this, inputMasked);
+
+    /// <summary>What the generator knows about the layer's kind: its shape rule, parameters, plan and emission.</summary>
+    public LayerRule Rule => LayerRule.For(Kind);
 
     /// <summary>Whether the activation is a GELU, exact or tanh: its forward reads the pre-activation and writes the output.</summary>
     public bool IsGelu => Activation is Activation.GELU or Activation.GeluTanh;
@@ -130,10 +127,10 @@ internal sealed record LayerModel(
     /// <summary>The time steps of a sequence input, or 1: a dense layer runs once per step.</summary>
     public int Steps => InputShape.Length == 2 ? InputShape[0] : 1;
 
-    /// <summary>LSTM 4, GRU 3.</summary>
-    public int GateCount => Kind == LayerKind.Lstm ? 4 : 3;
+    /// <summary>LSTM 4, GRU 3 (0 for other kinds).</summary>
+    public int GateCount => Rule is RecurrentLayer recurrent ? recurrent.Gates : 0;
 
-    public bool IsRecurrent => Kind is LayerKind.Lstm or LayerKind.Gru;
+    public bool IsRecurrent => Rule is RecurrentLayer;
 
     /// <summary>LSTM and GRU: 2 when bidirectional, else 1.</summary>
     public int Directions => Bidirectional ? 2 : 1;
@@ -153,14 +150,7 @@ internal sealed record LayerModel(
         => InputShape.Length == 3 ? (InputShape[0], InputShape[1] * InputShape[2]) : (InputFeatures, 1);
 
     /// <summary>BatchNorm: the running statistics, <c>running_mean</c> then <c>running_var</c>, in the buffer array.</summary>
-    public EquatableArray<TensorModel> Buffers
-        => Kind == LayerKind.BatchNorm
-            ? new[]
-            {
-                new TensorModel("running_mean", new[] { NormalizedChannels.Channels }.ToEquatableArray(), BufferOffset),
-                new TensorModel("running_var", new[] { NormalizedChannels.Channels }.ToEquatableArray(), BufferOffset + NormalizedChannels.Channels),
-            }.ToEquatableArray()
-            : EquatableArray<TensorModel>.Empty;
+    public EquatableArray<TensorModel> Buffers => Rule.Buffers(this);
 
     /// <summary>Dense: the weight <c>[units, inputs]</c> comes first, then the bias <c>[units]</c> if it has one.</summary>
     public int WeightLength => Kind == LayerKind.Dense ? Units * InputFeatures : 0;
@@ -174,67 +164,13 @@ internal sealed record LayerModel(
         {
             var tensors = new System.Collections.Generic.List<TensorModel>();
             int offset = ParameterOffset;
-            void Add(string name, params int[] shape)
+            void Add(string name, int[] shape)
             {
                 tensors.Add(new TensorModel(name, shape.ToEquatableArray(), offset));
                 offset += ShapeMath.Size(shape.ToEquatableArray());
             }
 
-            switch (Kind)
-            {
-                case LayerKind.Dense:
-                    Add("weight", Units, InputFeatures);
-                    if (HasBias)
-                    {
-                        Add("bias", Units);
-                    }
-
-                    break;
-                case LayerKind.Embedding:
-                    Add("weight", Vocabulary, Units);
-                    break;
-                case LayerKind.Conv2D:
-                    Add("weight", Units, Image.Channels / System.Math.Max(Groups, 1), Kernel, KernelWidth);
-                    if (HasBias)
-                    {
-                        Add("bias", Units);
-                    }
-
-                    break;
-                case LayerKind.Conv1D:
-                    Add("weight", Units, InputFeatures / System.Math.Max(Groups, 1), Kernel);
-                    if (HasBias)
-                    {
-                        Add("bias", Units);
-                    }
-
-                    break;
-                case LayerKind.BatchNorm:
-                    Add("weight", NormalizedChannels.Channels);
-                    Add("bias", NormalizedChannels.Channels);
-                    break;
-                case LayerKind.LayerNorm:
-                    Add("weight", InputFeatures);
-                    Add("bias", InputFeatures);
-                    break;
-                case LayerKind.Lstm or LayerKind.Gru:
-                    // PyTorch's state_dict order: layer by layer, the forward direction then the reverse one; layer
-                    // k > 0 reads both directions of layer k - 1.
-                    for (int k = 0; k < System.Math.Max(NumLayers, 1); k++)
-                    {
-                        for (int direction = 0; direction < Directions; direction++)
-                        {
-                            string suffix = $"_l{k}{(direction == 1 ? "_reverse" : "")}";
-                            Add("weight_ih" + suffix, GateCount * Units, k == 0 ? InputFeatures : Directions * Units);
-                            Add("weight_hh" + suffix, GateCount * Units, Units);
-                            Add("bias_ih" + suffix, GateCount * Units);
-                            Add("bias_hh" + suffix, GateCount * Units);
-                        }
-                    }
-
-                    break;
-            }
-
+            Rule.AddTensors(this, Add);
             return tensors.ToEquatableArray();
         }
     }
@@ -254,10 +190,10 @@ internal sealed record LayerModel(
     }
 
     /// <summary>Whether the layer computes anything; Flatten only renames its input's shape.</summary>
-    public bool MovesData => Kind != LayerKind.Flatten;
+    public bool MovesData => Rule.MovesData;
 
     /// <summary>Whether the layer reads more than one earlier layer (Add, Concatenate).</summary>
-    public bool IsJoin => Kind is LayerKind.Add or LayerKind.Concatenate;
+    public bool IsJoin => Rule.IsJoin;
 
     /// <summary>How messages name the layer: its property, or inside a block its nested module name (<c>layer2.0.conv1</c>).</summary>
     public string Label => IsMember ? PropertyName : ModuleName;

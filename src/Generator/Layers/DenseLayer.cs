@@ -1,0 +1,99 @@
+using System;
+using TypedNets.Generator.Helpers;
+using TypedNets.Generator.Model;
+using static TypedNets.Generator.NetworkGenerator.Emitter;
+
+namespace TypedNets.Generator.Layers;
+
+/// <summary><c>[Dense(units, activation)]</c>: a fully connected layer, once per step on a sequence.</summary>
+internal sealed class DenseLayer() : LayerRule(LayerKind.Dense)
+{
+    public override EquatableArray<int> InferShape(ShapeContext context)
+    {
+        EquatableArray<int> shape = context.Shape;
+        LayerModel layer = context.Layer;
+        if (shape.Length > 2)
+        {
+            context.Incompatible("a vector [features] or a sequence [steps, features]", "add a [Flatten] layer before it");
+        }
+
+        if (layer.Activation == Activation.Softmax && layer.Units == 1)
+        {
+            context.Report(DiagnosticDescriptors.SoftmaxOverOneUnit, layer.Label);
+        }
+
+        return shape.Length == 2 ? new[] { shape[0], layer.Units }.ToEquatableArray() : new[] { layer.Units }.ToEquatableArray();
+    }
+
+    public override void AddTensors(LayerModel layer, Action<string, int[]> add)
+    {
+        add("weight", [layer.Units, layer.InputFeatures]);
+        if (layer.HasBias)
+        {
+            add("bias", [layer.Units]);
+        }
+    }
+
+    public override bool PassesMask(LayerModel layer, bool inputMasked) => inputMasked && layer.OutputShape.Length == 2;
+
+    public override bool KeepsPreActivation(LayerModel layer, bool isOutput)
+        => layer.IsGelu || (isOutput && layer.Activation is Activation.Softmax or Activation.Sigmoid);
+
+    public override string? ConstructorOptions(LayerModel layer, NetworkGenerator.Emitter e) => $"global::TypedNets.Activation.{layer.Activation}";
+
+    public override void EmitInitializer(NetworkGenerator.Emitter e, LayerModel layer)
+    {
+        string weight = $"View(Parameters, {e.P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+        bool he = layer.IsRectified;
+        e.Writer.WriteLine(he
+            ? $"global::TypedNets.Initializers.HeUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, ref random);"
+            : $"global::TypedNets.Initializers.GlorotUniform<T>({weight}, fanIn: {Invariant(layer.InputFeatures)}, fanOut: {Invariant(layer.Units)}, ref random);");
+        if (layer.HasBias)
+        {
+            e.Writer.WriteLine($"View(Parameters, {e.P(layer.BiasOffset)}, {Invariant(layer.Units)}).Clear();");
+        }
+    }
+
+    public override void EmitMethods(NetworkGenerator.Emitter e, LayerModel layer, string input, string output, bool isOutput, string mask)
+        => EmitDense(e, layer, input, output, Invariant(layer.InputFeatures), Invariant(layer.Units), isOutput);
+
+    private static void EmitDense(NetworkGenerator.Emitter e, LayerModel layer, string input, string output, string m, string n, bool isOutput)
+    {
+        string camel = e.FieldStem(layer);
+
+        // On a sequence, a dense layer runs once per step: its rows are batch x steps.
+        string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
+        string weight = $"View(Parameters, {e.P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+        // Without a bias the kernels get empty spans: nothing is added, no gradient is kept.
+        string bias = layer.HasBias ? $"View(Parameters, {e.P(layer.BiasOffset)}, {n})" : $"{ReadOnlySpan}<T>.Empty";
+        string weightGradient = $"View(Gradients, {e.P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+        string biasGradient = layer.HasBias ? $"View(Gradients, {e.P(layer.BiasOffset)}, {n})" : $"{Span}<T>.Empty";
+        bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
+        bool fusable = isOutput && layer.Activation != Activation.Identity;
+
+        e.Writer.WriteLine($"// {e.Module(layer)}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation}; " + (layer.HasBias
+            ? $"weight [{n}, {m}] at {e.P(layer.ParameterOffset)}, bias [{n}] at {e.P(layer.BiasOffset)}."
+            : $"weight [{n}, {m}] at {e.P(layer.ParameterOffset)}, no bias."));
+        string x = $"View({input}, 0, {rows} * {m})";
+        string y = $"View({output}, 0, {rows} * {n})";
+        string preActivation = keepsPreActivation ? $"View({camel}PreActivation, 0, {rows} * {n})" : "default";
+        string activation = $"global::TypedNets.Activation.{layer.Activation}";
+
+        // The kernel applies the activation (a ReLU as the product's epilogue) and, backward, its derivative.
+        e.Writer.WriteLine($"private void {e.MethodStem(layer)}Forward({e.Head}int batch)");
+        e.Writer.WriteLine($"    => {Kernels}.DenseKernel.Layer<T>({x}, {weight}, {bias}, {preActivation}, {y}, {rows}, {m}, {n}, {activation});");
+        e.Writer.WriteLine();
+        if (fusable)
+        {
+            e.Writer.WriteLine("// A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).");
+            e.Writer.WriteLine($"private void {e.MethodStem(layer)}Backward({e.Head}int batch, {Span}<T> dy, {Span}<T> dx, bool dyIsPreActivation)");
+        }
+        else
+        {
+            e.Writer.WriteLine($"private void {e.MethodStem(layer)}Backward({e.Head}int batch, {Span}<T> dy, {Span}<T> dx)");
+        }
+
+        e.Writer.WriteLine($"    => {Kernels}.DenseKernel.LayerBackward<T>(");
+        e.Writer.WriteLine($"        {x}, {weight}, {y}, {preActivation}, dy, {weightGradient}, {biasGradient}, dx, {rows}, {m}, {n}, {activation}{(fusable ? ", dyIsPreActivation" : "")});");
+    }
+}
