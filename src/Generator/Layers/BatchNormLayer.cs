@@ -55,8 +55,7 @@ internal sealed class BatchNormLayer() : LayerRule(LayerKind.BatchNorm)
     public override void EmitInitializer(NetworkGenerator.Emitter e, LayerModel layer)
     {
         e.Writer.WriteLine($"// {e.Module(layer)}: scale 1, shift 0, running mean 0, running variance 1, as PyTorch.");
-        e.Writer.WriteLine($"View(Parameters, {e.P(layer.Tensors[0].Offset)}, {Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
-        e.Writer.WriteLine($"View(Parameters, {e.P(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
+        EmitUnitScaleAndZeroShift(e, layer);
         e.Writer.WriteLine($"View(Buffers, {e.B(layer.Buffers[0].Offset)}, {Invariant(layer.Buffers[0].Length)}).Clear();");
         e.Writer.WriteLine($"View(Buffers, {e.B(layer.Buffers[1].Offset)}, {Invariant(layer.Buffers[1].Length)}).Fill(T.One);");
     }

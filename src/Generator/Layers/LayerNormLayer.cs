@@ -37,8 +37,7 @@ internal sealed class LayerNormLayer() : LayerRule(LayerKind.LayerNorm)
     public override void EmitInitializer(NetworkGenerator.Emitter e, LayerModel layer)
     {
         e.Writer.WriteLine($"// {e.Module(layer)}: scale 1, shift 0, as PyTorch.");
-        e.Writer.WriteLine($"View(Parameters, {e.P(layer.Tensors[0].Offset)}, {Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
-        e.Writer.WriteLine($"View(Parameters, {e.P(layer.Tensors[1].Offset)}, {Invariant(layer.Tensors[1].Length)}).Clear();");
+        EmitUnitScaleAndZeroShift(e, layer);
     }
 
     public override void EmitMethods(NetworkGenerator.Emitter e, LayerModel layer, string input, string output, bool isOutput, string mask)

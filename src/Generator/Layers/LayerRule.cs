@@ -103,6 +103,13 @@ internal abstract class LayerRule
     /// <summary>Writes the layer's forward and backward methods, reading <paramref name="input"/> and writing <paramref name="output"/>.</summary>
     public abstract void EmitMethods(NetworkGenerator.Emitter e, LayerModel layer, string input, string output, bool isOutput, string mask);
 
+    /// <summary>Writes a normalisation's scale of ones and shift of zeros, its first two tensors, as PyTorch starts them.</summary>
+    protected static void EmitUnitScaleAndZeroShift(NetworkGenerator.Emitter e, LayerModel layer)
+    {
+        e.Writer.WriteLine($"View(Parameters, {e.P(layer.Tensors[0].Offset)}, {NetworkGenerator.Emitter.Invariant(layer.Tensors[0].Length)}).Fill(T.One);");
+        e.Writer.WriteLine($"View(Parameters, {e.P(layer.Tensors[1].Offset)}, {NetworkGenerator.Emitter.Invariant(layer.Tensors[1].Length)}).Clear();");
+    }
+
     private static LayerRule[] CreateTable()
     {
         LayerRule[] all =

@@ -73,25 +73,17 @@ public static class AttentionKernel
             ReadOnlySpan<T> rows = qkv.Slice(sample * steps * 3 * width, steps * 3 * width);
             for (int head = 0; head < heads; head++)
             {
-                Pack(rows, blocks.Query, steps, 3 * width, head * d, d);
-                Pack(rows, blocks.Key, steps, 3 * width, width + (head * d), d);
-                Pack(rows, blocks.Value, steps, 3 * width, (2 * width) + (head * d), d);
-
-                // S = Q Kᵀ / sqrt(d), then P = softmax(S) by rows, in place.
-                Gemm.MultiplyTransposedB<T>(blocks.Query, blocks.Key, blocks.Scores, steps, steps, d, accumulate: false);
+                // P = softmax(S) by rows, in place.
+                ScaledScores(rows, blocks, steps, width, head, scale, causal);
                 Span<T> lse = logSumExp.Slice(((sample * heads) + head) * steps, steps);
                 for (int i = 0; i < steps; i++)
                 {
-                    Span<T> row = blocks.Scores.Slice(i * steps, steps);
-                    int seen = causal ? i + 1 : steps;
-                    Span<T> live = row[..seen];
-                    TensorPrimitives.Multiply(live, scale, live);
+                    Span<T> live = blocks.Scores.Slice(i * steps, causal ? i + 1 : steps);
                     T max = TensorPrimitives.Max<T>(live);
                     TensorPrimitives.Subtract(live, max, live);
                     TensorPrimitives.Exp<T>(live, live);
                     T sum = TensorPrimitives.Sum<T>(live);
                     TensorPrimitives.Divide(live, sum, live);
-                    row[seen..].Clear();
                     lse[i] = max + T.Log(sum);
                     if (dropout > 0)
                     {
@@ -144,23 +136,16 @@ public static class AttentionKernel
             Span<T> qkvGradientRows = qkvGradient.Slice(sample * steps * 3 * width, steps * 3 * width);
             for (int head = 0; head < heads; head++)
             {
-                Pack(rows, blocks.Query, steps, 3 * width, head * d, d);
-                Pack(rows, blocks.Key, steps, 3 * width, width + (head * d), d);
-                Pack(rows, blocks.Value, steps, 3 * width, (2 * width) + (head * d), d);
                 Pack(gradientRows, blocks.OutputGradient, steps, width, head * d, d);
 
                 // P = exp(S - L) from the saved log-sum-exp; the rows' D_i = dO_i · O_i (dropout included in O).
-                Gemm.MultiplyTransposedB<T>(blocks.Query, blocks.Key, blocks.Scores, steps, steps, d, accumulate: false);
+                ScaledScores(rows, blocks, steps, width, head, scale, causal);
                 ReadOnlySpan<T> lse = logSumExp.Slice(((sample * heads) + head) * steps, steps);
                 for (int i = 0; i < steps; i++)
                 {
-                    Span<T> row = blocks.Scores.Slice(i * steps, steps);
-                    int seen = causal ? i + 1 : steps;
-                    Span<T> live = row[..seen];
-                    TensorPrimitives.Multiply(live, scale, live);
+                    Span<T> live = blocks.Scores.Slice(i * steps, causal ? i + 1 : steps);
                     TensorPrimitives.Subtract(live, lse[i], live);
                     TensorPrimitives.Exp<T>(live, live);
-                    row[seen..].Clear();
                 }
 
                 // dP̃ = dO Vᵀ.
@@ -289,6 +274,26 @@ public static class AttentionKernel
         for (int j = 0; j < row.Length; j++)
         {
             row[j] = Kept(rate, seed, sample, head, heads, i, j, steps) ? row[j] * keep : T.Zero;
+        }
+    }
+
+    /// <summary>
+    /// Packs one head's queries, keys and values from a sample's <paramref name="rows"/> into the blocks and writes
+    /// <c>S = Q Kᵀ · scale</c> into <c>blocks.Scores</c>, with the entries above the diagonal zero when causal (the
+    /// callers read only each row's first <c>i + 1</c> then).
+    /// </summary>
+    private static void ScaledScores<T>(ReadOnlySpan<T> rows, Blocks<T> blocks, int steps, int width, int head, T scale, bool causal)
+        where T : IFloatingPointIeee754<T>
+    {
+        int d = blocks.Query.Length / steps;
+        Pack(rows, blocks.Query, steps, 3 * width, head * d, d);
+        Pack(rows, blocks.Key, steps, 3 * width, width + (head * d), d);
+        Pack(rows, blocks.Value, steps, 3 * width, (2 * width) + (head * d), d);
+        Gemm.MultiplyTransposedB<T>(blocks.Query, blocks.Key, blocks.Scores, steps, steps, d, accumulate: false);
+        TensorPrimitives.Multiply(blocks.Scores, scale, blocks.Scores);
+        for (int i = 0; causal && i < steps; i++)
+        {
+            blocks.Scores.Slice((i * steps) + i + 1, steps - i - 1).Clear();
         }
     }
 
