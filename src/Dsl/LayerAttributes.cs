@@ -86,3 +86,54 @@ public sealed class LayerNormAttribute : LayerAttribute
     /// <summary>Added to the variance before the square root; PyTorch's 1e-5 by default.</summary>
     public double Epsilon { get; set; } = 1e-5;
 }
+
+/// <summary>
+/// Learned position embeddings, GPT-2's <c>wpe</c>: step <c>t</c> of each sequence gains row <c>t</c> of a
+/// <c>weight</c> table <c>[positions, features]</c> (PyTorch's <c>nn.Embedding(positions, features)</c>, drawn from
+/// N(0, 1) as it is), so <c>y = x + weight[0..steps)</c> has the input's shape: nanoGPT's <c>tok_emb + pos_emb</c>.
+/// Takes a sequence <c>[steps, features]</c> of at most <c>positions</c> steps; a padding mask passes it on. Declare the
+/// property as <c>PositionEmbeddingLayer</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class PositionEmbeddingAttribute : LayerAttribute
+{
+    /// <summary>Declares a position embedding.</summary>
+    /// <param name="positions">The rows of the table, the longest sequence it covers (GPT's block size); positive.</param>
+    public PositionEmbeddingAttribute(int positions) => Positions = positions;
+
+    /// <summary>The rows of the table, the longest sequence it covers.</summary>
+    public int Positions { get; }
+}
+
+/// <summary>
+/// Multi-head scaled dot-product self-attention, as GPT-2's and nanoGPT's: it takes the fused projection
+/// <c>[steps, 3 x width]</c> of a <c>[Dense]</c> before it (nanoGPT's <c>c_attn</c>), each row a query, a key and a value
+/// side by side, and gives <c>[steps, width]</c>, the heads side by side, for the <c>[Dense]</c> after it
+/// (<c>c_proj</c>). Per head, <c>softmax(Q Kᵀ / sqrt(width / heads)) V</c>, PyTorch's
+/// <c>F.scaled_dot_product_attention</c>. It has no parameters. It attends to every step: a padding mask stops here,
+/// padded keys are not masked out. Declare the property as <c>SelfAttentionLayer</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class SelfAttentionAttribute : LayerAttribute
+{
+    /// <summary>Declares a self-attention layer.</summary>
+    /// <param name="heads">The number of heads; positive, dividing the width (the input features / 3).</param>
+    public SelfAttentionAttribute(int heads) => Heads = heads;
+
+    /// <summary>The number of heads.</summary>
+    public int Heads { get; }
+
+    /// <summary>
+    /// Whether position <c>i</c> attends only to positions up to <c>i</c>, as a GPT's decoder (PyTorch's
+    /// <c>is_causal=True</c>); <see langword="false"/> lets every position see the whole sequence, as an encoder's.
+    /// <see langword="true"/> by default.
+    /// </summary>
+    public bool Causal { get; set; } = true;
+
+    /// <summary>
+    /// The probability of dropping each attention weight in training (nanoGPT's <c>attn_dropout</c>, PyTorch's
+    /// <c>dropout_p</c>), in [0, 1); the kept weights are scaled by <c>1 / (1 - Dropout)</c>. 0 by default; nothing is
+    /// dropped in inference.
+    /// </summary>
+    public double Dropout { get; set; }
+}

@@ -254,6 +254,24 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' ({1}) declares Dropout = {2} with a single layer, but that dropout acts only between stacked layers, so it does nothing (PyTorch warns likewise); set NumLayers = 2 or more, or add a [Dropout] layer after it",
         "An [Lstm] or [Gru]'s Dropout applies to the states each stacked layer passes to the next, never to the last layer's output, as PyTorch's dropout; with NumLayers = 1 there is nothing to apply it to.");
 
+    public static readonly DiagnosticDescriptor HeadsDoNotDivideWidth = Error(
+        "TN0056",
+        "Attention heads do not divide the width",
+        "Layer '{0}' (SelfAttention) declares {1} heads, but its width {2} ({3} input features / 3 for query, key and value) is not divisible by {1}; use a head count that divides {2}, such as {4}",
+        "A [SelfAttention] splits its width (a third of its input features: the queries, keys and values are side by side) into equal heads, so the head count must divide the width, as PyTorch's nn.MultiheadAttention and nanoGPT require.");
+
+    public static readonly DiagnosticDescriptor SequenceLongerThanPositions = Error(
+        "TN0057",
+        "Sequence longer than the position table",
+        "Layer '{0}' (PositionEmbedding) has a table of {1} positions, but receives a sequence of {2} steps from {3}; declare at least {2} positions (GPT's block size), or shorten the sequence to at most {1} steps",
+        "A [PositionEmbedding] adds row t of its table to step t, so the table needs a row for every step of the sequence it receives.");
+
+    public static readonly DiagnosticDescriptor AttentionDropoutOutOfRange = Error(
+        "TN0058",
+        "Attention dropout outside [0, 1)",
+        "Layer '{0}' (SelfAttention) declares Dropout = {1}, but the dropout on the attention weights is a probability in [0, 1), such as 0.1",
+        "A [SelfAttention]'s Dropout is the probability of dropping each attention weight in training (PyTorch's dropout_p, nanoGPT's attn_dropout); at 1 every weight would be dropped.");
+
     public static readonly DiagnosticDescriptor JoinShapeMismatch = Error(
         "TN0039",
         "Joined layers do not agree in shape",

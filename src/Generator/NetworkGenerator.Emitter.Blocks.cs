@@ -74,7 +74,7 @@ public sealed partial class NetworkGenerator
                 if (layer.MovesData)
                 {
                     string call = scope.MethodPrefix + Local(scope, layer.PropertyName);
-                    lines.Add(layer.Rule.ForwardTakesTraining
+                    lines.Add(layer.Rule.ForwardTakesTraining(layer)
                         ? $"{call}Forward({scope.CallHead}batch, training);"
                         : $"{call}Forward({scope.CallHead}batch);");
                 }

@@ -32,6 +32,8 @@ public sealed partial class NetworkGenerator
             [LayerKind.BatchNorm] = static (parser, attribute, layer) => parser.ReadBatchNorm(attribute, layer),
             [LayerKind.LayerNorm] = static (parser, attribute, layer) => parser.ReadLayerNorm(attribute, layer),
             [LayerKind.Add] = static (parser, attribute, layer) => parser.ReadAdd(attribute, layer),
+            [LayerKind.PositionEmbedding] = static (parser, attribute, layer) => parser.ReadPositionEmbedding(attribute, layer),
+            [LayerKind.SelfAttention] = static (parser, attribute, layer) => parser.ReadSelfAttention(attribute, layer),
         };
 
         /// <summary>The most layers one [Lstm] or [Gru] stacks (TN0053).</summary>
@@ -294,6 +296,27 @@ public sealed partial class NetworkGenerator
             }
 
             return layer with { Rate = rate };
+        }
+
+        private LayerModel ReadPositionEmbedding(LayerAttribute a, LayerModel layer)
+        {
+            int positions = a.Arguments[0].Value is int declaredPositions ? declaredPositions : 0;
+            CheckAtLeast(a, "positions", positions, 1, a.Site.Argument(0, "positions"));
+            return layer with { Vocabulary = positions };
+        }
+
+        private LayerModel ReadSelfAttention(LayerAttribute a, LayerModel layer)
+        {
+            int heads = a.Arguments[0].Value is int declaredHeads ? declaredHeads : 0;
+            CheckAtLeast(a, "heads", heads, 1, a.Site.Argument(0, "heads"));
+            double rate = NamedDouble(a.Data, "Dropout", 0);
+            if (!(rate >= 0 && rate < 1))
+            {
+                Report(DiagnosticDescriptors.AttentionDropoutOutOfRange, a.Named("Dropout"), a.Property.Name, rate.ToString("R", CultureInfo.InvariantCulture));
+                rate = 0;
+            }
+
+            return layer with { Units = heads, Causal = NamedBool(a.Data, "Causal", fallback: true), Rate = rate };
         }
 
         private void CheckAtLeast(LayerAttribute a, string name, int value, int minimum, Location? location)

@@ -11,7 +11,7 @@ namespace TypedNets.Generator.Layers;
 /// </summary>
 internal sealed class BatchNormLayer() : LayerRule(LayerKind.BatchNorm)
 {
-    public override bool ForwardTakesTraining => true;
+    public override bool ForwardTakesTraining(LayerModel layer) => true;
 
     // Any rank: a vector's features, a sequence's features over batch and steps (a 2-D shape is a sequence here, as
     // for LayerNorm), or an image's channels; so the default rule, which keeps the shape.

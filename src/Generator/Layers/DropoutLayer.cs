@@ -8,7 +8,7 @@ namespace TypedNets.Generator.Layers;
 /// <summary><c>[Dropout(rate)]</c>: zeroes a random fraction in training, with the mask kept for the backward pass.</summary>
 internal sealed class DropoutLayer() : LayerRule(LayerKind.Dropout)
 {
-    public override bool ForwardTakesTraining => true;
+    public override bool ForwardTakesTraining(LayerModel layer) => true;
 
     public override bool PassesMask(LayerModel layer, bool inputMasked) => inputMasked && layer.OutputShape.Length == 2;
 

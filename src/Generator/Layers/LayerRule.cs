@@ -53,8 +53,8 @@ internal abstract class LayerRule
     /// <summary>Whether the layer reads token ids rather than floats (Embedding): it must come first, and no block's shared code holds it.</summary>
     public virtual bool ReadsTokens => false;
 
-    /// <summary>Whether the forward method takes the <c>training</c> flag (Dropout, BatchNorm).</summary>
-    public virtual bool ForwardTakesTraining => false;
+    /// <summary>Whether the forward method takes the <c>training</c> flag (Dropout, BatchNorm, SelfAttention with dropout).</summary>
+    public virtual bool ForwardTakesTraining(LayerModel layer) => false;
 
     /// <summary>The rule of a kind.</summary>
     public static LayerRule For(LayerKind kind) => Rules[(int)kind];
@@ -133,6 +133,8 @@ internal abstract class LayerRule
             new LayerNormLayer(),
             new AddLayer(),
             new ConcatenateLayer(),
+            new PositionEmbeddingLayer(),
+            new SelfAttentionLayer(),
         ];
         var table = new LayerRule[all.Length];
         foreach (LayerRule rule in all)

@@ -25,6 +25,8 @@ internal enum LayerKind
     LayerNorm,
     Add,
     Concatenate,
+    PositionEmbedding,
+    SelfAttention,
 }
 
 /// <summary>One layer as declared and, after shape inference, placed.</summary>
@@ -33,15 +35,15 @@ internal enum LayerKind
 /// <param name="Accessibility">The property's accessibility keywords, repeated by the implementation.</param>
 /// <param name="PropertyType">The property's type, fully qualified, as the implementation repeats it.</param>
 /// <param name="Kind">The layer kind.</param>
-/// <param name="Units">Dense: the number of outputs; Embedding: the vector length; LSTM and GRU: the state size.</param>
+/// <param name="Units">Dense: the number of outputs; Embedding: the vector length; LSTM and GRU: the state size; SelfAttention: the heads.</param>
 /// <param name="Activation">Dense: the activation.</param>
-/// <param name="Rate">Dropout: the drop probability; LSTM and GRU: the dropout between stacked layers (PyTorch's <c>dropout</c>).</param>
+/// <param name="Rate">Dropout: the drop probability; LSTM and GRU: the dropout between stacked layers (PyTorch's <c>dropout</c>); SelfAttention: the dropout on the attention weights.</param>
 /// <param name="InputShape">The per-sample shape received (filled by shape inference).</param>
 /// <param name="OutputShape">The per-sample shape produced (filled by shape inference).</param>
 /// <param name="ParameterOffset">Where the layer's parameters start in the parameter buffer.</param>
 /// <param name="L1">Dense: the L1 penalty factor on the weight (Keras' kernel_regularizer).</param>
 /// <param name="L2">Dense: the L2 penalty factor on the weight.</param>
-/// <param name="Vocabulary">Embedding: the number of distinct ids.</param>
+/// <param name="Vocabulary">Embedding: the number of distinct ids; PositionEmbedding: the rows of its table, the positions.</param>
 /// <param name="ReturnSequences">LSTM and GRU: whether every step's state is output.</param>
 /// <param name="MaskZero">Embedding: whether id 0 is padding.</param>
 /// <param name="Kernel">Conv2D: the kernel's height; Conv1D: its taps; pooling: the window's side (its length in steps for 1-D pooling).</param>
@@ -59,6 +61,7 @@ internal enum LayerKind
 /// <param name="HasBias">Dense, Conv2D and Conv1D: whether the layer has a bias tensor (PyTorch's <c>bias=True</c>).</param>
 /// <param name="NumLayers">LSTM and GRU: the stacked layers (PyTorch's <c>num_layers</c>).</param>
 /// <param name="Bidirectional">LSTM and GRU: whether each layer also runs in reverse (PyTorch's <c>bidirectional</c>).</param>
+/// <param name="Causal">SelfAttention: whether each position attends only to itself and earlier positions.</param>
 /// <param name="Inputs">
 /// The layers read, by index in the network's flat list of layers (-1 for the network's input): the layer before it,
 /// or another with <c>[From]</c>; two for Add, two or more for Concatenate. Empty until the parser places the layer.
@@ -96,6 +99,7 @@ internal sealed record LayerModel(
     int Groups = 1,
     int NumLayers = 1,
     bool Bidirectional = false,
+    bool Causal = false,
     EquatableArray<int> Inputs = default,
     bool IsMember = true)
 {

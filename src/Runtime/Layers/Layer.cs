@@ -568,6 +568,54 @@ public sealed class LayerNormLayer : Layer
     public ParameterTensor Bias { get; }
 }
 
+/// <summary>Learned position embeddings added to a sequence: <see cref="Weight"/> <c>[positions, features]</c>, row <c>t</c> added to step <c>t</c>.</summary>
+public sealed class PositionEmbeddingLayer : Layer
+{
+    /// <summary>Creates the description of a position embedding; generated code calls this.</summary>
+    public PositionEmbeddingLayer(string propertyName, string name, int[] inputShape, int[] outputShape, ParameterTensor weight)
+        : base(propertyName, name, inputShape, outputShape, weight)
+    {
+        Weight = weight;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "PositionEmbedding";
+
+    /// <summary>The rows of the table: the longest sequence it covers.</summary>
+    public int Positions => Weight.Shape[0];
+
+    /// <summary>The table, one row per position (<c>weight</c>).</summary>
+    public ParameterTensor Weight { get; }
+}
+
+/// <summary>
+/// Multi-head self-attention over a fused query/key/value projection <c>[steps, 3 x width]</c>, giving
+/// <c>[steps, width]</c>; no parameters.
+/// </summary>
+public sealed class SelfAttentionLayer : Layer
+{
+    /// <summary>Creates the description of a self-attention layer; generated code calls this.</summary>
+    public SelfAttentionLayer(string propertyName, string name, int[] inputShape, int[] outputShape, int heads, bool causal, double dropout)
+        : base(propertyName, name, inputShape, outputShape)
+    {
+        Heads = heads;
+        Causal = causal;
+        Dropout = dropout;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => "SelfAttention";
+
+    /// <summary>The number of heads; each sees <c>width / heads</c> of the features.</summary>
+    public int Heads { get; }
+
+    /// <summary>Whether each position attends only to itself and the positions before it.</summary>
+    public bool Causal { get; }
+
+    /// <summary>The probability of dropping an attention weight in training.</summary>
+    public double Dropout { get; }
+}
+
 /// <summary>
 /// The sum of two layers' outputs (<c>[Add]</c>, or the addition that ends a <c>[Residual]</c> block), then its
 /// activation; no parameters.
