@@ -143,7 +143,7 @@ internal static class DiagnosticDescriptors
         "TN0023",
         "Layer needs a positive size",
         "Layer '{0}' ({1}) declares {2} {3}; it must be at least {4}",
-        "Sizes of layers (an embedding's vocabulary and dimension, a convolution's filters, kernel, stride, padding, dilation and groups, a pooling window) have lower bounds.");
+        "Sizes of layers (an embedding's vocabulary and dimension, a position embedding's positions, a self-attention's heads, a convolution's filters, kernel, stride, padding, dilation and groups, a pooling window) have lower bounds.");
 
     public static readonly DiagnosticDescriptor TwoInputs = Error(
         "TN0024",

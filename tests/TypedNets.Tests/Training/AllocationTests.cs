@@ -13,6 +13,7 @@ public sealed class AllocationTests
         nameof(TutorialClassifier), nameof(DropoutNet), nameof(FlattenNet), nameof(BinaryNet), nameof(RegularizedNet),
         nameof(EmbeddingLstmNet), nameof(MaskedGruNet), nameof(MaskedLstmNet), nameof(SequenceNet), nameof(TinyTextClassifier),
         nameof(ImageGradientNet), nameof(StridedImageNet), nameof(TinyConvNet), nameof(Conv1DGradientNet),
+        nameof(DropoutAttentionNet),
     };
 
     [Theory]
@@ -23,10 +24,11 @@ public sealed class AllocationTests
         int batch = network.MaxBatch;
         var random = new Xoshiro256(5);
         float[] features = new float[batch * network.InputSize];
-        bool tokens = name is nameof(EmbeddingLstmNet) or nameof(MaskedGruNet) or nameof(MaskedLstmNet) or nameof(TinyTextClassifier);
+        bool tokens = name is nameof(EmbeddingLstmNet) or nameof(MaskedGruNet) or nameof(MaskedLstmNet) or nameof(TinyTextClassifier) or nameof(DropoutAttentionNet);
+        int vocabulary = name is nameof(DropoutAttentionNet) ? 7 : 9;
         for (int i = 0; i < features.Length; i++)
         {
-            features[i] = tokens ? random.NextInt(9) : (float)random.NextDouble(-1, 1);
+            features[i] = tokens ? random.NextInt(vocabulary) : (float)random.NextDouble(-1, 1);
         }
 
         LossFunction loss = network.DeclaredLoss ?? LossKind.MeanSquaredError;
@@ -68,6 +70,7 @@ public sealed class AllocationTests
         nameof(StridedImageNet) => new StridedImageNet(4),
         nameof(TinyConvNet) => new TinyConvNet(4),
         nameof(Conv1DGradientNet) => new Conv1DGradientNet(4),
+        nameof(DropoutAttentionNet) => new DropoutAttentionNet(4),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such test network."),
     };
 }
