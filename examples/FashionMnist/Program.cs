@@ -35,12 +35,12 @@ if (trainRows is int rows && rows < train.Count)
 Console.WriteLine($"Fashion-MNIST: {train.Count} training and {test.Count} test images of 28x28, 10 classes.");
 if (model is "mlp" or "both")
 {
-    Run("MLP 784-256-128-10", new FashionMlp(maxBatch: batchSize, seed: seed), FashionMlp.Summary, epochsOverride ?? 20, learningRate: 0.001);
+    Run("MLP 784-256-128-10", new FashionMlp(maxBatch: batchSize, seed: seed), FashionMlp.Summary, epochsOverride ?? 20, new Adam(0.001), "Adam(0.001)");
 }
 
 if (model is "convnet" or "both")
 {
-    Run("Convnet", new FashionConvnet(maxBatch: batchSize, seed: seed), FashionConvnet.Summary, epochsOverride ?? 12, learningRate: 0.001);
+    Run("Convnet", new FashionConvnet(maxBatch: batchSize, seed: seed), FashionConvnet.Summary, epochsOverride ?? 12, new Adam(0.001), "Adam(0.001)");
 }
 
 if (resnet && pytorchWeights is not null)
@@ -51,23 +51,26 @@ if (resnet && pytorchWeights is not null)
 }
 else if (resnet)
 {
-    Run("ResNet", new FashionResNet(maxBatch: batchSize, seed: seed), FashionResNet.Summary, epochsOverride ?? 15, learningRate: 0.001);
+    // SGD with Nesterov momentum and weight decay, the optimizer ResNets are trained with, annealed to 0.
+    Run("ResNet", new FashionResNet(maxBatch: batchSize, seed: seed), FashionResNet.Summary, epochsOverride ?? 20,
+        new Sgd(0.1, momentum: 0.9, nesterov: true, weightDecay: 0.0005), "SGD(0.1, Nesterov momentum 0.9, weight decay 0.0005)", minimumLearningRate: 0);
 }
 
-void Run(string name, INetwork network, string summary, int epochs, double learningRate)
+void Run(string name, INetwork network, string summary, int epochs, Optimizer<float> optimizer, string optimizerName, double? minimumLearningRate = null)
 {
+    double learningRate = optimizer.LearningRate;
     Console.WriteLine();
     Console.WriteLine(summary);
-    Console.WriteLine($"Training the {name}: Adam({learningRate.ToString(CultureInfo.InvariantCulture)}), batch {batchSize}, {epochs} epochs{(augment ? ", with augmentation" : "")}");
+    Console.WriteLine($"Training the {name}: {optimizerName}, batch {batchSize}, {epochs} epochs{(augment ? ", with augmentation" : "")}");
     var augmentation = new ImageAugmentation(1, 28, 28, seed) { FlipProbability = 0.5, MaxShift = 2, MaxRotationDegrees = 0 };
     var clock = Stopwatch.StartNew();
-    History history = Trainer.Fit(network, new Adam(learningRate), train, new FitOptions
+    History history = Trainer.Fit(network, optimizer, train, new FitOptions
     {
         Epochs = epochs,
         BatchSize = batchSize,
         Seed = seed,
         ValidationData = test,
-        LearningRateSchedule = new CosineAnnealing(epochs, learningRate / 20),
+        LearningRateSchedule = new CosineAnnealing(epochs, minimumLearningRate ?? learningRate / 20),
         Augment = augment ? images => augmentation.Apply(images) : null,
         Progress = new ConsoleProgress(),
     });
