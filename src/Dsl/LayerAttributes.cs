@@ -47,6 +47,19 @@ public sealed class DenseAttribute : LayerAttribute
 
     /// <summary>An L2 penalty <c>L2 * sum(W^2)</c> on the weight, as Keras' <c>kernel_regularizer=l2(...)</c>; 0 for none.</summary>
     public double L2 { get; set; }
+
+    /// <summary>
+    /// The <c>nameof</c> of an <c>[Embedding]</c> of the same network or block, declared before this layer, whose table
+    /// this layer uses as its weight, as GPT-2 ties its output projection to its token embedding (nanoGPT's
+    /// <c>lm_head.weight = wte.weight</c>); <see langword="null"/> (the default) for a weight of its own. The layer's
+    /// <c>[units, inputs]</c> must equal the table's <c>[vocabulary, dimension]</c> (TN0060). A tied layer has no weight
+    /// tensor of its own: the embedding's initializer draws the table, the weight's gradient is the sum of both uses,
+    /// <c>state_dict</c> and <c>SafeTensors.Save</c> list it once, under the embedding's name, and
+    /// <c>SafeTensors.Load</c> also accepts a file that repeats it under this layer's name, as PyTorch's
+    /// <c>state_dict()</c> does (that copy's shape is checked and its values skipped). A bias stays the layer's own;
+    /// GPT-2's head has none (<c>Bias = false</c>). An L1 or L2 penalty applies to the table.
+    /// </summary>
+    public string? TiedTo { get; set; }
 }
 
 /// <summary>

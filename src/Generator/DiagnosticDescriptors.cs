@@ -272,6 +272,18 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' (SelfAttention) declares Dropout = {1}, but the dropout on the attention weights is a probability in [0, 1), such as 0.1",
         "A [SelfAttention]'s Dropout is the probability of dropping each attention weight in training (PyTorch's dropout_p, nanoGPT's attn_dropout); at 1 every weight would be dropped.");
 
+    public static readonly DiagnosticDescriptor TiedToNotAnEmbedding = Error(
+        "TN0059",
+        "Tied weight is not an embedding's table",
+        "Layer '{0}' (Dense) ties its weight to '{1}', which is {2}; TiedTo names an [Embedding] declared before it in the same {3}{4}",
+        "A Dense's TiedTo names, with nameof, the [Embedding] whose table it uses as its weight, as GPT-2 ties its output projection to its token embedding; a layer of another kind has no table to share.");
+
+    public static readonly DiagnosticDescriptor TiedShapeMismatch = Error(
+        "TN0060",
+        "Tied weights of mismatched shapes",
+        "Layer '{0}' (Dense) ties its weight {1} to '{2}' (Embedding), whose table is {3}; the shapes must be equal: {4}",
+        "A tied Dense uses the Embedding's table [vocabulary, dimension] as its weight [units, inputs]: it must have one output per id and read vectors of the embedding's dimension, as GPT-2's head maps the model's width back to its vocabulary.");
+
     public static readonly DiagnosticDescriptor JoinShapeMismatch = Error(
         "TN0039",
         "Joined layers do not agree in shape",

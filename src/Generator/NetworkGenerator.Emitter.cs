@@ -902,8 +902,8 @@ public sealed partial class NetworkGenerator
                     _writer.WriteLine("double penalty = 0;");
                     foreach (LayerModel layer in penalized)
                     {
-                        string weight = $"View(Parameters, {P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
-                        string gradient = $"View(Gradients, {P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+                        string weight = $"View(Parameters, {P(layer.WeightOffset)}, {Invariant(layer.WeightLength)})";
+                        string gradient = $"View(Gradients, {P(layer.WeightOffset)}, {Invariant(layer.WeightLength)})";
                         if (layer.L1 > 0)
                         {
                             _writer.WriteLine($"penalty += double.CreateTruncating(global::TypedNets.Optimizers.Regularization.AddL1<T>({weight}, {gradient}, {DoubleLiteral(layer.L1)}));");

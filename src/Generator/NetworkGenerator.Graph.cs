@@ -532,11 +532,37 @@ public sealed partial class NetworkGenerator
                 }
             }
 
+            // TiedTo: an earlier Embedding of the same scope (TN0040 when it is none of the scope's earlier layers, TN0059
+            // when it is one of another kind), whose table the Dense uses as its weight.
+            int tiedTo = -1;
+            TypedConstant tiedName = attribute.NamedArguments.FirstOrDefault(argument => argument.Key == "TiedTo").Value;
+            if (layer is not null && !_layerUnbound && kind == LayerKind.Dense && tiedName.Kind != TypedConstantKind.Error && !tiedName.IsNull)
+            {
+                Location? location = NamedArgumentLocation(site.AttributeSyntax, "TiedTo") ?? site.Attribute;
+                int? resolved = resolve(tiedName.Value as string, property, location);
+                if (resolved is null)
+                {
+                    Unbound();
+                }
+                else if (resolved.Value < 0 || _nodes[resolved.Value].Layer.Kind != LayerKind.Embedding)
+                {
+                    string what = resolved.Value < 0 ? "the input" : $"a {ShapeInference.KindName(_nodes[resolved.Value].Layer.Kind)} layer";
+                    LayerModel? embedding = _nodes.Select(node => node.Layer).FirstOrDefault(node => node.Kind == LayerKind.Embedding);
+                    string example = embedding is null ? "" : $", such as '{embedding.Label}'";
+                    Report(DiagnosticDescriptors.TiedToNotAnEmbedding, location, property.Name, tiedName.Value as string ?? "null", what, top ? "network" : "block", example);
+                    Unbound();
+                }
+                else
+                {
+                    tiedTo = resolved.Value;
+                }
+            }
+
             layer = (layer ?? new LayerModel(
                     property.Name, GeneratedNames.ModuleName(property.Name), DeclaredModifiers(property),
                     property.Type.ToDisplayString(FullyQualifiedWithNullability), kind, 0, Activation.Identity, 0,
                     EquatableArray<int>.Empty, EquatableArray<int>.Empty, 0))
-                with { PropertyName = path, ModuleName = module, Inputs = inputs.ToEquatableArray(), IsMember = top };
+                with { PropertyName = path, ModuleName = module, Inputs = inputs.ToEquatableArray(), IsMember = top, TiedTo = tiedTo };
             _nodes.Add((layer, site));
             if (top)
             {

@@ -50,7 +50,11 @@ public sealed partial class NetworkGenerator
                 var context = new ShapeContext(index, layer, shape, source, previous, maskSource, tokenInput, inputShape, layers, problems);
                 EquatableArray<int> output = layer.Rule.InferShape(context);
 
-                LayerModel placed = layer with { InputShape = shape, OutputShape = output, ParameterOffset = (int)offset, BufferOffset = bufferOffset };
+                LayerModel placed = layer with
+                {
+                    InputShape = shape, OutputShape = output, ParameterOffset = (int)offset, BufferOffset = bufferOffset,
+                    TiedOffset = layer.IsTied ? layers[layer.TiedTo].ParameterOffset : 0,
+                };
                 long parameters = 0;
                 foreach (TensorModel tensor in placed.Tensors)
                 {

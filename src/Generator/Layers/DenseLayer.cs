@@ -22,12 +22,31 @@ internal sealed class DenseLayer() : LayerRule(LayerKind.Dense)
             context.Report(DiagnosticDescriptors.SoftmaxOverOneUnit, layer.Label);
         }
 
+        // A tied weight is the Embedding's table, [vocabulary, dimension]: the layer's [units, inputs] must be that.
+        if (layer.IsTied)
+        {
+            LayerModel table = context.Placed(layer.TiedTo);
+            int inputs = shape.Length == 0 ? 0 : shape[shape.Length - 1];
+            if (layer.Units != table.Vocabulary || inputs != table.Units)
+            {
+                string fix = layer.Units != table.Vocabulary
+                    ? $"declare [Dense({table.Vocabulary})], one output per id" + (inputs != table.Units ? $", on {table.Units} input features, the embedding's dimension" : "")
+                    : $"give it {table.Units} input features, the embedding's dimension";
+                context.Report(DiagnosticDescriptors.TiedShapeMismatch, layer.Label, $"[{layer.Units}, {inputs}]", table.Label, $"[{table.Vocabulary}, {table.Units}]", fix);
+            }
+        }
+
         return shape.Length == 2 ? new[] { shape[0], layer.Units }.ToEquatableArray() : new[] { layer.Units }.ToEquatableArray();
     }
 
     public override void AddTensors(LayerModel layer, Action<string, int[]> add)
     {
-        add("weight", [layer.Units, layer.InputFeatures]);
+        // A tied weight is the Embedding's tensor, listed (and drawn) once, there.
+        if (!layer.IsTied)
+        {
+            add("weight", [layer.Units, layer.InputFeatures]);
+        }
+
         if (layer.HasBias)
         {
             add("bias", [layer.Units]);
@@ -39,10 +58,21 @@ internal sealed class DenseLayer() : LayerRule(LayerKind.Dense)
     public override bool KeepsPreActivation(LayerModel layer, bool isOutput)
         => layer.IsGelu || (isOutput && layer.Activation is Activation.Softmax or Activation.Sigmoid);
 
-    public override string? ConstructorOptions(LayerModel layer, NetworkGenerator.Emitter e) => $"global::TypedNets.Activation.{layer.Activation}";
+    // A tied layer's description takes the Embedding's description, whose weight it shares, in place of a weight tensor.
+    public override string? ConstructorOptions(LayerModel layer, NetworkGenerator.Emitter e)
+        => layer.IsTied
+            ? $"global::TypedNets.Activation.{layer.Activation}, {GeneratedNames.LayerField(e.Model.Layers[layer.TiedTo].PropertyName)}"
+            : $"global::TypedNets.Activation.{layer.Activation}";
 
     public override void EmitInitializer(NetworkGenerator.Emitter e, LayerModel layer)
     {
+        if (layer.IsTied)
+        {
+            // The Embedding's initializer draws the table; only a bias of the layer's own starts here.
+            e.Writer.WriteLine($"View(Parameters, {e.P(layer.BiasOffset)}, {Invariant(layer.Units)}).Clear();");
+            return;
+        }
+
         string weight = $"View(Parameters, {e.P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
         bool he = layer.IsRectified;
         e.Writer.WriteLine(he
@@ -63,17 +93,22 @@ internal sealed class DenseLayer() : LayerRule(LayerKind.Dense)
 
         // On a sequence, a dense layer runs once per step: its rows are batch x steps.
         string rows = layer.Steps == 1 ? "batch" : $"batch * {Invariant(layer.Steps)}";
-        string weight = $"View(Parameters, {e.P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+        // A tied weight is the Embedding's table: the kernel's backward accumulates into the table's gradient, which the
+        // Embedding's backward (run after it) accumulates into too, so the gradient is the sum of both uses.
+        string weight = $"View(Parameters, {e.P(layer.WeightOffset)}, {Invariant(layer.WeightLength)})";
         // Without a bias the kernels get empty spans: nothing is added, no gradient is kept.
         string bias = layer.HasBias ? $"View(Parameters, {e.P(layer.BiasOffset)}, {n})" : $"{ReadOnlySpan}<T>.Empty";
-        string weightGradient = $"View(Gradients, {e.P(layer.ParameterOffset)}, {Invariant(layer.WeightLength)})";
+        string weightGradient = $"View(Gradients, {e.P(layer.WeightOffset)}, {Invariant(layer.WeightLength)})";
         string biasGradient = layer.HasBias ? $"View(Gradients, {e.P(layer.BiasOffset)}, {n})" : $"{Span}<T>.Empty";
         bool keepsPreActivation = layer.KeepsPreActivation(isOutput);
         bool fusable = isOutput && layer.Activation != Activation.Identity;
 
+        string weightNote = layer.IsTied
+            ? $"weight [{n}, {m}] tied to the table of {e.Module(e.Model.Layers[layer.TiedTo])} at {e.P(layer.WeightOffset)}"
+            : $"weight [{n}, {m}] at {e.P(layer.ParameterOffset)}";
         e.Writer.WriteLine($"// {e.Module(layer)}: Dense {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}, {layer.Activation}; " + (layer.HasBias
-            ? $"weight [{n}, {m}] at {e.P(layer.ParameterOffset)}, bias [{n}] at {e.P(layer.BiasOffset)}."
-            : $"weight [{n}, {m}] at {e.P(layer.ParameterOffset)}, no bias."));
+            ? $"{weightNote}, bias [{n}] at {e.P(layer.BiasOffset)}."
+            : $"{weightNote}, no bias."));
         string x = $"View({input}, 0, {rows} * {m})";
         string y = $"View({output}, 0, {rows} * {n})";
         string preActivation = keepsPreActivation ? $"View({camel}PreActivation, 0, {rows} * {n})" : "default";

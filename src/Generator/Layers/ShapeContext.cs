@@ -45,6 +45,9 @@ internal sealed class ShapeContext(
     /// <summary>An earlier layer's name in messages, or <c>the input</c> for -1.</summary>
     public string NameOf(int node) => node < 0 ? "the input" : placed[node].Label;
 
+    /// <summary>An earlier layer as placed.</summary>
+    public LayerModel Placed(int node) => placed[node];
+
     public void Report(DiagnosticDescriptor descriptor, params string[] arguments)
         => problems.Add(new NetworkGenerator.ShapeInference.Problem(index, descriptor, arguments));
 

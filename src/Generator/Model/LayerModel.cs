@@ -67,6 +67,8 @@ internal enum LayerKind
 /// or another with <c>[From]</c>; two for Add, two or more for Concatenate. Empty until the parser places the layer.
 /// </param>
 /// <param name="IsMember">Whether the layer is a property of the network itself, rather than of a block inside it.</param>
+/// <param name="TiedTo">Dense: the index of the Embedding whose table is its weight (<c>TiedTo</c>), or -1 for a weight of its own.</param>
+/// <param name="TiedOffset">Dense with <paramref name="TiedTo"/>: where the Embedding's table starts in the parameter buffer (filled by shape inference).</param>
 internal sealed record LayerModel(
     string PropertyName,
     string ModuleName,
@@ -101,7 +103,9 @@ internal sealed record LayerModel(
     bool Bidirectional = false,
     bool Causal = false,
     EquatableArray<int> Inputs = default,
-    bool IsMember = true)
+    bool IsMember = true,
+    int TiedTo = -1,
+    int TiedOffset = 0)
 {
     /// <summary>Whether the layer keeps its pre-activation: the GELUs' backward reads it, and a loss fuses with Softmax and Sigmoid through it.</summary>
     public bool KeepsPreActivation(bool isOutput) => Rule.KeepsPreActivation(this, isOutput);
@@ -159,7 +163,14 @@ internal sealed record LayerModel(
     /// <summary>Dense: the weight <c>[units, inputs]</c> comes first, then the bias <c>[units]</c> if it has one.</summary>
     public int WeightLength => Kind == LayerKind.Dense ? Units * InputFeatures : 0;
 
-    public int BiasOffset => ParameterOffset + WeightLength;
+    /// <summary>Dense: whether its weight is an Embedding's table rather than a tensor of its own.</summary>
+    public bool IsTied => TiedTo >= 0;
+
+    /// <summary>Dense: where its weight starts in the parameter (and gradient) buffer: its own, or the tied Embedding's table.</summary>
+    public int WeightOffset => IsTied ? TiedOffset : ParameterOffset;
+
+    /// <summary>Dense: the bias follows its own weight, or starts its parameters when the weight is tied.</summary>
+    public int BiasOffset => ParameterOffset + (IsTied ? 0 : WeightLength);
 
     /// <summary>The layer's parameter tensors in <c>state_dict</c> order, with their shapes and offsets.</summary>
     public EquatableArray<TensorModel> Tensors

@@ -56,14 +56,35 @@ public sealed class DenseLayer : Layer
         Bias = bias;
     }
 
+    /// <summary>
+    /// Creates the description of a dense layer whose weight is <paramref name="tiedTo"/>'s table (<c>TiedTo</c>);
+    /// generated code calls this. Its <see cref="Layer.Parameters"/> hold only its bias, if any: the table is the embedding's.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="tiedTo"/> is <see langword="null"/>.</exception>
+    public DenseLayer(string propertyName, string name, int[] inputShape, int[] outputShape, Activation activation, EmbeddingLayer tiedTo, ParameterTensor? bias = null)
+        : base(propertyName, name, inputShape, outputShape, bias is null ? [] : [bias])
+    {
+        ArgumentNullException.ThrowIfNull(tiedTo);
+        Activation = activation;
+        Weight = tiedTo.Weight;
+        Bias = bias;
+        TiedTo = tiedTo;
+    }
+
     /// <inheritdoc/>
     public override string Kind => "Dense";
 
     /// <summary>The activation applied to the outputs.</summary>
     public Activation Activation { get; }
 
-    /// <summary>The weight, <c>[units, inputs]</c>.</summary>
+    /// <summary>The weight, <c>[units, inputs]</c>: for a tied layer, the embedding's table, its <c>[vocabulary, dimension]</c>.</summary>
     public ParameterTensor Weight { get; }
+
+    /// <summary>
+    /// The embedding whose table is the weight, for a layer declared with <c>TiedTo</c> (GPT-2's head tied to its token
+    /// embedding), or <see langword="null"/> for a weight of its own. A tied weight is listed once, with the embedding's parameters.
+    /// </summary>
+    public EmbeddingLayer? TiedTo { get; }
 
     /// <summary>The bias, <c>[units]</c>, or <see langword="null"/> for a layer declared with <c>Bias = false</c> (PyTorch's <c>bias=False</c>).</summary>
     public ParameterTensor? Bias { get; }
