@@ -146,6 +146,7 @@ public sealed class TiedWeightsTests(ITestOutputHelper output)
         Assert.Contains("'head.weight'", error.Message, StringComparison.Ordinal);
         Assert.Contains("[6, 9]", error.Message, StringComparison.Ordinal);
         Assert.Contains("[9, 6]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("tied to 'tokens.weight'", error.Message, StringComparison.Ordinal);
         Assert.Equal(before, target.Parameters.ToArray());
     }
 

@@ -309,7 +309,7 @@ public static class SafeTensors
         {
             foreach (PlannedTensor tensor in layout.Tensors)
             {
-                if (tensor.Target.Kind != StateKind.Ignored)
+                if (tensor.Target.Required)
                 {
                     ThrowIfNonFinite(buffer[(int)tensor.Begin..(int)tensor.End], tensor, 0, path);
                 }
@@ -323,7 +323,7 @@ public static class SafeTensors
         foreach (PlannedTensor tensor in layout.Tensors)
         {
             StateTensor target = tensor.Target;
-            if (target.Kind != StateKind.Ignored)
+            if (target.Required)
             {
                 Span<float> state = target.Kind == StateKind.Parameter ? network.Parameters : network.Buffers;
                 Decode(buffer[(int)tensor.Begin..(int)tensor.End], tensor.Dtype, state.Slice(target.Offset, target.Length));
@@ -375,7 +375,7 @@ public static class SafeTensors
                 {
                     int bytes = (int)Math.Min(remaining, (long)elementsPerChunk * tensor.ElementSize);
                     ReadExactly(stream, chunk.AsSpan(0, bytes), position, target.Name, path);
-                    if (target.Kind != StateKind.Ignored)
+                    if (target.Required)
                     {
                         if (!allowNonFinite)
                         {

@@ -38,6 +38,13 @@ internal enum StateKind
     Ignored,
 
     /// <summary>
+    /// Nowhere: a tied Dense's weight under its own name (<c>head.weight</c>), which PyTorch's <c>state_dict()</c> lists
+    /// besides the embedding's <c>tokens.weight</c>; a file may hold it, a load checks its shape and skips its values
+    /// (the table is read from the embedding's name), and a save leaves it out.
+    /// </summary>
+    Alias,
+
+    /// <summary>
     /// Into an optimizer's per-parameter state in a checkpoint: the buffer <see cref="StateTensor.Slot"/> of
     /// <c>Optimizer.StateNames</c>, at the offset of the parameter tensor it belongs to.
     /// </summary>
@@ -53,8 +60,11 @@ internal enum StateKind
 /// <param name="Slot">For optimizer state, the index of its buffer in the optimizer's state names; otherwise 0.</param>
 internal sealed record StateTensor(string Name, int[] Shape, StateKind Kind, int Offset, int Length, int Slot = 0)
 {
-    /// <summary>Whether the file must hold it: every parameter and buffer must be there, an ignored counter may be.</summary>
-    public bool Required => Kind != StateKind.Ignored;
+    /// <summary>
+    /// Whether the file must hold it, and its values go somewhere: every parameter and buffer must be there, an
+    /// ignored counter or a tied weight's alias may be.
+    /// </summary>
+    public bool Required => Kind is not (StateKind.Ignored or StateKind.Alias);
 }
 
 /// <summary>One tensor of a validated file: where its bytes are in the data buffer and which network tensor they fill.</summary>
@@ -95,6 +105,9 @@ internal static class SafeTensorsHeader
     /// <summary>The suffix of the one tensor name a file may hold beyond the network's, for each BatchNorm layer.</summary>
     public const string CounterSuffix = ".num_batches_tracked";
 
+    /// <summary>The suffix of a layer's weight in <c>state_dict</c>, under which PyTorch also lists a tied weight.</summary>
+    public const string WeightSuffix = ".weight";
+
     /// <summary>The size in bytes of one element of <paramref name="dtype"/>.</summary>
     public static int SizeOf(SafeTensorsDtype dtype) => dtype switch
     {
@@ -128,6 +141,12 @@ internal static class SafeTensorsHeader
         // After every real tensor, so that a real tensor of the same name (none has one today) would win.
         foreach (Layer layer in network.Layers)
         {
+            if (layer is DenseLayer { TiedTo: not null } tied && names.Add(tied.Name + WeightSuffix))
+            {
+                state.Add(new StateTensor(tied.Name + WeightSuffix, tied.Weight.Shape.ToArray(), StateKind.Alias, tied.Weight.Offset, tied.Weight.Length));
+            }
+
+
             if (layer is BatchNormLayer && names.Add(layer.Name + CounterSuffix))
             {
                 state.Add(new StateTensor(layer.Name + CounterSuffix, [], StateKind.Ignored, 0, 1));

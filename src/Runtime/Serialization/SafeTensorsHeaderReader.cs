@@ -482,7 +482,7 @@ internal sealed class SafeTensorsHeaderReader
     /// its BatchNorm layers; without one (checking a file alone), any name ending in <c>.num_batches_tracked</c>.
     /// </summary>
     private bool IsCounter(string name, int target)
-        => _names is not null ? name.EndsWith(CounterSuffix, StringComparison.Ordinal) : target >= 0 && !_tensors[target].Required;
+        => _names is not null ? name.EndsWith(CounterSuffix, StringComparison.Ordinal) : target >= 0 && _tensors[target].Kind == StateKind.Ignored;
 
     /// <summary>Refuses I64 anywhere but at a counter, and at a counter of the network anything but I64.</summary>
     private void CheckCounterDtype(SafeTensorsDtype dtype, string name, int target)
@@ -620,6 +620,15 @@ internal sealed class SafeTensorsHeaderReader
             StateTensor target = _tensors[entry.Target];
 
             // The counter's dtype and shape were checked as it was read.
+            if (target.Kind == StateKind.Alias && !SameShape(entry.Shape, target.Shape))
+            {
+                throw Fail(
+                    entry.Name,
+                    $"Tensor {Quote(entry.Name)} has shape {Format(entry.Shape)} in the file, but {_networkName}'s {entry.Name} is tied to " +
+                    $"{Quote(TableOf(target))} {Format(target.Shape)}: PyTorch lists a tied weight under both names, so both must have the table's shape. " +
+                    $"Load a file saved from a {_networkName}, or leave {Quote(entry.Name)} out of it.");
+            }
+
             if (target.Required && !SameShape(entry.Shape, target.Shape))
             {
                 throw Fail(
@@ -633,6 +642,10 @@ internal sealed class SafeTensorsHeaderReader
 
         return planned;
     }
+
+    /// <summary>The name of the parameter a tied weight's alias shares its values with.</summary>
+    private string TableOf(StateTensor alias)
+        => Array.Find(_tensors, tensor => tensor.Kind == StateKind.Parameter && tensor.Offset == alias.Offset)?.Name ?? alias.Name;
 
     private static bool SameShape(ulong[] file, ReadOnlySpan<int> network)
     {

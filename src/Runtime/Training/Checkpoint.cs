@@ -217,7 +217,7 @@ public static class Checkpoint
                 StateKind.OptimizerState => optimizerBuffers[stateNames[target.Slot]].AsSpan(target.Offset, target.Length),
                 _ => default,
             };
-            if (target.Kind != StateKind.Ignored)
+            if (target.Required)
             {
                 SafeTensors.Decode(data[(int)tensor.Begin..(int)tensor.End], tensor.Dtype, destination);
             }
