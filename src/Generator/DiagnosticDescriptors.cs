@@ -294,7 +294,7 @@ internal static class DiagnosticDescriptors
         "TN0040",
         "Layer reference is not an earlier layer in scope",
         "Layer '{0}' reads '{1}', which {2}",
-        "Add, Concatenate and From name a layer with nameof; it must be a layer (or block) of the same network or block, declared before the layer that reads it, so that the network stays a graph computed in source order.");
+        "Add, Concatenate, From and a Dense's TiedTo name a layer with nameof; it must be a layer (or block) of the same network or block, declared before the layer that reads it, so that the network stays a graph computed in source order.");
 
     public static readonly DiagnosticDescriptor InvalidBlock = Error(
         "TN0041",
