@@ -243,8 +243,8 @@ internal static class SafeTensorsReader
             : clause;
     }
 
-    /// <summary>A shape for messages, such as <c>[50, 10]</c>.</summary>
-    public static string Format(IEnumerable<long> shape) => "[" + string.Join(", ", shape.Select(dimension => Invariant(dimension))) + "]";
+    /// <summary>A shape for messages, such as <c>[50, 10]</c>, written as the runtime writes shapes.</summary>
+    public static string Format(IEnumerable<long> shape) => SafeTensorsRules.Format(shape.Select(dimension => (ulong)dimension));
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -46,7 +46,7 @@ internal static class NonFiniteValues
         return SafeTensorsHeader.Error(
             path,
             tensor.Name,
-            $"Tensor {SafeTensorsHeader.Quote(tensor.Name)} holds {value.ToString(CultureInfo.InvariantCulture)} at element {element} " +
+            $"Tensor {SafeTensorsRules.Quote(tensor.Name)} holds {value.ToString(CultureInfo.InvariantCulture)} at element {element} " +
             $"(index [{string.Join(", ", index)}] in shape {SafeTensorsHeader.Format(tensor.Shape)}), and a network with a NaN or infinite {kind} " +
             "predicts NaN: the weights were most likely saved after training diverged. Load weights saved before that, or pass " +
             "allowNonFinite: true to load them as they are.");

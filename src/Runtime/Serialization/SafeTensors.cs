@@ -572,7 +572,7 @@ public static class SafeTensors
         int read = ReadAtMost(stream, buffer);
         if (read < buffer.Length)
         {
-            throw Truncated(position + read, tensor is null ? "inside the header" : $"inside tensor {SafeTensorsHeader.Quote(tensor)}", path);
+            throw Truncated(position + read, tensor is null ? "inside the header" : $"inside tensor {SafeTensorsRules.Quote(tensor)}", path);
         }
     }
 

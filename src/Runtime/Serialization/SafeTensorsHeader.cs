@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using static TypedNets.Serialization.SafeTensorsRules;
 
 namespace TypedNets.Serialization;
 
@@ -91,9 +92,6 @@ internal sealed record SafeTensorsLayout(PlannedTensor[] Tensors, long BufferLen
 /// </summary>
 internal static class SafeTensorsHeader
 {
-    /// <summary>The key of the optional string-to-string metadata object.</summary>
-    public const string MetadataKey = SafeTensorsRules.MetadataKey;
-
     private static readonly JsonWriterOptions WriterOptions = new()
     {
         // Tensor names and metadata are written as UTF-8, as the reference implementation does; the relaxed encoder
@@ -145,7 +143,6 @@ internal static class SafeTensorsHeader
             {
                 state.Add(new StateTensor(tied.Name + WeightSuffix, tied.Weight.Shape.ToArray(), StateKind.Alias, tied.Weight.Offset, tied.Weight.Length));
             }
-
 
             if (layer is BatchNormLayer && names.Add(layer.Name + CounterSuffix))
             {
@@ -292,14 +289,8 @@ internal static class SafeTensorsHeader
     public static SafeTensorsFormatException Error(string? path, string? tensor, string message, Exception? inner = null)
         => new(path is null ? message : $"Safetensors file '{path}': {message}", path, tensor, inner);
 
-    /// <summary>A tensor name in quotes, shortened when it is long enough to drown the message.</summary>
-    public static string Quote(string name) => SafeTensorsRules.Quote(name);
-
     /// <summary>The name of a network for messages: its type's name.</summary>
     public static string NameOf(INetwork network) => network.GetType().Name;
-
-    /// <summary>A shape for messages, such as <c>[5, 4]</c>.</summary>
-    public static string Format(ulong[] shape) => SafeTensorsRules.Format(shape);
 
     /// <summary>A shape for messages, such as <c>[5, 4]</c>.</summary>
     public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using static TypedNets.Serialization.SafeTensorsHeader;
+using static TypedNets.Serialization.SafeTensorsRules;
 
 namespace TypedNets.Serialization;
 

@@ -86,16 +86,18 @@ public sealed class TokenSampler
             throw new ArgumentException($"The sampler draws from {Vocabulary} logits, but {logits.Length} were given; pass the model's output for one position.", nameof(logits));
         }
 
-        int bad = logits.IndexOfAnyExcept(float.NegativeInfinity);
-        for (int i = bad < 0 ? logits.Length : 0; i < logits.Length; i++)
+        bool anyAllowed = false;
+        for (int i = 0; i < logits.Length; i++)
         {
             if (float.IsNaN(logits[i]) || float.IsPositiveInfinity(logits[i]))
             {
                 throw new ArgumentException($"Logit {i} is {logits[i]}, but logits must be finite or -infinity (a banned token); the model's output has diverged.", nameof(logits));
             }
+
+            anyAllowed |= !float.IsNegativeInfinity(logits[i]);
         }
 
-        if (bad < 0)
+        if (!anyAllowed)
         {
             throw new ArgumentException("Every logit is -infinity, so no token can be drawn; leave at least one token allowed.", nameof(logits));
         }
