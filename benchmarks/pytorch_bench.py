@@ -10,9 +10,10 @@ that the .NET suite (benchmarks/TypedNets.Benchmarks) reads, and exports the mod
 
 Timing is timeit's: each case runs in a loop long enough to last a target time, and the per-call time of several such
 loops, taken round-robin over the cases, gives a median and a best. Training steps are zero_grad, forward in training mode, cross-entropy on the logits
-(TypedNets fuses its Softmax with the loss in the same way), backward and torch.optim.Adam(lr=0.001).
+(TypedNets fuses its Softmax with the loss in the same way), backward and torch.optim.Adam(lr=0.001). The GPT cases,
+(f) and (g), are gpt_bench.py's; their parameters, flops and weight bytes go to the JSON's "gpt" section.
 
-    /usr/bin/python3 benchmarks/pytorch_bench.py [--mode quick|full] [--out FILE] [--onnx-dir DIR] [--no-epoch]
+    /usr/bin/python3 benchmarks/pytorch_bench.py [--mode quick|full] [--out FILE] [--onnx-dir DIR] [--no-epoch] [--only KEY,KEY]
     /usr/bin/python3 benchmarks/pytorch_bench.py --check-blas     exit 0 when OpenBLAS' SGEMM is correct here
 """
 
@@ -39,6 +40,8 @@ for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import torch  # noqa: E402 (after the thread settings)
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
+
+import gpt_bench  # noqa: E402
 
 SETTINGS = {
     # seconds one timing loop lasts at least, loops per case (round-robin), timed epochs
@@ -250,6 +253,7 @@ def main():
     parser.add_argument("--onnx-dir", default="benchmarks/artifacts")
     parser.add_argument("--no-epoch", action="store_true", help="skip the one-epoch case (e)")
     parser.add_argument("--check-blas", action="store_true", help="only check OpenBLAS' SGEMM and exit")
+    parser.add_argument("--only", help="time only these cases (keys separated by commas), as the .NET suite's --only")
     args = parser.parse_args()
     if args.check_blas:
         return check_blas()
@@ -291,7 +295,7 @@ def main():
     # gather each batch, step; and the test accuracy a fresh network reaches in one epoch
     accuracy = {}
     epoch_data = "none"
-    if not args.no_epoch:
+    if not args.no_epoch and (args.only is None or "mlp784_epoch" in args.only.split(",")):
         data = fashion_mnist()
         if data is None:
             epoch_data = "synthetic"
@@ -305,6 +309,16 @@ def main():
         epoch = epoch_of(epoch_model, torch.optim.Adam(epoch_model.parameters(), lr=0.001), features, labels)
         cases.append(Case("mlp784_epoch", epoch, fixed_calls=1, max_loops=settings["epochs"]))
 
+    # (f) a training step of nanoGPT's baby GPT, (g) generation with a key/value cache at two shapes
+    gpt = {}
+    for case, figures in gpt_bench.cases(Case):
+        cases.append(case)
+        gpt[case.key] = figures
+
+    if args.only:
+        only = set(args.only.split(","))
+        cases = [case for case in cases if case.key in only]
+        gpt = {key: figures for key, figures in gpt.items() if key in only}
     results = measure(cases, settings["target"], settings["repeats"])
     for key, result in results.items():
         print(f"  {key:20} median {result['median_s'] * 1e6:12.1f} us   best {result['best_s'] * 1e6:12.1f} us")
@@ -322,7 +336,7 @@ def main():
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as handle:
-        json.dump({"meta": meta, "cases": results, "accuracy": accuracy}, handle, indent=2)
+        json.dump({"meta": meta, "cases": results, "accuracy": accuracy, "gpt": gpt}, handle, indent=2)
     print(f"written {args.out}")
     return 0
 

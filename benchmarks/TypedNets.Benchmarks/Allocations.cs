@@ -17,6 +17,7 @@ internal static class Allocations
         var text = new TextLstmBenchmarks();
         var gemm = new GemmBenchmarks();
         var epoch = new EpochBenchmarks();
+        var gpt = new GptTrainingBenchmarks();
         var cases = new (string Key, Action Setup, Action Run, int Calls)[]
         {
             ("mlp10_predict1", tutorial.Setup, () => tutorial.Predict1(), 1000),
@@ -31,6 +32,7 @@ internal static class Allocations
             ("gemm1024", gemm.Setup, () => gemm.Gemm1024(), 1),
             ("gemm1024_two_threads", gemm.Setup, () => gemm.Gemm1024TwoThreads(), 1),
             ("mlp784_epoch", epoch.Setup, () => epoch.Epoch(), 1),
+            ("gpt_baby_train12", gpt.Setup, () => gpt.TrainStep(), 2),
         };
 
         var bytes = new Dictionary<string, double>();

@@ -24,7 +24,11 @@ public sealed class CaseAttribute(string key, Library library) : Attribute
 /// case must do at least; elementwise work (activations, Adam) is not counted, so "% of FMA peak" is an upper bound
 /// on how well the matrix work is done, and a low figure on a training step can also mean elementwise overhead.
 /// </summary>
-public sealed record CaseInfo(string Key, string Label, double? Flops);
+/// <remarks>
+/// A generation case also has <see cref="Tokens"/>, the tokens one call produces, and <see cref="WeightBytesPerToken"/>,
+/// what each of them must read at least; the GPT table turns them into tokens per second and a memory floor.
+/// </remarks>
+public sealed record CaseInfo(string Key, string Label, double? Flops, int? Tokens = null, long? WeightBytesPerToken = null);
 
 public static class Cases
 {
@@ -37,6 +41,8 @@ public static class Cases
     public static readonly IReadOnlyList<CaseInfo> All =
     [
         new("fma_peak", "FMA peak: Vector512 FMAs, registers only (GFLOP/s)", null),
+        new("fma_peak_256", "FMA peak: Vector256 FMAs, registers only (GFLOP/s; for reference, ratios use the Vector512 row)", null),
+        new("memory_bandwidth", "memory bandwidth: one core streaming 512 MiB of Vector512 loads (GB/s)", null),
         new("mlp10_predict1", "(a) MLP 10-50-2: predict 1", null),
         new("mlp10_train32", "(a) MLP 10-50-2: train step, batch 32", DenseTrainingFlops(32, 10, 50, 2)),
         new("mlp784_predict1", "(b) MLP 784-256-128-10: predict 1", null),
@@ -49,6 +55,9 @@ public static class Cases
         new("gemm1024", "(d) SGEMM 1024 x 1024 x 1024", 2.0 * 1024 * 1024 * 1024),
         new("gemm1024_two_threads", "(d) SGEMM 1024 x 1024 x 1024, two threads (TypedNets only; % of the one-core peak)", 2.0 * 1024 * 1024 * 1024),
         new("mlp784_epoch", "(e) MLP 784-256-128-10: 1 epoch, 60,000 x 784, batch 64", EpochFlops()),
+        new("gpt_baby_train12", "(f) baby GPT (nanoGPT's CPU model): train step, batch 12 x 64, AdamW, clip 1.0", Gpt.Baby.TrainingFlops(Gpt.Batch, Gpt.Baby.Context)),
+        new("gpt_baby_generate", $"(g) baby GPT: generate {Gpt.NewTokens(Gpt.Baby)} tokens, key/value cache, greedy", null, Gpt.NewTokens(Gpt.Baby), Gpt.Baby.WeightBytesPerToken),
+        new("gpt15m_generate", $"(g) stories15M-shaped GPT: generate {Gpt.NewTokens(Gpt.Stories15M)} tokens, key/value cache, greedy", null, Gpt.NewTokens(Gpt.Stories15M), Gpt.Stories15M.WeightBytesPerToken),
     ];
 
     /// <summary>

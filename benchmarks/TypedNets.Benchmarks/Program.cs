@@ -85,7 +85,21 @@ Job epochJob = Job.Default
     .WithIterationCount(full ? 5 : 2)
     .WithId(full ? "FullEpoch" : "QuickEpoch");
 
-var types = new List<Type> { typeof(PeakBenchmarks), typeof(TutorialMlpBenchmarks), typeof(MnistMlpBenchmarks), typeof(TextLstmBenchmarks), typeof(GemmBenchmarks) };
+// The GPT rows turn times into rates with flops and weight bytes computed here and in gpt_bench.py: both must agree,
+// and agree with the declared networks, or the rows would compare different work.
+PyTorchResults? pytorch = PyTorchResults.Load(pytorchFile);
+List<string> gptProblems = GptFigures.Check(pytorch);
+if (gptProblems.Count > 0)
+{
+    Console.WriteLine("The GPT figures disagree:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", gptProblems));
+    return 1;
+}
+
+var types = new List<Type>
+{
+    typeof(PeakBenchmarks), typeof(MemoryBandwidthBenchmarks), typeof(TutorialMlpBenchmarks), typeof(MnistMlpBenchmarks), typeof(TextLstmBenchmarks),
+    typeof(GemmBenchmarks), typeof(GptTrainingBenchmarks),
+};
 if (onnx)
 {
     types.Add(typeof(OnnxRuntimeBenchmarks));
@@ -134,7 +148,6 @@ for (int pass = 1; pass <= passes; pass++)
 
 Console.WriteLine("Counting TypedNets' allocations per call...");
 Dictionary<string, double> allocations = Allocations.Measure(results.Keys.Where(k => k.Library == Library.TypedNets).Select(k => k.Key).ToHashSet());
-PyTorchResults? pytorch = PyTorchResults.Load(pytorchFile);
 if (pytorch is null)
 {
     Console.WriteLine($"No PyTorch timings at {pytorchFile} (run benchmarks/run.sh, which writes them first): that column is empty.");

@@ -16,6 +16,12 @@ internal sealed class PyTorchResults
 
     public required string Description { get; init; }
 
+    /// <summary>
+    /// What <c>gpt_bench.py</c> computed for each GPT case: <c>parameters</c>, <c>flops</c> (training), <c>tokens</c> and
+    /// <c>weight_bytes_per_token</c> (generation); <see cref="GptFigures.Check"/> holds the suite's own figures to them.
+    /// </summary>
+    public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Gpt { get; init; }
+
     /// <summary>Test accuracies by case, where the case has one (the epoch of (e) on Fashion-MNIST).</summary>
     public required IReadOnlyDictionary<string, double> Accuracy { get; init; }
 
@@ -43,10 +49,19 @@ internal sealed class PyTorchResults
             }
         }
 
+        var gpt = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        if (root.TryGetProperty("gpt", out JsonElement gptCases))
+        {
+            foreach (JsonProperty entry in gptCases.EnumerateObject())
+            {
+                gpt[entry.Name] = entry.Value.EnumerateObject().ToDictionary(figure => figure.Name, figure => figure.Value.GetDouble());
+            }
+        }
+
         JsonElement meta = root.GetProperty("meta");
         string description = string.Create(CultureInfo.InvariantCulture,
             $"PyTorch {meta.GetProperty("torch").GetString()} (OpenBLAS core {meta.GetProperty("blas_core").GetString()}, {meta.GetProperty("threads").GetInt32()} thread, eager mode)");
-        return new PyTorchResults { Cases = cases, Description = description, Accuracy = accuracy };
+        return new PyTorchResults { Cases = cases, Description = description, Accuracy = accuracy, Gpt = gpt };
     }
 }
 
@@ -82,6 +97,27 @@ internal static class Report
                 continue;
             }
 
+            if (info.Key == "fma_peak_256")
+            {
+                if (typedNets is not null)
+                {
+                    double gflops = PeakBenchmarks.FlopsPerInvoke256 / typedNets.Minimum;
+                    text.AppendLine(string.Create(invariant, $"| {info.Label} | {gflops / 1e9:F0} GFLOP/s | — | — | | | {Percent(gflops, peakFlops)} | | |"));
+                }
+
+                continue;
+            }
+
+            if (info.Key == "memory_bandwidth")
+            {
+                if (Bandwidth(results) is double bandwidth)
+                {
+                    text.AppendLine(string.Create(invariant, $"| {info.Label} | {bandwidth / 1e9:F1} GB/s | — | — | | | | | |"));
+                }
+
+                continue;
+            }
+
             if (typedNets is null && onnx is null && torch is null)
             {
                 continue;
@@ -106,7 +142,81 @@ internal static class Report
                 Bytes(allocations.TryGetValue(info.Key, out double bytes) ? bytes : null)) + " |");
         }
 
+        GptTables(text, results, pytorch, peakFlops);
         return text.ToString();
+    }
+
+    /// <summary>The fastest pass over 512 MiB, in bytes per second: the ceiling of a single-core stream.</summary>
+    private static double? Bandwidth(IReadOnlyDictionary<(string Key, Library Library), BenchmarkResult> results)
+        => results.TryGetValue(("memory_bandwidth", Library.TypedNets), out BenchmarkResult? read)
+            ? MemoryBandwidthBenchmarks.Floats * (double)sizeof(float) / read.Minimum
+            : null;
+
+    /// <summary>
+    /// The GPT rows as rates: the training step in GFLOP/s against the FMA peak, generation in tokens per second against
+    /// the memory floor (the weight bytes a token must read, at the measured single-core bandwidth). Speed-ups are the
+    /// peer's time over TypedNets' (above 1: TypedNets is faster), the other way round from the main table's ratios.
+    /// </summary>
+    private static void GptTables(
+        StringBuilder text, IReadOnlyDictionary<(string Key, Library Library), BenchmarkResult> results, PyTorchResults? pytorch, double? peakFlops)
+    {
+        CultureInfo invariant = CultureInfo.InvariantCulture;
+        CaseInfo[] training = [.. Cases.All.Where(info => info.Key.StartsWith("gpt", StringComparison.Ordinal) && info.Tokens is null)];
+        CaseInfo[] generation = [.. Cases.All.Where(info => info.Tokens is not null)];
+        double? TypedNetsTime(CaseInfo info) => results.TryGetValue((info.Key, Library.TypedNets), out BenchmarkResult? r) ? r.Minimum : null;
+        double? TorchTime(CaseInfo info) => pytorch?.Cases.TryGetValue(info.Key, out var timing) == true ? timing.Best : null;
+        if (!training.Concat(generation).Any(info => TypedNetsTime(info) is not null || TorchTime(info) is not null))
+        {
+            return;
+        }
+
+        text.AppendLine();
+        text.AppendLine("GPT training: matrix-product flops per step (formula in Gpt.Shape.TrainingFlops and gpt_bench.py), one thread.");
+        text.AppendLine();
+        text.AppendLine("| case | TypedNets | PyTorch | speed-up over PyTorch | GFLOP/s TN | GFLOP/s PyTorch | % peak TN | % peak PyTorch |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (CaseInfo info in training)
+        {
+            double? ours = TypedNetsTime(info), theirs = TorchTime(info);
+            double? oursRate = ours is double o ? info.Flops / o : null, theirsRate = theirs is double t ? info.Flops / t : null;
+            text.AppendLine(string.Join(" | ",
+                "| " + info.Label, Time(ours), Time(theirs), Ratio(theirs, ours), Gflops(oursRate), Gflops(theirsRate),
+                Percent(oursRate, peakFlops), Percent(theirsRate, peakFlops)) + " |");
+        }
+
+        double? bandwidth = Bandwidth(results);
+        text.AppendLine();
+        text.AppendLine(string.Create(invariant,
+            $"GPT generation: tokens per second from a one-token prompt, batch 1, one thread; memory floor = bandwidth ({(bandwidth is double b ? (b / 1e9).ToString("F1", invariant) + " GB/s" : "not measured")}) over the float32 weight bytes each token must read."));
+        text.AppendLine();
+        text.AppendLine("| case | weights read per token | tokens/s TN | tokens/s PyTorch | speed-up over PyTorch | memory floor (tokens/s) | % floor TN | % floor PyTorch |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (CaseInfo info in generation)
+        {
+            double? ours = TypedNetsTime(info), theirs = TorchTime(info);
+            double? oursRate = info.Tokens / ours, theirsRate = info.Tokens / theirs;
+            double? floor = bandwidth / info.WeightBytesPerToken;
+            text.AppendLine(string.Join(" | ",
+                "| " + info.Label, string.Create(invariant, $"{info.WeightBytesPerToken / 1048576.0:F1} MiB"), Rate(oursRate), Rate(theirsRate),
+                Ratio(theirs, ours), Rate(floor), Percent(oursRate, floor), Percent(theirsRate, floor)) + " |");
+        }
+    }
+
+    private static string Gflops(double? flopsPerSecond)
+        => flopsPerSecond is double f ? (f / 1e9).ToString(f >= 1e10 ? "F0" : "F1", CultureInfo.InvariantCulture) : "—";
+
+    private static string Rate(double? perSecond)
+        => perSecond is double r ? r.ToString(r >= 100 ? "F0" : "F1", CultureInfo.InvariantCulture) : "—";
+
+    private static string Percent(double? rate, double? ceiling)
+    {
+        if (rate is not double r || ceiling is not double c)
+        {
+            return "";
+        }
+
+        double percent = 100 * r / c;
+        return percent.ToString(percent >= 10 ? "F0" : "F1", CultureInfo.InvariantCulture) + "%";
     }
 
     public static string Time(double? seconds)
