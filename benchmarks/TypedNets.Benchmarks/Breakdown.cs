@@ -40,9 +40,10 @@ internal static class Breakdown
             "mlp784_predict1" => Predict(new MnistMlp(maxBatch: 1, seed: 1), Data.Uniform(784, 2)),
             "mlp784_predict256" => Predict(new MnistMlp(maxBatch: 256, seed: 1), Data.Uniform(256 * 784, 2)),
             "text_predict1" => Predict(new TextLstm(maxBatch: 1, seed: 1), Array.ConvertAll(Data.Tokens(Cases.TextSteps, 10000, 2), t => (float)t)),
+            "gpt_baby_train12" => GptStep(),
             "gemm256" => SquareGemm(256),
             "gemm1024" => SquareGemm(1024),
-            _ => throw new ArgumentException($"--spin takes mlp10_predict1, mlp10_train32, mlp784_train64, text_train32, mlp784_predict1, mlp784_predict256, text_predict1, gemm256 or gemm1024, not {key}."),
+            _ => throw new ArgumentException($"--spin takes mlp10_predict1, mlp10_train32, mlp784_train64, text_train32, gpt_baby_train12, mlp784_predict1, mlp784_predict256, text_predict1, gemm256 or gemm1024, not {key}."),
         };
         var clock = Stopwatch.StartNew();
         long count = 0;
@@ -65,6 +66,13 @@ internal static class Breakdown
 
     /// <summary>One sample through the typed <c>Predict</c>, as the (a) row times it.</summary>
     private static Action PredictOne(TutorialMlp network, TutorialMlp.Sample sample) => () => network.Predict(sample);
+
+    private static Action GptStep()
+    {
+        var bench = new GptTrainingBenchmarks();
+        bench.Setup();
+        return () => bench.TrainStep();
+    }
 
     private static Action SquareGemm(int n)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using BenchmarkDotNet.Attributes;
@@ -32,6 +33,9 @@ public class GptTrainingBenchmarks
         _targets = Data.Labels(Gpt.Batch * Gpt.Baby.Context, Gpt.Baby.Vocabulary, 5);
         _logitGradient = new float[Gpt.Batch * Gpt.Baby.Context * Gpt.Baby.Vocabulary];
     }
+
+    /// <summary>The network, optimizer and batch, for <see cref="GptBreakdown"/>.</summary>
+    internal (BabyGpt Network, AdamW AdamW, float[] Tokens, float[] Targets, float[] LogitGradient) State => (_network, _adamw, _tokens, _targets, _logitGradient);
 
     [Benchmark, Case("gpt_baby_train12", Library.TypedNets)]
     public float TrainStep() => Step(_network, _adamw, _tokens, _targets, _logitGradient);
@@ -172,5 +176,54 @@ internal static class GptFigures
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"{what}: {pytorchOrDeclared} there, {ours} in the suite's formula"));
         }
+    }
+}
+
+/// <summary>Where the time of the (f) training step goes (<c>--breakdown-gpt</c>): each phase timed on its own.</summary>
+internal static class GptBreakdown
+{
+    public static void Run(bool full)
+    {
+        int rounds = full ? 9 : 5;
+        var bench = new GptTrainingBenchmarks();
+        bench.Setup();
+        (BabyGpt network, AdamW adamw, float[] tokens, float[] targets, float[] gradient) = bench.State;
+        string[] phases = ["ZeroGradients", "Forward (training)", "cross-entropy from logits", "Backward", "clip to norm 1", "AdamW step"];
+        var samples = phases.Select(_ => new List<double>()).ToArray();
+        for (int round = -2; round < rounds; round++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            network.ZeroGradients();
+            long t1 = Stopwatch.GetTimestamp();
+            ReadOnlySpan<float> logits = network.Forward(tokens, training: true);
+            long t2 = Stopwatch.GetTimestamp();
+            LossKernel.CrossEntropyFromLogits<float>(logits, targets, gradient, Gpt.Baby.Vocabulary);
+            long t3 = Stopwatch.GetTimestamp();
+            network.Backward(gradient);
+            long t4 = Stopwatch.GetTimestamp();
+            GradientClipping.ClipByGlobalNorm<float>(network.Gradients, 1.0);
+            long t5 = Stopwatch.GetTimestamp();
+            adamw.Step(network.Parameters, network.Gradients);
+            long t6 = Stopwatch.GetTimestamp();
+            if (round >= 0)
+            {
+                long[] marks = [t0, t1, t2, t3, t4, t5, t6];
+                for (int phase = 0; phase < phases.Length; phase++)
+                {
+                    samples[phase].Add(Stopwatch.GetElapsedTime(marks[phase], marks[phase + 1]).TotalSeconds);
+                }
+            }
+        }
+
+        Console.WriteLine($"(f) baby GPT training step, batch {Gpt.Batch} x {Gpt.Baby.Context}: phases, median of {rounds} rounds");
+        double total = 0;
+        for (int phase = 0; phase < phases.Length; phase++)
+        {
+            double median = samples[phase].Order().ElementAt(samples[phase].Count / 2);
+            total += median;
+            Console.WriteLine($"  {phases[phase],-28} {Report.Time(median),10}");
+        }
+
+        Console.WriteLine($"  {"sum",-28} {Report.Time(total),10}");
     }
 }

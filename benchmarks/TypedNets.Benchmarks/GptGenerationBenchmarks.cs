@@ -1,0 +1,46 @@
+using BenchmarkDotNet.Attributes;
+using TypedNets.Text;
+
+namespace TypedNets.Benchmarks;
+
+/// <summary>
+/// (g) Greedy generation with the key/value caches, batch 1: from a one-token prompt until the context is full
+/// (<see cref="Gpt.NewTokens"/>), as <c>gpt_bench.py</c>'s loop in PyTorch. The weights are the networks' own random
+/// start: only the shapes matter for speed. One call is one whole generation; the table divides by its tokens.
+/// </summary>
+/// <remarks>
+/// Written against the generation API of the tests on the generate branch (<c>CreateGenerator</c>, a
+/// <c>TextGenerator</c> with <c>Prefill</c> and <c>Generate</c>); excluded from the build in the project file until
+/// that API is on main.
+/// </remarks>
+public class GptGenerationBenchmarks
+{
+    private TextGenerator _baby = null!;
+    private TextGenerator _stories15M = null!;
+    private readonly int[] _prompt = [1];
+    private int[] _babyTokens = [];
+    private int[] _stories15MTokens = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _baby = new BabyGpt(maxBatch: 1, seed: 1).CreateGenerator(temperature: 0);
+        _stories15M = new Stories15MGpt(maxBatch: 1, seed: 1).CreateGenerator(temperature: 0);
+        _babyTokens = new int[Gpt.NewTokens(Gpt.Baby)];
+        _stories15MTokens = new int[Gpt.NewTokens(Gpt.Stories15M)];
+    }
+
+    [Benchmark, Case("gpt_baby_generate", Library.TypedNets)]
+    public int GenerateBaby() => Generate(_baby, _prompt, _babyTokens);
+
+    [Benchmark, Case("gpt15m_generate", Library.TypedNets)]
+    public int GenerateStories15M() => Generate(_stories15M, _prompt, _stories15MTokens);
+
+    /// <summary>A new prompt empties the caches, so every call generates from position 0, as PyTorch's does.</summary>
+    private static int Generate(TextGenerator generator, int[] prompt, int[] tokens)
+    {
+        generator.Prefill(prompt);
+        generator.Generate(tokens);
+        return tokens[^1];
+    }
+}
