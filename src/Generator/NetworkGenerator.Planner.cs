@@ -403,7 +403,9 @@ public sealed partial class NetworkGenerator
                 return shared;
             }
 
-            string shortName = value.TypeName!.Substring(value.TypeName.LastIndexOf('.') + 1);
+            // "global::Ns.Outer.Block" and, for a block in the global namespace, "global::Block" both end in "Block".
+            string typeName = value.TypeName!;
+            string shortName = typeName.Substring(Math.Max(typeName.LastIndexOf('.'), typeName.LastIndexOf(':')) + 1);
             int same = _shared.Count(block => block.Name == shortName + "Block" || block.Name.StartsWith(shortName + "Block_", StringComparison.Ordinal));
             string name = same == 0 ? shortName + "Block" : $"{shortName}Block_{(same + 1).ToString(CultureInfo.InvariantCulture)}";
             shared = new SharedBlock { Key = key, Name = name, Type = shortName, StateType = name + "State", Template = use };

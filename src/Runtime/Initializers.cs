@@ -27,12 +27,27 @@ public static class Initializers
     /// <summary>Fills <paramref name="values"/> from <c>N(0, 1)</c>, PyTorch's default for <c>nn.Embedding</c> (Box-Muller).</summary>
     public static void StandardNormal<T>(Span<T> values, ref Xoshiro256 random)
         where T : IFloatingPointIeee754<T>
+        => Normal(values, 1.0, ref random);
+
+    /// <summary>
+    /// Fills <paramref name="values"/> from <c>N(0, standardDeviation^2)</c>, PyTorch's <c>nn.init.normal_(t, 0, std)</c>:
+    /// GPT-2 starts its matrices and embeddings at a standard deviation of 0.02 (Box-Muller).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The standard deviation is negative or not finite.</exception>
+    public static void Normal<T>(Span<T> values, double standardDeviation, ref Xoshiro256 random)
+        where T : IFloatingPointIeee754<T>
     {
+        if (!(standardDeviation >= 0 && double.IsFinite(standardDeviation)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(standardDeviation), standardDeviation,
+                $"The standard deviation must be a finite number >= 0, but it was {standardDeviation}; GPT-2 uses 0.02.");
+        }
+
         for (int i = 0; i < values.Length; i++)
         {
             // 1 - u keeps the logarithm's argument in (0, 1].
             double radius = Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble()));
-            values[i] = T.CreateTruncating(radius * Math.Cos(2.0 * Math.PI * random.NextDouble()));
+            values[i] = T.CreateTruncating(standardDeviation * (radius * Math.Cos(2.0 * Math.PI * random.NextDouble())));
         }
     }
 

@@ -78,4 +78,15 @@ public class BlockSharingTests
         Assert.Equal(8, Count(all, "BasicBlockBackward(_blocks_"));
         Assert.Equal(1 + 16, Count(all, "= new global::TypedNets.Conv2DLayer(")); // the stem and two a use
     }
+
+    [Fact]
+    public void BlocksDeclaredInTheGlobalNamespaceCompile()
+    {
+        // Top-level programs declare their types in the global namespace, where a block's full name is
+        // "global::Basic": its shared code is named after "Basic" all the same.
+        string source = Network(2).Replace("namespace Zoo.Sharing;", string.Empty, System.StringComparison.Ordinal);
+        string generated = Source(GeneratorHarness.Run(source));
+        Assert.Equal(1, Count(generated, "private void BasicBlockForward("));
+        Assert.Equal(2, Count(generated, "BasicBlockForward(_blocks_"));
+    }
 }

@@ -209,6 +209,40 @@ public sealed class KernelTests
         Assert.InRange(Max(glorot), 0.99 * glorotLimit, glorotLimit);
     }
 
+    [Fact]
+    public void Normal_draws_have_the_asked_deviation_and_the_standard_normal_is_its_unit_case()
+    {
+        var random = new Xoshiro256(5);
+        double[] draws = new double[200_000];
+        Initializers.Normal<double>(draws, 0.02, ref random);
+        double mean = draws.Average();
+        double deviation = Math.Sqrt(draws.Sum(value => (value - mean) * (value - mean)) / draws.Length);
+
+        // The standard error of the mean is 0.02 / sqrt(200000) = 4.5e-5, of the deviation about 3.2e-5.
+        Assert.InRange(mean, -2.5e-4, 2.5e-4);
+        Assert.InRange(deviation, 0.0198, 0.0202);
+
+        var first = new Xoshiro256(9);
+        var second = new Xoshiro256(9);
+        double[] unit = new double[64];
+        double[] scaled = new double[64];
+        Initializers.StandardNormal<double>(unit, ref first);
+        Initializers.Normal<double>(scaled, 3.0, ref second);
+        Assert.Equal(Map(unit, value => 3.0 * value), scaled);
+    }
+
+    [Theory]
+    [InlineData(-0.02)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Normal_refuses_a_deviation_that_is_negative_or_not_finite(double deviation)
+    {
+        var random = new Xoshiro256(1);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.Normal<float>(new float[4], deviation, ref random));
+        Assert.Equal("standardDeviation", error.ParamName);
+        Assert.Contains("0.02", error.Message, StringComparison.Ordinal);
+    }
+
     private static double Max(double[] values)
     {
         double max = 0;
