@@ -27,6 +27,7 @@ public class GptTrainingBenchmarks
     public void Setup()
     {
         _network = new BabyGpt(maxBatch: Gpt.Batch, seed: 3);
+        Gpt.InitializeAsGpt2(_network, Gpt.Baby.Layers, seed: 3);
         _adamw = new AdamW(learningRate: 1e-3, beta1: 0.9, beta2: 0.99, weightDecay: 0.1);
         _adamw.ExcludeFromWeightDecay(_network.Layers.SelectMany(layer => layer.Parameters).Where(tensor => tensor.Shape.Length < 2).Distinct());
         _tokens = Array.ConvertAll(Data.Tokens(Gpt.Batch * Gpt.Baby.Context, Gpt.Baby.Vocabulary, 4), token => (float)token);
@@ -123,6 +124,37 @@ public static class Gpt
     /// <summary>llama2.c's "stories15M" shape in GPT-2's layout, <see cref="Stories15MGpt"/>.</summary>
     public static readonly Shape Stories15M = new(Vocabulary: 32000, Context: 256, Layers: 6, Heads: 6, Width: 288, Hidden: 768);
 
+    /// <summary>
+    /// GPT-2's start, as <c>tiny_gpt.py</c> and <c>gpt_bench.py</c> draw it: matrices and embeddings from N(0, 0.02²), the
+    /// residual projections (<c>c_proj</c>) from N(0, (0.02 / sqrt(2 layers))²), biases zero, LayerNorm weights one.
+    /// The DSL's defaults (PyTorch's per-layer ones, the embedding's N(0, 1)) would start the tied head's logits at a
+    /// spread of about sqrt(width), a loss near 45 instead of ln(vocabulary).
+    /// </summary>
+    /// <returns>How many <c>c_proj</c> weights it found: two a layer.</returns>
+    public static int InitializeAsGpt2(INetwork network, int layers, ulong seed)
+    {
+        var random = new Xoshiro256(seed);
+        int projections = 0;
+        foreach (ParameterTensor tensor in network.Layers.SelectMany(layer => layer.Parameters).Distinct())
+        {
+            if (tensor.Name.EndsWith("c_proj.weight", StringComparison.Ordinal))
+            {
+                Initializers.Normal<float>(tensor.Values, 0.02 / Math.Sqrt(2.0 * layers), ref random);
+                projections++;
+            }
+            else if (tensor.Shape.Length == 2)
+            {
+                Initializers.Normal<float>(tensor.Values, 0.02, ref random);
+            }
+            else if (tensor.Name.EndsWith(".bias", StringComparison.Ordinal))
+            {
+                tensor.Values.Clear();
+            }
+        }
+
+        return projections;
+    }
+
     /// <summary>Tokens each generation case produces from a one-token prompt: until the context is full.</summary>
     public static int NewTokens(Shape shape) => shape.Context - 1;
 }
@@ -142,6 +174,7 @@ internal static class GptFigures
         var problems = new List<string>();
         Expect(problems, "BabyGpt's parameters", new BabyGpt(maxBatch: 1, seed: 0).Parameters.Length, Gpt.Baby.Parameters);
         Expect(problems, "Stories15MGpt's parameters", new Stories15MGpt(maxBatch: 1, seed: 0).Parameters.Length, Gpt.Stories15M.Parameters);
+        Expect(problems, "BabyGpt's c_proj weights", Gpt.InitializeAsGpt2(new BabyGpt(maxBatch: 1, seed: 0), Gpt.Baby.Layers, seed: 0), 2 * Gpt.Baby.Layers);
         if (pytorch is null)
         {
             return problems;
@@ -190,6 +223,7 @@ internal static class GptBreakdown
         (BabyGpt network, AdamW adamw, float[] tokens, float[] targets, float[] gradient) = bench.State;
         string[] phases = ["ZeroGradients", "Forward (training)", "cross-entropy from logits", "Backward", "clip to norm 1", "AdamW step"];
         var samples = phases.Select(_ => new List<double>()).ToArray();
+        var losses = new List<float>();
         for (int round = -2; round < rounds; round++)
         {
             long t0 = Stopwatch.GetTimestamp();
@@ -197,7 +231,7 @@ internal static class GptBreakdown
             long t1 = Stopwatch.GetTimestamp();
             ReadOnlySpan<float> logits = network.Forward(tokens, training: true);
             long t2 = Stopwatch.GetTimestamp();
-            LossKernel.CrossEntropyFromLogits<float>(logits, targets, gradient, Gpt.Baby.Vocabulary);
+            losses.Add(LossKernel.CrossEntropyFromLogits<float>(logits, targets, gradient, Gpt.Baby.Vocabulary));
             long t3 = Stopwatch.GetTimestamp();
             network.Backward(gradient);
             long t4 = Stopwatch.GetTimestamp();
@@ -225,5 +259,7 @@ internal static class GptBreakdown
         }
 
         Console.WriteLine($"  {"sum",-28} {Report.Time(total),10}");
+        // The same batch every step: the loss starts near ln(113) = 4.73 and falls, a sign that the step trains.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  loss of the same batch, step by step: {string.Join(", ", losses.Select(loss => loss.ToString("F3", CultureInfo.InvariantCulture)))}"));
     }
 }

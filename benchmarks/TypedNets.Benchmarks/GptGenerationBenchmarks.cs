@@ -5,8 +5,8 @@ namespace TypedNets.Benchmarks;
 
 /// <summary>
 /// (g) Greedy generation with the key/value caches, batch 1: from a one-token prompt until the context is full
-/// (<see cref="Gpt.NewTokens"/>), as <c>gpt_bench.py</c>'s loop in PyTorch. The weights are the networks' own random
-/// start: only the shapes matter for speed. One call is one whole generation; the table divides by its tokens.
+/// (<see cref="Gpt.NewTokens"/>), as <c>gpt_bench.py</c>'s loop in PyTorch, from GPT-2's random start: only the shapes
+/// matter for speed. One call is one whole generation; the table divides by its tokens.
 /// </summary>
 /// <remarks>
 /// Written against the generation API of the tests on the generate branch (<c>CreateGenerator</c>, a
@@ -24,8 +24,12 @@ public class GptGenerationBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _baby = new BabyGpt(maxBatch: 1, seed: 1).CreateGenerator(temperature: 0);
-        _stories15M = new Stories15MGpt(maxBatch: 1, seed: 1).CreateGenerator(temperature: 0);
+        var baby = new BabyGpt(maxBatch: 1, seed: 1);
+        Gpt.InitializeAsGpt2(baby, Gpt.Baby.Layers, seed: 1);
+        _baby = baby.CreateGenerator(temperature: 0);
+        var stories15M = new Stories15MGpt(maxBatch: 1, seed: 1);
+        Gpt.InitializeAsGpt2(stories15M, Gpt.Stories15M.Layers, seed: 1);
+        _stories15M = stories15M.CreateGenerator(temperature: 0);
         _babyTokens = new int[Gpt.NewTokens(Gpt.Baby)];
         _stories15MTokens = new int[Gpt.NewTokens(Gpt.Stories15M)];
     }
