@@ -162,11 +162,12 @@ def generation_case(make_case, key, shape):
         return model.generate(1, new_tokens)
 
     info = {"parameters": parameters(shape), "tokens": new_tokens, "weight_bytes_per_token": weight_bytes_per_token(shape)}
-    return make_case(key, generate, inference=True), info
+    # A stories15M generation lasts seconds: five loops are enough in full mode too.
+    return make_case(key, generate, inference=True, max_loops=5), info
 
 
 def cases(make_case):
-    """(case, figures) for each GPT case; make_case(key, function, inference) builds pytorch_bench's Case."""
+    """(case, figures) for each GPT case; make_case(key, function, inference=..., max_loops=...) is pytorch_bench's Case."""
     return [training_case(make_case),
             generation_case(make_case, "gpt_baby_generate", BABY),
             generation_case(make_case, "gpt15m_generate", STORIES15M)]
