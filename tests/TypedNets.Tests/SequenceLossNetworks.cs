@@ -3,8 +3,8 @@ using TypedNets;
 // Networks whose output is a sequence of logits, [steps, classes], trained with cross-entropy at every position.
 namespace TypedNets.Tests.Networks;
 
-// A GPT in miniature: a logit per token of the vocabulary at each of 5 positions, [5, 7].
-[Network, TokenInput(5)]
+// A GPT in miniature: a logit per token of the vocabulary at each of 5 positions, [5, 7]; -1 marks padding, as in nanoGPT.
+[Network, TokenInput(5), Loss(LossKind.CrossEntropy, IgnoreIndex = -1)]
 public partial class NextTokenNet
 {
     [Embedding(7, 6)] public partial EmbeddingLayer Tokens { get; }

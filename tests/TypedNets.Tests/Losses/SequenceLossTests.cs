@@ -288,6 +288,43 @@ public sealed class SequenceLossTests
     }
 
     [Fact]
+    public void The_declared_ignore_index_is_the_loss_Fit_and_Evaluate_use()
+    {
+        Assert.Equal(IgnoringPadding, NextTokenNet.DeclaredLoss);
+        Assert.Equal(-1, ((INetwork)new NextTokenNet(maxBatch: 1, seed: 0)).DeclaredLoss!.Value.IgnoreIndex);
+        Assert.Null(SoftmaxNextTokenNet.DeclaredLoss);
+
+        Dataset data = CountingSequences(24, 6);
+        var declared = new NextTokenNet(maxBatch: 8, seed: 3);
+        var given = new NextTokenNet(maxBatch: 8, seed: 3);
+        History fromDeclaration = Trainer.Fit(declared, new Adam(0.01), data, new FitOptions { Epochs = 2, BatchSize = 8, Seed = 1 });
+        History fromOptions = Trainer.Fit(given, new Adam(0.01), data, new FitOptions { Epochs = 2, BatchSize = 8, Seed = 1, Loss = IgnoringPadding });
+        Assert.Equal(fromOptions.Epochs[^1].Loss, fromDeclaration.Epochs[^1].Loss);
+        Assert.Equal(given.Parameters.ToArray(), declared.Parameters.ToArray());
+        Assert.Equal(Trainer.Evaluate(given, data, IgnoringPadding), Trainer.Evaluate(declared, data));
+    }
+
+    [Fact]
+    public void Evaluate_takes_one_hot_targets_at_every_position_as_it_takes_ids()
+    {
+        var network = new NextTokenNet(maxBatch: 8, seed: 3);
+        Dataset ids = CountingSequences(12, 7);
+        float[] labels = ids.Targets.ToArray().Select(target => target < 0 ? 0f : target).ToArray();
+        float[] oneHot = new float[labels.Length * Vocabulary];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            oneHot[(i * Vocabulary) + (int)labels[i]] = 1;
+        }
+
+        var asIds = new Dataset(ids.Features.ToArray(), Steps, labels, Steps);
+        var asOneHot = new Dataset(ids.Features.ToArray(), Steps, oneHot, Steps * Vocabulary);
+        Evaluation fromIds = Trainer.Evaluate(network, asIds, LossKind.CrossEntropy, batchSize: 5);
+        Evaluation fromOneHot = Trainer.Evaluate(network, asOneHot, LossKind.CrossEntropy, batchSize: 5);
+        Assert.Equal(fromIds.Loss, fromOneHot.Loss, 6);
+        Assert.Equal(fromIds.Accuracy, fromOneHot.Accuracy);
+    }
+
+    [Fact]
     public void Fit_refuses_targets_of_one_class_per_sample_for_a_sequence_output()
     {
         var network = new NextTokenNet(maxBatch: 8, seed: 3);
