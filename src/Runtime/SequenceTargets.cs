@@ -33,14 +33,14 @@ internal readonly record struct SequenceTargets(string Network, int Steps, int C
     /// <summary>What to do when the targets were meant for one prediction per sample.</summary>
     public const string PerSampleFix = "for one prediction per sample instead, reduce the steps before the output layer ([GlobalAveragePooling1D], [Flatten], or ReturnSequences = false)";
 
-    /// <summary>Throws unless <paramref name="target"/> is <paramref name="batch"/> samples of ids or of one-hot rows; returns whether it holds ids.</summary>
+    /// <summary>Throws unless <paramref name="target"/> is <paramref name="batch"/> samples of class ids or of one-hot rows.</summary>
     /// <exception cref="ArgumentException">When the length fits neither, or an id is neither a class nor the ignore index (parameter <c>target</c>).</exception>
-    public bool Check<T>(ReadOnlySpan<T> target, int batch, int? ignoreIndex)
+    public void Check<T>(ReadOnlySpan<T> target, int batch, int? ignoreIndex)
         where T : IFloatingPointIeee754<T>
     {
         if (target.Length == batch * OutputSize)
         {
-            return false;
+            return;
         }
 
         if (target.Length != batch * Steps)
@@ -61,8 +61,6 @@ internal readonly record struct SequenceTargets(string Network, int Steps, int C
                     nameof(target));
             }
         }
-
-        return true;
     }
 
     /// <summary>Whether <paramref name="value"/> is a class id or the ignore index.</summary>
@@ -82,4 +80,7 @@ internal readonly record struct SequenceTargets(string Network, int Steps, int C
 
     /// <summary>A target as a message shows it.</summary>
     public static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A target of a data set as a message shows it, in the float's shortest form.</summary>
+    public static string Format(float value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -305,6 +305,22 @@ public sealed class SequenceLossTests
     }
 
     [Fact]
+    public void The_attribute_records_whether_an_ignore_index_was_set()
+    {
+        var unset = new LossAttribute(LossKind.CrossEntropy);
+        Assert.False(unset.HasIgnoreIndex);
+        Assert.Throws<InvalidOperationException>(() => unset.IgnoreIndex);
+
+        // -100 is PyTorch's default, but here only a value that is set is in force.
+        var set = new LossAttribute(LossKind.CrossEntropy) { IgnoreIndex = -100 };
+        Assert.True(set.HasIgnoreIndex);
+        Assert.Equal(-100, set.IgnoreIndex);
+
+        LossAttribute declared = Assert.Single(typeof(NextTokenNet).GetCustomAttributes(typeof(LossAttribute), inherit: false).Cast<LossAttribute>());
+        Assert.Equal(-1, declared.IgnoreIndex);
+    }
+
+    [Fact]
     public void Evaluate_takes_one_hot_targets_at_every_position_as_it_takes_ids()
     {
         var network = new NextTokenNet(maxBatch: 8, seed: 3);
