@@ -21,7 +21,7 @@ public sealed class GenerationTests
     {
         var net = new CausalLanguageNet(seed: 3);
         int[] tokens = [4, 1, 8, 8, 0, 5];
-        float[] full = Forward(tokens, CausalLanguageNet.InputSize, 9, sample => net.Predict(CausalLanguageNet.Sample.From(sample)).ToArray());
+        float[] full = Forward(tokens, CausalLanguageNet.InputSize, 9, sample => Values(net.Predict(CausalLanguageNet.Sample.From(sample))));
         AssertDecodeMatches(net.CreateGenerator(), tokens, full, 9, softmax: false);
     }
 
@@ -30,7 +30,7 @@ public sealed class GenerationTests
     {
         var net = new TinyGptLm(seed: 7);
         int[] tokens = [3, 10, 0, 7, 7, 2, 9, 1];
-        float[] full = Forward(tokens, TinyGptLm.InputSize, 11, sample => net.Predict(TinyGptLm.Sample.From(sample)).ToArray());
+        float[] full = Forward(tokens, TinyGptLm.InputSize, 11, sample => Values(net.Predict(TinyGptLm.Sample.From(sample))));
         AssertDecodeMatches(net.CreateGenerator(), tokens, full, 11, softmax: false);
     }
 
@@ -39,7 +39,7 @@ public sealed class GenerationTests
     {
         var net = new SoftmaxHeadLanguageNet(seed: 2);
         int[] tokens = [1, 4, 4, 0];
-        float[] probabilities = Forward(tokens, SoftmaxHeadLanguageNet.InputSize, 5, sample => net.Predict(SoftmaxHeadLanguageNet.Sample.From(sample)).ToArray());
+        float[] probabilities = Forward(tokens, SoftmaxHeadLanguageNet.InputSize, 5, sample => Values(net.Predict(SoftmaxHeadLanguageNet.Sample.From(sample))));
         AssertDecodeMatches(net.CreateGenerator(), tokens, probabilities, 5, softmax: true);
     }
 
@@ -50,7 +50,7 @@ public sealed class GenerationTests
         TextGenerator generator = net.CreateGenerator();
         net.Parameters.Fill(0.01f);
         int[] tokens = [2, 3, 4, 5, 6, 7];
-        float[] full = Forward(tokens, CausalLanguageNet.InputSize, 9, sample => net.Predict(CausalLanguageNet.Sample.From(sample)).ToArray());
+        float[] full = Forward(tokens, CausalLanguageNet.InputSize, 9, sample => Values(net.Predict(CausalLanguageNet.Sample.From(sample))));
         AssertDecodeMatches(generator, tokens, full, 9, softmax: false);
     }
 
@@ -71,7 +71,7 @@ public sealed class GenerationTests
         {
             int[] padded = new int[TinyGptLm.InputSize];
             window.CopyTo(padded);
-            float[] logits = net.Predict(TinyGptLm.Sample.From(padded)).ToArray();
+            float[] logits = Values(net.Predict(TinyGptLm.Sample.From(padded)));
             int next = Array.IndexOf(logits, logits.Skip((window.Count - 1) * 11).Take(11).Max(), (window.Count - 1) * 11, 11) - ((window.Count - 1) * 11);
             expected.Add(next);
             if (window.Count == TinyGptLm.InputSize)
@@ -255,6 +255,10 @@ public sealed class GenerationTests
         Assert.NotNull(network.GetMethod("Generate"));
         Assert.NotNull(network.GetMethod("CreateGenerator"));
     }
+
+    private static float[] Values<TPrediction>(TPrediction prediction)
+        where TPrediction : struct
+        => System.Runtime.InteropServices.MemoryMarshal.Cast<TPrediction, float>(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref prediction, 1)).ToArray();
 
     // The full forward pass's output for every prefix's length is its rows; the network is causal, so padding after
     // the tokens changes none of them.
