@@ -213,7 +213,7 @@ public sealed class GenerationTests
     }
 
     [Fact]
-    public void Generation_waits_for_no_training_but_refuses_to_run_under_it()
+    public void Generation_is_refused_while_another_thread_trains_and_resumes_after()
     {
         var net = new TinyGptLm();
         TextGenerator generator = net.CreateGenerator();
