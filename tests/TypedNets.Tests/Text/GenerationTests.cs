@@ -83,6 +83,12 @@ public sealed class GenerationTests
         }
 
         Assert.Equal(expected, generated);
+
+        // A session left where Generate ends holds the same window.
+        TextGenerator session = net.CreateGenerator(temperature: 0);
+        session.Prefill(prompt);
+        session.Generate(new int[newTokens]);
+        Assert.Equal(window, session.Window.ToArray());
     }
 
     [Fact]
