@@ -299,6 +299,7 @@ public sealed partial class NetworkGenerator
                 EmitLayerProperties();
                 EmitCoreAccess();
                 EmitEngine();
+                EmitDecoder();
                 EmitEmbeddedWeights();
             }
         }
