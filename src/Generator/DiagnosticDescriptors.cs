@@ -284,6 +284,12 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' (Dense) ties its weight {1} to '{2}' (Embedding), whose table is {3}; the shapes must be equal: {4}",
         "A tied Dense uses the Embedding's table [vocabulary, dimension] as its weight [units, inputs]: it must have one output per id and read vectors of the embedding's dimension, as GPT-2's head maps the model's width back to its vocabulary.");
 
+    public static readonly DiagnosticDescriptor IgnoreIndexWithoutClassTargets = Error(
+        "TN0061",
+        "Ignore index on a loss without class targets",
+        "Loss {0} declares IgnoreIndex = {1}, but only CrossEntropy has class-id targets to ignore; drop IgnoreIndex, or use LossKind.CrossEntropy",
+        "IgnoreIndex names the class-id target whose positions cross-entropy leaves out, as PyTorch's ignore_index (padding after a sequence's end); the regression losses and binary cross-entropy take a value per output, which has nothing to ignore.");
+
     public static readonly DiagnosticDescriptor JoinShapeMismatch = Error(
         "TN0039",
         "Joined layers do not agree in shape",

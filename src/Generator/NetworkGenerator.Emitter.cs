@@ -299,6 +299,7 @@ public sealed partial class NetworkGenerator
                 EmitLayerProperties();
                 EmitCoreAccess();
                 EmitEngine();
+                EmitDecoder();
                 EmitEmbeddedWeights();
             }
         }
@@ -935,7 +936,8 @@ public sealed partial class NetworkGenerator
         private string DeclaredLossExpression()
             => _model.Loss is null
                 ? "null"
-                : $"new global::TypedNets.LossFunction(global::TypedNets.LossKind.{_model.Loss.Kind}, {DoubleLiteral(_model.Loss.Delta)})";
+                : $"new global::TypedNets.LossFunction(global::TypedNets.LossKind.{_model.Loss.Kind}, {DoubleLiteral(_model.Loss.Delta)}"
+                    + (_model.Loss.IgnoreIndex is int ignored ? $", ignoreIndex: {Invariant(ignored)})" : ")");
 
         internal string ParameterView(TensorModel tensor) => $"View(Parameters, {P(tensor.Offset)}, {Invariant(tensor.Length)})";
 

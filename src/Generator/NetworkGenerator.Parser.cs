@@ -441,7 +441,17 @@ public sealed partial class NetworkGenerator
                 Report(DiagnosticDescriptors.InvalidLossParameter, NamedArgumentLocation(syntax, "Delta") ?? location, delta.ToString("R", CultureInfo.InvariantCulture));
             }
 
-            return new LossModel((LossKind)kind, delta);
+            // An attribute property cannot be nullable, so "not set" is the argument's absence, as the attribute itself records.
+            int? ignoreIndex = HasNamed(attribute, "IgnoreIndex") ? NamedInt(attribute, "IgnoreIndex", 0) : null;
+            if (ignoreIndex is int ignored && kind != (int)LossKind.CrossEntropy)
+            {
+                // The whole argument, not its value: the fix is to drop it.
+                Location? argument = syntax?.ArgumentList?.Arguments
+                    .FirstOrDefault(candidate => candidate.NameEquals?.Name.Identifier.ValueText == "IgnoreIndex")?.GetLocation();
+                Report(DiagnosticDescriptors.IgnoreIndexWithoutClassTargets, argument ?? location, ((LossKind)kind).ToString(), Invariant(ignored));
+            }
+
+            return new LossModel((LossKind)kind, delta, ignoreIndex);
         }
 
         /// <summary>

@@ -84,7 +84,11 @@ public sealed partial class NetworkGenerator
         /// <summary>The kind as messages and summaries name it.</summary>
         public static string KindName(LayerKind kind) => LayerRule.For(kind).Name;
 
-        /// <summary>Checks a declared loss against the output layer; regression losses fit any output.</summary>
+        /// <summary>
+        /// Checks a declared loss against the output layer; regression losses fit any output. Cross-entropy also fits a
+        /// sequence <c>[steps, classes]</c> whose last layer is a Dense, which acts at every position: the loss of a
+        /// GPT or a tagger, a class per position.
+        /// </summary>
         public static List<Problem> CheckLoss(LossModel loss, IReadOnlyList<LayerModel> layers)
         {
             var problems = new List<Problem>();
@@ -98,7 +102,19 @@ public sealed partial class NetworkGenerator
             string activation = binary ? "Sigmoid" : "Softmax";
             LayerModel last = layers[layers.Count - 1];
             int index = layers.Count - 1;
-            if (last.OutputShape.Length > 1)
+            bool sequence = last.OutputShape.Length == 2;
+            if (sequence && !binary && last.Kind != LayerKind.Dense)
+            {
+                problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
+                [
+                    name, "one prediction per sample, or a Dense layer that gives the classes at every position",
+                    $"the output is a sequence {ShapeMath.Format(last.OutputShape)} from '{last.Label}' ({KindName(last.Kind)})",
+                    last.IsRecurrent && last.ReturnSequences
+                        ? $"add a [Dense] of one unit per class after '{last.Label}' for a prediction at every step, or set ReturnSequences = false on it and end with a [Dense] for one per sample"
+                        : "end the network with a [Dense] of one unit per class for a prediction at every position, or add a [GlobalAveragePooling1D] or [Flatten] layer and a [Dense] for one per sample",
+                ]));
+            }
+            else if (last.OutputShape.Length > 2 || (sequence && binary))
             {
                 LayerModel? sequenceSource = null;
                 foreach (LayerModel layer in layers)
@@ -111,7 +127,7 @@ public sealed partial class NetworkGenerator
 
                 problems.Add(new Problem(index, DiagnosticDescriptors.LossDoesNotFitOutput,
                 [
-                    name, "one prediction per sample", $"the output is still {(last.OutputShape.Length == 2 ? "a sequence" : "an image")} {ShapeMath.Format(last.OutputShape)}",
+                    name, "one prediction per sample", $"the output is still {(sequence ? "a sequence" : "an image")} {ShapeMath.Format(last.OutputShape)}",
                     sequenceSource is null
                         ? "add a [GlobalAveragePooling1D] or [Flatten] layer before the output layer"
                         : $"set ReturnSequences = false on '{sequenceSource.Label}', or add a [GlobalAveragePooling1D] layer after it",

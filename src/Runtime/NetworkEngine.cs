@@ -128,12 +128,20 @@ public abstract class NetworkEngine<T> : IEngine<T>
     }
 
     /// <summary>The loss of the last forward pass against <paramref name="target"/>, without gradients.</summary>
+    /// <remarks>
+    /// Cross-entropy on a sequence output <c>[steps, classes]</c> is the mean over every position of every sample whose
+    /// target is not the ignore index, as PyTorch's <c>F.cross_entropy(logits.view(-1, classes), targets.view(-1))</c>;
+    /// its targets are <c>steps</c> class ids per sample, or <c>steps * classes</c> one-hot values.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">When no forward pass has run.</exception>
-    /// <exception cref="ArgumentException">When <paramref name="target"/> does not fit the last batch's output.</exception>
+    /// <exception cref="ArgumentException">
+    /// When <paramref name="target"/> does not fit the last batch's output, or a class id is out of range and not the ignore index.
+    /// </exception>
     public T Loss(ReadOnlySpan<T> target, LossFunction loss)
     {
         int batch = _batch;
         NetworkGuard.ForwardDone(_layout.Name, batch);
+        CheckSequenceTargets(target, loss, batch);
         EngineBuffers<T> workspace = Workspace;
         int length = batch * _layout.OutputSize;
         return Kernels.LossKernel.Compute<T>(
@@ -145,13 +153,18 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// gradient into <see cref="Gradients"/>. Cross-entropy after Softmax and binary cross-entropy after Sigmoid are
     /// computed from the logits, fused with the activation.
     /// </summary>
+    /// <remarks>Positions whose target is the ignore index get no gradient; when every target is ignored, the loss is 0 and so is every gradient.</remarks>
     /// <exception cref="InvalidOperationException">When no forward pass has run.</exception>
-    /// <exception cref="ArgumentException">When <paramref name="target"/> or <paramref name="inputGradient"/> does not fit the last batch.</exception>
+    /// <exception cref="ArgumentException">
+    /// When <paramref name="target"/> or <paramref name="inputGradient"/> does not fit the last batch, or a class id is
+    /// out of range and not the ignore index.
+    /// </exception>
     public T LossBackward(ReadOnlySpan<T> target, LossFunction loss, Span<T> inputGradient)
     {
         int batch = _batch;
         NetworkGuard.ForwardDone(_layout.Name, batch);
         CheckInputGradient(inputGradient.Length, batch);
+        CheckSequenceTargets(target, loss, batch);
         EngineBuffers<T> workspace = Workspace;
         int length = batch * _layout.OutputSize;
         T value = Kernels.LossKernel.Compute<T>(
@@ -160,6 +173,10 @@ public abstract class NetworkEngine<T> : IEngine<T>
         BackPropagate(batch, gradientIsPreActivation, inputGradient);
         return value;
     }
+
+    // The kernel reads rows of classes and would word a mistake by row; a sequence's targets are named by sample and position.
+    private void CheckSequenceTargets(ReadOnlySpan<T> target, LossFunction loss, int batch)
+        => SequenceTargets.For(_layout.Name, _layout.OutputSize, _layout.LossWidth, loss)?.Check(target, batch, loss.IgnoreIndex);
 
     /// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref="Gradients"/> and returns the penalty; none by default.</summary>
     public virtual T Regularize() => T.Zero;

@@ -103,7 +103,14 @@ public static class NetworkExtensions
         }
 
         /// <summary>The loss of the last forward pass against <paramref name="target"/> (the declared loss unless <paramref name="loss"/> is given).</summary>
-        /// <exception cref="ArgumentException">When <paramref name="target"/> does not fit the last batch's output.</exception>
+        /// <remarks>
+        /// On an output that is a sequence <c>[steps, classes]</c>, cross-entropy is the mean over every position not
+        /// ignored, as PyTorch's <c>F.cross_entropy(logits.view(-1, classes), targets.view(-1), ignore_index=...)</c>; its
+        /// targets are <c>steps</c> class ids per sample, or <c>steps * classes</c> one-hot values.
+        /// </remarks>
+        /// <exception cref="ArgumentException">
+        /// When <paramref name="target"/> does not fit the last batch's output, or a class id is out of range and not the ignore index.
+        /// </exception>
         /// <exception cref="InvalidOperationException">When no loss is given or declared, no forward pass has run, or another thread is using the network.</exception>
         public float Loss(ReadOnlySpan<float> target, LossFunction? loss = null)
         {
@@ -118,7 +125,14 @@ public static class NetworkExtensions
         /// gradient into <c>Gradients</c> (fused with a Softmax or Sigmoid output where the loss is a cross-entropy) and,
         /// when <paramref name="inputGradient"/> is not empty, writes <c>dL/dinput</c> there.
         /// </summary>
-        /// <exception cref="ArgumentException">When <paramref name="target"/> or <paramref name="inputGradient"/> does not fit the last batch.</exception>
+        /// <remarks>
+        /// Positions (or samples) whose class-id target is the loss's ignore index get no gradient; when every target is
+        /// ignored the loss is 0 with a zero gradient, where PyTorch gives NaN.
+        /// </remarks>
+        /// <exception cref="ArgumentException">
+        /// When <paramref name="target"/> or <paramref name="inputGradient"/> does not fit the last batch, or a class id is
+        /// out of range and not the ignore index.
+        /// </exception>
         /// <exception cref="InvalidOperationException">When no loss is given or declared, no forward pass has run, or another thread is using the network.</exception>
         public float LossBackward(ReadOnlySpan<float> target, LossFunction? loss = null, Span<float> inputGradient = default)
         {

@@ -66,4 +66,28 @@ internal sealed class AddLayer() : JoinLayer(LayerKind.Add)
             }
         }
     }
+
+    public override bool Decodes(LayerModel layer, int steps) => true;
+
+    public override string EmitDecode(NetworkGenerator.Decoding d, LayerModel layer, string input)
+    {
+        string row = d.Output(layer);
+        d.Lines.Add($"// {layer.ModuleName}: Add, {layer.Activation}.");
+        d.Lines.Add($"global::System.Numerics.Tensors.TensorPrimitives.Add<float>({d.RowOf(layer.Inputs[0])}, {d.RowOf(layer.Inputs[1])}, {row});");
+        for (int other = 2; other < layer.Inputs.Length; other++)
+        {
+            d.Lines.Add($"global::System.Numerics.Tensors.TensorPrimitives.Add<float>({row}, {d.RowOf(layer.Inputs[other])}, {row});");
+        }
+
+        string? activation = ActivationForward(layer.Activation, "y", rowLength: Invariant(layer.OutputShape[1]));
+        if (activation is not null)
+        {
+            d.Lines.Add("{");
+            d.Lines.Add($"    {Span}<float> y = {row};");
+            d.Lines.Add("    " + activation.Replace("<T>", "<float>"));
+            d.Lines.Add("}");
+        }
+
+        return row;
+    }
 }

@@ -131,4 +131,20 @@ internal sealed class DenseLayer() : LayerRule(LayerKind.Dense)
         e.Writer.WriteLine($"    => {Kernels}.DenseKernel.LayerBackward<T>(");
         e.Writer.WriteLine($"        {x}, {weight}, {y}, {preActivation}, dy, {weightGradient}, {biasGradient}, dx, {rows}, {m}, {n}, {activation}{(fusable ? ", dyIsPreActivation" : "")});");
     }
+
+    public override bool Decodes(LayerModel layer, int steps) => layer.InputShape.Length == 2;
+
+    // One row through the GEMM is a matrix-vector product. The head's softmax is left out: generation samples from the logits.
+    public override string EmitDecode(NetworkGenerator.Decoding d, LayerModel layer, string input)
+    {
+        string row = d.Output(layer);
+        int m = layer.InputFeatures;
+        int n = layer.Units;
+        Activation activation = d.IsOutput(layer) && layer.Activation == Activation.Softmax ? Activation.Identity : layer.Activation;
+        string weight = NetworkGenerator.Decoding.Weights(layer.WeightOffset, m * n);
+        string bias = layer.HasBias ? NetworkGenerator.Decoding.Weights(layer.BiasOffset, n) : $"{ReadOnlySpan}<float>.Empty";
+        d.Lines.Add($"// {layer.ModuleName}: Dense {Invariant(m)} -> {Invariant(n)}, {activation}{(activation != layer.Activation ? " (the logits before the softmax)" : "")}.");
+        d.Lines.Add($"{Kernels}.DenseKernel.Layer<float>({input}, {weight}, {bias}, default, {row}, 1, {Invariant(m)}, {Invariant(n)}, global::TypedNets.Activation.{activation});");
+        return row;
+    }
 }

@@ -29,4 +29,18 @@ internal sealed class DropoutLayer() : LayerRule(LayerKind.Dropout)
             private void {{e.MethodStem(layer)}}Backward({{e.Head}}int batch, {{Span}}<T> dy, {{Span}}<T> dx) => DropoutBackward(View({{dropMask}}, 0, batch * {{n}}), dy.Slice(0, batch * {{n}}), dx);
             """);
     }
+
+    public override bool Decodes(LayerModel layer, int steps) => true;
+
+    // Generation is inference: the layer is the identity, and its output is its input's row.
+    public override string EmitDecode(NetworkGenerator.Decoding d, LayerModel layer, string input)
+    {
+        if (!d.IsOutput(layer))
+        {
+            return input;
+        }
+
+        d.Lines.Add($"{input}.AsSpan().CopyTo(logits);");
+        return "logits";
+    }
 }

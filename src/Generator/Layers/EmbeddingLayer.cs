@@ -74,4 +74,16 @@ internal sealed class EmbeddingLayer() : LayerRule(LayerKind.Embedding)
             e.Writer.WriteLine($"{Kernels}.EmbeddingKernel.Backward<T>({tokens}, dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {weightGradient}, {vocabulary}, {dimension}{padding});");
         }
     }
+
+    public override bool Decodes(LayerModel layer, int steps) => true;
+
+    public override string EmitDecode(NetworkGenerator.Decoding d, LayerModel layer, string input)
+    {
+        string row = d.Output(layer);
+        string dimension = Invariant(layer.Units);
+        d.Lines.Add($"// {layer.ModuleName}: the token's row of the table [{Invariant(layer.Vocabulary)}, {dimension}] at {Invariant(layer.ParameterOffset)}.");
+        string start = layer.ParameterOffset == 0 ? $"{input} * {dimension}" : $"{Invariant(layer.ParameterOffset)} + ({input} * {dimension})";
+        d.Lines.Add($"new {ReadOnlySpan}<float>(_parameters, {start}, {dimension}).CopyTo({row});");
+        return row;
+    }
 }

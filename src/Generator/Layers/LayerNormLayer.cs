@@ -75,4 +75,17 @@ internal sealed class LayerNormLayer() : LayerRule(LayerKind.LayerNorm)
             }
         }
     }
+
+    public override bool Decodes(LayerModel layer, int steps) => layer.InputShape.Length == 2;
+
+    public override string EmitDecode(NetworkGenerator.Decoding d, LayerModel layer, string input)
+    {
+        string row = d.Output(layer);
+        string stem = NetworkGenerator.Decoding.Stem(layer);
+        string normalized = d.Array(stem + "Normalized", layer.InputFeatures);
+        string inverse = d.Array(stem + "InverseDeviation", 1);
+        d.Lines.Add($"// {layer.ModuleName}: LayerNorm of the row.");
+        d.Lines.Add($"{Kernels}.LayerNormKernel.Forward<float>({input}, {NetworkGenerator.Decoding.Weights(layer.Tensors[0].Offset, layer.Tensors[0].Length)}, {NetworkGenerator.Decoding.Weights(layer.Tensors[1].Offset, layer.Tensors[1].Length)}, {row}, {normalized}, {inverse}, 1, {Invariant(layer.InputFeatures)}, {DoubleLiteral(layer.Epsilon)});");
+        return row;
+    }
 }

@@ -103,6 +103,20 @@ internal abstract class LayerRule
     /// <summary>Writes the layer's forward and backward methods, reading <paramref name="input"/> and writing <paramref name="output"/>.</summary>
     public abstract void EmitMethods(NetworkGenerator.Emitter e, LayerModel layer, string input, string output, bool isOutput, string mask);
 
+    /// <summary>
+    /// Whether generation can run the layer one position at a time on a sequence of <paramref name="steps"/>: a
+    /// position's output row depends only on the rows of that position and earlier ones. The default: it cannot.
+    /// </summary>
+    public virtual bool Decodes(LayerModel layer, int steps) => false;
+
+    /// <summary>
+    /// Writes the layer's code for one position into the decoder's step, reading the row <paramref name="input"/>
+    /// (<c>token</c> for a layer that reads token ids); returns the row that holds its output. Only called when
+    /// <see cref="Decodes"/> holds.
+    /// </summary>
+    public virtual string EmitDecode(NetworkGenerator.Decoding d, LayerModel layer, string input)
+        => throw new InvalidOperationException($"{Name} has no decode path.");
+
     /// <summary>Writes a normalisation's scale of ones and shift of zeros, its first two tensors, as PyTorch starts them.</summary>
     protected static void EmitUnitScaleAndZeroShift(NetworkGenerator.Emitter e, LayerModel layer)
     {

@@ -51,4 +51,15 @@ internal sealed class PositionEmbeddingLayer() : LayerRule(LayerKind.PositionEmb
             }
             """);
     }
+
+    public override bool Decodes(LayerModel layer, int steps) => layer.InputShape.Length == 2;
+
+    public override string EmitDecode(NetworkGenerator.Decoding d, LayerModel layer, string input)
+    {
+        string row = d.Output(layer);
+        string features = Invariant(layer.InputFeatures);
+        d.Lines.Add($"// {layer.ModuleName}: x + the position's row of the table [{Invariant(layer.Vocabulary)}, {features}] at {Invariant(layer.ParameterOffset)}.");
+        d.Lines.Add($"global::System.Numerics.Tensors.TensorPrimitives.Add<float>({input}, new {ReadOnlySpan}<float>(_parameters, {Invariant(layer.ParameterOffset)} + (position * {features}), {features}), {row});");
+        return row;
+    }
 }

@@ -123,4 +123,21 @@ internal sealed class SelfAttentionLayer() : LayerRule(LayerKind.SelfAttention)
 
         return 1;
     }
+
+    // A causal layer's row for a position reads the keys and values of that position and earlier ones only, which
+    // the caches hold; a bidirectional one reads later positions too.
+    public override bool Decodes(LayerModel layer, int steps) => layer.Causal && layer.Steps == steps;
+
+    public override string EmitDecode(NetworkGenerator.Decoding d, LayerModel layer, string input)
+    {
+        string row = d.Output(layer);
+        string stem = NetworkGenerator.Decoding.Stem(layer);
+        int width = layer.OutputShape[1];
+        string keys = d.Array(stem + "Keys", d.Context * width);
+        string values = d.Array(stem + "Values", d.Context * width);
+        string scores = d.Array(stem + "Scores", d.Context);
+        d.Lines.Add($"// {layer.ModuleName}: causal attention of the position, {Invariant(layer.Units)} head{(layer.Units == 1 ? "" : "s")}; its key and value join the caches [{Invariant(layer.Units)}, {Invariant(d.Context)}, {Invariant(width / layer.Units)}].");
+        d.Lines.Add($"{Kernels}.AttentionKernel.Decode<float>({input}, {keys}, {values}, {row}, {scores}, position, {Invariant(d.Context)}, {Invariant(width)}, {Invariant(layer.Units)});");
+        return row;
+    }
 }

@@ -86,8 +86,8 @@ internal sealed record NetworkModel(
     }
 }
 
-/// <summary>A declared <c>[Loss]</c>.</summary>
-internal sealed record LossModel(LossKind Kind, double Delta);
+/// <summary>A declared <c>[Loss]</c>; <paramref name="IgnoreIndex"/> is null when the declaration sets none.</summary>
+internal sealed record LossModel(LossKind Kind, double Delta, int? IgnoreIndex = null);
 
 /// <summary>A property of a network whose type is a block (or a list of blocks), and the value it returns.</summary>
 /// <param name="PropertyName">The declaring property.</param>

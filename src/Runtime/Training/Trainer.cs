@@ -42,12 +42,12 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(options);
         LossFunction loss = NetworkGuard.LossToUse(network.GetType().Name, options.Loss, network.DeclaredLoss);
         CheckOptions(network, options);
-        CheckData(network, data, "training data", loss);
+        CheckData(network, data, "training data", loss, nameof(data));
 
         (Dataset training, Dataset? validation) = SplitValidation(network, data, options, loss);
         if (validation is not null)
         {
-            CheckData(network, validation, "validation data", loss);
+            CheckData(network, validation, "validation data", loss, options.ValidationData is null ? nameof(data) : nameof(options));
         }
 
         using NetworkAccess.Scope exclusive = network.Access.Exclusive("Trainer.Fit");
@@ -77,7 +77,7 @@ public static class Trainer
                 batches.Shuffle(ref control.ShuffleRandom);
             }
 
-            double lossSum = 0;
+            var mean = new LossMean();
             var counts = new AccuracyCounter();
             for (int start = 0; start < training.Count; start += options.BatchSize)
             {
@@ -92,14 +92,14 @@ public static class Trainer
                     throw TrainingDivergedException.Create(network, epoch + 1, (start / options.BatchSize) + 1, stepLoss, badGradient, history);
                 }
 
-                lossSum += count * stepLoss;
+                mean.Add(stepLoss, count, LossWeight(network, batches.Targets(count), count, loss));
             }
 
             Evaluation? validationResult = validation is null ? null : Evaluate(network, validation, loss, options.BatchSize);
             var result = new EpochResult(
                 epoch + 1,
                 options.Epochs,
-                lossSum / training.Count,
+                mean.Value,
                 counts.Accuracy,
                 validationResult?.Loss,
                 validationResult?.Accuracy,
@@ -183,12 +183,18 @@ public static class Trainer
     }
 
     /// <summary>
-    /// One training step on one batch: returns the batch's loss (weight penalties included). Allocates nothing.
+    /// One training step on one batch: returns the batch's loss (weight penalties included). Allocates nothing. For a
+    /// network whose output is a sequence <c>[steps, classes]</c>, cross-entropy's targets are <c>steps</c> class ids per
+    /// sample (or <c>steps * classes</c> one-hot values), and the loss is the mean over every position not ignored.
     /// When the loss or a gradient is not finite the optimizer does not run, the weights stay as they were, and a
     /// <see cref="TrainingDivergedException"/> says which.
     /// </summary>
     /// <exception cref="TrainingDivergedException">When the loss or a gradient is not finite.</exception>
     /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the same network.</exception>
+    /// <exception cref="ArgumentException">
+    /// When the targets do not fit the batch's output (parameter <c>target</c>, as the network's <c>LossBackward</c> names it),
+    /// or a class id is out of range and not the ignore index.
+    /// </exception>
     public static double Step(INetwork network, Optimizer<float> optimizer, ReadOnlySpan<float> features, ReadOnlySpan<float> targets, LossFunction loss, double? clipGradientNorm = null)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -205,26 +211,36 @@ public static class Trainer
     }
 
     /// <summary>The mean loss and, for classifiers, the accuracy of <paramref name="network"/> on <paramref name="data"/>, in inference mode.</summary>
+    /// <remarks>
+    /// For cross-entropy on a sequence output <c>[steps, classes]</c>, the accuracy is over every position whose target
+    /// is not the ignore index, and the loss is the mean over those positions in the whole set, whatever the batches,
+    /// as PyTorch's <c>F.cross_entropy</c> over every position at once.
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// When the data does not fit the network (its feature or target width), is empty, or holds a class id out of range
+    /// that is not the ignore index (parameter <c>data</c>).
+    /// </exception>
+    /// <exception cref="InvalidOperationException">When no loss is given or declared, or other threads are using the network.</exception>
     public static Evaluation Evaluate(INetwork network, Dataset data, LossFunction? loss = null, int batchSize = 0)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         LossFunction chosen = NetworkGuard.LossToUse(network.GetType().Name, loss, network.DeclaredLoss);
-        CheckData(network, data, "evaluation data", chosen);
+        CheckData(network, data, "evaluation data", chosen, nameof(data));
         using NetworkAccess.Scope exclusive = network.Access.Exclusive("Trainer.Evaluate");
         int size = batchSize <= 0 ? network.MaxBatch : Math.Min(batchSize, network.MaxBatch);
-        double lossSum = 0;
+        var mean = new LossMean();
         var counts = new AccuracyCounter();
         for (int start = 0; start < data.Count; start += size)
         {
             int count = Math.Min(size, data.Count - start);
             ReadOnlySpan<float> targets = data.Targets.Slice(start * data.TargetWidth, count * data.TargetWidth);
             ReadOnlySpan<float> output = network.Forward(data.Features.Slice(start * data.FeatureWidth, count * data.FeatureWidth), training: false);
-            lossSum += count * (double)network.Loss(targets, chosen);
-            counts.Add(output, targets, network.OutputSize, data.TargetWidth, chosen, OutputIsLogit(network));
+            mean.Add(network.Loss(targets, chosen), count, LossWeight(network, targets, count, chosen));
+            counts.Add(output, targets, AccuracyWidth(network, chosen), chosen, OutputIsLogit(network));
         }
 
-        return new Evaluation((lossSum / data.Count) + network.Regularize(), counts.Accuracy);
+        return new Evaluation(mean.Value + network.Regularize(), counts.Accuracy);
     }
 
     /// <summary>
@@ -261,7 +277,7 @@ public static class Trainer
             return value;
         }
 
-        counts.Add(output, targets, network.OutputSize, targets.Length / (features.Length / network.InputSize), loss, OutputIsLogit(network));
+        counts.Add(output, targets, AccuracyWidth(network, loss), loss, OutputIsLogit(network));
         if (clipGradientNorm is double maxNorm)
         {
             GradientClipping.ClipByGlobalNorm(network.Gradients, maxNorm);
@@ -273,6 +289,39 @@ public static class Trainer
 
     private static bool OutputIsLogit(INetwork network)
         => network.Layers.Count > 0 && network.Layers[network.Layers.Count - 1] is DenseLayer { Activation: Activation.Identity };
+
+    private static SequenceTargets? SequenceOf(INetwork network, LossFunction loss)
+        => SequenceTargets.For(network.Core.Name, network.OutputSize, network.Core.Engine.Layout.LossWidth, loss);
+
+    // The values one prediction spans: the classes at each position of a sequence, else the whole output (as before
+    // sequence targets, so that regression outputs keep their accuracy).
+    private static int AccuracyWidth(INetwork network, LossFunction loss)
+        => SequenceOf(network, loss)?.Classes ?? network.OutputSize;
+
+    // What a batch's mean loss is a mean over: its samples, or, for class ids with an ignore index, the targets not
+    // ignored, so that the loss over many batches is the mean over every target that counts however the batches split
+    // them, as PyTorch's cross_entropy over the whole set at once.
+    private static double LossWeight(INetwork network, ReadOnlySpan<float> targets, int samples, LossFunction loss)
+    {
+        if (loss.Kind != LossKind.CrossEntropy || loss.IgnoreIndex is not int ignored)
+        {
+            return samples;
+        }
+
+        int rows = samples * (SequenceOf(network, loss)?.Steps ?? 1);
+        if (targets.Length != rows)
+        {
+            return rows;
+        }
+
+        int counted = 0;
+        foreach (float target in targets)
+        {
+            counted += target == ignored ? 0 : 1;
+        }
+
+        return counted;
+    }
 
     private static (Dataset Training, Dataset? Validation) SplitValidation(INetwork network, Dataset data, FitOptions options, LossFunction loss)
     {
@@ -328,7 +377,7 @@ public static class Trainer
     }
 
     private static bool IsClassification(INetwork network, Dataset data, LossFunction loss)
-        => (loss.Kind == LossKind.CrossEntropy && (data.TargetWidth == 1 || data.TargetWidth == network.OutputSize) && network.OutputSize >= 2)
+        => (loss.Kind == LossKind.CrossEntropy && SequenceOf(network, loss) is null && (data.TargetWidth == 1 || data.TargetWidth == network.OutputSize) && network.OutputSize >= 2)
             || (loss.Kind == LossKind.BinaryCrossEntropy && data.TargetWidth == 1 && network.OutputSize == 1);
 
     private static int ClassOf(Dataset data, int row, LossFunction loss)
@@ -368,38 +417,66 @@ public static class Trainer
         }
     }
 
-    private static void CheckData(INetwork network, Dataset data, string what, LossFunction loss)
+    private static void CheckData(INetwork network, Dataset data, string what, LossFunction loss, string parameter)
     {
         if (data.FeatureWidth != network.InputSize)
         {
             throw new ArgumentException(
-                $"The {what} has {data.FeatureWidth} features per row, but the network takes {network.InputSize}; select the right columns or change [Input].");
+                $"The {what} has {data.FeatureWidth} features per row, but the network takes {network.InputSize}; select the right columns or change [Input].",
+                parameter);
         }
 
-        if (data.TargetWidth != network.OutputSize && data.TargetWidth != 1)
+        SequenceTargets? sequence = SequenceOf(network, loss);
+        if (sequence is SequenceTargets widths)
+        {
+            if (data.TargetWidth != widths.Steps && data.TargetWidth != widths.OutputSize)
+            {
+                throw new ArgumentException(
+                    $"The {what} has {data.TargetWidth} targets per row, but {widths.Widths("row")}; give each row the targets of every position, " +
+                    $"such as the next token at each; {SequenceTargets.PerSampleFix}.",
+                    parameter);
+            }
+        }
+        else if (data.TargetWidth != network.OutputSize && data.TargetWidth != 1)
         {
             throw new ArgumentException(
                 $"The {what} has {data.TargetWidth} targets per row, but the network gives {network.OutputSize} outputs; " +
-                "use one target per output, or one class index per row.");
+                "use one target per output, or one class index per row.",
+                parameter);
         }
 
         if (data.Count == 0)
         {
-            throw new ArgumentException($"The {what} is empty.");
+            throw new ArgumentException($"The {what} is empty.", parameter);
         }
 
         // Checked here, where rows are the data set's, rather than in the loss, which sees a shuffled batch.
-        if (loss.Kind == LossKind.CrossEntropy && data.TargetWidth == 1 && network.OutputSize >= 2)
+        ReadOnlySpan<float> labels = data.Targets;
+        if (sequence is SequenceTargets positions && data.TargetWidth == positions.Steps)
         {
-            ReadOnlySpan<float> labels = data.Targets;
+            for (int i = 0; i < labels.Length; i++)
+            {
+                if (!positions.IsTarget(labels[i], loss.IgnoreIndex))
+                {
+                    throw new ArgumentException(
+                        $"Row {i / positions.Steps}, position {i % positions.Steps} of the {what} has target {SequenceTargets.Format(labels[i])}, " +
+                        $"but {positions.IdRange(loss.IgnoreIndex)}; {SequenceTargets.IdFix(loss.IgnoreIndex)}.",
+                        parameter);
+                }
+            }
+        }
+        else if (loss.Kind == LossKind.CrossEntropy && data.TargetWidth == 1 && network.OutputSize >= 2)
+        {
             for (int row = 0; row < labels.Length; row++)
             {
                 float label = labels[row];
-                if (!OneHot.IsClassIndex(label, network.OutputSize))
+                if (!OneHot.IsClassIndex(label, network.OutputSize) && !(loss.IgnoreIndex is int ignored && label == ignored))
                 {
+                    string ignoring = loss.IgnoreIndex is int index ? $" (or {index.ToString(System.Globalization.CultureInfo.InvariantCulture)}, the ignore index)" : "";
                     throw new ArgumentException(
                         $"Row {row} of the {what} has class label {label.ToString(System.Globalization.CultureInfo.InvariantCulture)}, but the network's " +
-                        $"{network.OutputSize} outputs take whole labels from 0 to {network.OutputSize - 1}; check the label column, or give the output layer more units.");
+                        $"{network.OutputSize} outputs take whole labels from 0 to {network.OutputSize - 1}{ignoring}; check the label column, or give the output layer more units.",
+                        parameter);
                 }
             }
         }
@@ -453,7 +530,29 @@ public static class Trainer
         public ReadOnlySpan<float> Targets(int count) => _targets.AsSpan(0, count * _data.TargetWidth);
     }
 
-    /// <summary>Counts correct predictions where the task is classification.</summary>
+    /// <summary>
+    /// The mean of batch losses over what each is a mean of (see <see cref="LossWeight"/>); by samples when no batch
+    /// has any weight, so that a set whose every target is ignored reports its penalty alone rather than 0 / 0.
+    /// </summary>
+    private struct LossMean
+    {
+        private double _sum;
+        private double _weight;
+        private double _perSample;
+        private int _samples;
+
+        public readonly double Value => _weight > 0 ? _sum / _weight : _samples == 0 ? 0 : _perSample / _samples;
+
+        public void Add(double loss, int samples, double weight)
+        {
+            _sum += weight * loss;
+            _weight += weight;
+            _perSample += samples * loss;
+            _samples += samples;
+        }
+    }
+
+    /// <summary>Counts correct predictions where the task is classification: per sample, or per position of a sequence.</summary>
     private struct AccuracyCounter
     {
         private long _correct;
@@ -461,19 +560,29 @@ public static class Trainer
 
         public readonly double? Accuracy => _total == 0 ? null : (double)_correct / _total;
 
-        public void Add(ReadOnlySpan<float> output, ReadOnlySpan<float> targets, int width, int targetWidth, LossFunction loss, bool outputIsLogit)
+        /// <param name="output">The batch's outputs, rows of <paramref name="width"/>.</param>
+        /// <param name="targets">One class id per row, or rows of <paramref name="width"/> (or other targets, where there is no accuracy).</param>
+        /// <param name="width">The values of one prediction: a sample's output, or the classes at one position.</param>
+        /// <param name="loss">The loss, whose ignore index marks rows left out.</param>
+        /// <param name="outputIsLogit">Whether a single output is a logit rather than a probability.</param>
+        public void Add(ReadOnlySpan<float> output, ReadOnlySpan<float> targets, int width, LossFunction loss, bool outputIsLogit)
         {
             int rows = output.Length / width;
+            int targetWidth = targets.Length / rows;
             if (width >= 2 && (targetWidth == 1 || targetWidth == width))
             {
                 for (int row = 0; row < rows; row++)
                 {
+                    if (targetWidth == 1 && loss.IgnoreIndex is int ignored && targets[row] == ignored)
+                    {
+                        continue;
+                    }
+
                     int predicted = TensorPrimitives.IndexOfMax(output.Slice(row * width, width));
                     int actual = targetWidth == 1 ? (int)targets[row] : TensorPrimitives.IndexOfMax(targets.Slice(row * width, width));
                     _correct += predicted == actual ? 1 : 0;
+                    _total++;
                 }
-
-                _total += rows;
             }
             else if (width == 1 && loss.Kind == LossKind.BinaryCrossEntropy)
             {

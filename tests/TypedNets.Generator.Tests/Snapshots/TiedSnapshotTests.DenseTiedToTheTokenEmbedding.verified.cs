@@ -206,5 +206,67 @@ namespace Zoo.Gpt
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
                     View(_normOutput, 0, batch * 8 * 12), View(Parameters, 0, 240), View(_headOutput, 0, batch * 8 * 20), default, dy, View(Gradients, 0, 240), global::System.Span<T>.Empty, dx, batch * 8, 12, 20, global::TypedNets.Activation.Identity);
         }
+
+        /// <summary>
+        /// Creates a generation session: <see cref="global::TypedNets.Text.TextGenerator.Prefill"/> a prompt, then
+        /// <see cref="global::TypedNets.Text.TextGenerator.Next"/> samples one token at a time, each at the cost of one position's work over the
+        /// key/value caches, allocating nothing. The session holds its own caches (8 positions per attention layer) and reads
+        /// this network's current weights.
+        /// </summary>
+        /// <param name="temperature">The divisor of the logits, &gt;= 0: below 1 sharper, above 1 flatter, 0 greedy (argmax).</param>
+        /// <param name="topK">Sample only from the k most likely tokens (ties at the cut kept); 0 for all.</param>
+        /// <param name="topP">Sample only from the fewest most likely tokens whose probabilities reach this sum, in (0, 1]; 1 for all.</param>
+        /// <param name="seed">Fixes every draw.</param>
+        /// <returns>A session for one thread at a time; any number may run at once.</returns>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">When <paramref name="temperature"/>, <paramref name="topK"/> or <paramref name="topP"/> is outside its range.</exception>
+        public global::TypedNets.Text.TextGenerator CreateGenerator(double temperature = 1.0, int topK = 0, double topP = 1.0, ulong seed = 0)
+            => new(new Decoder(_core), temperature, topK, topP, seed);
+
+        /// <summary>
+        /// Continues <paramref name="prompt"/> by <paramref name="maxNewTokens"/> sampled tokens, as nanoGPT's <c>generate</c>; returns the
+        /// prompt followed by them. Past the context of 8 positions the last 4 tokens are kept and the caches refilled
+        /// from them (see <see cref="global::TypedNets.Text.TextGenerator"/>).
+        /// </summary>
+        /// <param name="prompt">1 to 8 token ids, each in [0, 19].</param>
+        /// <param name="maxNewTokens">How many tokens to add, &gt;= 0.</param>
+        /// <param name="temperature">The divisor of the logits, &gt;= 0: below 1 sharper, above 1 flatter, 0 greedy (argmax).</param>
+        /// <param name="topK">Sample only from the k most likely tokens (ties at the cut kept); 0 for all.</param>
+        /// <param name="topP">Sample only from the fewest most likely tokens whose probabilities reach this sum, in (0, 1]; 1 for all.</param>
+        /// <param name="seed">Fixes every draw.</param>
+        /// <returns><c>prompt.Length + maxNewTokens</c> token ids.</returns>
+        /// <exception cref="global::System.ArgumentException">When <paramref name="prompt"/> is empty or longer than 8 tokens.</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">When an id of <paramref name="prompt"/>, <paramref name="maxNewTokens"/>, <paramref name="temperature"/>, <paramref name="topK"/> or <paramref name="topP"/> is outside its range.</exception>
+        /// <exception cref="global::System.InvalidOperationException">When another thread trains the network or loads its weights.</exception>
+        public int[] Generate(global::System.ReadOnlySpan<int> prompt, int maxNewTokens, double temperature = 1.0, int topK = 0, double topP = 1.0, ulong seed = 0)
+            => CreateGenerator(temperature, topK, topP, seed).Generate(prompt, maxNewTokens);
+
+        // TiedGpt one position at a time: each layer on one row, attention against its layer's key/value caches.
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        private sealed class Decoder : global::TypedNets.Text.TokenDecoder
+        {
+            private readonly float[] _parameters;
+            private readonly float[] _tokensRow = new float[12];
+            private readonly float[] _positionsRow = new float[12];
+            private readonly float[] _normRow = new float[12];
+            private readonly float[] _normNormalized = new float[12];
+            private readonly float[] _normInverseDeviation = new float[1];
+
+            internal Decoder(global::TypedNets.NetworkCore core)
+                : base("TiedGpt", 20, 8, core.Access)
+                => _parameters = core.Engine.Parameters;
+
+            /// <inheritdoc/>
+            public override void Step(int token, int position, global::System.Span<float> logits)
+            {
+                // tokens: the token's row of the table [20, 12] at 0.
+                new global::System.ReadOnlySpan<float>(_parameters, token * 12, 12).CopyTo(_tokensRow);
+                // positions: x + the position's row of the table [8, 12] at 240.
+                global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_tokensRow, new global::System.ReadOnlySpan<float>(_parameters, 240 + (position * 12), 12), _positionsRow);
+                // norm: LayerNorm of the row.
+                global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_positionsRow, new global::System.ReadOnlySpan<float>(_parameters, 336, 12), new global::System.ReadOnlySpan<float>(_parameters, 348, 12), _normRow, _normNormalized, _normInverseDeviation, 1, 12, 1E-05d);
+                // head: Dense 12 -> 20, Identity.
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_normRow, new global::System.ReadOnlySpan<float>(_parameters, 0, 240), global::System.ReadOnlySpan<float>.Empty, default, logits, 1, 12, 20, global::TypedNets.Activation.Identity);
+            }
+        }
     }
 }
