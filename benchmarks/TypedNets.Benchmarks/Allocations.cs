@@ -18,6 +18,7 @@ internal static class Allocations
         var gemm = new GemmBenchmarks();
         var epoch = new EpochBenchmarks();
         var gpt = new GptTrainingBenchmarks();
+        var generation = new GptGenerationBenchmarks();
         var cases = new (string Key, Action Setup, Action Run, int Calls)[]
         {
             ("mlp10_predict1", tutorial.Setup, () => tutorial.Predict1(), 1000),
@@ -33,6 +34,8 @@ internal static class Allocations
             ("gemm1024_two_threads", gemm.Setup, () => gemm.Gemm1024TwoThreads(), 1),
             ("mlp784_epoch", epoch.Setup, () => epoch.Epoch(), 1),
             ("gpt_baby_train12", gpt.Setup, () => gpt.TrainStep(), 2),
+            ("gpt_baby_generate", generation.Setup, () => generation.GenerateBaby(), 3),
+            ("gpt15m_generate", generation.Setup, () => generation.GenerateStories15M(), 1),
         };
 
         var bytes = new Dictionary<string, double>();

@@ -41,9 +41,11 @@ internal static class Breakdown
             "mlp784_predict256" => Predict(new MnistMlp(maxBatch: 256, seed: 1), Data.Uniform(256 * 784, 2)),
             "text_predict1" => Predict(new TextLstm(maxBatch: 1, seed: 1), Array.ConvertAll(Data.Tokens(Cases.TextSteps, 10000, 2), t => (float)t)),
             "gpt_baby_train12" => GptStep(),
+            "gpt_baby_generate" => GptGenerate(stories15M: false),
+            "gpt15m_generate" => GptGenerate(stories15M: true),
             "gemm256" => SquareGemm(256),
             "gemm1024" => SquareGemm(1024),
-            _ => throw new ArgumentException($"--spin takes mlp10_predict1, mlp10_train32, mlp784_train64, text_train32, gpt_baby_train12, mlp784_predict1, mlp784_predict256, text_predict1, gemm256 or gemm1024, not {key}."),
+            _ => throw new ArgumentException($"--spin takes mlp10_predict1, mlp10_train32, mlp784_train64, text_train32, gpt_baby_train12, gpt_baby_generate, gpt15m_generate, mlp784_predict1, mlp784_predict256, text_predict1, gemm256 or gemm1024, not {key}."),
         };
         var clock = Stopwatch.StartNew();
         long count = 0;
@@ -66,6 +68,13 @@ internal static class Breakdown
 
     /// <summary>One sample through the typed <c>Predict</c>, as the (a) row times it.</summary>
     private static Action PredictOne(TutorialMlp network, TutorialMlp.Sample sample) => () => network.Predict(sample);
+
+    private static Action GptGenerate(bool stories15M)
+    {
+        var bench = new GptGenerationBenchmarks();
+        bench.Setup();
+        return stories15M ? () => bench.GenerateStories15M() : () => bench.GenerateBaby();
+    }
 
     private static Action GptStep()
     {

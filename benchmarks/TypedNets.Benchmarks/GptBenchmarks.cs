@@ -6,6 +6,7 @@ using System.Linq;
 using BenchmarkDotNet.Attributes;
 using TypedNets.Kernels;
 using TypedNets.Optimizers;
+using TypedNets.Training;
 
 namespace TypedNets.Benchmarks;
 
@@ -38,20 +39,12 @@ public class GptTrainingBenchmarks
     /// <summary>The network, optimizer and batch, for <see cref="GptBreakdown"/>.</summary>
     internal (BabyGpt Network, AdamW AdamW, float[] Tokens, float[] Targets, float[] LogitGradient) State => (_network, _adamw, _tokens, _targets, _logitGradient);
 
+    /// <summary>
+    /// One step through <c>Trainer.Step</c>: the declared cross-entropy at every position of every sequence (the mean over
+    /// 768 positions), clipping to norm 1 before AdamW, and the library's check that the loss and gradients are finite.
+    /// </summary>
     [Benchmark, Case("gpt_baby_train12", Library.TypedNets)]
-    public float TrainStep() => Step(_network, _adamw, _tokens, _targets, _logitGradient);
-
-    /// <summary>One step; every position of every sequence is a row of the cross-entropy, so the mean is over 768 rows.</summary>
-    internal static float Step(BabyGpt network, AdamW adamw, float[] tokens, float[] targets, float[] logitGradient)
-    {
-        network.ZeroGradients();
-        ReadOnlySpan<float> logits = network.Forward(tokens, training: true);
-        float loss = LossKernel.CrossEntropyFromLogits<float>(logits, targets, logitGradient, Gpt.Baby.Vocabulary);
-        network.Backward(logitGradient);
-        GradientClipping.ClipByGlobalNorm<float>(network.Gradients, 1.0);
-        adamw.Step(network.Parameters, network.Gradients);
-        return loss;
-    }
+    public double TrainStep() => Trainer.Step(_network, _adamw, _tokens, _targets, LossFunction.CrossEntropy, clipGradientNorm: 1.0);
 }
 
 /// <summary>
@@ -212,7 +205,10 @@ internal static class GptFigures
     }
 }
 
-/// <summary>Where the time of the (f) training step goes (<c>--breakdown-gpt</c>): each phase timed on its own.</summary>
+/// <summary>
+/// Where the time of the (f) training step goes (<c>--breakdown-gpt</c>): the phases of <c>Trainer.Step</c> written out
+/// with the public kernels (the loss from the logits, the clipping, AdamW) and each timed on its own.
+/// </summary>
 internal static class GptBreakdown
 {
     public static void Run(bool full)

@@ -9,9 +9,8 @@ namespace TypedNets.Benchmarks;
 /// matter for speed. One call is one whole generation; the table divides by its tokens.
 /// </summary>
 /// <remarks>
-/// Written against the generation API of the tests on the generate branch (<c>CreateGenerator</c>, a
-/// <c>TextGenerator</c> with <c>Prefill</c> and <c>Generate</c>); excluded from the build in the project file until
-/// that API is on main.
+/// A session from <c>CreateGenerator</c>, greedy: each call's <c>Prefill</c> empties the caches and runs the prompt,
+/// then <c>Generate</c> fills the token buffer, allocating nothing.
 /// </remarks>
 public class GptGenerationBenchmarks
 {

@@ -8,7 +8,7 @@ namespace TypedNets.Benchmarks;
 // token embedding. Biases everywhere but the head, exact GELU, no dropout.
 
 // (f) nanoGPT's CPU "baby" model: 113 characters, context 64, 4 layers, 4 heads, width 128, MLP 512.
-[Network, TokenInput(64)]
+[Network, TokenInput(64), Loss(LossKind.CrossEntropy)]
 public partial class BabyGpt
 {
     [Embedding(113, 128)]                              public partial EmbeddingLayer Wte { get; }
@@ -45,7 +45,7 @@ public partial class BabyGptMlp
 }
 
 // (g) llama2.c's "stories15M" shape in GPT-2's layout: 32,000 tokens, context 256, 6 layers, 6 heads, width 288, MLP 768.
-[Network, TokenInput(256)]
+[Network, TokenInput(256), Loss(LossKind.CrossEntropy)]
 public partial class Stories15MGpt
 {
     [Embedding(32000, 288)]                            public partial EmbeddingLayer Wte { get; }

@@ -105,7 +105,7 @@ if (gptProblems.Count > 0)
 var types = new List<Type>
 {
     typeof(PeakBenchmarks), typeof(MemoryBandwidthBenchmarks), typeof(TutorialMlpBenchmarks), typeof(MnistMlpBenchmarks), typeof(TextLstmBenchmarks),
-    typeof(GemmBenchmarks), typeof(GptTrainingBenchmarks),
+    typeof(GemmBenchmarks), typeof(GptTrainingBenchmarks), typeof(GptGenerationBenchmarks),
 };
 if (onnx)
 {
