@@ -6,7 +6,8 @@
     weight decay 0.1 on the matrices and embeddings only), as tiny_gpt.py's loop;
 (g) greedy generation with an explicit key/value cache, one position a step under inference_mode, from a one-token
     prompt until the context is full (context - 1 new tokens), at the baby shape and at llama2.c's "stories15M" shape
-    (32,000 tokens, context 256, 6 layers, 6 heads, width 288, MLP 768) in GPT-2's layout with random weights.
+    (32,000 tokens, context 256, 6 layers, 6 heads, width 288, MLP 768) in GPT-2's layout with random weights; before
+    timing, each model's cache path is held to its full forward pass at 20 positions (check_decode).
 
 Each case also carries the figures the .NET suite checks its own against and turns times into rates with:
 parameters, matrix-product flops of a training step, and float32 weight bytes a decode step reads.
@@ -99,6 +100,24 @@ class Gpt(nn.Module):
         return tokens
 
 
+def check_decode(model, steps=20):
+    """The key/value-cache path gives the full forward pass's logits at every position; raises when it does not."""
+    generator = torch.Generator().manual_seed(2)
+    ids = torch.randint(0, model.wte.num_embeddings, (1, steps), generator=generator)
+    with torch.inference_mode():
+        full = model(ids)[0]
+        d = model.width // model.heads
+        caches = [(torch.empty(model.heads, model.context, d), torch.empty(model.heads, model.context, d)) for _ in model.h]
+        for position in range(steps):
+            x = model.wte.weight[ids[0, position]].view(1, -1) + model.wpe.weight[position].view(1, -1)
+            for block, (keys, values) in zip(model.h, caches):
+                x = block.decode(x, position, keys, values)
+            decoded = model.lm_head(model.ln_f(x))[0]
+            error = (decoded - full[position]).abs().max().item()
+            if not error <= 1e-4 * (1 + full[position].abs().max().item()):
+                raise AssertionError(f"decode at position {position} is off the forward pass by {error:.2e}")
+
+
 def parameters(shape):
     """Parameters of the shape's GPT, the tied head counted once (as nn.Module.parameters() lists them)."""
     v, t, layers, c, hidden = shape["vocabulary"], shape["context"], shape["layers"], shape["width"], shape["hidden"]
@@ -157,6 +176,7 @@ def generation_case(make_case, key, shape):
     model = Gpt(**shape).eval()
     assert sum(p.numel() for p in model.parameters()) == parameters(shape)
     new_tokens = shape["context"] - 1
+    check_decode(model)
 
     def generate():
         return model.generate(1, new_tokens)
