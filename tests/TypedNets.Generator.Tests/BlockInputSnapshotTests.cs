@@ -32,7 +32,7 @@ public class BlockInputSnapshotTests
             [Block]
             public partial class Mlp
             {
-                [Dense(4 * 8, Activation = Activation.GELU)]    public partial DenseLayer C_fc { get; }
+                [Dense(4 * 8, Activation.GELU)]                 public partial DenseLayer C_fc { get; }
                 [Dense(8)]                                      public partial DenseLayer C_proj { get; }
             }
 

@@ -19,7 +19,7 @@ public partial class GptAttention
 [Block]
 public partial class GptMlp
 {
-    [Dense(4 * 8, Activation = Activation.GELU)] public partial DenseLayer C_fc { get; }
+    [Dense(4 * 8, Activation.GELU)] public partial DenseLayer C_fc { get; }
     [Dense(8)] public partial DenseLayer C_proj { get; }
 }
 
@@ -78,7 +78,7 @@ public partial class GptBlockOnInputNet
 [Network, Input(6)]
 public partial class InputSkipNet
 {
-    [Dense(6, Activation = Activation.Tanh)] public partial DenseLayer Hidden { get; }
+    [Dense(6, Activation.Tanh)] public partial DenseLayer Hidden { get; }
     [Add(BlockAttribute.Input)] public partial AddLayer Skip { get; }
     [Dense(2)] public partial DenseLayer Output { get; }
 }
