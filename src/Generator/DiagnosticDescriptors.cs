@@ -284,6 +284,18 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' (Dense) ties its weight {1} to '{2}' (Embedding), whose table is {3}; the shapes must be equal: {4}",
         "A tied Dense uses the Embedding's table [vocabulary, dimension] as its weight [units, inputs]: it must have one output per id and read vectors of the embedding's dimension, as GPT-2's head maps the model's width back to its vocabulary.");
 
+    public static readonly DiagnosticDescriptor BlockInputIsTokenIds = Error(
+        "TN0062",
+        "Token ids read as features through BlockAttribute.Input",
+        "Layer '{0}' ({1}) reads BlockAttribute.Input, which here is the network's token ids [TokenInput({2})]; only an [Embedding] reads token ids: name a layer after the embedding{3}",
+        "BlockAttribute.Input names the input of the enclosing block, or of the network; where that is the token ids of a [TokenInput] network, they are indices, not features, and only an [Embedding] can read them.");
+
+    public static readonly DiagnosticDescriptor TiedPathLeadsNowhere = Error(
+        "TN0063",
+        "Tied path does not lead to a layer",
+        "Layer '{0}' (Dense) ties its weight to '{1}', but {2}",
+        "A Dense's TiedTo may name an [Embedding] inside an earlier block by its path of property names separated by dots, as \"Transformer.Wte\", with the index of a [Repeat] copy where the path passes one; every part but the last must be a block of the one before it.");
+
     public static readonly DiagnosticDescriptor JoinShapeMismatch = Error(
         "TN0039",
         "Joined layers do not agree in shape",

@@ -31,7 +31,7 @@ public partial class DiagnosticTests
             """);
 
         Expect.Diagnostic(run, "TN0039", Error, 7, "Add(BlockAttribute.Input)",
-            "Layer 'Block.Skip' (Add) cannot join 'Block.Up' [4, 12] with the block's input [4, 8]: the two must have the same shape; read a layer of the same shape, or map one to the other's shape with a layer (a 1x1 Conv2D, a Dense) first");
+            "Layer 'block.skip' (Add) cannot join 'block.up' [4, 12] with 'the input' [4, 8]: the two must have the same shape; read a layer of the same shape, or map one to the other's shape with a layer (a 1x1 Conv2D, a Dense) first");
         Expect.NothingInGeneratedCode(run);
     }
 
@@ -136,7 +136,7 @@ public partial class DiagnosticTests
             }
             """);
 
-        Expect.Diagnostic(run, "TN0063", Error, 25, span, $"Layer 'Head' (Dense) ties its weight to '{path}', but {why}");
+        Expect.Diagnostic(run, "TN0063", Error, 22, span, $"Layer 'Head' (Dense) ties its weight to '{path}', but {why}");
         Expect.NothingInGeneratedCode(run);
     }
 
@@ -152,7 +152,7 @@ public partial class DiagnosticTests
             }
             """);
 
-        Expect.Diagnostic(run, "TN0059", Error, 25, "\"Body.H.1.Norm\"",
+        Expect.Diagnostic(run, "TN0059", Error, 22, "\"Body.H.1.Norm\"",
             "Layer 'Head' (Dense) ties its weight to 'Body.H.1.Norm', which is a LayerNorm layer; TiedTo names an [Embedding] declared before it in the same network, or one inside an earlier block by its path, such as 'Body.Wte'");
         Expect.NothingInGeneratedCode(run);
     }
@@ -170,7 +170,7 @@ public partial class DiagnosticTests
             }
             """);
 
-        Expect.Diagnostic(run, "TN0040", Error, 25, "\"Body.Wte\"",
+        Expect.Diagnostic(run, "TN0040", Error, 22, "\"Body.Wte\"",
             "Layer 'Head' reads 'Body', which is declared after it; a layer can read only layers declared before it");
         Expect.NothingInGeneratedCode(run);
     }
