@@ -103,7 +103,7 @@ public partial class DiagnosticTests
         using TypedNets;
 
         [Block]
-        public partial class Layer
+        public partial class Decoder
         {
             [LayerNorm] public partial LayerNormLayer Norm { get; }
             [Dense(6)] public partial DenseLayer Mix { get; }
@@ -113,7 +113,7 @@ public partial class DiagnosticTests
         public partial class Body
         {
             [Embedding(9, 6)] public partial EmbeddingLayer Wte { get; }
-            [Repeat(2)] public partial IReadOnlyList<Layer> H { get; }
+            [Repeat(2)] public partial IReadOnlyList<Decoder> H { get; }
             [LayerNorm] public partial LayerNormLayer Ln_f { get; }
         }
 

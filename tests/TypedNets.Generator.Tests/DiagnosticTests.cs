@@ -1169,7 +1169,7 @@ public partial class DiagnosticTests
             .ToArray();
         var ids = GeneratorInternals.Descriptors.Values.Select(descriptor => descriptor.Id).ToList();
 
-        Assert.Equal(50, ids.Count);
+        Assert.Equal(52, ids.Count);
         Assert.All(ids, id => Assert.Contains(id, tested));
     }
 
