@@ -82,3 +82,20 @@ public partial class InputSkipNet
     [Add(BlockAttribute.Input)] public partial AddLayer Skip { get; }
     [Dense(2)] public partial DenseLayer Output { get; }
 }
+
+// DenseNet's growth as a block: its input joined with new features, [Concatenate(BlockAttribute.Input, ...)]; used
+// twice on two widths (4 to 7, 7 to 10), each use reading its own input.
+[Block]
+public partial class Growth
+{
+    [Dense(3, Activation.Tanh)] public partial DenseLayer Grow { get; }
+    [Concatenate(BlockAttribute.Input, nameof(Grow))] public partial ConcatenateLayer Join { get; }
+}
+
+[Network, Input(4)]
+public partial class GrowthNet
+{
+    public partial Growth First { get; }
+    public partial Growth Second { get; }
+    [Dense(2)] public partial DenseLayer Output { get; }
+}

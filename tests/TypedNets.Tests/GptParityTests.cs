@@ -128,18 +128,20 @@ public sealed class GptParityTests(ITestOutputHelper output)
         }
     }
 
-    public static TheoryData<string> BlockNetworks => new() { nameof(GptBlockNet), nameof(GptBlockOnInputNet), nameof(InputSkipNet) };
+    public static TheoryData<string> BlockNetworks => new() { nameof(GptBlockNet), nameof(GptBlockOnInputNet), nameof(InputSkipNet), nameof(GrowthNet) };
 
     [Theory]
     [MemberData(nameof(BlockNetworks))]
     public void Backward_matches_central_differences(string network)
     {
-        // GptBlockOnInputNet and InputSkipNet read features, so the input gradient (two readers each) is checked too.
+        // GptBlockOnInputNet, InputSkipNet and GrowthNet read features, so the input gradient (two readers each) is
+        // checked too; GrowthNet concatenates each block's input with its new features.
         (IEngine<double> engine, double[]? tokens) = network switch
         {
             nameof(GptBlockNet) => ((IEngine<double>)new GptBlockNet.Engine<double>(3, 5), (double[]?)[1, 4, 4, 6, 0, 3, 3, 0, 2, 5, 6, 2, 5, 1, 1]),
             nameof(GptBlockOnInputNet) => (new GptBlockOnInputNet.Engine<double>(3, 5), null),
-            _ => (new InputSkipNet.Engine<double>(3, 5), null),
+            nameof(InputSkipNet) => (new InputSkipNet.Engine<double>(3, 5), null),
+            _ => (new GrowthNet.Engine<double>(3, 5), null),
         };
         RandomizeNormAndBiases(engine.Parameters, seed: 7);
         GradientCheck.Report report = GradientCheck.Run(engine, batch: 3, training: true, seed: 13, tokens);
