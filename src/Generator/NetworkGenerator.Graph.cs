@@ -307,6 +307,14 @@ public sealed partial class NetworkGenerator
                     return null;
                 }
 
+                if (parts[0] == Blocks.InputName)
+                {
+                    string? example = EmbeddingPath(values, children);
+                    Nowhere($"'{parts[0]}' is the {(top ? "network" : "block")}'s input, not a block; a path starts at an earlier child of the {(top ? "network" : "block")}"
+                        + (example is null ? "" : $", such as '{example}'"));
+                    return null;
+                }
+
                 if (!names.ContainsKey(parts[0]))
                 {
                     return Resolve(parts[0], reader, location);

@@ -125,6 +125,7 @@ public partial class DiagnosticTests
     [InlineData("Body.H.Norm", "\"Body.H.Norm\"", "'Body.H' is a [Repeat] of 2 blocks; name a copy by its index, 0 to 1, as 'Body.H.0.Norm'")]
     [InlineData("Body.H.2.Norm", "\"Body.H.2.Norm\"", "'Body.H' is a [Repeat] of 2 blocks; name a copy by its index, 0 to 1, as 'Body.H.0.Norm'")]
     [InlineData("Body.", "\"Body.\"", "the path has an empty part; write it as 'Block.Layer', such as 'Body.Wte'")]
+    [InlineData("(input).Wte", "\"(input).Wte\"", "'(input)' is the network's input, not a block; a path starts at an earlier child of the network, such as 'Body.Wte'")]
     public void TN0063_TiedPathThatLeadsNowhere(string path, string span, string why)
     {
         GeneratorRun run = GeneratorHarness.Run(TiedPathBlocks + $$"""
