@@ -47,7 +47,7 @@ public sealed class GptParityTests(ITestOutputHelper output)
         Assert.Equal(StateNames, network.Layers.SelectMany(layer => layer.Parameters).Select(tensor => tensor.Name));
         Assert.Same(network.Transformer.Wte, network.Lm_head.TiedTo);
         Assert.Same(network.Transformer.Wte.Weight, network.Lm_head.Weight);
-        Assert.Equal(StateNames.Sum(name => Fixture.Tensor(name).Length), NanoGpt.ParameterCount);
+        Assert.Equal(NanoGpt.ParameterCount, StateNames.Sum(name => Fixture.Tensor(name).Length));
     }
 
     [Fact]

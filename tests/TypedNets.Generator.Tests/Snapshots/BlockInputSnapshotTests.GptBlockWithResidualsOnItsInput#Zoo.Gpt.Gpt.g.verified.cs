@@ -553,5 +553,135 @@ namespace Zoo.Gpt
                 global::System.Numerics.Tensors.TensorPrimitives.Add<T>(View(s._mlpState._c_projOutput, 0, batch * 48), View(s._attnResidualOutput, 0, batch * 48), y);
             }
         }
+
+        /// <summary>
+        /// Creates a generation session: <see cref="global::TypedNets.Text.TextGenerator.Prefill"/> a prompt, then
+        /// <see cref="global::TypedNets.Text.TextGenerator.Next"/> samples one token at a time, each at the cost of one position's work over the
+        /// key/value caches, allocating nothing. The session holds its own caches (6 positions per attention layer) and reads
+        /// this network's current weights.
+        /// </summary>
+        /// <param name="temperature">The divisor of the logits, &gt;= 0: below 1 sharper, above 1 flatter, 0 greedy (argmax).</param>
+        /// <param name="topK">Sample only from the k most likely tokens (ties at the cut kept); 0 for all.</param>
+        /// <param name="topP">Sample only from the fewest most likely tokens whose probabilities reach this sum, in (0, 1]; 1 for all.</param>
+        /// <param name="seed">Fixes every draw.</param>
+        /// <returns>A session for one thread at a time; any number may run at once.</returns>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">When <paramref name="temperature"/>, <paramref name="topK"/> or <paramref name="topP"/> is outside its range.</exception>
+        public global::TypedNets.Text.TextGenerator CreateGenerator(double temperature = 1.0, int topK = 0, double topP = 1.0, ulong seed = 0)
+            => new(new Decoder(_core), temperature, topK, topP, seed);
+
+        /// <summary>
+        /// Continues <paramref name="prompt"/> by <paramref name="maxNewTokens"/> sampled tokens, as nanoGPT's <c>generate</c>; returns the
+        /// prompt followed by them. Past the context of 6 positions the last 3 tokens are kept and the caches refilled
+        /// from them (see <see cref="global::TypedNets.Text.TextGenerator"/>).
+        /// </summary>
+        /// <param name="prompt">1 to 6 token ids, each in [0, 10].</param>
+        /// <param name="maxNewTokens">How many tokens to add, &gt;= 0.</param>
+        /// <param name="temperature">The divisor of the logits, &gt;= 0: below 1 sharper, above 1 flatter, 0 greedy (argmax).</param>
+        /// <param name="topK">Sample only from the k most likely tokens (ties at the cut kept); 0 for all.</param>
+        /// <param name="topP">Sample only from the fewest most likely tokens whose probabilities reach this sum, in (0, 1]; 1 for all.</param>
+        /// <param name="seed">Fixes every draw.</param>
+        /// <returns><c>prompt.Length + maxNewTokens</c> token ids.</returns>
+        /// <exception cref="global::System.ArgumentException">When <paramref name="prompt"/> is empty or longer than 6 tokens.</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">When an id of <paramref name="prompt"/>, <paramref name="maxNewTokens"/>, <paramref name="temperature"/>, <paramref name="topK"/> or <paramref name="topP"/> is outside its range.</exception>
+        /// <exception cref="global::System.InvalidOperationException">When another thread trains the network or loads its weights.</exception>
+        public int[] Generate(global::System.ReadOnlySpan<int> prompt, int maxNewTokens, double temperature = 1.0, int topK = 0, double topP = 1.0, ulong seed = 0)
+            => CreateGenerator(temperature, topK, topP, seed).Generate(prompt, maxNewTokens);
+
+        // Gpt one position at a time: each layer on one row, attention against its layer's key/value caches.
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        private sealed class Decoder : global::TypedNets.Text.TokenDecoder
+        {
+            private readonly float[] _parameters;
+            private readonly float[] _transformer_WteRow = new float[8];
+            private readonly float[] _transformer_WpeRow = new float[8];
+            private readonly float[] _transformer_H_0_Ln_1Row = new float[8];
+            private readonly float[] _transformer_H_0_Ln_1Normalized = new float[8];
+            private readonly float[] _transformer_H_0_Ln_1InverseDeviation = new float[1];
+            private readonly float[] _transformer_H_0_Attn_C_attnRow = new float[24];
+            private readonly float[] _transformer_H_0_Attn_HeadsRow = new float[8];
+            private readonly float[] _transformer_H_0_Attn_HeadsKeys = new float[48];
+            private readonly float[] _transformer_H_0_Attn_HeadsValues = new float[48];
+            private readonly float[] _transformer_H_0_Attn_HeadsScores = new float[6];
+            private readonly float[] _transformer_H_0_Attn_C_projRow = new float[8];
+            private readonly float[] _transformer_H_0_AttnResidualRow = new float[8];
+            private readonly float[] _transformer_H_0_Ln_2Row = new float[8];
+            private readonly float[] _transformer_H_0_Ln_2Normalized = new float[8];
+            private readonly float[] _transformer_H_0_Ln_2InverseDeviation = new float[1];
+            private readonly float[] _transformer_H_0_Mlp_C_fcRow = new float[32];
+            private readonly float[] _transformer_H_0_Mlp_C_projRow = new float[8];
+            private readonly float[] _transformer_H_0_MlpResidualRow = new float[8];
+            private readonly float[] _transformer_H_1_Ln_1Row = new float[8];
+            private readonly float[] _transformer_H_1_Ln_1Normalized = new float[8];
+            private readonly float[] _transformer_H_1_Ln_1InverseDeviation = new float[1];
+            private readonly float[] _transformer_H_1_Attn_C_attnRow = new float[24];
+            private readonly float[] _transformer_H_1_Attn_HeadsRow = new float[8];
+            private readonly float[] _transformer_H_1_Attn_HeadsKeys = new float[48];
+            private readonly float[] _transformer_H_1_Attn_HeadsValues = new float[48];
+            private readonly float[] _transformer_H_1_Attn_HeadsScores = new float[6];
+            private readonly float[] _transformer_H_1_Attn_C_projRow = new float[8];
+            private readonly float[] _transformer_H_1_AttnResidualRow = new float[8];
+            private readonly float[] _transformer_H_1_Ln_2Row = new float[8];
+            private readonly float[] _transformer_H_1_Ln_2Normalized = new float[8];
+            private readonly float[] _transformer_H_1_Ln_2InverseDeviation = new float[1];
+            private readonly float[] _transformer_H_1_Mlp_C_fcRow = new float[32];
+            private readonly float[] _transformer_H_1_Mlp_C_projRow = new float[8];
+            private readonly float[] _transformer_H_1_MlpResidualRow = new float[8];
+            private readonly float[] _transformer_Ln_fRow = new float[8];
+            private readonly float[] _transformer_Ln_fNormalized = new float[8];
+            private readonly float[] _transformer_Ln_fInverseDeviation = new float[1];
+
+            internal Decoder(global::TypedNets.NetworkCore core)
+                : base("Gpt", 11, 6, core.Access)
+                => _parameters = core.Engine.Parameters;
+
+            /// <inheritdoc/>
+            public override void Step(int token, int position, global::System.Span<float> logits)
+            {
+                // transformer.wte: the token's row of the table [11, 8] at 0.
+                new global::System.ReadOnlySpan<float>(_parameters, token * 8, 8).CopyTo(_transformer_WteRow);
+                // transformer.wpe: x + the position's row of the table [6, 8] at 88.
+                global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_transformer_WteRow, new global::System.ReadOnlySpan<float>(_parameters, 88 + (position * 8), 8), _transformer_WpeRow);
+                // transformer.h.0.ln_1: LayerNorm of the row.
+                global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_transformer_WpeRow, new global::System.ReadOnlySpan<float>(_parameters, 136, 8), new global::System.ReadOnlySpan<float>(_parameters, 144, 8), _transformer_H_0_Ln_1Row, _transformer_H_0_Ln_1Normalized, _transformer_H_0_Ln_1InverseDeviation, 1, 8, 1E-05d);
+                // transformer.h.0.attn.c_attn: Dense 8 -> 24, Identity.
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Ln_1Row, new global::System.ReadOnlySpan<float>(_parameters, 152, 192), new global::System.ReadOnlySpan<float>(_parameters, 344, 24), default, _transformer_H_0_Attn_C_attnRow, 1, 8, 24, global::TypedNets.Activation.Identity);
+                // transformer.h.0.attn.heads: causal attention of the position, 2 heads; its key and value join the caches [2, 6, 4].
+                global::TypedNets.Kernels.AttentionKernel.Decode<float>(_transformer_H_0_Attn_C_attnRow, _transformer_H_0_Attn_HeadsKeys, _transformer_H_0_Attn_HeadsValues, _transformer_H_0_Attn_HeadsRow, _transformer_H_0_Attn_HeadsScores, position, 6, 8, 2);
+                // transformer.h.0.attn.c_proj: Dense 8 -> 8, Identity.
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Attn_HeadsRow, new global::System.ReadOnlySpan<float>(_parameters, 368, 64), new global::System.ReadOnlySpan<float>(_parameters, 432, 8), default, _transformer_H_0_Attn_C_projRow, 1, 8, 8, global::TypedNets.Activation.Identity);
+                // transformer.h.0.attn_residual: Add, Identity.
+                global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_transformer_H_0_Attn_C_projRow, _transformer_WpeRow, _transformer_H_0_AttnResidualRow);
+                // transformer.h.0.ln_2: LayerNorm of the row.
+                global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_transformer_H_0_AttnResidualRow, new global::System.ReadOnlySpan<float>(_parameters, 440, 8), new global::System.ReadOnlySpan<float>(_parameters, 448, 8), _transformer_H_0_Ln_2Row, _transformer_H_0_Ln_2Normalized, _transformer_H_0_Ln_2InverseDeviation, 1, 8, 1E-05d);
+                // transformer.h.0.mlp.c_fc: Dense 8 -> 32, GELU.
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Ln_2Row, new global::System.ReadOnlySpan<float>(_parameters, 456, 256), new global::System.ReadOnlySpan<float>(_parameters, 712, 32), default, _transformer_H_0_Mlp_C_fcRow, 1, 8, 32, global::TypedNets.Activation.GELU);
+                // transformer.h.0.mlp.c_proj: Dense 32 -> 8, Identity.
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Mlp_C_fcRow, new global::System.ReadOnlySpan<float>(_parameters, 744, 256), new global::System.ReadOnlySpan<float>(_parameters, 1000, 8), default, _transformer_H_0_Mlp_C_projRow, 1, 32, 8, global::TypedNets.Activation.Identity);
+                // transformer.h.0.mlp_residual: Add, Identity.
+                global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_transformer_H_0_Mlp_C_projRow, _transformer_H_0_AttnResidualRow, _transformer_H_0_MlpResidualRow);
+                // transformer.h.1.ln_1: LayerNorm of the row.
+                global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_transformer_H_0_MlpResidualRow, new global::System.ReadOnlySpan<float>(_parameters, 1008, 8), new global::System.ReadOnlySpan<float>(_parameters, 1016, 8), _transformer_H_1_Ln_1Row, _transformer_H_1_Ln_1Normalized, _transformer_H_1_Ln_1InverseDeviation, 1, 8, 1E-05d);
+                // transformer.h.1.attn.c_attn: Dense 8 -> 24, Identity.
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Ln_1Row, new global::System.ReadOnlySpan<float>(_parameters, 1024, 192), new global::System.ReadOnlySpan<float>(_parameters, 1216, 24), default, _transformer_H_1_Attn_C_attnRow, 1, 8, 24, global::TypedNets.Activation.Identity);
+                // transformer.h.1.attn.heads: causal attention of the position, 2 heads; its key and value join the caches [2, 6, 4].
+                global::TypedNets.Kernels.AttentionKernel.Decode<float>(_transformer_H_1_Attn_C_attnRow, _transformer_H_1_Attn_HeadsKeys, _transformer_H_1_Attn_HeadsValues, _transformer_H_1_Attn_HeadsRow, _transformer_H_1_Attn_HeadsScores, position, 6, 8, 2);
+                // transformer.h.1.attn.c_proj: Dense 8 -> 8, Identity.
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Attn_HeadsRow, new global::System.ReadOnlySpan<float>(_parameters, 1240, 64), new global::System.ReadOnlySpan<float>(_parameters, 1304, 8), default, _transformer_H_1_Attn_C_projRow, 1, 8, 8, global::TypedNets.Activation.Identity);
+                // transformer.h.1.attn_residual: Add, Identity.
+                global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_transformer_H_1_Attn_C_projRow, _transformer_H_0_MlpResidualRow, _transformer_H_1_AttnResidualRow);
+                // transformer.h.1.ln_2: LayerNorm of the row.
+                global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_transformer_H_1_AttnResidualRow, new global::System.ReadOnlySpan<float>(_parameters, 1312, 8), new global::System.ReadOnlySpan<float>(_parameters, 1320, 8), _transformer_H_1_Ln_2Row, _transformer_H_1_Ln_2Normalized, _transformer_H_1_Ln_2InverseDeviation, 1, 8, 1E-05d);
+                // transformer.h.1.mlp.c_fc: Dense 8 -> 32, GELU.
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Ln_2Row, new global::System.ReadOnlySpan<float>(_parameters, 1328, 256), new global::System.ReadOnlySpan<float>(_parameters, 1584, 32), default, _transformer_H_1_Mlp_C_fcRow, 1, 8, 32, global::TypedNets.Activation.GELU);
+                // transformer.h.1.mlp.c_proj: Dense 32 -> 8, Identity.
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Mlp_C_fcRow, new global::System.ReadOnlySpan<float>(_parameters, 1616, 256), new global::System.ReadOnlySpan<float>(_parameters, 1872, 8), default, _transformer_H_1_Mlp_C_projRow, 1, 32, 8, global::TypedNets.Activation.Identity);
+                // transformer.h.1.mlp_residual: Add, Identity.
+                global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_transformer_H_1_Mlp_C_projRow, _transformer_H_1_AttnResidualRow, _transformer_H_1_MlpResidualRow);
+                // transformer.ln_f: LayerNorm of the row.
+                global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_transformer_H_1_MlpResidualRow, new global::System.ReadOnlySpan<float>(_parameters, 1880, 8), new global::System.ReadOnlySpan<float>(_parameters, 1888, 8), _transformer_Ln_fRow, _transformer_Ln_fNormalized, _transformer_Ln_fInverseDeviation, 1, 8, 1E-05d);
+                // lm_head: Dense 8 -> 11, Identity.
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_Ln_fRow, new global::System.ReadOnlySpan<float>(_parameters, 0, 88), global::System.ReadOnlySpan<float>.Empty, default, logits, 1, 8, 11, global::TypedNets.Activation.Identity);
+            }
+        }
     }
 }
