@@ -12,11 +12,34 @@ namespace TypedNets;
 /// <remarks>
 /// A block's children may be layers, other blocks, <see cref="RepeatAttribute"/> lists of blocks, and the skip
 /// connections <see cref="AddAttribute"/>, <see cref="ConcatenateAttribute"/> and <see cref="FromAttribute"/>, which
-/// name children of the same block.
+/// name children of the same block, or the block's own input as <see cref="Input"/>.
 /// </remarks>
+/// <example>
+/// nanoGPT's <c>Block</c>, <c>x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))</c>, with <c>ln_1</c>, <c>attn</c>,
+/// <c>ln_2</c> and <c>mlp</c> its direct children as in PyTorch (<c>h.0.ln_1.weight</c>, <c>h.0.attn.c_attn.weight</c>):
+/// <code>
+/// [Block]
+/// public partial class GptBlock
+/// {
+///     [LayerNorm]                     public partial LayerNormLayer Ln_1 { get; }
+///                                     public partial CausalSelfAttention Attn { get; }   // a [Block]
+///     [Add(BlockAttribute.Input)]     public partial AddLayer AttnResidual { get; }      // x + attn(ln_1(x))
+///     [LayerNorm]                     public partial LayerNormLayer Ln_2 { get; }
+///                                     public partial Mlp Mlp { get; }                    // a [Block]
+///     [Add(nameof(AttnResidual))]     public partial AddLayer MlpResidual { get; }
+/// }
+/// </code>
+/// </example>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class BlockAttribute : Attribute
 {
+    /// <summary>
+    /// The input of the enclosing block, for <see cref="AddAttribute"/>, <see cref="ConcatenateAttribute"/> and
+    /// <see cref="FromAttribute"/> in place of a layer's name: <c>[Add(BlockAttribute.Input)]</c> is the residual
+    /// <c>x + f(x)</c> where <c>x</c> is what the block receives. In a network it names the network's input. No property
+    /// can have this name, so it never means a layer.
+    /// </summary>
+    public const string Input = "(input)";
 }
 
 /// <summary>
@@ -85,13 +108,14 @@ public sealed class RepeatAttribute : Attribute
 
 /// <summary>
 /// Makes the layer (or block) read the output of an earlier layer, named with <c>nameof</c>, instead of the layer
-/// before it: a branch, as the paths of an Inception module that all read the same input.
+/// before it: a branch, as the paths of an Inception module that all read the same input. <see cref="BlockAttribute.Input"/>
+/// reads the enclosing block's (or the network's) input.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class FromAttribute : Attribute
 {
     /// <summary>Declares where the layer reads from.</summary>
-    /// <param name="layer">An earlier layer of the same network or block, as <c>nameof(Stem)</c>.</param>
+    /// <param name="layer">An earlier layer of the same network or block, as <c>nameof(Stem)</c>, or <see cref="BlockAttribute.Input"/>.</param>
     public FromAttribute(string layer) => Layer = layer;
 
     /// <summary>The layer read.</summary>
@@ -101,13 +125,14 @@ public sealed class FromAttribute : Attribute
 /// <summary>
 /// A skip connection: the sum of the layer before it and an earlier layer named with <c>nameof</c>, as Keras'
 /// <c>Add()([x, skip])</c> or PyTorch's <c>x + skip</c>; the two must have the same shape. It has no parameters.
-/// Declare the property as <c>AddLayer</c>.
+/// Declare the property as <c>AddLayer</c>. <c>[Add(BlockAttribute.Input)]</c> adds the enclosing block's input, a
+/// Transformer's residual <c>x + attn(ln_1(x))</c> (see <see cref="BlockAttribute"/>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class AddAttribute : LayerAttribute
 {
     /// <summary>Declares the sum.</summary>
-    /// <param name="layer">The earlier layer added, as <c>nameof(Stem)</c>.</param>
+    /// <param name="layer">The earlier layer added, as <c>nameof(Stem)</c>, or <see cref="BlockAttribute.Input"/>.</param>
     public AddAttribute(string layer) => Layer = layer;
 
     /// <summary>The earlier layer added.</summary>
@@ -123,7 +148,8 @@ public sealed class AddAttribute : LayerAttribute
 /// of sequences <c>[steps, features]</c>. Every other dimension must agree. It has no parameters. Declare the property
 /// as <c>ConcatenateLayer</c>.
 /// </summary>
-/// <remarks>Only the named layers are joined: name the layer before it too if it is one of them.</remarks>
+/// <remarks>Only the named layers are joined: name the layer before it too if it is one of them.
+/// <see cref="BlockAttribute.Input"/> names the enclosing block's input.</remarks>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class ConcatenateAttribute : LayerAttribute
 {

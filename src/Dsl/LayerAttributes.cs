@@ -51,7 +51,10 @@ public sealed class DenseAttribute : LayerAttribute
     /// <summary>
     /// The <c>nameof</c> of an <c>[Embedding]</c> of the same network or block, declared before this layer, whose table
     /// this layer uses as its weight, as GPT-2 ties its output projection to its token embedding (nanoGPT's
-    /// <c>lm_head.weight = wte.weight</c>); <see langword="null"/> (the default) for a weight of its own. The layer's
+    /// <c>lm_head.weight = wte.weight</c>); <see langword="null"/> (the default) for a weight of its own. An embedding
+    /// inside an earlier block is named by its path of property names, separated by dots, with the index of a
+    /// <c>[Repeat]</c> copy where the path passes one: <c>TiedTo = "Transformer.Wte"</c> ties nanoGPT's
+    /// <c>lm_head</c> to <c>transformer.wte</c> (TN0063 when the path leads nowhere). The layer's
     /// <c>[units, inputs]</c> must equal the table's <c>[vocabulary, dimension]</c> (TN0060). A tied layer has no weight
     /// tensor of its own: the embedding's initializer draws the table, the weight's gradient is the sum of both uses,
     /// <c>state_dict</c> and <c>SafeTensors.Save</c> list it once, under the embedding's name, and

@@ -290,6 +290,18 @@ internal static class DiagnosticDescriptors
         "Loss {0} declares IgnoreIndex = {1}, but only CrossEntropy has class-id targets to ignore; drop IgnoreIndex, or use LossKind.CrossEntropy",
         "IgnoreIndex names the class-id target whose positions cross-entropy leaves out, as PyTorch's ignore_index (padding after a sequence's end); the regression losses and binary cross-entropy take a value per output, which has nothing to ignore.");
 
+    public static readonly DiagnosticDescriptor BlockInputIsTokenIds = Error(
+        "TN0062",
+        "Token ids read as features through BlockAttribute.Input",
+        "Layer '{0}' ({1}) reads BlockAttribute.Input, which here is the network's token ids [TokenInput({2})]; only an [Embedding] reads token ids: name a layer after the embedding{3}",
+        "BlockAttribute.Input names the input of the enclosing block, or of the network; where that is the token ids of a [TokenInput] network, they are indices, not features, and only an [Embedding] can read them.");
+
+    public static readonly DiagnosticDescriptor TiedPathLeadsNowhere = Error(
+        "TN0063",
+        "Tied path does not lead to a layer",
+        "Layer '{0}' (Dense) ties its weight to '{1}', but {2}",
+        "A Dense's TiedTo may name an [Embedding] inside an earlier block by its path of property names separated by dots, as \"Transformer.Wte\", with the index of a [Repeat] copy where the path passes one; every part but the last must be a block of the one before it.");
+
     public static readonly DiagnosticDescriptor JoinShapeMismatch = Error(
         "TN0039",
         "Joined layers do not agree in shape",

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -37,6 +38,12 @@ public sealed partial class NetworkGenerator
         public const string RepeatAttributeName = "TypedNets.RepeatAttribute";
         public const string ShortcutAttributeName = "TypedNets.ShortcutAttribute";
         public const string FromAttributeName = "TypedNets.FromAttribute";
+
+        /// <summary>
+        /// <c>BlockAttribute.Input</c>: the name by which Add, Concatenate and From read the enclosing block's (or the
+        /// network's) input; no property can be called this.
+        /// </summary>
+        public const string InputName = "(input)";
 
         /// <summary>A block's kind from its class attribute, or <see langword="null"/> for a type that is not a block.</summary>
         public static ScopeKind? KindOf(ITypeSymbol? type)
@@ -251,7 +258,8 @@ public sealed partial class NetworkGenerator
             int? shortcut = null;
             bool top = kind == ScopeKind.Network;
 
-            // A name given with nameof: an earlier sibling's output, or a TN0040 naming what is wrong.
+            // A name given with nameof: an earlier sibling's output, the scope's input (BlockAttribute.Input), or a TN0040
+            // naming what is wrong.
             int? Resolve(string? name, IPropertySymbol reader, Location? location)
             {
                 if (name is not null && names.TryGetValue(name, out int node))
@@ -259,11 +267,109 @@ public sealed partial class NetworkGenerator
                     return node;
                 }
 
+                if (name == Blocks.InputName)
+                {
+                    // The network's token ids (the input of a first block too) are indices: only an Embedding reads them.
+                    if (input < 0 && TokenInputLength() is int length && !ReadsTokens(reader))
+                    {
+                        string? embedding = children.TakeWhile(child => names.ContainsKey(child.Name))
+                            .FirstOrDefault(child => names[child.Name] >= 0 && _nodes[names[child.Name]].Layer.Kind == LayerKind.Embedding)?.Name;
+                        Report(DiagnosticDescriptors.BlockInputIsTokenIds, location, reader.Name, ReaderKind(reader), Invariant(length),
+                            embedding is null ? "" : $", such as '{embedding}'");
+                        return null;
+                    }
+
+                    return input;
+                }
+
                 string why = name is null ? "is not a name"
                     : childNames.Contains(name) ? (name == reader.Name ? "is the layer itself; name an earlier layer" : "is declared after it; a layer can read only layers declared before it")
                     : $"is not a layer of '{scope.Name}'; name an earlier layer of the same {(top ? "network" : "block")} with nameof";
                 Report(DiagnosticDescriptors.UnknownLayerReference, location, reader.Name, name ?? "null", why);
                 return null;
+            }
+
+            // TiedTo: a name as Resolve reads it, or a dotted path into an earlier block ("Transformer.Wte", with the
+            // index of a [Repeat] copy where it passes one), walked through the blocks' values (TN0063 where it stops).
+            int? ResolveTied(string? name, IPropertySymbol reader, Location? location)
+            {
+                if (name is null || name.IndexOf('.') < 0)
+                {
+                    return Resolve(name, reader, location);
+                }
+
+                string[] parts = name.Split('.');
+                void Nowhere(string why) => Report(DiagnosticDescriptors.TiedPathLeadsNowhere, location, reader.Name, name, why);
+                if (parts.Any(part => part.Length == 0))
+                {
+                    string? example = EmbeddingPath(values, children);
+                    Nowhere("the path has an empty part; write it as 'Block.Layer'" + (example is null ? "" : $", such as '{example}'"));
+                    return null;
+                }
+
+                if (parts[0] == Blocks.InputName)
+                {
+                    string? example = EmbeddingPath(values, children);
+                    Nowhere($"'{parts[0]}' is the {(top ? "network" : "block")}'s input, not a block; a path starts at an earlier child of the {(top ? "network" : "block")}"
+                        + (example is null ? "" : $", such as '{example}'"));
+                    return null;
+                }
+
+                if (!names.ContainsKey(parts[0]))
+                {
+                    return Resolve(parts[0], reader, location);
+                }
+
+                int first = children.FindIndex(child => child.Name == parts[0]);
+                BlockValueModel value = values[first];
+                ITypeSymbol type = children[first].Type;
+                string walked = parts[0];
+                for (int i = 1; i < parts.Length; i++)
+                {
+                    string part = parts[i];
+                    if (value.IsList)
+                    {
+                        int count = value.Items.Length;
+                        bool numbered = int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int copy);
+                        if (!numbered || copy >= count)
+                        {
+                            string rest = string.Join(".", parts.Skip(numbered ? i + 1 : i));
+                            Nowhere($"'{walked}' is a [Repeat] of {Invariant(count)} blocks; name a copy by its index, 0 to {Invariant(count - 1)}, as '{walked}.0{(rest.Length == 0 ? "" : "." + rest)}'");
+                            return null;
+                        }
+
+                        value = value.Items[copy];
+                        type = Blocks.ListElement(type) ?? type;
+                    }
+                    else if (value.Layer >= 0)
+                    {
+                        Nowhere($"'{walked}' is a layer, not a block, so the path cannot go on to '{part}'; end the path at '{walked}'");
+                        return null;
+                    }
+                    else
+                    {
+                        List<IPropertySymbol> members = type is INamedTypeSymbol block ? Blocks.Children(block) : [];
+                        int index = members.FindIndex(member => member.Name == part);
+                        if (index < 0 || index >= value.Items.Length)
+                        {
+                            Nowhere($"'{walked}' ({type.Name}) has no layer '{part}'; its layers are {string.Join(", ", members.Select(member => member.Name))}");
+                            return null;
+                        }
+
+                        value = value.Items[index];
+                        type = members[index].Type;
+                    }
+
+                    walked += "." + part;
+                }
+
+                if (value.Layer < 0)
+                {
+                    Nowhere($"'{walked}' is {(value.IsList ? "a [Repeat] of blocks" : "a block")}, not a layer; continue the path to the [Embedding] inside it");
+                    return null;
+                }
+
+                return value.Layer;
             }
 
             foreach (IPropertySymbol property in children)
@@ -324,7 +430,7 @@ public sealed partial class NetworkGenerator
                 AttributeData? repeat = property.GetAttributes().FirstOrDefault(attribute => FullName(attribute.AttributeClass) == Blocks.RepeatAttributeName);
                 if (layerAttributes.Count > 0)
                 {
-                    output = ParseLayerChild(property, syntax, layerAttributes, module, path, from, top, Resolve, out BlockValueModel value);
+                    output = ParseLayerChild(property, syntax, layerAttributes, module, path, from, top, Resolve, ResolveTied, () => EmbeddingPath(values, children), out BlockValueModel value);
                     values.Add(value);
                 }
                 else if (repeat is not null)
@@ -486,6 +592,8 @@ public sealed partial class NetworkGenerator
             int from,
             bool top,
             Func<string?, IPropertySymbol, Location?, int?> resolve,
+            Func<string?, IPropertySymbol, Location?, int?> resolveTied,
+            Func<string?> embeddingPath,
             out BlockValueModel value)
         {
             AttributeData attribute = layerAttributes[0];
@@ -532,24 +640,40 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            // TiedTo: an earlier Embedding of the same scope (TN0040 when it is none of the scope's earlier layers, TN0059
-            // when it is one of another kind), whose table the Dense uses as its weight.
+            // TiedTo: an earlier Embedding of the same scope, or one inside an earlier block by its path (TN0040 when the
+            // name is none of the scope's earlier layers, TN0063 when a path leads nowhere, TN0059 when it is a layer of
+            // another kind), whose table the Dense uses as its weight.
             int tiedTo = -1;
             TypedConstant tiedName = attribute.NamedArguments.FirstOrDefault(argument => argument.Key == "TiedTo").Value;
             if (layer is not null && !_layerUnbound && kind == LayerKind.Dense && tiedName.Kind != TypedConstantKind.Error && !tiedName.IsNull)
             {
                 Location? location = NamedArgumentLocation(site.AttributeSyntax, "TiedTo") ?? site.Attribute;
-                int? resolved = resolve(tiedName.Value as string, property, location);
+                string? name = tiedName.Value as string;
+                bool isInput = name == Blocks.InputName;
+                int? resolved = isInput ? -1 : resolveTied(name, property, location);
                 if (resolved is null)
                 {
                     Unbound();
                 }
                 else if (resolved.Value < 0 || _nodes[resolved.Value].Layer.Kind != LayerKind.Embedding)
                 {
-                    string what = resolved.Value < 0 ? "the input" : $"a {ShapeInference.KindName(_nodes[resolved.Value].Layer.Kind)} layer";
-                    LayerModel? embedding = _nodes.Select(node => node.Layer).FirstOrDefault(node => node.Kind == LayerKind.Embedding);
-                    string example = embedding is null ? "" : $", such as '{embedding.Label}'";
-                    Report(DiagnosticDescriptors.TiedToNotAnEmbedding, location, property.Name, tiedName.Value as string ?? "null", what, top ? "network" : "block", example);
+                    string scope = top ? "network" : "block";
+                    string what = isInput ? $"the {scope}'s input, not a layer" : resolved.Value < 0 ? "the input" : $"a {ShapeInference.KindName(_nodes[resolved.Value].Layer.Kind)} layer";
+                    string example;
+                    if (name is not null && name.IndexOf('.') >= 0)
+                    {
+                        // A path: the example is the path of the first embedding of an earlier block.
+                        scope += ", or one inside an earlier block by its path";
+                        string? examplePath = embeddingPath();
+                        example = examplePath is null ? "" : $", such as '{examplePath}'";
+                    }
+                    else
+                    {
+                        LayerModel? embedding = _nodes.Select(node => node.Layer).FirstOrDefault(node => node.Kind == LayerKind.Embedding);
+                        example = embedding is null ? "" : $", such as '{embedding.Label}'";
+                    }
+
+                    Report(DiagnosticDescriptors.TiedToNotAnEmbedding, location, property.Name, name ?? "null", what, scope, example);
                     Unbound();
                 }
                 else
@@ -571,6 +695,80 @@ public sealed partial class NetworkGenerator
 
             value = new BlockValueModel(_nodes.Count - 1, null, EquatableArray<BlockValueModel>.Empty, IsList: false);
             return _nodes.Count - 1;
+        }
+
+        /// <summary>
+        /// The length of the network's <c>[TokenInput]</c>, or <see langword="null"/> when its input is features (or is
+        /// declared twice, which TryParseInput reports).
+        /// </summary>
+        private int? TokenInputLength()
+        {
+            ImmutableArray<AttributeData> attributes = _type.GetAttributes();
+            AttributeData? tokenInput = attributes.FirstOrDefault(attribute => FullName(attribute.AttributeClass) == TokenInputAttributeName);
+            return tokenInput is not null && !attributes.Any(attribute => FullName(attribute.AttributeClass) == InputAttributeName)
+                && tokenInput.ConstructorArguments.Length == 1 && tokenInput.ConstructorArguments[0].Value is int length
+                ? length
+                : null;
+        }
+
+        /// <summary>Whether a child can read token ids: an Embedding, or a block whose first child is one.</summary>
+        private static bool ReadsTokens(IPropertySymbol property)
+        {
+            static LayerKind? LayerKindOf(IPropertySymbol property)
+                => property.GetAttributes().Select(attribute => FullName(attribute.AttributeClass))
+                    .Where(LayerAttributes.ContainsKey).Select(name => (LayerKind?)LayerAttributes[name].Kind).FirstOrDefault();
+
+            if (LayerKindOf(property) is LayerKind kind)
+            {
+                return kind == LayerKind.Embedding;
+            }
+
+            return Blocks.KindOf(property.Type) is not null && Blocks.Children((INamedTypeSymbol)property.Type).FirstOrDefault() is { } first
+                && LayerKindOf(first) == LayerKind.Embedding;
+        }
+
+        /// <summary>A child's kind as messages name it: its layer kind, or its block type.</summary>
+        private static string ReaderKind(IPropertySymbol property)
+            => property.GetAttributes().Select(attribute => FullName(attribute.AttributeClass)).Where(LayerAttributes.ContainsKey)
+                .Select(name => ShapeInference.KindName(LayerAttributes[name].Kind)).FirstOrDefault()
+                ?? property.Type.Name;
+
+        /// <summary>The TiedTo path of the first Embedding inside a block among a scope's parsed children, as "Transformer.Wte".</summary>
+        private string? EmbeddingPath(List<BlockValueModel> values, List<IPropertySymbol> children)
+        {
+            string? Find(BlockValueModel value, ITypeSymbol type, string path, int depth)
+            {
+                if (value.Layer >= 0)
+                {
+                    return depth > 0 && _nodes[value.Layer].Layer.Kind == LayerKind.Embedding ? path : null;
+                }
+
+                if (value.IsList)
+                {
+                    return value.Items.Length == 0 ? null : Find(value.Items[0], Blocks.ListElement(type) ?? type, path + ".0", depth + 1);
+                }
+
+                List<IPropertySymbol> members = type is INamedTypeSymbol block && Blocks.KindOf(block) is not null ? Blocks.Children(block) : [];
+                for (int i = 0; i < members.Count && i < value.Items.Length; i++)
+                {
+                    if (Find(value.Items[i], members[i].Type, path + "." + members[i].Name, depth + 1) is string found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            }
+
+            for (int i = 0; i < values.Count && i < children.Count; i++)
+            {
+                if (Find(values[i], children[i].Type, children[i].Name, 0) is string found)
+                {
+                    return found;
+                }
+            }
+
+            return null;
         }
 
         /// <summary>The location of the <paramref name="index"/>-th positional argument (a <c>params</c> one counts too).</summary>

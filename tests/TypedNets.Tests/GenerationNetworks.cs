@@ -17,7 +17,7 @@ public partial class CausalLanguageNet
 
 /// <summary>nanoGPT's CausalSelfAttention under its pre-norm residual: x + c_proj(attn(c_attn(ln_1(x)))).</summary>
 [Residual]
-public partial class GptAttention
+public partial class ResidualAttention
 {
     [LayerNorm] public partial LayerNormLayer Ln1 { get; }
     [Dense(48)] public partial DenseLayer CAttn { get; }
@@ -28,7 +28,7 @@ public partial class GptAttention
 
 /// <summary>nanoGPT's MLP under its pre-norm residual: x + c_proj(gelu(c_fc(ln_2(x)))).</summary>
 [Residual]
-public partial class GptMlp
+public partial class ResidualMlp
 {
     [LayerNorm] public partial LayerNormLayer Ln2 { get; }
     [Dense(64, Activation.GELU)] public partial DenseLayer CFc { get; }
@@ -38,10 +38,10 @@ public partial class GptMlp
 
 /// <summary>One transformer block: attention, then the MLP, each behind its own residual.</summary>
 [Block]
-public partial class GptBlock
+public partial class ResidualGptBlock
 {
-    public partial GptAttention Attn { get; }
-    public partial GptMlp Mlp { get; }
+    public partial ResidualAttention Attn { get; }
+    public partial ResidualMlp Mlp { get; }
 }
 
 // A two-block GPT, nanoGPT's layout at toy size: token and position embeddings, dropout, the blocks, the final
@@ -52,7 +52,7 @@ public partial class TinyGptLm
     [Embedding(11, 16)] public partial EmbeddingLayer Wte { get; }
     [PositionEmbedding(8)] public partial PositionEmbeddingLayer Wpe { get; }
     [Dropout(0.1)] public partial DropoutLayer Drop { get; }
-    [Repeat(2)] public partial IReadOnlyList<GptBlock> H { get; }
+    [Repeat(2)] public partial IReadOnlyList<ResidualGptBlock> H { get; }
     [LayerNorm] public partial LayerNormLayer LnF { get; }
     [Dense(11, TiedTo = nameof(Wte), Bias = false)] public partial DenseLayer LmHead { get; }
 }
