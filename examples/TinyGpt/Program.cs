@@ -85,6 +85,7 @@ Console.WriteLine("Three samples (a newline as prompt, 200 characters, temperatu
 for (int i = 0; i < 3; i++)
 {
     Console.WriteLine();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--- sample {i + 1} (seed {seed + (ulong)i})"));
     Console.WriteLine(Continue("\n", seed + (ulong)i));
 }
 
