@@ -386,17 +386,20 @@ public sealed partial class NetworkGenerator
                     /// and a workspace for up to <paramref name="maxBatch"/> samples: it is ready to predict.
                     /// </summary>
                     /// <param name="maxBatch">The largest batch that <c>Forward</c> will be given; <c>Predict</c> splits larger inputs itself.</param>
-                    /// <param name="seed">Fixes the stream of dropout masks (and the initial weights, which the embedded ones then replace).</param>
+                    /// <param name="seed">Fixes the stream of dropout masks; no initial weights are drawn, the embedded ones are the weights.</param>
                     """
                 : """
                     /// <summary>Creates the network with weights drawn from <paramref name="seed"/> and a workspace for up to <paramref name="maxBatch"/> samples.</summary>
                     /// <param name="maxBatch">The largest batch that <c>Forward</c> will be given; <c>Predict</c> splits larger inputs itself.</param>
                     /// <param name="seed">Fixes the initial weights and the stream of dropout masks.</param>
                     """);
+            // Embedded weights replace the initial ones, so none are drawn: for a GPT of 816,000 parameters the draws
+            // were 25 ms of a native binary's 28 ms start-up.
+            string engine = _model.EmbeddedWeights is { IsValid: true } ? "Engine<float>.WithoutInitialWeights(maxBatch, seed)" : "new(maxBatch, seed)";
             _writer.WriteBlock($$"""
                 public {{Identifier(_model.ClassName)}}(int maxBatch = 32, ulong seed = 0)
                 {
-                    Engine<float> engine = new(maxBatch, seed);
+                    Engine<float> engine = {{engine}};
                 """);
 
             using (Indent())
@@ -551,7 +554,7 @@ public sealed partial class NetworkGenerator
                     /// <summary>Creates the buffers and draws the initial weights from <paramref name="seed"/>.</summary>
                     public Engine(int maxBatch, ulong seed) : this(maxBatch, seed, null) => Initialize(seed);
 
-                    /// <summary>A second workspace over the weights of <paramref name="shared"/>, with activations of its own.</summary>
+                    {{(_model.EmbeddedWeights is { IsValid: true } ? "/// <summary>Creates the buffers with every weight zero, for the caller to copy weights in.</summary>\npublic static Engine<T> WithoutInitialWeights(int maxBatch, ulong seed) => new(maxBatch, seed, null);\n\n" : "")}}/// <summary>A second workspace over the weights of <paramref name="shared"/>, with activations of its own.</summary>
                     public Engine(Engine<T> shared) : this(shared.MaxBatch, 0, shared) { }
 
                     private Engine(int maxBatch, ulong seed, Engine<T>? shared)

@@ -57,10 +57,10 @@ namespace Zoo
         /// and a workspace for up to <paramref name="maxBatch"/> samples: it is ready to predict.
         /// </summary>
         /// <param name="maxBatch">The largest batch that <c>Forward</c> will be given; <c>Predict</c> splits larger inputs itself.</param>
-        /// <param name="seed">Fixes the stream of dropout masks (and the initial weights, which the embedded ones then replace).</param>
+        /// <param name="seed">Fixes the stream of dropout masks; no initial weights are drawn, the embedded ones are the weights.</param>
         public TinyEmbedded(int maxBatch = 32, ulong seed = 0)
         {
-            Engine<float> engine = new(maxBatch, seed);
+            Engine<float> engine = Engine<float>.WithoutInitialWeights(maxBatch, seed);
             _hiddenLayer = new global::TypedNets.DenseLayer(
                 "Hidden", "hidden", [2], [3], global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("hidden.weight", engine.Parameters, engine.Gradients, 0, 3, 2),
@@ -95,6 +95,9 @@ namespace Zoo
 
             /// <summary>Creates the buffers and draws the initial weights from <paramref name="seed"/>.</summary>
             public Engine(int maxBatch, ulong seed) : this(maxBatch, seed, null) => Initialize(seed);
+
+            /// <summary>Creates the buffers with every weight zero, for the caller to copy weights in.</summary>
+            public static Engine<T> WithoutInitialWeights(int maxBatch, ulong seed) => new(maxBatch, seed, null);
 
             /// <summary>A second workspace over the weights of <paramref name="shared"/>, with activations of its own.</summary>
             public Engine(Engine<T> shared) : this(shared.MaxBatch, 0, shared) { }
