@@ -13,7 +13,7 @@ public sealed class GeluKernelTests
     [Fact]
     public void Single_precision_forward_and_backward_match_double_precision()
     {
-        float[] z = Inputs();
+        float[] z = GeluTanhKernelTests.Inputs();
         float[] y = new float[z.Length];
         Activations.Gelu<float>(z, y);
         float[] dz = new float[z.Length];
@@ -42,7 +42,7 @@ public sealed class GeluKernelTests
     [Fact]
     public void An_element_has_the_same_value_in_a_vector_and_in_the_tail()
     {
-        float[] z = Inputs();
+        float[] z = GeluTanhKernelTests.Inputs();
         float[] whole = new float[z.Length];
         Activations.Gelu<float>(z, whole);
         for (int i = 0; i < 40; i++)
@@ -63,23 +63,5 @@ public sealed class GeluKernelTests
         Activations.GeluBackward<float>(z, dy);
         Assert.True(float.IsNaN(y[0]) && float.IsNaN(y[2]) && float.IsNaN(dy[0]) && float.IsNaN(dy[2]));
         Assert.Equal(0.8413447f, y[1], 1e-6f);
-    }
-
-    /// <summary>1,001 values from -12 to 12 (not a multiple of any vector), then zero, both signs, and the extremes.</summary>
-    private static float[] Inputs()
-    {
-        float[] values = new float[1001 + 6];
-        for (int i = 0; i <= 1000; i++)
-        {
-            values[i] = (float)(-12 + (24.0 * i / 1000));
-        }
-
-        values[1001] = 0f;
-        values[1002] = -0f;
-        values[1003] = 1e20f;
-        values[1004] = -1e20f;
-        values[1005] = float.MaxValue;
-        values[1006] = -3.5f;
-        return values;
     }
 }

@@ -74,7 +74,7 @@ public sealed class GeluTanhKernelTests
     }
 
     /// <summary>1,001 values from -12 to 12 (past the 256-element chunks, not a multiple of any vector), then the extremes.</summary>
-    private static float[] Inputs()
+    internal static float[] Inputs()
     {
         float[] values = new float[1001 + 6];
         for (int i = 0; i <= 1000; i++)
