@@ -257,22 +257,25 @@ internal sealed class SafeTensorsHeaderReader
         {
             // The targets are distinct, so among one more than the network has, at least one is not the network's.
             var unexpected = new List<string>();
+            string? first = null;
             foreach (Entry entry in _entries)
             {
                 if (entry.Target == -1)
                 {
+                    first ??= entry.Name;
                     unexpected.Add(Shown(entry.Name, entry.Renamed));
                 }
             }
 
             if (target < 0)
             {
+                first ??= name;
                 unexpected.Add(Shown(name, renamed));
             }
 
             string optional = _tensors.Length == _required ? "" : $" and the {_tensors.Length - _required} it may also hold ({OptionalNames()})";
             throw Fail(
-                unexpected[0],
+                first,
                 $"The file's tensors are not {_networkName}'s: it holds more than the {_required} tensors {_networkName} has{optional}, among them " +
                 $"{List(unexpected, static shown => shown)}, which {_networkName} does not have. {Advice()}");
         }

@@ -214,6 +214,14 @@ public sealed class RenamedLoadTests
         Assert.Contains("'fc2.bias'", exception.Message, StringComparison.Ordinal);
         Assert.Contains("'out.bias'", exception.Message, StringComparison.Ordinal);
         Assert.Contains("'output.bias' [3]", exception.Message, StringComparison.Ordinal);
+        Assert.Equal("output.bias", exception.TensorName); // the missing tensor comes first, as without a rename
+        Assert.Equal(before, network.Parameters.ToArray());
+
+        // One more tensor than the network has is refused as soon as it is read, still by the file's name.
+        byte[] longer = FileOf(("fc1.weight", "F32", [5, 4]), ("fc1.bias", "F32", [5]), ("fc2.weight", "F32", [3, 5]), ("fc2.bias", "F32", [3]), ("fc3.bias", "F32", [3]));
+        SafeTensorsFormatException extra = Assert.Throws<SafeTensorsFormatException>(() => SafeTensors.Load(network, longer, name => name == "fc3.bias" ? "out.bias" : TorchToMlp(name)));
+        Assert.Contains("'fc3.bias' (renamed 'out.bias')", extra.Message, StringComparison.Ordinal);
+        Assert.Equal("fc3.bias", extra.TensorName);
         Assert.Equal(before, network.Parameters.ToArray());
     }
 
