@@ -65,7 +65,8 @@ namespace TypedNets.Serialization;
 /// <para>
 /// Memory: sizes from the header are checked against the file's length before anything is allocated from them, and
 /// what the header cannot be trusted with is bounded: names are matched as bytes and never decoded unless they are
-/// wrong, a header listing more tensors than the network can hold is refused as soon as it does, and metadata keys
+/// wrong (with a rename, each is decoded to be passed to it, and tensors it skips are not counted against the network),
+/// a header listing more tensors than the network can hold is refused as soon as it does, and metadata keys
 /// cost one 8-byte hash each. A load from a span allocates a small constant plus at most the header's length; from a
 /// seekable stream or a path, also a copy of the header and staging copies of the parameters and buffers (at most
 /// twice the data's length, for F16 or BF16). The metadata is not returned by a load;
