@@ -65,7 +65,8 @@ namespace TypedNets.Serialization;
 /// <para>
 /// Memory: sizes from the header are checked against the file's length before anything is allocated from them, and
 /// what the header cannot be trusted with is bounded: names are matched as bytes and never decoded unless they are
-/// wrong, a header listing more tensors than the network can hold is refused as soon as it does, and metadata keys
+/// wrong (with a rename, each is decoded to be passed to it, and tensors it skips are not counted against the network),
+/// a header listing more tensors than the network can hold is refused as soon as it does, and metadata keys
 /// cost one 8-byte hash each. A load from a span allocates a small constant plus at most the header's length; from a
 /// seekable stream or a path, also a copy of the header and staging copies of the parameters and buffers (at most
 /// twice the data's length, for F16 or BF16). The metadata is not returned by a load;
@@ -159,6 +160,30 @@ public static class SafeTensors
     /// </exception>
     /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the network; it is unchanged.</exception>
     public static void LoadBase64(INetwork network, string path, bool allowNonFinite = false)
+        => LoadBase64Text(network, path, rename: null, allowNonFinite);
+
+    /// <summary>
+    /// As <see cref="LoadBase64(INetwork, string, bool)"/>, loading each of the file's tensors under the network's name
+    /// <paramref name="rename"/> gives it (see <see cref="Load(INetwork, string, Func{string, string}, bool)"/>).
+    /// </summary>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="path">The file to read.</param>
+    /// <param name="rename">Maps each of the file's tensor names to the network's name it is loaded as, or to <see langword="null"/> to skip the tensor.</param>
+    /// <param name="allowNonFinite">Whether to load NaN and infinite values rather than refuse them (see <see cref="Load(INetwork, string, bool)"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="rename"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The rename maps two of the file's tensors to one of the network's (ParamName <c>rename</c>).</exception>
+    /// <exception cref="SafeTensorsFormatException">
+    /// The text is not base64, or its bytes are not a safetensors file whose tensors, renamed, are this network's, or
+    /// (unless <paramref name="allowNonFinite"/>) a value is NaN or infinite.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the network; it is unchanged.</exception>
+    public static void LoadBase64(INetwork network, string path, Func<string, string?> rename, bool allowNonFinite = false)
+    {
+        ArgumentNullException.ThrowIfNull(rename);
+        LoadBase64Text(network, path, rename, allowNonFinite);
+    }
+
+    private static void LoadBase64Text(INetwork network, string path, Func<string, string?>? rename, bool allowNonFinite)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -173,7 +198,7 @@ public static class SafeTensors
             throw SafeTensorsHeader.Error(path, null, $"The text is not base64 ({exception.Message}); write the file with SafeTensors.SaveBase64.", exception);
         }
 
-        Load(network, file, path, allowNonFinite);
+        Load(network, file, path, rename, allowNonFinite);
     }
 
     /// <summary>
@@ -197,6 +222,42 @@ public static class SafeTensors
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the network; it is unchanged.</exception>
     public static void Load(INetwork network, string path, bool allowNonFinite = false)
+        => LoadPath(network, path, rename: null, allowNonFinite);
+
+    /// <summary>
+    /// Loads <paramref name="network"/>'s parameters and buffers from a safetensors file whose tensor names are not the
+    /// network's, such as a PyTorch <c>state_dict</c> of modules named otherwise: each of the file's tensors is loaded
+    /// into the network's tensor <paramref name="rename"/> names, or skipped when it returns <see langword="null"/>. The
+    /// checks are <see cref="Load(INetwork, string, bool)"/>'s, after renaming: every tensor of the network must be
+    /// named exactly once, with its shape, and nothing not skipped may be left over. The network is unchanged when it throws.
+    /// </summary>
+    /// <remarks>
+    /// The rename is called once for each tensor of the file, with the name as the file spells it; the messages name
+    /// both the file's name and the network's. <see cref="AttentionNames.FromMultiheadAttention"/> is the rename for
+    /// PyTorch's <c>nn.MultiheadAttention</c>; a dictionary <c>map</c> of some names is
+    /// <c>name =&gt; map.GetValueOrDefault(name, name)</c>. A skipped tensor is still checked as part of the file (its
+    /// dtype must be F32, F16, BF16 or I64), but its shape and values are not.
+    /// </remarks>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="path">The file to read.</param>
+    /// <param name="rename">Maps each of the file's tensor names to the network's name it is loaded as, or to <see langword="null"/> to skip the tensor.</param>
+    /// <param name="allowNonFinite">Whether to load NaN and infinite values rather than refuse them (see <see cref="Load(INetwork, string, bool)"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="rename"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The rename maps two of the file's tensors to one of the network's (ParamName <c>rename</c>); the message names all three.</exception>
+    /// <exception cref="SafeTensorsFormatException">
+    /// The file is malformed, or after renaming a tensor of the network is missing, a name is not the network's or a
+    /// shape differs, or (unless <paramref name="allowNonFinite"/>) a value is NaN or infinite. <see cref="SafeTensorsFormatException.TensorName"/>
+    /// is the file's name of the tensor at fault (the network's name of a missing one).
+    /// </exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the network; it is unchanged.</exception>
+    public static void Load(INetwork network, string path, Func<string, string?> rename, bool allowNonFinite = false)
+    {
+        ArgumentNullException.ThrowIfNull(rename);
+        LoadPath(network, path, rename, allowNonFinite);
+    }
+
+    private static void LoadPath(INetwork network, string path, Func<string, string?>? rename, bool allowNonFinite)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -204,7 +265,7 @@ public static class SafeTensors
         // Unbuffered: the reads are already large, and the header and the data go straight to their own buffers.
         // FileShare.Delete lets a save replace the file while it is read (Windows asks for it; POSIX never minds).
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
-        Load(network, stream, path, allowNonFinite);
+        Load(network, stream, path, rename, allowNonFinite);
     }
 
     /// <summary>
@@ -230,7 +291,30 @@ public static class SafeTensors
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(stream);
-        Load(network, stream, path: null, allowNonFinite);
+        Load(network, stream, path: null, rename: null, allowNonFinite);
+    }
+
+    /// <summary>
+    /// As <see cref="Load(INetwork, Stream, bool)"/>, loading each of the file's tensors under the network's name
+    /// <paramref name="rename"/> gives it (see <see cref="Load(INetwork, string, Func{string, string}, bool)"/>).
+    /// </summary>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="stream">The stream to read; it is read to its end and not closed.</param>
+    /// <param name="rename">Maps each of the file's tensor names to the network's name it is loaded as, or to <see langword="null"/> to skip the tensor.</param>
+    /// <param name="allowNonFinite">Whether to load NaN and infinite values rather than refuse them (see <see cref="Load(INetwork, string, bool)"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="rename"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The rename maps two of the file's tensors to one of the network's (ParamName <c>rename</c>).</exception>
+    /// <exception cref="SafeTensorsFormatException">
+    /// The bytes are not a safetensors file whose tensors, renamed, are this network's, or (unless
+    /// <paramref name="allowNonFinite"/>) a value is NaN or infinite.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the network; it is unchanged.</exception>
+    public static void Load(INetwork network, Stream stream, Func<string, string?> rename, bool allowNonFinite = false)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(rename);
+        Load(network, stream, path: null, rename, allowNonFinite);
     }
 
     /// <summary>
@@ -248,7 +332,29 @@ public static class SafeTensors
     public static void Load(INetwork network, ReadOnlySpan<byte> file, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
-        Load(network, file, path: null, allowNonFinite);
+        Load(network, file, path: null, rename: null, allowNonFinite);
+    }
+
+    /// <summary>
+    /// As <see cref="Load(INetwork, ReadOnlySpan{byte}, bool)"/>, loading each of the file's tensors under the network's
+    /// name <paramref name="rename"/> gives it (see <see cref="Load(INetwork, string, Func{string, string}, bool)"/>).
+    /// </summary>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="file">The file's bytes, exactly: the header length field, the header and the data buffer.</param>
+    /// <param name="rename">Maps each of the file's tensor names to the network's name it is loaded as, or to <see langword="null"/> to skip the tensor.</param>
+    /// <param name="allowNonFinite">Whether to load NaN and infinite values rather than refuse them (see <see cref="Load(INetwork, string, bool)"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="rename"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The rename maps two of the file's tensors to one of the network's (ParamName <c>rename</c>).</exception>
+    /// <exception cref="SafeTensorsFormatException">
+    /// The bytes are not a safetensors file whose tensors, renamed, are this network's, or (unless
+    /// <paramref name="allowNonFinite"/>) a value is NaN or infinite.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the network; it is unchanged.</exception>
+    public static void Load(INetwork network, ReadOnlySpan<byte> file, Func<string, string?> rename, bool allowNonFinite = false)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(rename);
+        Load(network, file, path: null, rename, allowNonFinite);
     }
 
     /// <summary>
@@ -292,7 +398,7 @@ public static class SafeTensors
         return SafeTensorsHeader.Parse(file.Slice(8, headerLength), file.Length - 8 - headerLength, null, null, readMetadata: true).Metadata;
     }
 
-    private static void Load(INetwork network, ReadOnlySpan<byte> file, string? path, bool allowNonFinite)
+    private static void Load(INetwork network, ReadOnlySpan<byte> file, string? path, Func<string, string?>? rename, bool allowNonFinite)
     {
         if (file.Length < 8)
         {
@@ -301,7 +407,7 @@ public static class SafeTensors
 
         int headerLength = SafeTensorsHeader.CheckLength(BinaryPrimitives.ReadUInt64LittleEndian(file), file.Length - 8, path);
         ReadOnlySpan<byte> buffer = file[(8 + headerLength)..];
-        SafeTensorsLayout layout = SafeTensorsHeader.Parse(file.Slice(8, headerLength), buffer.Length, network, path, readMetadata: false);
+        SafeTensorsLayout layout = SafeTensorsHeader.Parse(file.Slice(8, headerLength), buffer.Length, network, path, readMetadata: false, rename);
 
         // Every value is checked before the first is written, in the order of the file as a stream load meets them, so
         // that the same non-finite value is reported either way.
@@ -331,7 +437,7 @@ public static class SafeTensors
         }
     }
 
-    private static void Load(INetwork network, Stream stream, string? path, bool allowNonFinite)
+    private static void Load(INetwork network, Stream stream, string? path, Func<string, string?>? rename, bool allowNonFinite)
     {
         if (!stream.CanRead)
         {
@@ -348,7 +454,7 @@ public static class SafeTensors
 
         int headerLength = SafeTensorsHeader.CheckLength(BinaryPrimitives.ReadUInt64LittleEndian(prefix), available - 8, path);
         byte[] header = available is null ? ReadGrowing(stream, headerLength, path) : ReadExactly(stream, new byte[headerLength], 8, null, path);
-        SafeTensorsLayout layout = SafeTensorsHeader.Parse(header, available - 8 - headerLength, network, path, readMetadata: false);
+        SafeTensorsLayout layout = SafeTensorsHeader.Parse(header, available - 8 - headerLength, network, path, readMetadata: false, rename);
 
         // A read can still fail (an I/O error, a file cut short since its length was taken), so the tensors are decoded
         // into copies of the parameters and the buffers, copied into the network only when all of them have arrived.

@@ -259,12 +259,14 @@ internal static class SafeTensorsHeader
     /// <param name="network">The network the file must match, or <see langword="null"/> to check the file alone.</param>
     /// <param name="path">The file, for messages, or <see langword="null"/>.</param>
     /// <param name="readMetadata">Whether to return the metadata's strings, rather than only check them.</param>
+    /// <param name="rename">Maps the file's names to the network's (<see langword="null"/> to skip a tensor), or <see langword="null"/> to match them as they are.</param>
     /// <exception cref="SafeTensorsFormatException">The header is malformed or does not match the network.</exception>
-    public static SafeTensorsLayout Parse(ReadOnlySpan<byte> header, long? bufferLength, INetwork? network, string? path, bool readMetadata)
-        => new SafeTensorsHeaderReader(network, bufferLength, path).Read(header, readMetadata);
+    /// <exception cref="ArgumentException">The rename maps two of the file's tensors to one of the network's.</exception>
+    public static SafeTensorsLayout Parse(ReadOnlySpan<byte> header, long? bufferLength, INetwork? network, string? path, bool readMetadata, Func<string, string?>? rename = null)
+        => new SafeTensorsHeaderReader(network, bufferLength, path, rename).Read(header, readMetadata);
 
     /// <summary>
-    /// As <see cref="Parse(ReadOnlySpan{byte}, long?, INetwork?, string?, bool)"/>, against an explicit list of tensors
+    /// As <see cref="Parse(ReadOnlySpan{byte}, long?, INetwork?, string?, bool, Func{string, string}?)"/>, against an explicit list of tensors
     /// (a checkpoint's: the network's and the optimizer's), named <paramref name="owner"/> in messages.
     /// </summary>
     /// <param name="header">The header's bytes (the length field excluded).</param>

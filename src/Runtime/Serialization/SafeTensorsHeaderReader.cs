@@ -27,13 +27,17 @@ namespace TypedNets.Serialization;
 /// hundred characters, for the message), a header that lists more tensors than the network can hold is refused as soon
 /// as it does, shapes are limited to <see cref="SafeTensorsRules.MaxRank"/> dimensions, and the metadata is checked (an object of strings
 /// without a key twice) through one 8-byte hash per key rather than a string. Without a network (reading the
-/// metadata) names and metadata are decoded, in proportion to the header.
+/// metadata) names and metadata are decoded, in proportion to the header. With a rename, every tensor name is decoded,
+/// to be passed to it, and the header may list any number of tensors the rename skips.
 /// </para>
 /// </remarks>
 internal sealed class SafeTensorsHeaderReader
 {
     private const int ListedNames = 8;
     private const int DisplayedBytes = 80;
+
+    /// <summary>The target of an entry the rename maps to <see langword="null"/>: its bytes are checked and not read.</summary>
+    private const int Skipped = -2;
 
     private readonly string? _path;
     private readonly long? _bufferLength;
@@ -47,16 +51,32 @@ internal sealed class SafeTensorsHeaderReader
     private readonly HashSet<string>? _names;
     private readonly List<Entry> _entries = [];
     private readonly List<ulong> _dimensions = [];
+    private readonly Func<string, string?>? _rename;
+    private readonly HashSet<string>? _fileNames;
+    private readonly string?[] _claimedBy = [];
     private byte[] _scratch = [];
     private bool _hasMetadata;
+
+    // The entries that are not skipped: a header may list no more of them than the network has tensors.
+    private int _kept;
 
     /// <summary>Prepares to read a header for <paramref name="network"/>, or for no network when it is <see langword="null"/>.</summary>
     /// <param name="network">The network whose tensors the header must list, or <see langword="null"/>.</param>
     /// <param name="bufferLength">The length of the data buffer after the header, or <see langword="null"/> when not yet known.</param>
     /// <param name="path">The file, for messages, or <see langword="null"/>.</param>
-    public SafeTensorsHeaderReader(INetwork? network, long? bufferLength, string? path)
+    /// <param name="rename">
+    /// Maps each of the file's tensor names to the network's name it is loaded as, or to <see langword="null"/> to skip
+    /// the tensor; <see langword="null"/> to match the names as they are.
+    /// </param>
+    public SafeTensorsHeaderReader(INetwork? network, long? bufferLength, string? path, Func<string, string?>? rename = null)
         : this(network is null ? null : NameOf(network), network is null ? null : [.. StateOf(network)], bufferLength, path)
     {
+        if (rename is not null && network is not null)
+        {
+            _rename = rename;
+            _fileNames = new HashSet<string>(StringComparer.Ordinal);
+            _claimedBy = new string?[_tensors.Length];
+        }
     }
 
     /// <summary>Prepares to read a header that must list exactly <paramref name="tensors"/>, or for no tensors in particular when it is <see langword="null"/>.</summary>
@@ -132,9 +152,9 @@ internal sealed class SafeTensorsHeaderReader
                     continue;
                 }
 
-                (string name, int target) = ReadName(ref reader);
+                (string name, int target, string? renamed) = ReadName(ref reader);
                 Next(ref reader);
-                _entries.Add(ReadEntry(ref reader, name, target));
+                _entries.Add(ReadEntry(ref reader, name, target) with { Renamed = renamed });
             }
 
             // Only whitespace may follow the object; the reader throws on anything else.
@@ -162,8 +182,11 @@ internal sealed class SafeTensorsHeaderReader
         return reader.TokenType;
     }
 
-    /// <summary>The name of the tensor whose key the reader stands on, and the index of the network tensor it names (-1 for none).</summary>
-    private (string Name, int Target) ReadName(ref Utf8JsonReader reader)
+    /// <summary>
+    /// The name of the tensor whose key the reader stands on, the index of the network tensor it is loaded into (-1 for
+    /// none, <see cref="Skipped"/> when the rename skips it), and the name the rename gave it when that differs.
+    /// </summary>
+    private (string Name, int Target, string? Renamed) ReadName(ref Utf8JsonReader reader)
     {
         ReadOnlySpan<byte> key = Unescaped(ref reader, "A key of the header");
         if (_names is not null)
@@ -174,7 +197,12 @@ internal sealed class SafeTensorsHeaderReader
                 throw Fail(text, SafeTensorsRules.KeyTwice(text));
             }
 
-            return (text, -1);
+            return (text, -1, null);
+        }
+
+        if (_rename is not null)
+        {
+            return ReadRenamed(key);
         }
 
         int target = Find(key);
@@ -184,28 +212,72 @@ internal sealed class SafeTensorsHeaderReader
             throw Fail(name, SafeTensorsRules.KeyTwice(name));
         }
 
-        if (_entries.Count == _tensors.Length)
+        Claim(name, null, target);
+        return (name, target, null);
+    }
+
+    private (string Name, int Target, string? Renamed) ReadRenamed(ReadOnlySpan<byte> key)
+    {
+        string name = Encoding.UTF8.GetString(key);
+        if (!_fileNames!.Add(name))
         {
-            // The keys are distinct, so among one more than the network has, at least one is not the network's.
+            throw Fail(name, SafeTensorsRules.KeyTwice(name));
+        }
+
+        string? renamed = _rename!(name);
+        if (renamed is null)
+        {
+            return (name, Skipped, null);
+        }
+
+        int target = Find(Encoding.UTF8.GetBytes(renamed));
+        if (target >= 0 && _claimedBy[target] is string earlier)
+        {
+            // The file is well formed; it is the mapping that is wrong, so the exception is the caller's argument's.
+            throw new ArgumentException(
+                $"The rename maps both {Quote(earlier)} and {Quote(name)} of the file to {_networkName}'s {Quote(renamed)}, but each of " +
+                $"{_networkName}'s tensors takes one of the file's. Map one of them to another name, or to null to skip it.",
+                "rename");
+        }
+
+        string? shown = renamed == name ? null : renamed;
+        Claim(name, shown, target);
+        if (target >= 0)
+        {
+            _claimedBy[target] = name;
+        }
+
+        return (name, target, shown);
+    }
+
+    /// <summary>Counts an entry that is not skipped, refusing it when the network has no tensor left for it.</summary>
+    private void Claim(string name, string? renamed, int target)
+    {
+        if (_kept == _tensors.Length)
+        {
+            // The targets are distinct, so among one more than the network has, at least one is not the network's.
             var unexpected = new List<string>();
+            string? first = null;
             foreach (Entry entry in _entries)
             {
-                if (entry.Target < 0)
+                if (entry.Target == -1)
                 {
-                    unexpected.Add(entry.Name);
+                    first ??= entry.Name;
+                    unexpected.Add(Shown(entry.Name, entry.Renamed));
                 }
             }
 
             if (target < 0)
             {
-                unexpected.Add(name);
+                first ??= name;
+                unexpected.Add(Shown(name, renamed));
             }
 
             string optional = _tensors.Length == _required ? "" : $" and the {_tensors.Length - _required} it may also hold ({OptionalNames()})";
             throw Fail(
-                unexpected[0],
+                first,
                 $"The file's tensors are not {_networkName}'s: it holds more than the {_required} tensors {_networkName} has{optional}, among them " +
-                $"{List(unexpected, Quote)}, which {_networkName} does not have. Load a file saved from a {_networkName}, whose tensors are {NetworkNames()}.");
+                $"{List(unexpected, static shown => shown)}, which {_networkName} does not have. {Advice()}");
         }
 
         if (target >= 0)
@@ -213,8 +285,17 @@ internal sealed class SafeTensorsHeaderReader
             _claimed[target] = true;
         }
 
-        return (name, target);
+        _kept++;
     }
+
+    /// <summary>A file's tensor name for a message, with the name the rename gave it when that differs.</summary>
+    private static string Shown(string name, string? renamed) => renamed is null ? Quote(name) : $"{Quote(name)} (renamed {Quote(renamed)})";
+
+    /// <summary>What to do when the file's tensors are not the network's.</summary>
+    private string Advice() => _rename is null
+        ? $"Load a file saved from a {_networkName}, whose tensors are {NetworkNames()}."
+        : $"Check the rename: after it the file must hold each of {_networkName}'s tensors once, and they are {NetworkNames()}; " +
+          "map a tensor the network does not have to null to skip it.";
 
     private int Find(ReadOnlySpan<byte> key)
     {
@@ -452,7 +533,7 @@ internal sealed class SafeTensorsHeaderReader
             throw Fail(name, SafeTensorsRules.MissingField(name, missing));
         }
 
-        if (dtype == SafeTensorsDtype.I64 && shape!.Length != 0)
+        if (dtype == SafeTensorsDtype.I64 && shape!.Length != 0 && target != Skipped)
         {
             // Only a counter may be I64 (CheckCounterDtype), and PyTorch's counter is a scalar.
             throw Fail(
@@ -488,6 +569,12 @@ internal sealed class SafeTensorsHeaderReader
     /// <summary>Refuses I64 anywhere but at a counter, and at a counter of the network anything but I64.</summary>
     private void CheckCounterDtype(SafeTensorsDtype dtype, string name, int target)
     {
+        if (target == Skipped)
+        {
+            // Not loaded, so any dtype TypedNets can size will do (PyTorch's position_ids are I64, for one).
+            return;
+        }
+
         bool counter = IsCounter(name, target);
         if (dtype == SafeTensorsDtype.I64 && !counter)
         {
@@ -588,17 +675,19 @@ internal sealed class SafeTensorsHeaderReader
         }
 
         var unexpected = new List<string>();
+        string? firstUnexpected = null;
         foreach (Entry entry in _entries)
         {
-            if (entry.Target < 0)
+            if (entry.Target == -1)
             {
-                unexpected.Add(entry.Name);
+                firstUnexpected ??= entry.Name;
+                unexpected.Add(Shown(entry.Name, entry.Renamed));
             }
         }
 
         if (missing.Count > 0 || unexpected.Count > 0)
         {
-            var message = new StringBuilder($"The file's tensors are not {_networkName}'s:");
+            var message = new StringBuilder(_rename is null ? $"The file's tensors are not {_networkName}'s:" : $"The file's tensors, renamed, are not {_networkName}'s:");
             if (missing.Count > 0)
             {
                 message.Append(CultureInfo.InvariantCulture, $" it lacks {List(missing, name => $"{Quote(name)} {Format(_tensors[Array.FindIndex(_tensors, tensor => tensor.Name == name)].Shape)}")}");
@@ -607,34 +696,41 @@ internal sealed class SafeTensorsHeaderReader
             if (unexpected.Count > 0)
             {
                 message.Append(missing.Count > 0 ? ", and" : "")
-                    .Append(CultureInfo.InvariantCulture, $" it holds {List(unexpected, Quote)}, which {_networkName} does not have");
+                    .Append(CultureInfo.InvariantCulture, $" it holds {List(unexpected, static shown => shown)}, which {_networkName} does not have");
             }
 
-            message.Append(CultureInfo.InvariantCulture, $". Load a file saved from a {_networkName}, whose tensors are {NetworkNames()}.");
-            throw Fail(missing.Count > 0 ? missing[0] : unexpected[0], message.ToString());
+            message.Append(". ").Append(Advice());
+            throw Fail(missing.Count > 0 ? missing[0] : firstUnexpected, message.ToString());
         }
 
         var planned = new PlannedTensor[_entries.Count];
         for (int i = 0; i < _entries.Count; i++)
         {
             Entry entry = _entries[i];
+            if (entry.Target == Skipped)
+            {
+                planned[i] = new PlannedTensor(entry.Dtype, entry.Begin, entry.End, new StateTensor(entry.Name, [], StateKind.Ignored, 0, 1));
+                continue;
+            }
+
             StateTensor target = _tensors[entry.Target];
+            string tensor = entry.Renamed is null ? Quote(entry.Name) : $"{Quote(entry.Name)}, loaded as {Quote(entry.Renamed)},";
 
             // The counter's dtype and shape were checked as it was read.
             if (target.Kind == StateKind.Alias && !SameShape(entry.Shape, target.Shape))
             {
                 throw Fail(
                     entry.Name,
-                    $"Tensor {Quote(entry.Name)} has shape {Format(entry.Shape)} in the file, but {_networkName}'s {entry.Name} is tied to " +
+                    $"Tensor {tensor} has shape {Format(entry.Shape)} in the file, but {_networkName}'s {target.Name} is tied to " +
                     $"{Quote(TableOf(target))} {Format(target.Shape)}: PyTorch lists a tied weight under both names, so both must have the table's shape. " +
-                    $"Load a file saved from a {_networkName}, or leave {Quote(entry.Name)} out of it.");
+                    $"Load a file saved from a {_networkName}, or leave {Quote(entry.Name)} out of it (or rename it to null).");
             }
 
             if (target.Required && !SameShape(entry.Shape, target.Shape))
             {
                 throw Fail(
                     entry.Name,
-                    $"Tensor {Quote(entry.Name)} has shape {Format(entry.Shape)} in the file, but {_networkName}'s {entry.Name} is {Format(target.Shape)}; " +
+                    $"Tensor {tensor} has shape {Format(entry.Shape)} in the file, but {_networkName}'s {target.Name} is {Format(target.Shape)}; " +
                     "the file was saved from a network with other layer sizes.");
             }
 
@@ -712,11 +808,12 @@ internal sealed class SafeTensorsHeaderReader
     };
 
     /// <summary>A tensor entry as the header states it, after its own checks and before the checks across entries.</summary>
-    /// <param name="Name">The name, exactly when it is the network's, else shortened for messages.</param>
-    /// <param name="Target">The index of the network tensor of that name, or -1.</param>
+    /// <param name="Name">The file's name, exactly when it is the network's or there is a rename, else shortened for messages.</param>
+    /// <param name="Target">The index of the network tensor it is loaded into, -1 for none, or <see cref="Skipped"/>.</param>
     /// <param name="Dtype">The element type.</param>
     /// <param name="Shape">The shape.</param>
     /// <param name="Begin">The first byte in the data buffer.</param>
     /// <param name="End">One past the last byte in the data buffer.</param>
-    private readonly record struct Entry(string Name, int Target, SafeTensorsDtype Dtype, ulong[] Shape, long Begin, long End);
+    /// <param name="Renamed">The network's name the rename gave it, when that is not <paramref name="Name"/>.</param>
+    private readonly record struct Entry(string Name, int Target, SafeTensorsDtype Dtype, ulong[] Shape, long Begin, long End, string? Renamed = null);
 }
