@@ -1,6 +1,9 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TypedNets.Kernels;
 
@@ -302,7 +305,29 @@ public static class AttentionKernel
     {
         for (int i = 0; i < steps; i++)
         {
-            rows.Slice((i * stride) + offset, d).CopyTo(block.Slice(i * d, d));
+            CopyRow(rows.Slice((i * stride) + offset, d), block.Slice(i * d, d));
+        }
+    }
+
+    /// <summary>
+    /// <c>source.CopyTo(destination)</c> for the short rows of one head (128 bytes at the usual 32 floats), in
+    /// <c>Vector512</c> moves: <c>CopyTo</c> calls <c>Buffer.Memmove</c> for each, and those calls took 4% of the baby
+    /// GPT's training step. The spans do not overlap here.
+    /// </summary>
+    private static void CopyRow<T>(ReadOnlySpan<T> source, Span<T> destination)
+    {
+        int bytes = source.Length * Unsafe.SizeOf<T>();
+        if (!Vector512.IsHardwareAccelerated || bytes % Vector512<byte>.Count != 0)
+        {
+            source.CopyTo(destination);
+            return;
+        }
+
+        ref byte from = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(source));
+        ref byte to = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(destination[..source.Length]));
+        for (nuint offset = 0; offset < (nuint)bytes; offset += (nuint)Vector512<byte>.Count)
+        {
+            Vector512.LoadUnsafe(ref from, offset).StoreUnsafe(ref to, offset);
         }
     }
 
@@ -319,7 +344,7 @@ public static class AttentionKernel
             }
             else
             {
-                block.Slice(i * d, d).CopyTo(target);
+                CopyRow(block.Slice(i * d, d), target);
             }
         }
     }
