@@ -82,6 +82,12 @@ public static class AttentionKernel
                 for (int i = 0; i < steps; i++)
                 {
                     Span<T> live = blocks.Scores.Slice(i * steps, causal ? i + 1 : steps);
+                    if (typeof(T) == typeof(float) && dropout == 0 && Vector512.IsHardwareAccelerated)
+                    {
+                        lse[i] = T.CreateTruncating(SoftmaxRow(FloatSpans.AsFloat(live)));
+                        continue;
+                    }
+
                     T max = TensorPrimitives.Max<T>(live);
                     TensorPrimitives.Subtract(live, max, live);
                     TensorPrimitives.Exp<T>(live, live);
@@ -144,7 +150,8 @@ public static class AttentionKernel
                 // P = exp(S - L) from the saved log-sum-exp; the rows' D_i = dO_i · O_i (dropout included in O).
                 ScaledScores(rows, blocks, steps, width, head, scale, causal);
                 ReadOnlySpan<T> lse = logSumExp.Slice(((sample * heads) + head) * steps, steps);
-                for (int i = 0; i < steps; i++)
+                bool fused = typeof(T) == typeof(float) && dropout == 0 && Vector512.IsHardwareAccelerated;
+                for (int i = 0; i < steps && !fused; i++)
                 {
                     Span<T> live = blocks.Scores.Slice(i * steps, causal ? i + 1 : steps);
                     TensorPrimitives.Subtract(live, lse[i], live);
@@ -155,6 +162,17 @@ public static class AttentionKernel
                 Gemm.MultiplyTransposedB<T>(blocks.OutputGradient, blocks.Value, blocks.ScoreGradient, steps, steps, d, accumulate: false);
                 for (int i = 0; i < steps; i++)
                 {
+                    if (fused)
+                    {
+                        int live = causal ? i + 1 : steps;
+                        float dot = TensorPrimitives.Dot(
+                            FloatSpans.AsFloat(gradientRows.Slice(i * width + (head * d), d)), FloatSpans.AsFloat(outputRows.Slice(i * width + (head * d), d)));
+                        ScoreGradientRow(
+                            FloatSpans.AsFloat(blocks.Scores.Slice(i * steps, steps)), FloatSpans.AsFloat(blocks.ScoreGradient.Slice(i * steps, steps)),
+                            live, float.CreateTruncating(lse[i]), dot, float.CreateTruncating(scale));
+                        continue;
+                    }
+
                     Span<T> p = blocks.Scores.Slice(i * steps, steps);
                     Span<T> dp = blocks.ScoreGradient.Slice(i * steps, steps);
                     int seen = causal ? i + 1 : steps;
@@ -252,6 +270,98 @@ public static class AttentionKernel
                 TensorPrimitives.MultiplyAdd(values.Slice(j * d, d), row[j], result, result);
             }
         }
+    }
+
+    /// <summary>
+    /// One float score row's softmax in place, in three <c>Vector512</c> passes (max; exp and sum; divide), the
+    /// operations of the generic path's five <c>TensorPrimitives</c> calls, which on causal rows of 1 to 64 scores
+    /// cost more in calls than in arithmetic.
+    /// </summary>
+    /// <returns>The row's log-sum-exp, <c>max + log(sum)</c>.</returns>
+    private static float SoftmaxRow(Span<float> row)
+    {
+        int n = row.Length;
+        int vectorEnd = n - (n % Vector512<float>.Count);
+        ref float first = ref MemoryMarshal.GetReference(row);
+        var maxima = Vector512.Create(float.NegativeInfinity);
+        for (int j = 0; j < vectorEnd; j += Vector512<float>.Count)
+        {
+            maxima = Vector512.Max(maxima, Vector512.LoadUnsafe(ref first, (nuint)j));
+        }
+
+        float max = HorizontalMax(maxima);
+        for (int j = vectorEnd; j < n; j++)
+        {
+            max = MathF.Max(max, row[j]);
+        }
+
+        var shift = Vector512.Create(max);
+        var sums = Vector512<float>.Zero;
+        for (int j = 0; j < vectorEnd; j += Vector512<float>.Count)
+        {
+            Vector512<float> e = Vector512.Exp(Vector512.LoadUnsafe(ref first, (nuint)j) - shift);
+            e.StoreUnsafe(ref first, (nuint)j);
+            sums += e;
+        }
+
+        float sum = Vector512.Sum(sums);
+        for (int j = vectorEnd; j < n; j++)
+        {
+            float e = Vector512.Exp(Vector512.CreateScalar(row[j] - max)).ToScalar();
+            row[j] = e;
+            sum += e;
+        }
+
+        var total = Vector512.Create(sum);
+        for (int j = 0; j < vectorEnd; j += Vector512<float>.Count)
+        {
+            (Vector512.LoadUnsafe(ref first, (nuint)j) / total).StoreUnsafe(ref first, (nuint)j);
+        }
+
+        for (int j = vectorEnd; j < n; j++)
+        {
+            row[j] /= sum;
+        }
+
+        return max + MathF.Log(sum);
+    }
+
+    private static float HorizontalMax(Vector512<float> values)
+    {
+        Vector256<float> half = Vector256.Max(values.GetLower(), values.GetUpper());
+        Vector128<float> quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+        return MathF.Max(MathF.Max(quarter.GetElement(0), quarter.GetElement(1)), MathF.Max(quarter.GetElement(2), quarter.GetElement(3)));
+    }
+
+    /// <summary>
+    /// One float row of the backward pass without dropout, in one pass over its <paramref name="live"/> entries:
+    /// <c>P = exp(S - L)</c> into <paramref name="scores"/>, <c>dS = P ⊙ (dP - D_i) / sqrt(d)</c> into
+    /// <paramref name="gradient"/> (which holds <c>dP</c>), zero past the live entries; the generic path's seven
+    /// <c>TensorPrimitives</c> calls, in the same order of operations.
+    /// </summary>
+    private static void ScoreGradientRow(Span<float> scores, Span<float> gradient, int live, float logSumExp, float rowDot, float scale)
+    {
+        int vectorEnd = live - (live % Vector512<float>.Count);
+        ref float s = ref MemoryMarshal.GetReference(scores);
+        ref float g = ref MemoryMarshal.GetReference(gradient[..scores.Length]);
+        var lse = Vector512.Create(logSumExp);
+        var dot = Vector512.Create(rowDot);
+        var factor = Vector512.Create(scale);
+        for (int j = 0; j < vectorEnd; j += Vector512<float>.Count)
+        {
+            Vector512<float> p = Vector512.Exp(Vector512.LoadUnsafe(ref s, (nuint)j) - lse);
+            p.StoreUnsafe(ref s, (nuint)j);
+            (((Vector512.LoadUnsafe(ref g, (nuint)j) - dot) * p) * factor).StoreUnsafe(ref g, (nuint)j);
+        }
+
+        for (int j = vectorEnd; j < live; j++)
+        {
+            float p = Vector512.Exp(Vector512.CreateScalar(scores[j] - logSumExp)).ToScalar();
+            scores[j] = p;
+            gradient[j] = ((gradient[j] - rowDot) * p) * scale;
+        }
+
+        gradient[live..].Clear();
     }
 
     /// <summary>Whether attention weight <c>(sample, head, i, j)</c> survives dropout at <paramref name="rate"/> under <paramref name="seed"/>.</summary>
