@@ -275,28 +275,26 @@ public static class AttentionKernel
     /// <summary>
     /// One float score row's softmax in place, in three <c>Vector512</c> passes (max; exp and sum; divide), the
     /// operations of the generic path's five <c>TensorPrimitives</c> calls, which on causal rows of 1 to 64 scores
-    /// cost more in calls than in arithmetic.
+    /// cost more in calls than in arithmetic. The row's last part vector is padded with <c>-inf</c> (whose exp is 0), so
+    /// that it takes one vector exp, not one per score.
     /// </summary>
     /// <returns>The row's log-sum-exp, <c>max + log(sum)</c>.</returns>
     private static float SoftmaxRow(Span<float> row)
     {
         int n = row.Length;
         int vectorEnd = n - (n % Vector512<float>.Count);
+        bool tail = vectorEnd < n;
         ref float first = ref MemoryMarshal.GetReference(row);
-        var maxima = Vector512.Create(float.NegativeInfinity);
+        Vector512<float> last = tail ? LoadTail(row[vectorEnd..], float.NegativeInfinity) : Vector512.Create(float.NegativeInfinity);
+        Vector512<float> maxima = last;
         for (int j = 0; j < vectorEnd; j += Vector512<float>.Count)
         {
             maxima = Vector512.Max(maxima, Vector512.LoadUnsafe(ref first, (nuint)j));
         }
 
         float max = HorizontalMax(maxima);
-        for (int j = vectorEnd; j < n; j++)
-        {
-            max = MathF.Max(max, row[j]);
-        }
-
         var shift = Vector512.Create(max);
-        var sums = Vector512<float>.Zero;
+        Vector512<float> sums = Vector512<float>.Zero;
         for (int j = 0; j < vectorEnd; j += Vector512<float>.Count)
         {
             Vector512<float> e = Vector512.Exp(Vector512.LoadUnsafe(ref first, (nuint)j) - shift);
@@ -304,23 +302,22 @@ public static class AttentionKernel
             sums += e;
         }
 
-        float sum = Vector512.Sum(sums);
-        for (int j = vectorEnd; j < n; j++)
+        if (tail)
         {
-            float e = Vector512.Exp(Vector512.CreateScalar(row[j] - max)).ToScalar();
-            row[j] = e;
-            sum += e;
+            last = Vector512.Exp(last - shift);
+            sums += last;
         }
 
+        float sum = Vector512.Sum(sums);
         var total = Vector512.Create(sum);
         for (int j = 0; j < vectorEnd; j += Vector512<float>.Count)
         {
             (Vector512.LoadUnsafe(ref first, (nuint)j) / total).StoreUnsafe(ref first, (nuint)j);
         }
 
-        for (int j = vectorEnd; j < n; j++)
+        if (tail)
         {
-            row[j] /= sum;
+            StoreTail(last / total, row[vectorEnd..]);
         }
 
         return max + MathF.Log(sum);
@@ -331,6 +328,23 @@ public static class AttentionKernel
         Vector256<float> half = Vector256.Max(values.GetLower(), values.GetUpper());
         Vector128<float> quarter = Vector128.Max(half.GetLower(), half.GetUpper());
         return MathF.Max(MathF.Max(quarter.GetElement(0), quarter.GetElement(1)), MathF.Max(quarter.GetElement(2), quarter.GetElement(3)));
+    }
+
+    /// <summary>The fewer than 16 values of <paramref name="part"/> in a vector whose other lanes hold <paramref name="fill"/>.</summary>
+    private static Vector512<float> LoadTail(ReadOnlySpan<float> part, float fill)
+    {
+        Span<float> lanes = stackalloc float[Vector512<float>.Count];
+        lanes.Fill(fill);
+        part.CopyTo(lanes);
+        return Vector512.Create<float>(lanes);
+    }
+
+    /// <summary>The first <c>part.Length</c> lanes of <paramref name="values"/> into <paramref name="part"/>.</summary>
+    private static void StoreTail(Vector512<float> values, Span<float> part)
+    {
+        Span<float> lanes = stackalloc float[Vector512<float>.Count];
+        values.CopyTo(lanes);
+        lanes[..part.Length].CopyTo(part);
     }
 
     /// <summary>
@@ -354,11 +368,13 @@ public static class AttentionKernel
             (((Vector512.LoadUnsafe(ref g, (nuint)j) - dot) * p) * factor).StoreUnsafe(ref g, (nuint)j);
         }
 
-        for (int j = vectorEnd; j < live; j++)
+        if (vectorEnd < live)
         {
-            float p = Vector512.Exp(Vector512.CreateScalar(scores[j] - logSumExp)).ToScalar();
-            scores[j] = p;
-            gradient[j] = ((gradient[j] - rowDot) * p) * scale;
+            Span<float> scoreTail = scores[vectorEnd..live];
+            Span<float> gradientTail = gradient[vectorEnd..live];
+            Vector512<float> p = Vector512.Exp(LoadTail(scoreTail, 0f) - lse);
+            StoreTail(p, scoreTail);
+            StoreTail(((LoadTail(gradientTail, 0f) - dot) * p) * factor, gradientTail);
         }
 
         gradient[live..].Clear();
