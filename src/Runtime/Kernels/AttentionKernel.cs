@@ -101,7 +101,11 @@ public static class AttentionKernel
                 }
 
                 // O = P̃ V, scattered into the head's columns of the output rows.
-                Gemm.Multiply<T>(blocks.Scores, blocks.Value, blocks.Output, steps, d, steps, accumulate: false);
+                if (!CausalProduct(blocks.Scores, blocks.Value, blocks.Output, steps, d, causal))
+                {
+                    Gemm.Multiply<T>(blocks.Scores, blocks.Value, blocks.Output, steps, d, steps, accumulate: false);
+                }
+
                 Unpack(blocks.Output, output.Slice(sample * steps * width, steps * width), steps, width, head * d, d, accumulate: false);
             }
         }
@@ -200,11 +204,23 @@ public static class AttentionKernel
                 }
 
                 // dV = P̃ᵀ dO, dQ = dS K, dK = dSᵀ Q (dS already scaled by 1/sqrt(d)).
-                Gemm.MultiplyTransposedA<T>(blocks.Scores, blocks.OutputGradient, blocks.Output, steps, d, steps, accumulate: false);
+                if (!CausalTransposedProduct(blocks.Scores, blocks.OutputGradient, blocks.Output, steps, d, causal))
+                {
+                    Gemm.MultiplyTransposedA<T>(blocks.Scores, blocks.OutputGradient, blocks.Output, steps, d, steps, accumulate: false);
+                }
+
                 Unpack(blocks.Output, qkvGradientRows, steps, 3 * width, (2 * width) + (head * d), d, accumulate: false);
-                Gemm.Multiply<T>(blocks.ScoreGradient, blocks.Key, blocks.Output, steps, d, steps, accumulate: false);
+                if (!CausalProduct(blocks.ScoreGradient, blocks.Key, blocks.Output, steps, d, causal))
+                {
+                    Gemm.Multiply<T>(blocks.ScoreGradient, blocks.Key, blocks.Output, steps, d, steps, accumulate: false);
+                }
+
                 Unpack(blocks.Output, qkvGradientRows, steps, 3 * width, head * d, d, accumulate: false);
-                Gemm.MultiplyTransposedA<T>(blocks.ScoreGradient, blocks.Query, blocks.Output, steps, d, steps, accumulate: false);
+                if (!CausalTransposedProduct(blocks.ScoreGradient, blocks.Query, blocks.Output, steps, d, causal))
+                {
+                    Gemm.MultiplyTransposedA<T>(blocks.ScoreGradient, blocks.Query, blocks.Output, steps, d, steps, accumulate: false);
+                }
+
                 Unpack(blocks.Output, qkvGradientRows, steps, 3 * width, width + (head * d), d, accumulate: false);
             }
         }
@@ -379,6 +395,67 @@ public static class AttentionKernel
 
         gradient[live..].Clear();
     }
+
+    /// <summary>
+    /// <c>C = L B</c> for a causal (lower-triangular) float <c>L [steps, steps]</c> and <c>B [steps, d]</c>, without the
+    /// zeros above the diagonal: the first half of the rows sums over the first half of <c>B</c> only, a quarter of the
+    /// product saved.
+    /// </summary>
+    /// <returns>Whether it was done: not for doubles, non-causal attention, short sequences, or shapes the float GEMM paths do not take.</returns>
+    private static bool CausalProduct<T>(Span<T> lower, Span<T> b, Span<T> c, int steps, int d, bool causal)
+    {
+        if (typeof(T) != typeof(float) || !causal || steps < MinSplitSteps)
+        {
+            return false;
+        }
+
+        int half = steps / 2;
+        Span<float> l = FloatSpans.AsFloat(lower)[..(steps * steps)];
+        Span<float> result = FloatSpans.AsFloat(c);
+        if (!Gemm.TryMultiplyStrided(ref l[0], steps, 1, FloatSpans.AsFloat(b)[..(half * d)], result[..(half * d)], half, d, half))
+        {
+            return false;
+        }
+
+        // The later rows see every earlier position: whole rows of L, contiguous.
+        Gemm.Multiply<float>(l[(half * steps)..], FloatSpans.AsFloat(b)[..(steps * d)], result[(half * d)..(steps * d)], steps - half, d, steps, accumulate: false);
+        return true;
+    }
+
+    /// <summary>
+    /// <c>C = Lᵀ B</c> for a causal float <c>L [steps, steps]</c> and <c>B [steps, d]</c>: row <c>j</c> of <c>C</c> sums
+    /// <c>L[i, j] B[i]</c> over <c>i &gt;= j</c> only, so the second half of its rows reads the second half of <c>L</c>'s
+    /// rows and of <c>B</c>.
+    /// </summary>
+    /// <returns>As <see cref="CausalProduct"/>.</returns>
+    private static bool CausalTransposedProduct<T>(Span<T> lower, Span<T> b, Span<T> c, int steps, int d, bool causal)
+    {
+        if (typeof(T) != typeof(float) || !causal || steps < MinSplitSteps)
+        {
+            return false;
+        }
+
+        int half = steps / 2;
+        Span<float> l = FloatSpans.AsFloat(lower)[..(steps * steps)];
+        Span<float> bFloat = FloatSpans.AsFloat(b)[..(steps * d)];
+        Span<float> result = FloatSpans.AsFloat(c)[..(steps * d)];
+
+        // Lᵀ[j, i] = L[i, j]: a row step of 1 and a column step of steps. The first rows of C need every row of L.
+        if (!Gemm.TryMultiplyStrided(ref l[0], 1, steps, bFloat, result[..(half * d)], half, d, steps))
+        {
+            return false;
+        }
+
+        if (!Gemm.TryMultiplyStrided(ref l[(half * steps) + half], 1, steps, bFloat[(half * d)..], result[(half * d)..], steps - half, d, steps - half))
+        {
+            Gemm.MultiplyTransposedA<float>(l, bFloat, result, steps, d, steps, accumulate: false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Sequences from which causal products are split in two: below it the halves are too small to pay for a second call.</summary>
+    private const int MinSplitSteps = 16;
 
     /// <summary>Whether attention weight <c>(sample, head, i, j)</c> survives dropout at <paramref name="rate"/> under <paramref name="seed"/>.</summary>
     /// <remarks>

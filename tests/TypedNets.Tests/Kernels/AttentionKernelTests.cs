@@ -21,7 +21,10 @@ public sealed class AttentionKernelTests
         { 1, 32, 8, 1, false },
     };
 
-    /// <summary>Steps of whole 16-float vectors, of vectors and a tail, and of a tail only (the float rows' three cases).</summary>
+    /// <summary>
+    /// Steps of whole 16-float vectors, of vectors and a tail, and of a tail only (the float rows' three cases); from 16
+    /// steps the causal products are split into halves (33: halves of 16 and 17).
+    /// </summary>
     public static TheoryData<int, int, int, int, bool> VectorShapes() => new()
     {
         { 2, 16, 8, 2, true },
@@ -29,6 +32,8 @@ public sealed class AttentionKernelTests
         { 1, 40, 16, 4, false },
         { 3, 33, 12, 3, true },
         { 1, 9, 8, 2, false },
+        { 1, 64, 64, 2, true },  // the baby GPT's heads: 64 steps of 32 values, the causal products split in halves
+        { 1, 64, 64, 2, false },
     };
 
     [Theory]
