@@ -1,6 +1,9 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TypedNets.Kernels;
 
@@ -79,6 +82,12 @@ public static class AttentionKernel
                 for (int i = 0; i < steps; i++)
                 {
                     Span<T> live = blocks.Scores.Slice(i * steps, causal ? i + 1 : steps);
+                    if (typeof(T) == typeof(float) && dropout == 0 && Vector512.IsHardwareAccelerated)
+                    {
+                        lse[i] = T.CreateTruncating(SoftmaxRow(FloatSpans.AsFloat(live)));
+                        continue;
+                    }
+
                     T max = TensorPrimitives.Max<T>(live);
                     TensorPrimitives.Subtract(live, max, live);
                     TensorPrimitives.Exp<T>(live, live);
@@ -92,7 +101,11 @@ public static class AttentionKernel
                 }
 
                 // O = P̃ V, scattered into the head's columns of the output rows.
-                Gemm.Multiply<T>(blocks.Scores, blocks.Value, blocks.Output, steps, d, steps, accumulate: false);
+                if (!CausalProduct(blocks.Scores, blocks.Value, blocks.Output, steps, d, causal))
+                {
+                    Gemm.Multiply<T>(blocks.Scores, blocks.Value, blocks.Output, steps, d, steps, accumulate: false);
+                }
+
                 Unpack(blocks.Output, output.Slice(sample * steps * width, steps * width), steps, width, head * d, d, accumulate: false);
             }
         }
@@ -141,7 +154,8 @@ public static class AttentionKernel
                 // P = exp(S - L) from the saved log-sum-exp; the rows' D_i = dO_i · O_i (dropout included in O).
                 ScaledScores(rows, blocks, steps, width, head, scale, causal);
                 ReadOnlySpan<T> lse = logSumExp.Slice(((sample * heads) + head) * steps, steps);
-                for (int i = 0; i < steps; i++)
+                bool fused = typeof(T) == typeof(float) && dropout == 0 && Vector512.IsHardwareAccelerated;
+                for (int i = 0; i < steps && !fused; i++)
                 {
                     Span<T> live = blocks.Scores.Slice(i * steps, causal ? i + 1 : steps);
                     TensorPrimitives.Subtract(live, lse[i], live);
@@ -152,6 +166,17 @@ public static class AttentionKernel
                 Gemm.MultiplyTransposedB<T>(blocks.OutputGradient, blocks.Value, blocks.ScoreGradient, steps, steps, d, accumulate: false);
                 for (int i = 0; i < steps; i++)
                 {
+                    if (fused)
+                    {
+                        int live = causal ? i + 1 : steps;
+                        float dot = TensorPrimitives.Dot(
+                            FloatSpans.AsFloat(gradientRows.Slice(i * width + (head * d), d)), FloatSpans.AsFloat(outputRows.Slice(i * width + (head * d), d)));
+                        ScoreGradientRow(
+                            FloatSpans.AsFloat(blocks.Scores.Slice(i * steps, steps)), FloatSpans.AsFloat(blocks.ScoreGradient.Slice(i * steps, steps)),
+                            live, float.CreateTruncating(lse[i]), dot, float.CreateTruncating(scale));
+                        continue;
+                    }
+
                     Span<T> p = blocks.Scores.Slice(i * steps, steps);
                     Span<T> dp = blocks.ScoreGradient.Slice(i * steps, steps);
                     int seen = causal ? i + 1 : steps;
@@ -179,11 +204,23 @@ public static class AttentionKernel
                 }
 
                 // dV = P̃ᵀ dO, dQ = dS K, dK = dSᵀ Q (dS already scaled by 1/sqrt(d)).
-                Gemm.MultiplyTransposedA<T>(blocks.Scores, blocks.OutputGradient, blocks.Output, steps, d, steps, accumulate: false);
+                if (!CausalTransposedProduct(blocks.Scores, blocks.OutputGradient, blocks.Output, steps, d, causal))
+                {
+                    Gemm.MultiplyTransposedA<T>(blocks.Scores, blocks.OutputGradient, blocks.Output, steps, d, steps, accumulate: false);
+                }
+
                 Unpack(blocks.Output, qkvGradientRows, steps, 3 * width, (2 * width) + (head * d), d, accumulate: false);
-                Gemm.Multiply<T>(blocks.ScoreGradient, blocks.Key, blocks.Output, steps, d, steps, accumulate: false);
+                if (!CausalProduct(blocks.ScoreGradient, blocks.Key, blocks.Output, steps, d, causal))
+                {
+                    Gemm.Multiply<T>(blocks.ScoreGradient, blocks.Key, blocks.Output, steps, d, steps, accumulate: false);
+                }
+
                 Unpack(blocks.Output, qkvGradientRows, steps, 3 * width, head * d, d, accumulate: false);
-                Gemm.MultiplyTransposedA<T>(blocks.ScoreGradient, blocks.Query, blocks.Output, steps, d, steps, accumulate: false);
+                if (!CausalTransposedProduct(blocks.ScoreGradient, blocks.Query, blocks.Output, steps, d, causal))
+                {
+                    Gemm.MultiplyTransposedA<T>(blocks.ScoreGradient, blocks.Query, blocks.Output, steps, d, steps, accumulate: false);
+                }
+
                 Unpack(blocks.Output, qkvGradientRows, steps, 3 * width, width + (head * d), d, accumulate: false);
             }
         }
@@ -251,6 +288,175 @@ public static class AttentionKernel
         }
     }
 
+    /// <summary>
+    /// One float score row's softmax in place, in three <c>Vector512</c> passes (max; exp and sum; divide), the
+    /// operations of the generic path's five <c>TensorPrimitives</c> calls, which on causal rows of 1 to 64 scores
+    /// cost more in calls than in arithmetic. The row's last part vector is padded with <c>-inf</c> (whose exp is 0), so
+    /// that it takes one vector exp, not one per score.
+    /// </summary>
+    /// <returns>The row's log-sum-exp, <c>max + log(sum)</c>.</returns>
+    private static float SoftmaxRow(Span<float> row)
+    {
+        int n = row.Length;
+        int vectorEnd = n - (n % Vector512<float>.Count);
+        bool tail = vectorEnd < n;
+        ref float first = ref MemoryMarshal.GetReference(row);
+        Vector512<float> last = tail ? LoadTail(row[vectorEnd..], float.NegativeInfinity) : Vector512.Create(float.NegativeInfinity);
+        Vector512<float> maxima = last;
+        for (int j = 0; j < vectorEnd; j += Vector512<float>.Count)
+        {
+            maxima = Vector512.Max(maxima, Vector512.LoadUnsafe(ref first, (nuint)j));
+        }
+
+        float max = HorizontalMax(maxima);
+        var shift = Vector512.Create(max);
+        Vector512<float> sums = Vector512<float>.Zero;
+        for (int j = 0; j < vectorEnd; j += Vector512<float>.Count)
+        {
+            Vector512<float> e = Vector512.Exp(Vector512.LoadUnsafe(ref first, (nuint)j) - shift);
+            e.StoreUnsafe(ref first, (nuint)j);
+            sums += e;
+        }
+
+        if (tail)
+        {
+            last = Vector512.Exp(last - shift);
+            sums += last;
+        }
+
+        float sum = Vector512.Sum(sums);
+        var total = Vector512.Create(sum);
+        for (int j = 0; j < vectorEnd; j += Vector512<float>.Count)
+        {
+            (Vector512.LoadUnsafe(ref first, (nuint)j) / total).StoreUnsafe(ref first, (nuint)j);
+        }
+
+        if (tail)
+        {
+            StoreTail(last / total, row[vectorEnd..]);
+        }
+
+        return max + MathF.Log(sum);
+    }
+
+    private static float HorizontalMax(Vector512<float> values)
+    {
+        Vector256<float> half = Vector256.Max(values.GetLower(), values.GetUpper());
+        Vector128<float> quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+        return MathF.Max(MathF.Max(quarter.GetElement(0), quarter.GetElement(1)), MathF.Max(quarter.GetElement(2), quarter.GetElement(3)));
+    }
+
+    /// <summary>The fewer than 16 values of <paramref name="part"/> in a vector whose other lanes hold <paramref name="fill"/>.</summary>
+    private static Vector512<float> LoadTail(ReadOnlySpan<float> part, float fill)
+    {
+        Span<float> lanes = stackalloc float[Vector512<float>.Count];
+        lanes.Fill(fill);
+        part.CopyTo(lanes);
+        return Vector512.Create<float>(lanes);
+    }
+
+    /// <summary>The first <c>part.Length</c> lanes of <paramref name="values"/> into <paramref name="part"/>.</summary>
+    private static void StoreTail(Vector512<float> values, Span<float> part)
+    {
+        Span<float> lanes = stackalloc float[Vector512<float>.Count];
+        values.CopyTo(lanes);
+        lanes[..part.Length].CopyTo(part);
+    }
+
+    /// <summary>
+    /// One float row of the backward pass without dropout, in one pass over its <paramref name="live"/> entries:
+    /// <c>P = exp(S - L)</c> into <paramref name="scores"/>, <c>dS = P ⊙ (dP - D_i) / sqrt(d)</c> into
+    /// <paramref name="gradient"/> (which holds <c>dP</c>), zero past the live entries; the generic path's seven
+    /// <c>TensorPrimitives</c> calls, in the same order of operations.
+    /// </summary>
+    private static void ScoreGradientRow(Span<float> scores, Span<float> gradient, int live, float logSumExp, float rowDot, float scale)
+    {
+        int vectorEnd = live - (live % Vector512<float>.Count);
+        ref float s = ref MemoryMarshal.GetReference(scores);
+        ref float g = ref MemoryMarshal.GetReference(gradient[..scores.Length]);
+        var lse = Vector512.Create(logSumExp);
+        var dot = Vector512.Create(rowDot);
+        var factor = Vector512.Create(scale);
+        for (int j = 0; j < vectorEnd; j += Vector512<float>.Count)
+        {
+            Vector512<float> p = Vector512.Exp(Vector512.LoadUnsafe(ref s, (nuint)j) - lse);
+            p.StoreUnsafe(ref s, (nuint)j);
+            (((Vector512.LoadUnsafe(ref g, (nuint)j) - dot) * p) * factor).StoreUnsafe(ref g, (nuint)j);
+        }
+
+        if (vectorEnd < live)
+        {
+            Span<float> scoreTail = scores[vectorEnd..live];
+            Span<float> gradientTail = gradient[vectorEnd..live];
+            Vector512<float> p = Vector512.Exp(LoadTail(scoreTail, 0f) - lse);
+            StoreTail(p, scoreTail);
+            StoreTail(((LoadTail(gradientTail, 0f) - dot) * p) * factor, gradientTail);
+        }
+
+        gradient[live..].Clear();
+    }
+
+    /// <summary>
+    /// <c>C = L B</c> for a causal (lower-triangular) float <c>L [steps, steps]</c> and <c>B [steps, d]</c>, without the
+    /// zeros above the diagonal: the first half of the rows sums over the first half of <c>B</c> only, a quarter of the
+    /// product saved.
+    /// </summary>
+    /// <returns>Whether it was done: not for doubles, non-causal attention, short sequences, or shapes the float GEMM paths do not take.</returns>
+    private static bool CausalProduct<T>(Span<T> lower, Span<T> b, Span<T> c, int steps, int d, bool causal)
+    {
+        if (typeof(T) != typeof(float) || !causal || steps < MinSplitSteps)
+        {
+            return false;
+        }
+
+        int half = steps / 2;
+        Span<float> l = FloatSpans.AsFloat(lower)[..(steps * steps)];
+        Span<float> result = FloatSpans.AsFloat(c);
+        if (!Gemm.TryMultiplyStrided(ref l[0], steps, 1, FloatSpans.AsFloat(b)[..(half * d)], result[..(half * d)], half, d, half))
+        {
+            return false;
+        }
+
+        // The later rows see every earlier position: whole rows of L, contiguous.
+        Gemm.Multiply<float>(l[(half * steps)..], FloatSpans.AsFloat(b)[..(steps * d)], result[(half * d)..(steps * d)], steps - half, d, steps, accumulate: false);
+        return true;
+    }
+
+    /// <summary>
+    /// <c>C = Lᵀ B</c> for a causal float <c>L [steps, steps]</c> and <c>B [steps, d]</c>: row <c>j</c> of <c>C</c> sums
+    /// <c>L[i, j] B[i]</c> over <c>i &gt;= j</c> only, so the second half of its rows reads the second half of <c>L</c>'s
+    /// rows and of <c>B</c>.
+    /// </summary>
+    /// <returns>As <see cref="CausalProduct"/>.</returns>
+    private static bool CausalTransposedProduct<T>(Span<T> lower, Span<T> b, Span<T> c, int steps, int d, bool causal)
+    {
+        if (typeof(T) != typeof(float) || !causal || steps < MinSplitSteps)
+        {
+            return false;
+        }
+
+        int half = steps / 2;
+        Span<float> l = FloatSpans.AsFloat(lower)[..(steps * steps)];
+        Span<float> bFloat = FloatSpans.AsFloat(b)[..(steps * d)];
+        Span<float> result = FloatSpans.AsFloat(c)[..(steps * d)];
+
+        // Lᵀ[j, i] = L[i, j]: a row step of 1 and a column step of steps. The first rows of C need every row of L.
+        if (!Gemm.TryMultiplyStrided(ref l[0], 1, steps, bFloat, result[..(half * d)], half, d, steps))
+        {
+            return false;
+        }
+
+        if (!Gemm.TryMultiplyStrided(ref l[(half * steps) + half], 1, steps, bFloat[(half * d)..], result[(half * d)..], steps - half, d, steps - half))
+        {
+            Gemm.MultiplyTransposedA<float>(l, bFloat, result, steps, d, steps, accumulate: false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Sequences from which causal products are split in two: below it the halves are too small to pay for a second call.</summary>
+    private const int MinSplitSteps = 16;
+
     /// <summary>Whether attention weight <c>(sample, head, i, j)</c> survives dropout at <paramref name="rate"/> under <paramref name="seed"/>.</summary>
     /// <remarks>
     /// A counter-based draw: SplitMix64's finaliser of the seed and the weight's flat index, whose top 53 bits make a
@@ -302,7 +508,29 @@ public static class AttentionKernel
     {
         for (int i = 0; i < steps; i++)
         {
-            rows.Slice((i * stride) + offset, d).CopyTo(block.Slice(i * d, d));
+            CopyRow(rows.Slice((i * stride) + offset, d), block.Slice(i * d, d));
+        }
+    }
+
+    /// <summary>
+    /// <c>source.CopyTo(destination)</c> for the short rows of one head (128 bytes at the usual 32 floats), in
+    /// <c>Vector512</c> moves: <c>CopyTo</c> calls <c>Buffer.Memmove</c> for each, and those calls took 4% of the baby
+    /// GPT's training step. The spans do not overlap here.
+    /// </summary>
+    private static void CopyRow<T>(ReadOnlySpan<T> source, Span<T> destination)
+    {
+        int bytes = source.Length * Unsafe.SizeOf<T>();
+        if (!Vector512.IsHardwareAccelerated || bytes % Vector512<byte>.Count != 0)
+        {
+            source.CopyTo(destination);
+            return;
+        }
+
+        ref byte from = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(source));
+        ref byte to = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(destination[..source.Length]));
+        for (nuint offset = 0; offset < (nuint)bytes; offset += (nuint)Vector512<byte>.Count)
+        {
+            Vector512.LoadUnsafe(ref from, offset).StoreUnsafe(ref to, offset);
         }
     }
 
@@ -319,7 +547,7 @@ public static class AttentionKernel
             }
             else
             {
-                block.Slice(i * d, d).CopyTo(target);
+                CopyRow(block.Slice(i * d, d), target);
             }
         }
     }

@@ -19,6 +19,25 @@ public static partial class Gemm
         {
             int height = Math.Min(mr, rows - ir);
             ref float source = ref a.At(row0 + ir, p0);
+            if (mr == 8 && ir + 16 <= rows && a.RowStride == 1 && Vector512.IsHardwareAccelerated)
+            {
+                // A^T, two panels at once: a column's 16 values are one cache line of the source (when aligned) where
+                // one panel would use half of each line and leave the other half to be fetched again for the next;
+                // the weight gradients' products (A = Xᵀ, depth the batch's 768 rows) spent 3% of the baby GPT's
+                // training step here.
+                ref float second = ref Unsafe.Add(ref packed, mr * depth);
+                for (int q = 0; q < depth; q++)
+                {
+                    Vector512<float> column = Vector512.LoadUnsafe(ref Unsafe.Add(ref source, q * a.ColumnStride));
+                    column.GetLower().StoreUnsafe(ref Unsafe.Add(ref packed, q * mr));
+                    column.GetUpper().StoreUnsafe(ref Unsafe.Add(ref second, q * mr));
+                }
+
+                packed = ref Unsafe.Add(ref packed, 2 * mr * depth);
+                ir += mr;
+                continue;
+            }
+
             if (height == mr && a.RowStride == 1)
             {
                 // A^T: the panel's column q is contiguous in the source.

@@ -81,6 +81,29 @@ public static partial class Gemm
         public ref float At(int row, int column) => ref Unsafe.Add(ref Origin, (row * RowStride) + (column * ColumnStride));
     }
 
+    /// <summary>
+    /// <c>C[m, n] = op(A) B</c> in single precision with <c>op(A)[i, p]</c> at <c>a + i aRowStride + p aColumnStride</c>,
+    /// for a block of a larger matrix (causal attention's lower triangle, <see cref="AttentionKernel"/>); <c>B</c> and
+    /// <c>C</c> are row-major and contiguous.
+    /// </summary>
+    /// <returns>Whether it was done: not when the shape takes neither single-precision path, where the caller multiplies another way.</returns>
+    internal static bool TryMultiplyStrided(ref float a, nint aRowStride, nint aColumnStride, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k)
+    {
+        if (GemmFewRows.Applies(m) || !(UsesSmallPath(m, n, k, transposedB: false) || UsesPackedPath(m, n, transposedB: false)))
+        {
+            return false;
+        }
+
+        // A's extent is the caller's to keep within its matrix; B's and C's are checked here.
+        if (b.Length < (long)k * n || c.Length < (long)m * n)
+        {
+            throw new ArgumentException($"GEMM with m = {m}, n = {n}, k = {k} needs B of {(long)k * n} and C of {(long)m * n} elements, but got {b.Length} and {c.Length}.");
+        }
+
+        MultiplySingle(new(ref a, aRowStride, aColumnStride), new(ref MemoryMarshal.GetReference(b), n, 1), ref MemoryMarshal.GetReference(c), m, n, k, accumulate: false);
+        return true;
+    }
+
     private static unsafe void MultiplySingle(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate, Epilogue epilogue = default)
     {
         if (m == 0 || n == 0)

@@ -25,6 +25,14 @@ public static class LayerNormKernel
         int rows, int features, double epsilon)
         where T : IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && SingleLayerNorm.Applies(features))
+        {
+            SingleLayerNorm.Forward(
+                FloatSpans.AsFloat(x), FloatSpans.AsFloat(weight), FloatSpans.AsFloat(bias), FloatSpans.AsFloat(y), FloatSpans.AsFloat(normalized),
+                FloatSpans.AsFloat(inverseDeviation), rows, features, (float)epsilon);
+            return;
+        }
+
         T count = T.CreateTruncating(features);
         T eps = T.CreateTruncating(epsilon);
         for (int row = 0; row < rows; row++)
@@ -54,6 +62,14 @@ public static class LayerNormKernel
         Span<T> weightGradient, Span<T> biasGradient, Span<T> dx, int rows, int features)
         where T : IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && SingleLayerNorm.Applies(features))
+        {
+            SingleLayerNorm.Backward(
+                FloatSpans.AsFloat(dy), FloatSpans.AsFloat(weight), FloatSpans.AsFloat(normalized), FloatSpans.AsFloat(inverseDeviation),
+                FloatSpans.AsFloat(weightGradient), FloatSpans.AsFloat(biasGradient), FloatSpans.AsFloat(dx), rows, features);
+            return;
+        }
+
         T count = T.CreateTruncating(features);
         for (int row = 0; row < rows; row++)
         {

@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TypedNets.Kernels;
 
@@ -14,7 +15,9 @@ namespace TypedNets.Kernels;
 /// </summary>
 /// <remarks>
 /// The scalar loop for the tail runs the same arithmetic as the vectors, so an element's value does not depend on
-/// where it falls in the span.
+/// where it falls in the span. Where <c>Vector512</c> is accelerated it is used throughout, tail included:
+/// <c>Vector&lt;float&gt;</c> stays 256 bits wide there, which made GELU twice as slow (8% of the baby GPT's
+/// training step, forward and backward, against 4% with <c>Vector512</c>).
 /// </remarks>
 internal static class SingleGelu
 {
@@ -40,6 +43,23 @@ internal static class SingleGelu
     public static void Forward(ReadOnlySpan<float> z, Span<float> y)
     {
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<Vector512<float>> zs = MemoryMarshal.Cast<float, Vector512<float>>(z);
+            Span<Vector512<float>> ys = MemoryMarshal.Cast<float, Vector512<float>>(y);
+            for (int v = 0; v < zs.Length; v++)
+            {
+                ys[v] = zs[v] * Phi(zs[v]);
+            }
+
+            for (i = zs.Length * Vector512<float>.Count; i < z.Length; i++)
+            {
+                y[i] = z[i] * Phi(Vector512.Create(z[i])).ToScalar();
+            }
+
+            return;
+        }
+
         if (Vector.IsHardwareAccelerated)
         {
             ReadOnlySpan<Vector<float>> zs = MemoryMarshal.Cast<float, Vector<float>>(z);
@@ -62,6 +82,23 @@ internal static class SingleGelu
     public static void Backward(ReadOnlySpan<float> z, Span<float> dy)
     {
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<Vector512<float>> zs = MemoryMarshal.Cast<float, Vector512<float>>(z);
+            Span<Vector512<float>> dys = MemoryMarshal.Cast<float, Vector512<float>>(dy);
+            for (int v = 0; v < zs.Length; v++)
+            {
+                dys[v] *= Derivative(zs[v]);
+            }
+
+            for (i = zs.Length * Vector512<float>.Count; i < z.Length; i++)
+            {
+                dy[i] *= Derivative(Vector512.Create(z[i])).ToScalar();
+            }
+
+            return;
+        }
+
         if (Vector.IsHardwareAccelerated)
         {
             ReadOnlySpan<Vector<float>> zs = MemoryMarshal.Cast<float, Vector<float>>(z);
@@ -112,5 +149,39 @@ internal static class SingleGelu
         q = Vector.FusedMultiplyAdd(u, q, Vector<float>.One);
         Vector<float> one = Vector<float>.One;
         return Vector.Min(Vector.Max(t * p / q, -one), one);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Derivative(Vector512<float> z)
+    {
+        Vector512<float> density = Vector512.Exp(z * z * Vector512.Create(-0.5f)) * Vector512.Create(InverseSqrt2Pi);
+        return Phi(z) + (z * density);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Phi(Vector512<float> z)
+    {
+        Vector512<float> half = Vector512.Create(0.5f);
+        return half + (half * Erf(z * Vector512.Create(InverseSqrt2)));
+    }
+
+    /// <summary>The same operations as the <c>Vector&lt;float&gt;</c> overload, sixteen lanes at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Erf(Vector512<float> t)
+    {
+        t = Vector512.Min(Vector512.Max(t, Vector512.Create(-ErfLimit)), Vector512.Create(ErfLimit));
+        Vector512<float> u = t * t;
+        Vector512<float> p = Vector512.FusedMultiplyAdd(u, Vector512.Create(P6), Vector512.Create(P5));
+        p = Vector512.FusedMultiplyAdd(u, p, Vector512.Create(P4));
+        p = Vector512.FusedMultiplyAdd(u, p, Vector512.Create(P3));
+        p = Vector512.FusedMultiplyAdd(u, p, Vector512.Create(P2));
+        p = Vector512.FusedMultiplyAdd(u, p, Vector512.Create(P1));
+        p = Vector512.FusedMultiplyAdd(u, p, Vector512.Create(P0));
+        Vector512<float> q = Vector512.FusedMultiplyAdd(u, Vector512.Create(Q5), Vector512.Create(Q4));
+        q = Vector512.FusedMultiplyAdd(u, q, Vector512.Create(Q3));
+        q = Vector512.FusedMultiplyAdd(u, q, Vector512.Create(Q2));
+        q = Vector512.FusedMultiplyAdd(u, q, Vector512.Create(Q1));
+        q = Vector512.FusedMultiplyAdd(u, q, Vector512<float>.One);
+        Vector512<float> one = Vector512<float>.One;
+        return Vector512.Min(Vector512.Max(t * p / q, -one), one);
     }
 }

@@ -17,7 +17,58 @@ public sealed class AttentionKernelTests
         { 2, 5, 8, 2, true },
         { 2, 6, 12, 3, false },
         { 1, 7, 16, 4, true },
+        { 2, 37, 16, 2, true },
+        { 1, 32, 8, 1, false },
     };
+
+    /// <summary>
+    /// Steps of whole 16-float vectors, of vectors and a tail, and of a tail only (the float rows' three cases); from 16
+    /// steps the causal products are split into halves (33: halves of 16 and 17).
+    /// </summary>
+    public static TheoryData<int, int, int, int, bool> VectorShapes() => new()
+    {
+        { 2, 16, 8, 2, true },
+        { 2, 40, 16, 4, true },
+        { 1, 40, 16, 4, false },
+        { 3, 33, 12, 3, true },
+        { 1, 9, 8, 2, false },
+        { 1, 64, 64, 2, true },  // the baby GPT's heads: 64 steps of 32 values, the causal products split in halves
+        { 1, 64, 64, 2, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(VectorShapes))]
+    public void Float_forward_and_backward_match_double_precision(int batch, int steps, int width, int heads, bool causal)
+    {
+        float[] qkv = Random(batch * steps * 3 * width, 17, scale: 2);
+        float[] outputGradient = Random(batch * steps * width, 19, scale: 1);
+        float[] output = new float[batch * steps * width];
+        float[] logSumExp = new float[batch * heads * steps];
+        float[] gradient = new float[qkv.Length];
+        float[] scratch = new float[AttentionKernel.ScratchLength(steps, width, heads)];
+        AttentionKernel.Forward<float>(qkv, output, logSumExp, scratch, batch, steps, width, heads, causal);
+        AttentionKernel.Backward<float>(qkv, output, logSumExp, outputGradient, gradient, scratch, batch, steps, width, heads, causal);
+
+        double[] qkvD = Array.ConvertAll(qkv, value => (double)value);
+        double[] outputD = new double[output.Length];
+        double[] logSumExpD = new double[logSumExp.Length];
+        double[] gradientD = new double[gradient.Length];
+        double[] scratchD = new double[scratch.Length];
+        AttentionKernel.Forward<double>(qkvD, outputD, logSumExpD, scratchD, batch, steps, width, heads, causal);
+        AttentionKernel.Backward<double>(qkvD, outputD, logSumExpD, Array.ConvertAll(outputGradient, value => (double)value), gradientD, scratchD, batch, steps, width, heads, causal);
+
+        AssertClose(outputD, output, "output");
+        AssertClose(logSumExpD, logSumExp, "logSumExp");
+        AssertClose(gradientD, gradient, "d qkv");
+    }
+
+    private static void AssertClose(double[] expected, float[] actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 2e-5 * (1 + Math.Abs(expected[i])), $"{what}[{i}] = {actual[i]:R}, expected {expected[i]:R}");
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Shapes))]

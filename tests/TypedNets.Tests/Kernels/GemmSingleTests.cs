@@ -186,6 +186,19 @@ public sealed class GemmSingleTests
         CheckAgainstNaive(form, m, n, k, ref random, new Scratch(m, n, k));
     }
 
+    [Theory]
+    [InlineData(128, 512, 768)]  // the baby GPT's c_fc weight gradient: Xᵀ dY over the batch's 768 rows
+    [InlineData(512, 128, 768)]  // its MLP c_proj weight gradient
+    [InlineData(24, 40, 100)]    // two panels packed together, then one alone
+    [InlineData(23, 33, 17)]     // two together, then a partial one
+    [InlineData(40, 7, 300)]     // two pairs and a single panel
+    [InlineData(16, 64, 1)]
+    public void Transposed_a_packed_two_panels_at_a_time_matches_a_naive_product(int m, int n, int k)
+    {
+        var random = new Xoshiro256(23);
+        CheckAgainstNaive(Form.ATransposedB, m, n, k, ref random, new Scratch(m, n, k));
+    }
+
     [Fact]
     public void One_thread_gives_the_same_bits_as_two_and_MaxThreads_takes_only_one_or_two()
     {
