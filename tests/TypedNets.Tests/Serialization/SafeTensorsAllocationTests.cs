@@ -91,21 +91,28 @@ public sealed class SafeTensorsAllocationTests
         byte[] file = SafeTensorsTesting.SaveToBytes(source, new Dictionary<string, string> { ["format"] = "pt" });
         INetwork network = SafeTensorsTests.Create(nameof(TinyTextClassifier), 42);
         int header = file.Length - (4 * network.Parameters.Length);
-        for (int round = 0; round < 2; round++)
+
+        // The fewest bytes of three warm rounds: the runtime itself now and then allocates on the thread once (seen in
+        // CI, 16 bytes over the bound), which would fail one round; an allocation of the load's own fails all three.
+        long span = long.MaxValue, streamed = long.MaxValue;
+        for (int round = 0; round < 4; round++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
             SafeTensors.Load(network, file);
-            long span = GC.GetAllocatedBytesForCurrentThread() - before;
+            long spanRound = GC.GetAllocatedBytesForCurrentThread() - before;
             var stream = new MemoryStream(file);
             before = GC.GetAllocatedBytesForCurrentThread();
             SafeTensors.Load(network, stream);
-            long streamed = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (round == 1)
+            long streamedRound = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (round > 0)
             {
-                Assert.True(span <= 8 * 1024, $"a span load of a {file.Length}-byte file allocated {span} bytes");
-                Assert.True(streamed <= header + (4 * network.Parameters.Length) + (8 * 1024), $"a stream load of a {file.Length}-byte file allocated {streamed} bytes");
+                span = Math.Min(span, spanRound);
+                streamed = Math.Min(streamed, streamedRound);
             }
         }
+
+        Assert.True(span <= 8 * 1024, $"a span load of a {file.Length}-byte file allocated {span} bytes");
+        Assert.True(streamed <= header + (4 * network.Parameters.Length) + (8 * 1024), $"a stream load of a {file.Length}-byte file allocated {streamed} bytes");
 
         Assert.True(SafeTensorsTesting.SameBits(source.Parameters, network.Parameters));
     }
