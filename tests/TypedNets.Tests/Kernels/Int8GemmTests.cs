@@ -134,7 +134,7 @@ public sealed class Int8GemmTests
         b[(1 * 8) + 6] = 1;   // the padding of row 1 (k = 5 pads to 8)
         var error = Assert.Throws<ArgumentException>(() => Int8Gemm.MultiplyTransposedB(a, b, c, 2, 3, 5));
         Assert.Equal("b", error.ParamName);
-        Assert.Contains("row 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Row 1", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

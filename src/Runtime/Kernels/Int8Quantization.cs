@@ -1,0 +1,168 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace TypedNets.Kernels;
+
+/// <summary>
+/// Post-training int8 quantisation of a dense layer, with the semantics of PyTorch's <c>quantize_dynamic</c> and ONNX
+/// Runtime's dynamic quantisation: weights symmetric per output channel to <c>[-127, 127]</c> once, activations
+/// asymmetric per row to <c>[0, 255]</c> with a zero point at every call (ONNX's <c>DynamicQuantizeLinear</c>), and an
+/// epilogue that turns <see cref="Int8Gemm"/>'s int32 products back into floats.
+/// </summary>
+/// <remarks>
+/// Every quantised row is written <see cref="Int8Gemm.PaddedDepth"/> bytes apart with its padding zero, the layout
+/// <see cref="Int8Gemm.MultiplyTransposedB"/> reads. Rounding is to nearest with halves to even, as ONNX's
+/// <c>QuantizeLinear</c> and <c>std::nearbyint</c>.
+/// </remarks>
+public static class Int8Quantization
+{
+    /// <summary>
+    /// ONNX's <c>DynamicQuantizeLinear</c> on each row of <paramref name="x"/> <c>[rows, columns]</c>: the range
+    /// <c>[min(0, min x), max(0, max x)]</c> (so that zero is exact), <c>scale = (max - min) / 255</c> (1 when the
+    /// range is empty), <c>zeroPoint = round(-min / scale)</c> clamped to <c>[0, 255]</c>, and
+    /// <c>q = clamp(round(x / scale) + zeroPoint, 0, 255)</c>, so <c>x ≈ scale (q - zeroPoint)</c>.
+    /// </summary>
+    /// <param name="x">The activations, <c>[rows, columns]</c>.</param>
+    /// <param name="quantized">Receives the codes, <c>[rows, Int8Gemm.PaddedDepth(columns)]</c>, with zero padding.</param>
+    /// <param name="scale">Receives each row's scale, <c>[rows]</c>.</param>
+    /// <param name="zeroPoint">Receives each row's zero point, <c>[rows]</c>, in <c>[0, 255]</c>.</param>
+    /// <param name="rows">The rows (the batch).</param>
+    /// <param name="columns">The values per row (the inputs).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> or <paramref name="columns"/> is negative, or <paramref name="columns"/> is above <see cref="Int8Gemm.MaxDepth"/>.</exception>
+    /// <exception cref="ArgumentException">A span is shorter than its shape, or <paramref name="x"/> holds a NaN or an infinity (which has no scale).</exception>
+    public static void QuantizeRowsDynamic(ReadOnlySpan<float> x, Span<byte> quantized, Span<float> scale, Span<int> zeroPoint, int rows, int columns)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        int stride = Int8Gemm.PaddedDepth(columns);
+        Int8Gemm.RequireLength(x.Length, rows, columns, nameof(x));
+        Int8Gemm.RequireLength(quantized.Length, rows, stride, nameof(quantized), padded: true);
+        Int8Gemm.RequireLength(scale.Length, rows, nameof(scale));
+        Int8Gemm.RequireLength(zeroPoint.Length, rows, nameof(zeroPoint));
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> row = x.Slice(r * columns, columns);
+            float min = 0, max = 0;
+            if (columns > 0)
+            {
+                // TensorPrimitives' Min and Max return NaN when a NaN is present, so one check finds both kinds.
+                min = MathF.Min(TensorPrimitives.Min(row), 0);
+                max = MathF.Max(TensorPrimitives.Max(row), 0);
+                if (!float.IsFinite(min) || !float.IsFinite(max))
+                {
+                    throw new ArgumentException($"Row {r} of the activations holds a NaN or an infinity, which has no int8 scale; quantise only finite activations.", nameof(x));
+                }
+            }
+
+            // ONNX Runtime's GetQuantizationParameter, in float as it computes it.
+            float s = max == min ? 1f : (max - min) / 255f;
+            float zero = MathF.Round(Math.Clamp(0f - (min / s), 0f, 255f));
+            scale[r] = s;
+            zeroPoint[r] = (int)zero;
+
+            Span<byte> q = quantized.Slice(r * stride, stride);
+            for (int p = 0; p < columns; p++)
+            {
+                q[p] = (byte)Math.Clamp(MathF.Round(row[p] / s) + zero, 0f, 255f);
+            }
+
+            q[columns..].Clear();
+        }
+    }
+
+    /// <summary>
+    /// Symmetric per-output-channel int8 quantisation of a dense weight <paramref name="weight"/>
+    /// <c>[outputs, inputs]</c>: for each output, <c>scale = max |w| / 127</c> (1 for an all-zero row) and
+    /// <c>q = clamp(round(w / scale), -127, 127)</c>, so <c>w ≈ scale q</c>; with each row's sum of codes, which the
+    /// epilogue needs to take the activations' zero point out of the product.
+    /// </summary>
+    /// <param name="weight">The float weight, <c>[outputs, inputs]</c> (PyTorch's <c>nn.Linear</c> layout).</param>
+    /// <param name="quantized">Receives the codes, <c>[outputs, Int8Gemm.PaddedDepth(inputs)]</c>, with zero padding.</param>
+    /// <param name="scale">Receives each output's scale, <c>[outputs]</c>.</param>
+    /// <param name="rowSums">Receives each output's sum of codes, <c>[outputs]</c>.</param>
+    /// <param name="outputs">The rows (the layer's units).</param>
+    /// <param name="inputs">The values per row.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputs"/> or <paramref name="inputs"/> is negative, or <paramref name="inputs"/> is above <see cref="Int8Gemm.MaxDepth"/>.</exception>
+    /// <exception cref="ArgumentException">A span is shorter than its shape, or <paramref name="weight"/> holds a NaN or an infinity.</exception>
+    public static void QuantizeWeightsPerChannel(ReadOnlySpan<float> weight, Span<sbyte> quantized, Span<float> scale, Span<int> rowSums, int outputs, int inputs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(outputs);
+        int stride = Int8Gemm.PaddedDepth(inputs);
+        Int8Gemm.RequireLength(weight.Length, outputs, inputs, nameof(weight));
+        Int8Gemm.RequireLength(quantized.Length, outputs, stride, nameof(quantized), padded: true);
+        Int8Gemm.RequireLength(scale.Length, outputs, nameof(scale));
+        Int8Gemm.RequireLength(rowSums.Length, outputs, nameof(rowSums));
+        for (int o = 0; o < outputs; o++)
+        {
+            ReadOnlySpan<float> row = weight.Slice(o * inputs, inputs);
+            float largest = inputs == 0 ? 0 : MathF.Abs(TensorPrimitives.MaxMagnitude(row));
+            if (!float.IsFinite(largest))
+            {
+                throw new ArgumentException($"Row {o} of the weight holds a NaN or an infinity, which has no int8 scale; quantise only finite weights.", nameof(weight));
+            }
+
+            float s = largest == 0 ? 1f : largest / 127f;
+            scale[o] = s;
+            Span<sbyte> q = quantized.Slice(o * stride, stride);
+            int sum = 0;
+            for (int p = 0; p < inputs; p++)
+            {
+                // The clamp only catches a quotient that float rounding puts a hair above 127.
+                var code = (sbyte)Math.Clamp(MathF.Round(row[p] / s), -127f, 127f);
+                q[p] = code;
+                sum += code;
+            }
+
+            q[inputs..].Clear();
+            rowSums[o] = sum;
+        }
+    }
+
+    /// <summary>
+    /// The dequantising epilogue: <c>y[r, o] = scaleA[r] scaleB[o] (product[r, o] - zeroPointA[r] rowSumsB[o]) + bias[o]</c>,
+    /// which is <c>sum_k scaleA (qa - zeroPointA) scaleB qb</c>, the product of the dequantised operands. An empty
+    /// <paramref name="bias"/> is a layer without one.
+    /// </summary>
+    /// <param name="product">The int32 products from <see cref="Int8Gemm.MultiplyTransposedB"/>, <c>[rows, outputs]</c>.</param>
+    /// <param name="inputScale">The activations' row scales, <c>[rows]</c>.</param>
+    /// <param name="inputZeroPoint">The activations' row zero points, <c>[rows]</c>.</param>
+    /// <param name="weightScale">The weight's channel scales, <c>[outputs]</c>.</param>
+    /// <param name="weightRowSums">The weight's sums of codes per channel, <c>[outputs]</c>.</param>
+    /// <param name="bias">The float bias, <c>[outputs]</c>, or empty.</param>
+    /// <param name="y">Receives the float outputs, <c>[rows, outputs]</c>.</param>
+    /// <param name="rows">The rows (the batch).</param>
+    /// <param name="outputs">The outputs per row.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> or <paramref name="outputs"/> is negative.</exception>
+    /// <exception cref="ArgumentException">A span is shorter than its shape (or <paramref name="bias"/> neither empty nor <c>[outputs]</c>).</exception>
+    public static void Dequantize(
+        ReadOnlySpan<int> product, ReadOnlySpan<float> inputScale, ReadOnlySpan<int> inputZeroPoint,
+        ReadOnlySpan<float> weightScale, ReadOnlySpan<int> weightRowSums, ReadOnlySpan<float> bias, Span<float> y,
+        int rows, int outputs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(outputs);
+        Int8Gemm.RequireLength(product.Length, rows, outputs, nameof(product));
+        Int8Gemm.RequireLength(inputScale.Length, rows, nameof(inputScale));
+        Int8Gemm.RequireLength(inputZeroPoint.Length, rows, nameof(inputZeroPoint));
+        Int8Gemm.RequireLength(weightScale.Length, outputs, nameof(weightScale));
+        Int8Gemm.RequireLength(weightRowSums.Length, outputs, nameof(weightRowSums));
+        Int8Gemm.RequireLength(y.Length, rows, outputs, nameof(y));
+        if (!bias.IsEmpty && bias.Length != outputs)
+        {
+            throw new ArgumentException($"bias holds {bias.Length} elements but a layer of {outputs} outputs needs {outputs}, or none for a layer without bias.", nameof(bias));
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            float sa = inputScale[r];
+            long za = inputZeroPoint[r];
+            ReadOnlySpan<int> c = product.Slice(r * outputs, outputs);
+            Span<float> yr = y.Slice(r * outputs, outputs);
+            for (int o = 0; o < outputs; o++)
+            {
+                // In 64 bits: with weights that use -128 the correction can leave int32 though the difference fits.
+                float centred = c[o] - (za * weightRowSums[o]);
+                yr[o] = (sa * weightScale[o] * centred) + (bias.IsEmpty ? 0f : bias[o]);
+            }
+        }
+    }
+}
