@@ -200,6 +200,48 @@ public sealed class Int8GemmTests
     }
 
     [Fact]
+    public void Dynamic_row_quantisation_of_long_rows_gives_each_value_the_elementwise_formula()
+    {
+        // Rows long enough for the vector loop, with its tail, against ONNX's formula applied value by value.
+        var random = new Random(3);
+        foreach (int columns in new[] { 31, 32, 33, 64, 100, 784 })
+        {
+            const int rows = 3;
+            int stride = Int8Gemm.PaddedDepth(columns);
+            var x = new float[rows * columns];
+            for (int i = 0; i < x.Length; i++)
+            {
+                // Multiples of 1/8 on a range of 255/8 make exact halves (ties) common; row 2 is all positive.
+                x[i] = i / columns == 2 ? random.Next(256) / 8f : (random.Next(256) - 100) / 8f;
+            }
+
+            var q = new byte[rows * stride];
+            var scale = new float[rows];
+            var zeroPoint = new int[rows];
+            Int8Quantization.QuantizeRowsDynamic(x, q, scale, zeroPoint, rows, columns);
+            for (int r = 0; r < rows; r++)
+            {
+                float min = 0, max = 0;
+                for (int p = 0; p < columns; p++)
+                {
+                    min = Math.Min(min, x[(r * columns) + p]);
+                    max = Math.Max(max, x[(r * columns) + p]);
+                }
+
+                float s = (max - min) / 255f;
+                int zero = (int)Math.Clamp(Math.Round(-min / s, MidpointRounding.ToEven), 0, 255);
+                Assert.Equal(s, scale[r]);
+                Assert.Equal(zero, zeroPoint[r]);
+                for (int p = 0; p < columns; p++)
+                {
+                    double code = Math.Clamp(Math.Round(x[(r * columns) + p] / s, MidpointRounding.ToEven) + zero, 0, 255);
+                    Assert.True(code == q[(r * stride) + p], $"columns={columns} row {r} column {p}: {x[(r * columns) + p]} gave {q[(r * stride) + p]}, expected {code}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Symmetric_weight_quantisation_is_per_output_channel_with_row_sums()
     {
         // Channel 0: max |w| = 127 / 64, scale 1 / 64 exactly; 63.5 / 64 is a half and rounds to even 64, 0.5 / 64 to 0.
@@ -365,6 +407,26 @@ public sealed class Int8GemmTests
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void The_epilogue_takes_out_the_zero_point_and_a_layer_without_bias_adds_none()
+    {
+        // Two rows, two outputs, by hand: C = [[10, -4], [0, 7]], zero points [3, 0], row sums [2, -1],
+        // scales [0.5, 2] and [0.25, 4]: y[0, 0] = 0.5 * 0.25 * (10 - 3 * 2) = 0.5, y[0, 1] = 0.5 * 4 * (-4 + 3) = -2,
+        // y[1, 0] = 2 * 0.25 * 0 = 0, y[1, 1] = 2 * 4 * 7 = 56.
+        int[] product = [10, -4, 0, 7];
+        float[] inputScale = [0.5f, 2f];
+        int[] inputZeroPoint = [3, 0];
+        float[] weightScale = [0.25f, 4f];
+        int[] rowSums = [2, -1];
+        var y = new float[4];
+        Int8Quantization.Dequantize(product, inputScale, inputZeroPoint, weightScale, rowSums, [], y, 2, 2);
+        Assert.Equal([0.5f, -2f, 0f, 56f], y);
+        Int8Quantization.Dequantize(product, inputScale, inputZeroPoint, weightScale, rowSums, [1f, -1f], y, 2, 2);
+        Assert.Equal([1.5f, -3f, 1f, 55f], y);
+        Assert.Equal("bias", Assert.Throws<ArgumentException>(() => Int8Quantization.Dequantize(product, inputScale, inputZeroPoint, weightScale, rowSums, [1f], y, 2, 2)).ParamName);
+        Assert.Equal("weightRowSums", Assert.Throws<ArgumentException>(() => Int8Quantization.Dequantize(product, inputScale, inputZeroPoint, weightScale, [2], [], y, 2, 2)).ParamName);
     }
 
     [Fact]
