@@ -208,19 +208,19 @@ public class DistillationTests
     public void Fit_leaves_the_teacher_untouched_and_the_students_loss_falls()
     {
         var teacher = TrainedTeacher();
-        float[] teacherParameters = (float[])teacher.Parameters.Clone();
-        float[] teacherGradients = (float[])teacher.Gradients.Clone();
+        float[] teacherParameters = teacher.Parameters.ToArray();
+        float[] teacherGradients = teacher.Gradients.ToArray();
         var student = new TinyMlp(maxBatch: 16, seed: 7);
-        float[] studentBefore = (float[])student.Parameters.Clone();
+        float[] studentBefore = student.Parameters.ToArray();
 
         History history = Trainer.Fit(student, new Adam(0.02f), ClassBlobs.Make(256, 11), new FitOptions
         {
             Epochs = 8, BatchSize = 16, Seed = 3, Distillation = new Distillation(teacher, 4.0, 0.3),
         });
 
-        Assert.Equal(teacherParameters, teacher.Parameters);
-        Assert.Equal(teacherGradients, teacher.Gradients);
-        Assert.NotEqual(studentBefore, student.Parameters);
+        Assert.Equal(teacherParameters, teacher.Parameters.ToArray());
+        Assert.Equal(teacherGradients, teacher.Gradients.ToArray());
+        Assert.NotEqual(studentBefore, student.Parameters.ToArray());
         Assert.True(history.Epochs[^1].Loss < 0.6 * history.Epochs[0].Loss, $"loss {history.Epochs[0].Loss} -> {history.Epochs[^1].Loss}");
     }
 
@@ -269,10 +269,10 @@ public class DistillationTests
         // as teacher and as student, so the runs agree.
         var logitTeacher = TrainedTeacher();
         var softmaxTeacher = new TinyMlpSoftmax(maxBatch: 16, seed: 1);
-        logitTeacher.Parameters.CopyTo(softmaxTeacher.Parameters, 0);
+        logitTeacher.Parameters.CopyTo(softmaxTeacher.Parameters);
         var logitStudent = new TinyMlp(maxBatch: 16, seed: 9);
         var softmaxStudent = new TinyMlpSoftmax(maxBatch: 16, seed: 1);
-        logitStudent.Parameters.CopyTo(softmaxStudent.Parameters, 0);
+        logitStudent.Parameters.CopyTo(softmaxStudent.Parameters);
         Dataset data = ClassBlobs.Make(96, 15);
 
         History logitRun = Trainer.Fit(logitStudent, new Sgd(0.1f), data, new FitOptions
