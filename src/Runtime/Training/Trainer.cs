@@ -26,14 +26,17 @@ public static class Trainer
     /// </remarks>
     /// <exception cref="ArgumentException">
     /// When the data does not fit the network or an option is out of range, or <see cref="FitOptions.ResumeFrom"/> names a
-    /// checkpoint of a run with another seed, batch size, shuffling or number of training rows.
+    /// checkpoint of a run with another seed, batch size, shuffling or number of training rows, or the
+    /// <see cref="FitOptions.Distillation"/> teacher cannot teach this network (another input or output width, a
+    /// smaller <c>MaxBatch</c> than the batch size, the network itself, a loss other than cross-entropy, or a student
+    /// whose output layer gives no logits); parameter <c>options</c>.
     /// </exception>
     /// <exception cref="Serialization.SafeTensorsFormatException">
     /// When the <see cref="FitOptions.ResumeFrom"/> checkpoint is corrupt, or of another network or optimizer; nothing was changed.
     /// </exception>
     /// <exception cref="System.IO.FileNotFoundException">When there is no file at <see cref="FitOptions.ResumeFrom"/>.</exception>
     /// <exception cref="TrainingDivergedException">When a step's loss or gradient is not finite.</exception>
-    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the same network.</exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the same network or the distillation teacher.</exception>
     public static History Fit(INetwork network, Optimizer<float> optimizer, Dataset data, FitOptions options)
     {
         ArgumentNullException.ThrowIfNull(network);
