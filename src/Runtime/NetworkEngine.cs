@@ -174,6 +174,67 @@ public abstract class NetworkEngine<T> : IEngine<T>
         return value;
     }
 
+    /// <summary>
+    /// Whether the last forward pass's logits can be read: the output of a linear dense output layer, or the
+    /// pre-activation of a Softmax one; false for any other output (then <see cref="LastOutputAsLogits"/> decides).
+    /// </summary>
+    internal bool HasLogits
+        => _layout.OutputActivation == Activation.Identity || (_layout.OutputActivation == Activation.Softmax && Workspace.OutputPreActivation is not null);
+
+    /// <summary>
+    /// A teacher's logits from its last forward pass, written to <paramref name="logits"/>: the pre-activation of a
+    /// Softmax output layer, the natural log of its probabilities where it keeps none (floored at
+    /// <see cref="Kernels.LossKernel.ProbabilityEpsilon"/>, since log 0 would be an infinite logit), and otherwise
+    /// the output itself, taken as logits.
+    /// </summary>
+    internal void LastOutputAsLogits(Span<T> logits)
+    {
+        int length = _batch * _layout.OutputSize;
+        EngineBuffers<T> workspace = Workspace;
+        if (_layout.OutputActivation == Activation.Softmax && workspace.OutputPreActivation is not null)
+        {
+            workspace.OutputPreActivation.AsSpan(0, length).CopyTo(logits);
+        }
+        else if (_layout.OutputActivation == Activation.Softmax)
+        {
+            T floor = T.CreateTruncating(Kernels.LossKernel.ProbabilityEpsilon);
+            for (int i = 0; i < length; i++)
+            {
+                logits[i] = T.Log(T.Max(workspace.Output[i], floor));
+            }
+        }
+        else
+        {
+            workspace.Output.AsSpan(0, length).CopyTo(logits);
+        }
+    }
+
+    /// <summary>
+    /// Knowledge distillation's loss of the last forward pass (<see cref="Kernels.LossKernel.Distillation{T}"/>) on
+    /// this network's logits (see <see cref="HasLogits"/>) against <paramref name="teacherLogits"/> and the hard
+    /// labels <paramref name="target"/> (cross-entropy, with <paramref name="hardLoss"/>'s ignore index), back-propagated into <see cref="Gradients"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">When no forward pass has run, or the output has no logits to distil into.</exception>
+    internal T DistillationBackward(ReadOnlySpan<T> teacherLogits, ReadOnlySpan<T> target, LossFunction hardLoss, double temperature, double hardLabelWeight)
+    {
+        int batch = _batch;
+        NetworkGuard.ForwardDone(_layout.Name, batch);
+        if (!HasLogits)
+        {
+            throw new InvalidOperationException($"{_layout.Name}'s output layer gives no logits to distil into; end it with a Dense layer without activation or with Softmax.");
+        }
+
+        CheckSequenceTargets(target, hardLoss, batch);
+        EngineBuffers<T> workspace = Workspace;
+        int length = batch * _layout.OutputSize;
+        bool preActivation = _layout.OutputActivation == Activation.Softmax;
+        ReadOnlySpan<T> logits = preActivation ? workspace.OutputPreActivation.AsSpan(0, length) : workspace.Output.AsSpan(0, length);
+        T value = Kernels.LossKernel.Distillation(
+            logits, teacherLogits, target, workspace.OutputGradient.AsSpan(0, length), _layout.LossWidth, temperature, hardLabelWeight, hardLoss.IgnoreIndex);
+        BackPropagate(batch, preActivation, default);
+        return value;
+    }
+
     // The kernel reads rows of classes and would word a mistake by row; a sequence's targets are named by sample and position.
     private void CheckSequenceTargets(ReadOnlySpan<T> target, LossFunction loss, int batch)
         => SequenceTargets.For(_layout.Name, _layout.OutputSize, _layout.LossWidth, loss)?.Check(target, batch, loss.IgnoreIndex);

@@ -327,6 +327,111 @@ public static class LossKernel
         return T.CreateTruncating(sum / n);
     }
 
+    /// <summary>
+    /// Knowledge distillation's loss (Hinton, Vinyals and Dean, 2015) on a student's logits, in the common PyTorch
+    /// recipe: <c>w * CE(s, target) + (1 - w) * T^2 * KL(softmax(t / T) || softmax(s / T))</c>, where <c>w</c> is
+    /// <paramref name="hardLabelWeight"/> (the weight of the hard-label term; the soft term gets <c>1 - w</c>),
+    /// <c>T</c> the <paramref name="temperature"/>, <c>s</c> the student's and <c>t</c> the teacher's logits. The KL is
+    /// PyTorch's <c>F.kl_div(F.log_softmax(s / T), F.softmax(t / T), reduction='batchmean')</c>, a sum over the classes
+    /// divided by the rows; the cross-entropy is <see cref="CrossEntropyFromLogits{T}"/>'s, a mean over the rows not
+    /// ignored. <c>T^2</c> keeps the soft term's gradients the size of the hard term's whatever the temperature.
+    /// The gradient, with respect to the student's logits only, is
+    /// <c>w * dCE/ds + (1 - w) * T * (softmax(s / T) - softmax(t / T)) / rows</c>; both softmaxes go through
+    /// log-sum-exp, so large logits stay finite.
+    /// </summary>
+    /// <param name="studentLogits">The student's logits, <c>[rows, classes]</c>.</param>
+    /// <param name="teacherLogits">The teacher's logits, the same shape; constants (no gradient flows to them).</param>
+    /// <param name="target">The hard labels: <c>[rows]</c> class indices, or <c>[rows, classes]</c> one-hot or probabilities.</param>
+    /// <param name="gradient">Receives <c>dL/dstudentLogits</c>; empty to compute the loss only.</param>
+    /// <param name="classes">The classes per row.</param>
+    /// <param name="temperature">The softening temperature <c>T</c>; positive and finite, commonly 2 to 10.</param>
+    /// <param name="hardLabelWeight">The weight <c>w</c> of the hard-label cross-entropy, in [0, 1]; the soft term gets <c>1 - w</c>.</param>
+    /// <param name="ignoreIndex">A class index whose rows count in neither the cross-entropy nor its gradient (the soft term still covers them).</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// When <paramref name="temperature"/> is not positive and finite, or <paramref name="hardLabelWeight"/> is outside [0, 1].
+    /// </exception>
+    /// <exception cref="ArgumentException">
+    /// When <paramref name="teacherLogits"/> is not the shape of <paramref name="studentLogits"/>, or the logits, targets or
+    /// gradient do not fit rows of <paramref name="classes"/> (parameters <c>output</c>, <c>target</c>, <c>gradient</c>).
+    /// </exception>
+    public static T Distillation<T>(
+        ReadOnlySpan<T> studentLogits, ReadOnlySpan<T> teacherLogits, ReadOnlySpan<T> target, Span<T> gradient,
+        int classes, double temperature, double hardLabelWeight, int? ignoreIndex = null)
+        where T : IFloatingPointIeee754<T>
+    {
+        CheckDistillation(temperature, hardLabelWeight);
+        if (teacherLogits.Length != studentLogits.Length)
+        {
+            throw new ArgumentException(
+                $"Distillation: the teacher gave {teacherLogits.Length} logits but the student {studentLogits.Length}; the teacher must have the student's output width and batch.",
+                nameof(teacherLogits));
+        }
+
+        // The hard term first, into the gradient: it checks the shapes and the labels.
+        double hard = double.CreateTruncating(CrossEntropyFromLogits(studentLogits, target, gradient, classes, ignoreIndex));
+        int rows = studentLogits.Length / classes;
+        double soft = 0;
+        double softScale = (1 - hardLabelWeight) * temperature / rows;
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> s = studentLogits.Slice(row * classes, classes);
+            ReadOnlySpan<T> t = teacherLogits.Slice(row * classes, classes);
+            double studentLse = LogSumExp(s, temperature);
+            double teacherLse = LogSumExp(t, temperature);
+            for (int c = 0; c < classes; c++)
+            {
+                double logQ = (double.CreateTruncating(s[c]) / temperature) - studentLse;
+                double logP = (double.CreateTruncating(t[c]) / temperature) - teacherLse;
+                double p = Math.Exp(logP);
+
+                // A teacher probability that underflows to 0 adds nothing, as PyTorch's xlogy.
+                if (p > 0)
+                {
+                    soft += p * (logP - logQ);
+                }
+
+                if (!gradient.IsEmpty)
+                {
+                    ref T g = ref gradient[(row * classes) + c];
+                    g = T.CreateTruncating((hardLabelWeight * double.CreateTruncating(g)) + (softScale * (Math.Exp(logQ) - p)));
+                }
+            }
+        }
+
+        return T.CreateTruncating((hardLabelWeight * hard) + ((1 - hardLabelWeight) * temperature * temperature * soft / rows));
+    }
+
+    /// <summary>Checks distillation's temperature and hard-label weight, naming the parameter that is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">When either is out of range.</exception>
+    internal static void CheckDistillation(double temperature, double hardLabelWeight)
+    {
+        if (!(temperature > 0 && double.IsFinite(temperature)))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(temperature), temperature, "The distillation temperature must be positive and finite, such as 4; 1 leaves the teacher's probabilities as they are, larger values soften them.");
+        }
+
+        if (!(hardLabelWeight >= 0 && hardLabelWeight <= 1))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(hardLabelWeight), hardLabelWeight, "The hard-label weight is a fraction in [0, 1], such as 0.1: the weight of the cross-entropy on the labels, the teacher's soft targets getting the rest.");
+        }
+    }
+
+    // log(sum(exp(z / temperature))), shifted by the largest value.
+    private static double LogSumExp<T>(ReadOnlySpan<T> z, double temperature)
+        where T : IFloatingPointIeee754<T>
+    {
+        double max = double.CreateTruncating(Activations.RowMax(z)) / temperature;
+        double total = 0;
+        foreach (T value in z)
+        {
+            total += Math.Exp((double.CreateTruncating(value) / temperature) - max);
+        }
+
+        return max + Math.Log(total);
+    }
+
     /// <summary>What <see cref="ClassIndex"/> returns for a row whose target is the ignore index.</summary>
     private const int Ignored = -1;
 

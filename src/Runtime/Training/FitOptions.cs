@@ -51,6 +51,13 @@ public sealed class FitOptions
     public BatchTransform? Augment { get; init; }
 
     /// <summary>
+    /// Trains the network as the student of a teacher network (knowledge distillation): on a mix of the cross-entropy
+    /// on the labels and the KL divergence from the teacher's softened predictions. <see langword="null"/> trains on
+    /// the loss alone. The loss must be cross-entropy.
+    /// </summary>
+    public Distillation? Distillation { get; init; }
+
+    /// <summary>
     /// A checkpoint to continue from, saved during an earlier run of the same training by <see cref="ModelCheckpoint"/>
     /// (or <see cref="TrainingControl.SaveCheckpoint"/>): the network's weights and buffers, the optimizer's state, the
     /// epochs done and their history, the learning rate schedule's starting point and the shuffling and dropout

@@ -26,14 +26,17 @@ public static class Trainer
     /// </remarks>
     /// <exception cref="ArgumentException">
     /// When the data does not fit the network or an option is out of range, or <see cref="FitOptions.ResumeFrom"/> names a
-    /// checkpoint of a run with another seed, batch size, shuffling or number of training rows.
+    /// checkpoint of a run with another seed, batch size, shuffling or number of training rows, or the
+    /// <see cref="FitOptions.Distillation"/> teacher cannot teach this network (another input or output width, a
+    /// smaller <c>MaxBatch</c> than the batch size, the network itself, a loss other than cross-entropy, or a student
+    /// whose output layer gives no logits); parameter <c>options</c>.
     /// </exception>
     /// <exception cref="Serialization.SafeTensorsFormatException">
     /// When the <see cref="FitOptions.ResumeFrom"/> checkpoint is corrupt, or of another network or optimizer; nothing was changed.
     /// </exception>
     /// <exception cref="System.IO.FileNotFoundException">When there is no file at <see cref="FitOptions.ResumeFrom"/>.</exception>
     /// <exception cref="TrainingDivergedException">When a step's loss or gradient is not finite.</exception>
-    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the same network.</exception>
+    /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the same network or the distillation teacher.</exception>
     public static History Fit(INetwork network, Optimizer<float> optimizer, Dataset data, FitOptions options)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -50,7 +53,11 @@ public static class Trainer
             CheckData(network, validation, "validation data", loss, options.ValidationData is null ? nameof(data) : nameof(options));
         }
 
+        Distiller? distiller = options.Distillation is null ? null : Distiller.For(network, options.Distillation, loss, options.BatchSize);
         using NetworkAccess.Scope exclusive = network.Access.Exclusive("Trainer.Fit");
+
+        // The teacher is held too, so that nobody trains it or loads weights into it while it teaches.
+        using NetworkAccess.Scope teacherHeld = distiller is null ? default : options.Distillation!.Teacher.Access.Exclusive("Trainer.Fit (as teacher)");
         float[] bufferBackup = new float[network.Buffers.Length];
 
         var control = new TrainingControl(network, optimizer, options, training.Count);
@@ -85,7 +92,7 @@ public static class Trainer
                 batches.Gather(start, count);
                 options.Augment?.Invoke(batches.MutableFeatures(count));
                 network.Buffers.CopyTo(bufferBackup);
-                double stepLoss = Step(network, optimizer, batches.Features(count), batches.Targets(count), loss, options.ClipGradientNorm, ref counts, out int badGradient);
+                double stepLoss = Step(network, optimizer, batches.Features(count), batches.Targets(count), loss, options.ClipGradientNorm, distiller, ref counts, out int badGradient);
                 if (badGradient >= 0 || !double.IsFinite(stepLoss))
                 {
                     bufferBackup.CopyTo(network.Buffers);
@@ -201,7 +208,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(optimizer);
         using NetworkAccess.Scope exclusive = network.Access.Exclusive("Trainer.Step");
         var ignored = default(AccuracyCounter);
-        double value = Step(network, optimizer, features, targets, loss, clipGradientNorm, ref ignored, out int badGradient);
+        double value = Step(network, optimizer, features, targets, loss, clipGradientNorm, distiller: null, ref ignored, out int badGradient);
         if (badGradient >= 0 || !double.IsFinite(value))
         {
             throw TrainingDivergedException.Create(network, epoch: 0, batch: 0, value, badGradient, history: null);
@@ -265,11 +272,11 @@ public static class Trainer
     // finite skips the optimizer, so the weights stay those of the last finite step.
     private static double Step(
         INetwork network, Optimizer<float> optimizer, ReadOnlySpan<float> features, ReadOnlySpan<float> targets,
-        LossFunction loss, double? clipGradientNorm, ref AccuracyCounter counts, out int badGradient)
+        LossFunction loss, double? clipGradientNorm, Distiller? distiller, ref AccuracyCounter counts, out int badGradient)
     {
         network.ZeroGradients();
         ReadOnlySpan<float> output = network.Forward(features, training: true);
-        double value = network.LossBackward(targets, loss);
+        double value = distiller is null ? network.LossBackward(targets, loss) : distiller.LossBackward(network, features, targets, loss);
         value += network.Regularize();
         badGradient = Missing.IndexOfNonFinite(network.Gradients);
         if (badGradient >= 0 || !double.IsFinite(value))
@@ -479,6 +486,59 @@ public static class Trainer
                         parameter);
                 }
             }
+        }
+    }
+
+    /// <summary>A teacher checked against its student, and the buffer its logits go into, allocated once per run.</summary>
+    private sealed class Distiller
+    {
+        private readonly NetworkEngine<float> _teacher;
+        private readonly float[] _teacherLogits;
+        private readonly double _temperature;
+        private readonly double _hardLabelWeight;
+
+        private Distiller(NetworkEngine<float> teacher, int length, Distillation distillation)
+        {
+            _teacher = teacher;
+            _teacherLogits = new float[length];
+            _temperature = distillation.Temperature;
+            _hardLabelWeight = distillation.HardLabelWeight;
+        }
+
+        public static Distiller For(INetwork student, Distillation distillation, LossFunction loss, int batchSize)
+        {
+            INetwork teacher = distillation.Teacher;
+            string? refused = ReferenceEquals(teacher, student) || ReferenceEquals(teacher.Core, student.Core)
+                    ? $"The teacher is the network being trained ({student.GetType().Name}); distil from another, already trained network"
+                : teacher.OutputSize != student.OutputSize
+                    ? $"The teacher {teacher.GetType().Name} gives {teacher.OutputSize} outputs but the student {student.GetType().Name} {student.OutputSize}; " +
+                      "teacher and student must predict the same classes, one output each"
+                : teacher.InputSize != student.InputSize
+                    ? $"The teacher {teacher.GetType().Name} takes {teacher.InputSize} features but the student {student.GetType().Name} {student.InputSize}; " +
+                      "both are given the same batch, so they must take the same input"
+                : teacher.MaxBatch < batchSize
+                    ? $"The teacher {teacher.GetType().Name} was built for batches of at most {teacher.MaxBatch}, but BatchSize is {batchSize}; " +
+                      $"construct it with maxBatch: {batchSize} or train with smaller batches"
+                : loss.Kind != LossKind.CrossEntropy
+                    ? $"Distillation's hard-label term is cross-entropy, but the loss is {loss}; distil a classifier with Loss = LossFunction.CrossEntropy"
+                : !student.Core.Engine.HasLogits
+                    ? $"The student {student.GetType().Name} gives no logits to distil into; end it with a Dense layer with Softmax or without activation"
+                : null;
+            if (refused is not null)
+            {
+                throw new ArgumentException(refused + ".", "options");
+            }
+
+            return new Distiller(teacher.Core.Engine, batchSize * student.OutputSize, distillation);
+        }
+
+        // The teacher's forward pass in inference mode only: nothing of the teacher's is written but its activations.
+        public double LossBackward(INetwork student, ReadOnlySpan<float> features, ReadOnlySpan<float> targets, LossFunction loss)
+        {
+            _teacher.Forward(features, training: false);
+            Span<float> logits = _teacherLogits.AsSpan(0, student.Core.Engine.Batch * student.OutputSize);
+            _teacher.LastOutputAsLogits(logits);
+            return student.Core.Engine.DistillationBackward(logits, targets, loss, _temperature, _hardLabelWeight);
         }
     }
 
