@@ -93,6 +93,56 @@ public sealed class PruningTests
         Assert.Equal(["tokens.weight", "qkv.weight", "projection.weight", "output.weight"], names);
     }
 
+    [Fact]
+    public void Default_selection_takes_every_kernel_of_a_stacked_bidirectional_lstm_and_no_bias()
+    {
+        var network = new LstmTwoLayersBidirectionalFixtureNet(maxBatch: 2, seed: 1);
+        ParameterTensor[] all = [.. network.Layers.SelectMany(l => l.Parameters)];
+        string[] expected = [.. all.Select(t => t.Name).Where(n => n.Contains(".weight_", StringComparison.Ordinal))];
+        Assert.Equal(8, expected.Length);
+        Assert.Equal(expected, MagnitudePruner.PrunableTensors(network).Select(t => t.Name));
+    }
+
+    [Fact]
+    public void Default_selection_reaches_into_blocks_skips_norms_and_lists_a_tied_table_once()
+    {
+        var network = new TinyGptLm(maxBatch: 2, seed: 1);
+        string[] names = [.. MagnitudePruner.PrunableTensors(network).Select(t => t.Name)];
+        string[] expected = [.. network.Layers.SelectMany(l => l.Parameters).Select(t => t.Name)
+            .Where(n => n.EndsWith(".weight", StringComparison.Ordinal) && !n.Contains("ln", StringComparison.Ordinal) && !n.StartsWith("wpe", StringComparison.Ordinal))];
+        Assert.Contains(expected, n => n.Contains("c_attn", StringComparison.Ordinal));
+        Assert.Equal(expected, names);
+        Assert.Single(names, n => n == "wte.weight");
+    }
+
+    [Fact]
+    public void The_callback_refuses_to_prune_another_network_than_its_own()
+    {
+        var network = new TinyMlpSoftmax(maxBatch: 8, seed: 1);
+        var other = new TinyMlpSoftmax(maxBatch: 8, seed: 2);
+        var pruner = new MagnitudePruner(network, new ConstantSparsity(0.5, 0));
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => Trainer.Fit(
+            other, new Adam(0.01), ClassBlobs.Make(16, 1, 3), new FitOptions { Epochs = 1, BatchSize = 8, Callbacks = [pruner.Callback()] }));
+        Assert.Contains("create a pruner for that network", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, pruner.Step);
+    }
+
+    [Fact]
+    public void The_report_prints_each_tensor_and_the_total()
+    {
+        var network = new TinyMlpSoftmax(maxBatch: 4, seed: 7);
+        var pruner = new MagnitudePruner(network, new ConstantSparsity(0.5, 0));
+        pruner.Prune(0.5);
+        string[] lines = pruner.Report().ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("hidden.weight", lines[0], StringComparison.Ordinal);
+        Assert.Contains("10 / 20", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith("50.00%", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("total", lines[2], StringComparison.Ordinal);
+        // The output kernel keeps round(7.5) = 8 of 15 (half to even), so 7 of its weights go, 17 in all.
+        Assert.Contains("17 / 35", lines[2], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0.5)]
     [InlineData(0.3)]
