@@ -90,8 +90,8 @@ public sealed class MagnitudePruner
     public int Step { get; private set; }
 
     /// <summary>
-    /// The tensors TFMOT would prune: the kernel of every dense, Conv1D and Conv2D layer, both kernels of a recurrent
-    /// layer, and every embedding table (a dense layer tied to an embedding shares its table, listed once); not biases,
+    /// The tensors TFMOT would prune: the kernel of every dense, Conv1D and Conv2D layer, the input and recurrent
+    /// kernels of every layer and direction of a recurrent layer, and every embedding table (a dense layer tied to an embedding shares its table, listed once); not biases,
     /// normalisation weights or learned positions.
     /// </summary>
     /// <param name="network">The network.</param>
@@ -109,7 +109,8 @@ public sealed class MagnitudePruner
                 Conv1DLayer conv => [conv.Weight],
                 Conv2DLayer conv => [conv.Weight],
                 EmbeddingLayer embedding => [embedding.Weight],
-                RecurrentLayer recurrent => [recurrent.WeightIh, recurrent.WeightHh],
+                // Four tensors per layer and direction, weight_ih, weight_hh, bias_ih, bias_hh: the first two of each.
+                RecurrentLayer recurrent => [.. recurrent.Parameters.Where((_, i) => i % 4 < 2)],
                 _ => [],
             };
             foreach (ParameterTensor kernel in kernels)
