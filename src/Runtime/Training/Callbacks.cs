@@ -74,6 +74,16 @@ public interface ICallback
     {
     }
 
+    /// <summary>
+    /// After every optimizer step (Keras' <c>on_train_batch_end</c>), so a callback can change the weights before the
+    /// next batch, as <see cref="Compression.MagnitudePruner.Callback"/> does to hold its masks.
+    /// </summary>
+    /// <param name="batch">The batch within the epoch, from 0.</param>
+    /// <param name="control">The run.</param>
+    void OnBatchEnd(int batch, TrainingControl control)
+    {
+    }
+
     /// <summary>After every epoch.</summary>
     void OnEpochEnd(EpochResult epoch, TrainingControl control);
 

@@ -100,6 +100,10 @@ public static class Trainer
                 }
 
                 mean.Add(stepLoss, count, LossWeight(network, batches.Targets(count), count, loss));
+                foreach (ICallback callback in options.Callbacks)
+                {
+                    callback.OnBatchEnd(start / options.BatchSize, control);
+                }
             }
 
             Evaluation? validationResult = validation is null ? null : Evaluate(network, validation, loss, options.BatchSize);
