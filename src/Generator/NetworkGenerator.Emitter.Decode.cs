@@ -174,6 +174,7 @@ public sealed partial class NetworkGenerator
                 private sealed class Decoder : global::TypedNets.Text.TokenDecoder
                 {
                     private readonly float[] _parameters;
+                    private readonly global::TypedNets.NetworkEngine<float> _engine;
                 """);
             using (Indent())
             {
@@ -186,7 +187,10 @@ public sealed partial class NetworkGenerator
 
                     internal Decoder(global::TypedNets.NetworkCore core)
                         : base({{StringLiteral(name)}}, {{Invariant(vocabulary)}}, {{c}}, core.Access)
-                        => _parameters = core.Engine.Parameters;
+                    {
+                        _engine = core.Engine;
+                        _parameters = core.Engine.Parameters;
+                    }
 
                     /// <inheritdoc/>
                     public override void Step(int token, int position, {{Span}}<float> logits)

@@ -289,7 +289,7 @@ public sealed partial class NetworkGenerator
             string name = Identifier(_model.ClassName);
             _writer.WriteLine("/// <remarks>The layers, their output shapes and parameter counts: <see cref=\"Summary\"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref=\"global::TypedNets.NetworkExtensions\"/>.</remarks>");
             _writer.WriteLine(GeneratedCode);
-            using (_writer.Block($"partial class {name} : global::TypedNets.INetwork<{name}.Sample, {name}.Prediction>"))
+            using (_writer.Block($"partial class {name} : global::TypedNets.INetwork<{name}.Sample, {name}.Prediction>, global::TypedNets.INetworkFactory<{name}>"))
             {
                 EmitConstants();
                 EmitValueType("Sample", _model.TokenInput ? "One input sample of token ids" : "One input sample", _model.InputShape, SampleElement, withArgMax: false);
@@ -490,6 +490,8 @@ public sealed partial class NetworkGenerator
         private void EmitCoreAccess()
         {
             _writer.WriteLine("global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;");
+            _writer.WriteLine();
+            _writer.WriteLine($"static {Identifier(_model.ClassName)} global::TypedNets.INetworkFactory<{Identifier(_model.ClassName)}>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);");
             _writer.WriteLine();
         }
 

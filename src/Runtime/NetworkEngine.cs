@@ -20,6 +20,8 @@ public abstract class NetworkEngine<T> : IEngine<T>
     where T : IFloatingPointIeee754<T>
 {
     private readonly EngineLayout _layout;
+    private readonly NetworkEngine<T> _root;
+    private Kernels.Int8Weights? _int8;
     private Xoshiro256 _dropoutRandom;
     private int _batch;
     private bool _training;
@@ -42,6 +44,7 @@ public abstract class NetworkEngine<T> : IEngine<T>
         Parameters = shared?.Parameters ?? new T[layout.ParameterCount];
         Gradients = shared?.Gradients ?? new T[layout.ParameterCount];
         Buffers = shared?.Buffers ?? new T[layout.BufferCount];
+        _root = shared?._root ?? this;
         ReseedDropout(seed);
     }
 
@@ -56,6 +59,20 @@ public abstract class NetworkEngine<T> : IEngine<T>
 
     /// <summary>Non-trainable state, such as batch normalisation's running statistics.</summary>
     public T[] Buffers { get; }
+
+    /// <summary>
+    /// The int8 weights of a network quantised for inference (shared by all its workspaces), or <see langword="null"/>
+    /// for a float network. While it is set the network cannot be trained: its int8 weights would not follow.
+    /// </summary>
+    public Kernels.Int8Weights? Int8Weights
+    {
+        get => _root._int8;
+        internal set => _root._int8 = value;
+    }
+
+    /// <summary>The int8 weight whose float parameter starts at <paramref name="offset"/>, or <see langword="null"/>: the float product runs. For generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Kernels.Int8Weight? Int8At(int offset) => _root._int8?.Find(offset);
 
     /// <summary>The batch size of the last forward pass; 0 before the first.</summary>
     public int Batch => _batch;
@@ -116,10 +133,11 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// Back-propagates <paramref name="outputGradient"/> through the last forward pass, adding into
     /// <see cref="Gradients"/>; writes the input gradient when <paramref name="inputGradient"/> is not empty.
     /// </summary>
-    /// <exception cref="InvalidOperationException">When no forward pass has run.</exception>
+    /// <exception cref="InvalidOperationException">When no forward pass has run, or the network is quantised to int8.</exception>
     /// <exception cref="ArgumentException">When a gradient does not cover the last batch exactly (token ids have none).</exception>
     public void Backward(ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
     {
+        RefuseQuantized();
         int batch = _batch;
         NetworkGuard.OutputGradient(_layout.Name, outputGradient.Length, batch, _layout.OutputSize);
         CheckInputGradient(inputGradient.Length, batch);
@@ -154,13 +172,14 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// computed from the logits, fused with the activation.
     /// </summary>
     /// <remarks>Positions whose target is the ignore index get no gradient; when every target is ignored, the loss is 0 and so is every gradient.</remarks>
-    /// <exception cref="InvalidOperationException">When no forward pass has run.</exception>
+    /// <exception cref="InvalidOperationException">When no forward pass has run, or the network is quantised to int8.</exception>
     /// <exception cref="ArgumentException">
     /// When <paramref name="target"/> or <paramref name="inputGradient"/> does not fit the last batch, or a class id is
     /// out of range and not the ignore index.
     /// </exception>
     public T LossBackward(ReadOnlySpan<T> target, LossFunction loss, Span<T> inputGradient)
     {
+        RefuseQuantized();
         int batch = _batch;
         NetworkGuard.ForwardDone(_layout.Name, batch);
         CheckInputGradient(inputGradient.Length, batch);
@@ -217,6 +236,7 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// <exception cref="InvalidOperationException">When no forward pass has run, or the output has no logits to distil into.</exception>
     internal T DistillationBackward(ReadOnlySpan<T> teacherLogits, ReadOnlySpan<T> target, LossFunction hardLoss, double temperature, double hardLabelWeight)
     {
+        RefuseQuantized();
         int batch = _batch;
         NetworkGuard.ForwardDone(_layout.Name, batch);
         if (!HasLogits)
@@ -305,6 +325,17 @@ public abstract class NetworkEngine<T> : IEngine<T>
         else
         {
             dy.CopyTo(dx);
+        }
+    }
+
+    // The int8 weights are fixed when the network is quantised; gradients and optimizer steps would move only the
+    // float copies, which a quantised network does not read.
+    private void RefuseQuantized()
+    {
+        if (_root._int8 is not null)
+        {
+            throw new InvalidOperationException(
+                $"{_layout.Name} is quantised to int8 for inference and cannot be trained; train the float network and quantise it again.");
         }
     }
 

@@ -35,7 +35,9 @@ internal static class Convolution
         using (e.Writer.Block($"private void {e.MethodStem(layer)}Forward({e.Head}int batch)"))
         {
             e.Writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
-            e.Writer.WriteLine($"{Kernels}.{kernel}.Forward<T>({x}, {e.ParameterView(weight)}, {biasView}, {target}, {forwardScratch}, batch, {filters}, {geometry});");
+            // A Conv2D runs on its int8 weight in a quantised network (Int8At gives null otherwise); a Conv1D stays float.
+            string int8 = kernel == "Conv2DKernel" ? $", Int8At({e.P(weight.Offset)})" : string.Empty;
+            e.Writer.WriteLine($"{Kernels}.{kernel}.Forward<T>({x}, {e.ParameterView(weight)}, {biasView}, {target}, {forwardScratch}, batch, {filters}, {geometry}{int8});");
             string? activation = ActivationForward(layer.Activation, target, rowLength: n);
             if (activation is not null)
             {

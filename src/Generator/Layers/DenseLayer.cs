@@ -116,7 +116,8 @@ internal sealed class DenseLayer() : LayerRule(LayerKind.Dense)
 
         // The kernel applies the activation (a ReLU as the product's epilogue) and, backward, its derivative.
         e.Writer.WriteLine($"private void {e.MethodStem(layer)}Forward({e.Head}int batch)");
-        e.Writer.WriteLine($"    => {Kernels}.DenseKernel.Layer<T>({x}, {weight}, {bias}, {preActivation}, {y}, {rows}, {m}, {n}, {activation});");
+        // Int8At finds the weight's int8 form in a quantised network (null, the float product, otherwise).
+        e.Writer.WriteLine($"    => {Kernels}.DenseKernel.Layer<T>({x}, {weight}, {bias}, {preActivation}, {y}, {rows}, {m}, {n}, {activation}, Int8At({e.P(layer.WeightOffset)}));");
         e.Writer.WriteLine();
         if (fusable)
         {
@@ -144,7 +145,7 @@ internal sealed class DenseLayer() : LayerRule(LayerKind.Dense)
         string weight = NetworkGenerator.Decoding.Weights(layer.WeightOffset, m * n);
         string bias = layer.HasBias ? NetworkGenerator.Decoding.Weights(layer.BiasOffset, n) : $"{ReadOnlySpan}<float>.Empty";
         d.Lines.Add($"// {layer.ModuleName}: Dense {Invariant(m)} -> {Invariant(n)}, {activation}{(activation != layer.Activation ? " (the logits before the softmax)" : "")}.");
-        d.Lines.Add($"{Kernels}.DenseKernel.Layer<float>({input}, {weight}, {bias}, default, {row}, 1, {Invariant(m)}, {Invariant(n)}, global::TypedNets.Activation.{activation});");
+        d.Lines.Add($"{Kernels}.DenseKernel.Layer<float>({input}, {weight}, {bias}, default, {row}, 1, {Invariant(m)}, {Invariant(n)}, global::TypedNets.Activation.{activation}, _engine.Int8At({Invariant(layer.WeightOffset)}));");
         return row;
     }
 }

@@ -113,7 +113,8 @@ internal sealed class RecurrentLayer(LayerKind kind, string name, string runtime
             using (e.Indent())
             {
                 e.Writer.WriteLine($"{x}, {Parameter(0)}, {Parameter(1)}, {Parameter(2)}, {Parameter(3)},");
-                e.Writer.WriteLine($"{mask}, {workspace}, View({output}, 0, batch * {Invariant(layer.OutputSize)}), batch, {features}, returnSequences: {sequences});");
+                e.Writer.WriteLine($"{mask}, {workspace}, View({output}, 0, batch * {Invariant(layer.OutputSize)}), batch, {features}, returnSequences: {sequences},");
+                e.Writer.WriteLine($"Int8At({e.P(tensors[0].Offset)}), Int8At({e.P(tensors[1].Offset)}));");
             }
         }
 
@@ -146,7 +147,8 @@ internal sealed class RecurrentLayer(LayerKind kind, string name, string runtime
             using (e.Indent())
             {
                 e.Writer.WriteLine($"{x}, {parameters}, {mask}, {workspace},");
-                e.Writer.WriteLine($"View({output}, 0, batch * {Invariant(layer.OutputSize)}), batch, returnSequences: {sequences}, dropout: {DoubleLiteral(layer.Rate)}, Training, ref DropoutStream);");
+                e.Writer.WriteLine($"View({output}, 0, batch * {Invariant(layer.OutputSize)}), batch, returnSequences: {sequences}, dropout: {DoubleLiteral(layer.Rate)}, Training, ref DropoutStream,");
+                e.Writer.WriteLine($"Int8Weights, {e.P(layer.ParameterOffset)});");
             }
         }
 

@@ -83,9 +83,22 @@ public static class Conv2DKernel
     /// <paramref name="columns"/> is scratch of at least <c>ColumnRows * ColumnCount</c>.
     /// </summary>
     public static void Forward<T>(
-        ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, Span<T> columns, int batch, int filters, ImageGeometry geometry)
+        ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, Span<T> columns, int batch, int filters, ImageGeometry geometry,
+        Int8Weight? int8 = null)
         where T : IFloatingPointIeee754<T>
     {
+        if (int8 is not null && typeof(T) == typeof(float))
+        {
+            if (!int8.Calibrating)
+            {
+                ForwardInt8(FloatSpans.AsFloat(x), int8, FloatSpans.AsFloat(bias), FloatSpans.AsFloat(y), FloatSpans.AsFloat(columns), batch, filters, geometry);
+                return;
+            }
+
+            // A patch holds the input's values and padding zeros, so the input's range (widened to 0) is the patches'.
+            int8.Observe(FloatSpans.AsFloat(x).Slice(0, batch * geometry.InputSize));
+        }
+
         int inputSize = geometry.InputSize;
         int positions = geometry.ColumnCount;
         int outputSize = filters * positions;
@@ -118,6 +131,37 @@ public static class Conv2DKernel
                 Span<T> map = y.Slice((b * outputSize) + (f * positions), positions);
                 TensorPrimitives.Add(map, bias[f], map);
             }
+        }
+    }
+
+    /// <summary>
+    /// The int8 forward pass of an ungrouped convolution: each sample's patches unfolded one row per output position
+    /// (<c>[positions, channels x kernel]</c>, the transpose of the float path's columns), their int8 product with the
+    /// filters (<c>[positions, filters]</c>, with the bias) and its transpose into the sample's feature maps.
+    /// </summary>
+    private static void ForwardInt8(
+        ReadOnlySpan<float> x, Int8Weight weight, ReadOnlySpan<float> bias, Span<float> y, Span<float> columns, int batch, int filters, ImageGeometry geometry)
+    {
+        int positions = geometry.ColumnCount;
+        int rows = geometry.ColumnRows;
+        if (geometry.Groups != 1 || weight.Rows != filters || weight.Columns != rows)
+        {
+            throw new ArgumentException(
+                $"{weight.Name} is [{weight.Rows}, {weight.Columns}] in int8; an ungrouped convolution of {filters} filters over {rows} values per patch needs [{filters}, {rows}].",
+                nameof(weight));
+        }
+
+        int inputSize = geometry.InputSize;
+        int outputSize = filters * positions;
+        Span<float> unfolded = columns.Slice(0, rows * positions);
+        Span<float> patches = Scratch<float>.ColumnGradient(rows * positions);
+        Span<float> product = Scratch<float>.Product(outputSize);
+        for (int b = 0; b < batch; b++)
+        {
+            Unfold<float>(x.Slice(b * inputSize, inputSize), unfolded, geometry);
+            Gemm.Transpose<float>(unfolded, patches, rows, positions);
+            weight.Multiply(patches, bias, product, positions);
+            Gemm.Transpose<float>(product, y.Slice(b * outputSize, outputSize), positions, filters);
         }
     }
 

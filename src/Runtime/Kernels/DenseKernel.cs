@@ -49,19 +49,26 @@ public static class DenseKernel
     /// A whole dense layer forward: <c>y = activation(x W^T + b)</c> over <paramref name="rows"/> rows. With a
     /// non-empty <paramref name="preActivation"/> the affine result is kept there for the backward pass (a GELU reads
     /// it; a loss fuses with a Softmax or Sigmoid output through it); otherwise it is computed in <paramref name="y"/>,
-    /// a ReLU as the product's epilogue and other activations in place.
+    /// a ReLU as the product's epilogue and other activations in place. In a quantised network
+    /// <paramref name="int8"/> is the layer's weight in int8 and the product runs on it.
     /// </summary>
     /// <remarks>Inlined, so that the switch on a call site's constant activation folds away.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Layer<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> preActivation, Span<T> y,
-        int rows, int inputs, int outputs, Activation activation)
+        int rows, int inputs, int outputs, Activation activation, Int8Weight? int8 = null)
         where T : IFloatingPointIeee754<T>
     {
+        // A quantised network's weight runs the int8 product instead (not while it is being calibrated).
+        bool quantized = int8 is not null && Int8Weight.TryMultiply(int8, x, bias, preActivation.IsEmpty ? y : preActivation, rows);
         if (preActivation.IsEmpty)
         {
-            bool fusedReLU = activation == Activation.ReLU;
-            Forward(x, weight, bias, y, rows, inputs, outputs, relu: fusedReLU);
+            bool fusedReLU = activation == Activation.ReLU && !quantized;
+            if (!quantized)
+            {
+                Forward(x, weight, bias, y, rows, inputs, outputs, relu: fusedReLU);
+            }
+
             if (!fusedReLU)
             {
                 Activations.Forward(activation, y, y, outputs);
@@ -70,7 +77,11 @@ public static class DenseKernel
             return;
         }
 
-        Forward(x, weight, bias, preActivation, rows, inputs, outputs);
+        if (!quantized)
+        {
+            Forward(x, weight, bias, preActivation, rows, inputs, outputs);
+        }
+
         if (activation is not (Activation.GELU or Activation.GeluTanh))
         {
             preActivation.CopyTo(y);

@@ -60,35 +60,80 @@ public static class Int8Quantization
             scale[r] = s;
             zeroPoint[r] = (int)zero;
 
-            Span<byte> q = quantized.Slice(r * stride, stride);
-            int p = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                // The same IEEE division, round-half-to-even, addition and clamp as the scalar loop, 32 values at a
-                // time, so the codes do not depend on the path; the clamped values narrow to bytes exactly.
-                var divisor = Vector256.Create(s);
-                var offset = Vector256.Create(zero);
-                var low = Vector256<float>.Zero;
-                var high = Vector256.Create(255f);
-                for (; p + 32 <= columns; p += 32)
-                {
-                    Vector256<int> i0 = Vector256.ConvertToInt32(Vector256.Clamp(Vector256.Round(Vector256.Create(row.Slice(p, 8)) / divisor) + offset, low, high));
-                    Vector256<int> i1 = Vector256.ConvertToInt32(Vector256.Clamp(Vector256.Round(Vector256.Create(row.Slice(p + 8, 8)) / divisor) + offset, low, high));
-                    Vector256<int> i2 = Vector256.ConvertToInt32(Vector256.Clamp(Vector256.Round(Vector256.Create(row.Slice(p + 16, 8)) / divisor) + offset, low, high));
-                    Vector256<int> i3 = Vector256.ConvertToInt32(Vector256.Clamp(Vector256.Round(Vector256.Create(row.Slice(p + 24, 8)) / divisor) + offset, low, high));
-                    Vector256<ushort> w0 = Vector256.Narrow(i0.AsUInt32(), i1.AsUInt32());
-                    Vector256<ushort> w1 = Vector256.Narrow(i2.AsUInt32(), i3.AsUInt32());
-                    Vector256.Narrow(w0, w1).CopyTo(q.Slice(p, 32));
-                }
-            }
-
-            for (; p < columns; p++)
-            {
-                q[p] = (byte)Math.Clamp(MathF.Round(row[p] / s) + zero, 0f, 255f);
-            }
-
-            q[columns..].Clear();
+            Encode(row, quantized.Slice(r * stride, stride), s, zero);
         }
+    }
+
+    /// <summary>
+    /// ONNX's <c>QuantizeLinear</c> to <c>uint8</c> on each row of <paramref name="x"/> <c>[rows, columns]</c> with one
+    /// fixed <paramref name="scale"/> and <paramref name="zeroPoint"/>, as a static quantisation calibrated beforehand:
+    /// <c>q = clamp(round(x / scale) + zeroPoint, 0, 255)</c>; values outside the calibrated range saturate.
+    /// </summary>
+    /// <param name="x">The activations, <c>[rows, columns]</c>.</param>
+    /// <param name="quantized">Receives the codes, <c>[rows, Int8Gemm.PaddedDepth(columns)]</c>, with zero padding.</param>
+    /// <param name="scale">The step between codes, positive and finite.</param>
+    /// <param name="zeroPoint">The code of 0, in [0, 255].</param>
+    /// <param name="rows">The rows.</param>
+    /// <param name="columns">The values in a row.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative, <paramref name="columns"/> is above <see cref="Int8Gemm.MaxDepth"/>, <paramref name="scale"/> is not positive and finite or <paramref name="zeroPoint"/> is outside [0, 255].</exception>
+    /// <exception cref="ArgumentException">A span is shorter than its shape, or a row holds a NaN or an infinity.</exception>
+    public static void QuantizeRows(ReadOnlySpan<float> x, Span<byte> quantized, float scale, int zeroPoint, int rows, int columns)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        if (!(scale > 0 && float.IsFinite(scale)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, "A quantisation scale must be positive and finite.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(zeroPoint);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(zeroPoint, 255);
+        int stride = Int8Gemm.PaddedDepth(columns);
+        Int8Gemm.RequireLength(x.Length, rows, columns, nameof(x));
+        Int8Gemm.RequireLength(quantized.Length, rows, stride, nameof(quantized), padded: true);
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> row = x.Slice(r * columns, columns);
+            // A NaN or an infinity makes the sum NaN or infinite; a saturating clamp would hide it in a code.
+            if (!float.IsFinite(TensorPrimitives.Sum(row)))
+            {
+                throw new ArgumentException($"Row {r} of the activations holds a NaN or an infinity, which has no int8 code; quantise only finite activations.", nameof(x));
+            }
+
+            Encode(row, quantized.Slice(r * stride, stride), scale, zeroPoint);
+        }
+    }
+
+    /// <summary>One row's codes, <c>clamp(round(x / scale) + zeroPoint, 0, 255)</c>, and its padding zeroed.</summary>
+    private static void Encode(ReadOnlySpan<float> row, Span<byte> q, float s, float zero)
+    {
+        int columns = row.Length;
+        int p = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // The same IEEE division, round-half-to-even, addition and clamp as the scalar loop, 32 values at a
+            // time, so the codes do not depend on the path; the clamped values narrow to bytes exactly.
+            var divisor = Vector256.Create(s);
+            var offset = Vector256.Create(zero);
+            var low = Vector256<float>.Zero;
+            var high = Vector256.Create(255f);
+            for (; p + 32 <= columns; p += 32)
+            {
+                Vector256<int> i0 = Vector256.ConvertToInt32(Vector256.Clamp(Vector256.Round(Vector256.Create(row.Slice(p, 8)) / divisor) + offset, low, high));
+                Vector256<int> i1 = Vector256.ConvertToInt32(Vector256.Clamp(Vector256.Round(Vector256.Create(row.Slice(p + 8, 8)) / divisor) + offset, low, high));
+                Vector256<int> i2 = Vector256.ConvertToInt32(Vector256.Clamp(Vector256.Round(Vector256.Create(row.Slice(p + 16, 8)) / divisor) + offset, low, high));
+                Vector256<int> i3 = Vector256.ConvertToInt32(Vector256.Clamp(Vector256.Round(Vector256.Create(row.Slice(p + 24, 8)) / divisor) + offset, low, high));
+                Vector256<ushort> w0 = Vector256.Narrow(i0.AsUInt32(), i1.AsUInt32());
+                Vector256<ushort> w1 = Vector256.Narrow(i2.AsUInt32(), i3.AsUInt32());
+                Vector256.Narrow(w0, w1).CopyTo(q.Slice(p, 32));
+            }
+        }
+
+        for (; p < columns; p++)
+        {
+            q[p] = (byte)Math.Clamp(MathF.Round(row[p] / s) + zero, 0f, 255f);
+        }
+
+        q[columns..].Clear();
     }
 
     /// <summary>
@@ -179,7 +224,24 @@ public static class Int8Quantization
             long za = inputZeroPoint[r];
             ReadOnlySpan<int> c = product.Slice(r * outputs, outputs);
             Span<float> yr = y.Slice(r * outputs, outputs);
-            for (int o = 0; o < outputs; o++)
+            int o = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // product - za rowSums is sum_k (qa - za) qb, at most 255 x 128 x MaxDepth in magnitude, so it fits an
+                // int32 and the wrapping int32 arithmetic gives it exactly, as the long arithmetic below; the float
+                // operations are the same and in the same order, so both paths write the same bits.
+                var zero = Vector256.Create((int)za);
+                var rowScale = Vector256.Create(sa);
+                for (; o + 8 <= outputs; o += 8)
+                {
+                    Vector256<int> centred = Vector256.Create(c.Slice(o, 8)) - (zero * Vector256.Create(weightRowSums.Slice(o, 8)));
+                    Vector256<float> value = rowScale * Vector256.Create(weightScale.Slice(o, 8)) * Vector256.ConvertToSingle(centred);
+                    value += bias.IsEmpty ? Vector256<float>.Zero : Vector256.Create(bias.Slice(o, 8));
+                    value.CopyTo(yr.Slice(o, 8));
+                }
+            }
+
+            for (; o < outputs; o++)
             {
                 // In 64 bits: with weights that use -128 the correction can leave int32 though the difference fits.
                 float centred = c[o] - (za * weightRowSums[o]);

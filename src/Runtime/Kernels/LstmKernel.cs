@@ -23,14 +23,19 @@ public static class LstmKernel
     /// <summary>Runs the sequence <c>x [batch, steps, inputs]</c> and writes <c>[batch, steps, units]</c> or the last state <c>[batch, units]</c>.</summary>
     public static void Forward<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> weightIh, ReadOnlySpan<T> weightHh, ReadOnlySpan<T> biasIh, ReadOnlySpan<T> biasHh,
-        ReadOnlySpan<T> mask, RecurrentWorkspace<T> workspace, Span<T> output, int batch, int inputs, bool returnSequences)
+        ReadOnlySpan<T> mask, RecurrentWorkspace<T> workspace, Span<T> output, int batch, int inputs, bool returnSequences,
+        Int8Weight? inputWeight = null, Int8Weight? recurrentWeight = null)
         where T : IFloatingPointIeee754<T>
     {
         int steps = workspace.Steps;
         int units = workspace.Units;
         int width = GateCount * units;
         Span<T> projection = workspace.Projection.AsSpan(0, batch * steps * width);
-        Gemm.MultiplyTransposedB(x.Slice(0, batch * steps * inputs), weightIh, projection, batch * steps, width, inputs, accumulate: false);
+        if (!Int8Weight.TryMultiply(inputWeight, x, ReadOnlySpan<T>.Empty, projection, batch * steps))
+        {
+            Gemm.MultiplyTransposedB(x.Slice(0, batch * steps * inputs), weightIh, projection, batch * steps, width, inputs, accumulate: false);
+        }
+
         if (Recurrent.TransposesRecurrentWeight<T>(batch))
         {
             Recurrent.TransposeRecurrentWeight(weightHh, workspace, width, units);
@@ -41,7 +46,11 @@ public static class LstmKernel
             Span<T> gates = workspace.Gates.AsSpan(t * batch * width, batch * width);
             if (t > 0)
             {
-                Recurrent.MultiplyRecurrent(Recurrent.State(workspace.Hidden, t - 1, batch, units), weightHh, workspace, gates, t, batch, width, units);
+                ReadOnlySpan<T> hiddenPrevious = Recurrent.State(workspace.Hidden, t - 1, batch, units);
+                if (!Int8Weight.TryMultiply(recurrentWeight, hiddenPrevious, ReadOnlySpan<T>.Empty, gates, batch))
+                {
+                    Recurrent.MultiplyRecurrent(hiddenPrevious, weightHh, workspace, gates, t, batch, width, units);
+                }
             }
 
             for (int b = 0; b < batch; b++)
@@ -145,13 +154,15 @@ public static class LstmKernel
     /// <param name="dropout">The dropout between layers, in [0, 1); applied only when <paramref name="training"/>.</param>
     /// <param name="training">Whether this is a training pass.</param>
     /// <param name="random">The generator of dropout masks; drawn from only when dropout applies.</param>
+    /// <param name="int8">A quantised network's int8 weights, whose <c>weight_ih</c> and <c>weight_hh</c> the layers then run on, or <see langword="null"/>.</param>
+    /// <param name="parameterOffset">Where <paramref name="parameters"/> starts in the network's parameters: the int8 weights are found by that offset.</param>
     /// <exception cref="ArgumentException">A span is shorter than the sizes ask, the parameters are not the stack's, or the workspace is not an LSTM's.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dropout"/> is outside [0, 1).</exception>
     public static void Forward<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> parameters, ReadOnlySpan<T> mask, RecurrentStackWorkspace<T> workspace, Span<T> output,
-        int batch, bool returnSequences, double dropout, bool training, ref Xoshiro256 random)
+        int batch, bool returnSequences, double dropout, bool training, ref Xoshiro256 random, Int8Weights? int8 = null, int parameterOffset = 0)
         where T : IFloatingPointIeee754<T>
-        => RecurrentStack.Forward(lstm: true, x, parameters, mask, workspace, output, batch, returnSequences, dropout, training, ref random);
+        => RecurrentStack.Forward(lstm: true, x, parameters, mask, workspace, output, batch, returnSequences, dropout, training, ref random, int8, parameterOffset);
 
     /// <summary>
     /// Back-propagation through a stacked or bidirectional LSTM's last forward pass: adds every parameter's gradient

@@ -33,7 +33,7 @@ internal static class RecurrentStack
 
     public static void Forward<T>(
         bool lstm, ReadOnlySpan<T> x, ReadOnlySpan<T> parameters, ReadOnlySpan<T> mask, RecurrentStackWorkspace<T> workspace, Span<T> output,
-        int batch, bool returnSequences, double dropout, bool training, ref Xoshiro256 random)
+        int batch, bool returnSequences, double dropout, bool training, ref Xoshiro256 random, Int8Weights? int8 = null, int parameterOffset = 0)
         where T : IFloatingPointIeee754<T>
     {
         Check(lstm, x, parameters, mask, workspace, output.Length, batch, returnSequences, "output");
@@ -61,7 +61,11 @@ internal static class RecurrentStack
             Span<T> layerOutput = last ? output.Slice(0, batch * rows * width) : workspace.LayerOutputs[k].AsSpan(0, batch * steps * width);
             for (int d = 0; d < directions; d++)
             {
+                // In a quantised network each direction's two weights are found by their offset in the network's parameters.
+                int weightIhOffset = parameterOffset + offset;
                 Direction<T> p = Slice(parameters, ref offset, features, units, workspace.GateCount);
+                Int8Weight? inputWeight = int8?.Find(weightIhOffset);
+                Int8Weight? recurrentWeight = int8?.Find(weightIhOffset + p.WeightIh.Length);
                 ReadOnlySpan<T> directionInput = input;
                 if (d == 1)
                 {
@@ -74,11 +78,11 @@ internal static class RecurrentStack
                 RecurrentWorkspace<T> cell = workspace.Direction(k, d);
                 if (lstm)
                 {
-                    LstmKernel.Forward(directionInput, p.WeightIh, p.WeightHh, p.BiasIh, p.BiasHh, d == 0 ? mask : reversedMask, cell, target, batch, features, sequences);
+                    LstmKernel.Forward(directionInput, p.WeightIh, p.WeightHh, p.BiasIh, p.BiasHh, d == 0 ? mask : reversedMask, cell, target, batch, features, sequences, inputWeight, recurrentWeight);
                 }
                 else
                 {
-                    GruKernel.Forward(directionInput, p.WeightIh, p.WeightHh, p.BiasIh, p.BiasHh, d == 0 ? mask : reversedMask, cell, target, batch, features, sequences);
+                    GruKernel.Forward(directionInput, p.WeightIh, p.WeightHh, p.BiasIh, p.BiasHh, d == 0 ? mask : reversedMask, cell, target, batch, features, sequences, inputWeight, recurrentWeight);
                 }
 
                 if (directions == 2)

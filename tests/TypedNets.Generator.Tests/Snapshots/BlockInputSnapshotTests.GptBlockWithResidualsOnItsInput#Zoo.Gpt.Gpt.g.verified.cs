@@ -5,7 +5,7 @@ namespace Zoo.Gpt
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class Gpt : global::TypedNets.INetwork<Gpt.Sample, Gpt.Prediction>
+    partial class Gpt : global::TypedNets.INetwork<Gpt.Sample, Gpt.Prediction>, global::TypedNets.INetworkFactory<Gpt>
     {
         /// <summary>The per-sample input shape, [6].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [6];
@@ -153,6 +153,8 @@ namespace Zoo.Gpt
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
+        static Gpt global::TypedNets.INetworkFactory<Gpt>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
+
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
         public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
@@ -290,7 +292,7 @@ namespace Zoo.Gpt
 
             // lm_head: Dense [6, 8] -> [6, 11], Identity; weight [11, 8] tied to the table of transformer.wte at 0, no bias.
             private void Lm_headForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_transformer_Ln_fOutput, 0, batch * 6 * 8), View(Parameters, 0, 88), global::System.ReadOnlySpan<T>.Empty, default, View(_lm_headOutput, 0, batch * 6 * 11), batch * 6, 8, 11, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_transformer_Ln_fOutput, 0, batch * 6 * 8), View(Parameters, 0, 88), global::System.ReadOnlySpan<T>.Empty, default, View(_lm_headOutput, 0, batch * 6 * 11), batch * 6, 8, 11, global::TypedNets.Activation.Identity, Int8At(0));
 
             private void Lm_headBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -348,7 +350,7 @@ namespace Zoo.Gpt
 
             // CausalSelfAttention.c_attn: Dense [6, 8] -> [6, 24], Identity; weight [24, 8] at s.P, bias [24] at s.P + 192.
             private void CausalSelfAttentionBlock_C_attnForward(CausalSelfAttentionBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s.Input, 0, batch * 6 * 8), View(Parameters, s.P, 192), View(Parameters, s.P + 192, 24), default, View(s._c_attnOutput, 0, batch * 6 * 24), batch * 6, 8, 24, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s.Input, 0, batch * 6 * 8), View(Parameters, s.P, 192), View(Parameters, s.P + 192, 24), default, View(s._c_attnOutput, 0, batch * 6 * 24), batch * 6, 8, 24, global::TypedNets.Activation.Identity, Int8At(s.P));
 
             private void CausalSelfAttentionBlock_C_attnBackward(CausalSelfAttentionBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -369,7 +371,7 @@ namespace Zoo.Gpt
 
             // CausalSelfAttention.c_proj: Dense [6, 8] -> [6, 8], Identity; weight [8, 8] at s.P + 216, bias [8] at s.P + 280.
             private void CausalSelfAttentionBlock_C_projForward(CausalSelfAttentionBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._headsOutput, 0, batch * 6 * 8), View(Parameters, s.P + 216, 64), View(Parameters, s.P + 280, 8), default, View(s._c_projOutput, 0, batch * 6 * 8), batch * 6, 8, 8, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._headsOutput, 0, batch * 6 * 8), View(Parameters, s.P + 216, 64), View(Parameters, s.P + 280, 8), default, View(s._c_projOutput, 0, batch * 6 * 8), batch * 6, 8, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 216));
 
             private void CausalSelfAttentionBlock_C_projBackward(CausalSelfAttentionBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -421,7 +423,7 @@ namespace Zoo.Gpt
 
             // Mlp.c_fc: Dense [6, 8] -> [6, 32], GELU; weight [32, 8] at s.P, bias [32] at s.P + 256.
             private void MlpBlock_C_fcForward(MlpBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s.Input, 0, batch * 6 * 8), View(Parameters, s.P, 256), View(Parameters, s.P + 256, 32), View(s._c_fcPreActivation, 0, batch * 6 * 32), View(s._c_fcOutput, 0, batch * 6 * 32), batch * 6, 8, 32, global::TypedNets.Activation.GELU);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s.Input, 0, batch * 6 * 8), View(Parameters, s.P, 256), View(Parameters, s.P + 256, 32), View(s._c_fcPreActivation, 0, batch * 6 * 32), View(s._c_fcOutput, 0, batch * 6 * 32), batch * 6, 8, 32, global::TypedNets.Activation.GELU, Int8At(s.P));
 
             private void MlpBlock_C_fcBackward(MlpBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -429,7 +431,7 @@ namespace Zoo.Gpt
 
             // Mlp.c_proj: Dense [6, 32] -> [6, 8], Identity; weight [8, 32] at s.P + 288, bias [8] at s.P + 544.
             private void MlpBlock_C_projForward(MlpBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._c_fcOutput, 0, batch * 6 * 32), View(Parameters, s.P + 288, 256), View(Parameters, s.P + 544, 8), default, View(s._c_projOutput, 0, batch * 6 * 8), batch * 6, 32, 8, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._c_fcOutput, 0, batch * 6 * 32), View(Parameters, s.P + 288, 256), View(Parameters, s.P + 544, 8), default, View(s._c_projOutput, 0, batch * 6 * 8), batch * 6, 32, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 288));
 
             private void MlpBlock_C_projBackward(MlpBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -592,6 +594,7 @@ namespace Zoo.Gpt
         private sealed class Decoder : global::TypedNets.Text.TokenDecoder
         {
             private readonly float[] _parameters;
+            private readonly global::TypedNets.NetworkEngine<float> _engine;
             private readonly float[] _transformer_WteRow = new float[8];
             private readonly float[] _transformer_WpeRow = new float[8];
             private readonly float[] _transformer_H_0_Ln_1Row = new float[8];
@@ -632,7 +635,10 @@ namespace Zoo.Gpt
 
             internal Decoder(global::TypedNets.NetworkCore core)
                 : base("Gpt", 11, 6, core.Access)
-                => _parameters = core.Engine.Parameters;
+            {
+                _engine = core.Engine;
+                _parameters = core.Engine.Parameters;
+            }
 
             /// <inheritdoc/>
             public override void Step(int token, int position, global::System.Span<float> logits)
@@ -644,43 +650,43 @@ namespace Zoo.Gpt
                 // transformer.h.0.ln_1: LayerNorm of the row.
                 global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_transformer_WpeRow, new global::System.ReadOnlySpan<float>(_parameters, 136, 8), new global::System.ReadOnlySpan<float>(_parameters, 144, 8), _transformer_H_0_Ln_1Row, _transformer_H_0_Ln_1Normalized, _transformer_H_0_Ln_1InverseDeviation, 1, 8, 1E-05d);
                 // transformer.h.0.attn.c_attn: Dense 8 -> 24, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Ln_1Row, new global::System.ReadOnlySpan<float>(_parameters, 152, 192), new global::System.ReadOnlySpan<float>(_parameters, 344, 24), default, _transformer_H_0_Attn_C_attnRow, 1, 8, 24, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Ln_1Row, new global::System.ReadOnlySpan<float>(_parameters, 152, 192), new global::System.ReadOnlySpan<float>(_parameters, 344, 24), default, _transformer_H_0_Attn_C_attnRow, 1, 8, 24, global::TypedNets.Activation.Identity, _engine.Int8At(152));
                 // transformer.h.0.attn.heads: causal attention of the position, 2 heads; its key and value join the caches [2, 6, 4].
                 global::TypedNets.Kernels.AttentionKernel.Decode<float>(_transformer_H_0_Attn_C_attnRow, _transformer_H_0_Attn_HeadsKeys, _transformer_H_0_Attn_HeadsValues, _transformer_H_0_Attn_HeadsRow, _transformer_H_0_Attn_HeadsScores, position, 6, 8, 2);
                 // transformer.h.0.attn.c_proj: Dense 8 -> 8, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Attn_HeadsRow, new global::System.ReadOnlySpan<float>(_parameters, 368, 64), new global::System.ReadOnlySpan<float>(_parameters, 432, 8), default, _transformer_H_0_Attn_C_projRow, 1, 8, 8, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Attn_HeadsRow, new global::System.ReadOnlySpan<float>(_parameters, 368, 64), new global::System.ReadOnlySpan<float>(_parameters, 432, 8), default, _transformer_H_0_Attn_C_projRow, 1, 8, 8, global::TypedNets.Activation.Identity, _engine.Int8At(368));
                 // transformer.h.0.attn_residual: Add, Identity.
                 global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_transformer_H_0_Attn_C_projRow, _transformer_WpeRow, _transformer_H_0_AttnResidualRow);
                 // transformer.h.0.ln_2: LayerNorm of the row.
                 global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_transformer_H_0_AttnResidualRow, new global::System.ReadOnlySpan<float>(_parameters, 440, 8), new global::System.ReadOnlySpan<float>(_parameters, 448, 8), _transformer_H_0_Ln_2Row, _transformer_H_0_Ln_2Normalized, _transformer_H_0_Ln_2InverseDeviation, 1, 8, 1E-05d);
                 // transformer.h.0.mlp.c_fc: Dense 8 -> 32, GELU.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Ln_2Row, new global::System.ReadOnlySpan<float>(_parameters, 456, 256), new global::System.ReadOnlySpan<float>(_parameters, 712, 32), default, _transformer_H_0_Mlp_C_fcRow, 1, 8, 32, global::TypedNets.Activation.GELU);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Ln_2Row, new global::System.ReadOnlySpan<float>(_parameters, 456, 256), new global::System.ReadOnlySpan<float>(_parameters, 712, 32), default, _transformer_H_0_Mlp_C_fcRow, 1, 8, 32, global::TypedNets.Activation.GELU, _engine.Int8At(456));
                 // transformer.h.0.mlp.c_proj: Dense 32 -> 8, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Mlp_C_fcRow, new global::System.ReadOnlySpan<float>(_parameters, 744, 256), new global::System.ReadOnlySpan<float>(_parameters, 1000, 8), default, _transformer_H_0_Mlp_C_projRow, 1, 32, 8, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_0_Mlp_C_fcRow, new global::System.ReadOnlySpan<float>(_parameters, 744, 256), new global::System.ReadOnlySpan<float>(_parameters, 1000, 8), default, _transformer_H_0_Mlp_C_projRow, 1, 32, 8, global::TypedNets.Activation.Identity, _engine.Int8At(744));
                 // transformer.h.0.mlp_residual: Add, Identity.
                 global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_transformer_H_0_Mlp_C_projRow, _transformer_H_0_AttnResidualRow, _transformer_H_0_MlpResidualRow);
                 // transformer.h.1.ln_1: LayerNorm of the row.
                 global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_transformer_H_0_MlpResidualRow, new global::System.ReadOnlySpan<float>(_parameters, 1008, 8), new global::System.ReadOnlySpan<float>(_parameters, 1016, 8), _transformer_H_1_Ln_1Row, _transformer_H_1_Ln_1Normalized, _transformer_H_1_Ln_1InverseDeviation, 1, 8, 1E-05d);
                 // transformer.h.1.attn.c_attn: Dense 8 -> 24, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Ln_1Row, new global::System.ReadOnlySpan<float>(_parameters, 1024, 192), new global::System.ReadOnlySpan<float>(_parameters, 1216, 24), default, _transformer_H_1_Attn_C_attnRow, 1, 8, 24, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Ln_1Row, new global::System.ReadOnlySpan<float>(_parameters, 1024, 192), new global::System.ReadOnlySpan<float>(_parameters, 1216, 24), default, _transformer_H_1_Attn_C_attnRow, 1, 8, 24, global::TypedNets.Activation.Identity, _engine.Int8At(1024));
                 // transformer.h.1.attn.heads: causal attention of the position, 2 heads; its key and value join the caches [2, 6, 4].
                 global::TypedNets.Kernels.AttentionKernel.Decode<float>(_transformer_H_1_Attn_C_attnRow, _transformer_H_1_Attn_HeadsKeys, _transformer_H_1_Attn_HeadsValues, _transformer_H_1_Attn_HeadsRow, _transformer_H_1_Attn_HeadsScores, position, 6, 8, 2);
                 // transformer.h.1.attn.c_proj: Dense 8 -> 8, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Attn_HeadsRow, new global::System.ReadOnlySpan<float>(_parameters, 1240, 64), new global::System.ReadOnlySpan<float>(_parameters, 1304, 8), default, _transformer_H_1_Attn_C_projRow, 1, 8, 8, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Attn_HeadsRow, new global::System.ReadOnlySpan<float>(_parameters, 1240, 64), new global::System.ReadOnlySpan<float>(_parameters, 1304, 8), default, _transformer_H_1_Attn_C_projRow, 1, 8, 8, global::TypedNets.Activation.Identity, _engine.Int8At(1240));
                 // transformer.h.1.attn_residual: Add, Identity.
                 global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_transformer_H_1_Attn_C_projRow, _transformer_H_0_MlpResidualRow, _transformer_H_1_AttnResidualRow);
                 // transformer.h.1.ln_2: LayerNorm of the row.
                 global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_transformer_H_1_AttnResidualRow, new global::System.ReadOnlySpan<float>(_parameters, 1312, 8), new global::System.ReadOnlySpan<float>(_parameters, 1320, 8), _transformer_H_1_Ln_2Row, _transformer_H_1_Ln_2Normalized, _transformer_H_1_Ln_2InverseDeviation, 1, 8, 1E-05d);
                 // transformer.h.1.mlp.c_fc: Dense 8 -> 32, GELU.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Ln_2Row, new global::System.ReadOnlySpan<float>(_parameters, 1328, 256), new global::System.ReadOnlySpan<float>(_parameters, 1584, 32), default, _transformer_H_1_Mlp_C_fcRow, 1, 8, 32, global::TypedNets.Activation.GELU);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Ln_2Row, new global::System.ReadOnlySpan<float>(_parameters, 1328, 256), new global::System.ReadOnlySpan<float>(_parameters, 1584, 32), default, _transformer_H_1_Mlp_C_fcRow, 1, 8, 32, global::TypedNets.Activation.GELU, _engine.Int8At(1328));
                 // transformer.h.1.mlp.c_proj: Dense 32 -> 8, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Mlp_C_fcRow, new global::System.ReadOnlySpan<float>(_parameters, 1616, 256), new global::System.ReadOnlySpan<float>(_parameters, 1872, 8), default, _transformer_H_1_Mlp_C_projRow, 1, 32, 8, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_H_1_Mlp_C_fcRow, new global::System.ReadOnlySpan<float>(_parameters, 1616, 256), new global::System.ReadOnlySpan<float>(_parameters, 1872, 8), default, _transformer_H_1_Mlp_C_projRow, 1, 32, 8, global::TypedNets.Activation.Identity, _engine.Int8At(1616));
                 // transformer.h.1.mlp_residual: Add, Identity.
                 global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_transformer_H_1_Mlp_C_projRow, _transformer_H_1_AttnResidualRow, _transformer_H_1_MlpResidualRow);
                 // transformer.ln_f: LayerNorm of the row.
                 global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_transformer_H_1_MlpResidualRow, new global::System.ReadOnlySpan<float>(_parameters, 1880, 8), new global::System.ReadOnlySpan<float>(_parameters, 1888, 8), _transformer_Ln_fRow, _transformer_Ln_fNormalized, _transformer_Ln_fInverseDeviation, 1, 8, 1E-05d);
                 // lm_head: Dense 8 -> 11, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_Ln_fRow, new global::System.ReadOnlySpan<float>(_parameters, 0, 88), global::System.ReadOnlySpan<float>.Empty, default, logits, 1, 8, 11, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_transformer_Ln_fRow, new global::System.ReadOnlySpan<float>(_parameters, 0, 88), global::System.ReadOnlySpan<float>.Empty, default, logits, 1, 8, 11, global::TypedNets.Activation.Identity, _engine.Int8At(0));
             }
         }
     }

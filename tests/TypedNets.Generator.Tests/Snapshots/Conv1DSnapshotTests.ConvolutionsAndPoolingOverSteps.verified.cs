@@ -5,7 +5,7 @@ namespace Zoo.Sequences
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class SignalNet : global::TypedNets.INetwork<SignalNet.Sample, SignalNet.Prediction>
+    partial class SignalNet : global::TypedNets.INetwork<SignalNet.Sample, SignalNet.Prediction>, global::TypedNets.INetworkFactory<SignalNet>
     {
         /// <summary>The per-sample input shape, [16, 8].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [16, 8];
@@ -87,6 +87,8 @@ namespace Zoo.Sequences
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static SignalNet global::TypedNets.INetworkFactory<SignalNet>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -264,7 +266,7 @@ namespace Zoo.Sequences
 
             // output: Dense [4] -> [2], Identity; weight [2, 4] at 248, bias [2] at 256.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pool3Output, 0, batch * 4), View(Parameters, 248, 8), View(Parameters, 256, 2), default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pool3Output, 0, batch * 4), View(Parameters, 248, 8), View(Parameters, 256, 2), default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity, Int8At(248));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

@@ -5,7 +5,7 @@ namespace Zoo.Options
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class AtrousNet : global::TypedNets.INetwork<AtrousNet.Sample, AtrousNet.Prediction>
+    partial class AtrousNet : global::TypedNets.INetwork<AtrousNet.Sample, AtrousNet.Prediction>, global::TypedNets.INetworkFactory<AtrousNet>
     {
         /// <summary>The per-sample input shape, [1, 12, 12].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 12, 12];
@@ -89,6 +89,8 @@ namespace Zoo.Options
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static AtrousNet global::TypedNets.INetworkFactory<AtrousNet>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -179,7 +181,7 @@ namespace Zoo.Options
             private void AtrousForward(int batch)
             {
                 global::System.Span<T> y = View(_atrousOutput, 0, batch * 576);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 144), View(Parameters, 0, 36), View(Parameters, 36, 4), y, _atrousColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(1, 12, 12, 3, 1, 2, Dilation: 2));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 144), View(Parameters, 0, 36), View(Parameters, 36, 4), y, _atrousColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(1, 12, 12, 3, 1, 2, Dilation: 2), Int8At(0));
                 global::TypedNets.Kernels.Activations.ReLU<T>(y);
             }
 
@@ -197,7 +199,7 @@ namespace Zoo.Options
             private void WideForward(int batch)
             {
                 global::System.Span<T> y = View(_wideOutput, 0, batch * 18);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_atrousOutput, 0, batch * 576), View(Parameters, 40, 72), global::System.ReadOnlySpan<T>.Empty, y, _wideColumns, batch, 2, new global::TypedNets.Kernels.ImageGeometry(4, 12, 12, 3, 2, 0, Dilation: 3));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_atrousOutput, 0, batch * 576), View(Parameters, 40, 72), global::System.ReadOnlySpan<T>.Empty, y, _wideColumns, batch, 2, new global::TypedNets.Kernels.ImageGeometry(4, 12, 12, 3, 2, 0, Dilation: 3), Int8At(40));
             }
 
             private void WideBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -213,7 +215,7 @@ namespace Zoo.Options
             private void PointwiseForward(int batch)
             {
                 global::System.Span<T> y = View(_pointwiseOutput, 0, batch * 18);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_wideOutput, 0, batch * 18), View(Parameters, 112, 4), View(Parameters, 116, 2), y, _pointwiseColumns, batch, 2, new global::TypedNets.Kernels.ImageGeometry(2, 3, 3, 1, 1, 0));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_wideOutput, 0, batch * 18), View(Parameters, 112, 4), View(Parameters, 116, 2), y, _pointwiseColumns, batch, 2, new global::TypedNets.Kernels.ImageGeometry(2, 3, 3, 1, 1, 0), Int8At(112));
             }
 
             private void PointwiseBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -226,7 +228,7 @@ namespace Zoo.Options
 
             // output: Dense [18] -> [2], Identity; weight [2, 18] at 118, bias [2] at 154.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pointwiseOutput, 0, batch * 18), View(Parameters, 118, 36), View(Parameters, 154, 2), default, View(_outputOutput, 0, batch * 2), batch, 18, 2, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pointwiseOutput, 0, batch * 18), View(Parameters, 118, 36), View(Parameters, 154, 2), default, View(_outputOutput, 0, batch * 2), batch, 18, 2, global::TypedNets.Activation.Identity, Int8At(118));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

@@ -5,7 +5,7 @@ namespace Zoo.Options
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class MobileBlock : global::TypedNets.INetwork<MobileBlock.Sample, MobileBlock.Prediction>
+    partial class MobileBlock : global::TypedNets.INetwork<MobileBlock.Sample, MobileBlock.Prediction>, global::TypedNets.INetworkFactory<MobileBlock>
     {
         /// <summary>The per-sample input shape, [4, 8, 8].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [4, 8, 8];
@@ -89,6 +89,8 @@ namespace Zoo.Options
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static MobileBlock global::TypedNets.INetworkFactory<MobileBlock>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -179,7 +181,7 @@ namespace Zoo.Options
             private void GroupedForward(int batch)
             {
                 global::System.Span<T> y = View(_groupedOutput, 0, batch * 512);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 256), View(Parameters, 0, 144), View(Parameters, 144, 8), y, _groupedColumns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 1, 1, Groups: 2));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 256), View(Parameters, 0, 144), View(Parameters, 144, 8), y, _groupedColumns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 1, 1, Groups: 2), Int8At(0));
                 global::TypedNets.Kernels.Activations.ReLU<T>(y);
             }
 
@@ -197,7 +199,7 @@ namespace Zoo.Options
             private void DepthwiseForward(int batch)
             {
                 global::System.Span<T> y = View(_depthwiseOutput, 0, batch * 512);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_groupedOutput, 0, batch * 512), View(Parameters, 152, 72), global::System.ReadOnlySpan<T>.Empty, y, _depthwiseColumns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 3, 1, 1, Groups: 8));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_groupedOutput, 0, batch * 512), View(Parameters, 152, 72), global::System.ReadOnlySpan<T>.Empty, y, _depthwiseColumns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 3, 1, 1, Groups: 8), Int8At(152));
             }
 
             private void DepthwiseBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -213,7 +215,7 @@ namespace Zoo.Options
             private void PointwiseForward(int batch)
             {
                 global::System.Span<T> y = View(_pointwiseOutput, 0, batch * 256);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_depthwiseOutput, 0, batch * 512), View(Parameters, 224, 32), View(Parameters, 256, 4), y, _pointwiseColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_depthwiseOutput, 0, batch * 512), View(Parameters, 224, 32), View(Parameters, 256, 4), y, _pointwiseColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0), Int8At(224));
             }
 
             private void PointwiseBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -226,7 +228,7 @@ namespace Zoo.Options
 
             // output: Dense [256] -> [2], Identity; weight [2, 256] at 260, bias [2] at 772.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pointwiseOutput, 0, batch * 256), View(Parameters, 260, 512), View(Parameters, 772, 2), default, View(_outputOutput, 0, batch * 2), batch, 256, 2, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pointwiseOutput, 0, batch * 256), View(Parameters, 260, 512), View(Parameters, 772, 2), default, View(_outputOutput, 0, batch * 2), batch, 256, 2, global::TypedNets.Activation.Identity, Int8At(260));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

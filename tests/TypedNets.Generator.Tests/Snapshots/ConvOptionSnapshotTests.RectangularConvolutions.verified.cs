@@ -5,7 +5,7 @@ namespace Zoo.Options
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class SpectrogramNet : global::TypedNets.INetwork<SpectrogramNet.Sample, SpectrogramNet.Prediction>
+    partial class SpectrogramNet : global::TypedNets.INetwork<SpectrogramNet.Sample, SpectrogramNet.Prediction>, global::TypedNets.INetworkFactory<SpectrogramNet>
     {
         /// <summary>The per-sample input shape, [1, 8, 16].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 8, 16];
@@ -85,6 +85,8 @@ namespace Zoo.Options
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static SpectrogramNet global::TypedNets.INetworkFactory<SpectrogramNet>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -166,7 +168,7 @@ namespace Zoo.Options
             private void TimeForward(int batch)
             {
                 global::System.Span<T> y = View(_timeOutput, 0, batch * 256);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 128), View(Parameters, 0, 60), View(Parameters, 60, 4), y, _timeColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(1, 8, 16, 3, 1, 1, KernelWidth: 5, StrideWidth: 2, PaddingWidth: 2));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 128), View(Parameters, 0, 60), View(Parameters, 60, 4), y, _timeColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(1, 8, 16, 3, 1, 1, KernelWidth: 5, StrideWidth: 2, PaddingWidth: 2), Int8At(0));
                 global::TypedNets.Kernels.Activations.ReLU<T>(y);
             }
 
@@ -184,7 +186,7 @@ namespace Zoo.Options
             private void FrequencyForward(int batch)
             {
                 global::System.Span<T> y = View(_frequencyOutput, 0, batch * 48);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_timeOutput, 0, batch * 256), View(Parameters, 64, 24), View(Parameters, 88, 2), y, _frequencyColumns, batch, 2, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 2, 0, KernelWidth: 1, StrideWidth: 1));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_timeOutput, 0, batch * 256), View(Parameters, 64, 24), View(Parameters, 88, 2), y, _frequencyColumns, batch, 2, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 2, 0, KernelWidth: 1, StrideWidth: 1), Int8At(64));
             }
 
             private void FrequencyBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -197,7 +199,7 @@ namespace Zoo.Options
 
             // output: Dense [48] -> [2], Identity; weight [2, 48] at 90, bias [2] at 186.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_frequencyOutput, 0, batch * 48), View(Parameters, 90, 96), View(Parameters, 186, 2), default, View(_outputOutput, 0, batch * 2), batch, 48, 2, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_frequencyOutput, 0, batch * 48), View(Parameters, 90, 96), View(Parameters, 186, 2), default, View(_outputOutput, 0, batch * 2), batch, 48, 2, global::TypedNets.Activation.Identity, Int8At(90));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

@@ -5,7 +5,7 @@ namespace Zoo.Lm
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class TinyLm : global::TypedNets.INetwork<TinyLm.Sample, TinyLm.Prediction>
+    partial class TinyLm : global::TypedNets.INetwork<TinyLm.Sample, TinyLm.Prediction>, global::TypedNets.INetworkFactory<TinyLm>
     {
         /// <summary>The per-sample input shape, [4].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [4];
@@ -124,6 +124,8 @@ namespace Zoo.Lm
         public partial global::Zoo.Lm.MlpPart Mlp => _mlpLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static TinyLm global::TypedNets.INetworkFactory<TinyLm>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -258,7 +260,7 @@ namespace Zoo.Lm
 
             // lm_head: Dense [4, 8] -> [4, 6], Identity; weight [6, 8] tied to the table of wte at 0, no bias.
             private void LmHeadForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_lnFOutput, 0, batch * 4 * 8), View(Parameters, 0, 48), global::System.ReadOnlySpan<T>.Empty, default, View(_lmHeadOutput, 0, batch * 4 * 6), batch * 4, 8, 6, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_lnFOutput, 0, batch * 4 * 8), View(Parameters, 0, 48), global::System.ReadOnlySpan<T>.Empty, default, View(_lmHeadOutput, 0, batch * 4 * 6), batch * 4, 8, 6, global::TypedNets.Activation.Identity, Int8At(0));
 
             private void LmHeadBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -356,7 +358,7 @@ namespace Zoo.Lm
 
             // AttentionPart.c_attn: Dense [4, 8] -> [4, 24], Identity; weight [24, 8] at s.P + 16, bias [24] at s.P + 208.
             private void AttentionPartBlock_CAttnForward(AttentionPartBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._lnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 16, 192), View(Parameters, s.P + 208, 24), default, View(s._cAttnOutput, 0, batch * 4 * 24), batch * 4, 8, 24, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._lnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 16, 192), View(Parameters, s.P + 208, 24), default, View(s._cAttnOutput, 0, batch * 4 * 24), batch * 4, 8, 24, global::TypedNets.Activation.Identity, Int8At(s.P + 16));
 
             private void AttentionPartBlock_CAttnBackward(AttentionPartBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -381,7 +383,7 @@ namespace Zoo.Lm
 
             // AttentionPart.c_proj: Dense [4, 8] -> [4, 8], Identity; weight [8, 8] at s.P + 232, bias [8] at s.P + 296.
             private void AttentionPartBlock_CProjForward(AttentionPartBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._attnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 232, 64), View(Parameters, s.P + 296, 8), default, View(s._cProjOutput, 0, batch * 4 * 8), batch * 4, 8, 8, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._attnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 232, 64), View(Parameters, s.P + 296, 8), default, View(s._cProjOutput, 0, batch * 4 * 8), batch * 4, 8, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 232));
 
             private void AttentionPartBlock_CProjBackward(AttentionPartBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -478,7 +480,7 @@ namespace Zoo.Lm
 
             // MlpPart.c_fc: Dense [4, 8] -> [4, 32], GELU; weight [32, 8] at s.P + 16, bias [32] at s.P + 272.
             private void MlpPartBlock_CFcForward(MlpPartBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._lnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 16, 256), View(Parameters, s.P + 272, 32), View(s._cFcPreActivation, 0, batch * 4 * 32), View(s._cFcOutput, 0, batch * 4 * 32), batch * 4, 8, 32, global::TypedNets.Activation.GELU);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._lnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 16, 256), View(Parameters, s.P + 272, 32), View(s._cFcPreActivation, 0, batch * 4 * 32), View(s._cFcOutput, 0, batch * 4 * 32), batch * 4, 8, 32, global::TypedNets.Activation.GELU, Int8At(s.P + 16));
 
             private void MlpPartBlock_CFcBackward(MlpPartBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -486,7 +488,7 @@ namespace Zoo.Lm
 
             // MlpPart.c_proj: Dense [4, 32] -> [4, 8], Identity; weight [8, 32] at s.P + 304, bias [8] at s.P + 560.
             private void MlpPartBlock_CProjForward(MlpPartBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._cFcOutput, 0, batch * 4 * 32), View(Parameters, s.P + 304, 256), View(Parameters, s.P + 560, 8), default, View(s._cProjOutput, 0, batch * 4 * 8), batch * 4, 32, 8, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._cFcOutput, 0, batch * 4 * 32), View(Parameters, s.P + 304, 256), View(Parameters, s.P + 560, 8), default, View(s._cProjOutput, 0, batch * 4 * 8), batch * 4, 32, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 304));
 
             private void MlpPartBlock_CProjBackward(MlpPartBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -538,6 +540,7 @@ namespace Zoo.Lm
         private sealed class Decoder : global::TypedNets.Text.TokenDecoder
         {
             private readonly float[] _parameters;
+            private readonly global::TypedNets.NetworkEngine<float> _engine;
             private readonly float[] _wteRow = new float[8];
             private readonly float[] _wpeRow = new float[8];
             private readonly float[] _attn_LnRow = new float[8];
@@ -562,7 +565,10 @@ namespace Zoo.Lm
 
             internal Decoder(global::TypedNets.NetworkCore core)
                 : base("TinyLm", 6, 4, core.Access)
-                => _parameters = core.Engine.Parameters;
+            {
+                _engine = core.Engine;
+                _parameters = core.Engine.Parameters;
+            }
 
             /// <inheritdoc/>
             public override void Step(int token, int position, global::System.Span<float> logits)
@@ -574,25 +580,25 @@ namespace Zoo.Lm
                 // attn.ln: LayerNorm of the row.
                 global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_wpeRow, new global::System.ReadOnlySpan<float>(_parameters, 80, 8), new global::System.ReadOnlySpan<float>(_parameters, 88, 8), _attn_LnRow, _attn_LnNormalized, _attn_LnInverseDeviation, 1, 8, 1E-05d);
                 // attn.c_attn: Dense 8 -> 24, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_attn_LnRow, new global::System.ReadOnlySpan<float>(_parameters, 96, 192), new global::System.ReadOnlySpan<float>(_parameters, 288, 24), default, _attn_CAttnRow, 1, 8, 24, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_attn_LnRow, new global::System.ReadOnlySpan<float>(_parameters, 96, 192), new global::System.ReadOnlySpan<float>(_parameters, 288, 24), default, _attn_CAttnRow, 1, 8, 24, global::TypedNets.Activation.Identity, _engine.Int8At(96));
                 // attn.attn: causal attention of the position, 2 heads; its key and value join the caches [2, 4, 4].
                 global::TypedNets.Kernels.AttentionKernel.Decode<float>(_attn_CAttnRow, _attn_AttnKeys, _attn_AttnValues, _attn_AttnRow, _attn_AttnScores, position, 4, 8, 2);
                 // attn.c_proj: Dense 8 -> 8, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_attn_AttnRow, new global::System.ReadOnlySpan<float>(_parameters, 312, 64), new global::System.ReadOnlySpan<float>(_parameters, 376, 8), default, _attn_CProjRow, 1, 8, 8, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_attn_AttnRow, new global::System.ReadOnlySpan<float>(_parameters, 312, 64), new global::System.ReadOnlySpan<float>(_parameters, 376, 8), default, _attn_CProjRow, 1, 8, 8, global::TypedNets.Activation.Identity, _engine.Int8At(312));
                 // attn: Add, Identity.
                 global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_attn_CProjRow, _wpeRow, _attn_ResidualRow);
                 // mlp.ln: LayerNorm of the row.
                 global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_attn_ResidualRow, new global::System.ReadOnlySpan<float>(_parameters, 384, 8), new global::System.ReadOnlySpan<float>(_parameters, 392, 8), _mlp_LnRow, _mlp_LnNormalized, _mlp_LnInverseDeviation, 1, 8, 1E-05d);
                 // mlp.c_fc: Dense 8 -> 32, GELU.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_mlp_LnRow, new global::System.ReadOnlySpan<float>(_parameters, 400, 256), new global::System.ReadOnlySpan<float>(_parameters, 656, 32), default, _mlp_CFcRow, 1, 8, 32, global::TypedNets.Activation.GELU);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_mlp_LnRow, new global::System.ReadOnlySpan<float>(_parameters, 400, 256), new global::System.ReadOnlySpan<float>(_parameters, 656, 32), default, _mlp_CFcRow, 1, 8, 32, global::TypedNets.Activation.GELU, _engine.Int8At(400));
                 // mlp.c_proj: Dense 32 -> 8, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_mlp_CFcRow, new global::System.ReadOnlySpan<float>(_parameters, 688, 256), new global::System.ReadOnlySpan<float>(_parameters, 944, 8), default, _mlp_CProjRow, 1, 32, 8, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_mlp_CFcRow, new global::System.ReadOnlySpan<float>(_parameters, 688, 256), new global::System.ReadOnlySpan<float>(_parameters, 944, 8), default, _mlp_CProjRow, 1, 32, 8, global::TypedNets.Activation.Identity, _engine.Int8At(688));
                 // mlp: Add, Identity.
                 global::System.Numerics.Tensors.TensorPrimitives.Add<float>(_mlp_CProjRow, _attn_ResidualRow, _mlp_ResidualRow);
                 // ln_f: LayerNorm of the row.
                 global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_mlp_ResidualRow, new global::System.ReadOnlySpan<float>(_parameters, 952, 8), new global::System.ReadOnlySpan<float>(_parameters, 960, 8), _lnFRow, _lnFNormalized, _lnFInverseDeviation, 1, 8, 1E-05d);
                 // lm_head: Dense 8 -> 6, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_lnFRow, new global::System.ReadOnlySpan<float>(_parameters, 0, 48), global::System.ReadOnlySpan<float>.Empty, default, logits, 1, 8, 6, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_lnFRow, new global::System.ReadOnlySpan<float>(_parameters, 0, 48), global::System.ReadOnlySpan<float>.Empty, default, logits, 1, 8, 6, global::TypedNets.Activation.Identity, _engine.Int8At(0));
             }
         }
     }

@@ -5,7 +5,7 @@ namespace Zoo.Graphs
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class InceptionNet : global::TypedNets.INetwork<InceptionNet.Sample, InceptionNet.Prediction>
+    partial class InceptionNet : global::TypedNets.INetwork<InceptionNet.Sample, InceptionNet.Prediction>, global::TypedNets.INetworkFactory<InceptionNet>
     {
         /// <summary>The per-sample input shape, [3, 8, 8].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [3, 8, 8];
@@ -109,6 +109,8 @@ namespace Zoo.Graphs
         public partial global::Zoo.Graphs.ReduceThenConv Branch2 => _branch2Layer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static InceptionNet global::TypedNets.INetworkFactory<InceptionNet>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -233,7 +235,7 @@ namespace Zoo.Graphs
             private void StemForward(int batch)
             {
                 global::System.Span<T> y = View(_stemOutput, 0, batch * 512);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 192), View(Parameters, 0, 216), global::System.ReadOnlySpan<T>.Empty, y, _stemColumns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(3, 8, 8, 3, 1, 1));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 192), View(Parameters, 0, 216), global::System.ReadOnlySpan<T>.Empty, y, _stemColumns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(3, 8, 8, 3, 1, 1), Int8At(0));
             }
 
             private void StemBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -278,7 +280,7 @@ namespace Zoo.Graphs
             private void Branch1Forward(int batch)
             {
                 global::System.Span<T> y = View(_branch1Output, 0, batch * 256);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_stemNormOutput, 0, batch * 512), View(Parameters, 232, 32), View(Parameters, 264, 4), y, _branch1Columns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_stemNormOutput, 0, batch * 512), View(Parameters, 232, 32), View(Parameters, 264, 4), y, _branch1Columns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0), Int8At(232));
             }
 
             private void Branch1Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -332,7 +334,7 @@ namespace Zoo.Graphs
 
             // output: Dense [18] -> [10], Softmax; weight [10, 18] at 526, bias [10] at 706.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 18), View(Parameters, 526, 180), View(Parameters, 706, 10), View(_outputPreActivation, 0, batch * 10), View(_outputOutput, 0, batch * 10), batch, 18, 10, global::TypedNets.Activation.Softmax);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 18), View(Parameters, 526, 180), View(Parameters, 706, 10), View(_outputPreActivation, 0, batch * 10), View(_outputOutput, 0, batch * 10), batch, 18, 10, global::TypedNets.Activation.Softmax, Int8At(526));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)
@@ -394,7 +396,7 @@ namespace Zoo.Graphs
             private void ReduceThenConvBlock_ReduceForward(ReduceThenConvBlockState s, int batch)
             {
                 global::System.Span<T> y = View(s._reduceOutput, 0, batch * 256);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 512), View(Parameters, s.P, 32), View(Parameters, s.P + 32, 4), y, s._reduceColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 512), View(Parameters, s.P, 32), View(Parameters, s.P + 32, 4), y, s._reduceColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0), Int8At(s.P));
                 global::TypedNets.Kernels.Activations.ReLU<T>(y);
             }
 
@@ -412,7 +414,7 @@ namespace Zoo.Graphs
             private void ReduceThenConvBlock_ConvForward(ReduceThenConvBlockState s, int batch)
             {
                 global::System.Span<T> y = View(s._convOutput, 0, batch * 384);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s._reduceOutput, 0, batch * 256), View(Parameters, s.P + 36, 216), View(Parameters, s.P + 252, 6), y, s._convColumns, batch, 6, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 1, 1));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s._reduceOutput, 0, batch * 256), View(Parameters, s.P + 36, 216), View(Parameters, s.P + 252, 6), y, s._convColumns, batch, 6, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 1, 1), Int8At(s.P + 36));
             }
 
             private void ReduceThenConvBlock_ConvBackward(ReduceThenConvBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)

@@ -5,7 +5,7 @@ namespace Zoo.Graphs
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class SmallResNet : global::TypedNets.INetwork<SmallResNet.Sample, SmallResNet.Prediction>
+    partial class SmallResNet : global::TypedNets.INetwork<SmallResNet.Sample, SmallResNet.Prediction>, global::TypedNets.INetworkFactory<SmallResNet>
     {
         /// <summary>The per-sample input shape, [1, 12, 12].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 12, 12];
@@ -177,6 +177,8 @@ namespace Zoo.Graphs
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
+        static SmallResNet global::TypedNets.INetworkFactory<SmallResNet>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
+
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
         public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
@@ -286,7 +288,7 @@ namespace Zoo.Graphs
             private void Conv1Forward(int batch)
             {
                 global::System.Span<T> y = View(_conv1Output, 0, batch * 1152);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 144), View(Parameters, 0, 72), global::System.ReadOnlySpan<T>.Empty, y, _conv1Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(1, 12, 12, 3, 1, 1));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 144), View(Parameters, 0, 72), global::System.ReadOnlySpan<T>.Empty, y, _conv1Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(1, 12, 12, 3, 1, 1), Int8At(0));
             }
 
             private void Conv1Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -344,7 +346,7 @@ namespace Zoo.Graphs
 
             // fc: Dense [16] -> [10], Identity; weight [10, 16] at 6136, bias [10] at 6296.
             private void FcForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 16), View(Parameters, 6136, 160), View(Parameters, 6296, 10), default, View(_fcOutput, 0, batch * 10), batch, 16, 10, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 16), View(Parameters, 6136, 160), View(Parameters, 6296, 10), default, View(_fcOutput, 0, batch * 10), batch, 16, 10, global::TypedNets.Activation.Identity, Int8At(6136));
 
             private void FcBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -436,7 +438,7 @@ namespace Zoo.Graphs
             private void BasicBlock8Block_Conv1Forward(BasicBlock8BlockState s, int batch)
             {
                 global::System.Span<T> y = View(s._conv1Output, 0, batch * 1152);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 1152), View(Parameters, s.P, 576), global::System.ReadOnlySpan<T>.Empty, y, s._conv1Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 1152), View(Parameters, s.P, 576), global::System.ReadOnlySpan<T>.Empty, y, s._conv1Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1), Int8At(s.P));
             }
 
             private void BasicBlock8Block_Conv1Backward(BasicBlock8BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -481,7 +483,7 @@ namespace Zoo.Graphs
             private void BasicBlock8Block_Conv2Forward(BasicBlock8BlockState s, int batch)
             {
                 global::System.Span<T> y = View(s._conv2Output, 0, batch * 1152);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s._bn1Output, 0, batch * 1152), View(Parameters, s.P + 592, 576), global::System.ReadOnlySpan<T>.Empty, y, s._conv2Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s._bn1Output, 0, batch * 1152), View(Parameters, s.P + 592, 576), global::System.ReadOnlySpan<T>.Empty, y, s._conv2Columns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 1, 1), Int8At(s.P + 592));
             }
 
             private void BasicBlock8Block_Conv2Backward(BasicBlock8BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -588,7 +590,7 @@ namespace Zoo.Graphs
             private void Downsample16Block_ConvForward(Downsample16BlockState s, int batch)
             {
                 global::System.Span<T> y = View(s._convOutput, 0, batch * 576);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 1152), View(Parameters, s.P, 128), global::System.ReadOnlySpan<T>.Empty, y, s._convColumns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 1, 2, 0));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 1152), View(Parameters, s.P, 128), global::System.ReadOnlySpan<T>.Empty, y, s._convColumns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 1, 2, 0), Int8At(s.P));
             }
 
             private void Downsample16Block_ConvBackward(Downsample16BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -714,7 +716,7 @@ namespace Zoo.Graphs
             private void DownBlock16Block_Conv1Forward(DownBlock16BlockState s, int batch)
             {
                 global::System.Span<T> y = View(s._conv1Output, 0, batch * 576);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 1152), View(Parameters, s.P, 1152), global::System.ReadOnlySpan<T>.Empty, y, s._conv1Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 2, 1));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 1152), View(Parameters, s.P, 1152), global::System.ReadOnlySpan<T>.Empty, y, s._conv1Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(8, 12, 12, 3, 2, 1), Int8At(s.P));
             }
 
             private void DownBlock16Block_Conv1Backward(DownBlock16BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -759,7 +761,7 @@ namespace Zoo.Graphs
             private void DownBlock16Block_Conv2Forward(DownBlock16BlockState s, int batch)
             {
                 global::System.Span<T> y = View(s._conv2Output, 0, batch * 576);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s._bn1Output, 0, batch * 576), View(Parameters, s.P + 1184, 2304), global::System.ReadOnlySpan<T>.Empty, y, s._conv2Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(16, 6, 6, 3, 1, 1));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s._bn1Output, 0, batch * 576), View(Parameters, s.P + 1184, 2304), global::System.ReadOnlySpan<T>.Empty, y, s._conv2Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(16, 6, 6, 3, 1, 1), Int8At(s.P + 1184));
             }
 
             private void DownBlock16Block_Conv2Backward(DownBlock16BlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)

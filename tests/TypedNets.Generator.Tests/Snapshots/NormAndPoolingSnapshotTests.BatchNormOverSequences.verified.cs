@@ -5,7 +5,7 @@ namespace Zoo.Options
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class SequenceNormedTagger : global::TypedNets.INetwork<SequenceNormedTagger.Sample, SequenceNormedTagger.Prediction>
+    partial class SequenceNormedTagger : global::TypedNets.INetwork<SequenceNormedTagger.Sample, SequenceNormedTagger.Prediction>, global::TypedNets.INetworkFactory<SequenceNormedTagger>
     {
         /// <summary>The per-sample input shape, [6].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [6];
@@ -96,6 +96,8 @@ namespace Zoo.Options
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static SequenceNormedTagger global::TypedNets.INetworkFactory<SequenceNormedTagger>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -238,7 +240,8 @@ namespace Zoo.Options
             {
                 global::TypedNets.Kernels.GruKernel.Forward<T>(
                     View(_embeddingNormOutput, 0, batch * 48), View(Parameters, 416, 96), View(Parameters, 512, 48), View(Parameters, 560, 12), View(Parameters, 572, 12),
-                    View(_sequenceMask, 0, batch * 6), _encoderWorkspace, View(_encoderOutput, 0, batch * 4), batch, 8, returnSequences: false);
+                    View(_sequenceMask, 0, batch * 6), _encoderWorkspace, View(_encoderOutput, 0, batch * 4), batch, 8, returnSequences: false,
+                    Int8At(416), Int8At(512));
             }
 
             private void EncoderBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -275,7 +278,7 @@ namespace Zoo.Options
 
             // output: Dense [4] -> [2], Softmax; weight [2, 4] at 592, bias [2] at 600.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_stateNormOutput, 0, batch * 4), View(Parameters, 592, 8), View(Parameters, 600, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Softmax);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_stateNormOutput, 0, batch * 4), View(Parameters, 592, 8), View(Parameters, 600, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Softmax, Int8At(592));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

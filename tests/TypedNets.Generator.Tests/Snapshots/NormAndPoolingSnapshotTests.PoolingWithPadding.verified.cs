@@ -5,7 +5,7 @@ namespace Zoo.Options
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class PaddedPoolNet : global::TypedNets.INetwork<PaddedPoolNet.Sample, PaddedPoolNet.Prediction>
+    partial class PaddedPoolNet : global::TypedNets.INetwork<PaddedPoolNet.Sample, PaddedPoolNet.Prediction>, global::TypedNets.INetworkFactory<PaddedPoolNet>
     {
         /// <summary>The per-sample input shape, [3, 9, 8].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [3, 9, 8];
@@ -82,6 +82,8 @@ namespace Zoo.Options
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static PaddedPoolNet global::TypedNets.INetworkFactory<PaddedPoolNet>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -165,7 +167,7 @@ namespace Zoo.Options
             private void ConvForward(int batch)
             {
                 global::System.Span<T> y = View(_convOutput, 0, batch * 288);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 216), View(Parameters, 0, 108), View(Parameters, 108, 4), y, _convColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(3, 9, 8, 3, 1, 1));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 216), View(Parameters, 0, 108), View(Parameters, 108, 4), y, _convColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(3, 9, 8, 3, 1, 1), Int8At(0));
                 global::TypedNets.Kernels.Activations.ReLU<T>(y);
             }
 
@@ -212,7 +214,7 @@ namespace Zoo.Options
 
             // output: Dense [120] -> [2], Softmax; weight [2, 120] at 112, bias [2] at 352.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_smoothOutput, 0, batch * 120), View(Parameters, 112, 240), View(Parameters, 352, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 120, 2, global::TypedNets.Activation.Softmax);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_smoothOutput, 0, batch * 120), View(Parameters, 112, 240), View(Parameters, 352, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 120, 2, global::TypedNets.Activation.Softmax, Int8At(112));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

@@ -5,7 +5,7 @@ namespace Zoo.Options
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class PaddedEmbedding : global::TypedNets.INetwork<PaddedEmbedding.Sample, PaddedEmbedding.Prediction>
+    partial class PaddedEmbedding : global::TypedNets.INetwork<PaddedEmbedding.Sample, PaddedEmbedding.Prediction>, global::TypedNets.INetworkFactory<PaddedEmbedding>
     {
         /// <summary>The per-sample input shape, [5].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [5];
@@ -76,6 +76,8 @@ namespace Zoo.Options
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static PaddedEmbedding global::TypedNets.INetworkFactory<PaddedEmbedding>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -173,7 +175,7 @@ namespace Zoo.Options
 
             // output: Dense [4] -> [2], Identity; weight [2, 4] at 40, bias [2] at 48.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 4), View(Parameters, 40, 8), View(Parameters, 48, 2), default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 4), View(Parameters, 40, 8), View(Parameters, 48, 2), default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity, Int8At(40));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

@@ -5,7 +5,7 @@ namespace Zoo.Options
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class GeluTanhNet : global::TypedNets.INetwork<GeluTanhNet.Sample, GeluTanhNet.Prediction>
+    partial class GeluTanhNet : global::TypedNets.INetwork<GeluTanhNet.Sample, GeluTanhNet.Prediction>, global::TypedNets.INetworkFactory<GeluTanhNet>
     {
         /// <summary>The per-sample input shape, [1, 5, 5].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 5, 5];
@@ -82,6 +82,8 @@ namespace Zoo.Options
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static GeluTanhNet global::TypedNets.INetworkFactory<GeluTanhNet>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -165,7 +167,7 @@ namespace Zoo.Options
             private void ConvForward(int batch)
             {
                 global::System.Span<T> y = View(_convOutput, 0, batch * 18);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 25), View(Parameters, 0, 18), View(Parameters, 18, 2), View(_convPreActivation, 0, batch * 18), _convColumns, batch, 2, new global::TypedNets.Kernels.ImageGeometry(1, 5, 5, 3, 1, 0));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 25), View(Parameters, 0, 18), View(Parameters, 18, 2), View(_convPreActivation, 0, batch * 18), _convColumns, batch, 2, new global::TypedNets.Kernels.ImageGeometry(1, 5, 5, 3, 1, 0), Int8At(0));
                 global::TypedNets.Kernels.Activations.GeluTanh<T>(View(_convPreActivation, 0, batch * 18), y);
             }
 
@@ -180,7 +182,7 @@ namespace Zoo.Options
 
             // hidden: Dense [18] -> [4], GeluTanh; weight [4, 18] at 20, bias [4] at 92.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_convOutput, 0, batch * 18), View(Parameters, 20, 72), View(Parameters, 92, 4), View(_hiddenPreActivation, 0, batch * 4), View(_hiddenOutput, 0, batch * 4), batch, 18, 4, global::TypedNets.Activation.GeluTanh);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_convOutput, 0, batch * 18), View(Parameters, 20, 72), View(Parameters, 92, 4), View(_hiddenPreActivation, 0, batch * 4), View(_hiddenOutput, 0, batch * 4), batch, 18, 4, global::TypedNets.Activation.GeluTanh, Int8At(20));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -188,7 +190,7 @@ namespace Zoo.Options
 
             // output: Dense [4] -> [2], GeluTanh; weight [2, 4] at 96, bias [2] at 104.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 96, 8), View(Parameters, 104, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.GeluTanh);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 96, 8), View(Parameters, 104, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.GeluTanh, Int8At(96));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

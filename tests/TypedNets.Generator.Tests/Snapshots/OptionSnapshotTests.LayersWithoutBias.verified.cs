@@ -5,7 +5,7 @@ namespace Zoo.Options
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class NoBiasNet : global::TypedNets.INetwork<NoBiasNet.Sample, NoBiasNet.Prediction>
+    partial class NoBiasNet : global::TypedNets.INetwork<NoBiasNet.Sample, NoBiasNet.Prediction>, global::TypedNets.INetworkFactory<NoBiasNet>
     {
         /// <summary>The per-sample input shape, [1, 6, 6].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 6, 6];
@@ -87,6 +87,8 @@ namespace Zoo.Options
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static NoBiasNet global::TypedNets.INetworkFactory<NoBiasNet>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -174,7 +176,7 @@ namespace Zoo.Options
             private void ConvForward(int batch)
             {
                 global::System.Span<T> y = View(_convOutput, 0, batch * 32);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 36), View(Parameters, 0, 18), global::System.ReadOnlySpan<T>.Empty, y, _convColumns, batch, 2, new global::TypedNets.Kernels.ImageGeometry(1, 6, 6, 3, 1, 0));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 36), View(Parameters, 0, 18), global::System.ReadOnlySpan<T>.Empty, y, _convColumns, batch, 2, new global::TypedNets.Kernels.ImageGeometry(1, 6, 6, 3, 1, 0), Int8At(0));
             }
 
             private void ConvBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -211,7 +213,7 @@ namespace Zoo.Options
 
             // hidden: Dense [32] -> [4], ReLU; weight [4, 32] at 22, no bias.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_normOutput, 0, batch * 32), View(Parameters, 22, 128), global::System.ReadOnlySpan<T>.Empty, default, View(_hiddenOutput, 0, batch * 4), batch, 32, 4, global::TypedNets.Activation.ReLU);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_normOutput, 0, batch * 32), View(Parameters, 22, 128), global::System.ReadOnlySpan<T>.Empty, default, View(_hiddenOutput, 0, batch * 4), batch, 32, 4, global::TypedNets.Activation.ReLU, Int8At(22));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -219,7 +221,7 @@ namespace Zoo.Options
 
             // output: Dense [4] -> [2], Identity; weight [2, 4] at 150, no bias.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 150, 8), global::System.ReadOnlySpan<T>.Empty, default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 150, 8), global::System.ReadOnlySpan<T>.Empty, default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity, Int8At(150));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

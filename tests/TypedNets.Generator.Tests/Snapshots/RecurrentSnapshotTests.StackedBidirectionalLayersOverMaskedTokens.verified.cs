@@ -5,7 +5,7 @@ namespace Zoo.Recurrent
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class BiTagger : global::TypedNets.INetwork<BiTagger.Sample, BiTagger.Prediction>
+    partial class BiTagger : global::TypedNets.INetwork<BiTagger.Sample, BiTagger.Prediction>, global::TypedNets.INetworkFactory<BiTagger>
     {
         /// <summary>The per-sample input shape, [12].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [12];
@@ -121,6 +121,8 @@ namespace Zoo.Recurrent
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
+        static BiTagger global::TypedNets.INetworkFactory<BiTagger>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
+
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
         public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
@@ -228,7 +230,8 @@ namespace Zoo.Recurrent
             {
                 global::TypedNets.Kernels.LstmKernel.Forward<T>(
                     View(_embeddingOutput, 0, batch * 96), View(Parameters, 800, 9728), View(_sequenceMask, 0, batch * 12), _encoderWorkspace,
-                    View(_encoderOutput, 0, batch * 384), batch, returnSequences: true, dropout: 0.25d, Training, ref DropoutStream);
+                    View(_encoderOutput, 0, batch * 384), batch, returnSequences: true, dropout: 0.25d, Training, ref DropoutStream,
+                    Int8Weights, 800);
             }
 
             private void EncoderBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -243,7 +246,8 @@ namespace Zoo.Recurrent
             {
                 global::TypedNets.Kernels.GruKernel.Forward<T>(
                     View(_encoderOutput, 0, batch * 384), View(Parameters, 10528, 2016), View(_sequenceMask, 0, batch * 12), _contextWorkspace,
-                    View(_contextOutput, 0, batch * 192), batch, returnSequences: true, dropout: 0d, Training, ref DropoutStream);
+                    View(_contextOutput, 0, batch * 192), batch, returnSequences: true, dropout: 0d, Training, ref DropoutStream,
+                    Int8Weights, 10528);
             }
 
             private void ContextBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -258,7 +262,8 @@ namespace Zoo.Recurrent
             {
                 global::TypedNets.Kernels.GruKernel.Forward<T>(
                     View(_contextOutput, 0, batch * 192), View(Parameters, 12544, 504), View(_sequenceMask, 0, batch * 12), _readerWorkspace,
-                    View(_readerOutput, 0, batch * 4), batch, returnSequences: false, dropout: 0d, Training, ref DropoutStream);
+                    View(_readerOutput, 0, batch * 4), batch, returnSequences: false, dropout: 0d, Training, ref DropoutStream,
+                    Int8Weights, 12544);
             }
 
             private void ReaderBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -270,7 +275,7 @@ namespace Zoo.Recurrent
 
             // output: Dense [4] -> [3], Softmax; weight [3, 4] at 13048, bias [3] at 13060.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_readerOutput, 0, batch * 4), View(Parameters, 13048, 12), View(Parameters, 13060, 3), View(_outputPreActivation, 0, batch * 3), View(_outputOutput, 0, batch * 3), batch, 4, 3, global::TypedNets.Activation.Softmax);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_readerOutput, 0, batch * 4), View(Parameters, 13048, 12), View(Parameters, 13060, 3), View(_outputPreActivation, 0, batch * 3), View(_outputOutput, 0, batch * 3), batch, 4, 3, global::TypedNets.Activation.Softmax, Int8At(13048));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

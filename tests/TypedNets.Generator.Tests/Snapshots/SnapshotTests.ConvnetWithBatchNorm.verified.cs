@@ -5,7 +5,7 @@ namespace Zoo.Images
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class FashionConvnet : global::TypedNets.INetwork<FashionConvnet.Sample, FashionConvnet.Prediction>
+    partial class FashionConvnet : global::TypedNets.INetwork<FashionConvnet.Sample, FashionConvnet.Prediction>, global::TypedNets.INetworkFactory<FashionConvnet>
     {
         /// <summary>The per-sample input shape, [1, 28, 28].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 28, 28];
@@ -96,6 +96,8 @@ namespace Zoo.Images
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static FashionConvnet global::TypedNets.INetworkFactory<FashionConvnet>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -202,7 +204,7 @@ namespace Zoo.Images
             private void Conv1Forward(int batch)
             {
                 global::System.Span<T> y = View(_conv1Output, 0, batch * 12544);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 784), View(Parameters, 0, 144), View(Parameters, 144, 16), y, _conv1Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(1, 28, 28, 3, 1, 1));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 784), View(Parameters, 0, 144), View(Parameters, 144, 16), y, _conv1Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(1, 28, 28, 3, 1, 1), Int8At(0));
                 global::TypedNets.Kernels.Activations.ReLU<T>(y);
             }
 
@@ -260,7 +262,7 @@ namespace Zoo.Images
             private void Conv2Forward(int batch)
             {
                 global::System.Span<T> y = View(_conv2Output, 0, batch * 4608);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_pool1Output, 0, batch * 3136), View(Parameters, 192, 4608), View(Parameters, 4800, 32), y, _conv2Columns, batch, 32, new global::TypedNets.Kernels.ImageGeometry(16, 14, 14, 3, 1, 0));
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_pool1Output, 0, batch * 3136), View(Parameters, 192, 4608), View(Parameters, 4800, 32), y, _conv2Columns, batch, 32, new global::TypedNets.Kernels.ImageGeometry(16, 14, 14, 3, 1, 0), Int8At(192));
                 global::TypedNets.Kernels.Activations.ReLU<T>(y);
             }
 
@@ -291,7 +293,7 @@ namespace Zoo.Images
 
             // output: Dense [1152] -> [10], Softmax; weight [10, 1152] at 4832, bias [10] at 16352.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pool2Output, 0, batch * 1152), View(Parameters, 4832, 11520), View(Parameters, 16352, 10), View(_outputPreActivation, 0, batch * 10), View(_outputOutput, 0, batch * 10), batch, 1152, 10, global::TypedNets.Activation.Softmax);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pool2Output, 0, batch * 1152), View(Parameters, 4832, 11520), View(Parameters, 16352, 10), View(_outputPreActivation, 0, batch * 10), View(_outputOutput, 0, batch * 10), batch, 1152, 10, global::TypedNets.Activation.Softmax, Int8At(4832));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

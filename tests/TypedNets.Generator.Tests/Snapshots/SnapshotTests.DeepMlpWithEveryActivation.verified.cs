@@ -5,7 +5,7 @@ namespace Zoo.Mlp
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class DeepMlp : global::TypedNets.INetwork<DeepMlp.Sample, DeepMlp.Prediction>
+    partial class DeepMlp : global::TypedNets.INetwork<DeepMlp.Sample, DeepMlp.Prediction>, global::TypedNets.INetworkFactory<DeepMlp>
     {
         /// <summary>The per-sample input shape, [16].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [16];
@@ -106,6 +106,8 @@ namespace Zoo.Mlp
         public partial global::TypedNets.DenseLayer Classes => _classesLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static DeepMlp global::TypedNets.INetworkFactory<DeepMlp>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -210,7 +212,7 @@ namespace Zoo.Mlp
 
             // linear: Dense [16] -> [32], Identity; weight [32, 16] at 0, bias [32] at 512.
             private void LinearForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 16), View(Parameters, 0, 512), View(Parameters, 512, 32), default, View(_linearOutput, 0, batch * 32), batch, 16, 32, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 16), View(Parameters, 0, 512), View(Parameters, 512, 32), default, View(_linearOutput, 0, batch * 32), batch, 16, 32, global::TypedNets.Activation.Identity, Int8At(0));
 
             private void LinearBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -218,7 +220,7 @@ namespace Zoo.Mlp
 
             // rectified: Dense [32] -> [32], ReLU; weight [32, 32] at 544, bias [32] at 1568.
             private void RectifiedForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), View(Parameters, 1568, 32), default, View(_rectifiedOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.ReLU);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), View(Parameters, 1568, 32), default, View(_rectifiedOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.ReLU, Int8At(544));
 
             private void RectifiedBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -226,7 +228,7 @@ namespace Zoo.Mlp
 
             // leaky: Dense [32] -> [32], LeakyReLU; weight [32, 32] at 1600, bias [32] at 2624.
             private void LeakyForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_rectifiedOutput, 0, batch * 32), View(Parameters, 1600, 1024), View(Parameters, 2624, 32), default, View(_leakyOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.LeakyReLU);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_rectifiedOutput, 0, batch * 32), View(Parameters, 1600, 1024), View(Parameters, 2624, 32), default, View(_leakyOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.LeakyReLU, Int8At(1600));
 
             private void LeakyBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -234,7 +236,7 @@ namespace Zoo.Mlp
 
             // gate: Dense [32] -> [24], Sigmoid; weight [24, 32] at 2656, bias [24] at 3424.
             private void GateForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_leakyOutput, 0, batch * 32), View(Parameters, 2656, 768), View(Parameters, 3424, 24), default, View(_gateOutput, 0, batch * 24), batch, 32, 24, global::TypedNets.Activation.Sigmoid);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_leakyOutput, 0, batch * 32), View(Parameters, 2656, 768), View(Parameters, 3424, 24), default, View(_gateOutput, 0, batch * 24), batch, 32, 24, global::TypedNets.Activation.Sigmoid, Int8At(2656));
 
             private void GateBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -242,7 +244,7 @@ namespace Zoo.Mlp
 
             // squash: Dense [24] -> [24], Tanh; weight [24, 24] at 3448, bias [24] at 4024.
             private void SquashForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_gateOutput, 0, batch * 24), View(Parameters, 3448, 576), View(Parameters, 4024, 24), default, View(_squashOutput, 0, batch * 24), batch, 24, 24, global::TypedNets.Activation.Tanh);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_gateOutput, 0, batch * 24), View(Parameters, 3448, 576), View(Parameters, 4024, 24), default, View(_squashOutput, 0, batch * 24), batch, 24, 24, global::TypedNets.Activation.Tanh, Int8At(3448));
 
             private void SquashBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -250,7 +252,7 @@ namespace Zoo.Mlp
 
             // smooth: Dense [24] -> [16], GELU; weight [16, 24] at 4048, bias [16] at 4432.
             private void SmoothForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_squashOutput, 0, batch * 24), View(Parameters, 4048, 384), View(Parameters, 4432, 16), View(_smoothPreActivation, 0, batch * 16), View(_smoothOutput, 0, batch * 16), batch, 24, 16, global::TypedNets.Activation.GELU);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_squashOutput, 0, batch * 24), View(Parameters, 4048, 384), View(Parameters, 4432, 16), View(_smoothPreActivation, 0, batch * 16), View(_smoothOutput, 0, batch * 16), batch, 24, 16, global::TypedNets.Activation.GELU, Int8At(4048));
 
             private void SmoothBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -264,7 +266,7 @@ namespace Zoo.Mlp
 
             // classes: Dense [16] -> [10], Softmax; weight [10, 16] at 4448, bias [10] at 4608.
             private void ClassesForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_dropOutput, 0, batch * 16), View(Parameters, 4448, 160), View(Parameters, 4608, 10), View(_classesPreActivation, 0, batch * 10), View(_classesOutput, 0, batch * 10), batch, 16, 10, global::TypedNets.Activation.Softmax);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_dropOutput, 0, batch * 16), View(Parameters, 4448, 160), View(Parameters, 4608, 10), View(_classesPreActivation, 0, batch * 10), View(_classesOutput, 0, batch * 10), batch, 16, 10, global::TypedNets.Activation.Softmax, Int8At(4448));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void ClassesBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

@@ -5,7 +5,7 @@ namespace Zoo.Images
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class DigitClassifier : global::TypedNets.INetwork<DigitClassifier.Sample, DigitClassifier.Prediction>
+    partial class DigitClassifier : global::TypedNets.INetwork<DigitClassifier.Sample, DigitClassifier.Prediction>, global::TypedNets.INetworkFactory<DigitClassifier>
     {
         /// <summary>The per-sample input shape, [1, 28, 28].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [1, 28, 28];
@@ -77,6 +77,8 @@ namespace Zoo.Images
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
+        static DigitClassifier global::TypedNets.INetworkFactory<DigitClassifier>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
+
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
         public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
@@ -142,7 +144,7 @@ namespace Zoo.Images
 
             // hidden: Dense [784] -> [128], ReLU; weight [128, 784] at 0, bias [128] at 100352.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 784), View(Parameters, 0, 100352), View(Parameters, 100352, 128), default, View(_hiddenOutput, 0, batch * 128), batch, 784, 128, global::TypedNets.Activation.ReLU);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 784), View(Parameters, 0, 100352), View(Parameters, 100352, 128), default, View(_hiddenOutput, 0, batch * 128), batch, 784, 128, global::TypedNets.Activation.ReLU, Int8At(0));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -150,7 +152,7 @@ namespace Zoo.Images
 
             // digits: Dense [128] -> [10], Softmax; weight [10, 128] at 100480, bias [10] at 101760.
             private void DigitsForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 128), View(Parameters, 100480, 1280), View(Parameters, 101760, 10), View(_digitsPreActivation, 0, batch * 10), View(_digitsOutput, 0, batch * 10), batch, 128, 10, global::TypedNets.Activation.Softmax);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 128), View(Parameters, 100480, 1280), View(Parameters, 101760, 10), View(_digitsPreActivation, 0, batch * 10), View(_digitsOutput, 0, batch * 10), batch, 128, 10, global::TypedNets.Activation.Softmax, Int8At(100480));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void DigitsBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

@@ -5,7 +5,7 @@ namespace Zoo
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class Encoder : global::TypedNets.INetwork<Encoder.Sample, Encoder.Prediction>
+    partial class Encoder : global::TypedNets.INetwork<Encoder.Sample, Encoder.Prediction>, global::TypedNets.INetworkFactory<Encoder>
     {
         /// <summary>The per-sample input shape, [6].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [6];
@@ -77,6 +77,8 @@ namespace Zoo
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
+        static Encoder global::TypedNets.INetworkFactory<Encoder>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
+
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
         public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
@@ -146,7 +148,7 @@ namespace Zoo
 
             // input: Dense [6] -> [12], ReLU; weight [12, 6] at 0, bias [12] at 72.
             private void InputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 6), View(Parameters, 0, 72), View(Parameters, 72, 12), default, View(_inputOutput, 0, batch * 12), batch, 6, 12, global::TypedNets.Activation.ReLU);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 6), View(Parameters, 0, 72), View(Parameters, 72, 12), default, View(_inputOutput, 0, batch * 12), batch, 6, 12, global::TypedNets.Activation.ReLU, Int8At(0));
 
             private void InputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -160,7 +162,7 @@ namespace Zoo
 
             // output: Dense [12] -> [3], Identity; weight [3, 12] at 84, bias [3] at 120.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_noiseOutput, 0, batch * 12), View(Parameters, 84, 36), View(Parameters, 120, 3), default, View(_outputOutput, 0, batch * 3), batch, 12, 3, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_noiseOutput, 0, batch * 12), View(Parameters, 84, 36), View(Parameters, 120, 3), default, View(_outputOutput, 0, batch * 3), batch, 12, 3, global::TypedNets.Activation.Identity, Int8At(84));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

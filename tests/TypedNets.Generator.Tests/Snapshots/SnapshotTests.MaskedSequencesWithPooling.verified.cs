@@ -5,7 +5,7 @@ namespace Zoo.Text
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class Tagger : global::TypedNets.INetwork<Tagger.Sample, Tagger.Prediction>
+    partial class Tagger : global::TypedNets.INetwork<Tagger.Sample, Tagger.Prediction>, global::TypedNets.INetworkFactory<Tagger>
     {
         /// <summary>The per-sample input shape, [20].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [20];
@@ -89,6 +89,8 @@ namespace Zoo.Text
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static Tagger global::TypedNets.INetworkFactory<Tagger>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -193,7 +195,8 @@ namespace Zoo.Text
             {
                 global::TypedNets.Kernels.GruKernel.Forward<T>(
                     View(_embeddingOutput, 0, batch * 320), View(Parameters, 8000, 384), View(Parameters, 8384, 192), View(Parameters, 8576, 24), View(Parameters, 8600, 24),
-                    View(_sequenceMask, 0, batch * 20), _encoderWorkspace, View(_encoderOutput, 0, batch * 160), batch, 16, returnSequences: true);
+                    View(_sequenceMask, 0, batch * 20), _encoderWorkspace, View(_encoderOutput, 0, batch * 160), batch, 16, returnSequences: true,
+                    Int8At(8000), Int8At(8384));
             }
 
             private void EncoderBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -206,7 +209,7 @@ namespace Zoo.Text
 
             // per_step: Dense [20, 8] -> [20, 8], Tanh; weight [8, 8] at 8624, bias [8] at 8688.
             private void PerStepForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_encoderOutput, 0, batch * 20 * 8), View(Parameters, 8624, 64), View(Parameters, 8688, 8), default, View(_perStepOutput, 0, batch * 20 * 8), batch * 20, 8, 8, global::TypedNets.Activation.Tanh);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_encoderOutput, 0, batch * 20 * 8), View(Parameters, 8624, 64), View(Parameters, 8688, 8), default, View(_perStepOutput, 0, batch * 20 * 8), batch * 20, 8, 8, global::TypedNets.Activation.Tanh, Int8At(8624));
 
             private void PerStepBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -230,7 +233,7 @@ namespace Zoo.Text
 
             // output: Dense [8] -> [3], Softmax; weight [3, 8] at 8696, bias [3] at 8720.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 8), View(Parameters, 8696, 24), View(Parameters, 8720, 3), View(_outputPreActivation, 0, batch * 3), View(_outputOutput, 0, batch * 3), batch, 8, 3, global::TypedNets.Activation.Softmax);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 8), View(Parameters, 8696, 24), View(Parameters, 8720, 3), View(_outputPreActivation, 0, batch * 3), View(_outputOutput, 0, batch * 3), batch, 8, 3, global::TypedNets.Activation.Softmax, Int8At(8696));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

@@ -3,7 +3,7 @@
 
 /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor.Prediction>
+partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor.Prediction>, global::TypedNets.INetworkFactory<Regressor>
 {
     /// <summary>The per-sample input shape, [4].</summary>
     public static global::System.ReadOnlySpan<int> InputShape => [4];
@@ -72,6 +72,8 @@ partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor
 
     global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
+    static Regressor global::TypedNets.INetworkFactory<Regressor>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
+
     /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
     public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
@@ -135,7 +137,7 @@ partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor
 
         // hidden: Dense [4] -> [8], Tanh; weight [8, 4] at 0, bias [8] at 32.
         private void HiddenForward(int batch)
-            => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 4), View(Parameters, 0, 32), View(Parameters, 32, 8), default, View(_hiddenOutput, 0, batch * 8), batch, 4, 8, global::TypedNets.Activation.Tanh);
+            => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 4), View(Parameters, 0, 32), View(Parameters, 32, 8), default, View(_hiddenOutput, 0, batch * 8), batch, 4, 8, global::TypedNets.Activation.Tanh, Int8At(0));
 
         private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -143,7 +145,7 @@ partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor
 
         // value: Dense [8] -> [1], Identity; weight [1, 8] at 40, bias [1] at 48.
         private void ValueForward(int batch)
-            => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 8), View(Parameters, 40, 8), View(Parameters, 48, 1), default, View(_valueOutput, 0, batch * 1), batch, 8, 1, global::TypedNets.Activation.Identity);
+            => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 8), View(Parameters, 40, 8), View(Parameters, 48, 1), default, View(_valueOutput, 0, batch * 1), batch, 8, 1, global::TypedNets.Activation.Identity, Int8At(40));
 
         private void ValueBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

@@ -9,7 +9,7 @@ namespace Zoo
         {
             /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
             [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-            partial class Xor : global::TypedNets.INetwork<Xor.Sample, Xor.Prediction>
+            partial class Xor : global::TypedNets.INetwork<Xor.Sample, Xor.Prediction>, global::TypedNets.INetworkFactory<Xor>
             {
                 /// <summary>The per-sample input shape, [3].</summary>
                 public static global::System.ReadOnlySpan<int> InputShape => [3];
@@ -78,6 +78,8 @@ namespace Zoo
 
                 global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
+                static Xor global::TypedNets.INetworkFactory<Xor>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
+
                 /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
                 [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
                 public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
@@ -143,7 +145,7 @@ namespace Zoo
 
                     // hidden: Dense [3] -> [4], Sigmoid; weight [4, 3] at 0, bias [4] at 12.
                     private void HiddenForward(int batch)
-                        => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 3), View(Parameters, 0, 12), View(Parameters, 12, 4), default, View(_hiddenOutput, 0, batch * 4), batch, 3, 4, global::TypedNets.Activation.Sigmoid);
+                        => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 3), View(Parameters, 0, 12), View(Parameters, 12, 4), default, View(_hiddenOutput, 0, batch * 4), batch, 3, 4, global::TypedNets.Activation.Sigmoid, Int8At(0));
 
                     private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                         => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -151,7 +153,7 @@ namespace Zoo
 
                     // output: Dense [4] -> [1], Sigmoid; weight [1, 4] at 16, bias [1] at 20.
                     private void OutputForward(int batch)
-                        => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 16, 4), View(Parameters, 20, 1), View(_outputPreActivation, 0, batch * 1), View(_outputOutput, 0, batch * 1), batch, 4, 1, global::TypedNets.Activation.Sigmoid);
+                        => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 16, 4), View(Parameters, 20, 1), View(_outputPreActivation, 0, batch * 1), View(_outputOutput, 0, batch * 1), batch, 4, 1, global::TypedNets.Activation.Sigmoid, Int8At(16));
 
                     // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
                     private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

@@ -5,7 +5,7 @@ namespace Zoo
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class Reshape : global::TypedNets.INetwork<Reshape.Sample, Reshape.Prediction>
+    partial class Reshape : global::TypedNets.INetwork<Reshape.Sample, Reshape.Prediction>, global::TypedNets.INetworkFactory<Reshape>
     {
         /// <summary>The per-sample input shape, [2, 3, 4].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [2, 3, 4];
@@ -64,6 +64,8 @@ namespace Zoo
         public partial global::TypedNets.FlattenLayer Flat => _flatLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static Reshape global::TypedNets.INetworkFactory<Reshape>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]

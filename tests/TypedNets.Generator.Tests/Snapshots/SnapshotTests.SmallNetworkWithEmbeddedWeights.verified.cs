@@ -5,7 +5,7 @@ namespace Zoo
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class TinyEmbedded : global::TypedNets.INetwork<TinyEmbedded.Sample, TinyEmbedded.Prediction>
+    partial class TinyEmbedded : global::TypedNets.INetwork<TinyEmbedded.Sample, TinyEmbedded.Prediction>, global::TypedNets.INetworkFactory<TinyEmbedded>
     {
         /// <summary>The per-sample input shape, [2].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [2];
@@ -78,6 +78,8 @@ namespace Zoo
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
 
+        static TinyEmbedded global::TypedNets.INetworkFactory<TinyEmbedded>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
+
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
         public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
@@ -146,7 +148,7 @@ namespace Zoo
 
             // hidden: Dense [2] -> [3], ReLU; weight [3, 2] at 0, bias [3] at 6.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 2), View(Parameters, 0, 6), View(Parameters, 6, 3), default, View(_hiddenOutput, 0, batch * 3), batch, 2, 3, global::TypedNets.Activation.ReLU);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 2), View(Parameters, 0, 6), View(Parameters, 6, 3), default, View(_hiddenOutput, 0, batch * 3), batch, 2, 3, global::TypedNets.Activation.ReLU, Int8At(0));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -154,7 +156,7 @@ namespace Zoo
 
             // output: Dense [3] -> [2], Softmax; weight [2, 3] at 9, bias [2] at 15.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 3), View(Parameters, 9, 6), View(Parameters, 15, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 3, 2, global::TypedNets.Activation.Softmax);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 3), View(Parameters, 9, 6), View(Parameters, 15, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 3, 2, global::TypedNets.Activation.Softmax, Int8At(9));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

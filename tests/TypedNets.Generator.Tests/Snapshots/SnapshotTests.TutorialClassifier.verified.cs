@@ -5,7 +5,7 @@ namespace Quickstart
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class BinaryClassifier : global::TypedNets.INetwork<BinaryClassifier.Sample, BinaryClassifier.Prediction>
+    partial class BinaryClassifier : global::TypedNets.INetwork<BinaryClassifier.Sample, BinaryClassifier.Prediction>, global::TypedNets.INetworkFactory<BinaryClassifier>
     {
         /// <summary>The per-sample input shape, [10].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [10];
@@ -76,6 +76,8 @@ namespace Quickstart
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static BinaryClassifier global::TypedNets.INetworkFactory<BinaryClassifier>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -148,7 +150,7 @@ namespace Quickstart
 
             // hidden: Dense [10] -> [50], ReLU; weight [50, 10] at 0, bias [50] at 500.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 10), View(Parameters, 0, 500), View(Parameters, 500, 50), default, View(_hiddenOutput, 0, batch * 50), batch, 10, 50, global::TypedNets.Activation.ReLU);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 10), View(Parameters, 0, 500), View(Parameters, 500, 50), default, View(_hiddenOutput, 0, batch * 50), batch, 10, 50, global::TypedNets.Activation.ReLU, Int8At(0));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -162,7 +164,7 @@ namespace Quickstart
 
             // output: Dense [50] -> [2], Softmax; weight [2, 50] at 550, bias [2] at 650.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_dropOutput, 0, batch * 50), View(Parameters, 550, 100), View(Parameters, 650, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 50, 2, global::TypedNets.Activation.Softmax);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_dropOutput, 0, batch * 50), View(Parameters, 550, 100), View(Parameters, 650, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 50, 2, global::TypedNets.Activation.Softmax, Int8At(550));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

@@ -5,7 +5,7 @@ namespace Zoo.Text
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class TextClassifier : global::TypedNets.INetwork<TextClassifier.Sample, TextClassifier.Prediction>
+    partial class TextClassifier : global::TypedNets.INetwork<TextClassifier.Sample, TextClassifier.Prediction>, global::TypedNets.INetworkFactory<TextClassifier>
     {
         /// <summary>The per-sample input shape, [100].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [100];
@@ -92,6 +92,8 @@ namespace Zoo.Text
         public partial global::TypedNets.DenseLayer Output => _outputLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static TextClassifier global::TypedNets.INetworkFactory<TextClassifier>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -199,7 +201,8 @@ namespace Zoo.Text
             {
                 global::TypedNets.Kernels.LstmKernel.Forward<T>(
                     View(_embeddingOutput, 0, batch * 12800), View(Parameters, 1280000, 32768), View(Parameters, 1312768, 16384), View(Parameters, 1329152, 256), View(Parameters, 1329408, 256),
-                    default, _encoderWorkspace, View(_encoderOutput, 0, batch * 64), batch, 128, returnSequences: false);
+                    default, _encoderWorkspace, View(_encoderOutput, 0, batch * 64), batch, 128, returnSequences: false,
+                    Int8At(1280000), Int8At(1312768));
             }
 
             private void EncoderBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -218,7 +221,7 @@ namespace Zoo.Text
 
             // hidden: Dense [64] -> [64], ReLU; weight [64, 64] at 1329664, bias [64] at 1333760.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_drop1Output, 0, batch * 64), View(Parameters, 1329664, 4096), View(Parameters, 1333760, 64), default, View(_hiddenOutput, 0, batch * 64), batch, 64, 64, global::TypedNets.Activation.ReLU);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_drop1Output, 0, batch * 64), View(Parameters, 1329664, 4096), View(Parameters, 1333760, 64), default, View(_hiddenOutput, 0, batch * 64), batch, 64, 64, global::TypedNets.Activation.ReLU, Int8At(1329664));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -232,7 +235,7 @@ namespace Zoo.Text
 
             // output: Dense [64] -> [2], Softmax; weight [2, 64] at 1333824, bias [2] at 1333952.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_drop2Output, 0, batch * 64), View(Parameters, 1333824, 128), View(Parameters, 1333952, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 64, 2, global::TypedNets.Activation.Softmax);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_drop2Output, 0, batch * 64), View(Parameters, 1333824, 128), View(Parameters, 1333952, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 64, 2, global::TypedNets.Activation.Softmax, Int8At(1333824));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

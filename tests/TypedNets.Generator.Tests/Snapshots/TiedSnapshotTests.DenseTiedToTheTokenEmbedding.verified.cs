@@ -5,7 +5,7 @@ namespace Zoo.Gpt
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
-    partial class TiedGpt : global::TypedNets.INetwork<TiedGpt.Sample, TiedGpt.Prediction>
+    partial class TiedGpt : global::TypedNets.INetwork<TiedGpt.Sample, TiedGpt.Prediction>, global::TypedNets.INetworkFactory<TiedGpt>
     {
         /// <summary>The per-sample input shape, [8].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => [8];
@@ -80,6 +80,8 @@ namespace Zoo.Gpt
         public partial global::TypedNets.DenseLayer Head => _headLayer;
 
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => _core;
+
+        static TiedGpt global::TypedNets.INetworkFactory<TiedGpt>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
@@ -200,7 +202,7 @@ namespace Zoo.Gpt
 
             // head: Dense [8, 12] -> [8, 20], Identity; weight [20, 12] tied to the table of tokens at 0, no bias.
             private void HeadForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_normOutput, 0, batch * 8 * 12), View(Parameters, 0, 240), global::System.ReadOnlySpan<T>.Empty, default, View(_headOutput, 0, batch * 8 * 20), batch * 8, 12, 20, global::TypedNets.Activation.Identity);
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_normOutput, 0, batch * 8 * 12), View(Parameters, 0, 240), global::System.ReadOnlySpan<T>.Empty, default, View(_headOutput, 0, batch * 8 * 20), batch * 8, 12, 20, global::TypedNets.Activation.Identity, Int8At(0));
 
             private void HeadBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -245,6 +247,7 @@ namespace Zoo.Gpt
         private sealed class Decoder : global::TypedNets.Text.TokenDecoder
         {
             private readonly float[] _parameters;
+            private readonly global::TypedNets.NetworkEngine<float> _engine;
             private readonly float[] _tokensRow = new float[12];
             private readonly float[] _positionsRow = new float[12];
             private readonly float[] _normRow = new float[12];
@@ -253,7 +256,10 @@ namespace Zoo.Gpt
 
             internal Decoder(global::TypedNets.NetworkCore core)
                 : base("TiedGpt", 20, 8, core.Access)
-                => _parameters = core.Engine.Parameters;
+            {
+                _engine = core.Engine;
+                _parameters = core.Engine.Parameters;
+            }
 
             /// <inheritdoc/>
             public override void Step(int token, int position, global::System.Span<float> logits)
@@ -265,7 +271,7 @@ namespace Zoo.Gpt
                 // norm: LayerNorm of the row.
                 global::TypedNets.Kernels.LayerNormKernel.Forward<float>(_positionsRow, new global::System.ReadOnlySpan<float>(_parameters, 336, 12), new global::System.ReadOnlySpan<float>(_parameters, 348, 12), _normRow, _normNormalized, _normInverseDeviation, 1, 12, 1E-05d);
                 // head: Dense 12 -> 20, Identity.
-                global::TypedNets.Kernels.DenseKernel.Layer<float>(_normRow, new global::System.ReadOnlySpan<float>(_parameters, 0, 240), global::System.ReadOnlySpan<float>.Empty, default, logits, 1, 12, 20, global::TypedNets.Activation.Identity);
+                global::TypedNets.Kernels.DenseKernel.Layer<float>(_normRow, new global::System.ReadOnlySpan<float>(_parameters, 0, 240), global::System.ReadOnlySpan<float>.Empty, default, logits, 1, 12, 20, global::TypedNets.Activation.Identity, _engine.Int8At(0));
             }
         }
     }
