@@ -53,6 +53,9 @@ public static class Quantization
     {
         /// <summary>Whether the network runs on int8 weights (made by <c>Quantize</c> or loaded from an int8 file).</summary>
         public bool IsQuantized => network.Core.Engine.Int8Weights is not null;
+
+        /// <summary>The network's int8 weights, with their scales and how their inputs are quantised, or <see langword="null"/> for a float network.</summary>
+        public Int8Weights? Int8Weights => network.Core.Engine.Int8Weights;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using TypedNets.Compression;
 using TypedNets.Tests.Networks;
 using TypedNets.Text;
 using Xunit;
@@ -32,6 +33,20 @@ public sealed class GenerationTests
         int[] tokens = [3, 10, 0, 7, 7, 2, 9, 1];
         float[] full = Forward(tokens, TinyGptLm.InputSize, 11, sample => Values(net.Predict(TinyGptLm.Sample.From(sample))));
         AssertDecodeMatches(net.CreateGenerator(), tokens, full, 11, softmax: false);
+    }
+
+    [Fact]
+    public void Decode_logits_of_a_quantised_network_equal_its_forward_pass()
+    {
+        CausalLanguageNet float32 = new(seed: 3);
+        CausalLanguageNet net = float32.Quantize();
+        int[] tokens = [4, 1, 8, 8, 0, 5];
+        float[] full = Forward(tokens, CausalLanguageNet.InputSize, 9, sample => Values(net.Predict(CausalLanguageNet.Sample.From(sample))));
+        AssertDecodeMatches(net.CreateGenerator(), tokens, full, 9, softmax: false);
+
+        // The decoder runs the int8 products: the float network's logits are further away than the tolerance.
+        float[] floatLogits = Forward(tokens, CausalLanguageNet.InputSize, 9, sample => Values(float32.Predict(CausalLanguageNet.Sample.From(sample))));
+        Assert.True(full.Zip(floatLogits, (a, b) => Math.Abs(a - b)).Max() > 10 * Tolerance);
     }
 
     [Fact]
