@@ -276,6 +276,11 @@ def main():
         predictor = WithSoftmax(copy.deepcopy(model)).eval()
         for size in (1, 256) if key == "mlp784" else (1,):
             cases.append(Case(f"{key}_predict{size}", predict(predictor, example(size)), inference=True))
+        if key == "mlp784":
+            # PyTorch's post-training dynamic quantisation (fbgemm): int8 weights per tensor, activations per batch.
+            quantized = torch.quantization.quantize_dynamic(predictor, {nn.Linear}, dtype=torch.qint8)
+            for size in (1, 256):
+                cases.append(Case(f"{key}_int8_predict{size}", predict(quantized, example(size)), inference=True))
         trainee = model.train()
         step = train_step(trainee, torch.optim.Adam(trainee.parameters(), lr=0.001), example(batch), torch.randint(0, classes, (batch,)))
         cases.append(Case(f"{key}_train{batch}", step))

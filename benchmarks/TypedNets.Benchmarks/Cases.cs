@@ -48,6 +48,8 @@ public static class Cases
         new("mlp784_predict1", "(b) MLP 784-256-128-10: predict 1", null),
         new("mlp784_read_weights", "(b) MLP 784-256-128-10: read its weights once (the memory floor of predict 1)", null),
         new("mlp784_predict256", "(b) MLP 784-256-128-10: predict 256", null),
+        new("mlp784_int8_predict1", "(b) MLP 784-256-128-10, int8 (dynamic quantisation; PyTorch: quantize_dynamic): predict 1", null),
+        new("mlp784_int8_predict256", "(b) MLP 784-256-128-10, int8 (dynamic quantisation; PyTorch: quantize_dynamic): predict 256", null),
         new("mlp784_train64", "(b) MLP 784-256-128-10: train step, batch 64", DenseTrainingFlops(64, 784, 256, 128, 10)),
         new("text_predict1", "(c) text LSTM classifier: predict 1", null),
         new("text_train32", "(c) text LSTM classifier: train step, batch 32", TextTrainingFlops(32)),
@@ -58,6 +60,8 @@ public static class Cases
         new("gpt_baby_train12", "(f) baby GPT (nanoGPT's CPU model): train step, batch 12 x 64, AdamW, clip 1.0", Gpt.Baby.TrainingFlops(Gpt.Batch, Gpt.Baby.Context)),
         new("gpt_baby_generate", $"(g) baby GPT: generate {Gpt.NewTokens(Gpt.Baby)} tokens, key/value cache, greedy", null, Gpt.NewTokens(Gpt.Baby), Gpt.Baby.WeightBytesPerToken),
         new("gpt15m_generate", $"(g) stories15M-shaped GPT: generate {Gpt.NewTokens(Gpt.Stories15M)} tokens, key/value cache, greedy", null, Gpt.NewTokens(Gpt.Stories15M), Gpt.Stories15M.WeightBytesPerToken),
+        new("gpt_baby_int8_generate", $"(g) baby GPT, int8 projections: generate {Gpt.NewTokens(Gpt.Baby)} tokens, key/value cache, greedy", null, Gpt.NewTokens(Gpt.Baby), Gpt.Baby.Int8WeightBytesPerToken),
+        new("gpt15m_int8_generate", $"(g) stories15M-shaped GPT, int8 projections: generate {Gpt.NewTokens(Gpt.Stories15M)} tokens, key/value cache, greedy", null, Gpt.NewTokens(Gpt.Stories15M), Gpt.Stories15M.Int8WeightBytesPerToken),
     ];
 
     /// <summary>

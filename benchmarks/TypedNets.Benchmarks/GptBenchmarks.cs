@@ -109,6 +109,12 @@ public static class Gpt
 
         /// <summary>Float32 bytes a decode step must read at least: every parameter but the other rows of the position table.</summary>
         public long WeightBytesPerToken => 4 * (Parameters - ((Context - 1L) * Width));
+
+        /// <summary>
+        /// The same once quantised: the blocks' four projection matrices (<c>4 c² + 2 c hidden</c> per layer) one byte
+        /// each, everything else (the tied head and embeddings, biases, norms) still float32.
+        /// </summary>
+        public long Int8WeightBytesPerToken => WeightBytesPerToken - (3L * Layers * ((4L * Width * Width) + (2L * Width * Hidden)));
     }
 
     /// <summary>nanoGPT's CPU "baby" model, <see cref="BabyGpt"/>.</summary>

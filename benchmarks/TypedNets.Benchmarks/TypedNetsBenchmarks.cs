@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
+using TypedNets.Compression;
 using TypedNets.Data;
 using TypedNets.Kernels;
 using TypedNets.Optimizers;
@@ -124,6 +125,7 @@ public class TutorialMlpBenchmarks
 public class MnistMlpBenchmarks
 {
     private MnistMlp _predictor = null!;
+    private MnistMlp _quantized = null!;
     private MnistMlp _trainee = null!;
     private Adam _adam = null!;
     private MnistMlp.Sample _sample;
@@ -145,6 +147,7 @@ public class MnistMlpBenchmarks
 
         _sample = _samples[0];
         _predictions = new MnistMlp.Prediction[256];
+        _quantized = _predictor.Quantize();
         _trainee = new MnistMlp(maxBatch: 64, seed: 3);
         _adam = new Adam(0.001);
         _features = Data.Uniform(64 * MnistMlp.InputSize, 4);
@@ -166,6 +169,16 @@ public class MnistMlpBenchmarks
     public float Predict256()
     {
         _predictor.Predict(_samples, _predictions);
+        return _predictions[255][0];
+    }
+
+    [Benchmark, Case("mlp784_int8_predict1", Library.TypedNets)]
+    public float Int8Predict1() => _quantized.Predict(in _sample)[0];
+
+    [Benchmark, Case("mlp784_int8_predict256", Library.TypedNets)]
+    public float Int8Predict256()
+    {
+        _quantized.Predict(_samples, _predictions);
         return _predictions[255][0];
     }
 
