@@ -189,83 +189,197 @@ public static class Int8Gemm
     }
 
     /// <summary>
-    /// One row of <c>A</c> against four rows of <c>B</c> at a time, so that each 32-byte load of <c>A</c> feeds four
-    /// <c>vpdpbusd</c>; a 16-byte step and a scalar loop finish a depth that is not a multiple of 32.
+    /// Blocks of rows of <c>B</c> of at most <see cref="BlockBytes"/> (20 rows, 15 KiB, at the MLP's depth of 784), so
+    /// that they stay in the L1 cache, against every row of <c>A</c> in turn, three rows of <c>A</c> by four of <c>B</c> at a time: each step
+    /// loads seven 32-byte vectors for twelve <c>vpdpbusd</c>, in the sixteen registers the VEX encoding has. Without the
+    /// blocking, every row of <c>A</c> read all of <c>B</c> from L2 (200 KiB for the MLP's first layer), which was most
+    /// of a batch's time.
     /// </summary>
     private static void MultiplyAvxVnni(ReadOnlySpan<byte> a, ReadOnlySpan<sbyte> b, Span<int> c, int m, int n, int k, int stride)
     {
         ref byte a0 = ref MemoryMarshal.GetReference(a);
         ref sbyte b0 = ref MemoryMarshal.GetReference(b);
-        int wide = stride & ~31;
-        int narrow = stride & ~15;
-        for (int i = 0; i < m; i++)
+        ref int c0 = ref MemoryMarshal.GetReference(c);
+        int block = Math.Max(4, (BlockBytes / Math.Max(stride, 1)) & ~3);
+        for (int j0 = 0; j0 < n; j0 += block)
         {
-            ref byte row = ref Unsafe.Add(ref a0, i * stride);
-            int j = 0;
-            for (; j + 4 <= n; j += 4)
+            int jEnd = Math.Min(n, j0 + block);
+            int i = 0;
+            for (; i + 3 <= m; i += 3)
             {
-                ref sbyte w0 = ref Unsafe.Add(ref b0, j * stride);
-                ref sbyte w1 = ref Unsafe.Add(ref w0, stride);
-                ref sbyte w2 = ref Unsafe.Add(ref w1, stride);
-                ref sbyte w3 = ref Unsafe.Add(ref w2, stride);
-                Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero, s2 = Vector256<int>.Zero, s3 = Vector256<int>.Zero;
-                int p = 0;
-                for (; p < wide; p += 32)
+                int j = j0;
+                for (; j + 4 <= jEnd; j += 4)
                 {
-                    Vector256<byte> x = Vector256.LoadUnsafe(ref row, (nuint)p);
-                    s0 = X86.AvxVnni.MultiplyWideningAndAdd(s0, x, Vector256.LoadUnsafe(ref w0, (nuint)p));
-                    s1 = X86.AvxVnni.MultiplyWideningAndAdd(s1, x, Vector256.LoadUnsafe(ref w1, (nuint)p));
-                    s2 = X86.AvxVnni.MultiplyWideningAndAdd(s2, x, Vector256.LoadUnsafe(ref w2, (nuint)p));
-                    s3 = X86.AvxVnni.MultiplyWideningAndAdd(s3, x, Vector256.LoadUnsafe(ref w3, (nuint)p));
+                    Tile3x4(ref Unsafe.Add(ref a0, i * stride), ref Unsafe.Add(ref b0, j * stride), ref Unsafe.Add(ref c0, (i * n) + j), n, k, stride);
                 }
 
-                Vector128<int> t0 = s0.GetLower() + s0.GetUpper(), t1 = s1.GetLower() + s1.GetUpper();
-                Vector128<int> t2 = s2.GetLower() + s2.GetUpper(), t3 = s3.GetLower() + s3.GetUpper();
-                if (p < narrow)
+                for (int row = i; row < i + 3; row++)
                 {
-                    Vector128<byte> x = Vector128.LoadUnsafe(ref row, (nuint)p);
-                    t0 = X86.AvxVnni.MultiplyWideningAndAdd(t0, x, Vector128.LoadUnsafe(ref w0, (nuint)p));
-                    t1 = X86.AvxVnni.MultiplyWideningAndAdd(t1, x, Vector128.LoadUnsafe(ref w1, (nuint)p));
-                    t2 = X86.AvxVnni.MultiplyWideningAndAdd(t2, x, Vector128.LoadUnsafe(ref w2, (nuint)p));
-                    t3 = X86.AvxVnni.MultiplyWideningAndAdd(t3, x, Vector128.LoadUnsafe(ref w3, (nuint)p));
-                    p += 16;
+                    Columns(ref Unsafe.Add(ref a0, row * stride), ref b0, ref Unsafe.Add(ref c0, row * n), j, jEnd, k, stride);
                 }
-
-                int r0 = Vector128.Sum(t0), r1 = Vector128.Sum(t1), r2 = Vector128.Sum(t2), r3 = Vector128.Sum(t3);
-                for (; p < k; p++)
-                {
-                    int x = Unsafe.Add(ref row, p);
-                    r0 += x * Unsafe.Add(ref w0, p);
-                    r1 += x * Unsafe.Add(ref w1, p);
-                    r2 += x * Unsafe.Add(ref w2, p);
-                    r3 += x * Unsafe.Add(ref w3, p);
-                }
-
-                c[(i * n) + j] = r0;
-                c[(i * n) + j + 1] = r1;
-                c[(i * n) + j + 2] = r2;
-                c[(i * n) + j + 3] = r3;
             }
 
-            for (; j < n; j++)
+            for (; i < m; i++)
             {
-                ref sbyte w = ref Unsafe.Add(ref b0, j * stride);
-                Vector256<int> s = Vector256<int>.Zero;
-                int p = 0;
-                for (; p < wide; p += 32)
-                {
-                    s = X86.AvxVnni.MultiplyWideningAndAdd(s, Vector256.LoadUnsafe(ref row, (nuint)p), Vector256.LoadUnsafe(ref w, (nuint)p));
-                }
-
-                int r = Vector256.Sum(s);
-                for (; p < k; p++)
-                {
-                    r += Unsafe.Add(ref row, p) * Unsafe.Add(ref w, p);
-                }
-
-                c[(i * n) + j] = r;
+                Columns(ref Unsafe.Add(ref a0, i * stride), ref b0, ref Unsafe.Add(ref c0, i * n), j0, jEnd, k, stride);
             }
         }
+    }
+
+    /// <summary>The bytes of <c>B</c> a block of rows may take: a third of a 48 KiB L1 data cache, the rest for <c>A</c>'s rows and the sums.</summary>
+    private const int BlockBytes = 16 * 1024;
+
+    /// <summary>C[0..3, 0..3] of the tile at <paramref name="c"/> (rows <paramref name="n"/> apart): three rows of A by four of B.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile3x4(ref byte a, ref sbyte b, ref int c, int n, int k, int stride)
+    {
+        ref byte x0 = ref a;
+        ref byte x1 = ref Unsafe.Add(ref a, stride);
+        ref byte x2 = ref Unsafe.Add(ref a, 2 * stride);
+        ref sbyte w0 = ref b;
+        ref sbyte w1 = ref Unsafe.Add(ref b, stride);
+        ref sbyte w2 = ref Unsafe.Add(ref b, 2 * stride);
+        ref sbyte w3 = ref Unsafe.Add(ref b, 3 * stride);
+        Vector256<int> s00 = default, s01 = default, s02 = default, s03 = default;
+        Vector256<int> s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector256<int> s20 = default, s21 = default, s22 = default, s23 = default;
+        int wide = k & ~31;
+        int p = 0;
+        for (; p < wide; p += 32)
+        {
+            Vector256<byte> v0 = Vector256.LoadUnsafe(ref x0, (nuint)p);
+            Vector256<byte> v1 = Vector256.LoadUnsafe(ref x1, (nuint)p);
+            Vector256<byte> v2 = Vector256.LoadUnsafe(ref x2, (nuint)p);
+            Vector256<sbyte> w = Vector256.LoadUnsafe(ref w0, (nuint)p);
+            s00 = X86.AvxVnni.MultiplyWideningAndAdd(s00, v0, w);
+            s10 = X86.AvxVnni.MultiplyWideningAndAdd(s10, v1, w);
+            s20 = X86.AvxVnni.MultiplyWideningAndAdd(s20, v2, w);
+            w = Vector256.LoadUnsafe(ref w1, (nuint)p);
+            s01 = X86.AvxVnni.MultiplyWideningAndAdd(s01, v0, w);
+            s11 = X86.AvxVnni.MultiplyWideningAndAdd(s11, v1, w);
+            s21 = X86.AvxVnni.MultiplyWideningAndAdd(s21, v2, w);
+            w = Vector256.LoadUnsafe(ref w2, (nuint)p);
+            s02 = X86.AvxVnni.MultiplyWideningAndAdd(s02, v0, w);
+            s12 = X86.AvxVnni.MultiplyWideningAndAdd(s12, v1, w);
+            s22 = X86.AvxVnni.MultiplyWideningAndAdd(s22, v2, w);
+            w = Vector256.LoadUnsafe(ref w3, (nuint)p);
+            s03 = X86.AvxVnni.MultiplyWideningAndAdd(s03, v0, w);
+            s13 = X86.AvxVnni.MultiplyWideningAndAdd(s13, v1, w);
+            s23 = X86.AvxVnni.MultiplyWideningAndAdd(s23, v2, w);
+        }
+
+        // A 16-byte step where the depth allows (784 = 24 x 32 + 16), into the lower halves of the sums.
+        if (p + 16 <= k)
+        {
+            Vector128<byte> v0 = Vector128.LoadUnsafe(ref x0, (nuint)p);
+            Vector128<byte> v1 = Vector128.LoadUnsafe(ref x1, (nuint)p);
+            Vector128<byte> v2 = Vector128.LoadUnsafe(ref x2, (nuint)p);
+            Vector128<sbyte> w = Vector128.LoadUnsafe(ref w0, (nuint)p);
+            s00 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v0, w).ToVector256();
+            s10 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v1, w).ToVector256();
+            s20 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v2, w).ToVector256();
+            w = Vector128.LoadUnsafe(ref w1, (nuint)p);
+            s01 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v0, w).ToVector256();
+            s11 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v1, w).ToVector256();
+            s21 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v2, w).ToVector256();
+            w = Vector128.LoadUnsafe(ref w2, (nuint)p);
+            s02 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v0, w).ToVector256();
+            s12 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v1, w).ToVector256();
+            s22 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v2, w).ToVector256();
+            w = Vector128.LoadUnsafe(ref w3, (nuint)p);
+            s03 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v0, w).ToVector256();
+            s13 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v1, w).ToVector256();
+            s23 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v2, w).ToVector256();
+            p += 16;
+        }
+
+        Store4(ref c, s00, s01, s02, s03);
+        Store4(ref Unsafe.Add(ref c, n), s10, s11, s12, s13);
+        Store4(ref Unsafe.Add(ref c, 2 * n), s20, s21, s22, s23);
+
+        // What is left (under 16 bytes) one pair at a time: never at a depth that is a multiple of 16.
+        for (; p < k; p++)
+        {
+            for (int row = 0; row < 3; row++)
+            {
+                int x = Unsafe.Add(ref a, (row * stride) + p);
+                ref int sums = ref Unsafe.Add(ref c, row * n);
+                sums += x * Unsafe.Add(ref w0, p);
+                Unsafe.Add(ref sums, 1) += x * Unsafe.Add(ref w1, p);
+                Unsafe.Add(ref sums, 2) += x * Unsafe.Add(ref w2, p);
+                Unsafe.Add(ref sums, 3) += x * Unsafe.Add(ref w3, p);
+            }
+        }
+    }
+
+    /// <summary>The lane sums of four accumulators into four consecutive ints: two rounds of pairwise adds, then the halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(ref int c, Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3)
+    {
+        Vector256<int> pairs = X86.Avx2.HorizontalAdd(X86.Avx2.HorizontalAdd(s0, s1), X86.Avx2.HorizontalAdd(s2, s3));
+        (pairs.GetLower() + pairs.GetUpper()).StoreUnsafe(ref c);
+    }
+
+    /// <summary>One row of A against rows <paramref name="from"/> to <paramref name="to"/> of B: four at a time, then one.</summary>
+    private static void Columns(ref byte row, ref sbyte b0, ref int c, int from, int to, int k, int stride)
+    {
+        int wide = k & ~31;
+        int j = from;
+        for (; j + 4 <= to; j += 4)
+        {
+            ref sbyte w0 = ref Unsafe.Add(ref b0, j * stride);
+            ref sbyte w1 = ref Unsafe.Add(ref w0, stride);
+            ref sbyte w2 = ref Unsafe.Add(ref w1, stride);
+            ref sbyte w3 = ref Unsafe.Add(ref w2, stride);
+            Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero, s2 = Vector256<int>.Zero, s3 = Vector256<int>.Zero;
+            int p = 0;
+            for (; p < wide; p += 32)
+            {
+                Vector256<byte> x = Vector256.LoadUnsafe(ref row, (nuint)p);
+                s0 = X86.AvxVnni.MultiplyWideningAndAdd(s0, x, Vector256.LoadUnsafe(ref w0, (nuint)p));
+                s1 = X86.AvxVnni.MultiplyWideningAndAdd(s1, x, Vector256.LoadUnsafe(ref w1, (nuint)p));
+                s2 = X86.AvxVnni.MultiplyWideningAndAdd(s2, x, Vector256.LoadUnsafe(ref w2, (nuint)p));
+                s3 = X86.AvxVnni.MultiplyWideningAndAdd(s3, x, Vector256.LoadUnsafe(ref w3, (nuint)p));
+            }
+
+            Unsafe.Add(ref c, j) = Vector256.Sum(s0) + Rest(ref row, ref w0, p, k);
+            Unsafe.Add(ref c, j + 1) = Vector256.Sum(s1) + Rest(ref row, ref w1, p, k);
+            Unsafe.Add(ref c, j + 2) = Vector256.Sum(s2) + Rest(ref row, ref w2, p, k);
+            Unsafe.Add(ref c, j + 3) = Vector256.Sum(s3) + Rest(ref row, ref w3, p, k);
+        }
+
+        for (; j < to; j++)
+        {
+            ref sbyte w = ref Unsafe.Add(ref b0, j * stride);
+            Vector256<int> s = Vector256<int>.Zero;
+            int p = 0;
+            for (; p < wide; p += 32)
+            {
+                s = X86.AvxVnni.MultiplyWideningAndAdd(s, Vector256.LoadUnsafe(ref row, (nuint)p), Vector256.LoadUnsafe(ref w, (nuint)p));
+            }
+
+            Unsafe.Add(ref c, j) = Vector256.Sum(s) + Rest(ref row, ref w, p, k);
+        }
+    }
+
+    /// <summary>The products of depths <paramref name="from"/> to <paramref name="k"/>: four at a time with a 128-bit <c>vpdpbusd</c> where the padding allows, then one by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Rest(ref byte x, ref sbyte w, int from, int k)
+    {
+        int sum = 0;
+        int p = from;
+        if (p + 16 <= k)
+        {
+            sum = Vector128.Sum(X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, Vector128.LoadUnsafe(ref x, (nuint)p), Vector128.LoadUnsafe(ref w, (nuint)p)));
+            p += 16;
+        }
+
+        for (; p < k; p++)
+        {
+            sum += Unsafe.Add(ref x, p) * Unsafe.Add(ref w, p);
+        }
+
+        return sum;
     }
 
     /// <summary>

@@ -52,6 +52,33 @@ public sealed class Int8GemmTests
     }
 
     [Theory]
+    [InlineData(7, 45, 1000)]
+    [InlineData(4, 23, 2050)]
+    [InlineData(9, 70, 784)]
+    [InlineData(1, 37, 4100)]
+    [InlineData(5, 3, 3000)]
+    public void Deep_products_match_the_definition_across_blocks_of_weight_rows(int m, int n, int k)
+    {
+        // At these depths the weight's rows are taken in blocks of a few (16 KiB each), so blocks, tiles of three rows by
+        // four and their leftovers all meet, as do the 16-byte step and the last bytes of the depth.
+        var random = new Random((m * 31) + n + k);
+        int stride = Int8Gemm.PaddedDepth(k);
+        foreach (bool extremes in new[] { false, true })
+        {
+            (byte[] a, sbyte[] b) = RandomOperands(random, m, n, k, stride, extremes);
+            var c = new int[m * n];
+            Int8Gemm.MultiplyTransposedB(a, b, c, m, n, k);
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    Assert.True(ReferenceDot(a, b, i, j, stride, k) == c[(i * n) + j], $"m={m} n={n} k={k} extremes={extremes}: c[{i}, {j}] = {c[(i * n) + j]}");
+                }
+            }
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(Paths))]
     public void Every_path_matches_the_scalar_definition_bit_for_bit_over_sampled_sizes(Int8GemmPath path)
     {
