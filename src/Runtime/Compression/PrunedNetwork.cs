@@ -63,7 +63,7 @@ public sealed class PrunedNetwork
     /// <summary>The pruned weights and buffers, in <c>state_dict</c> order, under the original names.</summary>
     public IReadOnlyList<PrunedTensor> Tensors { get; }
 
-    /// <summary>The layers that lost units, in the network's order.</summary>
+    /// <summary>The layers pruned, in the network's order (with <c>keep</c>, every layer that can be; a layer of one unit keeps it).</summary>
     public IReadOnlyList<PrunedLayer> Layers { get; }
 
     /// <summary>The original network's trainable parameters (its <c>ParameterCount</c>).</summary>
@@ -97,7 +97,7 @@ public sealed class PrunedNetwork
             int width = Math.Max(Layers.Max(l => l.Name.Length + l.Kind.Length + 3), "parameters".Length);
             foreach (PrunedLayer layer in Layers)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"  {$"{layer.Name} ({layer.Kind})".PadRight(width)}  {layer.UnitsBefore,13:N0} -> {layer.UnitsAfter,13:N0} units");
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {$"{layer.Name} ({layer.Kind})".PadRight(width)}  {layer.UnitsBefore,11:N0} -> {layer.UnitsAfter,11:N0} units");
             }
 
             Line("parameters", ParametersBefore, ParametersAfter);
@@ -105,7 +105,7 @@ public sealed class PrunedNetwork
             return text.ToString();
 
             void Line(string what, long before, long after)
-                => text.AppendLine(CultureInfo.InvariantCulture, $"  {what.PadRight(width)}  {before,13:N0} -> {after,13:N0} ({(double)after / before * 100:F1}%)");
+                => text.AppendLine(CultureInfo.InvariantCulture, $"  {what.PadRight(width)}  {before,11:N0} -> {after,11:N0} ({(double)after / before * 100:F1}%)");
         }
     }
 

@@ -47,6 +47,7 @@ public static class StructuredPruning
     /// <returns>The smaller declaration, its weights and the counts before and after.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="network"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="keep"/> is not in (0, 1].</exception>
+    /// <exception cref="InvalidOperationException">Another thread is training the network or loading its weights.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="network"/> is not a plain stack of layers, or has no layer that can be pruned (parameter
     /// <c>network</c>); <paramref name="className"/> or <paramref name="namespace"/> is not a C# name, or would merge
@@ -86,6 +87,7 @@ public static class StructuredPruning
     /// <returns>The smaller declaration, its weights and the counts before and after.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="network"/> or <paramref name="units"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A count in <paramref name="units"/> is below 1 or above the layer's units.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is training the network or loading its weights.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="units"/> is empty, names no layer of the network, or names a layer that cannot be pruned (the
     /// message says why; parameter <c>units</c>); <paramref name="network"/> is not a plain stack of layers (parameter
@@ -244,7 +246,7 @@ public static class StructuredPruning
                 units = conv.Filters;
                 break;
             default:
-                return $"is a {layer.Kind} layer; only Dense, Conv1D and Conv2D layers have units or filters to remove";
+                return $"is {layer.Kind}, which has no units or filters to remove; only Dense, Conv1D and Conv2D layers have";
         }
 
         int[] channels = Expand(output, channelAxis);
@@ -375,6 +377,9 @@ public static class StructuredPruning
         CheckNames(type, name, space, className is null ? null : nameof(className), nameof(@namespace));
 
         IReadOnlyList<Layer> layers = network.Layers;
+
+        // The weights are read as a save reads them: beside predictions, but not while another thread trains.
+        using NetworkAccess.SharedScope reading = network.Access.Shared("StructuredPruning.Prune");
         var tensors = new List<WorkingTensor>();
         var byName = new Dictionary<string, WorkingTensor>();
         foreach (Layer layer in layers)

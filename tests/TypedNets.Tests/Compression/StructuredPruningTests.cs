@@ -249,6 +249,20 @@ public sealed class StructuredPruningTests
         Assert.Equal(new[] { "conv1", "conv2", "hidden" }, StructuredPruning.PrunableLayers(network).Select(l => l.Name));
     }
 
+    [Fact]
+    public void The_readmes_fashion_mlp_example_counts_what_it_says()
+    {
+        // 784-256-128-10 against 784-128-64-10: weights and biases, and two FLOPs per weight.
+        PrunedNetwork result = StructuredPruning.Prune(new FashionMnist.FashionMlp(), keep: 0.5);
+        Assert.Equal((784 * 256) + 256 + (256 * 128) + 128 + (128 * 10) + 10, result.ParametersBefore);
+        Assert.Equal((784 * 128) + 128 + (128 * 64) + 64 + (64 * 10) + 10, result.ParametersAfter);
+        Assert.Equal(2L * ((784 * 256) + (256 * 128) + (128 * 10)), result.FlopsBefore);
+        Assert.Equal(2L * ((784 * 128) + (128 * 64) + (64 * 10)), result.FlopsAfter);
+        Assert.Contains("235,146 ->     109,386 (46.5%)", result.Report, StringComparison.Ordinal);
+        Assert.Contains("469,504 ->     218,368 (46.5%)", result.Report, StringComparison.Ordinal);
+        Assert.Contains("[Dense(64, Activation.ReLU)]    public partial DenseLayer Hidden2 { get; }", result.Source, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(-0.5)]
@@ -298,7 +312,7 @@ public sealed class StructuredPruningTests
         var error = Assert.Throws<ArgumentException>(
             () => StructuredPruning.Prune(new TinyPrunableConvnet(), new Dictionary<string, int> { ["norm1"] = 2 }));
         Assert.Equal("units", error.ParamName);
-        Assert.Contains("'norm1' cannot be pruned: it is a BatchNorm layer", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'norm1' cannot be pruned: it is BatchNorm, which has no units or filters to remove", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -311,7 +325,7 @@ public sealed class StructuredPruningTests
 
         error = Assert.Throws<ArgumentException>(
             () => StructuredPruning.Prune(new SequenceNet(), new Dictionary<string, int> { ["encoder"] = 3 }));
-        Assert.Contains("'encoder' cannot be pruned: it is a LSTM layer", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'encoder' cannot be pruned: it is LSTM, which has no units or filters to remove", error.Message, StringComparison.Ordinal);
 
         // With nothing to prune, keep says so, layer by layer.
         error = Assert.Throws<ArgumentException>(() => StructuredPruning.Prune(new SequenceNet(), 0.5));
