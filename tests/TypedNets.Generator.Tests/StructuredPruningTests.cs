@@ -173,6 +173,96 @@ public class StructuredPruningTests
         Assert.Equal(result.Tensors.Where(t => !t.Name.Contains("running", StringComparison.Ordinal)).SelectMany(t => t.Values.ToArray()), smaller.Parameters.ToArray());
     }
 
+    // For each case, the weights that read each pruned layer's units: (pruned layer, reading weight, input index -> unit).
+    private static readonly Dictionary<string, (string Layer, string Weight, Func<int, int> Unit)[]> Readers = new()
+    {
+        ["Convnet"] = [("conv1", "conv2.weight", c => c), ("conv2", "hidden.weight", c => c), ("hidden", "output.weight", j => j)],
+        ["Text"] = [("conv1", "conv2.weight", c => c), ("conv2", "hidden.weight", c => c), ("hidden", "output.weight", j => j)],
+        // Flattened [5 steps, 6 features]: input t * 6 + j is unit j at step t.
+        ["Attention"] = [("projection", "output.weight", i => i % 6)],
+    };
+
+    [Theory]
+    [InlineData("Convnet")]
+    [InlineData("Text")]
+    [InlineData("Attention")]
+    public void Pruned_the_network_predicts_what_the_original_predicts_with_the_removed_units_outgoing_weights_zeroed(string name)
+    {
+        GeneratorRun original = GeneratorHarness.Run(Source(name));
+        using var originalAssembly = new InMemoryAssembly(original.Output);
+        var network = (INetwork)Activator.CreateInstance(originalAssembly.Type("Zoo.Original.Net"), 8, 1UL)!;
+        var random = new Xoshiro256(7);
+        Fill(network.Parameters, -1, 1, ref random);
+        Fill(network.Buffers, 0.5, 2, ref random);   // running means and variances away from 0 and 1
+
+        PrunedNetwork result = StructuredPruning.Prune(network, keep: 0.5);
+        GeneratorRun pruned = GeneratorHarness.Run(result.Source);
+        using var prunedAssembly = new InMemoryAssembly(pruned.Output);
+        var smaller = (INetwork)Activator.CreateInstance(prunedAssembly.Type("Zoo.Original.NetPruned"), 8, 2UL)!;
+        string path = Path.Combine(Path.GetTempPath(), $"typednets-pruned-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            result.SaveWeights(path);
+            SafeTensors.Load(smaller, path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        // Token ids for the text networks (1 to 6, below every vocabulary), values in [-2, 2) for images.
+        float[] input = new float[8 * network.InputSize];
+        for (int i = 0; i < input.Length; i++)
+        {
+            input[i] = network.Core.TokenInput ? 1 + random.NextInt(6) : (float)random.NextDouble(-2, 2);
+        }
+
+        float[] unpruned = Predictions(network, input);
+        ParameterTensor[] tensors = [.. network.Layers.SelectMany(l => l.Parameters)];
+        foreach ((string layer, string weight, Func<int, int> unit) in Readers[name])
+        {
+            var kept = new HashSet<int>(result.Layers.Single(l => l.Name == layer).Kept);
+            ParameterTensor reader = tensors.Single(t => t.Name == weight);
+            int outputs = reader.Shape[0];
+            int inputs = reader.Shape[1];
+            int inner = reader.Length / (outputs * inputs);
+            for (int o = 0; o < outputs; o++)
+            {
+                for (int i = 0; i < inputs; i++)
+                {
+                    if (!kept.Contains(unit(i)))
+                    {
+                        reader.Values.Slice(((o * inputs) + i) * inner, inner).Clear();
+                    }
+                }
+            }
+        }
+
+        float[] expected = Predictions(network, input);
+        float[] actual = Predictions(smaller, input);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5, $"Output {i}: the original with zeroed weights predicts {expected[i]}, the pruned network {actual[i]}.");
+        }
+
+        Assert.Contains(Enumerable.Range(0, expected.Length), i => Math.Abs(expected[i] - unpruned[i]) > 1e-3);
+    }
+
+    private static float[] Predictions(INetwork network, float[] input)
+    {
+        float[] output = new float[input.Length / network.InputSize * network.OutputSize];
+        network.Predict(input, output);
+        return output;
+    }
+
+    private static void Fill(Span<float> values, double low, double high, ref Xoshiro256 random)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)random.NextDouble(low, high);
+        }
+    }
+
     [Fact]
     public void Layers_that_cannot_be_pruned_are_skipped_by_keep()
     {

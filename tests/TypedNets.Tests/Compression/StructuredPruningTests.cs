@@ -250,6 +250,18 @@ public sealed class StructuredPruningTests
     }
 
     [Fact]
+    public void Dense_layers_carry_their_declared_penalties_into_the_declaration()
+    {
+        var network = new RegularizedNet();
+        Assert.Equal((0.01, 0.02), (network.Hidden.L1, network.Hidden.L2));
+        Assert.Equal((0.0, 0.05), (network.Output.L1, network.Output.L2));
+        string source = StructuredPruning.Prune(network, keep: 0.6).Source;
+        Assert.Contains("[Network, Input(4), Loss(LossKind.Huber, Delta = 0.5)]", source, StringComparison.Ordinal);
+        Assert.Contains("[Dense(3, Activation.ReLU, L1 = 0.01, L2 = 0.02)] public partial DenseLayer Hidden { get; }", source, StringComparison.Ordinal);
+        Assert.Contains("[Dense(2, L2 = 0.05)]", source, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_readmes_fashion_mlp_example_counts_what_it_says()
     {
         // 784-256-128-10 against 784-128-64-10: weights and biases, and two FLOPs per weight.
