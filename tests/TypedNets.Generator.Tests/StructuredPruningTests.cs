@@ -263,6 +263,33 @@ public class StructuredPruningTests
         }
     }
 
+    [Theory]
+    [InlineData("""
+        [Dense(4, Activation.ReLU)] public partial DenseLayer Stem { get; }
+        [Dense(4, Activation.ReLU)] public partial DenseLayer Branch { get; }
+        [Add(nameof(Stem))]         public partial AddLayer Join { get; }
+        """, "joins branches at 'join' (Add)")]
+    [InlineData("""
+        [Dense(4, Activation.ReLU)]                     public partial DenseLayer Stem { get; }
+        [Dense(3, Activation.ReLU)]                     public partial DenseLayer Left { get; }
+        [From(nameof(Stem)), Dense(5, Activation.ReLU)] public partial DenseLayer Right { get; }
+        [Concatenate(nameof(Left), nameof(Right))]      public partial ConcatenateLayer Join { get; }
+        """, "layer 'right' does not read 'left' (a [From] branch)")]
+    public void Networks_with_joins_or_branches_are_refused_whole(string layers, string reason)
+    {
+        string source = "using TypedNets;\n\nnamespace Zoo.Original;\n\n[Network, Input(6)]\npublic partial class Net\n{\n" + layers +
+            "\n    [Dense(2)] public partial DenseLayer Output { get; }\n}\n";
+        GeneratorRun run = GeneratorHarness.Run(source);
+        Expect.NoGeneratorDiagnostics(run);
+        using var assembly = new InMemoryAssembly(run.Output);
+        var network = (INetwork)Activator.CreateInstance(assembly.Type("Zoo.Original.Net"), 4, 1UL)!;
+
+        var error = Assert.Throws<ArgumentException>(() => StructuredPruning.Prune(network, keep: 0.5));
+        Assert.Equal("network", error.ParamName);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.Contains("structured pruning writes plain stacks of layers", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Layers_that_cannot_be_pruned_are_skipped_by_keep()
     {

@@ -114,6 +114,7 @@ public static class StructuredPruning
                 if (layers[i].Name == name)
                 {
                     index = i;
+                    break;
                 }
             }
 
@@ -132,7 +133,7 @@ public static class StructuredPruning
             if (count < 1 || count > producer.Units)
             {
                 throw new ArgumentOutOfRangeException(
-                    nameof(units), count, $"Layer '{name}' has {producer.Units} units; keep between 1 and {producer.Units} of them, not {count}.");
+                    nameof(units), count, $"Layer '{name}' has {producer.Units} {(producer.Layer is DenseLayer ? "units" : "filters")}; keep between 1 and {producer.Units} of them, not {count}.");
             }
 
             counts[index] = count;
