@@ -901,7 +901,7 @@ public sealed partial class NetworkGenerator
                 return;
             }
 
-            _writer.WriteLine("/// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref=\"Gradients\"/> and returns the penalty.</summary>");
+            _writer.WriteLine("/// <summary>Adds the declared L1 and L2 weight penalties' gradients into <see cref=\"global::TypedNets.NetworkEngine{T}.Gradients\"/> and returns the penalty.</summary>");
             using (_writer.Block("public override T Regularize()"))
             {
                 {

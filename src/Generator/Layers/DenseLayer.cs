@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using TypedNets.Generator.Helpers;
 using TypedNets.Generator.Model;
 using static TypedNets.Generator.NetworkGenerator.Emitter;
@@ -63,6 +64,21 @@ internal sealed class DenseLayer() : LayerRule(LayerKind.Dense)
         => layer.IsTied
             ? $"global::TypedNets.Activation.{layer.Activation}, {GeneratedNames.LayerField(e.Model.Layers[layer.TiedTo].PropertyName)}"
             : $"global::TypedNets.Activation.{layer.Activation}";
+
+    // After the optional bias and only when declared, so an unpenalised layer's call is unchanged; the runtime's
+    // description carries them so that a declaration written back from it (structured pruning) keeps them.
+    public override void AddConstructorExtras(LayerModel layer, List<string> arguments)
+    {
+        if (layer.L1 > 0)
+        {
+            arguments.Add($"l1: {DoubleLiteral(layer.L1)}");
+        }
+
+        if (layer.L2 > 0)
+        {
+            arguments.Add($"l2: {DoubleLiteral(layer.L2)}");
+        }
+    }
 
     public override void EmitInitializer(NetworkGenerator.Emitter e, LayerModel layer)
     {

@@ -47,13 +47,18 @@ public abstract class Layer
 /// <summary>A fully connected layer: <see cref="Weight"/> <c>[units, inputs]</c> and <see cref="Bias"/> <c>[units]</c> if it has one.</summary>
 public sealed class DenseLayer : Layer
 {
-    /// <summary>Creates the description of a dense layer; generated code calls this (without a bias for <c>Bias = false</c>).</summary>
-    public DenseLayer(string propertyName, string name, int[] inputShape, int[] outputShape, Activation activation, ParameterTensor weight, ParameterTensor? bias = null)
+    /// <summary>
+    /// Creates the description of a dense layer; generated code calls this (without a bias for <c>Bias = false</c>, with
+    /// <paramref name="l1"/> and <paramref name="l2"/> for the declared weight penalties).
+    /// </summary>
+    public DenseLayer(string propertyName, string name, int[] inputShape, int[] outputShape, Activation activation, ParameterTensor weight, ParameterTensor? bias = null, double l1 = 0, double l2 = 0)
         : base(propertyName, name, inputShape, outputShape, bias is null ? [weight] : [weight, bias])
     {
         Activation = activation;
         Weight = weight;
         Bias = bias;
+        L1 = l1;
+        L2 = l2;
     }
 
     /// <summary>
@@ -61,7 +66,7 @@ public sealed class DenseLayer : Layer
     /// generated code calls this. Its <see cref="Layer.Parameters"/> hold only its bias, if any: the table is the embedding's.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="tiedTo"/> is <see langword="null"/>.</exception>
-    public DenseLayer(string propertyName, string name, int[] inputShape, int[] outputShape, Activation activation, EmbeddingLayer tiedTo, ParameterTensor? bias = null)
+    public DenseLayer(string propertyName, string name, int[] inputShape, int[] outputShape, Activation activation, EmbeddingLayer tiedTo, ParameterTensor? bias = null, double l1 = 0, double l2 = 0)
         : base(propertyName, name, inputShape, outputShape, bias is null ? [] : [bias])
     {
         ArgumentNullException.ThrowIfNull(tiedTo);
@@ -69,6 +74,8 @@ public sealed class DenseLayer : Layer
         Weight = tiedTo.Weight;
         Bias = bias;
         TiedTo = tiedTo;
+        L1 = l1;
+        L2 = l2;
     }
 
     /// <inheritdoc/>
@@ -88,6 +95,12 @@ public sealed class DenseLayer : Layer
 
     /// <summary>The bias, <c>[units]</c>, or <see langword="null"/> for a layer declared with <c>Bias = false</c> (PyTorch's <c>bias=False</c>).</summary>
     public ParameterTensor? Bias { get; }
+
+    /// <summary>The factor of the L1 penalty on the weight declared with <c>L1 = ...</c>, or 0 for none.</summary>
+    public double L1 { get; }
+
+    /// <summary>The factor of the L2 penalty on the weight declared with <c>L2 = ...</c>, or 0 for none.</summary>
+    public double L2 { get; }
 
     /// <summary>The number of outputs.</summary>
     public int Units => Weight.Shape[0];

@@ -581,6 +581,33 @@ public static class SafeTensors
         }
     }
 
+    /// <summary>
+    /// Saves named tensors that belong to no network object yet (the weights of a declaration still to be compiled, as
+    /// <see cref="Compression.StructuredPruning"/> writes) as F32 in the order given, atomically, in the format of
+    /// <see cref="Save(INetwork, string, IReadOnlyDictionary{string, string})"/>.
+    /// </summary>
+    internal static void Save(IReadOnlyList<(string Name, int[] Shape, float[] Values)> tensors, string path, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var state = new List<StateTensor>(tensors.Count);
+        foreach ((string name, int[] shape, float[] values) in tensors)
+        {
+            state.Add(new StateTensor(name, shape, StateKind.Parameter, 0, values.Length));
+        }
+
+        byte[] header = SafeTensorsHeader.Write(state, metadata);
+        AtomicFile.Write(path, stream =>
+        {
+            Span<byte> prefix = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
+            stream.Write(prefix);
+            stream.Write(header);
+            foreach ((_, _, float[] values) in tensors)
+            {
+                WriteLittleEndian(stream, values);
+            }
+        });
+    }
+
     internal static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
     {
         if (BitConverter.IsLittleEndian)
