@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using TypedNets.Kernels;
 
 namespace TypedNets.Serialization;
 
@@ -96,9 +97,13 @@ public static class SafeTensors
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
 
+        // A save reads the weights as predictions do, so it may run beside them, but not beside training or a load on
+        // another thread, which would leave a file mixing two weight sets (or int8 weights the header does not list).
+        using NetworkAccess.SharedScope reading = network.Access.Shared("SafeTensors.Save");
+
         // The header is built first, so a network or metadata that cannot be saved creates no file at all.
-        byte[] header = SafeTensorsHeader.Write(network, metadata);
-        AtomicFile.Write(path, stream => Write(network, header, stream));
+        SavePlan plan = Plan(network, metadata);
+        AtomicFile.Write(path, stream => Write(network, plan, stream));
     }
 
     /// <summary>
@@ -118,7 +123,8 @@ public static class SafeTensors
             throw new ArgumentException("The stream cannot be written; pass a writable stream.", nameof(stream));
         }
 
-        Write(network, SafeTensorsHeader.Write(network, metadata), stream);
+        using NetworkAccess.SharedScope reading = network.Access.Shared("SafeTensors.Save");
+        Write(network, Plan(network, metadata), stream);
     }
 
     /// <summary>
@@ -422,6 +428,9 @@ public static class SafeTensors
             }
         }
 
+        // The int8 weights are made (their scales checked) before anything is written, from the file's own bytes.
+        Int8Weights? int8 = layout.Int8?.Build(buffer, staged: false, path);
+
         // Everything that can be wrong has been checked, and decoding cannot fail, so the bytes go straight into the
         // network: no staging copy is needed to keep a failed load from changing it. Predictions on other threads
         // would read a mix of old and new weights, so the network is taken for the copy.
@@ -429,12 +438,29 @@ public static class SafeTensors
         foreach (PlannedTensor tensor in layout.Tensors)
         {
             StateTensor target = tensor.Target;
-            if (target.Required)
+            if (target.Required && tensor.Dtype != SafeTensorsDtype.I8)
             {
                 Span<float> state = target.Kind == StateKind.Parameter ? network.Parameters : network.Buffers;
                 Decode(buffer[(int)tensor.Begin..(int)tensor.End], tensor.Dtype, state.Slice(target.Offset, target.Length));
             }
         }
+
+        Quantize(network, network.Parameters, int8);
+    }
+
+    /// <summary>
+    /// Makes the network what the file holds: writes each int8 weight's dequantised values (<c>scale * code</c>, what
+    /// <c>Quantize</c> leaves in a quantised network's float parameters) into <paramref name="parameters"/> and sets
+    /// the network's int8 weights, or clears them for a float file. The caller holds the network exclusively.
+    /// </summary>
+    private static void Quantize(INetwork network, Span<float> parameters, Int8Weights? int8)
+    {
+        foreach (Int8Weight weight in int8?.Weights ?? [])
+        {
+            weight.Dequantize(parameters.Slice(weight.Offset, weight.Rows * weight.Columns));
+        }
+
+        network.Core.Engine.Int8Weights = int8;
     }
 
     private static void Load(INetwork network, Stream stream, string? path, Func<string, string?>? rename, bool allowNonFinite)
@@ -458,15 +484,26 @@ public static class SafeTensors
 
         // A read can still fail (an I/O error, a file cut short since its length was taken), so the tensors are decoded
         // into copies of the parameters and the buffers, copied into the network only when all of them have arrived.
+        // The int8 tensors (codes, scales, zero points) arrive whole in one staging array of their own.
         float[] parameters = network.Parameters.ToArray();
         float[] buffers = network.Buffers.ToArray();
+        Int8Plan? plan = layout.Int8;
+        byte[] staged = plan is null ? [] : new byte[plan.StagedLength];
         byte[] chunk = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(layout.BufferLength, 1, ChunkSize));
         try
         {
             long position = 8L + headerLength;
-            foreach (PlannedTensor tensor in layout.Tensors)
+            for (int index = 0; index < layout.Tensors.Length; index++)
             {
+                PlannedTensor tensor = layout.Tensors[index];
                 StateTensor target = tensor.Target;
+                if (plan is not null && plan.StagedStart(index) >= 0)
+                {
+                    int length = (int)(tensor.End - tensor.Begin);
+                    ReadExactly(stream, staged.AsSpan((int)plan.StagedStart(index), length), position, target.Name, path);
+                    position += length;
+                    continue;
+                }
 
                 // An ignored counter's bytes are read through and dropped: the destination stays empty.
                 Span<float> destination = target.Kind switch
@@ -511,9 +548,11 @@ public static class SafeTensors
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
+        Int8Weights? int8 = plan?.Build(staged, staged: true, path);
         using NetworkAccess.Scope exclusive = network.Access.Exclusive("SafeTensors.Load");
         parameters.CopyTo(network.Parameters);
         buffers.CopyTo(network.Buffers);
+        Quantize(network, network.Parameters, int8);
     }
 
     /// <summary>Refuses the first NaN or infinity among <paramref name="source"/>, elements of <paramref name="tensor"/> from <paramref name="first"/> on.</summary>
@@ -530,8 +569,9 @@ public static class SafeTensors
 
     private static byte[] ToBytes(INetwork network, IReadOnlyDictionary<string, string>? metadata)
     {
+        using NetworkAccess.SharedScope reading = network.Access.Shared("SafeTensors.Save");
         using var memory = new MemoryStream();
-        Write(network, SafeTensorsHeader.Write(network, metadata), memory);
+        Write(network, Plan(network, metadata), memory);
         return memory.ToArray();
     }
 
@@ -557,29 +597,77 @@ public static class SafeTensors
         return text;
     }
 
-    private static void Write(INetwork network, byte[] header, Stream stream)
+    /// <summary>
+    /// What a save of <paramref name="network"/> writes: its header, its tensors in the order of their bytes, and the
+    /// int8 weights they come from, read once so that the header and the bytes describe the same weights. The caller
+    /// holds the network for reading until the bytes are written.
+    /// </summary>
+    private static SavePlan Plan(INetwork network, IReadOnlyDictionary<string, string>? metadata)
     {
-        // A save reads the weights as predictions do, so it may run beside them, but not beside training on another
-        // thread, which would leave a file mixing two steps.
-        using NetworkAccess.SharedScope reading = network.Access.Shared("SafeTensors.Save");
-        Span<byte> prefix = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
-        stream.Write(prefix);
-        stream.Write(header);
-        // The order of the header: per layer, its parameters and then its buffers.
-        foreach (Layer layer in network.Layers)
-        {
-            foreach (ParameterTensor tensor in layer.Parameters)
-            {
-                WriteLittleEndian(stream, tensor.Values);
-            }
+        Int8Weights? int8 = network.Core.Engine.Int8Weights;
+        string? quantization = Int8Tensors.QuantizationOf(network, int8, metadata);
+        List<StateTensor> tensors = SafeTensorsHeader.SavedStateOf(network, int8);
+        return new SavePlan(SafeTensorsHeader.Write(tensors, metadata, quantization), SafeTensorsHeader.DataOrder(tensors), int8);
+    }
 
-            foreach (BufferTensor tensor in layer.Buffers)
+    private static void Write(INetwork network, SavePlan plan, Stream stream)
+    {
+        Span<byte> prefix = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)plan.Header.Length);
+        stream.Write(prefix);
+        stream.Write(plan.Header);
+
+        // One write per tensor, in the order of the data buffer: the float tensors in state_dict order, then the bytes.
+        Span<float> scalar = stackalloc float[1];
+        Span<byte> zeroPoint = stackalloc byte[1];
+        foreach (StateTensor tensor in plan.DataOrder)
+        {
+            Int8Weight? weight = tensor.Kind == StateKind.Int8Codes || tensor.IsInt8Part ? plan.Int8!.Find(tensor.Offset) : null;
+            switch (tensor.Kind)
             {
-                WriteLittleEndian(stream, tensor.Values);
+                case StateKind.Int8Codes:
+                    WriteCodes(stream, weight!);
+                    break;
+                case StateKind.Parameter:
+                    WriteLittleEndian(stream, network.Parameters.Slice(tensor.Offset, tensor.Length));
+                    break;
+                case StateKind.Buffer:
+                    WriteLittleEndian(stream, network.Buffers.Slice(tensor.Offset, tensor.Length));
+                    break;
+                case StateKind.Int8Scale:
+                    WriteLittleEndian(stream, weight!.Scales);
+                    break;
+                case StateKind.Int8InputScale:
+                    scalar[0] = weight!.InputScale;
+                    WriteLittleEndian(stream, scalar);
+                    break;
+                case StateKind.Int8InputZeroPoint:
+                    zeroPoint[0] = (byte)weight!.InputZeroPoint;
+                    stream.Write(zeroPoint);
+                    break;
+                default:
+                    throw new InvalidOperationException($"{tensor.Name} ({tensor.Kind}) is not written to a weights file.");
             }
         }
     }
+
+    private static void WriteCodes(Stream stream, Int8Weight weight)
+    {
+        int length = weight.Rows * weight.Columns;
+        byte[] codes = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            weight.CopyCodes(MemoryMarshal.Cast<byte, sbyte>(codes.AsSpan(0, length)));
+            stream.Write(codes, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(codes);
+        }
+    }
+
+    /// <summary>A save's header, its tensors in the order of their bytes, and the int8 weights they come from (<see langword="null"/> for a float network).</summary>
+    private sealed record SavePlan(byte[] Header, List<StateTensor> DataOrder, Int8Weights? Int8);
 
     internal static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
     {
