@@ -30,6 +30,13 @@ namespace TypedNets.Serialization;
 /// metadata) names and metadata are decoded, in proportion to the header. With a rename, every tensor name is decoded,
 /// to be passed to it, and the header may list any number of tensors the rename skips.
 /// </para>
+/// <para>
+/// An int8 file (see <see cref="Int8Tensors"/>) is read against the same list of tensors until it shows itself: at the
+/// first I8 or U8 tensor of a parameter, or the first name ending in an int8 weight's suffix that is not the network's,
+/// the parameters <c>Quantize</c> turns into int8 are worked out and their parts added to the list, so a float file
+/// costs nothing more. The parts are not counted against the network's tensors (each may be claimed once), and
+/// <see cref="Int8Plan.Create"/> checks them across the file once every entry is matched.
+/// </para>
 /// </remarks>
 internal sealed class SafeTensorsHeaderReader
 {
