@@ -15,7 +15,7 @@ internal static class NonFiniteValues
 {
     /// <summary>The index of the first NaN or infinite element of <paramref name="source"/>, or -1 when all are finite.</summary>
     /// <param name="source">Whole elements of <paramref name="dtype"/>, little-endian.</param>
-    /// <param name="dtype">Their element type; the I64 counter is never a float and has no such element.</param>
+    /// <param name="dtype">Their element type; the integers (the I64 counter, int8 codes and zero points) have no such element.</param>
     public static int IndexOfFirst(ReadOnlySpan<byte> source, SafeTensorsDtype dtype) => dtype switch
     {
         SafeTensorsDtype.F32 => IndexOfFirst(MemoryMarshal.Cast<byte, uint>(source), Native(0x7F80_0000u)),

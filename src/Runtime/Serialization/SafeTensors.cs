@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using TypedNets.Kernels;
 
 namespace TypedNets.Serialization;
 
@@ -63,6 +64,43 @@ namespace TypedNets.Serialization;
 /// accepts an I64 scalar under any name ending in <c>.num_batches_tracked</c>, since any module may be a BatchNorm.
 /// </para>
 /// <para>
+/// <b>Int8 files.</b> A network quantised with <c>Quantize()</c> (dynamic) or <c>Quantize(calibration)</c> (static)
+/// saves each int8 weight <c>W</c> (every weight <see cref="Compression.Quantization.QuantizableWeights"/> lists: Dense
+/// weights not tied to an embedding, ungrouped Conv2D weights, LSTM and GRU <c>weight_ih</c> and <c>weight_hh</c>) as
+/// </para>
+/// <list type="bullet">
+/// <item><c>W</c>: I8, the float weight's shape (<c>[out, in]</c>, <c>[filters, channels, kh, kw]</c>, <c>[4H, in]</c>),
+/// the codes row-major, a row per output channel;</item>
+/// <item><c>W_scale</c>: F32 <c>[rows]</c>, each row's scale (positive and finite): the weight is <c>scale[row] * code</c>;</item>
+/// <item>for a static quantisation, <c>W_input_scale</c>: F32 <c>[]</c>, and <c>W_input_zero_point</c>: U8 <c>[]</c>, the
+/// calibrated quantisation of the product's input, <c>x = scale * (q - zero_point)</c>. Scalars are 0-d tensors, as
+/// PyTorch's quantised modules save their <c>scale</c> and <c>zero_point</c>; the zero point is U8 as ONNX's
+/// <c>QuantizeLinear</c> types it, so no value of its type is out of range;</item>
+/// </list>
+/// <para>
+/// with every other parameter and buffer F32 as in a float file, and <c>"typednets.quantization"</c>:
+/// <c>"int8-dynamic"</c> or <c>"int8-static"</c> in <c>__metadata__</c> (a key a save writes itself: the caller's
+/// metadata may not give it another value). The header lists the tensors in <c>state_dict</c> order, each weight's
+/// scales and input quantisation right after it; the data buffer holds the F32 tensors first and the one-byte tensors
+/// after them, as the reference implementation orders tensors by element size, so that every F32 tensor stays 4-byte
+/// aligned. The file of the MLP 784-256-128-10 is 0.254 times the float one (238,664 bytes against 941,064).
+/// </para>
+/// <para>
+/// A load of such a file into a network of the same type, float or quantised, makes it quantised as the file says
+/// (<see cref="NetworkEngine{T}.Int8Weights"/>, with float parameters holding <c>scale * code</c>, exactly as
+/// <c>Quantize</c> leaves them), and it predicts bit for bit as the network that was saved. A load of a float file
+/// makes a quantised network float again, as loading any file makes the network what the file holds; quantise it again
+/// for int8 inference. A file is int8 when it holds an I8 tensor or an int8 weight's part, or when its metadata says
+/// so; it may quantise any of the weights <c>Quantize</c> would, but all of them the same way. Beyond the checks
+/// above, a load refuses an int8 weight without its scales, a part without its int8 weight, scales whose shape is not
+/// <c>[rows]</c>, a scale or input scale that is not positive and finite (whatever <c>allowNonFinite</c> says), an
+/// input scale without its zero point or the other way round, I8 for a tensor <c>Quantize</c> keeps float, U8 anywhere
+/// but at a zero point, a part of another dtype than its own, weights quantised some statically and some dynamically,
+/// and metadata that says otherwise than the tensors; each refusal names the tensor and leaves the network, its float
+/// weights and its int8 weights, as it was. Without a network, <see cref="ReadMetadata(string)"/> accepts I8 and U8
+/// under any name.
+/// </para>
+/// <para>
 /// Memory: sizes from the header are checked against the file's length before anything is allocated from them, and
 /// what the header cannot be trusted with is bounded: names are matched as bytes and never decoded unless they are
 /// wrong (with a rename, each is decoded to be passed to it, and tensors it skips are not counted against the network),
@@ -83,31 +121,45 @@ public static class SafeTensors
 
     /// <summary>
     /// Saves <paramref name="network"/>'s parameters and buffers to <paramref name="path"/> as F32 in <c>state_dict</c>
-    /// order (without BatchNorm's <c>num_batches_tracked</c>; see <see cref="SafeTensors"/>), replacing the file atomically:
+    /// order (without BatchNorm's <c>num_batches_tracked</c>; a quantised network's int8 weights as I8 codes with their
+    /// scales; see <see cref="SafeTensors"/>), replacing the file atomically:
     /// the bytes go to a temporary file in the same directory, are flushed to the disk and then renamed over
     /// <paramref name="path"/>, so a failed or interrupted save leaves any previous file untouched (see <see cref="AtomicFile"/>).
     /// </summary>
     /// <param name="network">The network whose parameters and buffers to save.</param>
     /// <param name="path">The file to create or replace, conventionally <c>*.safetensors</c>.</param>
     /// <param name="metadata">Strings to store in the header's <c>__metadata__</c> (PyTorch's writer adds <c>"format": "pt"</c>), or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">
+    /// A metadata key or value is <see langword="null"/>, or the metadata gives <c>typednets.quantization</c> another value
+    /// than the save writes (ParamName <c>metadata</c>); no file is created or changed.
+    /// </exception>
     /// <exception cref="InvalidOperationException">When another thread is training the network or loading its weights.</exception>
     public static void Save(INetwork network, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
 
+        // A save reads the weights as predictions do, so it may run beside them, but not beside training or a load on
+        // another thread, which would leave a file mixing two weight sets (or int8 weights the header does not list).
+        using NetworkAccess.SharedScope reading = network.Access.Shared("SafeTensors.Save");
+
         // The header is built first, so a network or metadata that cannot be saved creates no file at all.
-        byte[] header = SafeTensorsHeader.Write(network, metadata);
-        AtomicFile.Write(path, stream => Write(network, header, stream));
+        SavePlan plan = Plan(network, metadata);
+        AtomicFile.Write(path, stream => Write(network, plan, stream));
     }
 
     /// <summary>
     /// Writes <paramref name="network"/>'s parameters and buffers to <paramref name="stream"/> as a safetensors file of F32
-    /// tensors in <c>state_dict</c> order (without BatchNorm's <c>num_batches_tracked</c>).
+    /// tensors in <c>state_dict</c> order (without BatchNorm's <c>num_batches_tracked</c>; a quantised network's int8
+    /// weights as I8 codes with their scales, see <see cref="SafeTensors"/>).
     /// </summary>
     /// <param name="network">The network whose parameters and buffers to save.</param>
     /// <param name="stream">Where to write, from its current position; it is neither flushed nor closed.</param>
     /// <param name="metadata">Strings to store in the header's <c>__metadata__</c>, or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">
+    /// The stream cannot be written (ParamName <c>stream</c>), or a metadata key or value is <see langword="null"/>, or the
+    /// metadata gives <c>typednets.quantization</c> another value than the save writes (ParamName <c>metadata</c>).
+    /// </exception>
     /// <exception cref="InvalidOperationException">When another thread is training the network or loading its weights.</exception>
     public static void Save(INetwork network, Stream stream, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -118,7 +170,8 @@ public static class SafeTensors
             throw new ArgumentException("The stream cannot be written; pass a writable stream.", nameof(stream));
         }
 
-        Write(network, SafeTensorsHeader.Write(network, metadata), stream);
+        using NetworkAccess.SharedScope reading = network.Access.Shared("SafeTensors.Save");
+        Write(network, Plan(network, metadata), stream);
     }
 
     /// <summary>
@@ -135,6 +188,10 @@ public static class SafeTensors
     /// <param name="network">The network whose parameters to save.</param>
     /// <param name="path">The file to create or replace, conventionally <c>*.safetensors.b64</c>.</param>
     /// <param name="metadata">Strings to store in the header's <c>__metadata__</c>, or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">
+    /// A metadata key or value is <see langword="null"/>, or the metadata gives <c>typednets.quantization</c> another value
+    /// than the save writes (ParamName <c>metadata</c>); no file is created or changed.
+    /// </exception>
     /// <exception cref="InvalidOperationException">When another thread is training the network or loading its weights.</exception>
     public static void SaveBase64(INetwork network, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -205,10 +262,13 @@ public static class SafeTensors
     /// Loads <paramref name="network"/>'s parameters and buffers from the safetensors file at <paramref name="path"/>,
     /// after checking all of it (see <see cref="SafeTensors"/>), values included: a NaN or an infinity is refused
     /// unless <paramref name="allowNonFinite"/>. The network's parameters and buffers are unchanged when it throws.
+    /// An int8 file makes the network quantised, a float file makes it float (see <see cref="SafeTensors"/>); its int8
+    /// weights, too, are unchanged when it throws.
     /// </summary>
     /// <param name="network">
-    /// The network to fill; the file must hold exactly its parameters and buffers, by name and shape, as F32, F16 or BF16,
-    /// and may also hold each BatchNorm layer's <c>num_batches_tracked</c> (I64, shape <c>[]</c>), which is ignored.
+    /// The network to fill; the file must hold exactly its parameters and buffers, by name and shape, as F32, F16 or BF16
+    /// (in an int8 file, its int8 weights as I8 with their scales), and may also hold each BatchNorm layer's
+    /// <c>num_batches_tracked</c> (I64, shape <c>[]</c>), which is ignored.
     /// </param>
     /// <param name="path">The file to read.</param>
     /// <param name="allowNonFinite">
@@ -216,8 +276,9 @@ public static class SafeTensors
     /// NaN, and such weights are nearly always the mark of a training run that diverged before it was saved.
     /// </param>
     /// <exception cref="SafeTensorsFormatException">
-    /// The file is malformed or does not match the network, or (unless <paramref name="allowNonFinite"/>) a value is NaN
-    /// or infinite; the message says where and how, and names the tensor, the element and the value.
+    /// The file is malformed or does not match the network, its int8 tensors do not make whole int8 weights of this
+    /// network, or (unless <paramref name="allowNonFinite"/>) a value is NaN or infinite; the message says where and how,
+    /// and names the tensor, the element and the value.
     /// </exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="InvalidOperationException">When other threads are predicting with, or training, the network; it is unchanged.</exception>
@@ -422,6 +483,9 @@ public static class SafeTensors
             }
         }
 
+        // The int8 weights are made (their scales checked) before anything is written, from the file's own bytes.
+        Int8Weights? int8 = layout.Int8?.Build(buffer, staged: false, path);
+
         // Everything that can be wrong has been checked, and decoding cannot fail, so the bytes go straight into the
         // network: no staging copy is needed to keep a failed load from changing it. Predictions on other threads
         // would read a mix of old and new weights, so the network is taken for the copy.
@@ -429,12 +493,29 @@ public static class SafeTensors
         foreach (PlannedTensor tensor in layout.Tensors)
         {
             StateTensor target = tensor.Target;
-            if (target.Required)
+            if (target.Required && tensor.Dtype != SafeTensorsDtype.I8)
             {
                 Span<float> state = target.Kind == StateKind.Parameter ? network.Parameters : network.Buffers;
                 Decode(buffer[(int)tensor.Begin..(int)tensor.End], tensor.Dtype, state.Slice(target.Offset, target.Length));
             }
         }
+
+        Quantize(network, network.Parameters, int8);
+    }
+
+    /// <summary>
+    /// Makes the network what the file holds: writes each int8 weight's dequantised values (<c>scale * code</c>, what
+    /// <c>Quantize</c> leaves in a quantised network's float parameters) into <paramref name="parameters"/> and sets
+    /// the network's int8 weights, or clears them for a float file. The caller holds the network exclusively.
+    /// </summary>
+    private static void Quantize(INetwork network, Span<float> parameters, Int8Weights? int8)
+    {
+        foreach (Int8Weight weight in int8?.Weights ?? [])
+        {
+            weight.Dequantize(parameters.Slice(weight.Offset, weight.Rows * weight.Columns));
+        }
+
+        network.Core.Engine.Int8Weights = int8;
     }
 
     private static void Load(INetwork network, Stream stream, string? path, Func<string, string?>? rename, bool allowNonFinite)
@@ -458,15 +539,26 @@ public static class SafeTensors
 
         // A read can still fail (an I/O error, a file cut short since its length was taken), so the tensors are decoded
         // into copies of the parameters and the buffers, copied into the network only when all of them have arrived.
+        // The int8 tensors (codes, scales, zero points) arrive whole in one staging array of their own.
         float[] parameters = network.Parameters.ToArray();
         float[] buffers = network.Buffers.ToArray();
+        Int8Plan? plan = layout.Int8;
+        byte[] staged = plan is null ? [] : new byte[plan.StagedLength];
         byte[] chunk = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(layout.BufferLength, 1, ChunkSize));
         try
         {
             long position = 8L + headerLength;
-            foreach (PlannedTensor tensor in layout.Tensors)
+            for (int index = 0; index < layout.Tensors.Length; index++)
             {
+                PlannedTensor tensor = layout.Tensors[index];
                 StateTensor target = tensor.Target;
+                if (plan is not null && plan.StagedStart(index) >= 0)
+                {
+                    int length = (int)(tensor.End - tensor.Begin);
+                    ReadExactly(stream, staged.AsSpan((int)plan.StagedStart(index), length), position, target.Name, path);
+                    position += length;
+                    continue;
+                }
 
                 // An ignored counter's bytes are read through and dropped: the destination stays empty.
                 Span<float> destination = target.Kind switch
@@ -511,9 +603,11 @@ public static class SafeTensors
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
+        Int8Weights? int8 = plan?.Build(staged, staged: true, path);
         using NetworkAccess.Scope exclusive = network.Access.Exclusive("SafeTensors.Load");
         parameters.CopyTo(network.Parameters);
         buffers.CopyTo(network.Buffers);
+        Quantize(network, network.Parameters, int8);
     }
 
     /// <summary>Refuses the first NaN or infinity among <paramref name="source"/>, elements of <paramref name="tensor"/> from <paramref name="first"/> on.</summary>
@@ -530,8 +624,9 @@ public static class SafeTensors
 
     private static byte[] ToBytes(INetwork network, IReadOnlyDictionary<string, string>? metadata)
     {
+        using NetworkAccess.SharedScope reading = network.Access.Shared("SafeTensors.Save");
         using var memory = new MemoryStream();
-        Write(network, SafeTensorsHeader.Write(network, metadata), memory);
+        Write(network, Plan(network, metadata), memory);
         return memory.ToArray();
     }
 
@@ -557,26 +652,56 @@ public static class SafeTensors
         return text;
     }
 
-    private static void Write(INetwork network, byte[] header, Stream stream)
+    /// <summary>
+    /// What a save of <paramref name="network"/> writes: its header, its tensors in the order of their bytes, and the
+    /// int8 weights they come from, read once so that the header and the bytes describe the same weights. The caller
+    /// holds the network for reading until the bytes are written.
+    /// </summary>
+    private static SavePlan Plan(INetwork network, IReadOnlyDictionary<string, string>? metadata)
     {
-        // A save reads the weights as predictions do, so it may run beside them, but not beside training on another
-        // thread, which would leave a file mixing two steps.
-        using NetworkAccess.SharedScope reading = network.Access.Shared("SafeTensors.Save");
-        Span<byte> prefix = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
-        stream.Write(prefix);
-        stream.Write(header);
-        // The order of the header: per layer, its parameters and then its buffers.
-        foreach (Layer layer in network.Layers)
-        {
-            foreach (ParameterTensor tensor in layer.Parameters)
-            {
-                WriteLittleEndian(stream, tensor.Values);
-            }
+        Int8Weights? int8 = network.Core.Engine.Int8Weights;
+        string? quantization = Int8Tensors.QuantizationOf(network, int8, metadata);
+        List<StateTensor> tensors = SafeTensorsHeader.SavedStateOf(network, int8);
+        return new SavePlan(SafeTensorsHeader.Write(tensors, metadata, quantization), SafeTensorsHeader.DataOrder(tensors), int8);
+    }
 
-            foreach (BufferTensor tensor in layer.Buffers)
+    private static void Write(INetwork network, SavePlan plan, Stream stream)
+    {
+        Span<byte> prefix = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)plan.Header.Length);
+        stream.Write(prefix);
+        stream.Write(plan.Header);
+
+        // One write per tensor, in the order of the data buffer: the float tensors in state_dict order, then the bytes.
+        Span<float> scalar = stackalloc float[1];
+        Span<byte> zeroPoint = stackalloc byte[1];
+        foreach (StateTensor tensor in plan.DataOrder)
+        {
+            Int8Weight? weight = tensor.Kind == StateKind.Int8Codes || tensor.IsInt8Part ? plan.Int8!.Find(tensor.Offset) : null;
+            switch (tensor.Kind)
             {
-                WriteLittleEndian(stream, tensor.Values);
+                case StateKind.Int8Codes:
+                    WriteCodes(stream, weight!);
+                    break;
+                case StateKind.Parameter:
+                    WriteLittleEndian(stream, network.Parameters.Slice(tensor.Offset, tensor.Length));
+                    break;
+                case StateKind.Buffer:
+                    WriteLittleEndian(stream, network.Buffers.Slice(tensor.Offset, tensor.Length));
+                    break;
+                case StateKind.Int8Scale:
+                    WriteLittleEndian(stream, weight!.Scales);
+                    break;
+                case StateKind.Int8InputScale:
+                    scalar[0] = weight!.InputScale;
+                    WriteLittleEndian(stream, scalar);
+                    break;
+                case StateKind.Int8InputZeroPoint:
+                    zeroPoint[0] = (byte)weight!.InputZeroPoint;
+                    stream.Write(zeroPoint);
+                    break;
+                default:
+                    throw new InvalidOperationException($"{tensor.Name} ({tensor.Kind}) is not written to a weights file.");
             }
         }
     }
@@ -607,6 +732,24 @@ public static class SafeTensors
             }
         });
     }
+
+    private static void WriteCodes(Stream stream, Int8Weight weight)
+    {
+        int length = weight.Rows * weight.Columns;
+        byte[] codes = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            weight.CopyCodes(MemoryMarshal.Cast<byte, sbyte>(codes.AsSpan(0, length)));
+            stream.Write(codes, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(codes);
+        }
+    }
+
+    /// <summary>A save's header, its tensors in the order of their bytes, and the int8 weights they come from (<see langword="null"/> for a float network).</summary>
+    private sealed record SavePlan(byte[] Header, List<StateTensor> DataOrder, Int8Weights? Int8);
 
     internal static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
     {

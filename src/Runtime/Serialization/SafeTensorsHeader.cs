@@ -1,13 +1,19 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Linq;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using TypedNets.Kernels;
 using static TypedNets.Serialization.SafeTensorsRules;
 
 namespace TypedNets.Serialization;
 
-/// <summary>The element types TypedNets reads from a safetensors file, each converted to <see cref="float"/> exactly.</summary>
+/// <summary>
+/// The element types TypedNets reads from a safetensors file: the floats, each converted to <see cref="float"/>
+/// exactly, and the integers of PyTorch's BatchNorm counter and of an int8 file, which are never converted.
+/// </summary>
 internal enum SafeTensorsDtype
 {
     /// <summary>IEEE 754 binary32, little-endian.</summary>
@@ -24,6 +30,12 @@ internal enum SafeTensorsDtype
     /// bytes are checked and skipped, never converted.
     /// </summary>
     I64,
+
+    /// <summary>8-bit signed integer: the codes of an int8 weight.</summary>
+    I8,
+
+    /// <summary>8-bit unsigned integer: the input zero point of a statically quantised int8 weight.</summary>
+    U8,
 }
 
 /// <summary>Where the values of a file's tensor go.</summary>
@@ -50,6 +62,24 @@ internal enum StateKind
     /// <c>Optimizer.StateNames</c>, at the offset of the parameter tensor it belongs to.
     /// </summary>
     OptimizerState,
+
+    /// <summary>
+    /// From an int8 weight's codes, which a save writes as I8 under the weight's name and shape; a load reads them as
+    /// the <see cref="Parameter"/> they stand for.
+    /// </summary>
+    Int8Codes,
+
+    /// <summary>
+    /// Into the scales of an int8 weight (<c>&lt;weight&gt;_scale</c>, F32 <c>[rows]</c>), which an int8 file holds beside
+    /// the weight's I8 codes. The parts of an int8 weight are named after it and have its <see cref="StateTensor.Offset"/>.
+    /// </summary>
+    Int8Scale,
+
+    /// <summary>Into the input scale of a statically quantised int8 weight (<c>&lt;weight&gt;_input_scale</c>, F32 <c>[]</c>).</summary>
+    Int8InputScale,
+
+    /// <summary>Into the input zero point of a statically quantised int8 weight (<c>&lt;weight&gt;_input_zero_point</c>, U8 <c>[]</c>).</summary>
+    Int8InputZeroPoint,
 }
 
 /// <summary>One entry of a network's <c>state_dict</c> as a file may hold it: a parameter, a buffer or an ignored counter.</summary>
@@ -63,9 +93,24 @@ internal sealed record StateTensor(string Name, int[] Shape, StateKind Kind, int
 {
     /// <summary>
     /// Whether the file must hold it, and its values go somewhere: every parameter and buffer must be there, an
-    /// ignored counter or a tied weight's alias may be.
+    /// ignored counter or a tied weight's alias may be, and an int8 weight's scales must be there exactly when the
+    /// weight is int8 (which <see cref="Int8Tensors"/> checks across the file).
     /// </summary>
-    public bool Required => Kind is not (StateKind.Ignored or StateKind.Alias);
+    public bool Required => Kind is StateKind.Parameter or StateKind.Buffer or StateKind.OptimizerState;
+
+    /// <summary>Whether it is one of an int8 weight's scales or its input's quantisation.</summary>
+    public bool IsInt8Part => Kind is StateKind.Int8Scale or StateKind.Int8InputScale or StateKind.Int8InputZeroPoint;
+
+    /// <summary>Whether a save writes it: every tensor a file must hold, with an int8 weight's codes and parts.</summary>
+    public bool Written => Required || IsInt8Part || Kind == StateKind.Int8Codes;
+
+    /// <summary>The dtype a save writes it in: F32 but for an int8 weight's codes (I8) and input zero point (U8).</summary>
+    public SafeTensorsDtype Dtype => Kind switch
+    {
+        StateKind.Int8Codes => SafeTensorsDtype.I8,
+        StateKind.Int8InputZeroPoint => SafeTensorsDtype.U8,
+        _ => SafeTensorsDtype.F32,
+    };
 }
 
 /// <summary>One tensor of a validated file: where its bytes are in the data buffer and which network tensor they fill.</summary>
@@ -83,7 +128,8 @@ internal readonly record struct PlannedTensor(SafeTensorsDtype Dtype, long Begin
 /// <param name="Tensors">The tensors sorted by <see cref="PlannedTensor.Begin"/>; they follow one another from byte 0 without gaps.</param>
 /// <param name="BufferLength">The length of the data buffer, which the tensors cover exactly.</param>
 /// <param name="Metadata">The <c>__metadata__</c> object when it was asked for, else (and when the file has none) empty.</param>
-internal sealed record SafeTensorsLayout(PlannedTensor[] Tensors, long BufferLength, IReadOnlyDictionary<string, string> Metadata);
+/// <param name="Int8">For an int8 file loaded into a network, which of <paramref name="Tensors"/> make up each int8 weight; otherwise <see langword="null"/>.</param>
+internal sealed record SafeTensorsLayout(PlannedTensor[] Tensors, long BufferLength, IReadOnlyDictionary<string, string> Metadata, Int8Plan? Int8 = null);
 
 /// <summary>
 /// Writes and checks the JSON header of a safetensors file. Checking is strict and complete: a header that passes
@@ -111,15 +157,20 @@ internal static class SafeTensorsHeader
     {
         SafeTensorsDtype.F32 => 4,
         SafeTensorsDtype.I64 => 8,
+        SafeTensorsDtype.I8 or SafeTensorsDtype.U8 => 1,
         _ => 2,
     };
 
     /// <summary>
     /// The network's <c>state_dict</c> in order (per layer, its parameters and then its buffers), followed by the
     /// counter <c>&lt;module&gt;.num_batches_tracked</c> of each BatchNorm layer, which a file may hold and a load ignores.
+    /// With <paramref name="int8"/>, the parts an int8 file may hold for each parameter <c>Quantize</c> turns into int8
+    /// (<see cref="Int8Tensors.PartsOf"/>) follow at the end.
     /// </summary>
+    /// <param name="network">The network.</param>
+    /// <param name="int8">Whether to describe the tensors of an int8 file as well as those of a float one.</param>
     /// <exception cref="InvalidOperationException">Two of the network's tensors have the same name.</exception>
-    public static List<StateTensor> StateOf(INetwork network)
+    public static List<StateTensor> StateOf(INetwork network, bool int8 = false)
     {
         var state = new List<StateTensor>();
         var names = new HashSet<string>(StringComparer.Ordinal) { MetadataKey };
@@ -150,6 +201,11 @@ internal static class SafeTensorsHeader
             }
         }
 
+        if (int8)
+        {
+            Int8Tensors.AddLoadable(network, state, names);
+        }
+
         return state;
 
         void Add(StateTensor tensor)
@@ -166,31 +222,70 @@ internal static class SafeTensorsHeader
     }
 
     /// <summary>
-    /// The header of <paramref name="network"/>'s parameters and buffers as F32, in <c>state_dict</c> order (per layer,
-    /// its parameters and then its buffers; no <c>num_batches_tracked</c>) with contiguous offsets, <c>__metadata__</c>
-    /// first when given (keys in ordinal order, so equal inputs give equal bytes), padded
-    /// with spaces to a multiple of 8 bytes so that the data buffer starts 8-byte aligned.
+    /// The tensors a save of <paramref name="network"/> writes, in <c>state_dict</c> order (per layer, its parameters
+    /// and then its buffers; no <c>num_batches_tracked</c>), all F32 unless the network is quantised: then each weight
+    /// of <paramref name="int8"/> is written as its I8 codes, followed by its scales and, when static, its input's
+    /// scale and zero point (see <see cref="Int8Tensors"/>).
     /// </summary>
-    /// <param name="network">The network whose tensors the header describes.</param>
-    /// <param name="metadata">Free-form strings to store, or <see langword="null"/>.</param>
-    public static byte[] Write(INetwork network, IReadOnlyDictionary<string, string>? metadata) => Write(StateOf(network), metadata);
+    /// <param name="network">The network to save.</param>
+    /// <param name="int8">The network's int8 weights, read once by the caller, or <see langword="null"/> for a float network.</param>
+    public static List<StateTensor> SavedStateOf(INetwork network, Int8Weights? int8)
+    {
+        var saved = new List<StateTensor>();
+        foreach (StateTensor tensor in StateOf(network))
+        {
+            if (!tensor.Required)
+            {
+                continue;
+            }
+
+            Int8Weight? weight = tensor.Kind == StateKind.Parameter ? int8?.Find(tensor.Offset) : null;
+            if (weight is null)
+            {
+                saved.Add(tensor);
+                continue;
+            }
+
+            saved.Add(tensor with { Kind = StateKind.Int8Codes });
+            saved.AddRange(Int8Tensors.PartsOf(tensor, weight.IsStatic));
+        }
+
+        return saved;
+    }
 
     /// <summary>
-    /// The header of <paramref name="tensors"/> as F32 in the order given, skipping those not <see cref="StateTensor.Required"/>,
-    /// with <c>__metadata__</c> first when given and padding as <see cref="Write(INetwork, IReadOnlyDictionary{string, string})"/>.
+    /// The tensors of <paramref name="tensors"/> a save writes (<see cref="StateTensor.Written"/>) in the order of their
+    /// bytes in the data buffer: by element size, largest first, and otherwise in the order given, as the reference
+    /// implementation orders them, so that every tensor starts at a multiple of its element size (the data buffer
+    /// starts 8-byte aligned) and can be read in place. A float network's tensors stay in <c>state_dict</c> order.
+    /// </summary>
+    /// <param name="tensors">The tensors, in the header's order.</param>
+    public static List<StateTensor> DataOrder(IEnumerable<StateTensor> tensors)
+        => [.. tensors.Where(tensor => tensor.Written).OrderByDescending(tensor => SizeOf(tensor.Dtype))];
+
+    /// <summary>
+    /// The header of <paramref name="tensors"/> in the order given, each in its <see cref="StateTensor.Dtype"/>,
+    /// skipping those not <see cref="StateTensor.Written"/>, with offsets in <see cref="DataOrder"/> and
+    /// <c>__metadata__</c> first when there is any (keys in ordinal order, so equal inputs give equal bytes), padded
+    /// with spaces to a multiple of 8 bytes so that the data buffer starts 8-byte aligned.
     /// </summary>
     /// <param name="tensors">The tensors, with distinct names.</param>
     /// <param name="metadata">Free-form strings to store, or <see langword="null"/>.</param>
-    public static byte[] Write(IEnumerable<StateTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    /// <param name="quantization">
+    /// The value of <see cref="Int8Tensors.QuantizationKey"/> to store in the metadata as well (which must then hold that
+    /// value or not hold the key), or <see langword="null"/>.
+    /// </param>
+    /// <exception cref="ArgumentException">A metadata key or value is <see langword="null"/>.</exception>
+    public static byte[] Write(IReadOnlyList<StateTensor> tensors, IReadOnlyDictionary<string, string>? metadata, string? quantization = null)
     {
         var output = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(output, WriterOptions))
         {
             writer.WriteStartObject();
-            if (metadata is not null)
+            if (metadata is not null || quantization is not null)
             {
-                var keys = new List<string>(metadata.Count);
-                foreach (KeyValuePair<string, string> pair in metadata)
+                var keys = new List<string>((metadata?.Count ?? 0) + 1);
+                foreach (KeyValuePair<string, string> pair in metadata ?? ReadOnlyDictionary<string, string>.Empty)
                 {
                     if (pair.Key is null || pair.Value is null)
                     {
@@ -202,26 +297,38 @@ internal static class SafeTensorsHeader
                     keys.Add(pair.Key);
                 }
 
+                if (quantization is not null && metadata?.ContainsKey(Int8Tensors.QuantizationKey) != true)
+                {
+                    keys.Add(Int8Tensors.QuantizationKey);
+                }
+
                 keys.Sort(StringComparer.Ordinal);
                 writer.WriteStartObject(MetadataKey);
                 foreach (string key in keys)
                 {
-                    writer.WriteString(key, metadata[key]);
+                    writer.WriteString(key, quantization is not null && key == Int8Tensors.QuantizationKey ? quantization : metadata![key]);
                 }
 
                 writer.WriteEndObject();
             }
 
+            var begins = new Dictionary<StateTensor, long>(ReferenceEqualityComparer.Instance);
             long offset = 0;
+            foreach (StateTensor tensor in DataOrder(tensors))
+            {
+                begins.Add(tensor, offset);
+                offset += (long)SizeOf(tensor.Dtype) * tensor.Length;
+            }
+
             foreach (StateTensor tensor in tensors)
             {
-                if (!tensor.Required)
+                if (!tensor.Written)
                 {
                     continue;
                 }
 
                 writer.WriteStartObject(tensor.Name);
-                writer.WriteString("dtype", "F32");
+                writer.WriteString("dtype", tensor.Dtype.ToString());
                 writer.WriteStartArray("shape");
                 foreach (int dimension in tensor.Shape)
                 {
@@ -230,9 +337,9 @@ internal static class SafeTensorsHeader
 
                 writer.WriteEndArray();
                 writer.WriteStartArray("data_offsets");
-                writer.WriteNumberValue(offset);
-                offset += 4L * tensor.Length;
-                writer.WriteNumberValue(offset);
+                long begin = begins[tensor];
+                writer.WriteNumberValue(begin);
+                writer.WriteNumberValue(begin + ((long)SizeOf(tensor.Dtype) * tensor.Length));
                 writer.WriteEndArray();
                 writer.WriteEndObject();
             }

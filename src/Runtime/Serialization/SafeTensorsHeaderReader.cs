@@ -30,6 +30,13 @@ namespace TypedNets.Serialization;
 /// metadata) names and metadata are decoded, in proportion to the header. With a rename, every tensor name is decoded,
 /// to be passed to it, and the header may list any number of tensors the rename skips.
 /// </para>
+/// <para>
+/// An int8 file (see <see cref="Int8Tensors"/>) is read against the same list of tensors until it shows itself: at the
+/// first I8 or U8 tensor of a parameter, or the first name ending in an int8 weight's suffix that is not the network's,
+/// the parameters <c>Quantize</c> turns into int8 are worked out and their parts added to the list, so a float file
+/// costs nothing more. The parts are not counted against the network's tensors (each may be claimed once), and
+/// <see cref="Int8Plan.Create"/> checks them across the file once every entry is matched.
+/// </para>
 /// </remarks>
 internal sealed class SafeTensorsHeaderReader
 {
@@ -42,23 +49,36 @@ internal sealed class SafeTensorsHeaderReader
     private readonly string? _path;
     private readonly long? _bufferLength;
     private readonly string _networkName = "";
-    private readonly StateTensor[] _tensors = [];
     private readonly int _required;
-    private readonly byte[][] _utf8Names = [];
     private readonly Dictionary<ulong, int> _byHash = [];
     private readonly List<int> _unhashed = [];
-    private readonly bool[] _claimed = [];
     private readonly HashSet<string>? _names;
     private readonly List<Entry> _entries = [];
     private readonly List<ulong> _dimensions = [];
     private readonly Func<string, string?>? _rename;
     private readonly HashSet<string>? _fileNames;
-    private readonly string?[] _claimedBy = [];
+    private readonly INetwork? _network;
+
+    // The tensors of a float file; with the parts of int8 weights appended once the file turns out to be int8.
+    private StateTensor[] _tensors = [];
+    private byte[][] _utf8Names = [];
+    private bool[] _claimed = [];
+    private string?[] _claimedBy = [];
     private byte[] _scratch = [];
     private bool _hasMetadata;
+    private bool _int8;
 
-    // The entries that are not skipped: a header may list no more of them than the network has tensors.
+    // The tensors the bound below counts: all but the parts of int8 weights, which a file may hold only once each.
+    private int _claimable;
+
+    // The entries that are not skipped or parts of int8 weights: a header may list no more of them than the network has tensors.
     private int _kept;
+
+    // The metadata's typednets.quantization, or null when it has none.
+    private string? _quantization;
+
+    // The offsets of the parameters Quantize turns into int8, once the file turns out to be int8.
+    private HashSet<int>? _quantizable;
 
     /// <summary>Prepares to read a header for <paramref name="network"/>, or for no network when it is <see langword="null"/>.</summary>
     /// <param name="network">The network whose tensors the header must list, or <see langword="null"/>.</param>
@@ -71,6 +91,7 @@ internal sealed class SafeTensorsHeaderReader
     public SafeTensorsHeaderReader(INetwork? network, long? bufferLength, string? path, Func<string, string?>? rename = null)
         : this(network is null ? null : NameOf(network), network is null ? null : [.. StateOf(network)], bufferLength, path)
     {
+        _network = network;
         if (rename is not null && network is not null)
         {
             _rename = rename;
@@ -100,6 +121,7 @@ internal sealed class SafeTensorsHeaderReader
         _tensors = tensors;
         _utf8Names = new byte[_tensors.Length][];
         _claimed = new bool[_tensors.Length];
+        _claimable = _tensors.Length;
         for (int i = 0; i < _tensors.Length; i++)
         {
             if (_tensors[i].Required)
@@ -107,11 +129,7 @@ internal sealed class SafeTensorsHeaderReader
                 _required++;
             }
 
-            _utf8Names[i] = Encoding.UTF8.GetBytes(_tensors[i].Name);
-            if (!_byHash.TryAdd(Hash(_utf8Names[i]), i))
-            {
-                _unhashed.Add(i);
-            }
+            Index(i);
         }
     }
 
@@ -167,8 +185,54 @@ internal sealed class SafeTensorsHeaderReader
 
         long extent = CheckTiling();
         PlannedTensor[] planned = _names is null ? Match() : [];
-        return new SafeTensorsLayout(planned, extent, metadata ?? ReadOnlyDictionary<string, string>.Empty);
+        Int8Plan? int8 = _network is null ? null : Int8Plan.Create(planned, _quantization, _path);
+        return new SafeTensorsLayout(planned, extent, metadata ?? ReadOnlyDictionary<string, string>.Empty, int8);
     }
+
+    /// <summary>Makes <c>_tensors[index]</c> findable by its name.</summary>
+    private void Index(int index)
+    {
+        _utf8Names[index] = Encoding.UTF8.GetBytes(_tensors[index].Name);
+        if (!_byHash.TryAdd(Hash(_utf8Names[index]), index))
+        {
+            _unhashed.Add(index);
+        }
+    }
+
+    /// <summary>
+    /// Once the file shows itself to be int8 (an I8 tensor, or a name with the suffix of an int8 weight's part), marks
+    /// the parameters <c>Quantize</c> turns into int8 and adds their parts to the tensors the file may hold. A float
+    /// file never gets here, so its load costs what it did before int8 files existed.
+    /// </summary>
+    private void EnableInt8()
+    {
+        if (_int8 || _network is null)
+        {
+            return;
+        }
+
+        _int8 = true;
+        _quantizable = Int8Tensors.QuantizableOffsets(_network);
+        StateTensor[] tensors = [.. StateOf(_network, int8: true)];
+
+        // StateOf lists the float file's tensors first, in the same order, so every index so far still holds.
+        int before = _tensors.Length;
+        _tensors = tensors;
+        Array.Resize(ref _utf8Names, tensors.Length);
+        Array.Resize(ref _claimed, tensors.Length);
+        if (_rename is not null)
+        {
+            Array.Resize(ref _claimedBy, tensors.Length);
+        }
+
+        for (int i = before; i < tensors.Length; i++)
+        {
+            Index(i);
+        }
+    }
+
+    private static bool HasInt8Suffix(ReadOnlySpan<byte> name)
+        => name.EndsWith("_scale"u8) || name.EndsWith("_input_zero_point"u8);
 
     private static JsonTokenType Next(ref Utf8JsonReader reader)
     {
@@ -253,7 +317,14 @@ internal sealed class SafeTensorsHeaderReader
     /// <summary>Counts an entry that is not skipped, refusing it when the network has no tensor left for it.</summary>
     private void Claim(string name, string? renamed, int target)
     {
-        if (_kept == _tensors.Length)
+        if (target >= 0 && _tensors[target].IsInt8Part)
+        {
+            // Each part is claimed once (a second time is a key twice), so parts cannot make a header grow unbounded.
+            _claimed[target] = true;
+            return;
+        }
+
+        if (_kept == _claimable)
         {
             // The targets are distinct, so among one more than the network has, at least one is not the network's.
             var unexpected = new List<string>();
@@ -273,7 +344,7 @@ internal sealed class SafeTensorsHeaderReader
                 unexpected.Add(Shown(name, renamed));
             }
 
-            string optional = _tensors.Length == _required ? "" : $" and the {_tensors.Length - _required} it may also hold ({OptionalNames()})";
+            string optional = _claimable == _required ? "" : $" and the {_claimable - _required} it may also hold ({OptionalNames()})";
             throw Fail(
                 first,
                 $"The file's tensors are not {_networkName}'s: it holds more than the {_required} tensors {_networkName} has{optional}, among them " +
@@ -298,6 +369,18 @@ internal sealed class SafeTensorsHeaderReader
           "map a tensor the network does not have to null to skip it.";
 
     private int Find(ReadOnlySpan<byte> key)
+    {
+        int found = FindKnown(key);
+        if (found < 0 && !_int8 && _network is not null && HasInt8Suffix(key))
+        {
+            EnableInt8();
+            found = FindKnown(key);
+        }
+
+        return found;
+    }
+
+    private int FindKnown(ReadOnlySpan<byte> key)
     {
         if (_byHash.TryGetValue(Hash(key), out int index) && key.SequenceEqual(_utf8Names[index]))
         {
@@ -345,13 +428,22 @@ internal sealed class SafeTensorsHeaderReader
         while (Next(ref reader) != JsonTokenType.EndObject)
         {
             Utf8JsonReader key = reader;
+            bool quantization = reader.ValueTextEquals("typednets.quantization"u8);
             Unescaped(ref reader, $"A key of {MetadataKey}");
             if (Next(ref reader) != JsonTokenType.String)
             {
                 throw Fail(null, $"{MetadataKey} maps {Quote(key.GetString()!)} to {Describe(reader.TokenType)}, but metadata values must be strings.");
             }
 
-            Unescaped(ref reader, $"A value of {MetadataKey}");
+            ReadOnlySpan<byte> value = Unescaped(ref reader, $"A value of {MetadataKey}");
+            if (quantization)
+            {
+                // The one metadata value a load acts on; the two it knows cost no string.
+                _quantization = value.SequenceEqual("int8-dynamic"u8) ? Int8Tensors.Dynamic
+                    : value.SequenceEqual("int8-static"u8) ? Int8Tensors.Static
+                    : Display(value);
+            }
+
             count++;
         }
 
@@ -469,7 +561,7 @@ internal sealed class SafeTensorsHeaderReader
                 }
 
                 dtype = ReadDtype(ref reader, name);
-                CheckCounterDtype(dtype, name, target);
+                CheckDtype(dtype, name, target);
                 hasDtype = true;
             }
             else if (reader.ValueTextEquals("shape"u8))
@@ -566,8 +658,12 @@ internal sealed class SafeTensorsHeaderReader
     private bool IsCounter(string name, int target)
         => _names is not null ? name.EndsWith(CounterSuffix, StringComparison.Ordinal) : target >= 0 && _tensors[target].Kind == StateKind.Ignored;
 
-    /// <summary>Refuses I64 anywhere but at a counter, and at a counter of the network anything but I64.</summary>
-    private void CheckCounterDtype(SafeTensorsDtype dtype, string name, int target)
+    /// <summary>
+    /// Refuses I64 anywhere but at a counter, and at a counter of the network anything but I64; I8 anywhere but at a
+    /// weight <c>Quantize</c> turns into int8; U8 anywhere but at an int8 weight's input zero point; and at the other
+    /// parts of an int8 weight anything but F32. A file read alone may hold I8 and U8 under any name.
+    /// </summary>
+    private void CheckDtype(SafeTensorsDtype dtype, string name, int target)
     {
         if (target == Skipped)
         {
@@ -575,8 +671,11 @@ internal sealed class SafeTensorsHeaderReader
             return;
         }
 
+        // The parts of an int8 weight have one dtype each; a name that is not the network's is refused by name once
+        // the header is read.
+        bool part = _names is null && target >= 0 && _tensors[target].IsInt8Part;
         bool counter = IsCounter(name, target);
-        if (dtype == SafeTensorsDtype.I64 && !counter)
+        if (dtype == SafeTensorsDtype.I64 && !counter && !part)
         {
             throw Unsupported(name, "I64");
         }
@@ -588,13 +687,46 @@ internal sealed class SafeTensorsHeaderReader
                 $"Tensor {Quote(name)} has dtype {dtype}, but {_networkName} can only hold it as PyTorch's BatchNorm counter, an I64 scalar " +
                 "(shape []) that TypedNets checks and ignores; save num_batches_tracked as PyTorch has it, or leave it out.");
         }
+
+        // A file alone is not matched against a network.
+        if (_names is not null || target < 0)
+        {
+            return;
+        }
+
+        if (dtype is SafeTensorsDtype.I8 or SafeTensorsDtype.U8 && _tensors[target].Kind == StateKind.Parameter)
+        {
+            // Which parameters may be int8 is worked out only for a file that has such a tensor.
+            EnableInt8();
+        }
+
+        StateTensor tensor = _tensors[target];
+        bool quantizable = tensor.Kind == StateKind.Parameter && _quantizable?.Contains(tensor.Offset) == true;
+        string? problem = tensor.Kind switch
+        {
+            StateKind.Int8Scale when dtype != SafeTensorsDtype.F32 => "the scales of an int8 weight are F32, one per row",
+            StateKind.Int8InputScale when dtype != SafeTensorsDtype.F32 => "the input scale of an int8 weight is F32",
+            StateKind.Int8InputZeroPoint when dtype != SafeTensorsDtype.U8 => "the input zero point of an int8 weight is U8 (a code in [0, 255])",
+            StateKind.Int8Scale or StateKind.Int8InputScale or StateKind.Int8InputZeroPoint => null,
+            _ when dtype == SafeTensorsDtype.U8 =>
+                $"{_networkName}'s {tensor.Name} is a float tensor (F32, F16 or BF16){(quantizable ? " or, quantised, int8 codes (I8)" : "")}",
+            _ when dtype == SafeTensorsDtype.I8 && _network is null => $"{_networkName}'s {tensor.Name} is a float tensor (F32, F16 or BF16)",
+            _ when dtype == SafeTensorsDtype.I8 && !quantizable =>
+                "Quantize keeps it float: int8 codes are for the weights of Dense, Conv2D, LSTM and GRU layers (not a Dense tied to an embedding, " +
+                "nor a grouped Conv2D); save it as F32",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw Fail(name, $"Tensor {Quote(name)} has dtype {dtype}, but {problem}.");
+        }
     }
 
     private SafeTensorsFormatException Unsupported(string name, string dtype)
         => Fail(
             name,
             $"Tensor {Quote(name)} has dtype {dtype}, which TypedNets does not load; it loads F32, F16 and BF16 " +
-            "(and I64 only as PyTorch's BatchNorm counter num_batches_tracked, which it ignores). " +
+            "(and I64 only as PyTorch's BatchNorm counter num_batches_tracked, which it ignores; I8 and U8 only as an int8 weight's codes and input zero point). " +
             "Convert the tensor before saving (in PyTorch, tensor.float()).");
 
     private SafeTensorsDtype ReadDtype(ref Utf8JsonReader reader, string name)
@@ -617,6 +749,16 @@ internal sealed class SafeTensorsHeaderReader
         if (reader.ValueTextEquals("I64"u8))
         {
             return SafeTensorsDtype.I64;
+        }
+
+        if (reader.ValueTextEquals("I8"u8))
+        {
+            return SafeTensorsDtype.I8;
+        }
+
+        if (reader.ValueTextEquals("U8"u8))
+        {
+            return SafeTensorsDtype.U8;
         }
 
         string text = Display(Unescaped(ref reader, $"The dtype of tensor {Quote(name)}"));
@@ -726,6 +868,18 @@ internal sealed class SafeTensorsHeaderReader
                     $"Load a file saved from a {_networkName}, or leave {Quote(entry.Name)} out of it (or rename it to null).");
             }
 
+            if (target.IsInt8Part && !SameShape(entry.Shape, target.Shape))
+            {
+                string weight = Quote(Int8Tensors.WeightOf(target));
+                throw Fail(
+                    entry.Name,
+                    target.Kind == StateKind.Int8Scale
+                        ? $"Tensor {tensor} has shape {Format(entry.Shape)}, but it holds the scales of the int8 weight {weight}, one per row of the " +
+                          $"{target.Shape[0]} of {weight}: F32 {Format(target.Shape)}; the file was saved from a network with other layer sizes, or is corrupted."
+                        : $"Tensor {tensor} has shape {Format(entry.Shape)}, but {Int8Tensors.Describe(target.Kind)} of the int8 weight {weight} is a scalar, " +
+                          $"{target.Dtype} [] (a 0-d tensor, as PyTorch's quantised modules save theirs).");
+            }
+
             if (target.Required && !SameShape(entry.Shape, target.Shape))
             {
                 throw Fail(
@@ -771,7 +925,7 @@ internal sealed class SafeTensorsHeaderReader
         var names = new List<string>(_tensors.Length);
         foreach (StateTensor tensor in _tensors)
         {
-            if (tensor.Required == required)
+            if (tensor.Required == required && !tensor.IsInt8Part)
             {
                 names.Add(tensor.Name);
             }

@@ -15,11 +15,13 @@ namespace TypedNets.Tests.Serialization;
 /// which parameters and buffers it holds.
 /// </summary>
 /// <remarks>
-/// The rules: dtypes F32, F16, BF16 (floats) and I64; an I64 tensor must be a scalar (shape []) named
-/// <c>&lt;module&gt;.num_batches_tracked</c>, where, against a network, the module is one of its BatchNorm layers (and
-/// then that name must be I64); against a network, the file's names are all its parameters and buffers, with their
-/// shapes, as floats, plus any of those counters, and nothing else; and, against a network, every float value is
-/// finite unless non-finite values are allowed.
+/// The rules: dtypes F32, F16, BF16 (floats), I64, and I8 and U8 (an int8 file's); an I64 tensor must be a scalar
+/// (shape []) named <c>&lt;module&gt;.num_batches_tracked</c>, where, against a network, the module is one of its
+/// BatchNorm layers (and then that name must be I64); against a network, the file's names are all its parameters and
+/// buffers, with their shapes, as floats, plus any of those counters, and nothing else; and, against a network, every
+/// float value is finite unless non-finite values are allowed. Against a network the oracle knows float files only
+/// (the fuzz tests mutate float files, and no mutation makes a whole int8 file of one), so an I8 or U8 tensor makes a
+/// file invalid there; int8 files are <see cref="Int8SafeTensorsTests"/>' to check.
 /// </remarks>
 internal static class SafeTensorsOracle
 {
@@ -127,7 +129,7 @@ internal static class SafeTensorsOracle
             JsonElement dtype = entry.GetProperty("dtype");
             JsonElement shape = entry.GetProperty("shape");
             JsonElement offsets = entry.GetProperty("data_offsets");
-            if (dtype.ValueKind != JsonValueKind.String || dtype.GetString() is not ("F32" or "F16" or "BF16" or "I64")
+            if (dtype.ValueKind != JsonValueKind.String || dtype.GetString() is not ("F32" or "F16" or "BF16" or "I64" or "I8" or "U8")
                 || shape.ValueKind != JsonValueKind.Array || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2)
             {
                 return null;
@@ -150,7 +152,7 @@ internal static class SafeTensorsOracle
             }
 
             BigInteger count = dimensions.Aggregate(BigInteger.One, (product, dimension) => product * dimension);
-            int size = dtype.GetString() switch { "F32" => 4, "I64" => 8, _ => 2 };
+            int size = dtype.GetString() switch { "F32" => 4, "I64" => 8, "I8" or "U8" => 1, _ => 2 };
             if (begin > end || end > buffer.Length || end - begin != count * size)
             {
                 return null;
@@ -207,7 +209,7 @@ internal static class SafeTensorsOracle
                 continue;
             }
 
-            if (entry.Dtype == "I64" || !entry.Shape.SequenceEqual(tensor.Shape.Select(dimension => (BigInteger)dimension)))
+            if (entry.Dtype is "I64" or "I8" or "U8" || !entry.Shape.SequenceEqual(tensor.Shape.Select(dimension => (BigInteger)dimension)))
             {
                 return null;
             }
