@@ -57,4 +57,16 @@ public sealed class EmbeddedWeightsAttribute : Attribute
     /// hold an infinity on purpose; <c>SafeTensors.Load</c>'s <c>allowNonFinite</c> is the same choice at run time.
     /// </summary>
     public bool AllowNonFinite { get; set; }
+
+    /// <summary>
+    /// Whether the weights are compiled in as float32 (<see cref="EmbeddedQuantization.None"/>, the default) or
+    /// quantised to int8 at build time (<see cref="EmbeddedQuantization.Int8"/>). With <c>Int8</c> the generator reads
+    /// the same float file with the same checks, quantises the weights <c>network.Quantize()</c> would (the same
+    /// per-row scales and codes, computed as the runtime computes them), and embeds their codes and scales and the
+    /// other parameters' float values. The constructed network is a dynamically quantised inference network: it
+    /// predicts exactly as <c>Quantize()</c> of the float network would, and cannot be trained. The build fails (TN0064)
+    /// when the network has no weight to quantise or a weight to quantise has no int8 form (a NaN or an infinity, which
+    /// <see cref="AllowNonFinite"/> lets into the float parameters only).
+    /// </summary>
+    public EmbeddedQuantization Quantization { get; set; }
 }
