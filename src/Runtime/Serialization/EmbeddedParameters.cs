@@ -9,8 +9,9 @@ using TypedNets.Kernels;
 namespace TypedNets.Serialization;
 
 /// <summary>
-/// Copies weights compiled into a network by <see cref="EmbeddedWeightsAttribute"/> into its parameter buffer;
-/// generated code calls this from <c>LoadEmbeddedWeights()</c>.
+/// Copies weights compiled into a network by <see cref="EmbeddedWeightsAttribute"/> into its parameter buffer, or, for
+/// weights the generator quantised to int8, installs them (<see cref="LoadInt8"/>); generated code calls this from
+/// <c>LoadEmbeddedWeights()</c>.
 /// </summary>
 /// <remarks>
 /// The generator has already checked the weights file against the network (NaN and infinities included: they fail the
