@@ -4,7 +4,10 @@
 #      of src/Runtime and src/Dsl is rooted, so that the whole libraries are checked, not only what the example uses;
 #   2. the binary classifies the committed held-out rows exactly as the Quickstart did when it exported them (the same
 #      class for every row, both probabilities within 1e-5);
-#   3. it prints the binary's size, and its start-up time when hyperfine is installed.
+#   3. it prints the binary's size, and its start-up time when hyperfine is installed;
+#   4. the int8 build (-p:Int8=true: the generator quantises the same float file at build time) publishes without a
+#      warning and classifies the held-out rows as the float binary does: the same class for every row, or an accuracy
+#      within 0.5 points of the float one; both binaries' sizes and embedded weight bytes are printed.
 # Exits non-zero on any failure. Run from anywhere; it works in the repository it belongs to.
 set -euo pipefail
 
@@ -91,4 +94,38 @@ else
     end="$(date +%s%N)"
     awk -v ns="$((end - start))" -v runs="$runs" 'BEGIN { printf "mean over %d runs: %.2f ms (hyperfine is not installed)\n", runs, ns / runs / 1e6 }'
 fi
+echo "== embedded inference: the int8 build (weights quantised by the generator)"
+publish "the int8 binary" "$work/int8" "$work/int8.log" -p:Int8=true
+int8="$work/int8/EmbeddedInferenceInt8"
+"$int8" --csv <"$work/rows.csv" >"$work/int8.csv"
+tail -n +2 "$work/int8.csv" >"$work/int8-actual.csv"
+if [[ "$(wc -l <"$work/int8-actual.csv")" -ne "$expected_rows" ]]; then
+    echo "embedded inference: the int8 binary printed $(wc -l <"$work/int8-actual.csv") predictions for $expected_rows rows"
+    exit 1
+fi
+tail -n +2 "$example/heldout.csv" | cut -d, -f11 >"$work/labels.csv"
+paste -d, "$work/labels.csv" "$work/actual.csv" "$work/int8-actual.csv" | awk -F, '
+    function abs(x) { return x < 0 ? -x : x }
+    {
+        rows++
+        float_right += ($1 == $2); int8_right += ($1 == $5)
+        if ($2 != $5) { printf "row %d: int8 class %s, float class %s\n", NR, $5, $2; differ++ }
+        d = abs($3 - $6); if (d > worst) worst = d
+    }
+    END {
+        float_accuracy = 100 * float_right / rows; int8_accuracy = 100 * int8_right / rows
+        printf "%d rows: %d classes differ from the float binary; accuracy %.2f%% (float %.2f%%); largest probability difference %.3g\n", rows, differ, int8_accuracy, float_accuracy, worst
+        if (differ > 0 && abs(int8_accuracy - float_accuracy) > 0.5) { print "the int8 accuracy is more than 0.5 points from the float one"; exit 1 }
+    }'
+
+float_size="$(stat -c %s "$binary")"
+int8_size="$(stat -c %s "$int8")"
+float_weights="$("$binary" --about | grep -oE '[0-9]+ embedded weight bytes' | cut -d' ' -f1)"
+int8_weights="$("$int8" --about | grep -oE '[0-9]+ embedded weight bytes' | cut -d' ' -f1)"
+"$binary" --about
+"$int8" --about
+awk -v fs="$float_size" -v is="$int8_size" -v fw="$float_weights" -v iw="$int8_weights" 'BEGIN {
+    printf "binaries: float %d bytes, int8 %d bytes (%+d)\n", fs, is, is - fs
+    printf "embedded weight bytes: float %d, int8 %d (%.3f of the float)\n", fw, iw, iw / fw
+}'
 echo "embedded inference: ok"

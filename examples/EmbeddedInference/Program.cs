@@ -10,6 +10,7 @@ using EmbeddedInference;
 //   EmbeddedInference "17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871"   one row per argument
 //   cut -d, -f1-10 rows.csv | EmbeddedInference                                             or one per line of input
 //   EmbeddedInference --csv < rows.txt                                                       predicted,p_malignant,p_benign
+//   EmbeddedInference --about                                                                the weights compiled in
 const int ExitBadInput = 1;
 const int ExitUsage = 2;
 string[] featureNames =
@@ -38,6 +39,9 @@ for (int i = 0; i < args.Length; i++)
 
             i++;
             break;
+        case "--about":
+            Console.WriteLine(About());
+            return 0;
         case "-h" or "--help":
             Console.WriteLine(Usage());
             return 0;
@@ -178,6 +182,18 @@ int Time(int count)
     return 0;
 }
 
+// Which weights this build compiled in, and their bytes: float32, or int8 codes with per-row scales (-p:Int8=true).
+string About()
+{
+#if INT8
+    const string weights = "int8 weights (quantised at build time)";
+#else
+    const string weights = "float32 weights";
+#endif
+    return string.Create(CultureInfo.InvariantCulture,
+        $"BinaryClassifier: {BinaryClassifier.ParameterCount} parameters, {weights}, {BinaryClassifier.EmbeddedWeightBytes.Length} embedded weight bytes");
+}
+
 string Usage() => $"""
     EmbeddedInference: the Quickstart's breast-cancer classifier, compiled ahead of time with its weights inside.
 
@@ -185,6 +201,7 @@ string Usage() => $"""
       EmbeddedInference [--csv] ROW...           classify each argument, a row of {BinaryClassifier.InputSize} comma-separated values
       EmbeddedInference [--csv] < rows.csv       classify each line of standard input (blank lines are skipped)
       EmbeddedInference --time N [ROW]           time N predictions of one row
+      EmbeddedInference --about                  the weights compiled in (float32, or int8 in the -p:Int8=true build) and their bytes
 
     A row holds the ten raw "mean" measurements of a tumour, in this order:
       {string.Join(", ", featureNames)}

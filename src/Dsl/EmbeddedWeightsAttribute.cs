@@ -36,6 +36,12 @@ namespace TypedNets;
 /// <c>SafeTensors.Save</c>, the file holds the trainable parameters only, not batch normalisation's running statistics.
 /// </para>
 /// <para>
+/// With <see cref="Quantization"/> = <see cref="EmbeddedQuantization.Int8"/> the generator quantises the weights at
+/// build time instead, and <c>EmbeddedWeightBytes</c> holds the parameters that stay float, the int8 weights' row
+/// scales and their codes, one byte each (about a quarter of the float bytes for a Dense-heavy network); the
+/// constructed network is then <c>Quantize()</c> of the float one.
+/// </para>
+/// <para>
 /// The weights become C# source, a constant array of 64-bit words (two parameters each, two and a half characters of
 /// source per byte), so embedding suits small models: 5 MB of weights (1.3 million parameters) compile in about 13
 /// seconds; a model of hundreds of megabytes belongs in a file loaded with <c>SafeTensors.Load</c>.
@@ -57,4 +63,16 @@ public sealed class EmbeddedWeightsAttribute : Attribute
     /// hold an infinity on purpose; <c>SafeTensors.Load</c>'s <c>allowNonFinite</c> is the same choice at run time.
     /// </summary>
     public bool AllowNonFinite { get; set; }
+
+    /// <summary>
+    /// Whether the weights are compiled in as float32 (<see cref="EmbeddedQuantization.None"/>, the default) or
+    /// quantised to int8 at build time (<see cref="EmbeddedQuantization.Int8"/>). With <c>Int8</c> the generator reads
+    /// the same float file with the same checks, quantises the weights <c>network.Quantize()</c> would (the same
+    /// per-row scales and codes, computed as the runtime computes them), and embeds their codes and scales and the
+    /// other parameters' float values. The constructed network is a dynamically quantised inference network: it
+    /// predicts exactly as <c>Quantize()</c> of the float network would, and cannot be trained. The build fails (TN0064)
+    /// when the network has no weight to quantise or a weight to quantise has no int8 form (a NaN or an infinity, which
+    /// <see cref="AllowNonFinite"/> lets into the float parameters only).
+    /// </summary>
+    public EmbeddedQuantization Quantization { get; set; }
 }

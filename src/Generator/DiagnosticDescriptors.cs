@@ -302,6 +302,12 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' (Dense) ties its weight to '{1}', but {2}",
         "A Dense's TiedTo may name an [Embedding] inside an earlier block by its path of property names separated by dots, as \"Transformer.Wte\", with the index of a [Repeat] copy where the path passes one; every part but the last must be a block of the one before it.");
 
+    public static readonly DiagnosticDescriptor EmbeddedWeightsNotQuantizable = Error(
+        "TN0064",
+        "Embedded weights cannot be quantised to int8",
+        "Network '{0}' cannot embed '{1}' quantised to int8: {2}",
+        "With Quantization = EmbeddedQuantization.Int8 on [EmbeddedWeights] the generator quantises, as network.Quantize() does, every Dense weight not tied to an embedding, every ungrouped Conv2D weight and every LSTM and GRU weight, symmetric per row: the network needs at least one such weight, and each needs finite values, at most Int8Gemm.MaxDepth (65,793) values per row and a largest magnitude whose scale (largest / 127) is not 0.");
+
     public static readonly DiagnosticDescriptor JoinShapeMismatch = Error(
         "TN0039",
         "Joined layers do not agree in shape",

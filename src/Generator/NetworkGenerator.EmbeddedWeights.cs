@@ -24,7 +24,7 @@ public sealed partial class NetworkGenerator
     /// itself only matches names and copies bytes. It runs only for a network whose declaration has no error, since an
     /// invalid network has no parameter layout to check against.
     /// </remarks>
-    internal static class EmbeddedWeights
+    internal static partial class EmbeddedWeights
     {
         /// <summary>The extension of the files read: base64 text. Other additional files are never read.</summary>
         public const string Extension = ".b64";
@@ -61,10 +61,20 @@ public sealed partial class NetworkGenerator
 
             var diagnostics = new List<DiagnosticInfo>(info.Diagnostics);
             EquatableArray<byte> data = Check(model, request, files, diagnostics);
+            EquatableArray<QuantizedWeightModel> int8 = EquatableArray<QuantizedWeightModel>.Empty;
+            if (request.Quantization != EmbeddedQuantization.None && diagnostics.Count == info.Diagnostics.Length)
+            {
+                data = Quantize(model, request, data, diagnostics, out int8);
+            }
+
             bool valid = diagnostics.Count == info.Diagnostics.Length;
             return info with
             {
-                Model = model with { EmbeddedWeights = new EmbeddedWeightsModel(request.FileName, valid ? data : EquatableArray<byte>.Empty, valid) },
+                Model = model with
+                {
+                    EmbeddedWeights = new EmbeddedWeightsModel(
+                        request.FileName, valid ? data : EquatableArray<byte>.Empty, valid, valid ? int8 : EquatableArray<QuantizedWeightModel>.Empty),
+                },
                 Diagnostics = diagnostics.ToEquatableArray(),
             };
         }

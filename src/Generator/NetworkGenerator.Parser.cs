@@ -478,7 +478,8 @@ public sealed partial class NetworkGenerator
             return new EmbeddedWeightsRequest(
                 attribute.ConstructorArguments[0].Value as string ?? string.Empty,
                 DiagnosticSite.From(AttributeLocation(attribute)),
-                NamedBool(attribute, "AllowNonFinite"));
+                NamedBool(attribute, "AllowNonFinite"),
+                (EmbeddedQuantization)NamedInt(attribute, "Quantization", 0));
         }
 
         private List<(LayerModel Layer, LayerSite Site)> ParseLayers()

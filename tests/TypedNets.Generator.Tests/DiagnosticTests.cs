@@ -1150,7 +1150,7 @@ public partial class DiagnosticTests
             .ToArray();
         var ids = GeneratorInternals.Descriptors.Values.Select(descriptor => descriptor.Id).ToList();
 
-        Assert.Equal(53, ids.Count);
+        Assert.Equal(54, ids.Count);
         Assert.All(ids, id => Assert.Contains(id, tested));
     }
 

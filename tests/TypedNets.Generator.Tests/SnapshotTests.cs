@@ -275,6 +275,42 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void SmallNetworkWithInt8EmbeddedWeights()
+    {
+        // Quantised at build time: the words hold BatchNorm's running statistics, the float parameters (the biases and
+        // the norm's), the scales of the two Dense weights' rows, then their codes, one byte each; LoadEmbeddedWeights
+        // hands the int8 part to the runtime with the weights' offsets, which it checks against its own list.
+        GeneratorRun run = GeneratorHarness.Run(
+            """
+            using TypedNets;
+
+            namespace Zoo;
+
+            [Network, Input(3), Loss(LossKind.CrossEntropy), EmbeddedWeights("tiny.safetensors.b64", Quantization = EmbeddedQuantization.Int8)]
+            public partial class TinyInt8
+            {
+                [Dense(4, Activation.ReLU)]    public partial DenseLayer Hidden { get; }
+                [BatchNorm]                    public partial BatchNormLayer Norm { get; }
+                [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
+            }
+            """,
+            WeightsFiles.Base64File(
+                "/src/Zoo/tiny.safetensors.b64",
+                new("hidden.weight", [4, 3], First: -1.5f),
+                new("hidden.bias", [4], First: 0.125f),
+                new("norm.weight", [4], First: 1),
+                new("norm.bias", [4], First: -0.5f),
+                new("norm.running_mean", [4], First: 0.25f),
+                new("norm.running_var", [4], First: 2),
+                new("output.weight", [2, 4], First: 0.75f),
+                new("output.bias", [2], First: -1)));
+
+        Expect.NoGeneratorDiagnostics(run);
+        Expect.CompilesCleanly(run);
+        Snapshot.VerifySources(run);
+    }
+
+    [Fact]
     public void InvalidDeclarationGetsASurfaceThatThrows()
     {
         // With a declaration error the network still gets its whole public surface, with the sizes known so far and

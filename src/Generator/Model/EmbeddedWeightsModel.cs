@@ -7,19 +7,36 @@ namespace TypedNets.Generator.Model;
 /// <summary>Weights compiled into a network from a base64 safetensors file (<c>[EmbeddedWeights]</c>), after their check.</summary>
 /// <param name="FileName">The file as the attribute names it.</param>
 /// <param name="Data">
-/// Every parameter, then every buffer value (BatchNorm's running statistics), as little-endian float32 bytes, in the
-/// layouts of the parameter and buffer arrays (so the file's tensors are already in <c>state_dict</c> order); empty when
-/// the file failed its check.
+/// Float: every parameter, then every buffer value (BatchNorm's running statistics), as little-endian float32 bytes, in
+/// the layouts of the parameter and buffer arrays (so the file's tensors are already in <c>state_dict</c> order).
+/// Int8 (<paramref name="Int8Weights"/> not empty): the buffer values, then the parameters that stay float, then the
+/// int8 weights' scales (float32, row by row), then their codes (one byte each, row-major), each part in parameter
+/// order. Empty when the file failed its check.
 /// </param>
 /// <param name="IsValid">Whether the file was found and matched the network; when not, the emitter writes members that throw.</param>
-internal sealed record EmbeddedWeightsModel(string FileName, EquatableArray<byte> Data, bool IsValid);
+/// <param name="Int8Weights">With <c>Quantization = EmbeddedQuantization.Int8</c>: the weights quantised at build time, in parameter order; empty otherwise.</param>
+internal sealed record EmbeddedWeightsModel(string FileName, EquatableArray<byte> Data, bool IsValid, EquatableArray<QuantizedWeightModel> Int8Weights = default)
+{
+    /// <summary>Whether the weights are compiled in as int8.</summary>
+    public bool IsInt8 => Int8Weights.Length > 0;
+}
+
+/// <summary>A weight the generator quantised to int8: its parameter tensor and its rows (output channels) and values per row.</summary>
+/// <param name="Name">The <c>state_dict</c> name, such as <c>hidden.weight</c>.</param>
+/// <param name="Offset">Where the tensor starts in the parameter buffer.</param>
+/// <param name="Rows">The output channels, each with a scale of its own.</param>
+/// <param name="Columns">The values per row.</param>
+internal sealed record QuantizedWeightModel(string Name, int Offset, int Rows, int Columns)
+{
+    public int Length => Rows * Columns;
+}
 
 /// <summary>
 /// A network's <c>[EmbeddedWeights]</c> as the parser found it, waiting for the project's additional files: the
-/// file's name, whether NaN and infinite values may be embedded (<c>AllowNonFinite</c>), and where the attribute is,
-/// for the diagnostics of the check.
+/// file's name, whether NaN and infinite values may be embedded (<c>AllowNonFinite</c>), whether the weights are to be
+/// quantised (<c>Quantization</c>), and where the attribute is, for the diagnostics of the check.
 /// </summary>
-internal sealed record EmbeddedWeightsRequest(string FileName, DiagnosticSite Site, bool AllowNonFinite = false);
+internal sealed record EmbeddedWeightsRequest(string FileName, DiagnosticSite Site, bool AllowNonFinite = false, EmbeddedQuantization Quantization = EmbeddedQuantization.None);
 
 /// <summary>
 /// Where a diagnostic will be reported by a later step of the pipeline, kept as <see cref="DiagnosticInfo"/> keeps it:
