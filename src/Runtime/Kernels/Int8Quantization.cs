@@ -42,16 +42,9 @@ public static class Int8Quantization
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> row = x.Slice(r * columns, columns);
-            float min = 0, max = 0;
-            if (columns > 0)
+            if (!RangeWithZero(row, out float min, out float max))
             {
-                // TensorPrimitives' Min and Max return NaN when a NaN is present, so one check finds both kinds.
-                min = MathF.Min(TensorPrimitives.Min(row), 0);
-                max = MathF.Max(TensorPrimitives.Max(row), 0);
-                if (!float.IsFinite(min) || !float.IsFinite(max))
-                {
-                    throw new ArgumentException($"Row {r} of the activations holds a NaN or an infinity, which has no int8 scale; quantise only finite activations.", nameof(x));
-                }
+                throw new ArgumentException($"Row {r} of the activations holds a NaN or an infinity, which has no int8 scale; quantise only finite activations.", nameof(x));
             }
 
             // ONNX Runtime's GetQuantizationParameter, in float as it computes it.
@@ -101,6 +94,47 @@ public static class Int8Quantization
 
             Encode(row, quantized.Slice(r * stride, stride), scale, zeroPoint);
         }
+    }
+
+    /// <summary>
+    /// <c>min(0, min row)</c> and <c>max(0, max row)</c> in one pass (two library passes were half the quantiser's
+    /// time), and whether every value is finite: the raw <c>vminps</c> and <c>vmaxps</c> may drop a NaN, so NaNs are
+    /// looked for on their own (a value unequal to itself), and an infinity shows in the range.
+    /// </summary>
+    private static bool RangeWithZero(ReadOnlySpan<float> row, out float min, out float max)
+    {
+        min = 0;
+        max = 0;
+        bool nan = false;
+        int p = 0;
+        if (Vector256.IsHardwareAccelerated && row.Length >= 8)
+        {
+            Vector256<float> low = Vector256<float>.Zero, high = Vector256<float>.Zero, unordered = Vector256<float>.Zero;
+            for (; p + 8 <= row.Length; p += 8)
+            {
+                Vector256<float> v = Vector256.Create(row.Slice(p, 8));
+                low = Vector256.MinNative(low, v);
+                high = Vector256.MaxNative(high, v);
+                unordered |= ~Vector256.Equals(v, v);
+            }
+
+            nan = unordered != Vector256<float>.Zero;
+            for (int lane = 0; lane < 8; lane++)
+            {
+                min = MathF.Min(min, low[lane]);
+                max = MathF.Max(max, high[lane]);
+            }
+        }
+
+        for (; p < row.Length; p++)
+        {
+            float v = row[p];
+            nan |= float.IsNaN(v);
+            min = MathF.Min(min, v);
+            max = MathF.Max(max, v);
+        }
+
+        return !nan && float.IsFinite(min) && float.IsFinite(max);
     }
 
     /// <summary>One row's codes, <c>clamp(round(x / scale) + zeroPoint, 0, 255)</c>, and its padding zeroed.</summary>
