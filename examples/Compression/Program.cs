@@ -154,11 +154,11 @@ string footer = Text(
 Console.WriteLine();
 Console.WriteLine(table);
 Console.WriteLine(footer);
-File.WriteAllText(Path.Combine(outputDirectory, "table.md"), table + Environment.NewLine + footer + Environment.NewLine);
+File.WriteAllText(Path.Combine(outputDirectory, "table.md"), table + Environment.NewLine + Environment.NewLine + footer + Environment.NewLine);
 string readme = Path.Combine(repositoryRoot, "examples", "Compression", "README.md");
 if (settings == Settings.Full && File.Exists(readme))
 {
-    Table.WriteInto(readme, table + Environment.NewLine + footer);
+    Table.WriteInto(readme, table + Environment.NewLine + Environment.NewLine + footer);
     Console.WriteLine($"The table is written into {readme}.");
 }
 
@@ -225,9 +225,9 @@ internal sealed record Settings(
     string Name, int? TrainRows, int? TestRows, int MlpEpochs, int PruneEpochs, int TeacherEpochs, int StudentEpochs, int Seeds,
     double Temperature, double HardLabelWeight, int TextEpochs, double RoundSeconds, int Rounds)
 {
-    public static Settings Full { get; } = new("full", null, null, MlpEpochs: 20, PruneEpochs: 5, TeacherEpochs: 5, StudentEpochs: 10, Seeds: 3,
-        Temperature: 4, HardLabelWeight: 0.1, TextEpochs: 10, RoundSeconds: 0.4, Rounds: 5);
+    public static Settings Full { get; } = new("full", null, null, MlpEpochs: 20, PruneEpochs: 5, TeacherEpochs: 5, StudentEpochs: 6, Seeds: 3,
+        Temperature: 2, HardLabelWeight: 0.5, TextEpochs: 10, RoundSeconds: 0.4, Rounds: 5);
 
     public static Settings Quick { get; } = new("quick", 10_000, 2_000, MlpEpochs: 3, PruneEpochs: 1, TeacherEpochs: 1, StudentEpochs: 2, Seeds: 2,
-        Temperature: 4, HardLabelWeight: 0.1, TextEpochs: 2, RoundSeconds: 0.1, Rounds: 3);
+        Temperature: 2, HardLabelWeight: 0.5, TextEpochs: 2, RoundSeconds: 0.1, Rounds: 3);
 }
