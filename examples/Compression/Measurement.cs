@@ -52,16 +52,16 @@ internal sealed record Row(
 /// as PyTorch's side runs with <c>torch.set_num_threads(1)</c>), for one sample and for a batch of 256.
 /// </summary>
 /// <remarks>
-/// Each latency is measured after a warm-up of at least half a second (which lets .NET's tiered JIT reach its optimised
-/// code) in several rounds of many calls; a round's figure is the mean time per call, and the figure reported is the
-/// median round, so that a burst of other work on a shared machine moves one round, not the result.
+/// Each latency is measured after a warm-up of at least half a second in several rounds of many calls; a round's
+/// figure is the mean time per call, and the figure reported is the median round, so that a burst of other work on a
+/// shared machine moves one round, not the result.
 /// </remarks>
 internal sealed class Bench(Dataset test, int classes, TimeSpan roundTime, int rounds)
 {
     private const int LargeBatch = 256;
 
-    // Long enough for .NET's tiered JIT to have replaced the first, unoptimised code of every method on the prediction
-    // path (it recompiles a method called 30 times once 100 ms pass without new first-tier compilations).
+    // Fills the caches and the network's pool of prediction workspaces before the clock starts. (The JIT needs no
+    // warm-up: the project turns tiered compilation off, so every method is optimised from its first call.)
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(0.5);
 
     /// <summary>The test set every variant is scored on.</summary>
