@@ -6,6 +6,7 @@ using System.Linq;
 using FashionMnist;
 using TypedNets;
 using TypedNets.Data;
+using TypedNets.Examples;
 using TypedNets.Metrics;
 using TypedNets.Optimizers;
 using TypedNets.Serialization;
@@ -26,7 +27,7 @@ string? pytorchWeights = ValueAfter("--pytorch-weights");
 int? trainRows = ArgumentAfter("--train-rows");
 ulong seed = (ulong)(ArgumentAfter("--seed") ?? 0);
 
-(Dataset train, Dataset test) = Idx.LoadFashionMnist(FindDataDirectory());
+(Dataset train, Dataset test) = Idx.LoadFashionMnist(DataDirectory.Find("fashion-mnist", "scripts/fetch-fashion-mnist.sh"));
 if (trainRows is int rows && rows < train.Count)
 {
     (train, _) = train.SplitAt(rows);
@@ -97,24 +98,3 @@ string? ValueAfter(string name)
     return position >= 0 && position + 1 < args.Length ? args[position + 1] : null;
 }
 
-static string FindDataDirectory()
-{
-    foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-    {
-        for (DirectoryInfo? directory = new(start); directory is not null; directory = directory.Parent)
-        {
-            string candidate = Path.Combine(directory.FullName, "data", "fashion-mnist");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-    }
-
-    throw new DirectoryNotFoundException("data/fashion-mnist was not found; run scripts/fetch-fashion-mnist.sh from the repository first.");
-}
-
-internal sealed class ConsoleProgress : IProgress<EpochResult>
-{
-    public void Report(EpochResult value) => Console.WriteLine(value);
-}

@@ -7,6 +7,7 @@ using System.Text.Json;
 using Quickstart;
 using TypedNets;
 using TypedNets.Data;
+using TypedNets.Examples;
 using TypedNets.Metrics;
 using TypedNets.Optimizers;
 using TypedNets.Serialization;
@@ -144,9 +145,4 @@ static JsonElement? LoadReference(string path, string key)
 
     using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
     return document.RootElement.TryGetProperty(key, out JsonElement element) ? element.Clone() : null;
-}
-
-internal sealed class ConsoleProgress : IProgress<EpochResult>
-{
-    public void Report(EpochResult value) => Console.WriteLine(value);
 }

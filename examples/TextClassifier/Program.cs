@@ -8,6 +8,7 @@ using System.Text.Json;
 using TextClassifier;
 using TypedNets;
 using TypedNets.Data;
+using TypedNets.Examples;
 using TypedNets.Metrics;
 using TypedNets.Optimizers;
 using TypedNets.Text;
@@ -19,11 +20,6 @@ using TypedNets.Training;
 //   --epochs N, --seed N   change the run
 //   --export DIR           also write the trained LSTM's weights, the tokenizer and the held-out predictions to DIR,
 //                          for examples/Server
-const int VocabularySize = 10000;
-const int SequenceLength = 100;
-const double TestFraction = 0.2;
-const ulong SplitSeed = 42;
-string[] classNames = ["computers", "politics"];
 int epochs = ArgumentAfter("--epochs") ?? 10;
 ulong seed = (ulong)(ArgumentAfter("--seed") ?? 0);
 int exportPosition = Array.IndexOf(args, "--export");
@@ -31,31 +27,16 @@ string? exportDirectory = exportPosition < 0 ? null
     : exportPosition + 1 < args.Length ? args[exportPosition + 1]
     : throw new ArgumentException("--export needs a directory, such as --export artifacts/server.", nameof(args));
 
-string dataDirectory = FindDataDirectory();
-var texts = new List<string>();
-var labels = new List<float>();
-for (int label = 0; label < classNames.Length; label++)
-{
-    foreach (string quote in FortuneFile.Read(Path.Combine(dataDirectory, classNames[label])))
-    {
-        texts.Add(quote);
-        labels.Add(label);
-    }
-}
-
-// A stratified held-out split. Its rows come back shuffled, as scikit-learn's are, so Keras' validation_split (the
-// last 20% of the training rows as they stand) takes a random fifth, not the end of the politics file.
-(int[] trainRows, int[] testRows) = Split.StratifiedTrainTest(labels.ToArray(), TestFraction, SplitSeed);
-
-var tokenizer = new Tokenizer(numWords: VocabularySize);
-tokenizer.FitOnTexts(trainRows.Select(row => texts[row]));
-Dataset Sequences(int[] rows) => new(
-    TypedNets.Text.Sequences.PadAsFloats(tokenizer.TextsToSequences(rows.Select(row => texts[row])), SequenceLength),
-    SequenceLength,
-    rows.Select(row => labels[row]).ToArray(),
-    1);
-Dataset train = Sequences(trainRows);
-Dataset test = Sequences(testRows);
+const int VocabularySize = FortuneCorpus.VocabularySize;
+const int SequenceLength = FortuneCorpus.SequenceLength;
+var corpus = FortuneCorpus.Load();
+string[] classNames = corpus.ClassNames;
+IReadOnlyList<string> texts = corpus.Texts;
+IReadOnlyList<float> labels = corpus.Labels;
+int[] testRows = corpus.TestRows;
+Tokenizer tokenizer = corpus.Tokenizer;
+Dataset train = corpus.Train;
+Dataset test = corpus.Test;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"Fortunes: {texts.Count} quotes ({labels.Count(label => label == 0)} computers, {labels.Count(label => label == 1)} politics); " +
     $"{train.Count} for training (20% of them for validation), {test.Count} held out. Vocabulary: {tokenizer.WordIndex.Count} words, the {VocabularySize - 1} most frequent kept."));
@@ -146,25 +127,3 @@ int? ArgumentAfter(string name)
     return position >= 0 && position + 1 < args.Length && int.TryParse(args[position + 1], CultureInfo.InvariantCulture, out int value) ? value : null;
 }
 
-static string FindDataDirectory()
-{
-    // data/fortunes at the repository root, found from the working directory or the program's own folder.
-    foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-    {
-        for (DirectoryInfo? directory = new(start); directory is not null; directory = directory.Parent)
-        {
-            string candidate = Path.Combine(directory.FullName, "data", "fortunes");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-    }
-
-    throw new DirectoryNotFoundException("data/fortunes was not found; run scripts/fetch-fortunes.sh from the repository first.");
-}
-
-internal sealed class ConsoleProgress : IProgress<EpochResult>
-{
-    public void Report(EpochResult value) => Console.WriteLine(value);
-}

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using TypedNets.Examples;
 using TypedNets.Text;
 
 namespace TinyGpt;
@@ -14,7 +15,7 @@ internal static class Fortunes
     /// <exception cref="DirectoryNotFoundException">data/fortunes is missing; run scripts/fetch-fortunes.sh.</exception>
     public static (string Text, int Quotes, int Categories) ReadAll()
     {
-        string directory = FindDataDirectory();
+        string directory = DataDirectory.Find("fortunes", "scripts/fetch-fortunes.sh", requiredFile: "CATEGORIES");
         string[] categories = File.ReadAllLines(Path.Combine(directory, "CATEGORIES"));
         var quotes = new List<string>();
         int read = 0;
@@ -29,23 +30,5 @@ internal static class Fortunes
         }
 
         return (string.Join("\n\n", quotes), quotes.Count, read);
-    }
-
-    private static string FindDataDirectory()
-    {
-        // data/fortunes at the repository root, found from the working directory or the program's own folder.
-        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (DirectoryInfo? directory = new(start); directory is not null; directory = directory.Parent)
-            {
-                string candidate = Path.Combine(directory.FullName, "data", "fortunes");
-                if (File.Exists(Path.Combine(candidate, "CATEGORIES")))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        throw new DirectoryNotFoundException("data/fortunes/CATEGORIES was not found; run scripts/fetch-fortunes.sh from the repository first.");
     }
 }
