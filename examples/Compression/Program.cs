@@ -58,8 +58,14 @@ string mlpFile = Save(mlp, "mlp-float.safetensors");
 var mlpFloat = Load(new FashionMlp(maxBatch: 256), mlpFile);
 rows.Add(bench.Measure(Mlp, "float", mlpFloat, mlpFile));
 
-// int8 rows: quantise mlpFloat (network.Quantize() for dynamic, network.Quantize(calibration) for static, a few
-// thousand training images), save it with SafeTensors, and add bench.Measure(Mlp, "int8 dynamic", quantized, file).
+// Post-training int8: dynamic (each product's input quantised per row at each call) and static (one scale per weight's
+// input, calibrated on training images). Each is saved as an int8 file and measured as loaded back from it.
+ReadOnlySpan<float> calibration = train.Features[..(settings.CalibrationRows * FashionMlp.InputSize)];
+Section($"{Mlp}: int8, dynamic and static ({settings.CalibrationRows} calibration images)");
+string mlpDynamicFile = Save(mlpFloat.Quantize(), "mlp-int8-dynamic.safetensors");
+rows.Add(bench.Measure(Mlp, "int8 dynamic", Load(new FashionMlp(maxBatch: 256), mlpDynamicFile), mlpDynamicFile));
+string mlpStaticFile = Save(mlpFloat.Quantize(calibration), "mlp-int8-static.safetensors");
+rows.Add(bench.Measure(Mlp, "int8 static", Load(new FashionMlp(maxBatch: 256), mlpStaticFile), mlpStaticFile));
 
 // Unstructured magnitude pruning: from the trained float MLP, fine-tuned while TFMOT's polynomial decay raises the
 // sparsity of every kernel from 0 to its target over the first 60% of the steps; the masks hold the pruned weights at
@@ -80,7 +86,27 @@ foreach (double sparsity in (double[])[0.5, 0.8, 0.9])
         Text($"{report.Sparsity:P1} of the kernels zero ({(double)zeros / FashionMlp.ParameterCount:P1} of all weights); dense file, {GzipBytes(file):N0} bytes gzipped")));
 }
 
-// Structured pruning (units halved, a smaller declaration and its weights) goes here, measured as the others.
+// Structured pruning: every hidden layer keeps the half of its units with the largest incoming L1 norms. The tool writes
+// a smaller declaration, compiled into this example as FashionMlpHalved.cs (the run checks that it is still what the
+// tool writes), and its weights, which are fine-tuned as the unstructured ones are.
+Section($"{Mlp}: structured, units halved, {settings.PruneEpochs} epochs of fine-tuning");
+PrunedNetwork halved = StructuredPruning.Prune(mlpFloat, keep: 0.5, className: nameof(FashionMlpHalved), @namespace: nameof(Compression));
+Console.WriteLine(halved.Report);
+string declaration = Path.Combine(repositoryRoot, "examples", "Compression", halved.SourceFileName);
+if (File.Exists(declaration) && File.ReadAllText(declaration).ReplaceLineEndings() != halved.Source.ReplaceLineEndings())
+{
+    File.WriteAllText(declaration, halved.Source);
+    throw new InvalidOperationException($"The pruned declaration changed and was written to {declaration}; build the example again and rerun.");
+}
+
+string halvedFile = Path.Combine(outputDirectory, halved.WeightsFileName);
+halved.SaveWeights(halvedFile);
+var halvedNetwork = Load(new FashionMlpHalved(maxBatch: 64), halvedFile);
+double beforeTuning = bench.Accuracy(halvedNetwork.Predict, FashionMlpHalved.OutputSize);
+Train(halvedNetwork, settings.PruneEpochs, seed: 0, learningRate: 0.0005);
+string halvedTuned = Save(halvedNetwork, "mlp-halved.safetensors");
+rows.Add(bench.Measure(Mlp, "structured, units halved", Load(new FashionMlpHalved(maxBatch: 256), halvedTuned), halvedTuned,
+    Text($"a new typed network, 256-128 -> 128-64 units; {halved.FlopsAfter:N0} of {halved.FlopsBefore:N0} flops ({(double)halved.FlopsAfter / halved.FlopsBefore:P0}); accuracy {beforeTuning:F4} before fine-tuning")));
 
 // The convnet: the float row, and the teacher for distillation. It trains once; later runs load its weights.
 string teacherFile = Path.Combine(outputDirectory, $"convnet-{settings.TeacherEpochs}-epochs-{train.Count}-images.safetensors");
@@ -100,6 +126,10 @@ else
 }
 
 rows.Add(bench.Measure(Convnet, "float", teacher, teacherFile));
+string convnetDynamicFile = Save(teacher.Quantize(), "convnet-int8-dynamic.safetensors");
+rows.Add(bench.Measure(Convnet, "int8 dynamic", Load(new FashionConvnet(maxBatch: 256), convnetDynamicFile), convnetDynamicFile));
+string convnetStaticFile = Save(teacher.Quantize(calibration), "convnet-int8-static.safetensors");
+rows.Add(bench.Measure(Convnet, "int8 static", Load(new FashionConvnet(maxBatch: 256), convnetStaticFile), convnetStaticFile));
 
 // Distillation: the convnet teaches a small MLP; the same student trained alone is the baseline, each over the seeds.
 Section($"{Student}: alone and distilled from the convnet (T = {settings.Temperature}, hard-label weight {settings.HardLabelWeight}), {settings.StudentEpochs} epochs, {settings.Seeds} seeds");
@@ -138,6 +168,13 @@ string classifierFile = Save(classifier, "text-classifier-float.safetensors");
 var textBench = new Bench(corpus.Test, classes: 2, TimeSpan.FromSeconds(settings.RoundSeconds), settings.Rounds);
 rows.Add(textBench.Measure("Text classifier (LSTM)", "float", Load(new FortuneClassifier(maxBatch: 256), classifierFile), classifierFile,
     Text($"{corpus.Test.Count} held-out quotes")));
+var textFloat = Load(new FortuneClassifier(maxBatch: 256), classifierFile);
+string textDynamicFile = Save(textFloat.Quantize(), "text-classifier-int8-dynamic.safetensors");
+rows.Add(textBench.Measure("Text classifier (LSTM)", "int8 dynamic", Load(new FortuneClassifier(maxBatch: 256), textDynamicFile), textDynamicFile,
+    Text($"{corpus.Test.Count} held-out quotes; the embedding stays float")));
+string textStaticFile = Save(textFloat.Quantize(corpus.Train.Features[..(Math.Min(settings.CalibrationRows, corpus.Train.Count) * FortuneClassifier.InputSize)]), "text-classifier-int8-static.safetensors");
+rows.Add(textBench.Measure("Text classifier (LSTM)", "int8 static", Load(new FortuneClassifier(maxBatch: 256), textStaticFile), textStaticFile,
+    Text($"{corpus.Test.Count} held-out quotes; the embedding stays float")));
 
 // PyTorch on the same trained MLP.
 string? engine = null;
@@ -223,11 +260,11 @@ string? ValueAfter(string name)
 /// <summary>How long each part runs: the full run gives the README's table, the quick one checks the example in CI.</summary>
 internal sealed record Settings(
     string Name, int? TrainRows, int? TestRows, int MlpEpochs, int PruneEpochs, int TeacherEpochs, int StudentEpochs, int Seeds,
-    double Temperature, double HardLabelWeight, int TextEpochs, double RoundSeconds, int Rounds)
+    double Temperature, double HardLabelWeight, int TextEpochs, double RoundSeconds, int Rounds, int CalibrationRows)
 {
     public static Settings Full { get; } = new("full", null, null, MlpEpochs: 20, PruneEpochs: 5, TeacherEpochs: 5, StudentEpochs: 6, Seeds: 3,
-        Temperature: 2, HardLabelWeight: 0.5, TextEpochs: 10, RoundSeconds: 0.4, Rounds: 5);
+        Temperature: 2, HardLabelWeight: 0.5, TextEpochs: 10, RoundSeconds: 0.4, Rounds: 5, CalibrationRows: 2000);
 
     public static Settings Quick { get; } = new("quick", 10_000, 2_000, MlpEpochs: 3, PruneEpochs: 1, TeacherEpochs: 1, StudentEpochs: 2, Seeds: 2,
-        Temperature: 2, HardLabelWeight: 0.5, TextEpochs: 2, RoundSeconds: 0.1, Rounds: 3);
+        Temperature: 2, HardLabelWeight: 0.5, TextEpochs: 2, RoundSeconds: 0.1, Rounds: 3, CalibrationRows: 500);
 }
