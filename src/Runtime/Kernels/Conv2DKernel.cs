@@ -136,8 +136,9 @@ public static class Conv2DKernel
 
     /// <summary>
     /// The int8 forward pass of an ungrouped convolution: each sample's patches unfolded one row per output position
-    /// (<c>[positions, channels x kernel]</c>, the transpose of the float path's columns), their int8 product with the
-    /// filters (<c>[positions, filters]</c>, with the bias) and its transpose into the sample's feature maps.
+    /// (<c>[positions, channels x kernel]</c>, the transpose of the float path's columns), several samples' patches in
+    /// one int8 product with the filters (<c>[positions, filters]</c> each, with the bias), and its transpose into each
+    /// sample's feature maps.
     /// </summary>
     private static void ForwardInt8(
         ReadOnlySpan<float> x, Int8Weight weight, ReadOnlySpan<float> bias, Span<float> y, Span<float> columns, int batch, int filters, ImageGeometry geometry)
@@ -154,14 +155,25 @@ public static class Conv2DKernel
         int inputSize = geometry.InputSize;
         int outputSize = filters * positions;
         Span<float> unfolded = columns.Slice(0, rows * positions);
-        Span<float> patches = Scratch<float>.ColumnGradient(rows * positions);
-        Span<float> product = Scratch<float>.Product(outputSize);
-        for (int b = 0; b < batch; b++)
+
+        // Samples are batched into one product, as on the float path, so that a small map still makes a tall product.
+        int chunk = SamplesPerProduct(batch, positions);
+        Span<float> patches = Scratch<float>.ColumnGradient(chunk * positions * rows);
+        Span<float> product = Scratch<float>.Product(chunk * outputSize);
+        for (int first = 0; first < batch; first += chunk)
         {
-            Unfold<float>(x.Slice(b * inputSize, inputSize), unfolded, geometry);
-            Gemm.Transpose<float>(unfolded, patches, rows, positions);
-            weight.Multiply(patches, bias, product, positions);
-            Gemm.Transpose<float>(product, y.Slice(b * outputSize, outputSize), positions, filters);
+            int count = Math.Min(chunk, batch - first);
+            for (int s = 0; s < count; s++)
+            {
+                Unfold<float>(x.Slice((first + s) * inputSize, inputSize), unfolded, geometry);
+                Gemm.Transpose<float>(unfolded, patches.Slice(s * positions * rows, positions * rows), rows, positions);
+            }
+
+            weight.Multiply(patches.Slice(0, count * positions * rows), bias, product.Slice(0, count * outputSize), count * positions);
+            for (int s = 0; s < count; s++)
+            {
+                Gemm.Transpose<float>(product.Slice(s * outputSize, outputSize), y.Slice((first + s) * outputSize, outputSize), positions, filters);
+            }
         }
     }
 

@@ -243,7 +243,8 @@ public static class Int8Gemm
         Vector256<int> s00 = default, s01 = default, s02 = default, s03 = default;
         Vector256<int> s10 = default, s11 = default, s12 = default, s13 = default;
         Vector256<int> s20 = default, s21 = default, s22 = default, s23 = default;
-        int wide = k & ~31;
+        // The padding (to a multiple of four) is zero in B, so its products add nothing and the depth can run to the stride.
+        int wide = stride & ~31;
         int p = 0;
         for (; p < wide; p += 32)
         {
@@ -269,7 +270,7 @@ public static class Int8Gemm
         }
 
         // A 16-byte step where the depth allows (784 = 24 x 32 + 16), into the lower halves of the sums.
-        if (p + 16 <= k)
+        if (p + 16 <= stride)
         {
             Vector128<byte> v0 = Vector128.LoadUnsafe(ref x0, (nuint)p);
             Vector128<byte> v1 = Vector128.LoadUnsafe(ref x1, (nuint)p);
@@ -293,24 +294,38 @@ public static class Int8Gemm
             p += 16;
         }
 
+        // Then four bytes at a time (a 3 x 3 kernel over one channel is 9 deep, 12 with its padding), in lane 0.
+        for (; p < stride; p += 4)
+        {
+            Vector128<byte> v0 = Quad(ref x0, p), v1 = Quad(ref x1, p), v2 = Quad(ref x2, p);
+            Vector128<sbyte> w = Quad(ref w0, p);
+            s00 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v0, w).ToVector256();
+            s10 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v1, w).ToVector256();
+            s20 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v2, w).ToVector256();
+            w = Quad(ref w1, p);
+            s01 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v0, w).ToVector256();
+            s11 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v1, w).ToVector256();
+            s21 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v2, w).ToVector256();
+            w = Quad(ref w2, p);
+            s02 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v0, w).ToVector256();
+            s12 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v1, w).ToVector256();
+            s22 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v2, w).ToVector256();
+            w = Quad(ref w3, p);
+            s03 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v0, w).ToVector256();
+            s13 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v1, w).ToVector256();
+            s23 += X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, v2, w).ToVector256();
+        }
+
         Store4(ref c, s00, s01, s02, s03);
         Store4(ref Unsafe.Add(ref c, n), s10, s11, s12, s13);
         Store4(ref Unsafe.Add(ref c, 2 * n), s20, s21, s22, s23);
-
-        // What is left (under 16 bytes) one pair at a time: never at a depth that is a multiple of 16.
-        for (; p < k; p++)
-        {
-            for (int row = 0; row < 3; row++)
-            {
-                int x = Unsafe.Add(ref a, (row * stride) + p);
-                ref int sums = ref Unsafe.Add(ref c, row * n);
-                sums += x * Unsafe.Add(ref w0, p);
-                Unsafe.Add(ref sums, 1) += x * Unsafe.Add(ref w1, p);
-                Unsafe.Add(ref sums, 2) += x * Unsafe.Add(ref w2, p);
-                Unsafe.Add(ref sums, 3) += x * Unsafe.Add(ref w3, p);
-            }
-        }
     }
+
+    /// <summary>Four bytes from <paramref name="p"/> in the lowest lane of a vector, the rest zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> Quad<T>(ref T start, int p)
+        where T : unmanaged
+        => Vector128.CreateScalar(Unsafe.ReadUnaligned<int>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref start, p)))).As<int, T>();
 
     /// <summary>The lane sums of four accumulators into four consecutive ints: two rounds of pairwise adds, then the halves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -323,7 +338,7 @@ public static class Int8Gemm
     /// <summary>One row of A against rows <paramref name="from"/> to <paramref name="to"/> of B: four at a time, then one.</summary>
     private static void Columns(ref byte row, ref sbyte b0, ref int c, int from, int to, int k, int stride)
     {
-        int wide = k & ~31;
+        int wide = stride & ~31;
         int j = from;
         for (; j + 4 <= to; j += 4)
         {
@@ -342,10 +357,10 @@ public static class Int8Gemm
                 s3 = X86.AvxVnni.MultiplyWideningAndAdd(s3, x, Vector256.LoadUnsafe(ref w3, (nuint)p));
             }
 
-            Unsafe.Add(ref c, j) = Vector256.Sum(s0) + Rest(ref row, ref w0, p, k);
-            Unsafe.Add(ref c, j + 1) = Vector256.Sum(s1) + Rest(ref row, ref w1, p, k);
-            Unsafe.Add(ref c, j + 2) = Vector256.Sum(s2) + Rest(ref row, ref w2, p, k);
-            Unsafe.Add(ref c, j + 3) = Vector256.Sum(s3) + Rest(ref row, ref w3, p, k);
+            Unsafe.Add(ref c, j) = Vector256.Sum(s0) + Rest(ref row, ref w0, p, stride);
+            Unsafe.Add(ref c, j + 1) = Vector256.Sum(s1) + Rest(ref row, ref w1, p, stride);
+            Unsafe.Add(ref c, j + 2) = Vector256.Sum(s2) + Rest(ref row, ref w2, p, stride);
+            Unsafe.Add(ref c, j + 3) = Vector256.Sum(s3) + Rest(ref row, ref w3, p, stride);
         }
 
         for (; j < to; j++)
@@ -358,28 +373,28 @@ public static class Int8Gemm
                 s = X86.AvxVnni.MultiplyWideningAndAdd(s, Vector256.LoadUnsafe(ref row, (nuint)p), Vector256.LoadUnsafe(ref w, (nuint)p));
             }
 
-            Unsafe.Add(ref c, j) = Vector256.Sum(s) + Rest(ref row, ref w, p, k);
+            Unsafe.Add(ref c, j) = Vector256.Sum(s) + Rest(ref row, ref w, p, stride);
         }
     }
 
-    /// <summary>The products of depths <paramref name="from"/> to <paramref name="k"/>: four at a time with a 128-bit <c>vpdpbusd</c> where the padding allows, then one by one.</summary>
+    /// <summary>The products of depths <paramref name="from"/> to <paramref name="stride"/>: sixteen bytes with a 128-bit <c>vpdpbusd</c> where they are there, then four at a time (the padding of B is zero, so it adds nothing).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Rest(ref byte x, ref sbyte w, int from, int k)
+    private static int Rest(ref byte x, ref sbyte w, int from, int stride)
     {
-        int sum = 0;
+        Vector128<int> sum = Vector128<int>.Zero;
         int p = from;
-        if (p + 16 <= k)
+        if (p + 16 <= stride)
         {
-            sum = Vector128.Sum(X86.AvxVnni.MultiplyWideningAndAdd(Vector128<int>.Zero, Vector128.LoadUnsafe(ref x, (nuint)p), Vector128.LoadUnsafe(ref w, (nuint)p)));
+            sum = X86.AvxVnni.MultiplyWideningAndAdd(sum, Vector128.LoadUnsafe(ref x, (nuint)p), Vector128.LoadUnsafe(ref w, (nuint)p));
             p += 16;
         }
 
-        for (; p < k; p++)
+        for (; p < stride; p += 4)
         {
-            sum += Unsafe.Add(ref x, p) * Unsafe.Add(ref w, p);
+            sum = X86.AvxVnni.MultiplyWideningAndAdd(sum, Quad(ref x, p), Quad(ref w, p));
         }
 
-        return sum;
+        return Vector128.Sum(sum);
     }
 
     /// <summary>
