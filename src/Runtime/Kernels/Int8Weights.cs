@@ -42,8 +42,4 @@ public sealed class Int8Weights
 
     /// <summary>The weight whose float parameter starts at <paramref name="offset"/>, or <see langword="null"/> when that parameter stays float.</summary>
     public Int8Weight? Find(int offset) => _byOffset.GetValueOrDefault(offset);
-
-    /// <summary>Whether the parameter at <paramref name="offset"/> of <paramref name="length"/> values overlaps an int8 weight.</summary>
-    internal bool Covers(int offset, int length)
-        => _weights.Any(weight => offset < weight.Offset + ((long)weight.Rows * weight.Columns) && weight.Offset < offset + length);
 }
