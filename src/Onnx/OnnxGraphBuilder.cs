@@ -1,0 +1,457 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using TypedNets.Compression;
+using global::Onnx;
+
+namespace TypedNets.Onnx;
+
+/// <summary>
+/// Builds the ONNX graph of one network, layer by layer. Every tensor carries a leading batch dimension; the builder
+/// tracks the per-sample shape of the current tensor, which may differ from the layer's declared shape where ONNX needs
+/// another layout (a one-channel image gains its channel axis), and reshapes back when the two part.
+/// </summary>
+internal sealed class OnnxGraphBuilder
+{
+    private const string BatchDimension = "batch";
+    private const string InputName = "input";
+    private const string OutputName = "output";
+
+    private readonly GraphProto _graph = new() { Name = string.Empty };
+    private readonly HashSet<string> _initializers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private string _current = InputName;
+    private int[] _shape = [];
+
+    private OnnxGraphBuilder()
+    {
+    }
+
+    public static ModelProto Build(INetwork network)
+    {
+        IReadOnlyList<Layer> layers = network.Layers;
+        string networkName = network.Core.Name;
+        if (layers.Count == 0)
+        {
+            throw new NotSupportedException($"Network '{networkName}' has no layers; there is nothing to export.");
+        }
+
+        var builder = new OnnxGraphBuilder();
+        builder._graph.Name = networkName;
+        builder.Refuse(network, layers);
+        bool tokens = network.Core.TokenInput;
+        int[] inputShape = layers[0].InputShape.ToArray();
+        builder._graph.Input.Add(ValueInfo(InputName, tokens ? TensorProto.Types.DataType.Int64 : TensorProto.Types.DataType.Float, inputShape));
+        builder._shape = inputShape;
+        builder._names.Add(InputName);
+        foreach (Layer layer in layers)
+        {
+            builder.Emit(layer);
+            builder.ReshapeTo(layer.OutputShape.ToArray(), layer.Name);
+        }
+
+        builder.Node("Identity", [builder._current], [OutputName], "output");
+        builder._graph.Output.Add(ValueInfo(OutputName, TensorProto.Types.DataType.Float, builder._shape));
+
+        var model = new ModelProto
+        {
+            IrVersion = Onnx.IrVersion,
+            ProducerName = "TypedNets",
+            ProducerVersion = typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "0",
+            Graph = builder._graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Onnx.Opset });
+        return model;
+    }
+
+    /// <summary>Refuses, before anything is built, the networks whose graph is not a chain of the covered layers.</summary>
+    private void Refuse(INetwork network, IReadOnlyList<Layer> layers)
+    {
+        string networkName = network.Core.Name;
+        if (network.IsQuantized)
+        {
+            throw new NotSupportedException(
+                $"Network '{networkName}' is quantised to int8; the ONNX export writes float networks only, so far. Export the float network before Quantize().");
+        }
+
+        int[] previous = layers[0].InputShape.ToArray();
+        foreach (Layer layer in layers)
+        {
+            switch (layer)
+            {
+                case DenseLayer:
+                case DropoutLayer:
+                case FlattenLayer:
+                case Conv2DLayer:
+                case Pool2DLayer:
+                case GlobalAveragePooling2DLayer:
+                case BatchNormLayer:
+                case LayerNormLayer:
+                case GlobalAveragePooling1DLayer:
+                case GlobalMaxPooling1DLayer:
+                    break;
+                case EmbeddingLayer { MaskZero: true }:
+                    throw new NotSupportedException(
+                        $"Layer '{layer.Name}' of network '{networkName}' is an Embedding with MaskZero; its mask is not exported to ONNX yet. " +
+                        "Export a network whose embedding has MaskZero = false.");
+                case EmbeddingLayer:
+                    break;
+                default:
+                    throw new NotSupportedException(
+                        $"Layer '{layer.Name}' of network '{networkName}' is a {layer.Kind} layer, which the ONNX export does not cover yet. " +
+                        "Covered: Dense, Dropout, Flatten, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D, BatchNorm, LayerNorm, Embedding, " +
+                        "GlobalAveragePooling1D, GlobalMaxPooling1D, in a sequential network.");
+            }
+
+            // Layers nested in blocks carry dotted names, and a [From] branch reads another layer than the one
+            // before it; both need the graph the generator plans, which this exporter does not read yet.
+            if (layer.Name.Contains('.', StringComparison.Ordinal) || !layer.InputShape.SequenceEqual(previous))
+            {
+                throw new NotSupportedException(
+                    $"Layer '{layer.Name}' of network '{networkName}' is inside a block or reads another layer than the one before it; " +
+                    "the ONNX export covers sequential networks only, so far.");
+            }
+
+            previous = layer.OutputShape.ToArray();
+        }
+    }
+
+    private void Emit(Layer layer)
+    {
+        switch (layer)
+        {
+            case DenseLayer dense:
+                EmitDense(dense);
+                break;
+            case DropoutLayer:
+                // Inference: dropout is the identity, as torch.onnx.export in eval mode leaves it out.
+                break;
+            case FlattenLayer flatten:
+                _current = Node("Flatten", [_current], [Fresh(flatten.Name + "/flatten")], flatten.Name, Int("axis", 1));
+                _shape = [_shape.Aggregate(1, (a, b) => a * b)];
+                break;
+            case Conv2DLayer conv:
+                EmitConv2D(conv);
+                break;
+            case Pool2DLayer pool:
+                EmitPool2D(pool);
+                break;
+            case GlobalAveragePooling2DLayer global:
+                AddChannelAxisToImage(global.Name);
+                _current = Node("GlobalAveragePool", [_current], [Fresh(global.Name + "/pool")], global.Name);
+                _current = Node("Flatten", [_current], [Fresh(global.Name + "/flatten")], global.Name, Int("axis", 1));
+                _shape = [_shape[0]];
+                break;
+            case BatchNormLayer norm:
+                EmitBatchNorm(norm);
+                break;
+            case LayerNormLayer norm:
+                _current = Node(
+                    "LayerNormalization",
+                    [_current, Initializer(norm.Weight), Initializer(norm.Bias)],
+                    [Fresh(norm.Name + "/layer_norm")],
+                    norm.Name,
+                    Int("axis", -1),
+                    Float("epsilon", (float)norm.Epsilon));
+                break;
+            case EmbeddingLayer embedding:
+                _current = Node("Gather", [Initializer(embedding.Weight), _current], [Fresh(embedding.Name + "/gather")], embedding.Name, Int("axis", 0));
+                _shape = [.. _shape, embedding.Dimension];
+                break;
+            case GlobalAveragePooling1DLayer average:
+                _current = Node("ReduceMean", [_current], [Fresh(average.Name + "/mean")], average.Name, Ints("axes", 1), Int("keepdims", 0));
+                _shape = [_shape[1]];
+                break;
+            case GlobalMaxPooling1DLayer max:
+                _current = Node("ReduceMax", [_current], [Fresh(max.Name + "/max")], max.Name, Ints("axes", 1), Int("keepdims", 0));
+                _shape = [_shape[1]];
+                break;
+            default:
+                throw new NotSupportedException($"Layer '{layer.Name}' is a {layer.Kind} layer, which the ONNX export does not cover yet.");
+        }
+    }
+
+    private void EmitDense(DenseLayer dense)
+    {
+        string weight = Initializer(dense.Weight);
+        string? bias = dense.Bias is null ? null : Initializer(dense.Bias);
+        string output = Fresh(dense.Name + "/linear");
+        if (_shape.Length == 1)
+        {
+            // nn.Linear's y = x Wᵀ + b on [batch, inputs], as torch.onnx.export writes it.
+            _current = Node("Gemm", bias is null ? [_current, weight] : [_current, weight, bias], [output], dense.Name, Int("transB", 1));
+        }
+        else
+        {
+            // On a sequence the product runs over the last axis; Gemm takes matrices only, so MatMul with the
+            // transposed weight (the initializer keeps its state_dict layout and name).
+            string transposed = Node("Transpose", [weight], [Fresh(dense.Name + "/weight_t")], dense.Name, Ints("perm", 1, 0));
+            string product = bias is null ? output : Fresh(dense.Name + "/matmul");
+            Node("MatMul", [_current, transposed], [product], dense.Name);
+            if (bias is not null)
+            {
+                Node("Add", [product, bias], [output], dense.Name);
+            }
+
+            _current = output;
+        }
+
+        _shape = [.. _shape[..^1], dense.Units];
+        EmitActivation(dense.Activation, dense.Name);
+    }
+
+    private void EmitConv2D(Conv2DLayer conv)
+    {
+        AddChannelAxisToImage(conv.Name);
+        string weight = Initializer(conv.Weight);
+        List<string> inputs = [_current, weight];
+        if (conv.Bias is not null)
+        {
+            inputs.Add(Initializer(conv.Bias));
+        }
+
+        _current = Node(
+            "Conv",
+            [.. inputs],
+            [Fresh(conv.Name + "/conv")],
+            conv.Name,
+            Ints("kernel_shape", conv.KernelHeight, conv.KernelWidth),
+            Ints("strides", conv.Stride, conv.StrideWidth),
+            Ints("pads", conv.Padding, conv.PaddingWidth, conv.Padding, conv.PaddingWidth),
+            Ints("dilations", conv.Dilation, conv.Dilation),
+            Int("group", conv.Groups));
+        _shape = conv.OutputShape.ToArray();
+        EmitActivation(conv.Activation, conv.Name);
+    }
+
+    private void EmitPool2D(Pool2DLayer pool)
+    {
+        AddChannelAxisToImage(pool.Name);
+        bool max = pool.Kind.StartsWith("Max", StringComparison.Ordinal);
+        AttributeProto[] attributes =
+        [
+            Ints("kernel_shape", pool.Size, pool.Size),
+            Ints("strides", pool.Stride, pool.Stride),
+            Ints("pads", pool.Padding, pool.Padding, pool.Padding, pool.Padding),
+        ];
+        if (!max)
+        {
+            // TypedNets divides every window by size * size, padded zeros counted: PyTorch's count_include_pad=True.
+            attributes = [.. attributes, Int("count_include_pad", 1)];
+        }
+
+        // MaxPool pads with -infinity in ONNX as in TypedNets: a padded value never wins.
+        _current = Node(max ? "MaxPool" : "AveragePool", [_current], [Fresh(pool.Name + "/pool")], pool.Name, attributes);
+        int[] declared = pool.OutputShape.ToArray();
+        _shape = declared.Length == 3 ? declared : [1, .. declared];
+    }
+
+    private void EmitBatchNorm(BatchNormLayer norm)
+    {
+        string[] statistics = [Initializer(norm.Weight), Initializer(norm.Bias), Initializer(norm.RunningMean), Initializer(norm.RunningVariance)];
+        bool sequence = _shape.Length == 2;
+        string input = _current;
+        if (sequence)
+        {
+            // nn.BatchNorm1d(features) on x.transpose(1, 2): ONNX normalises axis 1.
+            input = Node("Transpose", [_current], [Fresh(norm.Name + "/to_channels")], norm.Name, Ints("perm", 0, 2, 1));
+        }
+
+        string output = Node(
+            "BatchNormalization",
+            [input, .. statistics],
+            [Fresh(norm.Name + "/batch_norm")],
+            norm.Name,
+            Float("epsilon", (float)norm.Epsilon),
+            Float("momentum", 1 - (float)norm.Momentum));
+        if (sequence)
+        {
+            output = Node("Transpose", [output], [Fresh(norm.Name + "/to_steps")], norm.Name, Ints("perm", 0, 2, 1));
+        }
+
+        _current = output;
+        EmitActivation(norm.Activation, norm.Name);
+    }
+
+    private void EmitActivation(Activation activation, string layer)
+    {
+        string x = _current;
+        switch (activation)
+        {
+            case Activation.Identity:
+                return;
+            case Activation.ReLU:
+                _current = Node("Relu", [x], [Fresh(layer + "/relu")], layer);
+                return;
+            case Activation.LeakyReLU:
+                _current = Node("LeakyRelu", [x], [Fresh(layer + "/leaky_relu")], layer, Float("alpha", 0.01f));
+                return;
+            case Activation.Sigmoid:
+                _current = Node("Sigmoid", [x], [Fresh(layer + "/sigmoid")], layer);
+                return;
+            case Activation.Tanh:
+                _current = Node("Tanh", [x], [Fresh(layer + "/tanh")], layer);
+                return;
+            case Activation.Softmax:
+                _current = Node("Softmax", [x], [Fresh(layer + "/softmax")], layer, Int("axis", -1));
+                return;
+            case Activation.GELU:
+            {
+                // Gelu is an operator from opset 20 on; in opset 17 it is spelt out as torch.onnx.export does:
+                // 0.5 x (1 + erf(x / sqrt 2)).
+                string scaled = Node("Div", [x, Constant(layer + "/sqrt2", MathF.Sqrt(2))], [Fresh(layer + "/gelu_scaled")], layer);
+                string erf = Node("Erf", [scaled], [Fresh(layer + "/gelu_erf")], layer);
+                _current = HalfXOnePlus(x, erf, layer);
+                return;
+            }
+
+            case Activation.GeluTanh:
+            {
+                // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), PyTorch's approximate='tanh'.
+                string cube = Node("Mul", [x, Node("Mul", [x, x], [Fresh(layer + "/gelu_square")], layer)], [Fresh(layer + "/gelu_cube")], layer);
+                string inner = Node("Add", [x, Node("Mul", [cube, Constant(layer + "/gelu_coefficient", 0.044715f)], [Fresh(layer + "/gelu_cubic")], layer)], [Fresh(layer + "/gelu_inner")], layer);
+                string argument = Node("Mul", [inner, Constant(layer + "/gelu_sqrt_2_over_pi", MathF.Sqrt(2 / MathF.PI))], [Fresh(layer + "/gelu_argument")], layer);
+                string tanh = Node("Tanh", [argument], [Fresh(layer + "/gelu_tanh")], layer);
+                _current = HalfXOnePlus(x, tanh, layer);
+                return;
+            }
+
+            default:
+                throw new NotSupportedException($"Layer '{layer}' ends in activation {activation}, which the ONNX export does not cover yet.");
+        }
+    }
+
+    private string HalfXOnePlus(string x, string term, string layer)
+    {
+        string onePlus = Node("Add", [term, Constant(layer + "/one", 1f)], [Fresh(layer + "/gelu_one_plus")], layer);
+        string product = Node("Mul", [x, onePlus], [Fresh(layer + "/gelu_product")], layer);
+        return Node("Mul", [product, Constant(layer + "/half", 0.5f)], [Fresh(layer + "/gelu")], layer);
+    }
+
+    /// <summary>A one-channel image, declared <c>[height, width]</c>, gains ONNX's channel axis before a 2-D operator.</summary>
+    private void AddChannelAxisToImage(string layer)
+    {
+        if (_shape.Length == 2)
+        {
+            _current = Node("Unsqueeze", [_current, ConstantInts(layer + "/channel_axis", 1)], [Fresh(layer + "/with_channel")], layer);
+            _shape = [1, .. _shape];
+        }
+    }
+
+    /// <summary>Reshapes the current tensor to the layer's declared per-sample shape when ONNX's layout differs from it.</summary>
+    private void ReshapeTo(int[] declared, string layer)
+    {
+        if (declared.SequenceEqual(_shape))
+        {
+            return;
+        }
+
+        long[] target = [-1, .. declared.Select(d => (long)d)];
+        _current = Node("Reshape", [_current, ConstantInts(layer + "/shape", target)], [Fresh(layer + "/reshaped")], layer);
+        _shape = declared;
+    }
+
+    private string Initializer(ParameterTensor tensor) => Initializer(tensor.Name, tensor.Shape, tensor.Values);
+
+    private string Initializer(BufferTensor tensor) => Initializer(tensor.Name, tensor.Shape, tensor.Values);
+
+    private string Initializer(string name, ReadOnlySpan<int> shape, ReadOnlySpan<float> values)
+    {
+        // A tied weight (a Dense head over an embedding's table) is one state_dict tensor used twice.
+        if (_initializers.Add(name))
+        {
+            _names.Add(name);
+            _graph.Initializer.Add(FloatTensor(name, shape, values));
+        }
+
+        return name;
+    }
+
+    private string Constant(string name, float value)
+    {
+        string output = Fresh(name);
+        Node("Constant", [], [output], name, new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = FloatTensor(string.Empty, [], [value]) });
+        return output;
+    }
+
+    private string ConstantInts(string name, params long[] values)
+    {
+        string output = Fresh(name);
+        var tensor = new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.Add(values.Length);
+        tensor.Int64Data.Add(values);
+        Node("Constant", [], [output], name, new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = tensor });
+        return output;
+    }
+
+    private string Node(string op, string[] inputs, string[] outputs, string layer, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = Fresh("/" + layer + "/" + op) };
+        node.Input.Add(inputs);
+        node.Output.Add(outputs);
+        node.Attribute.Add(attributes);
+        _graph.Node.Add(node);
+        return outputs[0];
+    }
+
+    /// <summary>A value name no other value or node has, from <paramref name="stem"/>.</summary>
+    private string Fresh(string stem)
+    {
+        string name = stem;
+        for (int i = 1; !_names.Add(name); i++)
+        {
+            name = stem + "_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return name;
+    }
+
+    private static TensorProto FloatTensor(string name, ReadOnlySpan<int> shape, ReadOnlySpan<float> values)
+    {
+        var tensor = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float };
+        if (name.Length > 0)
+        {
+            tensor.Name = name;
+        }
+
+        foreach (int dimension in shape)
+        {
+            tensor.Dims.Add(dimension);
+        }
+
+        // raw_data is little-endian, as .NET's floats on every platform it runs on.
+        tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values));
+        return tensor;
+    }
+
+    private static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType type, int[] sampleShape)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = BatchDimension });
+        foreach (int dimension in sampleShape)
+        {
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dimension });
+        }
+
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+        };
+    }
+
+    private static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto Float(string name, float value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    private static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.Add(values);
+        return attribute;
+    }
+}
