@@ -30,6 +30,11 @@ public sealed class OnnxExportTests
         ["vector_batch_norm"] = () => new OnnxVectorBatchNormNet(maxBatch: 3, seed: 7),
         ["embedding_global_average_1d"] = () => new OnnxEmbeddingNet(maxBatch: 3, seed: 8),
         ["tied_embedding_head"] = () => new OnnxTiedEmbeddingNet(maxBatch: 3, seed: 9),
+        ["embedding_lstm"] = () => new OnnxLstmNet(maxBatch: 3, seed: 10),
+        ["stacked_bidirectional_lstm_sequences"] = () => new OnnxStackedLstmNet(maxBatch: 3, seed: 11),
+        ["gru_sequences_then_stacked_bidirectional"] = () => new OnnxGruNet(maxBatch: 3, seed: 12),
+        ["conv_1d_pools_1d"] = () => new OnnxConv1DNet(maxBatch: 3, seed: 13),
+        ["position_embedding"] = () => new OnnxPositionEmbeddingNet(maxBatch: 3, seed: 14),
     };
 
     [Theory]
@@ -127,9 +132,9 @@ public sealed class OnnxExportTests
     [Fact]
     public void UncoveredLayerKindsAreRefusedByName()
     {
-        var lstm = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxLstmNet(maxBatch: 1, seed: 1)));
-        Assert.Contains("'encoder'", lstm.Message, StringComparison.Ordinal);
-        Assert.Contains("LSTM", lstm.Message, StringComparison.Ordinal);
+        var attention = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxAttentionNet(maxBatch: 1, seed: 1)));
+        Assert.Contains("'attention'", attention.Message, StringComparison.Ordinal);
+        Assert.Contains("SelfAttention", attention.Message, StringComparison.Ordinal);
 
         var masked = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxMaskedEmbeddingNet(maxBatch: 1, seed: 1)));
         Assert.Contains("MaskZero", masked.Message, StringComparison.Ordinal);
@@ -145,7 +150,7 @@ public sealed class OnnxExportTests
         try
         {
             File.WriteAllText(path, "an older file");
-            Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.Export(new OnnxLstmNet(maxBatch: 1, seed: 1), path));
+            Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.Export(new OnnxAttentionNet(maxBatch: 1, seed: 1), path));
             Assert.Equal("an older file", File.ReadAllText(path));
         }
         finally

@@ -95,6 +95,49 @@ public partial class OnnxLstmNet
     [Dense(2)] public partial DenseLayer Output { get; }
 }
 
+[Network, Input(5, 3)]
+public partial class OnnxStackedLstmNet
+{
+    [Lstm(4, NumLayers = 2, Bidirectional = true, ReturnSequences = true, Dropout = 0.3)] public partial LstmLayer Encoder { get; }
+    [Dense(2)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(5, 3)]
+public partial class OnnxGruNet
+{
+    [Gru(4, ReturnSequences = true)] public partial GruLayer First { get; }
+    [Gru(3, NumLayers = 2, Bidirectional = true)] public partial GruLayer Second { get; }
+    [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(9, 4)]
+public partial class OnnxConv1DNet
+{
+    [Conv1D(6, 3, Padding = 1, Dilation = 2, Groups = 2, Activation = Activation.ReLU)] public partial Conv1DLayer Conv { get; }
+    [MaxPool1D(3, Stride = 2, Padding = 1)] public partial Pool1DLayer Max { get; }
+    [Conv1D(5, 2, Stride = 2, Bias = false)] public partial Conv1DLayer Strided { get; }
+    [AvgPool1D(2, Stride = 1, Padding = 1)] public partial Pool1DLayer Average { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(2)] public partial DenseLayer Output { get; }
+}
+
+[Network, TokenInput(6)]
+public partial class OnnxPositionEmbeddingNet
+{
+    [Embedding(10, 4)] public partial EmbeddingLayer Tokens { get; }
+    [PositionEmbedding(8)] public partial PositionEmbeddingLayer Positions { get; }
+    [LayerNorm] public partial LayerNormLayer Norm { get; }
+    [Dense(10, Bias = false)] public partial DenseLayer Head { get; }
+}
+
+[Network, Input(4, 6)]
+public partial class OnnxAttentionNet
+{
+    [Dense(6)] public partial DenseLayer Fused { get; }
+    [SelfAttention(2)] public partial SelfAttentionLayer Attention { get; }
+    [Dense(2)] public partial DenseLayer Output { get; }
+}
+
 [Network, TokenInput(4)]
 public partial class OnnxMaskedEmbeddingNet
 {
