@@ -91,6 +91,11 @@ internal sealed class OnnxGraphBuilder
                 case LayerNormLayer:
                 case GlobalAveragePooling1DLayer:
                 case GlobalMaxPooling1DLayer:
+                case Conv1DLayer:
+                case Pool1DLayer:
+                case PositionEmbeddingLayer:
+                case LstmLayer:
+                case GruLayer:
                     break;
                 case EmbeddingLayer { MaskZero: true }:
                     throw new NotSupportedException(
@@ -102,7 +107,7 @@ internal sealed class OnnxGraphBuilder
                     throw new NotSupportedException(
                         $"Layer '{layer.Name}' of network '{networkName}' is a {layer.Kind} layer, which the ONNX export does not cover yet. " +
                         "Covered: Dense, Dropout, Flatten, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D, BatchNorm, LayerNorm, Embedding, " +
-                        "GlobalAveragePooling1D, GlobalMaxPooling1D, in a sequential network.");
+                        "GlobalAveragePooling1D, GlobalMaxPooling1D, Conv1D, MaxPool1D, AvgPool1D, PositionEmbedding, LSTM, GRU, in a sequential network.");
             }
 
             // Layers nested in blocks carry dotted names, and a [From] branch reads another layer than the one
@@ -168,10 +173,159 @@ internal sealed class OnnxGraphBuilder
                 _current = Node("ReduceMax", [_current], [Fresh(max.Name + "/max")], max.Name, Ints("axes", 1), Int("keepdims", 0));
                 _shape = [_shape[1]];
                 break;
+            case Conv1DLayer conv:
+                EmitConv1D(conv);
+                break;
+            case Pool1DLayer pool:
+                EmitPool1D(pool);
+                break;
+            case PositionEmbeddingLayer positions:
+            {
+                string rows = Node(
+                    "Slice",
+                    [Initializer(positions.Weight), ConstantInts(positions.Name + "/start", 0), ConstantInts(positions.Name + "/end", _shape[0]), ConstantInts(positions.Name + "/axis", 0)],
+                    [Fresh(positions.Name + "/rows")],
+                    positions.Name);
+                _current = Node("Add", [_current, rows], [Fresh(positions.Name + "/add")], positions.Name);
+                break;
+            }
+
+            case RecurrentLayer recurrent:
+                EmitRecurrent(recurrent);
+                break;
             default:
                 throw new NotSupportedException($"Layer '{layer.Name}' is a {layer.Kind} layer, which the ONNX export does not cover yet.");
         }
     }
+
+    private void EmitConv1D(Conv1DLayer conv)
+    {
+        // Keras' Conv1D on [steps, features] is nn.Conv1d on the transposed [features, steps].
+        string channels = Node("Transpose", [_current], [Fresh(conv.Name + "/to_channels")], conv.Name, Ints("perm", 0, 2, 1));
+        List<string> inputs = [channels, Initializer(conv.Weight)];
+        if (conv.Bias is not null)
+        {
+            inputs.Add(Initializer(conv.Bias));
+        }
+
+        string output = Node(
+            "Conv",
+            [.. inputs],
+            [Fresh(conv.Name + "/conv")],
+            conv.Name,
+            Ints("kernel_shape", conv.Kernel),
+            Ints("strides", conv.Stride),
+            Ints("pads", conv.Padding, conv.Padding),
+            Ints("dilations", conv.Dilation),
+            Int("group", conv.Groups));
+        _current = Node("Transpose", [output], [Fresh(conv.Name + "/to_steps")], conv.Name, Ints("perm", 0, 2, 1));
+        _shape = conv.OutputShape.ToArray();
+        EmitActivation(conv.Activation, conv.Name);
+    }
+
+    private void EmitPool1D(Pool1DLayer pool)
+    {
+        bool max = pool.Kind.StartsWith("Max", StringComparison.Ordinal);
+        string channels = Node("Transpose", [_current], [Fresh(pool.Name + "/to_channels")], pool.Name, Ints("perm", 0, 2, 1));
+        AttributeProto[] attributes = [Ints("kernel_shape", pool.Size), Ints("strides", pool.Stride), Ints("pads", pool.Padding, pool.Padding)];
+        if (!max)
+        {
+            // Padded zeros are counted, as TypedNets and PyTorch's count_include_pad=True.
+            attributes = [.. attributes, Int("count_include_pad", 1)];
+        }
+
+        string output = Node(max ? "MaxPool" : "AveragePool", [channels], [Fresh(pool.Name + "/pool")], pool.Name, attributes);
+        _current = Node("Transpose", [output], [Fresh(pool.Name + "/to_steps")], pool.Name, Ints("perm", 0, 2, 1));
+        _shape = pool.OutputShape.ToArray();
+    }
+
+    /// <summary>
+    /// nn.LSTM / nn.GRU (batch_first) as ONNX's LSTM / GRU operators, one per stacked layer, both directions in one
+    /// operator. The initializers keep PyTorch's tensors and gate order; the graph reorders the gates into ONNX's
+    /// (PyTorch's LSTM i, f, g, o is ONNX's i, o, f, c; its GRU r, z, n is ONNX's z, r, h) and GRU runs with
+    /// linear_before_reset = 1, PyTorch's reset gate on W_hn h + b_hn.
+    /// </summary>
+    private void EmitRecurrent(RecurrentLayer recurrent)
+    {
+        bool lstm = recurrent is LstmLayer;
+        int[] order = lstm ? [0, 3, 1, 2] : [1, 0, 2];
+        int directions = recurrent.Bidirectional ? 2 : 1;
+        int units = recurrent.Units;
+        string name = recurrent.Name;
+
+        // ONNX Runtime's recurrent kernels take [steps, batch, features] (layout = 0).
+        string sequence = Node("Transpose", [_current], [Fresh(name + "/time_major")], name, Ints("perm", 1, 0, 2));
+        string lastState = string.Empty;
+        for (int layer = 0; layer < recurrent.NumLayers; layer++)
+        {
+            var w = new List<string>();
+            var r = new List<string>();
+            var b = new List<string>();
+            for (int direction = 0; direction < directions; direction++)
+            {
+                RecurrentWeights weights = recurrent.Weights(layer, reverse: direction == 1);
+                w.Add(Unsqueeze0(Reorder(Initializer(weights.WeightIh), order, name), name));
+                r.Add(Unsqueeze0(Reorder(Initializer(weights.WeightHh), order, name), name));
+                string biases = Node(
+                    "Concat",
+                    [Reorder(Initializer(weights.BiasIh), order, name), Reorder(Initializer(weights.BiasHh), order, name)],
+                    [Fresh(name + "/bias")],
+                    name,
+                    Int("axis", 0));
+                b.Add(Unsqueeze0(biases, name));
+            }
+
+            string Stack(List<string> parts, string what) =>
+                parts.Count == 1 ? parts[0] : Node("Concat", [.. parts], [Fresh(name + "/" + what)], name, Int("axis", 0));
+
+            AttributeProto[] attributes =
+            [
+                Int("hidden_size", units),
+                new AttributeProto { Name = "direction", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(recurrent.Bidirectional ? "bidirectional" : "forward") },
+            ];
+            if (!lstm)
+            {
+                attributes = [.. attributes, Int("linear_before_reset", 1)];
+            }
+
+            string index = layer.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string y = Fresh(name + "/y" + index);
+            string yH = Fresh(name + "/y_h" + index);
+
+            // Inter-layer dropout is a training-time option: inference passes the states on whole.
+            Node(lstm ? "LSTM" : "GRU", [sequence, Stack(w, "w"), Stack(r, "r"), Stack(b, "b")], [y, yH], name, attributes);
+
+            // Y is [steps, directions, batch, units]; the next layer reads [steps, batch, directions * units].
+            string stepsFirst = Node("Transpose", [y], [Fresh(name + "/y_steps")], name, Ints("perm", 0, 2, 1, 3));
+            sequence = Node("Reshape", [stepsFirst, ConstantInts(name + "/sequence_shape", 0, 0, directions * units)], [Fresh(name + "/sequence")], name);
+            lastState = yH;
+        }
+
+        if (recurrent.ReturnSequences)
+        {
+            _current = Node("Transpose", [sequence], [Fresh(name + "/batch_major")], name, Ints("perm", 1, 0, 2));
+            _shape = [_shape[0], directions * units];
+        }
+        else
+        {
+            // Y_h [directions, batch, units] is PyTorch's h_n of the last layer: the forward state after the last
+            // step, the reverse one after the first.
+            string batchFirst = Node("Transpose", [lastState], [Fresh(name + "/h_batch")], name, Ints("perm", 1, 0, 2));
+            _current = Node("Reshape", [batchFirst, ConstantInts(name + "/state_shape", 0, directions * units)], [Fresh(name + "/state")], name);
+            _shape = [directions * units];
+        }
+    }
+
+    /// <summary>The gate blocks of a PyTorch recurrent tensor (first axis) in ONNX's order.</summary>
+    private string Reorder(string tensor, int[] order, string layer)
+    {
+        string[] gates = order.Select((_, i) => Fresh(tensor + "/gate" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        Node("Split", [tensor], gates, layer, Int("axis", 0));
+        return Node("Concat", [.. order.Select(i => gates[i])], [Fresh(tensor + "/onnx_gates")], layer, Int("axis", 0));
+    }
+
+    private string Unsqueeze0(string tensor, string layer) =>
+        Node("Unsqueeze", [tensor, ConstantInts(layer + "/axis0", 0)], [Fresh(tensor + "/direction")], layer);
 
     private void EmitDense(DenseLayer dense)
     {
