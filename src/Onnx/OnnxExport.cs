@@ -12,11 +12,13 @@ namespace TypedNets.Onnx;
 /// <c>Predict</c> computes: inference mode, dropout left out, batch normalisation on its running statistics.
 /// </summary>
 /// <remarks>
-/// Covered: sequential networks of Dense (also on sequences), every <see cref="Activation"/>, Dropout, Flatten,
-/// Conv2D (stride, padding, dilation, groups, with or without bias), MaxPool2D and AvgPool2D (with padding,
-/// <c>count_include_pad</c> as TypedNets), GlobalAveragePooling2D, BatchNorm, LayerNorm, Embedding (without
-/// <c>MaskZero</c>), GlobalAveragePooling1D and GlobalMaxPooling1D. Other layer kinds are refused with a
-/// <see cref="NotSupportedException"/> naming them.
+/// Covered: sequential networks of Dense (also on sequences, and tied to an embedding), every
+/// <see cref="Activation"/>, Dropout, Flatten, Conv2D (stride, padding, dilation, groups, with or without bias),
+/// MaxPool2D and AvgPool2D (with padding, <c>count_include_pad</c> as TypedNets), GlobalAveragePooling2D, BatchNorm,
+/// LayerNorm, Embedding (without <c>MaskZero</c>), PositionEmbedding, Conv1D, MaxPool1D, AvgPool1D,
+/// GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM and GRU (stacked, bidirectional). Blocks, Add, Concatenate,
+/// SelfAttention, masked embeddings and int8-quantised networks are refused with a <see cref="NotSupportedException"/>
+/// naming the layer or the option.
 /// </remarks>
 public static class Onnx
 {
