@@ -35,6 +35,8 @@ public sealed class OnnxExportTests
         ["gru_sequences_then_stacked_bidirectional"] = () => new OnnxGruNet(maxBatch: 3, seed: 12),
         ["conv_1d_pools_1d"] = () => new OnnxConv1DNet(maxBatch: 3, seed: 13),
         ["position_embedding"] = () => new OnnxPositionEmbeddingNet(maxBatch: 3, seed: 14),
+        ["causal_self_attention"] = () => new OnnxAttentionNet(maxBatch: 3, seed: 15),
+        ["encoder_self_attention"] = () => new OnnxEncoderAttentionNet(maxBatch: 3, seed: 16),
     };
 
     [Theory]
@@ -132,9 +134,14 @@ public sealed class OnnxExportTests
     [Fact]
     public void UncoveredLayerKindsAreRefusedByName()
     {
-        var attention = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxAttentionNet(maxBatch: 1, seed: 1)));
-        Assert.Contains("'attention'", attention.Message, StringComparison.Ordinal);
-        Assert.Contains("SelfAttention", attention.Message, StringComparison.Ordinal);
+        var concatenate = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxConcatenateNet(maxBatch: 1, seed: 1)));
+        Assert.Contains("'joined'", concatenate.Message, StringComparison.Ordinal);
+        Assert.Contains("Concatenate", concatenate.Message, StringComparison.Ordinal);
+
+        // The branch is refused at the layer that leaves the chain, before its Concatenate is reached.
+        var branch = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxBranchNet(maxBatch: 1, seed: 1)));
+        Assert.Contains("'right'", branch.Message, StringComparison.Ordinal);
+        Assert.Contains("sequential", branch.Message, StringComparison.Ordinal);
 
         var masked = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxMaskedEmbeddingNet(maxBatch: 1, seed: 1)));
         Assert.Contains("MaskZero", masked.Message, StringComparison.Ordinal);
@@ -150,7 +157,7 @@ public sealed class OnnxExportTests
         try
         {
             File.WriteAllText(path, "an older file");
-            Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.Export(new OnnxAttentionNet(maxBatch: 1, seed: 1), path));
+            Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.Export(new OnnxResidualNet(maxBatch: 1, seed: 1), path));
             Assert.Equal("an older file", File.ReadAllText(path));
         }
         finally

@@ -130,11 +130,42 @@ public partial class OnnxPositionEmbeddingNet
     [Dense(10, Bias = false)] public partial DenseLayer Head { get; }
 }
 
-[Network, Input(4, 6)]
+[Network, TokenInput(5)]
 public partial class OnnxAttentionNet
 {
-    [Dense(6)] public partial DenseLayer Fused { get; }
+    [Embedding(12, 8)] public partial EmbeddingLayer Tokens { get; }
+    [PositionEmbedding(5)] public partial PositionEmbeddingLayer Positions { get; }
+    [LayerNorm] public partial LayerNormLayer Norm { get; }
+    [Dense(24)] public partial DenseLayer Fused { get; }
     [SelfAttention(2)] public partial SelfAttentionLayer Attention { get; }
+    [Dense(8)] public partial DenseLayer Projection { get; }
+    [Dense(12, Bias = false)] public partial DenseLayer Head { get; }
+}
+
+[Network, Input(4, 6)]
+public partial class OnnxEncoderAttentionNet
+{
+    [Dense(12)] public partial DenseLayer Fused { get; }
+    [SelfAttention(4, Causal = false, Dropout = 0.1)] public partial SelfAttentionLayer Attention { get; }
+    [GlobalAveragePooling1D] public partial GlobalAveragePooling1DLayer Pool { get; }
+    [Dense(2, Activation.Softmax)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4)]
+public partial class OnnxConcatenateNet
+{
+    [Dense(3)] public partial DenseLayer Left { get; }
+    [Dense(2)] public partial DenseLayer Right { get; }
+    [Concatenate(nameof(Left), nameof(Right))] public partial ConcatenateLayer Joined { get; }
+    [Dense(2)] public partial DenseLayer Output { get; }
+}
+
+[Network, Input(4)]
+public partial class OnnxBranchNet
+{
+    [Dense(3)] public partial DenseLayer Left { get; }
+    [Dense(2), From(BlockAttribute.Input)] public partial DenseLayer Right { get; }
+    [Concatenate(nameof(Left), nameof(Right))] public partial ConcatenateLayer Joined { get; }
     [Dense(2)] public partial DenseLayer Output { get; }
 }
 
