@@ -96,6 +96,7 @@ internal sealed class OnnxGraphBuilder
                 case PositionEmbeddingLayer:
                 case LstmLayer:
                 case GruLayer:
+                case SelfAttentionLayer:
                     break;
                 case EmbeddingLayer { MaskZero: true }:
                     throw new NotSupportedException(
@@ -107,7 +108,7 @@ internal sealed class OnnxGraphBuilder
                     throw new NotSupportedException(
                         $"Layer '{layer.Name}' of network '{networkName}' is a {layer.Kind} layer, which the ONNX export does not cover yet. " +
                         "Covered: Dense, Dropout, Flatten, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D, BatchNorm, LayerNorm, Embedding, " +
-                        "GlobalAveragePooling1D, GlobalMaxPooling1D, Conv1D, MaxPool1D, AvgPool1D, PositionEmbedding, LSTM, GRU, in a sequential network.");
+                        "GlobalAveragePooling1D, GlobalMaxPooling1D, Conv1D, MaxPool1D, AvgPool1D, PositionEmbedding, LSTM, GRU, SelfAttention, in a sequential network.");
             }
 
             // Layers nested in blocks carry dotted names, and a [From] branch reads another layer than the one
@@ -192,6 +193,9 @@ internal sealed class OnnxGraphBuilder
 
             case RecurrentLayer recurrent:
                 EmitRecurrent(recurrent);
+                break;
+            case SelfAttentionLayer attention:
+                EmitSelfAttention(attention);
                 break;
             default:
                 throw new NotSupportedException($"Layer '{layer.Name}' is a {layer.Kind} layer, which the ONNX export does not cover yet.");
@@ -314,6 +318,58 @@ internal sealed class OnnxGraphBuilder
             _current = Node("Reshape", [batchFirst, ConstantInts(name + "/state_shape", 0, directions * units)], [Fresh(name + "/state")], name);
             _shape = [directions * units];
         }
+    }
+
+    /// <summary>
+    /// GPT-2's attention on the fused projection [steps, 3 width] (query, key, value side by side, the heads side by
+    /// side within each), spelt out in opset-17 operators: softmax(Q Kᵀ / sqrt(head width) + causal mask) V. The steps
+    /// are fixed by the declaration, so the causal mask is a constant.
+    /// </summary>
+    private void EmitSelfAttention(SelfAttentionLayer attention)
+    {
+        string name = attention.Name;
+        int steps = _shape[0];
+        int width = _shape[1] / 3;
+        int heads = attention.Heads;
+        int headWidth = width / heads;
+        string q = Fresh(name + "/q");
+        string k = Fresh(name + "/k");
+        string v = Fresh(name + "/v");
+        Node("Split", [_current], [q, k, v], name, Int("axis", 2));
+
+        // [batch, steps, width] to [batch, heads, steps, head width] (the key to [batch, heads, head width, steps]).
+        string Heads(string x, string what, params long[] perm)
+        {
+            string split = Node("Reshape", [x, ConstantInts(name + "/heads_shape", 0, 0, heads, headWidth)], [Fresh(name + "/" + what + "_heads")], name);
+            return Node("Transpose", [split], [Fresh(name + "/" + what + "_by_head")], name, Ints("perm", perm));
+        }
+
+        string query = Heads(q, "q", 0, 2, 1, 3);
+        string keyT = Heads(k, "k", 0, 2, 3, 1);
+        string value = Heads(v, "v", 0, 2, 1, 3);
+        string scores = Node("MatMul", [query, keyT], [Fresh(name + "/scores")], name);
+        scores = Node("Mul", [scores, Constant(name + "/scale", 1 / MathF.Sqrt(headWidth))], [Fresh(name + "/scaled")], name);
+        if (attention.Causal)
+        {
+            float[] mask = new float[steps * steps];
+            for (int i = 0; i < steps; i++)
+            {
+                for (int j = i + 1; j < steps; j++)
+                {
+                    mask[(i * steps) + j] = float.NegativeInfinity;
+                }
+            }
+
+            string maskName = Fresh(name + "/causal_mask");
+            Node("Constant", [], [maskName], name, new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = FloatTensor(string.Empty, [steps, steps], mask) });
+            scores = Node("Add", [scores, maskName], [Fresh(name + "/masked")], name);
+        }
+
+        string weights = Node("Softmax", [scores], [Fresh(name + "/weights")], name, Int("axis", -1));
+        string context = Node("MatMul", [weights, value], [Fresh(name + "/context")], name);
+        string stepsFirst = Node("Transpose", [context], [Fresh(name + "/context_steps")], name, Ints("perm", 0, 2, 1, 3));
+        _current = Node("Reshape", [stepsFirst, ConstantInts(name + "/width_shape", 0, 0, width)], [Fresh(name + "/attention")], name);
+        _shape = [steps, width];
     }
 
     /// <summary>The gate blocks of a PyTorch recurrent tensor (first axis) in ONNX's order.</summary>
