@@ -16,8 +16,8 @@ namespace TypedNets.Onnx;
 /// <see cref="Activation"/>, Dropout, Flatten, Conv2D (stride, padding, dilation, groups, with or without bias),
 /// MaxPool2D and AvgPool2D (with padding, <c>count_include_pad</c> as TypedNets), GlobalAveragePooling2D, BatchNorm,
 /// LayerNorm, Embedding (without <c>MaskZero</c>), PositionEmbedding, Conv1D, MaxPool1D, AvgPool1D,
-/// GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM and GRU (stacked, bidirectional). Blocks, Add, Concatenate,
-/// SelfAttention, masked embeddings and int8-quantised networks are refused with a <see cref="NotSupportedException"/>
+/// GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM and GRU (stacked, bidirectional) and SelfAttention. Blocks, Add,
+/// Concatenate, [From] branches, masked embeddings and int8-quantised networks are refused with a <see cref="NotSupportedException"/>
 /// naming the layer or the option.
 /// </remarks>
 public static class Onnx
