@@ -109,7 +109,7 @@ public static class Int8Gemm
             case Int8GemmPath.Auto:
                 if (X86.AvxVnni.IsSupported)
                 {
-                    MultiplyAvxVnni(a, b, c, m, n, k, stride);
+                    MultiplyAvxVnni(a, b, c, m, n, stride);
                 }
                 else if (X86.Avx2.IsSupported)
                 {
@@ -123,7 +123,7 @@ public static class Int8Gemm
                 break;
             case Int8GemmPath.AvxVnni:
                 RequireSupported(path);
-                MultiplyAvxVnni(a, b, c, m, n, k, stride);
+                MultiplyAvxVnni(a, b, c, m, n, stride);
                 break;
             case Int8GemmPath.Avx2:
                 RequireSupported(path);
@@ -195,7 +195,7 @@ public static class Int8Gemm
     /// blocking, every row of <c>A</c> read all of <c>B</c> from L2 (200 KiB for the MLP's first layer), which was most
     /// of a batch's time.
     /// </summary>
-    private static void MultiplyAvxVnni(ReadOnlySpan<byte> a, ReadOnlySpan<sbyte> b, Span<int> c, int m, int n, int k, int stride)
+    private static void MultiplyAvxVnni(ReadOnlySpan<byte> a, ReadOnlySpan<sbyte> b, Span<int> c, int m, int n, int stride)
     {
         ref byte a0 = ref MemoryMarshal.GetReference(a);
         ref sbyte b0 = ref MemoryMarshal.GetReference(b);
@@ -210,18 +210,18 @@ public static class Int8Gemm
                 int j = j0;
                 for (; j + 4 <= jEnd; j += 4)
                 {
-                    Tile3x4(ref Unsafe.Add(ref a0, i * stride), ref Unsafe.Add(ref b0, j * stride), ref Unsafe.Add(ref c0, (i * n) + j), n, k, stride);
+                    Tile3x4(ref Unsafe.Add(ref a0, i * stride), ref Unsafe.Add(ref b0, j * stride), ref Unsafe.Add(ref c0, (i * n) + j), n, stride);
                 }
 
                 for (int row = i; row < i + 3; row++)
                 {
-                    Columns(ref Unsafe.Add(ref a0, row * stride), ref b0, ref Unsafe.Add(ref c0, row * n), j, jEnd, k, stride);
+                    Columns(ref Unsafe.Add(ref a0, row * stride), ref b0, ref Unsafe.Add(ref c0, row * n), j, jEnd, stride);
                 }
             }
 
             for (; i < m; i++)
             {
-                Columns(ref Unsafe.Add(ref a0, i * stride), ref b0, ref Unsafe.Add(ref c0, i * n), j0, jEnd, k, stride);
+                Columns(ref Unsafe.Add(ref a0, i * stride), ref b0, ref Unsafe.Add(ref c0, i * n), j0, jEnd, stride);
             }
         }
     }
@@ -231,7 +231,7 @@ public static class Int8Gemm
 
     /// <summary>C[0..3, 0..3] of the tile at <paramref name="c"/> (rows <paramref name="n"/> apart): three rows of A by four of B.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile3x4(ref byte a, ref sbyte b, ref int c, int n, int k, int stride)
+    private static void Tile3x4(ref byte a, ref sbyte b, ref int c, int n, int stride)
     {
         ref byte x0 = ref a;
         ref byte x1 = ref Unsafe.Add(ref a, stride);
@@ -336,7 +336,7 @@ public static class Int8Gemm
     }
 
     /// <summary>One row of A against rows <paramref name="from"/> to <paramref name="to"/> of B: four at a time, then one.</summary>
-    private static void Columns(ref byte row, ref sbyte b0, ref int c, int from, int to, int k, int stride)
+    private static void Columns(ref byte row, ref sbyte b0, ref int c, int from, int to, int stride)
     {
         int wide = stride & ~31;
         int j = from;

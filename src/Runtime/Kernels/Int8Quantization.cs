@@ -86,8 +86,8 @@ public static class Int8Quantization
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> row = x.Slice(r * columns, columns);
-            // A NaN or an infinity makes the sum NaN or infinite; a saturating clamp would hide it in a code.
-            if (!float.IsFinite(TensorPrimitives.Sum(row)))
+            // A saturating clamp would hide a NaN or an infinity in a code.
+            if (!RangeWithZero(row, out _, out _))
             {
                 throw new ArgumentException($"Row {r} of the activations holds a NaN or an infinity, which has no int8 code; quantise only finite activations.", nameof(x));
             }
@@ -101,7 +101,7 @@ public static class Int8Quantization
     /// time), and whether every value is finite: the raw <c>vminps</c> and <c>vmaxps</c> may drop a NaN, so NaNs are
     /// looked for on their own (a value unequal to itself), and an infinity shows in the range.
     /// </summary>
-    private static bool RangeWithZero(ReadOnlySpan<float> row, out float min, out float max)
+    internal static bool RangeWithZero(ReadOnlySpan<float> row, out float min, out float max)
     {
         min = 0;
         max = 0;

@@ -220,9 +220,7 @@ public sealed class Int8Weight
             return;
         }
 
-        float min = TensorPrimitives.Min(x);
-        float max = TensorPrimitives.Max(x);
-        if (!float.IsFinite(min) || !float.IsFinite(max))
+        if (!Int8Quantization.RangeWithZero(x, out float min, out float max))
         {
             throw new ArgumentException($"The input of {Name} holds a NaN or an infinity during calibration; calibrate with finite samples.", nameof(x));
         }
