@@ -441,9 +441,12 @@ public sealed partial class NetworkGenerator
             tensors = tensors.Concat(extras).ToArray();
 
             string arguments = options is null ? common : $"{common}, {options}";
+
+            // A join names what it reads in its constructor; every other layer reads one layer, named here.
+            string end = layer.Rule.IsJoin ? ");" : $") {{ Sources = {InputNames(layer)} }};";
             if (tensors.Length == 0)
             {
-                _writer.WriteLine($"{field} = new global::TypedNets.{layer.Rule.RuntimeType}({arguments});");
+                _writer.WriteLine($"{field} = new global::TypedNets.{layer.Rule.RuntimeType}({arguments}{end}");
                 return;
             }
 
@@ -453,12 +456,12 @@ public sealed partial class NetworkGenerator
                 _writer.WriteLine($"{arguments},");
                 for (int i = 0; i < tensors.Length; i++)
                 {
-                    _writer.WriteLine(tensors[i] + (i == tensors.Length - 1 ? ");" : ","));
+                    _writer.WriteLine(tensors[i] + (i == tensors.Length - 1 ? end : ","));
                 }
             }
         }
 
-        /// <summary>The module names of the layers a join reads, as a string array literal.</summary>
+        /// <summary>The module names of the layers <paramref name="layer"/> reads (<c>input</c> for the network's input), as a string array literal.</summary>
         internal string InputNames(LayerModel layer)
             => "[" + string.Join(", ", layer.Inputs.Select(input => StringLiteral(input < 0 ? "input" : _model.Layers[input].ModuleName))) + "]";
 

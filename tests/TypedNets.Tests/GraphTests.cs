@@ -71,6 +71,23 @@ public sealed class GraphTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Each_layer_names_the_layers_it_reads()
+    {
+        var inception = new TinyInception(maxBatch: 2);
+        Assert.Equal(
+        [
+            "stem <- input", "branch1 <- stem", "branch2.reduce <- stem", "branch2.conv <- branch2.reduce", "branch3 <- stem",
+            "merge <- branch1, branch2.conv, branch3", "norm <- merge", "flat <- norm", "output <- flat",
+        ],
+            inception.Layers.Select(layer => $"{layer.Name} <- {string.Join(", ", layer.Sources)}"));
+
+        var skip = new SkipDenseNet(maxBatch: 2);
+        Assert.Equal(["hidden", "stem"], skip.Join.Sources);
+        Assert.Equal(["stem", "wide", "join"], skip.Merge.Inputs);
+        Assert.Equal(["join"], skip.Wide.Sources);
+    }
+
+    [Fact]
     public void A_block_used_on_two_shapes_has_weights_of_each_shape()
     {
         var network = new TwoShapesNet(maxBatch: 2);

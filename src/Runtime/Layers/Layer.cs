@@ -40,6 +40,13 @@ public abstract class Layer
     /// <summary>The layer's non-trainable state in <c>state_dict</c> order, such as batch normalisation's running statistics.</summary>
     public IReadOnlyList<BufferTensor> Buffers { get; protected init; } = [];
 
+    /// <summary>
+    /// The module names of the layers this one reads, in order, with <c>input</c> for the network's input: the layer
+    /// before it, another with <c>[From]</c>, two for Add, two or more for Concatenate. The network's graph, as
+    /// exporters and summaries walk it; generated code sets it.
+    /// </summary>
+    public IReadOnlyList<string> Sources { get; init; } = [];
+
     /// <inheritdoc/>
     public override string ToString() => $"{Name} ({Kind}) [{string.Join(", ", _inputShape)}] -> [{string.Join(", ", _outputShape)}]";
 }
@@ -661,7 +668,7 @@ public sealed class AddLayer : Layer
         : base(propertyName, name, inputShape, outputShape)
     {
         Activation = activation;
-        Inputs = inputs;
+        Sources = inputs;
     }
 
     /// <inheritdoc/>
@@ -670,8 +677,8 @@ public sealed class AddLayer : Layer
     /// <summary>The activation applied after the addition.</summary>
     public Activation Activation { get; }
 
-    /// <summary>The module names of the two layers added (<c>input</c> for the network's input).</summary>
-    public IReadOnlyList<string> Inputs { get; }
+    /// <summary>The module names of the two layers added (<c>input</c> for the network's input); the same as <see cref="Layer.Sources"/>.</summary>
+    public IReadOnlyList<string> Inputs => Sources;
 }
 
 /// <summary>The outputs of several layers joined over the channels (images) or the features; no parameters.</summary>
@@ -681,12 +688,12 @@ public sealed class ConcatenateLayer : Layer
     public ConcatenateLayer(string propertyName, string name, int[] inputShape, int[] outputShape, string[] inputs)
         : base(propertyName, name, inputShape, outputShape)
     {
-        Inputs = inputs;
+        Sources = inputs;
     }
 
     /// <inheritdoc/>
     public override string Kind => "Concatenate";
 
-    /// <summary>The module names of the layers joined, in order (<c>input</c> for the network's input).</summary>
-    public IReadOnlyList<string> Inputs { get; }
+    /// <summary>The module names of the layers joined, in order (<c>input</c> for the network's input); the same as <see cref="Layer.Sources"/>.</summary>
+    public IReadOnlyList<string> Inputs => Sources;
 }

@@ -66,24 +66,24 @@ namespace Zoo.Gpt
             Engine<float> engine = new(maxBatch, seed);
             _tokensLayer = new global::TypedNets.EmbeddingLayer(
                 "Tokens", "tokens", [8], [8, 12], maskZero: true,
-                new global::TypedNets.ParameterTensor("tokens.weight", engine.Parameters, engine.Gradients, 0, 20, 12));
+                new global::TypedNets.ParameterTensor("tokens.weight", engine.Parameters, engine.Gradients, 0, 20, 12)) { Sources = ["input"] };
             _positionsLayer = new global::TypedNets.PositionEmbeddingLayer(
                 "Positions", "positions", [8, 12], [8, 12],
-                new global::TypedNets.ParameterTensor("positions.weight", engine.Parameters, engine.Gradients, 240, 16, 12));
+                new global::TypedNets.ParameterTensor("positions.weight", engine.Parameters, engine.Gradients, 240, 16, 12)) { Sources = ["tokens"] };
             _qkvLayer = new global::TypedNets.DenseLayer(
                 "Qkv", "qkv", [8, 12], [8, 36], global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("qkv.weight", engine.Parameters, engine.Gradients, 432, 36, 12));
-            _attentionLayer = new global::TypedNets.SelfAttentionLayer("Attention", "attention", [8, 36], [8, 12], heads: 3, causal: true, dropout: 0.1d);
+                new global::TypedNets.ParameterTensor("qkv.weight", engine.Parameters, engine.Gradients, 432, 36, 12)) { Sources = ["positions"] };
+            _attentionLayer = new global::TypedNets.SelfAttentionLayer("Attention", "attention", [8, 36], [8, 12], heads: 3, causal: true, dropout: 0.1d) { Sources = ["qkv"] };
             _projectionLayer = new global::TypedNets.DenseLayer(
                 "Projection", "projection", [8, 12], [8, 12], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("projection.weight", engine.Parameters, engine.Gradients, 864, 12, 12),
-                new global::TypedNets.ParameterTensor("projection.bias", engine.Parameters, engine.Gradients, 1008, 12));
-            _mixerLayer = new global::TypedNets.SelfAttentionLayer("Mixer", "mixer", [8, 12], [8, 4], heads: 1, causal: false, dropout: 0d);
-            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [8, 4], [32]);
+                new global::TypedNets.ParameterTensor("projection.bias", engine.Parameters, engine.Gradients, 1008, 12)) { Sources = ["attention"] };
+            _mixerLayer = new global::TypedNets.SelfAttentionLayer("Mixer", "mixer", [8, 12], [8, 4], heads: 1, causal: false, dropout: 0d) { Sources = ["projection"] };
+            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [8, 4], [32]) { Sources = ["mixer"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [32], [20], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 1020, 20, 32),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 1660, 20));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 1660, 20)) { Sources = ["flat"] };
             _core = new(engine, [_tokensLayer, _positionsLayer, _qkvLayer, _attentionLayer, _projectionLayer, _mixerLayer, _flatLayer, _outputLayer], DeclaredLoss);
         }
 

@@ -81,69 +81,69 @@ namespace Zoo.Gpt
             Engine<float> engine = new(maxBatch, seed);
             _transformer_WteLayer = new global::TypedNets.EmbeddingLayer(
                 "Transformer_Wte", "transformer.wte", [6], [6, 8], maskZero: false,
-                new global::TypedNets.ParameterTensor("transformer.wte.weight", engine.Parameters, engine.Gradients, 0, 11, 8));
+                new global::TypedNets.ParameterTensor("transformer.wte.weight", engine.Parameters, engine.Gradients, 0, 11, 8)) { Sources = ["input"] };
             _transformer_WpeLayer = new global::TypedNets.PositionEmbeddingLayer(
                 "Transformer_Wpe", "transformer.wpe", [6, 8], [6, 8],
-                new global::TypedNets.ParameterTensor("transformer.wpe.weight", engine.Parameters, engine.Gradients, 88, 6, 8));
+                new global::TypedNets.ParameterTensor("transformer.wpe.weight", engine.Parameters, engine.Gradients, 88, 6, 8)) { Sources = ["transformer.wte"] };
             _transformer_H_0_Ln_1Layer = new global::TypedNets.LayerNormLayer(
                 "Transformer_H_0_Ln_1", "transformer.h.0.ln_1", [6, 8], [6, 8], epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("transformer.h.0.ln_1.weight", engine.Parameters, engine.Gradients, 136, 8),
-                new global::TypedNets.ParameterTensor("transformer.h.0.ln_1.bias", engine.Parameters, engine.Gradients, 144, 8));
+                new global::TypedNets.ParameterTensor("transformer.h.0.ln_1.bias", engine.Parameters, engine.Gradients, 144, 8)) { Sources = ["transformer.wpe"] };
             _transformer_H_0_Attn_C_attnLayer = new global::TypedNets.DenseLayer(
                 "Transformer_H_0_Attn_C_attn", "transformer.h.0.attn.c_attn", [6, 8], [6, 24], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("transformer.h.0.attn.c_attn.weight", engine.Parameters, engine.Gradients, 152, 24, 8),
-                new global::TypedNets.ParameterTensor("transformer.h.0.attn.c_attn.bias", engine.Parameters, engine.Gradients, 344, 24));
-            _transformer_H_0_Attn_HeadsLayer = new global::TypedNets.SelfAttentionLayer("Transformer_H_0_Attn_Heads", "transformer.h.0.attn.heads", [6, 24], [6, 8], heads: 2, causal: true, dropout: 0d);
+                new global::TypedNets.ParameterTensor("transformer.h.0.attn.c_attn.bias", engine.Parameters, engine.Gradients, 344, 24)) { Sources = ["transformer.h.0.ln_1"] };
+            _transformer_H_0_Attn_HeadsLayer = new global::TypedNets.SelfAttentionLayer("Transformer_H_0_Attn_Heads", "transformer.h.0.attn.heads", [6, 24], [6, 8], heads: 2, causal: true, dropout: 0d) { Sources = ["transformer.h.0.attn.c_attn"] };
             _transformer_H_0_Attn_C_projLayer = new global::TypedNets.DenseLayer(
                 "Transformer_H_0_Attn_C_proj", "transformer.h.0.attn.c_proj", [6, 8], [6, 8], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("transformer.h.0.attn.c_proj.weight", engine.Parameters, engine.Gradients, 368, 8, 8),
-                new global::TypedNets.ParameterTensor("transformer.h.0.attn.c_proj.bias", engine.Parameters, engine.Gradients, 432, 8));
+                new global::TypedNets.ParameterTensor("transformer.h.0.attn.c_proj.bias", engine.Parameters, engine.Gradients, 432, 8)) { Sources = ["transformer.h.0.attn.heads"] };
             _transformer_H_0_AttnResidualLayer = new global::TypedNets.AddLayer("Transformer_H_0_AttnResidual", "transformer.h.0.attn_residual", [6, 8], [6, 8], global::TypedNets.Activation.Identity, ["transformer.h.0.attn.c_proj", "transformer.wpe"]);
             _transformer_H_0_Ln_2Layer = new global::TypedNets.LayerNormLayer(
                 "Transformer_H_0_Ln_2", "transformer.h.0.ln_2", [6, 8], [6, 8], epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("transformer.h.0.ln_2.weight", engine.Parameters, engine.Gradients, 440, 8),
-                new global::TypedNets.ParameterTensor("transformer.h.0.ln_2.bias", engine.Parameters, engine.Gradients, 448, 8));
+                new global::TypedNets.ParameterTensor("transformer.h.0.ln_2.bias", engine.Parameters, engine.Gradients, 448, 8)) { Sources = ["transformer.h.0.attn_residual"] };
             _transformer_H_0_Mlp_C_fcLayer = new global::TypedNets.DenseLayer(
                 "Transformer_H_0_Mlp_C_fc", "transformer.h.0.mlp.c_fc", [6, 8], [6, 32], global::TypedNets.Activation.GELU,
                 new global::TypedNets.ParameterTensor("transformer.h.0.mlp.c_fc.weight", engine.Parameters, engine.Gradients, 456, 32, 8),
-                new global::TypedNets.ParameterTensor("transformer.h.0.mlp.c_fc.bias", engine.Parameters, engine.Gradients, 712, 32));
+                new global::TypedNets.ParameterTensor("transformer.h.0.mlp.c_fc.bias", engine.Parameters, engine.Gradients, 712, 32)) { Sources = ["transformer.h.0.ln_2"] };
             _transformer_H_0_Mlp_C_projLayer = new global::TypedNets.DenseLayer(
                 "Transformer_H_0_Mlp_C_proj", "transformer.h.0.mlp.c_proj", [6, 32], [6, 8], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("transformer.h.0.mlp.c_proj.weight", engine.Parameters, engine.Gradients, 744, 8, 32),
-                new global::TypedNets.ParameterTensor("transformer.h.0.mlp.c_proj.bias", engine.Parameters, engine.Gradients, 1000, 8));
+                new global::TypedNets.ParameterTensor("transformer.h.0.mlp.c_proj.bias", engine.Parameters, engine.Gradients, 1000, 8)) { Sources = ["transformer.h.0.mlp.c_fc"] };
             _transformer_H_0_MlpResidualLayer = new global::TypedNets.AddLayer("Transformer_H_0_MlpResidual", "transformer.h.0.mlp_residual", [6, 8], [6, 8], global::TypedNets.Activation.Identity, ["transformer.h.0.mlp.c_proj", "transformer.h.0.attn_residual"]);
             _transformer_H_1_Ln_1Layer = new global::TypedNets.LayerNormLayer(
                 "Transformer_H_1_Ln_1", "transformer.h.1.ln_1", [6, 8], [6, 8], epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("transformer.h.1.ln_1.weight", engine.Parameters, engine.Gradients, 1008, 8),
-                new global::TypedNets.ParameterTensor("transformer.h.1.ln_1.bias", engine.Parameters, engine.Gradients, 1016, 8));
+                new global::TypedNets.ParameterTensor("transformer.h.1.ln_1.bias", engine.Parameters, engine.Gradients, 1016, 8)) { Sources = ["transformer.h.0.mlp_residual"] };
             _transformer_H_1_Attn_C_attnLayer = new global::TypedNets.DenseLayer(
                 "Transformer_H_1_Attn_C_attn", "transformer.h.1.attn.c_attn", [6, 8], [6, 24], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("transformer.h.1.attn.c_attn.weight", engine.Parameters, engine.Gradients, 1024, 24, 8),
-                new global::TypedNets.ParameterTensor("transformer.h.1.attn.c_attn.bias", engine.Parameters, engine.Gradients, 1216, 24));
-            _transformer_H_1_Attn_HeadsLayer = new global::TypedNets.SelfAttentionLayer("Transformer_H_1_Attn_Heads", "transformer.h.1.attn.heads", [6, 24], [6, 8], heads: 2, causal: true, dropout: 0d);
+                new global::TypedNets.ParameterTensor("transformer.h.1.attn.c_attn.bias", engine.Parameters, engine.Gradients, 1216, 24)) { Sources = ["transformer.h.1.ln_1"] };
+            _transformer_H_1_Attn_HeadsLayer = new global::TypedNets.SelfAttentionLayer("Transformer_H_1_Attn_Heads", "transformer.h.1.attn.heads", [6, 24], [6, 8], heads: 2, causal: true, dropout: 0d) { Sources = ["transformer.h.1.attn.c_attn"] };
             _transformer_H_1_Attn_C_projLayer = new global::TypedNets.DenseLayer(
                 "Transformer_H_1_Attn_C_proj", "transformer.h.1.attn.c_proj", [6, 8], [6, 8], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("transformer.h.1.attn.c_proj.weight", engine.Parameters, engine.Gradients, 1240, 8, 8),
-                new global::TypedNets.ParameterTensor("transformer.h.1.attn.c_proj.bias", engine.Parameters, engine.Gradients, 1304, 8));
+                new global::TypedNets.ParameterTensor("transformer.h.1.attn.c_proj.bias", engine.Parameters, engine.Gradients, 1304, 8)) { Sources = ["transformer.h.1.attn.heads"] };
             _transformer_H_1_AttnResidualLayer = new global::TypedNets.AddLayer("Transformer_H_1_AttnResidual", "transformer.h.1.attn_residual", [6, 8], [6, 8], global::TypedNets.Activation.Identity, ["transformer.h.1.attn.c_proj", "transformer.h.0.mlp_residual"]);
             _transformer_H_1_Ln_2Layer = new global::TypedNets.LayerNormLayer(
                 "Transformer_H_1_Ln_2", "transformer.h.1.ln_2", [6, 8], [6, 8], epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("transformer.h.1.ln_2.weight", engine.Parameters, engine.Gradients, 1312, 8),
-                new global::TypedNets.ParameterTensor("transformer.h.1.ln_2.bias", engine.Parameters, engine.Gradients, 1320, 8));
+                new global::TypedNets.ParameterTensor("transformer.h.1.ln_2.bias", engine.Parameters, engine.Gradients, 1320, 8)) { Sources = ["transformer.h.1.attn_residual"] };
             _transformer_H_1_Mlp_C_fcLayer = new global::TypedNets.DenseLayer(
                 "Transformer_H_1_Mlp_C_fc", "transformer.h.1.mlp.c_fc", [6, 8], [6, 32], global::TypedNets.Activation.GELU,
                 new global::TypedNets.ParameterTensor("transformer.h.1.mlp.c_fc.weight", engine.Parameters, engine.Gradients, 1328, 32, 8),
-                new global::TypedNets.ParameterTensor("transformer.h.1.mlp.c_fc.bias", engine.Parameters, engine.Gradients, 1584, 32));
+                new global::TypedNets.ParameterTensor("transformer.h.1.mlp.c_fc.bias", engine.Parameters, engine.Gradients, 1584, 32)) { Sources = ["transformer.h.1.ln_2"] };
             _transformer_H_1_Mlp_C_projLayer = new global::TypedNets.DenseLayer(
                 "Transformer_H_1_Mlp_C_proj", "transformer.h.1.mlp.c_proj", [6, 32], [6, 8], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("transformer.h.1.mlp.c_proj.weight", engine.Parameters, engine.Gradients, 1616, 8, 32),
-                new global::TypedNets.ParameterTensor("transformer.h.1.mlp.c_proj.bias", engine.Parameters, engine.Gradients, 1872, 8));
+                new global::TypedNets.ParameterTensor("transformer.h.1.mlp.c_proj.bias", engine.Parameters, engine.Gradients, 1872, 8)) { Sources = ["transformer.h.1.mlp.c_fc"] };
             _transformer_H_1_MlpResidualLayer = new global::TypedNets.AddLayer("Transformer_H_1_MlpResidual", "transformer.h.1.mlp_residual", [6, 8], [6, 8], global::TypedNets.Activation.Identity, ["transformer.h.1.mlp.c_proj", "transformer.h.1.attn_residual"]);
             _transformer_Ln_fLayer = new global::TypedNets.LayerNormLayer(
                 "Transformer_Ln_f", "transformer.ln_f", [6, 8], [6, 8], epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("transformer.ln_f.weight", engine.Parameters, engine.Gradients, 1880, 8),
-                new global::TypedNets.ParameterTensor("transformer.ln_f.bias", engine.Parameters, engine.Gradients, 1888, 8));
-            _lm_headLayer = new global::TypedNets.DenseLayer("Lm_head", "lm_head", [6, 8], [6, 11], global::TypedNets.Activation.Identity, _transformer_WteLayer);
+                new global::TypedNets.ParameterTensor("transformer.ln_f.bias", engine.Parameters, engine.Gradients, 1888, 8)) { Sources = ["transformer.h.1.mlp_residual"] };
+            _lm_headLayer = new global::TypedNets.DenseLayer("Lm_head", "lm_head", [6, 8], [6, 11], global::TypedNets.Activation.Identity, _transformer_WteLayer) { Sources = ["transformer.ln_f"] };
             _core = new(engine, [_transformer_WteLayer, _transformer_WpeLayer, _transformer_H_0_Ln_1Layer, _transformer_H_0_Attn_C_attnLayer, _transformer_H_0_Attn_HeadsLayer, _transformer_H_0_Attn_C_projLayer, _transformer_H_0_AttnResidualLayer, _transformer_H_0_Ln_2Layer, _transformer_H_0_Mlp_C_fcLayer, _transformer_H_0_Mlp_C_projLayer, _transformer_H_0_MlpResidualLayer, _transformer_H_1_Ln_1Layer, _transformer_H_1_Attn_C_attnLayer, _transformer_H_1_Attn_HeadsLayer, _transformer_H_1_Attn_C_projLayer, _transformer_H_1_AttnResidualLayer, _transformer_H_1_Ln_2Layer, _transformer_H_1_Mlp_C_fcLayer, _transformer_H_1_Mlp_C_projLayer, _transformer_H_1_MlpResidualLayer, _transformer_Ln_fLayer, _lm_headLayer], DeclaredLoss);
             _transformerLayer = new global::Zoo.Gpt.Transformer(_transformer_WteLayer, _transformer_WpeLayer, new global::Zoo.Gpt.GptBlock[] { new global::Zoo.Gpt.GptBlock(_transformer_H_0_Ln_1Layer, new global::Zoo.Gpt.CausalSelfAttention(_transformer_H_0_Attn_C_attnLayer, _transformer_H_0_Attn_HeadsLayer, _transformer_H_0_Attn_C_projLayer), _transformer_H_0_AttnResidualLayer, _transformer_H_0_Ln_2Layer, new global::Zoo.Gpt.Mlp(_transformer_H_0_Mlp_C_fcLayer, _transformer_H_0_Mlp_C_projLayer), _transformer_H_0_MlpResidualLayer), new global::Zoo.Gpt.GptBlock(_transformer_H_1_Ln_1Layer, new global::Zoo.Gpt.CausalSelfAttention(_transformer_H_1_Attn_C_attnLayer, _transformer_H_1_Attn_HeadsLayer, _transformer_H_1_Attn_C_projLayer), _transformer_H_1_AttnResidualLayer, _transformer_H_1_Ln_2Layer, new global::Zoo.Gpt.Mlp(_transformer_H_1_Mlp_C_fcLayer, _transformer_H_1_Mlp_C_projLayer), _transformer_H_1_MlpResidualLayer) }, _transformer_Ln_fLayer);
         }

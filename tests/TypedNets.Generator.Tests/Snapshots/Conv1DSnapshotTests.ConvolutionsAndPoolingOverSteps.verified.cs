@@ -65,17 +65,17 @@ namespace Zoo.Sequences
             _conv1Layer = new global::TypedNets.Conv1DLayer(
                 "Conv1", "conv1", [16, 8], [16, 8], stride: 1, padding: 1, dilation: 1, groups: 1, global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("conv1.weight", engine.Parameters, engine.Gradients, 0, 8, 8, 3),
-                new global::TypedNets.ParameterTensor("conv1.bias", engine.Parameters, engine.Gradients, 192, 8));
-            _pool1Layer = new global::TypedNets.Pool1DLayer("Pool1", "pool1", [16, 8], [8, 8], "MaxPool1D", size: 2, stride: 2, padding: 0);
+                new global::TypedNets.ParameterTensor("conv1.bias", engine.Parameters, engine.Gradients, 192, 8)) { Sources = ["input"] };
+            _pool1Layer = new global::TypedNets.Pool1DLayer("Pool1", "pool1", [16, 8], [8, 8], "MaxPool1D", size: 2, stride: 2, padding: 0) { Sources = ["conv1"] };
             _conv2Layer = new global::TypedNets.Conv1DLayer(
                 "Conv2", "conv2", [8, 8], [2, 4], stride: 2, padding: 0, dilation: 2, groups: 2, global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("conv2.weight", engine.Parameters, engine.Gradients, 200, 4, 4, 3));
-            _pool2Layer = new global::TypedNets.Pool1DLayer("Pool2", "pool2", [2, 4], [3, 4], "AvgPool1D", size: 2, stride: 1, padding: 1);
-            _pool3Layer = new global::TypedNets.GlobalAveragePooling1DLayer("Pool3", "pool3", [3, 4], [4]);
+                new global::TypedNets.ParameterTensor("conv2.weight", engine.Parameters, engine.Gradients, 200, 4, 4, 3)) { Sources = ["pool1"] };
+            _pool2Layer = new global::TypedNets.Pool1DLayer("Pool2", "pool2", [2, 4], [3, 4], "AvgPool1D", size: 2, stride: 1, padding: 1) { Sources = ["conv2"] };
+            _pool3Layer = new global::TypedNets.GlobalAveragePooling1DLayer("Pool3", "pool3", [3, 4], [4]) { Sources = ["pool2"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [4], [2], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 248, 2, 4),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 256, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 256, 2)) { Sources = ["pool3"] };
             _core = new(engine, [_conv1Layer, _pool1Layer, _conv2Layer, _pool2Layer, _pool3Layer, _outputLayer], DeclaredLoss);
         }
 

@@ -65,20 +65,20 @@ namespace Zoo.Options
                 "Atrous", "atrous", [1, 12, 12], [4, 12, 12], stride: 1, padding: 2, global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("atrous.weight", engine.Parameters, engine.Gradients, 0, 4, 1, 3, 3),
                 new global::TypedNets.ParameterTensor("atrous.bias", engine.Parameters, engine.Gradients, 36, 4),
-                dilation: 2);
+                dilation: 2) { Sources = ["input"] };
             _wideLayer = new global::TypedNets.Conv2DLayer(
                 "Wide", "wide", [4, 12, 12], [2, 3, 3], stride: 2, padding: 0, global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("wide.weight", engine.Parameters, engine.Gradients, 40, 2, 4, 3, 3),
-                dilation: 3);
+                dilation: 3) { Sources = ["atrous"] };
             _pointwiseLayer = new global::TypedNets.Conv2DLayer(
                 "Pointwise", "pointwise", [2, 3, 3], [2, 3, 3], stride: 1, padding: 0, global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("pointwise.weight", engine.Parameters, engine.Gradients, 112, 2, 2, 1, 1),
-                new global::TypedNets.ParameterTensor("pointwise.bias", engine.Parameters, engine.Gradients, 116, 2));
-            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [2, 3, 3], [18]);
+                new global::TypedNets.ParameterTensor("pointwise.bias", engine.Parameters, engine.Gradients, 116, 2)) { Sources = ["wide"] };
+            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [2, 3, 3], [18]) { Sources = ["pointwise"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [18], [2], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 118, 2, 18),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 154, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 154, 2)) { Sources = ["flat"] };
             _core = new(engine, [_atrousLayer, _wideLayer, _pointwiseLayer, _flatLayer, _outputLayer], DeclaredLoss);
         }
 

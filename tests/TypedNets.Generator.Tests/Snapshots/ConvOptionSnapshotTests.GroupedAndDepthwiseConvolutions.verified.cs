@@ -65,20 +65,20 @@ namespace Zoo.Options
                 "Grouped", "grouped", [4, 8, 8], [8, 8, 8], stride: 1, padding: 1, global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("grouped.weight", engine.Parameters, engine.Gradients, 0, 8, 2, 3, 3),
                 new global::TypedNets.ParameterTensor("grouped.bias", engine.Parameters, engine.Gradients, 144, 8),
-                groups: 2);
+                groups: 2) { Sources = ["input"] };
             _depthwiseLayer = new global::TypedNets.Conv2DLayer(
                 "Depthwise", "depthwise", [8, 8, 8], [8, 8, 8], stride: 1, padding: 1, global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("depthwise.weight", engine.Parameters, engine.Gradients, 152, 8, 1, 3, 3),
-                groups: 8);
+                groups: 8) { Sources = ["grouped"] };
             _pointwiseLayer = new global::TypedNets.Conv2DLayer(
                 "Pointwise", "pointwise", [8, 8, 8], [4, 8, 8], stride: 1, padding: 0, global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("pointwise.weight", engine.Parameters, engine.Gradients, 224, 4, 8, 1, 1),
-                new global::TypedNets.ParameterTensor("pointwise.bias", engine.Parameters, engine.Gradients, 256, 4));
-            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [4, 8, 8], [256]);
+                new global::TypedNets.ParameterTensor("pointwise.bias", engine.Parameters, engine.Gradients, 256, 4)) { Sources = ["depthwise"] };
+            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [4, 8, 8], [256]) { Sources = ["pointwise"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [256], [2], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 260, 2, 256),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 772, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 772, 2)) { Sources = ["flat"] };
             _core = new(engine, [_groupedLayer, _depthwiseLayer, _pointwiseLayer, _flatLayer, _outputLayer], DeclaredLoss);
         }
 

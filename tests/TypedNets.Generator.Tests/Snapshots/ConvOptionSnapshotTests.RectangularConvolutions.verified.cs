@@ -65,17 +65,17 @@ namespace Zoo.Options
                 new global::TypedNets.ParameterTensor("time.weight", engine.Parameters, engine.Gradients, 0, 4, 1, 3, 5),
                 new global::TypedNets.ParameterTensor("time.bias", engine.Parameters, engine.Gradients, 60, 4),
                 strideWidth: 2,
-                paddingWidth: 2);
+                paddingWidth: 2) { Sources = ["input"] };
             _frequencyLayer = new global::TypedNets.Conv2DLayer(
                 "Frequency", "frequency", [4, 8, 8], [2, 3, 8], stride: 2, padding: 0, global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("frequency.weight", engine.Parameters, engine.Gradients, 64, 2, 4, 3, 1),
                 new global::TypedNets.ParameterTensor("frequency.bias", engine.Parameters, engine.Gradients, 88, 2),
-                strideWidth: 1);
-            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [2, 3, 8], [48]);
+                strideWidth: 1) { Sources = ["time"] };
+            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [2, 3, 8], [48]) { Sources = ["frequency"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [48], [2], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 90, 2, 48),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 186, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 186, 2)) { Sources = ["flat"] };
             _core = new(engine, [_timeLayer, _frequencyLayer, _flatLayer, _outputLayer], DeclaredLoss);
         }
 

@@ -74,43 +74,43 @@ namespace Zoo.Lm
             Engine<float> engine = new(maxBatch, seed);
             _wteLayer = new global::TypedNets.EmbeddingLayer(
                 "Wte", "wte", [4], [4, 8], maskZero: false,
-                new global::TypedNets.ParameterTensor("wte.weight", engine.Parameters, engine.Gradients, 0, 6, 8));
+                new global::TypedNets.ParameterTensor("wte.weight", engine.Parameters, engine.Gradients, 0, 6, 8)) { Sources = ["input"] };
             _wpeLayer = new global::TypedNets.PositionEmbeddingLayer(
                 "Wpe", "wpe", [4, 8], [4, 8],
-                new global::TypedNets.ParameterTensor("wpe.weight", engine.Parameters, engine.Gradients, 48, 4, 8));
+                new global::TypedNets.ParameterTensor("wpe.weight", engine.Parameters, engine.Gradients, 48, 4, 8)) { Sources = ["wte"] };
             _attn_LnLayer = new global::TypedNets.LayerNormLayer(
                 "Attn_Ln", "attn.ln", [4, 8], [4, 8], epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("attn.ln.weight", engine.Parameters, engine.Gradients, 80, 8),
-                new global::TypedNets.ParameterTensor("attn.ln.bias", engine.Parameters, engine.Gradients, 88, 8));
+                new global::TypedNets.ParameterTensor("attn.ln.bias", engine.Parameters, engine.Gradients, 88, 8)) { Sources = ["wpe"] };
             _attn_CAttnLayer = new global::TypedNets.DenseLayer(
                 "Attn_CAttn", "attn.c_attn", [4, 8], [4, 24], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("attn.c_attn.weight", engine.Parameters, engine.Gradients, 96, 24, 8),
-                new global::TypedNets.ParameterTensor("attn.c_attn.bias", engine.Parameters, engine.Gradients, 288, 24));
-            _attn_AttnLayer = new global::TypedNets.SelfAttentionLayer("Attn_Attn", "attn.attn", [4, 24], [4, 8], heads: 2, causal: true, dropout: 0.1d);
+                new global::TypedNets.ParameterTensor("attn.c_attn.bias", engine.Parameters, engine.Gradients, 288, 24)) { Sources = ["attn.ln"] };
+            _attn_AttnLayer = new global::TypedNets.SelfAttentionLayer("Attn_Attn", "attn.attn", [4, 24], [4, 8], heads: 2, causal: true, dropout: 0.1d) { Sources = ["attn.c_attn"] };
             _attn_CProjLayer = new global::TypedNets.DenseLayer(
                 "Attn_CProj", "attn.c_proj", [4, 8], [4, 8], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("attn.c_proj.weight", engine.Parameters, engine.Gradients, 312, 8, 8),
-                new global::TypedNets.ParameterTensor("attn.c_proj.bias", engine.Parameters, engine.Gradients, 376, 8));
-            _attn_DropLayer = new global::TypedNets.DropoutLayer("Attn_Drop", "attn.drop", [4, 8], [4, 8], 0.1d);
+                new global::TypedNets.ParameterTensor("attn.c_proj.bias", engine.Parameters, engine.Gradients, 376, 8)) { Sources = ["attn.attn"] };
+            _attn_DropLayer = new global::TypedNets.DropoutLayer("Attn_Drop", "attn.drop", [4, 8], [4, 8], 0.1d) { Sources = ["attn.c_proj"] };
             _attn_ResidualLayer = new global::TypedNets.AddLayer("Attn_Residual", "attn", [4, 8], [4, 8], global::TypedNets.Activation.Identity, ["attn.drop", "wpe"]);
             _mlp_LnLayer = new global::TypedNets.LayerNormLayer(
                 "Mlp_Ln", "mlp.ln", [4, 8], [4, 8], epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("mlp.ln.weight", engine.Parameters, engine.Gradients, 384, 8),
-                new global::TypedNets.ParameterTensor("mlp.ln.bias", engine.Parameters, engine.Gradients, 392, 8));
+                new global::TypedNets.ParameterTensor("mlp.ln.bias", engine.Parameters, engine.Gradients, 392, 8)) { Sources = ["attn"] };
             _mlp_CFcLayer = new global::TypedNets.DenseLayer(
                 "Mlp_CFc", "mlp.c_fc", [4, 8], [4, 32], global::TypedNets.Activation.GELU,
                 new global::TypedNets.ParameterTensor("mlp.c_fc.weight", engine.Parameters, engine.Gradients, 400, 32, 8),
-                new global::TypedNets.ParameterTensor("mlp.c_fc.bias", engine.Parameters, engine.Gradients, 656, 32));
+                new global::TypedNets.ParameterTensor("mlp.c_fc.bias", engine.Parameters, engine.Gradients, 656, 32)) { Sources = ["mlp.ln"] };
             _mlp_CProjLayer = new global::TypedNets.DenseLayer(
                 "Mlp_CProj", "mlp.c_proj", [4, 32], [4, 8], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("mlp.c_proj.weight", engine.Parameters, engine.Gradients, 688, 8, 32),
-                new global::TypedNets.ParameterTensor("mlp.c_proj.bias", engine.Parameters, engine.Gradients, 944, 8));
+                new global::TypedNets.ParameterTensor("mlp.c_proj.bias", engine.Parameters, engine.Gradients, 944, 8)) { Sources = ["mlp.c_fc"] };
             _mlp_ResidualLayer = new global::TypedNets.AddLayer("Mlp_Residual", "mlp", [4, 8], [4, 8], global::TypedNets.Activation.Identity, ["mlp.c_proj", "attn"]);
             _lnFLayer = new global::TypedNets.LayerNormLayer(
                 "LnF", "ln_f", [4, 8], [4, 8], epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("ln_f.weight", engine.Parameters, engine.Gradients, 952, 8),
-                new global::TypedNets.ParameterTensor("ln_f.bias", engine.Parameters, engine.Gradients, 960, 8));
-            _lmHeadLayer = new global::TypedNets.DenseLayer("LmHead", "lm_head", [4, 8], [4, 6], global::TypedNets.Activation.Identity, _wteLayer);
+                new global::TypedNets.ParameterTensor("ln_f.bias", engine.Parameters, engine.Gradients, 960, 8)) { Sources = ["mlp"] };
+            _lmHeadLayer = new global::TypedNets.DenseLayer("LmHead", "lm_head", [4, 8], [4, 6], global::TypedNets.Activation.Identity, _wteLayer) { Sources = ["ln_f"] };
             _core = new(engine, [_wteLayer, _wpeLayer, _attn_LnLayer, _attn_CAttnLayer, _attn_AttnLayer, _attn_CProjLayer, _attn_DropLayer, _attn_ResidualLayer, _mlp_LnLayer, _mlp_CFcLayer, _mlp_CProjLayer, _mlp_ResidualLayer, _lnFLayer, _lmHeadLayer], DeclaredLoss);
             _attnLayer = new global::Zoo.Lm.AttentionPart(_attn_LnLayer, _attn_CAttnLayer, _attn_AttnLayer, _attn_CProjLayer, _attn_DropLayer);
             _mlpLayer = new global::Zoo.Lm.MlpPart(_mlp_LnLayer, _mlp_CFcLayer, _mlp_CProjLayer);

@@ -68,33 +68,33 @@ namespace Zoo.Graphs
             Engine<float> engine = new(maxBatch, seed);
             _stemLayer = new global::TypedNets.Conv2DLayer(
                 "Stem", "stem", [3, 8, 8], [8, 8, 8], stride: 1, padding: 1, global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("stem.weight", engine.Parameters, engine.Gradients, 0, 8, 3, 3, 3));
+                new global::TypedNets.ParameterTensor("stem.weight", engine.Parameters, engine.Gradients, 0, 8, 3, 3, 3)) { Sources = ["input"] };
             _stemNormLayer = new global::TypedNets.BatchNormLayer(
                 "StemNorm", "stem_norm", [8, 8, 8], [8, 8, 8], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("stem_norm.weight", engine.Parameters, engine.Gradients, 216, 8),
                 new global::TypedNets.ParameterTensor("stem_norm.bias", engine.Parameters, engine.Gradients, 224, 8),
                 new global::TypedNets.BufferTensor("stem_norm.running_mean", engine.Buffers, 0, 8),
                 new global::TypedNets.BufferTensor("stem_norm.running_var", engine.Buffers, 8, 8),
-                activation: global::TypedNets.Activation.ReLU);
+                activation: global::TypedNets.Activation.ReLU) { Sources = ["stem"] };
             _branch1Layer = new global::TypedNets.Conv2DLayer(
                 "Branch1", "branch1", [8, 8, 8], [4, 8, 8], stride: 1, padding: 0, global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("branch1.weight", engine.Parameters, engine.Gradients, 232, 4, 8, 1, 1),
-                new global::TypedNets.ParameterTensor("branch1.bias", engine.Parameters, engine.Gradients, 264, 4));
+                new global::TypedNets.ParameterTensor("branch1.bias", engine.Parameters, engine.Gradients, 264, 4)) { Sources = ["stem_norm"] };
             _branch2_ReduceLayer = new global::TypedNets.Conv2DLayer(
                 "Branch2_Reduce", "branch2.reduce", [8, 8, 8], [4, 8, 8], stride: 1, padding: 0, global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("branch2.reduce.weight", engine.Parameters, engine.Gradients, 268, 4, 8, 1, 1),
-                new global::TypedNets.ParameterTensor("branch2.reduce.bias", engine.Parameters, engine.Gradients, 300, 4));
+                new global::TypedNets.ParameterTensor("branch2.reduce.bias", engine.Parameters, engine.Gradients, 300, 4)) { Sources = ["stem_norm"] };
             _branch2_ConvLayer = new global::TypedNets.Conv2DLayer(
                 "Branch2_Conv", "branch2.conv", [4, 8, 8], [6, 8, 8], stride: 1, padding: 1, global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("branch2.conv.weight", engine.Parameters, engine.Gradients, 304, 6, 4, 3, 3),
-                new global::TypedNets.ParameterTensor("branch2.conv.bias", engine.Parameters, engine.Gradients, 520, 6));
-            _branch3Layer = new global::TypedNets.Pool2DLayer("Branch3", "branch3", [8, 8, 8], [8, 8, 8], "MaxPool2D", size: 3, stride: 1, padding: 1);
+                new global::TypedNets.ParameterTensor("branch2.conv.bias", engine.Parameters, engine.Gradients, 520, 6)) { Sources = ["branch2.reduce"] };
+            _branch3Layer = new global::TypedNets.Pool2DLayer("Branch3", "branch3", [8, 8, 8], [8, 8, 8], "MaxPool2D", size: 3, stride: 1, padding: 1) { Sources = ["stem_norm"] };
             _mergeLayer = new global::TypedNets.ConcatenateLayer("Merge", "merge", [4, 8, 8], [18, 8, 8], ["branch1", "branch2.conv", "branch3"]);
-            _poolLayer = new global::TypedNets.GlobalAveragePooling2DLayer("Pool", "pool", [18, 8, 8], [18]);
+            _poolLayer = new global::TypedNets.GlobalAveragePooling2DLayer("Pool", "pool", [18, 8, 8], [18]) { Sources = ["merge"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [18], [10], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 526, 10, 18),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 706, 10));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 706, 10)) { Sources = ["pool"] };
             _core = new(engine, [_stemLayer, _stemNormLayer, _branch1Layer, _branch2_ReduceLayer, _branch2_ConvLayer, _branch3Layer, _mergeLayer, _poolLayer, _outputLayer], DeclaredLoss);
             _branch2Layer = new global::Zoo.Graphs.ReduceThenConv(_branch2_ReduceLayer, _branch2_ConvLayer);
         }

@@ -81,88 +81,88 @@ namespace Zoo.Graphs
             Engine<float> engine = new(maxBatch, seed);
             _conv1Layer = new global::TypedNets.Conv2DLayer(
                 "Conv1", "conv1", [1, 12, 12], [8, 12, 12], stride: 1, padding: 1, global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("conv1.weight", engine.Parameters, engine.Gradients, 0, 8, 1, 3, 3));
+                new global::TypedNets.ParameterTensor("conv1.weight", engine.Parameters, engine.Gradients, 0, 8, 1, 3, 3)) { Sources = ["input"] };
             _bn1Layer = new global::TypedNets.BatchNormLayer(
                 "Bn1", "bn1", [8, 12, 12], [8, 12, 12], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("bn1.weight", engine.Parameters, engine.Gradients, 72, 8),
                 new global::TypedNets.ParameterTensor("bn1.bias", engine.Parameters, engine.Gradients, 80, 8),
                 new global::TypedNets.BufferTensor("bn1.running_mean", engine.Buffers, 0, 8),
                 new global::TypedNets.BufferTensor("bn1.running_var", engine.Buffers, 8, 8),
-                activation: global::TypedNets.Activation.ReLU);
+                activation: global::TypedNets.Activation.ReLU) { Sources = ["conv1"] };
             _layer1_0_Conv1Layer = new global::TypedNets.Conv2DLayer(
                 "Layer1_0_Conv1", "layer1.0.conv1", [8, 12, 12], [8, 12, 12], stride: 1, padding: 1, global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("layer1.0.conv1.weight", engine.Parameters, engine.Gradients, 88, 8, 8, 3, 3));
+                new global::TypedNets.ParameterTensor("layer1.0.conv1.weight", engine.Parameters, engine.Gradients, 88, 8, 8, 3, 3)) { Sources = ["bn1"] };
             _layer1_0_Bn1Layer = new global::TypedNets.BatchNormLayer(
                 "Layer1_0_Bn1", "layer1.0.bn1", [8, 12, 12], [8, 12, 12], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("layer1.0.bn1.weight", engine.Parameters, engine.Gradients, 664, 8),
                 new global::TypedNets.ParameterTensor("layer1.0.bn1.bias", engine.Parameters, engine.Gradients, 672, 8),
                 new global::TypedNets.BufferTensor("layer1.0.bn1.running_mean", engine.Buffers, 16, 8),
                 new global::TypedNets.BufferTensor("layer1.0.bn1.running_var", engine.Buffers, 24, 8),
-                activation: global::TypedNets.Activation.ReLU);
+                activation: global::TypedNets.Activation.ReLU) { Sources = ["layer1.0.conv1"] };
             _layer1_0_Conv2Layer = new global::TypedNets.Conv2DLayer(
                 "Layer1_0_Conv2", "layer1.0.conv2", [8, 12, 12], [8, 12, 12], stride: 1, padding: 1, global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("layer1.0.conv2.weight", engine.Parameters, engine.Gradients, 680, 8, 8, 3, 3));
+                new global::TypedNets.ParameterTensor("layer1.0.conv2.weight", engine.Parameters, engine.Gradients, 680, 8, 8, 3, 3)) { Sources = ["layer1.0.bn1"] };
             _layer1_0_Bn2Layer = new global::TypedNets.BatchNormLayer(
                 "Layer1_0_Bn2", "layer1.0.bn2", [8, 12, 12], [8, 12, 12], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("layer1.0.bn2.weight", engine.Parameters, engine.Gradients, 1256, 8),
                 new global::TypedNets.ParameterTensor("layer1.0.bn2.bias", engine.Parameters, engine.Gradients, 1264, 8),
                 new global::TypedNets.BufferTensor("layer1.0.bn2.running_mean", engine.Buffers, 32, 8),
-                new global::TypedNets.BufferTensor("layer1.0.bn2.running_var", engine.Buffers, 40, 8));
+                new global::TypedNets.BufferTensor("layer1.0.bn2.running_var", engine.Buffers, 40, 8)) { Sources = ["layer1.0.conv2"] };
             _layer1_0_ResidualLayer = new global::TypedNets.AddLayer("Layer1_0_Residual", "layer1.0", [8, 12, 12], [8, 12, 12], global::TypedNets.Activation.ReLU, ["layer1.0.bn2", "bn1"]);
             _layer1_1_Conv1Layer = new global::TypedNets.Conv2DLayer(
                 "Layer1_1_Conv1", "layer1.1.conv1", [8, 12, 12], [8, 12, 12], stride: 1, padding: 1, global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("layer1.1.conv1.weight", engine.Parameters, engine.Gradients, 1272, 8, 8, 3, 3));
+                new global::TypedNets.ParameterTensor("layer1.1.conv1.weight", engine.Parameters, engine.Gradients, 1272, 8, 8, 3, 3)) { Sources = ["layer1.0"] };
             _layer1_1_Bn1Layer = new global::TypedNets.BatchNormLayer(
                 "Layer1_1_Bn1", "layer1.1.bn1", [8, 12, 12], [8, 12, 12], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("layer1.1.bn1.weight", engine.Parameters, engine.Gradients, 1848, 8),
                 new global::TypedNets.ParameterTensor("layer1.1.bn1.bias", engine.Parameters, engine.Gradients, 1856, 8),
                 new global::TypedNets.BufferTensor("layer1.1.bn1.running_mean", engine.Buffers, 48, 8),
                 new global::TypedNets.BufferTensor("layer1.1.bn1.running_var", engine.Buffers, 56, 8),
-                activation: global::TypedNets.Activation.ReLU);
+                activation: global::TypedNets.Activation.ReLU) { Sources = ["layer1.1.conv1"] };
             _layer1_1_Conv2Layer = new global::TypedNets.Conv2DLayer(
                 "Layer1_1_Conv2", "layer1.1.conv2", [8, 12, 12], [8, 12, 12], stride: 1, padding: 1, global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("layer1.1.conv2.weight", engine.Parameters, engine.Gradients, 1864, 8, 8, 3, 3));
+                new global::TypedNets.ParameterTensor("layer1.1.conv2.weight", engine.Parameters, engine.Gradients, 1864, 8, 8, 3, 3)) { Sources = ["layer1.1.bn1"] };
             _layer1_1_Bn2Layer = new global::TypedNets.BatchNormLayer(
                 "Layer1_1_Bn2", "layer1.1.bn2", [8, 12, 12], [8, 12, 12], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("layer1.1.bn2.weight", engine.Parameters, engine.Gradients, 2440, 8),
                 new global::TypedNets.ParameterTensor("layer1.1.bn2.bias", engine.Parameters, engine.Gradients, 2448, 8),
                 new global::TypedNets.BufferTensor("layer1.1.bn2.running_mean", engine.Buffers, 64, 8),
-                new global::TypedNets.BufferTensor("layer1.1.bn2.running_var", engine.Buffers, 72, 8));
+                new global::TypedNets.BufferTensor("layer1.1.bn2.running_var", engine.Buffers, 72, 8)) { Sources = ["layer1.1.conv2"] };
             _layer1_1_ResidualLayer = new global::TypedNets.AddLayer("Layer1_1_Residual", "layer1.1", [8, 12, 12], [8, 12, 12], global::TypedNets.Activation.ReLU, ["layer1.1.bn2", "layer1.0"]);
             _layer2_First_Conv1Layer = new global::TypedNets.Conv2DLayer(
                 "Layer2_First_Conv1", "layer2.0.conv1", [8, 12, 12], [16, 6, 6], stride: 2, padding: 1, global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("layer2.0.conv1.weight", engine.Parameters, engine.Gradients, 2456, 16, 8, 3, 3));
+                new global::TypedNets.ParameterTensor("layer2.0.conv1.weight", engine.Parameters, engine.Gradients, 2456, 16, 8, 3, 3)) { Sources = ["layer1.1"] };
             _layer2_First_Bn1Layer = new global::TypedNets.BatchNormLayer(
                 "Layer2_First_Bn1", "layer2.0.bn1", [16, 6, 6], [16, 6, 6], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("layer2.0.bn1.weight", engine.Parameters, engine.Gradients, 3608, 16),
                 new global::TypedNets.ParameterTensor("layer2.0.bn1.bias", engine.Parameters, engine.Gradients, 3624, 16),
                 new global::TypedNets.BufferTensor("layer2.0.bn1.running_mean", engine.Buffers, 80, 16),
                 new global::TypedNets.BufferTensor("layer2.0.bn1.running_var", engine.Buffers, 96, 16),
-                activation: global::TypedNets.Activation.ReLU);
+                activation: global::TypedNets.Activation.ReLU) { Sources = ["layer2.0.conv1"] };
             _layer2_First_Conv2Layer = new global::TypedNets.Conv2DLayer(
                 "Layer2_First_Conv2", "layer2.0.conv2", [16, 6, 6], [16, 6, 6], stride: 1, padding: 1, global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("layer2.0.conv2.weight", engine.Parameters, engine.Gradients, 3640, 16, 16, 3, 3));
+                new global::TypedNets.ParameterTensor("layer2.0.conv2.weight", engine.Parameters, engine.Gradients, 3640, 16, 16, 3, 3)) { Sources = ["layer2.0.bn1"] };
             _layer2_First_Bn2Layer = new global::TypedNets.BatchNormLayer(
                 "Layer2_First_Bn2", "layer2.0.bn2", [16, 6, 6], [16, 6, 6], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("layer2.0.bn2.weight", engine.Parameters, engine.Gradients, 5944, 16),
                 new global::TypedNets.ParameterTensor("layer2.0.bn2.bias", engine.Parameters, engine.Gradients, 5960, 16),
                 new global::TypedNets.BufferTensor("layer2.0.bn2.running_mean", engine.Buffers, 112, 16),
-                new global::TypedNets.BufferTensor("layer2.0.bn2.running_var", engine.Buffers, 128, 16));
+                new global::TypedNets.BufferTensor("layer2.0.bn2.running_var", engine.Buffers, 128, 16)) { Sources = ["layer2.0.conv2"] };
             _layer2_First_Downsample_ConvLayer = new global::TypedNets.Conv2DLayer(
                 "Layer2_First_Downsample_Conv", "layer2.0.downsample.0", [8, 12, 12], [16, 6, 6], stride: 2, padding: 0, global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("layer2.0.downsample.0.weight", engine.Parameters, engine.Gradients, 5976, 16, 8, 1, 1));
+                new global::TypedNets.ParameterTensor("layer2.0.downsample.0.weight", engine.Parameters, engine.Gradients, 5976, 16, 8, 1, 1)) { Sources = ["layer1.1"] };
             _layer2_First_Downsample_NormLayer = new global::TypedNets.BatchNormLayer(
                 "Layer2_First_Downsample_Norm", "layer2.0.downsample.1", [16, 6, 6], [16, 6, 6], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("layer2.0.downsample.1.weight", engine.Parameters, engine.Gradients, 6104, 16),
                 new global::TypedNets.ParameterTensor("layer2.0.downsample.1.bias", engine.Parameters, engine.Gradients, 6120, 16),
                 new global::TypedNets.BufferTensor("layer2.0.downsample.1.running_mean", engine.Buffers, 144, 16),
-                new global::TypedNets.BufferTensor("layer2.0.downsample.1.running_var", engine.Buffers, 160, 16));
+                new global::TypedNets.BufferTensor("layer2.0.downsample.1.running_var", engine.Buffers, 160, 16)) { Sources = ["layer2.0.downsample.0"] };
             _layer2_First_ResidualLayer = new global::TypedNets.AddLayer("Layer2_First_Residual", "layer2.0", [16, 6, 6], [16, 6, 6], global::TypedNets.Activation.ReLU, ["layer2.0.bn2", "layer2.0.downsample.1"]);
-            _poolLayer = new global::TypedNets.GlobalAveragePooling2DLayer("Pool", "pool", [16, 6, 6], [16]);
+            _poolLayer = new global::TypedNets.GlobalAveragePooling2DLayer("Pool", "pool", [16, 6, 6], [16]) { Sources = ["layer2.0"] };
             _fcLayer = new global::TypedNets.DenseLayer(
                 "Fc", "fc", [16], [10], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("fc.weight", engine.Parameters, engine.Gradients, 6136, 10, 16),
-                new global::TypedNets.ParameterTensor("fc.bias", engine.Parameters, engine.Gradients, 6296, 10));
+                new global::TypedNets.ParameterTensor("fc.bias", engine.Parameters, engine.Gradients, 6296, 10)) { Sources = ["pool"] };
             _core = new(engine, [_conv1Layer, _bn1Layer, _layer1_0_Conv1Layer, _layer1_0_Bn1Layer, _layer1_0_Conv2Layer, _layer1_0_Bn2Layer, _layer1_0_ResidualLayer, _layer1_1_Conv1Layer, _layer1_1_Bn1Layer, _layer1_1_Conv2Layer, _layer1_1_Bn2Layer, _layer1_1_ResidualLayer, _layer2_First_Conv1Layer, _layer2_First_Bn1Layer, _layer2_First_Conv2Layer, _layer2_First_Bn2Layer, _layer2_First_Downsample_ConvLayer, _layer2_First_Downsample_NormLayer, _layer2_First_ResidualLayer, _poolLayer, _fcLayer], DeclaredLoss);
             _layer1Layer = new global::Zoo.Graphs.BasicBlock8[] { new global::Zoo.Graphs.BasicBlock8(_layer1_0_Conv1Layer, _layer1_0_Bn1Layer, _layer1_0_Conv2Layer, _layer1_0_Bn2Layer), new global::Zoo.Graphs.BasicBlock8(_layer1_1_Conv1Layer, _layer1_1_Bn1Layer, _layer1_1_Conv2Layer, _layer1_1_Bn2Layer) };
             _layer2Layer = new global::Zoo.Graphs.Stage16(new global::Zoo.Graphs.DownBlock16(_layer2_First_Conv1Layer, _layer2_First_Bn1Layer, _layer2_First_Conv2Layer, _layer2_First_Bn2Layer, new global::Zoo.Graphs.Downsample16(_layer2_First_Downsample_ConvLayer, _layer2_First_Downsample_NormLayer)));

@@ -64,14 +64,14 @@ namespace Zoo.Options
             _convLayer = new global::TypedNets.Conv2DLayer(
                 "Conv", "conv", [3, 9, 8], [4, 9, 8], stride: 1, padding: 1, global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("conv.weight", engine.Parameters, engine.Gradients, 0, 4, 3, 3, 3),
-                new global::TypedNets.ParameterTensor("conv.bias", engine.Parameters, engine.Gradients, 108, 4));
-            _poolLayer = new global::TypedNets.Pool2DLayer("Pool", "pool", [4, 9, 8], [4, 5, 4], "MaxPool2D", size: 3, stride: 2, padding: 1);
-            _smoothLayer = new global::TypedNets.Pool2DLayer("Smooth", "smooth", [4, 5, 4], [4, 6, 5], "AvgPool2D", size: 2, stride: 1, padding: 1);
-            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [4, 6, 5], [120]);
+                new global::TypedNets.ParameterTensor("conv.bias", engine.Parameters, engine.Gradients, 108, 4)) { Sources = ["input"] };
+            _poolLayer = new global::TypedNets.Pool2DLayer("Pool", "pool", [4, 9, 8], [4, 5, 4], "MaxPool2D", size: 3, stride: 2, padding: 1) { Sources = ["conv"] };
+            _smoothLayer = new global::TypedNets.Pool2DLayer("Smooth", "smooth", [4, 5, 4], [4, 6, 5], "AvgPool2D", size: 2, stride: 1, padding: 1) { Sources = ["pool"] };
+            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [4, 6, 5], [120]) { Sources = ["smooth"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [120], [2], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 112, 2, 120),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 352, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 352, 2)) { Sources = ["flat"] };
             _core = new(engine, [_convLayer, _poolLayer, _smoothLayer, _flatLayer, _outputLayer], DeclaredLoss);
         }
 

@@ -62,12 +62,12 @@ namespace Zoo.Options
             _embeddingLayer = new global::TypedNets.EmbeddingLayer(
                 "Embedding", "embedding", [5], [5, 4], maskZero: false,
                 new global::TypedNets.ParameterTensor("embedding.weight", engine.Parameters, engine.Gradients, 0, 10, 4),
-                paddingIndex: 2);
-            _poolLayer = new global::TypedNets.GlobalAveragePooling1DLayer("Pool", "pool", [5, 4], [4]);
+                paddingIndex: 2) { Sources = ["input"] };
+            _poolLayer = new global::TypedNets.GlobalAveragePooling1DLayer("Pool", "pool", [5, 4], [4]) { Sources = ["embedding"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [4], [2], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 40, 2, 4),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 48, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 48, 2)) { Sources = ["pool"] };
             _core = new(engine, [_embeddingLayer, _poolLayer, _outputLayer], DeclaredLoss);
         }
 

@@ -63,16 +63,16 @@ namespace Zoo.Options
             _convLayer = new global::TypedNets.Conv2DLayer(
                 "Conv", "conv", [1, 5, 5], [2, 3, 3], stride: 1, padding: 0, global::TypedNets.Activation.GeluTanh,
                 new global::TypedNets.ParameterTensor("conv.weight", engine.Parameters, engine.Gradients, 0, 2, 1, 3, 3),
-                new global::TypedNets.ParameterTensor("conv.bias", engine.Parameters, engine.Gradients, 18, 2));
-            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [2, 3, 3], [18]);
+                new global::TypedNets.ParameterTensor("conv.bias", engine.Parameters, engine.Gradients, 18, 2)) { Sources = ["input"] };
+            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [2, 3, 3], [18]) { Sources = ["conv"] };
             _hiddenLayer = new global::TypedNets.DenseLayer(
                 "Hidden", "hidden", [18], [4], global::TypedNets.Activation.GeluTanh,
                 new global::TypedNets.ParameterTensor("hidden.weight", engine.Parameters, engine.Gradients, 20, 4, 18),
-                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 92, 4));
+                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 92, 4)) { Sources = ["flat"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [4], [2], global::TypedNets.Activation.GeluTanh,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 96, 2, 4),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 104, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 104, 2)) { Sources = ["hidden"] };
             _core = new(engine, [_convLayer, _flatLayer, _hiddenLayer, _outputLayer], DeclaredLoss);
         }
 

@@ -63,25 +63,25 @@ namespace Zoo.Options
             Engine<float> engine = new(maxBatch, seed);
             _embeddingLayer = new global::TypedNets.EmbeddingLayer(
                 "Embedding", "embedding", [6], [6, 8], maskZero: true,
-                new global::TypedNets.ParameterTensor("embedding.weight", engine.Parameters, engine.Gradients, 0, 50, 8));
+                new global::TypedNets.ParameterTensor("embedding.weight", engine.Parameters, engine.Gradients, 0, 50, 8)) { Sources = ["input"] };
             _embeddingNormLayer = new global::TypedNets.LayerNormLayer(
                 "EmbeddingNorm", "embedding_norm", [6, 8], [6, 8], epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("embedding_norm.weight", engine.Parameters, engine.Gradients, 400, 8),
-                new global::TypedNets.ParameterTensor("embedding_norm.bias", engine.Parameters, engine.Gradients, 408, 8));
+                new global::TypedNets.ParameterTensor("embedding_norm.bias", engine.Parameters, engine.Gradients, 408, 8)) { Sources = ["embedding"] };
             _encoderLayer = new global::TypedNets.GruLayer(
                 "Encoder", "encoder", [6, 8], [4], returnSequences: false,
                 new global::TypedNets.ParameterTensor("encoder.weight_ih_l0", engine.Parameters, engine.Gradients, 416, 12, 8),
                 new global::TypedNets.ParameterTensor("encoder.weight_hh_l0", engine.Parameters, engine.Gradients, 512, 12, 4),
                 new global::TypedNets.ParameterTensor("encoder.bias_ih_l0", engine.Parameters, engine.Gradients, 560, 12),
-                new global::TypedNets.ParameterTensor("encoder.bias_hh_l0", engine.Parameters, engine.Gradients, 572, 12));
+                new global::TypedNets.ParameterTensor("encoder.bias_hh_l0", engine.Parameters, engine.Gradients, 572, 12)) { Sources = ["embedding_norm"] };
             _stateNormLayer = new global::TypedNets.LayerNormLayer(
                 "StateNorm", "state_norm", [4], [4], epsilon: 0.001d,
                 new global::TypedNets.ParameterTensor("state_norm.weight", engine.Parameters, engine.Gradients, 584, 4),
-                new global::TypedNets.ParameterTensor("state_norm.bias", engine.Parameters, engine.Gradients, 588, 4));
+                new global::TypedNets.ParameterTensor("state_norm.bias", engine.Parameters, engine.Gradients, 588, 4)) { Sources = ["encoder"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [4], [2], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 592, 2, 4),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 600, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 600, 2)) { Sources = ["state_norm"] };
             _core = new(engine, [_embeddingLayer, _embeddingNormLayer, _encoderLayer, _stateNormLayer, _outputLayer], DeclaredLoss);
         }
 

@@ -63,20 +63,20 @@ namespace Zoo.Options
             Engine<float> engine = new(maxBatch, seed);
             _convLayer = new global::TypedNets.Conv2DLayer(
                 "Conv", "conv", [1, 6, 6], [2, 4, 4], stride: 1, padding: 0, global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("conv.weight", engine.Parameters, engine.Gradients, 0, 2, 1, 3, 3));
+                new global::TypedNets.ParameterTensor("conv.weight", engine.Parameters, engine.Gradients, 0, 2, 1, 3, 3)) { Sources = ["input"] };
             _normLayer = new global::TypedNets.BatchNormLayer(
                 "Norm", "norm", [2, 4, 4], [2, 4, 4], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("norm.weight", engine.Parameters, engine.Gradients, 18, 2),
                 new global::TypedNets.ParameterTensor("norm.bias", engine.Parameters, engine.Gradients, 20, 2),
                 new global::TypedNets.BufferTensor("norm.running_mean", engine.Buffers, 0, 2),
-                new global::TypedNets.BufferTensor("norm.running_var", engine.Buffers, 2, 2));
-            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [2, 4, 4], [32]);
+                new global::TypedNets.BufferTensor("norm.running_var", engine.Buffers, 2, 2)) { Sources = ["conv"] };
+            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [2, 4, 4], [32]) { Sources = ["norm"] };
             _hiddenLayer = new global::TypedNets.DenseLayer(
                 "Hidden", "hidden", [32], [4], global::TypedNets.Activation.ReLU,
-                new global::TypedNets.ParameterTensor("hidden.weight", engine.Parameters, engine.Gradients, 22, 4, 32));
+                new global::TypedNets.ParameterTensor("hidden.weight", engine.Parameters, engine.Gradients, 22, 4, 32)) { Sources = ["flat"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [4], [2], global::TypedNets.Activation.Identity,
-                new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 150, 2, 4));
+                new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 150, 2, 4)) { Sources = ["hidden"] };
             _core = new(engine, [_convLayer, _normLayer, _flatLayer, _hiddenLayer, _outputLayer], DeclaredLoss);
         }
 

@@ -63,7 +63,7 @@ namespace Zoo.Recurrent
             Engine<float> engine = new(maxBatch, seed);
             _embeddingLayer = new global::TypedNets.EmbeddingLayer(
                 "Embedding", "embedding", [12], [12, 8], maskZero: true,
-                new global::TypedNets.ParameterTensor("embedding.weight", engine.Parameters, engine.Gradients, 0, 100, 8));
+                new global::TypedNets.ParameterTensor("embedding.weight", engine.Parameters, engine.Gradients, 0, 100, 8)) { Sources = ["input"] };
             _encoderLayer = new global::TypedNets.LstmLayer(
                 "Encoder", "encoder", [12, 8], [12, 32], returnSequences: true, numLayers: 2, bidirectional: true, dropout: 0.25d,
                 new global::TypedNets.ParameterTensor("encoder.weight_ih_l0", engine.Parameters, engine.Gradients, 800, 64, 8),
@@ -81,7 +81,7 @@ namespace Zoo.Recurrent
                 new global::TypedNets.ParameterTensor("encoder.weight_ih_l1_reverse", engine.Parameters, engine.Gradients, 7328, 64, 32),
                 new global::TypedNets.ParameterTensor("encoder.weight_hh_l1_reverse", engine.Parameters, engine.Gradients, 9376, 64, 16),
                 new global::TypedNets.ParameterTensor("encoder.bias_ih_l1_reverse", engine.Parameters, engine.Gradients, 10400, 64),
-                new global::TypedNets.ParameterTensor("encoder.bias_hh_l1_reverse", engine.Parameters, engine.Gradients, 10464, 64));
+                new global::TypedNets.ParameterTensor("encoder.bias_hh_l1_reverse", engine.Parameters, engine.Gradients, 10464, 64)) { Sources = ["embedding"] };
             _contextLayer = new global::TypedNets.GruLayer(
                 "Context", "context", [12, 32], [12, 16], returnSequences: true, numLayers: 1, bidirectional: true, dropout: 0d,
                 new global::TypedNets.ParameterTensor("context.weight_ih_l0", engine.Parameters, engine.Gradients, 10528, 24, 32),
@@ -91,7 +91,7 @@ namespace Zoo.Recurrent
                 new global::TypedNets.ParameterTensor("context.weight_ih_l0_reverse", engine.Parameters, engine.Gradients, 11536, 24, 32),
                 new global::TypedNets.ParameterTensor("context.weight_hh_l0_reverse", engine.Parameters, engine.Gradients, 12304, 24, 8),
                 new global::TypedNets.ParameterTensor("context.bias_ih_l0_reverse", engine.Parameters, engine.Gradients, 12496, 24),
-                new global::TypedNets.ParameterTensor("context.bias_hh_l0_reverse", engine.Parameters, engine.Gradients, 12520, 24));
+                new global::TypedNets.ParameterTensor("context.bias_hh_l0_reverse", engine.Parameters, engine.Gradients, 12520, 24)) { Sources = ["encoder"] };
             _readerLayer = new global::TypedNets.GruLayer(
                 "Reader", "reader", [12, 16], [4], returnSequences: false, numLayers: 3, bidirectional: false, dropout: 0d,
                 new global::TypedNets.ParameterTensor("reader.weight_ih_l0", engine.Parameters, engine.Gradients, 12544, 12, 16),
@@ -105,11 +105,11 @@ namespace Zoo.Recurrent
                 new global::TypedNets.ParameterTensor("reader.weight_ih_l2", engine.Parameters, engine.Gradients, 12928, 12, 4),
                 new global::TypedNets.ParameterTensor("reader.weight_hh_l2", engine.Parameters, engine.Gradients, 12976, 12, 4),
                 new global::TypedNets.ParameterTensor("reader.bias_ih_l2", engine.Parameters, engine.Gradients, 13024, 12),
-                new global::TypedNets.ParameterTensor("reader.bias_hh_l2", engine.Parameters, engine.Gradients, 13036, 12));
+                new global::TypedNets.ParameterTensor("reader.bias_hh_l2", engine.Parameters, engine.Gradients, 13036, 12)) { Sources = ["context"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [4], [3], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 13048, 3, 4),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 13060, 3));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 13060, 3)) { Sources = ["reader"] };
             _core = new(engine, [_embeddingLayer, _encoderLayer, _contextLayer, _readerLayer, _outputLayer], DeclaredLoss);
         }
 

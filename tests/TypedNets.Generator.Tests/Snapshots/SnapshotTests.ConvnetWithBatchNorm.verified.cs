@@ -66,24 +66,24 @@ namespace Zoo.Images
             _conv1Layer = new global::TypedNets.Conv2DLayer(
                 "Conv1", "conv1", [1, 28, 28], [16, 28, 28], stride: 1, padding: 1, global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("conv1.weight", engine.Parameters, engine.Gradients, 0, 16, 1, 3, 3),
-                new global::TypedNets.ParameterTensor("conv1.bias", engine.Parameters, engine.Gradients, 144, 16));
+                new global::TypedNets.ParameterTensor("conv1.bias", engine.Parameters, engine.Gradients, 144, 16)) { Sources = ["input"] };
             _norm1Layer = new global::TypedNets.BatchNormLayer(
                 "Norm1", "norm1", [16, 28, 28], [16, 28, 28], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("norm1.weight", engine.Parameters, engine.Gradients, 160, 16),
                 new global::TypedNets.ParameterTensor("norm1.bias", engine.Parameters, engine.Gradients, 176, 16),
                 new global::TypedNets.BufferTensor("norm1.running_mean", engine.Buffers, 0, 16),
-                new global::TypedNets.BufferTensor("norm1.running_var", engine.Buffers, 16, 16));
-            _pool1Layer = new global::TypedNets.Pool2DLayer("Pool1", "pool1", [16, 28, 28], [16, 14, 14], "MaxPool2D", size: 2, stride: 2);
+                new global::TypedNets.BufferTensor("norm1.running_var", engine.Buffers, 16, 16)) { Sources = ["conv1"] };
+            _pool1Layer = new global::TypedNets.Pool2DLayer("Pool1", "pool1", [16, 28, 28], [16, 14, 14], "MaxPool2D", size: 2, stride: 2) { Sources = ["norm1"] };
             _conv2Layer = new global::TypedNets.Conv2DLayer(
                 "Conv2", "conv2", [16, 14, 14], [32, 12, 12], stride: 1, padding: 0, global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("conv2.weight", engine.Parameters, engine.Gradients, 192, 32, 16, 3, 3),
-                new global::TypedNets.ParameterTensor("conv2.bias", engine.Parameters, engine.Gradients, 4800, 32));
-            _pool2Layer = new global::TypedNets.Pool2DLayer("Pool2", "pool2", [32, 12, 12], [32, 6, 6], "AvgPool2D", size: 2, stride: 2);
-            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [32, 6, 6], [1152]);
+                new global::TypedNets.ParameterTensor("conv2.bias", engine.Parameters, engine.Gradients, 4800, 32)) { Sources = ["pool1"] };
+            _pool2Layer = new global::TypedNets.Pool2DLayer("Pool2", "pool2", [32, 12, 12], [32, 6, 6], "AvgPool2D", size: 2, stride: 2) { Sources = ["conv2"] };
+            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [32, 6, 6], [1152]) { Sources = ["pool2"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [1152], [10], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 4832, 10, 1152),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 16352, 10));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 16352, 10)) { Sources = ["flat"] };
             _core = new(engine, [_conv1Layer, _norm1Layer, _pool1Layer, _conv2Layer, _pool2Layer, _flatLayer, _outputLayer], DeclaredLoss);
         }
 

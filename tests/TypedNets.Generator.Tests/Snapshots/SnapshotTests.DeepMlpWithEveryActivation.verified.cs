@@ -67,32 +67,32 @@ namespace Zoo.Mlp
             _linearLayer = new global::TypedNets.DenseLayer(
                 "Linear", "linear", [16], [32], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("linear.weight", engine.Parameters, engine.Gradients, 0, 32, 16),
-                new global::TypedNets.ParameterTensor("linear.bias", engine.Parameters, engine.Gradients, 512, 32));
+                new global::TypedNets.ParameterTensor("linear.bias", engine.Parameters, engine.Gradients, 512, 32)) { Sources = ["input"] };
             _rectifiedLayer = new global::TypedNets.DenseLayer(
                 "Rectified", "rectified", [32], [32], global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("rectified.weight", engine.Parameters, engine.Gradients, 544, 32, 32),
-                new global::TypedNets.ParameterTensor("rectified.bias", engine.Parameters, engine.Gradients, 1568, 32));
+                new global::TypedNets.ParameterTensor("rectified.bias", engine.Parameters, engine.Gradients, 1568, 32)) { Sources = ["linear"] };
             _leakyLayer = new global::TypedNets.DenseLayer(
                 "Leaky", "leaky", [32], [32], global::TypedNets.Activation.LeakyReLU,
                 new global::TypedNets.ParameterTensor("leaky.weight", engine.Parameters, engine.Gradients, 1600, 32, 32),
-                new global::TypedNets.ParameterTensor("leaky.bias", engine.Parameters, engine.Gradients, 2624, 32));
+                new global::TypedNets.ParameterTensor("leaky.bias", engine.Parameters, engine.Gradients, 2624, 32)) { Sources = ["rectified"] };
             _gateLayer = new global::TypedNets.DenseLayer(
                 "Gate", "gate", [32], [24], global::TypedNets.Activation.Sigmoid,
                 new global::TypedNets.ParameterTensor("gate.weight", engine.Parameters, engine.Gradients, 2656, 24, 32),
-                new global::TypedNets.ParameterTensor("gate.bias", engine.Parameters, engine.Gradients, 3424, 24));
+                new global::TypedNets.ParameterTensor("gate.bias", engine.Parameters, engine.Gradients, 3424, 24)) { Sources = ["leaky"] };
             _squashLayer = new global::TypedNets.DenseLayer(
                 "Squash", "squash", [24], [24], global::TypedNets.Activation.Tanh,
                 new global::TypedNets.ParameterTensor("squash.weight", engine.Parameters, engine.Gradients, 3448, 24, 24),
-                new global::TypedNets.ParameterTensor("squash.bias", engine.Parameters, engine.Gradients, 4024, 24));
+                new global::TypedNets.ParameterTensor("squash.bias", engine.Parameters, engine.Gradients, 4024, 24)) { Sources = ["gate"] };
             _smoothLayer = new global::TypedNets.DenseLayer(
                 "Smooth", "smooth", [24], [16], global::TypedNets.Activation.GELU,
                 new global::TypedNets.ParameterTensor("smooth.weight", engine.Parameters, engine.Gradients, 4048, 16, 24),
-                new global::TypedNets.ParameterTensor("smooth.bias", engine.Parameters, engine.Gradients, 4432, 16));
-            _dropLayer = new global::TypedNets.DropoutLayer("Drop", "drop", [16], [16], 0.25d);
+                new global::TypedNets.ParameterTensor("smooth.bias", engine.Parameters, engine.Gradients, 4432, 16)) { Sources = ["squash"] };
+            _dropLayer = new global::TypedNets.DropoutLayer("Drop", "drop", [16], [16], 0.25d) { Sources = ["smooth"] };
             _classesLayer = new global::TypedNets.DenseLayer(
                 "Classes", "classes", [16], [10], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("classes.weight", engine.Parameters, engine.Gradients, 4448, 10, 16),
-                new global::TypedNets.ParameterTensor("classes.bias", engine.Parameters, engine.Gradients, 4608, 10));
+                new global::TypedNets.ParameterTensor("classes.bias", engine.Parameters, engine.Gradients, 4608, 10)) { Sources = ["drop"] };
             _core = new(engine, [_linearLayer, _rectifiedLayer, _leakyLayer, _gateLayer, _squashLayer, _smoothLayer, _dropLayer, _classesLayer], DeclaredLoss);
         }
 

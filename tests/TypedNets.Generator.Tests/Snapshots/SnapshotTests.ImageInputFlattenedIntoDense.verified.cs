@@ -59,15 +59,15 @@ namespace Zoo.Images
         public DigitClassifier(int maxBatch = 32, ulong seed = 0)
         {
             Engine<float> engine = new(maxBatch, seed);
-            _pixelsLayer = new global::TypedNets.FlattenLayer("Pixels", "pixels", [1, 28, 28], [784]);
+            _pixelsLayer = new global::TypedNets.FlattenLayer("Pixels", "pixels", [1, 28, 28], [784]) { Sources = ["input"] };
             _hiddenLayer = new global::TypedNets.DenseLayer(
                 "Hidden", "hidden", [784], [128], global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("hidden.weight", engine.Parameters, engine.Gradients, 0, 128, 784),
-                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 100352, 128));
+                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 100352, 128)) { Sources = ["pixels"] };
             _digitsLayer = new global::TypedNets.DenseLayer(
                 "Digits", "digits", [128], [10], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("digits.weight", engine.Parameters, engine.Gradients, 100480, 10, 128),
-                new global::TypedNets.ParameterTensor("digits.bias", engine.Parameters, engine.Gradients, 101760, 10));
+                new global::TypedNets.ParameterTensor("digits.bias", engine.Parameters, engine.Gradients, 101760, 10)) { Sources = ["hidden"] };
             _core = new(engine, [_pixelsLayer, _hiddenLayer, _digitsLayer], DeclaredLoss);
         }
 

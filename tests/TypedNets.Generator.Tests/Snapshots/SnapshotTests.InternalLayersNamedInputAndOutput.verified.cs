@@ -62,12 +62,12 @@ namespace Zoo
             _inputLayer = new global::TypedNets.DenseLayer(
                 "Input", "input", [6], [12], global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("input.weight", engine.Parameters, engine.Gradients, 0, 12, 6),
-                new global::TypedNets.ParameterTensor("input.bias", engine.Parameters, engine.Gradients, 72, 12));
-            _noiseLayer = new global::TypedNets.DropoutLayer("Noise", "noise", [12], [12], 0d);
+                new global::TypedNets.ParameterTensor("input.bias", engine.Parameters, engine.Gradients, 72, 12)) { Sources = ["input"] };
+            _noiseLayer = new global::TypedNets.DropoutLayer("Noise", "noise", [12], [12], 0d) { Sources = ["input"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [12], [3], global::TypedNets.Activation.Identity,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 84, 3, 12),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 120, 3));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 120, 3)) { Sources = ["noise"] };
             _core = new(engine, [_inputLayer, _noiseLayer, _outputLayer], DeclaredLoss);
         }
 

@@ -63,22 +63,22 @@ namespace Zoo.Text
             Engine<float> engine = new(maxBatch, seed);
             _embeddingLayer = new global::TypedNets.EmbeddingLayer(
                 "Embedding", "embedding", [20], [20, 16], maskZero: true,
-                new global::TypedNets.ParameterTensor("embedding.weight", engine.Parameters, engine.Gradients, 0, 500, 16));
+                new global::TypedNets.ParameterTensor("embedding.weight", engine.Parameters, engine.Gradients, 0, 500, 16)) { Sources = ["input"] };
             _encoderLayer = new global::TypedNets.GruLayer(
                 "Encoder", "encoder", [20, 16], [20, 8], returnSequences: true,
                 new global::TypedNets.ParameterTensor("encoder.weight_ih_l0", engine.Parameters, engine.Gradients, 8000, 24, 16),
                 new global::TypedNets.ParameterTensor("encoder.weight_hh_l0", engine.Parameters, engine.Gradients, 8384, 24, 8),
                 new global::TypedNets.ParameterTensor("encoder.bias_ih_l0", engine.Parameters, engine.Gradients, 8576, 24),
-                new global::TypedNets.ParameterTensor("encoder.bias_hh_l0", engine.Parameters, engine.Gradients, 8600, 24));
+                new global::TypedNets.ParameterTensor("encoder.bias_hh_l0", engine.Parameters, engine.Gradients, 8600, 24)) { Sources = ["embedding"] };
             _perStepLayer = new global::TypedNets.DenseLayer(
                 "PerStep", "per_step", [20, 8], [20, 8], global::TypedNets.Activation.Tanh,
                 new global::TypedNets.ParameterTensor("per_step.weight", engine.Parameters, engine.Gradients, 8624, 8, 8),
-                new global::TypedNets.ParameterTensor("per_step.bias", engine.Parameters, engine.Gradients, 8688, 8));
-            _poolLayer = new global::TypedNets.GlobalMaxPooling1DLayer("Pool", "pool", [20, 8], [8]);
+                new global::TypedNets.ParameterTensor("per_step.bias", engine.Parameters, engine.Gradients, 8688, 8)) { Sources = ["encoder"] };
+            _poolLayer = new global::TypedNets.GlobalMaxPooling1DLayer("Pool", "pool", [20, 8], [8]) { Sources = ["per_step"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [8], [3], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 8696, 3, 8),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 8720, 3));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 8720, 3)) { Sources = ["pool"] };
             _core = new(engine, [_embeddingLayer, _encoderLayer, _perStepLayer, _poolLayer, _outputLayer], DeclaredLoss);
         }
 

@@ -59,11 +59,11 @@ partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor
         _hiddenLayer = new global::TypedNets.DenseLayer(
             "Hidden", "hidden", [4], [8], global::TypedNets.Activation.Tanh,
             new global::TypedNets.ParameterTensor("hidden.weight", engine.Parameters, engine.Gradients, 0, 8, 4),
-            new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 32, 8));
+            new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 32, 8)) { Sources = ["input"] };
         _valueLayer = new global::TypedNets.DenseLayer(
             "Value", "value", [8], [1], global::TypedNets.Activation.Identity,
             new global::TypedNets.ParameterTensor("value.weight", engine.Parameters, engine.Gradients, 40, 1, 8),
-            new global::TypedNets.ParameterTensor("value.bias", engine.Parameters, engine.Gradients, 48, 1));
+            new global::TypedNets.ParameterTensor("value.bias", engine.Parameters, engine.Gradients, 48, 1)) { Sources = ["hidden"] };
         _core = new(engine, [_hiddenLayer, _valueLayer], DeclaredLoss);
     }
 

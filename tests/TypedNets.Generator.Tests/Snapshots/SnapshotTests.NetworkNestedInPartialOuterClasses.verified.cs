@@ -65,11 +65,11 @@ namespace Zoo
                     _hiddenLayer = new global::TypedNets.DenseLayer(
                         "Hidden", "hidden", [3], [4], global::TypedNets.Activation.Sigmoid,
                         new global::TypedNets.ParameterTensor("hidden.weight", engine.Parameters, engine.Gradients, 0, 4, 3),
-                        new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 12, 4));
+                        new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 12, 4)) { Sources = ["input"] };
                     _outputLayer = new global::TypedNets.DenseLayer(
                         "Output", "output", [4], [1], global::TypedNets.Activation.Sigmoid,
                         new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 16, 1, 4),
-                        new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 20, 1));
+                        new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 20, 1)) { Sources = ["hidden"] };
                     _core = new(engine, [_hiddenLayer, _outputLayer], DeclaredLoss);
                 }
 

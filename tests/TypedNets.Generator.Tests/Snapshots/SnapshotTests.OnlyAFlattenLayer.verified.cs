@@ -57,7 +57,7 @@ namespace Zoo
         public Reshape(int maxBatch = 32, ulong seed = 0)
         {
             Engine<float> engine = new(maxBatch, seed);
-            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [2, 3, 4], [24]);
+            _flatLayer = new global::TypedNets.FlattenLayer("Flat", "flat", [2, 3, 4], [24]) { Sources = ["input"] };
             _core = new(engine, [_flatLayer], DeclaredLoss);
         }
 

@@ -64,11 +64,11 @@ namespace Zoo
             _hiddenLayer = new global::TypedNets.DenseLayer(
                 "Hidden", "hidden", [2], [3], global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("hidden.weight", engine.Parameters, engine.Gradients, 0, 3, 2),
-                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 6, 3));
+                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 6, 3)) { Sources = ["input"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [3], [2], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 9, 2, 3),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 15, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 15, 2)) { Sources = ["hidden"] };
             _core = new(engine, [_hiddenLayer, _outputLayer], DeclaredLoss);
             LoadEmbeddedWeights();
         }

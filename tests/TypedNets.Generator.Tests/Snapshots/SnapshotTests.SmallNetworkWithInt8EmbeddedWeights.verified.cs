@@ -65,17 +65,17 @@ namespace Zoo
             _hiddenLayer = new global::TypedNets.DenseLayer(
                 "Hidden", "hidden", [3], [4], global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("hidden.weight", engine.Parameters, engine.Gradients, 0, 4, 3),
-                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 12, 4));
+                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 12, 4)) { Sources = ["input"] };
             _normLayer = new global::TypedNets.BatchNormLayer(
                 "Norm", "norm", [4], [4], momentum: 0.1d, epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("norm.weight", engine.Parameters, engine.Gradients, 16, 4),
                 new global::TypedNets.ParameterTensor("norm.bias", engine.Parameters, engine.Gradients, 20, 4),
                 new global::TypedNets.BufferTensor("norm.running_mean", engine.Buffers, 0, 4),
-                new global::TypedNets.BufferTensor("norm.running_var", engine.Buffers, 4, 4));
+                new global::TypedNets.BufferTensor("norm.running_var", engine.Buffers, 4, 4)) { Sources = ["hidden"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [4], [2], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 24, 2, 4),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 32, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 32, 2)) { Sources = ["norm"] };
             _core = new(engine, [_hiddenLayer, _normLayer, _outputLayer], DeclaredLoss);
             LoadEmbeddedWeights();
         }

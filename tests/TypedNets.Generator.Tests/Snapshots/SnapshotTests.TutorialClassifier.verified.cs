@@ -62,12 +62,12 @@ namespace Quickstart
             _hiddenLayer = new global::TypedNets.DenseLayer(
                 "Hidden", "hidden", [10], [50], global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("hidden.weight", engine.Parameters, engine.Gradients, 0, 50, 10),
-                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 500, 50));
-            _dropLayer = new global::TypedNets.DropoutLayer("Drop", "drop", [50], [50], 0.5d);
+                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 500, 50)) { Sources = ["input"] };
+            _dropLayer = new global::TypedNets.DropoutLayer("Drop", "drop", [50], [50], 0.5d) { Sources = ["hidden"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [50], [2], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 550, 2, 50),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 650, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 650, 2)) { Sources = ["drop"] };
             _core = new(engine, [_hiddenLayer, _dropLayer, _outputLayer], DeclaredLoss);
         }
 

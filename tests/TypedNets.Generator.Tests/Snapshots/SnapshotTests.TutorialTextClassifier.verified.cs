@@ -64,23 +64,23 @@ namespace Zoo.Text
             Engine<float> engine = new(maxBatch, seed);
             _embeddingLayer = new global::TypedNets.EmbeddingLayer(
                 "Embedding", "embedding", [100], [100, 128], maskZero: false,
-                new global::TypedNets.ParameterTensor("embedding.weight", engine.Parameters, engine.Gradients, 0, 10000, 128));
+                new global::TypedNets.ParameterTensor("embedding.weight", engine.Parameters, engine.Gradients, 0, 10000, 128)) { Sources = ["input"] };
             _encoderLayer = new global::TypedNets.LstmLayer(
                 "Encoder", "encoder", [100, 128], [64], returnSequences: false,
                 new global::TypedNets.ParameterTensor("encoder.weight_ih_l0", engine.Parameters, engine.Gradients, 1280000, 256, 128),
                 new global::TypedNets.ParameterTensor("encoder.weight_hh_l0", engine.Parameters, engine.Gradients, 1312768, 256, 64),
                 new global::TypedNets.ParameterTensor("encoder.bias_ih_l0", engine.Parameters, engine.Gradients, 1329152, 256),
-                new global::TypedNets.ParameterTensor("encoder.bias_hh_l0", engine.Parameters, engine.Gradients, 1329408, 256));
-            _drop1Layer = new global::TypedNets.DropoutLayer("Drop1", "drop1", [64], [64], 0.5d);
+                new global::TypedNets.ParameterTensor("encoder.bias_hh_l0", engine.Parameters, engine.Gradients, 1329408, 256)) { Sources = ["embedding"] };
+            _drop1Layer = new global::TypedNets.DropoutLayer("Drop1", "drop1", [64], [64], 0.5d) { Sources = ["encoder"] };
             _hiddenLayer = new global::TypedNets.DenseLayer(
                 "Hidden", "hidden", [64], [64], global::TypedNets.Activation.ReLU,
                 new global::TypedNets.ParameterTensor("hidden.weight", engine.Parameters, engine.Gradients, 1329664, 64, 64),
-                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 1333760, 64));
-            _drop2Layer = new global::TypedNets.DropoutLayer("Drop2", "drop2", [64], [64], 0.5d);
+                new global::TypedNets.ParameterTensor("hidden.bias", engine.Parameters, engine.Gradients, 1333760, 64)) { Sources = ["drop1"] };
+            _drop2Layer = new global::TypedNets.DropoutLayer("Drop2", "drop2", [64], [64], 0.5d) { Sources = ["hidden"] };
             _outputLayer = new global::TypedNets.DenseLayer(
                 "Output", "output", [64], [2], global::TypedNets.Activation.Softmax,
                 new global::TypedNets.ParameterTensor("output.weight", engine.Parameters, engine.Gradients, 1333824, 2, 64),
-                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 1333952, 2));
+                new global::TypedNets.ParameterTensor("output.bias", engine.Parameters, engine.Gradients, 1333952, 2)) { Sources = ["drop2"] };
             _core = new(engine, [_embeddingLayer, _encoderLayer, _drop1Layer, _hiddenLayer, _drop2Layer, _outputLayer], DeclaredLoss);
         }
 

@@ -62,15 +62,15 @@ namespace Zoo.Gpt
             Engine<float> engine = new(maxBatch, seed);
             _tokensLayer = new global::TypedNets.EmbeddingLayer(
                 "Tokens", "tokens", [8], [8, 12], maskZero: false,
-                new global::TypedNets.ParameterTensor("tokens.weight", engine.Parameters, engine.Gradients, 0, 20, 12));
+                new global::TypedNets.ParameterTensor("tokens.weight", engine.Parameters, engine.Gradients, 0, 20, 12)) { Sources = ["input"] };
             _positionsLayer = new global::TypedNets.PositionEmbeddingLayer(
                 "Positions", "positions", [8, 12], [8, 12],
-                new global::TypedNets.ParameterTensor("positions.weight", engine.Parameters, engine.Gradients, 240, 8, 12));
+                new global::TypedNets.ParameterTensor("positions.weight", engine.Parameters, engine.Gradients, 240, 8, 12)) { Sources = ["tokens"] };
             _normLayer = new global::TypedNets.LayerNormLayer(
                 "Norm", "norm", [8, 12], [8, 12], epsilon: 1E-05d,
                 new global::TypedNets.ParameterTensor("norm.weight", engine.Parameters, engine.Gradients, 336, 12),
-                new global::TypedNets.ParameterTensor("norm.bias", engine.Parameters, engine.Gradients, 348, 12));
-            _headLayer = new global::TypedNets.DenseLayer("Head", "head", [8, 12], [8, 20], global::TypedNets.Activation.Identity, _tokensLayer);
+                new global::TypedNets.ParameterTensor("norm.bias", engine.Parameters, engine.Gradients, 348, 12)) { Sources = ["positions"] };
+            _headLayer = new global::TypedNets.DenseLayer("Head", "head", [8, 12], [8, 20], global::TypedNets.Activation.Identity, _tokensLayer) { Sources = ["norm"] };
             _core = new(engine, [_tokensLayer, _positionsLayer, _normLayer, _headLayer], DeclaredLoss);
         }
 
