@@ -8,7 +8,8 @@ For each network it writes into tests/Fixtures/onnx_import/:
                           module's eval-mode output on it.
 
 What torch 1.13 does to the names, checked here on every export (the script fails if it changes):
-  * Linear: the default export keeps weight and bias under their state_dict names.
+  * Linear: the default export keeps weight and bias under their state_dict names on a batch of vectors; applied to a
+    sequence ([batch, steps, features], a MatMul), constant folding stores its weight transposed as onnx::MatMul_<n>.
   * Conv2d + BatchNorm2d in eval mode: the default export (TrainingMode.EVAL) fuses the BatchNorm into the convolution,
     whatever do_constant_folding says, leaving two initializers named onnx::Conv_<n> and no norm.* tensor.
     training=torch.onnx.TrainingMode.PRESERVE on a module in eval mode keeps BatchNormalization (training_mode = 0)
@@ -16,6 +17,8 @@ What torch 1.13 does to the names, checked here on every export (the script fail
   * LSTM: constant folding concatenates weight_ih/weight_hh/bias_ih + bias_hh into the ONNX LSTM's W, R, B in ONNX's
     gate order (onnx::LSTM_<n>); do_constant_folding=False keeps lstm.weight_ih_l0 and the others and reorders the
     gates in the graph instead.
+  Every "kept" export below uses the one call that keeps every name for all of these:
+    torch.onnx.export(model.eval(), example, path, training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
 
 Run: /usr/bin/python3 reference/onnx/export_torch.py   (Debian's python3-torch 1.13.1 and python3-onnx 1.12)
 """
@@ -54,6 +57,18 @@ class ConvNet(nn.Module):
 
     def forward(self, x):
         return self.output(torch.flatten(torch.relu(self.norm(self.conv(x))), 1))
+
+
+class SequenceMlp(nn.Module):
+    """TypedNets: [Network, Input(5, 3)] Dense(4, ReLU) Hidden (on each step), GlobalAveragePooling1D Pool, Dense(2) Output."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(3, 4)
+        self.output = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.output(torch.relu(self.hidden(x)).mean(dim=1))
 
 
 class LstmClassifier(nn.Module):
@@ -127,11 +142,20 @@ def main():
     assert expected <= set(initializer_names(kept)), initializer_names(kept)
     write("convnet_batchnorm", conv, x, kept, folded)
 
+    sequence = SequenceMlp().eval()
+    x = torch.randn(3, 5, 3)
+    folded = export(sequence, x)
+    assert "hidden.weight" not in initializer_names(folded), initializer_names(folded)
+    assert any(name.startswith("onnx::MatMul_") for name in initializer_names(folded)), initializer_names(folded)
+    kept = export(sequence, x, training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
+    assert set(sequence.state_dict()) <= set(initializer_names(kept)), initializer_names(kept)
+    write("sequence_mlp", sequence, x, kept, folded)
+
     lstm = LstmClassifier().eval()
     x = torch.randn(3, 5, 3)
     folded = export(lstm, x)
     assert not any(name.startswith("lstm.") for name in initializer_names(folded)), initializer_names(folded)
-    kept = export(lstm, x, do_constant_folding=False)
+    kept = export(lstm, x, training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
     assert set(lstm.state_dict()) <= set(initializer_names(kept)), initializer_names(kept)
     write("lstm_classifier", lstm, x, kept, folded)
 

@@ -33,3 +33,11 @@ public partial class OnnxImportLstmClassifier
     [Lstm(4)] public partial LstmLayer Lstm { get; }
     [Dense(2)] public partial DenseLayer Output { get; }
 }
+
+[Network, Input(5, 3)]
+public partial class OnnxImportSequenceMlp
+{
+    [Dense(4, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+    [GlobalAveragePooling1D] public partial GlobalAveragePooling1DLayer Pool { get; }
+    [Dense(2)] public partial DenseLayer Output { get; }
+}

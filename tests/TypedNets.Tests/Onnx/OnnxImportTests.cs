@@ -33,6 +33,7 @@ public sealed class OnnxImportTests
         { "convnet_batchnorm", "span" },
         { "lstm_classifier", "stream" },
         { "lstm_classifier", "path" },
+        { "sequence_mlp", "path" },
     };
 
     [Theory]
@@ -113,6 +114,37 @@ public sealed class OnnxImportTests
         Assert.Contains("W, R and B", error.Message, StringComparison.Ordinal);
         Assert.Contains("do_constant_folding=False", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("output.weight", error.Message, StringComparison.Ordinal);
+        AssertUnchanged(before, network);
+    }
+
+    [Fact]
+    public void ConstantFoldedTransposedSequenceWeightIsRefusedWithDoConstantFoldingFalse()
+    {
+        var network = new OnnxImportSequenceMlp(maxBatch: 3, seed: 1);
+        float[][] before = Snapshot(network);
+
+        OnnxFormatException error = Assert.Throws<OnnxFormatException>(() => OnnxWeights.Load(network, Path.Combine(Directory, "sequence_mlp_folded.onnx")));
+
+        Assert.Contains("lacks 'hidden.weight' [4, 3].", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'onnx::MatMul_11' [3, 4]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("transposed", error.Message, StringComparison.Ordinal);
+        Assert.Contains("do_constant_folding=False", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("BatchNorm", error.Message, StringComparison.Ordinal);
+        AssertUnchanged(before, network);
+    }
+
+    [Fact]
+    public void AnotherModulesExportIsRefusedAsSuchWithoutTorchsRenamingAdvice()
+    {
+        var network = new OnnxImportMlp(maxBatch: 3, seed: 1);
+        float[][] before = Snapshot(network);
+
+        OnnxFormatException error = Assert.Throws<OnnxFormatException>(() => OnnxWeights.Load(network, Path.Combine(Directory, "lstm_classifier.onnx")));
+
+        Assert.Contains("lacks 'hidden.weight' [8, 4], 'hidden.bias' [8].", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'lstm.weight_ih_l0' [16, 3]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("another module", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("do_constant_folding", error.Message, StringComparison.Ordinal);
         AssertUnchanged(before, network);
     }
 
@@ -306,8 +338,8 @@ public sealed class OnnxImportTests
         byte[] safetensors = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "safetensors", "tiny_mlp.safetensors"));
         Assert.Throws<OnnxFormatException>(() => OnnxWeights.Load(network, safetensors));
 
-        // Valid protobuf that is no model: a TensorProto parses as a ModelProto without a graph.
-        byte[] tensor = new OnnxTensor { Name = "hidden.weight", DataType = (int)OnnxType.Float }.ToByteArray();
+        // A valid ModelProto without a graph, as a model whose graph was lost would read.
+        byte[] tensor = new OnnxModel { IrVersion = 8, ProducerName = "pytorch" }.ToByteArray();
         OnnxFormatException graphless = Assert.Throws<OnnxFormatException>(() => OnnxWeights.Load(network, tensor));
         Assert.Contains("no graph", graphless.Message, StringComparison.Ordinal);
 
@@ -397,6 +429,7 @@ public sealed class OnnxImportTests
         "mlp" => new OnnxImportMlp(maxBatch: 3, seed: 1),
         "convnet_batchnorm" => new OnnxImportConvNet(maxBatch: 3, seed: 1),
         "lstm_classifier" => new OnnxImportLstmClassifier(maxBatch: 3, seed: 1),
+        "sequence_mlp" => new OnnxImportSequenceMlp(maxBatch: 3, seed: 1),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such fixture."),
     };
 
