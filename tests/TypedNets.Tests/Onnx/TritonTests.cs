@@ -17,7 +17,8 @@ namespace TypedNets.Tests.Onnx;
 /// Writes Triton model repositories and checks them as Triton would read them: the layout, the config.pbtxt (read back
 /// with a reader of protobuf's text format written here for the fields the export writes) against the model's own graph
 /// inputs and outputs, and the model served from that layout by ONNX Runtime, which is what Triton's ONNX backend runs,
-/// against <c>Predict</c>.
+/// against <c>Predict</c>. With the environment variable <c>TYPEDNETS_TRITON_DIR</c> set, the repositories are also
+/// written there, for reference/onnx/check_triton_configs.py.
 /// </summary>
 public sealed class TritonTests : IDisposable
 {
@@ -39,6 +40,12 @@ public sealed class TritonTests : IDisposable
     {
         INetwork network = Create(name);
         string directory = Triton.ExportModel(network, _repository, name, maxBatchSize: 4);
+
+        // For reference/onnx/check_triton_configs.py, which reads the configs with Triton's own schema.
+        if (Environment.GetEnvironmentVariable("TYPEDNETS_TRITON_DIR") is { Length: > 0 } checkerRepository)
+        {
+            Triton.ExportModel(network, checkerRepository, name, maxBatchSize: 4);
+        }
 
         Assert.Equal(Path.Combine(Path.GetFullPath(_repository), name), directory);
         Assert.Equal(["1", "config.pbtxt"], System.IO.Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
