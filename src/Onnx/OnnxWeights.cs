@@ -133,9 +133,8 @@ public static class OnnxWeights
         }
 
         GraphProto graph = Parse(bytes, path);
-        Dictionary<string, TensorProto> sources = Sources(graph, network, path);
-
         List<Target> targets = TargetsOf(network);
+        Dictionary<string, TensorProto> sources = Sources(graph, targets, networkName, path);
         var missing = targets.Where(target => !sources.ContainsKey(target.Name)).ToList();
         if (missing.Count > 0)
         {
@@ -207,9 +206,9 @@ public static class OnnxWeights
     /// The tensors of the graph by the name a node reads them under: its initializers, the values of its Constant nodes
     /// and the outputs of Identity nodes that read one of those. A network tensor given twice is refused.
     /// </summary>
-    private static Dictionary<string, TensorProto> Sources(GraphProto graph, INetwork network, string? path)
+    private static Dictionary<string, TensorProto> Sources(GraphProto graph, List<Target> targets, string networkName, string? path)
     {
-        var networkNames = new HashSet<string>(TargetsOf(network).Select(target => target.Name), StringComparer.Ordinal);
+        var networkNames = new HashSet<string>(targets.Select(target => target.Name), StringComparer.Ordinal);
         var sources = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
         foreach (TensorProto tensor in graph.Initializer)
         {
@@ -242,7 +241,7 @@ public static class OnnxWeights
                 throw Error(
                     path,
                     name,
-                    $"The ONNX file holds '{name}' twice (again as {source}); a graph names each value once, so it cannot say which is {network.Core.Name}'s. " +
+                    $"The ONNX file holds '{name}' twice (again as {source}); a graph names each value once, so it cannot say which is {networkName}'s. " +
                     "The file was edited or corrupted; export the model again.");
             }
         }
