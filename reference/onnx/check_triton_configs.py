@@ -4,10 +4,10 @@
 The repositories are the ones TypedNets' Triton tests write when TYPEDNETS_TRITON_DIR is set:
 
     TYPEDNETS_TRITON_DIR=/tmp/triton-models dotnet test tests/TypedNets.Tests -c Release --filter "FullyQualifiedName~TritonTests"
-    /usr/bin/python3 reference/onnx/check_triton_configs.py model_config.proto /tmp/triton-models
+    /usr/bin/python3 reference/onnx/check_triton_configs.py reference/triton/model_config.proto /tmp/triton-models
 
-model_config.proto is Triton's schema of config.pbtxt (BSD-3-Clause), from github.com/triton-inference-server/common,
-protobuf/model_config.proto; it is not kept in this repository. Needs protoc (Debian's protobuf-compiler), python3-protobuf
+reference/triton/model_config.proto is Triton's schema of config.pbtxt (BSD-3-Clause, its licence at its head), kept as
+github.com/triton-inference-server/common has it in protobuf/model_config.proto. Needs protoc (Debian's protobuf-compiler), python3-protobuf
 and python3-onnx. For each model: protobuf's text_format parses the config strictly (an unknown field or enum value
 fails), the platform is onnxruntime_onnx with dynamic batching, 1/model.onnx passes onnx.checker (full_check), and the
 config's inputs and outputs are the graph's, in order, by name, data type and dims (the graph's shape without its
