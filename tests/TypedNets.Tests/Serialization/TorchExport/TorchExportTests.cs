@@ -51,8 +51,8 @@ public sealed class TorchExportTests
                 Assert.Equal(shape, header[tensor]);
             }
 
-            // Every module that holds parameters is created in __init__ at its dotted name.
-            foreach (Layer layer in network.Layers.Where(layer => layer.Parameters.Count > 0))
+            // Every module that holds parameters is created in __init__ at its dotted name (keywords: KeywordsAreReachedWithGetattr).
+            foreach (Layer layer in network.Layers.Where(layer => layer.Parameters.Count > 0 && network is not KeywordNamesNet))
             {
                 Assert.Contains(ModuleExpression(layer.Name), source, StringComparison.Ordinal);
             }
@@ -87,6 +87,18 @@ public sealed class TorchExportTests
         Assert.Contains("self.transformer.h[3].attn.c_attn = nn.Linear(128, 384)", gpt, StringComparison.Ordinal);
         Assert.Contains("F.linear(x, self.transformer.wte.weight)", gpt, StringComparison.Ordinal);
         Assert.DoesNotContain("self.lm_head", gpt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeywordsAreReachedWithGetattr()
+    {
+        string source = Export.ModuleSource(new KeywordNamesNet(maxBatch: 1, seed: 1));
+        Assert.Contains("self.add_module(\"lambda\", nn.Linear(3, 4))", source, StringComparison.Ordinal);
+        Assert.Contains("self.add_module(\"global\", nn.Module())", source, StringComparison.Ordinal);
+        Assert.Contains("getattr(self, \"global\").add_module(\"pass\", nn.Linear(4, 4))", source, StringComparison.Ordinal);
+        Assert.Contains("out_lambda = getattr(self, \"lambda\")(x)", source, StringComparison.Ordinal);
+        Assert.Contains("getattr(getattr(self, \"global\"), \"pass\")(out_lambda)", source, StringComparison.Ordinal);
+        Assert.Contains("x = getattr(self, \"class\")(x)", source, StringComparison.Ordinal);
     }
 
     [Theory]
