@@ -168,6 +168,26 @@ public sealed class TorchExportTests
     }
 
     [Fact]
+    public void AFolderInTheWayOfModelPyLeavesTheWeightsAsTheyWere()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"typednets-torch-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(directory, Export.SourceFileName));
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, Export.WeightsFileName), "older weights");
+            var error = Assert.Throws<IOException>(() => Export.Write(new ReluNet(maxBatch: 1, seed: 1), directory));
+            Assert.Contains(Export.SourceFileName, error.Message, StringComparison.Ordinal);
+            Assert.Contains("is a folder", error.Message, StringComparison.Ordinal);
+            Assert.Equal("older weights", File.ReadAllText(Path.Combine(directory, Export.WeightsFileName)));
+            Assert.Single(Directory.GetFiles(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void AnExportReplacesBothFilesOfAnEarlierOne()
     {
         string directory = Path.Combine(Path.GetTempPath(), $"typednets-torch-{Guid.NewGuid():N}");
