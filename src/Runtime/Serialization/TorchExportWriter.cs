@@ -324,7 +324,6 @@ internal sealed class TorchModuleWriter
             {
                 body.Append(CultureInfo.InvariantCulture, $"        {y} = {ApplyActivation(activation, y)}\n");
             }
-
         }
 
         body.Append(CultureInfo.InvariantCulture, $"        return {_variables[^1]}\n");
