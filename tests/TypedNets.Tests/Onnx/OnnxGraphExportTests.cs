@@ -85,7 +85,9 @@ public sealed class OnnxGraphExportTests
             Assert.Contains(network.Layers.OfType<BatchNormLayer>().First().RunningMean.Values.ToArray(), mean => mean != 0);
         }
 
-        OnnxParity.AssertRuntimeMatchesPredict(name, network);
+        // A language model's logits are compared at the scale of their step's row (the scale its softmax sees): through
+        // FortuneGpt's four 128-wide blocks, float rounding in two summation orders parts a few logits by up to 2e-5.
+        OnnxParity.AssertRuntimeMatchesPredict(name, network, rowWidth: network.Layers[^1].OutputShape.Length == 2 ? network.Layers[^1].OutputShape[^1] : 1);
     }
 
     [Fact]
