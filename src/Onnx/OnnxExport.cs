@@ -12,13 +12,15 @@ namespace TypedNets.Onnx;
 /// <c>Predict</c> computes: inference mode, dropout left out, batch normalisation on its running statistics.
 /// </summary>
 /// <remarks>
-/// Covered: sequential networks of Dense (also on sequences, and tied to an embedding), every
-/// <see cref="Activation"/>, Dropout, Flatten, Conv2D (stride, padding, dilation, groups, with or without bias),
-/// MaxPool2D and AvgPool2D (with padding, <c>count_include_pad</c> as TypedNets), GlobalAveragePooling2D, BatchNorm,
-/// LayerNorm, Embedding (without <c>MaskZero</c>), PositionEmbedding, Conv1D, MaxPool1D, AvgPool1D,
-/// GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM and GRU (stacked, bidirectional) and SelfAttention. Blocks, Add,
-/// Concatenate, [From] branches, masked embeddings and int8-quantised networks are refused with a <see cref="NotSupportedException"/>
-/// naming the layer or the option.
+/// The graph is walked by each layer's <see cref="Layer.Sources"/>, so blocks, residual blocks, <c>[From]</c> branches,
+/// Add, Concatenate and layers reading the network's input export as declared, nodes named after their modules.
+/// Covered: Dense (also on sequences, and tied to an embedding), every <see cref="Activation"/>, Dropout, Flatten, Conv2D
+/// (stride, padding, dilation, groups, with or without bias), MaxPool2D and AvgPool2D (with padding,
+/// <c>count_include_pad</c> as TypedNets), GlobalAveragePooling2D, BatchNorm, LayerNorm, Embedding (with
+/// <c>MaskZero</c>: the padding mask in global 1-D pooling and in LSTM/GRU, unrolled over the steps), PositionEmbedding,
+/// Conv1D, MaxPool1D, AvgPool1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM and GRU (stacked, bidirectional),
+/// SelfAttention, Add (with its activation) and Concatenate (an image's channels, otherwise the last axis).
+/// Int8-quantised networks are refused with a <see cref="NotSupportedException"/> naming the network.
 /// </remarks>
 public static class Onnx
 {
