@@ -118,12 +118,16 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
-    public void QuantisedNetworksAreRefusedByName()
+    public void Int8ConvolutionsAndRecurrentLayersAreRefusedByName()
     {
-        var quantised = new OnnxConv1DNet(maxBatch: 1, seed: 1).Quantize();
-        var error = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(quantised));
-        Assert.Contains("'OnnxConv1DNet'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("int8", error.Message, StringComparison.Ordinal);
+        var convolution = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxConvNet(maxBatch: 1, seed: 1).Quantize()));
+        Assert.Contains("'rectangular'", convolution.Message, StringComparison.Ordinal);
+        Assert.Contains("'OnnxConvNet'", convolution.Message, StringComparison.Ordinal);
+        Assert.Contains("int8", convolution.Message, StringComparison.Ordinal);
+
+        var recurrent = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxLstmNet(maxBatch: 1, seed: 1).Quantize()));
+        Assert.Contains("'encoder'", recurrent.Message, StringComparison.Ordinal);
+        Assert.Contains("int8", recurrent.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,7 +137,7 @@ public sealed class OnnxExportTests
         try
         {
             File.WriteAllText(path, "an older file");
-            Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.Export(new OnnxConv1DNet(maxBatch: 1, seed: 1).Quantize(), path));
+            Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.Export(new OnnxConvNet(maxBatch: 1, seed: 1).Quantize(), path));
             Assert.Equal("an older file", File.ReadAllText(path));
         }
         finally
