@@ -88,12 +88,7 @@ internal sealed partial class OnnxGraphBuilder
     private void Refuse(INetwork network, IReadOnlyList<Layer> layers)
     {
         string networkName = network.Core.Name;
-        if (network.IsQuantized)
-        {
-            throw new NotSupportedException(
-                $"Network '{networkName}' is quantised to int8; the ONNX export writes float networks only, so far. Export the float network before Quantize().");
-        }
-
+        RefuseInt8(network, layers);
         foreach (Layer layer in layers)
         {
             switch (layer)
@@ -476,6 +471,12 @@ internal sealed partial class OnnxGraphBuilder
 
     private void EmitDense(DenseLayer dense)
     {
+        if (TryEmitInt8Dense(dense))
+        {
+            EmitActivation(dense.Activation, dense.Name);
+            return;
+        }
+
         string weight = Initializer(dense.Weight);
         string? bias = dense.Bias is null ? null : Initializer(dense.Bias);
         string output = Fresh(dense.Name + "/linear");
