@@ -6,7 +6,7 @@ using TypedNets.Compression;
 namespace TypedNets.Tests.Onnx;
 
 /// <summary>
-/// The ONNX export of int8-quantised networks (Dense layers, dynamic and static), run in ONNX Runtime against the
+/// The ONNX export of int8-quantised networks (Dense layers, dynamic and static; Conv2D, static), run in ONNX Runtime against the
 /// quantised network's own Predict: the graph quantises the activations with the runtime's rules and multiplies the
 /// codes with <c>MatMulInteger</c>, so the two agree within 1e-5.
 /// </summary>
@@ -24,6 +24,10 @@ public sealed class OnnxInt8ExportTests
         ["int8_dynamic_fashion_mlp"] = () => Dynamic(new FashionMnist.FashionMlp(maxBatch: 8, seed: 4)),
         ["int8_static_fashion_mlp"] = () => Static(new FashionMnist.FashionMlp(maxBatch: 8, seed: 4)),
         ["int8_static_quickstart_binary"] = () => Static(new Quickstart.BinaryClassifier(maxBatch: 8, seed: 5)),
+        ["int8_static_conv_global_pool"] = () => Static(new OnnxGlobalPoolNet(maxBatch: 8, seed: 6)),
+        ["int8_static_one_channel_conv"] = () => Static(new OnnxOneChannelNet(maxBatch: 8, seed: 7)),
+        ["int8_static_tiny_resnet"] = () => Static(new Networks.TinyResNet(maxBatch: 8, seed: 8)),
+        ["int8_static_fashion_convnet"] = () => Static(new FashionMnist.FashionConvnet(maxBatch: 8, seed: 9)),
     };
 
     [Theory]
