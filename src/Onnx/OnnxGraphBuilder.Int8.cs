@@ -21,7 +21,11 @@ internal sealed partial class OnnxGraphBuilder
     /// <summary>The network's int8 weights by <c>state_dict</c> name; empty for a float network.</summary>
     private Dictionary<string, Int8Weight> _int8 = new(StringComparer.Ordinal);
 
-    /// <summary>Refuses a quantised network whose int8 weights are not all Dense layers', naming the first other layer.</summary>
+    /// <summary>
+    /// Refuses a quantised network with an int8 weight the export cannot compute as the runtime does, naming the first
+    /// such layer: a Conv2D quantised dynamically (each patch, one row of the unfolded image, gets a scale and zero point
+    /// of its own, which no ONNX operator computes short of unfolding the image), an LSTM or a GRU.
+    /// </summary>
     private void RefuseInt8(INetwork network, IReadOnlyList<Layer> layers)
     {
         if (!network.IsQuantized)
@@ -32,18 +36,83 @@ internal sealed partial class OnnxGraphBuilder
         _int8 = network.Int8Weights!.Weights.ToDictionary(weight => weight.Name, StringComparer.Ordinal);
         foreach (Layer layer in layers)
         {
-            if (layer is DenseLayer)
+            if (layer is DenseLayer || layer.Parameters.FirstOrDefault(parameter => _int8.ContainsKey(parameter.Name)) is not { } parameter)
             {
                 continue;
             }
 
-            if (layer.Parameters.FirstOrDefault(parameter => _int8.ContainsKey(parameter.Name)) is { } weight)
+            Int8Weight weight = _int8[parameter.Name];
+            if (layer is Conv2DLayer && !weight.IsStatic)
             {
                 throw new NotSupportedException(
-                    $"Layer '{layer.Name}' of network '{network.Core.Name}' is a {layer.Kind} layer with an int8 weight ({weight.Name}); the ONNX export writes int8 Dense layers only, so far. " +
-                    "Export the float network before Quantize(), or quantise its Dense layers only.");
+                    $"Layer '{layer.Name}' of network '{network.Core.Name}' is a Conv2D layer quantised to int8 dynamically ({weight.Name}): each patch gets a scale of its own, " +
+                    "which the ONNX export does not express. Quantise with calibration samples, Quantize(calibration), for one input scale per convolution, or export the float network.");
+            }
+
+            if (layer is not Conv2DLayer)
+            {
+                throw new NotSupportedException(
+                    $"Layer '{layer.Name}' of network '{network.Core.Name}' is a {layer.Kind} layer with an int8 weight ({weight.Name}); the ONNX export writes int8 Dense " +
+                    "and statically quantised Conv2D layers only, so far. Export the float network before Quantize().");
             }
         }
+    }
+
+    /// <summary>
+    /// A statically quantised Conv2D, as the runtime's ForwardInt8: the image encoded with the calibrated scale and zero
+    /// point (a padded zero is the zero point's code, which <c>ConvInteger</c> pads with), the codes convolved with the
+    /// int8 filters in int32, then <c>input scale * filter scale * sum + bias</c> per filter; false for a float weight.
+    /// </summary>
+    private bool TryEmitInt8Conv2D(Conv2DLayer conv)
+    {
+        if (!_int8.TryGetValue(conv.Weight.Name, out Int8Weight? weight))
+        {
+            return false;
+        }
+
+        string name = conv.Name;
+        (string codes, string scale, string zeroPoint) = QuantizeStatic(weight, name);
+        string zeroCode = Node("Cast", [zeroPoint], [Fresh(name + "/input_zero_code")], name, Int("to", (long)TensorProto.Types.DataType.Uint8));
+
+        // The filters go to ConvInteger as uint8 codes shifted by 128 with 128 as their zero point: the same values, on
+        // the (uint8, uint8) type pair ONNX Runtime's CPU kernel has implemented from the start; the int32 sums are the
+        // runtime's exactly.
+        string filterCodes = Int8Initializer(weight, conv.Weight.Shape.ToArray());
+        string? bias = conv.Bias is null ? null : Initializer(conv.Bias);
+        string wide = Node("Cast", [filterCodes], [Fresh(name + "/filter_codes_int32")], name, Int("to", (long)TensorProto.Types.DataType.Int32));
+        string shifted = Node("Add", [wide, ConstantInt32(name + "/offset", 128)], [Fresh(name + "/filter_codes_shifted")], name);
+        string unsigned = Node("Cast", [shifted], [Fresh(name + "/filter_codes_uint8")], name, Int("to", (long)TensorProto.Types.DataType.Uint8));
+        string filterZero = Node("Cast", [ConstantInt32(name + "/filter_zero", 128)], [Fresh(name + "/filter_zero_code")], name, Int("to", (long)TensorProto.Types.DataType.Uint8));
+        string sums = Node(
+            "ConvInteger",
+            [codes, unsigned, zeroCode, filterZero],
+            [Fresh(name + "/int32_sums")],
+            name,
+            Ints("kernel_shape", conv.KernelHeight, conv.KernelWidth),
+            Ints("strides", conv.Stride, conv.StrideWidth),
+            Ints("pads", conv.Padding, conv.PaddingWidth, conv.Padding, conv.PaddingWidth),
+            Ints("dilations", conv.Dilation, conv.Dilation),
+            Int("group", 1));
+        string sumsFloat = Node("Cast", [sums], [Fresh(name + "/sums_float")], name, Int("to", (long)TensorProto.Types.DataType.Float));
+
+        string channelShape = ConstantInts(name + "/channel_shape", weight.Rows, 1, 1);
+        string filterScale = Node("Reshape", [Initializer(weight.Name + "_scale", [weight.Rows], weight.Scales), channelShape], [Fresh(name + "/filter_scale")], name);
+        string scales = Node("Mul", [scale, filterScale], [Fresh(name + "/scales")], name);
+        string value = Node("Mul", [scales, sumsFloat], [Fresh(name + "/dequantized")], name);
+        _current = bias is null
+            ? value
+            : Node("Add", [value, Node("Reshape", [bias, channelShape], [Fresh(name + "/bias_by_channel")], name)], [Fresh(name + "/conv")], name);
+        _shape = conv.OutputShape.ToArray();
+        return true;
+    }
+
+    private string ConstantInt32(string name, int value)
+    {
+        string output = Fresh(name);
+        var tensor = new TensorProto { DataType = (int)TensorProto.Types.DataType.Int32 };
+        tensor.Int32Data.Add(value);
+        Node("Constant", [], [output], name, new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = tensor });
+        return output;
     }
 
     /// <summary>The int8 product of a Dense layer into the current tensor, before its activation; false for a float weight.</summary>
@@ -115,8 +184,8 @@ internal sealed partial class OnnxGraphBuilder
     private string Clip(string x, string name) =>
         Node("Clip", [x, Constant(name + "/code_min", 0f), Constant(name + "/code_max", 255f)], [Fresh(name + "/clipped")], name);
 
-    /// <summary>An int8 weight's codes, <c>[rows, columns]</c>, as an int8 initializer under its <c>state_dict</c> name.</summary>
-    private string Int8Initializer(Int8Weight weight)
+    /// <summary>An int8 weight's codes, <c>[rows, columns]</c> or the float parameter's <paramref name="shape"/>, as an int8 initializer under its <c>state_dict</c> name.</summary>
+    private string Int8Initializer(Int8Weight weight, int[]? shape = null)
     {
         if (_initializers.Add(weight.Name))
         {
@@ -124,8 +193,7 @@ internal sealed partial class OnnxGraphBuilder
             var codes = new sbyte[weight.Rows * weight.Columns];
             weight.CopyCodes(codes);
             var tensor = new TensorProto { Name = weight.Name, DataType = (int)TensorProto.Types.DataType.Int8 };
-            tensor.Dims.Add(weight.Rows);
-            tensor.Dims.Add(weight.Columns);
+            tensor.Dims.Add((shape ?? [weight.Rows, weight.Columns]).Select(d => (long)d));
             tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(codes.AsSpan()));
             _graph.Initializer.Add(tensor);
         }

@@ -507,6 +507,12 @@ internal sealed partial class OnnxGraphBuilder
     private void EmitConv2D(Conv2DLayer conv)
     {
         AddChannelAxisToImage(conv.Name);
+        if (TryEmitInt8Conv2D(conv))
+        {
+            EmitActivation(conv.Activation, conv.Name);
+            return;
+        }
+
         string weight = Initializer(conv.Weight);
         List<string> inputs = [_current, weight];
         if (conv.Bias is not null)
