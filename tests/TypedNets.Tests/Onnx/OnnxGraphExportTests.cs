@@ -91,13 +91,18 @@ public sealed class OnnxGraphExportTests
     }
 
     [Fact]
-    public void NodesAndTensorsAreNamedAfterModules()
+    public void NodesAndTensorsAreNamedAfterModulesAndWiredAsDeclared()
     {
         var model = global::Onnx.ModelProto.Parser.ParseFrom(TypedNets.Onnx.Onnx.ToBytes(new TinyResNet(maxBatch: 1, seed: 1)));
-        string[] nodes = model.Graph.Node.Select(n => n.Name).ToArray();
-        Assert.Contains("/layer2.0.downsample.0/Conv", nodes);
-        Assert.Contains("/layer1.0/Add", nodes);
-        Assert.Contains(model.Graph.Node, n => n.OpType == "Add" && n.Input.Contains("input") == false && n.Output[0].StartsWith("layer2.1", StringComparison.Ordinal));
+        global::Onnx.NodeProto Node(string name) => Assert.Single(model.Graph.Node, node => node.Name == name);
+
+        // layer1.0's identity shortcut reads the stem's output; layer2.0's sums its path with its projection shortcut,
+        // which reads layer1.0's output, as the first convolution of the block does.
+        Assert.Equal(["layer1.0.bn2/batch_norm", "bn1/relu"], Node("/layer1.0/Add").Input);
+        Assert.Equal(["layer2.0.bn2/batch_norm", "layer2.0.downsample.1/batch_norm"], Node("/layer2.0/Add").Input);
+        Assert.Equal("layer1.0/relu", Node("/layer2.0.downsample.0/Conv").Input[0]);
+        Assert.Equal("layer1.0/relu", Node("/layer2.0.conv1/Conv").Input[0]);
+        Assert.Equal(["layer2.1.bn2/batch_norm", "layer2.0/relu"], Node("/layer2.1/Add").Input);
         Assert.Contains("layer2.0.downsample.0.weight", model.Graph.Initializer.Select(i => i.Name));
     }
 }
