@@ -28,6 +28,8 @@ public sealed class OnnxInt8ExportTests
         ["int8_static_one_channel_conv"] = () => Static(new OnnxOneChannelNet(maxBatch: 8, seed: 7)),
         ["int8_static_tiny_resnet"] = () => Static(new Networks.TinyResNet(maxBatch: 8, seed: 8)),
         ["int8_static_fashion_convnet"] = () => Static(new FashionMnist.FashionConvnet(maxBatch: 8, seed: 9)),
+        ["int8_static_tiny_inception"] = () => Static(new Networks.TinyInception(maxBatch: 8, seed: 10)),
+        ["int8_dynamic_tiny_gpt_lm"] = () => Dynamic(new Networks.TinyGptLm(maxBatch: 8, seed: 11)),
     };
 
     [Theory]
