@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+"""Runs every network TorchExport wrote in PyTorch and compares its outputs with TypedNets' own.
+
+The folders are the ones TypedNets' TorchExport tests write when TYPEDNETS_TORCH_DIR is set, one per network:
+model.py and model.safetensors (TorchExport.Write) and samples.safetensors (inputs "input" and TypedNets' Predict
+outputs "output" for them):
+
+    TYPEDNETS_TORCH_DIR=/tmp/torch-modules dotnet test tests/TypedNets.Tests -c Release --filter "FullyQualifiedName~TorchExport"
+    /usr/bin/python3 reference/torch_export/check_modules.py /tmp/torch-modules
+
+For each folder it imports model.py, loads the weights with load_state_dict(strict=True) (every state_dict name and
+shape must be TypedNets'), runs the inputs in eval mode and checks every output against TypedNets' within 1e-5,
+absolute for rows of outputs below 1 and relative to the row's largest output above it (|torch - typednets| <=
+1e-5 * max(1, max |typednets| over the last axis)). Both compute in float32, whose spacing at a value v is about
+1.2e-7 |v|, and the rounding error of a dot product follows the size of its terms, not of its result: a logit near
+0 among logits of 40 (an untrained GPT's) carries the error of the large ones, as a float64 run shows for both
+TypedNets and PyTorch. A wrong weight, bias, gate order or mask moves outputs by far more. It then takes one
+training step in train mode (the declared loss when the module has one) and checks that every parameter gets a
+finite gradient: the module trains.
+
+Needs Debian's python3-torch (1.13): apt-get install -y python3-torch. Prints one line per network and exits 1 when
+any fails or the folder holds none.
+"""
+
+import importlib.util
+import pathlib
+import sys
+
+import torch
+
+TOLERANCE = 1e-5
+
+
+def load_module(folder):
+    spec = importlib.util.spec_from_file_location(f"torch_export_{folder.name}", folder / "model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check(folder):
+    """Returns a one-line summary; raises on any failure."""
+    module = load_module(folder)
+    model = module.MODEL().load_weights(str(folder / "model.safetensors")).eval()
+    samples = module.load_safetensors(str(folder / "samples.safetensors"))
+    x = samples["input"].long() if model.token_input else samples["input"]
+    expected = samples["output"]
+    with torch.no_grad():
+        actual = model(x)
+    if tuple(actual.shape) != tuple(expected.shape):
+        raise AssertionError(f"output shape {tuple(actual.shape)}, TypedNets' {tuple(expected.shape)}")
+    error = (actual - expected).abs()
+    scale = expected.abs().amax(dim=-1, keepdim=True) if expected.dim() > 1 else expected.abs()
+    bound = (TOLERANCE * scale.clamp(min=1)).expand_as(expected)
+    worst = (error / bound).max().item()
+    if not torch.isfinite(actual).all() or worst > 1:
+        index = int((error / bound).argmax())
+        raise AssertionError(
+            f"output {index}: torch {actual.flatten()[index].item():.9g}, TypedNets {expected.flatten()[index].item():.9g}, "
+            f"error {error.flatten()[index].item():.2e} over the bound {bound.flatten()[index].item():.2e}"
+        )
+
+    if not any(True for _ in model.parameters()):
+        return f"max error {error.max().item():.1e} ({worst:.2f} of the bound), no parameters to train"
+
+    # One training step: the declared loss (or the sum of the outputs) back to every parameter.
+    model.train()
+    model.zero_grad()
+    if hasattr(model, "loss"):
+        loss = model.loss(x, training_target(model, expected))
+    else:
+        loss = model(x).sum()
+    loss.backward()
+    for name, parameter in model.named_parameters():
+        if parameter.grad is None or not torch.isfinite(parameter.grad).all():
+            raise AssertionError(f"training: parameter {name} got no finite gradient from {loss.item():.4g}")
+    state = len(model.state_dict())
+    return f"max error {error.max().item():.1e} ({worst:.2f} of the bound), {state} state_dict tensors, trains ({loss.item():.4g})"
+
+
+def training_target(model, expected):
+    """A target of the kind the module's declared loss takes: classes for a cross-entropy, the outputs otherwise."""
+    source = model.loss.__doc__ or ""
+    if "cross-entropy from the logits" in source and "binary" not in source:
+        return expected.argmax(dim=-1)
+    if "binary cross-entropy" in source:
+        return (expected > 0.5).to(torch.float32)
+    if "cross-entropy" in source:
+        return expected.argmax(dim=-1)
+    return expected + 0.1
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: check_modules.py FOLDER", file=sys.stderr)
+        return 2
+    root = pathlib.Path(sys.argv[1])
+    folders = sorted(path for path in root.iterdir() if (path / "model.py").exists()) if root.is_dir() else []
+    if not folders:
+        print(f"no exported networks (folders with model.py) in {root}", file=sys.stderr)
+        return 1
+    torch.manual_seed(0)
+    failures = 0
+    for folder in folders:
+        try:
+            print(f"ok    {folder.name}: {check(folder)}")
+        except Exception as error:  # noqa: BLE001 - every failure is reported, then the count decides the exit code
+            failures += 1
+            print(f"FAIL  {folder.name}: {type(error).__name__}: {error}")
+    print(f"{len(folders) - failures} of {len(folders)} exported networks match TypedNets within {TOLERANCE} in PyTorch {torch.__version__}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

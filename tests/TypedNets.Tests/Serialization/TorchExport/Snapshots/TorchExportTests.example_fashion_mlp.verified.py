@@ -1,0 +1,81 @@
+"""FashionMlp, exported from TypedNets by TorchExport.
+
+Load it with:
+
+    from model import FashionMlp
+    model = FashionMlp().load_weights("model.safetensors").eval()
+
+The state_dict has TypedNets' names and shapes; in eval mode forward(x) returns what TypedNets' Predict returns.
+The safetensors file is read with torch alone (no safetensors package needed).
+"""
+
+import json
+import math
+import struct
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def load_safetensors(path):
+    """Reads a safetensors file of F32 tensors (as TypedNets writes) into a dict of tensors, with torch alone."""
+    with open(path, "rb") as file:
+        (header_length,) = struct.unpack("<Q", file.read(8))
+        header = json.loads(file.read(header_length))
+        data = file.read()
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        if entry["dtype"] != "F32":
+            raise ValueError(
+                f"{path}: tensor {name!r} is {entry['dtype']}; this reader takes the F32 tensors TypedNets writes "
+                "(an int8-quantised network is not exported)."
+            )
+        start, end = entry["data_offsets"]
+        values = torch.frombuffer(bytearray(data[start:end]), dtype=torch.float32)
+        tensors[name] = values.reshape(entry["shape"])
+    return tensors
+
+
+class FashionMlp(nn.Module):
+    """TypedNets' FashionMlp: input [batch, 784], output [batch, 10]."""
+
+    input_shape = (784,)
+    output_shape = (10,)
+    token_input = False
+
+    def __init__(self):
+        super().__init__()
+        self.hidden1 = nn.Linear(784, 256)
+        self.hidden2 = nn.Linear(256, 128)
+        self.output = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return torch.softmax(self.logits(x), dim=-1)
+
+    def logits(self, x):
+        """The output before the last layer's activation (Softmax): the input of PyTorch's losses on logits."""
+        x = self.hidden1(x)  # hidden1: Dense -> (256,)
+        x = torch.relu(x)
+        x = self.hidden2(x)  # hidden2: Dense -> (128,)
+        x = torch.relu(x)
+        x = self.output(x)  # output: Dense -> (10,)
+        return x
+
+    def loss(self, x, target):
+        """The declared loss, cross-entropy from the logits, a mean over the rows (every position of a sequence);
+        target holds class indices [batch, ...] or probabilities shaped as the output."""
+        logits = self.logits(x)
+        classes = logits.shape[-1]
+        target = target.reshape(-1, classes) if target.is_floating_point() else target.reshape(-1).long()
+        return F.cross_entropy(logits.reshape(-1, classes), target)
+
+    def load_weights(self, path):
+        """Loads a safetensors file TypedNets wrote (model.safetensors), every tensor by name (strict=True); returns the module."""
+        self.load_state_dict(load_safetensors(path), strict=True)
+        return self
+
+
+MODEL = FashionMlp
