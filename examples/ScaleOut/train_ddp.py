@@ -182,7 +182,7 @@ def main():
     parameters = sum(p.numel() for p in model.parameters())
     log(f"{args.network}: {parameters:,} parameters, from {os.path.join(args.model_dir, 'model.py')}")
     log(f"DDP: {world} processes, backend {dist.get_backend()}, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} thread(s) each; {len(train):,} training images, {len(sampler):,} per process a epoch, "
+        f"{torch.get_num_threads()} thread(s) each; {len(train):,} training images, {len(sampler):,} per process per epoch, "
         f"batch {args.batch} per process ({args.batch * world} in all), SGD lr {args.lr} cosine to 0 over {args.epochs} epochs")
 
     epochs = []
