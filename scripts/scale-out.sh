@@ -14,7 +14,7 @@
 # export/, trained/ (trained.safetensors, pytorch_predictions.csv, training.json), weights/, native/, logs.
 #
 #   scripts/scale-out.sh                     3 epochs on 12,000 training images, all 10,000 test images compared
-#   scripts/scale-out.sh --quick             1 epoch on 4,000 images, 1,000 compared (about three minutes)
+#   scripts/scale-out.sh --quick             1 epoch on 8,000 images, 1,000 compared (two to three minutes)
 #   scripts/scale-out.sh --epochs 10 --train-rows 60000 --nproc 2 --out DIR
 #   scripts/scale-out.sh --update-example    also copies the trained weights to examples/ScaleOut/Native, the file a
 #                                            plain `dotnet publish examples/ScaleOut/Native` embeds
@@ -35,7 +35,7 @@ update_example=0
 usage="usage: scripts/scale-out.sh [--quick] [--epochs N] [--train-rows N] [--nproc N] [--out DIR] [--update-example]"
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --quick) epochs=1; train_rows=4000; test_rows=1000; predict=1000; shift ;;
+        --quick) epochs=1; train_rows=8000; test_rows=1000; predict=1000; shift ;;
         --epochs|--train-rows|--nproc|--out)
             if [[ $# -lt 2 ]]; then echo "$1 needs a value; $usage" >&2; exit 2; fi
             case "$1" in
