@@ -3,7 +3,7 @@
 
 The models are the ones TypedNets' ONNX export tests write when TYPEDNETS_ONNX_DIR is set:
 
-    TYPEDNETS_ONNX_DIR=/tmp/onnx-models dotnet test tests/TypedNets.Tests -c Release --filter "FullyQualifiedName~OnnxExportTests"
+    TYPEDNETS_ONNX_DIR=/tmp/onnx-models dotnet test tests/TypedNets.Tests -c Release --filter "FullyQualifiedName~TypedNets.Tests.Onnx"
     /usr/bin/python3 reference/onnx/check_models.py /tmp/onnx-models
 
 Needs Debian's python3-onnx (1.12, which knows opset 17 and IR version 8): apt-get install -y python3-onnx.

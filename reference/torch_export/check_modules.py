@@ -14,9 +14,12 @@ absolute for rows of outputs below 1 and relative to the row's largest output ab
 1e-5 * max(1, max |typednets| over the last axis)). Both compute in float32, whose spacing at a value v is about
 1.2e-7 |v|, and the rounding error of a dot product follows the size of its terms, not of its result: a logit near
 0 among logits of 40 (an untrained GPT's) carries the error of the large ones, as a float64 run shows for both
-TypedNets and PyTorch. A wrong weight, bias, gate order or mask moves outputs by far more. It then takes one
-training step in train mode (the declared loss when the module has one) and checks that every parameter gets a
-finite gradient: the module trains.
+TypedNets and PyTorch. A wrong weight, bias, gate order or mask moves outputs by far more.
+
+It then trains: with a declared loss, the module's loss(x, target) (in train mode, or in eval mode if the network has
+dropout) must be TypedNets' within 1e-5 (relative above 1) and every parameter's gradient TypedNets' within 1e-4 of
+the tensor's largest gradient; without one, a backward pass of the outputs' sum must give every parameter a finite
+gradient.
 
 Needs Debian's python3-torch (1.13): apt-get install -y python3-torch. Prints one line per network and exits 1 when
 any fails or the folder holds none.
@@ -62,32 +65,50 @@ def check(folder):
 
     if not any(True for _ in model.parameters()):
         return f"max error {error.max().item():.1e} ({worst:.2f} of the bound), no parameters to train"
+    state = len(model.state_dict())
+    summary = f"max error {error.max().item():.1e} ({worst:.2f} of the bound), {state} state_dict tensors"
+    if "loss" in samples:
+        return summary + ", " + check_training_step(module, folder, x, samples)
 
-    # One training step: the declared loss (or the sum of the outputs) back to every parameter.
+    # No declared loss, or dropout in the network: one backward pass of the outputs' sum must reach every parameter.
     model.train()
     model.zero_grad()
-    if hasattr(model, "loss"):
-        loss = model.loss(x, training_target(model, expected))
-    else:
-        loss = model(x).sum()
+    model(x).sum().backward()
+    check_gradients(model, None)
+    return summary + ", trains"
+
+
+def check_training_step(module, folder, x, samples):
+    """The declared loss and its gradients against TypedNets': in train mode (BatchNorm on the batch's statistics), or in
+    eval mode for a network with dropout, whose masks TypedNets draws otherwise."""
+    model = module.MODEL().load_weights(str(folder / "model.safetensors")).train(samples["train_mode"].item() == 1)
+    target = samples["target_classes"].long() if "target_classes" in samples else samples["target"]
+    loss = model.loss(x, target)
+    expected = samples["loss"].item()
+    if not abs(loss.item() - expected) <= TOLERANCE * max(1.0, abs(expected)):
+        raise AssertionError(f"loss: torch {loss.item():.9g}, TypedNets {expected:.9g}")
+    model.zero_grad()
     loss.backward()
+    worst = check_gradients(model, samples)
+    return f"loss {loss.item():.5g} as TypedNets', gradients within {worst:.2f} of the bound"
+
+
+def check_gradients(model, samples):
+    """Every parameter gets a finite gradient; with samples, TypedNets' within 1e-4 of the tensor's largest (float32
+    sums over a batch, in another order), or 1e-6 absolute for a tensor whose gradients are all tiny."""
+    worst = 0.0
     for name, parameter in model.named_parameters():
         if parameter.grad is None or not torch.isfinite(parameter.grad).all():
-            raise AssertionError(f"training: parameter {name} got no finite gradient from {loss.item():.4g}")
-    state = len(model.state_dict())
-    return f"max error {error.max().item():.1e} ({worst:.2f} of the bound), {state} state_dict tensors, trains ({loss.item():.4g})"
-
-
-def training_target(model, expected):
-    """A target of the kind the module's declared loss takes: classes for a cross-entropy, the outputs otherwise."""
-    source = model.loss.__doc__ or ""
-    if "cross-entropy from the logits" in source and "binary" not in source:
-        return expected.argmax(dim=-1)
-    if "binary cross-entropy" in source:
-        return (expected > 0.5).to(torch.float32)
-    if "cross-entropy" in source:
-        return expected.argmax(dim=-1)
-    return expected + 0.1
+            raise AssertionError(f"training: parameter {name} got no finite gradient")
+        if samples is None:
+            continue
+        expected = samples["grad." + name]
+        bound = max(1e-4 * expected.abs().max().item(), 1e-6)
+        error = (parameter.grad - expected).abs().max().item()
+        worst = max(worst, error / bound)
+        if error > bound:
+            raise AssertionError(f"gradient of {name}: off by {error:.2e}, bound {bound:.2e}")
+    return worst
 
 
 def main():

@@ -12,13 +12,18 @@ namespace TypedNets.Onnx;
 /// <c>Predict</c> computes: inference mode, dropout left out, batch normalisation on its running statistics.
 /// </summary>
 /// <remarks>
-/// Covered: sequential networks of Dense (also on sequences, and tied to an embedding), every
-/// <see cref="Activation"/>, Dropout, Flatten, Conv2D (stride, padding, dilation, groups, with or without bias),
-/// MaxPool2D and AvgPool2D (with padding, <c>count_include_pad</c> as TypedNets), GlobalAveragePooling2D, BatchNorm,
-/// LayerNorm, Embedding (without <c>MaskZero</c>), PositionEmbedding, Conv1D, MaxPool1D, AvgPool1D,
-/// GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM and GRU (stacked, bidirectional) and SelfAttention. Blocks, Add,
-/// Concatenate, [From] branches, masked embeddings and int8-quantised networks are refused with a <see cref="NotSupportedException"/>
-/// naming the layer or the option.
+/// The graph is walked by each layer's <see cref="Layer.Sources"/>, so blocks, residual blocks, <c>[From]</c> branches,
+/// Add, Concatenate and layers reading the network's input export as declared, nodes named after their modules.
+/// Covered: Dense (also on sequences, and tied to an embedding), every <see cref="Activation"/>, Dropout, Flatten, Conv2D
+/// (stride, padding, dilation, groups, with or without bias), MaxPool2D and AvgPool2D (with padding,
+/// <c>count_include_pad</c> as TypedNets), GlobalAveragePooling2D, BatchNorm, LayerNorm, Embedding (with
+/// <c>MaskZero</c>: the padding mask in global 1-D pooling and in LSTM/GRU, unrolled over the steps), PositionEmbedding,
+/// Conv1D, MaxPool1D, AvgPool1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM and GRU (stacked, bidirectional),
+/// SelfAttention, Add (with its activation) and Concatenate (an image's channels, otherwise the last axis).
+/// An int8-quantised network exports as its quantised Predict computes: Dense inputs quantised per row (dynamic) or with
+/// the calibrated scale (static) and multiplied by <c>MatMulInteger</c>, statically quantised Conv2D layers through
+/// <c>ConvInteger</c>; a dynamically quantised Conv2D and int8 LSTM or GRU weights are refused with a
+/// <see cref="NotSupportedException"/> naming the layer.
 /// </remarks>
 public static class Onnx
 {

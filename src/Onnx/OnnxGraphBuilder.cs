@@ -9,11 +9,13 @@ using global::Onnx;
 namespace TypedNets.Onnx;
 
 /// <summary>
-/// Builds the ONNX graph of one network, layer by layer. Every tensor carries a leading batch dimension; the builder
-/// tracks the per-sample shape of the current tensor, which may differ from the layer's declared shape where ONNX needs
-/// another layout (a one-channel image gains its channel axis), and reshapes back when the two part.
+/// Builds the ONNX graph of one network by walking its layers in order, each reading the tensors of the modules its
+/// <see cref="Layer.Sources"/> name (<c>input</c> for the graph's input). Every tensor carries a leading batch
+/// dimension; the builder tracks the per-sample shape of the current tensor, which may differ from the layer's declared
+/// shape where ONNX needs another layout (a one-channel image gains its channel axis), and reshapes back to the
+/// declared shape at the end of each layer, so that a layer that reads several others finds them all as declared.
 /// </summary>
-internal sealed class OnnxGraphBuilder
+internal sealed partial class OnnxGraphBuilder
 {
     private const string BatchDimension = "batch";
     private const string InputName = "input";
@@ -22,8 +24,19 @@ internal sealed class OnnxGraphBuilder
     private readonly GraphProto _graph = new() { Name = string.Empty };
     private readonly HashSet<string> _initializers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+
+    /// <summary>What each module produced: its tensor, its per-sample ONNX shape and the padding mask that reaches past it.</summary>
+    private readonly Dictionary<string, ModuleValue> _modules = new(StringComparer.Ordinal);
     private string _current = InputName;
     private int[] _shape = [];
+
+    /// <summary>
+    /// The padding mask reaching the current layer's input (bool <c>[batch, steps]</c>, true for a real step), or
+    /// <see langword="null"/>: it starts at an Embedding with MaskZero and follows the time axis as the generator's
+    /// planner has it (LayerRule.PassesMask): through per-step Dense, Dropout, LayerNorm, BatchNorm,
+    /// PositionEmbedding and recurrent layers that return sequences.
+    /// </summary>
+    private string? _mask;
 
     private OnnxGraphBuilder()
     {
@@ -44,14 +57,19 @@ internal sealed class OnnxGraphBuilder
         bool tokens = network.Core.TokenInput;
         int[] inputShape = layers[0].InputShape.ToArray();
         builder._graph.Input.Add(ValueInfo(InputName, tokens ? TensorProto.Types.DataType.Int64 : TensorProto.Types.DataType.Float, inputShape));
-        builder._shape = inputShape;
         builder._names.Add(InputName);
+        builder._modules[InputName] = new ModuleValue(InputName, inputShape, null);
+        string previous = InputName;
         foreach (Layer layer in layers)
         {
-            builder.Emit(layer);
+            builder.Read(layer, layer.Sources.Count == 0 ? previous : layer.Sources[0], networkName);
+            builder.Emit(layer, networkName);
             builder.ReshapeTo(layer.OutputShape.ToArray(), layer.Name);
+            builder._modules[layer.Name] = new ModuleValue(builder._current, builder._shape, PassesMask(layer) ? builder._mask : null);
+            previous = layer.Name;
         }
 
+        // The network's output is its last layer's, as Predict returns it.
         builder.Node("Identity", [builder._current], [OutputName], "output");
         builder._graph.Output.Add(ValueInfo(OutputName, TensorProto.Types.DataType.Float, builder._shape));
 
@@ -66,17 +84,11 @@ internal sealed class OnnxGraphBuilder
         return model;
     }
 
-    /// <summary>Refuses, before anything is built, the networks whose graph is not a chain of the covered layers.</summary>
+    /// <summary>Refuses, before anything is built, the networks the exporter does not cover.</summary>
     private void Refuse(INetwork network, IReadOnlyList<Layer> layers)
     {
         string networkName = network.Core.Name;
-        if (network.IsQuantized)
-        {
-            throw new NotSupportedException(
-                $"Network '{networkName}' is quantised to int8; the ONNX export writes float networks only, so far. Export the float network before Quantize().");
-        }
-
-        int[] previous = layers[0].InputShape.ToArray();
+        RefuseInt8(network, layers);
         foreach (Layer layer in layers)
         {
             switch (layer)
@@ -97,37 +109,77 @@ internal sealed class OnnxGraphBuilder
                 case LstmLayer:
                 case GruLayer:
                 case SelfAttentionLayer:
-                    break;
-                case EmbeddingLayer { MaskZero: true }:
-                    throw new NotSupportedException(
-                        $"Layer '{layer.Name}' of network '{networkName}' is an Embedding with MaskZero; its mask is not exported to ONNX yet. " +
-                        "Export a network whose embedding has MaskZero = false.");
                 case EmbeddingLayer:
+                case AddLayer:
+                case ConcatenateLayer:
                     break;
                 default:
                     throw new NotSupportedException(
                         $"Layer '{layer.Name}' of network '{networkName}' is a {layer.Kind} layer, which the ONNX export does not cover yet. " +
                         "Covered: Dense, Dropout, Flatten, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D, BatchNorm, LayerNorm, Embedding, " +
-                        "GlobalAveragePooling1D, GlobalMaxPooling1D, Conv1D, MaxPool1D, AvgPool1D, PositionEmbedding, LSTM, GRU, SelfAttention, in a sequential network.");
+                        "GlobalAveragePooling1D, GlobalMaxPooling1D, Conv1D, MaxPool1D, AvgPool1D, PositionEmbedding, LSTM, GRU, SelfAttention, Add, Concatenate.");
             }
-
-            // Layers nested in blocks carry dotted names, and a [From] branch reads another layer than the one
-            // before it; both need the graph the generator plans, which this exporter does not read yet.
-            if (layer.Name.Contains('.', StringComparison.Ordinal) || !layer.InputShape.SequenceEqual(previous))
-            {
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}' of network '{networkName}' is inside a block or reads another layer than the one before it; " +
-                    "the ONNX export covers sequential networks only, so far.");
-            }
-
-            previous = layer.OutputShape.ToArray();
         }
     }
 
-    private void Emit(Layer layer)
+    /// <summary>Makes the module <paramref name="source"/>'s output the current tensor, with the mask that reaches past it.</summary>
+    private void Read(Layer layer, string source, string networkName)
+    {
+        ModuleValue value = Module(layer, source, networkName);
+        _current = value.Tensor;
+        _shape = value.Shape;
+        _mask = value.Mask;
+    }
+
+    private ModuleValue Module(Layer layer, string source, string networkName) =>
+        _modules.TryGetValue(source, out ModuleValue? value)
+            ? value
+            : throw new NotSupportedException(
+                $"Layer '{layer.Name}' of network '{networkName}' reads '{source}', which no layer before it produces; the ONNX export walks the layers in order, " +
+                "each reading modules declared before it, as the generated network runs them.");
+
+    /// <summary>Whether the padding mask that reaches a layer's input reaches past it, as the generator's LayerRule.PassesMask.</summary>
+    private static bool PassesMask(Layer layer) => layer switch
+    {
+        EmbeddingLayer embedding => embedding.MaskZero,
+        DenseLayer or DropoutLayer or LayerNormLayer or BatchNormLayer => layer.OutputShape.Length == 2,
+        PositionEmbeddingLayer => true,
+        RecurrentLayer recurrent => recurrent.ReturnSequences,
+        _ => false,
+    };
+
+    /// <summary>The sum of two modules' outputs, both as declared, then the activation.</summary>
+    private void EmitAdd(AddLayer add, string networkName)
+    {
+        string[] terms = add.Sources.Select(source => Module(add, source, networkName).Tensor).ToArray();
+        _current = Node("Add", terms, [Fresh(add.Name + "/add")], add.Name);
+        _shape = add.OutputShape.ToArray();
+        EmitActivation(add.Activation, add.Name);
+    }
+
+    /// <summary>
+    /// Modules' outputs side by side, as the runtime's ConcatenateKernel: an image's channels (declared
+    /// <c>[channels, height, width]</c>), otherwise the last axis (a vector's or a sequence's features).
+    /// </summary>
+    private void EmitConcatenate(ConcatenateLayer concatenate, string networkName)
+    {
+        string[] parts = concatenate.Sources.Select(source => Module(concatenate, source, networkName).Tensor).ToArray();
+        int[] declared = concatenate.OutputShape.ToArray();
+        int axis = declared.Length == 3 ? 1 : declared.Length;
+        _current = Node("Concat", parts, [Fresh(concatenate.Name + "/concat")], concatenate.Name, Int("axis", axis));
+        _shape = declared;
+    }
+
+    private void Emit(Layer layer, string networkName)
     {
         switch (layer)
         {
+            case AddLayer add:
+                EmitAdd(add, networkName);
+                break;
+            case ConcatenateLayer concatenate:
+                EmitConcatenate(concatenate, networkName);
+                break;
             case DenseLayer dense:
                 EmitDense(dense);
                 break;
@@ -163,8 +215,26 @@ internal sealed class OnnxGraphBuilder
                     Float("epsilon", (float)norm.Epsilon));
                 break;
             case EmbeddingLayer embedding:
-                _current = Node("Gather", [Initializer(embedding.Weight), _current], [Fresh(embedding.Name + "/gather")], embedding.Name, Int("axis", 0));
+            {
+                string tokens = _current;
+                _current = Node("Gather", [Initializer(embedding.Weight), tokens], [Fresh(embedding.Name + "/gather")], embedding.Name, Int("axis", 0));
                 _shape = [.. _shape, embedding.Dimension];
+                if (embedding.MaskZero)
+                {
+                    _mask = PaddingMask(tokens, embedding.Name);
+                }
+
+                break;
+            }
+
+            case GlobalAveragePooling1DLayer average when _mask is not null:
+                EmitMaskedAverage(average.Name, _mask);
+                break;
+            case GlobalMaxPooling1DLayer max when _mask is not null:
+                EmitMaskedMax(max.Name, _mask);
+                break;
+            case RecurrentLayer recurrent when _mask is not null:
+                EmitMaskedRecurrent(recurrent, _mask);
                 break;
             case GlobalAveragePooling1DLayer average:
                 _current = Node("ReduceMean", [_current], [Fresh(average.Name + "/mean")], average.Name, Ints("axes", 1), Int("keepdims", 0));
@@ -252,7 +322,6 @@ internal sealed class OnnxGraphBuilder
     private void EmitRecurrent(RecurrentLayer recurrent)
     {
         bool lstm = recurrent is LstmLayer;
-        int[] order = lstm ? [0, 3, 1, 2] : [1, 0, 2];
         int directions = recurrent.Bidirectional ? 2 : 1;
         int units = recurrent.Units;
         string name = recurrent.Name;
@@ -267,30 +336,16 @@ internal sealed class OnnxGraphBuilder
             var b = new List<string>();
             for (int direction = 0; direction < directions; direction++)
             {
-                RecurrentWeights weights = recurrent.Weights(layer, reverse: direction == 1);
-                w.Add(Unsqueeze0(Reorder(Initializer(weights.WeightIh), order, name), name));
-                r.Add(Unsqueeze0(Reorder(Initializer(weights.WeightHh), order, name), name));
-                string biases = Node(
-                    "Concat",
-                    [Reorder(Initializer(weights.BiasIh), order, name), Reorder(Initializer(weights.BiasHh), order, name)],
-                    [Fresh(name + "/bias")],
-                    name,
-                    Int("axis", 0));
-                b.Add(Unsqueeze0(biases, name));
+                (string wd, string rd, string bd) = DirectionWeights(recurrent, layer, direction);
+                w.Add(wd);
+                r.Add(rd);
+                b.Add(bd);
             }
 
             string Stack(List<string> parts, string what) =>
                 parts.Count == 1 ? parts[0] : Node("Concat", [.. parts], [Fresh(name + "/" + what)], name, Int("axis", 0));
 
-            AttributeProto[] attributes =
-            [
-                Int("hidden_size", units),
-                new AttributeProto { Name = "direction", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(recurrent.Bidirectional ? "bidirectional" : "forward") },
-            ];
-            if (!lstm)
-            {
-                attributes = [.. attributes, Int("linear_before_reset", 1)];
-            }
+            AttributeProto[] attributes = RecurrentAttributes(recurrent, recurrent.Bidirectional ? "bidirectional" : "forward");
 
             string index = layer.ToString(System.Globalization.CultureInfo.InvariantCulture);
             string y = Fresh(name + "/y" + index);
@@ -372,6 +427,37 @@ internal sealed class OnnxGraphBuilder
         _shape = [steps, width];
     }
 
+    /// <summary>
+    /// One direction's W, R and B of one stacked layer in ONNX's layout (<c>[1, gates * units, ...]</c>): the
+    /// state_dict tensors, their gates reordered into ONNX's order, the two biases side by side.
+    /// </summary>
+    private (string W, string R, string B) DirectionWeights(RecurrentLayer recurrent, int layer, int direction)
+    {
+        int[] order = recurrent is LstmLayer ? [0, 3, 1, 2] : [1, 0, 2];
+        string name = recurrent.Name;
+        RecurrentWeights weights = recurrent.Weights(layer, reverse: direction == 1);
+        string w = Unsqueeze0(Reorder(Initializer(weights.WeightIh), order, name), name);
+        string r = Unsqueeze0(Reorder(Initializer(weights.WeightHh), order, name), name);
+        string biases = Node(
+            "Concat",
+            [Reorder(Initializer(weights.BiasIh), order, name), Reorder(Initializer(weights.BiasHh), order, name)],
+            [Fresh(name + "/bias")],
+            name,
+            Int("axis", 0));
+        return (w, r, Unsqueeze0(biases, name));
+    }
+
+    /// <summary>The ONNX attributes of one recurrent operator: its width, its direction, PyTorch's GRU reset.</summary>
+    private static AttributeProto[] RecurrentAttributes(RecurrentLayer recurrent, string direction)
+    {
+        AttributeProto[] attributes =
+        [
+            Int("hidden_size", recurrent.Units),
+            new AttributeProto { Name = "direction", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(direction) },
+        ];
+        return recurrent is LstmLayer ? attributes : [.. attributes, Int("linear_before_reset", 1)];
+    }
+
     /// <summary>The gate blocks of a PyTorch recurrent tensor (first axis) in ONNX's order.</summary>
     private string Reorder(string tensor, int[] order, string layer)
     {
@@ -385,6 +471,12 @@ internal sealed class OnnxGraphBuilder
 
     private void EmitDense(DenseLayer dense)
     {
+        if (TryEmitInt8Dense(dense))
+        {
+            EmitActivation(dense.Activation, dense.Name);
+            return;
+        }
+
         string weight = Initializer(dense.Weight);
         string? bias = dense.Bias is null ? null : Initializer(dense.Bias);
         string output = Fresh(dense.Name + "/linear");
@@ -415,6 +507,12 @@ internal sealed class OnnxGraphBuilder
     private void EmitConv2D(Conv2DLayer conv)
     {
         AddChannelAxisToImage(conv.Name);
+        if (TryEmitInt8Conv2D(conv))
+        {
+            EmitActivation(conv.Activation, conv.Name);
+            return;
+        }
+
         string weight = Initializer(conv.Weight);
         List<string> inputs = [_current, weight];
         if (conv.Bias is not null)
@@ -665,3 +763,6 @@ internal sealed class OnnxGraphBuilder
         return attribute;
     }
 }
+
+/// <summary>A module's output in the graph: its tensor, its per-sample ONNX shape, and the padding mask reaching past it.</summary>
+internal sealed record ModuleValue(string Tensor, int[] Shape, string? Mask);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Text;
 using TypedNets.Compression;
@@ -37,15 +38,19 @@ public static class TorchExport
 
     /// <summary>
     /// Writes <see cref="SourceFileName"/> and <see cref="WeightsFileName"/> for <paramref name="network"/> into
-    /// <paramref name="directory"/>, creating it if needed. Both files are built before either is touched and each is
-    /// replaced whole, so a refused network or a failed write leaves the files already there as they were.
+    /// <paramref name="directory"/>, creating it if needed. Both files are built in memory, written in full beside their
+    /// targets (flushed to the disk), then renamed into place, so a refused network or a failed write leaves the files
+    /// already there as they were.
     /// </summary>
     /// <param name="network">The network, with the weights to export.</param>
     /// <param name="directory">The folder to write into.</param>
     /// <exception cref="ArgumentNullException"><paramref name="network"/> or <paramref name="directory"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="directory"/> is empty, or names an existing file.</exception>
     /// <exception cref="NotSupportedException">The network is int8-quantised; the message says what to export instead.</exception>
-    /// <exception cref="IOException">Writing a file failed; that file is unchanged.</exception>
+    /// <exception cref="IOException">
+    /// Writing a file failed, or <c>model.py</c> or <c>model.safetensors</c> in <paramref name="directory"/> is a folder;
+    /// the files already there are unchanged.
+    /// </exception>
     public static void Write(INetwork network, string directory)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -59,10 +64,45 @@ public static class TorchExport
 
         byte[] source = Encoding.UTF8.GetBytes(ModuleSource(network));
         using var weights = new MemoryStream();
-        SafeTensors.Save(network, weights, new System.Collections.Generic.Dictionary<string, string> { ["format"] = "pt" });
+        SafeTensors.Save(network, weights, new Dictionary<string, string> { ["format"] = "pt" });
         Directory.CreateDirectory(directory);
-        AtomicFile.Write(Path.Combine(directory, WeightsFileName), stream => weights.WriteTo(stream));
-        AtomicFile.Write(Path.Combine(directory, SourceFileName), stream => stream.Write(source));
+
+        // Both files are written in full beside their targets before either is renamed into place, so that a write
+        // that fails (a full disk) leaves the old pair, not new weights beside an old model.py.
+        string weightsPath = Path.Combine(directory, WeightsFileName);
+        string sourcePath = Path.Combine(directory, SourceFileName);
+        foreach (string target in (string[])[weightsPath, sourcePath])
+        {
+            if (Directory.Exists(target))
+            {
+                throw new IOException($"'{target}' is a folder, where TorchExport.Write puts a file; move or delete that folder, or export into another one.");
+            }
+        }
+
+        string weightsTemporary = Temporary(weightsPath);
+        string sourceTemporary = Temporary(sourcePath);
+        try
+        {
+            WriteFlushed(weightsTemporary, weights.GetBuffer().AsSpan(0, (int)weights.Length));
+            WriteFlushed(sourceTemporary, source);
+            File.Move(weightsTemporary, weightsPath, overwrite: true);
+            File.Move(sourceTemporary, sourcePath, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(weightsTemporary);
+            File.Delete(sourceTemporary);
+        }
+    }
+
+    private static string Temporary(string path) =>
+        Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+
+    private static void WriteFlushed(string path, ReadOnlySpan<byte> bytes)
+    {
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        stream.Write(bytes);
+        stream.Flush(flushToDisk: true);
     }
 
     /// <summary>The Python source of the <c>torch.nn.Module</c> equivalent to <paramref name="network"/>, as <see cref="Write"/> writes it.</summary>

@@ -72,7 +72,9 @@ internal sealed class TorchModuleWriter
         text.Append("    model = ").Append(_className).Append("().load_weights(\"model.safetensors\").eval()\n\n");
         text.Append("The state_dict has TypedNets' names and shapes; in eval mode forward(x) returns what TypedNets' Predict returns.\n");
         text.Append("The safetensors file is read with torch alone (no safetensors package needed).\n\"\"\"\n\n");
-        text.Append("import json\nimport math\nimport struct\n\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n\n");
+        // math serves the attention's scaling only; an import nothing uses would be a linter's first complaint.
+        text.Append(_helpers.Contains("attention") ? "import json\nimport math\nimport struct\n" : "import json\nimport struct\n");
+        text.Append("\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n\n");
         text.Append(TorchExportPython.Load);
         foreach (string helper in _helpers.Order(StringComparer.Ordinal))
         {
@@ -322,7 +324,6 @@ internal sealed class TorchModuleWriter
             {
                 body.Append(CultureInfo.InvariantCulture, $"        {y} = {ApplyActivation(activation, y)}\n");
             }
-
         }
 
         body.Append(CultureInfo.InvariantCulture, $"        return {_variables[^1]}\n");

@@ -184,3 +184,33 @@ public partial class OnnxResidualNet
     [Add(BlockAttribute.Input)] public partial AddLayer Skip { get; }
     [Dense(2)] public partial DenseLayer Output { get; }
 }
+
+[Network, TokenInput(5)]
+public partial class OnnxMaskedMaxNet
+{
+    [Embedding(9, 4, MaskZero = true)] public partial EmbeddingLayer Tokens { get; }
+    [Dense(3, Activation.Tanh)] public partial DenseLayer Hidden { get; }
+    [GlobalMaxPooling1D] public partial GlobalMaxPooling1DLayer Pool { get; }
+}
+
+// Concatenate on sequences joins the features of each step (the last axis).
+[Network, Input(4, 3)]
+public partial class OnnxSequenceConcatenateNet
+{
+    [Dense(2, Activation.Tanh)] public partial DenseLayer Left { get; }
+    [Conv1D(3, 3, Padding = 1), From(BlockAttribute.Input)] public partial Conv1DLayer Right { get; }
+    [Concatenate(BlockAttribute.Input, nameof(Left), nameof(Right))] public partial ConcatenateLayer Joined { get; }
+    [Flatten] public partial FlattenLayer Flat { get; }
+    [Dense(2)] public partial DenseLayer Output { get; }
+}
+
+// Images join their channels; an Add reads a layer before the join.
+[Network, Input(2, 5, 5)]
+public partial class OnnxImageConcatenateNet
+{
+    [Conv2D(2, 3, Padding = 1, Activation = Activation.ReLU)] public partial Conv2DLayer Conv { get; }
+    [Concatenate(BlockAttribute.Input, nameof(Conv))] public partial ConcatenateLayer Joined { get; }
+    [Conv2D(2, 1)] public partial Conv2DLayer Mix { get; }
+    [Add(nameof(Conv), Activation = Activation.Sigmoid)] public partial AddLayer Sum { get; }
+    [GlobalAveragePooling2D] public partial GlobalAveragePooling2DLayer Pool { get; }
+}

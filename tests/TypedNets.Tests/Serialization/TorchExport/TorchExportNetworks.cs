@@ -121,5 +121,6 @@ internal static class TorchExportNetworks
         ["onnx_concatenate"] = () => new OnnxConcatenateNet(maxBatch: MaxBatch, seed: 92),
         ["onnx_branch"] = () => new OnnxBranchNet(maxBatch: MaxBatch, seed: 93),
         ["onnx_residual"] = () => new OnnxResidualNet(maxBatch: MaxBatch, seed: 94),
+        ["keyword_names"] = () => new KeywordNamesNet(maxBatch: MaxBatch, seed: 95),
     };
 }

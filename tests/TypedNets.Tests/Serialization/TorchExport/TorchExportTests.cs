@@ -51,8 +51,8 @@ public sealed class TorchExportTests
                 Assert.Equal(shape, header[tensor]);
             }
 
-            // Every module that holds parameters is created in __init__ at its dotted name.
-            foreach (Layer layer in network.Layers.Where(layer => layer.Parameters.Count > 0))
+            // Every module that holds parameters is created in __init__ at its dotted name (keywords: KeywordsAreReachedWithGetattr).
+            foreach (Layer layer in network.Layers.Where(layer => layer.Parameters.Count > 0 && network is not KeywordNamesNet))
             {
                 Assert.Contains(ModuleExpression(layer.Name), source, StringComparison.Ordinal);
             }
@@ -87,6 +87,18 @@ public sealed class TorchExportTests
         Assert.Contains("self.transformer.h[3].attn.c_attn = nn.Linear(128, 384)", gpt, StringComparison.Ordinal);
         Assert.Contains("F.linear(x, self.transformer.wte.weight)", gpt, StringComparison.Ordinal);
         Assert.DoesNotContain("self.lm_head", gpt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeywordsAreReachedWithGetattr()
+    {
+        string source = Export.ModuleSource(new KeywordNamesNet(maxBatch: 1, seed: 1));
+        Assert.Contains("self.add_module(\"lambda\", nn.Linear(3, 4))", source, StringComparison.Ordinal);
+        Assert.Contains("self.add_module(\"global\", nn.Module())", source, StringComparison.Ordinal);
+        Assert.Contains("getattr(self, \"global\").add_module(\"pass\", nn.Linear(4, 4))", source, StringComparison.Ordinal);
+        Assert.Contains("out_lambda = getattr(self, \"lambda\")(x)", source, StringComparison.Ordinal);
+        Assert.Contains("getattr(getattr(self, \"global\"), \"pass\")(out_lambda)", source, StringComparison.Ordinal);
+        Assert.Contains("x = getattr(self, \"class\")(x)", source, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -148,6 +160,26 @@ public sealed class TorchExportTests
             Assert.Equal("an older model", File.ReadAllText(Path.Combine(directory, Export.SourceFileName)));
             Assert.Equal("older weights", File.ReadAllText(Path.Combine(directory, Export.WeightsFileName)));
             Assert.Equal(2, Directory.GetFiles(directory).Length);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AFolderInTheWayOfModelPyLeavesTheWeightsAsTheyWere()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"typednets-torch-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(directory, Export.SourceFileName));
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, Export.WeightsFileName), "older weights");
+            var error = Assert.Throws<IOException>(() => Export.Write(new ReluNet(maxBatch: 1, seed: 1), directory));
+            Assert.Contains(Export.SourceFileName, error.Message, StringComparison.Ordinal);
+            Assert.Contains("is a folder", error.Message, StringComparison.Ordinal);
+            Assert.Equal("older weights", File.ReadAllText(Path.Combine(directory, Export.WeightsFileName)));
+            Assert.Single(Directory.GetFiles(directory));
         }
         finally
         {
@@ -337,7 +369,62 @@ public sealed class TorchExportTests
         float[] output = Predict(network, input, batch);
         int[] inputShape = [batch, .. network.Layers[0].InputShape.ToArray()];
         int[] outputShape = [batch, .. network.Layers[^1].OutputShape.ToArray()];
-        File.WriteAllBytes(Path.Combine(folder, "samples.safetensors"), SampleFile(("input", inputShape, input), ("output", outputShape, output)));
+        var tensors = new List<(string, int[], float[])> { ("input", inputShape, input), ("output", outputShape, output) };
+        AddTrainingStep(network, input, tensors);
+        File.WriteAllBytes(Path.Combine(folder, "samples.safetensors"), SampleFile([.. tensors]));
+    }
+
+    /// <summary>
+    /// For a network with a declared loss: targets, the loss after a forward pass and every parameter's gradient, which
+    /// check_modules.py compares with the module's loss(x, target) and its backward pass. The pass is in training mode
+    /// (BatchNorm on the batch's statistics, as PyTorch's train mode) unless the network has dropout, whose masks
+    /// PyTorch would draw otherwise: then in inference mode, as the module's eval mode (a network with both is left out).
+    /// </summary>
+    private static void AddTrainingStep(INetwork network, float[] input, List<(string, int[], float[])> tensors)
+    {
+        bool dropout = network.Layers.Any(layer => layer is DropoutLayer { Rate: > 0 } or SelfAttentionLayer { Dropout: > 0 } or RecurrentLayer { Dropout: > 0, NumLayers: > 1 });
+        bool batchNorm = network.Layers.Any(layer => layer is BatchNormLayer);
+        if (network.Core.DeclaredLoss is not LossFunction loss || (dropout && batchNorm))
+        {
+            return;
+        }
+
+        int batch = TorchExportNetworks.MaxBatch;
+        int[] outputShape = network.Layers[^1].OutputShape.ToArray();
+        var random = new Random(7);
+        float[] target;
+        if (loss.Kind == LossKind.CrossEntropy)
+        {
+            // Class indices, one per row (every position of a sequence), a few of them the ignore index if there is one.
+            int classes = outputShape[^1];
+            target = new float[batch * network.OutputSize / classes];
+            for (int i = 0; i < target.Length; i++)
+            {
+                target[i] = loss.IgnoreIndex is int ignored && i % 3 == 1 ? ignored : random.Next(classes);
+            }
+
+            tensors.Add(("target_classes", [batch, .. outputShape[..^1]], target));
+        }
+        else
+        {
+            target = new float[batch * network.OutputSize];
+            for (int i = 0; i < target.Length; i++)
+            {
+                target[i] = loss.Kind == LossKind.BinaryCrossEntropy ? random.Next(2) : (float)((random.NextDouble() * 2) - 1);
+            }
+
+            tensors.Add(("target", [batch, .. outputShape], target));
+        }
+
+        network.Forward(input, training: !dropout);
+        network.ZeroGradients();
+        float value = network.LossBackward(target);
+        tensors.Add(("loss", [1], [value]));
+        tensors.Add(("train_mode", [1], [dropout ? 0 : 1]));
+        foreach (ParameterTensor parameter in network.Layers.SelectMany(layer => layer.Parameters).DistinctBy(parameter => parameter.Name))
+        {
+            tensors.Add(("grad." + parameter.Name, parameter.Shape.ToArray(), parameter.Gradient.ToArray()));
+        }
     }
 
     /// <summary>A safetensors file of F32 tensors: an 8-byte little-endian header length, the JSON header, the data.</summary>

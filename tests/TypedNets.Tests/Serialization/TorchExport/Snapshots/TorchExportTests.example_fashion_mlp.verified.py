@@ -10,7 +10,6 @@ The safetensors file is read with torch alone (no safetensors package needed).
 """
 
 import json
-import math
 import struct
 
 import torch
