@@ -20,8 +20,8 @@ docs/scale-out.md):
   * after every epoch rank 0 prints the loss averaged over all processes' batches (all_reduce), each process's own
     mean loss and share of the rows, and the test accuracy, each process scoring its half of the test images;
   * at the end every process checks that its weights equal rank 0's, and rank 0 writes OUT/trained.safetensors (the
-    state_dict under TypedNets' names), OUT/pytorch_predictions.csv (index,label,predicted,p0..p9 for the first
-    --predict test images, in eval mode: the module's forward, TypedNets' Predict) and OUT/training.json.
+    state_dict under TypedNets' names, by the module's save_weights), OUT/pytorch_predictions.csv
+    (index,label,predicted,p0..p9 for the first --predict test images, in eval mode: the module's forward, TypedNets' Predict) and OUT/training.json.
 
 Fashion-MNIST is read from data/fashion-mnist (scripts/fetch-fashion-mnist.sh), pixels divided by 255 as TypedNets'
 Idx.LoadFashionMnist does.
@@ -32,7 +32,6 @@ import gzip
 import importlib.util
 import json
 import os
-import struct
 import time
 
 import numpy as np
@@ -91,30 +90,6 @@ def import_module(model_dir):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def save_safetensors(path, state_dict):
-    """A safetensors file of float32 tensors (the format SafeTensors.Load and [EmbeddedWeights] read): an 8-byte
-    little-endian header length, the JSON header, then the tensors' bytes in order. Written under a temporary name and
-    renamed, so an interrupted save leaves no half file. Debian's PyTorch has no safetensors package; this is its
-    save_file for float32 tensors."""
-    header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
-    for name, tensor in state_dict.items():
-        if tensor.dtype != torch.float32:
-            raise ValueError(f"{name} is {tensor.dtype}; TypedNets' weights are float32")
-        data = tensor.detach().contiguous().cpu().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    partial = path + ".partial"
-    with open(partial, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
-    os.replace(partial, path)
 
 
 class DeclaredLoss(nn.Module):
@@ -225,7 +200,7 @@ def main():
 
     if rank == 0:
         os.makedirs(args.out, exist_ok=True)
-        save_safetensors(os.path.join(args.out, "trained.safetensors"), model.state_dict())
+        model.save_weights(os.path.join(args.out, "trained.safetensors"))
         model.eval()
         with torch.no_grad():
             probabilities = torch.cat([model(x_test[start:min(start + 500, args.predict)])

@@ -9,7 +9,7 @@ outputs "output" for them):
     /usr/bin/python3 reference/torch_export/check_modules.py /tmp/torch-modules
 
 For each folder it imports model.py, loads the weights with load_state_dict(strict=True) (every state_dict name and
-shape must be TypedNets'), runs the inputs in eval mode and checks every output against TypedNets' within 1e-5,
+shape must be TypedNets'), checks that save_weights writes them back bit for bit, runs the inputs in eval mode and checks every output against TypedNets' within 1e-5,
 absolute for rows of outputs below 1 and relative to the row's largest output above it (|torch - typednets| <=
 1e-5 * max(1, max |typednets| over the last axis)). Both compute in float32, whose spacing at a value v is about
 1.2e-7 |v|, and the rounding error of a dot product follows the size of its terms, not of its result: a logit near
@@ -62,6 +62,14 @@ def check(folder):
             f"output {index}: torch {actual.flatten()[index].item():.9g}, TypedNets {expected.flatten()[index].item():.9g}, "
             f"error {error.flatten()[index].item():.2e} over the bound {bound.flatten()[index].item():.2e}"
         )
+
+    # The weights go back as they came: save_weights writes every state_dict tensor, bit for bit, under its name.
+    saved = folder / "saved.safetensors"
+    model.save_weights(str(saved))
+    written, reference = module.load_safetensors(str(saved)), module.load_safetensors(str(folder / "model.safetensors"))
+    saved.unlink()
+    if written.keys() != reference.keys() or any(not torch.equal(written[name], reference[name]) for name in reference):
+        raise AssertionError("save_weights did not write the weights model.safetensors holds")
 
     if not any(True for _ in model.parameters()):
         return f"max error {error.max().item():.1e} ({worst:.2f} of the bound), no parameters to train"

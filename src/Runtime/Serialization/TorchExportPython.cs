@@ -10,10 +10,11 @@ namespace TypedNets.Serialization;
 internal static class TorchExportPython
 {
     /// <summary>
-    /// Debian's PyTorch comes without the <c>safetensors</c> package, so every file carries this reader of the format
-    /// (an 8-byte little-endian header length, a JSON header, the raw little-endian data) for the F32 tensors TypedNets writes.
+    /// Debian's PyTorch comes without the <c>safetensors</c> package, so every file carries this reader and writer of the
+    /// format (an 8-byte little-endian header length, a JSON header, the raw little-endian data) for the F32 tensors
+    /// TypedNets reads and writes: the weights go in, and, trained elsewhere, come back.
     /// </summary>
-    public const string Load = """"
+    public const string Files = """"
         def load_safetensors(path):
             """Reads a safetensors file of F32 tensors (as TypedNets writes) into a dict of tensors, with torch alone."""
             with open(path, "rb") as file:
@@ -33,6 +34,28 @@ internal static class TorchExportPython
                 values = torch.frombuffer(bytearray(data[start:end]), dtype=torch.float32)
                 tensors[name] = values.reshape(entry["shape"])
             return tensors
+
+
+        def save_safetensors(path, tensors):
+            """Writes a dict of float32 tensors as a safetensors file (what SafeTensors.Load and [EmbeddedWeights] read), under a
+            temporary name renamed into place, so that an interrupted save leaves the file as it was."""
+            header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
+            for name, tensor in tensors.items():
+                if tensor.dtype != torch.float32:
+                    raise ValueError(f"{path}: tensor {name!r} is {tensor.dtype}; TypedNets' weights are float32")
+                data = tensor.detach().contiguous().cpu().numpy().astype("<f4").tobytes()
+                header[name] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+                blobs.append(data)
+                offset += len(data)
+            text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+            text += b" " * (-len(text) % 8)
+            partial = path + ".partial"
+            with open(partial, "wb") as file:
+                file.write(struct.pack("<Q", len(text)))
+                file.write(text)
+                for blob in blobs:
+                    file.write(blob)
+            os.replace(partial, path)
         """";
 
     /// <summary>

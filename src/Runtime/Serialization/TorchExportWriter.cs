@@ -73,9 +73,9 @@ internal sealed class TorchModuleWriter
         text.Append("The state_dict has TypedNets' names and shapes; in eval mode forward(x) returns what TypedNets' Predict returns.\n");
         text.Append("The safetensors file is read with torch alone (no safetensors package needed).\n\"\"\"\n\n");
         // math serves the attention's scaling only; an import nothing uses would be a linter's first complaint.
-        text.Append(_helpers.Contains("attention") ? "import json\nimport math\nimport struct\n" : "import json\nimport struct\n");
+        text.Append(_helpers.Contains("attention") ? "import json\nimport math\nimport os\nimport struct\n" : "import json\nimport os\nimport struct\n");
         text.Append("\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n\n");
-        text.Append(TorchExportPython.Load);
+        text.Append(TorchExportPython.Files);
         foreach (string helper in _helpers.Order(StringComparer.Ordinal))
         {
             text.Append("\n\n\n").Append(TorchExportPython.Helpers[helper]);
@@ -103,7 +103,10 @@ internal sealed class TorchModuleWriter
         WriteLoss(text, last);
         text.Append("\n    def load_weights(self, path):\n");
         text.Append("        \"\"\"Loads a safetensors file TypedNets wrote (model.safetensors), every tensor by name (strict=True); returns the module.\"\"\"\n");
-        text.Append("        self.load_state_dict(load_safetensors(path), strict=True)\n        return self\n\n\n");
+        text.Append("        self.load_state_dict(load_safetensors(path), strict=True)\n        return self\n\n");
+        text.Append("    def save_weights(self, path):\n");
+        text.Append("        \"\"\"Writes the state_dict as a safetensors file TypedNets reads (SafeTensors.Load, [EmbeddedWeights]), atomically.\"\"\"\n");
+        text.Append("        save_safetensors(path, self.state_dict())\n\n\n");
         text.Append("MODEL = ").Append(_className).Append('\n');
         return text.ToString();
     }

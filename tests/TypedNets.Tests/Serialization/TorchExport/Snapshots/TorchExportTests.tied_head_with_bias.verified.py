@@ -10,6 +10,7 @@ The safetensors file is read with torch alone (no safetensors package needed).
 """
 
 import json
+import os
 import struct
 
 import torch
@@ -38,6 +39,28 @@ def load_safetensors(path):
     return tensors
 
 
+def save_safetensors(path, tensors):
+    """Writes a dict of float32 tensors as a safetensors file (what SafeTensors.Load and [EmbeddedWeights] read), under a
+    temporary name renamed into place, so that an interrupted save leaves the file as it was."""
+    header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
+    for name, tensor in tensors.items():
+        if tensor.dtype != torch.float32:
+            raise ValueError(f"{path}: tensor {name!r} is {tensor.dtype}; TypedNets' weights are float32")
+        data = tensor.detach().contiguous().cpu().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    partial = path + ".partial"
+    with open(partial, "wb") as file:
+        file.write(struct.pack("<Q", len(text)))
+        file.write(text)
+        for blob in blobs:
+            file.write(blob)
+    os.replace(partial, path)
+
+
 class TiedHeadWithBiasNet(nn.Module):
     """TypedNets' TiedHeadWithBiasNet: token ids [batch, 4], output [batch, 4, 9]."""
 
@@ -64,6 +87,10 @@ class TiedHeadWithBiasNet(nn.Module):
         """Loads a safetensors file TypedNets wrote (model.safetensors), every tensor by name (strict=True); returns the module."""
         self.load_state_dict(load_safetensors(path), strict=True)
         return self
+
+    def save_weights(self, path):
+        """Writes the state_dict as a safetensors file TypedNets reads (SafeTensors.Load, [EmbeddedWeights]), atomically."""
+        save_safetensors(path, self.state_dict())
 
 
 MODEL = TiedHeadWithBiasNet
