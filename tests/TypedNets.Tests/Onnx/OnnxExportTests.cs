@@ -118,17 +118,19 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
-    public void DynamicInt8ConvolutionsAndInt8RecurrentLayersAreRefusedByName()
+    public void QuantisedConvolutionsAndRecurrentLayersExportTheirInt8Codes()
     {
-        // Dynamic quantisation gives each patch of a convolution a scale of its own; static is exported.
-        var convolution = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxConvNet(maxBatch: 1, seed: 1).Quantize()));
-        Assert.Contains("'rectangular'", convolution.Message, StringComparison.Ordinal);
-        Assert.Contains("'OnnxConvNet'", convolution.Message, StringComparison.Ordinal);
-        Assert.Contains("Quantize(calibration)", convolution.Message, StringComparison.Ordinal);
+        // A dynamic Conv2D and an LSTM's two weights go out as int8 codes under their state_dict names; a grouped
+        // convolution stays float, as Quantize leaves it.
+        OnnxModel convolution = OnnxModel.Parser.ParseFrom(TypedNets.Onnx.Onnx.ToBytes(new OnnxConvNet(maxBatch: 1, seed: 1).Quantize()));
+        Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Int8, convolution.Graph.Initializer.Single(t => t.Name == "rectangular.weight").DataType);
+        Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Float, convolution.Graph.Initializer.Single(t => t.Name == "grouped.weight").DataType);
+        Assert.Contains(convolution.Graph.Node, node => node.OpType == "MatMulInteger");
 
-        var recurrent = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxLstmNet(maxBatch: 1, seed: 1).Quantize()));
-        Assert.Contains("'encoder'", recurrent.Message, StringComparison.Ordinal);
-        Assert.Contains("int8", recurrent.Message, StringComparison.Ordinal);
+        OnnxModel recurrent = OnnxModel.Parser.ParseFrom(TypedNets.Onnx.Onnx.ToBytes(new OnnxLstmNet(maxBatch: 1, seed: 1).Quantize()));
+        Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Int8, recurrent.Graph.Initializer.Single(t => t.Name == "encoder.weight_ih_l0").DataType);
+        Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Int8, recurrent.Graph.Initializer.Single(t => t.Name == "encoder.weight_hh_l0").DataType);
+        Assert.DoesNotContain(recurrent.Graph.Node, node => node.OpType == "LSTM");
     }
 
     [Fact]
