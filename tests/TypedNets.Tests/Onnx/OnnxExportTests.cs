@@ -134,18 +134,24 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
-    public void FailedExportLeavesAnExistingFileAsItWas()
+    public void FailedExportLeavesWhatWasAtThePathAndNoTemporaryFile()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"typednets-onnx-{Guid.NewGuid():N}.onnx");
+        // Every layer Quantize produces is exported now, so the failure is the file system's: a folder in the way of
+        // the model. The model is written beside it first and moved in place only when whole.
+        string folder = Path.Combine(Path.GetTempPath(), $"typednets-onnx-{Guid.NewGuid():N}");
+        string path = Path.Combine(folder, "model.onnx");
         try
         {
-            File.WriteAllText(path, "an older file");
-            Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.Export(new OnnxConvNet(maxBatch: 1, seed: 1).Quantize(), path));
-            Assert.Equal("an older file", File.ReadAllText(path));
+            Directory.CreateDirectory(path);
+            File.WriteAllText(Path.Combine(path, "kept.txt"), "an older file");
+            Exception? error = Record.Exception(() => TypedNets.Onnx.Onnx.Export(new OnnxConvNet(maxBatch: 1, seed: 1).Quantize(), path));
+            Assert.True(error is IOException or UnauthorizedAccessException, $"Expected a file-system error, got {error?.GetType().Name ?? "none"}.");
+            Assert.Equal("an older file", File.ReadAllText(Path.Combine(path, "kept.txt")));
+            Assert.Equal([path], Directory.GetFileSystemEntries(folder));
         }
         finally
         {
-            File.Delete(path);
+            Directory.Delete(folder, recursive: true);
         }
     }
 }
