@@ -6,13 +6,13 @@ using global::Onnx;
 namespace TypedNets.Onnx;
 
 /// <summary>
-/// Recurrent layers unrolled step by step, for int8 weights (whose products ONNX's LSTM and GRU operators cannot
-/// take) and for the padding mask of an Embedding with MaskZero, as the runtime applies it: global 1-D pooling over the real steps
+/// The padding mask of an Embedding with MaskZero, as the runtime applies it: global 1-D pooling over the real steps
 /// only (PoolingKernel), and recurrent layers that skip padded steps, keeping their state through them and writing zeros
 /// there (LstmKernel, GruKernel, RecurrentStack; Keras' <c>mask_zero</c>). Padding may sit anywhere in a sequence, so
 /// ONNX's <c>sequence_lens</c>, which cuts trailing steps only, does not fit: the recurrence is unrolled over the
 /// declared (constant) steps, one single-step LSTM or GRU operator per step and direction, each step's new state
-/// taken only where the step is real.
+/// taken only where the step is real. Int8 recurrent layers, masked or not, are unrolled the same way, since ONNX's
+/// LSTM and GRU operators take float weights only: each step spells out the runtime's int8 cell.
 /// </summary>
 internal sealed partial class OnnxGraphBuilder
 {
