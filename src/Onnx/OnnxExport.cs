@@ -20,10 +20,12 @@ namespace TypedNets.Onnx;
 /// <c>MaskZero</c>: the padding mask in global 1-D pooling and in LSTM/GRU, unrolled over the steps), PositionEmbedding,
 /// Conv1D, MaxPool1D, AvgPool1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM and GRU (stacked, bidirectional),
 /// SelfAttention, Add (with its activation) and Concatenate (an image's channels, otherwise the last axis).
-/// An int8-quantised network exports as its quantised Predict computes: Dense inputs quantised per row (dynamic) or with
-/// the calibrated scale (static) and multiplied by <c>MatMulInteger</c>, statically quantised Conv2D layers through
-/// <c>ConvInteger</c>; a dynamically quantised Conv2D and int8 LSTM or GRU weights are refused with a
-/// <see cref="NotSupportedException"/> naming the layer.
+/// An int8-quantised network exports as its quantised Predict computes, every weight Quantize turns into int8: Dense
+/// inputs quantised per row (dynamic) or with the calibrated scale (static) and multiplied by <c>MatMulInteger</c>;
+/// statically quantised Conv2D layers through <c>ConvInteger</c>; dynamically quantised ones unfolded in the graph
+/// (im2col), each patch quantised as a row of its own; int8 LSTM and GRU layers (stacked, bidirectional, masked)
+/// unrolled over their steps, each step's input and previous state quantised as the runtime quantises them. Grouped
+/// convolutions stay float, as Quantize leaves them.
 /// </remarks>
 public static class Onnx
 {

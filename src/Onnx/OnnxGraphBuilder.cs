@@ -53,6 +53,7 @@ internal sealed partial class OnnxGraphBuilder
 
         var builder = new OnnxGraphBuilder();
         builder._graph.Name = networkName;
+        builder.ReadInt8(network);
         builder.Refuse(network, layers);
         bool tokens = network.Core.TokenInput;
         int[] inputShape = layers[0].InputShape.ToArray();
@@ -88,7 +89,6 @@ internal sealed partial class OnnxGraphBuilder
     private void Refuse(INetwork network, IReadOnlyList<Layer> layers)
     {
         string networkName = network.Core.Name;
-        RefuseInt8(network, layers);
         foreach (Layer layer in layers)
         {
             switch (layer)
@@ -233,8 +233,8 @@ internal sealed partial class OnnxGraphBuilder
             case GlobalMaxPooling1DLayer max when _mask is not null:
                 EmitMaskedMax(max.Name, _mask);
                 break;
-            case RecurrentLayer recurrent when _mask is not null:
-                EmitMaskedRecurrent(recurrent, _mask);
+            case RecurrentLayer recurrent when _mask is not null || IsInt8(recurrent):
+                EmitUnrolledRecurrent(recurrent, _mask);
                 break;
             case GlobalAveragePooling1DLayer average:
                 _current = Node("ReduceMean", [_current], [Fresh(average.Name + "/mean")], average.Name, Ints("axes", 1), Int("keepdims", 0));

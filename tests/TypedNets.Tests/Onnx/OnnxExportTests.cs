@@ -118,32 +118,40 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
-    public void DynamicInt8ConvolutionsAndInt8RecurrentLayersAreRefusedByName()
+    public void QuantisedConvolutionsAndRecurrentLayersExportTheirInt8Codes()
     {
-        // Dynamic quantisation gives each patch of a convolution a scale of its own; static is exported.
-        var convolution = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxConvNet(maxBatch: 1, seed: 1).Quantize()));
-        Assert.Contains("'rectangular'", convolution.Message, StringComparison.Ordinal);
-        Assert.Contains("'OnnxConvNet'", convolution.Message, StringComparison.Ordinal);
-        Assert.Contains("Quantize(calibration)", convolution.Message, StringComparison.Ordinal);
+        // A dynamic Conv2D and an LSTM's two weights go out as int8 codes under their state_dict names; a grouped
+        // convolution stays float, as Quantize leaves it.
+        OnnxModel convolution = OnnxModel.Parser.ParseFrom(TypedNets.Onnx.Onnx.ToBytes(new OnnxConvNet(maxBatch: 1, seed: 1).Quantize()));
+        Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Int8, convolution.Graph.Initializer.Single(t => t.Name == "rectangular.weight").DataType);
+        Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Float, convolution.Graph.Initializer.Single(t => t.Name == "grouped.weight").DataType);
+        Assert.Contains(convolution.Graph.Node, node => node.OpType == "MatMulInteger");
 
-        var recurrent = Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.ToBytes(new OnnxLstmNet(maxBatch: 1, seed: 1).Quantize()));
-        Assert.Contains("'encoder'", recurrent.Message, StringComparison.Ordinal);
-        Assert.Contains("int8", recurrent.Message, StringComparison.Ordinal);
+        OnnxModel recurrent = OnnxModel.Parser.ParseFrom(TypedNets.Onnx.Onnx.ToBytes(new OnnxLstmNet(maxBatch: 1, seed: 1).Quantize()));
+        Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Int8, recurrent.Graph.Initializer.Single(t => t.Name == "encoder.weight_ih_l0").DataType);
+        Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Int8, recurrent.Graph.Initializer.Single(t => t.Name == "encoder.weight_hh_l0").DataType);
+        Assert.DoesNotContain(recurrent.Graph.Node, node => node.OpType == "LSTM");
     }
 
     [Fact]
-    public void FailedExportLeavesAnExistingFileAsItWas()
+    public void FailedExportLeavesWhatWasAtThePathAndNoTemporaryFile()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"typednets-onnx-{Guid.NewGuid():N}.onnx");
+        // Every layer Quantize produces is exported now, so the failure is the file system's: a folder in the way of
+        // the model. The model is written beside it first and moved in place only when whole.
+        string folder = Path.Combine(Path.GetTempPath(), $"typednets-onnx-{Guid.NewGuid():N}");
+        string path = Path.Combine(folder, "model.onnx");
         try
         {
-            File.WriteAllText(path, "an older file");
-            Assert.Throws<NotSupportedException>(() => TypedNets.Onnx.Onnx.Export(new OnnxConvNet(maxBatch: 1, seed: 1).Quantize(), path));
-            Assert.Equal("an older file", File.ReadAllText(path));
+            Directory.CreateDirectory(path);
+            File.WriteAllText(Path.Combine(path, "kept.txt"), "an older file");
+            Exception? error = Record.Exception(() => TypedNets.Onnx.Onnx.Export(new OnnxConvNet(maxBatch: 1, seed: 1).Quantize(), path));
+            Assert.True(error is IOException or UnauthorizedAccessException, $"Expected a file-system error, got {error?.GetType().Name ?? "none"}.");
+            Assert.Equal("an older file", File.ReadAllText(Path.Combine(path, "kept.txt")));
+            Assert.Equal([path], Directory.GetFileSystemEntries(folder));
         }
         finally
         {
-            File.Delete(path);
+            Directory.Delete(folder, recursive: true);
         }
     }
 }

@@ -32,7 +32,7 @@ public sealed class TritonTests : IDisposable
         }
     }
 
-    public static TheoryData<string> Networks => new() { "conv_batch_norm_pools", "embedding_lstm", "sequence_dense_layer_norm", "dense_activations" };
+    public static TheoryData<string> Networks => new() { "conv_batch_norm_pools", "embedding_lstm", "sequence_dense_layer_norm", "dense_activations", "int8_conv", "int8_embedding_lstm" };
 
     [Theory]
     [MemberData(nameof(Networks))]
@@ -186,6 +186,11 @@ public sealed class TritonTests : IDisposable
         "embedding_lstm" => new OnnxLstmNet(maxBatch: 4, seed: 10),
         "sequence_dense_layer_norm" => new OnnxSequenceDenseNet(maxBatch: 4, seed: 2),
         "dense_activations" => new OnnxDenseActivationsNet(maxBatch: 4, seed: 1),
+
+        // Quantised networks are served as their quantised Predict: a dynamic int8 convolution beside a grouped float
+        // one, and an int8 LSTM unrolled over its steps.
+        "int8_conv" => new OnnxConvNet(maxBatch: 4, seed: 3).Quantize(),
+        "int8_embedding_lstm" => new OnnxLstmNet(maxBatch: 4, seed: 10).Quantize(),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such network."),
     };
 
