@@ -121,15 +121,13 @@ base64 -w 76 "$out/trained/trained.safetensors" >"$out/weights/FashionResNet.saf
 "$python" - "$out/export/model.py" "$out/trained/trained.safetensors" "$out/wrong/FashionResNet.safetensors" <<'EOF'
 import importlib.util, sys, torch
 model_py, trained, wrong = sys.argv[1:4]
-sys.path.insert(0, "examples/ScaleOut")
-from train_ddp import save_safetensors
 spec = importlib.util.spec_from_file_location("export", model_py)
 export = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(export)
 state = export.load_safetensors(trained)
 state["fc.weight"] = torch.cat([state["fc.weight"], state["fc.weight"]])
 state["fc.bias"] = torch.cat([state["fc.bias"], state["fc.bias"]])
-save_safetensors(wrong, state)
+export.save_safetensors(wrong, state)
 EOF
 base64 -w 76 "$out/wrong/FashionResNet.safetensors" >"$out/wrong/FashionResNet.safetensors.b64"
 if dotnet build examples/ScaleOut/Native -c Release -nologo -tl:off -p:ScaleOutWeights="$out_path/wrong/FashionResNet.safetensors.b64" \
