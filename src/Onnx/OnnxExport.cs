@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using Google.Protobuf;
+using TypedNets.Serialization;
 
 namespace TypedNets.Onnx;
 
@@ -36,33 +37,22 @@ public static class Onnx
     public const int IrVersion = 8;
 
     /// <summary>
-    /// Writes <paramref name="network"/> as an ONNX model to the file at <paramref name="path"/>, atomically: the model is
-    /// written beside it and moved into place, so an existing file is replaced whole or left as it was.
+    /// Writes <paramref name="network"/> as an ONNX model to the file at <paramref name="path"/>, atomically
+    /// (<see cref="AtomicFile"/>): the model is written beside it and renamed into place, so an existing file is replaced
+    /// whole or left as it was.
     /// </summary>
     /// <param name="network">The network, with the weights to export.</param>
     /// <param name="path">The file to write, usually ending in <c>.onnx</c>.</param>
     /// <exception cref="ArgumentNullException">When <paramref name="network"/> or <paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException">When <paramref name="path"/> is empty.</exception>
     /// <exception cref="NotSupportedException">When the network holds a layer kind or option the exporter does not cover yet; the message names it.</exception>
+    /// <exception cref="IOException">Writing or renaming failed; the file at <paramref name="path"/> is unchanged.</exception>
     public static void Export(INetwork network, string path)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
         byte[] model = ToBytes(network);
-        string full = Path.GetFullPath(path);
-        string temporary = full + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
-        {
-            File.WriteAllBytes(temporary, model);
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
+        AtomicFile.Write(path, stream => stream.Write(model));
     }
 
     /// <summary>Writes <paramref name="network"/> as an ONNX model to <paramref name="stream"/>, as <c>torch.onnx.export(model, args, f)</c> with a file object.</summary>

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using Google.Protobuf;
+using TypedNets.Serialization;
 using global::Onnx;
 
 namespace TypedNets.Onnx;
@@ -55,8 +56,8 @@ public static class Triton
         string directory = Path.Combine(Path.GetFullPath(repository), modelName);
         string version = Path.Combine(directory, "1");
         Directory.CreateDirectory(version);
-        WriteAtomically(Path.Combine(version, "model.onnx"), bytes);
-        WriteAtomically(Path.Combine(directory, "config.pbtxt"), config);
+        AtomicFile.Write(Path.Combine(version, "model.onnx"), stream => stream.Write(bytes));
+        AtomicFile.Write(Path.Combine(directory, "config.pbtxt"), stream => stream.Write(config));
         return directory;
     }
 
@@ -140,22 +141,5 @@ public static class Triton
         }
 
         text.Append("]\n");
-    }
-
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        string temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
-        {
-            File.WriteAllBytes(temporary, bytes);
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
     }
 }
