@@ -17,7 +17,9 @@ namespace TypedNets.Serialization;
 /// ...), so it trains in PyTorch and wraps in <c>DistributedDataParallel</c>; in eval mode its <c>forward(x)</c> returns
 /// what <c>Predict</c> returns, <c>logits(x)</c> the last layer's values before its activation, and <c>loss(x, target)</c>
 /// the network's declared loss as PyTorch computes it. <c>load_weights(path)</c> reads the safetensors file with torch
-/// alone (Debian's PyTorch has no <c>safetensors</c> package) and loads it with <c>strict=True</c>.
+/// alone (Debian's PyTorch has no <c>safetensors</c> package) and loads it with <c>strict=True</c>; <c>save_weights(path)</c>
+/// writes the trained <c>state_dict</c> back as a safetensors file that <see cref="SafeTensors"/> and
+/// <c>[EmbeddedWeights]</c> read.
 /// </para>
 /// <para>
 /// Every layer kind is covered, in blocks, residuals, branches and joins: the modules nest as the dotted names do

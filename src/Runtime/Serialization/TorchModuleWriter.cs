@@ -71,7 +71,7 @@ internal sealed class TorchModuleWriter
         text.Append("    from model import ").Append(_className).Append('\n');
         text.Append("    model = ").Append(_className).Append("().load_weights(\"model.safetensors\").eval()\n\n");
         text.Append("The state_dict has TypedNets' names and shapes; in eval mode forward(x) returns what TypedNets' Predict returns.\n");
-        text.Append("The safetensors file is read with torch alone (no safetensors package needed).\n\"\"\"\n\n");
+        text.Append("load_weights and save_weights read and write safetensors files with torch alone (no safetensors package needed).\n\"\"\"\n\n");
         // math serves the attention's scaling only; an import nothing uses would be a linter's first complaint.
         text.Append(_helpers.Contains("attention") ? "import json\nimport math\nimport os\nimport struct\n" : "import json\nimport os\nimport struct\n");
         text.Append("\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n\n");

@@ -6,7 +6,7 @@ Load it with:
     model = FashionResNet().load_weights("model.safetensors").eval()
 
 The state_dict has TypedNets' names and shapes; in eval mode forward(x) returns what TypedNets' Predict returns.
-The safetensors file is read with torch alone (no safetensors package needed).
+load_weights and save_weights read and write safetensors files with torch alone (no safetensors package needed).
 """
 
 import json
