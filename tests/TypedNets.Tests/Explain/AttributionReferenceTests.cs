@@ -63,7 +63,7 @@ public sealed class AttributionReferenceTests
 
         AttributionResult saliency = Attribution.Saliency(network, sample, target);
         Assert.Equal([5], saliency.Shape);
-        Assert.Equal([5, 4], saliency.EmbeddingShape);
+        Assert.Equal([5, 4], saliency.EmbeddingShape!);
         Expect(fixture, "saliency", saliency.Values);
         Expect(fixture, "saliency_embedding", saliency.EmbeddingValues!);
         Expect(fixture, "saliency_signed", Attribution.Saliency(network, sample, target, absolute: false).Values);
