@@ -542,7 +542,18 @@ public static class Attribution
             where TSample : unmanaged
         {
             ReadOnlySpan<TSample> one = new(in sample);
-            int[] shape = core.Layers.Count > 0 ? core.Layers[0].InputShape.ToArray() : [core.InputSize];
+            int[] shape = core.Layers.Count > 0 ? core.Layers[0].InputShape.ToArray() : [];
+            int size = 1;
+            foreach (int length in shape)
+            {
+                size *= length;
+            }
+
+            // The first layer reads the network's input; should it not (a block's description, say), the flat size stands.
+            if (shape.Length == 0 || size != core.InputSize)
+            {
+                shape = [core.InputSize];
+            }
             if (!core.TokenInput)
             {
                 return new Subject(MemoryMarshal.Cast<TSample, float>(one).ToArray(), [], shape, 0);
