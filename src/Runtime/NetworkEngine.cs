@@ -26,6 +26,9 @@ public abstract class NetworkEngine<T> : IEngine<T>
     private int _batch;
     private bool _training;
 
+    // Vectors that stand in for the token embedding's lookup during one forward pass (ForwardEmbedded), else null.
+    private T[]? _embeddings;
+
     /// <summary>
     /// Creates the parameter, gradient and buffer arrays of <paramref name="layout"/>, or, with <paramref name="shared"/>,
     /// takes those of another workspace of the same network, and starts the dropout stream from <paramref name="seed"/>.
@@ -127,6 +130,56 @@ public abstract class NetworkEngine<T> : IEngine<T>
         int batch = NetworkGuard.BatchOf(_layout.Name, tokens.Length, _layout.InputSize, MaxBatch);
         TokenIds.Convert<T>(tokens, Workspace.Input);
         return Start(batch, training);
+    }
+
+    /// <summary>
+    /// Runs the forward pass of a network over token ids with <paramref name="embeddings"/>, <c>batch * steps *
+    /// dimension</c> values, in place of the token embedding's lookup; <paramref name="tokens"/> still give the padding
+    /// mask. Captum's layer attributions patch the embedding layer's output in the same way.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">When the network's input is not token ids.</exception>
+    internal ReadOnlySpan<T> ForwardEmbedded(ReadOnlySpan<int> tokens, T[] embeddings, bool training)
+    {
+        _embeddings = embeddings;
+        try
+        {
+            return Forward(tokens, training);
+        }
+        finally
+        {
+            _embeddings = null;
+        }
+    }
+
+    /// <summary>
+    /// Back-propagates <paramref name="outputGradient"/> through the last forward pass of a network over token ids and
+    /// writes the gradient with respect to the token embedding's output, <c>batch * steps * dimension</c> values, to
+    /// <paramref name="embeddingGradient"/>; adds into <see cref="Gradients"/> as <see cref="Backward"/> does.
+    /// </summary>
+    internal void BackwardToEmbeddings(ReadOnlySpan<T> outputGradient, Span<T> embeddingGradient)
+    {
+        RefuseQuantized();
+        int batch = _batch;
+        NetworkGuard.OutputGradient(_layout.Name, outputGradient.Length, batch, _layout.OutputSize);
+        outputGradient.CopyTo(Workspace.OutputGradient);
+        BackPropagate(batch, outputGradientIsPreActivation: false, embeddingGradient);
+    }
+
+    /// <summary>
+    /// The token embedding's forward pass: row <c>tokens[p]</c> of <paramref name="table"/> for every position, or the
+    /// vectors given to <see cref="ForwardEmbedded"/>. For generated code.
+    /// </summary>
+    /// <exception cref="ArgumentException">When a token is outside the vocabulary.</exception>
+    protected void EmbedTokens(ReadOnlySpan<T> tokens, ReadOnlySpan<T> table, Span<T> output, int vocabulary, int dimension)
+    {
+        if (_embeddings is null)
+        {
+            Kernels.EmbeddingKernel.Forward(tokens, table, output, vocabulary, dimension);
+        }
+        else
+        {
+            _embeddings.AsSpan(0, output.Length).CopyTo(output);
+        }
     }
 
     /// <summary>

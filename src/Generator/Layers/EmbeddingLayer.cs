@@ -59,7 +59,8 @@ internal sealed class EmbeddingLayer() : LayerRule(LayerKind.Embedding)
         e.Writer.WriteLine($"// {e.Module(layer)}: Embedding of {vocabulary} ids into {dimension} dimensions; weight [{vocabulary}, {dimension}] at {e.P(layer.ParameterOffset)}.");
         using (e.Writer.Block($"private void {e.MethodStem(layer)}Forward({e.Head}int batch)"))
         {
-            e.Writer.WriteLine($"{Kernels}.EmbeddingKernel.Forward<T>({tokens}, {weight}, View({output}, 0, batch * {Invariant(layer.OutputSize)}), {vocabulary}, {dimension});");
+            // The base class looks the tokens up, or takes the vectors an attribution gives in their place.
+            e.Writer.WriteLine($"EmbedTokens({tokens}, {weight}, View({output}, 0, batch * {Invariant(layer.OutputSize)}), {vocabulary}, {dimension});");
             if (layer.MaskZero)
             {
                 e.Writer.WriteLine($"{Kernels}.EmbeddingKernel.Mask<T>({tokens}, View(_sequenceMask, 0, batch * {Invariant(layer.InputSize)}));");
@@ -67,11 +68,12 @@ internal sealed class EmbeddingLayer() : LayerRule(LayerKind.Embedding)
         }
 
         e.Writer.WriteLine();
-        e.Writer.WriteLine("// Token ids have no gradient: dx is never written.");
+        e.Writer.WriteLine("// Token ids have no gradient; dx, when given, takes the gradient with respect to the embedding vectors (for attributions).");
         using (e.Writer.Block($"private void {e.MethodStem(layer)}Backward({e.Head}int batch, {Span}<T> dy, {Span}<T> dx)"))
         {
             string padding = layer.PaddingIndex >= 0 ? $", paddingIndex: {Invariant(layer.PaddingIndex)}" : "";
             e.Writer.WriteLine($"{Kernels}.EmbeddingKernel.Backward<T>({tokens}, dy.Slice(0, batch * {Invariant(layer.OutputSize)}), {weightGradient}, {vocabulary}, {dimension}{padding});");
+            e.Writer.WriteLine($"if (!dx.IsEmpty) dy.Slice(0, batch * {Invariant(layer.OutputSize)}).CopyTo(dx);");
         }
     }
 

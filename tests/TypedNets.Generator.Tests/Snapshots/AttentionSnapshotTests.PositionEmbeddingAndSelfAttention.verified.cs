@@ -203,14 +203,15 @@ namespace Zoo.Gpt
             // tokens: Embedding of 20 ids into 12 dimensions; weight [20, 12] at 0.
             private void TokensForward(int batch)
             {
-                global::TypedNets.Kernels.EmbeddingKernel.Forward<T>(View(_input, 0, batch * 8), View(Parameters, 0, 240), View(_tokensOutput, 0, batch * 96), 20, 12);
+                EmbedTokens(View(_input, 0, batch * 8), View(Parameters, 0, 240), View(_tokensOutput, 0, batch * 96), 20, 12);
                 global::TypedNets.Kernels.EmbeddingKernel.Mask<T>(View(_input, 0, batch * 8), View(_sequenceMask, 0, batch * 8));
             }
 
-            // Token ids have no gradient: dx is never written.
+            // Token ids have no gradient; dx, when given, takes the gradient with respect to the embedding vectors (for attributions).
             private void TokensBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             {
                 global::TypedNets.Kernels.EmbeddingKernel.Backward<T>(View(_input, 0, batch * 8), dy.Slice(0, batch * 96), View(Gradients, 0, 240), 20, 12);
+                if (!dx.IsEmpty) dy.Slice(0, batch * 96).CopyTo(dx);
             }
 
             // positions: PositionEmbedding, x + weight[0..8) on [8, 12]; weight [16, 12] at 240.

@@ -252,13 +252,14 @@ namespace Zoo.Gpt
             // transformer.wte: Embedding of 11 ids into 8 dimensions; weight [11, 8] at 0.
             private void Transformer_WteForward(int batch)
             {
-                global::TypedNets.Kernels.EmbeddingKernel.Forward<T>(View(_input, 0, batch * 6), View(Parameters, 0, 88), View(_transformer_WteOutput, 0, batch * 48), 11, 8);
+                EmbedTokens(View(_input, 0, batch * 6), View(Parameters, 0, 88), View(_transformer_WteOutput, 0, batch * 48), 11, 8);
             }
 
-            // Token ids have no gradient: dx is never written.
+            // Token ids have no gradient; dx, when given, takes the gradient with respect to the embedding vectors (for attributions).
             private void Transformer_WteBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             {
                 global::TypedNets.Kernels.EmbeddingKernel.Backward<T>(View(_input, 0, batch * 6), dy.Slice(0, batch * 48), View(Gradients, 0, 88), 11, 8);
+                if (!dx.IsEmpty) dy.Slice(0, batch * 48).CopyTo(dx);
             }
 
             // transformer.wpe: PositionEmbedding, x + weight[0..6) on [6, 8]; weight [6, 8] at 88.

@@ -220,13 +220,14 @@ namespace Zoo.Lm
             // wte: Embedding of 6 ids into 8 dimensions; weight [6, 8] at 0.
             private void WteForward(int batch)
             {
-                global::TypedNets.Kernels.EmbeddingKernel.Forward<T>(View(_input, 0, batch * 4), View(Parameters, 0, 48), View(_wteOutput, 0, batch * 32), 6, 8);
+                EmbedTokens(View(_input, 0, batch * 4), View(Parameters, 0, 48), View(_wteOutput, 0, batch * 32), 6, 8);
             }
 
-            // Token ids have no gradient: dx is never written.
+            // Token ids have no gradient; dx, when given, takes the gradient with respect to the embedding vectors (for attributions).
             private void WteBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             {
                 global::TypedNets.Kernels.EmbeddingKernel.Backward<T>(View(_input, 0, batch * 4), dy.Slice(0, batch * 32), View(Gradients, 0, 48), 6, 8);
+                if (!dx.IsEmpty) dy.Slice(0, batch * 32).CopyTo(dx);
             }
 
             // wpe: PositionEmbedding, x + weight[0..4) on [4, 8]; weight [4, 8] at 48.

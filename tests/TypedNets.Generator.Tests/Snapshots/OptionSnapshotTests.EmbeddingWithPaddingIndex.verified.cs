@@ -148,13 +148,14 @@ namespace Zoo.Options
             // embedding: Embedding of 10 ids into 4 dimensions; weight [10, 4] at 0.
             private void EmbeddingForward(int batch)
             {
-                global::TypedNets.Kernels.EmbeddingKernel.Forward<T>(View(_input, 0, batch * 5), View(Parameters, 0, 40), View(_embeddingOutput, 0, batch * 20), 10, 4);
+                EmbedTokens(View(_input, 0, batch * 5), View(Parameters, 0, 40), View(_embeddingOutput, 0, batch * 20), 10, 4);
             }
 
-            // Token ids have no gradient: dx is never written.
+            // Token ids have no gradient; dx, when given, takes the gradient with respect to the embedding vectors (for attributions).
             private void EmbeddingBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             {
                 global::TypedNets.Kernels.EmbeddingKernel.Backward<T>(View(_input, 0, batch * 5), dy.Slice(0, batch * 20), View(Gradients, 0, 40), 10, 4, paddingIndex: 2);
+                if (!dx.IsEmpty) dy.Slice(0, batch * 20).CopyTo(dx);
             }
 
             // pool: GlobalAveragePooling1D [5, 4] -> [4].

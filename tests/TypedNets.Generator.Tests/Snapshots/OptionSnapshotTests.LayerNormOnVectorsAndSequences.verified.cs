@@ -193,14 +193,15 @@ namespace Zoo.Options
             // embedding: Embedding of 50 ids into 8 dimensions; weight [50, 8] at 0.
             private void EmbeddingForward(int batch)
             {
-                global::TypedNets.Kernels.EmbeddingKernel.Forward<T>(View(_input, 0, batch * 6), View(Parameters, 0, 400), View(_embeddingOutput, 0, batch * 48), 50, 8);
+                EmbedTokens(View(_input, 0, batch * 6), View(Parameters, 0, 400), View(_embeddingOutput, 0, batch * 48), 50, 8);
                 global::TypedNets.Kernels.EmbeddingKernel.Mask<T>(View(_input, 0, batch * 6), View(_sequenceMask, 0, batch * 6));
             }
 
-            // Token ids have no gradient: dx is never written.
+            // Token ids have no gradient; dx, when given, takes the gradient with respect to the embedding vectors (for attributions).
             private void EmbeddingBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             {
                 global::TypedNets.Kernels.EmbeddingKernel.Backward<T>(View(_input, 0, batch * 6), dy.Slice(0, batch * 48), View(Gradients, 0, 400), 50, 8);
+                if (!dx.IsEmpty) dy.Slice(0, batch * 48).CopyTo(dx);
             }
 
             // embedding_norm: LayerNorm over the last axis of [6, 8], eps 1E-05; weight [8] at 400, bias [8] at 408.

@@ -215,14 +215,15 @@ namespace Zoo.Recurrent
             // embedding: Embedding of 100 ids into 8 dimensions; weight [100, 8] at 0.
             private void EmbeddingForward(int batch)
             {
-                global::TypedNets.Kernels.EmbeddingKernel.Forward<T>(View(_input, 0, batch * 12), View(Parameters, 0, 800), View(_embeddingOutput, 0, batch * 96), 100, 8);
+                EmbedTokens(View(_input, 0, batch * 12), View(Parameters, 0, 800), View(_embeddingOutput, 0, batch * 96), 100, 8);
                 global::TypedNets.Kernels.EmbeddingKernel.Mask<T>(View(_input, 0, batch * 12), View(_sequenceMask, 0, batch * 12));
             }
 
-            // Token ids have no gradient: dx is never written.
+            // Token ids have no gradient; dx, when given, takes the gradient with respect to the embedding vectors (for attributions).
             private void EmbeddingBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             {
                 global::TypedNets.Kernels.EmbeddingKernel.Backward<T>(View(_input, 0, batch * 12), dy.Slice(0, batch * 96), View(Gradients, 0, 800), 100, 8);
+                if (!dx.IsEmpty) dy.Slice(0, batch * 96).CopyTo(dx);
             }
 
             // encoder: LSTM(16, 2 layers, bidirectional, dropout 0.25 between layers) [12, 8] -> [12, 32]; 16 tensors in state_dict order from 800.

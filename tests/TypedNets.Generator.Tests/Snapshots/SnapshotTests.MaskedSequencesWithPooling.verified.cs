@@ -180,14 +180,15 @@ namespace Zoo.Text
             // embedding: Embedding of 500 ids into 16 dimensions; weight [500, 16] at 0.
             private void EmbeddingForward(int batch)
             {
-                global::TypedNets.Kernels.EmbeddingKernel.Forward<T>(View(_input, 0, batch * 20), View(Parameters, 0, 8000), View(_embeddingOutput, 0, batch * 320), 500, 16);
+                EmbedTokens(View(_input, 0, batch * 20), View(Parameters, 0, 8000), View(_embeddingOutput, 0, batch * 320), 500, 16);
                 global::TypedNets.Kernels.EmbeddingKernel.Mask<T>(View(_input, 0, batch * 20), View(_sequenceMask, 0, batch * 20));
             }
 
-            // Token ids have no gradient: dx is never written.
+            // Token ids have no gradient; dx, when given, takes the gradient with respect to the embedding vectors (for attributions).
             private void EmbeddingBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             {
                 global::TypedNets.Kernels.EmbeddingKernel.Backward<T>(View(_input, 0, batch * 20), dy.Slice(0, batch * 320), View(Gradients, 0, 8000), 500, 16);
+                if (!dx.IsEmpty) dy.Slice(0, batch * 320).CopyTo(dx);
             }
 
             // encoder: GRU(8) [20, 16] -> [20, 8]; weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 from 8000.

@@ -187,13 +187,14 @@ namespace Zoo.Text
             // embedding: Embedding of 10000 ids into 128 dimensions; weight [10000, 128] at 0.
             private void EmbeddingForward(int batch)
             {
-                global::TypedNets.Kernels.EmbeddingKernel.Forward<T>(View(_input, 0, batch * 100), View(Parameters, 0, 1280000), View(_embeddingOutput, 0, batch * 12800), 10000, 128);
+                EmbedTokens(View(_input, 0, batch * 100), View(Parameters, 0, 1280000), View(_embeddingOutput, 0, batch * 12800), 10000, 128);
             }
 
-            // Token ids have no gradient: dx is never written.
+            // Token ids have no gradient; dx, when given, takes the gradient with respect to the embedding vectors (for attributions).
             private void EmbeddingBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             {
                 global::TypedNets.Kernels.EmbeddingKernel.Backward<T>(View(_input, 0, batch * 100), dy.Slice(0, batch * 12800), View(Gradients, 0, 1280000), 10000, 128);
+                if (!dx.IsEmpty) dy.Slice(0, batch * 12800).CopyTo(dx);
             }
 
             // encoder: LSTM(64) [100, 128] -> [64]; weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 from 1280000.
