@@ -26,6 +26,14 @@ internal sealed class GradientPass : IDisposable
 
     public GradientPass(NetworkCore core, ReadOnlySpan<int> tokens, int target)
     {
+        if (core.Engine.Int8Weights is not null)
+        {
+            // The backward pass reads the float weights, which a quantised network no longer computes with.
+            throw new InvalidOperationException(
+                $"{core.Name} is quantised to int8, and gradient attributions run through the float backward pass; explain the float " +
+                "network Quantize() was called on, or use Attribution.Occlusion, which only predicts.");
+        }
+
         _engine = core.Engine;
         _outputSize = core.OutputSize;
         _target = target;

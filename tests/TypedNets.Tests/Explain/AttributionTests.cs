@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using TypedNets.Compression;
 using TypedNets.Explain;
 using Xunit.Abstractions;
 
@@ -145,6 +146,23 @@ public sealed class AttributionTests(ITestOutputHelper output)
         Attribution.IntegratedGradients(network, sample);
         Attribution.SmoothGrad(network, sample, samples: 5);
         Assert.Equal(before, network.Gradients.ToArray());
+    }
+
+    [Fact]
+    public void A_quantised_network_is_explained_by_occlusion_and_refused_by_the_gradient_methods()
+    {
+        var network = new ExplainMlp(maxBatch: 2, seed: 6).Quantize();
+        var sample = ExplainMlp.Sample.From([0.5f, -0.5f, 1f, 2f]);
+        var saliency = Assert.Throws<InvalidOperationException>(() => Attribution.Saliency(network, sample));
+        Assert.Contains("gradient attributions run through the float backward pass", saliency.Message, StringComparison.Ordinal);
+        Assert.Contains("Attribution.Occlusion", saliency.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => Attribution.IntegratedGradients(network, sample));
+        Assert.Throws<InvalidOperationException>(() => Attribution.SmoothGrad(network, sample));
+
+        AttributionResult occlusion = Attribution.Occlusion(network, sample, [1], target: 2);
+        ExplainMlp.Sample occluded = sample;
+        occluded[3] = 0;
+        Assert.Equal(network.Predict(sample)[2] - network.Predict(occluded)[2], occlusion.Values[3], 6);
     }
 
     [Fact]
