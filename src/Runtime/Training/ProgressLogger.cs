@@ -6,7 +6,7 @@ using System.Text;
 namespace TypedNets.Training;
 
 /// <summary>
-/// Prints training progress as Keras' <c>ProgbarLogger</c> (<c>verbose=1</c>): on a terminal, an "Epoch 3/10" line
+/// Prints training progress as Keras' <c>ProgbarLogger</c> (<c>verbose=1</c>, with Keras 2's ASCII bar): on a terminal, an "Epoch 3/10" line
 /// and then a bar that moves within the epoch, redrawn in place at most every <see cref="RefreshInterval"/>, with the
 /// batches done, the estimated time remaining and the epoch's running loss and accuracy, ending in the epoch's
 /// figures:
@@ -30,7 +30,7 @@ namespace TypedNets.Training;
 /// </remarks>
 public sealed class ProgressLogger : ICallback
 {
-    /// <summary>The shortest time between two redraws of the bar, as Keras' <c>Progbar</c> interval.</summary>
+    /// <summary>The shortest time between two redraws of the bar (Keras' <c>Progbar</c> has such an interval, of 50 ms), so that printing does not slow fast epochs.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(100);
 
     private const int BarWidth = 30;
