@@ -162,7 +162,7 @@ var corpus = FortuneCorpus.Load();
 var classifier = new FortuneClassifier(maxBatch: 32, seed: 0);
 Trainer.Fit(classifier, new Adam(0.001), corpus.Train, new FitOptions
 {
-    Epochs = settings.TextEpochs, BatchSize = 32, ValidationSplit = 0.2, Seed = 0, Progress = new ConsoleProgress(),
+    Epochs = settings.TextEpochs, BatchSize = 32, ValidationSplit = 0.2, Seed = 0, Callbacks = [new ProgressLogger()],
 });
 string classifierFile = Save(classifier, "text-classifier-float.safetensors");
 var textBench = new Bench(corpus.Test, classes: 2, TimeSpan.FromSeconds(settings.RoundSeconds), settings.Rounds);
@@ -208,9 +208,8 @@ void Train(INetwork network, int epochs, ulong seed, double learningRate = 0.001
         BatchSize = 64,
         Seed = seed,
         LearningRateSchedule = new CosineAnnealing(epochs, learningRate / 20),
-        Callbacks = callbacks ?? [],
+        Callbacks = [.. callbacks ?? [], new ProgressLogger()],
         Distillation = distillation,
-        Progress = new ConsoleProgress(),
     });
     Console.WriteLine(Text($"  trained in {clock.Elapsed.TotalSeconds:F1} s"));
 }

@@ -73,7 +73,7 @@ void Run(string name, INetwork network, string summary, int epochs, Optimizer<fl
         ValidationData = test,
         LearningRateSchedule = new CosineAnnealing(epochs, minimumLearningRate ?? learningRate / 20),
         Augment = augment ? images => augmentation.Apply(images) : null,
-        Progress = new ConsoleProgress(),
+        Callbacks = [new ProgressLogger()],
     });
     double secondsPerEpoch = clock.Elapsed.TotalSeconds / history.Epochs.Count;
     Score(name, network, string.Create(CultureInfo.InvariantCulture, $", {secondsPerEpoch:F1} s per epoch, {clock.Elapsed.TotalSeconds:F0} s in all"));

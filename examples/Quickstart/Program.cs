@@ -7,7 +7,6 @@ using System.Text.Json;
 using Quickstart;
 using TypedNets;
 using TypedNets.Data;
-using TypedNets.Examples;
 using TypedNets.Metrics;
 using TypedNets.Optimizers;
 using TypedNets.Serialization;
@@ -62,7 +61,7 @@ for (int index = 0; index < losses.Length; index++)
     Console.WriteLine();
     Console.WriteLine($"Training with {loss}: Adam(0.001), batch 32, {epochs} epochs");
     var clock = Stopwatch.StartNew();
-    (INetwork trained, float[] outputs) = TrainAndPredict(loss, seed, new ConsoleProgress());
+    (INetwork trained, float[] outputs) = TrainAndPredict(loss, seed, showProgress: true);
     Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F2} s.");
     if (exportDirectory is not null && loss.Kind == LossKind.CrossEntropy)
     {
@@ -86,7 +85,7 @@ for (int index = 0; index < losses.Length; index++)
     accuracies[index, 0] = metrics.Accuracy;
     for (int other = 1; other < ComparisonSeeds; other++)
     {
-        accuracies[index, other] = Accuracy(TrainAndPredict(loss, seed + (ulong)other, progress: null).Outputs);
+        accuracies[index, other] = Accuracy(TrainAndPredict(loss, seed + (ulong)other, showProgress: false).Outputs);
     }
 }
 
@@ -106,7 +105,7 @@ for (int index = 0; index < losses.Length; index++)
 
 return 0;
 
-(INetwork Network, float[] Outputs) TrainAndPredict(LossFunction loss, ulong runSeed, IProgress<EpochResult>? progress)
+(INetwork Network, float[] Outputs) TrainAndPredict(LossFunction loss, ulong runSeed, bool showProgress)
 {
     INetwork network = allFeatures ? new WideBinaryClassifier(maxBatch: 32, seed: runSeed) : new BinaryClassifier(maxBatch: 32, seed: runSeed);
 
@@ -118,7 +117,8 @@ return 0;
         BatchSize = 32,
         Seed = runSeed,
         Loss = loss,
-        Progress = progress,
+        // A bar that moves within each epoch on a terminal; one line per epoch when the output is redirected.
+        Callbacks = showProgress ? [new ProgressLogger()] : [],
     });
     return (network, Trainer.Predict(network, test.Features));
 }

@@ -53,7 +53,7 @@ Trainer.Fit(network, new Adam(0.001), train, new FitOptions
     BatchSize = 32,
     ValidationSplit = 0.2,
     Seed = seed,
-    Progress = new ConsoleProgress(),
+    Callbacks = [new ProgressLogger()],
 });
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trained in {clock.Elapsed.TotalSeconds:F1} s."));
 float[] lstmProbabilities = Trainer.Predict(network, test.Features);

@@ -35,11 +35,40 @@ public sealed class TrainingControl
     /// </summary>
     public History History { get; } = new();
 
+    /// <summary>The number of epochs asked for, <see cref="FitOptions.Epochs"/>.</summary>
+    public int Epochs => _options.Epochs;
+
     /// <summary>The number of finished epochs, counting those restored on resume.</summary>
     public int Epoch => History.Epochs.Count;
 
     /// <summary>Set to stop after the current epoch.</summary>
     public bool StopTraining { get; set; }
+
+    /// <summary>The number of batches in every epoch: the training rows divided by the batch size, rounded up.</summary>
+    public int BatchesPerEpoch { get; internal set; }
+
+    /// <summary>
+    /// The mean training loss of the current epoch's batches so far (what Keras' progress bar shows as <c>loss</c>
+    /// while an epoch runs); 0 before its first batch.
+    /// </summary>
+    public double RunningLoss { get; internal set; }
+
+    /// <summary>The training accuracy of the current epoch's batches so far, for classifiers; otherwise <see langword="null"/>.</summary>
+    public double? RunningAccuracy { get; internal set; }
+
+    /// <summary>
+    /// Says something about the run, such as "Epoch 12: early stopping", to every callback's
+    /// <see cref="ICallback.OnLog"/>, in order and on this thread: a <see cref="ProgressLogger"/> prints it.
+    /// </summary>
+    /// <param name="message">One line, without its line break.</param>
+    public void Log(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        for (int i = 0; i < _options.Callbacks.Count; i++)
+        {
+            _options.Callbacks[i].OnLog(message, this);
+        }
+    }
 
     /// <summary>The optimizer's learning rate when the run began, from which a schedule computes each epoch's.</summary>
     internal double InitialLearningRate { get; set; }
@@ -63,7 +92,11 @@ public sealed class TrainingControl
     }
 }
 
-/// <summary>Called by <see cref="Trainer.Fit"/> around training and after every epoch, as Keras' callbacks.</summary>
+/// <summary>
+/// Called by <see cref="Trainer.Fit"/> around training, epochs and batches, as Keras' callbacks, in the order of
+/// <see cref="FitOptions.Callbacks"/> and on the training thread. Every method but <see cref="OnEpochEnd"/> does
+/// nothing unless implemented.
+/// </summary>
 public interface ICallback
 {
     /// <summary>
@@ -71,6 +104,16 @@ public interface ICallback
     /// <see cref="TrainingControl.History"/> already holds the restored epochs, from which a callback can rebuild its state.
     /// </summary>
     void OnTrainBegin(TrainingControl control)
+    {
+    }
+
+    /// <summary>
+    /// Before every epoch (Keras' <c>on_epoch_begin</c>), after <see cref="FitOptions.LearningRateSchedule"/> has set
+    /// the epoch's learning rate, so a callback such as <see cref="LearningRateScheduler"/> can change it.
+    /// </summary>
+    /// <param name="epoch">The epoch about to run, from 1, as <see cref="EpochResult.Epoch"/>.</param>
+    /// <param name="control">The run.</param>
+    void OnEpochBegin(int epoch, TrainingControl control)
     {
     }
 
@@ -89,6 +132,16 @@ public interface ICallback
 
     /// <summary>After the last epoch, whether all ran or training stopped early.</summary>
     void OnTrainEnd(TrainingControl control)
+    {
+    }
+
+    /// <summary>
+    /// Receives what a callback says about the run through <see cref="TrainingControl.Log"/>, such as
+    /// <see cref="EarlyStopping"/>'s "Epoch 12: early stopping"; <see cref="ProgressLogger"/> prints it.
+    /// </summary>
+    /// <param name="message">One line, without its line break.</param>
+    /// <param name="control">The run.</param>
+    void OnLog(string message, TrainingControl control)
     {
     }
 }
@@ -229,12 +282,31 @@ public sealed class EarlyStopping : ICallback
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Restores the best epoch's weights (with <see cref="RestoreBestWeights"/>) and says what it did through
+    /// <see cref="TrainingControl.Log"/>, as Keras' <c>verbose=1</c>: "Epoch 9: early stopping; restored the weights of
+    /// epoch 6 (val_loss 0.1234)".
+    /// </summary>
+    /// <param name="control">The run.</param>
     public void OnTrainEnd(TrainingControl control)
     {
-        if (RestoreBestWeights && _bestWeights is not null)
+        ArgumentNullException.ThrowIfNull(control);
+        bool restore = RestoreBestWeights && _bestWeights is not null;
+        if (restore)
         {
-            _bestWeights.CopyTo(control.Network.Parameters);
+            _bestWeights!.CopyTo(control.Network.Parameters);
+        }
+
+        string restored = restore
+            ? string.Create(CultureInfo.InvariantCulture, $"restored the weights of epoch {BestEpoch} ({Monitor} {MetricText.Format(Best)})")
+            : "";
+        if (StoppedEpoch > 0)
+        {
+            control.Log(string.Create(CultureInfo.InvariantCulture, $"Epoch {StoppedEpoch}: early stopping") + (restore ? "; " + restored : ""));
+        }
+        else if (restore)
+        {
+            control.Log("EarlyStopping " + restored);
         }
     }
 }

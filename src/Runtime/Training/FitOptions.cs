@@ -38,10 +38,19 @@ public sealed class FitOptions
     /// <summary>When set, gradients are rescaled each step so that their global L2 norm is at most this value.</summary>
     public double? ClipGradientNorm { get; init; }
 
-    /// <summary>Called after every epoch, in order; any of them can stop training.</summary>
+    /// <summary>
+    /// Called around training, each epoch and each batch, in order, on the training thread; any of them can stop
+    /// training. <see cref="ProgressLogger"/> prints progress; <see cref="EarlyStopping"/>, <see cref="ModelCheckpoint"/>,
+    /// <see cref="ReduceLROnPlateau"/>, <see cref="CsvLogger"/> and <see cref="LearningRateScheduler"/> are Keras' callbacks.
+    /// </summary>
     public IReadOnlyList<ICallback> Callbacks { get; init; } = [];
 
-    /// <summary>Receives one report per epoch.</summary>
+    /// <summary>
+    /// Receives one report per epoch, after the callbacks' <see cref="ICallback.OnEpochEnd"/>, on the training thread. To
+    /// print progress, add a <see cref="ProgressLogger"/> to <see cref="Callbacks"/> instead: a
+    /// <see cref="System.Progress{T}"/> posts each report to the thread pool, so printed lines can come out of order or
+    /// be lost when the program ends.
+    /// </summary>
     public IProgress<EpochResult>? Progress { get; init; }
 
     /// <summary>

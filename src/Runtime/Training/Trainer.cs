@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using TypedNets.Data;
@@ -60,7 +61,10 @@ public static class Trainer
         using NetworkAccess.Scope teacherHeld = distiller is null ? default : options.Distillation!.Teacher.Access.Exclusive("Trainer.Fit (as teacher)");
         float[] bufferBackup = new float[network.Buffers.Length];
 
-        var control = new TrainingControl(network, optimizer, options, training.Count);
+        var control = new TrainingControl(network, optimizer, options, training.Count)
+        {
+            BatchesPerEpoch = (training.Count + options.BatchSize - 1) / options.BatchSize,
+        };
         History history = control.History;
         var batches = new BatchBuffers(network, training, options.BatchSize);
         network.ReseedDropout(options.Seed);
@@ -84,6 +88,13 @@ public static class Trainer
                 batches.Shuffle(ref control.ShuffleRandom);
             }
 
+            control.RunningLoss = 0;
+            control.RunningAccuracy = null;
+            foreach (ICallback callback in options.Callbacks)
+            {
+                callback.OnEpochBegin(epoch + 1, control);
+            }
+
             var mean = new LossMean();
             var counts = new AccuracyCounter();
             for (int start = 0; start < training.Count; start += options.BatchSize)
@@ -100,9 +111,13 @@ public static class Trainer
                 }
 
                 mean.Add(stepLoss, count, LossWeight(network, batches.Targets(count), count, loss));
-                foreach (ICallback callback in options.Callbacks)
+                control.RunningLoss = mean.Value;
+                control.RunningAccuracy = counts.Accuracy;
+                // Indexed rather than foreach: an interface's enumerator would be allocated every batch.
+                IReadOnlyList<ICallback> callbacks = options.Callbacks;
+                for (int i = 0; i < callbacks.Count; i++)
                 {
-                    callback.OnBatchEnd(start / options.BatchSize, control);
+                    callbacks[i].OnBatchEnd(start / options.BatchSize, control);
                 }
             }
 
