@@ -23,6 +23,8 @@ internal static class GeneratedNames
     public const string OutputSize = nameof(OutputSize);
     public const string ParameterCount = nameof(ParameterCount);
     public const string Summary = nameof(Summary);
+    public const string Diagram = nameof(Diagram);
+    public const string DiagramSvg = nameof(DiagramSvg);
     public const string Sample = nameof(Sample);
     public const string Prediction = nameof(Prediction);
     public const string Engine = nameof(Engine);
@@ -42,6 +44,8 @@ internal static class GeneratedNames
         [OutputSize] = "the constant OutputSize",
         [ParameterCount] = "the constant ParameterCount",
         [Summary] = "the constant Summary",
+        [Diagram] = "the constant Diagram",
+        [DiagramSvg] = "the constant DiagramSvg",
         [Sample] = "the nested type Sample",
         [Prediction] = "the nested type Prediction",
         [Engine] = "the nested type Engine<T>",

@@ -183,6 +183,8 @@ public sealed partial class NetworkGenerator
                 Member(GeneratedNames.OutputSize, $"/// <summary>The number of floats in one output sample, as far as it is known.</summary>\npublic const int OutputSize = {Invariant(ShapeMath.Size(outputShape))};");
                 Member(GeneratedNames.ParameterCount, "/// <summary>The number of trainable parameters: none until the declaration errors are fixed.</summary>\npublic const int ParameterCount = 0;");
                 Member(GeneratedNames.Summary, $"/// <summary>Why there is no table of the layers.</summary>\npublic const string Summary = {StringLiteral(message)};");
+                Member(GeneratedNames.Diagram, $"/// <summary>Why there is no diagram of the layers.</summary>\npublic const string Diagram = {StringLiteral(message)};");
+                Member(GeneratedNames.DiagramSvg, $"/// <summary>Why there is no drawing of the layers.</summary>\npublic const string DiagramSvg = {StringLiteral(message)};");
                 Member(GeneratedNames.DeclaredLoss, $"{unavailable}\npublic static global::TypedNets.LossFunction? DeclaredLoss => {fail};");
                 if (!taken.Contains(GeneratedNames.Sample))
                 {
@@ -306,6 +308,7 @@ public sealed partial class NetworkGenerator
 
         private void EmitConstants()
         {
+            var graph = Diagrams.DiagramGraph.From(_model);
             _writer.WriteBlock($$"""
                 /// <summary>The per-sample input shape, {{ShapeMath.Format(_model.InputShape)}}.</summary>
                 public static {{ReadOnlySpan}}<int> InputShape => {{ShapeMath.Format(_model.InputShape)}};
@@ -319,6 +322,13 @@ public sealed partial class NetworkGenerator
                 public const int ParameterCount = {{Invariant(_model.ParameterCount)}};
                 /// <summary>A Keras-style table of the layers, their output shapes and parameter counts.</summary>
                 public const string Summary = {{StringLiteral(SummaryText())}};
+                /// <summary>
+                /// The layers as a Mermaid <c>flowchart TD</c>: a node per layer with its output shape and parameters, an edge
+                /// for every layer read (skips, branches and joins included), each block a <c>subgraph</c>.
+                /// </summary>
+                public const string Diagram = {{StringLiteral(Diagrams.MermaidDiagram.Render(graph))}};
+                /// <summary>The same graph drawn as a self-contained SVG, top to bottom, blocks as regions behind their layers.</summary>
+                public const string DiagramSvg = {{StringLiteral(Diagrams.SvgDiagram.Render(graph, "tn-" + _model.ClassName))}};
                 /// <summary>The loss declared with <c>[Loss]</c>, or <see langword="null"/> when none is.</summary>
                 public static global::TypedNets.LossFunction? DeclaredLoss => {{DeclaredLossExpression()}};
 
