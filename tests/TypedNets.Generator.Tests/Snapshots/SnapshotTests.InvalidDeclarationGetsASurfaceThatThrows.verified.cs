@@ -27,6 +27,12 @@ namespace Zoo
         /// <summary>Why there is no table of the layers.</summary>
         public const string Summary = "Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.";
 
+        /// <summary>Why there is no diagram of the layers.</summary>
+        public const string Diagram = "Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.";
+
+        /// <summary>Why there is no drawing of the layers.</summary>
+        public const string DiagramSvg = "Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.";
+
         /// <summary>Not available: Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.</summary>
         public static global::TypedNets.LossFunction? DeclaredLoss => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
 
