@@ -121,6 +121,7 @@ public class OneErrorTests
                 ("OutputShape", $"ReadOnlySpan<int> outputShape = {type}.OutputShape;"),
                 ("InputSize OutputSize ParameterCount", $"const int sizes = {type}.InputSize + {type}.OutputSize + {type}.ParameterCount;"),
                 ("Summary", $"const string summary = {type}.Summary;"),
+                ("Diagram DiagramSvg", $"const string diagrams = {type}.Diagram + {type}.DiagramSvg;"),
                 ("Sample", $"{type}.Sample sample = default;"),
                 ("Sample", "sample[0] = 1;"),
                 ("Sample", $"sample = {type}.Sample.From(sample);"),
