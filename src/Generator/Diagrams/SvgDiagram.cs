@@ -33,6 +33,9 @@ internal static class SvgDiagram
     private const double LaneGap = 12;
     private const double Margin = 12;
 
+    // The space between rows besides the blocks' paddings: room for the crossings of skip edges (6 to 18 below a row).
+    private const double RowGap = 24;
+
     /// <summary>Lays <paramref name="graph"/> out and draws it; <paramref name="idPrefix"/> keeps the arrow marker's id apart from other SVGs on one page.</summary>
     public static string Render(DiagramGraph graph, string idPrefix)
     {
@@ -110,7 +113,6 @@ internal static class SvgDiagram
 
         int depth = MaxDepth(graph.Root, 0);
         double columnGap = (2 * depth * BlockPad) + 24;
-        double rowGap = (depth * ((2 * BlockPad) + LabelHeight)) + 24;
         int columns = column.Max() + 1;
         double[] widths = new double[columns];
         double[] boxWidth = new double[graph.Nodes.Count];
@@ -128,18 +130,36 @@ internal static class SvgDiagram
             columnX[c] = c == 0 ? left : columnX[c - 1] + widths[c - 1] + columnGap;
         }
 
-        double top = Margin + (depth * (BlockPad + LabelHeight));
+        // A gap between rows is as tall as the regions that end above it and start below it need: their paddings and
+        // label bands (see AddRegions), so rows inside one block stay close.
+        int rows = rank.Max() + 1;
+        double[] below = new double[rows], above = new double[rows];
+        foreach ((DiagramBlock block, int level) in Blocks(graph.Root, 0))
+        {
+            int reach = depth - level + 1;
+            var ranks = block.Layers().Select(node => rank[index[node.Id]]).ToList();
+            below[ranks.Max()] = Math.Max(below[ranks.Max()], reach * BlockPad);
+            above[ranks.Min()] = Math.Max(above[ranks.Min()], reach * (BlockPad + LabelHeight));
+        }
+
+        double[] rowY = new double[rows];
+        rowY[0] = Margin + above[0];
+        for (int r = 1; r < rows; r++)
+        {
+            rowY[r] = rowY[r - 1] + BoxHeight + below[r - 1] + above[r] + RowGap;
+        }
+
         var boxes = new Box[graph.Nodes.Count];
         for (int i = 0; i < graph.Nodes.Count; i++)
         {
             double x = columnX[column[i]] + ((widths[column[i]] - boxWidth[i]) / 2);
-            boxes[i] = new Box(graph.Nodes[i], x, top + (rank[i] * (BoxHeight + rowGap)), boxWidth[i]);
+            boxes[i] = new Box(graph.Nodes[i], x, rowY[rank[i]], boxWidth[i]);
         }
 
         var regions = new List<Region>();
         AddRegions(graph.Root, 0, depth, boxes.ToDictionary(box => box.Node.Id), regions);
         double right = Math.Max(boxes.Max(box => box.X + box.Width), regions.Count == 0 ? 0 : regions.Max(region => region.X + region.Width));
-        double bottom = boxes.Max(box => box.Y + BoxHeight) + (depth * BlockPad);
+        double bottom = boxes.Max(box => box.Y + BoxHeight) + below[rows - 1];
 
         // Edges that skip rows get lanes right of everything; a lane is reused once the edge before in it has ended.
         var edges = new List<Edge>();
@@ -196,6 +216,18 @@ internal static class SvgDiagram
         }
 
         return path.Append($" L{N(points[points.Count - 1].X)},{N(points[points.Count - 1].Y)}").ToString();
+    }
+
+    private static IEnumerable<(DiagramBlock Block, int Level)> Blocks(DiagramBlock block, int level)
+    {
+        foreach (DiagramBlock inner in block.Items.OfType<DiagramBlock>())
+        {
+            yield return (inner, level + 1);
+            foreach ((DiagramBlock Block, int Level) nested in Blocks(inner, level + 1))
+            {
+                yield return nested;
+            }
+        }
     }
 
     private static int MaxDepth(DiagramBlock block, int depth)
