@@ -216,16 +216,34 @@ public partial class DiagramTests
             drawing.Regions.Add(block.Attribute("data-path")!.Value, region);
         }
 
+        // Block regions nest or stand apart, as the blocks do.
+        var regions = drawing.Regions.ToList();
+        for (int i = 0; i < regions.Count; i++)
+        {
+            for (int j = i + 1; j < regions.Count; j++)
+            {
+                (Rect a, Rect b) = (regions[i].Value, regions[j].Value);
+                Assert.True(a.Contains(b) || b.Contains(a) || !a.Overlaps(b), $"The regions of {regions[i].Key} and {regions[j].Key} overlap.");
+            }
+        }
+
         var svgEdges = root.Descendants(ns + "path").Where(path => (string?)path.Attribute("class") == "edge")
             .Select(path => (From: path.Attribute("data-from")!.Value, To: path.Attribute("data-to")!.Value)).ToList();
         Assert.Equal(drawing.IdEdges, svgEdges);
         foreach (XElement path in root.Descendants(ns + "path").Where(path => (string?)path.Attribute("class") == "edge"))
         {
-            // Every point of the path is inside the drawing.
+            // Every point of the path is inside the drawing, and no stretch of it runs through a box but its own two
+            // (sampled along the lines between its points; its corners are curves within those lines).
+            string from = path.Attribute("data-from")!.Value, to = path.Attribute("data-to")!.Value;
             double[] numbers = Regex.Matches(path.Attribute("d")!.Value, @"-?\d+(\.\d+)?").Select(match => Number(match.Value)).ToArray();
             for (int k = 0; k + 1 < numbers.Length; k += 2)
             {
-                Assert.True(frame.Contains(new Rect(numbers[k], numbers[k + 1], 0, 0)), $"Edge {path.Attribute("data-from")!.Value} -> {path.Attribute("data-to")!.Value} leaves the viewBox.");
+                Assert.True(frame.Contains(new Rect(numbers[k], numbers[k + 1], 0, 0)), $"Edge {from} -> {to} leaves the viewBox.");
+                for (int step = 0; k >= 2 && step <= 20; step++)
+                {
+                    double x = numbers[k - 2] + ((numbers[k] - numbers[k - 2]) * step / 20), y = numbers[k - 1] + ((numbers[k + 1] - numbers[k - 1]) * step / 20);
+                    Assert.DoesNotContain(boxesById, box => box.Key != from && box.Key != to && box.Value.Inside(x, y));
+                }
             }
         }
 
@@ -257,6 +275,8 @@ public partial class DiagramTests
     private sealed record Rect(double X, double Y, double Width, double Height)
     {
         public bool Contains(Rect other) => other.X >= X && other.Y >= Y && other.X + other.Width <= X + Width && other.Y + other.Height <= Y + Height;
+
+        public bool Inside(double x, double y) => x > X && x < X + Width && y > Y && y < Y + Height;
 
         public bool Overlaps(Rect other) => X < other.X + other.Width && other.X < X + Width && Y < other.Y + other.Height && other.Y < Y + Height;
     }
