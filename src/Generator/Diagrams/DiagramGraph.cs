@@ -38,13 +38,13 @@ internal sealed class DiagramGraph
 
     public static DiagramGraph From(NetworkModel model)
     {
-        var nodes = new List<DiagramNode> { new(InputId, -1, "input", ShapeLine(model.InputShape, 0), null) };
+        var nodes = new List<DiagramNode> { new(InputId, "input", ShapeLine(model.InputShape, 0)) };
         var edges = new List<(string From, string To)>();
         for (int index = 0; index < model.Layers.Length; index++)
         {
             LayerModel layer = model.Layers[index];
             string id = NodeId(index);
-            nodes.Add(new DiagramNode(id, index, Title(layer), ShapeLine(layer.OutputShape, layer.ParameterCount), null));
+            nodes.Add(new DiagramNode(id, Title(layer), ShapeLine(layer.OutputShape, layer.ParameterCount)));
 
             // No Inputs: the layer reads the one before it.
             if (layer.Inputs.Length == 0)
@@ -60,7 +60,7 @@ internal sealed class DiagramGraph
             }
         }
 
-        nodes.Add(new DiagramNode(OutputId, model.Layers.Length, "output", ShapeLine(model.OutputShape, 0), null));
+        nodes.Add(new DiagramNode(OutputId, "output", ShapeLine(model.OutputShape, 0)));
         edges.Add((NodeId(model.Layers.Length - 1), OutputId));
 
         // The blocks as the parser found them; a layer sits in the innermost block that holds it.
@@ -80,9 +80,10 @@ internal sealed class DiagramGraph
     private sealed record Scope(string Path, HashSet<int> Layers, List<Scope> Children);
 
     /// <summary>
-    /// The scope of a block use (its children's layers, and its run <c>First..Last</c>, which holds the residual sum a
-    /// <c>[Residual]</c> block adds itself), or of a <c>[Repeat]</c> list, named by its copies' common prefix
-    /// (<c>layer1</c> for <c>layer1.0</c>, <c>layer1.1</c>). Adds the layers of a layer value to <paramref name="into"/>'s owner instead.
+    /// Returns the layers of <paramref name="value"/> and adds its scope to <paramref name="into"/>: for a block use, its
+    /// children's layers and its run <c>First..Last</c> (which holds the sum a <c>[Residual]</c> block adds itself); for
+    /// a <c>[Repeat]</c> list, its copies under their common prefix (<c>layer1</c> for <c>layer1.0</c>, <c>layer1.1</c>).
+    /// A value with no module path adds its children's scopes in its place.
     /// </summary>
     private static HashSet<int> AddScope(BlockValueModel value, List<Scope> into)
     {
@@ -121,7 +122,7 @@ internal sealed class DiagramGraph
         return layers;
     }
 
-    private static void Fill(DiagramBlock block, Scope scope, List<DiagramNode> nodes, ref int count)
+    private static void Fill(DiagramBlock block, Scope scope, IReadOnlyList<DiagramNode> nodes, ref int count)
     {
         // Items in forward order: a layer by its index, an inner block by its first layer.
         var inner = new HashSet<int>(scope.Children.SelectMany(child => child.Layers));
@@ -132,9 +133,7 @@ internal sealed class DiagramGraph
         {
             if (item is int index)
             {
-                DiagramNode node = nodes[index + 1] with { Block = block.Id.Length == 0 ? null : block };
-                nodes[index + 1] = node;
-                block.Items.Add(node);
+                block.Items.Add(nodes[index + 1]);
             }
             else
             {
@@ -181,8 +180,8 @@ internal sealed class DiagramGraph
     }
 }
 
-/// <summary>One box: a layer, the input or the output, with its two lines of text and its innermost block.</summary>
-internal sealed record DiagramNode(string Id, int Index, string Title, string Shape, DiagramBlock? Block);
+/// <summary>One box: a layer, the input or the output, with its two lines of text.</summary>
+internal sealed record DiagramNode(string Id, string Title, string Shape);
 
 /// <summary>A block (or the network, with an empty <see cref="Id"/>): its layers and inner blocks in forward order.</summary>
 internal sealed class DiagramBlock(string id, string path)
