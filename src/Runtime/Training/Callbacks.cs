@@ -164,10 +164,7 @@ public sealed class EarlyStopping : ICallback
     /// <param name="restoreBestWeights">Whether to put back the best epoch's weights at the end.</param>
     public EarlyStopping(string monitor = "val_loss", int patience = 0, double minDelta = 0, bool restoreBestWeights = false)
     {
-        if (monitor is not ("loss" or "val_loss" or "accuracy" or "val_accuracy"))
-        {
-            throw new ArgumentException($"EarlyStopping cannot monitor '{monitor}'; use loss, val_loss, accuracy or val_accuracy.", nameof(monitor));
-        }
+        MonitoredMetric.Check(nameof(EarlyStopping), monitor);
 
         if (patience < 0)
         {
@@ -206,7 +203,7 @@ public sealed class EarlyStopping : ICallback
     /// <summary>The epoch at which this callback stopped training, or 0.</summary>
     public int StoppedEpoch { get; private set; }
 
-    private bool Maximize => Monitor.EndsWith("accuracy", StringComparison.Ordinal);
+    private bool Maximize => MonitoredMetric.IsMaximised(Monitor);
 
     /// <summary>
     /// Starts afresh or, in a resumed run, from the restored history: <see cref="Best"/>, <see cref="BestEpoch"/> and the
@@ -257,9 +254,7 @@ public sealed class EarlyStopping : ICallback
     /// <inheritdoc/>
     public void OnEpochEnd(EpochResult epoch, TrainingControl control)
     {
-        double current = epoch.Get(Monitor)
-            ?? throw new InvalidOperationException(
-                $"EarlyStopping monitors '{Monitor}', which this run does not produce; give validation data (ValidationSplit or ValidationData) or monitor 'loss'.");
+        double current = MonitoredMetric.Read(nameof(EarlyStopping), Monitor, epoch);
         if (Improves(current))
         {
             Best = current;
@@ -342,10 +337,7 @@ public sealed class ModelCheckpoint : ICallback
             throw new ArgumentException("ModelCheckpoint needs a file path, such as \"checkpoints/run.safetensors\".", nameof(filePath));
         }
 
-        if (monitor is not ("loss" or "val_loss" or "accuracy" or "val_accuracy"))
-        {
-            throw new ArgumentException($"ModelCheckpoint cannot monitor '{monitor}'; use loss, val_loss, accuracy or val_accuracy.", nameof(monitor));
-        }
+        MonitoredMetric.Check(nameof(ModelCheckpoint), monitor);
 
         if (period < 1)
         {
@@ -380,7 +372,7 @@ public sealed class ModelCheckpoint : ICallback
     /// <summary>The file of the last save, or <see langword="null"/> before one.</summary>
     public string? LastSaved { get; private set; }
 
-    private bool Maximize => Monitor.EndsWith("accuracy", StringComparison.Ordinal);
+    private bool Maximize => MonitoredMetric.IsMaximised(Monitor);
 
     /// <summary>Starts afresh or, in a resumed run, with the best monitored value of the restored history.</summary>
     /// <param name="control">The run.</param>

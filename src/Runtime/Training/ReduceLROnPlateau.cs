@@ -35,10 +35,7 @@ public sealed class ReduceLROnPlateau : ICallback
     public ReduceLROnPlateau(
         string monitor = "val_loss", double factor = 0.1, int patience = 10, string mode = "auto", double minDelta = 1e-4, int cooldown = 0, double minLearningRate = 0)
     {
-        if (monitor is not ("loss" or "val_loss" or "accuracy" or "val_accuracy"))
-        {
-            throw new ArgumentException($"ReduceLROnPlateau cannot monitor '{monitor}'; use loss, val_loss, accuracy or val_accuracy.", nameof(monitor));
-        }
+        MonitoredMetric.Check(nameof(ReduceLROnPlateau), monitor);
 
         if (mode is not ("auto" or "min" or "max"))
         {
@@ -77,7 +74,7 @@ public sealed class ReduceLROnPlateau : ICallback
         MinDelta = minDelta;
         Cooldown = cooldown;
         MinLearningRate = minLearningRate;
-        Maximize = mode == "max" || (mode == "auto" && monitor.EndsWith("accuracy", StringComparison.Ordinal));
+        Maximize = mode == "max" || (mode == "auto" && MonitoredMetric.IsMaximised(monitor));
     }
 
     /// <summary>The monitored metric.</summary>
@@ -128,9 +125,7 @@ public sealed class ReduceLROnPlateau : ICallback
     {
         ArgumentNullException.ThrowIfNull(epoch);
         ArgumentNullException.ThrowIfNull(control);
-        double current = epoch.Get(Monitor)
-            ?? throw new InvalidOperationException(
-                $"ReduceLROnPlateau monitors '{Monitor}', which this run does not produce; give validation data (ValidationSplit or ValidationData) or monitor 'loss'.");
+        double current = MonitoredMetric.Read(nameof(ReduceLROnPlateau), Monitor, epoch);
         double rate = control.Optimizer.LearningRate;
         double lowered = Update(current, rate);
         if (lowered != rate)
