@@ -2,7 +2,10 @@ using Microsoft.CodeAnalysis;
 
 namespace TypedNets.Generator;
 
-/// <summary>Every diagnostic TypedNets reports. Each id has a page under <c>docs/diagnostics/</c>.</summary>
+/// <summary>
+/// Every diagnostic TypedNets reports. Each id has a page under <c>docs/diagnostics/</c>, published on the documentation
+/// site, which is its help link (<see cref="DocumentationSite"/>).
+/// </summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "TypedNets";
@@ -339,5 +342,5 @@ internal static class DiagnosticDescriptors
         => Create(id, title, message, description, DiagnosticSeverity.Warning);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string description, DiagnosticSeverity severity)
-        => new(id, title, message, Category, severity, isEnabledByDefault: true, description, helpLinkUri: $"docs/diagnostics/{id}.md");
+        => new(id, title, message, Category, severity, isEnabledByDefault: true, description, helpLinkUri: DocumentationSite.DiagnosticPage(id));
 }

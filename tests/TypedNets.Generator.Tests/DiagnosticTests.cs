@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
@@ -16,6 +17,9 @@ namespace TypedNets.Generator.Tests;
 public partial class DiagnosticTests
 {
     private const DiagnosticSeverity Error = DiagnosticSeverity.Error;
+
+    // The documentation site docs/docfx.json builds; every diagnostic's help link is one of its pages.
+    private const string DocumentationSite = "https://typednets.github.io/typednets/";
 
     [Fact]
     public void TN0001_NetworkNotPartial()
@@ -1166,7 +1170,8 @@ public partial class DiagnosticTests
             Assert.Equal("TypedNets", descriptor.Category);
             Assert.True(descriptor.IsEnabledByDefault, descriptor.Id);
             Assert.False(string.IsNullOrWhiteSpace(descriptor.Description.ToString(CultureInfo.InvariantCulture)), descriptor.Id);
-            Assert.Equal($"docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
+            // An absolute address an IDE can open: the page docfx builds from docs/diagnostics/{id}.md (docs/docfx.json).
+            Assert.Equal($"{DocumentationSite}diagnostics/{descriptor.Id}.html", descriptor.HelpLinkUri);
             string row = $"{descriptor.Id} | TypedNets | {descriptor.DefaultSeverity} | {descriptor.Title.ToString(CultureInfo.InvariantCulture)}";
             Assert.Contains(row, unshipped);
 
@@ -1178,6 +1183,15 @@ public partial class DiagnosticTests
         }
 
         Assert.Equal(GeneratorInternals.Descriptors.Count, GeneratorInternals.Descriptors.Values.Select(d => d.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public void TheMissingGeneratorErrorLinksToItsPageOnTheSameSite()
+    {
+        // TN0035 is MSBuild's error (src/Dsl/buildTransitive), not a descriptor: its link must follow the same rule.
+        string targets = RepositoryFiles.Read("src/Dsl/buildTransitive/TypedNets.Dsl.targets");
+        Assert.Contains($"HelpLink=\"{DocumentationSite}diagnostics/TN0035.html\"", targets);
+        Assert.True(File.Exists(Path.Combine(RepositoryFiles.Root, "docs", "diagnostics", "TN0035.md")));
     }
 
     [Theory]
