@@ -99,6 +99,8 @@ if (screenshots is not null)
     Directory.CreateDirectory(screenshots);
 }
 
+// A page whose script never ends would hold CI until its own limit; a report renders in about a second.
+var reportTimeout = TimeSpan.FromSeconds(120);
 int failures = missing.Count;
 if (files.Count == 0)
 {
@@ -110,7 +112,16 @@ await using (ReportChecker checker = await ReportChecker.StartAsync(chromium))
     foreach (string file in files)
     {
         string? screenshot = screenshots is null ? null : Path.Combine(screenshots, Path.GetFileNameWithoutExtension(file) + ".png");
-        Verdict verdict = await checker.CheckAsync(file, screenshot);
+        Verdict verdict;
+        try
+        {
+            verdict = await checker.CheckAsync(file, screenshot).WaitAsync(reportTimeout);
+        }
+        catch (TimeoutException)
+        {
+            verdict = new Verdict(file, 0, 0, 0, 0, [new Finding("timeout", $"the page was not checked within {reportTimeout.TotalSeconds} s")], reportTimeout.TotalSeconds);
+        }
+
         bool passed = selfTest ? Judge(file, verdict) : Print(verdict);
         failures += passed ? 0 : 1;
     }
