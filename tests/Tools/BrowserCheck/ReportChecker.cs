@@ -97,7 +97,9 @@ public sealed class ReportChecker : IAsyncDisposable
             if (e.Message.Type is ConsoleType.Error or ConsoleType.Assert)
             {
                 // A resource that failed to load is reported here too (Log.entryAdded); its URL is in the location.
-                string where = e.Message.Location?.URL is { Length: > 0 } url ? $" ({Path.GetFileName(new Uri(url).LocalPath)}:{e.Message.Location.LineNumber})" : "";
+                string where = Uri.TryCreate(e.Message.Location?.URL, UriKind.Absolute, out Uri? source)
+                    ? $" ({Path.GetFileName(source.LocalPath)}:{e.Message.Location!.LineNumber})"
+                    : "";
                 lock (findings)
                 {
                     consoleErrors++;
@@ -116,7 +118,7 @@ public sealed class ReportChecker : IAsyncDisposable
         page.Request += (_, e) =>
         {
             // A report is one self-contained file: anything but the file itself and inline data is a dependency.
-            string scheme = new Uri(e.Request.Url).Scheme;
+            string scheme = Uri.TryCreate(e.Request.Url, UriKind.Absolute, out Uri? target) ? target.Scheme : "";
             if (scheme is not ("file" or "data" or "blob" or "about"))
             {
                 lock (findings)
