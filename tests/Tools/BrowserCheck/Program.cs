@@ -99,7 +99,7 @@ if (screenshots is not null)
     Directory.CreateDirectory(screenshots);
 }
 
-// A page whose script never ends would hold CI until its own limit; a report renders in about a second.
+// A page whose script never ends would hold CI until its own limit; a report renders in seconds.
 var reportTimeout = TimeSpan.FromSeconds(120);
 int failures = missing.Count;
 if (files.Count == 0)
