@@ -80,7 +80,7 @@ public sealed class LossOutputCodeFix : CodeFixProvider
         if (last.Kind != "Dense")
         {
             // A binary classifier's output is determined: one Sigmoid unit. (A multi-class one's number of classes is not.)
-            if (binary && last.Kind is "Flatten" or "GlobalAveragePooling1D" or "GlobalMaxPooling1D" or "GlobalAveragePooling2D" or "Dropout")
+            if (binary && EndsInAVector(layers, model))
             {
                 context.RegisterCodeFix(
                     CodeAction.Create("Add a [Dense(1, Activation.Sigmoid)] output layer", token => AddOutputAsync(context.Document, model, last, token), OutputKey),
@@ -126,6 +126,36 @@ public sealed class LossOutputCodeFix : CodeFixProvider
                 diagnostic);
         }
     }
+
+    // Whether the network's output is a vector by the kind of its last layers, which alone the syntax tells: a layer that
+    // reduces to a vector, a recurrent layer's last state, or a Dense head on a vector input, seen through any Dropout
+    // after it (a Dropout keeps its input's shape). A Dense last is itself the output, handled by the other fixes.
+    private static bool EndsInAVector(List<LayerDeclarations.Layer> layers, SemanticModel model)
+    {
+        for (int i = layers.Count - 1; i >= 0; i--)
+        {
+            LayerDeclarations.Layer layer = layers[i];
+            if (layer.Kind != "Dropout")
+            {
+                return layer.Kind is "Flatten" or "GlobalAveragePooling1D" or "GlobalMaxPooling1D" or "GlobalAveragePooling2D"
+                    || (layer.Kind is "Lstm" or "Gru" && !LayerDeclarations.NamedBool(layer.Data, "ReturnSequences", false))
+                    // A Dense head before the Dropout, on a vector input through Dense and Dropout layers only.
+                    || (i < layers.Count - 1 && layers.Take(i + 1).All(earlier => earlier.Kind is "Dense" or "Dropout") && HasVectorInput(layer));
+            }
+
+            if (!LayerDeclarations.ReadsPrevious(layer, model))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasVectorInput(LayerDeclarations.Layer layer)
+        => layer.Symbol?.ContainingType.GetAttributes().Any(data =>
+            data.AttributeClass is { Name: "InputAttribute" } attribute && LayerDeclarations.IsTypedNets(attribute)
+            && data.ConstructorArguments.Length == 1 && data.ConstructorArguments[0].Values.Length == 1) == true;
 
     private static async Task<Document> EditAsync(
         Document document, SemanticModel model, LayerDeclarations.Layer layer, Activation? activation, (AttributeSyntax Syntax, LossKind Kind)? loss, CancellationToken cancellationToken)

@@ -474,6 +474,58 @@ public class CodeFixTests
         AssertCompilesClean(fixedSource);
     }
 
+    [Theory]
+    [InlineData("[Lstm(8)] public partial LstmLayer Encoder { get; }")]
+    [InlineData("[Lstm(8, ReturnSequences = true)] public partial LstmLayer Encoder { get; }\n    [GlobalMaxPooling1D] public partial GlobalMaxPooling1DLayer Pool { get; }")]
+    public async Task TN0018_BinaryLossAfterARecurrentOrPoolingLayer_AddsADenseOutput(string layers)
+    {
+        string source = $$"""
+            using TypedNets;
+
+            [Network, Input(5, 4), Loss(LossKind.BinaryCrossEntropy)]
+            public partial class Net
+            {
+                {{layers}}
+            }
+            """;
+        string fixedSource = await ApplyAsync(source, "TN0018", "TypedNets.AddOutput", "Add a [Dense(1, Activation.Sigmoid)] output layer");
+
+        Assert.Equal(source.Replace("\n}", "\n    [Dense(1, Activation.Sigmoid)] public partial DenseLayer Output { get; }\n}", System.StringComparison.Ordinal), fixedSource);
+        AssertCompilesClean(fixedSource);
+    }
+
+    [Fact]
+    public async Task TN0018_BinaryLossOnASequenceWithoutADense_GetsNoOutputLayer()
+    {
+        // A Dense after a returned sequence would run on every step, still not one prediction per sample.
+        Assert.DoesNotContain("Add a [Dense(1, Activation.Sigmoid)] output layer", await TitlesAsync("""
+            using TypedNets;
+
+            [Network, Input(5, 4), Loss(LossKind.BinaryCrossEntropy)]
+            public partial class Net
+            {
+                [Lstm(8, ReturnSequences = true)] public partial LstmLayer Encoder { get; }
+                [Dropout(0.2)] public partial DropoutLayer Drop { get; }
+            }
+            """, "TN0018"));
+    }
+
+    [Fact]
+    public async Task TN0018_BinaryLossAfterADenseOnASequence_GetsNoOutputLayer()
+    {
+        // The Dense runs on every step of the [steps, features] input, so a Dense output after the Dropout would too.
+        Assert.DoesNotContain("Add a [Dense(1, Activation.Sigmoid)] output layer", await TitlesAsync("""
+            using TypedNets;
+
+            [Network, Input(5, 4), Loss(LossKind.BinaryCrossEntropy)]
+            public partial class Net
+            {
+                [Dense(8, Activation.ReLU)] public partial DenseLayer Hidden { get; }
+                [Dropout(0.2)] public partial DropoutLayer Drop { get; }
+            }
+            """, "TN0018"));
+    }
+
     [Fact]
     public async Task TN0017_SoftmaxOverOneUnit_BecomesSigmoid()
     {
