@@ -98,6 +98,8 @@ internal static class GeneratorHarness
         // A user's compilation runs the generator as an analyzer, never references it; it also compiles the DSL's enums
         // from their source files, so as a reference it would make TypedNets.Activation ambiguous.
         paths.Remove(Path.GetFileName(GeneratorInternals.Assembly.Location));
+        // The code fixes, an IDE's analyzer, compile the same enums in.
+        paths.Remove("TypedNets.CodeFixes.dll");
 
         return paths.Values
             .Where(path => path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
