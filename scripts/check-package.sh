@@ -78,7 +78,7 @@ expected_files=(
     lib/net10.0/TypedNets.Runtime.dll lib/net10.0/TypedNets.Runtime.xml
     lib/net10.0/TypedNets.Dsl.dll lib/net10.0/TypedNets.Dsl.xml
     analyzers/dotnet/cs/TypedNets.Generator.dll
-    build/TypedNets.targets README.md LICENSE.txt
+    build/TypedNets.targets README.md LICENSE
 )
 # The code fixes ship in the same package as the generator, once they exist.
 if compgen -G "src/CodeFixes/*.csproj" >/dev/null; then
@@ -95,9 +95,24 @@ grep -q '<license type="expression">MIT</license>' "$work/TypedNets.nuspec" || f
 grep -q '<readme>README.md</readme>' "$work/TypedNets.nuspec" || fail "the nuspec names no README"
 grep -qE '<repository type="git" url="https://github.com/[^"]+" commit="[0-9a-f]{40}"' "$work/TypedNets.nuspec" \
     || fail "the nuspec has no repository URL and commit"
-if grep -E '<dependency id="TypedNets\.(Dsl|Runtime|Generator)"' "$work/TypedNets.nuspec"; then
-    fail "TypedNets depends on a package of its own assemblies, which is never published"
-fi
+# The package project declares the runtime's package dependencies again (its references to the projects are not
+# restored): the two lists must be the same.
+dotnet msbuild src/Runtime/TypedNets.Runtime.csproj -getItem:PackageReference -nologo >"$work/runtime-references.json"
+runtime_dependencies="$(python3 -c '
+import json, sys
+items = json.load(open(sys.argv[1]))["Items"]["PackageReference"]
+print(" ".join(sorted(i["Identity"] for i in items if i.get("IsImplicitlyDefined") != "true" and i.get("PrivateAssets", "").lower() != "all")))
+' "$work/runtime-references.json")"
+package_dependencies="$(grep -oE '<dependency id="[^"]+"' "$work/TypedNets.nuspec" | cut -d'"' -f2 | sort | tr '\n' ' ' | sed 's/ $//')"
+[[ "$runtime_dependencies" == "$package_dependencies" ]] \
+    || fail "TypedNets depends on '$package_dependencies', the runtime on '$runtime_dependencies' (src/Package/TypedNets.Package.csproj)"
+echo "TypedNets depends on: $package_dependencies"
+# No package may depend on a project of this repository that is packed inside TypedNets and never published alone.
+for package in "$feed"/*.nupkg; do
+    if unzip -p "$package" '*.nuspec' | grep -E '<dependency id="TypedNets\.(Dsl|Runtime|Generator|CodeFixes|Package)"'; then
+        fail "$(basename "$package") depends on a package that is never published"
+    fi
+done
 
 symbols="$feed/TypedNets.$version.snupkg"
 [[ -f "$symbols" ]] || fail "no TypedNets.$version.snupkg"
@@ -108,6 +123,14 @@ for pdb in TypedNets.Runtime TypedNets.Dsl; do
         || fail "$pdb.pdb has no SourceLink to the repository"
     echo "$pdb.pdb SourceLink: $(head -n 1 "$work/sourcelink.txt")"
 done
+
+onnx="$feed/TypedNets.Onnx.$version.nupkg"
+[[ -f "$onnx" ]] || fail "no TypedNets.Onnx.$version.nupkg"
+for file in lib/net10.0/TypedNets.Onnx.dll lib/net10.0/TypedNets.Onnx.xml onnx-schema/LICENSE README.md LICENSE; do
+    unzip -Z1 "$onnx" | grep -qxF "$file" || fail "TypedNets.Onnx.$version.nupkg has no $file"
+done
+unzip -p "$onnx" TypedNets.Onnx.nuspec | grep -q "<dependency id=\"TypedNets\" version=\"$version\"" \
+    || fail "TypedNets.Onnx does not depend on TypedNets $version"
 
 template_package="$feed/TypedNets.Templates.$version.nupkg"
 [[ -f "$template_package" ]] || fail "no TypedNets.Templates.$version.nupkg"
