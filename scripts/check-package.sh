@@ -168,6 +168,24 @@ metadata="$NUGET_PACKAGES/typednets/$version/.nupkg.metadata"
 [[ -f "$metadata" ]] || fail "TypedNets $version was not restored into this run's packages folder (a cached copy was used)"
 grep -qF "\"source\": \"$feed\"" "$metadata" || { cat "$metadata"; fail "TypedNets $version was not restored from the folder feed"; }
 echo "TypedNets $version restored from the folder feed"
+
+# The package's TN0035 check: a project that drops the package's analyzers, and so the generator, stops with TN0035
+# and the remedy for a package reference, not with a compiler error for every layer property.
+cp -r "$app/Demo" "$app/NoGenerator"
+rm -rf "$app/NoGenerator/obj" "$app/NoGenerator/bin"
+mv "$app/NoGenerator/Demo.csproj" "$app/NoGenerator/NoGenerator.csproj"
+sed -i 's|<PackageReference Include="TypedNets" Version="\([^"]*\)" />|<PackageReference Include="TypedNets" Version="\1" ExcludeAssets="analyzers" />|' "$app/NoGenerator/NoGenerator.csproj"
+grep -q 'ExcludeAssets="analyzers"' "$app/NoGenerator/NoGenerator.csproj" || fail "could not drop the analyzers from the copy's PackageReference"
+if dotnet build "$app/NoGenerator" -nologo -tl:off >"$work/nogenerator.log" 2>&1; then
+    fail "a project without the package's analyzers built"
+fi
+grep -q 'error TN0035: NoGenerator references the TypedNets attributes but not the TypedNets generator as an analyzer.*remove ExcludeAssets="analyzers"' "$work/nogenerator.log" \
+    || { cat "$work/nogenerator.log"; fail "a project without the package's analyzers did not stop with TN0035"; }
+if grep -q 'error CS' "$work/nogenerator.log"; then
+    grep 'error CS' "$work/nogenerator.log" | head -5
+    fail "the compiler ran despite TN0035"
+fi
+echo "without the package's analyzers: TN0035, and the compiler does not run"
 phase_done "template and restore"
 
 echo "== template: build (warnings are errors) and run"
