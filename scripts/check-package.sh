@@ -109,7 +109,8 @@ package_dependencies="$(grep -oE '<dependency id="[^"]+"' "$work/TypedNets.nuspe
 echo "TypedNets depends on: $package_dependencies"
 # No package may depend on a project of this repository that is packed inside TypedNets and never published alone.
 for package in "$feed"/*.nupkg; do
-    if unzip -p "$package" '*.nuspec' | grep -E '<dependency id="TypedNets\.(Dsl|Runtime|Generator|CodeFixes|Package)"'; then
+    unzip -p "$package" '*.nuspec' >"$work/any.nuspec"
+    if grep -E '<dependency id="TypedNets\.(Dsl|Runtime|Generator|CodeFixes|Package)"' "$work/any.nuspec"; then
         fail "$(basename "$package") depends on a package that is never published"
     fi
 done
@@ -126,10 +127,13 @@ done
 
 onnx="$feed/TypedNets.Onnx.$version.nupkg"
 [[ -f "$onnx" ]] || fail "no TypedNets.Onnx.$version.nupkg"
+# (Listings go to files first: with pipefail, grep -q closing the pipe early would fail the pipeline.)
+unzip -Z1 "$onnx" >"$work/onnx.files"
 for file in lib/net10.0/TypedNets.Onnx.dll lib/net10.0/TypedNets.Onnx.xml onnx-schema/LICENSE README.md LICENSE; do
-    unzip -Z1 "$onnx" | grep -qxF "$file" || fail "TypedNets.Onnx.$version.nupkg has no $file"
+    grep -qxF "$file" "$work/onnx.files" || fail "TypedNets.Onnx.$version.nupkg has no $file"
 done
-unzip -p "$onnx" TypedNets.Onnx.nuspec | grep -q "<dependency id=\"TypedNets\" version=\"$version\"" \
+unzip -p "$onnx" TypedNets.Onnx.nuspec >"$work/TypedNets.Onnx.nuspec"
+grep -q "<dependency id=\"TypedNets\" version=\"$version\"" "$work/TypedNets.Onnx.nuspec" \
     || fail "TypedNets.Onnx does not depend on TypedNets $version"
 
 template_package="$feed/TypedNets.Templates.$version.nupkg"
