@@ -4,7 +4,7 @@
 #      temporary folder feed, prints each package's files and size, and checks the TypedNets package's layout: the
 #      runtime and attribute assemblies with their XML docs in lib/net10.0, every analyzer assembly (the generator and,
 #      where src/CodeFixes exists, the code fixes) in analyzers/dotnet/cs and not in lib, the README, the licence, the
-#      MSBuild check (build/TypedNets.targets), a symbol package whose PDBs carry SourceLink to the repository, and no
+#      a symbol package whose PDBs carry SourceLink to the repository, and no
 #      package dependency on a project of this repository other than TypedNets itself;
 #   2. in a temporary folder outside the repository, whose nuget.config adds only that folder feed to the machine's
 #      usual package source, installs the template package, creates a project with `dotnet new typednets-classifier`,
@@ -78,7 +78,7 @@ expected_files=(
     lib/net10.0/TypedNets.Runtime.dll lib/net10.0/TypedNets.Runtime.xml
     lib/net10.0/TypedNets.Dsl.dll lib/net10.0/TypedNets.Dsl.xml
     analyzers/dotnet/cs/TypedNets.Generator.dll
-    build/TypedNets.targets README.md LICENSE
+    README.md LICENSE
 )
 # The code fixes ship in the same package as the generator, once they exist.
 if compgen -G "src/CodeFixes/*.csproj" >/dev/null; then
@@ -173,23 +173,6 @@ metadata="$NUGET_PACKAGES/typednets/$version/.nupkg.metadata"
 grep -qF "\"source\": \"$feed\"" "$metadata" || { cat "$metadata"; fail "TypedNets $version was not restored from the folder feed"; }
 echo "TypedNets $version restored from the folder feed"
 
-# The package's TN0035 check: a project that drops the package's analyzers, and so the generator, stops with TN0035
-# and the remedy for a package reference, not with a compiler error for every layer property.
-cp -r "$app/Demo" "$app/NoGenerator"
-rm -rf "$app/NoGenerator/obj" "$app/NoGenerator/bin"
-mv "$app/NoGenerator/Demo.csproj" "$app/NoGenerator/NoGenerator.csproj"
-sed -i 's|<PackageReference Include="TypedNets" Version="\([^"]*\)" />|<PackageReference Include="TypedNets" Version="\1" ExcludeAssets="analyzers" />|' "$app/NoGenerator/NoGenerator.csproj"
-grep -q 'ExcludeAssets="analyzers"' "$app/NoGenerator/NoGenerator.csproj" || fail "could not drop the analyzers from the copy's PackageReference"
-if dotnet build "$app/NoGenerator" -nologo -tl:off >"$work/nogenerator.log" 2>&1; then
-    fail "a project without the package's analyzers built"
-fi
-grep -q 'error TN0035: NoGenerator references the TypedNets attributes but not the TypedNets generator as an analyzer.*remove ExcludeAssets="analyzers"' "$work/nogenerator.log" \
-    || { cat "$work/nogenerator.log"; fail "a project without the package's analyzers did not stop with TN0035"; }
-if grep -q 'error CS' "$work/nogenerator.log"; then
-    grep 'error CS' "$work/nogenerator.log" | head -5
-    fail "the compiler ran despite TN0035"
-fi
-echo "without the package's analyzers: TN0035, and the compiler does not run"
 phase_done "template and restore"
 
 echo "== template: build (warnings are errors) and run"
