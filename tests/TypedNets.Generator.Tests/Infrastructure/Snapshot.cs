@@ -1,3 +1,5 @@
+extern alias generator;
+
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -5,6 +7,7 @@ using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Xunit.Sdk;
+using NetworkGenerator = generator::TypedNets.Generator.NetworkGenerator;
 
 namespace TypedNets.Generator.Tests.Infrastructure;
 
@@ -18,6 +21,16 @@ internal static class Snapshot
 {
     public const string AcceptVariable = "TYPEDNETS_ACCEPT_SNAPSHOTS";
 
+    /// <summary>
+    /// The generator's version in the <c>[GeneratedCode]</c> attribute it writes, which a snapshot shows as
+    /// <c>{GeneratorVersion}</c>, so that a new package version changes no snapshot. Only the version the generator
+    /// assembly has is replaced: a wrong one still fails.
+    /// </summary>
+    private static readonly string GeneratedCodeAttribute =
+        $"GeneratedCode(\"TypedNets.Generator\", \"{typeof(NetworkGenerator).Assembly.GetName().Version}\")";
+
+    private const string ScrubbedGeneratedCodeAttribute = "GeneratedCode(\"TypedNets.Generator\", \"{GeneratorVersion}\")";
+
     /// <summary>Verifies every generated file of <paramref name="run"/>, one snapshot each.</summary>
     public static void VerifySources(GeneratorRun run, [CallerFilePath] string testFile = "", [CallerMemberName] string testMethod = "")
     {
@@ -28,7 +41,7 @@ internal static class Snapshot
         // One file keeps Verify's plain name; several are told apart by their hint name, as Verify does.
         var snapshots = sources.ToDictionary(
             source => sources.Count == 1 ? prefix : $"{prefix}#{Path.GetFileNameWithoutExtension(source.HintName)}",
-            source => source.SourceText.ToString());
+            source => source.SourceText.ToString().Replace(GeneratedCodeAttribute, ScrubbedGeneratedCodeAttribute, StringComparison.Ordinal));
         Store(testFile).VerifyAll(prefix, "cs", snapshots);
     }
 

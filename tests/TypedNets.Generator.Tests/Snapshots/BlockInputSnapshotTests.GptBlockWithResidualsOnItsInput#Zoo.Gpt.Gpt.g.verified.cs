@@ -4,7 +4,7 @@
 namespace Zoo.Gpt
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
     partial class Gpt : global::TypedNets.INetwork<Gpt.Sample, Gpt.Prediction>, global::TypedNets.INetworkFactory<Gpt>
     {
         /// <summary>The per-sample input shape, [6].</summary>
@@ -163,7 +163,7 @@ namespace Zoo.Gpt
         static Gpt global::TypedNets.INetworkFactory<Gpt>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
         public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
             where T : global::System.Numerics.IFloatingPointIeee754<T>
         {
@@ -598,7 +598,7 @@ namespace Zoo.Gpt
             => CreateGenerator(temperature, topK, topP, seed).Generate(prompt, maxNewTokens);
 
         // Gpt one position at a time: each layer on one row, attention against its layer's key/value caches.
-        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
         private sealed class Decoder : global::TypedNets.Text.TokenDecoder
         {
             private readonly float[] _parameters;

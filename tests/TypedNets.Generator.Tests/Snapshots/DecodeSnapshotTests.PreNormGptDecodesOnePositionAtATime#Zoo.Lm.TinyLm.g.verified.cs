@@ -4,7 +4,7 @@
 namespace Zoo.Lm
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
     partial class TinyLm : global::TypedNets.INetwork<TinyLm.Sample, TinyLm.Prediction>, global::TypedNets.INetworkFactory<TinyLm>
     {
         /// <summary>The per-sample input shape, [4].</summary>
@@ -135,7 +135,7 @@ namespace Zoo.Lm
         static TinyLm global::TypedNets.INetworkFactory<TinyLm>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
         public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
             where T : global::System.Numerics.IFloatingPointIeee754<T>
         {
@@ -544,7 +544,7 @@ namespace Zoo.Lm
             => CreateGenerator(temperature, topK, topP, seed).Generate(prompt, maxNewTokens);
 
         // TinyLm one position at a time: each layer on one row, attention against its layer's key/value caches.
-        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
         private sealed class Decoder : global::TypedNets.Text.TokenDecoder
         {
             private readonly float[] _parameters;

@@ -6,7 +6,7 @@ namespace Zoo
     /// <remarks>
     /// Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network. Every member throws <see cref="global::System.InvalidOperationException"/>.
     /// </remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
     partial class Broken : global::TypedNets.INetwork<Broken.Sample, Broken.Prediction>
     {
         /// <summary>The per-sample input shape as far as it is known, [10].</summary>
@@ -75,7 +75,7 @@ namespace Zoo
         global::TypedNets.NetworkCore global::TypedNets.INetwork.Core => throw new global::System.InvalidOperationException("Broken has declaration errors (TypedNets diagnostics TN0005, TN0006); fix them to generate the network.");
 
         /// <summary>The network's math over element type <typeparamref name="T"/>; not available until the declaration errors are fixed.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
         public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
             where T : global::System.Numerics.IFloatingPointIeee754<T>
         {

@@ -2,7 +2,7 @@
 #nullable enable
 
 /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
-[global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+[global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
 partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor.Prediction>, global::TypedNets.INetworkFactory<Regressor>
 {
     /// <summary>The per-sample input shape, [4].</summary>
@@ -82,7 +82,7 @@ partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor
     static Regressor global::TypedNets.INetworkFactory<Regressor>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
     /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
     public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
         where T : global::System.Numerics.IFloatingPointIeee754<T>
     {

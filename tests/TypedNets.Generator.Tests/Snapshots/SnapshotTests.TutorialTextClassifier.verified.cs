@@ -4,7 +4,7 @@
 namespace Zoo.Text
 {
     /// <remarks>The layers, their output shapes and parameter counts: <see cref="Summary"/>. The API (<c>Predict</c>, <c>Forward</c>, ...) is <see cref="global::TypedNets.NetworkExtensions"/>.</remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
     partial class TextClassifier : global::TypedNets.INetwork<TextClassifier.Sample, TextClassifier.Prediction>, global::TypedNets.INetworkFactory<TextClassifier>
     {
         /// <summary>The per-sample input shape, [100].</summary>
@@ -103,7 +103,7 @@ namespace Zoo.Text
         static TextClassifier global::TypedNets.INetworkFactory<TextClassifier>.Create(int maxBatch, ulong seed) => new(maxBatch, seed);
 
         /// <summary>The network's math over <typeparamref name="T"/>: <c>float</c> for use, <c>double</c> for gradient checks.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "1.0.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("TypedNets.Generator", "{GeneratorVersion}")]
         public sealed class Engine<T> : global::TypedNets.NetworkEngine<T>
             where T : global::System.Numerics.IFloatingPointIeee754<T>
         {
