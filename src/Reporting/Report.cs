@@ -4,8 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Xml;
-using System.Xml.Linq;
 using TypedNets.Explain;
 using TypedNets.Metrics;
 using TypedNets.Reporting.Charts;
@@ -147,20 +145,15 @@ public sealed class Report
     public Report AddDiagram(string diagramSvg, string? caption = null)
     {
         ArgumentNullException.ThrowIfNull(diagramSvg);
-        string? rootName = null;
-        try
-        {
-            rootName = XDocument.Parse(diagramSvg).Root?.Name.LocalName;
-        }
-        catch (XmlException)
-        {
-        }
-
-        if (rootName != "svg")
+        // A shape check, not an XML parse: System.Xml would add megabytes to the NativeAOT examples that write reports,
+        // and the constant is the generator's own well-formed output; what this catches is the error message a network
+        // with declaration errors holds instead, or a Mermaid Diagram passed by mistake.
+        string trimmed = diagramSvg.Trim();
+        if (!trimmed.StartsWith("<svg ", StringComparison.Ordinal) || !trimmed.EndsWith("</svg>", StringComparison.Ordinal))
         {
             string start = diagramSvg.Length > 60 ? diagramSvg[..60] + "..." : diagramSvg;
             throw new ArgumentException(
-                $"diagramSvg is not an SVG drawing (it starts \"{start}\"); pass a network's generated DiagramSvg constant. " +
+                $"diagramSvg is not an SVG drawing (it starts \"{start}\"); pass a network's generated DiagramSvg constant (not the Mermaid Diagram). " +
                 "A network with declaration errors holds its error message there instead: fix the errors the compiler reports.", nameof(diagramSvg));
         }
 

@@ -20,6 +20,8 @@ internal static class SaliencyMap
 
     /// <param name="grey">The image, one value per pixel (channels already averaged), scaled to [0, 1].</param>
     /// <param name="attribution">One value per pixel (channels already summed).</param>
+    /// <param name="height">The image's height in pixels.</param>
+    /// <param name="width">The image's width in pixels.</param>
     public static string Render(float[] grey, float[] attribution, int height, int width)
     {
         double pixel = Panel / Math.Max(height, width);
