@@ -44,6 +44,7 @@ string weightsPath = TextAfter("--weights") ?? Path.Combine("artifacts", "tinygp
 string? exportDirectory = TextAfter("--export");
 string? reportPath = ReportArgument.Find(args);
 var report = new Report("TinyGpt: a character-level GPT on the fortunes");
+var texts = new List<string>();
 var curves = (Iterations: new List<double>(), Train: new List<double>(), Validation: new List<double>());
 
 (string text, int quotes, int categories) = Fortunes.ReadAll();
@@ -86,7 +87,7 @@ if (prompt is not null)
     Console.WriteLine();
     string continuation = Continue(prompt, seed);
     Console.WriteLine(prompt + continuation);
-    report.AddPreformatted(prompt + continuation);
+    texts.Add(prompt + continuation);
     SaveReport();
     return;
 }
@@ -99,7 +100,7 @@ for (int i = 0; i < 3; i++)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--- sample {i + 1} (seed {seed + (ulong)i})"));
     string sample = Continue("\n", seed + (ulong)i);
     Console.WriteLine(sample);
-    report.AddPreformatted(string.Create(CultureInfo.InvariantCulture, $"sample {i + 1} (seed {seed + (ulong)i}):{sample}"));
+    texts.Add(string.Create(CultureInfo.InvariantCulture, $"sample {i + 1} (seed {seed + (ulong)i}):\n{sample}"));
 }
 
 SaveReport();
@@ -119,6 +120,11 @@ void SaveReport()
     {
         report.AddLineChart("Loss per iteration (the mean of the estimate's batches, dropout off)", "iteration", "cross-entropy",
             new LineSeries("train", curves.Iterations, curves.Train), new LineSeries("validation", curves.Iterations, curves.Validation));
+    }
+
+    foreach (string written in texts)
+    {
+        report.AddPreformatted(written);
     }
 
     int[] passage = corpus.Tokens.Slice(corpus.TrainCount, Math.Min(FortuneGpt.Context, corpus.ValidationCount)).ToArray();

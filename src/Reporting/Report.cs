@@ -486,7 +486,7 @@ public sealed class Report
         figure { margin: 16px 0; overflow-x: auto; }
         figcaption { font-size: 0.9em; color: #555555; margin-top: 4px; }
         figure svg { display: block; max-width: none; }
-        pre { background: #f6f8fa; padding: 8px 12px; overflow-x: auto; font-size: 0.85em; }
+        pre { background: #f6f8fa; padding: 8px 12px; overflow-x: auto; font-size: 0.85em; white-space: pre-wrap; }
         table.tn-table { border-collapse: collapse; margin: 12px 0; font-size: 0.9em; }
         table.tn-table caption { text-align: left; color: #555555; padding-bottom: 4px; }
         table.tn-table th, table.tn-table td { border: 1px solid #dddddd; padding: 3px 8px; text-align: left; }
