@@ -13,6 +13,7 @@ using TypedNets.Compression;
 using TypedNets.Data;
 using TypedNets.Examples;
 using TypedNets.Optimizers;
+using TypedNets.Reporting;
 using TypedNets.Serialization;
 using TypedNets.Training;
 
@@ -24,7 +25,11 @@ using TypedNets.Training;
 //   --quick          a short run on subsets, for CI (about two minutes); the README's table is from the full run
 //   --output DIR     where weights, the teacher's cache and the table go (default data/compression/full or /quick)
 //   --no-pytorch     leave out PyTorch's rows
+//   --report FILE    an HTML report: the table, the networks' diagrams and every training run's curves
 Settings settings = args.Contains("--quick") ? Settings.Quick : Settings.Full;
+string? reportPath = ReportArgument.Find(args);
+var histories = new List<(string Section, History History)>();
+string currentSection = "";
 var total = Stopwatch.StartNew();
 string fashionDirectory = DataDirectory.Find("fashion-mnist", "scripts/fetch-fashion-mnist.sh");
 string repositoryRoot = Path.GetFullPath(Path.Combine(fashionDirectory, "..", ".."));
@@ -199,10 +204,30 @@ if (settings == Settings.Full && File.Exists(readme))
     Console.WriteLine($"The table is written into {readme}.");
 }
 
+if (reportPath is not null)
+{
+    var report = new Report($"Compression ({settings.Name} run)");
+    report.AddText(footer);
+    report.AddTable(
+        ["model", "variant", "test accuracy", "model bytes", "batch 1", "batch 256", "notes"],
+        rows.Select(row => (IReadOnlyList<string>)[row.Model, row.Variant, row.AccuracyText, Text($"{row.Bytes:N0}"), Text($"{row.Batch1Microseconds:F1} µs"), Text($"{row.Batch256Milliseconds:F2} ms"), row.Notes]),
+        "Each variant: test accuracy, the bytes that would ship, one-thread prediction time");
+    report.AddHeading("Networks");
+    report.AddDiagram(FashionMlp.DiagramSvg, nameof(FashionMlp)).AddDiagram(FashionMlpHalved.DiagramSvg, nameof(FashionMlpHalved) + " (structured pruning's output)");
+    report.AddDiagram(FashionConvnet.DiagramSvg, nameof(FashionConvnet) + " (the teacher)").AddDiagram(FashionStudent.DiagramSvg, nameof(FashionStudent));
+    report.AddHeading("Training runs");
+    foreach ((string section, History history) in histories)
+    {
+        report.AddHistory(history, section);
+    }
+
+    ReportArgument.Save(report, reportPath);
+}
+
 void Train(INetwork network, int epochs, ulong seed, double learningRate = 0.001, IReadOnlyList<ICallback>? callbacks = null, Distillation? distillation = null)
 {
     var clock = Stopwatch.StartNew();
-    Trainer.Fit(network, new Adam(learningRate), train, new FitOptions
+    History history = Trainer.Fit(network, new Adam(learningRate), train, new FitOptions
     {
         Epochs = epochs,
         BatchSize = 64,
@@ -212,6 +237,7 @@ void Train(INetwork network, int epochs, ulong seed, double learningRate = 0.001
         Distillation = distillation,
     });
     Console.WriteLine(Text($"  trained in {clock.Elapsed.TotalSeconds:F1} s"));
+    histories.Add((currentSection, history));
 }
 
 string Save(INetwork network, string name)
@@ -242,6 +268,7 @@ static long GzipBytes(string path)
 
 void Section(string title)
 {
+    currentSection = title;
     Console.WriteLine();
     Console.WriteLine(Text($"== {title} ({total.Elapsed.TotalSeconds:F0} s)"));
 }

@@ -2,6 +2,10 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using EmbeddedInference;
+using TypedNets;
+using TypedNets.Examples;
+using TypedNets.Explain;
+using TypedNets.Reporting;
 
 // Classifies breast-cancer tumours with the Quickstart's network, compiled ahead of time into one native file with its
 // weights and its feature scaling inside: nothing is read at start-up but the rows to classify. Each row is the ten
@@ -11,6 +15,7 @@ using EmbeddedInference;
 //   cut -d, -f1-10 rows.csv | EmbeddedInference                                             or one per line of input
 //   EmbeddedInference --csv < rows.txt                                                       predicted,p_malignant,p_benign
 //   EmbeddedInference --about                                                                the weights compiled in
+//   EmbeddedInference --report FILE ROW...                                                   also an HTML report of the rows
 const int ExitBadInput = 1;
 const int ExitUsage = 2;
 string[] featureNames =
@@ -21,6 +26,8 @@ string[] featureNames =
 string[] classNames = ["malignant", "benign"];
 
 bool csv = false;
+string? reportPath = null;
+var classified = new System.Collections.Generic.List<(string Where, BinaryClassifier.Sample Sample, BinaryClassifier.Prediction Prediction)>();
 int timedPredictions = 0;
 var rows = new System.Collections.Generic.List<string>();
 for (int i = 0; i < args.Length; i++)
@@ -38,6 +45,15 @@ for (int i = 0; i < args.Length; i++)
             }
 
             i++;
+            break;
+        case "--report":
+            if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine($"--report needs a file, such as --report artifacts/embedded-report.html.\n\n{Usage()}");
+                return ExitUsage;
+            }
+
+            reportPath = args[++i];
             break;
         case "--about":
             Console.WriteLine(About());
@@ -78,7 +94,7 @@ if (rows.Count > 0)
         }
     }
 
-    return 0;
+    return Finish();
 }
 
 if (!Console.IsInputRedirected)
@@ -96,7 +112,32 @@ while (Console.In.ReadLine() is { } line)
     }
 }
 
-return 0;
+return Finish();
+
+// With --report, the report: the network, each row's prediction, and per row which measurements moved it
+// (occlusion: the drop in the predicted class's probability when a scaled measurement is set to 0, the smallest value
+// seen in training). Occlusion only predicts, so it explains the int8 build as well as the float one.
+int Finish()
+{
+    if (reportPath is null)
+    {
+        return 0;
+    }
+
+    var report = new Report("EmbeddedInference: breast-cancer classifier");
+    report.AddText($"The Quickstart's network compiled ahead of time with its weights inside. {About()}");
+    report.AddDiagram(BinaryClassifier.DiagramSvg, nameof(BinaryClassifier));
+    report.AddTable(["row", "predicted", "p(malignant)", "p(benign)"], classified.ConvertAll(row => (System.Collections.Generic.IReadOnlyList<string>)
+        [row.Where, classNames[row.Prediction.ArgMax()], row.Prediction[0].ToString("F4", CultureInfo.InvariantCulture), row.Prediction[1].ToString("F4", CultureInfo.InvariantCulture)]));
+    foreach ((string where, BinaryClassifier.Sample sample, BinaryClassifier.Prediction prediction) in classified.GetRange(0, Math.Min(5, classified.Count)))
+    {
+        AttributionResult occlusion = Attribution.Occlusion(network, sample, window: [1]);
+        report.AddAttribution(featureNames, occlusion.Values, $"{where}: {classNames[occlusion.Target]}; occlusion of each measurement (the drop in p({classNames[occlusion.Target]}) without it)");
+    }
+
+    ReportArgument.Save(report, reportPath);
+    return 0;
+}
 
 bool Classify(string row, string where)
 {
@@ -107,6 +148,7 @@ bool Classify(string row, string where)
 
     BinaryClassifier.Prediction prediction = network.Predict(sample);
     int predicted = prediction.ArgMax();
+    classified.Add((where, sample, prediction));
     Console.WriteLine(csv
         ? string.Create(CultureInfo.InvariantCulture, $"{predicted},{prediction[0]:R},{prediction[1]:R}")
         : string.Create(CultureInfo.InvariantCulture, $"{where}: {classNames[predicted]} (p(malignant) = {prediction[0]:F4}, p(benign) = {prediction[1]:F4})"));
@@ -202,6 +244,7 @@ string Usage() => $"""
       EmbeddedInference [--csv] < rows.csv       classify each line of standard input (blank lines are skipped)
       EmbeddedInference --time N [ROW]           time N predictions of one row
       EmbeddedInference --about                  the weights compiled in (float32, or int8 in the -p:Int8=true build) and their bytes
+      EmbeddedInference --report FILE ROW...     also write an HTML report: the network, the predictions, each row's occlusion
 
     A row holds the ten raw "mean" measurements of a tumour, in this order:
       {string.Join(", ", featureNames)}

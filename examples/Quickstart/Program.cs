@@ -7,8 +7,11 @@ using System.Text.Json;
 using Quickstart;
 using TypedNets;
 using TypedNets.Data;
+using TypedNets.Examples;
+using TypedNets.Explain;
 using TypedNets.Metrics;
 using TypedNets.Optimizers;
+using TypedNets.Reporting;
 using TypedNets.Serialization;
 using TypedNets.Training;
 
@@ -32,6 +35,9 @@ if (exportPosition >= 0 && (exportDirectory is null || allFeatures || !Directory
             : $"--export: the directory '{exportDirectory}' does not exist.");
     return 2;
 }
+// --report FILE writes the HTML report (curves, confusion matrices, attributions, diagram); without it the report
+// still goes to artifacts/quickstart-report.html.
+string reportPath = ReportArgument.Find(args, Path.Combine("artifacts", "quickstart-report.html"))!;
 const double TestFraction = 0.2;
 const ulong SplitSeed = 42;
 const int ComparisonSeeds = 5;
@@ -52,6 +58,11 @@ Console.WriteLine($"Breast cancer: {data.Count} rows, {featureCount} features ({
     $"{train.Count} for training, {test.Count} held out (stratified, seed {SplitSeed}).");
 Console.WriteLine();
 Console.WriteLine(allFeatures ? WideBinaryClassifier.Summary : BinaryClassifier.Summary);
+var report = new Report("Quickstart: breast-cancer classifier");
+report.AddText($"Wisconsin breast-cancer data: {data.Count} rows, {featureCount} features, {train.Count} for training and {test.Count} held out " +
+    $"(stratified, seed {SplitSeed}); Adam(0.001), batch 32, {epochs} epochs, trained once with mean squared error and once with cross-entropy.");
+report.AddDiagram(allFeatures ? WideBinaryClassifier.DiagramSvg : BinaryClassifier.DiagramSvg, allFeatures ? nameof(WideBinaryClassifier) : nameof(BinaryClassifier));
+report.AddPreformatted(allFeatures ? WideBinaryClassifier.Summary : BinaryClassifier.Summary);
 
 LossFunction[] losses = [LossFunction.MeanSquaredError, LossFunction.CrossEntropy];
 double[,] accuracies = new double[losses.Length, ComparisonSeeds];
@@ -61,7 +72,7 @@ for (int index = 0; index < losses.Length; index++)
     Console.WriteLine();
     Console.WriteLine($"Training with {loss}: Adam(0.001), batch 32, {epochs} epochs");
     var clock = Stopwatch.StartNew();
-    (INetwork trained, float[] outputs) = TrainAndPredict(loss, seed, showProgress: true);
+    (INetwork trained, float[] outputs, History history) = TrainAndPredict(loss, seed, showProgress: true);
     Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F2} s.");
     if (exportDirectory is not null && loss.Kind == LossKind.CrossEntropy)
     {
@@ -80,6 +91,12 @@ for (int index = 0; index < losses.Length; index++)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  row {row}: p(malignant) = {outputs[row * 2]:F3}, p(benign) = {outputs[(row * 2) + 1]:F3} -> {classNames[predicted[row]]} (actual {classNames[actual[row]]})"));
     }
+
+    report.AddHeading($"Trained with {loss}");
+    report.AddHistory(history, loss.ToString());
+    report.AddConfusionMatrix(metrics.ConfusionMatrix, classNames, $"{loss}: held-out confusion matrix (accuracy {metrics.Accuracy:F3})");
+    report.AddPreformatted(metrics.ToString(3, classNames));
+    AddAttributions(trained, loss);
 
     // The reference script averages PyTorch over seeds 0 to 4; the comparison averages TypedNets over the same count.
     accuracies[index, 0] = metrics.Accuracy;
@@ -103,15 +120,46 @@ for (int index = 0; index < losses.Length; index++)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-22}  {mean,9:F3}   {pytorch}"));
 }
 
+ReportArgument.Save(report, reportPath);
 return 0;
 
-(INetwork Network, float[] Outputs) TrainAndPredict(LossFunction loss, ulong runSeed, bool showProgress)
+// Integrated Gradients (50 steps from an all-zero baseline, the scaled minimum) for the first held-out row, and the
+// mean absolute attribution over every held-out row: which features moved the predicted class's probability.
+void AddAttributions(INetwork trained, LossFunction loss)
+{
+    // The data set's ten measurements, each as the mean, the standard error and the worst value (scikit-learn's names).
+    string[] names = ["radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity", "concave points", "symmetry", "fractal dimension"];
+    string[] features = allFeatures ? [.. names.Select(name => "mean " + name), .. names.Select(name => name + " error"), .. names.Select(name => "worst " + name)]
+        : [.. names.Select(name => "mean " + name)];
+    var mean = new float[featureCount];
+    AttributionResult? first = null;
+    for (int row = 0; row < test.Count; row++)
+    {
+        AttributionResult result = trained switch
+        {
+            BinaryClassifier net => Attribution.IntegratedGradients(net, BinaryClassifier.Sample.From(test.FeatureRow(row))),
+            WideBinaryClassifier net => Attribution.IntegratedGradients(net, WideBinaryClassifier.Sample.From(test.FeatureRow(row))),
+            _ => throw new InvalidOperationException($"No attribution for {trained.GetType().Name}."),
+        };
+        first ??= result;
+        for (int feature = 0; feature < featureCount; feature++)
+        {
+            mean[feature] += Math.Abs(result.Values[feature]) / test.Count;
+        }
+    }
+
+    report.AddAttribution(features, first!.Values,
+        $"{loss}: Integrated Gradients of held-out row 0 towards p({classNames[first.Target]}) (red raises it, blue lowers it)");
+    report.AddAttribution(features, mean, $"{loss}: mean |Integrated Gradients| over the {test.Count} held-out rows");
+}
+
+(INetwork Network, float[] Outputs, History History) TrainAndPredict(LossFunction loss, ulong runSeed, bool showProgress)
 {
     INetwork network = allFeatures ? new WideBinaryClassifier(maxBatch: 32, seed: runSeed) : new BinaryClassifier(maxBatch: 32, seed: runSeed);
 
     // Mean squared error compares the two softmax outputs with one-hot targets; cross-entropy takes the class index.
     Dataset targets = loss.Kind == LossKind.MeanSquaredError ? OneHot.Encode(train, 2) : train;
-    Trainer.Fit(network, new Adam(0.001), targets, new FitOptions
+    History history = Trainer.Fit(network, new Adam(0.001), targets, new FitOptions
     {
         Epochs = epochs,
         BatchSize = 32,
@@ -120,7 +168,7 @@ return 0;
         // A bar that moves within each epoch on a terminal; one line per epoch when the output is redirected.
         Callbacks = showProgress ? [new ProgressLogger()] : [],
     });
-    return (network, Trainer.Predict(network, test.Features));
+    return (network, Trainer.Predict(network, test.Features), history);
 }
 
 double Accuracy(float[] outputs)

@@ -2,6 +2,8 @@ using System;
 using System.Globalization;
 using System.IO;
 using FashionMnist;
+using TypedNets.Examples;
+using TypedNets.Reporting;
 using TypedNets.Serialization;
 
 // Exports examples/FashionMnist's ResNet, declared in C#, as a PyTorch module, the start of the scale-out walkthrough
@@ -10,6 +12,7 @@ using TypedNets.Serialization;
 //
 //   ScaleOut export DIR [--seed N]   writes DIR/model.py (class FashionResNet, TypedNets' state_dict names) and
 //                                    DIR/model.safetensors (the weights drawn from seed N, 0 by default)
+//   ScaleOut export DIR --report FILE also an HTML report: the exported network's diagram and summary
 const int ExitUsage = 2;
 if (args.Length < 2 || args[0] != "export")
 {
@@ -19,11 +22,18 @@ if (args.Length < 2 || args[0] != "export")
 
 string directory = args[1];
 ulong seed = 0;
+string? reportPath = null;
 for (int i = 2; i < args.Length; i++)
 {
     if (args[i] == "--seed" && i + 1 < args.Length && ulong.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out seed))
     {
         i++;
+        continue;
+    }
+
+    if (args[i] == "--report" && i + 1 < args.Length)
+    {
+        reportPath = args[++i];
         continue;
     }
 
@@ -43,11 +53,21 @@ foreach (string name in new[] { TorchExport.SourceFileName, TorchExport.WeightsF
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"FashionResNet: {FashionResNet.ParameterCount:N0} parameters, weights from seed {seed}; in PyTorch: {nameof(FashionResNet)}().load_weights(\"{TorchExport.WeightsFileName}\")"));
+if (reportPath is not null)
+{
+    var report = new Report("ScaleOut: the ResNet exported to PyTorch");
+    report.AddText(string.Create(CultureInfo.InvariantCulture,
+        $"{nameof(FashionResNet)}: {FashionResNet.ParameterCount:N0} parameters, initial weights from seed {seed}, written to {directory} as {TorchExport.SourceFileName} and {TorchExport.WeightsFileName}."));
+    report.AddDiagram(FashionResNet.DiagramSvg, nameof(FashionResNet)).AddPreformatted(FashionResNet.Summary);
+    ReportArgument.Save(report, reportPath);
+}
+
 return 0;
 
 static string Usage() => """
     ScaleOut: exports examples/FashionMnist's ResNet as a PyTorch module for DistributedDataParallel (docs/scale-out.md).
 
     Usage:
-      ScaleOut export DIR [--seed N]   DIR/model.py and DIR/model.safetensors (the initial weights, drawn from seed N)
+      ScaleOut export DIR [--seed N] [--report FILE]
+                                       DIR/model.py and DIR/model.safetensors (the initial weights, drawn from seed N)
     """;

@@ -13,6 +13,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Server;
+using TypedNets.Examples;
+using TypedNets.Reporting;
 using TypedNets.Kernels;
 
 // A prediction server for the Quickstart's breast-cancer classifier and the tutorial's text classifier, on 127.0.0.1
@@ -22,12 +24,14 @@ using TypedNets.Kernels;
 //   Server [--port N] [--models DIR]          serve (port 5080; models in artifacts/server at the repository root)
 //   Server --write-load-test DIR [--models DIR]
 //                                             write the load test's requests and their single-threaded answers
+//   Server --report FILE [--models DIR]       write an HTML report of the models it would serve, and exit
 const int DefaultPort = 5080;
 const int ExitUsage = 2;
 
 int port = DefaultPort;
 string? modelsDirectory = null;
 string? loadTestDirectory = null;
+string? reportPath = null;
 for (int i = 0; i < args.Length; i++)
 {
     string option = args[i];
@@ -48,6 +52,9 @@ for (int i = 0; i < args.Length; i++)
         case "--write-load-test" when value is not null:
             loadTestDirectory = value;
             break;
+        case "--report" when value is not null:
+            reportPath = value;
+            break;
         default:
             Console.Error.WriteLine($"Bad option '{option}'{(value is null ? " (without a value)" : $" '{value}'")}.\n\n{Usage()}");
             return ExitUsage;
@@ -67,6 +74,25 @@ foreach (string missing in models.Missing)
 if (loadTestDirectory is not null)
 {
     return LoadTestData.Write(loadTestDirectory, models);
+}
+
+if (reportPath is not null)
+{
+    // What this server would answer: each model's network, its route and engines, and why an engine is missing.
+    var report = new Report("Prediction server: the served models");
+    report.AddText($"Models read from {modelsDirectory}; every route listens on 127.0.0.1 (port {port} by default).");
+    report.AddTable(["model", "route", "engines", "missing"], Array.ConvertAll(models.Health().Models, model =>
+        (IReadOnlyList<string>)[model.Name, model.Route, string.Join(", ", model.Engines), string.Join("; ", model.Missing ?? [])]));
+    report.AddHeading(TumorModel.Name).AddDiagram(EmbeddedInference.BinaryClassifier.DiagramSvg, "BinaryClassifier (weights compiled in)");
+    report.AddText($"A request holds rows of {TumorModel.FeatureNames.Length} measurements: {string.Join(", ", TumorModel.FeatureNames)}; the answer gives {string.Join(" and ", TumorModel.ClassNames)} probabilities.");
+    if (models.Fortunes is { } fortunes)
+    {
+        report.AddHeading(FortuneModel.Name).AddDiagram(TextClassifier.FortuneClassifier.DiagramSvg, "FortuneClassifier");
+        report.AddText($"A request holds quotes, tokenized as the text classifier was trained; the answer gives {string.Join(" and ", fortunes.ClassNames)} probabilities.");
+    }
+
+    ReportArgument.Save(report, reportPath);
+    return 0;
 }
 
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();

@@ -7,7 +7,10 @@ using System.Linq;
 using System.Text.Json;
 using TinyGpt;
 using TypedNets;
+using TypedNets.Examples;
+using TypedNets.Explain;
 using TypedNets.Optimizers;
+using TypedNets.Reporting;
 using TypedNets.Serialization;
 using TypedNets.Text;
 using TypedNets.Training;
@@ -22,6 +25,8 @@ using TypedNets.Training;
 //   --prompt "text"      continue this text instead of training, with the weights saved by an earlier run (trains
 //                        first when there are none)
 //   --weights PATH       where the weights are saved and read (artifacts/tinygpt/fortune_gpt.safetensors)
+//   --report FILE        an HTML report: the loss curves, the diagram, the samples and which characters of a
+//                        validation passage decided its next character (Integrated Gradients)
 //   --export DIR         also write the weights as base64 and the alphabet as C# into DIR, for examples/Fortune
 const int Batch = 12;
 const int Warmup = 100;
@@ -37,6 +42,10 @@ ulong seed = (ulong)(IntAfter("--seed") ?? 1337);
 string? prompt = TextAfter("--prompt");
 string weightsPath = TextAfter("--weights") ?? Path.Combine("artifacts", "tinygpt", "fortune_gpt.safetensors");
 string? exportDirectory = TextAfter("--export");
+string? reportPath = ReportArgument.Find(args);
+var report = new Report("TinyGpt: a character-level GPT on the fortunes");
+var texts = new List<string>();
+var curves = (Iterations: new List<double>(), Train: new List<double>(), Validation: new List<double>());
 
 (string text, int quotes, int categories) = Fortunes.ReadAll();
 if (slice is int characters)
@@ -76,7 +85,10 @@ if (exportDirectory is not null)
 if (prompt is not null)
 {
     Console.WriteLine();
-    Console.WriteLine(prompt + Continue(prompt, seed));
+    string continuation = Continue(prompt, seed);
+    Console.WriteLine(prompt + continuation);
+    texts.Add(prompt + continuation);
+    SaveReport();
     return;
 }
 
@@ -86,8 +98,51 @@ for (int i = 0; i < 3; i++)
 {
     Console.WriteLine();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--- sample {i + 1} (seed {seed + (ulong)i})"));
-    Console.WriteLine(Continue("\n", seed + (ulong)i));
+    string sample = Continue("\n", seed + (ulong)i);
+    Console.WriteLine(sample);
+    texts.Add(string.Create(CultureInfo.InvariantCulture, $"sample {i + 1} (seed {seed + (ulong)i}):\n{sample}"));
 }
+
+SaveReport();
+
+// The report's fixed parts: the diagram, the curves when this run trained, and what the network's next character
+// after a validation passage owes to each character of it (Integrated Gradients on the embeddings, summed per
+// character, for the logit of the most likely next character).
+void SaveReport()
+{
+    if (reportPath is null)
+    {
+        return;
+    }
+
+    report.AddDiagram(FortuneGpt.DiagramSvg, nameof(FortuneGpt));
+    if (curves.Iterations.Count > 0)
+    {
+        report.AddLineChart("Loss per iteration (the mean of the estimate's batches, dropout off)", "iteration", "cross-entropy",
+            new LineSeries("train", curves.Iterations, curves.Train), new LineSeries("validation", curves.Iterations, curves.Validation));
+    }
+
+    foreach (string written in texts)
+    {
+        report.AddPreformatted(written);
+    }
+
+    int[] passage = corpus.Tokens.Slice(corpus.TrainCount, Math.Min(FortuneGpt.Context, corpus.ValidationCount)).ToArray();
+    if (passage.Length == FortuneGpt.Context)
+    {
+        float[] logits = Trainer.Predict(network, passage.Select(id => (float)id).ToArray());
+        ReadOnlySpan<float> last = logits.AsSpan((FortuneGpt.Context - 1) * FortuneGpt.Vocabulary, FortuneGpt.Vocabulary);
+        int next = last.IndexOf(TensorMax(last));
+        AttributionResult characters = Attribution.IntegratedGradients(network, FortuneGpt.Sample.From(passage),
+            target: ((FortuneGpt.Context - 1) * FortuneGpt.Vocabulary) + next);
+        report.AddTokenImportance([.. passage.Select(id => corpus.Character(id).ToString())], characters.Values, string.Create(CultureInfo.InvariantCulture,
+            $"The first {FortuneGpt.Context} validation characters; the most likely next one is '{corpus.Character(next)}': each character's Integrated Gradients for its logit (delta {characters.Delta:E1})"));
+    }
+
+    ReportArgument.Save(report, reportPath);
+}
+
+static float TensorMax(ReadOnlySpan<float> values) => System.Numerics.Tensors.TensorPrimitives.Max(values);
 
 string Continue(string start, ulong sampleSeed)
 {
@@ -131,6 +186,9 @@ void Train()
             }
 
             Console.WriteLine(line);
+            curves.Iterations.Add(iteration);
+            curves.Train.Add(train);
+            curves.Validation.Add(validation);
         }
 
         if (iteration == iterations)

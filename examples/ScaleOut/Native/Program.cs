@@ -6,6 +6,9 @@ using FashionMnist;
 using TypedNets;
 using TypedNets.Data;
 using TypedNets.Examples;
+using TypedNets.Explain;
+using TypedNets.Metrics;
+using TypedNets.Reporting;
 
 // Classifies Fashion-MNIST test images with the ResNet that PyTorch trained (scripts/scale-out.sh), compiled ahead of
 // time with its weights inside, and prints every probability, so that they can be compared with PyTorch's.
@@ -14,6 +17,7 @@ using TypedNets.Examples;
 //   ScaleOutNative --count 10000            all of them
 //   ScaleOutNative --images FILE --labels FILE --count N
 //   ScaleOutNative --about                  the weights compiled in
+//   ScaleOutNative --report FILE            also an HTML report: the diagram, the confusion matrix, occlusion maps
 //
 // Output (standard output): index,label,predicted,p0,...,p9, one line per image, each probability as the shortest text
 // that reads back as the same float; the accuracy goes to standard error.
@@ -22,6 +26,7 @@ const int ExitUsage = 2;
 string? imagesPath = null;
 string? labelsPath = null;
 int count = 1000;
+string? reportPath = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -39,6 +44,9 @@ for (int i = 0; i < args.Length; i++)
                 return ExitUsage;
             }
 
+            break;
+        case "--report" when i + 1 < args.Length:
+            reportPath = args[++i];
             break;
         case "--about":
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -122,6 +130,26 @@ for (int i = 0; i < count; i++)
 Console.Out.Write(output);
 Console.Out.Flush();
 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} images: accuracy {(double)correct / count:F4} ({correct} right)"));
+if (reportPath is not null)
+{
+    // The report: the network, the confusion matrix, and occlusion maps (the drop in the predicted class's probability
+    // when a 4 x 4 patch is blacked out, at a stride of 2) of the first two images.
+    int[] labels = Predictions.ClassIndices(test.Targets[..count], 1);
+    int[] predictions = Predictions.ArgMax(probabilities, FashionResNet.OutputSize);
+    var report = new Report("ScaleOut: the ResNet PyTorch trained, compiled in");
+    report.AddText(string.Create(CultureInfo.InvariantCulture, $"{count} test images: accuracy {(double)correct / count:F4}."));
+    report.AddDiagram(FashionResNet.DiagramSvg, nameof(FashionResNet));
+    report.AddConfusionMatrix(ConfusionMatrix.Compute(labels, predictions, FashionResNet.OutputSize), Idx.FashionMnistClassNames);
+    for (int i = 0; i < Math.Min(2, count); i++)
+    {
+        ReadOnlySpan<float> image = test.FeatureRow(i);
+        AttributionResult occlusion = Attribution.Occlusion(network, FashionResNet.Sample.From(image), window: [4, 4], strides: [2, 2]);
+        report.AddSaliency(image, occlusion, $"Test image {i} ({Idx.FashionMnistClassNames[labels[i]]}), predicted {Idx.FashionMnistClassNames[predictions[i]]}: occlusion");
+    }
+
+    ReportArgument.Save(report, reportPath);
+}
+
 return 0;
 
 static string Usage() => """
@@ -131,6 +159,7 @@ static string Usage() => """
       ScaleOutNative [--count N]                               the first N test images of data/fashion-mnist (1000)
       ScaleOutNative --images FILE --labels FILE [--count N]   IDX files, gzipped or not, such as t10k-images-idx3-ubyte.gz
       ScaleOutNative --about                                   the weights compiled in
+      ScaleOutNative --report FILE [--count N]                 also an HTML report (diagram, confusion matrix, occlusion)
 
     Prints index,label,predicted,p0,...,p9 per image (CSV, probabilities in full float precision); the accuracy goes
     to standard error. Exit code 1 for unreadable data, 2 for bad usage.
