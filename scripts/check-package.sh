@@ -76,6 +76,7 @@ unzip -Z1 "$core" >"$work/core.files"
 expected_files=(
     lib/net10.0/TypedNets.Runtime.dll lib/net10.0/TypedNets.Runtime.xml
     lib/net10.0/TypedNets.Dsl.dll lib/net10.0/TypedNets.Dsl.xml
+    lib/net10.0/TypedNets.Reporting.dll lib/net10.0/TypedNets.Reporting.xml
     analyzers/dotnet/cs/TypedNets.Generator.dll analyzers/dotnet/cs/TypedNets.CodeFixes.dll
     README.md LICENSE
 )

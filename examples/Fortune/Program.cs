@@ -100,5 +100,11 @@ static Report Explain(FortuneGpt network, string quote, ulong seed)
     AttributionResult characters = Attribution.IntegratedGradients(network, sample, target: ((FortuneGpt.Context - 1) * FortuneGpt.Vocabulary) + next);
     report.AddTokenImportance([.. context.Select(character => character.ToString())], characters.Values, string.Create(CultureInfo.InvariantCulture,
         $"The quote's last {FortuneGpt.Context} characters; the most likely next one is '{Alphabet.Characters[next]}': each character's Integrated Gradients for its logit (delta {characters.Delta:E1})"));
+
+    // How far back the model reads: the size of each character's share, by its distance from the end of the context.
+    double[] back = [.. Enumerable.Range(1, FortuneGpt.Context).Select(distance => (double)distance)];
+    double[] share = [.. back.Select(distance => (double)Math.Abs(characters.Values[FortuneGpt.Context - (int)distance]))];
+    report.AddLineChart("How far back the prediction reads: |Integrated Gradients| of each character by its distance from the end",
+        "characters back", "|attribution|", new LineSeries("|attribution|", back, share));
     return report;
 }

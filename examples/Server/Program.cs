@@ -85,6 +85,7 @@ if (reportPath is not null)
         (IReadOnlyList<string>)[model.Name, model.Route, string.Join(", ", model.Engines), string.Join("; ", model.Missing ?? [])]));
     report.AddHeading(TumorModel.Name).AddDiagram(EmbeddedInference.BinaryClassifier.DiagramSvg, "BinaryClassifier (weights compiled in)");
     report.AddText($"A request holds rows of {TumorModel.FeatureNames.Length} measurements: {string.Join(", ", TumorModel.FeatureNames)}; the answer gives {string.Join(" and ", TumorModel.ClassNames)} probabilities.");
+    ExplainTumorRequest(report);
     if (models.Fortunes is { } fortunes)
     {
         report.AddHeading(FortuneModel.Name).AddDiagram(TextClassifier.FortuneClassifier.DiagramSvg, "FortuneClassifier");
@@ -239,3 +240,24 @@ static string Usage() => $"""
     Endpoints: GET /health; POST /{TumorModel.Name}/predict and /{FortuneModel.Name}/predict (TypedNets), and the same
     under /onnx/ (ONNX Runtime). See examples/Server/README.md.
     """;
+
+// The first held-out row as a request, scaled as the server scales it, and which measurements moved its answer:
+// occlusion, the drop in the predicted class's probability when a measurement is set to the smallest value seen in
+// training. It only predicts, as the server does.
+static void ExplainTumorRequest(Report report)
+{
+    string[] heldout = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "heldout.csv"));
+    float[] raw = Array.ConvertAll(heldout[1].Split(',')[..TumorModel.FeatureNames.Length], field => float.Parse(field, CultureInfo.InvariantCulture));
+    var errors = new RequestErrors();
+    Samples<float> scaled = TumorModel.Validate(new TumorRequest { Features = raw }, errors);
+    var network = new EmbeddedInference.BinaryClassifier(maxBatch: 1);
+    var sample = default(EmbeddedInference.BinaryClassifier.Sample);
+    for (int column = 0; column < scaled.Rows.Length; column++)
+    {
+        sample[column] = scaled.Rows[column];
+    }
+
+    TypedNets.Explain.AttributionResult occlusion = TypedNets.Explain.Attribution.Occlusion(network, sample, window: [1]);
+    report.AddAttribution(TumorModel.FeatureNames, occlusion.Values,
+        $"A request of the first held-out row: {TumorModel.ClassNames[occlusion.Target]}; occlusion of each measurement (the drop in p({TumorModel.ClassNames[occlusion.Target]}) without it)");
+}
