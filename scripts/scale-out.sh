@@ -189,4 +189,6 @@ for e in run["epochs"]:
     print(f"{e['epoch']:>5}  {e['loss']:.4f}  " + "  ".join(f"{v:.4f}" for v in e["loss_per_process"]) + f"  {e['test_accuracy']:.4f}")
 EOF
 echo "$comparison"
+# The hash examples/ScaleOut/runs.sha256 records for the full and the quick run (scripts/check-artefacts.sh checks it).
+echo "trained weights: SHA-256 $(sha256sum "$out/trained/trained.safetensors" | cut -d' ' -f1)"
 echo "scale-out: ok in $(( $(date +%s) - started )) s (outputs in $out)"

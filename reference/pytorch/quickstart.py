@@ -35,11 +35,13 @@ a distribution to compare against, not a bit-for-bit replay.
 Run from anywhere (paths are found from this file's location):
 
     /usr/bin/python3 reference/pytorch/quickstart.py
+    /usr/bin/python3 reference/pytorch/quickstart.py --out /tmp/pytorch_reference.json   # elsewhere
 
 float32, one thread, deterministic algorithms: a rerun writes a byte-identical JSON file
 (for a given PyTorch build; this was generated with Debian's python3-torch 1.13.1).
 """
 
+import argparse
 import json
 import math
 import os
@@ -191,6 +193,10 @@ def summary(accuracies):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default=OUT_PATH,
+                        help="the JSON file to write (default: the committed examples/Quickstart/Data/pytorch_reference.json)")
+    out_path = parser.parse_args().out
     data = read_csv(CSV_PATH)
     labels = data[:, 30].astype(np.int64)
     assert set(np.unique(labels)) == {0, 1}
@@ -251,7 +257,7 @@ def main():
     }
     document.update(results)
 
-    with open(OUT_PATH, "w", encoding="utf-8", newline="\n") as f:
+    with open(out_path, "w", encoding="utf-8", newline="\n") as f:
         json.dump(document, f, indent=2)
         f.write("\n")
 
@@ -266,7 +272,7 @@ def main():
                 key, loss_name, " ".join("%.4f" % a for a in r["accuracies"]),
                 r["mean_accuracy"], r["min"], r["max"]))
     print()
-    print("Wrote", os.path.relpath(OUT_PATH, os.getcwd()))
+    print("Wrote", os.path.relpath(out_path, os.getcwd()))
 
 
 if __name__ == "__main__":
