@@ -165,6 +165,8 @@ void AddAttributions(INetwork trained, LossFunction loss)
         BatchSize = 32,
         Seed = runSeed,
         Loss = loss,
+        // Keras' validation_data: the held-out rows are scored after every epoch, for the curves; they never train.
+        ValidationData = loss.Kind == LossKind.MeanSquaredError ? OneHot.Encode(test, 2) : test,
         // A bar that moves within each epoch on a terminal; one line per epoch when the output is redirected.
         Callbacks = showProgress ? [new ProgressLogger()] : [],
     });
