@@ -39,6 +39,18 @@ internal static class Markup
     /// <summary>A value for a tooltip or a cell: four significant digits, invariant culture.</summary>
     public static string Value(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 
+    /// <summary>The colour of an attribution that raises the output (red), in every chart and in token highlighting.</summary>
+    public static readonly (int R, int G, int B) Raises = (214, 39, 40);
+
+    /// <summary>The colour of an attribution that lowers the output (blue).</summary>
+    public static readonly (int R, int G, int B) Lowers = (31, 119, 180);
+
+    /// <summary><see cref="Raises"/> for a value of at least zero, <see cref="Lowers"/> below it.</summary>
+    public static (int R, int G, int B) SignColour(double value) => value >= 0 ? Raises : Lowers;
+
+    /// <summary>An RGB colour as <c>#rrggbb</c>.</summary>
+    public static string Rgb((int R, int G, int B) colour) => Rgb(colour.R, colour.G, colour.B);
+
     /// <summary>An RGB colour as <c>#rrggbb</c>.</summary>
     public static string Rgb(double red, double green, double blue) => string.Create(CultureInfo.InvariantCulture,
         $"#{Channel(red):x2}{Channel(green):x2}{Channel(blue):x2}");

@@ -397,10 +397,10 @@ public sealed class Report
         for (int index = 0; index < values.Length; index++)
         {
             double share = largest > 0 ? Math.Abs(values[index]) / largest : 0;
-            string colour = values[index] >= 0 ? "214, 39, 40" : "31, 119, 180";
+            var (red, green, blue) = SignColour(values[index]);
             string score = values[index].ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture);
             html.Append(CultureInfo.InvariantCulture,
-                $"<span class=\"tn-token\" data-score=\"{values[index].ToString("R", CultureInfo.InvariantCulture)}\" title=\"{Escape(tokens[index])}: {score}\" style=\"background-color: rgba({colour}, {N(share * 0.8)})\">{Escape(tokens[index])}</span>");
+                $"<span class=\"tn-token\" data-score=\"{values[index].ToString("R", CultureInfo.InvariantCulture)}\" title=\"{Escape(tokens[index])}: {score}\" style=\"background-color: rgba({red}, {green}, {blue}, {N(share * 0.8)})\">{Escape(tokens[index])}</span>");
         }
 
         html.Append($"</p>\n<figcaption>{Escape(caption ?? "Token importance")} (red: towards the output, blue: against; largest |attribution| {Value(largest)})</figcaption>\n</figure>\n");

@@ -37,7 +37,7 @@ internal static class AttributionBars
             double length = Math.Abs(score) / largest * half;
             double y = Top + (index * Row);
             double x = score >= 0 ? zero : zero - length;
-            string fill = score >= 0 ? "#d62728" : "#1f77b4";
+            string fill = Rgb(SignColour(score));
             svg.Append($"<g class=\"tn-bar\" data-feature=\"{Escape(features[index])}\" data-value=\"{Value(score)}\">");
             svg.Append($"<text x=\"{N(labels - 8)}\" y=\"{N(y + 15)}\" text-anchor=\"end\">{Escape(features[index])}</text>");
             svg.Append($"<rect x=\"{N(x)}\" y=\"{N(y + 3)}\" width=\"{N(Math.Max(length, 1))}\" height=\"{N(Row - 6)}\" fill=\"{fill}\"/>");

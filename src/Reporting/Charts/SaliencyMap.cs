@@ -15,8 +15,6 @@ internal static class SaliencyMap
     private const double Gap = 16;
     private const double Top = 22;
     private const double ScaleWidth = 14;
-    private static readonly (int R, int G, int B) Positive = (214, 39, 40);
-    private static readonly (int R, int G, int B) Negative = (31, 119, 180);
 
     /// <param name="grey">The image, one value per pixel (channels already averaged), scaled to [0, 1].</param>
     /// <param name="attribution">One value per pixel (channels already summed).</param>
@@ -56,8 +54,7 @@ internal static class SaliencyMap
                     continue;
                 }
 
-                var (r, g, b) = value > 0 ? Positive : Negative;
-                svg.Append($"<rect x=\"{N(column * pixel)}\" y=\"{N(row * pixel)}\" width=\"{N(pixel)}\" height=\"{N(pixel)}\" fill=\"{Rgb(r, g, b)}\" fill-opacity=\"{N(Math.Abs(value) / largest * 0.85)}\" data-value=\"{Value(value)}\"/>");
+                svg.Append($"<rect x=\"{N(column * pixel)}\" y=\"{N(row * pixel)}\" width=\"{N(pixel)}\" height=\"{N(pixel)}\" fill=\"{Rgb(SignColour(value))}\" fill-opacity=\"{N(Math.Abs(value) / largest * 0.85)}\" data-value=\"{Value(value)}\"/>");
             }
         }
 
@@ -71,9 +68,8 @@ internal static class SaliencyMap
         for (int step = 0; step < Steps; step++)
         {
             double value = largest - ((largest - low) * (step + 0.5) / Steps);
-            var (r, g, b) = value >= 0 ? Positive : Negative;
             double opacity = largest == 0 ? 0 : Math.Abs(value) / largest * 0.85;
-            svg.Append($"<rect x=\"0\" y=\"{N(step * panelHeight / Steps)}\" width=\"{N(ScaleWidth)}\" height=\"{N((panelHeight / Steps) + 0.5)}\" fill=\"{Rgb(r, g, b)}\" fill-opacity=\"{N(opacity)}\"/>");
+            svg.Append($"<rect x=\"0\" y=\"{N(step * panelHeight / Steps)}\" width=\"{N(ScaleWidth)}\" height=\"{N((panelHeight / Steps) + 0.5)}\" fill=\"{Rgb(SignColour(value))}\" fill-opacity=\"{N(opacity)}\"/>");
         }
 
         svg.Append($"<rect x=\"0\" y=\"0\" width=\"{N(ScaleWidth)}\" height=\"{N(panelHeight)}\" fill=\"none\" stroke=\"#444444\"/>");
