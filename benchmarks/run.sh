@@ -2,9 +2,10 @@
 # The speed suite: PyTorch first (timings to JSON, ONNX models exported), then TypedNets and ONNX Runtime under
 # BenchmarkDotNet, then one table. Works from a clean clone; installs Debian's PyTorch when /usr/bin/python3 lacks it.
 #
-#   bash benchmarks/run.sh --quick     a few short iterations per case: about three minutes in all
+#   bash benchmarks/run.sh --quick     a few short iterations per case, one convnet epoch per engine and thread count
 #   bash benchmarks/run.sh [--full]    more and longer iterations, several epochs
 #   extra arguments go to the .NET suite: --no-epoch, --only gemm256,gemm1024 (PyTorch's too), --verbose
+# Every training row also runs on two threads, under its key with "_two_threads" added (--only takes either or both).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -53,9 +54,9 @@ if [[ -n "${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-}" ]]; then
     fi
 fi
 
-# Case (e) trains on Fashion-MNIST when it is there (data/fashion-mnist, ignored by git), on synthetic data otherwise.
-if [[ " ${python_args[*]} " != *" --no-epoch "* && ( " ${python_args[*]} " != *" --only "* || " ${python_args[*]} " == *mlp784_epoch* ) ]]; then
-    bash scripts/fetch-fashion-mnist.sh || echo "Fashion-MNIST could not be fetched: case (e) runs on synthetic data of its size"
+# The epochs of (e) and (h) train on Fashion-MNIST when it is there (data/fashion-mnist, ignored by git), on synthetic data otherwise.
+if [[ " ${python_args[*]} " != *" --no-epoch "* && ( " ${python_args[*]} " != *" --only "* || " ${python_args[*]} " == *_epoch* ) ]]; then
+    bash scripts/fetch-fashion-mnist.sh || echo "Fashion-MNIST could not be fetched: the epochs of (e) and (h) run on synthetic data of their size"
 fi
 
 echo "== PyTorch ($mode)"

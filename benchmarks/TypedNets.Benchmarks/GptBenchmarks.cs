@@ -45,6 +45,9 @@ public class GptTrainingBenchmarks
     /// </summary>
     [Benchmark, Case("gpt_baby_train12", Library.TypedNets)]
     public double TrainStep() => Trainer.Step(_network, _adamw, _tokens, _targets, LossFunction.CrossEntropy, clipGradientNorm: 1.0);
+
+    [Benchmark, Case("gpt_baby_train12" + Cases.TwoThreads, Library.TypedNets, Threads = 2)]
+    public double TrainStepTwoThreads() => TrainStep();
 }
 
 /// <summary>

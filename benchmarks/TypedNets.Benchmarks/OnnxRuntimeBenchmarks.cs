@@ -14,8 +14,7 @@ namespace TypedNets.Benchmarks;
 /// </summary>
 public class OnnxRuntimeBenchmarks
 {
-    private readonly List<IDisposable> _owned = [];
-    private RunOptions _runOptions = null!;
+    private readonly OrtBindings _ort = new();
     private (InferenceSession Session, OrtIoBinding Binding) _mlp10;
     private (InferenceSession Session, OrtIoBinding Binding) _mlp784One;
     private (InferenceSession Session, OrtIoBinding Binding) _mlp784Batch;
@@ -27,36 +26,27 @@ public class OnnxRuntimeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _runOptions = Own(new RunOptions());
-        _mlp10 = Bind("mlp10.onnx", Data.Uniform(10, 2), [1, 10], [1, 2]);
-        _mlp784One = Bind("mlp784.onnx", Data.Uniform(784, 2), [1, 784], [1, 10]);
-        _mlp784Batch = Bind("mlp784.onnx", Data.Uniform(256 * 784, 2), [256, 784], [256, 10]);
+        _mlp10 = _ort.Bind("mlp10.onnx", Data.Uniform(10, 2), [1, 10], [1, 2]);
+        _mlp784One = _ort.Bind("mlp784.onnx", Data.Uniform(784, 2), [1, 784], [1, 10]);
+        _mlp784Batch = _ort.Bind("mlp784.onnx", Data.Uniform(256 * 784, 2), [256, 784], [256, 10]);
         long[] tokens = Array.ConvertAll(Data.Tokens(Cases.TextSteps, 10000, 2), token => (long)token);
-        _text = Bind("text_lstm.onnx", tokens, [1, Cases.TextSteps], [1, 2]);
+        _text = _ort.Bind("text_lstm.onnx", tokens, [1, Cases.TextSteps], [1, 2]);
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        for (int i = _owned.Count - 1; i >= 0; i--)
-        {
-            _owned[i].Dispose();
-        }
-
-        _owned.Clear();
-    }
+    public void Cleanup() => _ort.Dispose();
 
     [Benchmark, Case("mlp10_predict1", Library.OnnxRuntime)]
-    public void Mlp10Predict1() => _mlp10.Session.RunWithBinding(_runOptions, _mlp10.Binding);
+    public void Mlp10Predict1() => _ort.Run(_mlp10);
 
     [Benchmark, Case("mlp784_predict1", Library.OnnxRuntime)]
-    public void Mlp784Predict1() => _mlp784One.Session.RunWithBinding(_runOptions, _mlp784One.Binding);
+    public void Mlp784Predict1() => _ort.Run(_mlp784One);
 
     [Benchmark, Case("mlp784_predict256", Library.OnnxRuntime)]
-    public void Mlp784Predict256() => _mlp784Batch.Session.RunWithBinding(_runOptions, _mlp784Batch.Binding);
+    public void Mlp784Predict256() => _ort.Run(_mlp784Batch);
 
     [Benchmark, Case("text_predict1", Library.OnnxRuntime)]
-    public void TextPredict1() => _text.Session.RunWithBinding(_runOptions, _text.Binding);
+    public void TextPredict1() => _ort.Run(_text);
 
     public static SessionOptions SingleThreaded()
     {
@@ -71,10 +61,57 @@ public class OnnxRuntimeBenchmarks
         return options;
     }
 
-    private (InferenceSession, OrtIoBinding) Bind<TInput>(string file, TInput[] input, long[] inputShape, long[] outputShape)
+}
+
+/// <summary>
+/// (h) and (i) in ONNX Runtime: the convnet and the ResNet as <c>pytorch_bench.py</c> exported them (the ResNet in eval
+/// mode, its BatchNorm on running statistics), on the same 256 images as TypedNets' rows (one for predict 1).
+/// </summary>
+public class OnnxRuntimeConvBenchmarks
+{
+    private readonly OrtBindings _ort = new();
+    private (InferenceSession Session, OrtIoBinding Binding) _convnetOne;
+    private (InferenceSession Session, OrtIoBinding Binding) _convnetBatch;
+    private (InferenceSession Session, OrtIoBinding Binding) _resnetBatch;
+
+    /// <summary>The models these benchmarks need; the suite runs them only when both exist.</summary>
+    public static readonly string[] ModelFiles = ["convnet.onnx", "resnet.onnx"];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        float[] images = Data.Uniform(256 * 784, 2);
+        _convnetOne = _ort.Bind("convnet.onnx", images[..784], [1, 1, 28, 28], [1, 10]);
+        _convnetBatch = _ort.Bind("convnet.onnx", images, [256, 1, 28, 28], [256, 10]);
+        _resnetBatch = _ort.Bind("resnet.onnx", images, [256, 1, 28, 28], [256, 10]);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _ort.Dispose();
+
+    [Benchmark, Case("convnet_predict1", Library.OnnxRuntime)]
+    public void ConvnetPredict1() => _ort.Run(_convnetOne);
+
+    [Benchmark, Case("convnet_predict256", Library.OnnxRuntime)]
+    public void ConvnetPredict256() => _ort.Run(_convnetBatch);
+
+    [Benchmark, Case("resnet_predict256", Library.OnnxRuntime)]
+    public void ResNetPredict256() => _ort.Run(_resnetBatch);
+}
+
+/// <summary>Sessions with their inputs and outputs bound once, and everything they own, disposed together.</summary>
+internal sealed class OrtBindings : IDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+    private RunOptions? _runOptions;
+
+    public void Run((InferenceSession Session, OrtIoBinding Binding) model) => model.Session.RunWithBinding(_runOptions!, model.Binding);
+
+    public (InferenceSession, OrtIoBinding) Bind<TInput>(string file, TInput[] input, long[] inputShape, long[] outputShape)
         where TInput : unmanaged
     {
-        using SessionOptions options = SingleThreaded();
+        _runOptions ??= Own(new RunOptions());
+        using SessionOptions options = OnnxRuntimeBenchmarks.SingleThreaded();
         var session = Own(new InferenceSession(Path.Combine(Settings.ArtifactsDirectory, file), options));
         OrtValue inputValue = Own(OrtValue.CreateTensorValueFromMemory(input, inputShape));
         OrtValue outputValue = Own(OrtValue.CreateTensorValueFromMemory(new float[checked((int)(outputShape[0] * outputShape[1]))], outputShape));
@@ -82,6 +119,17 @@ public class OnnxRuntimeBenchmarks
         binding.BindInput("x", inputValue);
         binding.BindOutput("y", outputValue);
         return (session, binding);
+    }
+
+    public void Dispose()
+    {
+        for (int i = _owned.Count - 1; i >= 0; i--)
+        {
+            _owned[i].Dispose();
+        }
+
+        _owned.Clear();
+        _runOptions = null;
     }
 
     private T Own<T>(T value)

@@ -32,11 +32,11 @@ Settings.ArtifactsDirectory = Path.GetFullPath(ArgumentAfter("--artifacts") ?? P
 string pytorchFile = ArgumentAfter("--pytorch") ?? Path.Combine(Settings.ArtifactsDirectory, "pytorch.json");
 HashSet<string>? only = ArgumentAfter("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
 int passes = int.Parse(ArgumentAfter("--passes") ?? "2", CultureInfo.InvariantCulture);
-bool epoch = !args.Contains("--no-epoch") && (only is null || only.Contains("mlp784_epoch"));
+bool epoch = !args.Contains("--no-epoch");
 Directory.CreateDirectory(Settings.ArtifactsDirectory);
 
-// One thread per engine, as PyTorch and ONNX Runtime are held to; only the row that says so uses the GEMM's helper.
-Gemm.MaxThreads = 1;
+// One thread per engine, as PyTorch and ONNX Runtime are held to; only the rows that say so use two.
+Threading.Use(1);
 
 if (args.Contains("--breakdown"))
 {
@@ -95,10 +95,10 @@ Job epochJob = Job.Default
 // The GPT rows turn times into rates with flops and weight bytes computed here and in gpt_bench.py: both must agree,
 // and agree with the declared networks, or the rows would compare different work.
 PyTorchResults? pytorch = PyTorchResults.Load(pytorchFile);
-List<string> gptProblems = GptFigures.Check(pytorch);
+List<string> gptProblems = [.. GptFigures.Check(pytorch), .. ConvFigures.Check(pytorch)];
 if (gptProblems.Count > 0)
 {
-    Console.WriteLine("The GPT figures disagree:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", gptProblems));
+    Console.WriteLine("The GPT, convnet or ResNet figures disagree:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", gptProblems));
     return 1;
 }
 
@@ -107,9 +107,15 @@ var types = new List<Type>
     typeof(PeakBenchmarks), typeof(MemoryBandwidthBenchmarks), typeof(TutorialMlpBenchmarks), typeof(MnistMlpBenchmarks), typeof(TextLstmBenchmarks),
     typeof(GemmBenchmarks), typeof(GptTrainingBenchmarks), typeof(GptGenerationBenchmarks),
 };
+types.AddRange([typeof(ConvnetBenchmarks), typeof(ResNetBenchmarks)]);
 if (onnx)
 {
     types.Add(typeof(OnnxRuntimeBenchmarks));
+}
+
+if (OnnxRuntimeConvBenchmarks.ModelFiles.All(file => File.Exists(Path.Combine(Settings.ArtifactsDirectory, file))))
+{
+    types.Add(typeof(OnnxRuntimeConvBenchmarks));
 }
 
 var runs = new List<BenchmarkRunInfo>();
@@ -123,21 +129,23 @@ if (epoch)
     runs.Add(BenchmarkConverter.TypeToBenchmarks(typeof(EpochBenchmarks), Config(epochJob)));
 }
 
-if (only is not null)
-{
-    runs = runs
-        .Select(run => new BenchmarkRunInfo(run.BenchmarksCases.Where(c => only.Contains(CaseOf(c).Key)).ToArray(), run.Type, run.Config))
-        .Where(run => run.BenchmarksCases.Length > 0)
-        .ToList();
-}
+// The convnet's epochs (half a minute each) run once, in the first pass, from a fresh network: no warm-up epoch
+// (its first step warms the kernels), one timed epoch in quick mode and three in full mode.
+Job convnetEpochJob = epochJob.WithWarmupCount(0).WithIterationCount(full ? 3 : 1).WithId(full ? "FullConvnetEpoch" : "QuickConvnetEpoch");
+List<BenchmarkRunInfo> once = epoch ? [BenchmarkConverter.TypeToBenchmarks(typeof(ConvnetEpochBenchmarks), Config(convnetEpochJob))] : [];
+runs = Select(runs, c => only is null || only.Contains(CaseOf(c).Key));
+once = Select(once, c => only is null || only.Contains(CaseOf(c).Key));
 
 // Two passes over the whole suite, keeping each case's faster pass: BenchmarkDotNet times a case's iterations back to
 // back, so a burst of other work on a shared machine can cover all of them; it rarely covers the same case twice.
+// The two-thread rows run after the one-thread ones, with both thread knobs at two (the benchmarks run in process).
 var results = new Dictionary<(string Key, Library Library), BenchmarkResult>();
 for (int pass = 1; pass <= passes; pass++)
 {
     Console.WriteLine($"== pass {pass} of {passes}");
-    foreach (BenchmarkReport report in BenchmarkRunner.Run(runs.ToArray()).SelectMany(summary => summary.Reports))
+    List<BenchmarkRunInfo> inPass = pass == 1 ? [.. runs, .. once] : runs;
+    IEnumerable<BenchmarkReport> reports = RunOn(1, Select(inPass, c => CaseOf(c).Threads == 1)).Concat(RunOn(2, Select(inPass, c => CaseOf(c).Threads == 2)));
+    foreach (BenchmarkReport report in reports)
     {
         CaseAttribute info = CaseOf(report.BenchmarkCase);
         if (report.ResultStatistics is not { } statistics)
@@ -155,6 +163,10 @@ for (int pass = 1; pass <= passes; pass++)
 
 Console.WriteLine("Counting TypedNets' allocations per call...");
 Dictionary<string, double> allocations = Allocations.Measure(results.Keys.Where(k => k.Library == Library.TypedNets).Select(k => k.Key).ToHashSet());
+foreach ((string key, double bytes) in ConvnetEpochBenchmarks.AllocatedPerEpoch)
+{
+    allocations[key] = bytes;
+}
 if (pytorch is null)
 {
     Console.WriteLine($"No PyTorch timings at {pytorchFile} (run benchmarks/run.sh, which writes them first): that column is empty.");
@@ -166,13 +178,57 @@ if (results.ContainsKey(("mlp784_epoch", Library.TypedNets)) && EpochBenchmarks.
     accuracy["mlp784_epoch"] = epochAccuracy;
 }
 
-string table = Report.Table(results, allocations, accuracy, pytorch, full);
+if (results.ContainsKey(("convnet_epoch", Library.TypedNets)) && ConvnetEpochBenchmarks.TestAccuracyAfterOneEpoch() is double convnetAccuracy)
+{
+    accuracy["convnet_epoch"] = convnetAccuracy;
+}
+
+var threadNotes = new List<string>();
+if (!Threading.SplitsBatches)
+{
+    threadNotes.Add("This build's Trainer has no Threads setting: TypedNets' two-thread rows had only Gemm.MaxThreads = 2 (a helper thread inside large products).");
+}
+
+if (pytorch?.TwoThreads is int torchThreads && torchThreads != 2)
+{
+    threadNotes.Add($"PyTorch could only get {torchThreads} thread(s) for its two-thread rows.");
+}
+
+if (ConvnetEpochBenchmarks.SameWeightsOnTwoThreads() is bool same)
+{
+    threadNotes.Add(same
+        ? "The convnet's first epoch ended with the same weights, bit for bit, on one thread and on two."
+        : "The convnet's first epoch ended with different weights on one thread and on two.");
+}
+
+string table = Report.Table(results, allocations, accuracy, pytorch, full, threadNotes);
 Console.WriteLine();
 Console.WriteLine(table);
 string tablePath = Path.Combine(Settings.ArtifactsDirectory, "table.md");
 File.WriteAllText(tablePath, table);
 Console.WriteLine($"(written to {tablePath}; BenchmarkDotNet's reports are in {Path.Combine(Settings.ArtifactsDirectory, "BenchmarkDotNet")})");
-return results.Count == runs.Sum(run => run.BenchmarksCases.Length) ? 0 : 1;
+return results.Count == runs.Concat(once).Sum(run => run.BenchmarksCases.Length) ? 0 : 1;
+
+List<BenchmarkRunInfo> Select(List<BenchmarkRunInfo> from, Func<BenchmarkDotNet.Running.BenchmarkCase, bool> keep)
+    => [.. from.Select(run => new BenchmarkRunInfo([.. run.BenchmarksCases.Where(keep)], run.Type, run.Config)).Where(run => run.BenchmarksCases.Length > 0)];
+
+static List<BenchmarkReport> RunOn(int threads, List<BenchmarkRunInfo> selected)
+{
+    if (selected.Count == 0)
+    {
+        return [];
+    }
+
+    Threading.Use(threads);
+    try
+    {
+        return [.. BenchmarkRunner.Run([.. selected]).SelectMany(summary => summary.Reports)];
+    }
+    finally
+    {
+        Threading.Use(1);
+    }
+}
 
 IConfig Config(Job chosen)
 {

@@ -22,8 +22,17 @@ internal sealed class PyTorchResults
     /// </summary>
     public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Gpt { get; init; }
 
-    /// <summary>Test accuracies by case, where the case has one (the epoch of (e) on Fashion-MNIST).</summary>
+    /// <summary>Test accuracies by case, where the case has one (the epochs of (e) and (h) on Fashion-MNIST).</summary>
     public required IReadOnlyDictionary<string, double> Accuracy { get; init; }
+
+    /// <summary>
+    /// The convnet's and the ResNet's <c>parameters</c>, <c>forward_flops</c> and <c>training_flops</c> per sample, as
+    /// <c>pytorch_bench.py</c> counted them; <see cref="ConvFigures.Check"/> holds the suite's own to them.
+    /// </summary>
+    public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Figures { get; init; }
+
+    /// <summary>The threads PyTorch's two-thread rows ran on (2 unless it could not get them); null without such rows.</summary>
+    public int? TwoThreads { get; init; }
 
     public static PyTorchResults? Load(string path)
     {
@@ -49,19 +58,28 @@ internal sealed class PyTorchResults
             }
         }
 
-        var gpt = new Dictionary<string, IReadOnlyDictionary<string, double>>();
-        if (root.TryGetProperty("gpt", out JsonElement gptCases))
-        {
-            foreach (JsonProperty entry in gptCases.EnumerateObject())
-            {
-                gpt[entry.Name] = entry.Value.EnumerateObject().ToDictionary(figure => figure.Name, figure => figure.Value.GetDouble());
-            }
-        }
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> gpt = Sections(root, "gpt"), figures = Sections(root, "figures");
 
         JsonElement meta = root.GetProperty("meta");
         string description = string.Create(CultureInfo.InvariantCulture,
             $"PyTorch {meta.GetProperty("torch").GetString()} (OpenBLAS core {meta.GetProperty("blas_core").GetString()}, {meta.GetProperty("threads").GetInt32()} thread, eager mode)");
-        return new PyTorchResults { Cases = cases, Description = description, Accuracy = accuracy, Gpt = gpt };
+        int? twoThreads = meta.TryGetProperty("two_threads", out JsonElement two) && two.ValueKind == JsonValueKind.Number ? two.GetInt32() : null;
+        return new PyTorchResults { Cases = cases, Description = description, Accuracy = accuracy, Gpt = gpt, Figures = figures, TwoThreads = twoThreads };
+    }
+
+    /// <summary>A section of named cases, each a set of named numbers: empty when the file has no such section.</summary>
+    private static Dictionary<string, IReadOnlyDictionary<string, double>> Sections(JsonElement root, string name)
+    {
+        var sections = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        if (root.TryGetProperty(name, out JsonElement entries))
+        {
+            foreach (JsonProperty entry in entries.EnumerateObject())
+            {
+                sections[entry.Name] = entry.Value.EnumerateObject().ToDictionary(figure => figure.Name, figure => figure.Value.GetDouble());
+            }
+        }
+
+        return sections;
     }
 }
 
@@ -70,7 +88,7 @@ internal static class Report
 {
     public static string Table(
         IReadOnlyDictionary<(string Key, Library Library), BenchmarkResult> results, IReadOnlyDictionary<string, double> allocations,
-        IReadOnlyDictionary<string, double> accuracy, PyTorchResults? pytorch, bool full)
+        IReadOnlyDictionary<string, double> accuracy, PyTorchResults? pytorch, bool full, IReadOnlyList<string> threadNotes)
     {
         CultureInfo invariant = CultureInfo.InvariantCulture;
         // The peak is a ceiling: its fastest iteration, since noise from other work on the machine only ever slows it down.
@@ -118,7 +136,7 @@ internal static class Report
                 continue;
             }
 
-            if (typedNets is null && onnx is null && torch is null)
+            if ((typedNets is null && onnx is null && torch is null) || Cases.IsTwoThreadTraining(info.Key))
             {
                 continue;
             }
@@ -142,8 +160,51 @@ internal static class Report
                 Bytes(allocations.TryGetValue(info.Key, out double bytes) ? bytes : null)) + " |");
         }
 
+        ThreadTable(text, results, allocations, pytorch, peakFlops, threadNotes);
         GptTables(text, results, pytorch, peakFlops);
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The training rows on one thread and on two: each engine's speed-up (its one-thread time over its two-thread
+    /// time; above 1: two threads are faster), TypedNets over PyTorch at both, and what the two-thread step allocates
+    /// on all threads together.
+    /// </summary>
+    private static void ThreadTable(
+        StringBuilder text, IReadOnlyDictionary<(string Key, Library Library), BenchmarkResult> results, IReadOnlyDictionary<string, double> allocations,
+        PyTorchResults? pytorch, double? peakFlops, IReadOnlyList<string> notes)
+    {
+        double? TypedNetsTime(string key) => results.TryGetValue((key, Library.TypedNets), out BenchmarkResult? r) ? r.Minimum : null;
+        double? TorchTime(string key) => pytorch?.Cases.TryGetValue(key, out var timing) == true ? timing.Best : null;
+        string[] keys = [.. Cases.ThreadedTraining.Where(key => TypedNetsTime(key + Cases.TwoThreads) is not null || TorchTime(key + Cases.TwoThreads) is not null)];
+        if (keys.Length == 0)
+        {
+            return;
+        }
+
+        text.AppendLine();
+        text.AppendLine("Training on one and on two threads: TypedNets with Gemm.MaxThreads and Trainer.Threads at 1 and at 2, PyTorch with "
+            + "torch.set_num_threads and OpenBLAS' threads at 1 and at 2. Speed-up: the one-thread time over the two-thread time. "
+            + "% peak at two threads is of the one-core peak (200% is both cores at it).");
+        text.AppendLine();
+        text.AppendLine("| training case | TN 1 thread | TN 2 threads | TN speed-up | PyTorch 1 thread | PyTorch 2 threads | PyTorch speed-up | TN / PyTorch, 1 thread | TN / PyTorch, 2 threads | % peak TN, 2 threads | TN alloc/call, 2 threads (all threads) |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (string key in keys)
+        {
+            CaseInfo info = Cases.All.Single(row => row.Key == key);
+            string two = key + Cases.TwoThreads;
+            double? ours1 = TypedNetsTime(key), ours2 = TypedNetsTime(two), theirs1 = TorchTime(key), theirs2 = TorchTime(two);
+            text.AppendLine(string.Join(" | ",
+                "| " + info.Label, Time(ours1), Time(ours2), Ratio(ours1, ours2), Time(theirs1), Time(theirs2), Ratio(theirs1, theirs2),
+                Ratio(ours1, theirs1), Ratio(ours2, theirs2), Percent(info.Flops, ours2, peakFlops),
+                Bytes(allocations.TryGetValue(two, out double bytes) ? bytes : null)) + " |");
+        }
+
+        foreach (string note in notes)
+        {
+            text.AppendLine();
+            text.AppendLine(note);
+        }
     }
 
     /// <summary>The fastest pass over 512 MiB, in bytes per second: the ceiling of a single-core stream.</summary>

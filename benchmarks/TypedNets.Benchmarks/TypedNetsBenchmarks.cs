@@ -119,6 +119,9 @@ public class TutorialMlpBenchmarks
 
     [Benchmark, Case("mlp10_train32", Library.TypedNets)]
     public double TrainStep32() => Trainer.Step(_trainee, _adam, _features, _labels, LossFunction.CrossEntropy);
+
+    [Benchmark, Case("mlp10_train32" + Cases.TwoThreads, Library.TypedNets, Threads = 2)]
+    public double TrainStep32TwoThreads() => TrainStep32();
 }
 
 /// <summary>(b) The 784-256-128-10 MLP.</summary>
@@ -185,6 +188,9 @@ public class MnistMlpBenchmarks
     [Benchmark, Case("mlp784_train64", Library.TypedNets)]
     public double TrainStep64() => Trainer.Step(_trainee, _adam, _features, _labels, LossFunction.CrossEntropy);
 
+    [Benchmark, Case("mlp784_train64" + Cases.TwoThreads, Library.TypedNets, Threads = 2)]
+    public double TrainStep64TwoThreads() => TrainStep64();
+
     internal static unsafe float ReadAll(ReadOnlySpan<float> values)
     {
         const int Width = 8 * 16;
@@ -247,6 +253,9 @@ public class TextLstmBenchmarks
 
     [Benchmark, Case("text_train32", Library.TypedNets)]
     public double TrainStep32() => Trainer.Step(_trainee, _adam, _features, _labels, LossFunction.CrossEntropy);
+
+    [Benchmark, Case("text_train32" + Cases.TwoThreads, Library.TypedNets, Threads = 2)]
+    public double TrainStep32TwoThreads() => TrainStep32();
 }
 
 /// <summary>(d) <c>Gemm.Multiply&lt;float&gt;</c>, C = A B on square row-major matrices.</summary>
@@ -342,4 +351,7 @@ public class EpochBenchmarks
         History history = Trainer.Fit(_network, _adam, _data, new FitOptions { Epochs = 1, BatchSize = 64, Seed = (ulong)_epoch++ });
         return history.Epochs[0].Loss;
     }
+
+    [Benchmark, Case("mlp784_epoch" + Cases.TwoThreads, Library.TypedNets, Threads = 2)]
+    public double EpochTwoThreads() => Epoch();
 }
