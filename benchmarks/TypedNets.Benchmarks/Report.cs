@@ -222,7 +222,8 @@ internal static class Report
         StringBuilder text, IReadOnlyDictionary<(string Key, Library Library), BenchmarkResult> results, PyTorchResults? pytorch, double? peakFlops)
     {
         CultureInfo invariant = CultureInfo.InvariantCulture;
-        CaseInfo[] training = [.. Cases.All.Where(info => info.Key.StartsWith("gpt", StringComparison.Ordinal) && info.Tokens is null)];
+        // The two-thread run of (f) is in the table of thread counts.
+        CaseInfo[] training = [.. Cases.All.Where(info => info.Key.StartsWith("gpt", StringComparison.Ordinal) && info.Tokens is null && !Cases.IsTwoThreadTraining(info.Key))];
         CaseInfo[] generation = [.. Cases.All.Where(info => info.Tokens is not null)];
         double? TypedNetsTime(CaseInfo info) => results.TryGetValue((info.Key, Library.TypedNets), out BenchmarkResult? r) ? r.Minimum : null;
         double? TorchTime(CaseInfo info) => pytorch?.Cases.TryGetValue(info.Key, out var timing) == true ? timing.Best : null;
