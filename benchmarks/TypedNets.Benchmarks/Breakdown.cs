@@ -31,6 +31,14 @@ internal static class Breakdown
     /// <summary>Runs one TypedNets case in a loop for <paramref name="seconds"/> seconds, for a profiler.</summary>
     public static void Spin(string key, double seconds)
     {
+        // A training case's "_two_threads" key spins the same case with both thread knobs at two.
+        string label = key;
+        if (Cases.IsTwoThreadTraining(key) || (key.EndsWith(Cases.TwoThreads, StringComparison.Ordinal) && key.StartsWith("convnet_train", StringComparison.Ordinal)))
+        {
+            Threading.Use(2);
+            key = key[..^Cases.TwoThreads.Length];
+        }
+
         Action action = key switch
         {
             "mlp10_predict1" => PredictOne(new TutorialMlp(maxBatch: 1, seed: 1), TutorialMlp.Sample.From(Data.Uniform(10, 2))),
@@ -45,7 +53,11 @@ internal static class Breakdown
             "gpt15m_generate" => GptGenerate(stories15M: true),
             "gemm256" => SquareGemm(256),
             "gemm1024" => SquareGemm(1024),
-            _ => throw new ArgumentException($"--spin takes mlp10_predict1, mlp10_train32, mlp784_train64, text_train32, gpt_baby_train12, gpt_baby_generate, gpt15m_generate, mlp784_predict1, mlp784_predict256, text_predict1, gemm256 or gemm1024, not {key}."),
+            "convnet_train64" => Step(new FashionMnist.FashionConvnet(maxBatch: 64, seed: 3), Data.Uniform(64 * 784, 4), Data.Labels(64, 10, 5)),
+            "convnet_predict256" => Predict(new FashionMnist.FashionConvnet(maxBatch: 256, seed: 1), Data.Uniform(256 * 784, 2)),
+            "resnet_train128" => ResNetStep(),
+            "resnet_predict256" => Predict(new FashionMnist.FashionResNet(maxBatch: 256, seed: 1), Data.Uniform(256 * 784, 2)),
+            _ => throw new ArgumentException($"--spin takes mlp10_predict1, mlp10_train32, mlp784_train64, text_train32, gpt_baby_train12, gpt_baby_generate, gpt15m_generate, mlp784_predict1, mlp784_predict256, text_predict1, gemm256, gemm1024, convnet_train64 (a step of the convnet's epoch), convnet_predict256, resnet_train128 or resnet_predict256 (a training key with _two_threads: on two threads), not {key}."),
         };
         var clock = Stopwatch.StartNew();
         long count = 0;
@@ -55,7 +67,7 @@ internal static class Breakdown
             count++;
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}: {count} runs in {clock.Elapsed.TotalSeconds:F1} s, {Report.Time(clock.Elapsed.TotalSeconds / count)} each"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: {count} runs in {clock.Elapsed.TotalSeconds:F1} s, {Report.Time(clock.Elapsed.TotalSeconds / count)} each"));
     }
 
     private static Action Step(INetwork network, float[] features, float[] labels)
@@ -65,6 +77,14 @@ internal static class Breakdown
     }
 
     private static Action Predict(INetwork network, float[] features) => () => network.Forward(features, training: false);
+
+    /// <summary>The (i) row's step: the ResNet at batch 128 with its SGD.</summary>
+    private static Action ResNetStep()
+    {
+        var bench = new ResNetBenchmarks();
+        bench.Setup();
+        return () => bench.TrainStep128();
+    }
 
     /// <summary>One sample through the typed <c>Predict</c>, as the (a) row times it.</summary>
     private static Action PredictOne(TutorialMlp network, TutorialMlp.Sample sample) => () => network.Predict(sample);
