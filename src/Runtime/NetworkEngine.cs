@@ -90,9 +90,6 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// <summary>The network's weight version, shared by its workspaces; see <c>NetworkExtensions.MarkWeightsChanged</c>.</summary>
     internal WeightVersion WeightVersion { get; }
 
-    /// <summary>The network's prepacked weights (null for element types other than float), for tests.</summary>
-    internal Kernels.PackedWeights? PackedWeights => _packed;
-
     /// <summary>The batch size of the last forward pass; 0 before the first.</summary>
     public int Batch => _batch;
 

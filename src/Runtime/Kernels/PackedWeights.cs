@@ -17,11 +17,10 @@ namespace TypedNets.Kernels;
 /// Every weight has an entry holding its current packed copy (a <see cref="Packing"/>) and the version it was packed
 /// at. A product takes the copy as a reader (an interlocked count) for the length of the call. When the version has
 /// moved, the first product to see it packs again under the entry's lock: it takes the current copy off the entry, and
-/// packs into the same array when no reader holds it, else into a new one, then publishes it. A stale copy is never
-/// used: a reader counts itself in and then checks that its copy is still the entry's and of the version now, and backs
-/// off otherwise; the interlocked operations on both sides are full fences, so a repacking thread that finds no reader
-/// cannot miss one that already counted itself in, and a reader that counts itself in after that check sees the copy
-/// taken away.
+/// packs into the same array when no reader holds it, else into a new one, then publishes it. A copy being packed is
+/// never read: a reader counts itself in and then checks that its copy is still the entry's, and backs off otherwise;
+/// the interlocked operations on both sides are full fences, so a repacking thread that finds no reader cannot miss one
+/// that already counted itself in, and a reader that counts itself in after that check sees the copy taken away.
 /// </para>
 /// <para>
 /// Steady-state products allocate nothing; packing after a change allocates only while another thread is still
@@ -35,11 +34,6 @@ internal sealed class PackedWeights
     private readonly ConcurrentDictionary<int, Entry> _entries = new();
 
     public PackedWeights(WeightVersion version) => _version = version;
-
-    /// <summary>The weight packings made so far, for tests: a steady state makes none.</summary>
-    public long Packings => Volatile.Read(ref _packings);
-
-    private long _packings;
 
     /// <summary>
     /// The packed <c>B^T</c> of the weight <paramref name="weight"/> <c>[n, k]</c> at <paramref name="offset"/>, packed
@@ -56,24 +50,25 @@ internal sealed class PackedWeights
         while (true)
         {
             Packing? packing = Volatile.Read(ref entry.Current);
-            long version = _version.Value;
-            if (packing is not null && packing.Fits(version, n, k))
+            if (packing is null || !packing.Fits(_version.Value, n, k))
             {
-                Interlocked.Increment(ref packing.Readers);
-                if (Volatile.Read(ref entry.Current) == packing && packing.Fits(_version.Value, n, k))
-                {
-                    return packing;
-                }
-
-                packing.Release();
-                continue;
+                // The packing made here is used even if the version moves on while it is made: the weights it copied
+                // were read after the version that made it stale, as a product on the unpacked weights would read them.
+                packing = Repack(entry, weight, n, k);
             }
 
-            Repack(entry, weight, n, k);
+            Interlocked.Increment(ref packing.Readers);
+            if (Volatile.Read(ref entry.Current) == packing && packing.HasShape(n, k))
+            {
+                return packing;
+            }
+
+            // Taken off the entry by a thread packing again since it was read: take that thread's packing.
+            packing.Release();
         }
     }
 
-    private void Repack(Entry entry, ReadOnlySpan<float> weight, int n, int k)
+    private Packing Repack(Entry entry, ReadOnlySpan<float> weight, int n, int k)
     {
         lock (entry.Lock)
         {
@@ -82,7 +77,7 @@ internal sealed class PackedWeights
             Packing? old = Volatile.Read(ref entry.Current);
             if (old is not null && old.Fits(version, n, k))
             {
-                return;
+                return old;
             }
 
             int length = Gemm.PrepackedTransposedBLength(n, k);
@@ -90,8 +85,8 @@ internal sealed class PackedWeights
             Packing target = old is not null && Volatile.Read(ref old.Readers) == 0 && old.Capacity >= length ? old : new Packing(length);
             Gemm.PackTransposedB(weight, n, k, target.Panels(length));
             target.Set(version, n, k);
-            Interlocked.Increment(ref _packings);
             Volatile.Write(ref entry.Current, target);
+            return target;
         }
     }
 
@@ -130,7 +125,9 @@ internal sealed class PackedWeights
 
         public Span<float> Panels(int length) => _array.AsSpan(_start, length);
 
-        public bool Fits(long version, int n, int k) => Volatile.Read(ref _version) == version && _n == n && _k == k;
+        public bool Fits(long version, int n, int k) => Volatile.Read(ref _version) == version && HasShape(n, k);
+
+        public bool HasShape(int n, int k) => _n == n && _k == k;
 
         public void Set(long version, int n, int k)
         {

@@ -126,3 +126,10 @@ public sealed class PrepackedProductTests
 
     private static int[] Bits(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
 }
+
+/// <summary>
+/// Alone: the four-thread test packs again while predictions hold the old copies, allocating new ones, and a collection
+/// it sets off would shift the allocation counts of tests running beside it (see <see cref="TypedNets.Tests.Kernels.GemmSingleTests"/>).
+/// </summary>
+[CollectionDefinition(nameof(PrepackedProductTests), DisableParallelization = true)]
+public sealed class PrepackedProductTestsCollection;
