@@ -51,6 +51,7 @@ public sealed partial class NetworkGenerator
                     {
                         using global::TypedNets.NetworkAccess.Scope exclusive = _core.Access.Exclusive({{StringLiteral(GeneratedNames.LoadEmbeddedWeights)}});
                         global::TypedNets.Serialization.EmbeddedParameters.CopyTo({{StringLiteral(_model.DisplayName)}}, {{GeneratedNames.EmbeddedWeightBytes}}, _core.Engine.Parameters);
+                        global::TypedNets.NetworkExtensions.MarkWeightsChanged(this);
                     """);
                 if (_model.BufferCount > 0)
                 {

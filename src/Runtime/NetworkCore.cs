@@ -32,6 +32,15 @@ public sealed class NetworkCore
         OutputSize = engine.Layout.OutputSize;
         Access = new NetworkAccess(Name);
         Predictors = new WorkspacePool<NetworkEngine<float>>(Access, engine.CreateWorkspace);
+
+        // A write through a tensor's view changes the weights that inference keeps packed.
+        foreach (Layer layer in layers)
+        {
+            foreach (ParameterTensor tensor in layer.Parameters)
+            {
+                tensor.Version = engine.WeightVersion;
+            }
+        }
     }
 
     /// <summary>The network's name, for error messages.</summary>

@@ -22,6 +22,7 @@ public abstract class NetworkEngine<T> : IEngine<T>
     private readonly EngineLayout _layout;
     private readonly NetworkEngine<T> _root;
     private Kernels.Int8Weights? _int8;
+    private readonly Kernels.PackedWeights? _packed;
     private Xoshiro256 _dropoutRandom;
     private int _batch;
     private bool _training;
@@ -48,6 +49,8 @@ public abstract class NetworkEngine<T> : IEngine<T>
         Gradients = shared?.Gradients ?? new T[layout.ParameterCount];
         Buffers = shared?.Buffers ?? new T[layout.BufferCount];
         _root = shared?._root ?? this;
+        WeightVersion = shared?.WeightVersion ?? new WeightVersion();
+        _packed = shared is not null ? shared._packed : typeof(T) == typeof(float) ? new Kernels.PackedWeights(WeightVersion) : null;
         ReseedDropout(seed);
     }
 
@@ -76,6 +79,16 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// <summary>The int8 weight whose float parameter starts at <paramref name="offset"/>, or <see langword="null"/>: the float product runs. For generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public Kernels.Int8Weight? Int8At(int offset) => _root._int8?.Find(offset);
+
+    /// <summary>
+    /// Where the weight at <paramref name="offset"/> finds its form packed for the GEMM, shared by all workspaces and
+    /// kept while the weights do not change; none in a training pass. For generated code.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Kernels.PackedWeight PackedAt(int offset) => new(_training ? null : _packed, offset);
+
+    /// <summary>The network's weight version, shared by its workspaces; see <c>NetworkExtensions.MarkWeightsChanged</c>.</summary>
+    internal WeightVersion WeightVersion { get; }
 
     /// <summary>The batch size of the last forward pass; 0 before the first.</summary>
     public int Batch => _batch;
@@ -394,6 +407,13 @@ public abstract class NetworkEngine<T> : IEngine<T>
 
     private ReadOnlySpan<T> Start(int batch, bool training)
     {
+        // A training pass is followed by a step that changes the weights; moving the version on here keeps the packed
+        // weights honest even for a training loop that writes them through a view it took once.
+        if (training)
+        {
+            WeightVersion.Bump();
+        }
+
         _batch = batch;
         _training = training;
         return Run(batch, training);

@@ -32,7 +32,36 @@ public static class NetworkExtensions
         public int MaxBatch => network.Core.Engine.MaxBatch;
 
         /// <summary>Every parameter in one buffer, in <c>state_dict</c> order; each layer's tensors are views of it.</summary>
-        public Span<float> Parameters => network.Core.Engine.Parameters;
+        /// <remarks>
+        /// Inference keeps the weights packed for its matrix products and packs them again only after they change, which
+        /// it learns from <c>WeightVersion</c>: handing out this view moves the version on, and so do optimizer steps,
+        /// loads, <c>Initialize</c> and a tensor's <c>Values</c>. Write through the view before the next prediction;
+        /// a span kept and written to after a prediction has run must be followed by <c>MarkWeightsChanged()</c> (or by
+        /// taking the view again), or predictions go on with the weights as they were.
+        /// </remarks>
+        public Span<float> Parameters
+        {
+            get
+            {
+                NetworkEngine<float> engine = network.Core.Engine;
+                engine.WeightVersion.Bump();
+                return engine.Parameters;
+            }
+        }
+
+        /// <summary>
+        /// A number that moves on whenever the weights may have changed: at every hand-out of <c>Parameters</c> or of a
+        /// tensor's <c>Values</c>, optimizer step, training pass, load, <c>Initialize</c> and <c>MarkWeightsChanged</c>;
+        /// never at a prediction. Inference's packed weights are made again when it has moved.
+        /// </summary>
+        public long WeightVersion => network.Core.Engine.WeightVersion.Value;
+
+        /// <summary>
+        /// Says that the weights have been written through a span taken earlier (from <c>Parameters</c> or a tensor's
+        /// <c>Values</c>) after a prediction ran: the next prediction packs them again instead of using the packed copy
+        /// of the weights as they were. Writes made right after taking a view, before any prediction, need no call.
+        /// </summary>
+        public void MarkWeightsChanged() => network.Core.Engine.WeightVersion.Bump();
 
         /// <summary>The gradients, laid out like <c>Parameters</c>; <c>Backward</c> adds to them.</summary>
         public Span<float> Gradients => network.Core.Engine.Gradients;
@@ -164,6 +193,7 @@ public static class NetworkExtensions
             NetworkCore core = network.Core;
             using NetworkAccess.Scope exclusive = core.Access.Exclusive("Initialize");
             core.Engine.Initialize(seed);
+            core.Engine.WeightVersion.Bump();
         }
 
         /// <summary>Restarts the stream of dropout masks from <paramref name="seed"/>.</summary>

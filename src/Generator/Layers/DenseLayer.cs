@@ -132,8 +132,9 @@ internal sealed class DenseLayer() : LayerRule(LayerKind.Dense)
 
         // The kernel applies the activation (a ReLU as the product's epilogue) and, backward, its derivative.
         e.Writer.WriteLine($"private void {e.MethodStem(layer)}Forward({e.Head}int batch)");
-        // Int8At finds the weight's int8 form in a quantised network (null, the float product, otherwise).
-        e.Writer.WriteLine($"    => {Kernels}.DenseKernel.Layer<T>({x}, {weight}, {bias}, {preActivation}, {y}, {rows}, {m}, {n}, {activation}, Int8At({e.P(layer.WeightOffset)}));");
+        // Int8At finds the weight's int8 form in a quantised network (null, the float product, otherwise); PackedAt, in
+        // an inference pass, its form packed for the GEMM, kept while the weights do not change.
+        e.Writer.WriteLine($"    => {Kernels}.DenseKernel.Layer<T>({x}, {weight}, {bias}, {preActivation}, {y}, {rows}, {m}, {n}, {activation}, Int8At({e.P(layer.WeightOffset)}), PackedAt({e.P(layer.WeightOffset)}));");
         e.Writer.WriteLine();
         if (fusable)
         {

@@ -114,8 +114,9 @@ public static class Quantization
         NetworkEngine<float> engine = copy.Core.Engine;
         using (core.Access.Shared("Quantize"))
         {
-            network.Parameters.CopyTo(engine.Parameters);
-            network.Buffers.CopyTo(engine.Buffers);
+            // The engine's arrays, not the public views: reading the source's weights leaves its version where it is.
+            core.Engine.Parameters.CopyTo(engine.Parameters);
+            core.Engine.Buffers.CopyTo(engine.Buffers);
         }
 
         var table = new Int8Weights(candidates.Select(c => Int8Weight.Quantize(c.Tensor.Name, c.Tensor.Offset, c.Tensor.Values, c.Rows, c.Columns)));
@@ -128,6 +129,9 @@ public static class Quantization
         {
             weight.Dequantize(engine.Parameters.AsSpan(weight.Offset, weight.Rows * weight.Columns));
         }
+
+        // Calibration ran float products on the weights as they were before dequantisation.
+        engine.WeightVersion.Bump();
 
         engine.Int8Weights = table;
         return copy;

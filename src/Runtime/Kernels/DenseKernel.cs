@@ -50,13 +50,16 @@ public static class DenseKernel
     /// non-empty <paramref name="preActivation"/> the affine result is kept there for the backward pass (a GELU reads
     /// it; a loss fuses with a Softmax or Sigmoid output through it); otherwise it is computed in <paramref name="y"/>,
     /// a ReLU as the product's epilogue and other activations in place. In a quantised network
-    /// <paramref name="int8"/> is the layer's weight in int8 and the product runs on it.
+    /// <paramref name="int8"/> is the layer's weight in int8 and the product runs on it. In an inference pass
+    /// <paramref name="packed"/> says where the weight's form packed for the GEMM is kept (see
+    /// <see cref="NetworkEngine{T}.PackedAt"/>): products that run on packed blocks then read it instead of packing the
+    /// weight again, with the same result to the bit.
     /// </summary>
     /// <remarks>Inlined, so that the switch on a call site's constant activation folds away.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Layer<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> preActivation, Span<T> y,
-        int rows, int inputs, int outputs, Activation activation, Int8Weight? int8 = null)
+        int rows, int inputs, int outputs, Activation activation, Int8Weight? int8 = null, PackedWeight packed = default)
         where T : IFloatingPointIeee754<T>
     {
         // A quantised network's weight runs the int8 product instead (not while it is being calibrated).
@@ -66,7 +69,7 @@ public static class DenseKernel
             bool fusedReLU = activation == Activation.ReLU && !quantized;
             if (!quantized)
             {
-                Forward(x, weight, bias, y, rows, inputs, outputs, relu: fusedReLU);
+                Affine(x, weight, bias, y, rows, inputs, outputs, fusedReLU, packed);
             }
 
             if (!fusedReLU)
@@ -79,7 +82,7 @@ public static class DenseKernel
 
         if (!quantized)
         {
-            Forward(x, weight, bias, preActivation, rows, inputs, outputs);
+            Affine(x, weight, bias, preActivation, rows, inputs, outputs, relu: false, packed);
         }
 
         if (activation is not (Activation.GELU or Activation.GeluTanh))
@@ -88,6 +91,35 @@ public static class DenseKernel
         }
 
         Activations.Forward(activation, preActivation, y, outputs);
+    }
+
+    /// <summary><see cref="Forward{T}"/>, on the prepacked weight where there is one and the product would pack it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Affine<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> z, int rows, int inputs, int outputs, bool relu, PackedWeight packed)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && packed.Weights is not null && Gemm.UsesPrepackedTransposedB(rows, outputs, inputs))
+        {
+            ForwardPrepacked(FloatSpans.AsFloat(x), FloatSpans.AsFloat(weight), FloatSpans.AsFloat(bias), FloatSpans.AsFloat(z), rows, inputs, outputs, relu, packed);
+            return;
+        }
+
+        Forward(x, weight, bias, z, rows, inputs, outputs, relu);
+    }
+
+    private static unsafe void ForwardPrepacked(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> z, int rows, int inputs, int outputs, bool relu, PackedWeight packed)
+    {
+        PackedWeights.Packing packing = packed.Weights!.Acquire(packed.Offset, weight.Slice(0, outputs * inputs), outputs, inputs);
+        try
+        {
+            Gemm.MultiplyTransposedBPrepacked(x, weight, packing.Start, bias, z, rows, outputs, inputs, relu);
+        }
+        finally
+        {
+            packing.Release();
+        }
     }
 
     /// <summary>

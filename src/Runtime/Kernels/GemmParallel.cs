@@ -77,7 +77,7 @@ public static partial class Gemm
     /// </summary>
     /// <returns>Whether the product was done; not when it is too small, <see cref="MaxThreads"/> is 1, the machine has one core, the helper sleeps
     /// and the product is not worth waking it for, or the helper is busy with another caller's product.</returns>
-    private static unsafe bool TryMultiplyOnTwoThreads(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate, Epilogue epilogue)
+    private static unsafe bool TryMultiplyOnTwoThreads(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate, Epilogue epilogue, PrepackedB prepacked)
     {
         long work = (long)m * n * k;
         if (work < SharedWhenAwake || s_maxThreads < 2 || Environment.ProcessorCount < 2)
@@ -113,7 +113,7 @@ public static partial class Gemm
         {
             var problem = new Problem(
                 aOrigin, a.RowStride, a.ColumnStride, bOrigin, b.RowStride, b.ColumnStride, cOrigin,
-                m, n, k, accumulate, epilogue, splitColumns, chunkSize, chunks);
+                m, n, k, accumulate, epilogue, prepacked, splitColumns, chunkSize, chunks);
             helper.Post(problem);
             RunChunks(problem, ref helper.NextChunk, t_packBuffers ??= new PackBuffers());
             helper.Join();
@@ -134,11 +134,11 @@ public static partial class Gemm
             int start = chunk * p.ChunkSize;
             if (p.SplitColumns)
             {
-                MultiplyBlocked(a, b, ref c, p.N, 0, p.M, start, Math.Min(start + p.ChunkSize, p.N), p.K, p.Accumulate, p.Epilogue, buffers);
+                MultiplyBlocked(a, b, ref c, p.N, 0, p.M, start, Math.Min(start + p.ChunkSize, p.N), p.K, p.Accumulate, p.Epilogue, p.Prepacked, buffers);
             }
             else
             {
-                MultiplyBlocked(a, b, ref c, p.N, start, Math.Min(start + p.ChunkSize, p.M), 0, p.N, p.K, p.Accumulate, p.Epilogue, buffers);
+                MultiplyBlocked(a, b, ref c, p.N, start, Math.Min(start + p.ChunkSize, p.M), 0, p.N, p.K, p.Accumulate, p.Epilogue, p.Prepacked, buffers);
             }
         }
     }
@@ -147,13 +147,14 @@ public static partial class Gemm
     private readonly unsafe struct Problem(
         float* a, nint aRowStride, nint aColumnStride,
         float* b, nint bRowStride, nint bColumnStride,
-        float* c, int m, int n, int k, bool accumulate, Epilogue epilogue, bool splitColumns, int chunkSize, int chunks)
+        float* c, int m, int n, int k, bool accumulate, Epilogue epilogue, PrepackedB prepacked, bool splitColumns, int chunkSize, int chunks)
     {
         public readonly float* A = a, B = b, C = c;
         public readonly nint ARowStride = aRowStride, AColumnStride = aColumnStride, BRowStride = bRowStride, BColumnStride = bColumnStride;
         public readonly int M = m, N = n, K = k;
         public readonly bool Accumulate = accumulate;
         public readonly Epilogue Epilogue = epilogue;
+        public readonly PrepackedB Prepacked = prepacked;
 
         /// <summary>Whether the pieces are ranges of columns of <c>C</c> (otherwise of rows).</summary>
         public readonly bool SplitColumns = splitColumns;

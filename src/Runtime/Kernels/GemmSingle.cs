@@ -104,7 +104,8 @@ public static partial class Gemm
         return true;
     }
 
-    private static unsafe void MultiplySingle(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate, Epilogue epilogue = default)
+    private static unsafe void MultiplySingle(
+        StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate, Epilogue epilogue = default, PrepackedB prepacked = default)
     {
         if (m == 0 || n == 0)
         {
@@ -121,27 +122,28 @@ public static partial class Gemm
             return;
         }
 
-        if (UsesSmallPath(m, n, k, transposedB: b.ColumnStride != 1))
+        if (prepacked.Panels == null && UsesSmallPath(m, n, k, transposedB: b.ColumnStride != 1))
         {
             MultiplySmall(a, b, ref c, m, n, k, accumulate, epilogue.Bias, epilogue.ReLU);
             return;
         }
 
-        if (TryMultiplyOnTwoThreads(a, b, ref c, m, n, k, accumulate, epilogue))
+        if (TryMultiplyOnTwoThreads(a, b, ref c, m, n, k, accumulate, epilogue, prepacked))
         {
             return;
         }
 
-        MultiplyBlocked(a, b, ref c, n, 0, m, 0, n, k, accumulate, epilogue, t_packBuffers ??= new PackBuffers());
+        MultiplyBlocked(a, b, ref c, n, 0, m, 0, n, k, accumulate, epilogue, prepacked, t_packBuffers ??= new PackBuffers());
     }
 
     /// <summary>
     /// The rows <c>[rowStart, rowEnd)</c> and columns <c>[columnStart, columnEnd)</c> of <c>C</c>, with the loop nest
-    /// described at the top of this file.
+    /// described at the top of this file. With <paramref name="prepacked"/> the B̃ blocks are read from it instead of
+    /// being packed (see <c>GemmPrepacked.cs</c>); everything else, and so every sum, is the same.
     /// </summary>
-    private static void MultiplyBlocked(
+    private static unsafe void MultiplyBlocked(
         StridedMatrix a, StridedMatrix b, ref float c, int ldc,
-        int rowStart, int rowEnd, int columnStart, int columnEnd, int k, bool accumulate, Epilogue epilogue, PackBuffers buffers)
+        int rowStart, int rowEnd, int columnStart, int columnEnd, int k, bool accumulate, Epilogue epilogue, PrepackedB prepacked, PackBuffers buffers)
     {
         int mr = MicroRows;
         int nr = MicroColumns;
@@ -152,8 +154,11 @@ public static partial class Gemm
             for (int pc = 0; pc < k; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, k - pc);
-                ref float packedB = ref buffers.B(RoundUp(nc, nr) * kc);
-                PackB(b, pc, kc, jc, nc, ref packedB);
+                ref float packedB = ref prepacked.Panels == null ? ref buffers.B(RoundUp(nc, nr) * kc) : ref prepacked.Block(pc, kc, jc);
+                if (prepacked.Panels == null)
+                {
+                    PackB(b, pc, kc, jc, nc, ref packedB);
+                }
 
                 // The first block of the sum overwrites C unless the caller accumulates; the others add to it. The
                 // last one applies the epilogue as it stores.

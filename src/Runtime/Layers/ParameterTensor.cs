@@ -53,6 +53,9 @@ public sealed class ParameterTensor
     /// <summary>The <c>state_dict</c> name, such as <c>hidden.weight</c>.</summary>
     public string Name { get; }
 
+    /// <summary>The weight version of the network whose buffer this views, set when the network is put together; none for a tensor on its own.</summary>
+    internal WeightVersion? Version { get; set; }
+
     /// <summary>Where the tensor starts in the parameter and gradient buffers.</summary>
     public int Offset { get; }
 
@@ -63,7 +66,18 @@ public sealed class ParameterTensor
     public ReadOnlySpan<int> Shape => _shape;
 
     /// <summary>The values, a view of the network's parameter buffer.</summary>
-    public Span<float> Values => _parameters.AsSpan(Offset, Length);
+    /// <remarks>
+    /// Taking the view moves the network's <c>WeightVersion</c> on, so that predictions pack the weights again; a span
+    /// kept and written to after a prediction has run needs <c>network.MarkWeightsChanged()</c>. So does the indexer.
+    /// </remarks>
+    public Span<float> Values
+    {
+        get
+        {
+            Version?.Bump();
+            return _parameters.AsSpan(Offset, Length);
+        }
+    }
 
     /// <summary>The gradient, a view of the network's gradient buffer.</summary>
     public Span<float> Gradient => _gradients.AsSpan(Offset, Length);
@@ -83,6 +97,7 @@ public sealed class ParameterTensor
                 throw new IndexOutOfRangeException($"Index [{row}, {column}] is outside tensor '{Name}' of shape [{_shape[0]}, {_shape[1]}].");
             }
 
+            Version?.Bump();
             return ref _parameters[Offset + (row * _shape[1]) + column];
         }
     }
@@ -97,6 +112,7 @@ public sealed class ParameterTensor
                 throw new IndexOutOfRangeException($"Index {index} is outside tensor '{Name}' of {Length} elements.");
             }
 
+            Version?.Bump();
             return ref _parameters[Offset + index];
         }
     }

@@ -161,6 +161,7 @@ public static class EmbeddedParameters
         }
 
         core.Engine.Int8Weights = new Int8Weights(table);
+        core.Engine.WeightVersion.Bump();
     }
 
     private static IEnumerable<int> Offsets(IReadOnlyList<(ParameterTensor Tensor, int Rows, int Columns)> weights)

@@ -684,7 +684,8 @@ public static class SafeTensors
                     WriteCodes(stream, weight!);
                     break;
                 case StateKind.Parameter:
-                    WriteLittleEndian(stream, network.Parameters.Slice(tensor.Offset, tensor.Length));
+                    // The engine's array rather than the public view, which would move the weight version on: a save changes nothing.
+                    WriteLittleEndian(stream, network.Core.Engine.Parameters.AsSpan(tensor.Offset, tensor.Length));
                     break;
                 case StateKind.Buffer:
                     WriteLittleEndian(stream, network.Buffers.Slice(tensor.Offset, tensor.Length));

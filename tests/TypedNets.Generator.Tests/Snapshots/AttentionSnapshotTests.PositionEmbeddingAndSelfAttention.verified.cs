@@ -237,7 +237,7 @@ namespace Zoo.Gpt
 
             // qkv: Dense [8, 12] -> [8, 36], Identity; weight [36, 12] at 432, no bias.
             private void QkvForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_positionsOutput, 0, batch * 8 * 12), View(Parameters, 432, 432), global::System.ReadOnlySpan<T>.Empty, default, View(_qkvOutput, 0, batch * 8 * 36), batch * 8, 12, 36, global::TypedNets.Activation.Identity, Int8At(432));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_positionsOutput, 0, batch * 8 * 12), View(Parameters, 432, 432), global::System.ReadOnlySpan<T>.Empty, default, View(_qkvOutput, 0, batch * 8 * 36), batch * 8, 12, 36, global::TypedNets.Activation.Identity, Int8At(432), PackedAt(432));
 
             private void QkvBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -262,7 +262,7 @@ namespace Zoo.Gpt
 
             // projection: Dense [8, 12] -> [8, 12], Identity; weight [12, 12] at 864, bias [12] at 1008.
             private void ProjectionForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_attentionOutput, 0, batch * 8 * 12), View(Parameters, 864, 144), View(Parameters, 1008, 12), default, View(_projectionOutput, 0, batch * 8 * 12), batch * 8, 12, 12, global::TypedNets.Activation.Identity, Int8At(864));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_attentionOutput, 0, batch * 8 * 12), View(Parameters, 864, 144), View(Parameters, 1008, 12), default, View(_projectionOutput, 0, batch * 8 * 12), batch * 8, 12, 12, global::TypedNets.Activation.Identity, Int8At(864), PackedAt(864));
 
             private void ProjectionBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -283,7 +283,7 @@ namespace Zoo.Gpt
 
             // output: Dense [32] -> [20], Softmax; weight [20, 32] at 1020, bias [20] at 1660.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_mixerOutput, 0, batch * 32), View(Parameters, 1020, 640), View(Parameters, 1660, 20), View(_outputPreActivation, 0, batch * 20), View(_outputOutput, 0, batch * 20), batch, 32, 20, global::TypedNets.Activation.Softmax, Int8At(1020));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_mixerOutput, 0, batch * 32), View(Parameters, 1020, 640), View(Parameters, 1660, 20), View(_outputPreActivation, 0, batch * 20), View(_outputOutput, 0, batch * 20), batch, 32, 20, global::TypedNets.Activation.Softmax, Int8At(1020), PackedAt(1020));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

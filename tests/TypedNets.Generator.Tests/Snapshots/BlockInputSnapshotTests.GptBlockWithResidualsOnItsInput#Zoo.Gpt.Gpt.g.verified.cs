@@ -300,7 +300,7 @@ namespace Zoo.Gpt
 
             // lm_head: Dense [6, 8] -> [6, 11], Identity; weight [11, 8] tied to the table of transformer.wte at 0, no bias.
             private void Lm_headForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_transformer_Ln_fOutput, 0, batch * 6 * 8), View(Parameters, 0, 88), global::System.ReadOnlySpan<T>.Empty, default, View(_lm_headOutput, 0, batch * 6 * 11), batch * 6, 8, 11, global::TypedNets.Activation.Identity, Int8At(0));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_transformer_Ln_fOutput, 0, batch * 6 * 8), View(Parameters, 0, 88), global::System.ReadOnlySpan<T>.Empty, default, View(_lm_headOutput, 0, batch * 6 * 11), batch * 6, 8, 11, global::TypedNets.Activation.Identity, Int8At(0), PackedAt(0));
 
             private void Lm_headBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -358,7 +358,7 @@ namespace Zoo.Gpt
 
             // CausalSelfAttention.c_attn: Dense [6, 8] -> [6, 24], Identity; weight [24, 8] at s.P, bias [24] at s.P + 192.
             private void CausalSelfAttentionBlock_C_attnForward(CausalSelfAttentionBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s.Input, 0, batch * 6 * 8), View(Parameters, s.P, 192), View(Parameters, s.P + 192, 24), default, View(s._c_attnOutput, 0, batch * 6 * 24), batch * 6, 8, 24, global::TypedNets.Activation.Identity, Int8At(s.P));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s.Input, 0, batch * 6 * 8), View(Parameters, s.P, 192), View(Parameters, s.P + 192, 24), default, View(s._c_attnOutput, 0, batch * 6 * 24), batch * 6, 8, 24, global::TypedNets.Activation.Identity, Int8At(s.P), PackedAt(s.P));
 
             private void CausalSelfAttentionBlock_C_attnBackward(CausalSelfAttentionBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -379,7 +379,7 @@ namespace Zoo.Gpt
 
             // CausalSelfAttention.c_proj: Dense [6, 8] -> [6, 8], Identity; weight [8, 8] at s.P + 216, bias [8] at s.P + 280.
             private void CausalSelfAttentionBlock_C_projForward(CausalSelfAttentionBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._headsOutput, 0, batch * 6 * 8), View(Parameters, s.P + 216, 64), View(Parameters, s.P + 280, 8), default, View(s._c_projOutput, 0, batch * 6 * 8), batch * 6, 8, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 216));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._headsOutput, 0, batch * 6 * 8), View(Parameters, s.P + 216, 64), View(Parameters, s.P + 280, 8), default, View(s._c_projOutput, 0, batch * 6 * 8), batch * 6, 8, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 216), PackedAt(s.P + 216));
 
             private void CausalSelfAttentionBlock_C_projBackward(CausalSelfAttentionBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -431,7 +431,7 @@ namespace Zoo.Gpt
 
             // Mlp.c_fc: Dense [6, 8] -> [6, 32], GELU; weight [32, 8] at s.P, bias [32] at s.P + 256.
             private void MlpBlock_C_fcForward(MlpBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s.Input, 0, batch * 6 * 8), View(Parameters, s.P, 256), View(Parameters, s.P + 256, 32), View(s._c_fcPreActivation, 0, batch * 6 * 32), View(s._c_fcOutput, 0, batch * 6 * 32), batch * 6, 8, 32, global::TypedNets.Activation.GELU, Int8At(s.P));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s.Input, 0, batch * 6 * 8), View(Parameters, s.P, 256), View(Parameters, s.P + 256, 32), View(s._c_fcPreActivation, 0, batch * 6 * 32), View(s._c_fcOutput, 0, batch * 6 * 32), batch * 6, 8, 32, global::TypedNets.Activation.GELU, Int8At(s.P), PackedAt(s.P));
 
             private void MlpBlock_C_fcBackward(MlpBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -439,7 +439,7 @@ namespace Zoo.Gpt
 
             // Mlp.c_proj: Dense [6, 32] -> [6, 8], Identity; weight [8, 32] at s.P + 288, bias [8] at s.P + 544.
             private void MlpBlock_C_projForward(MlpBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._c_fcOutput, 0, batch * 6 * 32), View(Parameters, s.P + 288, 256), View(Parameters, s.P + 544, 8), default, View(s._c_projOutput, 0, batch * 6 * 8), batch * 6, 32, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 288));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._c_fcOutput, 0, batch * 6 * 32), View(Parameters, s.P + 288, 256), View(Parameters, s.P + 544, 8), default, View(s._c_projOutput, 0, batch * 6 * 8), batch * 6, 32, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 288), PackedAt(s.P + 288));
 
             private void MlpBlock_C_projBackward(MlpBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

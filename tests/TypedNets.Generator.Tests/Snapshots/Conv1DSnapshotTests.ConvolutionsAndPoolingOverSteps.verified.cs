@@ -273,7 +273,7 @@ namespace Zoo.Sequences
 
             // output: Dense [4] -> [2], Identity; weight [2, 4] at 248, bias [2] at 256.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pool3Output, 0, batch * 4), View(Parameters, 248, 8), View(Parameters, 256, 2), default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity, Int8At(248));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pool3Output, 0, batch * 4), View(Parameters, 248, 8), View(Parameters, 256, 2), default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity, Int8At(248), PackedAt(248));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

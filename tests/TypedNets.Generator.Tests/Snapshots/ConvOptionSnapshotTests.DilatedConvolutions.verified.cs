@@ -235,7 +235,7 @@ namespace Zoo.Options
 
             // output: Dense [18] -> [2], Identity; weight [2, 18] at 118, bias [2] at 154.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pointwiseOutput, 0, batch * 18), View(Parameters, 118, 36), View(Parameters, 154, 2), default, View(_outputOutput, 0, batch * 2), batch, 18, 2, global::TypedNets.Activation.Identity, Int8At(118));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pointwiseOutput, 0, batch * 18), View(Parameters, 118, 36), View(Parameters, 154, 2), default, View(_outputOutput, 0, batch * 2), batch, 18, 2, global::TypedNets.Activation.Identity, Int8At(118), PackedAt(118));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

@@ -235,7 +235,7 @@ namespace Zoo.Options
 
             // output: Dense [256] -> [2], Identity; weight [2, 256] at 260, bias [2] at 772.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pointwiseOutput, 0, batch * 256), View(Parameters, 260, 512), View(Parameters, 772, 2), default, View(_outputOutput, 0, batch * 2), batch, 256, 2, global::TypedNets.Activation.Identity, Int8At(260));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pointwiseOutput, 0, batch * 256), View(Parameters, 260, 512), View(Parameters, 772, 2), default, View(_outputOutput, 0, batch * 2), batch, 256, 2, global::TypedNets.Activation.Identity, Int8At(260), PackedAt(260));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

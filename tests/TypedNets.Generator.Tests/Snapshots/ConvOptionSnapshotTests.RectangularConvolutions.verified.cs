@@ -206,7 +206,7 @@ namespace Zoo.Options
 
             // output: Dense [48] -> [2], Identity; weight [2, 48] at 90, bias [2] at 186.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_frequencyOutput, 0, batch * 48), View(Parameters, 90, 96), View(Parameters, 186, 2), default, View(_outputOutput, 0, batch * 2), batch, 48, 2, global::TypedNets.Activation.Identity, Int8At(90));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_frequencyOutput, 0, batch * 48), View(Parameters, 90, 96), View(Parameters, 186, 2), default, View(_outputOutput, 0, batch * 2), batch, 48, 2, global::TypedNets.Activation.Identity, Int8At(90), PackedAt(90));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

@@ -268,7 +268,7 @@ namespace Zoo.Lm
 
             // lm_head: Dense [4, 8] -> [4, 6], Identity; weight [6, 8] tied to the table of wte at 0, no bias.
             private void LmHeadForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_lnFOutput, 0, batch * 4 * 8), View(Parameters, 0, 48), global::System.ReadOnlySpan<T>.Empty, default, View(_lmHeadOutput, 0, batch * 4 * 6), batch * 4, 8, 6, global::TypedNets.Activation.Identity, Int8At(0));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_lnFOutput, 0, batch * 4 * 8), View(Parameters, 0, 48), global::System.ReadOnlySpan<T>.Empty, default, View(_lmHeadOutput, 0, batch * 4 * 6), batch * 4, 8, 6, global::TypedNets.Activation.Identity, Int8At(0), PackedAt(0));
 
             private void LmHeadBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -366,7 +366,7 @@ namespace Zoo.Lm
 
             // AttentionPart.c_attn: Dense [4, 8] -> [4, 24], Identity; weight [24, 8] at s.P + 16, bias [24] at s.P + 208.
             private void AttentionPartBlock_CAttnForward(AttentionPartBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._lnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 16, 192), View(Parameters, s.P + 208, 24), default, View(s._cAttnOutput, 0, batch * 4 * 24), batch * 4, 8, 24, global::TypedNets.Activation.Identity, Int8At(s.P + 16));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._lnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 16, 192), View(Parameters, s.P + 208, 24), default, View(s._cAttnOutput, 0, batch * 4 * 24), batch * 4, 8, 24, global::TypedNets.Activation.Identity, Int8At(s.P + 16), PackedAt(s.P + 16));
 
             private void AttentionPartBlock_CAttnBackward(AttentionPartBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -391,7 +391,7 @@ namespace Zoo.Lm
 
             // AttentionPart.c_proj: Dense [4, 8] -> [4, 8], Identity; weight [8, 8] at s.P + 232, bias [8] at s.P + 296.
             private void AttentionPartBlock_CProjForward(AttentionPartBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._attnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 232, 64), View(Parameters, s.P + 296, 8), default, View(s._cProjOutput, 0, batch * 4 * 8), batch * 4, 8, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 232));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._attnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 232, 64), View(Parameters, s.P + 296, 8), default, View(s._cProjOutput, 0, batch * 4 * 8), batch * 4, 8, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 232), PackedAt(s.P + 232));
 
             private void AttentionPartBlock_CProjBackward(AttentionPartBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -488,7 +488,7 @@ namespace Zoo.Lm
 
             // MlpPart.c_fc: Dense [4, 8] -> [4, 32], GELU; weight [32, 8] at s.P + 16, bias [32] at s.P + 272.
             private void MlpPartBlock_CFcForward(MlpPartBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._lnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 16, 256), View(Parameters, s.P + 272, 32), View(s._cFcPreActivation, 0, batch * 4 * 32), View(s._cFcOutput, 0, batch * 4 * 32), batch * 4, 8, 32, global::TypedNets.Activation.GELU, Int8At(s.P + 16));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._lnOutput, 0, batch * 4 * 8), View(Parameters, s.P + 16, 256), View(Parameters, s.P + 272, 32), View(s._cFcPreActivation, 0, batch * 4 * 32), View(s._cFcOutput, 0, batch * 4 * 32), batch * 4, 8, 32, global::TypedNets.Activation.GELU, Int8At(s.P + 16), PackedAt(s.P + 16));
 
             private void MlpPartBlock_CFcBackward(MlpPartBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -496,7 +496,7 @@ namespace Zoo.Lm
 
             // MlpPart.c_proj: Dense [4, 32] -> [4, 8], Identity; weight [8, 32] at s.P + 304, bias [8] at s.P + 560.
             private void MlpPartBlock_CProjForward(MlpPartBlockState s, int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._cFcOutput, 0, batch * 4 * 32), View(Parameters, s.P + 304, 256), View(Parameters, s.P + 560, 8), default, View(s._cProjOutput, 0, batch * 4 * 8), batch * 4, 32, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 304));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(s._cFcOutput, 0, batch * 4 * 32), View(Parameters, s.P + 304, 256), View(Parameters, s.P + 560, 8), default, View(s._cProjOutput, 0, batch * 4 * 8), batch * 4, 32, 8, global::TypedNets.Activation.Identity, Int8At(s.P + 304), PackedAt(s.P + 304));
 
             private void MlpPartBlock_CProjBackward(MlpPartBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

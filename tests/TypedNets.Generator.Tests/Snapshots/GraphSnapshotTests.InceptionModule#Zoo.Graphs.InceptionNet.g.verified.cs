@@ -341,7 +341,7 @@ namespace Zoo.Graphs
 
             // output: Dense [18] -> [10], Softmax; weight [10, 18] at 526, bias [10] at 706.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 18), View(Parameters, 526, 180), View(Parameters, 706, 10), View(_outputPreActivation, 0, batch * 10), View(_outputOutput, 0, batch * 10), batch, 18, 10, global::TypedNets.Activation.Softmax, Int8At(526));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 18), View(Parameters, 526, 180), View(Parameters, 706, 10), View(_outputPreActivation, 0, batch * 10), View(_outputOutput, 0, batch * 10), batch, 18, 10, global::TypedNets.Activation.Softmax, Int8At(526), PackedAt(526));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

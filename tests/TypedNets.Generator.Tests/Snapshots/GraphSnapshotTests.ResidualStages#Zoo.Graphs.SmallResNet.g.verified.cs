@@ -353,7 +353,7 @@ namespace Zoo.Graphs
 
             // fc: Dense [16] -> [10], Identity; weight [10, 16] at 6136, bias [10] at 6296.
             private void FcForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 16), View(Parameters, 6136, 160), View(Parameters, 6296, 10), default, View(_fcOutput, 0, batch * 10), batch, 16, 10, global::TypedNets.Activation.Identity, Int8At(6136));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 16), View(Parameters, 6136, 160), View(Parameters, 6296, 10), default, View(_fcOutput, 0, batch * 10), batch, 16, 10, global::TypedNets.Activation.Identity, Int8At(6136), PackedAt(6136));
 
             private void FcBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

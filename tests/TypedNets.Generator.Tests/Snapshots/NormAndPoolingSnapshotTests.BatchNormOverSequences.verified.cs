@@ -286,7 +286,7 @@ namespace Zoo.Options
 
             // output: Dense [4] -> [2], Softmax; weight [2, 4] at 592, bias [2] at 600.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_stateNormOutput, 0, batch * 4), View(Parameters, 592, 8), View(Parameters, 600, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Softmax, Int8At(592));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_stateNormOutput, 0, batch * 4), View(Parameters, 592, 8), View(Parameters, 600, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Softmax, Int8At(592), PackedAt(592));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

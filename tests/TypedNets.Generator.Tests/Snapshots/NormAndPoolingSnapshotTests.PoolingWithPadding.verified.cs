@@ -221,7 +221,7 @@ namespace Zoo.Options
 
             // output: Dense [120] -> [2], Softmax; weight [2, 120] at 112, bias [2] at 352.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_smoothOutput, 0, batch * 120), View(Parameters, 112, 240), View(Parameters, 352, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 120, 2, global::TypedNets.Activation.Softmax, Int8At(112));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_smoothOutput, 0, batch * 120), View(Parameters, 112, 240), View(Parameters, 352, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 120, 2, global::TypedNets.Activation.Softmax, Int8At(112), PackedAt(112));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

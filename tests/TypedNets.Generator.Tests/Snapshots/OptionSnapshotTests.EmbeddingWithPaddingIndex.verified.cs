@@ -183,7 +183,7 @@ namespace Zoo.Options
 
             // output: Dense [4] -> [2], Identity; weight [2, 4] at 40, bias [2] at 48.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 4), View(Parameters, 40, 8), View(Parameters, 48, 2), default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity, Int8At(40));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 4), View(Parameters, 40, 8), View(Parameters, 48, 2), default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity, Int8At(40), PackedAt(40));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

@@ -189,7 +189,7 @@ namespace Zoo.Options
 
             // hidden: Dense [18] -> [4], GeluTanh; weight [4, 18] at 20, bias [4] at 92.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_convOutput, 0, batch * 18), View(Parameters, 20, 72), View(Parameters, 92, 4), View(_hiddenPreActivation, 0, batch * 4), View(_hiddenOutput, 0, batch * 4), batch, 18, 4, global::TypedNets.Activation.GeluTanh, Int8At(20));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_convOutput, 0, batch * 18), View(Parameters, 20, 72), View(Parameters, 92, 4), View(_hiddenPreActivation, 0, batch * 4), View(_hiddenOutput, 0, batch * 4), batch, 18, 4, global::TypedNets.Activation.GeluTanh, Int8At(20), PackedAt(20));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -197,7 +197,7 @@ namespace Zoo.Options
 
             // output: Dense [4] -> [2], GeluTanh; weight [2, 4] at 96, bias [2] at 104.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 96, 8), View(Parameters, 104, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.GeluTanh, Int8At(96));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 96, 8), View(Parameters, 104, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.GeluTanh, Int8At(96), PackedAt(96));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

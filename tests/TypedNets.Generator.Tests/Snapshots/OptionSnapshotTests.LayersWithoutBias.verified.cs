@@ -220,7 +220,7 @@ namespace Zoo.Options
 
             // hidden: Dense [32] -> [4], ReLU; weight [4, 32] at 22, no bias.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_normOutput, 0, batch * 32), View(Parameters, 22, 128), global::System.ReadOnlySpan<T>.Empty, default, View(_hiddenOutput, 0, batch * 4), batch, 32, 4, global::TypedNets.Activation.ReLU, Int8At(22));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_normOutput, 0, batch * 32), View(Parameters, 22, 128), global::System.ReadOnlySpan<T>.Empty, default, View(_hiddenOutput, 0, batch * 4), batch, 32, 4, global::TypedNets.Activation.ReLU, Int8At(22), PackedAt(22));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -228,7 +228,7 @@ namespace Zoo.Options
 
             // output: Dense [4] -> [2], Identity; weight [2, 4] at 150, no bias.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 150, 8), global::System.ReadOnlySpan<T>.Empty, default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity, Int8At(150));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 150, 8), global::System.ReadOnlySpan<T>.Empty, default, View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Identity, Int8At(150), PackedAt(150));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

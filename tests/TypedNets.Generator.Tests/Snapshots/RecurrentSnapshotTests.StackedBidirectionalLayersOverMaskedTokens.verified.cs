@@ -283,7 +283,7 @@ namespace Zoo.Recurrent
 
             // output: Dense [4] -> [3], Softmax; weight [3, 4] at 13048, bias [3] at 13060.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_readerOutput, 0, batch * 4), View(Parameters, 13048, 12), View(Parameters, 13060, 3), View(_outputPreActivation, 0, batch * 3), View(_outputOutput, 0, batch * 3), batch, 4, 3, global::TypedNets.Activation.Softmax, Int8At(13048));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_readerOutput, 0, batch * 4), View(Parameters, 13048, 12), View(Parameters, 13060, 3), View(_outputPreActivation, 0, batch * 3), View(_outputOutput, 0, batch * 3), batch, 4, 3, global::TypedNets.Activation.Softmax, Int8At(13048), PackedAt(13048));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

@@ -300,7 +300,7 @@ namespace Zoo.Images
 
             // output: Dense [1152] -> [10], Softmax; weight [10, 1152] at 4832, bias [10] at 16352.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pool2Output, 0, batch * 1152), View(Parameters, 4832, 11520), View(Parameters, 16352, 10), View(_outputPreActivation, 0, batch * 10), View(_outputOutput, 0, batch * 10), batch, 1152, 10, global::TypedNets.Activation.Softmax, Int8At(4832));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_pool2Output, 0, batch * 1152), View(Parameters, 4832, 11520), View(Parameters, 16352, 10), View(_outputPreActivation, 0, batch * 10), View(_outputOutput, 0, batch * 10), batch, 1152, 10, global::TypedNets.Activation.Softmax, Int8At(4832), PackedAt(4832));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

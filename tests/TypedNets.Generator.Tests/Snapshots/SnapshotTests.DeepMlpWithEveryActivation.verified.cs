@@ -219,7 +219,7 @@ namespace Zoo.Mlp
 
             // linear: Dense [16] -> [32], Identity; weight [32, 16] at 0, bias [32] at 512.
             private void LinearForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 16), View(Parameters, 0, 512), View(Parameters, 512, 32), default, View(_linearOutput, 0, batch * 32), batch, 16, 32, global::TypedNets.Activation.Identity, Int8At(0));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 16), View(Parameters, 0, 512), View(Parameters, 512, 32), default, View(_linearOutput, 0, batch * 32), batch, 16, 32, global::TypedNets.Activation.Identity, Int8At(0), PackedAt(0));
 
             private void LinearBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -227,7 +227,7 @@ namespace Zoo.Mlp
 
             // rectified: Dense [32] -> [32], ReLU; weight [32, 32] at 544, bias [32] at 1568.
             private void RectifiedForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), View(Parameters, 1568, 32), default, View(_rectifiedOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.ReLU, Int8At(544));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_linearOutput, 0, batch * 32), View(Parameters, 544, 1024), View(Parameters, 1568, 32), default, View(_rectifiedOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.ReLU, Int8At(544), PackedAt(544));
 
             private void RectifiedBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -235,7 +235,7 @@ namespace Zoo.Mlp
 
             // leaky: Dense [32] -> [32], LeakyReLU; weight [32, 32] at 1600, bias [32] at 2624.
             private void LeakyForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_rectifiedOutput, 0, batch * 32), View(Parameters, 1600, 1024), View(Parameters, 2624, 32), default, View(_leakyOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.LeakyReLU, Int8At(1600));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_rectifiedOutput, 0, batch * 32), View(Parameters, 1600, 1024), View(Parameters, 2624, 32), default, View(_leakyOutput, 0, batch * 32), batch, 32, 32, global::TypedNets.Activation.LeakyReLU, Int8At(1600), PackedAt(1600));
 
             private void LeakyBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -243,7 +243,7 @@ namespace Zoo.Mlp
 
             // gate: Dense [32] -> [24], Sigmoid; weight [24, 32] at 2656, bias [24] at 3424.
             private void GateForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_leakyOutput, 0, batch * 32), View(Parameters, 2656, 768), View(Parameters, 3424, 24), default, View(_gateOutput, 0, batch * 24), batch, 32, 24, global::TypedNets.Activation.Sigmoid, Int8At(2656));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_leakyOutput, 0, batch * 32), View(Parameters, 2656, 768), View(Parameters, 3424, 24), default, View(_gateOutput, 0, batch * 24), batch, 32, 24, global::TypedNets.Activation.Sigmoid, Int8At(2656), PackedAt(2656));
 
             private void GateBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -251,7 +251,7 @@ namespace Zoo.Mlp
 
             // squash: Dense [24] -> [24], Tanh; weight [24, 24] at 3448, bias [24] at 4024.
             private void SquashForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_gateOutput, 0, batch * 24), View(Parameters, 3448, 576), View(Parameters, 4024, 24), default, View(_squashOutput, 0, batch * 24), batch, 24, 24, global::TypedNets.Activation.Tanh, Int8At(3448));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_gateOutput, 0, batch * 24), View(Parameters, 3448, 576), View(Parameters, 4024, 24), default, View(_squashOutput, 0, batch * 24), batch, 24, 24, global::TypedNets.Activation.Tanh, Int8At(3448), PackedAt(3448));
 
             private void SquashBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -259,7 +259,7 @@ namespace Zoo.Mlp
 
             // smooth: Dense [24] -> [16], GELU; weight [16, 24] at 4048, bias [16] at 4432.
             private void SmoothForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_squashOutput, 0, batch * 24), View(Parameters, 4048, 384), View(Parameters, 4432, 16), View(_smoothPreActivation, 0, batch * 16), View(_smoothOutput, 0, batch * 16), batch, 24, 16, global::TypedNets.Activation.GELU, Int8At(4048));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_squashOutput, 0, batch * 24), View(Parameters, 4048, 384), View(Parameters, 4432, 16), View(_smoothPreActivation, 0, batch * 16), View(_smoothOutput, 0, batch * 16), batch, 24, 16, global::TypedNets.Activation.GELU, Int8At(4048), PackedAt(4048));
 
             private void SmoothBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -273,7 +273,7 @@ namespace Zoo.Mlp
 
             // classes: Dense [16] -> [10], Softmax; weight [10, 16] at 4448, bias [10] at 4608.
             private void ClassesForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_dropOutput, 0, batch * 16), View(Parameters, 4448, 160), View(Parameters, 4608, 10), View(_classesPreActivation, 0, batch * 10), View(_classesOutput, 0, batch * 10), batch, 16, 10, global::TypedNets.Activation.Softmax, Int8At(4448));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_dropOutput, 0, batch * 16), View(Parameters, 4448, 160), View(Parameters, 4608, 10), View(_classesPreActivation, 0, batch * 10), View(_classesOutput, 0, batch * 10), batch, 16, 10, global::TypedNets.Activation.Softmax, Int8At(4448), PackedAt(4448));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void ClassesBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

@@ -151,7 +151,7 @@ namespace Zoo.Images
 
             // hidden: Dense [784] -> [128], ReLU; weight [128, 784] at 0, bias [128] at 100352.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 784), View(Parameters, 0, 100352), View(Parameters, 100352, 128), default, View(_hiddenOutput, 0, batch * 128), batch, 784, 128, global::TypedNets.Activation.ReLU, Int8At(0));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 784), View(Parameters, 0, 100352), View(Parameters, 100352, 128), default, View(_hiddenOutput, 0, batch * 128), batch, 784, 128, global::TypedNets.Activation.ReLU, Int8At(0), PackedAt(0));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -159,7 +159,7 @@ namespace Zoo.Images
 
             // digits: Dense [128] -> [10], Softmax; weight [10, 128] at 100480, bias [10] at 101760.
             private void DigitsForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 128), View(Parameters, 100480, 1280), View(Parameters, 101760, 10), View(_digitsPreActivation, 0, batch * 10), View(_digitsOutput, 0, batch * 10), batch, 128, 10, global::TypedNets.Activation.Softmax, Int8At(100480));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 128), View(Parameters, 100480, 1280), View(Parameters, 101760, 10), View(_digitsPreActivation, 0, batch * 10), View(_digitsOutput, 0, batch * 10), batch, 128, 10, global::TypedNets.Activation.Softmax, Int8At(100480), PackedAt(100480));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void DigitsBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

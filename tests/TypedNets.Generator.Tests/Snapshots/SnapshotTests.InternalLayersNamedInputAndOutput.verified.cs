@@ -155,7 +155,7 @@ namespace Zoo
 
             // input: Dense [6] -> [12], ReLU; weight [12, 6] at 0, bias [12] at 72.
             private void InputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 6), View(Parameters, 0, 72), View(Parameters, 72, 12), default, View(_inputOutput, 0, batch * 12), batch, 6, 12, global::TypedNets.Activation.ReLU, Int8At(0));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 6), View(Parameters, 0, 72), View(Parameters, 72, 12), default, View(_inputOutput, 0, batch * 12), batch, 6, 12, global::TypedNets.Activation.ReLU, Int8At(0), PackedAt(0));
 
             private void InputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -169,7 +169,7 @@ namespace Zoo
 
             // output: Dense [12] -> [3], Identity; weight [3, 12] at 84, bias [3] at 120.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_noiseOutput, 0, batch * 12), View(Parameters, 84, 36), View(Parameters, 120, 3), default, View(_outputOutput, 0, batch * 3), batch, 12, 3, global::TypedNets.Activation.Identity, Int8At(84));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_noiseOutput, 0, batch * 12), View(Parameters, 84, 36), View(Parameters, 120, 3), default, View(_outputOutput, 0, batch * 3), batch, 12, 3, global::TypedNets.Activation.Identity, Int8At(84), PackedAt(84));
 
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

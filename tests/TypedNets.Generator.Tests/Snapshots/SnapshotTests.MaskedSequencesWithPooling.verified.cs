@@ -217,7 +217,7 @@ namespace Zoo.Text
 
             // per_step: Dense [20, 8] -> [20, 8], Tanh; weight [8, 8] at 8624, bias [8] at 8688.
             private void PerStepForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_encoderOutput, 0, batch * 20 * 8), View(Parameters, 8624, 64), View(Parameters, 8688, 8), default, View(_perStepOutput, 0, batch * 20 * 8), batch * 20, 8, 8, global::TypedNets.Activation.Tanh, Int8At(8624));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_encoderOutput, 0, batch * 20 * 8), View(Parameters, 8624, 64), View(Parameters, 8688, 8), default, View(_perStepOutput, 0, batch * 20 * 8), batch * 20, 8, 8, global::TypedNets.Activation.Tanh, Int8At(8624), PackedAt(8624));
 
             private void PerStepBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -241,7 +241,7 @@ namespace Zoo.Text
 
             // output: Dense [8] -> [3], Softmax; weight [3, 8] at 8696, bias [3] at 8720.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 8), View(Parameters, 8696, 24), View(Parameters, 8720, 3), View(_outputPreActivation, 0, batch * 3), View(_outputOutput, 0, batch * 3), batch, 8, 3, global::TypedNets.Activation.Softmax, Int8At(8696));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_poolOutput, 0, batch * 8), View(Parameters, 8696, 24), View(Parameters, 8720, 3), View(_outputPreActivation, 0, batch * 3), View(_outputOutput, 0, batch * 3), batch, 8, 3, global::TypedNets.Activation.Softmax, Int8At(8696), PackedAt(8696));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

@@ -144,7 +144,7 @@ partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor
 
         // hidden: Dense [4] -> [8], Tanh; weight [8, 4] at 0, bias [8] at 32.
         private void HiddenForward(int batch)
-            => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 4), View(Parameters, 0, 32), View(Parameters, 32, 8), default, View(_hiddenOutput, 0, batch * 8), batch, 4, 8, global::TypedNets.Activation.Tanh, Int8At(0));
+            => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 4), View(Parameters, 0, 32), View(Parameters, 32, 8), default, View(_hiddenOutput, 0, batch * 8), batch, 4, 8, global::TypedNets.Activation.Tanh, Int8At(0), PackedAt(0));
 
         private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -152,7 +152,7 @@ partial class Regressor : global::TypedNets.INetwork<Regressor.Sample, Regressor
 
         // value: Dense [8] -> [1], Identity; weight [1, 8] at 40, bias [1] at 48.
         private void ValueForward(int batch)
-            => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 8), View(Parameters, 40, 8), View(Parameters, 48, 1), default, View(_valueOutput, 0, batch * 1), batch, 8, 1, global::TypedNets.Activation.Identity, Int8At(40));
+            => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 8), View(Parameters, 40, 8), View(Parameters, 48, 1), default, View(_valueOutput, 0, batch * 1), batch, 8, 1, global::TypedNets.Activation.Identity, Int8At(40), PackedAt(40));
 
         private void ValueBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
             => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(

@@ -152,7 +152,7 @@ namespace Zoo
 
                     // hidden: Dense [3] -> [4], Sigmoid; weight [4, 3] at 0, bias [4] at 12.
                     private void HiddenForward(int batch)
-                        => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 3), View(Parameters, 0, 12), View(Parameters, 12, 4), default, View(_hiddenOutput, 0, batch * 4), batch, 3, 4, global::TypedNets.Activation.Sigmoid, Int8At(0));
+                        => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 3), View(Parameters, 0, 12), View(Parameters, 12, 4), default, View(_hiddenOutput, 0, batch * 4), batch, 3, 4, global::TypedNets.Activation.Sigmoid, Int8At(0), PackedAt(0));
 
                     private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                         => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -160,7 +160,7 @@ namespace Zoo
 
                     // output: Dense [4] -> [1], Sigmoid; weight [1, 4] at 16, bias [1] at 20.
                     private void OutputForward(int batch)
-                        => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 16, 4), View(Parameters, 20, 1), View(_outputPreActivation, 0, batch * 1), View(_outputOutput, 0, batch * 1), batch, 4, 1, global::TypedNets.Activation.Sigmoid, Int8At(16));
+                        => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 4), View(Parameters, 16, 4), View(Parameters, 20, 1), View(_outputPreActivation, 0, batch * 1), View(_outputOutput, 0, batch * 1), batch, 4, 1, global::TypedNets.Activation.Sigmoid, Int8At(16), PackedAt(16));
 
                     // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
                     private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

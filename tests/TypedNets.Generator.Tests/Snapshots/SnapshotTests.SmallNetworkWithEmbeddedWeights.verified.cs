@@ -155,7 +155,7 @@ namespace Zoo
 
             // hidden: Dense [2] -> [3], ReLU; weight [3, 2] at 0, bias [3] at 6.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 2), View(Parameters, 0, 6), View(Parameters, 6, 3), default, View(_hiddenOutput, 0, batch * 3), batch, 2, 3, global::TypedNets.Activation.ReLU, Int8At(0));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 2), View(Parameters, 0, 6), View(Parameters, 6, 3), default, View(_hiddenOutput, 0, batch * 3), batch, 2, 3, global::TypedNets.Activation.ReLU, Int8At(0), PackedAt(0));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -163,7 +163,7 @@ namespace Zoo
 
             // output: Dense [3] -> [2], Softmax; weight [2, 3] at 9, bias [2] at 15.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 3), View(Parameters, 9, 6), View(Parameters, 15, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 3, 2, global::TypedNets.Activation.Softmax, Int8At(9));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_hiddenOutput, 0, batch * 3), View(Parameters, 9, 6), View(Parameters, 15, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 3, 2, global::TypedNets.Activation.Softmax, Int8At(9), PackedAt(9));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)
@@ -179,6 +179,7 @@ namespace Zoo
         {
             using global::TypedNets.NetworkAccess.Scope exclusive = _core.Access.Exclusive("LoadEmbeddedWeights");
             global::TypedNets.Serialization.EmbeddedParameters.CopyTo("TinyEmbedded", EmbeddedWeightBytes, _core.Engine.Parameters);
+            global::TypedNets.NetworkExtensions.MarkWeightsChanged(this);
         }
 
         /// <summary>

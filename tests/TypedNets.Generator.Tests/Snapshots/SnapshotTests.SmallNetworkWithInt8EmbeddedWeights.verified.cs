@@ -176,7 +176,7 @@ namespace Zoo
 
             // hidden: Dense [3] -> [4], ReLU; weight [4, 3] at 0, bias [4] at 12.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 3), View(Parameters, 0, 12), View(Parameters, 12, 4), default, View(_hiddenOutput, 0, batch * 4), batch, 3, 4, global::TypedNets.Activation.ReLU, Int8At(0));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 3), View(Parameters, 0, 12), View(Parameters, 12, 4), default, View(_hiddenOutput, 0, batch * 4), batch, 3, 4, global::TypedNets.Activation.ReLU, Int8At(0), PackedAt(0));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -208,7 +208,7 @@ namespace Zoo
 
             // output: Dense [4] -> [2], Softmax; weight [2, 4] at 24, bias [2] at 32.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_normOutput, 0, batch * 4), View(Parameters, 24, 8), View(Parameters, 32, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Softmax, Int8At(24));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_normOutput, 0, batch * 4), View(Parameters, 24, 8), View(Parameters, 32, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 4, 2, global::TypedNets.Activation.Softmax, Int8At(24), PackedAt(24));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

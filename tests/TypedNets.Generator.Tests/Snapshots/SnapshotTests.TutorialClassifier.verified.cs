@@ -157,7 +157,7 @@ namespace Quickstart
 
             // hidden: Dense [10] -> [50], ReLU; weight [50, 10] at 0, bias [50] at 500.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 10), View(Parameters, 0, 500), View(Parameters, 500, 50), default, View(_hiddenOutput, 0, batch * 50), batch, 10, 50, global::TypedNets.Activation.ReLU, Int8At(0));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_input, 0, batch * 10), View(Parameters, 0, 500), View(Parameters, 500, 50), default, View(_hiddenOutput, 0, batch * 50), batch, 10, 50, global::TypedNets.Activation.ReLU, Int8At(0), PackedAt(0));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -171,7 +171,7 @@ namespace Quickstart
 
             // output: Dense [50] -> [2], Softmax; weight [2, 50] at 550, bias [2] at 650.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_dropOutput, 0, batch * 50), View(Parameters, 550, 100), View(Parameters, 650, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 50, 2, global::TypedNets.Activation.Softmax, Int8At(550));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_dropOutput, 0, batch * 50), View(Parameters, 550, 100), View(Parameters, 650, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 50, 2, global::TypedNets.Activation.Softmax, Int8At(550), PackedAt(550));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

@@ -229,7 +229,7 @@ namespace Zoo.Text
 
             // hidden: Dense [64] -> [64], ReLU; weight [64, 64] at 1329664, bias [64] at 1333760.
             private void HiddenForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_drop1Output, 0, batch * 64), View(Parameters, 1329664, 4096), View(Parameters, 1333760, 64), default, View(_hiddenOutput, 0, batch * 64), batch, 64, 64, global::TypedNets.Activation.ReLU, Int8At(1329664));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_drop1Output, 0, batch * 64), View(Parameters, 1329664, 4096), View(Parameters, 1333760, 64), default, View(_hiddenOutput, 0, batch * 64), batch, 64, 64, global::TypedNets.Activation.ReLU, Int8At(1329664), PackedAt(1329664));
 
             private void HiddenBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
@@ -243,7 +243,7 @@ namespace Zoo.Text
 
             // output: Dense [64] -> [2], Softmax; weight [2, 64] at 1333824, bias [2] at 1333952.
             private void OutputForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_drop2Output, 0, batch * 64), View(Parameters, 1333824, 128), View(Parameters, 1333952, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 64, 2, global::TypedNets.Activation.Softmax, Int8At(1333824));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_drop2Output, 0, batch * 64), View(Parameters, 1333824, 128), View(Parameters, 1333952, 2), View(_outputPreActivation, 0, batch * 2), View(_outputOutput, 0, batch * 2), batch, 64, 2, global::TypedNets.Activation.Softmax, Int8At(1333824), PackedAt(1333824));
 
             // A loss fused with the activation hands over dL/dz directly (dyIsPreActivation).
             private void OutputBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx, bool dyIsPreActivation)

@@ -210,7 +210,7 @@ namespace Zoo.Gpt
 
             // head: Dense [8, 12] -> [8, 20], Identity; weight [20, 12] tied to the table of tokens at 0, no bias.
             private void HeadForward(int batch)
-                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_normOutput, 0, batch * 8 * 12), View(Parameters, 0, 240), global::System.ReadOnlySpan<T>.Empty, default, View(_headOutput, 0, batch * 8 * 20), batch * 8, 12, 20, global::TypedNets.Activation.Identity, Int8At(0));
+                => global::TypedNets.Kernels.DenseKernel.Layer<T>(View(_normOutput, 0, batch * 8 * 12), View(Parameters, 0, 240), global::System.ReadOnlySpan<T>.Empty, default, View(_headOutput, 0, batch * 8 * 20), batch * 8, 12, 20, global::TypedNets.Activation.Identity, Int8At(0), PackedAt(0));
 
             private void HeadBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
                 => global::TypedNets.Kernels.DenseKernel.LayerBackward<T>(
