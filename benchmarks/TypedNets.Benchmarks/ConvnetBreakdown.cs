@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.Linq;
 using TypedNets.Kernels;
 using TypedNets.Optimizers;
 using TypedNets.Training;
@@ -37,6 +38,9 @@ internal static class ConvnetBreakdown
         foreach (int batch in (int[])[64, 128])
         {
             Kernels(batch, rounds, peak);
+            Parts("conv1", Conv1, 32, batch, rounds, peak);
+            Parts("conv2", Conv2, 64, batch, rounds, peak);
+            Console.WriteLine();
             Steps(batch, rounds, peak);
         }
     }
@@ -47,14 +51,14 @@ internal static class ConvnetBreakdown
     private static void Kernels(int batch, int rounds, double peak)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Kernels of one training step of the convnet, batch {batch} (median of {rounds} rounds; Stopwatch, one thread):"));
+            $"Kernels of one training step of the convnet, batch {batch} (fastest of {rounds} rounds: other work on the machine only adds time; Stopwatch, one thread):"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"kernel",-58} {"time",10} {"GFLOP/s",8} {"% peak",7} {"% time",7}"));
         List<Row> rows = Rows(batch);
         var times = new double[rows.Count];
         double total = 0, flops = 0;
         for (int i = 0; i < rows.Count; i++)
         {
-            times[i] = Median(rounds, rows[i].Run);
+            times[i] = Fastest(rounds, rows[i].Run);
         }
 
         // The input-gradient rows were timed together with the weight gradient: their own time is the difference.
@@ -76,6 +80,32 @@ internal static class ConvnetBreakdown
 
         Console.WriteLine(Line("sum of the kernels", total, flops, peak, total));
         Console.WriteLine();
+    }
+
+    /// <summary>
+    /// The parts of one convolution over the batch, as the unfold-then-multiply path runs them: the unfolding of every
+    /// sample, then the three products at the batched width the kernel uses (several samples side by side), the fold.
+    /// </summary>
+    private static void Parts(string name, ImageGeometry g, int filters, int batch, int rounds, double peak)
+    {
+        int rows = g.ColumnRows, positions = g.ColumnCount;
+        int chunk = Math.Clamp(1024 / positions, 1, batch), width = chunk * positions, products = (batch + chunk - 1) / chunk;
+        float[] x = Data.Uniform(batch * g.InputSize, 1, -1, 1), weight = Data.Uniform(filters * rows, 2, -0.1f, 0.1f);
+        float[] columns = new float[rows * positions], wide = new float[rows * width], output = new float[filters * width], dy = Data.Uniform(filters * width, 3, -1, 1);
+        float[] weightGradient = new float[weight.Length], image = new float[g.InputSize];
+        double flops = 2.0 * filters * rows * width * products;
+        (string Part, double Flops, Action Run)[] parts =
+        [
+            ("unfold every sample", 0, () => { for (int b = 0; b < batch; b++) { Conv2DKernel.Unfold<float>(x.AsSpan(b * g.InputSize, g.InputSize), columns, g); } }),
+            ($"forward product {filters}x{width}x{rows} (x{products})", flops, () => { for (int p = 0; p < products; p++) { Gemm.Multiply<float>(weight, wide, output, filters, width, rows, accumulate: false); } }),
+            ($"weight-gradient product {filters}x{rows}x{width} (x{products})", flops, () => { for (int p = 0; p < products; p++) { Gemm.MultiplyTransposedB<float>(dy, wide, weightGradient, filters, rows, width, accumulate: true); } }),
+            ($"column-gradient product {rows}x{width}x{filters} (x{products})", flops, () => { for (int p = 0; p < products; p++) { Gemm.MultiplyTransposedA<float>(weight, dy, wide, rows, width, filters, accumulate: false); } }),
+            ("fold every sample", 0, () => { for (int b = 0; b < batch; b++) { Conv2DKernel.Fold<float>(columns, image, g); } }),
+        ];
+        foreach ((string part, double partFlops, Action run) in parts)
+        {
+            Console.WriteLine(Line(name + ": " + part, Fastest(rounds, run), partFlops, peak, double.NaN));
+        }
     }
 
     private static string Line(string name, double seconds, double flops, double peak, double total)
@@ -106,13 +136,11 @@ internal static class ConvnetBreakdown
         // Run once in order so that every input holds what the step would give it (ReLU masks, pooling's winners).
         List<Row> rows =
         [
-            new("conv1 1->32 @28x28 forward (+ bias)", 2.0 * batch * out1 * Conv1.ColumnRows,
-                () => Conv2DKernel.Forward<float>(image, weight1, bias1, y1, columns1, batch, filters1, Conv1)),
-            new("conv1 ReLU", 0, () => Activations.ReLU<float>(y1)),
+            new("conv1 1->32 @28x28 forward (+ bias, ReLU)", 2.0 * batch * out1 * Conv1.ColumnRows,
+                () => Conv2DKernel.Forward<float>(image, weight1, bias1, y1, columns1, batch, filters1, Conv1, relu: true)),
             new("pool1 max 2 forward", 0, () => Pool2DKernel.MaxForward<float>(y1, p1, argMax1, batch, Pool1)),
-            new("conv2 32->64 @13x13 forward (+ bias)", 2.0 * batch * out2 * Conv2.ColumnRows,
-                () => Conv2DKernel.Forward<float>(p1, weight2, bias2, y2, columns2, batch, filters2, Conv2)),
-            new("conv2 ReLU", 0, () => Activations.ReLU<float>(y2)),
+            new("conv2 32->64 @13x13 forward (+ bias, ReLU)", 2.0 * batch * out2 * Conv2.ColumnRows,
+                () => Conv2DKernel.Forward<float>(p1, weight2, bias2, y2, columns2, batch, filters2, Conv2, relu: true)),
             new("pool2 max 2 forward", 0, () => Pool2DKernel.MaxForward<float>(y2, p2, argMax2, batch, Pool2)),
             new("dense 1600->128 + ReLU forward", 2.0 * batch * hidden * pooled2,
                 () => DenseKernel.Forward<float>(p2, weight3, bias3, h, batch, pooled2, hidden, relu: true)),
@@ -151,7 +179,7 @@ internal static class ConvnetBreakdown
         var adam = new Adam(0.001);
         float[] features = Data.Uniform(batch * 784, 4), labels = Data.Labels(batch, 10, 5);
         Trainer.Step(network, adam, features, labels, LossFunction.CrossEntropy);
-        double step = Median(rounds, () => Trainer.Step(network, adam, features, labels, LossFunction.CrossEntropy));
+        double step = Fastest(rounds, () => Trainer.Step(network, adam, features, labels, LossFunction.CrossEntropy));
 
         // Forward, weight gradients everywhere and input gradients of every layer but the first, as in Cases.cs.
         double flops = batch * ((2.0 * 32 * 9 * 676 * 2) + (2.0 * 64 * 288 * 121 * 3) + (2.0 * 1600 * 128 * 3) + (2.0 * 128 * 10 * 3));
@@ -182,7 +210,7 @@ internal static class ConvnetBreakdown
         return PeakBenchmarks.FlopsPerInvoke / best;
     }
 
-    private static double Median(int rounds, Action action)
+    private static double Fastest(int rounds, Action action)
     {
         action();
         var times = new List<double>();
@@ -193,7 +221,6 @@ internal static class ConvnetBreakdown
             times.Add((Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency);
         }
 
-        times.Sort();
-        return times[times.Count / 2];
+        return times.Min();
     }
 }

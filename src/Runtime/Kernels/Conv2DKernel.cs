@@ -79,12 +79,15 @@ public static class Conv2DKernel
     private const int TargetColumns = 1024;
 
     /// <summary>
-    /// <c>y[b] = weight · unfold(x[b]) + bias</c> for every sample (no bias when <paramref name="bias"/> is empty);
-    /// <paramref name="columns"/> is scratch of at least <c>ColumnRows * ColumnCount</c>.
+    /// <c>y[b] = weight · unfold(x[b]) + bias</c> for every sample (no bias when <paramref name="bias"/> is empty), then
+    /// <c>y = max(y, 0)</c> when <paramref name="relu"/> is set; <paramref name="columns"/> is scratch of at least
+    /// <c>ColumnRows * ColumnCount</c>. The bias and the ReLU are applied in the one pass that moves each product's
+    /// rows to their samples (or, for a product of one sample, one pass over its output) rather than in passes of
+    /// their own over the whole output.
     /// </summary>
     public static void Forward<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, Span<T> columns, int batch, int filters, ImageGeometry geometry,
-        Int8Weight? int8 = null)
+        Int8Weight? int8 = null, bool relu = false)
         where T : IFloatingPointIeee754<T>
     {
         if (int8 is not null && typeof(T) == typeof(float))
@@ -92,6 +95,12 @@ public static class Conv2DKernel
             if (!int8.Calibrating)
             {
                 ForwardInt8(FloatSpans.AsFloat(x), int8, FloatSpans.AsFloat(bias), FloatSpans.AsFloat(y), FloatSpans.AsFloat(columns), batch, filters, geometry);
+                if (relu)
+                {
+                    Span<T> result = y.Slice(0, batch * filters * geometry.ColumnCount);
+                    TensorPrimitives.Max(result, T.Zero, result);
+                }
+
                 return;
             }
 
@@ -118,19 +127,7 @@ public static class Conv2DKernel
             // With one sample the product's [filters, positions] is the sample's output itself.
             Span<T> output = count == 1 ? y.Slice(first * outputSize, outputSize) : product.Slice(0, filters * width);
             MultiplyGroups(weight, unfolded, output, filters, width, geometry);
-            if (count > 1)
-            {
-                Scatter(output, y.Slice(first * outputSize, count * outputSize), filters, positions, count);
-            }
-        }
-
-        for (int b = 0; b < batch && !bias.IsEmpty; b++)
-        {
-            for (int f = 0; f < filters; f++)
-            {
-                Span<T> map = y.Slice((b * outputSize) + (f * positions), positions);
-                TensorPrimitives.Add(map, bias[f], map);
-            }
+            Scatter(output, y.Slice(first * outputSize, count * outputSize), bias, relu, filters, positions, count);
         }
     }
 
@@ -305,19 +302,19 @@ public static class Conv2DKernel
                             continue;
                         }
 
-                        run.Slice(0, start).Clear();
-                        run.Slice(end).Clear();
                         ReadOnlySpan<T> source = plane.Slice(y * g.Width, g.Width);
                         if (strideWidth == 1)
                         {
-                            source.Slice(start + shift, end - start).CopyTo(run.Slice(start, end - start));
+                            // Runs are short (a map's width), where a library call per run costs more than the copy.
+                            Runs.Copy(source.Slice(start + shift, end - start), run, start, outWidth);
+                            continue;
                         }
-                        else
+
+                        run.Slice(0, start).Clear();
+                        run.Slice(end).Clear();
+                        for (int ox = start, x = (start * strideWidth) + shift; ox < end; ox++, x += strideWidth)
                         {
-                            for (int ox = start, x = (start * strideWidth) + shift; ox < end; ox++, x += strideWidth)
-                            {
-                                run[ox] = source[x];
-                            }
+                            run[ox] = source[x];
                         }
                     }
                 }
@@ -446,8 +443,7 @@ public static class Conv2DKernel
                         Span<T> target = plane.Slice(y * g.Width, g.Width);
                         if (strideWidth == 1)
                         {
-                            Span<T> span = target.Slice(start + shift, end - start);
-                            TensorPrimitives.Add(span, run.Slice(start, end - start), span);
+                            Runs.Add(run.Slice(start, end - start), target.Slice(start + shift, end - start));
                         }
                         else
                         {
@@ -491,15 +487,19 @@ public static class Conv2DKernel
         }
     }
 
-    /// <summary>From <c>[filters, samples × positions]</c> to the samples' <c>[samples, filters, positions]</c>.</summary>
-    private static void Scatter<T>(ReadOnlySpan<T> product, Span<T> y, int filters, int positions, int count)
+    /// <summary>
+    /// From <c>[filters, samples × positions]</c> to the samples' <c>[samples, filters, positions]</c>, adding each
+    /// filter's bias and applying the ReLU on the way (in place when the product is one sample's output).
+    /// </summary>
+    private static void Scatter<T>(ReadOnlySpan<T> product, Span<T> y, ReadOnlySpan<T> bias, bool relu, int filters, int positions, int count)
+        where T : IFloatingPointIeee754<T>
     {
         int width = count * positions;
         for (int s = 0; s < count; s++)
         {
             for (int f = 0; f < filters; f++)
             {
-                product.Slice((f * width) + (s * positions), positions).CopyTo(y.Slice(((s * filters) + f) * positions, positions));
+                Runs.BiasReLU(product.Slice((f * width) + (s * positions), positions), bias.IsEmpty ? T.Zero : bias[f], relu, y.Slice(((s * filters) + f) * positions, positions));
             }
         }
     }

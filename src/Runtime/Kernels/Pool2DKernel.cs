@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace TypedNets.Kernels;
 
@@ -19,6 +21,13 @@ public static class Pool2DKernel
     {
         int outHeight = g.OutHeight;
         int outWidth = g.OutWidth;
+        if (g.Padding == 0)
+        {
+            int outputs = batch * g.Channels * outHeight * outWidth;
+            MaxForwardUnpadded(x.Slice(0, batch * g.InputSize), y.Slice(0, outputs), argMax.Slice(0, outputs), batch, g);
+            return;
+        }
+
         int output = 0;
         for (int plane = 0; plane < batch * g.Channels; plane++)
         {
@@ -46,6 +55,78 @@ public static class Pool2DKernel
 
                     y[output] = x[best];
                     argMax[output] = best;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MaxForward{T}"/> without padding, where every window lies inside its plane: no clipping, and the
+    /// commonest window, 2 × 2, unrolled. The spans were sliced to their extents by the caller, so the indices below
+    /// stay inside them (every window's last position is at most <c>(out - 1) stride + kernel - 1 &lt; extent</c>).
+    /// The same first-wins order as the padded loop: row by row, a later position must be strictly greater.
+    /// </summary>
+    private static void MaxForwardUnpadded<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argMax, int batch, ImageGeometry g)
+        where T : IFloatingPointIeee754<T>
+    {
+        int outHeight = g.OutHeight, outWidth = g.OutWidth, width = g.Width, stride = g.Stride, kernel = g.Kernel;
+        ref T input = ref MemoryMarshal.GetReference(x);
+        ref T output = ref MemoryMarshal.GetReference(y);
+        ref int winners = ref MemoryMarshal.GetReference(argMax);
+        int o = 0;
+        for (int plane = 0; plane < batch * g.Channels; plane++)
+        {
+            int planeStart = plane * g.Height * width;
+            for (int oy = 0; oy < outHeight; oy++)
+            {
+                int rowStart = planeStart + (oy * stride * width);
+                for (int ox = 0; ox < outWidth; ox++, o++)
+                {
+                    int start = rowStart + (ox * stride);
+                    int best = start;
+                    T bestValue = Unsafe.Add(ref input, start);
+                    if (kernel == 2)
+                    {
+                        T value = Unsafe.Add(ref input, start + 1);
+                        if (value > bestValue)
+                        {
+                            best = start + 1;
+                            bestValue = value;
+                        }
+
+                        value = Unsafe.Add(ref input, start + width);
+                        if (value > bestValue)
+                        {
+                            best = start + width;
+                            bestValue = value;
+                        }
+
+                        value = Unsafe.Add(ref input, start + width + 1);
+                        if (value > bestValue)
+                        {
+                            best = start + width + 1;
+                            bestValue = value;
+                        }
+                    }
+                    else
+                    {
+                        for (int row = 0; row < kernel; row++)
+                        {
+                            for (int column = 0; column < kernel; column++)
+                            {
+                                int index = start + (row * width) + column;
+                                T value = Unsafe.Add(ref input, index);
+                                if (value > bestValue)
+                                {
+                                    best = index;
+                                    bestValue = value;
+                                }
+                            }
+                        }
+                    }
+
+                    Unsafe.Add(ref output, o) = bestValue;
+                    Unsafe.Add(ref winners, o) = best;
                 }
             }
         }
