@@ -40,6 +40,26 @@ internal static class Runs
         }
     }
 
+    /// <summary><c>to[i] += from[i]</c> for <paramref name="count"/> values, by vectors and then scalars; the caller keeps both inside their spans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddShort<T>(ref T from, ref T to, int count)
+        where T : IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            for (; i <= count - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                (Vector256.LoadUnsafe(ref to, (nuint)i) + Vector256.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            Unsafe.Add(ref to, i) += Unsafe.Add(ref from, i);
+        }
+    }
+
     /// <summary><c>target += source</c>, element by element, over two runs of the same length.</summary>
     public static void Add<T>(ReadOnlySpan<T> source, Span<T> target)
         where T : IFloatingPointIeee754<T>
@@ -105,7 +125,8 @@ internal static class Runs
     /// Copies <paramref name="count"/> values by whole vectors, the last one overlapping the one before (writing some
     /// values twice, with the same value), and by scalars only when the run is shorter than one vector.
     /// </summary>
-    private static void CopyShort<T>(ref T from, ref T to, int count)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyShort<T>(ref T from, ref T to, int count)
         where T : IFloatingPointIeee754<T>
     {
         if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && count >= Vector256<T>.Count)
