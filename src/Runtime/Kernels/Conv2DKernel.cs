@@ -214,11 +214,18 @@ public static class Conv2DKernel
 
             for (int g = 0; g < geometry.Groups; g++)
             {
-                Gemm.MultiplyTransposedB(
-                    gradient.Slice(g * groupFilters * width, groupFilters * width),
-                    unfolded.Slice(g * groupRows * width, groupRows * width),
-                    weightGradient.Slice(g * groupFilters * groupRows, groupFilters * groupRows),
-                    groupFilters, groupRows, width, accumulate: true);
+                ReadOnlySpan<T> groupGradient = gradient.Slice(g * groupFilters * width, groupFilters * width);
+                ReadOnlySpan<T> groupColumns = unfolded.Slice(g * groupRows * width, groupRows * width);
+                Span<T> groupWeightGradient = weightGradient.Slice(g * groupFilters * groupRows, groupFilters * groupRows);
+                if (ConvThinGradient.Applies<T>(groupRows))
+                {
+                    ConvThinGradient.Accumulate(
+                        FloatSpans.AsFloat(groupGradient), FloatSpans.AsFloat(groupColumns), FloatSpans.AsFloat(groupWeightGradient), groupFilters, groupRows, width);
+                }
+                else
+                {
+                    Gemm.MultiplyTransposedB(groupGradient, groupColumns, groupWeightGradient, groupFilters, groupRows, width, accumulate: true);
+                }
             }
 
             for (int f = 0; f < filters && !biasGradient.IsEmpty; f++)
