@@ -216,7 +216,7 @@ internal static class ConvnetBreakdown
     /// wall clock also counts the time slices other processes took while the kernel waited, and a run of a few
     /// milliseconds was seen to take from 1 to 4 times its quiet time; the thread's CPU time does not move with them.
     /// </summary>
-    private static double Fastest(int rounds, Action action)
+    internal static double Fastest(int rounds, Action action)
     {
         action();
         double best = double.MaxValue;
