@@ -112,7 +112,8 @@ internal static class ConvnetBreakdown
     private static string Line(string name, double seconds, double flops, double peak, double total)
     {
         string rate = flops > 0 ? string.Create(CultureInfo.InvariantCulture, $"{flops / seconds / 1e9,8:F1} {100 * flops / seconds / peak,6:F1}%") : $"{"",8} {"",7}";
-        return string.Create(CultureInfo.InvariantCulture, $"  {name,-58} {Report.Time(seconds),10} {rate} {100 * seconds / total,6:F1}%");
+        string share = double.IsNaN(total) ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"{100 * seconds / total,6:F1}%");
+        return string.Create(CultureInfo.InvariantCulture, $"  {name,-58} {Report.Time(seconds),10} {rate} {share}");
     }
 
     private static List<Row> Rows(int batch)
