@@ -23,6 +23,7 @@ using Library = TypedNets.Benchmarks.Library;
 //   TypedNets.Benchmarks [--quick | --full] [--artifacts DIR] [--pytorch FILE] [--passes 2] [--no-epoch] [--only key1,key2] [--verbose]
 //   TypedNets.Benchmarks --breakdown      time the phases of each training step and the GEMM shapes inside them
 //   TypedNets.Benchmarks --breakdown-resnet   time every kernel of a training step of examples/FashionMnist's ResNet, per layer kind
+//   TypedNets.Benchmarks --breakdown-convnet  time every kernel of a training step of examples/FashionMnist's convnet, with % of the FMA peak
 //   TypedNets.Benchmarks --breakdown-gpt  time the phases of a training step of the baby GPT (f)
 //   TypedNets.Benchmarks --denormals      time instructions, kernels and training steps on subnormal against normal values
 //   TypedNets.Benchmarks --spin KEY SECONDS   run one case in a loop, for a sampling profiler
@@ -47,6 +48,12 @@ if (args.Contains("--breakdown"))
 if (args.Contains("--breakdown-resnet"))
 {
     ResNetBreakdown.Run(full);
+    return 0;
+}
+
+if (args.Contains("--breakdown-convnet"))
+{
+    ConvnetBreakdown.Run(full);
     return 0;
 }
 

@@ -37,8 +37,11 @@ internal static class Convolution
             e.Writer.WriteLine($"{Span}<T> y = View({output}, 0, batch * {n});");
             // A Conv2D runs on its int8 weight in a quantised network (Int8At gives null otherwise); a Conv1D stays float.
             string int8 = kernel == "Conv2DKernel" ? $", Int8At({e.P(weight.Offset)})" : string.Empty;
-            e.Writer.WriteLine($"{Kernels}.{kernel}.Forward<T>({x}, {e.ParameterView(weight)}, {biasView}, {target}, {forwardScratch}, batch, {filters}, {geometry}{int8});");
-            string? activation = ActivationForward(layer.Activation, target, rowLength: n);
+
+            // A Conv2D applies its ReLU as it moves the product's rows to the output, with the bias, not in a pass of its own.
+            bool fusedReLU = kernel == "Conv2DKernel" && layer.Activation == Activation.ReLU && !keepsPreActivation;
+            e.Writer.WriteLine($"{Kernels}.{kernel}.Forward<T>({x}, {e.ParameterView(weight)}, {biasView}, {target}, {forwardScratch}, batch, {filters}, {geometry}{int8}{(fusedReLU ? ", relu: true" : string.Empty)});");
+            string? activation = fusedReLU ? null : ActivationForward(layer.Activation, target, rowLength: n);
             if (activation is not null)
             {
                 e.Writer.WriteLine(activation);

@@ -1,6 +1,10 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TypedNets.Kernels;
 
@@ -19,6 +23,19 @@ public static class Pool2DKernel
     {
         int outHeight = g.OutHeight;
         int outWidth = g.OutWidth;
+        if (g.Padding == 0)
+        {
+            int outputs = batch * g.Channels * outHeight * outWidth;
+            if (typeof(T) == typeof(float) && g.Kernel == 2 && Avx2.IsSupported && outHeight * outWidth is >= 8 and <= MaxGatheredPlane)
+            {
+                MaxForward2x2(FloatSpans.AsFloat(x).Slice(0, batch * g.InputSize), FloatSpans.AsFloat(y).Slice(0, outputs), argMax.Slice(0, outputs), batch * g.Channels, g);
+                return;
+            }
+
+            MaxForwardUnpadded(x.Slice(0, batch * g.InputSize), y.Slice(0, outputs), argMax.Slice(0, outputs), batch, g);
+            return;
+        }
+
         int output = 0;
         for (int plane = 0; plane < batch * g.Channels; plane++)
         {
@@ -46,6 +63,138 @@ public static class Pool2DKernel
 
                     y[output] = x[best];
                     argMax[output] = best;
+                }
+            }
+        }
+    }
+
+    /// <summary>The largest output plane <see cref="MaxForward2x2"/> takes: its table of window starts is on the stack.</summary>
+    private const int MaxGatheredPlane = 4096;
+
+    /// <summary>
+    /// <see cref="MaxForward{T}"/> for a 2 × 2 window without padding in single precision, eight outputs at a time and
+    /// without branches: the four positions of eight windows are gathered through a table of the windows' starts in a
+    /// plane, and each later position replaces the best one where it is strictly greater (the scalar loop's order, and
+    /// its answer for NaN: a NaN never wins). On random data the scalar loop's comparisons are coin flips, and the
+    /// branch mispredictions cost more than everything else. A plane's last eight outputs are done as one group that
+    /// overlaps the one before, writing some outputs twice with the same values.
+    /// </summary>
+    private static unsafe void MaxForward2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, int planes, ImageGeometry g)
+    {
+        int outWidth = g.OutWidth, perPlane = g.OutHeight * outWidth, planeSize = g.Height * g.Width, width = g.Width;
+        Span<int> starts = stackalloc int[perPlane];
+        for (int o = 0; o < perPlane; o++)
+        {
+            starts[o] = ((o / outWidth) * g.Stride * width) + ((o % outWidth) * g.Stride);
+        }
+
+        Vector256<int> right = Vector256.Create(1), below = Vector256.Create(width), diagonal = Vector256.Create(width + 1);
+        fixed (float* input = x)
+        fixed (float* output = y)
+        fixed (int* winners = argMax)
+        fixed (int* table = starts)
+        {
+            for (int plane = 0; plane < planes; plane++)
+            {
+                float* source = input + ((nint)plane * planeSize);
+                Vector256<int> planeStart = Vector256.Create(plane * planeSize);
+                for (int o = 0; ; o += 8)
+                {
+                    o = Math.Min(o, perPlane - 8);
+                    Vector256<int> start = Vector256.Load(table + o);
+                    Vector256<float> best = Avx2.GatherVector256(source, start, 4);
+                    Vector256<int> offset = Vector256<int>.Zero;
+                    Vector256<float> value = Avx2.GatherVector256(source, start + right, 4);
+                    Vector256<float> greater = Vector256.GreaterThan(value, best);
+                    best = Vector256.ConditionalSelect(greater, value, best);
+                    offset = Vector256.ConditionalSelect(greater.AsInt32(), right, offset);
+                    value = Avx2.GatherVector256(source, start + below, 4);
+                    greater = Vector256.GreaterThan(value, best);
+                    best = Vector256.ConditionalSelect(greater, value, best);
+                    offset = Vector256.ConditionalSelect(greater.AsInt32(), below, offset);
+                    value = Avx2.GatherVector256(source, start + diagonal, 4);
+                    greater = Vector256.GreaterThan(value, best);
+                    best = Vector256.ConditionalSelect(greater, value, best);
+                    offset = Vector256.ConditionalSelect(greater.AsInt32(), diagonal, offset);
+                    nint at = ((nint)plane * perPlane) + o;
+                    best.Store(output + at);
+                    (planeStart + start + offset).Store(winners + at);
+                    if (o == perPlane - 8)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MaxForward{T}"/> without padding, where every window lies inside its plane: no clipping, and the
+    /// commonest window, 2 × 2, unrolled. The spans were sliced to their extents by the caller, so the indices below
+    /// stay inside them (every window's last position is at most <c>(out - 1) stride + kernel - 1 &lt; extent</c>).
+    /// The same first-wins order as the padded loop: row by row, a later position must be strictly greater.
+    /// </summary>
+    private static void MaxForwardUnpadded<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argMax, int batch, ImageGeometry g)
+        where T : IFloatingPointIeee754<T>
+    {
+        int outHeight = g.OutHeight, outWidth = g.OutWidth, width = g.Width, stride = g.Stride, kernel = g.Kernel;
+        ref T input = ref MemoryMarshal.GetReference(x);
+        ref T output = ref MemoryMarshal.GetReference(y);
+        ref int winners = ref MemoryMarshal.GetReference(argMax);
+        int o = 0;
+        for (int plane = 0; plane < batch * g.Channels; plane++)
+        {
+            int planeStart = plane * g.Height * width;
+            for (int oy = 0; oy < outHeight; oy++)
+            {
+                int rowStart = planeStart + (oy * stride * width);
+                for (int ox = 0; ox < outWidth; ox++, o++)
+                {
+                    int start = rowStart + (ox * stride);
+                    int best = start;
+                    T bestValue = Unsafe.Add(ref input, start);
+                    if (kernel == 2)
+                    {
+                        T value = Unsafe.Add(ref input, start + 1);
+                        if (value > bestValue)
+                        {
+                            best = start + 1;
+                            bestValue = value;
+                        }
+
+                        value = Unsafe.Add(ref input, start + width);
+                        if (value > bestValue)
+                        {
+                            best = start + width;
+                            bestValue = value;
+                        }
+
+                        value = Unsafe.Add(ref input, start + width + 1);
+                        if (value > bestValue)
+                        {
+                            best = start + width + 1;
+                            bestValue = value;
+                        }
+                    }
+                    else
+                    {
+                        for (int row = 0; row < kernel; row++)
+                        {
+                            for (int column = 0; column < kernel; column++)
+                            {
+                                int index = start + (row * width) + column;
+                                T value = Unsafe.Add(ref input, index);
+                                if (value > bestValue)
+                                {
+                                    best = index;
+                                    bestValue = value;
+                                }
+                            }
+                        }
+                    }
+
+                    Unsafe.Add(ref output, o) = bestValue;
+                    Unsafe.Add(ref winners, o) = best;
                 }
             }
         }

@@ -188,8 +188,7 @@ namespace Zoo.Options
             private void AtrousForward(int batch)
             {
                 global::System.Span<T> y = View(_atrousOutput, 0, batch * 576);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 144), View(Parameters, 0, 36), View(Parameters, 36, 4), y, _atrousColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(1, 12, 12, 3, 1, 2, Dilation: 2), Int8At(0));
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 144), View(Parameters, 0, 36), View(Parameters, 36, 4), y, _atrousColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(1, 12, 12, 3, 1, 2, Dilation: 2), Int8At(0), relu: true);
             }
 
             private void AtrousBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

@@ -188,8 +188,7 @@ namespace Zoo.Options
             private void GroupedForward(int batch)
             {
                 global::System.Span<T> y = View(_groupedOutput, 0, batch * 512);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 256), View(Parameters, 0, 144), View(Parameters, 144, 8), y, _groupedColumns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 1, 1, Groups: 2), Int8At(0));
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 256), View(Parameters, 0, 144), View(Parameters, 144, 8), y, _groupedColumns, batch, 8, new global::TypedNets.Kernels.ImageGeometry(4, 8, 8, 3, 1, 1, Groups: 2), Int8At(0), relu: true);
             }
 
             private void GroupedBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

@@ -175,8 +175,7 @@ namespace Zoo.Options
             private void TimeForward(int batch)
             {
                 global::System.Span<T> y = View(_timeOutput, 0, batch * 256);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 128), View(Parameters, 0, 60), View(Parameters, 60, 4), y, _timeColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(1, 8, 16, 3, 1, 1, KernelWidth: 5, StrideWidth: 2, PaddingWidth: 2), Int8At(0));
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 128), View(Parameters, 0, 60), View(Parameters, 60, 4), y, _timeColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(1, 8, 16, 3, 1, 1, KernelWidth: 5, StrideWidth: 2, PaddingWidth: 2), Int8At(0), relu: true);
             }
 
             private void TimeBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

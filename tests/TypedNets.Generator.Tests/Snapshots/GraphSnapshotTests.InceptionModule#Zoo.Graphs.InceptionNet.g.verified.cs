@@ -403,8 +403,7 @@ namespace Zoo.Graphs
             private void ReduceThenConvBlock_ReduceForward(ReduceThenConvBlockState s, int batch)
             {
                 global::System.Span<T> y = View(s._reduceOutput, 0, batch * 256);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 512), View(Parameters, s.P, 32), View(Parameters, s.P + 32, 4), y, s._reduceColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0), Int8At(s.P));
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(s.Input, 0, batch * 512), View(Parameters, s.P, 32), View(Parameters, s.P + 32, 4), y, s._reduceColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 1, 1, 0), Int8At(s.P), relu: true);
             }
 
             private void ReduceThenConvBlock_ReduceBackward(ReduceThenConvBlockState s, int batch, global::System.Span<T> dy, global::System.Span<T> dx)

@@ -174,8 +174,7 @@ namespace Zoo.Options
             private void ConvForward(int batch)
             {
                 global::System.Span<T> y = View(_convOutput, 0, batch * 288);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 216), View(Parameters, 0, 108), View(Parameters, 108, 4), y, _convColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(3, 9, 8, 3, 1, 1), Int8At(0));
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 216), View(Parameters, 0, 108), View(Parameters, 108, 4), y, _convColumns, batch, 4, new global::TypedNets.Kernels.ImageGeometry(3, 9, 8, 3, 1, 1), Int8At(0), relu: true);
             }
 
             private void ConvBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

@@ -211,8 +211,7 @@ namespace Zoo.Images
             private void Conv1Forward(int batch)
             {
                 global::System.Span<T> y = View(_conv1Output, 0, batch * 12544);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 784), View(Parameters, 0, 144), View(Parameters, 144, 16), y, _conv1Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(1, 28, 28, 3, 1, 1), Int8At(0));
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_input, 0, batch * 784), View(Parameters, 0, 144), View(Parameters, 144, 16), y, _conv1Columns, batch, 16, new global::TypedNets.Kernels.ImageGeometry(1, 28, 28, 3, 1, 1), Int8At(0), relu: true);
             }
 
             private void Conv1Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)
@@ -269,8 +268,7 @@ namespace Zoo.Images
             private void Conv2Forward(int batch)
             {
                 global::System.Span<T> y = View(_conv2Output, 0, batch * 4608);
-                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_pool1Output, 0, batch * 3136), View(Parameters, 192, 4608), View(Parameters, 4800, 32), y, _conv2Columns, batch, 32, new global::TypedNets.Kernels.ImageGeometry(16, 14, 14, 3, 1, 0), Int8At(192));
-                global::TypedNets.Kernels.Activations.ReLU<T>(y);
+                global::TypedNets.Kernels.Conv2DKernel.Forward<T>(View(_pool1Output, 0, batch * 3136), View(Parameters, 192, 4608), View(Parameters, 4800, 32), y, _conv2Columns, batch, 32, new global::TypedNets.Kernels.ImageGeometry(16, 14, 14, 3, 1, 0), Int8At(192), relu: true);
             }
 
             private void Conv2Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

@@ -93,6 +93,13 @@ public sealed class Conv2DKernelTests
         float[] columnsFloat = new float[columns.Length];
         Conv2DKernel.Forward<float>(ToFloat(x), ToFloat(weight), ToFloat(bias), yFloat, columnsFloat, batch, filters, g);
         AssertClose(expected, Widen(yFloat), 1e-4, $"float output, {where}");
+
+        // The ReLU applied with the bias, in both precisions.
+        double[] rectified = Array.ConvertAll(expected, value => Math.Max(value, 0));
+        Conv2DKernel.Forward<double>(x, weight, bias, y, columns, batch, filters, g, relu: true);
+        AssertClose(rectified, y, 1e-12, $"output with ReLU, {where}");
+        Conv2DKernel.Forward<float>(ToFloat(x), ToFloat(weight), ToFloat(bias), yFloat, columnsFloat, batch, filters, g, relu: true);
+        AssertClose(rectified, Widen(yFloat), 1e-4, $"float output with ReLU, {where}");
         float[] weightGradientFloat = new float[weight.Length];
         float[] biasGradientFloat = new float[bias.Length];
         float[] dxFloat = new float[x.Length];
