@@ -27,9 +27,9 @@ public partial class ShardedDropoutMlp
 [Network, Input(1, 16, 16), Loss(LossKind.CrossEntropy)]
 public partial class ShardedConvnet
 {
-    [Conv2D(8, 3, Activation = Activation.ReLU)]  public partial Conv2DLayer Conv1 { get; }
+    [Conv2D(16, 3, Activation = Activation.ReLU)] public partial Conv2DLayer Conv1 { get; }
     [MaxPool2D(2)]                                public partial Pool2DLayer Pool1 { get; }
-    [Conv2D(16, 3, Activation = Activation.ReLU)] public partial Conv2DLayer Conv2 { get; }
+    [Conv2D(32, 3, Activation = Activation.ReLU)] public partial Conv2DLayer Conv2 { get; }
     [MaxPool2D(2)]                                public partial Pool2DLayer Pool2 { get; }
     [Flatten]                                     public partial FlattenLayer Flat { get; }
     [Dense(32, Activation.ReLU)]                  public partial DenseLayer Hidden { get; }

@@ -100,12 +100,12 @@ public sealed class DataParallelTests
     [Fact]
     public void Fit_of_a_network_with_batch_normalisation_gives_the_same_bits_on_one_and_two_threads()
     {
-        float[] Train() => WithThreads(Trainer.Threads, () =>
+        static float[] Train()
         {
             var network = new ShardedBatchNormMlp(maxBatch: 24, seed: 3);
             Trainer.Fit(network, new Adam(0.01), ClassBlobs.Make(61, 4, classes: 5, width: 96), new FitOptions { Epochs = 2, BatchSize = 24, Seed = 2 });
             return [.. network.Parameters, .. network.Buffers];
-        });
+        }
 
         float[] one = WithThreads(1, Train);
         float[] two = WithThreads(2, Train);
@@ -122,7 +122,7 @@ public sealed class DataParallelTests
             (INetwork whole, _, _) = Make(kind);
             ReadOnlySpan<float> features = data.Features[..(batch * data.FeatureWidth)];
             ReadOnlySpan<float> targets = data.Targets[..(batch * data.TargetWidth)];
-            LossFunction loss = sharded.DeclaredLoss!;
+            LossFunction loss = sharded.DeclaredLoss!.Value;
 
             whole.ZeroGradients();
             whole.Forward(features, training: true);
@@ -174,7 +174,7 @@ public sealed class DataParallelTests
 
         WithThreads(2, () =>
         {
-            var error = Assert.Throws<ArgumentException>(() => Trainer.Step(network, new Adam(0.01), features, bad, network.DeclaredLoss!));
+            var error = Assert.Throws<ArgumentException>(() => Trainer.Step(network, new Adam(0.01), features, bad, network.DeclaredLoss!.Value));
             Assert.Contains("17", error.Message, StringComparison.Ordinal);
             Assert.Contains("LossKernel", error.StackTrace ?? "", StringComparison.Ordinal);
             return 0;
@@ -183,8 +183,8 @@ public sealed class DataParallelTests
         // The failed step changed nothing, and the network trains on as one that never saw it.
         (INetwork fresh, _, _) = Make("mlp");
         Assert.Equal(Bytes(fresh.Parameters.ToArray()), Bytes(network.Parameters.ToArray()));
-        double after = WithThreads(2, () => Trainer.Step(network, new Adam(0.01), features, targets, network.DeclaredLoss!));
-        double reference = WithThreads(1, () => Trainer.Step(fresh, new Adam(0.01), features, targets, fresh.DeclaredLoss!));
+        double after = WithThreads(2, () => Trainer.Step(network, new Adam(0.01), features, targets, network.DeclaredLoss!.Value));
+        double reference = WithThreads(1, () => Trainer.Step(fresh, new Adam(0.01), features, targets, fresh.DeclaredLoss!.Value));
         Assert.Equal(reference, after);
         Assert.Equal(Bytes(fresh.Parameters.ToArray()), Bytes(network.Parameters.ToArray()));
     }
@@ -227,7 +227,7 @@ public sealed class DataParallelTests
         {
             for (int i = 0; i < 5; i++)
             {
-                Trainer.Step(network, adam, features, targets, network.DeclaredLoss!);
+                Trainer.Step(network, adam, features, targets, network.DeclaredLoss!.Value);
             }
 
             // The whole process's allocations, the worker thread's included; the fewest of a few tries, as the runtime
@@ -236,7 +236,7 @@ public sealed class DataParallelTests
             for (int attempt = 0; attempt < 5 && fewest != 0; attempt++)
             {
                 long before = GC.GetTotalAllocatedBytes(precise: true);
-                Trainer.Step(network, adam, features, targets, network.DeclaredLoss!);
+                Trainer.Step(network, adam, features, targets, network.DeclaredLoss!.Value);
                 fewest = Math.Min(fewest, GC.GetTotalAllocatedBytes(precise: true) - before);
             }
 
