@@ -48,6 +48,9 @@ internal sealed class DataParallel
     private readonly int _reducedValues;
     private readonly SparseTable[] _tables;
     private readonly (int Start, int End)[] _pieces;
+
+    // Ranges of the sparse tables whose summed values are checked for NaN and infinity, after the tables' rows are added.
+    private readonly (int Start, int End)[] _tableChecks;
     private NetworkEngine<float>? _second;
 
     // The second shard's gradients may hold values (a step failed midway): cleared in full before the next.
@@ -65,6 +68,8 @@ internal sealed class DataParallel
     private volatile int _firstDone;    // 0 running, 1 done, 2 failed
     private volatile int _secondDone;   // likewise
     private int _nextPiece;
+    private int _tablesAdded;
+    private int _firstNonFinite;
 
     private DataParallel(NetworkCore core)
     {
@@ -75,6 +80,7 @@ internal sealed class DataParallel
         var tied = new HashSet<EmbeddingLayer>();
         foreach (Layer layer in layers)
         {
+            ChecksFinite &= layer is not DenseLayer { L1: not 0 } and not DenseLayer { L2: not 0 };
             _multiplyAddsPerSample += MultiplyAdds(layer);
             _splittable &= SamplesIndependent(layer);
             if (layer is DenseLayer { TiedTo: EmbeddingLayer table })
@@ -106,11 +112,24 @@ internal sealed class DataParallel
 
         AddPieces(pieces, start, layout.ParameterCount);
         _pieces = [.. pieces];
+        var checks = new List<(int, int)>();
+        foreach (SparseTable table in _tables)
+        {
+            AddPieces(checks, table.Offset, table.Offset + (table.Vocabulary * table.Dimension));
+        }
+
+        _tableChecks = [.. checks];
         foreach ((int s, int e) in _pieces)
         {
             _reducedValues += e - s;
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="Run"/> finds the first NaN or infinity among the summed gradients as it adds them (its
+    /// <c>firstNonFinite</c>): when nothing adds to them afterwards, that is, no layer has a weight penalty.
+    /// </summary>
+    public bool ChecksFinite { get; } = true;
 
     /// <summary>The network's data-parallel step, made on first use.</summary>
     public static DataParallel Of(NetworkCore core)
@@ -143,12 +162,14 @@ internal sealed class DataParallel
     /// <summary>
     /// Runs the forward and backward pass of both halves and adds their parameter gradients into the network's
     /// <c>Gradients</c>, which it zeroes first. Each half's output gradient is weighted by <paramref name="firstShare"/>
-    /// or <paramref name="secondShare"/>, its part of what the batch's loss is a mean over. Returns each half's own loss.
+    /// or <paramref name="secondShare"/>, its part of what the batch's loss is a mean over. Returns each half's own loss
+    /// and, where <see cref="ChecksFinite"/>, the index of the first gradient that is NaN or infinite (else -1).
     /// </summary>
     public unsafe (float First, float Second) Run(
         ReadOnlySpan<float> firstFeatures, ReadOnlySpan<float> firstTargets, float firstShare,
-        ReadOnlySpan<float> secondFeatures, ReadOnlySpan<float> secondTargets, float secondShare, LossFunction loss)
+        ReadOnlySpan<float> secondFeatures, ReadOnlySpan<float> secondTargets, float secondShare, LossFunction loss, out int firstNonFinite)
     {
+        firstNonFinite = -1;
         NetworkEngine<float> first = _core.Engine;
         NetworkEngine<float> second = Second();
         if (_secondDirty)
@@ -181,6 +202,8 @@ internal sealed class DataParallel
             _firstDone = 0;
             _secondDone = 0;
             _nextPiece = 0;
+            _tablesAdded = 0;
+            _firstNonFinite = int.MaxValue;
             ShardWorker? worker = Trainer.Threads == 2 && ShardWorker.TryAcquire(out ShardWorker? acquired) ? acquired : null;
             try
             {
@@ -210,6 +233,7 @@ internal sealed class DataParallel
                     (firstError ?? _secondError)!.Throw();
                 }
 
+                firstNonFinite = _firstNonFinite == int.MaxValue ? -1 : _firstNonFinite;
                 return (firstLoss, _secondLoss);
             }
             finally
@@ -293,7 +317,11 @@ internal sealed class DataParallel
         }
     }
 
-    /// <summary>Takes pieces of the reduction until none are left: the sparse tables first, then ranges of the rest.</summary>
+    /// <summary>
+    /// Takes pieces of the reduction until none are left: the sparse tables' rows first, then ranges of the rest, then
+    /// (where <see cref="ChecksFinite"/>) ranges of the tables to check. Each piece's sums are checked for NaN and
+    /// infinity as they are made, so the finite check costs no pass of its own and runs on both threads.
+    /// </summary>
     private void Reduce()
     {
         if (_firstDone != 1 || _secondDone != 1)
@@ -303,20 +331,45 @@ internal sealed class DataParallel
 
         float[] sum = _core.Engine.Gradients;
         float[] second = _second!.Gradients;
-        int count = _tables.Length + _pieces.Length;
+        int tables = _tables.Length, count = tables + _pieces.Length + (ChecksFinite ? _tableChecks.Length : 0);
         int piece;
         while ((piece = Interlocked.Increment(ref _nextPiece) - 1) < count)
         {
-            if (piece < _tables.Length)
+            if (piece < tables)
             {
                 _tables[piece].AddInto(sum, second);
+                Interlocked.Increment(ref _tablesAdded);
+                continue;
+            }
+
+            (int start, int end) = piece < tables + _pieces.Length ? _pieces[piece - tables] : _tableChecks[piece - tables - _pieces.Length];
+            Span<float> total = sum.AsSpan(start, end - start);
+            if (piece < tables + _pieces.Length)
+            {
+                Span<float> from = second.AsSpan(start, end - start);
+                TensorPrimitives.Add(total, from, total);
+                from.Clear();
             }
             else
             {
-                (int start, int end) = _pieces[piece - _tables.Length];
-                Span<float> from = second.AsSpan(start, end - start);
-                TensorPrimitives.Add(sum.AsSpan(start, end - start), from, sum.AsSpan(start, end - start));
-                from.Clear();
+                // A table's range holds rows the other thread may still be adding: checked once every table is summed.
+                SpinWait spin = default;
+                while (Volatile.Read(ref _tablesAdded) < tables)
+                {
+                    spin.SpinOnce(sleep1Threshold: -1);
+                }
+            }
+
+            if (ChecksFinite)
+            {
+                int bad = Data.Missing.IndexOfNonFinite(total);
+                if (bad >= 0)
+                {
+                    int index = start + bad, seen;
+                    while (index < (seen = Volatile.Read(ref _firstNonFinite)) && Interlocked.CompareExchange(ref _firstNonFinite, index, seen) != seen)
+                    {
+                    }
+                }
             }
         }
     }

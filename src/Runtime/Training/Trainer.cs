@@ -342,9 +342,9 @@ public static class Trainer
         if (distiller is null && features.Length == batch * network.InputSize && batch >= 2 && batch <= network.MaxBatch
             && targets.Length % batch == 0 && DataParallel.Of(network.Core).Splits(batch))
         {
-            value = SplitStep(network, features, targets, loss, batch, out int width);
+            value = SplitStep(network, features, targets, loss, batch, out int width, out int nonFinite);
             value += network.Regularize();
-            badGradient = Missing.IndexOfNonFinite(network.Gradients);
+            badGradient = DataParallel.Of(network.Core).ChecksFinite ? nonFinite : Missing.IndexOfNonFinite(network.Gradients);
             if (badGradient >= 0 || !double.IsFinite(value))
             {
                 return value;
@@ -382,7 +382,8 @@ public static class Trainer
 
     // The forward and backward pass of a batch split in two halves (DataParallel), each weighted by its share of what
     // the batch's loss is a mean over; returns the batch's loss, the shares' sum of the halves' losses.
-    private static double SplitStep(INetwork network, ReadOnlySpan<float> features, ReadOnlySpan<float> targets, LossFunction loss, int batch, out int targetWidth)
+    private static double SplitStep(
+        INetwork network, ReadOnlySpan<float> features, ReadOnlySpan<float> targets, LossFunction loss, int batch, out int targetWidth, out int firstNonFinite)
     {
         int half = (batch + 1) / 2;
         targetWidth = targets.Length / batch;
@@ -392,7 +393,7 @@ public static class Trainer
         double secondShare = whole > 0 ? LossWeight(network, secondTargets, batch - half, loss) / whole : 0;
         int split = half * network.InputSize;
         (float first, float second) = DataParallel.Of(network.Core).Run(
-            features[..split], firstTargets, (float)firstShare, features[split..], secondTargets, (float)secondShare, loss);
+            features[..split], firstTargets, (float)firstShare, features[split..], secondTargets, (float)secondShare, loss, out firstNonFinite);
         return (firstShare * first) + (secondShare * second);
     }
 

@@ -149,6 +149,34 @@ public sealed class DataParallelTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_gradient_that_is_not_finite_stops_the_split_step_naming_the_one_the_whole_batch_would(int threads)
+    {
+        // A NaN in the LSTM's input weights makes every gradient the batch reaches NaN, the token table's rows
+        // included: the first is in the table, which the split step adds up row by row and checks in pieces.
+        (INetwork network, Dataset data, int batch) = Make("text");
+        (INetwork whole, _, _) = Make("text");
+        network.Layers[1].Parameters[0].Values[5] = float.NaN;
+        whole.Layers[1].Parameters[0].Values[5] = float.NaN;
+        float[] features = data.Features[..(batch * data.FeatureWidth)].ToArray();
+        float[] targets = data.Targets[..batch].ToArray();
+        whole.ZeroGradients();
+        whole.Forward(features, training: true);
+        whole.LossBackward(targets);
+        int first = Array.FindIndex(whole.Gradients.ToArray(), g => !float.IsFinite(g));
+        Assert.True(first >= 0);
+        string expected = NameOf(whole, first);
+        float[] before = network.Parameters.ToArray();
+
+        var error = Assert.Throws<TrainingDivergedException>(
+            () => WithThreads(threads, () => Trainer.Step(network, new Adam(0.01), features, targets, network.DeclaredLoss!.Value)));
+
+        Assert.Equal(expected, error.Gradient);
+        Assert.Equal(Bytes(before), Bytes(network.Parameters.ToArray()));
+    }
+
     [Fact]
     public void Fit_reports_the_loss_and_accuracy_of_the_whole_batches()
     {
@@ -257,6 +285,22 @@ public sealed class DataParallelTests
         {
             Trainer.Threads = before;
         }
+    }
+
+    private static string NameOf(INetwork network, int index)
+    {
+        foreach (Layer layer in network.Layers)
+        {
+            foreach (ParameterTensor tensor in layer.Parameters)
+            {
+                if (index >= tensor.Offset && index < tensor.Offset + tensor.Length)
+                {
+                    return $"{tensor.Name}[{index - tensor.Offset}]";
+                }
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(index), index, "Not a parameter of the network.");
     }
 
     private static byte[] Bytes(ReadOnlySpan<float> values) => MemoryMarshal.AsBytes(values).ToArray();
