@@ -71,6 +71,12 @@ internal sealed class DataParallel
     private int _tablesAdded;
     private int _firstNonFinite;
 
+    // The optimizer's update in flight, in pieces that both threads take, or null while the halves run.
+    private Optimizers.Optimizer<float>? _optimizer;
+    private int _stepNumber;
+    private int _updatePieces;
+    private ExceptionDispatchInfo? _updateError;
+
     private DataParallel(NetworkCore core)
     {
         _core = core;
@@ -249,9 +255,66 @@ internal sealed class DataParallel
     /// <summary>The second half's output from the last step.</summary>
     public ReadOnlySpan<float> SecondOutput => _second!.LastOutput;
 
-    /// <summary>The worker's part: the second half, then pieces of the reduction once the first half is done too.</summary>
+    /// <summary>
+    /// Applies <paramref name="optimizer"/>'s step to the network's parameters (its <c>UpdatesRanges</c> must be
+    /// true), in pieces that the worker takes too: the update of each parameter is its own, so the bits are those of
+    /// one <c>Step</c> whichever thread updates which piece.
+    /// </summary>
+    public void Step(Optimizers.Optimizer<float> optimizer)
+    {
+        float[] parameters = _core.Engine.Parameters;
+        _stepNumber = optimizer.BeginStep(parameters.Length, _core.Engine.Gradients.Length);
+        _updatePieces = (parameters.Length + PieceLength - 1) / PieceLength;
+        _nextPiece = 0;
+        _updateError = null;
+        _optimizer = optimizer;
+        ShardWorker? worker = Trainer.Threads == 2 && ShardWorker.TryAcquire(out ShardWorker? acquired) ? acquired : null;
+        try
+        {
+            worker?.Post(this);
+            Update();
+            if (worker is not null && !worker.TryReclaim())
+            {
+                worker.Join();
+            }
+
+            _updateError?.Throw();
+        }
+        finally
+        {
+            worker?.Release();
+            _optimizer = null;
+        }
+    }
+
+    private void Update()
+    {
+        float[] parameters = _core.Engine.Parameters;
+        float[] gradients = _core.Engine.Gradients;
+        int piece;
+        while ((piece = Interlocked.Increment(ref _nextPiece) - 1) < _updatePieces)
+        {
+            int start = piece * PieceLength;
+            try
+            {
+                _optimizer!.UpdateRange(parameters, gradients, _stepNumber, start, Math.Min(parameters.Length, start + PieceLength));
+            }
+            catch (Exception exception)
+            {
+                _updateError ??= ExceptionDispatchInfo.Capture(exception);
+            }
+        }
+    }
+
+    /// <summary>The worker's part: the second half, then pieces of the reduction once the first half is done too; or pieces of the optimizer's update.</summary>
     internal void RunOnWorker()
     {
+        if (_optimizer is not null)
+        {
+            Update();
+            return;
+        }
+
         Gemm.t_coresTaken = true;
         try
         {

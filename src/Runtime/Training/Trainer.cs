@@ -339,8 +339,9 @@ public static class Trainer
     {
         int batch = features.Length / network.InputSize;
         double value;
-        if (distiller is null && features.Length == batch * network.InputSize && batch >= 2 && batch <= network.MaxBatch
-            && targets.Length % batch == 0 && DataParallel.Of(network.Core).Splits(batch))
+        bool split = distiller is null && features.Length == batch * network.InputSize && batch >= 2 && batch <= network.MaxBatch
+            && targets.Length % batch == 0 && DataParallel.Of(network.Core).Splits(batch);
+        if (split)
         {
             value = SplitStep(network, features, targets, loss, batch, out int width, out int nonFinite);
             value += network.Regularize();
@@ -376,7 +377,15 @@ public static class Trainer
             GradientClipping.ClipByGlobalNorm(network.Gradients, maxNorm);
         }
 
-        optimizer.Step(network.Parameters, network.Gradients);
+        if (split && optimizer.UpdatesRanges)
+        {
+            DataParallel.Of(network.Core).Step(optimizer);
+        }
+        else
+        {
+            optimizer.Step(network.Parameters, network.Gradients);
+        }
+
         return value;
     }
 

@@ -84,3 +84,13 @@ public partial class ShardedBatchNormMlp
     [Dense(128, Activation.ReLU)]             public partial DenseLayer Hidden2 { get; }
     [Dense(5, Activation.Softmax)]            public partial DenseLayer Output { get; }
 }
+
+// A table of 1,000 rows of 24 values: its rows do not line up with the pieces a split step's optimizer update is cut
+// into, so some row straddles two pieces.
+[Network, TokenInput(24), Loss(LossKind.CrossEntropy)]
+public partial class ShardedWideTableClassifier
+{
+    [Embedding(1000, 24)]          public partial EmbeddingLayer Embedding { get; }
+    [Lstm(32)]                     public partial LstmLayer Encoder { get; }
+    [Dense(3, Activation.Softmax)] public partial DenseLayer Output { get; }
+}
