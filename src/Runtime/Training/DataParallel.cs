@@ -574,6 +574,7 @@ internal sealed class ShardWorker
     // A semaphore: a ManualResetEventSlim allocates its lock object on the first wait that blocks (see Gemm's helper).
     private readonly SemaphoreSlim _done = new(0);
     private DataParallel? _step;
+    private ExceptionDispatchInfo? _error;
     private int _state;
     private int _owned;
 
@@ -614,10 +615,14 @@ internal sealed class ShardWorker
     public bool TryReclaim() => Interlocked.CompareExchange(ref _state, Idle, Posted) == Posted;
 
     /// <summary>Waits until the worker has finished its half and its pieces of the reduction.</summary>
+    /// <exception cref="Exception">Whatever the worker's part threw outside the step's own error handling.</exception>
     public void Join()
     {
         _done.Wait();
         Volatile.Write(ref _state, Idle);
+        ExceptionDispatchInfo? error = _error;
+        _error = null;
+        error?.Throw();
     }
 
     public void Release()
@@ -638,9 +643,20 @@ internal sealed class ShardWorker
             _posted.Reset();
             if (Interlocked.CompareExchange(ref _state, Claimed, Posted) == Posted)
             {
-                // RunOnWorker catches the step's own exceptions and hands them to the caller; nothing else throws.
-                _step!.RunOnWorker();
-                _done.Release();
+                // The step's own exceptions are caught where they are thrown and handed to the caller; anything else
+                // is rethrown by Join, so that neither this thread nor the caller is left waiting.
+                try
+                {
+                    _step!.RunOnWorker();
+                }
+                catch (Exception error)
+                {
+                    _error = ExceptionDispatchInfo.Capture(error);
+                }
+                finally
+                {
+                    _done.Release();
+                }
             }
         }
     }

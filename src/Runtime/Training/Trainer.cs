@@ -20,7 +20,7 @@ public static class Trainer
     private static int s_threads = Math.Min(2, Environment.ProcessorCount);
 
     /// <summary>
-    /// The threads a training step (<see cref="Step"/>, <see cref="Fit"/>) spreads its batch over: 2 (the default on a
+    /// The threads a training step (<see cref="Step(INetwork, Optimizer{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, LossFunction, double?)"/>, <see cref="Fit"/>) spreads its batch over: 2 (the default on a
     /// machine with two or more cores) or 1. A batch that <see cref="Shards"/> splits in two runs one half on a worker
     /// thread; with 1 the same halves run one after the other, so the weights, losses and optimizer state are the same
     /// bits either way. <see cref="Kernels.Gemm.MaxThreads"/> is the knob of one product's helper thread, which a step
