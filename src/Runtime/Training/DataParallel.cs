@@ -180,6 +180,7 @@ internal sealed class DataParallel
         NetworkEngine<float> second = Second();
         if (_secondDirty)
         {
+            // A step failed midway: its second half's gradients were never added and cleared.
             second.ZeroGradients();
             foreach (SparseTable table in _tables)
             {
@@ -210,6 +211,9 @@ internal sealed class DataParallel
             _nextPiece = 0;
             _tablesAdded = 0;
             _firstNonFinite = int.MaxValue;
+
+            // Until the reduction has added and cleared every value, the second half's gradients may hold some.
+            _secondDirty = true;
             ShardWorker? worker = Trainer.Threads == 2 && ShardWorker.TryAcquire(out ShardWorker? acquired) ? acquired : null;
             try
             {
@@ -235,9 +239,10 @@ internal sealed class DataParallel
 
                 if (firstError is not null || _secondError is not null)
                 {
-                    _secondDirty = true;
                     (firstError ?? _secondError)!.Throw();
                 }
+
+                _secondDirty = false;
 
                 firstNonFinite = _firstNonFinite == int.MaxValue ? -1 : _firstNonFinite;
                 return (firstLoss, _secondLoss);
