@@ -576,10 +576,12 @@ internal sealed class ShardWorker
     private static ShardWorker? s_instance;
 
     private readonly ManualResetEventSlim _posted = new(false);
-    // A semaphore: a ManualResetEventSlim allocates its lock object on the first wait that blocks (see Gemm's helper).
-    private readonly SemaphoreSlim _done = new(0);
     private DataParallel? _step;
     private ExceptionDispatchInfo? _error;
+
+    // Set by the worker when its part is done. The caller spins (yielding) on it rather than blocking on an event:
+    // its part and the worker's end within microseconds of each other, and a blocked thread took 40 to 60 µs to wake.
+    private volatile int _finished;
     private int _state;
     private int _owned;
 
@@ -612,6 +614,7 @@ internal sealed class ShardWorker
     public void Post(DataParallel step)
     {
         _step = step;
+        _finished = 0;
         Volatile.Write(ref _state, Posted);
         _posted.Set();
     }
@@ -623,7 +626,12 @@ internal sealed class ShardWorker
     /// <exception cref="Exception">Whatever the worker's part threw outside the step's own error handling.</exception>
     public void Join()
     {
-        _done.Wait();
+        SpinWait spin = default;
+        while (_finished == 0)
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+
         Volatile.Write(ref _state, Idle);
         ExceptionDispatchInfo? error = _error;
         _error = null;
@@ -660,7 +668,7 @@ internal sealed class ShardWorker
                 }
                 finally
                 {
-                    _done.Release();
+                    _finished = 1;
                 }
             }
         }
