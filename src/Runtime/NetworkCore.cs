@@ -14,6 +14,9 @@ public sealed class NetworkCore
 {
     private readonly Layer[] _layers;
 
+    /// <summary>The data-parallel training step's state (its second workspace), made on the first split step.</summary>
+    internal Training.DataParallel? DataParallelStep;
+
     /// <summary>Wraps <paramref name="engine"/>, the network's training workspace, with a prediction pool and a guard.</summary>
     /// <param name="engine">The training workspace; prediction workspaces share its weights.</param>
     /// <param name="layers">The layers in forward order.</param>

@@ -61,7 +61,8 @@ public abstract class NetworkEngine<T> : IEngine<T>
     public T[] Parameters { get; }
 
     /// <summary>The gradients, laid out like <see cref="Parameters"/>.</summary>
-    public T[] Gradients { get; }
+    /// <remarks>Generated code reads it at every use, so a shard of a data-parallel step can add into an array of its own.</remarks>
+    public T[] Gradients { get; private set; }
 
     /// <summary>Non-trainable state, such as batch normalisation's running statistics.</summary>
     public T[] Buffers { get; }
@@ -244,6 +245,14 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// out of range and not the ignore index.
     /// </exception>
     public T LossBackward(ReadOnlySpan<T> target, LossFunction loss, Span<T> inputGradient)
+        => LossBackward(target, loss, inputGradient, T.One);
+
+    /// <summary>
+    /// <see cref="LossBackward(ReadOnlySpan{T}, LossFunction, Span{T})"/> with the output gradient multiplied by
+    /// <paramref name="share"/> before it is back-propagated: a shard's part of a batch's mean loss, so that its
+    /// parameter gradients need no pass of their own. Returns the shard's own (unweighted) loss.
+    /// </summary>
+    internal T LossBackward(ReadOnlySpan<T> target, LossFunction loss, Span<T> inputGradient, T share)
     {
         RefuseQuantized();
         int batch = _batch;
@@ -255,9 +264,20 @@ public abstract class NetworkEngine<T> : IEngine<T>
         T value = Kernels.LossKernel.Compute<T>(
             loss, _layout.OutputActivation, workspace.Output.AsSpan(0, length), PreActivation(workspace, length), target,
             workspace.OutputGradient.AsSpan(0, length), _layout.LossWidth, out bool gradientIsPreActivation);
+        if (share != T.One)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(workspace.OutputGradient.AsSpan(0, length), share, workspace.OutputGradient.AsSpan(0, length));
+        }
+
         BackPropagate(batch, gradientIsPreActivation, inputGradient);
         return value;
     }
+
+    /// <summary>The output of the last forward pass.</summary>
+    internal ReadOnlySpan<T> LastOutput => Workspace.Output.AsSpan(0, _batch * _layout.OutputSize);
+
+    /// <summary>Gives this workspace a zeroed gradient array of its own, for the second shard of a data-parallel step.</summary>
+    internal void UseOwnGradients() => Gradients = new T[Gradients.Length];
 
     /// <summary>
     /// Whether the last forward pass's logits can be read: the output of a linear dense output layer, or the

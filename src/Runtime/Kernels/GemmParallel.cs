@@ -55,6 +55,13 @@ public static partial class Gemm
         }
     }
 
+    /// <summary>
+    /// Set on a thread while it runs one shard of a data-parallel training step beside another: both cores are busy,
+    /// so its products stay on it (a third thread would only take turns with the two). The bits are the same either way.
+    /// </summary>
+    [ThreadStatic]
+    internal static bool t_coresTaken;
+
     /// <summary>The most pieces a shared product is cut into.</summary>
     private const int MaxChunks = 8;
 
@@ -80,7 +87,7 @@ public static partial class Gemm
     private static unsafe bool TryMultiplyOnTwoThreads(StridedMatrix a, StridedMatrix b, ref float c, int m, int n, int k, bool accumulate, Epilogue epilogue, PrepackedB prepacked)
     {
         long work = (long)m * n * k;
-        if (work < SharedWhenAwake || s_maxThreads < 2 || Environment.ProcessorCount < 2)
+        if (work < SharedWhenAwake || s_maxThreads < 2 || t_coresTaken || Environment.ProcessorCount < 2)
         {
             return false;
         }

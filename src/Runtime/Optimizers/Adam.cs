@@ -329,12 +329,19 @@ public class Adam<T> : Optimizer<T>
 
     /// <inheritdoc/>
     protected sealed override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, int step)
+        => UpdateRange(parameters, gradients, step, 0, parameters.Length);
+
+    // Coupled weight decay goes through one scratch buffer; everything else is per parameter (a lazy row is skipped
+    // or updated as a whole row decides, whichever part of it a range holds).
+    internal sealed override bool UpdatesRanges => WeightDecay == 0 || DecoupledWeightDecay;
+
+    internal sealed override void UpdateRange(Span<T> parameters, ReadOnlySpan<T> gradients, int step, int from, int to)
     {
         var coefficients = new AdamKernel.Coefficients<T>(Beta1, Beta2, Epsilon, LearningRate, step);
         (int offset, int rows, int rowLength) = LazyRows;
         if (rows == 0)
         {
-            UpdateDense(parameters, gradients, 0, parameters.Length, coefficients);
+            UpdateDense(parameters, gradients, from, to, coefficients);
             return;
         }
 
@@ -346,20 +353,21 @@ public class Adam<T> : Optimizer<T>
                 nameof(parameters));
         }
 
-        UpdateDense(parameters, gradients, 0, offset, coefficients);
-        for (int start = offset; start < end; start += rowLength)
+        UpdateDense(parameters, gradients, from, Math.Clamp(offset, from, to), coefficients);
+        int firstRow = offset + (Math.Max(0, from - offset) / rowLength * rowLength);
+        for (int start = firstRow; start < Math.Min(end, to); start += rowLength)
         {
-            ReadOnlySpan<T> g = gradients.Slice(start, rowLength);
-            if (AdamKernel.IsZero(g))
+            if (AdamKernel.IsZero(gradients.Slice(start, rowLength)))
             {
                 continue;
             }
 
+            int a = Math.Max(start, from), length = Math.Min(start + rowLength, to) - a;
             AdamKernel.Update(
-                parameters.Slice(start, rowLength), g, _firstMoment.AsSpan(start, rowLength), _secondMoment.AsSpan(start, rowLength), [], coefficients);
+                parameters.Slice(a, length), gradients.Slice(a, length), _firstMoment.AsSpan(a, length), _secondMoment.AsSpan(a, length), [], coefficients);
         }
 
-        UpdateDense(parameters, gradients, end, parameters.Length, coefficients);
+        UpdateDense(parameters, gradients, Math.Clamp(end, from, to), to, coefficients);
     }
 
     private void UpdateDense(Span<T> parameters, ReadOnlySpan<T> gradients, int from, int to, in AdamKernel.Coefficients<T> coefficients)

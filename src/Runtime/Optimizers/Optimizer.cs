@@ -42,31 +42,47 @@ public abstract class Optimizer<T>
 
     /// <summary>Applies one update to <paramref name="parameters"/> from <paramref name="gradients"/>.</summary>
     /// <exception cref="ArgumentException">When the two buffers differ in length, or differ from the buffers of earlier steps.</exception>
-    public void Step(Span<T> parameters, ReadOnlySpan<T> gradients)
+    public void Step(Span<T> parameters, ReadOnlySpan<T> gradients) => Update(parameters, gradients, BeginStep(parameters.Length, gradients.Length));
+
+    /// <summary>
+    /// Whether <see cref="UpdateRange"/> may update disjoint ranges of the parameters from two threads at once, with
+    /// the bits of one <see cref="Update"/>: a rule that treats every parameter on its own and keeps no shared
+    /// scratch. For the data-parallel training step, which spreads the update over both of its threads.
+    /// </summary>
+    internal virtual bool UpdatesRanges => false;
+
+    /// <summary>Checks the buffers' lengths as <see cref="Step"/> does, allocates the state on the first step and counts the step; returns its number.</summary>
+    /// <exception cref="ArgumentException">When the two lengths differ, or differ from the buffers of earlier steps.</exception>
+    internal int BeginStep(int parameters, int gradients)
     {
-        if (parameters.Length != gradients.Length)
+        if (parameters != gradients)
         {
             throw new ArgumentException(
-                $"{GetType().Name} was given {parameters.Length} parameters but {gradients.Length} gradients; pass a network's Parameters and Gradients together.",
+                $"{GetType().Name} was given {parameters} parameters but {gradients} gradients; pass a network's Parameters and Gradients together.",
                 nameof(gradients));
         }
 
-        if (_length >= 0 && _length != parameters.Length)
+        if (_length >= 0 && _length != parameters)
         {
             throw new ArgumentException(
-                $"{GetType().Name} holds state for {_length} parameters but was given {parameters.Length}; use one optimizer per network, or call Reset().",
+                $"{GetType().Name} holds state for {_length} parameters but was given {parameters}; use one optimizer per network, or call Reset().",
                 nameof(parameters));
         }
 
         if (_length < 0)
         {
-            _length = parameters.Length;
-            AllocateState(parameters.Length);
+            _length = parameters;
+            AllocateState(parameters);
         }
 
         StepCount++;
-        Update(parameters, gradients, StepCount);
+        return StepCount;
     }
+
+    /// <summary>Step <paramref name="step"/>'s update of the parameters from <paramref name="from"/> to <paramref name="to"/> only, where <see cref="UpdatesRanges"/>.</summary>
+    /// <exception cref="NotSupportedException">When the rule cannot update a range on its own.</exception>
+    internal virtual void UpdateRange(Span<T> parameters, ReadOnlySpan<T> gradients, int step, int from, int to)
+        => throw new NotSupportedException($"{Name} updates all its parameters at once.");
 
     /// <summary>Forgets all state (moments, step count), as a freshly created optimizer.</summary>
     public void Reset()

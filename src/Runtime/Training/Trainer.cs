@@ -17,6 +17,50 @@ public sealed record Evaluation(double Loss, double? Accuracy);
 /// </summary>
 public static class Trainer
 {
+    private static int s_threads = Math.Min(2, Environment.ProcessorCount);
+
+    /// <summary>
+    /// The threads a training step (<see cref="Step(INetwork, Optimizer{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, LossFunction, double?)"/>, <see cref="Fit"/>) spreads its batch over: 2 (the default on a
+    /// machine with two or more cores) or 1. A batch that <see cref="Shards"/> splits in two runs one half on a worker
+    /// thread; with 1 the same halves run one after the other, so the weights, losses and optimizer state are the same
+    /// bits either way. <see cref="Kernels.Gemm.MaxThreads"/> is the knob of one product's helper thread, which a step
+    /// that is not split uses.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">When the value is not 1 or 2.</exception>
+    public static int Threads
+    {
+        get => s_threads;
+        set
+        {
+            if (value is not (1 or 2))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"Trainer.Threads is 1 (the training thread only) or 2 (with a worker thread), not {value}.");
+            }
+
+            s_threads = value;
+        }
+    }
+
+    /// <summary>
+    /// How many shards a training step splits a batch of <paramref name="batchSize"/> samples of
+    /// <paramref name="network"/> into: 2 (two halves, the first <c>ceil(n / 2)</c> samples and the rest) or 1. It
+    /// depends only on the network and the batch size, never on <see cref="Threads"/>, which is what makes one and two
+    /// threads give the same bits. A batch is split when its step does enough work to pay for the hand-off and the
+    /// gradient reduction (about 2 million multiply-adds, and 32 for every parameter added up), and never when a layer
+    /// couples the samples of a batch in training (<c>BatchNorm</c>), nor under distillation.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="batchSize"/> is not from 1 to the network's <c>MaxBatch</c>.</exception>
+    public static int Shards(INetwork network, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (batchSize < 1 || batchSize > network.MaxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"The batch size must be from 1 to the network's MaxBatch of {network.MaxBatch}.");
+        }
+
+        return DataParallel.Of(network.Core).Splits(batchSize) ? 2 : 1;
+    }
+
     /// <summary>Trains <paramref name="network"/> on <paramref name="data"/> and returns the per-epoch history.</summary>
     /// <remarks>
     /// Every step checks the loss and the gradients: at the first NaN or infinity, training stops with a
@@ -293,24 +337,73 @@ public static class Trainer
         INetwork network, Optimizer<float> optimizer, ReadOnlySpan<float> features, ReadOnlySpan<float> targets,
         LossFunction loss, double? clipGradientNorm, Distiller? distiller, ref AccuracyCounter counts, out int badGradient)
     {
-        network.ZeroGradients();
-        ReadOnlySpan<float> output = network.Forward(features, training: true);
-        double value = distiller is null ? network.LossBackward(targets, loss) : distiller.LossBackward(network, features, targets, loss);
-        value += network.Regularize();
-        badGradient = Missing.IndexOfNonFinite(network.Gradients);
-        if (badGradient >= 0 || !double.IsFinite(value))
+        int batch = features.Length / network.InputSize;
+        double value;
+        bool split = distiller is null && features.Length == batch * network.InputSize && batch >= 2 && batch <= network.MaxBatch
+            && targets.Length % batch == 0 && DataParallel.Of(network.Core).Splits(batch);
+        if (split)
         {
-            return value;
+            value = SplitStep(network, features, targets, loss, batch, out int width, out int nonFinite);
+            value += network.Regularize();
+            badGradient = DataParallel.Of(network.Core).ChecksFinite ? nonFinite : Missing.IndexOfNonFinite(network.Gradients);
+            if (badGradient >= 0 || !double.IsFinite(value))
+            {
+                return value;
+            }
+
+            // Accuracy counts each sample on its own, so the halves' counts add up to the batch's.
+            int half = (batch + 1) / 2;
+            NetworkEngine<float> first = network.Core.Engine;
+            counts.Add(first.LastOutput, targets[..(half * width)], AccuracyWidth(network, loss), loss, OutputIsLogit(network));
+            counts.Add(network.Core.DataParallelStep!.SecondOutput, targets[(half * width)..], AccuracyWidth(network, loss), loss, OutputIsLogit(network));
+        }
+        else
+        {
+            network.ZeroGradients();
+            ReadOnlySpan<float> output = network.Forward(features, training: true);
+            value = distiller is null ? network.LossBackward(targets, loss) : distiller.LossBackward(network, features, targets, loss);
+            value += network.Regularize();
+            badGradient = Missing.IndexOfNonFinite(network.Gradients);
+            if (badGradient >= 0 || !double.IsFinite(value))
+            {
+                return value;
+            }
+
+            counts.Add(output, targets, AccuracyWidth(network, loss), loss, OutputIsLogit(network));
         }
 
-        counts.Add(output, targets, AccuracyWidth(network, loss), loss, OutputIsLogit(network));
         if (clipGradientNorm is double maxNorm)
         {
             GradientClipping.ClipByGlobalNorm(network.Gradients, maxNorm);
         }
 
-        optimizer.Step(network.Parameters, network.Gradients);
+        if (split && optimizer.UpdatesRanges)
+        {
+            DataParallel.Of(network.Core).Step(optimizer);
+        }
+        else
+        {
+            optimizer.Step(network.Parameters, network.Gradients);
+        }
+
         return value;
+    }
+
+    // The forward and backward pass of a batch split in two halves (DataParallel), each weighted by its share of what
+    // the batch's loss is a mean over; returns the batch's loss, the shares' sum of the halves' losses.
+    private static double SplitStep(
+        INetwork network, ReadOnlySpan<float> features, ReadOnlySpan<float> targets, LossFunction loss, int batch, out int targetWidth, out int firstNonFinite)
+    {
+        int half = (batch + 1) / 2;
+        targetWidth = targets.Length / batch;
+        ReadOnlySpan<float> firstTargets = targets[..(half * targetWidth)], secondTargets = targets[(half * targetWidth)..];
+        double whole = LossWeight(network, targets, batch, loss);
+        double firstShare = whole > 0 ? LossWeight(network, firstTargets, half, loss) / whole : 0;
+        double secondShare = whole > 0 ? LossWeight(network, secondTargets, batch - half, loss) / whole : 0;
+        int split = half * network.InputSize;
+        (float first, float second) = DataParallel.Of(network.Core).Run(
+            features[..split], firstTargets, (float)firstShare, features[split..], secondTargets, (float)secondShare, loss, out firstNonFinite);
+        return (firstShare * first) + (secondShare * second);
     }
 
     private static bool OutputIsLogit(INetwork network)
