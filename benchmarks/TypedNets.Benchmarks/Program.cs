@@ -191,11 +191,6 @@ if (results.ContainsKey(("convnet_epoch", Library.TypedNets)) && ConvnetEpochBen
 }
 
 var threadNotes = new List<string>();
-if (!Threading.SplitsBatches)
-{
-    threadNotes.Add("This build's Trainer has no Threads setting: TypedNets' two-thread rows had only Gemm.MaxThreads = 2 (a helper thread inside large products).");
-}
-
 if (pytorch?.TwoThreads is int torchThreads && torchThreads != 2)
 {
     threadNotes.Add($"PyTorch could only get {torchThreads} thread(s) for its two-thread rows.");
