@@ -110,6 +110,12 @@ public static class Conv2DKernel
             int8.Observe(FloatSpans.AsFloat(x).Slice(0, batch * geometry.InputSize));
         }
 
+        if (DepthwiseConv.Applies(geometry, filters))
+        {
+            DepthwiseConv.Forward(x, weight, bias, y, batch, filters, geometry, relu);
+            return;
+        }
+
         int inputSize = geometry.InputSize;
         int positions = geometry.ColumnCount;
         int outputSize = filters * positions;
@@ -185,6 +191,12 @@ public static class Conv2DKernel
         Span<T> columns, Span<T> columnGradient, int batch, int filters, ImageGeometry geometry)
         where T : IFloatingPointIeee754<T>
     {
+        if (DepthwiseConv.Applies(geometry, filters))
+        {
+            DepthwiseConv.Backward(x, weight, dy, weightGradient, biasGradient, dx, batch, filters, geometry);
+            return;
+        }
+
         int inputSize = geometry.InputSize;
         int positions = geometry.ColumnCount;
         int outputSize = filters * positions;
