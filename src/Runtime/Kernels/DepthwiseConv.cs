@@ -5,82 +5,64 @@ using System.Numerics.Tensors;
 namespace TypedNets.Kernels;
 
 /// <summary>
-/// Depthwise convolutions (PyTorch's <c>groups == in_channels</c>, with <c>out_channels = multiplier × in_channels</c>):
-/// forward, weight, bias and input gradients summed directly on the <c>[batch, channels, height, width]</c> planes.
+/// Depthwise convolutions of stride 1 (PyTorch's <c>groups == in_channels</c>, with <c>out_channels = multiplier ×
+/// in_channels</c>): forward, weight, bias and input gradients summed directly on each channel's plane.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Through the unfolded matrix a depthwise layer is one product per channel with <c>multiplier</c> rows (one, usually)
-/// and a filter's few values to a sum: the GEMM packs and writes for every group far more than it multiplies, and the
-/// unfolded matrix is kernel-area times the input. Here every filter value is one fused multiply-add of the broadcast
-/// weight over a run of an input row (forward), of an output-gradient row (input gradient), or one dot product of the two
-/// (weight gradient), as vectors through <see cref="TensorPrimitives"/>; nothing is unfolded and no scratch is needed.
-/// With a stride across the width greater than 1 the input's run is not contiguous, and those runs are summed element
-/// by element (still without unfolding).
+/// and a filter's few values to a sum: the GEMM packs and writes far more than it multiplies, once per channel. Here the
+/// channel's plane is first copied into a zero-bordered plane of pitch <c>Wp = width + 2 paddingWidth</c>. In that plane
+/// output <c>(oy, ox)</c> reads <c>p + offset(tap)</c> with <c>p = oy Wp + ox</c>, so every tap of the filter is one
+/// fused multiply-add of a broadcast weight over a single run of about <c>outHeight × Wp</c> values (the plane's rows
+/// one after another, the <c>Wp - outWidth</c> values between output rows computed and dropped), one dot product for
+/// the weight gradient, and one multiply-add into the bordered input gradient: a few long vector passes per plane rather
+/// than one short one per row and tap. The outputs are then moved to their rows with the bias and the ReLU.
+/// </para>
+/// <para>
+/// Strided depthwise convolutions stay on the unfolding path: their taps do not read one contiguous run.
+/// </para>
 /// </remarks>
 internal static class DepthwiseConv
 {
-    /// <summary>Whether this kernel computes the convolution: one group per input channel, more than one channel.</summary>
+    /// <summary>Whether this kernel computes the convolution: one group per input channel, more than one channel, stride 1.</summary>
     public static bool Applies(ImageGeometry g, int filters)
-        => g.Groups > 1 && g.Groups == g.Channels && filters % g.Channels == 0 && g.OutHeight > 0 && g.OutWidth > 0;
+        => g.Groups > 1 && g.Groups == g.Channels && filters % g.Channels == 0 && g.Stride == 1 && g.StrideColumns == 1
+           && g.OutHeight > 0 && g.OutWidth > 0;
 
     /// <summary><c>y = weight ⊛ x + bias</c> per channel, then the ReLU when <paramref name="relu"/> is set.</summary>
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int filters, ImageGeometry g, bool relu)
         where T : IFloatingPointIeee754<T>
     {
+        Layout layout = new(g);
         int multiplier = filters / g.Channels;
         int taps = g.Kernel * g.KernelColumns;
         int plane = g.Height * g.Width;
         int positions = g.ColumnCount;
-        int outWidth = g.OutWidth;
+        Span<T> bordered = Scratch<T>.Bordered(layout.PlaneLength);
+        Span<T> wide = Scratch<T>.Wide(layout.RunLength);
+        bordered.Clear();
         for (int b = 0; b < batch; b++)
         {
-            for (int f = 0; f < filters; f++)
+            for (int c = 0; c < g.Channels; c++)
             {
-                ReadOnlySpan<T> input = x.Slice(((b * g.Channels) + (f / multiplier)) * plane, plane);
-                ReadOnlySpan<T> filter = weight.Slice(f * taps, taps);
-                Span<T> output = y.Slice(((b * filters) + f) * positions, positions);
-                output.Fill(bias.IsEmpty ? T.Zero : bias[f]);
-                for (int oy = 0; oy < g.OutHeight; oy++)
+                layout.CopyIn(x.Slice(((b * g.Channels) + c) * plane, plane), bordered);
+                for (int m = 0; m < multiplier; m++)
                 {
-                    Span<T> outputRow = output.Slice(oy * outWidth, outWidth);
-                    for (int i = 0; i < g.Kernel; i++)
+                    int f = (c * multiplier) + m;
+                    ReadOnlySpan<T> filter = weight.Slice(f * taps, taps);
+                    TensorPrimitives.Multiply(bordered.Slice(layout.Offset(0), layout.RunLength), filter[0], wide);
+                    for (int t = 1; t < taps; t++)
                     {
-                        int row = (oy * g.Stride) + (i * g.Dilation) - g.Padding;
-                        if ((uint)row >= (uint)g.Height)
-                        {
-                            continue;
-                        }
-
-                        ReadOnlySpan<T> inputRow = input.Slice(row * g.Width, g.Width);
-                        for (int j = 0; j < g.KernelColumns; j++)
-                        {
-                            T w = filter[(i * g.KernelColumns) + j];
-                            int shift = (j * g.Dilation) - g.PaddingColumns;
-                            (int start, int end) = ValidColumns(shift, g.StrideColumns, outWidth, g.Width);
-                            if (start >= end)
-                            {
-                                continue;
-                            }
-
-                            if (g.StrideColumns == 1)
-                            {
-                                Span<T> run = outputRow.Slice(start, end - start);
-                                TensorPrimitives.FusedMultiplyAdd(inputRow.Slice(start + shift, end - start), w, run, run);
-                            }
-                            else
-                            {
-                                for (int ox = start; ox < end; ox++)
-                                {
-                                    outputRow[ox] = T.FusedMultiplyAdd(inputRow[(ox * g.StrideColumns) + shift], w, outputRow[ox]);
-                                }
-                            }
-                        }
+                        TensorPrimitives.FusedMultiplyAdd(bordered.Slice(layout.Offset(t), layout.RunLength), filter[t], wide, wide);
                     }
-                }
 
-                if (relu)
-                {
-                    TensorPrimitives.Max(output, T.Zero, output);
+                    Span<T> output = y.Slice(((b * filters) + f) * positions, positions);
+                    T shift = bias.IsEmpty ? T.Zero : bias[f];
+                    for (int oy = 0; oy < g.OutHeight; oy++)
+                    {
+                        Runs.BiasReLU(wide.Slice(oy * layout.Pitch, g.OutWidth), shift, relu, output.Slice(oy * g.OutWidth, g.OutWidth));
+                    }
                 }
             }
         }
@@ -94,126 +76,132 @@ internal static class DepthwiseConv
         ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> dy, Span<T> weightGradient, Span<T> biasGradient, Span<T> dx, int batch, int filters, ImageGeometry g)
         where T : IFloatingPointIeee754<T>
     {
+        Layout layout = new(g);
         int multiplier = filters / g.Channels;
         int taps = g.Kernel * g.KernelColumns;
         int plane = g.Height * g.Width;
         int positions = g.ColumnCount;
-        int outWidth = g.OutWidth;
+        Span<T> bordered = Scratch<T>.Bordered(layout.PlaneLength);
+        Span<T> borderedGradient = Scratch<T>.BorderedGradient(layout.PlaneLength);
+        Span<T> wide = Scratch<T>.Wide(layout.RunLength);
+
+        // The bordered plane's border and the wide gradient's gaps between rows are zeros that no copy overwrites.
+        bordered.Clear();
+        wide.Clear();
         for (int b = 0; b < batch; b++)
         {
-            for (int f = 0; f < filters; f++)
-            {
-                ReadOnlySpan<T> input = x.Slice(((b * g.Channels) + (f / multiplier)) * plane, plane);
-                ReadOnlySpan<T> gradient = dy.Slice(((b * filters) + f) * positions, positions);
-                Span<T> filterGradient = weightGradient.Slice(f * taps, taps);
-                if (!biasGradient.IsEmpty)
-                {
-                    biasGradient[f] += TensorPrimitives.Sum(gradient);
-                }
-
-                for (int i = 0; i < g.Kernel; i++)
-                {
-                    for (int j = 0; j < g.KernelColumns; j++)
-                    {
-                        int shift = (j * g.Dilation) - g.PaddingColumns;
-                        (int start, int end) = ValidColumns(shift, g.StrideColumns, outWidth, g.Width);
-                        if (start >= end)
-                        {
-                            continue;
-                        }
-
-                        T sum = T.Zero;
-                        for (int oy = 0; oy < g.OutHeight; oy++)
-                        {
-                            int row = (oy * g.Stride) + (i * g.Dilation) - g.Padding;
-                            if ((uint)row >= (uint)g.Height)
-                            {
-                                continue;
-                            }
-
-                            ReadOnlySpan<T> gradientRun = gradient.Slice((oy * outWidth) + start, end - start);
-                            ReadOnlySpan<T> inputRow = input.Slice(row * g.Width, g.Width);
-                            if (g.StrideColumns == 1)
-                            {
-                                sum += TensorPrimitives.Dot(gradientRun, inputRow.Slice(start + shift, end - start));
-                            }
-                            else
-                            {
-                                for (int ox = start; ox < end; ox++)
-                                {
-                                    sum = T.FusedMultiplyAdd(gradientRun[ox - start], inputRow[(ox * g.StrideColumns) + shift], sum);
-                                }
-                            }
-                        }
-
-                        filterGradient[(i * g.KernelColumns) + j] += sum;
-                    }
-                }
-            }
-
-            if (dx.IsEmpty)
-            {
-                continue;
-            }
-
             for (int c = 0; c < g.Channels; c++)
             {
-                Span<T> inputGradient = dx.Slice(((b * g.Channels) + c) * plane, plane);
-                inputGradient.Clear();
+                layout.CopyIn(x.Slice(((b * g.Channels) + c) * plane, plane), bordered);
+                if (!dx.IsEmpty)
+                {
+                    borderedGradient.Clear();
+                }
+
                 for (int m = 0; m < multiplier; m++)
                 {
                     int f = (c * multiplier) + m;
-                    ReadOnlySpan<T> filter = weight.Slice(f * taps, taps);
                     ReadOnlySpan<T> gradient = dy.Slice(((b * filters) + f) * positions, positions);
+                    if (!biasGradient.IsEmpty)
+                    {
+                        biasGradient[f] += TensorPrimitives.Sum(gradient);
+                    }
+
                     for (int oy = 0; oy < g.OutHeight; oy++)
                     {
-                        ReadOnlySpan<T> gradientRow = gradient.Slice(oy * outWidth, outWidth);
-                        for (int i = 0; i < g.Kernel; i++)
+                        gradient.Slice(oy * g.OutWidth, g.OutWidth).CopyTo(wide.Slice(oy * layout.Pitch, g.OutWidth));
+                    }
+
+                    Span<T> filterGradient = weightGradient.Slice(f * taps, taps);
+                    ReadOnlySpan<T> filter = weight.Slice(f * taps, taps);
+                    for (int t = 0; t < taps; t++)
+                    {
+                        filterGradient[t] += TensorPrimitives.Dot<T>(wide, bordered.Slice(layout.Offset(t), layout.RunLength));
+                        if (!dx.IsEmpty)
                         {
-                            int row = (oy * g.Stride) + (i * g.Dilation) - g.Padding;
-                            if ((uint)row >= (uint)g.Height)
-                            {
-                                continue;
-                            }
-
-                            Span<T> inputRow = inputGradient.Slice(row * g.Width, g.Width);
-                            for (int j = 0; j < g.KernelColumns; j++)
-                            {
-                                T w = filter[(i * g.KernelColumns) + j];
-                                int shift = (j * g.Dilation) - g.PaddingColumns;
-                                (int start, int end) = ValidColumns(shift, g.StrideColumns, outWidth, g.Width);
-                                if (start >= end)
-                                {
-                                    continue;
-                                }
-
-                                if (g.StrideColumns == 1)
-                                {
-                                    Span<T> run = inputRow.Slice(start + shift, end - start);
-                                    TensorPrimitives.FusedMultiplyAdd(gradientRow.Slice(start, end - start), w, run, run);
-                                }
-                                else
-                                {
-                                    for (int ox = start; ox < end; ox++)
-                                    {
-                                        int column = (ox * g.StrideColumns) + shift;
-                                        inputRow[column] = T.FusedMultiplyAdd(gradientRow[ox], w, inputRow[column]);
-                                    }
-                                }
-                            }
+                            Span<T> run = borderedGradient.Slice(layout.Offset(t), layout.RunLength);
+                            TensorPrimitives.FusedMultiplyAdd(wide, filter[t], run, run);
                         }
                     }
+                }
+
+                if (!dx.IsEmpty)
+                {
+                    layout.CopyOut(borderedGradient, dx.Slice(((b * g.Channels) + c) * plane, plane));
                 }
             }
         }
     }
 
-    /// <summary>The output columns whose input column <c>ox * stride + shift</c> lies inside the row; the rest read the padding.</summary>
-    private static (int Start, int End) ValidColumns(int shift, int stride, int outWidth, int width)
+    /// <summary>Where a channel's plane sits in its zero-bordered copy, and where each tap's run starts.</summary>
+    private readonly struct Layout
     {
-        int start = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
-        int last = width - 1 - shift;
-        int end = last < 0 ? 0 : (last / stride) + 1;
-        return (Math.Min(start, outWidth), Math.Clamp(end, 0, outWidth));
+        private readonly ImageGeometry _g;
+
+        public Layout(ImageGeometry g)
+        {
+            _g = g;
+            Pitch = g.Width + (2 * g.PaddingColumns);
+            PlaneLength = (g.Height + (2 * g.Padding)) * Pitch;
+            RunLength = ((g.OutHeight - 1) * Pitch) + g.OutWidth;
+        }
+
+        /// <summary>The bordered plane's row length.</summary>
+        public int Pitch { get; }
+
+        /// <summary>The bordered plane's size.</summary>
+        public int PlaneLength { get; }
+
+        /// <summary>From the first output's position to the last's in the bordered plane's pitch, inclusive.</summary>
+        public int RunLength { get; }
+
+        /// <summary>Where tap <paramref name="t"/> (row-major in the window) reads for output (0, 0).</summary>
+        public int Offset(int t)
+            => (t / _g.KernelColumns * _g.Dilation * Pitch) + (t % _g.KernelColumns * _g.Dilation);
+
+        public void CopyIn<T>(ReadOnlySpan<T> plane, Span<T> bordered)
+        {
+            for (int row = 0; row < _g.Height; row++)
+            {
+                plane.Slice(row * _g.Width, _g.Width).CopyTo(bordered.Slice(((row + _g.Padding) * Pitch) + _g.PaddingColumns, _g.Width));
+            }
+        }
+
+        public void CopyOut<T>(ReadOnlySpan<T> bordered, Span<T> plane)
+        {
+            for (int row = 0; row < _g.Height; row++)
+            {
+                bordered.Slice(((row + _g.Padding) * Pitch) + _g.PaddingColumns, _g.Width).CopyTo(plane.Slice(row * _g.Width, _g.Width));
+            }
+        }
+    }
+
+    /// <summary>Per-thread planes, grown to the largest size asked for and kept.</summary>
+    private static class Scratch<T>
+    {
+        [ThreadStatic]
+        private static T[]? t_bordered;
+
+        [ThreadStatic]
+        private static T[]? t_borderedGradient;
+
+        [ThreadStatic]
+        private static T[]? t_wide;
+
+        public static Span<T> Bordered(int length) => Get(ref t_bordered, length);
+
+        public static Span<T> BorderedGradient(int length) => Get(ref t_borderedGradient, length);
+
+        public static Span<T> Wide(int length) => Get(ref t_wide, length);
+
+        private static Span<T> Get(ref T[]? buffer, int length)
+        {
+            if (buffer is null || buffer.Length < length)
+            {
+                buffer = new T[length];
+            }
+
+            return buffer.AsSpan(0, length);
+        }
     }
 }
