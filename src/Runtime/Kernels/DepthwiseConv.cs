@@ -1,6 +1,9 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TypedNets.Kernels;
 
@@ -42,6 +45,15 @@ internal static class DepthwiseConv
         Span<T> bordered = Scratch<T>.Bordered(layout.PlaneLength);
         Span<T> wide = Scratch<T>.Wide(layout.RunLength);
         bordered.Clear();
+
+        // In single precision with 16-lane vectors a filter of up to 16 values sums its taps in registers (see SumTaps).
+        bool registers = typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated && taps <= MaxRegisterTaps && layout.RunLength >= Vector512<float>.Count;
+        Span<int> offsets = stackalloc int[MaxRegisterTaps];
+        for (int t = 0; t < Math.Min(taps, MaxRegisterTaps); t++)
+        {
+            offsets[t] = layout.Offset(t);
+        }
+
         for (int b = 0; b < batch; b++)
         {
             for (int c = 0; c < g.Channels; c++)
@@ -51,14 +63,25 @@ internal static class DepthwiseConv
                 {
                     int f = (c * multiplier) + m;
                     ReadOnlySpan<T> filter = weight.Slice(f * taps, taps);
+                    Span<T> output = y.Slice(((b * filters) + f) * positions, positions);
+                    T shift = bias.IsEmpty ? T.Zero : bias[f];
+                    if (registers)
+                    {
+                        SumTaps(FloatSpans.AsFloat(bordered), FloatSpans.AsFloat(filter), offsets.Slice(0, taps), float.CreateTruncating(shift), relu, FloatSpans.AsFloat(wide));
+                        for (int oy = 0; oy < g.OutHeight; oy++)
+                        {
+                            wide.Slice(oy * layout.Pitch, g.OutWidth).CopyTo(output.Slice(oy * g.OutWidth, g.OutWidth));
+                        }
+
+                        continue;
+                    }
+
                     TensorPrimitives.Multiply(bordered.Slice(layout.Offset(0), layout.RunLength), filter[0], wide);
                     for (int t = 1; t < taps; t++)
                     {
                         TensorPrimitives.FusedMultiplyAdd(bordered.Slice(layout.Offset(t), layout.RunLength), filter[t], wide, wide);
                     }
 
-                    Span<T> output = y.Slice(((b * filters) + f) * positions, positions);
-                    T shift = bias.IsEmpty ? T.Zero : bias[f];
                     for (int oy = 0; oy < g.OutHeight; oy++)
                     {
                         Runs.BiasReLU(wide.Slice(oy * layout.Pitch, g.OutWidth), shift, relu, output.Slice(oy * g.OutWidth, g.OutWidth));
@@ -130,6 +153,66 @@ internal static class DepthwiseConv
                     layout.CopyOut(borderedGradient, dx.Slice(((b * g.Channels) + c) * plane, plane));
                 }
             }
+        }
+    }
+
+    /// <summary>The most values a filter may have for <see cref="SumTaps"/>, whose tap offsets live on the stack.</summary>
+    private const int MaxRegisterTaps = 16;
+
+    /// <summary>
+    /// <c>wide[p] = max(bias + Σ_t filter[t] · bordered[p + offsets[t]], floor)</c> over the whole run, four vectors at a
+    /// time (four independent chains of fused multiply-adds), each written once: the library's one pass per tap reads
+    /// and writes the run once a tap. A run not a multiple of the vector ends with a vector overlapping the one before.
+    /// </summary>
+    private static void SumTaps(ReadOnlySpan<float> bordered, ReadOnlySpan<float> filter, ReadOnlySpan<int> offsets, float bias, bool relu, Span<float> wide)
+    {
+        const int Lanes = 16;
+        int length = wide.Length;
+        int taps = offsets.Length;
+
+        // The last tap's run ends at the bordered plane's end (Layout's bounds), so every load below lies inside it.
+        if (offsets[taps - 1] + length > bordered.Length || filter.Length < taps)
+        {
+            throw new ArgumentException($"A run of {length} from offset {offsets[taps - 1]} passes the bordered plane's {bordered.Length} values.", nameof(bordered));
+        }
+
+        ref float source = ref MemoryMarshal.GetReference(bordered);
+        ref float target = ref MemoryMarshal.GetReference(wide);
+        ref float w = ref MemoryMarshal.GetReference(filter);
+        ref int offset = ref MemoryMarshal.GetReference(offsets);
+        Vector512<float> start = Vector512.Create(bias);
+        Vector512<float> floor = relu ? Vector512<float>.Zero : Vector512.Create(float.NegativeInfinity);
+        int p = 0;
+        for (; p + (4 * Lanes) <= length; p += 4 * Lanes)
+        {
+            Vector512<float> a0 = start, a1 = start, a2 = start, a3 = start;
+            for (int t = 0; t < taps; t++)
+            {
+                ref float run = ref Unsafe.Add(ref source, p + Unsafe.Add(ref offset, t));
+                Vector512<float> weight = Vector512.Create(Unsafe.Add(ref w, t));
+                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref run), weight, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref run, Lanes), weight, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref run, 2 * Lanes), weight, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref run, 3 * Lanes), weight, a3);
+            }
+
+            Vector512.Max(a0, floor).StoreUnsafe(ref target, (nuint)p);
+            Vector512.Max(a1, floor).StoreUnsafe(ref target, (nuint)(p + Lanes));
+            Vector512.Max(a2, floor).StoreUnsafe(ref target, (nuint)(p + (2 * Lanes)));
+            Vector512.Max(a3, floor).StoreUnsafe(ref target, (nuint)(p + (3 * Lanes)));
+        }
+
+        while (p < length)
+        {
+            p = Math.Min(p, length - Lanes);
+            Vector512<float> a = start;
+            for (int t = 0; t < taps; t++)
+            {
+                a = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref source, p + Unsafe.Add(ref offset, t))), Vector512.Create(Unsafe.Add(ref w, t)), a);
+            }
+
+            Vector512.Max(a, floor).StoreUnsafe(ref target, (nuint)p);
+            p += Lanes;
         }
     }
 
