@@ -68,11 +68,7 @@ internal static class DepthwiseConv
                     if (registers)
                     {
                         SumTaps(FloatSpans.AsFloat(bordered), FloatSpans.AsFloat(filter), offsets.Slice(0, taps), float.CreateTruncating(shift), relu, FloatSpans.AsFloat(wide));
-                        for (int oy = 0; oy < g.OutHeight; oy++)
-                        {
-                            wide.Slice(oy * layout.Pitch, g.OutWidth).CopyTo(output.Slice(oy * g.OutWidth, g.OutWidth));
-                        }
-
+                        layout.Compact<T>(wide, output);
                         continue;
                     }
 
@@ -242,19 +238,57 @@ internal static class DepthwiseConv
         public int Offset(int t)
             => (t / _g.KernelColumns * _g.Dilation * Pitch) + (t % _g.KernelColumns * _g.Dilation);
 
+        /// <summary>
+        /// Copies the plane's rows inside the border. The rows are short (7 to 28 values in the networks measured), so
+        /// they go through references after the extents are checked once, not a library call a row.
+        /// </summary>
         public void CopyIn<T>(ReadOnlySpan<T> plane, Span<T> bordered)
+            where T : IFloatingPointIeee754<T>
         {
+            CheckExtents(plane.Length, bordered.Length);
+            ref T from = ref MemoryMarshal.GetReference(plane);
+            ref T to = ref MemoryMarshal.GetReference(bordered);
             for (int row = 0; row < _g.Height; row++)
             {
-                plane.Slice(row * _g.Width, _g.Width).CopyTo(bordered.Slice(((row + _g.Padding) * Pitch) + _g.PaddingColumns, _g.Width));
+                Runs.CopyShort(ref Unsafe.Add(ref from, row * _g.Width), ref Unsafe.Add(ref to, ((row + _g.Padding) * Pitch) + _g.PaddingColumns), _g.Width);
             }
         }
 
+        /// <summary>Copies the rows inside the border back to a plane of the input's size.</summary>
         public void CopyOut<T>(ReadOnlySpan<T> bordered, Span<T> plane)
+            where T : IFloatingPointIeee754<T>
         {
+            CheckExtents(plane.Length, bordered.Length);
+            ref T from = ref MemoryMarshal.GetReference(bordered);
+            ref T to = ref MemoryMarshal.GetReference(plane);
             for (int row = 0; row < _g.Height; row++)
             {
-                bordered.Slice(((row + _g.Padding) * Pitch) + _g.PaddingColumns, _g.Width).CopyTo(plane.Slice(row * _g.Width, _g.Width));
+                Runs.CopyShort(ref Unsafe.Add(ref from, ((row + _g.Padding) * Pitch) + _g.PaddingColumns), ref Unsafe.Add(ref to, row * _g.Width), _g.Width);
+            }
+        }
+
+        /// <summary>Copies the output rows out of a run in the bordered plane's pitch.</summary>
+        public void Compact<T>(ReadOnlySpan<T> wide, Span<T> output)
+            where T : IFloatingPointIeee754<T>
+        {
+            if (wide.Length < RunLength || output.Length < _g.ColumnCount)
+            {
+                throw new ArgumentException($"A run of {RunLength} and an output of {_g.ColumnCount} are needed; got {wide.Length} and {output.Length}.", nameof(output));
+            }
+
+            ref T from = ref MemoryMarshal.GetReference(wide);
+            ref T to = ref MemoryMarshal.GetReference(output);
+            for (int oy = 0; oy < _g.OutHeight; oy++)
+            {
+                Runs.CopyShort(ref Unsafe.Add(ref from, oy * Pitch), ref Unsafe.Add(ref to, oy * _g.OutWidth), _g.OutWidth);
+            }
+        }
+
+        private void CheckExtents(int plane, int bordered)
+        {
+            if (plane < _g.Height * _g.Width || bordered < PlaneLength)
+            {
+                throw new ArgumentException($"A plane of {_g.Height * _g.Width} and a bordered plane of {PlaneLength} are needed; got {plane} and {bordered}.", nameof(plane));
             }
         }
     }
