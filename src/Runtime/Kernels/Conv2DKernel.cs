@@ -116,6 +116,12 @@ public static class Conv2DKernel
             return;
         }
 
+        if (ConvShortFilters.Applies<T>(geometry))
+        {
+            ConvShortFilters.Forward(FloatSpans.AsFloat(x), FloatSpans.AsFloat(weight), FloatSpans.AsFloat(bias), FloatSpans.AsFloat(y), batch, filters, geometry, relu);
+            return;
+        }
+
         int inputSize = geometry.InputSize;
         int positions = geometry.ColumnCount;
         int outputSize = filters * positions;
