@@ -108,6 +108,21 @@ public sealed class Conv2DKernelTests
         Check(g, filters, batch, hasBias: false, ref random);
     }
 
+    /// <summary>
+    /// Grouped convolutions whose groups have few filters but long ones (more than 16 values), whose weight gradient
+    /// takes the register-blocked sums, over batches that several products share.
+    /// </summary>
+    [Theory]
+    [InlineData(8, 2, 8, 14, 14, 1, 7)]
+    [InlineData(32, 8, 32, 14, 14, 1, 6)]
+    [InlineData(12, 3, 9, 9, 11, 0, 13)]
+    public void Grouped_convolutions_with_few_filters_a_group_match_the_direct_sums(int channels, int groups, int filters, int height, int width, int padding, int batch)
+    {
+        var g = new ImageGeometry(channels, height, width, 3, 1, padding, Groups: groups);
+        var random = new Xoshiro256((ulong)((channels * 37) + (groups * 5) + batch));
+        Check(g, filters, batch, hasBias: true, ref random);
+    }
+
     private static void Check(ImageGeometry g, int filters, int batch, bool hasBias, ref Xoshiro256 random)
     {
         string where = $"{g}, filters {filters}, batch {batch}, bias {hasBias}";
