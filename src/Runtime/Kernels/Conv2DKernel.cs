@@ -80,6 +80,9 @@ public static class Conv2DKernel
     /// </summary>
     private const int TargetColumns = 1024;
 
+    /// <summary>The most filters a group may have for its weight gradient to go to <see cref="ConvThinGradient"/> whatever their length.</summary>
+    private const int ThinGroupFilters = 8;
+
     /// <summary>
     /// <c>y[b] = weight · unfold(x[b]) + bias</c> for every sample (no bias when <paramref name="bias"/> is empty), then
     /// <c>y = max(y, 0)</c> when <paramref name="relu"/> is set; <paramref name="columns"/> is scratch of at least
@@ -235,7 +238,10 @@ public static class Conv2DKernel
                 ReadOnlySpan<T> groupGradient = gradient.Slice(g * groupFilters * width, groupFilters * width);
                 ReadOnlySpan<T> groupColumns = unfolded.Slice(g * groupRows * width, groupRows * width);
                 Span<T> groupWeightGradient = weightGradient.Slice(g * groupFilters * groupRows, groupFilters * groupRows);
-                if (ConvThinGradient.Applies<T>(groupRows))
+                // A group of few filters makes a product too short for the GEMM's tiles whatever its filters' length
+                // (a grouped layer of 4 filters over 4 channels a group: [4, 36] per group), so it goes to the
+                // register-blocked sums as short filters do.
+                if (ConvThinGradient.Applies<T>(groupRows) || (geometry.Groups > 1 && groupFilters <= ThinGroupFilters && ConvThinGradient.Applies<T>(0)))
                 {
                     ConvThinGradient.Accumulate(
                         FloatSpans.AsFloat(groupGradient), FloatSpans.AsFloat(groupColumns), FloatSpans.AsFloat(groupWeightGradient), groupFilters, groupRows, width);
