@@ -20,7 +20,8 @@ namespace TypedNets.Benchmarks;
 /// The convnet: Conv 1 → 32 3 × 3 + ReLU at 28 × 28 (26 × 26 out), MaxPool 2, Conv 32 → 64 3 × 3 + ReLU at 13 × 13
 /// (11 × 11 out), MaxPool 2, Dense 1,600 → 128 + ReLU, Dropout, Dense 128 → 10. A convolution's backward is timed
 /// twice, with and without the input gradient, so that the weight gradient and the input gradient (the difference)
-/// each get a row.
+/// each get a row. Before them, depthwise and grouped convolutions at MobileNet-like sizes (not in the convnet) are
+/// timed the same way, each pass with its multiply-add flops.
 /// </remarks>
 internal static class ConvnetBreakdown
 {
@@ -36,6 +37,7 @@ internal static class ConvnetBreakdown
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"FMA peak of this core (the suite's Vector512 loop, fastest of many runs): {peak / 1e9:F0} GFLOP/s"));
         Console.WriteLine();
+        Grouped(64, rounds, peak);
         foreach (int batch in (int[])[64, 128])
         {
             Kernels(batch, rounds, peak);
@@ -107,6 +109,42 @@ internal static class ConvnetBreakdown
         {
             Console.WriteLine(Line(name + ": " + part, Fastest(rounds, run), partFlops, peak, double.NaN));
         }
+    }
+
+    /// <summary>
+    /// Depthwise convolutions (one group per channel) and a grouped one with four channels a group, batch
+    /// <paramref name="batch"/>: the forward pass with bias and ReLU, the weight and bias gradients, and the input gradient
+    /// (timed with the weight gradient; its row is the difference).
+    /// </summary>
+    private static void Grouped(int batch, int rounds, double peak)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Depthwise and grouped convolutions, batch {batch} (fastest of {rounds} rounds in this thread's CPU time; one thread):"));
+        (string Name, ImageGeometry Geometry, int Filters)[] layers =
+        [
+            ("depthwise 32 3x3 pad 1 @28x28", new ImageGeometry(32, 28, 28, 3, 1, 1, Groups: 32), 32),
+            ("depthwise 64 3x3 pad 1 @14x14", new ImageGeometry(64, 14, 14, 3, 1, 1, Groups: 64), 64),
+            ("depthwise 128 3x3 pad 1 @7x7", new ImageGeometry(128, 7, 7, 3, 1, 1, Groups: 128), 128),
+            ("depthwise 32 x2 3x3 stride 2 pad 1 @28x28", new ImageGeometry(32, 28, 28, 3, 2, 1, Groups: 32), 64),
+            ("grouped 32->32 8 groups 3x3 pad 1 @14x14", new ImageGeometry(32, 14, 14, 3, 1, 1, Groups: 8), 32),
+        ];
+        foreach ((string name, ImageGeometry g, int filters) in layers)
+        {
+            int rows = g.GroupColumnRows;
+            float[] x = Data.Uniform(batch * g.InputSize, 1, -1, 1), weight = Data.Uniform(filters * rows, 2, -0.3f, 0.3f), bias = Data.Uniform(filters, 3, -0.1f, 0.1f);
+            float[] y = new float[batch * filters * g.ColumnCount], dy = Data.Uniform(y.Length, 4, -1, 1), dx = new float[x.Length];
+            float[] columns = new float[g.ColumnRows * g.ColumnCount], columnGradient = new float[columns.Length];
+            float[] weightGradient = new float[weight.Length], biasGradient = new float[filters];
+            double flops = 2.0 * batch * filters * g.ColumnCount * rows;
+            double forward = Fastest(rounds, () => Conv2DKernel.Forward<float>(x, weight, bias, y, columns, batch, filters, g, relu: true));
+            double parameters = Fastest(rounds, () => Conv2DKernel.Backward<float>(x, weight, dy, weightGradient, biasGradient, [], columns, columnGradient, batch, filters, g));
+            double both = Fastest(rounds, () => Conv2DKernel.Backward<float>(x, weight, dy, weightGradient, biasGradient, dx, columns, columnGradient, batch, filters, g));
+            Console.WriteLine(Line(name + ": forward (+ bias, ReLU)", forward, flops, peak, double.NaN));
+            Console.WriteLine(Line(name + ": weight gradient (+ bias)", parameters, flops, peak, double.NaN));
+            Console.WriteLine(Line(name + ": input gradient", Math.Max(0, both - parameters), flops, peak, double.NaN));
+        }
+
+        Console.WriteLine();
     }
 
     private static string Line(string name, double seconds, double flops, double peak, double total)

@@ -80,6 +80,9 @@ public static class Conv2DKernel
     /// </summary>
     private const int TargetColumns = 1024;
 
+    /// <summary>The most filters a group may have for its weight gradient to go to <see cref="ConvThinGradient"/> whatever their length.</summary>
+    private const int ThinGroupFilters = 8;
+
     /// <summary>
     /// <c>y[b] = weight · unfold(x[b]) + bias</c> for every sample (no bias when <paramref name="bias"/> is empty), then
     /// <c>y = max(y, 0)</c> when <paramref name="relu"/> is set; <paramref name="columns"/> is scratch of at least
@@ -108,6 +111,18 @@ public static class Conv2DKernel
 
             // A patch holds the input's values and padding zeros, so the input's range (widened to 0) is the patches'.
             int8.Observe(FloatSpans.AsFloat(x).Slice(0, batch * geometry.InputSize));
+        }
+
+        if (DepthwiseConv.Applies(geometry, filters))
+        {
+            DepthwiseConv.Forward(x, weight, bias, y, batch, filters, geometry, relu);
+            return;
+        }
+
+        if (ConvShortFilters.Applies<T>(geometry))
+        {
+            ConvShortFilters.Forward(FloatSpans.AsFloat(x), FloatSpans.AsFloat(weight), FloatSpans.AsFloat(bias), FloatSpans.AsFloat(y), batch, filters, geometry, relu);
+            return;
         }
 
         int inputSize = geometry.InputSize;
@@ -185,6 +200,12 @@ public static class Conv2DKernel
         Span<T> columns, Span<T> columnGradient, int batch, int filters, ImageGeometry geometry)
         where T : IFloatingPointIeee754<T>
     {
+        if (DepthwiseConv.Applies(geometry, filters))
+        {
+            DepthwiseConv.Backward(x, weight, dy, weightGradient, biasGradient, dx, batch, filters, geometry);
+            return;
+        }
+
         int inputSize = geometry.InputSize;
         int positions = geometry.ColumnCount;
         int outputSize = filters * positions;
@@ -217,7 +238,10 @@ public static class Conv2DKernel
                 ReadOnlySpan<T> groupGradient = gradient.Slice(g * groupFilters * width, groupFilters * width);
                 ReadOnlySpan<T> groupColumns = unfolded.Slice(g * groupRows * width, groupRows * width);
                 Span<T> groupWeightGradient = weightGradient.Slice(g * groupFilters * groupRows, groupFilters * groupRows);
-                if (ConvThinGradient.Applies<T>(groupRows))
+                // A group of few filters makes a product too short for the GEMM's tiles whatever its filters' length
+                // (a grouped layer of 4 filters over 4 channels a group: [4, 36] per group), so it goes to the
+                // register-blocked sums as short filters do.
+                if (ConvThinGradient.Applies<T>(groupRows) || (geometry.Groups > 1 && groupFilters <= ThinGroupFilters && ConvThinGradient.Applies<T>(0)))
                 {
                     ConvThinGradient.Accumulate(
                         FloatSpans.AsFloat(groupGradient), FloatSpans.AsFloat(groupColumns), FloatSpans.AsFloat(groupWeightGradient), groupFilters, groupRows, width);

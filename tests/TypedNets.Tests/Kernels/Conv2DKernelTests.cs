@@ -61,6 +61,68 @@ public sealed class Conv2DKernelTests
         Check(g, filters, batch, hasBias: true, ref random);
     }
 
+    /// <summary>
+    /// Depthwise convolutions (one group per channel, <c>multiplier</c> filters each): square and rectangular windows,
+    /// strides across and down, dilation, uneven padding, maps narrower than a vector and wider than two, and batches
+    /// from one sample to several products' worth.
+    /// </summary>
+    [Theory]
+    [InlineData(4, 1, 12, 12, 3, 3, 1, 1, 1, 1, 1, 5)]
+    [InlineData(3, 2, 9, 17, 3, 3, 1, 1, 1, 1, 1, 3)]
+    [InlineData(5, 3, 14, 14, 3, 3, 2, 2, 1, 1, 1, 7)]
+    [InlineData(2, 1, 11, 23, 5, 3, 1, 2, 2, 0, 2, 4)]
+    [InlineData(6, 1, 7, 7, 3, 3, 1, 1, 1, 1, 2, 23)]
+    [InlineData(3, 4, 20, 37, 1, 7, 1, 1, 0, 3, 1, 2)]
+    [InlineData(2, 2, 6, 40, 3, 5, 3, 1, 0, 2, 3, 1)]
+    [InlineData(8, 1, 28, 28, 3, 3, 1, 1, 1, 1, 1, 2)]
+    [InlineData(1, 3, 5, 5, 2, 2, 1, 1, 0, 0, 1, 9)]
+    public void Depthwise_convolutions_match_the_direct_sums(
+        int channels, int multiplier, int height, int width, int kernel, int kernelWidth, int stride, int strideWidth, int padding, int paddingWidth, int dilation, int batch)
+    {
+        var g = new ImageGeometry(channels, height, width, kernel, stride, padding, dilation, kernelWidth, strideWidth, paddingWidth, Groups: channels);
+        var random = new Xoshiro256((ulong)((channels * 1009) + (width * 31) + batch));
+        Check(g, channels * multiplier, batch, hasBias: batch % 2 == 1, ref random);
+        Check(g, channels * multiplier, batch, hasBias: batch % 2 == 0, ref random);
+    }
+
+    /// <summary>
+    /// Convolutions whose filters hold 16 values or fewer (a network's first layer over one or two channels): valid,
+    /// of stride 1, with output rows shorter and longer than a vector, dilation, rectangular windows, and one that is
+    /// padded or strided (which takes the unfolding path).
+    /// </summary>
+    [Theory]
+    [InlineData(1, 28, 28, 3, 3, 1, 1, 0, 32, 5)]
+    [InlineData(1, 28, 28, 3, 3, 1, 1, 0, 7, 2)]
+    [InlineData(1, 20, 19, 5, 3, 2, 1, 0, 6, 3)]
+    [InlineData(2, 12, 40, 2, 4, 1, 1, 0, 5, 2)]
+    [InlineData(1, 9, 9, 3, 3, 1, 1, 0, 4, 3)]
+    [InlineData(1, 18, 33, 1, 16, 1, 1, 0, 9, 2)]
+    [InlineData(1, 28, 28, 3, 3, 1, 1, 1, 16, 2)]
+    [InlineData(1, 29, 29, 3, 3, 1, 2, 0, 8, 2)]
+    public void Convolutions_with_short_filters_match_the_direct_sums(
+        int channels, int height, int width, int kernel, int kernelWidth, int dilation, int stride, int padding, int filters, int batch)
+    {
+        var g = new ImageGeometry(channels, height, width, kernel, stride, padding, dilation, kernelWidth);
+        var random = new Xoshiro256((ulong)((filters * 7919) + (width * 31) + batch));
+        Check(g, filters, batch, hasBias: true, ref random);
+        Check(g, filters, batch, hasBias: false, ref random);
+    }
+
+    /// <summary>
+    /// Grouped convolutions whose groups have few filters but long ones (more than 16 values), whose weight gradient
+    /// takes the register-blocked sums, over batches that several products share.
+    /// </summary>
+    [Theory]
+    [InlineData(8, 2, 8, 14, 14, 1, 7)]
+    [InlineData(32, 8, 32, 14, 14, 1, 6)]
+    [InlineData(12, 3, 9, 9, 11, 0, 13)]
+    public void Grouped_convolutions_with_few_filters_a_group_match_the_direct_sums(int channels, int groups, int filters, int height, int width, int padding, int batch)
+    {
+        var g = new ImageGeometry(channels, height, width, 3, 1, padding, Groups: groups);
+        var random = new Xoshiro256((ulong)((channels * 37) + (groups * 5) + batch));
+        Check(g, filters, batch, hasBias: true, ref random);
+    }
+
     private static void Check(ImageGeometry g, int filters, int batch, bool hasBias, ref Xoshiro256 random)
     {
         string where = $"{g}, filters {filters}, batch {batch}, bias {hasBias}";

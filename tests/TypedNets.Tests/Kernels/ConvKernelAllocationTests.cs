@@ -8,7 +8,8 @@ namespace TypedNets.Tests.Kernels;
 /// The convolution and pooling kernels allocate nothing once warm, on every path the Fashion-MNIST convnet takes (a
 /// valid 3 × 3 convolution over one channel, whose thin weight gradient has its own kernel; one over 32 channels, whose
 /// samples share products; 2 × 2 max pooling) and on a padded, strided one; and two threads calling them at once on
-/// different data get what one thread gets alone (their scratch is per thread).
+/// different data get what one thread gets alone (their scratch is per thread); so do the depthwise and grouped
+/// convolutions' kernels.
 /// </summary>
 public sealed class ConvKernelAllocationTests
 {
@@ -16,9 +17,12 @@ public sealed class ConvKernelAllocationTests
     [InlineData(1, 28, 28, 3, 1, 0, 32, 5)]
     [InlineData(32, 13, 13, 3, 1, 0, 64, 11)]
     [InlineData(16, 14, 14, 3, 2, 1, 32, 7)]
-    public void Convolution_and_pooling_allocate_nothing_in_steady_state(int channels, int height, int width, int kernel, int stride, int padding, int filters, int batch)
+    [InlineData(16, 14, 14, 3, 1, 1, 16, 7, 16)]
+    [InlineData(8, 15, 15, 3, 2, 1, 16, 3, 8)]
+    [InlineData(32, 12, 12, 3, 1, 1, 32, 5, 8)]
+    public void Convolution_and_pooling_allocate_nothing_in_steady_state(int channels, int height, int width, int kernel, int stride, int padding, int filters, int batch, int groups = 1)
     {
-        var g = new ImageGeometry(channels, height, width, kernel, stride, padding);
+        var g = new ImageGeometry(channels, height, width, kernel, stride, padding, Groups: groups);
         var pool = new ImageGeometry(filters, g.OutHeight, g.OutWidth, 2, 2, 0);
         Buffers buffers = new(g, pool, filters, batch, seed: 1);
         buffers.Run();
@@ -26,12 +30,15 @@ public sealed class ConvKernelAllocationTests
         Assert.Equal(0, bytes);
     }
 
-    [Fact]
-    public void Two_threads_at_once_get_what_one_thread_gets()
+    [Theory]
+    [InlineData(32, 13, 13, 1, 64)]
+    [InlineData(1, 28, 28, 1, 32)]
+    [InlineData(16, 14, 14, 16, 32)]
+    public void Two_threads_at_once_get_what_one_thread_gets(int channels, int height, int width, int groups, int filters)
     {
-        var g = new ImageGeometry(32, 13, 13, 3, 1, 0);
-        var pool = new ImageGeometry(64, 11, 11, 2, 2, 0);
-        Buffers alone = new(g, pool, 64, 19, seed: 2), first = new(g, pool, 64, 19, seed: 2), second = new(g, pool, 64, 19, seed: 3), secondAlone = new(g, pool, 64, 19, seed: 3);
+        var g = new ImageGeometry(channels, height, width, 3, 1, 0, Groups: groups);
+        var pool = new ImageGeometry(filters, g.OutHeight, g.OutWidth, 2, 2, 0);
+        Buffers alone = new(g, pool, filters, 19, seed: 2), first = new(g, pool, filters, 19, seed: 2), second = new(g, pool, filters, 19, seed: 3), secondAlone = new(g, pool, filters, 19, seed: 3);
         alone.Run();
         secondAlone.Run();
         for (int round = 0; round < 3; round++)
@@ -62,7 +69,7 @@ public sealed class ConvKernelAllocationTests
             (_g, _pool, _filters, _batch) = (g, pool, filters, batch);
             var random = new Xoshiro256(seed);
             _x = Fill(batch * g.InputSize, ref random);
-            _weight = Fill(filters * g.ColumnRows, ref random);
+            _weight = Fill(filters * g.GroupColumnRows, ref random);
             _bias = Fill(filters, ref random);
             _dy = Fill(batch * filters * g.ColumnCount, ref random);
             Y = new float[_dy.Length];
