@@ -185,10 +185,8 @@ public static partial class Gemm
     /// finds nothing posted and goes back to sleep.
     /// </para>
     /// </remarks>
-    private sealed class HelperThread
+    private sealed class HelperThread : ParkedThread
     {
-        private const int Idle = 0, Posted = 1, Claimed = 2;
-
         /// <summary>How long the helper keeps watching for work after a product before it sleeps.</summary>
         private static readonly TimeSpan SpinTime = TimeSpan.FromMicroseconds(200);
 
@@ -202,52 +200,31 @@ public static partial class Gemm
         public int NextChunk;
 
         private readonly PackBuffers _buffers = new();
-        private readonly ManualResetEventSlim _posted = new(false);
         // A semaphore, released once for each product the helper runs: a ManualResetEventSlim allocates its lock
         // object on the first wait that blocks, which made the calling thread allocate once, mid-run (measured).
         private readonly SemaphoreSlim _done = new(0);
         private Problem _problem;
         private Exception? _error;
-        private int _state;
-        private int _owned;
 
         private HelperThread()
+            : base("TypedNets GEMM helper", SpinTime)
         {
-            new Thread(WaitForWork) { IsBackground = true, Name = "TypedNets GEMM helper" }.Start();
         }
 
         /// <summary>Whether the helper would take up a product at once, without being woken.</summary>
         public static bool IsAwake => s_awake;
 
-        /// <summary>Wakes the helper, if it sleeps, to watch for the next product.</summary>
-        public static void Nudge()
-        {
-            HelperThread? helper = Volatile.Read(ref s_instance);
-            if (helper is null)
-            {
-                lock (s_creation)
-                {
-                    helper = s_instance ??= new HelperThread();
-                }
-            }
-
-            helper._posted.Set();
-        }
+        /// <summary>
+        /// Wakes the helper, if it sleeps, to watch for the next product. A training step's large products come a few
+        /// microseconds apart, and a watching helper catches them; waking it took longer than a 40 µs product.
+        /// </summary>
+        public static void Nudge() => Instance(ref s_instance, s_creation, () => new HelperThread()).Wake();
 
         /// <summary>Takes the helper for one product, unless another caller has it.</summary>
         public static bool TryAcquire([NotNullWhen(true)] out HelperThread? helper)
         {
-            helper = Volatile.Read(ref s_instance);
-            if (helper is null)
-            {
-                // Under a lock, so that two first callers cannot start two threads.
-                lock (s_creation)
-                {
-                    helper = s_instance ??= new HelperThread();
-                }
-            }
-
-            if (Interlocked.CompareExchange(ref helper._owned, 1, 0) == 0)
+            helper = Instance(ref s_instance, s_creation, () => new HelperThread());
+            if (helper.TryOwn())
             {
                 return true;
             }
@@ -261,77 +238,40 @@ public static partial class Gemm
             _problem = problem;
             _error = null;
             NextChunk = 0;
-            Volatile.Write(ref _state, Posted);
-            _posted.Set();
+            Signal();
         }
 
         /// <summary>Once the caller has run out of pieces: waits for the helper's last one, and releases the helper.</summary>
         public void Join()
         {
-            if (Interlocked.CompareExchange(ref _state, Claimed, Posted) != Posted)
+            if (!TryClaim())
             {
                 _done.Wait();
             }
 
             Exception? error = _error;
-            Volatile.Write(ref _state, Idle);
-            Volatile.Write(ref _owned, 0);
+            SetIdle();
+            Disown();
             if (error is not null)
             {
                 ExceptionDispatchInfo.Throw(error);
             }
         }
 
-        private void WaitForWork()
+        protected override void Watching(bool watching) => s_awake = watching;
+
+        protected override void RunPosted()
         {
-            while (true)
+            try
             {
-                s_awake = true;
-                if (!SpinUntilPosted())
-                {
-                    s_awake = false;
-                    _posted.Wait();
-                }
-
-                // Reset before looking at the state: a post after this point sets the event again.
-                _posted.Reset();
-                if (Interlocked.CompareExchange(ref _state, Claimed, Posted) == Posted)
-                {
-                    try
-                    {
-                        RunChunks(_problem, ref NextChunk, _buffers);
-                    }
-                    catch (Exception error)
-                    {
-                        _error = error;
-                    }
-
-                    _done.Release();
-                }
+                RunChunks(_problem, ref NextChunk, _buffers);
             }
-        }
-
-        /// <summary>
-        /// Watches for the next product for <see cref="SpinTime"/> before going to sleep. Waking a sleeping thread
-        /// took longer than a 40 µs product on this project's machine (an idle virtual core has to be woken by the
-        /// host), so with the helper asleep a shared product was no faster than one thread; a training step's large
-        /// products come a few microseconds apart, and a spinning helper catches them. OpenMP runtimes spin for the
-        /// same reason, and longer (GNU's default is about 300,000 polls; Intel's 200 ms).
-        /// </summary>
-        private bool SpinUntilPosted()
-        {
-            long deadline = Stopwatch.GetTimestamp() + (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
-            while (Volatile.Read(ref _state) != Posted)
+            catch (Exception error)
             {
-                if (Stopwatch.GetTimestamp() > deadline)
-                {
-                    return false;
-                }
-
-                Thread.SpinWait(20);
+                _error = error;
             }
 
-            return true;
+            _done.Release();
         }
     }
 }

@@ -559,50 +559,35 @@ internal sealed class DataParallel
 /// started on first use, which watches for work for a while after each step and then sleeps on an event.
 /// </summary>
 /// <remarks>
-/// A dedicated thread for the reasons of <see cref="Gemm"/>'s helper: the thread pool allocates on every hand-off, and
-/// a thread that has gone to sleep takes 40 to 60 µs to wake on this project's machine, so after a step it keeps
-/// watching for <see cref="SpinTime"/>, longer than the optimizer's update between two steps. The caller does not wait
-/// for it to wake: when the caller has finished its half before the worker has taken the other, it takes it back
-/// (<see cref="TryReclaim"/>) and runs it itself.
+/// It watches for <see cref="SpinTime"/> after a step, longer than the optimizer's update between two steps. The caller
+/// does not wait for it to wake: when the caller has finished its half before the worker has taken the other, it takes
+/// it back (<see cref="TryReclaim"/>) and runs it itself.
 /// </remarks>
-internal sealed class ShardWorker
+internal sealed class ShardWorker : ParkedThread
 {
-    private const int Idle = 0, Posted = 1, Claimed = 2;
-
     /// <summary>How long the worker keeps watching for the next step before it sleeps.</summary>
     private static readonly TimeSpan SpinTime = TimeSpan.FromMicroseconds(500);
 
     private static readonly Lock s_creation = new();
     private static ShardWorker? s_instance;
 
-    private readonly ManualResetEventSlim _posted = new(false);
     private DataParallel? _step;
     private ExceptionDispatchInfo? _error;
 
     // Set by the worker when its part is done. The caller spins (yielding) on it rather than blocking on an event:
     // its part and the worker's end within microseconds of each other, and a blocked thread took 40 to 60 µs to wake.
     private volatile int _finished;
-    private int _state;
-    private int _owned;
 
     private ShardWorker()
+        : base("TypedNets data-parallel worker", SpinTime)
     {
-        new Thread(WaitForWork) { IsBackground = true, Name = "TypedNets data-parallel worker" }.Start();
     }
 
     /// <summary>Takes the worker for one step, unless another network's step has it (that step then runs on one thread).</summary>
     public static bool TryAcquire(out ShardWorker? worker)
     {
-        worker = Volatile.Read(ref s_instance);
-        if (worker is null)
-        {
-            lock (s_creation)
-            {
-                worker = s_instance ??= new ShardWorker();
-            }
-        }
-
-        if (Interlocked.CompareExchange(ref worker._owned, 1, 0) == 0)
+        worker = Instance(ref s_instance, s_creation, () => new ShardWorker());
+        if (worker.TryOwn())
         {
             return true;
         }
@@ -615,12 +600,20 @@ internal sealed class ShardWorker
     {
         _step = step;
         _finished = 0;
-        Volatile.Write(ref _state, Posted);
-        _posted.Set();
+        Signal();
     }
 
     /// <summary>Takes the posted half back if the worker has not started it; then the caller runs it.</summary>
-    public bool TryReclaim() => Interlocked.CompareExchange(ref _state, Idle, Posted) == Posted;
+    public bool TryReclaim()
+    {
+        if (!TryClaim())
+        {
+            return false;
+        }
+
+        SetIdle();
+        return true;
+    }
 
     /// <summary>Waits until the worker has finished its half and its pieces of the reduction.</summary>
     /// <exception cref="Exception">Whatever the worker's part threw outside the step's own error handling.</exception>
@@ -632,7 +625,7 @@ internal sealed class ShardWorker
             spin.SpinOnce(sleep1Threshold: -1);
         }
 
-        Volatile.Write(ref _state, Idle);
+        SetIdle();
         ExceptionDispatchInfo? error = _error;
         _error = null;
         error?.Throw();
@@ -641,52 +634,24 @@ internal sealed class ShardWorker
     public void Release()
     {
         _step = null;
-        Volatile.Write(ref _owned, 0);
+        Disown();
     }
 
-    private void WaitForWork()
+    protected override void RunPosted()
     {
-        while (true)
+        // The step's own exceptions are caught where they are thrown and handed to the caller; anything else is
+        // rethrown by Join, so that neither this thread nor the caller is left waiting.
+        try
         {
-            if (!SpinUntilPosted())
-            {
-                _posted.Wait();
-            }
-
-            _posted.Reset();
-            if (Interlocked.CompareExchange(ref _state, Claimed, Posted) == Posted)
-            {
-                // The step's own exceptions are caught where they are thrown and handed to the caller; anything else
-                // is rethrown by Join, so that neither this thread nor the caller is left waiting.
-                try
-                {
-                    _step!.RunOnWorker();
-                }
-                catch (Exception error)
-                {
-                    _error = ExceptionDispatchInfo.Capture(error);
-                }
-                finally
-                {
-                    _finished = 1;
-                }
-            }
+            _step!.RunOnWorker();
         }
-    }
-
-    private bool SpinUntilPosted()
-    {
-        long deadline = Stopwatch.GetTimestamp() + (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
-        while (Volatile.Read(ref _state) != Posted)
+        catch (Exception error)
         {
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                return false;
-            }
-
-            Thread.SpinWait(20);
+            _error = ExceptionDispatchInfo.Capture(error);
         }
-
-        return true;
+        finally
+        {
+            _finished = 1;
+        }
     }
 }

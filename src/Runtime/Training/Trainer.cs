@@ -339,13 +339,14 @@ public static class Trainer
     {
         int batch = features.Length / network.InputSize;
         double value;
+        DataParallel parallel = DataParallel.Of(network.Core);
         bool split = distiller is null && features.Length == batch * network.InputSize && batch >= 2 && batch <= network.MaxBatch
-            && targets.Length % batch == 0 && DataParallel.Of(network.Core).Splits(batch);
+            && targets.Length % batch == 0 && parallel.Splits(batch);
         if (split)
         {
-            value = SplitStep(network, features, targets, loss, batch, out int width, out int nonFinite);
+            value = SplitStep(network, parallel, features, targets, loss, batch, out int width, out int nonFinite);
             value += network.Regularize();
-            badGradient = DataParallel.Of(network.Core).ChecksFinite ? nonFinite : Missing.IndexOfNonFinite(network.Gradients);
+            badGradient = parallel.ChecksFinite ? nonFinite : Missing.IndexOfNonFinite(network.Gradients);
             if (badGradient >= 0 || !double.IsFinite(value))
             {
                 return value;
@@ -355,7 +356,7 @@ public static class Trainer
             int half = (batch + 1) / 2;
             NetworkEngine<float> first = network.Core.Engine;
             counts.Add(first.LastOutput, targets[..(half * width)], AccuracyWidth(network, loss), loss, OutputIsLogit(network));
-            counts.Add(network.Core.DataParallelStep!.SecondOutput, targets[(half * width)..], AccuracyWidth(network, loss), loss, OutputIsLogit(network));
+            counts.Add(parallel.SecondOutput, targets[(half * width)..], AccuracyWidth(network, loss), loss, OutputIsLogit(network));
         }
         else
         {
@@ -379,7 +380,7 @@ public static class Trainer
 
         if (split && optimizer.UpdatesRanges)
         {
-            DataParallel.Of(network.Core).Step(optimizer);
+            parallel.Step(optimizer);
         }
         else
         {
@@ -391,17 +392,21 @@ public static class Trainer
 
     // The forward and backward pass of a batch split in two halves (DataParallel), each weighted by its share of what
     // the batch's loss is a mean over; returns the batch's loss, the shares' sum of the halves' losses.
+    // A loss weight adds up over the samples (it counts samples, or targets not ignored), so the whole batch's is the sum.
     private static double SplitStep(
-        INetwork network, ReadOnlySpan<float> features, ReadOnlySpan<float> targets, LossFunction loss, int batch, out int targetWidth, out int firstNonFinite)
+        INetwork network, DataParallel parallel, ReadOnlySpan<float> features, ReadOnlySpan<float> targets, LossFunction loss, int batch,
+        out int targetWidth, out int firstNonFinite)
     {
         int half = (batch + 1) / 2;
         targetWidth = targets.Length / batch;
         ReadOnlySpan<float> firstTargets = targets[..(half * targetWidth)], secondTargets = targets[(half * targetWidth)..];
-        double whole = LossWeight(network, targets, batch, loss);
-        double firstShare = whole > 0 ? LossWeight(network, firstTargets, half, loss) / whole : 0;
-        double secondShare = whole > 0 ? LossWeight(network, secondTargets, batch - half, loss) / whole : 0;
+        double firstWeight = LossWeight(network, firstTargets, half, loss);
+        double secondWeight = LossWeight(network, secondTargets, batch - half, loss);
+        double whole = firstWeight + secondWeight;
+        double firstShare = whole > 0 ? firstWeight / whole : 0;
+        double secondShare = whole > 0 ? secondWeight / whole : 0;
         int split = half * network.InputSize;
-        (float first, float second) = DataParallel.Of(network.Core).Run(
+        (float first, float second) = parallel.Run(
             features[..split], firstTargets, (float)firstShare, features[split..], secondTargets, (float)secondShare, loss, out firstNonFinite);
         return (firstShare * first) + (secondShare * second);
     }
