@@ -63,6 +63,12 @@ if (args.Contains("--breakdown-gpt"))
     return 0;
 }
 
+if (args.Contains("--cores"))
+{
+    CoreToCore.Run(full);
+    return 0;
+}
+
 if (args.Contains("--denormals"))
 {
     Denormals.Run(full);

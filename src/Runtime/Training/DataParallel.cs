@@ -67,14 +67,13 @@ internal sealed class DataParallel
     private ExceptionDispatchInfo? _secondError;
     private volatile int _firstDone;    // 0 running, 1 done, 2 failed
     private volatile int _secondDone;   // likewise
-    private int _nextPiece;
+    private PieceEnds _pieceEnds;
     private int _tablesAdded;
     private int _firstNonFinite;
 
     // The optimizer's update in flight, in pieces that both threads take, or null while the halves run.
     private Optimizers.Optimizer<float>? _optimizer;
     private int _stepNumber;
-    private int _updatePieces;
     private ExceptionDispatchInfo? _updateError;
 
     private DataParallel(NetworkCore core)
@@ -208,12 +207,12 @@ internal sealed class DataParallel
             _secondError = null;
             _firstDone = 0;
             _secondDone = 0;
-            _nextPiece = 0;
             _tablesAdded = 0;
             _firstNonFinite = int.MaxValue;
 
             // Until the reduction has added and cleared every value, the second half's gradients may hold some.
             _secondDirty = true;
+            _pieceEnds = new PieceEnds(_tables.Length + (ChecksFinite ? _tableChecks.Length : 0) + _pieces.Length);
             ShardWorker? worker = Trainer.Threads == 2 && ShardWorker.TryAcquire(out ShardWorker? acquired) ? acquired : null;
             try
             {
@@ -223,7 +222,7 @@ internal sealed class DataParallel
                 {
                     // One thread, or the worker had not started: the second half here, after the first.
                     RunSecond();
-                    Reduce();
+                    Reduce(fromTop: false);
                 }
                 else
                 {
@@ -233,7 +232,7 @@ internal sealed class DataParallel
                         spin.SpinOnce(sleep1Threshold: -1);
                     }
 
-                    Reduce();
+                    Reduce(fromTop: false);
                     worker.Join();
                 }
 
@@ -269,15 +268,14 @@ internal sealed class DataParallel
     {
         float[] parameters = _core.Engine.Parameters;
         _stepNumber = optimizer.BeginStep(parameters.Length, _core.Engine.Gradients.Length);
-        _updatePieces = (parameters.Length + PieceLength - 1) / PieceLength;
-        _nextPiece = 0;
+        _pieceEnds = new PieceEnds((parameters.Length + PieceLength - 1) / PieceLength);
         _updateError = null;
         _optimizer = optimizer;
         ShardWorker? worker = Trainer.Threads == 2 && ShardWorker.TryAcquire(out ShardWorker? acquired) ? acquired : null;
         try
         {
             worker?.Post(this);
-            Update();
+            Update(fromTop: false);
             if (worker is not null && !worker.TryReclaim())
             {
                 worker.Join();
@@ -292,12 +290,11 @@ internal sealed class DataParallel
         }
     }
 
-    private void Update()
+    private void Update(bool fromTop)
     {
         float[] parameters = _core.Engine.Parameters;
         float[] gradients = _core.Engine.Gradients;
-        int piece;
-        while ((piece = Interlocked.Increment(ref _nextPiece) - 1) < _updatePieces)
+        while (_pieceEnds.TryTake(fromTop, out int piece))
         {
             int start = piece * PieceLength;
             try
@@ -316,7 +313,7 @@ internal sealed class DataParallel
     {
         if (_optimizer is not null)
         {
-            Update();
+            Update(fromTop: true);
             return;
         }
 
@@ -336,7 +333,7 @@ internal sealed class DataParallel
             spin.SpinOnce(sleep1Threshold: -1);
         }
 
-        Reduce();
+        Reduce(fromTop: true);
     }
 
     private float RunFirst(NetworkEngine<float> first, ReadOnlySpan<float> features, ReadOnlySpan<float> targets, float share, LossFunction loss, bool parallel, out ExceptionDispatchInfo? error)
@@ -386,11 +383,12 @@ internal sealed class DataParallel
     }
 
     /// <summary>
-    /// Takes pieces of the reduction until none are left: the sparse tables' rows first, then ranges of the rest, then
-    /// (where <see cref="ChecksFinite"/>) ranges of the tables to check. Each piece's sums are checked for NaN and
-    /// infinity as they are made, so the finite check costs no pass of its own and runs on both threads.
+    /// Takes pieces of the reduction until none are left: the sparse tables' rows first, then (where
+    /// <see cref="ChecksFinite"/>) ranges of the tables to check, then ranges of the rest. Each piece's sums are checked
+    /// for NaN and infinity as they are made, so the finite check costs no pass of its own and runs on both threads.
+    /// The caller takes pieces from the first up and the worker from the last down (<see cref="PieceEnds"/>).
     /// </summary>
-    private void Reduce()
+    private void Reduce(bool fromTop)
     {
         if (_firstDone != 1 || _secondDone != 1)
         {
@@ -399,9 +397,8 @@ internal sealed class DataParallel
 
         float[] sum = _core.Engine.Gradients;
         float[] second = _second!.Gradients;
-        int tables = _tables.Length, count = tables + _pieces.Length + (ChecksFinite ? _tableChecks.Length : 0);
-        int piece;
-        while ((piece = Interlocked.Increment(ref _nextPiece) - 1) < count)
+        int tables = _tables.Length, checks = ChecksFinite ? _tableChecks.Length : 0;
+        while (_pieceEnds.TryTake(fromTop, out int piece))
         {
             if (piece < tables)
             {
@@ -410,9 +407,9 @@ internal sealed class DataParallel
                 continue;
             }
 
-            (int start, int end) = piece < tables + _pieces.Length ? _pieces[piece - tables] : _tableChecks[piece - tables - _pieces.Length];
+            (int start, int end) = piece < tables + checks ? _tableChecks[piece - tables] : _pieces[piece - tables - checks];
             Span<float> total = sum.AsSpan(start, end - start);
-            if (piece < tables + _pieces.Length)
+            if (piece >= tables + checks)
             {
                 Span<float> from = second.AsSpan(start, end - start);
                 TensorPrimitives.Add(total, from, total);
@@ -501,6 +498,45 @@ internal sealed class DataParallel
                 return layer.OutputShape.Length == 2 ? (long)layer.OutputShape[0] * outputs : outputs;
             default:
                 return outputs;
+        }
+    }
+
+    /// <summary>
+    /// Pieces 0 to count - 1 handed out from both ends: the caller takes them from the first up, the worker from the
+    /// last down, until they meet.
+    /// </summary>
+    /// <remarks>
+    /// The two ends keep each thread on the same ranges of the arrays step after step (the reduction's and the
+    /// optimizer's alike), so the parameters, gradients and moments a thread updates are mostly in its own core's
+    /// cache. Handed out in one order to both threads, a piece went to either at random, and updating memory the other
+    /// core last wrote took two to three times as long as updating its own (29 against 9-14 µs a MiB on this project's
+    /// machine, the benchmarks' <c>--cores</c>).
+    /// </remarks>
+    private struct PieceEnds(int count)
+    {
+        // The next piece from the bottom in the low 32 bits, one past the next from the top in the high 32 bits.
+        private long _ends = (long)count << 32;
+
+        /// <summary>Takes the lowest piece left (the caller) or the highest (<paramref name="fromTop"/>: the worker).</summary>
+        public bool TryTake(bool fromTop, out int piece)
+        {
+            while (true)
+            {
+                long ends = Volatile.Read(ref _ends);
+                int low = (int)ends, high = (int)(ends >> 32);
+                if (low >= high)
+                {
+                    piece = -1;
+                    return false;
+                }
+
+                piece = fromTop ? high - 1 : low;
+                long next = fromTop ? ((long)(high - 1) << 32) | (uint)low : ((long)high << 32) | (uint)(low + 1);
+                if (Interlocked.CompareExchange(ref _ends, next, ends) == ends)
+                {
+                    return true;
+                }
+            }
         }
     }
 
