@@ -54,9 +54,9 @@ internal static class Breakdown
             "gemm256" => SquareGemm(256),
             "gemm1024" => SquareGemm(1024),
             "convnet_train64" => Step(new FashionMnist.FashionConvnet(maxBatch: 64, seed: 3), Data.Uniform(64 * 784, 4), Data.Labels(64, 10, 5)),
-            "convnet_predict256" => Predict(new FashionMnist.FashionConvnet(maxBatch: 256, seed: 1), Data.Uniform(256 * 784, 2)),
+            "convnet_predict256" => ConvnetPredict256(),
             "resnet_train128" => ResNetStep(),
-            "resnet_predict256" => Predict(new FashionMnist.FashionResNet(maxBatch: 256, seed: 1), Data.Uniform(256 * 784, 2)),
+            "resnet_predict256" => ResNetPredict256(),
             _ => throw new ArgumentException($"--spin takes mlp10_predict1, mlp10_train32, mlp784_train64, text_train32, gpt_baby_train12, gpt_baby_generate, gpt15m_generate, mlp784_predict1, mlp784_predict256, text_predict1, gemm256, gemm1024, convnet_train64 (a step of the convnet's epoch), convnet_predict256, resnet_train128 or resnet_predict256 (a training key with _two_threads: on two threads), not {key}."),
         };
         var clock = Stopwatch.StartNew();
@@ -77,6 +77,22 @@ internal static class Breakdown
     }
 
     private static Action Predict(INetwork network, float[] features) => () => network.Forward(features, training: false);
+
+    /// <summary>The (h) row's predict 256, through the typed <c>Predict</c> and so a prediction workspace, as the row times it.</summary>
+    private static Action ConvnetPredict256()
+    {
+        var bench = new ConvnetBenchmarks();
+        bench.Setup();
+        return () => bench.Predict256();
+    }
+
+    /// <summary>The (i) row's predict 256, as the row times it.</summary>
+    private static Action ResNetPredict256()
+    {
+        var bench = new ResNetBenchmarks();
+        bench.Setup();
+        return () => bench.Predict256();
+    }
 
     /// <summary>The (i) row's step: the ResNet at batch 128 with its SGD.</summary>
     private static Action ResNetStep()

@@ -113,6 +113,18 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// <summary>Whether the last forward pass ran in training mode (dropout active, batch statistics).</summary>
     protected bool Training => _training;
 
+    /// <summary>
+    /// Whether this workspace only predicts (the network's prediction workspaces): its forward passes outside training
+    /// skip what only a backward pass reads, such as which position won each max-pooling window.
+    /// </summary>
+    internal bool PredictionOnly { get; set; }
+
+    /// <summary>
+    /// Whether the forward pass in progress keeps what a backward pass reads: in training, and on every workspace but a
+    /// prediction workspace (an explanation back-propagates through an inference pass). For generated code.
+    /// </summary>
+    protected bool KeepsBackwardState => _training || !PredictionOnly;
+
     /// <summary>The dropout stream itself, for layers that draw their own masks (dropout between stacked recurrent layers).</summary>
     protected ref Xoshiro256 DropoutStream => ref _dropoutRandom;
 
@@ -172,7 +184,7 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// </summary>
     internal void BackwardToEmbeddings(ReadOnlySpan<T> outputGradient, Span<T> embeddingGradient)
     {
-        RefuseQuantized();
+        RefuseBackward();
         int batch = _batch;
         NetworkGuard.OutputGradient(_layout.Name, outputGradient.Length, batch, _layout.OutputSize);
         outputGradient.CopyTo(Workspace.OutputGradient);
@@ -204,7 +216,7 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// <exception cref="ArgumentException">When a gradient does not cover the last batch exactly (token ids have none).</exception>
     public void Backward(ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
     {
-        RefuseQuantized();
+        RefuseBackward();
         int batch = _batch;
         NetworkGuard.OutputGradient(_layout.Name, outputGradient.Length, batch, _layout.OutputSize);
         CheckInputGradient(inputGradient.Length, batch);
@@ -254,7 +266,7 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// </summary>
     internal T LossBackward(ReadOnlySpan<T> target, LossFunction loss, Span<T> inputGradient, T share)
     {
-        RefuseQuantized();
+        RefuseBackward();
         int batch = _batch;
         NetworkGuard.ForwardDone(_layout.Name, batch);
         CheckInputGradient(inputGradient.Length, batch);
@@ -322,7 +334,7 @@ public abstract class NetworkEngine<T> : IEngine<T>
     /// <exception cref="InvalidOperationException">When no forward pass has run, or the output has no logits to distil into.</exception>
     internal T DistillationBackward(ReadOnlySpan<T> teacherLogits, ReadOnlySpan<T> target, LossFunction hardLoss, double temperature, double hardLabelWeight)
     {
-        RefuseQuantized();
+        RefuseBackward();
         int batch = _batch;
         NetworkGuard.ForwardDone(_layout.Name, batch);
         if (!HasLogits)
@@ -415,13 +427,19 @@ public abstract class NetworkEngine<T> : IEngine<T>
     }
 
     // The int8 weights are fixed when the network is quantised; gradients and optimizer steps would move only the
-    // float copies, which a quantised network does not read.
-    private void RefuseQuantized()
+    // float copies, which a quantised network does not read. A prediction workspace keeps no backward state.
+    private void RefuseBackward()
     {
         if (_root._int8 is not null)
         {
             throw new InvalidOperationException(
                 $"{_layout.Name} is quantised to int8 for inference and cannot be trained; train the float network and quantise it again.");
+        }
+
+        if (PredictionOnly)
+        {
+            throw new InvalidOperationException(
+                $"This workspace of {_layout.Name} only predicts and keeps nothing for a backward pass; back-propagate through the network's own engine.");
         }
     }
 

@@ -100,7 +100,7 @@ public static class NetworkExtensions
             NetworkCore core = network.Core;
             int rows = NetworkGuard.PredictionRows(core.Name, input.Length, core.InputSize, output.Length, core.OutputSize);
             using WorkspacePool<NetworkEngine<float>>.Lease lease = core.Predictors.Rent();
-            PredictRows(lease.Workspace, input, output, rows, core.InputSize, core.OutputSize);
+            PredictRows(core, lease.Workspace, input, output, rows);
         }
 
         /// <summary>
@@ -236,11 +236,11 @@ public static class NetworkExtensions
             using WorkspacePool<NetworkEngine<float>>.Lease lease = core.Predictors.Rent();
             if (core.TokenInput)
             {
-                PredictRows(lease.Workspace, MemoryMarshal.Cast<TSample, int>(samples), output, samples.Length, core.InputSize, core.OutputSize);
+                PredictRows(core, lease.Workspace, MemoryMarshal.Cast<TSample, int>(samples), output, samples.Length);
             }
             else
             {
-                PredictRows(lease.Workspace, MemoryMarshal.Cast<TSample, float>(samples), output, samples.Length, core.InputSize, core.OutputSize);
+                PredictRows(core, lease.Workspace, MemoryMarshal.Cast<TSample, float>(samples), output, samples.Length);
             }
         }
 
@@ -276,13 +276,16 @@ public static class NetworkExtensions
         }
     }
 
-    // The workspace is the caller's for the whole loop: one rent per call, however many batches.
-    private static void PredictRows<TInput>(NetworkEngine<float> workspace, ReadOnlySpan<TInput> input, Span<float> output, int rows, int inputSize, int outputSize)
+    // The workspace is the caller's for the whole loop: one rent per call, however many chunks. Many rows are predicted
+    // a chunk at a time (NetworkCore.PredictionBatch), so that one chunk's activations stay in the core's caches from
+    // one layer to the next.
+    private static void PredictRows<TInput>(NetworkCore core, NetworkEngine<float> workspace, ReadOnlySpan<TInput> input, Span<float> output, int rows)
         where TInput : unmanaged
     {
-        for (int start = 0; start < rows; start += workspace.MaxBatch)
+        int chunk = core.PredictionBatch(workspace.MaxBatch), inputSize = core.InputSize, outputSize = core.OutputSize;
+        for (int start = 0; start < rows; start += chunk)
         {
-            int count = Math.Min(workspace.MaxBatch, rows - start);
+            int count = Math.Min(chunk, rows - start);
             ReadOnlySpan<TInput> slice = input.Slice(start * inputSize, count * inputSize);
             ReadOnlySpan<float> result = typeof(TInput) == typeof(int)
                 ? workspace.Forward(MemoryMarshal.Cast<TInput, int>(slice), training: false)

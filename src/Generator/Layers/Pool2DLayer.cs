@@ -31,11 +31,13 @@ internal sealed class Pool2DLayer(LayerKind kind) : LayerRule(kind, runtimeType:
         string y = $"View({output}, 0, batch * {Invariant(layer.OutputSize)})";
         string dy = $"dy.Slice(0, batch * {Invariant(layer.OutputSize)})";
         string argMax = $"View({e.FieldStem(layer)}ArgMax, 0, batch * {Invariant(layer.OutputSize)})";
+        // Which position won each window is kept only where a backward pass may follow (not in a prediction workspace).
+        string keptArgMax = $"KeepsBackwardState ? {argMax} : default";
         Pooling.EmitMethods(
             e,
             layer,
             $"{layer.Kind} {ShapeMath.Format(layer.InputShape)} -> {ShapeMath.Format(layer.OutputShape)}.",
-            Max ? $"{Kernels}.Pool2DKernel.MaxForward<T>({x}, {y}, {argMax}, batch, {geometry});" : $"{Kernels}.Pool2DKernel.AverageForward<T>({x}, {y}, batch, {geometry});",
+            Max ? $"{Kernels}.Pool2DKernel.MaxForward<T>({x}, {y}, {keptArgMax}, batch, {geometry});" : $"{Kernels}.Pool2DKernel.AverageForward<T>({x}, {y}, batch, {geometry});",
             Max ? $"{Kernels}.Pool2DKernel.MaxBackward<T>({dy}, {argMax}, dx, batch, {geometry});" : $"{Kernels}.Pool2DKernel.AverageBackward<T>({dy}, dx, batch, {geometry});");
     }
 }

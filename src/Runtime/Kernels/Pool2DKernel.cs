@@ -17,22 +17,38 @@ namespace TypedNets.Kernels;
 /// </summary>
 public static class Pool2DKernel
 {
-    /// <summary>The maximum of every window; <paramref name="argMax"/> records which input position gave it.</summary>
+    /// <summary>
+    /// The maximum of every window; <paramref name="argMax"/> records which input position gave it, for the backward
+    /// pass. Empty (inference): no positions are recorded, and 2 × 2 windows of stride 2 are read row by row rather
+    /// than gathered.
+    /// </summary>
+    /// <remarks>
+    /// Every path scans a window row by row and takes a later position only where it is strictly greater, so the first
+    /// of equal values wins and a NaN wins only in a window's first position; with and without indices the outputs are
+    /// the same.
+    /// </remarks>
     public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argMax, int batch, ImageGeometry g)
         where T : IFloatingPointIeee754<T>
     {
         int outHeight = g.OutHeight;
         int outWidth = g.OutWidth;
+        bool keepIndices = !argMax.IsEmpty;
         if (g.Padding == 0)
         {
             int outputs = batch * g.Channels * outHeight * outWidth;
-            if (typeof(T) == typeof(float) && g.Kernel == 2 && Avx2.IsSupported && outHeight * outWidth is >= 8 and <= MaxGatheredPlane)
+            if (!keepIndices && typeof(T) == typeof(float) && g.Kernel == 2 && g.Stride == 2 && Avx512F.IsSupported)
             {
-                MaxForward2x2(FloatSpans.AsFloat(x).Slice(0, batch * g.InputSize), FloatSpans.AsFloat(y).Slice(0, outputs), argMax.Slice(0, outputs), batch * g.Channels, g);
+                MaxForwardPairs(FloatSpans.AsFloat(x).Slice(0, batch * g.InputSize), FloatSpans.AsFloat(y).Slice(0, outputs), batch * g.Channels, g);
                 return;
             }
 
-            MaxForwardUnpadded(x.Slice(0, batch * g.InputSize), y.Slice(0, outputs), argMax.Slice(0, outputs), batch, g);
+            if (typeof(T) == typeof(float) && g.Kernel == 2 && Avx2.IsSupported && outHeight * outWidth is >= 8 and <= MaxGatheredPlane)
+            {
+                MaxForward2x2(FloatSpans.AsFloat(x).Slice(0, batch * g.InputSize), FloatSpans.AsFloat(y).Slice(0, outputs), keepIndices ? argMax.Slice(0, outputs) : default, batch * g.Channels, g);
+                return;
+            }
+
+            MaxForwardUnpadded(x.Slice(0, batch * g.InputSize), y.Slice(0, outputs), keepIndices ? argMax.Slice(0, outputs) : default, batch, g);
             return;
         }
 
@@ -62,7 +78,10 @@ public static class Pool2DKernel
                     }
 
                     y[output] = x[best];
-                    argMax[output] = best;
+                    if (keepIndices)
+                    {
+                        argMax[output] = best;
+                    }
                 }
             }
         }
@@ -118,10 +137,65 @@ public static class Pool2DKernel
                     offset = Vector256.ConditionalSelect(greater.AsInt32(), diagonal, offset);
                     nint at = ((nint)plane * perPlane) + o;
                     best.Store(output + at);
-                    (planeStart + start + offset).Store(winners + at);
+                    if (winners != null)
+                    {
+                        (planeStart + start + offset).Store(winners + at);
+                    }
+
                     if (o == perPlane - 8)
                     {
                         break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MaxForward{T}"/> for 2 × 2 windows of stride 2 without padding and without indices (inference), in
+    /// single precision: sixteen outputs of a row at a time from two loads of each of its two input rows, split into
+    /// the windows' left and right columns by two-vector permutes. <c>Avx512F.Max(value, best)</c> is
+    /// <c>value &gt; best ? value : best</c> (the instruction returns its second operand on equality and on NaN), the
+    /// scalar loop's step, taken in its order: top left, top right, bottom left, bottom right.
+    /// </summary>
+    /// <remarks>
+    /// A row's last group may read past the row (into the next, or the next plane) and write past its outputs; those
+    /// outputs belong to the rows after it and are written again, in order, when their turn comes. A group that would
+    /// read or write past the spans themselves is done one window at a time.
+    /// </remarks>
+    private static unsafe void MaxForwardPairs(ReadOnlySpan<float> x, Span<float> y, int planes, ImageGeometry g)
+    {
+        int width = g.Width, outWidth = g.OutWidth, outHeight = g.OutHeight, planeSize = g.Height * g.Width;
+        Vector512<int> left = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        Vector512<int> right = left + Vector512<int>.One;
+        fixed (float* input = x)
+        fixed (float* output = y)
+        {
+            float* inputEnd = input + x.Length, outputEnd = output + y.Length;
+            float* outputRow = output;
+            for (int plane = 0; plane < planes; plane++)
+            {
+                float* top = input + ((nint)plane * planeSize);
+                for (int oy = 0; oy < outHeight; oy++, top += 2 * width, outputRow += outWidth)
+                {
+                    float* bottom = top + width;
+                    int ox = 0;
+                    for (; ox < outWidth && bottom + (2 * ox) + 32 <= inputEnd && outputRow + ox + 16 <= outputEnd; ox += 16)
+                    {
+                        Vector512<float> best = Avx512F.PermuteVar16x32x2(Vector512.Load(top + (2 * ox)), left, Vector512.Load(top + (2 * ox) + 16));
+                        best = Avx512F.Max(Avx512F.PermuteVar16x32x2(Vector512.Load(top + (2 * ox)), right, Vector512.Load(top + (2 * ox) + 16)), best);
+                        best = Avx512F.Max(Avx512F.PermuteVar16x32x2(Vector512.Load(bottom + (2 * ox)), left, Vector512.Load(bottom + (2 * ox) + 16)), best);
+                        best = Avx512F.Max(Avx512F.PermuteVar16x32x2(Vector512.Load(bottom + (2 * ox)), right, Vector512.Load(bottom + (2 * ox) + 16)), best);
+                        best.Store(outputRow + ox);
+                    }
+
+                    for (; ox < outWidth; ox++)
+                    {
+                        float best = top[2 * ox];
+                        best = top[(2 * ox) + 1] > best ? top[(2 * ox) + 1] : best;
+                        best = bottom[2 * ox] > best ? bottom[2 * ox] : best;
+                        best = bottom[(2 * ox) + 1] > best ? bottom[(2 * ox) + 1] : best;
+                        outputRow[ox] = best;
                     }
                 }
             }
@@ -141,6 +215,7 @@ public static class Pool2DKernel
         ref T input = ref MemoryMarshal.GetReference(x);
         ref T output = ref MemoryMarshal.GetReference(y);
         ref int winners = ref MemoryMarshal.GetReference(argMax);
+        bool keepIndices = !argMax.IsEmpty;
         int o = 0;
         for (int plane = 0; plane < batch * g.Channels; plane++)
         {
@@ -194,7 +269,11 @@ public static class Pool2DKernel
                     }
 
                     Unsafe.Add(ref output, o) = bestValue;
-                    Unsafe.Add(ref winners, o) = best;
+                    if (keepIndices)
+                    {
+                        Unsafe.Add(ref winners, o) = best;
+                    }
+
                 }
             }
         }

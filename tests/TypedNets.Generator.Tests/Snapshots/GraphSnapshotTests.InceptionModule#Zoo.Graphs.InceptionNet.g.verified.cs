@@ -301,7 +301,7 @@ namespace Zoo.Graphs
             // branch3: MaxPool2D [8, 8, 8] -> [8, 8, 8].
             private void Branch3Forward(int batch)
             {
-                global::TypedNets.Kernels.Pool2DKernel.MaxForward<T>(View(_stemNormOutput, 0, batch * 512), View(_branch3Output, 0, batch * 512), View(_branch3ArgMax, 0, batch * 512), batch, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 3, 1, 1));
+                global::TypedNets.Kernels.Pool2DKernel.MaxForward<T>(View(_stemNormOutput, 0, batch * 512), View(_branch3Output, 0, batch * 512), KeepsBackwardState ? View(_branch3ArgMax, 0, batch * 512) : default, batch, new global::TypedNets.Kernels.ImageGeometry(8, 8, 8, 3, 1, 1));
             }
 
             private void Branch3Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

@@ -189,7 +189,7 @@ namespace Zoo.Options
             // pool: MaxPool2D [4, 9, 8] -> [4, 5, 4].
             private void PoolForward(int batch)
             {
-                global::TypedNets.Kernels.Pool2DKernel.MaxForward<T>(View(_convOutput, 0, batch * 288), View(_poolOutput, 0, batch * 80), View(_poolArgMax, 0, batch * 80), batch, new global::TypedNets.Kernels.ImageGeometry(4, 9, 8, 3, 2, 1));
+                global::TypedNets.Kernels.Pool2DKernel.MaxForward<T>(View(_convOutput, 0, batch * 288), View(_poolOutput, 0, batch * 80), KeepsBackwardState ? View(_poolArgMax, 0, batch * 80) : default, batch, new global::TypedNets.Kernels.ImageGeometry(4, 9, 8, 3, 2, 1));
             }
 
             private void PoolBackward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

@@ -250,7 +250,7 @@ namespace Zoo.Images
             // pool1: MaxPool2D [16, 28, 28] -> [16, 14, 14].
             private void Pool1Forward(int batch)
             {
-                global::TypedNets.Kernels.Pool2DKernel.MaxForward<T>(View(_norm1Output, 0, batch * 12544), View(_pool1Output, 0, batch * 3136), View(_pool1ArgMax, 0, batch * 3136), batch, new global::TypedNets.Kernels.ImageGeometry(16, 28, 28, 2, 2, 0));
+                global::TypedNets.Kernels.Pool2DKernel.MaxForward<T>(View(_norm1Output, 0, batch * 12544), View(_pool1Output, 0, batch * 3136), KeepsBackwardState ? View(_pool1ArgMax, 0, batch * 3136) : default, batch, new global::TypedNets.Kernels.ImageGeometry(16, 28, 28, 2, 2, 0));
             }
 
             private void Pool1Backward(int batch, global::System.Span<T> dy, global::System.Span<T> dx)

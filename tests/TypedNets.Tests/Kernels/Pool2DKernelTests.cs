@@ -6,7 +6,8 @@ namespace TypedNets.Tests.Kernels;
 /// <summary>
 /// <see cref="Pool2DKernel.MaxForward{T}"/> against a direct scan of every window, over the paths it takes: the padded
 /// loop, the unpadded one, and the gathered 2 × 2 path for single precision (planes of fewer than eight outputs, of
-/// exactly eight, and of a number that leaves the last group of eight overlapping the one before). Inputs are drawn from
+/// exactly eight, and of a number that leaves the last group of eight overlapping the one before), and without indices,
+/// as inference calls it (2 × 2 windows of stride 2 in single precision read row by row). Inputs are drawn from
 /// a few values so that windows hold ties, where the first position in row order must win, and NaNs, which never win.
 /// </summary>
 public sealed class Pool2DKernelTests
@@ -20,6 +21,9 @@ public sealed class Pool2DKernelTests
     [InlineData(2, 9, 9, 3, 2, 0, 2)]     // 3 x 3 windows
     [InlineData(2, 8, 8, 3, 2, 1, 2)]     // padded
     [InlineData(1, 5, 5, 2, 2, 1, 4)]     // padded 2 x 2
+    [InlineData(2, 40, 34, 2, 2, 0, 2)]   // rows of 17 outputs: one group of sixteen and one more (inference's pairs path)
+    [InlineData(1, 8, 64, 2, 2, 0, 1)]    // rows of exactly 32 outputs
+    [InlineData(1, 7, 200, 2, 2, 0, 1)]   // rows of 100, odd height
     public void Max_pooling_matches_a_direct_scan_of_every_window(int channels, int height, int width, int kernel, int stride, int padding, int batch)
     {
         var g = new ImageGeometry(channels, height, width, kernel, stride, padding);
@@ -53,6 +57,15 @@ public sealed class Pool2DKernelTests
         Assert.Equal(expectedFloat, Array.ConvertAll(yFloat[..outputs], value => (double)value));
         Assert.Equal(expectedFloatArgMax, argMaxFloat[..outputs]);
         Assert.Equal([42f, 42f, 42f], yFloat[outputs..]);
+
+        // Inference keeps no indices and may take another path: the same outputs, nothing written past them.
+        Array.Fill(yFloat, 42f);
+        Pool2DKernel.MaxForward<float>(xFloat, yFloat, default, batch, g);
+        Assert.Equal(expectedFloat, Array.ConvertAll(yFloat[..outputs], value => (double)value));
+        Assert.Equal([42f, 42f, 42f], yFloat[outputs..]);
+        Array.Clear(y);
+        Pool2DKernel.MaxForward<double>(x, y, default, batch, g);
+        Assert.Equal(expected, y);
     }
 
     /// <summary>Every window scanned in row order; a later position wins only when strictly greater (so a NaN never does, unless first).</summary>
