@@ -58,8 +58,8 @@ public sealed class NetworkCore
     /// </summary>
     /// <remarks>
     /// The Fashion-MNIST convnet's activations take 152 KB a sample, 39 MB for 256: predicted 256 at a time, its first
-    /// pooling read the first convolution's 22 MB output back from memory, and 256 samples took 18.5-19.0 ms against
-    /// 11.1-13.2 ms 13 at a time (2026-12-07, this project's machine).
+    /// pooling read the first convolution's 22 MB output back from memory, and 256 samples took 13.4-13.9 ms against
+    /// 11.0-11.2 ms 16 at a time (2026-12-07, this project's machine).
     /// </remarks>
     private const long PredictionActivationBytes = 2L << 20;
 

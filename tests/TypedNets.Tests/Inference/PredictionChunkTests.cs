@@ -60,6 +60,16 @@ public sealed class PredictionChunkTests
         Assert.Equal(InputGradient(input, training: true), InputGradient(input, training: false));
     }
 
+    [Fact]
+    public void A_prediction_workspace_refuses_a_backward_pass()
+    {
+        var network = new WideConvNet(maxBatch: 4, seed: 5);
+        using WorkspacePool<NetworkEngine<float>>.Lease lease = ((INetwork)network).Core.Predictors.Rent();
+        lease.Workspace.Forward(Samples(2, seed: 7), training: false);
+        var error = Assert.Throws<InvalidOperationException>(() => lease.Workspace.Backward(new float[2 * WideConvNet.OutputSize], default));
+        Assert.Contains("only predicts", error.Message, StringComparison.Ordinal);
+    }
+
     private static float[] InputGradient(float[] input, bool training)
     {
         var network = new WideConvNet(maxBatch: 4, seed: 5);
