@@ -639,20 +639,24 @@ public static class Conv2DKernel
         [ThreadStatic]
         private static T[]? t_product;
 
-        public static Span<T> Columns(int length) => Get(ref t_columns, length);
+        public static Span<T> Columns(int length) => GrowScratch(ref t_columns, length);
 
-        public static Span<T> ColumnGradient(int length) => Get(ref t_columnGradient, length);
+        public static Span<T> ColumnGradient(int length) => GrowScratch(ref t_columnGradient, length);
 
-        public static Span<T> Product(int length) => Get(ref t_product, length);
+        public static Span<T> Product(int length) => GrowScratch(ref t_product, length);
+    }
 
-        private static Span<T> Get(ref T[]? buffer, int length)
+    /// <summary>
+    /// The first <paramref name="length"/> values of <paramref name="buffer"/>, made larger first when it is too small:
+    /// a kernel's per-thread scratch, grown to the largest size asked for and kept.
+    /// </summary>
+    internal static Span<T> GrowScratch<T>(ref T[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length)
         {
-            if (buffer is null || buffer.Length < length)
-            {
-                buffer = new T[length];
-            }
-
-            return buffer.AsSpan(0, length);
+            buffer = new T[length];
         }
+
+        return buffer.AsSpan(0, length);
     }
 }

@@ -305,20 +305,10 @@ internal static class DepthwiseConv
         [ThreadStatic]
         private static T[]? t_wide;
 
-        public static Span<T> Bordered(int length) => Get(ref t_bordered, length);
+        public static Span<T> Bordered(int length) => Conv2DKernel.GrowScratch(ref t_bordered, length);
 
-        public static Span<T> BorderedGradient(int length) => Get(ref t_borderedGradient, length);
+        public static Span<T> BorderedGradient(int length) => Conv2DKernel.GrowScratch(ref t_borderedGradient, length);
 
-        public static Span<T> Wide(int length) => Get(ref t_wide, length);
-
-        private static Span<T> Get(ref T[]? buffer, int length)
-        {
-            if (buffer is null || buffer.Length < length)
-            {
-                buffer = new T[length];
-            }
-
-            return buffer.AsSpan(0, length);
-        }
+        public static Span<T> Wide(int length) => Conv2DKernel.GrowScratch(ref t_wide, length);
     }
 }

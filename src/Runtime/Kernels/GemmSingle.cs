@@ -246,17 +246,27 @@ public static partial class Gemm
 
         public ref float B(int length) => ref Ensure(ref _b, ref _bStart, length);
 
-        private static unsafe ref float Ensure(ref float[] array, ref int start, int length)
+        private static ref float Ensure(ref float[] array, ref int start, int length)
         {
             if (array.Length - start < length)
             {
-                const int alignment = 64;
-                array = GC.AllocateUninitializedArray<float>(length + (alignment / sizeof(float)), pinned: true);
-                nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-                start = (int)((alignment - (address % alignment)) % alignment / sizeof(float));
+                array = AllocateAligned(length, out start);
             }
 
             return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), start);
         }
+    }
+
+    /// <summary>
+    /// A pinned array with room for <paramref name="length"/> floats from <paramref name="start"/>, which lies on a
+    /// 64-byte cache line: packed panels read by whole 64-byte loads then never straddle two lines.
+    /// </summary>
+    internal static unsafe float[] AllocateAligned(int length, out int start)
+    {
+        const int alignment = 64;
+        float[] array = GC.AllocateUninitializedArray<float>(length + (alignment / sizeof(float)), pinned: true);
+        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        start = (int)((alignment - (address % alignment)) % alignment / sizeof(float));
+        return array;
     }
 }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace TypedNets.Kernels;
@@ -109,12 +108,9 @@ internal sealed class PackedWeights
         private int _n;
         private int _k;
 
-        public unsafe Packing(int length)
+        public Packing(int length)
         {
-            const int alignment = 64;
-            _array = GC.AllocateUninitializedArray<float>(length + (alignment / sizeof(float)), pinned: true);
-            nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array));
-            _start = (int)((alignment - (address % alignment)) % alignment / sizeof(float));
+            _array = Gemm.AllocateAligned(length, out _start);
             _version = -1;
         }
 

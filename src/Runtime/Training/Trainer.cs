@@ -354,9 +354,10 @@ public static class Trainer
 
             // Accuracy counts each sample on its own, so the halves' counts add up to the batch's.
             int half = (batch + 1) / 2;
-            NetworkEngine<float> first = network.Core.Engine;
-            counts.Add(first.LastOutput, targets[..(half * width)], AccuracyWidth(network, loss), loss, OutputIsLogit(network));
-            counts.Add(parallel.SecondOutput, targets[(half * width)..], AccuracyWidth(network, loss), loss, OutputIsLogit(network));
+            int accuracyWidth = AccuracyWidth(network, loss);
+            bool logits = OutputIsLogit(network);
+            counts.Add(network.Core.Engine.LastOutput, targets[..(half * width)], accuracyWidth, loss, logits);
+            counts.Add(parallel.SecondOutput, targets[(half * width)..], accuracyWidth, loss, logits);
         }
         else
         {
